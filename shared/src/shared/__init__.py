@@ -1,0 +1,1 @@
+"""What every CoPost service shares: one way to configure, log, store, publish and fail."""

@@ -1,0 +1,277 @@
+"""The RabbitMQ event bus: topology, confirmed publishing, and consuming with retries and a DLQ.
+
+Topology (names get the settings' namespace prefix):
+- `copost.events`, durable topic exchange, routing key = event type; whatever no queue takes
+  goes to its alternate exchange `copost.unrouted` and is kept in the queue of that name;
+- per service: quorum queue `<service>` bound to the types it handles; on failure a message
+  is republished to `<service>.retry.<n>`, whose TTL dead-letters it back into `<service>`;
+  after the last retry it is rejected into `<service>.dead-letter` through `copost.dead-letter`.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+from pydantic import ValidationError
+
+from shared.events import EventData, EventEnvelope, decode_envelope, parse_event_data
+from shared.events.envelope import UnknownEventVersion
+from shared.logging import correlation_id_var
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+type EventHandler = Callable[[EventEnvelope, Any], Awaitable[None]]
+
+ATTEMPT_HEADER = "x-copost-attempt"
+# At-least-once dead-lettering needs reject-publish overflow (RabbitMQ >= 3.10).
+_QUORUM = {
+    "x-queue-type": "quorum",
+    "x-dead-letter-strategy": "at-least-once",
+    "x-overflow": "reject-publish",
+}
+
+
+class ProcessedEventLog(Protocol):
+    """Which event ids a service has handled; the bus skips an event it finds here."""
+
+    async def seen(self, event_id: UUID) -> bool: ...
+
+    async def record(self, event_id: UUID, event_type: str) -> None: ...
+
+
+class EventBus:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._settings = settings
+        ns = settings.amqp_namespace
+        self.exchange_name = f"{ns}copost.events"
+        self.unrouted_name = f"{ns}copost.unrouted"
+        self.dead_letter_exchange_name = f"{ns}copost.dead-letter"
+        self.queue_name = f"{ns}{settings.service_name}"
+        self.dead_letter_queue_name = f"{self.queue_name}.dead-letter"
+        self._connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._consumer_tag: str | None = None
+        self._queue: AbstractQueue | None = None
+        self._handlers: Mapping[str, EventHandler] = {}
+        self._processed: ProcessedEventLog | None = None
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    def retry_queue_name(self, attempt: int) -> str:
+        return f"{self.queue_name}.retry.{attempt}"
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self._settings.amqp_url.get_secret_value(),
+            client_properties={"connection_name": self._settings.service_name},
+        )
+        self._publish_channel = await self._connection.channel(
+            publisher_confirms=True, on_return_raises=True
+        )
+        self._exchange = await self._declare_exchanges(self._publish_channel)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    async def _declare_exchanges(self, channel: AbstractChannel) -> AbstractExchange:
+        unrouted = await channel.declare_exchange(
+            self.unrouted_name, aio_pika.ExchangeType.FANOUT, durable=True
+        )
+        unrouted_queue = await channel.declare_queue(
+            self.unrouted_name, durable=True, arguments=_QUORUM
+        )
+        await unrouted_queue.bind(unrouted)
+        await channel.declare_exchange(
+            self.dead_letter_exchange_name, aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        return await channel.declare_exchange(
+            self.exchange_name,
+            aio_pika.ExchangeType.TOPIC,
+            durable=True,
+            arguments={"alternate-exchange": self.unrouted_name},
+        )
+
+    def _channel(self) -> AbstractChannel:
+        if self._publish_channel is None:
+            raise RuntimeError("the bus is not connected")
+        return self._publish_channel
+
+    # -- publishing -------------------------------------------------------------------
+
+    async def publish(self, envelopes: Sequence[EventEnvelope]) -> list[UUID]:
+        """Publish pipelined; returns the ids the broker confirmed, in the given order."""
+        if self._exchange is None:
+            raise RuntimeError("the bus is not connected")
+        exchange = self._exchange
+        results = await asyncio.gather(
+            *(
+                exchange.publish(_message(envelope), routing_key=envelope.type, mandatory=True)
+                for envelope in envelopes
+            ),
+            return_exceptions=True,
+        )
+        confirmed = []
+        for envelope, result in zip(envelopes, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning(
+                    "event not confirmed",
+                    extra={"event_id": str(envelope.id), "error": repr(result)},
+                )
+            else:
+                confirmed.append(envelope.id)
+        return confirmed
+
+    # -- consuming --------------------------------------------------------------------
+
+    async def consume(
+        self,
+        handlers: Mapping[str, EventHandler],
+        processed: ProcessedEventLog | None = None,
+    ) -> None:
+        """Declare this service's queues, bind the handled event types and start consuming."""
+        if self._connection is None:
+            raise RuntimeError("the bus is not connected")
+        self._handlers = handlers
+        self._processed = processed
+        channel = await self._connection.channel()
+        await channel.set_qos(prefetch_count=self._settings.amqp_prefetch)
+        self._queue = await self._declare_service_queues(channel)
+        self._consumer_tag = await self._queue.consume(self._on_message)
+
+    async def _declare_service_queues(self, channel: AbstractChannel) -> AbstractQueue:
+        dead_letter_exchange = await channel.get_exchange(self.dead_letter_exchange_name)
+        dead_letters = await channel.declare_queue(
+            self.dead_letter_queue_name, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        await dead_letters.bind(dead_letter_exchange, routing_key=self.queue_name)
+        queue = await channel.declare_queue(
+            self.queue_name,
+            durable=True,
+            arguments={
+                **_QUORUM,
+                "x-dead-letter-exchange": self.dead_letter_exchange_name,
+                "x-dead-letter-routing-key": self.queue_name,
+            },
+        )
+        exchange = await channel.get_exchange(self.exchange_name)
+        for event_type in self._handlers:
+            await queue.bind(exchange, routing_key=event_type)
+        for attempt, delay in enumerate(self._settings.event_retry_delays_seconds, start=1):
+            await channel.declare_queue(
+                self.retry_queue_name(attempt),
+                durable=True,
+                arguments={
+                    **_QUORUM,
+                    "x-message-ttl": int(delay * 1000),
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": self.queue_name,
+                },
+            )
+        return queue
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope = decode_envelope(message.body)
+            data = parse_event_data(envelope)
+        except (ValidationError, UnknownEventVersion, ValueError) as exc:
+            log.error("unreadable event dead-lettered", extra={"error": str(exc)})
+            await message.reject(requeue=False)
+            return
+        handler = self._handlers.get(envelope.type)
+        if handler is None:
+            await message.ack()
+            return
+        token = correlation_id_var.set(envelope.correlation_id)
+        try:
+            await self._handle_once(handler, envelope, data)
+        except Exception:
+            log.exception(
+                "event handling failed",
+                extra={"event_id": str(envelope.id), "event_type": envelope.type},
+            )
+            await self._retry_or_dead_letter(message)
+        else:
+            await message.ack()
+        finally:
+            correlation_id_var.reset(token)
+
+    async def _handle_once(
+        self, handler: EventHandler, envelope: EventEnvelope, data: EventData
+    ) -> None:
+        if self._processed is not None and await self._processed.seen(envelope.id):
+            return
+        await handler(envelope, data)
+        if self._processed is not None:
+            await self._processed.record(envelope.id, envelope.type)
+
+    async def _retry_or_dead_letter(self, message: AbstractIncomingMessage) -> None:
+        attempt = int(str(message.headers.get(ATTEMPT_HEADER, 0))) + 1
+        if attempt > len(self._settings.event_retry_delays_seconds):
+            await message.reject(requeue=False)
+            return
+        retry = aio_pika.Message(
+            body=message.body,
+            headers={**message.headers, ATTEMPT_HEADER: attempt},
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            type=message.type,
+        )
+        await self._channel().default_exchange.publish(
+            retry, routing_key=self.retry_queue_name(attempt), mandatory=True
+        )
+        await message.ack()
+
+    async def stop_consuming(self) -> None:
+        if self._queue is not None and self._consumer_tag is not None:
+            await self._queue.cancel(self._consumer_tag)
+            self._consumer_tag = None
+
+    async def delete_topology(self) -> None:
+        """Remove every queue and exchange this bus declared (for tests that clean up)."""
+        channel = await self._require_connection().channel()
+        names = [self.queue_name, self.dead_letter_queue_name, self.unrouted_name]
+        names += [
+            self.retry_queue_name(n)
+            for n in range(1, len(self._settings.event_retry_delays_seconds) + 1)
+        ]
+        for name in names:
+            await channel.queue_delete(name, if_unused=False, if_empty=False)
+        for name in (self.exchange_name, self.unrouted_name, self.dead_letter_exchange_name):
+            await channel.exchange_delete(name, if_unused=False)
+        await channel.close()
+
+    def _require_connection(self) -> AbstractRobustConnection:
+        if self._connection is None:
+            raise RuntimeError("the bus is not connected")
+        return self._connection
+
+
+def _message(envelope: EventEnvelope) -> aio_pika.Message:
+    return aio_pika.Message(
+        body=envelope.model_dump_json().encode(),
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=str(envelope.id),
+        correlation_id=envelope.correlation_id,
+        type=envelope.type,
+        timestamp=envelope.occurred_at,
+        headers={"producer": envelope.producer, "version": envelope.version},
+    )

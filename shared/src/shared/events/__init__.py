@@ -1,0 +1,100 @@
+"""Event schemas of every producer, the registry of their types, and (de)serialisation."""
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.events.envelope import EventData, EventEnvelope, UnknownEventVersion, utc_now
+from shared.events.invitations import (
+    InvitationAccepted,
+    InvitationCancelled,
+    InvitationCreated,
+    InvitationDeclined,
+    InvitationExpired,
+    InvitationRevoked,
+)
+from shared.events.posts import (
+    PostCoauthorAdded,
+    PostCoauthorInvited,
+    PostCoauthorRemoved,
+    PostCreated,
+    PostDeleted,
+    PostPublished,
+)
+from shared.events.users import (
+    UserBlocked,
+    UserDeleted,
+    UserFollowed,
+    UserRegistered,
+    UserUnblocked,
+    UserUnfollowed,
+    UserUpdated,
+)
+
+EVENT_TYPES: dict[str, type[EventData]] = {
+    model.event_type: model
+    for model in (
+        UserRegistered,
+        UserUpdated,
+        UserFollowed,
+        UserUnfollowed,
+        UserBlocked,
+        UserUnblocked,
+        UserDeleted,
+        PostCreated,
+        PostPublished,
+        PostCoauthorInvited,
+        PostCoauthorAdded,
+        PostCoauthorRemoved,
+        PostDeleted,
+        InvitationCreated,
+        InvitationAccepted,
+        InvitationDeclined,
+        InvitationRevoked,
+        InvitationExpired,
+        InvitationCancelled,
+    )
+}
+
+
+def make_event(
+    data: EventData, *, producer: str, correlation_id: str | None = None
+) -> EventEnvelope:
+    return EventEnvelope(
+        type=data.event_type,
+        version=f"{data.major_version}.{data.minor_version}",
+        occurred_at=utc_now(),
+        producer=producer,
+        correlation_id=correlation_id,
+        data=data.model_dump(mode="json"),
+    )
+
+
+def parse_event_data(envelope: EventEnvelope) -> EventData:
+    """The typed payload; raises UnknownEventVersion or ValidationError for what cannot be read."""
+    model = EVENT_TYPES.get(envelope.type)
+    if model is None:
+        raise UnknownEventVersion(f"unknown event type {envelope.type!r}")
+    if envelope.major_version != model.major_version:
+        raise UnknownEventVersion(
+            f"{envelope.type} version {envelope.version} is not major {model.major_version}"
+        )
+    return model.model_validate(envelope.data)
+
+
+def decode_envelope(body: bytes | str | dict[str, Any]) -> EventEnvelope:
+    if isinstance(body, dict):
+        return EventEnvelope.model_validate(body)
+    return EventEnvelope.model_validate_json(body)
+
+
+__all__ = [
+    "EVENT_TYPES",
+    "EventData",
+    "EventEnvelope",
+    "UnknownEventVersion",
+    "ValidationError",
+    "decode_envelope",
+    "make_event",
+    "parse_event_data",
+]

@@ -1,0 +1,141 @@
+"""The aggregate-embedded outbox and its relay.
+
+A state change and the events it causes are one single-document write: the events are
+pushed onto the `outbox` array of the document that changed. The relay publishes what it
+finds there with publisher confirms and pulls each event once it is confirmed. It wakes at
+once after a local write and sweeps periodically for what a crash or an outage left behind,
+so events are delayed by failures, never lost. Two relays may publish the same event twice;
+consumers are idempotent, so at-least-once is enough.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+from uuid import UUID
+
+from prometheus_client import Counter
+
+from shared.events import EventEnvelope
+from shared.mongo import Database, Document, IndexSpec
+
+OUTBOX_FIELD = "outbox"
+
+log = logging.getLogger(__name__)
+
+EVENTS_RELAYED = Counter(
+    "copost_outbox_events_relayed_total", "Events published from the outbox", ["service"]
+)
+
+
+def outbox_index(collection: str) -> IndexSpec:
+    """Sparse on the event ids, so the relay's sweep reads only documents with pending events."""
+    return IndexSpec(collection, [(f"{OUTBOX_FIELD}.id", 1)], {"sparse": True})
+
+
+def with_events(update: Document, events: Sequence[EventEnvelope]) -> Document:
+    """Add `events` to a MongoDB update document, so they are written with the change."""
+    if not events:
+        return update
+    pushed = dict(update.get("$push", {}))
+    pushed[OUTBOX_FIELD] = {"$each": [outbox_entry(event) for event in events]}
+    return {**update, "$push": pushed}
+
+
+def outbox_entry(event: EventEnvelope) -> Document:
+    entry = event.model_dump(mode="json")
+    entry["id"] = str(event.id)
+    return entry
+
+
+class EventPublisher(Protocol):
+    """What the relay needs of the bus: publish and say which event ids were confirmed."""
+
+    async def publish(self, envelopes: Sequence[EventEnvelope]) -> list[UUID]: ...
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        collections: Sequence[str],
+        publisher: EventPublisher,
+        *,
+        service_name: str,
+        sweep_seconds: float = 5.0,
+        batch_size: int = 100,
+    ) -> None:
+        self._db = db
+        self._collections = list(collections)
+        self._publisher = publisher
+        self._service_name = service_name
+        self._sweep_seconds = sweep_seconds
+        self._batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Called after a local write that carried events: publish them now, not at the sweep."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service_name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._sweep_seconds)
+            self._wake.clear()
+            try:
+                while await self.relay_pending() == self._batch_size:
+                    pass
+            except Exception:
+                log.warning("outbox relay pass failed; retrying at the next sweep", exc_info=True)
+
+    async def relay_pending(self) -> int:
+        """One pass over every outbox collection; returns the most events found in one of them."""
+        most = 0
+        for name in self._collections:
+            most = max(most, await self._relay_collection(name))
+        return most
+
+    async def _relay_collection(self, name: str) -> int:
+        collection = self._db[name]
+        documents = await collection.find(
+            {f"{OUTBOX_FIELD}.id": {"$exists": True}}, {OUTBOX_FIELD: 1}
+        ).to_list(self._batch_size)
+        pending = [
+            (document["_id"], EventEnvelope.model_validate(entry))
+            for document in documents
+            for entry in document.get(OUTBOX_FIELD, [])
+        ][: self._batch_size]
+        if not pending:
+            return 0
+        confirmed = {str(i) for i in await self._publisher.publish([e for _, e in pending])}
+        for document_id in {doc_id for doc_id, _ in pending}:
+            ids = [str(e.id) for d, e in pending if d == document_id and str(e.id) in confirmed]
+            if ids:
+                await collection.update_one(
+                    {"_id": document_id}, {"$pull": {OUTBOX_FIELD: {"id": {"$in": ids}}}}
+                )
+        EVENTS_RELAYED.labels(self._service_name).inc(len(confirmed))
+        if len(confirmed) < len(pending):
+            raise RuntimeError(f"{len(pending) - len(confirmed)} events were not confirmed")
+        return len(pending)
+
+    async def pending_count(self) -> int:
+        total = 0
+        for name in self._collections:
+            async for document in self._db[name].find(
+                {f"{OUTBOX_FIELD}.id": {"$exists": True}}, {OUTBOX_FIELD: 1}
+            ):
+                total += len(document.get(OUTBOX_FIELD, []))
+        return total

@@ -1,0 +1,29 @@
+"""The settings base every service extends: environment variables with local defaults."""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings common to every service; each service subclasses it with its own."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service_name: str = "service"
+    log_level: str = "INFO"
+    # Secret because a URL may carry credentials; never logged.
+    mongo_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
+    mongo_database: str = ""
+    amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    # Prefixes every exchange and queue name; tests use it to isolate their runs.
+    amqp_namespace: str = ""
+    amqp_prefetch: int = Field(default=32, ge=1, le=1000)
+    # Delay before each retry of a failed event; after the last one it is dead-lettered.
+    event_retry_delays_seconds: tuple[float, ...] = (1.0, 5.0, 30.0)
+    outbox_sweep_seconds: float = Field(default=5.0, gt=0)
+    # Internal HTTP calls between services give up after this long.
+    internal_http_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @property
+    def database_name(self) -> str:
+        return self.mongo_database or f"copost_{self.service_name}"

@@ -1,0 +1,59 @@
+"""The pytest plugin behind every CoPost test suite (`-p shared.testing.plugin`).
+
+Integration tests need a real RabbitMQ (AMQP_URL, default the local broker) and a MongoDB
+wire-protocol server: MONGO_URL when set, else one embedded server per test session.
+Each test module gets its own AMQP namespace and database names, deleted afterwards.
+"""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from shared.embedded_mongo import EmbeddedMongoThread
+from shared.testing import EventRecorder, unique_namespace
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+@pytest.fixture(scope="session")
+def mongo_url() -> Iterator[str]:
+    if url := os.environ.get("MONGO_URL"):
+        yield url
+        return
+    server = EmbeddedMongoThread()
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    return os.environ.get("AMQP_URL", DEFAULT_AMQP_URL)
+
+
+@pytest.fixture
+def namespace() -> str:
+    return unique_namespace()
+
+
+@pytest.fixture
+async def event_recorder(amqp_url: str, namespace: str) -> AsyncIterator[EventRecorder]:
+    """Declare the namespace's exchange first, so the recorder can bind before services start."""
+    import aio_pika
+
+    connection = await aio_pika.connect_robust(amqp_url)
+    channel = await connection.channel()
+    await channel.declare_exchange(
+        f"{namespace}copost.unrouted", aio_pika.ExchangeType.FANOUT, durable=True
+    )
+    await channel.declare_exchange(
+        f"{namespace}copost.events",
+        aio_pika.ExchangeType.TOPIC,
+        durable=True,
+        arguments={"alternate-exchange": f"{namespace}copost.unrouted"},
+    )
+    recorder = EventRecorder(amqp_url, namespace)
+    await recorder.start()
+    yield recorder
+    await recorder.stop()
+    await connection.close()

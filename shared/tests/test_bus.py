@@ -1,0 +1,164 @@
+"""The bus against a real RabbitMQ: publishing, consuming, retries, dead letters, idempotency."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from uuid import UUID
+
+import aio_pika
+import pytest
+
+from shared.bus import EventBus
+from shared.events import EventEnvelope, make_event
+from shared.events.users import UserFollowed
+from shared.settings import ServiceSettings
+from shared.testing import wait_until
+
+
+def followed(n: int = 0) -> EventEnvelope:
+    data = UserFollowed(follower_id=f"a{n}", followee_id="b", followed_at=datetime.now(UTC))
+    return make_event(data, producer="test")
+
+
+class SeenIds:
+    """An in-memory processed-event log, enough to test the bus's use of one."""
+
+    def __init__(self) -> None:
+        self.ids: set[UUID] = set()
+
+    async def seen(self, event_id: UUID) -> bool:
+        return event_id in self.ids
+
+    async def record(self, event_id: UUID, event_type: str) -> None:
+        self.ids.add(event_id)
+
+
+@pytest.fixture
+async def bus(amqp_url: str, namespace: str) -> AsyncIterator[EventBus]:
+    settings = ServiceSettings(
+        service_name="bus-test",
+        amqp_url=amqp_url,
+        amqp_namespace=namespace,
+        event_retry_delays_seconds=(0.05, 0.1),
+    )
+    bus = EventBus(settings)
+    await bus.connect()
+    yield bus
+    await bus.delete_topology()
+    await bus.close()
+
+
+async def queue_depth(amqp_url: str, name: str) -> int:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(name, passive=True)
+        return queue.declaration_result.message_count or 0
+
+
+async def test_published_event_reaches_the_handler_of_its_type(bus: EventBus) -> None:
+    received: list[EventEnvelope] = []
+
+    async def on_followed(envelope: EventEnvelope, data: UserFollowed) -> None:
+        received.append(envelope)
+        assert data.followee_id == "b"
+
+    await bus.consume({"user.followed": on_followed})
+    event = followed()
+    assert await bus.publish([event]) == [event.id]
+    await wait_until(lambda: received)
+    assert received[0].id == event.id
+
+
+async def test_failing_handler_is_retried_until_it_succeeds(bus: EventBus) -> None:
+    attempts = 0
+
+    async def flaky(envelope: EventEnvelope, data: UserFollowed) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts < 3:
+            raise RuntimeError("transient")
+
+    await bus.consume({"user.followed": flaky})
+    await bus.publish([followed()])
+    await wait_until(lambda: attempts >= 3)
+    assert attempts == 3
+
+
+async def test_handler_failing_every_retry_is_parked_in_the_dead_letter_queue(
+    bus: EventBus, amqp_url: str
+) -> None:
+    attempts = 0
+
+    async def broken(envelope: EventEnvelope, data: UserFollowed) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise RuntimeError("permanent")
+
+    await bus.consume({"user.followed": broken})
+    await bus.publish([followed()])
+
+    async def parked() -> bool:
+        return await queue_depth(amqp_url, bus.dead_letter_queue_name) == 1
+
+    await wait_until(parked)
+    assert attempts == 3  # the first try and two retries
+
+
+async def test_unknown_major_version_goes_to_the_dead_letter_queue_unhandled(
+    bus: EventBus, amqp_url: str
+) -> None:
+    handled = []
+
+    async def on_followed(envelope: EventEnvelope, data: UserFollowed) -> None:
+        handled.append(envelope)
+
+    await bus.consume({"user.followed": on_followed})
+    future = followed().model_copy(update={"version": "2.0"})
+    await bus.publish([future])
+
+    async def parked() -> bool:
+        return await queue_depth(amqp_url, bus.dead_letter_queue_name) == 1
+
+    await wait_until(parked)
+    assert handled == []
+
+
+async def test_unknown_fields_are_accepted(bus: EventBus) -> None:
+    received: list[UserFollowed] = []
+
+    async def on_followed(envelope: EventEnvelope, data: UserFollowed) -> None:
+        received.append(data)
+
+    await bus.consume({"user.followed": on_followed})
+    event = followed()
+    newer = event.model_copy(update={"data": {**event.data, "added_later": 1}, "version": "1.7"})
+    await bus.publish([newer])
+    await wait_until(lambda: received)
+    assert received[0].follower_id == "a0"
+
+
+async def test_a_redelivered_event_is_handled_once(bus: EventBus) -> None:
+    handled: list[UUID] = []
+
+    async def on_followed(envelope: EventEnvelope, data: UserFollowed) -> None:
+        handled.append(envelope.id)
+
+    await bus.consume({"user.followed": on_followed}, SeenIds())
+    event, other = followed(1), followed(2)
+    await bus.publish([event])
+    await wait_until(lambda: event.id in handled)
+    await bus.publish([event, other])
+    await wait_until(lambda: other.id in handled)
+    assert handled == [event.id, other.id]
+
+
+async def test_an_event_no_service_consumes_is_kept_not_dropped(
+    bus: EventBus, amqp_url: str
+) -> None:
+    event = followed()
+    assert await bus.publish([event]) == [event.id]
+
+    async def kept() -> bool:
+        return await queue_depth(amqp_url, bus.unrouted_name) == 1
+
+    await wait_until(kept)
