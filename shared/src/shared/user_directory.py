@@ -1,0 +1,139 @@
+"""A service's own read-only copy of public user profiles, kept from the users' events.
+
+Services that render a User (posts, invitations, timeline, notifications) keep this
+projection in their own database instead of reading the users service's. Updates are
+applied only when newer than what is stored, so duplicated or reordered events are safe.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.bus import EventHandler
+from shared.events import EventEnvelope
+from shared.events.users import UserDeleted, UserRegistered, UserUpdated
+from shared.mongo import Database, IndexSpec
+
+USER_PROFILES = "user_profiles"
+
+USER_DIRECTORY_INDEXES = [IndexSpec(USER_PROFILES, [("handle", 1)])]
+
+
+class PublicUser(BaseModel):
+    """The User object of the public API."""
+
+    id: str
+    handle: str
+    display_name: str
+    created_at: datetime
+
+
+DELETED_USER_HANDLE = "deleted"
+
+
+class UserDirectory:
+    def __init__(self, db: Database) -> None:
+        self._profiles = db[USER_PROFILES]
+
+    async def get(self, user_id: str) -> PublicUser | None:
+        found = await self.get_many([user_id])
+        return found.get(user_id)
+
+    async def get_many(self, user_ids: Iterable[str]) -> dict[str, PublicUser]:
+        """One query for all of them; deleted or unknown users are missing from the answer."""
+        ids = list(dict.fromkeys(user_ids))
+        if not ids:
+            return {}
+        cursor = self._profiles.find({"_id": {"$in": ids}, "deleted": {"$ne": True}})
+        return {doc["_id"]: _public_user(doc) async for doc in cursor}
+
+    async def by_handle(self, handle: str) -> PublicUser | None:
+        doc = await self._profiles.find_one({"handle": handle.lower(), "deleted": {"$ne": True}})
+        return _public_user(doc) if doc else None
+
+    async def apply_registered(self, data: UserRegistered) -> None:
+        await self._upsert_if_newer(
+            data.user_id,
+            data.created_at,
+            {"handle": data.handle, "display_name": data.display_name},
+            created_at=data.created_at,
+        )
+
+    async def apply_updated(self, data: UserUpdated) -> None:
+        await self._upsert_if_newer(
+            data.user_id,
+            data.updated_at,
+            {"handle": data.handle, "display_name": data.display_name},
+        )
+
+    async def apply_deleted(self, data: UserDeleted) -> None:
+        # A tombstone: a late user.updated must not bring the profile back.
+        await self._upsert_if_newer(data.user_id, data.deleted_at, {"deleted": True}, final=True)
+
+    async def _upsert_if_newer(
+        self,
+        user_id: str,
+        as_of: datetime,
+        fields: dict[str, Any],
+        *,
+        created_at: datetime | None = None,
+        final: bool = False,
+    ) -> None:
+        doc = await self._profiles.find_one({"_id": user_id})
+        if doc is None:
+            if await self._insert(user_id, as_of, fields, created_at):
+                return
+            # Another event inserted it first: compare against what it wrote.
+            doc = await self._profiles.find_one({"_id": user_id})
+            assert doc is not None
+        if doc.get("deleted") or (doc["as_of"] >= as_of and not final):
+            if created_at is not None and "created_at" not in doc:
+                await self._profiles.update_one(
+                    {"_id": user_id}, {"$set": {"created_at": created_at}}
+                )
+            return
+        update: dict[str, Any] = {**fields, "as_of": as_of}
+        if created_at is not None:
+            update["created_at"] = created_at
+        await self._profiles.update_one({"_id": user_id, "as_of": doc["as_of"]}, {"$set": update})
+
+    async def _insert(
+        self,
+        user_id: str,
+        as_of: datetime,
+        fields: dict[str, Any],
+        created_at: datetime | None,
+    ) -> bool:
+        document = {"_id": user_id, **fields, "as_of": as_of}
+        if created_at is not None:
+            document["created_at"] = created_at
+        await self._profiles.update_one({"_id": user_id}, {"$setOnInsert": document}, upsert=True)
+
+    def event_handlers(self) -> dict[str, EventHandler]:
+        """Handlers to merge into a service's own, so the directory keeps itself current."""
+
+        async def registered(_: EventEnvelope, data: UserRegistered) -> None:
+            await self.apply_registered(data)
+
+        async def updated(_: EventEnvelope, data: UserUpdated) -> None:
+            await self.apply_updated(data)
+
+        async def deleted(_: EventEnvelope, data: UserDeleted) -> None:
+            await self.apply_deleted(data)
+
+        return {
+            UserRegistered.event_type: registered,
+            UserUpdated.event_type: updated,
+            UserDeleted.event_type: deleted,
+        }
+
+
+def _public_user(doc: dict[str, Any]) -> PublicUser:
+    return PublicUser(
+        id=doc["_id"],
+        handle=doc.get("handle", DELETED_USER_HANDLE),
+        display_name=doc.get("display_name", ""),
+        created_at=doc.get("created_at", doc["as_of"]),
+    )
