@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 type EventHandler = Callable[[EventEnvelope, Any], Awaitable[None]]
 
 ATTEMPT_HEADER = "x-copost-attempt"
+# A publish during an outage waits for the reconnection; past this it fails and is retried.
+PUBLISH_TIMEOUT_SECONDS = 10.0
 # At-least-once dead-lettering needs reject-publish overflow (RabbitMQ >= 3.10).
 _QUORUM = {
     "x-queue-type": "quorum",
@@ -69,7 +71,8 @@ class EventBus:
 
     @property
     def is_connected(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        connection = self._connection
+        return connection is not None and connection.connected.is_set()
 
     def retry_queue_name(self, attempt: int) -> str:
         return f"{self.queue_name}.retry.{attempt}"
@@ -78,6 +81,7 @@ class EventBus:
         self._connection = await aio_pika.connect_robust(
             self._settings.amqp_url.get_secret_value(),
             client_properties={"connection_name": self._settings.service_name},
+            reconnect_interval=1.0,
         )
         self._publish_channel = await self._connection.channel(
             publisher_confirms=True, on_return_raises=True
@@ -121,7 +125,12 @@ class EventBus:
         exchange = self._exchange
         results = await asyncio.gather(
             *(
-                exchange.publish(_message(envelope), routing_key=envelope.type, mandatory=True)
+                exchange.publish(
+                    _message(envelope),
+                    routing_key=envelope.type,
+                    mandatory=True,
+                    timeout=PUBLISH_TIMEOUT_SECONDS,
+                )
                 for envelope in envelopes
             ),
             return_exceptions=True,

@@ -39,7 +39,11 @@ class InvitationExpired(_InvitationEvent):
     expired_at: datetime
 
 
-CancellationReason = Literal["post_deleted", "blocked", "account_deleted", "ineligible"]
+# coauthor_removed: posts dropped a still-invited co-author for a reason other than a
+# revocation or the invitee's own decline.
+CancellationReason = Literal[
+    "post_deleted", "blocked", "account_deleted", "ineligible", "coauthor_removed"
+]
 
 
 class InvitationCancelled(_InvitationEvent):

@@ -53,7 +53,9 @@ class PostCoauthorAdded(EventData):
     added_at: datetime
 
 
-CoauthorRemovalReason = Literal["left", "removed", "blocked", "account_deleted"]
+CoauthorRemovalReason = Literal[
+    "left", "removed", "revoked", "declined", "blocked", "account_deleted"
+]
 
 
 class PostCoauthorRemoved(EventData):
@@ -63,6 +65,8 @@ class PostCoauthorRemoved(EventData):
     coauthor_id: str
     reason: CoauthorRemovalReason
     removed_at: datetime
+    # False when the entry was still an invitation (revoked, declined): no credit to take back.
+    was_credited: bool = True
 
 
 class PostDeleted(EventData):

@@ -126,13 +126,15 @@ class TcpProxy:
 
     async def cut(self) -> None:
         """Drop every connection and refuse new ones until `start(port)` is called again."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
         for writer in list(self._writers):
             writer.close()
         self._writers.clear()
+        if server is not None:
+            # Since Python 3.12 this waits for the handlers too, so close connections first.
+            await server.wait_closed()
 
     async def restore(self) -> None:
         await self.start(self.port)

@@ -1,0 +1,118 @@
+"""The outbox against the embedded MongoDB and a real RabbitMQ, including a broker outage."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from shared.bus import EventBus
+from shared.events import EventEnvelope, make_event
+from shared.events.users import UserRegistered
+from shared.mongo import Database, Document
+from shared.outbox import OUTBOX_FIELD, OutboxRelay, with_events
+from shared.settings import ServiceSettings
+from shared.testing import EventRecorder, TcpProxy, wait_until
+
+
+def registered(handle: str) -> EventEnvelope:
+    data = UserRegistered(
+        user_id=handle, handle=handle, display_name=handle, created_at=datetime.now(UTC)
+    )
+    return make_event(data, producer="test")
+
+
+@pytest.fixture
+async def db(mongo_url: str, namespace: str) -> AsyncIterator[Database]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
+    name = f"{namespace.rstrip('.')}-outbox"
+    yield client[name]
+    await client.drop_database(name)
+    await client.close()
+
+
+def _through(proxy_port: int, amqp_url: str) -> str:
+    parts = urlsplit(amqp_url)
+    netloc = f"{parts.username}:{parts.password}@127.0.0.1:{proxy_port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+@pytest.fixture
+async def proxy(amqp_url: str) -> AsyncIterator[TcpProxy]:
+    target = urlsplit(amqp_url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5672)
+    await proxy.start()
+    yield proxy
+    await proxy.close()
+
+
+@pytest.fixture
+async def bus(amqp_url: str, namespace: str, proxy: TcpProxy) -> AsyncIterator[EventBus]:
+    settings = ServiceSettings(
+        service_name="outbox-test",
+        amqp_url=_through(proxy.port, amqp_url),
+        amqp_namespace=namespace,
+    )
+    bus = EventBus(settings)
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+async def write_account(db: Database, handle: str) -> EventEnvelope:
+    event = registered(handle)
+    await db.accounts.update_one(
+        {"_id": handle}, with_events({"$set": {"handle": handle}}, [event]), upsert=True
+    )
+    return event
+
+
+def relay_for(db: Database, bus: EventBus) -> OutboxRelay:
+    return OutboxRelay(db, ["accounts"], bus, service_name="outbox-test", sweep_seconds=0.2)
+
+
+async def test_the_change_and_its_events_are_one_document(db: Database) -> None:
+    event = await write_account(db, "ada")
+    document = await db.accounts.find_one({"_id": "ada"})
+    assert document is not None
+    assert document["handle"] == "ada"
+    assert [entry["id"] for entry in document[OUTBOX_FIELD]] == [str(event.id)]
+
+
+async def test_the_relay_publishes_pending_events_and_empties_the_outbox(
+    db: Database, bus: EventBus, event_recorder: EventRecorder
+) -> None:
+    events = [await write_account(db, handle) for handle in ("ada", "bob")]
+    relay = relay_for(db, bus)
+    relay.start()
+    relay.wake()
+    try:
+        seen = await event_recorder.wait_for("user.registered", count=2)
+        assert {event.id for event in seen} == {event.id for event in events}
+        await wait_until(lambda: _no_pending(relay))
+    finally:
+        await relay.stop()
+
+
+async def test_events_written_during_a_broker_outage_are_published_after_it(
+    db: Database, bus: EventBus, proxy: TcpProxy, event_recorder: EventRecorder
+) -> None:
+    relay = relay_for(db, bus)
+    relay.start()
+    try:
+        await proxy.cut()
+        await wait_until(lambda: not bus.is_connected)
+        event = await write_account(db, "cyd")
+        relay.wake()
+        assert await relay.pending_count() == 1
+        await proxy.restore()
+        seen = await event_recorder.wait_for("user.registered", timeout=30)
+        assert [e.id for e in seen] == [event.id]
+        await wait_until(lambda: _no_pending(relay))
+    finally:
+        await relay.stop()
+
+
+async def _no_pending(relay: OutboxRelay) -> bool:
+    return await relay.pending_count() == 0

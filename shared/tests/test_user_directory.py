@@ -1,0 +1,70 @@
+"""The user directory projection: newest wins, whatever order the events arrive in."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from shared.events.users import UserDeleted, UserRegistered, UserUpdated
+from shared.mongo import Document
+from shared.user_directory import UserDirectory
+
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def directory(mongo_url: str, namespace: str) -> AsyncIterator[UserDirectory]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
+    name = f"{namespace.rstrip('.')}-directory"
+    yield UserDirectory(client[name])
+    await client.drop_database(name)
+    await client.close()
+
+
+def registered() -> UserRegistered:
+    return UserRegistered(user_id="u1", handle="ada", display_name="Ada", created_at=T0)
+
+
+def renamed(name: str, minutes: int) -> UserUpdated:
+    return UserUpdated(
+        user_id="u1", handle="ada", display_name=name, updated_at=T0 + timedelta(minutes=minutes)
+    )
+
+
+async def test_a_registered_user_is_found_by_id_and_handle(directory: UserDirectory) -> None:
+    await directory.apply_registered(registered())
+    user = await directory.get("u1")
+    assert user is not None
+    assert (user.handle, user.display_name, user.created_at) == ("ada", "Ada", T0)
+    assert await directory.by_handle("ADA") == user
+
+
+async def test_an_update_arriving_before_the_registration_is_kept(
+    directory: UserDirectory,
+) -> None:
+    await directory.apply_updated(renamed("Ada L.", 5))
+    await directory.apply_registered(registered())
+    user = await directory.get("u1")
+    assert user is not None
+    assert (user.display_name, user.created_at) == ("Ada L.", T0)
+
+
+async def test_an_older_update_does_not_overwrite_a_newer_one(directory: UserDirectory) -> None:
+    await directory.apply_registered(registered())
+    await directory.apply_updated(renamed("Newest", 10))
+    await directory.apply_updated(renamed("Older", 5))
+    await directory.apply_updated(renamed("Newest", 10))
+    user = await directory.get("u1")
+    assert user is not None
+    assert user.display_name == "Newest"
+
+
+async def test_a_deleted_user_stays_deleted_whatever_arrives_later(
+    directory: UserDirectory,
+) -> None:
+    await directory.apply_registered(registered())
+    await directory.apply_deleted(UserDeleted(user_id="u1", deleted_at=T0 + timedelta(minutes=1)))
+    await directory.apply_updated(renamed("Ghost", 30))
+    assert await directory.get("u1") is None
+    assert await directory.get_many(["u1", "nobody"]) == {}
