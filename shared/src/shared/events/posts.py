@@ -31,6 +31,8 @@ class PostPublished(EventData):
     coauthor_ids: tuple[str, ...]
     created_at: datetime
     published_at: datetime
+    # when_accepted posts notify their co-authors when they finally go out.
+    publish_mode: PublishMode = "now"
 
 
 class PostCoauthorInvited(EventData):
