@@ -1,0 +1,1 @@
+"""The invitations service: co-author invitations, their answers, expiry and cancellation."""

@@ -1,0 +1,253 @@
+"""The invitation use cases: open, answer, and close invitations, each change with its event.
+
+Every state change is one conditional single-document write (filter: the status it was
+decided from) that carries its event in the document's outbox, so concurrent writers never
+both win and no event is written without its change.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from invitations.domain import (
+    Actor,
+    Decision,
+    InvitationFacts,
+    InvitationNotFound,
+    InvitationStatus,
+    InviteeNotEligible,
+    Transition,
+    actor_of,
+    created_event,
+    decide,
+    expiry_of,
+    is_due,
+    transition_for_removal,
+)
+from invitations.eligibility import EligibilityClient
+from invitations.repository import InvitationRecord, InvitationRepository
+from shared.events import EventData, EventEnvelope, make_event
+from shared.events.envelope import utc_now
+from shared.events.invitations import CancellationReason, InvitationCancelled
+from shared.logging import correlation_id_var
+from shared.mongo import Document
+from shared.outbox import OutboxRelay
+from shared.problems import Conflict
+from shared.user_directory import UserDirectory
+
+log = logging.getLogger(__name__)
+
+type Clock = Callable[[], datetime]
+
+# An answer re-reads and re-decides when a concurrent write changed the invitation under it.
+ANSWER_ATTEMPTS = 3
+
+
+class InvitationLifecycle:
+    def __init__(
+        self,
+        repository: InvitationRepository,
+        directory: UserDirectory,
+        relay: OutboxRelay,
+        *,
+        producer: str,
+        ttl_seconds: float,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._repository = repository
+        self._directory = directory
+        self._relay = relay
+        self._producer = producer
+        self._ttl_seconds = ttl_seconds
+        self._clock = clock
+
+    # -- opening ----------------------------------------------------------------------
+
+    async def open(
+        self,
+        *,
+        invitation_id: str,
+        post_id: str,
+        inviter_id: str,
+        invitee_id: str,
+        created_at: datetime,
+    ) -> None:
+        """Write a pending invitation; a redelivery of the same id is a no-op."""
+        facts = InvitationFacts(
+            invitation_id, post_id, inviter_id, invitee_id, InvitationStatus.PENDING
+        )
+        expires_at = expiry_of(created_at, self._ttl_seconds)
+        if await self._repository.is_post_deleted(post_id):
+            # post.deleted came first: keep the invitation, closed, and tell nobody about it.
+            await self._insert(facts, created_at, expires_at, cancel_reason="post_deleted")
+            return
+        event = created_event(facts, created_at, expires_at)
+        if not await self._insert(facts, created_at, expires_at, events=[self._envelope(event)]):
+            return
+        self._relay.wake()
+        # post.deleted writes its marker before it looks for pending invitations, and this
+        # looks for the marker after the insert: whatever the interleaving, one side sees the
+        # other, so no pending invitation survives its post.
+        if await self._repository.is_post_deleted(post_id):
+            await self.close(invitation_id, Transition.CANCEL, at=created_at, reason="post_deleted")
+
+    async def _insert(
+        self,
+        facts: InvitationFacts,
+        created_at: datetime,
+        expires_at: datetime,
+        *,
+        events: Iterable[EventEnvelope] = (),
+        cancel_reason: CancellationReason | None = None,
+    ) -> bool:
+        users = await self._directory.get_many([facts.inviter_id, facts.invitee_id])
+        record = InvitationRecord(
+            id=facts.id,
+            post_id=facts.post_id,
+            inviter_id=facts.inviter_id,
+            invitee_id=facts.invitee_id,
+            status=InvitationStatus.CANCELLED if cancel_reason else InvitationStatus.PENDING,
+            created_at=created_at,
+            expires_at=expires_at,
+            responded_at=None,
+            cancel_reason=cancel_reason,
+            inviter_snapshot=users.get(facts.inviter_id),
+            invitee_snapshot=users.get(facts.invitee_id),
+        )
+        return await self._repository.insert(record, list(events))
+
+    # -- answers from the invitee -----------------------------------------------------
+
+    async def answer(
+        self,
+        invitation_id: str,
+        user_id: str,
+        transition: Transition,
+        eligibility: EligibilityClient,
+    ) -> InvitationRecord:
+        """Accept or decline on behalf of `user_id`; the invitation as it stands afterwards."""
+        for _ in range(ANSWER_ATTEMPTS):
+            record = await self._repository.get(invitation_id)
+            if record is None:
+                raise InvitationNotFound()
+            now = self._clock()
+            decision = decide(record.facts, transition, actor_of(record.facts, user_id), at=now)
+            if not decision.changed:
+                return record
+            if is_due(record.expires_at, now):
+                # The scheduler has not swept it yet; expire it here and decide again.
+                await self.close(record.id, Transition.EXPIRE, at=now)
+                continue
+            if transition is Transition.ACCEPT:
+                await self._require_eligible(record, eligibility, now)
+            if await self._write(record, decision, now):
+                return await self._reread(invitation_id)
+        raise Conflict("The invitation changed while being answered; try again.")
+
+    async def _require_eligible(
+        self, record: InvitationRecord, eligibility: EligibilityClient, now: datetime
+    ) -> None:
+        verdict = await eligibility.check(
+            inviter_id=record.inviter_id, invitee_id=record.invitee_id
+        )
+        if not verdict.eligible:
+            log.info(
+                "invitee no longer eligible",
+                extra={"invitation_id": record.id, "reason": verdict.reason},
+            )
+            await self.close(record.id, Transition.CANCEL, at=now, reason="ineligible")
+            raise InviteeNotEligible()
+
+    async def _reread(self, invitation_id: str) -> InvitationRecord:
+        record = await self._repository.get(invitation_id)
+        if record is None:
+            raise InvitationNotFound()
+        return record
+
+    # -- closing by the system --------------------------------------------------------
+
+    async def close(
+        self,
+        invitation_id: str,
+        transition: Transition,
+        *,
+        at: datetime,
+        reason: CancellationReason | None = None,
+    ) -> bool:
+        """Revoke, expire, cancel or decline on an event or the clock; False if already closed."""
+        record = await self._repository.get(invitation_id)
+        if record is None:
+            return False
+        decision = decide(record.facts, transition, Actor.SYSTEM, at=at, cancel_reason=reason)
+        # Losing the conditional write means another writer closed it first: nothing to do.
+        return decision.changed and await self._write(record, decision, at)
+
+    async def close_each(
+        self,
+        invitation_ids: Iterable[str],
+        transition: Transition,
+        *,
+        at: datetime,
+        reason: CancellationReason | None = None,
+    ) -> int:
+        """One conditional write per invitation, each carrying its own event."""
+        closed = 0
+        for invitation_id in invitation_ids:
+            closed += await self.close(invitation_id, transition, at=at, reason=reason)
+        return closed
+
+    async def cancel_for_deleted_post(self, post_id: str, deleted_at: datetime) -> None:
+        await self._repository.record_deleted_post(post_id, deleted_at)
+        pending = await self._repository.pending_ids_of_post(post_id)
+        await self.close_each(pending, Transition.CANCEL, at=deleted_at, reason="post_deleted")
+
+    async def close_for_removed_coauthor(
+        self, post_id: str, coauthor_id: str, removal_reason: str, removed_at: datetime
+    ) -> None:
+        transition, reason = transition_for_removal(removal_reason)
+        pending = await self._repository.pending_ids_of_invitee_on_post(post_id, coauthor_id)
+        await self.close_each(pending, transition, at=removed_at, reason=reason)
+
+    async def cancel_involving(self, user_id: str, deleted_at: datetime) -> None:
+        pending = await self._repository.pending_ids_involving(user_id)
+        await self.close_each(pending, Transition.CANCEL, at=deleted_at, reason="account_deleted")
+
+    async def cancel_between(self, user_a: str, user_b: str, blocked_at: datetime) -> None:
+        pending = await self._repository.pending_ids_between(user_a, user_b)
+        await self.close_each(pending, Transition.CANCEL, at=blocked_at, reason="blocked")
+
+    async def expire_due(self, batch_size: int) -> int:
+        """Expire every pending invitation past its expiry; how many this call expired."""
+        expired = 0
+        while True:
+            now = self._clock()
+            due = await self._repository.due_ids(now, batch_size)
+            expired += await self.close_each(due, Transition.EXPIRE, at=now)
+            if len(due) < batch_size:
+                return expired
+
+    # -- writing ----------------------------------------------------------------------
+
+    async def _write(self, record: InvitationRecord, decision: Decision, at: datetime) -> bool:
+        assert decision.event is not None  # only changed decisions are written
+        written = await self._repository.transition(
+            record.id,
+            from_status=record.status,
+            changes=_changes(decision, at),
+            events=[self._envelope(decision.event)],
+        )
+        if written:
+            self._relay.wake()
+        return written
+
+    def _envelope(self, data: EventData) -> EventEnvelope:
+        return make_event(data, producer=self._producer, correlation_id=correlation_id_var.get())
+
+
+def _changes(decision: Decision, at: datetime) -> Document:
+    changes: Document = {"status": decision.status.value, "closed_at": at}
+    if decision.status in (InvitationStatus.ACCEPTED, InvitationStatus.DECLINED):
+        changes["responded_at"] = at
+    if isinstance(decision.event, InvitationCancelled):
+        changes["cancel_reason"] = decision.event.reason
+    return changes

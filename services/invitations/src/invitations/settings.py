@@ -1,0 +1,17 @@
+"""Settings of the invitations service, read from environment variables."""
+
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+FOURTEEN_DAYS_SECONDS = 14 * 24 * 60 * 60
+
+
+class InvitationsSettings(ServiceSettings):
+    service_name: str = "invitations"
+    users_url: str = "http://127.0.0.1:8001"
+    # How long an invitation waits for an answer before it expires.
+    invitation_ttl_seconds: float = Field(default=FOURTEEN_DAYS_SECONDS, gt=0)
+    # How often the expiry scheduler looks for invitations past their expiry.
+    expiry_sweep_seconds: float = Field(default=30.0, gt=0)
+    expiry_batch_size: int = Field(default=100, ge=1, le=1000)
