@@ -22,6 +22,7 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from aiormq.abc import FieldTable
 from pydantic import ValidationError
 
 from shared.events import EventData, EventEnvelope, decode_envelope, parse_event_data
@@ -37,7 +38,7 @@ ATTEMPT_HEADER = "x-copost-attempt"
 # A publish during an outage waits for the reconnection; past this it fails and is retried.
 PUBLISH_TIMEOUT_SECONDS = 10.0
 # At-least-once dead-lettering needs reject-publish overflow (RabbitMQ >= 3.10).
-_QUORUM = {
+_QUORUM: FieldTable = {
     "x-queue-type": "quorum",
     "x-dead-letter-strategy": "at-least-once",
     "x-overflow": "reject-publish",

@@ -57,7 +57,7 @@ class RequestContextMiddleware:
         try:
             await self._app(scope, receive, send_with_request_id)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = str(getattr(scope.get("route"), "path", "unmatched"))
             method = scope["method"]
             HTTP_REQUESTS.labels(self._service_name, method, route, str(status)).inc()
             HTTP_LATENCY.labels(self._service_name, method, route).observe(
@@ -71,7 +71,7 @@ def _request_id_from(scope: Scope) -> str:
     wanted = REQUEST_ID_HEADER.lower().encode()
     for name, value in scope.get("headers", []):
         if name == wanted:
-            candidate = value.decode("latin-1")
+            candidate = bytes(value).decode("latin-1")
             if _VALID_REQUEST_ID.match(candidate):
                 return candidate
     return uuid4().hex

@@ -5,11 +5,13 @@ projection in their own database instead of reading the users service's. Updates
 applied only when newer than what is stored, so duplicated or reordered events are safe.
 """
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from pymongo.errors import DuplicateKeyError
 
 from shared.bus import EventHandler
 from shared.events import EventEnvelope
@@ -54,62 +56,36 @@ class UserDirectory:
         return _public_user(doc) if doc else None
 
     async def apply_registered(self, data: UserRegistered) -> None:
-        await self._upsert_if_newer(
+        await self._apply_if_newer(
             data.user_id,
             data.created_at,
             {"handle": data.handle, "display_name": data.display_name},
-            created_at=data.created_at,
+        )
+        # An update may have overtaken the registration: the creation time still belongs.
+        await self._profiles.update_one(
+            {"_id": data.user_id, "created_at": {"$exists": False}},
+            {"$set": {"created_at": data.created_at}},
         )
 
     async def apply_updated(self, data: UserUpdated) -> None:
-        await self._upsert_if_newer(
+        await self._apply_if_newer(
             data.user_id,
             data.updated_at,
             {"handle": data.handle, "display_name": data.display_name},
         )
 
     async def apply_deleted(self, data: UserDeleted) -> None:
-        # A tombstone: a late user.updated must not bring the profile back.
-        await self._upsert_if_newer(data.user_id, data.deleted_at, {"deleted": True}, final=True)
+        # A tombstone: no later event brings the profile back.
+        await self._apply_if_newer(data.user_id, data.deleted_at, {"deleted": True})
 
-    async def _upsert_if_newer(
-        self,
-        user_id: str,
-        as_of: datetime,
-        fields: dict[str, Any],
-        *,
-        created_at: datetime | None = None,
-        final: bool = False,
-    ) -> None:
-        doc = await self._profiles.find_one({"_id": user_id})
-        if doc is None:
-            if await self._insert(user_id, as_of, fields, created_at):
-                return
-            # Another event inserted it first: compare against what it wrote.
-            doc = await self._profiles.find_one({"_id": user_id})
-            assert doc is not None
-        if doc.get("deleted") or (doc["as_of"] >= as_of and not final):
-            if created_at is not None and "created_at" not in doc:
-                await self._profiles.update_one(
-                    {"_id": user_id}, {"$set": {"created_at": created_at}}
-                )
-            return
-        update: dict[str, Any] = {**fields, "as_of": as_of}
-        if created_at is not None:
-            update["created_at"] = created_at
-        await self._profiles.update_one({"_id": user_id, "as_of": doc["as_of"]}, {"$set": update})
-
-    async def _insert(
-        self,
-        user_id: str,
-        as_of: datetime,
-        fields: dict[str, Any],
-        created_at: datetime | None,
-    ) -> bool:
-        document = {"_id": user_id, **fields, "as_of": as_of}
-        if created_at is not None:
-            document["created_at"] = created_at
-        await self._profiles.update_one({"_id": user_id}, {"$setOnInsert": document}, upsert=True)
+    async def _apply_if_newer(self, user_id: str, as_of: datetime, fields: dict[str, Any]) -> None:
+        """Compare-and-set in the filter: only a live profile older than `as_of` is replaced."""
+        with contextlib.suppress(DuplicateKeyError):  # a newer version or a tombstone is stored
+            await self._profiles.update_one(
+                {"_id": user_id, "deleted": {"$ne": True}, "as_of": {"$lt": as_of}},
+                {"$set": {**fields, "as_of": as_of}},
+                upsert=True,
+            )
 
     def event_handlers(self) -> dict[str, EventHandler]:
         """Handlers to merge into a service's own, so the directory keeps itself current."""

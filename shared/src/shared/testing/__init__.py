@@ -5,25 +5,38 @@ import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, overload
 from uuid import uuid4
 
 import aio_pika
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from shared.events import EventEnvelope, decode_envelope
 from shared.settings import ServiceSettings
 
 
+@overload
 async def wait_until[T](
-    probe: Callable[[], Awaitable[T] | T], *, timeout: float = 10.0, interval: float = 0.05
-) -> T:
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 10.0, interval: float = 0.05
+) -> T: ...
+
+
+@overload
+async def wait_until[T](
+    probe: Callable[[], T | None], *, timeout: float = 10.0, interval: float = 0.05
+) -> T: ...
+
+
+async def wait_until(
+    probe: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05
+) -> Any:
     """Poll `probe` (sync or async) until it gives something truthy; fail on timeout."""
     deadline = time.monotonic() + timeout
     while True:
         outcome = probe()
-        result: T = await outcome if inspect.isawaitable(outcome) else outcome  # type: ignore[assignment]
+        result = await outcome if inspect.isawaitable(outcome) else outcome
         if result:
             return result
         if time.monotonic() > deadline:
@@ -42,9 +55,9 @@ def test_settings[S: ServiceSettings](
     name = overrides.pop("service_name", None) or settings_class().service_name
     return settings_class(
         service_name=name,
-        mongo_url=mongo_url,
+        mongo_url=SecretStr(mongo_url),
         mongo_database=f"{namespace.rstrip('.')}-{name}",
-        amqp_url=amqp_url,
+        amqp_url=SecretStr(amqp_url),
         amqp_namespace=namespace,
         event_retry_delays_seconds=(0.1, 0.3),
         outbox_sweep_seconds=0.5,
