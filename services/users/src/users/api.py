@@ -1,0 +1,112 @@
+"""HTTP routes of the users service: the public /v1 API and the internal service-to-service one."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from shared.identity import CurrentUserId
+from shared.service_app import Runtime
+from users.repository import UsersRepository
+from users.schemas import (
+    DeletedUsersResponse,
+    EligibilityRequest,
+    EligibilityResponse,
+    MyProfile,
+    Profile,
+    RegisterRequest,
+    TokenRequest,
+    TokenResponse,
+    UpdateMeRequest,
+    User,
+)
+from users.service import UsersService
+
+
+def get_users_service(request: Request, runtime: Runtime) -> UsersService:
+    return UsersService(
+        UsersRepository(runtime.db),
+        runtime.relay,
+        request.app.state.passwords,
+        request.app.state.tokens,
+        producer=runtime.settings.service_name,
+    )
+
+
+Users = Annotated[UsersService, Depends(get_users_service)]
+
+# A deletion whose write lands while the list is read would be missed by a poll starting at
+# "now"; starting the next poll a little earlier repeats some ids, which revoking tolerates.
+DELETED_USERS_POLL_OVERLAP = timedelta(seconds=10)
+
+public_router = APIRouter(prefix="/v1", tags=["users"])
+internal_router = APIRouter(tags=["internal"])
+
+
+@public_router.post("/users", status_code=status.HTTP_201_CREATED)
+async def register(body: RegisterRequest, users: Users) -> User:
+    return await users.register(body)
+
+
+@public_router.post("/auth/token")
+async def issue_token(body: TokenRequest, users: Users) -> TokenResponse:
+    return await users.issue_token(body)
+
+
+@public_router.get("/me")
+async def get_me(user_id: CurrentUserId, users: Users) -> MyProfile:
+    return await users.my_profile(user_id)
+
+
+@public_router.patch("/me")
+async def update_me(body: UpdateMeRequest, user_id: CurrentUserId, users: Users) -> MyProfile:
+    return await users.update_me(user_id, body)
+
+
+@public_router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_me(user_id: CurrentUserId, users: Users) -> None:
+    await users.delete_me(user_id)
+
+
+@public_router.get("/users/{handle}")
+async def get_profile(handle: str, _: CurrentUserId, users: Users) -> Profile:
+    return await users.profile(handle)
+
+
+@public_router.put("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
+async def follow(handle: str, user_id: CurrentUserId, users: Users) -> None:
+    await users.follow(user_id, handle)
+
+
+@public_router.delete("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
+async def unfollow(handle: str, user_id: CurrentUserId, users: Users) -> None:
+    await users.unfollow(user_id, handle)
+
+
+@public_router.put("/users/{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
+async def block(handle: str, user_id: CurrentUserId, users: Users) -> None:
+    await users.block(user_id, handle)
+
+
+@public_router.delete("/users/{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
+async def unblock(handle: str, user_id: CurrentUserId, users: Users) -> None:
+    await users.unblock(user_id, handle)
+
+
+@internal_router.get("/.well-known/jwks.json")
+async def jwks(request: Request) -> dict[str, list[dict[str, str]]]:
+    keys: dict[str, list[dict[str, str]]] = request.app.state.tokens.jwks()
+    return keys
+
+
+@internal_router.post("/internal/eligibility")
+async def eligibility(body: EligibilityRequest, users: Users) -> EligibilityResponse:
+    return EligibilityResponse(results=await users.eligibility(body))
+
+
+@internal_router.get("/internal/deleted-users")
+async def deleted_users(since: datetime, users: Users) -> DeletedUsersResponse:
+    as_of = datetime.now(UTC) - DELETED_USERS_POLL_OVERLAP
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return DeletedUsersResponse(user_ids=await users.deleted_since(since), as_of=as_of)

@@ -1,0 +1,38 @@
+"""The users service's FastAPI app: `uvicorn users.app:create_app --factory`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
+from users.api import internal_router, public_router
+from users.passwords import PasswordHasher
+from users.repository import INDEXES, OUTBOX_COLLECTIONS
+from users.settings import UsersSettings
+from users.tokens import TokenIssuer
+
+
+def create_app(settings: UsersSettings | None = None) -> FastAPI:
+    settings = settings or UsersSettings()
+
+    @asynccontextmanager
+    async def load_signing_key(app: FastAPI, _: ServiceRuntime) -> AsyncIterator[None]:
+        # At start-up rather than import, so the key file is made where the service runs
+        # and the ephemeral-key warning goes through the configured logging.
+        app.state.tokens = TokenIssuer.from_settings(settings)
+        yield
+
+    app = create_service_app(
+        ServiceSpec(
+            settings=settings,
+            title="CoPost users",
+            routers=[public_router],
+            internal_routers=[internal_router],
+            indexes=INDEXES,
+            outbox_collections=OUTBOX_COLLECTIONS,
+            hook=load_signing_key,
+        )
+    )
+    app.state.passwords = PasswordHasher()
+    return app

@@ -1,0 +1,92 @@
+"""Request and response bodies of the users service, public and internal."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.user_directory import PublicUser
+from users.domain import CollabPolicy, IneligibilityReason, normalize_display_name, normalize_handle
+
+Handle = Annotated[str, Field(max_length=64), AfterValidator(normalize_handle)]
+DisplayName = Annotated[str, Field(max_length=200), AfterValidator(normalize_display_name)]
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+
+MAX_INVITEES_PER_CHECK = 100
+
+
+class RequestBody(BaseModel):
+    """Unknown fields are refused: a client cannot slip in an id, a counter or a status."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(RequestBody):
+    handle: Handle
+    password: Password
+    display_name: DisplayName
+
+
+class TokenRequest(RequestBody):
+    # Loose on purpose: any wrong pair is the same 401, whatever its shape.
+    handle: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 -- the OAuth token type, not a secret
+    expires_in: int
+
+
+class UpdateMeRequest(RequestBody):
+    display_name: DisplayName | None = None
+    collab_policy: CollabPolicy | None = None
+
+    @field_validator("display_name", "collab_policy", mode="before")
+    @classmethod
+    def _omitted_not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("omit the field to keep it; it cannot be null")
+        return value
+
+
+User = PublicUser
+
+
+class Profile(PublicUser):
+    followers_count: int
+    following_count: int
+
+
+class MyProfile(Profile):
+    collab_policy: CollabPolicy
+
+
+class EligibilityRequest(BaseModel):
+    inviter_id: str
+    invitee_handles: list[str] | None = Field(default=None, max_length=MAX_INVITEES_PER_CHECK)
+    invitee_ids: list[str] | None = Field(default=None, max_length=MAX_INVITEES_PER_CHECK)
+
+    @model_validator(mode="after")
+    def _one_kind_of_invitee(self) -> Self:
+        if (self.invitee_handles is None) == (self.invitee_ids is None):
+            raise ValueError("give exactly one of invitee_handles and invitee_ids")
+        return self
+
+
+class EligibilityResult(BaseModel):
+    handle: str | None
+    user_id: str | None
+    user: User | None
+    eligible: bool
+    reason: IneligibilityReason | None
+
+
+class EligibilityResponse(BaseModel):
+    results: list[EligibilityResult]
+
+
+class DeletedUsersResponse(BaseModel):
+    user_ids: list[str]
+    as_of: datetime

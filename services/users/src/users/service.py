@@ -1,0 +1,320 @@
+"""The users use cases: the domain rules applied to the repository, events handed to the relay."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from shared.events import EventData, EventEnvelope, make_event
+from shared.events.users import (
+    UserBlocked,
+    UserDeleted,
+    UserFollowed,
+    UserRegistered,
+    UserUnblocked,
+    UserUnfollowed,
+    UserUpdated,
+)
+from shared.logging import correlation_id_var
+from shared.outbox import OutboxRelay
+from shared.problems import NotFound, Unauthorized
+from users.domain import (
+    DEFAULT_COLLAB_POLICY,
+    EligibilityDecision,
+    EligibilityFacts,
+    FollowBlocked,
+    decide_eligibility,
+    ensure_may_block,
+    ensure_may_follow,
+    handle_or_none,
+)
+from users.passwords import PasswordHasher
+from users.repository import Account, UsersRepository, relation_id
+from users.schemas import (
+    EligibilityRequest,
+    EligibilityResult,
+    MyProfile,
+    Profile,
+    RegisterRequest,
+    TokenRequest,
+    TokenResponse,
+    UpdateMeRequest,
+    User,
+)
+from users.tokens import TokenIssuer
+
+
+class AccountGone(Unauthorized):
+    """The token's account was deleted (or never existed): the token is no longer good."""
+
+    def __init__(self) -> None:
+        super().__init__("The account of this token no longer exists.")
+
+
+class WrongCredentials(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__("The handle or the password is wrong.")
+
+
+class UnknownUser(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No account has this handle.")
+
+
+def utc_now() -> datetime:
+    """Now, at the millisecond precision MongoDB stores, so events and documents agree."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def public_user(account: Account) -> User:
+    return User(
+        id=account.id,
+        handle=account.handle,
+        display_name=account.display_name,
+        created_at=account.created_at,
+    )
+
+
+class UsersService:
+    def __init__(
+        self,
+        repository: UsersRepository,
+        relay: OutboxRelay,
+        passwords: PasswordHasher,
+        tokens: TokenIssuer,
+        *,
+        producer: str,
+    ) -> None:
+        self._repository = repository
+        self._relay = relay
+        self._passwords = passwords
+        self._tokens = tokens
+        self._producer = producer
+
+    def _event(self, data: EventData) -> EventEnvelope:
+        return make_event(data, producer=self._producer, correlation_id=correlation_id_var.get())
+
+    # Accounts and tokens
+
+    async def register(self, request: RegisterRequest) -> User:
+        account = Account(
+            id=uuid4().hex,
+            handle=request.handle,
+            display_name=request.display_name,
+            created_at=utc_now(),
+            collab_policy=DEFAULT_COLLAB_POLICY,
+            password_hash=await self._passwords.hash(request.password),
+        )
+        registered = UserRegistered(
+            user_id=account.id,
+            handle=account.handle,
+            display_name=account.display_name,
+            created_at=account.created_at,
+        )
+        await self._repository.insert_account(account, [self._event(registered)])
+        self._relay.wake()
+        return public_user(account)
+
+    async def issue_token(self, request: TokenRequest) -> TokenResponse:
+        handle = handle_or_none(request.handle)
+        account = await self._repository.account_by_handle(handle) if handle else None
+        stored_hash = account.password_hash if account else None
+        if not await self._passwords.verify(stored_hash, request.password) or account is None:
+            raise WrongCredentials()
+        if self._passwords.needs_rehash(account.password_hash):
+            new_hash = await self._passwords.hash(request.password)
+            await self._repository.replace_password_hash(account.id, new_hash)
+        issued = self._tokens.issue(account.id, utc_now())
+        return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
+
+    async def my_profile(self, user_id: str) -> MyProfile:
+        account = await self._own_account(user_id)
+        profile = await self._profile(account)
+        return MyProfile(**profile.model_dump(), collab_policy=account.collab_policy)
+
+    async def update_me(self, user_id: str, request: UpdateMeRequest) -> MyProfile:
+        account = await self._own_account(user_id)
+        changes: dict[str, str] = {}
+        events = []
+        if request.collab_policy is not None and request.collab_policy != account.collab_policy:
+            changes["collab_policy"] = request.collab_policy.value
+        if request.display_name is not None and request.display_name != account.display_name:
+            changes["display_name"] = request.display_name
+            updated = UserUpdated(
+                user_id=account.id,
+                handle=account.handle,
+                display_name=request.display_name,
+                updated_at=utc_now(),
+            )
+            events.append(self._event(updated))
+        if not await self._repository.update_profile(user_id, changes, events):
+            raise AccountGone()
+        if events:
+            self._relay.wake()
+        return await self.my_profile(user_id)
+
+    async def delete_me(self, user_id: str) -> None:
+        """Idempotent: a repeated call finishes the clean-up a failed one may have left."""
+        if not await self._repository.ever_existed(user_id):
+            raise AccountGone()
+        deleted_at = utc_now()
+        deleted = UserDeleted(user_id=user_id, deleted_at=deleted_at)
+        if await self._repository.tombstone(user_id, deleted_at, [self._event(deleted)]):
+            self._relay.wake()
+        await self._repository.deactivate_relations_of(user_id, deleted_at)
+
+    async def profile(self, handle: str) -> Profile:
+        return await self._profile(await self._account_by_handle(handle))
+
+    # Follows and blocks
+
+    async def follow(self, follower_id: str, handle: str) -> None:
+        follower = await self._own_account(follower_id)
+        followee = await self._account_by_handle(handle)
+        await self._ensure_may_follow(follower, followee)
+        at = utc_now()
+        followed = UserFollowed(follower_id=follower.id, followee_id=followee.id, followed_at=at)
+        if not await self._repository.activate_follow(
+            follower.id, followee.id, at, [self._event(followed)]
+        ):
+            return
+        self._relay.wake()
+        # A block written between the check and the follow must win: look again, undo if so.
+        if await self._repository.blocked_either_way(follower.id, followee.id):
+            await self._remove_follow(follower.id, followee.id)
+            raise FollowBlocked()
+
+    async def unfollow(self, follower_id: str, handle: str) -> None:
+        follower = await self._own_account(follower_id)
+        followee = await self._account_by_handle(handle)
+        await self._remove_follow(follower.id, followee.id)
+
+    async def block(self, blocker_id: str, handle: str) -> None:
+        blocker = await self._own_account(blocker_id)
+        blocked = await self._account_by_handle(handle)
+        ensure_may_block(is_self=blocker.id == blocked.id)
+        at = utc_now()
+        event = UserBlocked(blocker_id=blocker.id, blocked_id=blocked.id, blocked_at=at)
+        if await self._repository.activate_block(blocker.id, blocked.id, at, [self._event(event)]):
+            self._relay.wake()
+        # Also on a repeated block: it finishes what an interrupted one left undone.
+        await self._remove_follow(blocker.id, blocked.id)
+        await self._remove_follow(blocked.id, blocker.id)
+
+    async def unblock(self, blocker_id: str, handle: str) -> None:
+        blocker = await self._own_account(blocker_id)
+        blocked = await self._account_by_handle(handle)
+        at = utc_now()
+        event = UserUnblocked(blocker_id=blocker.id, blocked_id=blocked.id, unblocked_at=at)
+        if await self._repository.deactivate_block(
+            blocker.id, blocked.id, at, [self._event(event)]
+        ):
+            self._relay.wake()
+
+    # Internal: eligibility and deletions
+
+    async def eligibility(self, request: EligibilityRequest) -> list[EligibilityResult]:
+        """One query per kind of fact, however many invitees."""
+        inviter_id = request.inviter_id
+        invitees, handles = await self._invitees(request)
+        found = [account for account in invitees if account is not None]
+        inviter_exists = await self._repository.account(inviter_id) is not None
+        blocks = await self._repository.active_blocks(
+            relation_id(a, b)
+            for account in found
+            for a, b in ((inviter_id, account.id), (account.id, inviter_id))
+        )
+        follows = await self._repository.active_follows(
+            relation_id(account.id, inviter_id) for account in found
+        )
+        facts = [
+            _eligibility_facts(account, inviter_id, inviter_exists, blocks, follows)
+            for account in invitees
+        ]
+        return [
+            _eligibility_result(account, handle, decide_eligibility(fact))
+            for account, handle, fact in zip(invitees, handles, facts, strict=True)
+        ]
+
+    async def _invitees(
+        self, request: EligibilityRequest
+    ) -> tuple[list[Account | None], list[str | None]]:
+        """The invitees in input order (None when unknown), with the handles asked for."""
+        if request.invitee_handles is not None:
+            normalized = [handle_or_none(raw) for raw in request.invitee_handles]
+            by_handle = await self._repository.accounts_by_handle(h for h in normalized if h)
+            invitees = [by_handle.get(h) if h else None for h in normalized]
+            return invitees, list(request.invitee_handles)
+        ids = request.invitee_ids or []
+        by_id = await self._repository.accounts_by_id(ids)
+        return [by_id.get(user_id) for user_id in ids], [None] * len(ids)
+
+    async def deleted_since(self, since: datetime) -> list[str]:
+        return await self._repository.deleted_since(since)
+
+    # Shared steps
+
+    async def _own_account(self, user_id: str) -> Account:
+        account = await self._repository.account(user_id)
+        if account is None:
+            raise AccountGone()
+        return account
+
+    async def _account_by_handle(self, raw_handle: str) -> Account:
+        handle = handle_or_none(raw_handle)
+        account = await self._repository.account_by_handle(handle) if handle else None
+        if account is None:
+            raise UnknownUser()
+        return account
+
+    async def _profile(self, account: Account) -> Profile:
+        return Profile(
+            **public_user(account).model_dump(),
+            followers_count=await self._repository.followers_count(account.id),
+            following_count=await self._repository.following_count(account.id),
+        )
+
+    async def _ensure_may_follow(self, follower: Account, followee: Account) -> None:
+        ensure_may_follow(
+            is_self=follower.id == followee.id,
+            blocked_either_way=await self._repository.blocked_either_way(follower.id, followee.id),
+        )
+
+    async def _remove_follow(self, follower_id: str, followee_id: str) -> None:
+        at = utc_now()
+        event = UserUnfollowed(follower_id=follower_id, followee_id=followee_id, unfollowed_at=at)
+        if await self._repository.deactivate_follow(
+            follower_id, followee_id, at, [self._event(event)]
+        ):
+            self._relay.wake()
+
+
+def _eligibility_facts(
+    invitee: Account | None,
+    inviter_id: str,
+    inviter_exists: bool,
+    active_blocks: set[str],
+    active_follows: set[str],
+) -> EligibilityFacts:
+    if invitee is None:
+        return EligibilityFacts(invitee_exists=False, inviter_exists=inviter_exists)
+    pair = {relation_id(inviter_id, invitee.id), relation_id(invitee.id, inviter_id)}
+    return EligibilityFacts(
+        invitee_exists=True,
+        inviter_exists=inviter_exists,
+        is_self=invitee.id == inviter_id,
+        blocked_either_way=bool(pair & active_blocks),
+        invitee_follows_inviter=relation_id(invitee.id, inviter_id) in active_follows,
+        invitee_policy=invitee.collab_policy,
+    )
+
+
+def _eligibility_result(
+    invitee: Account | None, asked_handle: str | None, decision: EligibilityDecision
+) -> EligibilityResult:
+    return EligibilityResult(
+        handle=invitee.handle if invitee else asked_handle,
+        user_id=invitee.id if invitee else None,
+        user=public_user(invitee) if invitee else None,
+        eligible=decision.eligible,
+        reason=decision.reason,
+    )

@@ -1,0 +1,125 @@
+"""Access tokens: the Ed25519 signing key, EdDSA JWTs, and the JWKS that lets others verify them."""
+
+import base64
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from users.settings import UsersSettings
+
+log = logging.getLogger(__name__)
+
+ALGORITHM = "EdDSA"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_key: Ed25519PrivateKey
+    kid: str
+
+    @classmethod
+    def of(cls, private_key: Ed25519PrivateKey) -> "SigningKey":
+        return cls(private_key, jwk_thumbprint(private_key.public_key()))
+
+    def public_jwk(self) -> dict[str, str]:
+        return {
+            **_okp_members(self.private_key.public_key()),
+            "kid": self.kid,
+            "alg": ALGORITHM,
+            "use": "sig",
+        }
+
+
+def jwk_thumbprint(public_key: Ed25519PublicKey) -> str:
+    """RFC 7638: SHA-256 of the required members, sorted and without whitespace."""
+    canonical = json.dumps(_okp_members(public_key), sort_keys=True, separators=(",", ":"))
+    return _b64url(hashlib.sha256(canonical.encode()).digest())
+
+
+def _okp_members(public_key: Ed25519PublicKey) -> dict[str, str]:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"crv": "Ed25519", "kty": "OKP", "x": _b64url(raw)}
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def load_or_create_signing_key(path: Path | None) -> SigningKey:
+    if path is None:
+        log.warning(
+            "JWT_PRIVATE_KEY_FILE is not set: using an ephemeral signing key; "
+            "tokens will not survive a restart and replicas will not share them"
+        )
+        return SigningKey.of(Ed25519PrivateKey.generate())
+    if not path.exists():
+        _create_key_file(path)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return SigningKey.of(key)
+
+
+def _create_key_file(path: Path) -> None:
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when two replicas start at once, the second reads the first one's key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "wb") as key_file:
+        key_file.write(pem)
+    log.info("created a new signing key file", extra={"path": str(path)})
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+class TokenIssuer:
+    def __init__(self, key: SigningKey, *, issuer: str, audience: str, ttl_seconds: int) -> None:
+        self._key = key
+        self._issuer = issuer
+        self._audience = audience
+        self._ttl_seconds = ttl_seconds
+
+    @classmethod
+    def from_settings(cls, settings: UsersSettings) -> "TokenIssuer":
+        return cls(
+            load_or_create_signing_key(settings.jwt_private_key_file),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.access_token_ttl_seconds,
+        )
+
+    def issue(self, user_id: str, now: datetime) -> IssuedToken:
+        claims: dict[str, Any] = {
+            "sub": user_id,
+            "iss": self._issuer,
+            "aud": self._audience,
+            "iat": now,
+            "exp": now + timedelta(seconds=self._ttl_seconds),
+        }
+        token = jwt.encode(
+            claims, self._key.private_key, algorithm=ALGORITHM, headers={"kid": self._key.kid}
+        )
+        return IssuedToken(access_token=token, expires_in=self._ttl_seconds)
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [self._key.public_jwk()]}

@@ -1,0 +1,55 @@
+"""Fixtures of the users service's tests: the app on the real broker and the embedded MongoDB."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher as Argon2Hasher
+from fastapi import FastAPI
+
+from shared.testing import EventRecorder, running_service, test_settings
+from users.app import create_app
+from users.passwords import PasswordHasher
+from users.settings import UsersSettings
+
+PASSWORD = "correct horse battery"
+
+
+def create_test_app(settings: UsersSettings) -> FastAPI:
+    app = create_app(settings)
+    # The production cost of argon2 would dominate the suite's time; the algorithm is the same.
+    app.state.passwords = PasswordHasher(Argon2Hasher(time_cost=1, memory_cost=8192, parallelism=1))
+    return app
+
+
+@pytest.fixture
+def users_settings(mongo_url: str, amqp_url: str, namespace: str) -> UsersSettings:
+    return test_settings(UsersSettings, mongo_url=mongo_url, amqp_url=amqp_url, namespace=namespace)
+
+
+@pytest.fixture
+async def client(
+    users_settings: UsersSettings, event_recorder: EventRecorder
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The running app; the recorder is bound before it starts, so it sees every event."""
+    async with running_service(create_test_app(users_settings)) as http:
+        yield http
+
+
+@pytest.fixture
+def register(client: httpx.AsyncClient) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Register an account (password PASSWORD unless given) and answer the User."""
+
+    async def register_account(
+        handle: str, *, password: str = PASSWORD, display_name: str = ""
+    ) -> dict[str, Any]:
+        response = await client.post(
+            "/v1/users",
+            json={"handle": handle, "password": password, "display_name": display_name or handle},
+        )
+        assert response.status_code == 201, response.text
+        user: dict[str, Any] = response.json()
+        return user
+
+    return register_account

@@ -1,0 +1,139 @@
+"""The users rules on plain values: handles, display names, collab policy, eligibility."""
+
+import pytest
+
+from shared.problems import Forbidden, Unprocessable
+from users.domain import (
+    CollabPolicy,
+    EligibilityFacts,
+    IneligibilityReason,
+    decide_eligibility,
+    ensure_may_block,
+    ensure_may_follow,
+    handle_or_none,
+    normalize_display_name,
+    normalize_handle,
+    policy_allows,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("alice", "alice"),
+        ("Alice_99", "alice_99"),
+        ("abc", "abc"),
+        ("a" * 30, "a" * 30),
+        ("___", "___"),
+    ],
+)
+def test_valid_handles_are_stored_in_lower_case(raw: str, stored: str) -> None:
+    assert normalize_handle(raw) == stored
+
+
+@pytest.mark.parametrize(
+    "raw", ["ab", "a" * 31, "al ice", "alice!", "álice", "", " alice", "alice\n", "al-ice"]
+)
+def test_invalid_handles_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="handle"):
+        normalize_handle(raw)
+    assert handle_or_none(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("Alice", "Alice"), ("  Alice Liddell  ", "Alice Liddell"), ("x", "x"), ("é" * 50, "é" * 50)],
+)
+def test_display_names_are_trimmed(raw: str, stored: str) -> None:
+    assert normalize_display_name(raw) == stored
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "x" * 51, "bad\x00name", "two\nlines"])
+def test_invalid_display_names_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="display name"):
+        normalize_display_name(raw)
+
+
+@pytest.mark.parametrize(
+    ("policy", "invitee_follows_inviter", "allowed"),
+    [
+        (CollabPolicy.EVERYONE, False, True),
+        (CollabPolicy.EVERYONE, True, True),
+        (CollabPolicy.FOLLOWING, True, True),
+        (CollabPolicy.FOLLOWING, False, False),
+        (CollabPolicy.NOBODY, True, False),
+        (CollabPolicy.NOBODY, False, False),
+    ],
+)
+def test_collab_policy(policy: CollabPolicy, invitee_follows_inviter: bool, allowed: bool) -> None:
+    assert policy_allows(policy, invitee_follows_inviter=invitee_follows_inviter) is allowed
+
+
+EVERYONE = CollabPolicy.EVERYONE
+FOLLOWING = CollabPolicy.FOLLOWING
+NOBODY = CollabPolicy.NOBODY
+R = IneligibilityReason
+
+
+@pytest.mark.parametrize(
+    ("facts", "reason"),
+    [
+        (EligibilityFacts(invitee_exists=True, invitee_policy=EVERYONE), None),
+        (
+            EligibilityFacts(
+                invitee_exists=True, invitee_policy=FOLLOWING, invitee_follows_inviter=True
+            ),
+            None,
+        ),
+        (EligibilityFacts(invitee_exists=False), R.UNKNOWN_USER),
+        (EligibilityFacts(invitee_exists=False, inviter_exists=False), R.UNKNOWN_USER),
+        (EligibilityFacts(invitee_exists=True, is_self=True, invitee_policy=EVERYONE), R.SELF),
+        (
+            EligibilityFacts(invitee_exists=True, inviter_exists=False, invitee_policy=EVERYONE),
+            R.INVITER_UNKNOWN,
+        ),
+        (
+            EligibilityFacts(invitee_exists=True, blocked_either_way=True, invitee_policy=EVERYONE),
+            R.BLOCKED,
+        ),
+        (
+            EligibilityFacts(
+                invitee_exists=True,
+                blocked_either_way=True,
+                invitee_follows_inviter=True,
+                invitee_policy=FOLLOWING,
+            ),
+            R.BLOCKED,
+        ),
+        (
+            EligibilityFacts(
+                invitee_exists=True, invitee_policy=NOBODY, invitee_follows_inviter=True
+            ),
+            R.POLICY_NOBODY,
+        ),
+        (EligibilityFacts(invitee_exists=True, invitee_policy=FOLLOWING), R.POLICY_FOLLOWING),
+        (EligibilityFacts(invitee_exists=True), R.POLICY_FOLLOWING),  # the default policy
+    ],
+)
+def test_eligibility_decision(facts: EligibilityFacts, reason: IneligibilityReason | None) -> None:
+    decision = decide_eligibility(facts)
+    assert decision.reason == reason
+    assert decision.eligible is (reason is None)
+
+
+@pytest.mark.parametrize(
+    ("is_self", "blocked", "problem"),
+    [(False, False, None), (True, False, Unprocessable), (False, True, Forbidden)],
+)
+def test_who_may_follow(is_self: bool, blocked: bool, problem: type[Exception] | None) -> None:
+    if problem is None:
+        ensure_may_follow(is_self=is_self, blocked_either_way=blocked)
+    else:
+        with pytest.raises(problem):
+            ensure_may_follow(is_self=is_self, blocked_either_way=blocked)
+
+
+def test_blocking_yourself_is_unprocessable() -> None:
+    with pytest.raises(Unprocessable):
+        ensure_may_block(is_self=True)
+    ensure_may_block(is_self=False)
