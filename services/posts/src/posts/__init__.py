@@ -1,0 +1,1 @@
+"""CoPost posts service: posts and their co-author credits."""

@@ -1,0 +1,68 @@
+"""The public posts routes (/v1/posts...): HTTP in and out, the work is in PostService."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from posts.repository import InviteCounterRepository, PostRepository
+from posts.schemas import CreatePostRequest, InvitationOut, InviteCoauthorRequest, PostOut
+from posts.service import PostService
+from posts.settings import PostsSettings
+from posts.users_client import UsersClient
+from shared.identity import CurrentUserId
+from shared.service_app import Runtime
+from shared.user_directory import UserDirectory
+
+router = APIRouter(prefix="/v1/posts", tags=["posts"])
+
+
+def get_post_service(request: Request, runtime: Runtime) -> PostService:
+    settings: PostsSettings = request.app.state.posts_settings
+    users: UsersClient = request.app.state.users_client
+    return PostService(
+        settings=settings,
+        posts=PostRepository(runtime.db),
+        invite_counters=InviteCounterRepository(runtime.db),
+        directory=UserDirectory(runtime.db),
+        users=users,
+        relay=runtime.relay,
+    )
+
+
+Posts = Annotated[PostService, Depends(get_post_service)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_post(body: CreatePostRequest, user_id: CurrentUserId, posts: Posts) -> PostOut:
+    return await posts.create(user_id, body)
+
+
+@router.get("/{post_id}")
+async def get_post(post_id: str, user_id: CurrentUserId, posts: Posts) -> PostOut:
+    return await posts.get(post_id, user_id)
+
+
+@router.delete("/{post_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_post(post_id: str, user_id: CurrentUserId, posts: Posts) -> Response:
+    await posts.delete(post_id, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{post_id}/publish")
+async def publish_post(post_id: str, user_id: CurrentUserId, posts: Posts) -> PostOut:
+    return await posts.publish(post_id, user_id)
+
+
+@router.post("/{post_id}/coauthors", status_code=status.HTTP_201_CREATED)
+async def invite_coauthor(
+    post_id: str, body: InviteCoauthorRequest, user_id: CurrentUserId, posts: Posts
+) -> InvitationOut:
+    return await posts.invite(post_id, user_id, body.handle)
+
+
+@router.delete("/{post_id}/coauthors/{handle}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_coauthor(
+    post_id: str, handle: str, user_id: CurrentUserId, posts: Posts
+) -> Response:
+    await posts.remove_coauthor(post_id, user_id, handle)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,47 @@
+"""The posts service's FastAPI app: `uvicorn posts.app:create_app --factory`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from posts.api import router
+from posts.handlers import event_handlers
+from posts.repository import INDEXES, POSTS
+from posts.settings import PostsSettings
+from posts.users_client import UsersClient
+from shared.internal_http import create_internal_client
+from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
+
+
+def create_app(
+    settings: PostsSettings | None = None,
+    *,
+    users_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """`users_transport` lets tests serve the users service's API from an in-process app."""
+    settings = settings or PostsSettings()
+
+    @asynccontextmanager
+    async def users_client(app: FastAPI, _: ServiceRuntime) -> AsyncIterator[None]:
+        async with create_internal_client(
+            settings.users_url,
+            timeout_seconds=settings.internal_http_timeout_seconds,
+            transport=users_transport,
+        ) as http:
+            app.state.posts_settings = settings
+            app.state.users_client = UsersClient(http)
+            yield
+
+    return create_service_app(
+        ServiceSpec(
+            settings=settings,
+            title="CoPost posts",
+            routers=[router],
+            indexes=INDEXES,
+            outbox_collections=[POSTS],
+            event_handlers=event_handlers,
+            hook=users_client,
+        )
+    )

@@ -1,0 +1,90 @@
+"""Event consumers of the posts service: invitation answers, deleted accounts and blocks.
+
+Each handler is a conditional single-document update per post, idempotent and tolerant of
+order: it acts only on a live post and on an entry in the state the event expects.
+"""
+
+from collections.abc import Callable
+
+from posts import domain
+from posts.domain import Change, Post
+from posts.repository import PostRepository
+from posts.service import current_time
+from shared.bus import EventHandler
+from shared.events import EventEnvelope
+from shared.events.invitations import (
+    InvitationAccepted,
+    InvitationCancelled,
+    InvitationDeclined,
+    InvitationExpired,
+    InvitationRevoked,
+)
+from shared.events.users import UserBlocked, UserDeleted
+from shared.outbox import OutboxRelay
+from shared.service_app import ServiceRuntime
+from shared.user_directory import UserDirectory
+
+type InvitationEnded = (
+    InvitationDeclined | InvitationExpired | InvitationRevoked | InvitationCancelled
+)
+
+
+class PostEventHandlers:
+    def __init__(self, posts: PostRepository, directory: UserDirectory, relay: OutboxRelay) -> None:
+        self._posts = posts
+        self._directory = directory
+        self._relay = relay
+
+    async def invitation_accepted(self, _: EventEnvelope, data: InvitationAccepted) -> None:
+        await self._apply(
+            data.post_id,
+            lambda post: domain.accept_invitation(
+                post, data.invitation_id, data.responded_at, current_time()
+            ),
+        )
+
+    async def invitation_ended(self, _: EventEnvelope, data: InvitationEnded) -> None:
+        await self._apply(
+            data.post_id,
+            lambda post: domain.drop_invitation(post, data.invitation_id, current_time()),
+        )
+
+    async def user_deleted(self, _: EventEnvelope, data: UserDeleted) -> None:
+        await self._directory.apply_deleted(data)
+        for post_id in await self._posts.ids_involving(data.user_id):
+            await self._apply(
+                post_id,
+                lambda post: domain.remove_deleted_account(post, data.user_id, current_time()),
+            )
+
+    async def user_blocked(self, _: EventEnvelope, data: UserBlocked) -> None:
+        for post_id in await self._posts.ids_between(data.blocker_id, data.blocked_id):
+            await self._apply(
+                post_id,
+                lambda post: domain.separate_blocked_pair(
+                    post, data.blocker_id, data.blocked_id, current_time()
+                ),
+            )
+
+    async def _apply(self, post_id: str, transition: Callable[[Post], Change]) -> None:
+        """A post this service never wrote is nothing to act on: the event is dropped."""
+        change = await self._posts.update(
+            post_id, lambda post: transition(post) if post is not None else None
+        )
+        if change is not None and change.events:
+            self._relay.wake()
+
+
+def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
+    directory = UserDirectory(runtime.db)
+    posts = PostEventHandlers(PostRepository(runtime.db), directory, runtime.relay)
+    return {
+        **directory.event_handlers(),
+        InvitationAccepted.event_type: posts.invitation_accepted,
+        InvitationDeclined.event_type: posts.invitation_ended,
+        InvitationExpired.event_type: posts.invitation_ended,
+        InvitationRevoked.event_type: posts.invitation_ended,
+        InvitationCancelled.event_type: posts.invitation_ended,
+        UserDeleted.event_type: posts.user_deleted,
+        UserBlocked.event_type: posts.user_blocked,
+    }

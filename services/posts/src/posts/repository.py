@@ -1,0 +1,200 @@
+"""MongoDB access of the posts service: posts (with their outbox) and invite counters.
+
+Every change to a post is one conditional update on its `version`, carrying its events in
+the post's outbox, so a state change and what it announces are written together or not at all.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pymongo import ReturnDocument
+
+from posts.domain import INVITE_WINDOW, Change, Coauthor, Post, Transition
+from shared.events import EventEnvelope, make_event
+from shared.logging import correlation_id_var
+from shared.mongo import Database, Document, IndexSpec
+from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
+from shared.problems import Conflict
+from shared.user_directory import USER_DIRECTORY_INDEXES, PublicUser
+
+POSTS = "posts"
+INVITE_COUNTERS = "invite_counters"
+PRODUCER = "posts"
+# Lost races on one post are rare; past this many the caller gets a 409 (or the event a retry).
+MAX_WRITE_ATTEMPTS = 5
+
+INDEXES = [
+    IndexSpec(POSTS, [("author_id", 1)]),
+    IndexSpec(POSTS, [("coauthors.user_id", 1)]),
+    IndexSpec(INVITE_COUNTERS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
+    *USER_DIRECTORY_INDEXES,
+]
+
+
+@dataclass(frozen=True)
+class StoredPost:
+    """A post and the user profiles captured when it was written (a rendering fallback)."""
+
+    post: Post
+    snapshots: dict[str, PublicUser] = field(default_factory=dict)
+
+
+class PostRepository:
+    def __init__(self, db: Database) -> None:
+        self._posts = db[POSTS]
+
+    async def get(self, post_id: str) -> StoredPost | None:
+        document = await self._posts.find_one({"_id": post_id}, {OUTBOX_FIELD: 0})
+        return _stored_post(document) if document else None
+
+    async def insert(self, change: Change, snapshots: Iterable[PublicUser]) -> None:
+        document = {
+            **_post_fields(change.post),
+            "_id": change.post.id,
+            "author_id": change.post.author_id,
+            "text": change.post.text,
+            "publish_mode": change.post.publish_mode,
+            "created_at": change.post.created_at,
+            "user_snapshots": [s.model_dump() for s in snapshots],
+            OUTBOX_FIELD: [outbox_entry(event) for event in _envelopes(change)],
+        }
+        await self._posts.insert_one(document)
+
+    async def update(
+        self,
+        post_id: str,
+        transition: Transition,
+        snapshots: Sequence[PublicUser] = (),
+    ) -> Change | None:
+        """Apply `transition` to the current post and write it unless someone wrote first.
+
+        The transition sees None for a post that does not exist, and may answer None: no change.
+        """
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            stored = await self.get(post_id)
+            current = stored.post if stored else None
+            change = transition(current)
+            if current is None or change is None or _is_noop(current, change):
+                return change
+            if await self._write(current, change, snapshots):
+                return change
+        raise Conflict("The post was changed concurrently; try again.")
+
+    async def _write(self, before: Post, change: Change, snapshots: Sequence[PublicUser]) -> bool:
+        update: Document = {"$set": {**_post_fields(change.post), "version": before.version + 1}}
+        if snapshots:
+            update["$push"] = {"user_snapshots": {"$each": [s.model_dump() for s in snapshots]}}
+        result = await self._posts.update_one(
+            {"_id": before.id, "version": before.version},
+            with_events(update, _envelopes(change)),
+        )
+        return result.modified_count == 1
+
+    async def ids_involving(self, user_id: str) -> list[str]:
+        """Live posts the user authored or is invited to or credited on."""
+        query = {
+            "status": {"$ne": "deleted"},
+            "$or": [{"author_id": user_id}, {"coauthors.user_id": user_id}],
+        }
+        return [doc["_id"] async for doc in self._posts.find(query, {"_id": 1})]
+
+    async def ids_between(self, first_id: str, second_id: str) -> list[str]:
+        """Live posts where one of the two is the author and the other a co-author."""
+        query = {
+            "status": {"$ne": "deleted"},
+            "$or": [
+                {"author_id": first_id, "coauthors.user_id": second_id},
+                {"author_id": second_id, "coauthors.user_id": first_id},
+            ],
+        }
+        return [doc["_id"] async for doc in self._posts.find(query, {"_id": 1})]
+
+
+class InviteCounterRepository:
+    """Invites sent per user per hour: one document per user and hour, counted with $inc."""
+
+    def __init__(self, db: Database) -> None:
+        self._counters = db[INVITE_COUNTERS]
+
+    async def add(self, user_id: str, window_start: datetime, count: int) -> int:
+        """Count `count` more invites in the window; returns the window's total after that."""
+        document = await self._counters.find_one_and_update(
+            {"_id": _counter_id(user_id, window_start)},
+            {
+                "$inc": {"count": count},
+                "$setOnInsert": {"user_id": user_id, "expires_at": window_start + INVITE_WINDOW},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert document is not None  # an upsert always returns the document
+        return int(document["count"])
+
+    async def give_back(self, user_id: str, window_start: datetime, count: int) -> None:
+        """Refused invites do not use up the budget."""
+        await self._counters.update_one(
+            {"_id": _counter_id(user_id, window_start)}, {"$inc": {"count": -count}}
+        )
+
+
+def _is_noop(current: Post, change: Change) -> bool:
+    return change.post == current and not change.events
+
+
+def _counter_id(user_id: str, window_start: datetime) -> str:
+    return f"{user_id}:{window_start:%Y%m%d%H}"
+
+
+def _envelopes(change: Change) -> list[EventEnvelope]:
+    correlation_id = correlation_id_var.get()
+    return [
+        make_event(data, producer=PRODUCER, correlation_id=correlation_id) for data in change.events
+    ]
+
+
+def _post_fields(post: Post) -> Document:
+    """The fields a transition may change (author, text, mode and creation time never do)."""
+    return {
+        "status": post.status,
+        "published_at": post.published_at,
+        "deleted_at": post.deleted_at,
+        "coauthors": [_coauthor_document(c) for c in post.coauthors],
+        "version": post.version,
+    }
+
+
+def _coauthor_document(coauthor: Coauthor) -> Document:
+    return {
+        "user_id": coauthor.user_id,
+        "invitation_id": coauthor.invitation_id,
+        "status": coauthor.status,
+        "invited_at": coauthor.invited_at,
+        "accepted_at": coauthor.accepted_at,
+    }
+
+
+def _stored_post(document: Document) -> StoredPost:
+    post = Post(
+        id=document["_id"],
+        author_id=document["author_id"],
+        text=document["text"],
+        publish_mode=document["publish_mode"],
+        status=document["status"],
+        created_at=document["created_at"],
+        published_at=document.get("published_at"),
+        deleted_at=document.get("deleted_at"),
+        coauthors=tuple(
+            Coauthor(
+                user_id=c["user_id"],
+                invitation_id=c["invitation_id"],
+                status=c["status"],
+                invited_at=c["invited_at"],
+                accepted_at=c.get("accepted_at"),
+            )
+            for c in document.get("coauthors", [])
+        ),
+        version=document.get("version", 0),
+    )
+    snapshots = {s["id"]: PublicUser.model_validate(s) for s in document.get("user_snapshots", [])}
+    return StoredPost(post, snapshots)

@@ -1,0 +1,51 @@
+"""Request and response bodies of the posts API."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from posts.domain import CoauthorStatus
+from shared.events.posts import PublishMode
+from shared.user_directory import PublicUser
+
+
+class CreatePostRequest(BaseModel):
+    """Only what a client may choose; author, status and times are never taken from it."""
+
+    text: str = Field(max_length=10_000)
+    coauthors: list[str] = Field(default_factory=list, max_length=100)
+    publish_mode: PublishMode = "now"
+
+
+class InviteCoauthorRequest(BaseModel):
+    handle: str = Field(max_length=100)
+
+
+class CoauthorOut(BaseModel):
+    user: PublicUser
+    status: CoauthorStatus
+
+
+class PostOut(BaseModel):
+    id: str
+    text: str
+    author: PublicUser
+    coauthors: list[CoauthorOut]
+    status: Literal["pending", "published"]
+    publish_mode: PublishMode
+    created_at: datetime
+    published_at: datetime | None
+
+
+class InvitationOut(BaseModel):
+    """The invitation as posts knows it when inviting; the invitations service owns it after."""
+
+    id: str
+    post_id: str
+    inviter: PublicUser
+    invitee: PublicUser
+    status: Literal["pending"] = "pending"
+    created_at: datetime
+    expires_at: datetime
+    responded_at: datetime | None = None

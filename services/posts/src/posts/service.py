@@ -1,0 +1,246 @@
+"""The posts use cases asked for over HTTP: each reads, asks the rules, writes, renders.
+
+Rendering users: a User comes from this service's UserDirectory (kept from user.* events);
+when the directory does not know it yet, from the snapshot stored on the post when the user
+was first referenced (the eligibility answer for invitees, the directory or users service
+for the author); failing both, the users service is asked; a user nobody knows is gone.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from posts import domain
+from posts.domain import Change, Post
+from posts.repository import InviteCounterRepository, PostRepository, StoredPost
+from posts.schemas import CoauthorOut, CreatePostRequest, InvitationOut, PostOut
+from posts.settings import PostsSettings
+from posts.users_client import EligibilityAnswer, UsersClient
+from shared.outbox import OutboxRelay
+from shared.problems import BadGateway, Problem
+from shared.user_directory import DELETED_USER_HANDLE, PublicUser, UserDirectory
+
+
+def current_time() -> datetime:
+    """Now, at the millisecond precision MongoDB keeps, so stored and announced times agree."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def new_id() -> str:
+    return uuid4().hex
+
+
+@dataclass(frozen=True)
+class EligibleInvitee:
+    user_id: str
+    user: PublicUser | None
+
+    @classmethod
+    def of(cls, answer: EligibilityAnswer) -> "EligibleInvitee":
+        user_id = answer.user_id or (answer.user.id if answer.user else None)
+        if user_id is None:
+            raise BadGateway("The users service called an invitee eligible without naming it.")
+        return cls(user_id, answer.user)
+
+
+class PostService:
+    def __init__(
+        self,
+        *,
+        settings: PostsSettings,
+        posts: PostRepository,
+        invite_counters: InviteCounterRepository,
+        directory: UserDirectory,
+        users: UsersClient,
+        relay: OutboxRelay,
+    ) -> None:
+        self._settings = settings
+        self._posts = posts
+        self._counters = invite_counters
+        self._directory = directory
+        self._users = users
+        self._relay = relay
+
+    # -- use cases -------------------------------------------------------------------------
+
+    async def create(self, author_id: str, body: CreatePostRequest) -> PostOut:
+        request = domain.validate_new_post(
+            body.text,
+            body.coauthors,
+            max_coauthors=self._settings.max_coauthors,
+            max_text_length=self._settings.max_text_length,
+        )
+        invitees = await self._eligible_invitees(author_id, request.handles)
+        author = await self._author_snapshot(author_id)
+        now = current_time()
+        await self._spend_invite_budget(author_id, len(invitees), now)
+        change = domain.create_post(
+            post_id=new_id(),
+            author_id=author_id,
+            request=request,
+            publish_mode=body.publish_mode,
+            invitees=[(invitee.user_id, new_id()) for invitee in invitees],
+            now=now,
+        )
+        snapshots = [u for u in (author, *(i.user for i in invitees)) if u is not None]
+        await self._posts.insert(change, snapshots)
+        self._relay.wake()
+        return await self._render(StoredPost(change.post, {u.id: u for u in snapshots}), author_id)
+
+    async def get(self, post_id: str, viewer_id: str) -> PostOut:
+        stored = await self._existing(post_id)
+        domain.require_visible(stored.post, viewer_id)
+        return await self._render(stored, viewer_id)
+
+    async def delete(self, post_id: str, actor_id: str) -> None:
+        await self._apply(post_id, lambda post: domain.delete_post(post, actor_id, current_time()))
+
+    async def publish(self, post_id: str, actor_id: str) -> PostOut:
+        change = await self._apply(
+            post_id, lambda post: domain.publish_post(post, actor_id, current_time())
+        )
+        return await self._render_after(change, actor_id)
+
+    async def invite(self, post_id: str, actor_id: str, handle: str) -> InvitationOut:
+        domain.require_author((await self._existing(post_id)).post, actor_id)
+        (invitee,) = await self._eligible_invitees(
+            actor_id, [domain.validate_invitee_handle(handle)]
+        )
+        now = current_time()
+        await self._spend_invite_budget(actor_id, 1, now)
+        invitation_id = new_id()
+        try:
+            change = await self._apply(
+                post_id,
+                lambda post: domain.invite_coauthor(
+                    post,
+                    actor_id,
+                    invitee_id=invitee.user_id,
+                    invitation_id=invitation_id,
+                    max_coauthors=self._settings.max_coauthors,
+                    now=now,
+                ),
+                snapshots=[invitee.user] if invitee.user else [],
+            )
+        except Problem:
+            await self._counters.give_back(actor_id, domain.invite_window(now)[0], 1)
+            raise
+        stored_after = await self._posts.get(post_id)
+        users = await self._users_for(
+            stored_after or StoredPost(change.post), [actor_id, invitee.user_id], actor_id
+        )
+        return InvitationOut(
+            id=invitation_id,
+            post_id=post_id,
+            inviter=users[actor_id],
+            invitee=users[invitee.user_id],
+            created_at=now,
+            expires_at=now + timedelta(seconds=self._settings.invitation_ttl_seconds),
+        )
+
+    async def remove_coauthor(self, post_id: str, actor_id: str, handle: str) -> None:
+        stored = await self._existing(post_id)
+        visible = domain.require_visible(stored.post, actor_id)
+        target_id = await self._coauthor_with_handle(stored, visible, handle, actor_id)
+        await self._apply(
+            post_id,
+            lambda post: domain.remove_coauthor(post, actor_id, target_id, current_time()),
+        )
+
+    # -- steps -----------------------------------------------------------------------------
+
+    async def _existing(self, post_id: str) -> StoredPost:
+        stored = await self._posts.get(post_id)
+        if stored is None:
+            raise domain.PostNotFound()
+        return stored
+
+    async def _apply(
+        self,
+        post_id: str,
+        transition: domain.Transition,
+        snapshots: Sequence[PublicUser] = (),
+    ) -> Change:
+        change = await self._posts.update(post_id, transition, snapshots)
+        if change is None:
+            raise domain.PostNotFound()
+        if change.events:
+            self._relay.wake()
+        return change
+
+    async def _eligible_invitees(
+        self, inviter_id: str, handles: Sequence[str]
+    ) -> list[EligibleInvitee]:
+        if not handles:
+            return []
+        answers = await self._users.eligibility_by_handles(inviter_id, handles)
+        domain.check_invitees([answer.decision() for answer in answers])
+        return [EligibleInvitee.of(answer) for answer in answers]
+
+    async def _spend_invite_budget(self, user_id: str, count: int, now: datetime) -> None:
+        if count == 0:
+            return
+        window_start, seconds_left = domain.invite_window(now)
+        total = await self._counters.add(user_id, window_start, count)
+        try:
+            domain.check_invite_budget(total, self._settings.invites_per_hour, seconds_left)
+        except domain.InviteRateLimited:
+            await self._counters.give_back(user_id, window_start, count)
+            raise
+
+    async def _author_snapshot(self, author_id: str) -> PublicUser | None:
+        """The author's User, so the post renders even before user.registered arrives here."""
+        known = await self._directory.get(author_id)
+        if known is not None:
+            return known
+        asked = await self._users.eligibility_by_ids(author_id, [author_id])
+        return asked[0].user
+
+    async def _coauthor_with_handle(
+        self, stored: StoredPost, post: Post, handle: str, caller_id: str
+    ) -> str | None:
+        users = await self._users_for(stored, [c.user_id for c in post.coauthors], caller_id)
+        wanted = handle.strip().lower()
+        return next((uid for uid, user in users.items() if user.handle == wanted), None)
+
+    # -- rendering -------------------------------------------------------------------------
+
+    async def _render_after(self, change: Change, caller_id: str) -> PostOut:
+        stored = await self._posts.get(change.post.id)
+        return await self._render(stored or StoredPost(change.post), caller_id)
+
+    async def _render(self, stored: StoredPost, caller_id: str) -> PostOut:
+        post = stored.post
+        ids = [post.author_id, *(c.user_id for c in post.coauthors)]
+        users = await self._users_for(stored, ids, caller_id)
+        return PostOut(
+            id=post.id,
+            text=post.text,
+            author=users[post.author_id],
+            coauthors=[CoauthorOut(user=users[c.user_id], status=c.status) for c in post.coauthors],
+            status="pending" if post.status == "pending" else "published",
+            publish_mode=post.publish_mode,
+            created_at=post.created_at,
+            published_at=post.published_at,
+        )
+
+    async def _users_for(
+        self, stored: StoredPost, user_ids: Iterable[str], caller_id: str
+    ) -> dict[str, PublicUser]:
+        wanted = list(dict.fromkeys(user_ids))
+        found = await self._directory.get_many(wanted)
+        for user_id in wanted:
+            if user_id not in found and user_id in stored.snapshots:
+                found[user_id] = stored.snapshots[user_id]
+        missing = [user_id for user_id in wanted if user_id not in found]
+        if missing:
+            answers = await self._users.eligibility_by_ids(caller_id, missing)
+            for user_id, answer in zip(missing, answers, strict=True):
+                found[user_id] = answer.user or _gone_user(user_id, stored.post.created_at)
+        return found
+
+
+def _gone_user(user_id: str, since: datetime) -> PublicUser:
+    return PublicUser(id=user_id, handle=DELETED_USER_HANDLE, display_name="", created_at=since)

@@ -1,0 +1,14 @@
+"""The posts service's settings, read from environment variables."""
+
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class PostsSettings(ServiceSettings):
+    service_name: str = "posts"
+    users_url: str = "http://127.0.0.1:8001"
+    max_coauthors: int = Field(default=5, ge=0, le=50)
+    max_text_length: int = Field(default=500, ge=1)
+    invites_per_hour: int = Field(default=50, ge=1)
+    invitation_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=1)
