@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs the workspace into .venv: uv (if missing), a Python 3.13, then `uv sync`.
+# Idempotent and silent when everything is already in place; called by `make install`.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo_root"
+export PATH="$HOME/.local/bin:$PATH"
+
+say() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+# A command "works" only if it runs: pyenv shims exist for every version but fail for most.
+runs() { "$@" >/dev/null 2>&1; }
+
+ensure_uv() {
+  if runs uv --version; then return; fi
+  say "uv not found; installing it with pip (--user)"
+  local python
+  python=$(command -v python3 || true)
+  [ -n "$python" ] || { say "python3 is needed to install uv (apt-get install -y python3-pip)"; exit 1; }
+  "$python" -m pip install --quiet --user uv ||
+    "$python" -m pip install --quiet --user --break-system-packages uv
+  hash -r
+  runs uv --version || { say "uv was installed but does not run; is ~/.local/bin on PATH?"; exit 1; }
+}
+
+is_python313() {
+  runs "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 13) else 1)'
+}
+
+find_python313() {
+  local candidate
+  if candidate=$(command -v python3.13) && is_python313 "$candidate"; then
+    echo "$candidate"; return
+  fi
+  for candidate in "$HOME"/.pyenv/versions/3.13*/bin/python3.13; do
+    if [ -x "$candidate" ] && is_python313 "$candidate"; then echo "$candidate"; return; fi
+  done
+  if candidate=$(uv python find 3.13 2>/dev/null) && is_python313 "$candidate"; then
+    echo "$candidate"; return
+  fi
+  say "no Python 3.13 found; asking uv to install one"
+  uv python install --quiet 3.13 >&2
+  uv python find 3.13
+}
+
+ensure_uv
+python=$(find_python313)
+sync_flags=(--all-packages --quiet -p "$python")
+# CI installs exactly what uv.lock says; COPOST_UNLOCKED=1 lets a developer sync a changed workspace.
+if [ -f uv.lock ] && [ "${COPOST_UNLOCKED:-0}" != "1" ]; then
+  sync_flags+=(--locked)
+fi
+if ! uv sync "${sync_flags[@]}"; then
+  case " ${sync_flags[*]} " in
+    *" --locked "*) say "uv.lock does not match the workspace: run 'uv lock' and commit it" \
+      "(or COPOST_UNLOCKED=1 make ... to sync without the lock check)" ;;
+  esac
+  exit 1
+fi

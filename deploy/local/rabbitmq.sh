@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Makes sure RabbitMQ answers at AMQP_URL: uses a running broker, else starts (or, as root,
+# installs and starts) Debian's rabbitmq-server on this machine. Called by `make run` / `make test`.
+set -euo pipefail
+
+amqp_url=${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/}
+wait_seconds=${RABBITMQ_WAIT_SECONDS:-90}
+
+say() { printf 'rabbitmq: %s\n' "$*" >&2; }
+
+# amqp://user:pass@host:port/vhost -> host and port
+authority=${amqp_url#*://}
+authority=${authority%%/*}
+authority=${authority##*@}
+host=${authority%%:*}
+port=5672
+[ "$authority" != "$host" ] && port=${authority##*:}
+[ -n "$host" ] || host=127.0.0.1
+
+answers() { timeout 2 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; }
+
+wait_until_answers() {
+  local deadline=$((SECONDS + wait_seconds))
+  until answers; do
+    if ((SECONDS >= deadline)); then
+      say "RabbitMQ did not answer on $host:$port within ${wait_seconds}s"
+      say "see /var/log/rabbitmq/ for the broker's logs"
+      exit 1
+    fi
+    sleep 1
+  done
+}
+
+answers && exit 0
+
+case "$host" in
+  127.0.0.1 | localhost | ::1) ;;
+  *) say "AMQP_URL points at $host:$port, which does not answer; start that broker first"; exit 1 ;;
+esac
+
+# Debian puts the server in /usr/sbin, which is not on every user's PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
+if ! command -v rabbitmq-server >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "RabbitMQ is not running on $host:$port and not installed. Install and start it:"
+    say "  sudo apt-get update && sudo apt-get install -y rabbitmq-server"
+    say "  sudo rabbitmq-server -detached   (or: sudo systemctl start rabbitmq-server)"
+    say "or point AMQP_URL at a running broker."
+    exit 1
+  fi
+  say "installing Debian's rabbitmq-server"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq rabbitmq-server >/dev/null
+fi
+
+if ! answers; then
+  say "starting rabbitmq-server on $host:$port"
+  if [ "$(id -u)" -eq 0 ] || [ -w /var/lib/rabbitmq ]; then
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+  else
+    sudo -n rabbitmq-server -detached >/dev/null 2>&1 || {
+      say "could not start rabbitmq-server as $(id -un): run 'sudo rabbitmq-server -detached'"
+      exit 1
+    }
+  fi
+  wait_until_answers
+  say "RabbitMQ is up on $host:$port"
+fi

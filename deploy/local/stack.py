@@ -1,0 +1,314 @@
+"""The local CoPost stack: the embedded MongoDB, each backend service and the gateway as processes.
+
+`make run` (run.py) and the end-to-end tests start it. Only the services whose package is
+installed in the workspace venv are started, so the stack grows as services land.
+Standard library only: it runs under any Python and starts the services with the venv's.
+"""
+
+import atexit
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Self
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+# Port offsets from the base port: the gateway takes the base port itself.
+BACKEND_PORT_OFFSETS: Mapping[str, int] = {
+    "users": 1,
+    "posts": 2,
+    "invitations": 3,
+    "timeline": 4,
+    "notifications": 5,
+}
+MONGO_PORT_OFFSET = 9
+PORT_SPAN = 10
+GATEWAY = "gateway"
+
+
+class StackError(RuntimeError):
+    """A process of the stack did not start or did not become ready."""
+
+
+@dataclass
+class StackProcess:
+    """One child process of the stack, with the log file it writes to."""
+
+    name: str
+    port: int
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    log_file: IO[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def is_running(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_tail(self, lines: int = 40) -> str:
+        with contextlib.suppress(OSError):
+            text = self.log_path.read_text(errors="replace")
+            return "\n".join(text.splitlines()[-lines:])
+        return ""
+
+
+def venv_python() -> Path:
+    """The workspace venv's interpreter, or this one when already running inside a venv."""
+    candidate = REPO_ROOT / ".venv" / "bin" / "python"
+    return candidate if candidate.exists() else Path(sys.executable)
+
+
+def installed_services(python: Path, names: Sequence[str]) -> list[str]:
+    """The services among `names` whose `<name>.app` module the interpreter can import."""
+    probe = (
+        "import importlib.util, sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    try:\n"
+        "        found = importlib.util.find_spec(name + '.app') is not None\n"
+        "    except ImportError:\n"
+        "        found = False\n"
+        "    if found:\n"
+        "        print(name)\n"
+    )
+    result = subprocess.run(  # noqa: S603 -- our own venv's interpreter, fixed arguments
+        [str(python), "-c", probe, *names], capture_output=True, text=True, check=True
+    )
+    return result.stdout.split()
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on the port (closed connections in TIME_WAIT do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def find_free_base_port(first: int = 20000, last: int = 60000) -> int:
+    """A base port whose whole span of ports is free (for a second stack beside a running one)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        start = probe.getsockname()[1]
+    start = first + (start % (last - first)) // PORT_SPAN * PORT_SPAN
+    for base in range(start, last, PORT_SPAN * 3):
+        if all(port_is_free(base + offset) for offset in range(PORT_SPAN)):
+            return base
+    raise StackError(f"no free span of {PORT_SPAN} ports found between {first} and {last}")
+
+
+class LocalStack:
+    """Starts and stops the whole system on loopback ports, with logs under `data_dir/logs`."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        base_port: int = 8000,
+        mongo_url: str | None = None,
+        amqp_url: str = DEFAULT_AMQP_URL,
+        amqp_namespace: str = "",
+        log_level: str = "INFO",
+        extra_env: Mapping[str, str] | None = None,
+        python: Path | None = None,
+        services: Sequence[str] | None = None,
+        ready_timeout: float = 60.0,
+        stop_timeout: float = 10.0,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.base_port = base_port
+        self.amqp_url = amqp_url
+        self.amqp_namespace = amqp_namespace
+        self.log_level = log_level
+        self.extra_env = dict(extra_env or {})
+        self.python = python or venv_python()
+        self.wanted = list(services) if services is not None else [*BACKEND_PORT_OFFSETS, GATEWAY]
+        self.ready_timeout = ready_timeout
+        self.stop_timeout = stop_timeout
+        self.embedded_mongo = mongo_url is None
+        self.mongo_url = (
+            mongo_url or f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+        )
+        self.processes: list[StackProcess] = []
+
+    @property
+    def mongo_port(self) -> int:
+        return self.base_port + MONGO_PORT_OFFSET
+
+    @property
+    def jwt_private_key_file(self) -> Path:
+        """The users service creates this signing key when missing; it survives restarts."""
+        return self.data_dir / "jwt-ed25519.pem"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.base_port}"
+
+    def service_url(self, name: str) -> str:
+        if name == GATEWAY:
+            return self.gateway_url
+        return f"http://127.0.0.1:{self.base_port + BACKEND_PORT_OFFSETS[name]}"
+
+    @property
+    def running_services(self) -> list[str]:
+        return [process.name for process in self.processes if process.name != "mongo"]
+
+    def start(self) -> Self:
+        """Start every installed service and wait until each one is ready; stop all on failure."""
+        (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        atexit.register(self.stop)
+        try:
+            if self.embedded_mongo:
+                self._start_mongo()
+            installed = installed_services(self.python, self.wanted)
+            backends = [name for name in BACKEND_PORT_OFFSETS if name in installed]
+            started = [self._start_service(name) for name in backends]
+            for process in started:
+                self._wait_ready(process)
+            if GATEWAY in installed:
+                self._wait_ready(self._start_service(GATEWAY))
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM every child (gateway first, MongoDB last); SIGKILL what outlives the timeout."""
+        services = [process for process in self.processes if process.name != "mongo"]
+        mongo = [process for process in self.processes if process.name == "mongo"]
+        self._terminate(list(reversed(services)))
+        self._terminate(mongo)
+        self.processes.clear()
+
+    def dead_processes(self) -> list[StackProcess]:
+        return [process for process in self.processes if not process.is_running()]
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def environment(self, name: str) -> dict[str, str]:
+        """The environment a service process gets: the caller's, the stack's wiring, extras."""
+        env = dict(os.environ)
+        env.update(
+            {
+                "MONGO_URL": self.mongo_url,
+                "AMQP_URL": self.amqp_url,
+                "AMQP_NAMESPACE": self.amqp_namespace,
+                "LOG_LEVEL": self.log_level,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        for backend in BACKEND_PORT_OFFSETS:
+            env[f"{backend.upper()}_URL"] = self.service_url(backend)
+        if name == "users":
+            env["JWT_PRIVATE_KEY_FILE"] = str(self.jwt_private_key_file)
+        env.update(self.extra_env)
+        return env
+
+    def _start_mongo(self) -> None:
+        command = [
+            *(str(self.python), "-m", "shared.embedded_mongo"),
+            *("--path", str(self.data_dir / "mongo.sqlite3")),
+            *("--host", "127.0.0.1", "--port", str(self.mongo_port)),
+        ]
+        process = self._spawn("mongo", self.mongo_port, command, dict(os.environ))
+        self._wait_port(process)
+
+    def _start_service(self, name: str) -> StackProcess:
+        port = self.base_port if name == GATEWAY else self.base_port + BACKEND_PORT_OFFSETS[name]
+        command = [
+            *(str(self.python), "-m", "uvicorn", f"{name}.app:create_app", "--factory"),
+            *("--host", "127.0.0.1", "--port", str(port)),
+        ]
+        return self._spawn(name, port, command, self.environment(name))
+
+    def _spawn(self, name: str, port: int, command: list[str], env: dict[str, str]) -> StackProcess:
+        if not port_is_free(port):
+            raise StackError(f"cannot start {name}: port {port} is already in use")
+        log_path = self.data_dir / "logs" / f"{name}.log"
+        log_file = log_path.open("ab")
+        log_file.write(f"\n--- starting {name} on port {port} ---\n".encode())
+        log_file.flush()
+        # A session of its own: Ctrl-C reaches run.py only, which stops children in order.
+        popen = subprocess.Popen(  # noqa: S603 -- the venv's interpreter with fixed arguments
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        process = StackProcess(name, port, popen, log_path, log_file)
+        self.processes.append(process)
+        return process
+
+    def _wait_port(self, process: StackProcess) -> None:
+        def answers() -> bool:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", process.port), timeout=1),
+            ):
+                return True
+            return False
+
+        self._wait(process, answers, "to accept connections")
+
+    def _wait_ready(self, process: StackProcess) -> None:
+        def ready() -> bool:
+            url = f"{process.url}/readyz"
+            try:
+                # S310: a fixed http URL on loopback, not a user-supplied scheme.
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                    return bool(response.status == 200)
+            except (OSError, urllib.error.URLError):
+                return False
+
+        self._wait(process, ready, "to be ready (/readyz)")
+
+    def _wait(self, process: StackProcess, probe: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + self.ready_timeout
+        while not probe():
+            if not process.is_running():
+                raise StackError(
+                    f"{process.name} exited with code {process.popen.returncode} before it was"
+                    f" ready; last lines of {process.log_path}:\n{process.log_tail()}"
+                )
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"{process.name} on port {process.port} did not become {what} within"
+                    f" {self.ready_timeout}s; last lines of {process.log_path}:\n"
+                    f"{process.log_tail()}"
+                )
+            time.sleep(0.1)
+
+    def _terminate(self, processes: list[StackProcess]) -> None:
+        for process in processes:
+            if process.is_running():
+                with contextlib.suppress(ProcessLookupError):
+                    process.popen.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.stop_timeout
+        for process in processes:
+            try:
+                process.popen.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.popen.kill()
+                process.popen.wait()
+            process.log_file.close()

@@ -1,0 +1,167 @@
+"""Fixtures of the end-to-end suite: the whole stack on free ports, reached through the gateway.
+
+By default the stack is the local one (deploy/local/stack.py): the embedded MongoDB, every
+installed service and the gateway as processes of the workspace venv, on a fresh data dir
+and a unique AMQP namespace, beside any stack a developer already runs. With E2E_DOCKER=1
+and docker available, docker compose runs it instead (testcontainers).
+"""
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import pytest
+from stack import REPO_ROOT, LocalStack, find_free_base_port
+
+from shared.bus import EventBus
+from shared.settings import ServiceSettings
+from shared.testing import unique_namespace
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+E2E_PASSWORD = "correct horse battery staple"
+RETRY_DELAYS_SECONDS = (0.2, 0.5)
+# Fast background loops so eventual consistency settles within a test's patience.
+E2E_ENVIRONMENT = {
+    "EVENT_RETRY_DELAYS_SECONDS": str(list(RETRY_DELAYS_SECONDS)),
+    "OUTBOX_SWEEP_SECONDS": "0.5",
+    "DELETED_USERS_POLL_SECONDS": "0.5",
+    "EXPIRY_SWEEP_SECONDS": "1",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this directory is an end-to-end test (`make unit` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The gateway URL of a whole CoPost stack started for this test session."""
+    if os.environ.get("E2E_DOCKER") == "1" and shutil.which("docker"):
+        with _compose_stack() as gateway_url:
+            yield gateway_url
+        return
+    amqp_url = os.environ.get("AMQP_URL", DEFAULT_AMQP_URL)
+    namespace = unique_namespace()
+    local_stack = LocalStack(
+        data_dir=tmp_path_factory.mktemp("copost-stack"),
+        base_port=find_free_base_port(),
+        amqp_url=amqp_url,
+        amqp_namespace=namespace,
+        extra_env=E2E_ENVIRONMENT,
+        ready_timeout=120.0,
+    )
+    await asyncio.to_thread(local_stack.start)
+    started = local_stack.running_services
+    try:
+        if "gateway" not in started:
+            pytest.fail(f"the gateway is not installed in the workspace (started: {started})")
+        yield local_stack.gateway_url
+    finally:
+        await asyncio.to_thread(local_stack.stop)
+        await _delete_amqp_topology(amqp_url, namespace, started)
+
+
+async def _delete_amqp_topology(amqp_url: str, namespace: str, services: list[str]) -> None:
+    """Leave no queue or exchange of this run behind on the shared broker."""
+    for name in services:
+        settings = ServiceSettings(
+            service_name=name,
+            amqp_url=amqp_url,
+            amqp_namespace=namespace,
+            event_retry_delays_seconds=RETRY_DELAYS_SECONDS,
+        )
+        bus = EventBus(settings)
+        await bus.connect()
+        try:
+            await bus.delete_topology()
+        finally:
+            await bus.close()
+
+
+@contextmanager
+def _compose_stack() -> Iterator[str]:
+    """docker compose up on docker-compose.yml (E2E_DOCKER=1); images built from BASE_IMAGE."""
+    # No registry is reachable for the Ryuk reaper image; traffic goes to published ports.
+    os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
+    os.environ["TESTCONTAINERS_HOST_OVERRIDE"] = "127.0.0.1"
+    from testcontainers.compose import DockerCompose
+
+    compose = DockerCompose(
+        context=str(REPO_ROOT), compose_file_name="docker-compose.yml", build=True, wait=True
+    )
+    compose.start()
+    try:
+        host = compose.get_service_host("gateway", 8000) or "127.0.0.1"
+        yield f"http://{host}:{compose.get_service_port('gateway', 8000)}"
+    finally:
+        compose.stop(down=True)
+
+
+@pytest.fixture
+async def gateway(stack: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An anonymous client of the gateway."""
+    async with httpx.AsyncClient(base_url=stack, timeout=15.0) as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class E2EUser:
+    """A registered account, its access token, and a client that sends the token."""
+
+    id: str
+    handle: str
+    password: str
+    token: str
+    client: httpx.AsyncClient
+
+
+type NewUser = Callable[..., Awaitable[E2EUser]]
+
+
+@pytest.fixture
+async def new_user(stack: str) -> AsyncIterator[NewUser]:
+    """Factory: `await new_user("alice", collab_policy="everyone")` registers a fresh account."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def register(
+        prefix: str = "user", *, display_name: str | None = None, collab_policy: str | None = None
+    ) -> E2EUser:
+        handle = f"{prefix[:20]}_{uuid4().hex[:8]}".lower()
+        async with httpx.AsyncClient(base_url=stack, timeout=15.0) as anonymous:
+            created = await anonymous.post(
+                "/v1/users",
+                json={
+                    "handle": handle,
+                    "password": E2E_PASSWORD,
+                    "display_name": display_name or prefix.title(),
+                },
+            )
+            assert created.status_code == 201, created.text
+            issued = await anonymous.post(
+                "/v1/auth/token", json={"handle": handle, "password": E2E_PASSWORD}
+            )
+            assert issued.status_code == 200, issued.text
+        token = issued.json()["access_token"]
+        client = httpx.AsyncClient(
+            base_url=stack, timeout=15.0, headers={"Authorization": f"Bearer {token}"}
+        )
+        clients.append(client)
+        if collab_policy is not None:
+            updated = await client.patch("/v1/me", json={"collab_policy": collab_policy})
+            assert updated.status_code == 200, updated.text
+        return E2EUser(created.json()["id"], handle, E2E_PASSWORD, token, client)
+
+    yield register
+    for client in clients:
+        await client.aclose()
