@@ -1,0 +1,1 @@
+"""CoPost API gateway."""

@@ -1,0 +1,78 @@
+"""The gateway's FastAPI factory: middleware, routes and start-up (`create_app`)."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+
+from gateway.api import API_TITLE, docs_router, public_api_router
+from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
+from gateway.openapi import OpenApiDocument
+from gateway.rate_limit import ClientIpRateLimitMiddleware
+from gateway.runtime import GatewayRuntime, build_runtime
+from gateway.settings import GatewaySettings
+from shared.logging import configure_logging
+from shared.observability import RequestContextMiddleware, health_router
+from shared.problems import install_problem_handlers
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+API_DESCRIPTION = "Co-authored posts: one public API in front of the CoPost services."
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level)
+        runtime: GatewayRuntime = app.state.gateway
+        # Not fatal: a gateway started before the users service fetches the keys on demand.
+        await runtime.jwks.refresh()
+        poller = asyncio.create_task(runtime.poller.run(), name="deleted-users-poller")
+        log.info("gateway started")
+        try:
+            yield
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            await runtime.aclose()
+
+    app = FastAPI(
+        title=API_TITLE, lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
+    )
+
+    def own_openapi() -> OpenApiDocument:
+        return get_openapi(
+            title=API_TITLE, version=API_VERSION, description=API_DESCRIPTION, routes=app.routes
+        )
+
+    runtime = build_runtime(settings, own_openapi)
+    app.state.gateway = runtime
+    install_problem_handlers(app)
+    app.include_router(
+        health_router({"users": runtime.users_answers, "jwks": runtime.jwks.ensure_loaded})
+    )
+    app.include_router(docs_router)
+    app.include_router(public_api_router)
+    if settings.static_dir is not None:
+        app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web-client")
+    # Added innermost first: request ids wrap everything, CORS headers reach even refusals.
+    app.add_middleware(ClientIpRateLimitMiddleware, limiter=runtime.ip_limiter)
+    app.add_middleware(
+        ProblemCorsMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["*"],
+        allow_headers=ALLOWED_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+    app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
+    return app

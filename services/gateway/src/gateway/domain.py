@@ -1,0 +1,210 @@
+"""The gateway's rules as pure functions: which service owns a path, who may skip auth, buckets."""
+
+import math
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Upstream(StrEnum):
+    USERS = "users"
+    POSTS = "posts"
+    INVITATIONS = "invitations"
+    TIMELINE = "timeline"
+    NOTIFICATIONS = "notifications"
+
+
+@dataclass(frozen=True)
+class UpstreamRoute:
+    """A path pattern (any method) and the service that answers it."""
+
+    pattern: re.Pattern[str]
+    upstream: Upstream
+
+
+def _exactly(template: str) -> re.Pattern[str]:
+    """A path template whose `{name}` parts each match one path segment."""
+    parts = re.split(r"\{[^/{}]+\}", template)
+    return re.compile("^" + "[^/]+".join(re.escape(part) for part in parts) + "/?$")
+
+
+def _prefix(prefix: str) -> re.Pattern[str]:
+    """The prefix itself and everything below it (but not `/v1/postsX`)."""
+    return re.compile("^" + re.escape(prefix) + "(?:/.*)?$")
+
+
+# Order matters: the first match wins, so the specific profile-posts path precedes /v1/users.
+ROUTES: tuple[UpstreamRoute, ...] = (
+    UpstreamRoute(_exactly("/v1/users/{handle}/posts"), Upstream.TIMELINE),
+    UpstreamRoute(_prefix("/v1/timeline"), Upstream.TIMELINE),
+    UpstreamRoute(_prefix("/v1/users"), Upstream.USERS),
+    UpstreamRoute(_prefix("/v1/auth"), Upstream.USERS),
+    UpstreamRoute(_prefix("/v1/me"), Upstream.USERS),
+    UpstreamRoute(_prefix("/v1/posts"), Upstream.POSTS),
+    UpstreamRoute(_prefix("/v1/invitations"), Upstream.INVITATIONS),
+    UpstreamRoute(_prefix("/v1/notifications"), Upstream.NOTIFICATIONS),
+)
+
+PUBLIC_ENDPOINTS: frozenset[tuple[str, str]] = frozenset(
+    {("POST", "/v1/users"), ("POST", "/v1/auth/token")}
+)
+
+# EventSource cannot set headers, so this one route may carry the token in the query.
+QUERY_TOKEN_ENDPOINT = ("GET", "/v1/notifications/stream")
+QUERY_TOKEN_PARAMETER = "access_token"  # noqa: S105 - a parameter name, not a secret
+
+# Routes whose answers are long-lived streams: no read timeout applies to them.
+STREAMING_ENDPOINTS: frozenset[tuple[str, str]] = frozenset({QUERY_TOKEN_ENDPOINT})
+
+
+def _normalized(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
+def has_dot_segments(path: str) -> bool:
+    """`..` would be resolved by the HTTP client and could reach a service's internal routes."""
+    return any(segment in {".", ".."} for segment in path.split("/"))
+
+
+def upstream_for(path: str) -> Upstream | None:
+    """The service that answers `path`, or None when no public route matches."""
+    if has_dot_segments(path):
+        return None
+    for route in ROUTES:
+        if route.pattern.match(path):
+            return route.upstream
+    return None
+
+
+def is_public(method: str, path: str) -> bool:
+    return (method.upper(), _normalized(path)) in PUBLIC_ENDPOINTS
+
+
+def accepts_query_token(method: str, path: str) -> bool:
+    return (method.upper(), _normalized(path)) == QUERY_TOKEN_ENDPOINT
+
+
+def is_streaming(method: str, path: str) -> bool:
+    return (method.upper(), _normalized(path)) in STREAMING_ENDPOINTS
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+HOP_BY_HOP_HEADERS = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+# Never passed on to a service: the gateway sets them itself, or they describe the client
+# connection (the body is re-sent whole, the identity comes from the verified token).
+_REQUEST_HEADERS_NOT_FORWARDED = HOP_BY_HOP_HEADERS | {
+    "host",
+    "authorization",
+    "content-length",
+    "accept-encoding",
+    "cookie",
+    "x-copost-user-id",
+    "x-request-id",
+    "x-forwarded-for",
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "forwarded",
+}
+
+# The gateway's own server adds these; a copy from the service would duplicate them.
+_RESPONSE_HEADERS_NOT_RETURNED = HOP_BY_HOP_HEADERS | {"date", "server", "x-request-id"}
+
+
+def _connection_listed(headers: list[tuple[str, str]]) -> set[str]:
+    """Headers named in `Connection` are hop-by-hop too (RFC 9110 section 7.6.1)."""
+    return {
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
+
+
+def forwarded_request_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    dropped = _REQUEST_HEADERS_NOT_FORWARDED | _connection_listed(headers)
+    return [(name, value) for name, value in headers if name.lower() not in dropped]
+
+
+def returned_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    dropped = _RESPONSE_HEADERS_NOT_RETURNED | _connection_listed(headers)
+    return [(name, value) for name, value in headers if name.lower() not in dropped]
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+@dataclass(frozen=True)
+class BucketPolicy:
+    """A token bucket: `burst` requests at once, refilled at `per_minute` requests a minute."""
+
+    per_minute: float
+    burst: int
+
+    @property
+    def refill_per_second(self) -> float:
+        return self.per_minute / 60.0
+
+
+@dataclass(frozen=True)
+class TokenBucket:
+    tokens: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class BucketDecision:
+    bucket: TokenBucket
+    allowed: bool
+    # Whole seconds until a token is available again; 0 when allowed.
+    retry_after_seconds: int
+
+
+def full_bucket(policy: BucketPolicy, now: float) -> TokenBucket:
+    return TokenBucket(tokens=float(policy.burst), updated_at=now)
+
+
+def refilled(bucket: TokenBucket, policy: BucketPolicy, now: float) -> TokenBucket:
+    elapsed = max(0.0, now - bucket.updated_at)
+    tokens = min(float(policy.burst), bucket.tokens + elapsed * policy.refill_per_second)
+    return TokenBucket(tokens=tokens, updated_at=max(now, bucket.updated_at))
+
+
+def take_token(bucket: TokenBucket | None, policy: BucketPolicy, now: float) -> BucketDecision:
+    """Spend one token if there is one; otherwise say how long until there is."""
+    current = refilled(bucket, policy, now) if bucket else full_bucket(policy, now)
+    if current.tokens >= 1.0:
+        spent = TokenBucket(tokens=current.tokens - 1.0, updated_at=current.updated_at)
+        return BucketDecision(bucket=spent, allowed=True, retry_after_seconds=0)
+    wait_seconds = (1.0 - current.tokens) / policy.refill_per_second
+    retry_after = max(1, math.ceil(wait_seconds))
+    return BucketDecision(bucket=current, allowed=False, retry_after_seconds=retry_after)
+
+
+def is_full(bucket: TokenBucket, policy: BucketPolicy, now: float) -> bool:
+    """A full bucket is the same as no bucket at all, so it may be forgotten."""
+    return refilled(bucket, policy, now).tokens >= policy.burst

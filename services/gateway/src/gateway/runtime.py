@@ -1,0 +1,114 @@
+"""What a running gateway holds: its HTTP clients, key cache, revocations, limits and proxy."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, Request
+
+from gateway.auth import DeletedUsersPoller, JwksCache, RevokedUsers, TokenVerifier
+from gateway.domain import BucketPolicy, Upstream
+from gateway.openapi import OpenApiAggregator, OpenApiDocument
+from gateway.proxy import Proxy
+from gateway.rate_limit import RateLimiter
+from gateway.settings import GatewaySettings
+from shared.internal_http import create_internal_client
+
+# Side requests (health, key set, documents) must not hold a request up for long.
+SIDE_REQUEST_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass
+class GatewayRuntime:
+    settings: GatewaySettings
+    clients: dict[Upstream, httpx.AsyncClient]
+    jwks: JwksCache
+    revoked: RevokedUsers
+    poller: DeletedUsersPoller
+    verifier: TokenVerifier
+    user_limiter: RateLimiter
+    ip_limiter: RateLimiter
+    proxy: Proxy
+    openapi: OpenApiAggregator
+
+    async def users_answers(self) -> bool:
+        try:
+            response = await self.clients[Upstream.USERS].get(
+                "/healthz", timeout=SIDE_REQUEST_TIMEOUT_SECONDS
+            )
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def aclose(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+
+
+def upstream_urls(settings: GatewaySettings) -> dict[Upstream, str]:
+    return {
+        Upstream.USERS: settings.users_url,
+        Upstream.POSTS: settings.posts_url,
+        Upstream.INVITATIONS: settings.invitations_url,
+        Upstream.TIMELINE: settings.timeline_url,
+        Upstream.NOTIFICATIONS: settings.notifications_url,
+    }
+
+
+def build_runtime(
+    settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]
+) -> GatewayRuntime:
+    clients = {
+        upstream: create_internal_client(url, timeout_seconds=settings.upstream_timeout_seconds)
+        for upstream, url in upstream_urls(settings).items()
+    }
+    users = clients[Upstream.USERS]
+    jwks = JwksCache(
+        users,
+        settings.effective_jwks_url,
+        refetch_min_seconds=settings.jwks_refetch_min_seconds,
+    )
+    revoked = RevokedUsers(settings.max_token_lifetime_seconds)
+    return GatewayRuntime(
+        settings=settings,
+        clients=clients,
+        jwks=jwks,
+        revoked=revoked,
+        poller=DeletedUsersPoller(
+            users,
+            revoked,
+            interval_seconds=settings.deleted_users_poll_seconds,
+            lookback_seconds=settings.max_token_lifetime_seconds,
+        ),
+        verifier=TokenVerifier(
+            jwks,
+            revoked,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            leeway_seconds=settings.jwt_leeway_seconds,
+        ),
+        user_limiter=RateLimiter(
+            BucketPolicy(settings.user_rate_limit_per_minute, settings.user_rate_limit_burst),
+            scope_name="user",
+        ),
+        ip_limiter=RateLimiter(
+            BucketPolicy(settings.ip_rate_limit_per_minute, settings.ip_rate_limit_burst),
+            scope_name="client address",
+        ),
+        proxy=Proxy(clients, timeout_seconds=settings.upstream_timeout_seconds),
+        openapi=OpenApiAggregator(
+            clients,
+            own_openapi,
+            cache_seconds=settings.openapi_cache_seconds,
+            fetch_timeout_seconds=SIDE_REQUEST_TIMEOUT_SECONDS,
+        ),
+    )
+
+
+def get_gateway(request: Request) -> GatewayRuntime:
+    runtime: GatewayRuntime = request.app.state.gateway
+    return runtime
+
+
+Gateway = Annotated[GatewayRuntime, Depends(get_gateway)]
