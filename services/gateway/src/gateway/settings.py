@@ -9,7 +9,6 @@ from pydantic_settings import NoDecode
 
 from shared.settings import ServiceSettings
 
-
 WEB_CLIENT_DIR = Path(__file__).parent / "web"
 
 
