@@ -1,0 +1,1 @@
+"""CoPost notifications service: per-user notifications from other services' events, live."""

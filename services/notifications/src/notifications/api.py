@@ -1,0 +1,68 @@
+"""The public notification routes (/v1/notifications): thin, HTTP only."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from starlette.responses import StreamingResponse
+
+from notifications.domain import parse_last_event_id
+from notifications.queries import NotificationQueries
+from notifications.schemas import MarkRead, NotificationPage, UnreadCount
+from notifications.stream import STREAM_HEADERS, STREAM_MEDIA_TYPE, NotificationStreams
+from shared.identity import CurrentUserId
+from shared.pagination import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
+
+
+def _queries(request: Request) -> NotificationQueries:
+    queries: NotificationQueries = request.app.state.queries
+    return queries
+
+
+def _streams(request: Request) -> NotificationStreams:
+    streams: NotificationStreams = request.app.state.streams
+    return streams
+
+
+Queries = Annotated[NotificationQueries, Depends(_queries)]
+Streams = Annotated[NotificationStreams, Depends(_streams)]
+
+router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+
+
+@router.get("")
+async def list_notifications(
+    user_id: CurrentUserId,
+    queries: Queries,
+    unread_only: bool = False,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> NotificationPage:
+    return await queries.page_for(user_id, unread_only=unread_only, limit=limit, cursor=cursor)
+
+
+@router.post("/read")
+async def mark_notifications_read(
+    body: MarkRead, user_id: CurrentUserId, queries: Queries
+) -> UnreadCount:
+    return UnreadCount(unread_count=await queries.mark_read(user_id, body))
+
+
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {STREAM_MEDIA_TYPE: {}}, "description": "Server-Sent Events"}},
+)
+async def stream_notifications(
+    request: Request,
+    user_id: CurrentUserId,
+    streams: Streams,
+    last_event_id: Annotated[str | None, Header(max_length=32)] = None,
+) -> StreamingResponse:
+    # The position is fixed before answering: whatever is stored after the client sees the
+    # response headers is delivered.
+    position = await streams.open_position(user_id, parse_last_event_id(last_event_id))
+    return StreamingResponse(
+        streams.events(request, user_id, position),
+        media_type=STREAM_MEDIA_TYPE,
+        headers=STREAM_HEADERS,
+    )

@@ -1,0 +1,48 @@
+"""The notifications service's FastAPI app: `uvicorn notifications.app:create_app --factory`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from notifications.api import router
+from notifications.handlers import notification_event_handlers
+from notifications.notifier import LocalWakeups, Notifier
+from notifications.queries import NotificationQueries
+from notifications.repository import NOTIFICATION_INDEXES, NotificationRepository
+from notifications.settings import NotificationsSettings
+from notifications.stream import NotificationStreams
+from shared.bus import EventHandler
+from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
+from shared.user_directory import USER_DIRECTORY_INDEXES, UserDirectory
+
+
+def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
+    settings = settings or NotificationsSettings()
+    # Shared by the consumers and the streams of this process: a stored notification wakes
+    # the streams of its recipient at once.
+    wakeups = LocalWakeups()
+
+    def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
+        repository = NotificationRepository(runtime.db)
+        return notification_event_handlers(
+            Notifier(repository, wakeups), repository, UserDirectory(runtime.db)
+        )
+
+    @asynccontextmanager
+    async def hook(app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
+        repository = NotificationRepository(runtime.db)
+        queries = NotificationQueries(repository, UserDirectory(runtime.db))
+        app.state.queries = queries
+        app.state.streams = NotificationStreams(repository, queries, wakeups, settings)
+        yield
+
+    spec = ServiceSpec(
+        settings=settings,
+        title="CoPost notifications",
+        routers=[router],
+        indexes=[*NOTIFICATION_INDEXES, *USER_DIRECTORY_INDEXES],
+        event_handlers=event_handlers,
+        hook=hook,
+    )
+    return create_service_app(spec)

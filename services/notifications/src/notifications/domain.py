@@ -1,0 +1,287 @@
+"""The notification rules: which event notifies whom, what withdraws what, stream ordering.
+
+Pure functions and values only; the handlers apply these decisions to the database.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid5
+
+from shared.events import EventData
+from shared.events.invitations import (
+    InvitationAccepted,
+    InvitationCancelled,
+    InvitationCreated,
+    InvitationDeclined,
+    InvitationExpired,
+    InvitationRevoked,
+)
+from shared.events.posts import PostCoauthorRemoved, PostDeleted, PostPublished
+from shared.events.users import UserDeleted, UserFollowed
+from shared.problems import BadRequest
+
+
+class NotificationType(StrEnum):
+    INVITATION_RECEIVED = "invitation.received"
+    INVITATION_ACCEPTED = "invitation.accepted"
+    INVITATION_DECLINED = "invitation.declined"
+    INVITATION_EXPIRED = "invitation.expired"
+    COAUTHOR_LEFT = "coauthor.left"
+    COAUTHOR_REMOVED = "coauthor.removed"
+    POST_PUBLISHED = "post.published"
+    POST_DELETED = "post.deleted"
+    FOLLOWER_NEW = "follower.new"
+
+
+class SubjectKind(StrEnum):
+    POST = "post"
+    INVITATION = "invitation"
+    USER = "user"
+
+
+# "Your post was deleted" is the one notification that must outlive its post, and it stays
+# (with a null actor) when the author's account is the reason the post went.
+SURVIVES_ITS_SUBJECT = frozenset({NotificationType.POST_DELETED})
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    recipient_id: str
+    type: NotificationType
+    actor_id: str | None
+    post_id: str | None = None
+    invitation_id: str | None = None
+
+    def parties(self) -> tuple[str, ...]:
+        """The users whose block (either way) silences this notification."""
+        return (self.recipient_id, self.actor_id) if self.actor_id else (self.recipient_id,)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Every notification about this subject stops being listed and counted."""
+
+    kind: SubjectKind
+    subject_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.subject_id}"
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """What one event does to the notifications: withdrawals first, then new notifications."""
+
+    withdrawals: tuple[Withdrawal, ...] = ()
+    notifications: tuple[NewNotification, ...] = ()
+
+
+NO_REACTION = Reaction()
+
+_NOTIFICATION_IDS = UUID("1b4e28ba-2fa1-41d2-883f-0016d3cca427")
+
+
+def notification_id(event_id: UUID, recipient_id: str) -> str:
+    """Deterministic, so a redelivered event finds its notification already stored."""
+    return uuid5(_NOTIFICATION_IDS, f"{event_id}:{recipient_id}").hex
+
+
+def withdrawals_that_cover(notification: NewNotification) -> list[Withdrawal]:
+    """The withdrawals that would hide this notification, had they already happened."""
+    covering = [Withdrawal(SubjectKind.USER, notification.recipient_id)]
+    if notification.invitation_id:
+        covering.append(Withdrawal(SubjectKind.INVITATION, notification.invitation_id))
+    if notification.type not in SURVIVES_ITS_SUBJECT:
+        if notification.post_id:
+            covering.append(Withdrawal(SubjectKind.POST, notification.post_id))
+        if notification.actor_id:
+            covering.append(Withdrawal(SubjectKind.USER, notification.actor_id))
+    return covering
+
+
+# -- event -> reaction --------------------------------------------------------------------
+
+
+def _invitation_received(data: InvitationCreated) -> Reaction:
+    return _notify(
+        NewNotification(
+            recipient_id=data.invitee_id,
+            type=NotificationType.INVITATION_RECEIVED,
+            actor_id=data.inviter_id,
+            post_id=data.post_id,
+            invitation_id=data.invitation_id,
+        )
+    )
+
+
+def _invitation_answered(notification_type: NotificationType) -> Callable[[Any], Reaction]:
+    def react(data: InvitationAccepted | InvitationDeclined | InvitationExpired) -> Reaction:
+        return _notify(
+            NewNotification(
+                recipient_id=data.inviter_id,
+                type=notification_type,
+                actor_id=data.invitee_id,
+                post_id=data.post_id,
+                invitation_id=data.invitation_id,
+            )
+        )
+
+    return react
+
+
+def _invitation_withdrawn(data: InvitationCancelled | InvitationRevoked) -> Reaction:
+    # A revoked invitation can no longer be answered either: its "received" goes too.
+    return Reaction(withdrawals=(Withdrawal(SubjectKind.INVITATION, data.invitation_id),))
+
+
+def _coauthor_removed(data: PostCoauthorRemoved) -> Reaction:
+    if data.reason == "left":
+        return _notify(
+            NewNotification(
+                recipient_id=data.author_id,
+                type=NotificationType.COAUTHOR_LEFT,
+                actor_id=data.coauthor_id,
+                post_id=data.post_id,
+            )
+        )
+    if data.reason == "removed":
+        return _notify(
+            NewNotification(
+                recipient_id=data.coauthor_id,
+                type=NotificationType.COAUTHOR_REMOVED,
+                actor_id=data.author_id,
+                post_id=data.post_id,
+            )
+        )
+    # revoked / declined / blocked / account_deleted: nobody acted toward the other
+    # (or the invitation events already tell), so there is nothing to say.
+    return NO_REACTION
+
+
+def _post_published(data: PostPublished) -> Reaction:
+    # A post published at once has nothing new to tell its invitees; a pending one does.
+    if data.publish_mode != "when_accepted":
+        return NO_REACTION
+    return Reaction(
+        notifications=_to_coauthors(data.coauthor_ids, data, NotificationType.POST_PUBLISHED)
+    )
+
+
+def _post_deleted(data: PostDeleted) -> Reaction:
+    return Reaction(
+        withdrawals=(Withdrawal(SubjectKind.POST, data.post_id),),
+        notifications=_to_coauthors(data.coauthor_ids, data, NotificationType.POST_DELETED),
+    )
+
+
+def _follower_new(data: UserFollowed) -> Reaction:
+    return _notify(
+        NewNotification(
+            recipient_id=data.followee_id,
+            type=NotificationType.FOLLOWER_NEW,
+            actor_id=data.follower_id,
+        )
+    )
+
+
+def _user_deleted(data: UserDeleted) -> Reaction:
+    return Reaction(withdrawals=(Withdrawal(SubjectKind.USER, data.user_id),))
+
+
+def _to_coauthors(
+    coauthor_ids: Sequence[str],
+    data: PostPublished | PostDeleted,
+    notification_type: NotificationType,
+) -> tuple[NewNotification, ...]:
+    return tuple(
+        NewNotification(
+            recipient_id=coauthor_id,
+            type=notification_type,
+            actor_id=data.author_id,
+            post_id=data.post_id,
+        )
+        for coauthor_id in dict.fromkeys(coauthor_ids)
+    )
+
+
+def _notify(notification: NewNotification) -> Reaction:
+    return Reaction(notifications=(notification,))
+
+
+REACTIONS: dict[str, Callable[[Any], Reaction]] = {
+    InvitationCreated.event_type: _invitation_received,
+    InvitationAccepted.event_type: _invitation_answered(NotificationType.INVITATION_ACCEPTED),
+    InvitationDeclined.event_type: _invitation_answered(NotificationType.INVITATION_DECLINED),
+    InvitationExpired.event_type: _invitation_answered(NotificationType.INVITATION_EXPIRED),
+    InvitationCancelled.event_type: _invitation_withdrawn,
+    InvitationRevoked.event_type: _invitation_withdrawn,
+    PostCoauthorRemoved.event_type: _coauthor_removed,
+    PostPublished.event_type: _post_published,
+    PostDeleted.event_type: _post_deleted,
+    UserFollowed.event_type: _follower_new,
+    UserDeleted.event_type: _user_deleted,
+}
+
+
+def reaction_to(data: EventData) -> Reaction:
+    """What an event does to notifications; nobody is ever notified of their own action."""
+    react = REACTIONS.get(data.event_type)
+    if react is None:
+        return NO_REACTION
+    reaction = react(data)
+    return Reaction(
+        withdrawals=reaction.withdrawals,
+        notifications=tuple(n for n in reaction.notifications if n.recipient_id != n.actor_id),
+    )
+
+
+# -- the live stream's position -----------------------------------------------------------
+
+
+@dataclass
+class StreamPosition:
+    """Where a stream is in one recipient's sequence of notifications.
+
+    Sequence numbers are assigned before the insert, so a later number can commit before an
+    earlier one: the stream only moves over the contiguous prefix, and waits `grace_seconds`
+    for a missing number (a write still in flight) before it skips it (a writer that died).
+    """
+
+    last_seq: int
+    grace_seconds: float
+    _gap_seen_at: float | None = field(default=None, repr=False)
+
+    def advance[T](self, found: Sequence[tuple[int, T]], now: float) -> list[T]:
+        """The items to deliver, in order, from those found after `last_seq` (sorted by seq)."""
+        delivered: list[T] = []
+        for seq, item in found:
+            if seq <= self.last_seq:
+                continue
+            if seq > self.last_seq + 1 and not self._gap_expired(now):
+                return delivered
+            self.last_seq = seq
+            self._gap_seen_at = None
+            delivered.append(item)
+        return delivered
+
+    def _gap_expired(self, now: float) -> bool:
+        if self._gap_seen_at is None:
+            self._gap_seen_at = now
+        return now - self._gap_seen_at >= self.grace_seconds
+
+
+class InvalidLastEventId(BadRequest):
+    """A Last-Event-ID this service never sent."""
+
+
+def parse_last_event_id(value: str | None) -> int | None:
+    """The sequence number a reconnecting EventSource sends back; None when absent or blank."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise InvalidLastEventId("Last-Event-ID is not a notification position.")
+    return int(text)

@@ -1,0 +1,60 @@
+"""Reading and marking one user's notifications, rendered with their actors."""
+
+from typing import Any
+
+from notifications.repository import NotificationRepository
+from notifications.schemas import MarkRead, Notification, NotificationPage
+from shared.mongo import Document
+from shared.pagination import decode_cursor, encode_cursor
+from shared.problems import BadRequest
+from shared.user_directory import UserDirectory
+
+
+class NotificationQueries:
+    def __init__(self, repository: NotificationRepository, directory: UserDirectory) -> None:
+        self._repository = repository
+        self._directory = directory
+
+    async def page_for(
+        self, recipient_id: str, *, unread_only: bool, limit: int, cursor: str | None
+    ) -> NotificationPage:
+        before_seq = _seq_of(cursor) if cursor else None
+        found = await self._repository.page(
+            recipient_id, unread_only=unread_only, before_seq=before_seq, limit=limit + 1
+        )
+        shown = found[:limit]
+        next_cursor = encode_cursor({"seq": shown[-1]["seq"]}) if len(found) > limit else None
+        return NotificationPage(
+            items=await self.render(shown),
+            next_cursor=next_cursor,
+            unread_count=await self._repository.unread_count(recipient_id),
+        )
+
+    async def mark_read(self, recipient_id: str, request: MarkRead) -> int:
+        await self._repository.mark_read(recipient_id, None if request.all else request.ids)
+        return await self._repository.unread_count(recipient_id)
+
+    async def render(self, documents: list[Document]) -> list[Notification]:
+        actors = await self._directory.get_many(
+            doc["actor_id"] for doc in documents if doc.get("actor_id")
+        )
+        return [
+            Notification(
+                id=doc["_id"],
+                type=doc["type"],
+                actor=actors.get(doc["actor_id"]) if doc.get("actor_id") else None,
+                post_id=doc.get("post_id"),
+                invitation_id=doc.get("invitation_id"),
+                created_at=doc["created_at"],
+                read=doc["read"],
+            )
+            for doc in documents
+        ]
+
+
+def _seq_of(cursor: str) -> int:
+    position: dict[str, Any] = decode_cursor(cursor)
+    seq = position.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise BadRequest("The cursor is not valid.")
+    return seq

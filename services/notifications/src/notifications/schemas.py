@@ -1,0 +1,49 @@
+"""Request and response models of the notifications API."""
+
+from datetime import datetime
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from notifications.domain import NotificationType
+from shared.user_directory import PublicUser
+
+MAX_IDS_PER_REQUEST = 100
+
+NotificationId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class Notification(BaseModel):
+    id: str
+    type: NotificationType
+    # null when the actor's account is gone (or not yet known here).
+    actor: PublicUser | None
+    post_id: str | None
+    invitation_id: str | None
+    created_at: datetime
+    read: bool
+
+
+class NotificationPage(BaseModel):
+    items: list[Notification]
+    next_cursor: str | None
+    unread_count: int
+
+
+class MarkRead(BaseModel):
+    """Either some of the caller's notifications by id, or all of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[NotificationId] | None = Field(default=None, max_length=MAX_IDS_PER_REQUEST)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _names_what_to_mark(self) -> Self:
+        if not self.all and not self.ids:
+            raise ValueError("give `ids` (1 to 100 notification ids) or `all: true`")
+        return self
+
+
+class UnreadCount(BaseModel):
+    unread_count: int

@@ -1,0 +1,168 @@
+"""Test support for the notifications service: drive it with events, read it through its API.
+
+Events are published on the real bus (a second EventBus in the service's namespace); the
+harness waits until the service recorded each one as processed, so a test can also assert
+that something did NOT happen.
+"""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from shared.bus import EventBus
+from shared.events import EventData, EventEnvelope, make_event
+from shared.events.users import UserRegistered
+from shared.idempotency import PROCESSED_EVENTS
+from shared.identity import USER_ID_HEADER
+from shared.mongo import Database
+from shared.testing import wait_until
+
+ALICE, BOB, CAROL = "u-alice", "u-bob", "u-carol"
+HANDLES = {ALICE: "alice", BOB: "bob", CAROL: "carol"}
+
+
+def as_user(user_id: str) -> dict[str, str]:
+    return {USER_ID_HEADER: user_id}
+
+
+@dataclass
+class NotificationsHarness:
+    """The running service, a client for its API, and a publisher of other services' events."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    publisher: EventBus
+
+    @property
+    def db(self) -> Database:
+        database: Database = self.app.state.runtime.db
+        return database
+
+    async def publish(self, *events: EventData) -> list[EventEnvelope]:
+        """Publish the events and wait until the service handled every one of them."""
+        envelopes = [make_event(data, producer="test") for data in events]
+        await self.deliver(*envelopes)
+        return envelopes
+
+    async def deliver(self, *envelopes: EventEnvelope) -> None:
+        confirmed = await self.publisher.publish(envelopes)
+        assert confirmed == [envelope.id for envelope in envelopes]
+        await self.handled(envelopes)
+
+    async def handled(self, envelopes: Sequence[EventEnvelope]) -> None:
+        ids = [str(envelope.id) for envelope in envelopes]
+
+        async def all_processed() -> bool:
+            found = await self.db[PROCESSED_EVENTS].count_documents({"_id": {"$in": ids}})
+            return found == len(ids)
+
+        await wait_until(all_processed)
+
+    async def forget_processed(self, envelope: EventEnvelope) -> None:
+        """As if the service crashed after its write and before recording the event."""
+        await self.db[PROCESSED_EVENTS].delete_one({"_id": str(envelope.id)})
+
+    async def register_users(self) -> None:
+        now = datetime.now(UTC)
+        await self.publish(
+            *(
+                UserRegistered(
+                    user_id=uid, handle=handle, display_name=handle.title(), created_at=now
+                )
+                for uid, handle in HANDLES.items()
+            )
+        )
+
+    async def notifications(self, user_id: str, **params: Any) -> dict[str, Any]:
+        response = await self.client.get(
+            "/v1/notifications", params=params, headers=as_user(user_id)
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def types(self, user_id: str) -> list[str]:
+        return [item["type"] for item in (await self.notifications(user_id))["items"]]
+
+    async def mark_read(self, user_id: str, body: dict[str, Any]) -> httpx.Response:
+        return await self.client.post("/v1/notifications/read", json=body, headers=as_user(user_id))
+
+
+@contextlib.asynccontextmanager
+async def served_over_http(app: FastAPI) -> AsyncIterator[str]:
+    """Serve an app with uvicorn on a loopback port (in-process transports buffer streams)."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            lifespan="on",
+            log_level="warning",
+            timeout_graceful_shutdown=1,
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: server.started or serving.done())
+        if serving.done():
+            serving.result()
+        port = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            await app.state.runtime.bus.delete_topology()
+    finally:
+        server.should_exit = True
+        await serving
+
+
+@dataclass
+class ServerSentEvent:
+    id: str | None
+    event: str | None
+    data: str
+
+    def json(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.data)
+        return parsed
+
+
+class EventStreamReader:
+    """Parses a text/event-stream body into events (and counts the comments it skips)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._lines = response.aiter_lines()
+        self.comments: list[str] = []
+
+    async def next_event(self) -> ServerSentEvent:
+        fields: dict[str, list[str]] = {}
+        async for line in self._lines:
+            if line.startswith(":"):
+                self.comments.append(line[1:].strip())
+                continue
+            if not line:
+                if "data" in fields:
+                    return ServerSentEvent(
+                        id=fields.get("id", [None])[-1],
+                        event=fields.get("event", [None])[-1],
+                        data="\n".join(fields["data"]),
+                    )
+                fields.clear()
+                continue
+            name, _, value = line.partition(":")
+            fields.setdefault(name, []).append(value.removeprefix(" "))
+        raise AssertionError("the stream ended")
+
+    async def next_comment(self, text: str) -> None:
+        async for line in self._lines:
+            if line.startswith(":") and line[1:].strip() == text:
+                return
+        raise AssertionError("the stream ended")

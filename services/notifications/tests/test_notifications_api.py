@@ -1,0 +1,269 @@
+"""The notifications service against real RabbitMQ and MongoDB: events in, the API out."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from notifications.domain import NewNotification, NotificationType, Reaction
+from notifications.notifier import LocalWakeups, Notifier
+from notifications.repository import NOTIFICATIONS, NotificationRepository
+from notifications.testing import ALICE, BOB, CAROL, NotificationsHarness, as_user
+from shared.events.invitations import (
+    InvitationAccepted,
+    InvitationCancelled,
+    InvitationCreated,
+    InvitationDeclined,
+    InvitationExpired,
+)
+from shared.events.posts import PostCoauthorRemoved, PostDeleted, PostPublished
+from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnblocked
+
+T = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def invited(invitation_id: str = "i1", post_id: str = "p1", invitee: str = BOB) -> dict[str, str]:
+    return {
+        "invitation_id": invitation_id,
+        "post_id": post_id,
+        "inviter_id": ALICE,
+        "invitee_id": invitee,
+    }
+
+
+def invitation_created(**kwargs: str) -> InvitationCreated:
+    return InvitationCreated(**invited(**kwargs), created_at=T, expires_at=T + timedelta(days=14))
+
+
+def followed(follower: str, followee: str) -> UserFollowed:
+    return UserFollowed(follower_id=follower, followee_id=followee, followed_at=T)
+
+
+async def test_every_kind_of_event_notifies_its_recipient(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.publish(
+        invitation_created(),
+        InvitationAccepted(**invited(), responded_at=T),
+        InvitationDeclined(**invited("i2"), responded_at=T),
+        InvitationExpired(**invited("i3"), expired_at=T),
+        PostCoauthorRemoved(
+            post_id="p1", author_id=ALICE, coauthor_id=BOB, reason="left", removed_at=T
+        ),
+        PostCoauthorRemoved(
+            post_id="p2", author_id=ALICE, coauthor_id=CAROL, reason="removed", removed_at=T
+        ),
+        PostPublished(
+            post_id="p3",
+            author_id=ALICE,
+            text="hi",
+            coauthor_ids=(BOB, CAROL),
+            created_at=T,
+            published_at=T,
+            publish_mode="when_accepted",
+        ),
+        PostDeleted(post_id="p4", author_id=ALICE, coauthor_ids=(CAROL,), deleted_at=T),
+        followed(CAROL, ALICE),
+    )
+
+    assert sorted(await notifications.types(ALICE)) == sorted(
+        [
+            "invitation.accepted",
+            "invitation.declined",
+            "invitation.expired",
+            "coauthor.left",
+            "follower.new",
+        ]
+    )
+    assert sorted(await notifications.types(BOB)) == ["invitation.received", "post.published"]
+    assert sorted(await notifications.types(CAROL)) == [
+        "coauthor.removed",
+        "post.deleted",
+        "post.published",
+    ]
+    bob_page = await notifications.notifications(BOB)
+    received = next(n for n in bob_page["items"] if n["type"] == "invitation.received")
+    assert received["actor"]["handle"] == "alice"
+    assert (received["post_id"], received["invitation_id"], received["read"]) == ("p1", "i1", False)
+    assert bob_page["unread_count"] == 2
+
+
+async def test_a_redelivered_event_makes_one_notification(
+    notifications: NotificationsHarness,
+) -> None:
+    [event] = await notifications.publish(followed(BOB, ALICE))
+    await notifications.deliver(event)  # the bus's processed-event log skips it
+    await notifications.forget_processed(event)
+    await notifications.deliver(event)  # the handler runs again: the notification id is the same
+    page = await notifications.notifications(ALICE)
+    assert [n["type"] for n in page["items"]] == ["follower.new"]
+    assert page["unread_count"] == 1
+
+
+async def test_concurrent_deliveries_keep_one_notification_per_event_and_an_exact_count(
+    notifications: NotificationsHarness,
+) -> None:
+    notifier = Notifier(NotificationRepository(notifications.db), LocalWakeups())
+    duplicated = uuid4()
+    writes = [notifier.apply(duplicated, follow_of(ALICE, BOB)) for _ in range(3)]
+    writes += [notifier.apply(uuid4(), follow_of(ALICE, f"u-fan{n}")) for n in range(5)]
+    reads = [notifications.notifications(ALICE) for _ in range(3)]
+    await asyncio.gather(*writes, *reads)
+
+    assert (await notifications.notifications(ALICE))["unread_count"] == 6
+    # Sequence numbers stay contiguous (unused ones filled), so live streams never wait.
+    stored = notifications.db[NOTIFICATIONS].find({"recipient_id": ALICE}).sort("seq", 1)
+    seqs = [doc["seq"] async for doc in stored]
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def follow_of(followee: str, follower: str) -> Reaction:
+    return Reaction(
+        notifications=(NewNotification(followee, NotificationType.FOLLOWER_NEW, follower),)
+    )
+
+
+async def test_cancelling_an_invitation_withdraws_its_notification(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.publish(invitation_created(), followed(ALICE, BOB))
+    assert (await notifications.notifications(BOB))["unread_count"] == 2
+
+    await notifications.publish(
+        InvitationCancelled(**invited(), reason="post_deleted", cancelled_at=T)
+    )
+    page = await notifications.notifications(BOB)
+    assert [n["type"] for n in page["items"]] == ["follower.new"]
+    assert page["unread_count"] == 1
+
+
+async def test_a_post_deleted_before_its_invitation_arrives_leaves_nothing_listed(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.publish(
+        PostDeleted(post_id="p1", author_id=ALICE, coauthor_ids=(), deleted_at=T)
+    )
+    await notifications.publish(invitation_created())
+    await notifications.publish(
+        InvitationCancelled(**invited("i9", "p9"), reason="blocked", cancelled_at=T)
+    )
+    await notifications.publish(invitation_created(invitation_id="i9", post_id="p9"))
+    page = await notifications.notifications(BOB)
+    assert page == {"items": [], "next_cursor": None, "unread_count": 0}
+
+
+async def test_a_deleted_post_keeps_only_the_news_of_its_deletion(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.publish(
+        PostCoauthorRemoved(
+            post_id="p1", author_id=ALICE, coauthor_id=BOB, reason="left", removed_at=T
+        )
+    )
+    await notifications.publish(
+        PostDeleted(post_id="p1", author_id=ALICE, coauthor_ids=(CAROL,), deleted_at=T)
+    )
+    assert await notifications.types(ALICE) == []
+    assert await notifications.types(CAROL) == ["post.deleted"]
+
+
+async def test_a_blocked_user_notifies_nobody_whatever_order_the_block_events_come_in(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.publish(UserBlocked(blocker_id=BOB, blocked_id=ALICE, blocked_at=T))
+    # An older unblock delivered late does not lift the newer block.
+    await notifications.publish(
+        UserUnblocked(blocker_id=BOB, blocked_id=ALICE, unblocked_at=T - timedelta(minutes=1))
+    )
+    await notifications.publish(invitation_created(), followed(BOB, ALICE))
+    assert await notifications.types(BOB) == []
+    assert await notifications.types(ALICE) == []
+
+    await notifications.publish(
+        UserUnblocked(blocker_id=BOB, blocked_id=ALICE, unblocked_at=T + timedelta(minutes=1))
+    )
+    await notifications.publish(followed(ALICE, BOB))
+    assert await notifications.types(BOB) == ["follower.new"]
+
+
+async def test_a_deleted_account_takes_its_notifications_but_not_the_news_of_its_posts(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.publish(followed(ALICE, BOB), followed(ALICE, CAROL))
+    await notifications.publish(UserDeleted(user_id=ALICE, deleted_at=datetime.now(UTC)))
+    await notifications.publish(
+        PostDeleted(post_id="p1", author_id=ALICE, coauthor_ids=(BOB,), deleted_at=T)
+    )
+    page = await notifications.notifications(BOB)
+    assert [(n["type"], n["actor"]) for n in page["items"]] == [("post.deleted", None)]
+    assert await notifications.types(CAROL) == []
+
+
+async def test_marking_read_by_ids_changes_only_the_callers_notifications(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.publish(followed(BOB, ALICE), followed(CAROL, ALICE), followed(ALICE, BOB))
+    alice_ids = [n["id"] for n in (await notifications.notifications(ALICE))["items"]]
+    [bob_id] = [n["id"] for n in (await notifications.notifications(BOB))["items"]]
+
+    response = await notifications.mark_read(ALICE, {"ids": [alice_ids[0], bob_id]})
+    assert response.status_code == 200
+    assert response.json() == {"unread_count": 1}
+    bob_page = await notifications.notifications(BOB)
+    assert (bob_page["unread_count"], bob_page["items"][0]["read"]) == (1, False)
+    unread = await notifications.notifications(ALICE, unread_only="true")
+    assert [n["id"] for n in unread["items"]] == [alice_ids[1]]
+
+
+async def test_marking_all_read_clears_the_unread_count(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.publish(followed(BOB, ALICE), followed(CAROL, ALICE))
+    response = await notifications.mark_read(ALICE, {"all": True})
+    assert response.json() == {"unread_count": 0}
+    page = await notifications.notifications(ALICE)
+    assert [n["read"] for n in page["items"]] == [True, True]
+
+
+async def test_marking_read_needs_ids_or_all_and_at_most_a_hundred_ids(
+    notifications: NotificationsHarness,
+) -> None:
+    bodies: list[dict[str, Any]] = [
+        {},
+        {"ids": []},
+        {"all": False},
+        {"ids": ["x"] * 101},
+        {"ids": "x"},
+        {"ids": ["x"], "owner": BOB},
+    ]
+    for body in bodies:
+        response = await notifications.mark_read(ALICE, body)
+        assert response.status_code == 422, body
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_list_is_newest_first_and_paged_with_a_cursor(
+    notifications: NotificationsHarness,
+) -> None:
+    followers = [BOB, CAROL, "u-dave"]
+    for follower in followers:  # one by one, so the order of storing is known
+        await notifications.publish(followed(follower, ALICE))
+
+    first = await notifications.notifications(ALICE, limit=2)
+    second = await notifications.notifications(ALICE, limit=2, cursor=first["next_cursor"])
+    actors = [n["actor"]["id"] if n["actor"] else None for n in first["items"] + second["items"]]
+    # Dave never registered here: his notification shows with a null actor.
+    assert actors == [None, CAROL, BOB]
+    assert second["next_cursor"] is None
+    assert first["unread_count"] == second["unread_count"] == 3
+
+
+async def test_bad_requests_are_problems_not_errors(notifications: NotificationsHarness) -> None:
+    client = notifications.client
+    assert (await client.get("/v1/notifications")).status_code == 401
+    bad_cursor = await client.get(
+        "/v1/notifications", params={"cursor": "not-a-cursor"}, headers=as_user(ALICE)
+    )
+    assert bad_cursor.status_code == 400
+    too_many = await client.get("/v1/notifications", params={"limit": 101}, headers=as_user(ALICE))
+    assert too_many.status_code == 422

@@ -1,0 +1,118 @@
+"""The live stream over real HTTP: new notifications arrive, Last-Event-ID resumes, any replica."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import httpx
+from pymongo import AsyncMongoClient
+
+from notifications.domain import NewNotification, NotificationType, Reaction
+from notifications.notifier import LocalWakeups, Notifier
+from notifications.repository import NotificationRepository
+from notifications.testing import (
+    ALICE,
+    BOB,
+    CAROL,
+    EventStreamReader,
+    NotificationsHarness,
+    as_user,
+)
+from shared.events.users import UserFollowed
+from shared.mongo import Document
+
+type ServedHarness = Callable[..., AbstractAsyncContextManager[tuple[NotificationsHarness, str]]]
+
+STREAM = "/v1/notifications/stream"
+# "Within a second of it being stored": the harness returns once the event is handled.
+DELIVERY_SECONDS = 1.0
+
+
+def followed(follower: str) -> UserFollowed:
+    return UserFollowed(follower_id=follower, followee_id=ALICE, followed_at=datetime.now(UTC))
+
+
+@asynccontextmanager
+async def stream_of(
+    client: httpx.AsyncClient, user_id: str, last_event_id: str | None = None
+) -> AsyncIterator[EventStreamReader]:
+    headers = as_user(user_id)
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = last_event_id
+    async with client.stream("GET", STREAM, headers=headers) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        yield EventStreamReader(response)
+
+
+async def test_a_connected_client_receives_each_new_notification(
+    served_harness: ServedHarness,
+) -> None:
+    async with served_harness() as (harness, _), stream_of(harness.client, ALICE) as stream:
+        await harness.publish(followed(BOB))
+        event = await asyncio.wait_for(stream.next_event(), DELIVERY_SECONDS)
+        assert event.event == "notification"
+        assert event.id is not None
+        body = event.json()
+        assert (body["type"], body["actor"]["id"], body["read"]) == ("follower.new", BOB, False)
+        listed = await harness.notifications(ALICE)
+        assert [n["id"] for n in listed["items"]] == [body["id"]]
+
+
+async def test_last_event_id_resumes_after_what_was_delivered_without_gaps(
+    served_harness: ServedHarness,
+) -> None:
+    async with served_harness() as (harness, _):
+        async with stream_of(harness.client, ALICE) as stream:
+            await harness.publish(followed(BOB))
+            first = await asyncio.wait_for(stream.next_event(), DELIVERY_SECONDS)
+        # Disconnected: these two are stored while nobody listens.
+        await harness.publish(followed(CAROL))
+        await harness.publish(followed("u-dave"))
+
+        async with stream_of(harness.client, ALICE, last_event_id=first.id) as resumed:
+            missed = [await asyncio.wait_for(resumed.next_event(), 2.0) for _ in range(2)]
+        actor_ids = [event.json()["actor"] for event in missed]
+        assert actor_ids[0]["id"] == CAROL
+        assert actor_ids[1] is None  # Dave is not registered here
+        assert [int(e.id or 0) for e in missed] == [int(first.id or 0) + 1, int(first.id or 0) + 2]
+
+
+async def test_a_notification_stored_by_another_replica_reaches_the_stream(
+    served_harness: ServedHarness, mongo_url: str
+) -> None:
+    async with served_harness() as (harness, _), stream_of(harness.client, ALICE) as stream:
+        other_client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
+        try:
+            # Its own connection and its own wakeups: only the database links the two.
+            other_replica = Notifier(
+                NotificationRepository(other_client[harness.db.name]), LocalWakeups()
+            )
+            reaction = Reaction(
+                notifications=(NewNotification(ALICE, NotificationType.FOLLOWER_NEW, BOB),)
+            )
+            await other_replica.apply(uuid4(), reaction)
+            event = await asyncio.wait_for(stream.next_event(), DELIVERY_SECONDS)
+        finally:
+            await other_client.close()
+        assert event.json()["type"] == "follower.new"
+
+
+async def test_a_quiet_stream_sends_keep_alive_comments(served_harness: ServedHarness) -> None:
+    async with (
+        served_harness(keepalive_seconds=0.3) as (harness, _),
+        stream_of(harness.client, ALICE) as stream,
+    ):
+        await asyncio.wait_for(stream.next_comment("keep-alive"), 2.0)
+
+
+async def test_a_last_event_id_the_service_never_sent_is_a_bad_request(
+    notifications: NotificationsHarness,
+) -> None:
+    response = await notifications.client.get(
+        STREAM, headers={**as_user(ALICE), "Last-Event-ID": "not-a-position"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
