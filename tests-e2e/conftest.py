@@ -9,8 +9,8 @@ and docker available, docker compose runs it instead (testcontainers).
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
@@ -51,24 +51,33 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
         with _compose_stack() as gateway_url:
             yield gateway_url
         return
+    async with local_stack(tmp_path_factory) as gateway_url:
+        yield gateway_url
+
+
+@asynccontextmanager
+async def local_stack(
+    tmp_path_factory: pytest.TempPathFactory, overrides: Mapping[str, str] | None = None
+) -> AsyncIterator[str]:
+    """Start the local stack on free ports with E2E settings (plus `overrides`); stop it after."""
     amqp_url = os.environ.get("AMQP_URL", DEFAULT_AMQP_URL)
     namespace = unique_namespace()
-    local_stack = LocalStack(
+    started_stack = LocalStack(
         data_dir=tmp_path_factory.mktemp("copost-stack"),
         base_port=find_free_base_port(),
         amqp_url=amqp_url,
         amqp_namespace=namespace,
-        extra_env=E2E_ENVIRONMENT,
+        extra_env={**E2E_ENVIRONMENT, **(overrides or {})},
         ready_timeout=120.0,
     )
-    await asyncio.to_thread(local_stack.start)
-    started = local_stack.running_services
+    await asyncio.to_thread(started_stack.start)
+    started = started_stack.running_services
     try:
         if "gateway" not in started:
             pytest.fail(f"the gateway is not installed in the workspace (started: {started})")
-        yield local_stack.gateway_url
+        yield started_stack.gateway_url
     finally:
-        await asyncio.to_thread(local_stack.stop)
+        await asyncio.to_thread(started_stack.stop)
         await _delete_amqp_topology(amqp_url, namespace, started)
 
 
@@ -132,6 +141,13 @@ type NewUser = Callable[..., Awaitable[E2EUser]]
 @pytest.fixture
 async def new_user(stack: str) -> AsyncIterator[NewUser]:
     """Factory: `await new_user("alice", collab_policy="everyone")` registers a fresh account."""
+    async with user_factory(stack) as register:
+        yield register
+
+
+@asynccontextmanager
+async def user_factory(stack: str) -> AsyncIterator[NewUser]:
+    """Registers accounts on the stack at `stack`; closes their clients afterwards."""
     clients: list[httpx.AsyncClient] = []
 
     async def register(
@@ -165,3 +181,19 @@ async def new_user(stack: str) -> AsyncIterator[NewUser]:
     yield register
     for client in clients:
         await client.aclose()
+
+
+# Invitations on this second stack expire after a few seconds, for the expiry rules.
+SHORT_INVITATION_TTL = {"INVITATION_TTL_SECONDS": "3", "EXPIRY_SWEEP_SECONDS": "0.5"}
+
+
+@pytest.fixture(scope="session")
+async def expiring_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    async with local_stack(tmp_path_factory, SHORT_INVITATION_TTL) as gateway_url:
+        yield gateway_url
+
+
+@pytest.fixture
+async def new_user_on_expiring_stack(expiring_stack: str) -> AsyncIterator[NewUser]:
+    async with user_factory(expiring_stack) as register:
+        yield register
