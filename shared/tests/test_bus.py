@@ -8,6 +8,7 @@ import aio_pika
 import pytest
 
 from shared.bus import EventBus
+from shared.dead_letters import count_dead_letters, redrive_dead_letters
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserFollowed
 from shared.settings import ServiceSettings
@@ -33,13 +34,17 @@ class SeenIds:
 
 
 @pytest.fixture
-async def bus(amqp_url: str, namespace: str) -> AsyncIterator[EventBus]:
-    settings = ServiceSettings(
+def settings(amqp_url: str, namespace: str) -> ServiceSettings:
+    return ServiceSettings(
         service_name="bus-test",
         amqp_url=amqp_url,
         amqp_namespace=namespace,
         event_retry_delays_seconds=(0.05, 0.1),
     )
+
+
+@pytest.fixture
+async def bus(settings: ServiceSettings) -> AsyncIterator[EventBus]:
     bus = EventBus(settings)
     await bus.connect()
     yield bus
@@ -85,7 +90,7 @@ async def test_failing_handler_is_retried_until_it_succeeds(bus: EventBus) -> No
 
 
 async def test_handler_failing_every_retry_is_parked_in_the_dead_letter_queue(
-    bus: EventBus, amqp_url: str
+    bus: EventBus, settings: ServiceSettings
 ) -> None:
     attempts = 0
 
@@ -98,14 +103,14 @@ async def test_handler_failing_every_retry_is_parked_in_the_dead_letter_queue(
     await bus.publish([followed()])
 
     async def parked() -> bool:
-        return await queue_depth(amqp_url, bus.dead_letter_queue_name) == 1
+        return await count_dead_letters(settings) == 1
 
     await wait_until(parked)
     assert attempts == 3  # the first try and two retries
 
 
 async def test_unknown_major_version_goes_to_the_dead_letter_queue_unhandled(
-    bus: EventBus, amqp_url: str
+    bus: EventBus, settings: ServiceSettings
 ) -> None:
     handled = []
 
@@ -117,7 +122,7 @@ async def test_unknown_major_version_goes_to_the_dead_letter_queue_unhandled(
     await bus.publish([future])
 
     async def parked() -> bool:
-        return await queue_depth(amqp_url, bus.dead_letter_queue_name) == 1
+        return await count_dead_letters(settings) == 1
 
     await wait_until(parked)
     assert handled == []
@@ -162,3 +167,28 @@ async def test_an_event_no_service_consumes_is_kept_not_dropped(
         return await queue_depth(amqp_url, bus.unrouted_name) == 1
 
     await wait_until(kept)
+
+
+async def test_parked_events_can_be_redriven_once_the_handler_is_fixed(
+    bus: EventBus, settings: ServiceSettings
+) -> None:
+    fixed = False
+    handled: list[UUID] = []
+
+    async def until_fixed(envelope: EventEnvelope, data: UserFollowed) -> None:
+        if not fixed:
+            raise RuntimeError("bug")
+        handled.append(envelope.id)
+
+    await bus.consume({"user.followed": until_fixed})
+    event = followed()
+    await bus.publish([event])
+
+    async def parked() -> bool:
+        return await count_dead_letters(settings) == 1
+
+    await wait_until(parked)
+    fixed = True
+    assert await redrive_dead_letters(settings) == 1
+    await wait_until(lambda: handled == [event.id])
+    assert await count_dead_letters(settings) == 0
