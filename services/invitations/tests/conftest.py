@@ -4,20 +4,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import pytest
 
 from invitations.app import create_app
 from invitations.settings import InvitationsSettings
-from invitations.testing import (
-    HarnessFactory,
-    InvitationsHarness,
-    UsersStandIn,
-    register_users,
+from invitations.testing import HarnessFactory, InvitationsHarness
+from shared.testing import (
+    DIRECTORY_USERS,
+    EligibilityStandIn,
+    EventRecorder,
+    event_injector,
+    running_service,
+    test_settings,
 )
-from shared.bus import EventBus
-from shared.settings import ServiceSettings
-from shared.testing import EventRecorder, running_service, test_settings
 
 
 @pytest.fixture
@@ -36,21 +35,14 @@ def start_invitations(
             namespace=namespace,
             **overrides,
         )
-        users = UsersStandIn()
-        app = create_app(settings, users_transport=httpx.ASGITransport(app=users.app()))
-        publisher = EventBus(
-            ServiceSettings(
-                service_name="test-publisher", amqp_url=amqp_url, amqp_namespace=namespace
-            )
-        )
-        await publisher.connect()
-        try:
-            async with running_service(app) as client:
-                harness = InvitationsHarness(app, client, publisher, event_recorder, users)
-                await register_users(harness)
-                yield harness
-        finally:
-            await publisher.close()
+        users = EligibilityStandIn(DIRECTORY_USERS)
+        app = create_app(settings, users_transport=users.transport())
+        async with (
+            running_service(app) as client,
+            event_injector(app.state.runtime.db, amqp_url=amqp_url, namespace=namespace) as events,
+        ):
+            await events.register(*DIRECTORY_USERS)
+            yield InvitationsHarness(app, client, events, event_recorder, users)
 
     return start
 

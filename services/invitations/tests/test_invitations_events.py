@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from invitations.testing import ALICE, BOB, CAROL, InvitationsHarness
+from invitations.testing import InvitationsHarness
 from shared.events import make_event
 from shared.events.posts import (
     InvitedCoauthor,
@@ -13,7 +13,7 @@ from shared.events.posts import (
     PostDeleted,
 )
 from shared.events.users import UserBlocked, UserDeleted
-from shared.testing import wait_until
+from shared.testing import ALICE, BOB, CAROL, wait_until
 
 
 def post_created(post_id: str, invitations: dict[str, str]) -> PostCreated:
@@ -54,8 +54,7 @@ async def test_post_created_opens_one_pending_invitation_per_invitee(
     invitations: InvitationsHarness,
 ) -> None:
     post_id, ids = uuid4().hex, {uuid4().hex: BOB, uuid4().hex: CAROL}
-    event = await invitations.publish(post_created(post_id, ids))
-    await invitations.wait_handled(event)
+    await invitations.events.publish(post_created(post_id, ids))
 
     created = await invitations.recorder.wait_for("invitation.created", count=2)
 
@@ -75,10 +74,7 @@ async def test_a_redelivered_post_created_opens_each_invitation_once(
     original = make_event(data, producer="posts")
     # The same envelope again, and the same data re-sent by a relay under a new envelope id.
     republished = make_event(data, producer="posts")
-    for envelope in (original, original, republished):
-        await invitations.publish_envelope(envelope)
-    await invitations.wait_handled(original)
-    await invitations.wait_handled(republished)
+    await invitations.events.deliver(original, original, republished)
     await wait_until(invitations.outbox_drained)
 
     assert await invitations.db["invitations"].count_documents({}) == 1
@@ -89,7 +85,7 @@ async def test_an_invitation_to_an_existing_post_is_opened_from_coauthor_invited
     invitations: InvitationsHarness,
 ) -> None:
     invitation_id = uuid4().hex
-    event = await invitations.publish(
+    await invitations.events.publish(
         PostCoauthorInvited(
             post_id=uuid4().hex,
             author_id=ALICE,
@@ -98,7 +94,6 @@ async def test_an_invitation_to_an_existing_post_is_opened_from_coauthor_invited
             invited_at=datetime.now(UTC),
         )
     )
-    await invitations.wait_handled(event)
 
     assert (await invitations.get(invitation_id, CAROL)).json()["status"] == "pending"
     [created] = await invitations.recorder.wait_for("invitation.created")
@@ -111,8 +106,7 @@ async def test_deleting_the_post_cancels_its_pending_invitations_only(
     post_id, [to_bob, to_carol] = await invitations.invite([BOB, CAROL])
     await invitations.answer(to_bob, BOB, "accept")
 
-    event = await invitations.publish(post_deleted(post_id))
-    await invitations.wait_handled(event)
+    await invitations.events.publish(post_deleted(post_id))
 
     assert await invitations.status_of(to_bob) == "accepted"
     assert await invitations.status_of(to_carol) == "cancelled"
@@ -125,11 +119,9 @@ async def test_post_deleted_before_post_created_leaves_no_pending_invitation(
     invitations: InvitationsHarness,
 ) -> None:
     post_id, invitation_id = uuid4().hex, uuid4().hex
-    deleted = await invitations.publish(post_deleted(post_id))
-    await invitations.wait_handled(deleted)
+    await invitations.events.publish(post_deleted(post_id))
 
-    created = await invitations.publish(post_created(post_id, {invitation_id: BOB}))
-    await invitations.wait_handled(created)
+    await invitations.events.publish(post_created(post_id, {invitation_id: BOB}))
 
     assert await invitations.status_of(invitation_id) == "cancelled"
     assert (await invitations.answer(invitation_id, BOB, "accept")).status_code == 409
@@ -144,10 +136,9 @@ async def test_a_block_cancels_pending_invitations_between_the_two_either_way(
     _, [bob_to_alice] = await invitations.invite([ALICE], inviter_id=BOB)
     _, [alice_to_carol] = await invitations.invite([CAROL], inviter_id=ALICE)
 
-    event = await invitations.publish(
+    await invitations.events.publish(
         UserBlocked(blocker_id=BOB, blocked_id=ALICE, blocked_at=datetime.now(UTC))
     )
-    await invitations.wait_handled(event)
 
     assert await invitations.status_of(alice_to_bob) == "cancelled"
     assert await invitations.status_of(bob_to_alice) == "cancelled"
@@ -164,8 +155,7 @@ async def test_a_deleted_account_cancels_the_pending_invitations_it_sent_or_rece
     _, [sent] = await invitations.invite([CAROL], inviter_id=BOB)
     _, [unrelated] = await invitations.invite([CAROL], inviter_id=ALICE)
 
-    event = await invitations.publish(UserDeleted(user_id=BOB, deleted_at=datetime.now(UTC)))
-    await invitations.wait_handled(event)
+    await invitations.events.publish(UserDeleted(user_id=BOB, deleted_at=datetime.now(UTC)))
 
     assert await invitations.status_of(received) == "cancelled"
     assert await invitations.status_of(sent) == "cancelled"
@@ -186,8 +176,7 @@ async def test_a_removed_invited_coauthor_closes_its_invitation_by_the_reason(
         (declined_post, "declined"),
         (blocked_post, "blocked"),
     ]:
-        event = await invitations.publish(coauthor_removed(post_id, BOB, reason))
-        await invitations.wait_handled(event)
+        await invitations.events.publish(coauthor_removed(post_id, BOB, reason))
 
     assert await invitations.status_of(revoked) == "revoked"
     assert await invitations.status_of(declined) == "declined"

@@ -4,8 +4,8 @@ import asyncio
 from datetime import UTC, datetime
 
 from invitations.expiry import ExpiryScheduler
-from invitations.testing import BOB, HarnessFactory
-from shared.testing import wait_until
+from invitations.testing import HarnessFactory
+from shared.testing import BOB, wait_until
 
 SHORT_TTL_SECONDS = 0.3
 

@@ -6,14 +6,16 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
 from notifications.testing import NotificationsHarness, served_over_http
-from shared.bus import EventBus
-from shared.settings import ServiceSettings
-from shared.testing import running_service, test_settings
+from shared.testing import (
+    DIRECTORY_USERS,
+    event_injector,
+    running_service,
+    test_settings,
+)
 
 type SettingsFactory = Callable[..., NotificationsSettings]
 
@@ -34,32 +36,21 @@ def notifications_settings(mongo_url: str, amqp_url: str, namespace: str) -> Set
 
 
 @pytest.fixture
-async def publisher(amqp_url: str, namespace: str) -> AsyncIterator[EventBus]:
-    """Publishes other services' events into the namespace the service under test consumes."""
-    bus = EventBus(
-        ServiceSettings(
-            service_name="test-publisher", amqp_url=SecretStr(amqp_url), amqp_namespace=namespace
-        )
-    )
-    await bus.connect()
-    yield bus
-    await bus.close()
-
-
-@pytest.fixture
 async def notifications(
-    notifications_settings: SettingsFactory, publisher: EventBus
+    notifications_settings: SettingsFactory, amqp_url: str, namespace: str
 ) -> AsyncIterator[NotificationsHarness]:
     app = create_app(notifications_settings())
-    async with running_service(app) as client:
-        harness = NotificationsHarness(app, client, publisher)
-        await harness.register_users()
-        yield harness
+    async with (
+        running_service(app) as client,
+        event_injector(app.state.runtime.db, amqp_url=amqp_url, namespace=namespace) as events,
+    ):
+        await events.register(*DIRECTORY_USERS)
+        yield NotificationsHarness(app, client, events)
 
 
 @pytest.fixture
 def served_harness(
-    notifications_settings: SettingsFactory, publisher: EventBus
+    notifications_settings: SettingsFactory, amqp_url: str, namespace: str
 ) -> Callable[..., AbstractAsyncContextManager[tuple[NotificationsHarness, str]]]:
     """The service behind a real HTTP server (for streams), with settings overrides."""
 
@@ -69,9 +60,9 @@ def served_harness(
         async with (
             served_over_http(app) as base_url,
             httpx.AsyncClient(base_url=base_url) as client,
+            event_injector(app.state.runtime.db, amqp_url=amqp_url, namespace=namespace) as events,
         ):
-            harness = NotificationsHarness(app, client, publisher)
-            await harness.register_users()
-            yield harness, base_url
+            await events.register(*DIRECTORY_USERS)
+            yield NotificationsHarness(app, client, events), base_url
 
     return start

@@ -8,7 +8,7 @@ from uuid import uuid4
 from notifications.domain import NewNotification, NotificationType, Reaction
 from notifications.notifier import LocalWakeups, Notifier
 from notifications.repository import NOTIFICATIONS, NotificationRepository
-from notifications.testing import ALICE, BOB, CAROL, NotificationsHarness, as_user
+from notifications.testing import NotificationsHarness
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
@@ -18,6 +18,7 @@ from shared.events.invitations import (
 )
 from shared.events.posts import PostCoauthorRemoved, PostDeleted, PostPublished
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnblocked
+from shared.testing import ALICE, BOB, CAROL, identity_headers
 
 T = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -42,7 +43,7 @@ def followed(follower: str, followee: str) -> UserFollowed:
 async def test_every_kind_of_event_notifies_its_recipient(
     notifications: NotificationsHarness,
 ) -> None:
-    await notifications.publish(
+    await notifications.events.publish(
         invitation_created(),
         InvitationAccepted(**invited(), responded_at=T),
         InvitationDeclined(**invited("i2"), responded_at=T),
@@ -91,10 +92,11 @@ async def test_every_kind_of_event_notifies_its_recipient(
 async def test_a_redelivered_event_makes_one_notification(
     notifications: NotificationsHarness,
 ) -> None:
-    [event] = await notifications.publish(followed(BOB, ALICE))
-    await notifications.deliver(event)  # the bus's processed-event log skips it
-    await notifications.forget_processed(event)
-    await notifications.deliver(event)  # the handler runs again: the notification id is the same
+    [event] = await notifications.events.publish(followed(BOB, ALICE))
+    await notifications.events.deliver(event)  # the bus's processed-event log skips it
+    await notifications.events.forget_processed(event)
+    # The handler runs again: the notification id is the same.
+    await notifications.events.deliver(event)
     page = await notifications.notifications(ALICE)
     assert [n["type"] for n in page["items"]] == ["follower.new"]
     assert page["unread_count"] == 1
@@ -126,10 +128,10 @@ def follow_of(followee: str, follower: str) -> Reaction:
 async def test_cancelling_an_invitation_withdraws_its_notification(
     notifications: NotificationsHarness,
 ) -> None:
-    await notifications.publish(invitation_created(), followed(ALICE, BOB))
+    await notifications.events.publish(invitation_created(), followed(ALICE, BOB))
     assert (await notifications.notifications(BOB))["unread_count"] == 2
 
-    await notifications.publish(
+    await notifications.events.publish(
         InvitationCancelled(**invited(), reason="post_deleted", cancelled_at=T)
     )
     page = await notifications.notifications(BOB)
@@ -140,14 +142,14 @@ async def test_cancelling_an_invitation_withdraws_its_notification(
 async def test_a_post_deleted_before_its_invitation_arrives_leaves_nothing_listed(
     notifications: NotificationsHarness,
 ) -> None:
-    await notifications.publish(
+    await notifications.events.publish(
         PostDeleted(post_id="p1", author_id=ALICE, coauthor_ids=(), deleted_at=T)
     )
-    await notifications.publish(invitation_created())
-    await notifications.publish(
+    await notifications.events.publish(invitation_created())
+    await notifications.events.publish(
         InvitationCancelled(**invited("i9", "p9"), reason="blocked", cancelled_at=T)
     )
-    await notifications.publish(invitation_created(invitation_id="i9", post_id="p9"))
+    await notifications.events.publish(invitation_created(invitation_id="i9", post_id="p9"))
     page = await notifications.notifications(BOB)
     assert page == {"items": [], "next_cursor": None, "unread_count": 0}
 
@@ -155,12 +157,12 @@ async def test_a_post_deleted_before_its_invitation_arrives_leaves_nothing_liste
 async def test_a_deleted_post_keeps_only_the_news_of_its_deletion(
     notifications: NotificationsHarness,
 ) -> None:
-    await notifications.publish(
+    await notifications.events.publish(
         PostCoauthorRemoved(
             post_id="p1", author_id=ALICE, coauthor_id=BOB, reason="left", removed_at=T
         )
     )
-    await notifications.publish(
+    await notifications.events.publish(
         PostDeleted(post_id="p1", author_id=ALICE, coauthor_ids=(CAROL,), deleted_at=T)
     )
     assert await notifications.types(ALICE) == []
@@ -170,28 +172,28 @@ async def test_a_deleted_post_keeps_only_the_news_of_its_deletion(
 async def test_a_blocked_user_notifies_nobody_whatever_order_the_block_events_come_in(
     notifications: NotificationsHarness,
 ) -> None:
-    await notifications.publish(UserBlocked(blocker_id=BOB, blocked_id=ALICE, blocked_at=T))
+    await notifications.events.publish(UserBlocked(blocker_id=BOB, blocked_id=ALICE, blocked_at=T))
     # An older unblock delivered late does not lift the newer block.
-    await notifications.publish(
+    await notifications.events.publish(
         UserUnblocked(blocker_id=BOB, blocked_id=ALICE, unblocked_at=T - timedelta(minutes=1))
     )
-    await notifications.publish(invitation_created(), followed(BOB, ALICE))
+    await notifications.events.publish(invitation_created(), followed(BOB, ALICE))
     assert await notifications.types(BOB) == []
     assert await notifications.types(ALICE) == []
 
-    await notifications.publish(
+    await notifications.events.publish(
         UserUnblocked(blocker_id=BOB, blocked_id=ALICE, unblocked_at=T + timedelta(minutes=1))
     )
-    await notifications.publish(followed(ALICE, BOB))
+    await notifications.events.publish(followed(ALICE, BOB))
     assert await notifications.types(BOB) == ["follower.new"]
 
 
 async def test_a_deleted_account_takes_its_notifications_but_not_the_news_of_its_posts(
     notifications: NotificationsHarness,
 ) -> None:
-    await notifications.publish(followed(ALICE, BOB), followed(ALICE, CAROL))
-    await notifications.publish(UserDeleted(user_id=ALICE, deleted_at=datetime.now(UTC)))
-    await notifications.publish(
+    await notifications.events.publish(followed(ALICE, BOB), followed(ALICE, CAROL))
+    await notifications.events.publish(UserDeleted(user_id=ALICE, deleted_at=datetime.now(UTC)))
+    await notifications.events.publish(
         PostDeleted(post_id="p1", author_id=ALICE, coauthor_ids=(BOB,), deleted_at=T)
     )
     page = await notifications.notifications(BOB)
@@ -202,7 +204,9 @@ async def test_a_deleted_account_takes_its_notifications_but_not_the_news_of_its
 async def test_marking_read_by_ids_changes_only_the_callers_notifications(
     notifications: NotificationsHarness,
 ) -> None:
-    await notifications.publish(followed(BOB, ALICE), followed(CAROL, ALICE), followed(ALICE, BOB))
+    await notifications.events.publish(
+        followed(BOB, ALICE), followed(CAROL, ALICE), followed(ALICE, BOB)
+    )
     alice_ids = [n["id"] for n in (await notifications.notifications(ALICE))["items"]]
     [bob_id] = [n["id"] for n in (await notifications.notifications(BOB))["items"]]
 
@@ -218,7 +222,7 @@ async def test_marking_read_by_ids_changes_only_the_callers_notifications(
 async def test_marking_all_read_clears_the_unread_count(
     notifications: NotificationsHarness,
 ) -> None:
-    await notifications.publish(followed(BOB, ALICE), followed(CAROL, ALICE))
+    await notifications.events.publish(followed(BOB, ALICE), followed(CAROL, ALICE))
     response = await notifications.mark_read(ALICE, {"all": True})
     assert response.json() == {"unread_count": 0}
     page = await notifications.notifications(ALICE)
@@ -247,7 +251,7 @@ async def test_the_list_is_newest_first_and_paged_with_a_cursor(
 ) -> None:
     followers = [BOB, CAROL, "u-dave"]
     for follower in followers:  # one by one, so the order of storing is known
-        await notifications.publish(followed(follower, ALICE))
+        await notifications.events.publish(followed(follower, ALICE))
 
     first = await notifications.notifications(ALICE, limit=2)
     second = await notifications.notifications(ALICE, limit=2, cursor=first["next_cursor"])
@@ -262,8 +266,10 @@ async def test_bad_requests_are_problems_not_errors(notifications: Notifications
     client = notifications.client
     assert (await client.get("/v1/notifications")).status_code == 401
     bad_cursor = await client.get(
-        "/v1/notifications", params={"cursor": "not-a-cursor"}, headers=as_user(ALICE)
+        "/v1/notifications", params={"cursor": "not-a-cursor"}, headers=identity_headers(ALICE)
     )
     assert bad_cursor.status_code == 400
-    too_many = await client.get("/v1/notifications", params={"limit": 101}, headers=as_user(ALICE))
+    too_many = await client.get(
+        "/v1/notifications", params={"limit": 101}, headers=identity_headers(ALICE)
+    )
     assert too_many.status_code == 422

@@ -12,16 +12,10 @@ from pymongo import AsyncMongoClient
 from notifications.domain import NewNotification, NotificationType, Reaction
 from notifications.notifier import LocalWakeups, Notifier
 from notifications.repository import NotificationRepository
-from notifications.testing import (
-    ALICE,
-    BOB,
-    CAROL,
-    EventStreamReader,
-    NotificationsHarness,
-    as_user,
-)
+from notifications.testing import EventStreamReader, NotificationsHarness
 from shared.events.users import UserFollowed
 from shared.mongo import Document
+from shared.testing import ALICE, BOB, CAROL, identity_headers
 
 type ServedHarness = Callable[..., AbstractAsyncContextManager[tuple[NotificationsHarness, str]]]
 
@@ -38,7 +32,7 @@ def followed(follower: str) -> UserFollowed:
 async def stream_of(
     client: httpx.AsyncClient, user_id: str, last_event_id: str | None = None
 ) -> AsyncIterator[EventStreamReader]:
-    headers = as_user(user_id)
+    headers = identity_headers(user_id)
     if last_event_id is not None:
         headers["Last-Event-ID"] = last_event_id
     async with client.stream("GET", STREAM, headers=headers) as response:
@@ -51,7 +45,7 @@ async def test_a_connected_client_receives_each_new_notification(
     served_harness: ServedHarness,
 ) -> None:
     async with served_harness() as (harness, _), stream_of(harness.client, ALICE) as stream:
-        await harness.publish(followed(BOB))
+        await harness.events.publish(followed(BOB))
         event = await asyncio.wait_for(stream.next_event(), DELIVERY_SECONDS)
         assert event.event == "notification"
         assert event.id is not None
@@ -66,11 +60,11 @@ async def test_last_event_id_resumes_after_what_was_delivered_without_gaps(
 ) -> None:
     async with served_harness() as (harness, _):
         async with stream_of(harness.client, ALICE) as stream:
-            await harness.publish(followed(BOB))
+            await harness.events.publish(followed(BOB))
             first = await asyncio.wait_for(stream.next_event(), DELIVERY_SECONDS)
         # Disconnected: these two are stored while nobody listens.
-        await harness.publish(followed(CAROL))
-        await harness.publish(followed("u-dave"))
+        await harness.events.publish(followed(CAROL))
+        await harness.events.publish(followed("u-dave"))
 
         async with stream_of(harness.client, ALICE, last_event_id=first.id) as resumed:
             missed = [await asyncio.wait_for(resumed.next_event(), 2.0) for _ in range(2)]
@@ -112,7 +106,7 @@ async def test_a_last_event_id_the_service_never_sent_is_a_bad_request(
     notifications: NotificationsHarness,
 ) -> None:
     response = await notifications.client.get(
-        STREAM, headers={**as_user(ALICE), "Last-Event-ID": "not-a-position"}
+        STREAM, headers={**identity_headers(ALICE), "Last-Event-ID": "not-a-position"}
     )
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"

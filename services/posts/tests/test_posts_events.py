@@ -1,6 +1,6 @@
 """The posts service's event handlers, driven by synthetic invitation.* and user.* events."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,11 +16,10 @@ from shared.events.invitations import (
 )
 from shared.events.users import UserBlocked, UserDeleted, UserRegistered
 from shared.mongo import Database
-from shared.testing import EventRecorder, wait_until
+from shared.testing import EventInjector, EventRecorder, wait_until
 
 type Headers = Callable[[str], dict[str, str]]
 type Ids = Callable[[str], str]
-type Handled = Callable[[EventEnvelope], Awaitable[None]]
 
 
 def now() -> datetime:
@@ -81,8 +80,7 @@ def of_post(recorder: EventRecorder, event_type: str, post_id: str) -> list[dict
 
 async def test_acceptance_credits_the_coauthor_once_however_often_it_arrives(
     client: httpx.AsyncClient,
-    producer: Any,
-    handled: Handled,
+    events: EventInjector,
     posts_db: Database,
     as_user: Headers,
     uid: Ids,
@@ -93,7 +91,7 @@ async def test_acceptance_credits_the_coauthor_once_however_often_it_arrives(
 
     states = []
     for _ in range(2):  # two deliveries of the same fact, as distinct events
-        await handled(await producer.publish(accepted))
+        await events.publish(accepted)
         states.append(await posts_db["posts"].find_one({"_id": post.id}, {"outbox": 0}))
 
     assert states[0] == states[1]
@@ -110,8 +108,7 @@ async def test_acceptance_credits_the_coauthor_once_however_often_it_arrives(
 
 async def test_acceptance_for_a_deleted_post_is_ignored(
     client: httpx.AsyncClient,
-    producer: Any,
-    handled: Handled,
+    events: EventInjector,
     posts_db: Database,
     as_user: Headers,
     uid: Ids,
@@ -121,7 +118,7 @@ async def test_acceptance_for_a_deleted_post_is_ignored(
     await client.delete(f"/v1/posts/{post.id}", headers=as_user("alice"))
 
     accepted = InvitationAccepted(**post.invitation_of(uid("bob")), responded_at=now())
-    await handled(await producer.publish(accepted))
+    await events.publish(accepted)
 
     stored = await posts_db["posts"].find_one({"_id": post.id})
     assert stored is not None
@@ -132,8 +129,7 @@ async def test_acceptance_for_a_deleted_post_is_ignored(
 
 async def test_when_accepted_post_is_published_after_the_last_answer(
     client: httpx.AsyncClient,
-    producer: Any,
-    handled: Handled,
+    events: EventInjector,
     as_user: Headers,
     uid: Ids,
     event_recorder: EventRecorder,
@@ -142,12 +138,12 @@ async def test_when_accepted_post_is_published_after_the_last_answer(
         client, event_recorder, as_user("alice"), ["bob", "carol"], mode="when_accepted"
     )
     accepted = InvitationAccepted(**post.invitation_of(uid("bob")), responded_at=now())
-    await handled(await producer.publish(accepted))
+    await events.publish(accepted)
     still_pending = (await client.get(f"/v1/posts/{post.id}", headers=as_user("alice"))).json()
     assert still_pending["status"] == "pending"
 
     declined = InvitationDeclined(**post.invitation_of(uid("carol")), responded_at=now())
-    await handled(await producer.publish(declined))
+    await events.publish(declined)
 
     shown = (await client.get(f"/v1/posts/{post.id}", headers=as_user("dave"))).json()
     assert shown["status"] == "published"
@@ -161,8 +157,7 @@ async def test_when_accepted_post_is_published_after_the_last_answer(
 
 async def test_expired_revoked_and_cancelled_invitations_drop_the_invitee_silently(
     client: httpx.AsyncClient,
-    producer: Any,
-    handled: Handled,
+    events: EventInjector,
     as_user: Headers,
     uid: Ids,
     event_recorder: EventRecorder,
@@ -176,7 +171,7 @@ async def test_expired_revoked_and_cancelled_invitations_drop_the_invitee_silent
         ),
     ]
     for ending in endings:
-        await handled(await producer.publish(ending))
+        await events.publish(ending)
 
     assert await coauthors_shown(client, post.id, as_user("alice")) == []
     assert event_recorder.of_type("post.coauthor_removed") == []
@@ -184,8 +179,7 @@ async def test_expired_revoked_and_cancelled_invitations_drop_the_invitee_silent
 
 async def test_removing_and_leaving_take_back_a_credit(
     client: httpx.AsyncClient,
-    producer: Any,
-    handled: Handled,
+    events: EventInjector,
     as_user: Headers,
     uid: Ids,
     event_recorder: EventRecorder,
@@ -193,15 +187,15 @@ async def test_removing_and_leaving_take_back_a_credit(
     post = await create_post(client, event_recorder, as_user("alice"), ["bob", "carol"])
     for handle in ["bob", "carol"]:
         accepted = InvitationAccepted(**post.invitation_of(uid(handle)), responded_at=now())
-        await handled(await producer.publish(accepted))
+        await events.publish(accepted)
     path = f"/v1/posts/{post.id}/coauthors"
 
     removed = await client.delete(f"{path}/bob", headers=as_user("alice"))
     left = await client.delete(f"{path}/carol", headers=as_user("carol"))
 
     assert removed.status_code == left.status_code == 204
-    events = await event_recorder.wait_for("post.coauthor_removed", count=2)
-    assert [(e.data["coauthor_id"], e.data["reason"], e.data["was_credited"]) for e in events] == [
+    exits = await event_recorder.wait_for("post.coauthor_removed", count=2)
+    assert [(e.data["coauthor_id"], e.data["reason"], e.data["was_credited"]) for e in exits] == [
         (uid("bob"), "removed", True),
         (uid("carol"), "left", True),
     ]
@@ -209,8 +203,7 @@ async def test_removing_and_leaving_take_back_a_credit(
 
 async def test_deleted_account_loses_its_posts_and_credits_once(
     client: httpx.AsyncClient,
-    producer: Any,
-    handled: Handled,
+    events: EventInjector,
     posts_db: Database,
     as_user: Headers,
     uid: Ids,
@@ -219,12 +212,12 @@ async def test_deleted_account_loses_its_posts_and_credits_once(
     by_alice = await create_post(client, event_recorder, as_user("alice"), ["bob"])
     by_bob = await create_post(client, event_recorder, as_user("bob"), ["alice", "carol"])
     accepted = InvitationAccepted(**by_bob.invitation_of(uid("alice")), responded_at=now())
-    await handled(await producer.publish(accepted))
+    await events.publish(accepted)
 
     gone = UserDeleted(user_id=uid("alice"), deleted_at=now())
     states = []
     for _ in range(2):
-        await handled(await producer.publish(gone))
+        await events.publish(gone)
         states.append(await posts_db["posts"].find({}, {"outbox": 0}).to_list())
 
     assert states[0] == states[1]
@@ -246,18 +239,17 @@ async def test_deleted_account_loses_its_posts_and_credits_once(
 
 async def test_block_removes_the_credit_between_author_and_coauthor(
     client: httpx.AsyncClient,
-    producer: Any,
-    handled: Handled,
+    events: EventInjector,
     as_user: Headers,
     uid: Ids,
     event_recorder: EventRecorder,
 ) -> None:
     post = await create_post(client, event_recorder, as_user("alice"), ["bob", "carol"])
     accepted = InvitationAccepted(**post.invitation_of(uid("bob")), responded_at=now())
-    await handled(await producer.publish(accepted))
+    await events.publish(accepted)
 
     block = UserBlocked(blocker_id=uid("bob"), blocked_id=uid("alice"), blocked_at=now())
-    await handled(await producer.publish(block))
+    await events.publish(block)
 
     assert await coauthors_shown(client, post.id, as_user("alice")) == [("carol", "invited")]
     (removed,) = await event_recorder.wait_for("post.coauthor_removed")
@@ -266,8 +258,7 @@ async def test_block_removes_the_credit_between_author_and_coauthor(
 
 async def test_users_are_rendered_from_the_directory_once_it_knows_them(
     client: httpx.AsyncClient,
-    producer: Any,
-    handled: Handled,
+    events: EventInjector,
     as_user: Headers,
     uid: Ids,
     event_recorder: EventRecorder,
@@ -279,7 +270,7 @@ async def test_users_are_rendered_from_the_directory_once_it_knows_them(
         display_name="Bobby Tables",
         created_at=datetime(2025, 1, 1, tzinfo=UTC),
     )
-    await handled(await producer.publish(registered))
+    await events.publish(registered)
 
     shown = (await client.get(f"/v1/posts/{post.id}", headers=as_user("alice"))).json()
     assert shown["coauthors"][0]["user"]["display_name"] == "Bobby Tables"

@@ -1,89 +1,41 @@
 """Test support for the notifications service: drive it with events, read it through its API.
 
-Events are published on the real bus (a second EventBus in the service's namespace); the
-harness waits until the service recorded each one as processed, so a test can also assert
-that something did NOT happen.
+Events come through shared.testing's EventInjector, which waits until the service recorded
+each one as processed, so a test can also assert that something did NOT happen. Streams are
+read over a real HTTP server, as in-process transports buffer them.
 """
 
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from shared.bus import EventBus
-from shared.events import EventData, EventEnvelope, make_event
-from shared.events.users import UserRegistered
-from shared.idempotency import PROCESSED_EVENTS
-from shared.identity import USER_ID_HEADER
 from shared.mongo import Database
-from shared.testing import wait_until
-
-ALICE, BOB, CAROL = "u-alice", "u-bob", "u-carol"
-HANDLES = {ALICE: "alice", BOB: "bob", CAROL: "carol"}
-
-
-def as_user(user_id: str) -> dict[str, str]:
-    return {USER_ID_HEADER: user_id}
+from shared.testing import EventInjector, identity_headers, wait_until
 
 
 @dataclass
 class NotificationsHarness:
-    """The running service, a client for its API, and a publisher of other services' events."""
+    """The running service, a client for its API, and an injector of other services' events."""
 
     app: FastAPI
     client: httpx.AsyncClient
-    publisher: EventBus
+    events: EventInjector
 
     @property
     def db(self) -> Database:
         database: Database = self.app.state.runtime.db
         return database
 
-    async def publish(self, *events: EventData) -> list[EventEnvelope]:
-        """Publish the events and wait until the service handled every one of them."""
-        envelopes = [make_event(data, producer="test") for data in events]
-        await self.deliver(*envelopes)
-        return envelopes
-
-    async def deliver(self, *envelopes: EventEnvelope) -> None:
-        confirmed = await self.publisher.publish(envelopes)
-        assert confirmed == [envelope.id for envelope in envelopes]
-        await self.handled(envelopes)
-
-    async def handled(self, envelopes: Sequence[EventEnvelope]) -> None:
-        ids = [str(envelope.id) for envelope in envelopes]
-
-        async def all_processed() -> bool:
-            found = await self.db[PROCESSED_EVENTS].count_documents({"_id": {"$in": ids}})
-            return found == len(ids)
-
-        await wait_until(all_processed)
-
-    async def forget_processed(self, envelope: EventEnvelope) -> None:
-        """As if the service crashed after its write and before recording the event."""
-        await self.db[PROCESSED_EVENTS].delete_one({"_id": str(envelope.id)})
-
-    async def register_users(self) -> None:
-        now = datetime.now(UTC)
-        await self.publish(
-            *(
-                UserRegistered(
-                    user_id=uid, handle=handle, display_name=handle.title(), created_at=now
-                )
-                for uid, handle in HANDLES.items()
-            )
-        )
-
     async def notifications(self, user_id: str, **params: Any) -> dict[str, Any]:
         response = await self.client.get(
-            "/v1/notifications", params=params, headers=as_user(user_id)
+            "/v1/notifications", params=params, headers=identity_headers(user_id)
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -93,7 +45,9 @@ class NotificationsHarness:
         return [item["type"] for item in (await self.notifications(user_id))["items"]]
 
     async def mark_read(self, user_id: str, body: dict[str, Any]) -> httpx.Response:
-        return await self.client.post("/v1/notifications/read", json=body, headers=as_user(user_id))
+        return await self.client.post(
+            "/v1/notifications/read", json=body, headers=identity_headers(user_id)
+        )
 
 
 @contextlib.asynccontextmanager

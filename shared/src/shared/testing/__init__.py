@@ -1,20 +1,28 @@
-"""Test helpers every service's tests build on: real RabbitMQ, an embedded MongoDB, waiting."""
+"""Test helpers every service's tests build on: real broker and database, waiting, stand-ins."""
 
 import asyncio
 import inspect
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, overload
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Self, overload
 from uuid import uuid4
 
 import aio_pika
 import httpx
-from fastapi import FastAPI
-from pydantic import SecretStr
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, SecretStr, model_validator
 
-from shared.events import EventEnvelope, decode_envelope
+from shared.bus import EventBus
+from shared.events import EventData, EventEnvelope, decode_envelope, make_event
+from shared.events.users import UserRegistered
+from shared.idempotency import PROCESSED_EVENTS
+from shared.identity import USER_ID_HEADER
+from shared.mongo import Database
 from shared.settings import ServiceSettings
+from shared.user_directory import PublicUser
 
 
 @overload
@@ -175,3 +183,233 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
             await writer.drain()
     finally:
         writer.close()
+
+
+# -- Calling a service as a signed-in user ----------------------------------------------------
+
+
+def identity_headers(user_id: str) -> dict[str, str]:
+    """The header the gateway adds once it has verified `user_id`'s token."""
+    return {USER_ID_HEADER: user_id}
+
+
+# -- Accounts as the users service knows them --------------------------------------------------
+
+type CollabPolicy = Literal["everyone", "following", "nobody"]
+type IneligibilityReason = Literal[
+    "unknown_user", "self", "inviter_unknown", "blocked", "policy_nobody", "policy_following"
+]
+
+JOINED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class KnownUser:
+    """An account of the users service: its public User and who may invite it to co-author."""
+
+    id: str
+    handle: str
+    display_name: str
+    created_at: datetime = JOINED
+    collab_policy: CollabPolicy = "everyone"
+
+    @classmethod
+    def named(
+        cls, handle: str, *, collab_policy: CollabPolicy = "everyone", created_at: datetime = JOINED
+    ) -> "KnownUser":
+        """The account `u-<handle>`, displayed as its handle title-cased."""
+        return cls(f"u-{handle}", handle, handle.title(), created_at, collab_policy)
+
+    def public(self) -> PublicUser:
+        return PublicUser(
+            id=self.id,
+            handle=self.handle,
+            display_name=self.display_name,
+            created_at=self.created_at,
+        )
+
+    def registered(self) -> UserRegistered:
+        """The user.registered event the users service published for this account."""
+        return UserRegistered(
+            user_id=self.id,
+            handle=self.handle,
+            display_name=self.display_name,
+            created_at=self.created_at,
+        )
+
+
+DIRECTORY_USERS = tuple(KnownUser.named(handle) for handle in ("alice", "bob", "carol"))
+"""The accounts most service tests start with: registered, open to invitations from anyone."""
+ALICE, BOB, CAROL = (user.id for user in DIRECTORY_USERS)
+
+
+class _EligibilityRequest(BaseModel):
+    inviter_id: str
+    invitee_handles: list[str] | None = None
+    invitee_ids: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_invitee(self) -> Self:
+        if (self.invitee_handles is None) == (self.invitee_ids is None):
+            raise ValueError("give exactly one of invitee_handles and invitee_ids")
+        return self
+
+
+class EligibilityResult(BaseModel):
+    """One invitee's answer, as the users service gives it."""
+
+    handle: str | None
+    user_id: str | None
+    user: PublicUser | None
+    eligible: bool
+    reason: IneligibilityReason | None
+
+
+class EligibilityStandIn:
+    """The users service's `POST /internal/eligibility`, answered over in-test accounts.
+
+    A real FastAPI app, served in process through `transport()` (pass it to a service's
+    `users_transport`). Its facts may change mid-test: `block`, `follow`, or `failing = True`
+    to have it answer 500 as a broken users service would.
+    """
+
+    def __init__(
+        self,
+        users: Iterable[KnownUser],
+        *,
+        follows: Iterable[tuple[str, str]] = (),
+        blocks: Iterable[tuple[str, str]] = (),
+    ) -> None:
+        self.users = {user.id: user for user in users}
+        self.follows = set(follows)  # (follower id, followee id)
+        self.blocks = set(blocks)  # (blocker id, blocked id)
+        self.failing = False
+
+    def follow(self, follower_id: str, followee_id: str) -> None:
+        self.follows.add((follower_id, followee_id))
+
+    def block(self, blocker_id: str, blocked_id: str) -> None:
+        self.blocks.add((blocker_id, blocked_id))
+
+    def results(
+        self,
+        inviter_id: str,
+        *,
+        invitee_handles: Sequence[str] | None = None,
+        invitee_ids: Sequence[str] | None = None,
+    ) -> list[EligibilityResult]:
+        """The answers in input order, by handle (any case) or by id."""
+        if invitee_handles is not None:
+            by_handle = {user.handle: user for user in self.users.values()}
+            return [
+                self._result(inviter_id, by_handle.get(handle.lower()), handle)
+                for handle in invitee_handles
+            ]
+        return [self._result(inviter_id, self.users.get(i), None) for i in invitee_ids or []]
+
+    def _result(
+        self, inviter_id: str, invitee: KnownUser | None, asked_handle: str | None
+    ) -> EligibilityResult:
+        reason = self._refusal(inviter_id, invitee)
+        return EligibilityResult(
+            handle=invitee.handle if invitee else asked_handle,
+            user_id=invitee.id if invitee else None,
+            user=invitee.public() if invitee else None,
+            eligible=reason is None,
+            reason=reason,
+        )
+
+    def _refusal(self, inviter_id: str, invitee: KnownUser | None) -> IneligibilityReason | None:
+        """The users service's rules, in its order: the first failing one is the reason."""
+        if invitee is None:
+            return "unknown_user"
+        if invitee.id == inviter_id:
+            return "self"
+        if inviter_id not in self.users:
+            return "inviter_unknown"
+        if {(inviter_id, invitee.id), (invitee.id, inviter_id)} & self.blocks:
+            return "blocked"
+        match invitee.collab_policy:
+            case "everyone":
+                return None
+            case "following":
+                return None if (invitee.id, inviter_id) in self.follows else "policy_following"
+            case "nobody":
+                return "policy_nobody"
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/internal/eligibility")
+        async def eligibility(body: _EligibilityRequest) -> dict[str, list[EligibilityResult]]:
+            if self.failing:
+                raise HTTPException(500, "the users service is failing")
+            results = self.results(
+                body.inviter_id, invitee_handles=body.invitee_handles, invitee_ids=body.invitee_ids
+            )
+            return {"results": results}
+
+        return app
+
+    def transport(self) -> httpx.ASGITransport:
+        return httpx.ASGITransport(app=self.app())
+
+
+# -- Other services' events, injected ----------------------------------------------------------
+
+
+class EventInjector:
+    """Publishes other services' events to the service under test and waits until it handled them.
+
+    Handled means recorded in the service's processed-event log, so once `publish` returns a
+    test may also assert that something did NOT happen.
+    """
+
+    def __init__(self, bus: EventBus, service_db: Database) -> None:
+        self._bus = bus
+        self._processed = service_db[PROCESSED_EVENTS]
+
+    async def publish(self, *events: EventData) -> list[EventEnvelope]:
+        """Publish each event in a new envelope; wait until every one of them was handled."""
+        envelopes = [make_event(data, producer="test") for data in events]
+        await self.deliver(*envelopes)
+        return envelopes
+
+    async def deliver(self, *envelopes: EventEnvelope) -> None:
+        """Publish these very envelopes (the same one twice is a redelivery) and wait for them."""
+        confirmed = await self._bus.publish(envelopes)
+        assert confirmed == [envelope.id for envelope in envelopes]
+        await self.handled(envelopes)
+
+    async def handled(self, envelopes: Iterable[EventEnvelope]) -> None:
+        ids = list({str(envelope.id) for envelope in envelopes})
+
+        async def all_processed() -> bool:
+            return await self._processed.count_documents({"_id": {"$in": ids}}) == len(ids)
+
+        await wait_until(all_processed)
+
+    async def register(self, *users: KnownUser) -> list[EventEnvelope]:
+        """Announce accounts as the users service would, so the service's directory has them."""
+        return await self.publish(*(user.registered() for user in users))
+
+    async def forget_processed(self, envelope: EventEnvelope) -> None:
+        """As if the service crashed after its write and before recording the event."""
+        await self._processed.delete_one({"_id": str(envelope.id)})
+
+
+@asynccontextmanager
+async def event_injector(
+    service_db: Database, *, amqp_url: str, namespace: str
+) -> AsyncIterator[EventInjector]:
+    """An EventInjector on its own connection to `namespace`, watching `service_db`."""
+    bus = EventBus(
+        ServiceSettings(
+            service_name="test-injector", amqp_url=SecretStr(amqp_url), amqp_namespace=namespace
+        )
+    )
+    await bus.connect()
+    try:
+        yield EventInjector(bus, service_db)
+    finally:
+        await bus.close()
