@@ -1,0 +1,1 @@
+"""CoPost timeline service: home timelines by hybrid fan-out, and profile timelines."""

@@ -1,0 +1,21 @@
+"""The timeline service's FastAPI app: `uvicorn timeline.app:create_app --factory`."""
+
+from fastapi import FastAPI
+
+from shared.service_app import ServiceSpec, create_service_app
+from timeline.api import router
+from timeline.handlers import event_handlers
+from timeline.repository import INDEXES
+from timeline.settings import TimelineSettings
+
+
+def create_app(settings: TimelineSettings | None = None) -> FastAPI:
+    return create_service_app(
+        ServiceSpec(
+            settings=settings or TimelineSettings(),
+            title="CoPost timeline",
+            routers=[router],
+            indexes=INDEXES,
+            event_handlers=event_handlers,
+        )
+    )

@@ -1,0 +1,229 @@
+"""The timeline rules, pure: post cards and their credits, fan-out planning, merging pages.
+
+Nothing here does I/O. The repository stores what these functions decide and the
+handlers call them with what the events say.
+"""
+
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from shared.events.posts import PostPublished, PublishMode
+from shared.pagination import decode_cursor, encode_cursor
+from shared.problems import BadRequest
+
+type CardStatus = Literal["unknown", "published", "deleted"]
+
+# The author plus at most five co-authors: a post is on at most this many profiles, which
+# bounds how often one post can come back from a query over several profiles.
+MAX_AUTHORS_PER_POST = 6
+
+
+def to_stored_precision(moment: datetime) -> datetime:
+    """MongoDB keeps milliseconds: positions compared in memory must match stored ones."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+# -- post cards ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credit:
+    """The latest known word on one co-author of a post, and when it was said."""
+
+    coauthor_id: str
+    credited: bool
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class PostCard:
+    """What the timeline knows of a post: enough to render it and to know whom it reaches.
+
+    A card may exist before its post.published arrives (a co-author added first): it is
+    then `unknown` and reaches nobody. `deleted` is final: no later event revives it.
+    """
+
+    post_id: str
+    status: CardStatus = "unknown"
+    author_id: str | None = None
+    text: str = ""
+    publish_mode: PublishMode = "now"
+    created_at: datetime | None = None
+    published_at: datetime | None = None
+    credits: tuple[Credit, ...] = ()
+
+    @property
+    def credited_coauthor_ids(self) -> tuple[str, ...]:
+        ordered = sorted(self.credits, key=lambda credit: (credit.as_of, credit.coauthor_id))
+        return tuple(credit.coauthor_id for credit in ordered if credit.credited)
+
+    def reaching_authors(self) -> tuple[str, ...]:
+        """The accounts whose profiles and audiences carry the post right now."""
+        if self.status != "published" or self.author_id is None:
+            return ()
+        return (self.author_id, *self.credited_coauthor_ids)
+
+    def credit_of(self, coauthor_id: str) -> Credit | None:
+        return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
+
+
+def publish_card(card: PostCard, event: PostPublished) -> PostCard:
+    """The post's content and its credits at publication; a deleted card stays deleted."""
+    if card.status == "deleted":
+        return card
+    published = replace(
+        card,
+        status="published",
+        author_id=event.author_id,
+        text=event.text,
+        publish_mode=event.publish_mode,
+        created_at=to_stored_precision(event.created_at),
+        published_at=to_stored_precision(event.published_at),
+    )
+    for coauthor_id in event.coauthor_ids:
+        published = record_credit(published, coauthor_id, credited=True, as_of=event.published_at)
+    return published
+
+
+def record_credit(card: PostCard, coauthor_id: str, *, credited: bool, as_of: datetime) -> PostCard:
+    """Keep the newest word on a co-author, so a late or repeated event changes nothing."""
+    if card.status == "deleted" or coauthor_id == card.author_id:
+        return card
+    as_of = to_stored_precision(as_of)
+    known = card.credit_of(coauthor_id)
+    if known is not None and not _is_newer(as_of, credited, known):
+        return card
+    others = tuple(c for c in card.credits if c.coauthor_id != coauthor_id)
+    return replace(card, credits=(*others, Credit(coauthor_id, credited, as_of)))
+
+
+def _is_newer(as_of: datetime, credited: bool, known: Credit) -> bool:
+    # At the same instant a removal wins: crediting twice at one time is not a thing.
+    if as_of != known.as_of:
+        return as_of > known.as_of
+    return known.credited and not credited
+
+
+def delete_card(card: PostCard) -> PostCard:
+    return replace(card, status="deleted")
+
+
+# -- fan-out planning ------------------------------------------------------------------
+
+
+def is_celebrity(follower_count: int, threshold: int) -> bool:
+    """Authors over the threshold are read from their profile instead of fanned out."""
+    return follower_count > threshold
+
+
+@dataclass(frozen=True)
+class AudiencePlan:
+    """Which reaching authors are fanned out on write and which are merged at read time."""
+
+    fan_out_authors: tuple[str, ...]
+    celebrity_authors: tuple[str, ...]
+
+
+def plan_audiences(authors: Sequence[str], celebrities: Collection[str]) -> AudiencePlan:
+    return AudiencePlan(
+        fan_out_authors=tuple(a for a in authors if a not in celebrities),
+        celebrity_authors=tuple(a for a in authors if a in celebrities),
+    )
+
+
+@dataclass(frozen=True)
+class HomeDelivery:
+    """One home-timeline write: the owner gets the post once, whoever of its authors it follows."""
+
+    owner_id: str
+    via: tuple[str, ...]
+
+
+def plan_deliveries(followers_by_author: Mapping[str, Iterable[str]]) -> list[HomeDelivery]:
+    """One delivery per follower, naming every followed author it reaches the post through."""
+    via_by_owner: dict[str, list[str]] = {}
+    for author_id, follower_ids in followers_by_author.items():
+        for follower_id in follower_ids:
+            reached_through = via_by_owner.setdefault(follower_id, [])
+            if author_id not in reached_through:
+                reached_through.append(author_id)
+    return [HomeDelivery(owner, tuple(via)) for owner, via in via_by_owner.items()]
+
+
+def batches[T](items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def needs_trim(entry_count: int, cap: int, slack: int) -> bool:
+    return entry_count > cap + slack
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class TimelinePosition:
+    """Where an entry sorts: newest first, ties broken by post id, so order is total."""
+
+    published_at: datetime
+    post_id: str
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    post_ids: tuple[str, ...]
+    next_position: TimelinePosition | None
+
+
+def merge_timeline_page(sources: Iterable[Sequence[TimelinePosition]], limit: int) -> TimelinePage:
+    """The first `limit` distinct posts of several newest-first lists, and where to go on.
+
+    Each source must hold at least `limit + 1` distinct posts when it has that many after
+    the cursor; then the merged page is exact and a next page exists iff one more remains.
+    """
+    distinct = {position.post_id: position for source in sources for position in source}
+    ordered = sorted(distinct.values(), reverse=True)
+    page = ordered[:limit]
+    has_more = len(ordered) > limit
+    return TimelinePage(
+        post_ids=tuple(position.post_id for position in page),
+        next_position=page[-1] if has_more and page else None,
+    )
+
+
+def celebrity_fetch_size(limit: int, celebrity_count: int) -> int:
+    """Enough profile entries to hold `limit + 1` distinct posts, each on up to 6 profiles."""
+    return (limit + 1) * max(1, min(celebrity_count, MAX_AUTHORS_PER_POST))
+
+
+class InvalidCursor(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("The cursor is not valid.")
+
+
+def position_to_cursor(position: TimelinePosition) -> str:
+    return encode_cursor({"t": position.published_at.isoformat(), "p": position.post_id})
+
+
+def position_from_cursor(cursor: str) -> TimelinePosition:
+    """The position an opaque cursor names; anything a client made up is a 400."""
+    fields: dict[str, Any] = decode_cursor(cursor)
+    published_at, post_id = fields.get("t"), fields.get("p")
+    if not isinstance(published_at, str) or not isinstance(post_id, str):
+        raise InvalidCursor()
+    try:
+        moment = datetime.fromisoformat(published_at)
+    except ValueError as exc:
+        raise InvalidCursor() from exc
+    if moment.tzinfo is None:
+        raise InvalidCursor()
+    return TimelinePosition(moment, post_id)

@@ -1,0 +1,150 @@
+"""The write side of timelines: what each post and follow event does to cards and entries.
+
+Every use case first records the event in the projection it concerns (a card, a follow
+edge), in a way that ignores older news, then brings the entries in line with the *current*
+state rather than with the event. So a redelivered event, or one retried after a crash
+half-way through a fan-out, finishes the work instead of repeating or skipping it.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from shared.events.posts import PostCoauthorAdded, PostCoauthorRemoved, PostDeleted, PostPublished
+from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from timeline import domain
+from timeline.domain import PostCard
+from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
+from timeline.settings import TimelineSettings
+
+
+class TimelineWriter:
+    def __init__(
+        self,
+        settings: TimelineSettings,
+        cards: PostCardRepository,
+        follows: FollowRepository,
+        entries: EntryRepository,
+    ) -> None:
+        self._settings = settings
+        self._cards = cards
+        self._follows = follows
+        self._entries = entries
+
+    # -- posts -------------------------------------------------------------------------
+
+    async def post_published(self, data: PostPublished) -> None:
+        _, card = await self._cards.change(data.post_id, lambda c: domain.publish_card(c, data))
+        await self._reach(card, card.reaching_authors())
+
+    async def coauthor_added(self, data: PostCoauthorAdded) -> None:
+        _, card = await self._cards.change(
+            data.post_id,
+            lambda c: domain.record_credit(c, data.coauthor_id, credited=True, as_of=data.added_at),
+        )
+        await self._settle_coauthor(card, data.coauthor_id)
+
+    async def coauthor_removed(self, data: PostCoauthorRemoved) -> None:
+        if not data.was_credited:
+            return
+        _, card = await self._cards.change(
+            data.post_id,
+            lambda c: domain.record_credit(
+                c, data.coauthor_id, credited=False, as_of=data.removed_at
+            ),
+        )
+        await self._settle_coauthor(card, data.coauthor_id)
+
+    async def post_deleted(self, data: PostDeleted) -> None:
+        await self._cards.change(data.post_id, domain.delete_card)
+        await self._entries.purge_post(data.post_id)
+
+    async def _settle_coauthor(self, card: PostCard, coauthor_id: str) -> None:
+        """Whatever the event said, the entries follow what the card says now."""
+        if card.status != "published":
+            return
+        if coauthor_id in card.reaching_authors():
+            await self._reach(card, [coauthor_id])
+        else:
+            await self._entries.take_off_profile(coauthor_id, card.post_id)
+            await self._entries.withdraw_post_via(card.post_id, coauthor_id)
+
+    async def _reach(self, card: PostCard, authors: Sequence[str]) -> None:
+        """Put the post on these authors' profiles and in their followers' home timelines."""
+        if not authors:
+            return
+        # Profiles first: a follow handled meanwhile back-fills from them (see `followed`).
+        await self._entries.put_on_profiles(card, authors)
+        celebrities = await self._follows.celebrities_among(authors)
+        plan = domain.plan_audiences(authors, celebrities)
+        followers_by_author = {
+            author: await self._follows.followers(author) for author in plan.fan_out_authors
+        }
+        deliveries = domain.plan_deliveries(followers_by_author)
+        for batch in domain.batches(deliveries, self._settings.fan_out_batch_size):
+            await self._trim(await self._entries.deliver(card, batch))
+
+    async def _trim(self, owner_ids: Sequence[str]) -> None:
+        """Trim only timelines that grew past the cap plus slack: found in one aggregation."""
+        if not owner_ids:
+            return
+        cap, slack = self._settings.home_timeline_cap, self._settings.home_timeline_trim_slack
+        sizes = await self._entries.home_sizes(owner_ids)
+        over = [owner for owner, size in sizes.items() if domain.needs_trim(size, cap, slack)]
+        if over:
+            await self._entries.trim_homes(over, keep=cap)
+
+    # -- follows -----------------------------------------------------------------------
+
+    async def followed(self, data: UserFollowed) -> None:
+        update = await self._follows.record(
+            data.follower_id, data.followee_id, active=True, as_of=data.followed_at
+        )
+        if not update.applied:
+            return
+        if update.changed:
+            await self._count_follower(data.followee_id, +1)
+        if not await self._follows.is_celebrity(data.followee_id):
+            await self._backfill(data.follower_id, data.followee_id)
+
+    async def unfollowed(self, data: UserUnfollowed) -> None:
+        await self._end_follow(data.follower_id, data.followee_id, data.unfollowed_at)
+
+    async def blocked(self, data: UserBlocked) -> None:
+        """Follows end both ways, and neither sees the other's posts through anyone else."""
+        pair = ((data.blocker_id, data.blocked_id), (data.blocked_id, data.blocker_id))
+        for owner_id, other_id in pair:
+            await self._end_follow(owner_id, other_id, data.blocked_at)
+            await self._entries.drop_authored_by(owner_id, other_id)
+
+    async def user_deleted(self, data: UserDeleted) -> None:
+        followees = await self._follows.active_followees(data.user_id)
+        await self._follows.deactivate_all(data.user_id, data.deleted_at)
+        for batch in domain.batches(followees, self._settings.fan_out_batch_size):
+            await self._follows.add_followers_in_bulk(batch, -1)
+        await self._follows.forget_followers(data.user_id)
+        await self._entries.purge_account(data.user_id)
+
+    async def _end_follow(self, follower_id: str, followee_id: str, as_of: datetime) -> None:
+        update = await self._follows.record(follower_id, followee_id, active=False, as_of=as_of)
+        if not update.applied:
+            return
+        if update.changed:
+            await self._count_follower(followee_id, -1)
+        await self._entries.withdraw_followee(follower_id, followee_id)
+
+    async def _count_follower(self, author_id: str, delta: int) -> None:
+        followers, was_celebrity = await self._follows.add_followers(author_id, delta)
+        celebrity = domain.is_celebrity(followers, self._settings.celebrity_follower_threshold)
+        if celebrity != was_celebrity:
+            await self._follows.flag_celebrity(author_id, celebrity)
+
+    async def _backfill(self, follower_id: str, followee_id: str) -> None:
+        """The followee's most recent posts, in profile order, with the followee as `via`."""
+        recent = await self._entries.recent_profile_entries(
+            followee_id, self._settings.backfill_posts
+        )
+        added = False
+        for batch in domain.batches(recent, self._settings.fan_out_batch_size):
+            added = await self._entries.backfill(follower_id, followee_id, batch) or added
+        if added:
+            await self._trim([follower_id])

@@ -1,0 +1,410 @@
+"""MongoDB access of the timeline service: the follower replica, post cards and entries.
+
+Collections:
+- `follows`: `_id` "{follower}:{followee}", `active`, `as_of` (the event time; an older event
+  never overwrites a newer one) and `followee_celebrity` (so a reader finds the celebrities
+  it follows with one indexed query);
+- `follower_counts`: `_id` author, `followers`, `celebrity`;
+- `post_cards`: `_id` post id, the post's content and its credits (`PostCard`);
+- `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author;
+- `home_entries`: `_id` "{owner}:{post}", with `via`, the followed authors through whom the
+  owner sees the post; the entry goes when `via` is empty.
+"""
+
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import DeleteMany, ReturnDocument, UpdateOne
+from pymongo.errors import DuplicateKeyError
+
+from shared.mongo import Database, Document, IndexSpec
+from shared.user_directory import USER_DIRECTORY_INDEXES
+from timeline.domain import Credit, HomeDelivery, PostCard, TimelinePosition
+
+FOLLOWS = "follows"
+FOLLOWER_COUNTS = "follower_counts"
+POST_CARDS = "post_cards"
+PROFILE_ENTRIES = "profile_entries"
+HOME_ENTRIES = "home_entries"
+NEWEST_FIRST = [("published_at", -1), ("post_id", -1)]
+POSITION_FIELDS = {"published_at": 1, "post_id": 1}
+# A card is rewritten whole on its `version`; lost races on one post are rare.
+MAX_CARD_WRITE_ATTEMPTS = 10
+FOLLOWER_READ_BATCH = 5_000
+
+INDEXES = [
+    IndexSpec(FOLLOWS, [("followee_id", 1), ("active", 1)]),
+    IndexSpec(FOLLOWS, [("follower_id", 1), ("active", 1), ("followee_celebrity", 1)]),
+    IndexSpec(PROFILE_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
+    IndexSpec(PROFILE_ENTRIES, [("post_id", 1)]),
+    IndexSpec(HOME_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
+    IndexSpec(HOME_ENTRIES, [("post_id", 1)]),
+    IndexSpec(HOME_ENTRIES, [("via", 1)]),
+    *USER_DIRECTORY_INDEXES,
+]
+
+
+def _after(position: TimelinePosition | None) -> Document:
+    """Entries strictly older than the position, in the newest-first order."""
+    if position is None:
+        return {}
+    return {
+        "$or": [
+            {"published_at": {"$lt": position.published_at}},
+            {"published_at": position.published_at, "post_id": {"$lt": position.post_id}},
+        ]
+    }
+
+
+def _position(document: Document) -> TimelinePosition:
+    return TimelinePosition(document["published_at"], document["post_id"])
+
+
+# -- the follower replica --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUpdate:
+    """What recording a follow state did: `applied` unless a newer event already won."""
+
+    applied: bool
+    changed: bool
+
+
+class FollowRepository:
+    def __init__(self, db: Database) -> None:
+        self._follows = db[FOLLOWS]
+        self._counts = db[FOLLOWER_COUNTS]
+
+    async def record(
+        self, follower_id: str, followee_id: str, *, active: bool, as_of: datetime
+    ) -> FollowUpdate:
+        """Store the edge's state unless a newer one is stored (same time: applied again)."""
+        celebrity = active and await self.is_celebrity(followee_id)
+        try:
+            before = await self._follows.find_one_and_update(
+                {"_id": f"{follower_id}:{followee_id}", "as_of": {"$lte": as_of}},
+                {
+                    "$set": {
+                        "follower_id": follower_id,
+                        "followee_id": followee_id,
+                        "active": active,
+                        "as_of": as_of,
+                        "followee_celebrity": celebrity,
+                    }
+                },
+                upsert=True,
+                return_document=ReturnDocument.BEFORE,
+            )
+        except DuplicateKeyError:
+            return FollowUpdate(applied=False, changed=False)
+        was_active = before is not None and bool(before["active"])
+        return FollowUpdate(applied=True, changed=was_active != active)
+
+    async def followers(self, followee_id: str) -> list[str]:
+        """Every active follower, streamed in large batches (few getMore round trips)."""
+        cursor = self._follows.find(
+            {"followee_id": followee_id, "active": True}, {"follower_id": 1, "_id": 0}
+        ).batch_size(FOLLOWER_READ_BATCH)
+        return [document["follower_id"] async for document in cursor]
+
+    async def followed_celebrities(self, follower_id: str) -> list[str]:
+        cursor = self._follows.find(
+            {"follower_id": follower_id, "active": True, "followee_celebrity": True},
+            {"followee_id": 1, "_id": 0},
+        )
+        return [document["followee_id"] async for document in cursor]
+
+    async def active_followees(self, follower_id: str) -> list[str]:
+        cursor = self._follows.find(
+            {"follower_id": follower_id, "active": True}, {"followee_id": 1, "_id": 0}
+        )
+        return [document["followee_id"] async for document in cursor]
+
+    async def deactivate_all(self, user_id: str, as_of: datetime) -> None:
+        """End every follow from or to a deleted account, unless newer than the deletion."""
+        await self._follows.update_many(
+            {
+                "$or": [{"follower_id": user_id}, {"followee_id": user_id}],
+                "active": True,
+                "as_of": {"$lte": as_of},
+            },
+            {"$set": {"active": False, "as_of": as_of}},
+        )
+
+    # -- follower counts (they decide who is a celebrity) ------------------------------
+
+    async def is_celebrity(self, author_id: str) -> bool:
+        document = await self._counts.find_one({"_id": author_id}, {"celebrity": 1})
+        return bool(document and document.get("celebrity"))
+
+    async def add_followers(self, author_id: str, delta: int) -> tuple[int, bool]:
+        """The new follower count and whether the author was flagged a celebrity before."""
+        document = await self._counts.find_one_and_update(
+            {"_id": author_id},
+            {"$inc": {"followers": delta}, "$setOnInsert": {"celebrity": False}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert document is not None  # an upsert returning the document after always has one
+        return int(document["followers"]), bool(document.get("celebrity"))
+
+    async def add_followers_in_bulk(self, author_ids: Sequence[str], delta: int) -> None:
+        if author_ids:
+            await self._counts.bulk_write(
+                [UpdateOne({"_id": a}, {"$inc": {"followers": delta}}) for a in author_ids],
+                ordered=False,
+            )
+
+    async def forget_followers(self, author_id: str) -> None:
+        await self._counts.update_one(
+            {"_id": author_id}, {"$set": {"followers": 0, "celebrity": False}}
+        )
+
+    async def flag_celebrity(self, author_id: str, celebrity: bool) -> None:
+        """Flip the author's flag and the flag on its follow edges (rare: a threshold crossed)."""
+        await self._counts.update_one({"_id": author_id}, {"$set": {"celebrity": celebrity}})
+        await self._follows.update_many(
+            {"followee_id": author_id}, {"$set": {"followee_celebrity": celebrity}}
+        )
+
+    async def celebrities_among(self, author_ids: Sequence[str]) -> set[str]:
+        cursor = self._counts.find(
+            {"_id": {"$in": list(author_ids)}, "celebrity": True}, {"_id": 1}
+        )
+        return {document["_id"] async for document in cursor}
+
+
+# -- post cards ------------------------------------------------------------------------
+
+
+class CardWriteConflict(RuntimeError):
+    """Too many concurrent writers on one card; the event is retried by the bus."""
+
+
+class PostCardRepository:
+    def __init__(self, db: Database) -> None:
+        self._cards = db[POST_CARDS]
+
+    async def change(
+        self, post_id: str, change: Callable[[PostCard], PostCard]
+    ) -> tuple[PostCard, PostCard]:
+        """Apply `change(card) -> card` as one conditional write; returns (before, after)."""
+        for _ in range(MAX_CARD_WRITE_ATTEMPTS):
+            document = await self._cards.find_one({"_id": post_id})
+            before = _card(document) if document else PostCard(post_id)
+            after = change(before)
+            if after == before or await self._write(after, document):
+                return before, after
+        raise CardWriteConflict(post_id)
+
+    async def _write(self, card: PostCard, previous: Document | None) -> bool:
+        if previous is None:
+            with contextlib.suppress(DuplicateKeyError):
+                await self._cards.insert_one({"_id": card.post_id, **_card_fields(card)})
+                return True
+            return False
+        result = await self._cards.update_one(
+            {"_id": card.post_id, "version": previous["version"]},
+            {"$set": _card_fields(card, version=previous["version"] + 1)},
+        )
+        return result.modified_count == 1
+
+    async def published(self, post_ids: Sequence[str]) -> dict[str, PostCard]:
+        cursor = self._cards.find({"_id": {"$in": list(post_ids)}, "status": "published"})
+        return {document["_id"]: _card(document) async for document in cursor}
+
+
+def _card_fields(card: PostCard, version: int = 1) -> Document:
+    return {
+        "version": version,
+        "status": card.status,
+        "author_id": card.author_id,
+        "text": card.text,
+        "publish_mode": card.publish_mode,
+        "created_at": card.created_at,
+        "published_at": card.published_at,
+        "credits": [
+            {"coauthor_id": c.coauthor_id, "credited": c.credited, "as_of": c.as_of}
+            for c in card.credits
+        ],
+    }
+
+
+def _card(document: Document) -> PostCard:
+    return PostCard(
+        post_id=document["_id"],
+        status=document["status"],
+        author_id=document.get("author_id"),
+        text=document.get("text", ""),
+        publish_mode=document.get("publish_mode", "now"),
+        created_at=document.get("created_at"),
+        published_at=document.get("published_at"),
+        credits=tuple(
+            Credit(c["coauthor_id"], bool(c["credited"]), c["as_of"])
+            for c in document.get("credits", [])
+        ),
+    )
+
+
+# -- profile and home entries ----------------------------------------------------------
+
+
+class EntryRepository:
+    def __init__(self, db: Database) -> None:
+        self._profiles = db[PROFILE_ENTRIES]
+        self._homes = db[HOME_ENTRIES]
+
+    # profile entries
+
+    async def put_on_profiles(self, card: PostCard, user_ids: Sequence[str]) -> None:
+        if user_ids:
+            fields = _entry_fields(card)
+            await self._profiles.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": f"{user_id}:{card.post_id}"},
+                        {"$setOnInsert": {"owner_id": user_id, **fields}},
+                        upsert=True,
+                    )
+                    for user_id in user_ids
+                ],
+                ordered=False,
+            )
+
+    async def take_off_profile(self, user_id: str, post_id: str) -> None:
+        await self._profiles.delete_one({"_id": f"{user_id}:{post_id}"})
+
+    async def profile_positions(
+        self, owner_ids: Sequence[str], after: TimelinePosition | None, limit: int
+    ) -> list[TimelinePosition]:
+        """Newest-first entries of these profiles (a post on two of them comes twice)."""
+        owners: Any = owner_ids[0] if len(owner_ids) == 1 else {"$in": list(owner_ids)}
+        cursor = (
+            self._profiles.find({"owner_id": owners, **_after(after)}, POSITION_FIELDS)
+            .sort(NEWEST_FIRST)
+            .limit(limit)
+        )
+        return [_position(document) async for document in cursor]
+
+    async def recent_profile_entries(self, owner_id: str, limit: int) -> list[Document]:
+        cursor = self._profiles.find({"owner_id": owner_id}).sort(NEWEST_FIRST).limit(limit)
+        return await cursor.to_list()
+
+    # home entries
+
+    async def deliver(self, card: PostCard, deliveries: Sequence[HomeDelivery]) -> list[str]:
+        """One bulk write; returns the owners whose timeline got a new entry."""
+        if not deliveries:
+            return []
+        fields = _entry_fields(card)
+        result = await self._homes.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": f"{delivery.owner_id}:{card.post_id}"},
+                    {
+                        "$setOnInsert": {"owner_id": delivery.owner_id, **fields},
+                        "$addToSet": {"via": {"$each": list(delivery.via)}},
+                    },
+                    upsert=True,
+                )
+                for delivery in deliveries
+            ],
+            ordered=False,
+        )
+        return [deliveries[index].owner_id for index in result.upserted_ids or {}]
+
+    async def backfill(self, owner_id: str, via: str, entries: Iterable[Document]) -> bool:
+        """Copy profile entries of a followee into a home timeline; True if any was new."""
+        operations = [
+            UpdateOne(
+                {"_id": f"{owner_id}:{entry['post_id']}"},
+                {
+                    "$setOnInsert": {
+                        "owner_id": owner_id,
+                        "post_id": entry["post_id"],
+                        "author_id": entry["author_id"],
+                        "published_at": entry["published_at"],
+                    },
+                    "$addToSet": {"via": via},
+                },
+                upsert=True,
+            )
+            for entry in entries
+        ]
+        if not operations:
+            return False
+        result = await self._homes.bulk_write(operations, ordered=False)
+        return result.upserted_count > 0
+
+    async def withdraw_post_via(self, post_id: str, author_id: str) -> None:
+        """The post no longer reaches anyone through this author."""
+        await self._homes.update_many(
+            {"post_id": post_id, "via": author_id}, {"$pull": {"via": author_id}}
+        )
+        await self._homes.delete_many({"post_id": post_id, "via": {"$size": 0}})
+
+    async def withdraw_followee(self, owner_id: str, followee_id: str) -> None:
+        """The owner no longer sees anything through this followee."""
+        await self._homes.update_many(
+            {"owner_id": owner_id, "via": followee_id}, {"$pull": {"via": followee_id}}
+        )
+        await self._homes.delete_many({"owner_id": owner_id, "via": {"$size": 0}})
+
+    async def drop_authored_by(self, owner_id: str, author_id: str) -> None:
+        await self._homes.delete_many({"owner_id": owner_id, "author_id": author_id})
+
+    async def purge_post(self, post_id: str) -> None:
+        await self._homes.delete_many({"post_id": post_id})
+        await self._profiles.delete_many({"post_id": post_id})
+
+    async def purge_account(self, user_id: str) -> None:
+        """A deleted account: its timelines, its posts, and every entry reached through it."""
+        await self._homes.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
+        await self._homes.update_many({"via": user_id}, {"$pull": {"via": user_id}})
+        await self._homes.delete_many({"via": {"$size": 0}})
+        await self._profiles.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
+
+    async def home_positions(
+        self, owner_id: str, after: TimelinePosition | None, limit: int
+    ) -> list[TimelinePosition]:
+        cursor = (
+            self._homes.find({"owner_id": owner_id, **_after(after)}, POSITION_FIELDS)
+            .sort(NEWEST_FIRST)
+            .limit(limit)
+        )
+        return [_position(document) async for document in cursor]
+
+    async def home_sizes(self, owner_ids: Sequence[str]) -> dict[str, int]:
+        """Entry counts of these home timelines, in one aggregation."""
+        cursor = await self._homes.aggregate(
+            [
+                {"$match": {"owner_id": {"$in": list(owner_ids)}}},
+                {"$group": {"_id": "$owner_id", "entries": {"$sum": 1}}},
+            ]
+        )
+        return {document["_id"]: int(document["entries"]) async for document in cursor}
+
+    async def trim_homes(self, owner_ids: Sequence[str], keep: int) -> None:
+        """Keep each owner's `keep` newest entries: one lookup per owner, one bulk delete."""
+        deletions = []
+        for owner_id in owner_ids:
+            oldest_kept = await self._homes.find_one(
+                {"owner_id": owner_id},
+                POSITION_FIELDS,
+                sort=NEWEST_FIRST,
+                skip=keep - 1,
+            )
+            if oldest_kept is not None:
+                deletions.append(
+                    DeleteMany({"owner_id": owner_id, **_after(_position(oldest_kept))})
+                )
+        if deletions:
+            await self._homes.bulk_write(deletions, ordered=False)
+
+
+def _entry_fields(card: PostCard) -> Document:
+    return {"post_id": card.post_id, "author_id": card.author_id, "published_at": card.published_at}

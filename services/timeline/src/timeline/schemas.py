@@ -1,0 +1,26 @@
+"""Response bodies of the timeline API: the Post object of API.md, as timelines show it."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from shared.events.posts import PublishMode
+from shared.user_directory import PublicUser
+
+
+class CoauthorOut(BaseModel):
+    user: PublicUser
+    # Timelines carry published posts and their credited co-authors only.
+    status: Literal["accepted"] = "accepted"
+
+
+class PostOut(BaseModel):
+    id: str
+    text: str
+    author: PublicUser
+    coauthors: list[CoauthorOut]
+    status: Literal["published"] = "published"
+    publish_mode: PublishMode
+    created_at: datetime
+    published_at: datetime

@@ -1,0 +1,20 @@
+"""The timeline service's settings, read from environment variables."""
+
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class TimelineSettings(ServiceSettings):
+    service_name: str = "timeline"
+    # A home timeline keeps this many newest entries; older ones are trimmed.
+    home_timeline_cap: int = Field(default=800, ge=1)
+    # Trimming waits until a timeline is this far over the cap, so that a steady stream of
+    # posts costs one trim per `slack` posts per follower instead of one per post.
+    home_timeline_trim_slack: int = Field(default=50, ge=0)
+    # Authors with more followers than this are merged in at read time, not fanned out.
+    celebrity_follower_threshold: int = Field(default=10_000, ge=0)
+    # A new follow copies this many of the followee's most recent posts into the home timeline.
+    backfill_posts: int = Field(default=50, ge=0, le=800)
+    # Documents per bulk write (the embedded MongoDB slows down quadratically past ~100).
+    fan_out_batch_size: int = Field(default=100, ge=1, le=1000)

@@ -1,0 +1,253 @@
+"""The timeline rules without I/O: cards and credits, fan-out planning, merged pages, cursors."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.events.posts import PostPublished
+from shared.pagination import encode_cursor
+from shared.problems import BadRequest
+from timeline.domain import (
+    HomeDelivery,
+    PostCard,
+    TimelinePosition,
+    batches,
+    celebrity_fetch_size,
+    delete_card,
+    is_celebrity,
+    merge_timeline_page,
+    needs_trim,
+    plan_audiences,
+    plan_deliveries,
+    position_from_cursor,
+    position_to_cursor,
+    publish_card,
+    record_credit,
+)
+
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def at(seconds: int) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def published(coauthors: tuple[str, ...] = (), when: int = 10) -> PostPublished:
+    return PostPublished(
+        post_id="p",
+        author_id="ann",
+        text="hello",
+        coauthor_ids=coauthors,
+        created_at=at(when - 1),
+        published_at=at(when),
+    )
+
+
+def pos(seconds: int, post_id: str) -> TimelinePosition:
+    return TimelinePosition(at(seconds), post_id)
+
+
+# -- cards and credits -----------------------------------------------------------------
+
+
+def test_a_card_reaches_nobody_until_its_post_is_published() -> None:
+    card = record_credit(PostCard("p"), "bob", credited=True, as_of=at(5))
+    assert card.reaching_authors() == ()
+
+
+def test_coauthor_added_before_published_is_credited_once_published() -> None:
+    card = record_credit(PostCard("p"), "bob", credited=True, as_of=at(20))
+    card = publish_card(card, published())
+    assert card.reaching_authors() == ("ann", "bob")
+
+
+def test_published_credits_the_coauthors_it_lists() -> None:
+    card = publish_card(PostCard("p"), published(coauthors=("bob", "cat")))
+    assert card.reaching_authors() == ("ann", "bob", "cat")
+
+
+# (events in delivery order, credited in the end?)
+CREDIT_ORDERS = [
+    pytest.param([("add", 20)], True, id="added"),
+    pytest.param([("add", 20), ("remove", 30)], False, id="added-then-removed"),
+    pytest.param([("remove", 30), ("add", 20)], False, id="removal-arrives-first"),
+    pytest.param([("add", 20), ("remove", 30), ("add", 40)], True, id="re-invited-and-added"),
+    pytest.param([("add", 40), ("remove", 30), ("add", 20)], True, id="newest-add-arrives-first"),
+    pytest.param([("add", 20), ("add", 20)], True, id="duplicate-add"),
+    pytest.param([("add", 20), ("remove", 20)], False, id="same-instant-removal-wins"),
+]
+
+
+@pytest.mark.parametrize(("deliveries", "credited"), CREDIT_ORDERS)
+def test_the_newest_word_on_a_coauthor_wins_whatever_the_delivery_order(
+    deliveries: list[tuple[str, int]], credited: bool
+) -> None:
+    card = publish_card(PostCard("p"), published())
+    for kind, when in deliveries:
+        card = record_credit(card, "bob", credited=kind == "add", as_of=at(when))
+    assert ("bob" in card.reaching_authors()) is credited
+
+
+def test_a_late_published_does_not_revive_a_newer_removal() -> None:
+    card = record_credit(PostCard("p"), "bob", credited=False, as_of=at(30))
+    card = publish_card(card, published(coauthors=("bob",), when=10))
+    assert card.reaching_authors() == ("ann",)
+
+
+@pytest.mark.parametrize(
+    "after_deletion",
+    [
+        pytest.param(lambda c: publish_card(c, published()), id="published"),
+        pytest.param(lambda c: record_credit(c, "bob", credited=True, as_of=at(99)), id="added"),
+    ],
+)
+def test_a_deleted_card_is_a_tombstone(after_deletion: object) -> None:
+    card = delete_card(publish_card(PostCard("p"), published()))
+    assert after_deletion(card) == card  # type: ignore[operator]
+    assert card.reaching_authors() == ()
+
+
+def test_publishing_twice_changes_nothing() -> None:
+    once = publish_card(PostCard("p"), published(coauthors=("bob",)))
+    assert publish_card(once, published(coauthors=("bob",))) == once
+
+
+def test_stored_times_are_cut_to_milliseconds_like_mongodb() -> None:
+    event = published()
+    event = event.model_copy(update={"published_at": at(10).replace(microsecond=123_456)})
+    card = publish_card(PostCard("p"), event)
+    assert card.published_at == at(10).replace(microsecond=123_000)
+
+
+# -- fan-out planning --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("followers_by_author", "expected"),
+    [
+        pytest.param({"ann": ["x", "y"]}, {"x": ("ann",), "y": ("ann",)}, id="author-only"),
+        pytest.param(
+            {"ann": ["x"], "bob": ["y"]}, {"x": ("ann",), "y": ("bob",)}, id="disjoint-audiences"
+        ),
+        pytest.param(
+            {"ann": ["x", "y"], "bob": ["y", "z"]},
+            {"x": ("ann",), "y": ("ann", "bob"), "z": ("bob",)},
+            id="shared-follower-once",
+        ),
+        pytest.param({"ann": ["x", "x"]}, {"x": ("ann",)}, id="duplicate-follower"),
+        pytest.param({"ann": []}, {}, id="no-followers"),
+    ],
+)
+def test_each_follower_gets_one_delivery_naming_every_author_it_follows(
+    followers_by_author: dict[str, list[str]], expected: dict[str, tuple[str, ...]]
+) -> None:
+    deliveries = plan_deliveries(followers_by_author)
+    assert {d.owner_id: d.via for d in deliveries} == expected
+    assert len(deliveries) == len(expected)
+
+
+def test_celebrities_are_left_to_the_read_side() -> None:
+    plan = plan_audiences(["ann", "star", "bob"], {"star"})
+    assert plan.fan_out_authors == ("ann", "bob")
+    assert plan.celebrity_authors == ("star",)
+
+
+@pytest.mark.parametrize(
+    ("followers", "threshold", "celebrity"),
+    [(10_000, 10_000, False), (10_001, 10_000, True), (0, 0, False), (1, 0, True)],
+)
+def test_a_celebrity_has_more_followers_than_the_threshold(
+    followers: int, threshold: int, celebrity: bool
+) -> None:
+    assert is_celebrity(followers, threshold) is celebrity
+
+
+@pytest.mark.parametrize(
+    ("count", "size", "sizes"), [(0, 100, []), (100, 100, [100]), (250, 100, [100, 100, 50])]
+)
+def test_writes_go_in_bounded_batches(count: int, size: int, sizes: list[int]) -> None:
+    deliveries = [HomeDelivery(str(n), ("ann",)) for n in range(count)]
+    assert [len(batch) for batch in batches(deliveries, size)] == sizes
+
+
+@pytest.mark.parametrize(("entries", "trim"), [(800, False), (850, False), (851, True)])
+def test_a_timeline_is_trimmed_only_past_cap_plus_slack(entries: int, trim: bool) -> None:
+    assert needs_trim(entries, cap=800, slack=50) is trim
+
+
+# -- merging pages -------------------------------------------------------------------------
+
+
+def test_merge_orders_newest_first_and_keeps_each_post_once() -> None:
+    home = [pos(9, "c"), pos(5, "b"), pos(1, "a")]
+    celebrity = [pos(9, "c"), pos(7, "s"), pos(7, "s"), pos(3, "t")]
+    page = merge_timeline_page([home, celebrity], limit=10)
+    assert page.post_ids == ("c", "s", "b", "t", "a")
+    assert page.next_position is None
+
+
+def test_ties_on_time_are_broken_by_post_id() -> None:
+    page = merge_timeline_page([[pos(5, "a")], [pos(5, "b")]], limit=10)
+    assert page.post_ids == ("b", "a")
+
+
+def test_a_full_page_points_at_its_last_post_when_more_remain() -> None:
+    page = merge_timeline_page([[pos(3, "c"), pos(2, "b"), pos(1, "a")]], limit=2)
+    assert page.post_ids == ("c", "b")
+    assert page.next_position == pos(2, "b")
+
+
+def test_a_page_with_exactly_limit_posts_is_the_last() -> None:
+    page = merge_timeline_page([[pos(2, "b")], [pos(1, "a"), pos(2, "b")]], limit=2)
+    assert page.post_ids == ("b", "a")
+    assert page.next_position is None
+
+
+def test_paging_through_merged_sources_sees_every_post_once() -> None:
+    home = [pos(n, f"h{n:02}") for n in range(0, 30, 2)]
+    celebrity = [pos(n, f"s{n:02}") for n in range(1, 30, 3)] + [pos(4, "h04")]
+    everything = sorted({p.post_id: p for p in home + celebrity}.values(), reverse=True)
+    seen: list[str] = []
+    after: TimelinePosition | None = None
+    while True:
+        sources = [
+            [p for p in source if after is None or p < after] for source in (home, celebrity)
+        ]
+        page = merge_timeline_page([sorted(s, reverse=True)[:6] for s in sources], limit=5)
+        seen += page.post_ids
+        if page.next_position is None:
+            break
+        after = page.next_position
+    assert seen == [p.post_id for p in everything]
+
+
+@pytest.mark.parametrize(
+    ("limit", "celebrities", "fetch"), [(20, 1, 21), (20, 3, 63), (20, 40, 126), (1, 0, 2)]
+)
+def test_celebrity_fetch_covers_a_post_on_every_profile_it_is_on(
+    limit: int, celebrities: int, fetch: int
+) -> None:
+    assert celebrity_fetch_size(limit, celebrities) == fetch
+
+
+# -- cursors -------------------------------------------------------------------------------
+
+
+def test_a_cursor_names_the_position_it_was_made_from() -> None:
+    position = TimelinePosition(at(5).replace(microsecond=123_000), "post-1")
+    assert position_from_cursor(position_to_cursor(position)) == position
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-base64-json!",
+        encode_cursor({"t": "yesterday", "p": "x"}),
+        encode_cursor({"t": "2025-03-01T00:00:00", "p": "x"}),
+        encode_cursor({"t": "2025-03-01T00:00:00+00:00"}),
+        encode_cursor({"t": 5, "p": "x"}),
+    ],
+)
+def test_a_made_up_cursor_is_a_bad_request(cursor: str) -> None:
+    with pytest.raises(BadRequest):
+        position_from_cursor(cursor)

@@ -1,0 +1,211 @@
+"""The timeline service against real RabbitMQ and the embedded MongoDB: events in, pages out.
+
+Story: x follows ann, y follows bob, z follows both; ann publishes p1, then bob accepts.
+"""
+
+import pytest
+
+from shared.events import make_event
+from shared.events.users import UserBlocked, UserDeleted, UserUnfollowed
+from timeline.testing import Events, TimelineApi, TimelineStarter, at, published
+
+
+async def co_authored_post(events: Events, api: TimelineApi) -> None:
+    await events.register("ann", "bob", "x", "y", "z")
+    await events.follow("x", "ann")
+    await events.follow("y", "bob")
+    await events.follow("z", "ann")
+    await events.follow("z", "bob")
+    await events.publish("p1", "ann", when=10)
+    await events.add_coauthor("p1", "ann", "bob", when=20)
+    for reader in ("x", "y", "z"):
+        await api.wait_for_home(reader, ["p1"])
+
+
+async def test_followers_of_the_author_the_coauthor_or_both_see_the_post_once(
+    events: Events, api: TimelineApi
+) -> None:
+    await co_authored_post(events, api)
+
+    response = await api.home("z")
+    [post] = response.json()["items"]
+    assert post["author"]["handle"] == "ann"
+    assert post["coauthors"] == [
+        {
+            "user": {
+                "id": "bob",
+                "handle": "bob",
+                "display_name": "Bob",
+                "created_at": post["author"]["created_at"],
+            },
+            "status": "accepted",
+        }
+    ]
+    assert post["status"] == "published"
+    assert post["text"] == "text of p1"
+    assert response.json()["next_cursor"] is None
+    await api.wait_for_profile("ann", ["p1"])
+    await api.wait_for_profile("bob", ["p1"])
+    entry = await api.db["home_entries"].find_one({"_id": "z:p1"})
+    assert entry is not None
+    assert sorted(entry["via"]) == ["ann", "bob"]
+
+
+@pytest.mark.parametrize("reason", ["left", "removed"])
+async def test_a_coauthor_who_goes_takes_the_post_from_its_profile_and_its_own_audience(
+    events: Events, api: TimelineApi, reason: str
+) -> None:
+    await co_authored_post(events, api)
+
+    await events.remove_coauthor("p1", "ann", "bob", when=30, reason=reason)
+
+    await api.wait_for_home("y", [])
+    await api.wait_for_profile("bob", [])
+    assert await api.home_ids("z") == ["p1"]
+    assert await api.home_ids("x") == ["p1"]
+    [post] = (await api.home("z")).json()["items"]
+    assert post["coauthors"] == []
+
+
+async def test_an_uncredited_removal_changes_nothing(events: Events, api: TimelineApi) -> None:
+    await co_authored_post(events, api)
+    await events.remove_coauthor("p1", "ann", "bob", when=30, reason="revoked", was_credited=False)
+    await events.publish("p2", "bob", when=40)
+    await api.wait_for_home("y", ["p2", "p1"])
+    assert await api.profile_ids("bob") == ["p2", "p1"]
+
+
+async def test_a_deleted_post_disappears_everywhere(events: Events, api: TimelineApi) -> None:
+    await co_authored_post(events, api)
+
+    await events.delete_post("p1", "ann", when=30)
+
+    for reader in ("x", "y", "z"):
+        await api.wait_for_home(reader, [])
+    assert await api.profile_ids("ann") == []
+    assert await api.profile_ids("bob") == []
+    # A late co-author event cannot bring it back.
+    await events.add_coauthor("p1", "ann", "z", when=40)
+    await events.publish("p9", "ann", when=50)
+    await api.wait_for_home("x", ["p9"])
+    assert await api.profile_ids("z") == []
+
+
+async def test_unfollow_removes_posts_no_other_followed_author_credits(
+    events: Events, api: TimelineApi
+) -> None:
+    await co_authored_post(events, api)
+    await events.publish("p2", "bob", when=30)
+    await api.wait_for_home("z", ["p2", "p1"])
+
+    await events.send(UserUnfollowed(follower_id="z", followee_id="bob", unfollowed_at=at(40)))
+
+    await api.wait_for_home("z", ["p1"])
+
+
+async def test_an_older_unfollow_does_not_undo_a_newer_follow(
+    events: Events, api: TimelineApi
+) -> None:
+    await co_authored_post(events, api)
+
+    await events.send(UserUnfollowed(follower_id="x", followee_id="ann", unfollowed_at=at(-5)))
+    await events.publish("p2", "ann", when=30)
+
+    await api.wait_for_home("x", ["p2", "p1"])
+
+
+async def test_a_block_ends_follows_both_ways_and_purges_each_others_posts(
+    events: Events, api: TimelineApi
+) -> None:
+    await co_authored_post(events, api)
+    await events.publish("pz", "z", when=30)
+    await events.follow("ann", "z", when=31)
+    await api.wait_for_home("ann", ["pz"])
+
+    await events.send(UserBlocked(blocker_id="z", blocked_id="ann", blocked_at=at(40)))
+
+    # z still follows bob, who credits p1, but p1 is ann's post: it goes too.
+    await api.wait_for_home("z", [])
+    await api.wait_for_home("ann", [])
+    await events.publish("p3", "ann", when=50)
+    await api.wait_for_home("x", ["p3", "p1"])
+    assert await api.home_ids("z") == []
+
+
+async def test_a_deleted_account_leaves_no_trace(events: Events, api: TimelineApi) -> None:
+    await co_authored_post(events, api)
+    await events.publish("pb", "bob", when=30)
+    await api.wait_for_home("y", ["pb", "p1"])
+
+    await events.send(UserDeleted(user_id="bob", deleted_at=at(40)))
+
+    await api.wait_for_home("y", [])
+    await api.wait_for_home("z", ["p1"])
+    assert (await api.profile("bob")).status_code == 404
+    [post] = (await api.home("x")).json()["items"]
+    assert post["coauthors"] == []
+
+
+async def test_a_new_follow_backfills_the_followees_recent_posts(
+    start_timeline: TimelineStarter, events: Events
+) -> None:
+    async with start_timeline(backfill_posts=2) as api:
+        await events.register("ann", "bob", "w")
+        await events.publish("p1", "ann", when=10)
+        await events.publish("p2", "bob", when=20, coauthors=("ann",))
+        await events.publish("p3", "ann", when=30)
+        await api.wait_for_profile("ann", ["p3", "p2", "p1"])
+
+        await events.follow("w", "ann", when=40)
+
+        await api.wait_for_home("w", ["p3", "p2"])
+
+
+async def test_home_timelines_are_trimmed_to_the_cap(
+    start_timeline: TimelineStarter, events: Events
+) -> None:
+    async with start_timeline(home_timeline_cap=3, home_timeline_trim_slack=0) as api:
+        await events.register("ann", "x")
+        await events.follow("x", "ann")
+        await api.wait_for_profile("ann", [])
+        for n in range(5):
+            await events.publish(f"p{n}", "ann", when=10 + n)
+        await api.wait_for_profile("ann", ["p4", "p3", "p2", "p1", "p0"])
+
+        await api.wait_for_home("x", ["p4", "p3", "p2"])
+
+
+async def test_coauthor_added_before_published_shows_once_it_is_published(
+    events: Events, api: TimelineApi
+) -> None:
+    await events.register("ann", "bob", "y")
+    await events.follow("y", "bob")
+    await events.add_coauthor("p1", "ann", "bob", when=5)
+    await events.publish("p0", "bob", when=1)
+    await api.wait_for_home("y", ["p0"])
+    # Still pending: nowhere to be seen.
+    assert await api.profile_ids("bob") == ["p0"]
+
+    await events.publish("p1", "ann", when=10)
+
+    await api.wait_for_home("y", ["p1", "p0"])
+    await api.wait_for_profile("bob", ["p1", "p0"])
+
+
+async def test_the_same_events_delivered_twice_end_in_the_same_timelines(
+    events: Events, api: TimelineApi
+) -> None:
+    await events.register("ann", "bob", "z")
+    await events.follow("z", "ann")
+    await events.follow("z", "bob")
+    publication = make_event(published("p1", "ann", when=10, coauthors=("bob",)), producer="t")
+    await events.send(publication, publication)
+    # The same fact again under a new event id (a producer that re-sent it).
+    await events.send(published("p1", "ann", when=10, coauthors=("bob",)))
+    await events.add_coauthor("p1", "ann", "bob", when=10)
+    await events.publish("p2", "ann", when=20)
+
+    await api.wait_for_home("z", ["p2", "p1"])
+    assert await api.db["home_entries"].count_documents({"owner_id": "z"}) == 2
+    [_, p1] = (await api.home("z")).json()["items"]
+    assert [c["user"]["id"] for c in p1["coauthors"]] == ["bob"]

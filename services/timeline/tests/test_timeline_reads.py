@@ -1,0 +1,161 @@
+"""Reading timelines: pagination, the hybrid merge of celebrities, and what a read costs."""
+
+from collections import Counter
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.monitoring import CommandListener, CommandStartedEvent
+
+from shared.mongo import Document
+from shared.testing import wait_until
+from shared.user_directory import UserDirectory
+from timeline.reader import TimelineReader
+from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
+from timeline.testing import TEST_CELEBRITY_THRESHOLD, Events, TimelineApi, published
+
+
+async def page_through(api: TimelineApi, user: str, limit: int) -> list[list[str]]:
+    pages, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+        body = (await api.home(user, **params)).json()
+        pages.append([post["id"] for post in body["items"]])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+
+
+async def test_pages_are_stable_while_newer_posts_arrive(events: Events, api: TimelineApi) -> None:
+    await events.register("ann", "x")
+    await events.follow("x", "ann")
+    await api.wait_for_profile("ann", [])
+    for n in range(5):
+        await events.publish(f"p{n}", "ann", when=10 + n)
+    await api.wait_for_home("x", ["p4", "p3", "p2", "p1", "p0"])
+
+    first = (await api.home("x", limit=2)).json()
+    await events.publish("p9", "ann", when=99)
+    await api.wait_for_home("x", ["p9", "p4", "p3", "p2", "p1", "p0"])
+    second = (await api.home("x", limit=2, cursor=first["next_cursor"])).json()
+    third = (await api.home("x", limit=2, cursor=second["next_cursor"])).json()
+
+    assert [p["id"] for p in first["items"]] == ["p4", "p3"]
+    assert [p["id"] for p in second["items"]] == ["p2", "p1"]
+    assert [p["id"] for p in third["items"]] == ["p0"]
+    assert third["next_cursor"] is None
+
+
+async def test_posts_published_at_the_same_instant_are_neither_lost_nor_repeated(
+    events: Events, api: TimelineApi
+) -> None:
+    await events.register("ann", "x")
+    await events.follow("x", "ann")
+    await api.wait_for_profile("ann", [])
+    await events.send(*(published(f"p{n}", "ann", when=10) for n in range(5)))
+    await api.wait_for_home("x", ["p4", "p3", "p2", "p1", "p0"])
+
+    assert await page_through(api, "x", limit=2) == [["p4", "p3"], ["p2", "p1"], ["p0"]]
+
+
+async def make_star(events: Events, api: TimelineApi, fans: list[str]) -> None:
+    """`star` gets more followers than the test threshold, and so becomes a celebrity."""
+    assert len(fans) > TEST_CELEBRITY_THRESHOLD
+    for fan in fans:
+        await events.follow(fan, "star")
+    await wait_until(lambda: api.db["follower_counts"].find_one({"_id": "star", "celebrity": True}))
+
+
+async def test_celebrity_posts_are_merged_at_read_time_each_post_once(
+    events: Events, api: TimelineApi
+) -> None:
+    fans = ["f1", "f2", "f3", "f4"]
+    await events.register("ann", "star", *fans)
+    await make_star(events, api, fans)
+    await events.follow("f1", "ann")
+    await api.wait_for_profile("ann", [])
+    await events.publish("a1", "ann", when=10)
+    await events.publish("s1", "star", when=20)
+    await events.publish("a2", "ann", when=30, coauthors=("star",))
+    await events.publish("s2", "star", when=40)
+
+    await api.wait_for_home("f1", ["s2", "a2", "s1", "a1"])
+    await api.wait_for_home("f2", ["s2", "a2", "s1"])
+    assert await page_through(api, "f1", limit=1) == [["s2"], ["a2"], ["s1"], ["a1"]]
+    # Nothing was fanned out for the celebrity: f2's home timeline holds no entry.
+    assert await api.db["home_entries"].count_documents({"owner_id": "f2"}) == 0
+
+
+async def test_a_celebrity_post_leaves_with_its_deletion(events: Events, api: TimelineApi) -> None:
+    fans = ["f1", "f2", "f3", "f4"]
+    await events.register("star", *fans)
+    await make_star(events, api, fans)
+    await events.publish("s1", "star", when=20)
+    await api.wait_for_home("f3", ["s1"])
+
+    await events.delete_post("s1", "star", when=30)
+
+    await api.wait_for_home("f3", [])
+
+
+class CommandCounter(CommandListener):
+    def __init__(self) -> None:
+        self.commands: Counter[str] = Counter()
+
+    def started(self, event: CommandStartedEvent) -> None:
+        collection = event.command.get(event.command_name)
+        self.commands[f"{event.command_name} {collection}"] += 1
+
+    def succeeded(self, event: object) -> None:
+        pass
+
+    def failed(self, event: object) -> None:
+        pass
+
+
+async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows(
+    events: Events, api: TimelineApi, mongo_url: str
+) -> None:
+    fans = ["f1", "f2", "f3", "f4"]
+    authors = [f"a{n}" for n in range(6)]
+    await events.register("star", *fans, *authors)
+    await make_star(events, api, fans)
+    for n, author in enumerate(authors):
+        await events.follow("f1", author)
+        await events.publish(f"p{n}", author, when=10 + n, coauthors=("star",))
+    await api.wait_for_home("f1", [f"p{n}" for n in reversed(range(6))])
+
+    counter = CommandCounter()
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        mongo_url, tz_aware=True, event_listeners=[counter]
+    )
+    db = client[api.db.name]
+    reader = TimelineReader(
+        FollowRepository(db), PostCardRepository(db), EntryRepository(db), UserDirectory(db)
+    )
+    try:
+        page = await reader.home("f1", limit=20, cursor=None)
+        commands = dict(counter.commands)
+    finally:
+        await client.close()
+
+    assert len(page.items) == 6
+    assert commands == {
+        "find follows": 1,  # the celebrities f1 follows
+        "find home_entries": 1,
+        "find profile_entries": 1,  # the celebrities' recent posts
+        "find post_cards": 1,
+        "find user_profiles": 1,
+    }
+
+
+async def test_an_unknown_handle_has_no_posts(api: TimelineApi) -> None:
+    response = await api.profile("nobody")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_bad_paging_parameters_are_client_errors(api: TimelineApi) -> None:
+    assert (await api.home("x", limit=0)).status_code == 422
+    assert (await api.home("x", limit=101)).status_code == 422
+    assert (await api.home("x", cursor="garbage!")).status_code == 400
+    assert (await api.http.get("/v1/timeline")).status_code == 401
