@@ -65,3 +65,49 @@ async def post_coauthors_become(
         return post if coauthor_statuses(post) == expected else None
 
     return await wait_until(read)
+
+
+async def timeline_post_ids(account: Account, path: str = "/v1/timeline") -> list[str]:
+    """Every post id of a timeline, following the cursors to the end."""
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 100}
+        if cursor:
+            params["cursor"] = cursor
+        response = await account.client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        ids += [post["id"] for post in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return ids
+
+
+async def home_timeline_becomes(account: Account, expected: list[str]) -> list[str]:
+    """Wait until `account`'s home timeline is exactly `expected` (post ids, newest first)."""
+
+    async def read() -> bool:
+        return await timeline_post_ids(account) == expected
+
+    try:
+        await wait_until(read)
+        return expected
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; timeline is {await timeline_post_ids(account)}") from None
+
+
+async def profile_becomes(viewer: Account, owner: Account, expected: list[str]) -> list[str]:
+    path = f"/v1/users/{owner.handle}/posts"
+
+    async def read() -> bool:
+        return await timeline_post_ids(viewer, path) == expected
+
+    await wait_until(read)
+    return expected
+
+
+async def accept_invitation(invitee: Account, post_id: str) -> None:
+    invitation = await received_invitation(invitee, post_id)
+    response = await invitee.client.post(f"/v1/invitations/{invitation['id']}/accept")
+    assert response.status_code == 200, response.text

@@ -26,12 +26,15 @@ from shared.testing import unique_namespace
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 E2E_PASSWORD = "correct horse battery staple"
 RETRY_DELAYS_SECONDS = (0.2, 0.5)
+CELEBRITY_FOLLOWER_THRESHOLD = 4
 # Fast background loops so eventual consistency settles within a test's patience.
 E2E_ENVIRONMENT = {
     "EVENT_RETRY_DELAYS_SECONDS": str(list(RETRY_DELAYS_SECONDS)),
     "OUTBOX_SWEEP_SECONDS": "0.5",
     "DELETED_USERS_POLL_SECONDS": "0.5",
     "EXPIRY_SWEEP_SECONDS": "1",
+    # Authors with more than this many followers are merged in at read time (hybrid fan-out).
+    "CELEBRITY_FOLLOWER_THRESHOLD": str(CELEBRITY_FOLLOWER_THRESHOLD),
     "LOG_LEVEL": "INFO",
 }
 

@@ -1,9 +1,5 @@
 """Co-authoring through the gateway: posts, invitations and their whole lifecycle."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 import pytest
 from collaboration import (
     coauthor_statuses,
@@ -13,11 +9,9 @@ from collaboration import (
     post_coauthors_become,
     received_invitation,
 )
+from conftest import E2EUser, NewUser
 
 from shared.testing import wait_until
-
-if TYPE_CHECKING:  # conftest is not importable at run time under --import-mode=importlib
-    from conftest import E2EUser, NewUser
 
 
 @pytest.fixture

@@ -1,20 +1,14 @@
 """Invitations expire when left unanswered (on a stack whose invitations live 3 seconds)."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 from collaboration import (
     create_post,
     invitation_status,
     post_coauthors_become,
     received_invitation,
 )
+from conftest import NewUser
 
 from shared.testing import wait_until
-
-if TYPE_CHECKING:  # conftest is not importable at run time under --import-mode=importlib
-    from conftest import NewUser
 
 
 async def test_an_unanswered_invitation_expires_and_can_no_longer_be_accepted(

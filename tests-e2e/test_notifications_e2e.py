@@ -1,18 +1,14 @@
 """Notifications through the gateway: every type, unread counts, withdrawal, the live stream."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
 from collaboration import create_post, post_coauthors_become, received_invitation
+from conftest import E2EUser, NewUser
 from live_stream import notification_stream
 
 from shared.testing import wait_until
-
-if TYPE_CHECKING:  # conftest is not importable at run time under --import-mode=importlib
-    from conftest import E2EUser, NewUser
 
 
 @pytest.fixture

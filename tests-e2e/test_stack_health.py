@@ -1,13 +1,7 @@
 """The stack comes up as a whole: the gateway is alive and every dependency it checks answers."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 import httpx
-
-if TYPE_CHECKING:  # conftest is not importable at run time under --import-mode=importlib
-    from conftest import NewUser
+from conftest import NewUser
 
 
 async def test_gateway_is_alive(gateway: httpx.AsyncClient) -> None:

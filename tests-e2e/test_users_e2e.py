@@ -1,16 +1,10 @@
 """Accounts, tokens, follows and blocks through the gateway, as a client sees them."""
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 import httpx
 import pytest
+from conftest import NewUser
 
 from shared.testing import wait_until
-
-if TYPE_CHECKING:  # conftest is not importable at run time under --import-mode=importlib
-    from conftest import NewUser
 
 PROBLEM = "application/problem+json"
 
