@@ -120,16 +120,27 @@ async def test_a_block_ends_follows_both_ways_and_purges_each_others_posts(
     await co_authored_post(events, api)
     await events.publish("pz", "z", when=30)
     await events.follow("ann", "z", when=31)
-    await api.wait_for_home("ann", ["pz"])
+    await api.wait_for_home("ann", ["pz", "p1"])  # with her own post
 
     await events.send(UserBlocked(blocker_id="z", blocked_id="ann", blocked_at=at(40)))
 
     # z still follows bob, who credits p1, but p1 is ann's post: it goes too.
-    await api.wait_for_home("z", [])
-    await api.wait_for_home("ann", [])
+    await api.wait_for_home("z", ["pz"])  # only its own post
+    await api.wait_for_home("ann", ["p1"])  # only her own post is left
     await events.publish("p3", "ann", when=50)
     await api.wait_for_home("x", ["p3", "p1"])
-    assert await api.home_ids("z") == []
+    assert await api.home_ids("z") == ["pz"]
+
+
+async def test_authors_and_coauthors_see_their_own_posts_at_home(
+    events: Events, api: TimelineApi
+) -> None:
+    await co_authored_post(events, api)
+
+    await api.wait_for_home("ann", ["p1"])
+    await api.wait_for_home("bob", ["p1"])
+    await events.remove_coauthor("p1", "ann", "bob", when=30)
+    await api.wait_for_home("bob", [])
 
 
 async def test_a_deleted_account_leaves_no_trace(events: Events, api: TimelineApi) -> None:

@@ -1,7 +1,8 @@
 """The read side of timelines: one page of entries, then one query for their post cards.
 
-A home page is the owner's home entries merged with the profile entries of the celebrities
-it follows (hybrid fan-out); both lists come newest first from one query each, and the merge
+A home page is the owner's home entries merged with the profile entries of the owner itself
+and of the celebrities it follows (hybrid fan-out); both lists come newest first from one
+query each, and the merge
 keeps each post once and stays exact across pages (see `domain.merge_timeline_page`).
 """
 
@@ -36,12 +37,12 @@ class TimelineReader:
 
     async def home(self, owner_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
         after = _position(cursor)
-        sources = [await self._entries.home_positions(owner_id, after, limit + 1)]
-        celebrities = await self._follows.followed_celebrities(owner_id)
-        if celebrities:
-            fetch = domain.celebrity_fetch_size(limit, len(celebrities))
-            sources.append(await self._entries.profile_positions(celebrities, after, fetch))
-        return await self._render(domain.merge_timeline_page(sources, limit))
+        home = await self._entries.home_positions(owner_id, after, limit + 1)
+        # The owner's own posts (authored or co-authored) are merged in like a celebrity's.
+        merged_in = [owner_id, *await self._follows.followed_celebrities(owner_id)]
+        fetch = domain.celebrity_fetch_size(limit, len(merged_in))
+        profiles = await self._entries.profile_positions(merged_in, after, fetch)
+        return await self._render(domain.merge_timeline_page([home, profiles], limit))
 
     async def profile(self, handle: str, limit: int, cursor: str | None) -> Page[PostOut]:
         user = await self._directory.by_handle(handle)
