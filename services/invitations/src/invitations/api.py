@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from invitations.domain import InvitationStatus, Transition
-from invitations.eligibility import EligibilityClient
 from invitations.lifecycle import InvitationLifecycle
 from invitations.queries import InvitationQueries
 from invitations.schemas import Box, Invitation, InvitationPage
 from shared.identity import CurrentUserId
+from shared.internal_http import EligibilityClient
 from shared.pagination import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 
 

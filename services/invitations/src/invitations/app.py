@@ -7,7 +7,6 @@ import httpx
 from fastapi import FastAPI
 
 from invitations.api import router
-from invitations.eligibility import EligibilityClient
 from invitations.expiry import ExpiryScheduler
 from invitations.handlers import invitation_event_handlers
 from invitations.lifecycle import InvitationLifecycle
@@ -15,7 +14,7 @@ from invitations.queries import InvitationQueries
 from invitations.repository import INVITATION_INDEXES, INVITATIONS, InvitationRepository
 from invitations.settings import InvitationsSettings
 from shared.bus import EventHandler
-from shared.internal_http import create_internal_client
+from shared.internal_http import EligibilityClient, create_internal_client
 from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES, UserDirectory
 

@@ -24,11 +24,11 @@ from invitations.domain import (
     is_due,
     transition_for_removal,
 )
-from invitations.eligibility import EligibilityClient
 from invitations.repository import InvitationRecord, InvitationRepository
 from shared.events import EventData, EventEnvelope, make_event
 from shared.events.envelope import utc_now
 from shared.events.invitations import CancellationReason, InvitationCancelled
+from shared.internal_http import EligibilityClient
 from shared.logging import correlation_id_var
 from shared.mongo import Document
 from shared.outbox import OutboxRelay
@@ -147,9 +147,7 @@ class InvitationLifecycle:
     async def _require_eligible(
         self, record: InvitationRecord, eligibility: EligibilityClient, now: datetime
     ) -> None:
-        verdict = await eligibility.check(
-            inviter_id=record.inviter_id, invitee_id=record.invitee_id
-        )
+        [verdict] = await eligibility.by_ids(record.inviter_id, [record.invitee_id])
         if not verdict.eligible:
             log.info(
                 "invitee no longer eligible",

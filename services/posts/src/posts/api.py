@@ -8,8 +8,8 @@ from posts.repository import InviteCounterRepository, PostRepository
 from posts.schemas import CreatePostRequest, InvitationOut, InviteCoauthorRequest, PostOut
 from posts.service import PostService
 from posts.settings import PostsSettings
-from posts.users_client import UsersClient
 from shared.identity import CurrentUserId
+from shared.internal_http import EligibilityClient
 from shared.service_app import Runtime
 from shared.user_directory import UserDirectory
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/posts", tags=["posts"])
 
 def get_post_service(request: Request, runtime: Runtime) -> PostService:
     settings: PostsSettings = request.app.state.posts_settings
-    users: UsersClient = request.app.state.users_client
+    users: EligibilityClient = request.app.state.eligibility
     return PostService(
         settings=settings,
         posts=PostRepository(runtime.db),

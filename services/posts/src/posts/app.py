@@ -10,8 +10,7 @@ from posts.api import router
 from posts.handlers import event_handlers
 from posts.repository import INDEXES, POSTS
 from posts.settings import PostsSettings
-from posts.users_client import UsersClient
-from shared.internal_http import create_internal_client
+from shared.internal_http import EligibilityClient, create_internal_client
 from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
 
 
@@ -24,14 +23,14 @@ def create_app(
     settings = settings or PostsSettings()
 
     @asynccontextmanager
-    async def users_client(app: FastAPI, _: ServiceRuntime) -> AsyncIterator[None]:
+    async def eligibility_client(app: FastAPI, _: ServiceRuntime) -> AsyncIterator[None]:
         async with create_internal_client(
             settings.users_url,
             timeout_seconds=settings.internal_http_timeout_seconds,
             transport=users_transport,
         ) as http:
             app.state.posts_settings = settings
-            app.state.users_client = UsersClient(http)
+            app.state.eligibility = EligibilityClient(http)
             yield
 
     return create_service_app(
@@ -42,6 +41,6 @@ def create_app(
             indexes=INDEXES,
             outbox_collections=[POSTS],
             event_handlers=event_handlers,
-            hook=users_client,
+            hook=eligibility_client,
         )
     )

@@ -16,7 +16,8 @@ from posts.domain import Change, Post
 from posts.repository import InviteCounterRepository, PostRepository, StoredPost
 from posts.schemas import CoauthorOut, CreatePostRequest, InvitationOut, PostOut
 from posts.settings import PostsSettings
-from posts.users_client import EligibilityAnswer, UsersClient
+from shared.eligibility import EligibilityResult
+from shared.internal_http import EligibilityClient
 from shared.outbox import OutboxRelay
 from shared.problems import BadGateway, Problem
 from shared.user_directory import DELETED_USER_HANDLE, PublicUser, UserDirectory
@@ -38,7 +39,7 @@ class EligibleInvitee:
     user: PublicUser | None
 
     @classmethod
-    def of(cls, answer: EligibilityAnswer) -> "EligibleInvitee":
+    def of(cls, answer: EligibilityResult) -> "EligibleInvitee":
         user_id = answer.user_id or (answer.user.id if answer.user else None)
         if user_id is None:
             raise BadGateway("The users service called an invitee eligible without naming it.")
@@ -53,7 +54,7 @@ class PostService:
         posts: PostRepository,
         invite_counters: InviteCounterRepository,
         directory: UserDirectory,
-        users: UsersClient,
+        users: EligibilityClient,
         relay: OutboxRelay,
     ) -> None:
         self._settings = settings
@@ -175,8 +176,8 @@ class PostService:
     ) -> list[EligibleInvitee]:
         if not handles:
             return []
-        answers = await self._users.eligibility_by_handles(inviter_id, handles)
-        domain.check_invitees([answer.decision() for answer in answers])
+        answers = await self._users.by_handles(inviter_id, handles)
+        domain.check_invitees([_decision(answer) for answer in answers])
         return [EligibleInvitee.of(answer) for answer in answers]
 
     async def _spend_invite_budget(self, user_id: str, count: int, now: datetime) -> None:
@@ -195,7 +196,7 @@ class PostService:
         known = await self._directory.get(author_id)
         if known is not None:
             return known
-        asked = await self._users.eligibility_by_ids(author_id, [author_id])
+        asked = await self._users.by_ids(author_id, [author_id])
         return asked[0].user
 
     async def _coauthor_with_handle(
@@ -236,7 +237,7 @@ class PostService:
                 found[user_id] = stored.snapshots[user_id]
         missing = [user_id for user_id in wanted if user_id not in found]
         if missing:
-            answers = await self._users.eligibility_by_ids(caller_id, missing)
+            answers = await self._users.by_ids(caller_id, missing)
             for user_id, answer in zip(missing, answers, strict=True):
                 found[user_id] = answer.user or _gone_user(user_id, stored.post.created_at)
         return found
@@ -244,3 +245,9 @@ class PostService:
 
 def _gone_user(user_id: str, since: datetime) -> PublicUser:
     return PublicUser(id=user_id, handle=DELETED_USER_HANDLE, display_name="", created_at=since)
+
+
+def _decision(answer: EligibilityResult) -> domain.Eligibility:
+    return domain.Eligibility(
+        handle=answer.handle, user_id=answer.user_id, eligible=answer.eligible, reason=answer.reason
+    )

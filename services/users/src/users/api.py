@@ -5,13 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 
+from shared.eligibility import EligibilityRequest, EligibilityResponse
 from shared.identity import CurrentUserId
 from shared.service_app import Runtime
 from users.repository import UsersRepository
 from users.schemas import (
     DeletedUsersResponse,
-    EligibilityRequest,
-    EligibilityResponse,
     MyProfile,
     Profile,
     RegisterRequest,

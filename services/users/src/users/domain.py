@@ -5,6 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shared.eligibility import IneligibilityReason
 from shared.problems import Forbidden, Unprocessable
 
 HANDLE_PATTERN = re.compile(r"[a-z0-9_]{3,30}")
@@ -20,15 +21,6 @@ class CollabPolicy(StrEnum):
 
 
 DEFAULT_COLLAB_POLICY = CollabPolicy.FOLLOWING
-
-
-class IneligibilityReason(StrEnum):
-    UNKNOWN_USER = "unknown_user"
-    SELF = "self"
-    INVITER_UNKNOWN = "inviter_unknown"
-    BLOCKED = "blocked"
-    POLICY_NOBODY = "policy_nobody"
-    POLICY_FOLLOWING = "policy_following"
 
 
 class CannotFollowSelf(Unprocessable):

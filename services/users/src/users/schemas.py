@@ -1,18 +1,16 @@
 """Request and response bodies of the users service, public and internal."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from shared.user_directory import PublicUser
-from users.domain import CollabPolicy, IneligibilityReason, normalize_display_name, normalize_handle
+from users.domain import CollabPolicy, normalize_display_name, normalize_handle
 
 Handle = Annotated[str, Field(max_length=64), AfterValidator(normalize_handle)]
 DisplayName = Annotated[str, Field(max_length=200), AfterValidator(normalize_display_name)]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
-
-MAX_INVITEES_PER_CHECK = 100
 
 
 class RequestBody(BaseModel):
@@ -61,30 +59,6 @@ class Profile(PublicUser):
 
 class MyProfile(Profile):
     collab_policy: CollabPolicy
-
-
-class EligibilityRequest(BaseModel):
-    inviter_id: str
-    invitee_handles: list[str] | None = Field(default=None, max_length=MAX_INVITEES_PER_CHECK)
-    invitee_ids: list[str] | None = Field(default=None, max_length=MAX_INVITEES_PER_CHECK)
-
-    @model_validator(mode="after")
-    def _one_kind_of_invitee(self) -> Self:
-        if (self.invitee_handles is None) == (self.invitee_ids is None):
-            raise ValueError("give exactly one of invitee_handles and invitee_ids")
-        return self
-
-
-class EligibilityResult(BaseModel):
-    handle: str | None
-    user_id: str | None
-    user: User | None
-    eligible: bool
-    reason: IneligibilityReason | None
-
-
-class EligibilityResponse(BaseModel):
-    results: list[EligibilityResult]
 
 
 class DeletedUsersResponse(BaseModel):

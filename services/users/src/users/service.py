@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from shared.eligibility import EligibilityRequest, EligibilityResult
 from shared.events import EventData, EventEnvelope, make_event
 from shared.events.users import (
     UserBlocked,
@@ -29,8 +30,6 @@ from users.domain import (
 from users.passwords import PasswordHasher
 from users.repository import Account, UsersRepository, relation_id
 from users.schemas import (
-    EligibilityRequest,
-    EligibilityResult,
     MyProfile,
     Profile,
     RegisterRequest,

@@ -7,15 +7,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Self, overload
+from typing import Any, Literal, overload
 from uuid import uuid4
 
 import aio_pika
 import httpx
 from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel, SecretStr, model_validator
+from pydantic import SecretStr
 
 from shared.bus import EventBus
+from shared.eligibility import (
+    ELIGIBILITY_PATH,
+    EligibilityRequest,
+    EligibilityResponse,
+    EligibilityResult,
+    IneligibilityReason,
+)
 from shared.events import EventData, EventEnvelope, decode_envelope, make_event
 from shared.events.users import UserRegistered
 from shared.idempotency import PROCESSED_EVENTS
@@ -196,9 +203,6 @@ def identity_headers(user_id: str) -> dict[str, str]:
 # -- Accounts as the users service knows them --------------------------------------------------
 
 type CollabPolicy = Literal["everyone", "following", "nobody"]
-type IneligibilityReason = Literal[
-    "unknown_user", "self", "inviter_unknown", "blocked", "policy_nobody", "policy_following"
-]
 
 JOINED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -241,28 +245,6 @@ class KnownUser:
 DIRECTORY_USERS = tuple(KnownUser.named(handle) for handle in ("alice", "bob", "carol"))
 """The accounts most service tests start with: registered, open to invitations from anyone."""
 ALICE, BOB, CAROL = (user.id for user in DIRECTORY_USERS)
-
-
-class _EligibilityRequest(BaseModel):
-    inviter_id: str
-    invitee_handles: list[str] | None = None
-    invitee_ids: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _one_kind_of_invitee(self) -> Self:
-        if (self.invitee_handles is None) == (self.invitee_ids is None):
-            raise ValueError("give exactly one of invitee_handles and invitee_ids")
-        return self
-
-
-class EligibilityResult(BaseModel):
-    """One invitee's answer, as the users service gives it."""
-
-    handle: str | None
-    user_id: str | None
-    user: PublicUser | None
-    eligible: bool
-    reason: IneligibilityReason | None
 
 
 class EligibilityStandIn:
@@ -322,32 +304,36 @@ class EligibilityStandIn:
     def _refusal(self, inviter_id: str, invitee: KnownUser | None) -> IneligibilityReason | None:
         """The users service's rules, in its order: the first failing one is the reason."""
         if invitee is None:
-            return "unknown_user"
+            return IneligibilityReason.UNKNOWN_USER
         if invitee.id == inviter_id:
-            return "self"
+            return IneligibilityReason.SELF
         if inviter_id not in self.users:
-            return "inviter_unknown"
+            return IneligibilityReason.INVITER_UNKNOWN
         if {(inviter_id, invitee.id), (invitee.id, inviter_id)} & self.blocks:
-            return "blocked"
+            return IneligibilityReason.BLOCKED
         match invitee.collab_policy:
             case "everyone":
                 return None
             case "following":
-                return None if (invitee.id, inviter_id) in self.follows else "policy_following"
+                return (
+                    None
+                    if (invitee.id, inviter_id) in self.follows
+                    else IneligibilityReason.POLICY_FOLLOWING
+                )
             case "nobody":
-                return "policy_nobody"
+                return IneligibilityReason.POLICY_NOBODY
 
     def app(self) -> FastAPI:
         app = FastAPI()
 
-        @app.post("/internal/eligibility")
-        async def eligibility(body: _EligibilityRequest) -> dict[str, list[EligibilityResult]]:
+        @app.post(ELIGIBILITY_PATH)
+        async def eligibility(body: EligibilityRequest) -> EligibilityResponse:
             if self.failing:
                 raise HTTPException(500, "the users service is failing")
             results = self.results(
                 body.inviter_id, invitee_handles=body.invitee_handles, invitee_ids=body.invitee_ids
             )
-            return {"results": results}
+            return EligibilityResponse(results=results)
 
         return app
 

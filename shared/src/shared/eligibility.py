@@ -1,0 +1,60 @@
+"""The contract of "may A invite B as a co-author?": users answers it, posts and invitations ask.
+
+`POST /internal/eligibility` on the users service; these models are its request and answer.
+Eligible means the invitee exists, is not the inviter, neither blocks the other, and the
+invitee's collab policy admits the inviter. "Already invited or credited" is the posts
+service's own check.
+"""
+
+from enum import StrEnum
+from typing import Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from shared.user_directory import PublicUser
+
+ELIGIBILITY_PATH = "/internal/eligibility"
+MAX_INVITEES_PER_CHECK = 100
+
+
+class IneligibilityReason(StrEnum):
+    UNKNOWN_USER = "unknown_user"
+    SELF = "self"
+    INVITER_UNKNOWN = "inviter_unknown"
+    BLOCKED = "blocked"
+    POLICY_NOBODY = "policy_nobody"
+    POLICY_FOLLOWING = "policy_following"
+
+
+class EligibilityRequest(BaseModel):
+    """Invitees by handle (inviting) or by id (accepting): exactly one of the two."""
+
+    inviter_id: str
+    invitee_handles: list[str] | None = Field(default=None, max_length=MAX_INVITEES_PER_CHECK)
+    invitee_ids: list[str] | None = Field(default=None, max_length=MAX_INVITEES_PER_CHECK)
+
+    @model_validator(mode="after")
+    def _one_kind_of_invitee(self) -> Self:
+        if (self.invitee_handles is None) == (self.invitee_ids is None):
+            raise ValueError("give exactly one of invitee_handles and invitee_ids")
+        return self
+
+    @property
+    def invitee_count(self) -> int:
+        return len(self.invitee_handles or self.invitee_ids or [])
+
+
+class EligibilityResult(BaseModel):
+    """One invitee's answer; `user` is set whenever the invitee exists."""
+
+    handle: str | None
+    user_id: str | None
+    user: PublicUser | None
+    eligible: bool
+    reason: IneligibilityReason | None
+
+
+class EligibilityResponse(BaseModel):
+    """One result per invitee, in the order they were asked about."""
+
+    results: list[EligibilityResult]
