@@ -32,9 +32,10 @@ run: install rabbitmq ## run every service locally: the gateway on http://127.0.
 test: install rabbitmq lint ## lint, then every test: unit, integration and end-to-end
 	@$(PYTEST) $(PYTEST_ARGS)
 
-lint: install ## ruff check and ruff format --check over the repo
+lint: install ## ruff check, ruff format --check, and mypy --strict over the packages
 	@$(RUFF) check .
 	@$(RUFF) format --check .
+	@$(VENV_BIN)/mypy --strict shared/src services/*/src
 
 format: install ## apply ruff's fixes and formatting
 	@$(RUFF) check --fix .
