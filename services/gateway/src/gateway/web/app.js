@@ -30,6 +30,7 @@ function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
 
 function renderPost(post) {
   const item = document.createElement("li");
+  item.dataset.postId = post.id;
   const authors = [post.author, ...post.coauthors.filter((c) => c.status === "accepted").map((c) => c.user)];
   item.append(text("div", authors.map((u) => `${u.display_name} @${u.handle}`).join(" · "), "meta"));
   item.append(text("p", post.text));
@@ -47,9 +48,19 @@ async function loadTimeline(reset) {
   $("#more-timeline").hidden = !page.next_cursor;
 }
 
+// Timelines are eventually consistent: look again a few times until the post shows.
+async function showOnTimeline(postId, attempts = 5) {
+  await loadTimeline(true);
+  const shown = [...$("#timeline").children].some((item) => item.dataset.postId === postId);
+  if (!shown && attempts > 1) setTimeout(() => showOnTimeline(postId, attempts - 1).catch(showError), 500);
+}
+
 async function answer(invitation, verb) {
-  try { await api("POST", `/invitations/${invitation.id}/${verb}`); await loadInvitations(); }
-  catch (error) { showError(error); }
+  try {
+    await api("POST", `/invitations/${invitation.id}/${verb}`);
+    await loadInvitations();
+    if (verb === "accept") await showOnTimeline(invitation.post_id);
+  } catch (error) { showError(error); }
 }
 
 async function loadInvitations() {
@@ -102,7 +113,10 @@ function openStream() {
     $("#notifications").prepend(renderNotification(JSON.parse(event.data)));
     const unread = Number($("#unread").textContent || 0) + 1;
     $("#unread").textContent = unread;
-    if (/invitation\./.test(JSON.parse(event.data).type)) loadInvitations().catch(showError);
+    const { type, post_id } = JSON.parse(event.data);
+    if (type.startsWith("invitation.")) loadInvitations().catch(showError);
+    if (["invitation.accepted", "post.published"].includes(type)) showOnTimeline(post_id).catch(showError);
+    if (["post.deleted", "coauthor.removed"].includes(type)) loadTimeline(true).catch(showError);
   });
 }
 
@@ -147,9 +161,10 @@ $("#compose").addEventListener("submit", async (event) => {
   const form = new FormData(event.target);
   const coauthors = String(form.get("coauthors")).split(",").map((h) => h.trim()).filter(Boolean);
   try {
-    await api("POST", "/posts", { text: form.get("text"), coauthors, publish_mode: form.get("publish_mode") });
+    const post = await api("POST", "/posts", { text: form.get("text"), coauthors, publish_mode: form.get("publish_mode") });
     event.target.reset();
     showError(null);
+    if (post.status === "published") await showOnTimeline(post.id);
   } catch (error) { showError(error); }
 });
 
@@ -161,6 +176,7 @@ $("#follow").addEventListener("submit", async (event) => {
 });
 
 $("#more-timeline").onclick = () => loadTimeline(false).catch(showError);
+$("#refresh-timeline").onclick = () => loadTimeline(true).catch(showError);
 $("#refresh-invitations").onclick = () => loadInvitations().catch(showError);
 $("#read-all").onclick = () => api("POST", "/notifications/read", { all: true }).then(loadNotifications).catch(showError);
 $("#logout").onclick = signOut;
