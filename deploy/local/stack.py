@@ -234,7 +234,14 @@ class LocalStack:
     def _start_service(self, name: str) -> StackProcess:
         port = self.base_port if name == GATEWAY else self.base_port + BACKEND_PORT_OFFSETS[name]
         command = [
-            *(str(self.python), "-m", "uvicorn", f"{name}.app:create_app", "--factory"),
+            *(
+                str(self.python),
+                "-m",
+                "uvicorn",
+                f"{name}.app:create_app",
+                "--factory",
+                "--no-access-log",
+            ),
             *("--host", "127.0.0.1", "--port", str(port)),
         ]
         return self._spawn(name, port, command, self.environment(name))

@@ -4,7 +4,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
@@ -22,7 +21,7 @@ from pydantic import BaseModel
 from gateway.app import create_app
 from gateway.domain import Upstream
 from gateway.settings import GatewaySettings
-from shared.testing import running_app, wait_until
+from shared.testing import running_app, served_over_http
 
 ISSUER = "copost-users"
 AUDIENCE = "copost"
@@ -169,23 +168,6 @@ def _add_notifications_routes(app: FastAPI, state: FakeServicesState) -> None:
         return StreamingResponse(events(), media_type="text/event-stream")
 
 
-@asynccontextmanager
-async def serve_on_loopback(app: FastAPI) -> AsyncIterator[str]:
-    """Serve `app` with uvicorn on a free loopback port, in this event loop."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    await wait_until(lambda: server.started or task.done())
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 @pytest.fixture(scope="session")
 def signing_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
@@ -219,11 +201,11 @@ def signer(signing_key: Ed25519PrivateKey) -> Signer:
 @pytest.fixture(scope="session")
 async def upstream_urls(shared_state: FakeServicesState) -> AsyncIterator[dict[Upstream, str]]:
     async with (
-        serve_on_loopback(fake_service_app(Upstream.USERS, shared_state)) as users,
-        serve_on_loopback(fake_service_app(Upstream.POSTS, shared_state)) as posts,
-        serve_on_loopback(fake_service_app(Upstream.INVITATIONS, shared_state)) as invitations,
-        serve_on_loopback(fake_service_app(Upstream.TIMELINE, shared_state)) as timeline,
-        serve_on_loopback(fake_service_app(Upstream.NOTIFICATIONS, shared_state)) as notifications,
+        served_over_http(fake_service_app(Upstream.USERS, shared_state)) as users,
+        served_over_http(fake_service_app(Upstream.POSTS, shared_state)) as posts,
+        served_over_http(fake_service_app(Upstream.INVITATIONS, shared_state)) as invitations,
+        served_over_http(fake_service_app(Upstream.TIMELINE, shared_state)) as timeline,
+        served_over_http(fake_service_app(Upstream.NOTIFICATIONS, shared_state)) as notifications,
     ):
         yield {
             Upstream.USERS: users,
@@ -275,4 +257,4 @@ async def gateway(start_gateway: GatewayFactory) -> httpx.AsyncClient:
 
 @pytest.fixture
 def loopback_server() -> Callable[[FastAPI], AbstractAsyncContextManager[str]]:
-    return serve_on_loopback
+    return served_over_http

@@ -9,7 +9,7 @@ import pytest
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
-from notifications.testing import NotificationsHarness, served_over_http
+from notifications.testing import NotificationsHarness, served_with_its_queues
 from shared.testing import (
     DIRECTORY_USERS,
     event_injector,
@@ -58,7 +58,7 @@ def served_harness(
     async def start(**overrides: Any) -> AsyncIterator[tuple[NotificationsHarness, str]]:
         app = create_app(notifications_settings(**overrides))
         async with (
-            served_over_http(app) as base_url,
+            served_with_its_queues(app) as base_url,
             httpx.AsyncClient(base_url=base_url) as client,
             event_injector(app.state.runtime.db, amqp_url=amqp_url, namespace=namespace) as events,
         ):

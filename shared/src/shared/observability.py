@@ -1,5 +1,6 @@
 """Request ids, Prometheus metrics, and the health endpoints every process answers."""
 
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,6 +24,9 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("copost.access")
+
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 type ReadinessCheck = Callable[[], Awaitable[bool]]
@@ -45,10 +49,13 @@ class RequestContextMiddleware:
         status = 500
         started = time.perf_counter()
 
+        response_started = False
+
         async def send_with_request_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
                 message = {**message, "headers": headers}
@@ -56,15 +63,34 @@ class RequestContextMiddleware:
 
         try:
             await self._app(scope, receive, send_with_request_id)
+        except Exception:
+            # Answered here rather than re-raised: a server that re-raises closes the
+            # connection, and the gateway's next request on that pooled connection would fail.
+            log.exception("unhandled error", extra={"path": scope.get("path")})
+            if not response_started:
+                await _send_internal_error(send_with_request_id)
         finally:
             route = str(getattr(scope.get("route"), "path", "unmatched"))
             method = scope["method"]
+            elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(self._service_name, method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self._service_name, method, route).observe(
-                time.perf_counter() - started
+            HTTP_LATENCY.labels(self._service_name, method, route).observe(elapsed)
+            # The access log: the route template, never the query string (it may hold a token).
+            access_log.info(
+                "%s %s %s",
+                method,
+                route,
+                status,
+                extra={"status": status, "duration_ms": round(elapsed * 1000, 1)},
             )
             request_id_var.reset(request_token)
             correlation_id_var.reset(correlation_token)
+
+
+async def _send_internal_error(send: Send) -> None:
+    response = problem_response(500, "Something went wrong on our side.")
+    await send({"type": "http.response.start", "status": 500, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 def _request_id_from(scope: Scope) -> str:

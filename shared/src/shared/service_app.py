@@ -71,7 +71,8 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         finally:
             await _stop_runtime(runtime)
 
-    app = FastAPI(title=spec.title, lifespan=lifespan)
+    # No slash redirects: their Location would name this service's internal address.
+    app = FastAPI(title=spec.title, lifespan=lifespan, redirect_slashes=False)
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
     install_problem_handlers(app)
     app.include_router(health_router(_readiness_checks(app)))

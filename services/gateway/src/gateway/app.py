@@ -46,7 +46,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await runtime.aclose()
 
     app = FastAPI(
-        title=API_TITLE, lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
+        title=API_TITLE,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
     )
 
     def own_openapi() -> OpenApiDocument:

@@ -5,7 +5,6 @@ each one as processed, so a test can also assert that something did NOT happen. 
 read over a real HTTP server, as in-process transports buffer them.
 """
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -13,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from shared.mongo import Database
-from shared.testing import EventInjector, identity_headers, wait_until
+from shared.testing import EventInjector, identity_headers, served_over_http
 
 
 @dataclass
@@ -51,31 +49,13 @@ class NotificationsHarness:
 
 
 @contextlib.asynccontextmanager
-async def served_over_http(app: FastAPI) -> AsyncIterator[str]:
-    """Serve an app with uvicorn on a loopback port (in-process transports buffer streams)."""
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            lifespan="on",
-            log_level="warning",
-            timeout_graceful_shutdown=1,
-        )
-    )
-    serving = asyncio.create_task(server.serve())
-    try:
-        await wait_until(lambda: server.started or serving.done())
-        if serving.done():
-            serving.result()
-        port = server.servers[0].sockets[0].getsockname()[1]
+async def served_with_its_queues(app: FastAPI) -> AsyncIterator[str]:
+    """The service over a real loopback socket; its queues are deleted afterwards."""
+    async with served_over_http(app) as url:
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield url
         finally:
             await app.state.runtime.bus.delete_topology()
-    finally:
-        server.should_exit = True
-        await serving
 
 
 @dataclass

@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import aio_pika
 import httpx
+import uvicorn
 from fastapi import FastAPI, HTTPException
 from pydantic import SecretStr
 
@@ -89,6 +90,32 @@ async def running_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+@asynccontextmanager
+async def served_over_http(app: FastAPI) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on a free loopback port, in this event loop; yields its URL.
+
+    For what an in-process transport cannot show: streaming, connection reuse, real sockets.
+    """
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="on",
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: server.started or serving.done())
+        if serving.done():
+            serving.result()
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await serving
 
 
 class EventRecorder:
