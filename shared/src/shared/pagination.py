@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -15,6 +16,7 @@ MAX_PAGE_SIZE = 100
 
 PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 PageCursor = Annotated[str | None, Query(max_length=512)]
+MAX_CURSOR_TEXT = 200
 
 
 class Page[T](BaseModel):
@@ -27,13 +29,44 @@ def encode_cursor(position: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+class InvalidCursor(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("The cursor is not valid.")
+
+
 def decode_cursor(cursor: str) -> dict[str, Any]:
     """The position a cursor names; a cursor the client made up is a 400, never a 500."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         position = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("The cursor is not valid.") from exc
+        raise InvalidCursor() from exc
     if not isinstance(position, dict):
-        raise BadRequest("The cursor is not valid.")
+        raise InvalidCursor()
     return position
+
+
+def cursor_text(position: dict[str, Any], key: str) -> str:
+    value = position.get(key)
+    if not isinstance(value, str) or len(value) > MAX_CURSOR_TEXT:
+        raise InvalidCursor()
+    return value
+
+
+def cursor_time(position: dict[str, Any], key: str) -> datetime:
+    """A UTC time that MongoDB can store; a forged one (no zone, out of range) is a 400."""
+    try:
+        moment = datetime.fromisoformat(cursor_text(position, key))
+        if moment.tzinfo is None:
+            raise InvalidCursor()
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidCursor() from exc
+
+
+def cursor_counter(position: dict[str, Any], key: str) -> int:
+    """A non-negative integer that fits MongoDB's 64-bit integers."""
+    value = position.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+        raise InvalidCursor()
+    return value

@@ -5,8 +5,7 @@ from datetime import datetime
 from invitations.domain import Actor, InvitationNotFound, InvitationStatus, actor_of
 from invitations.repository import InvitationRecord, InvitationRepository, ListPosition
 from invitations.schemas import Box, Invitation
-from shared.pagination import Page, decode_cursor, encode_cursor
-from shared.problems import BadRequest
+from shared.pagination import Page, cursor_text, cursor_time, decode_cursor, encode_cursor
 from shared.user_directory import PublicUser, UserDirectory
 
 # Shown for a user this service has not heard of yet (its user.registered is still on the way).
@@ -80,11 +79,7 @@ def _cursor_after(record: InvitationRecord) -> str:
 
 def _position(cursor: str) -> ListPosition:
     position = decode_cursor(cursor)
-    try:
-        created_at = datetime.fromisoformat(position["created_at"])
-        invitation_id = position["id"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BadRequest("The cursor is not valid.") from exc
-    if not isinstance(invitation_id, str) or created_at.tzinfo is None:
-        raise BadRequest("The cursor is not valid.")
-    return ListPosition(created_at=created_at, invitation_id=invitation_id)
+    return ListPosition(
+        created_at=cursor_time(position, "created_at"),
+        invitation_id=cursor_text(position, "id"),
+    )

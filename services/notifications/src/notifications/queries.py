@@ -1,12 +1,9 @@
 """Reading and marking one user's notifications, rendered with their actors."""
 
-from typing import Any
-
 from notifications.repository import NotificationRepository
 from notifications.schemas import MarkRead, Notification, NotificationPage
 from shared.mongo import Document
-from shared.pagination import decode_cursor, encode_cursor
-from shared.problems import BadRequest
+from shared.pagination import cursor_counter, decode_cursor, encode_cursor
 from shared.user_directory import UserDirectory
 
 
@@ -53,8 +50,4 @@ class NotificationQueries:
 
 
 def _seq_of(cursor: str) -> int:
-    position: dict[str, Any] = decode_cursor(cursor)
-    seq = position.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise BadRequest("The cursor is not valid.")
-    return seq
+    return cursor_counter(decode_cursor(cursor), "seq")
