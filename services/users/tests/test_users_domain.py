@@ -13,6 +13,7 @@ from users.domain import (
     handle_or_none,
     normalize_display_name,
     normalize_handle,
+    normalize_new_handle,
     policy_allows,
 )
 
@@ -137,3 +138,13 @@ def test_blocking_yourself_is_unprocessable() -> None:
     with pytest.raises(Unprocessable):
         ensure_may_block(is_self=True)
     ensure_may_block(is_self=False)
+
+
+@pytest.mark.parametrize("raw", ["deleted", "Unknown", "SYSTEM", "admin", "copost"])
+def test_reserved_handles_cannot_be_registered(raw: str) -> None:
+    with pytest.raises(ValueError, match="reserved"):
+        normalize_new_handle(raw)
+
+
+def test_an_ordinary_handle_can_be_registered() -> None:
+    assert normalize_new_handle("Deleted_Scenes") == "deleted_scenes"

@@ -33,6 +33,11 @@ class PublicUser(BaseModel):
 
 
 DELETED_USER_HANDLE = "deleted"
+UNKNOWN_USER_HANDLE = "unknown"
+# Placeholders, and words that mean something on their own: no account may take them.
+RESERVED_HANDLES = frozenset(
+    {DELETED_USER_HANDLE, UNKNOWN_USER_HANDLE, "admin", "root", "system", "support", "copost"}
+)
 
 
 class UserDirectory:

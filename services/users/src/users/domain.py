@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from shared.eligibility import IneligibilityReason
 from shared.problems import Forbidden, Unprocessable
+from shared.user_directory import RESERVED_HANDLES
 
 HANDLE_PATTERN = re.compile(r"[a-z0-9_]{3,30}")
 DISPLAY_NAME_MAX_LENGTH = 50
@@ -43,6 +44,14 @@ def normalize_handle(raw: str) -> str:
     handle = raw.lower()
     if not HANDLE_PATTERN.fullmatch(handle):
         raise ValueError("a handle is 3 to 30 characters of a-z, 0-9 and _")
+    return handle
+
+
+def normalize_new_handle(raw: str) -> str:
+    """A handle an account may register: valid, and not one the system reserves."""
+    handle = normalize_handle(raw)
+    if handle in RESERVED_HANDLES:
+        raise ValueError("this handle is reserved")
     return handle
 
 

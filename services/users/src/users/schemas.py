@@ -6,9 +6,15 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from shared.user_directory import PublicUser
-from users.domain import CollabPolicy, normalize_display_name, normalize_handle
+from users.domain import (
+    CollabPolicy,
+    normalize_display_name,
+    normalize_handle,
+    normalize_new_handle,
+)
 
 Handle = Annotated[str, Field(max_length=64), AfterValidator(normalize_handle)]
+NewHandle = Annotated[str, Field(max_length=64), AfterValidator(normalize_new_handle)]
 DisplayName = Annotated[str, Field(max_length=200), AfterValidator(normalize_display_name)]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 
@@ -20,7 +26,7 @@ class RequestBody(BaseModel):
 
 
 class RegisterRequest(RequestBody):
-    handle: Handle
+    handle: NewHandle
     password: Password
     display_name: DisplayName
 
