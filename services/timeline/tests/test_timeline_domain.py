@@ -8,10 +8,12 @@ from shared.events.posts import PostPublished
 from shared.pagination import encode_cursor
 from shared.problems import BadRequest
 from timeline.domain import (
+    CelebrityFlags,
     HomeDelivery,
     PostCard,
     TimelinePosition,
     batches,
+    celebrity_change,
     celebrity_fetch_size,
     delete_card,
     is_celebrity,
@@ -251,3 +253,30 @@ def test_a_cursor_names_the_position_it_was_made_from() -> None:
 def test_a_made_up_cursor_is_a_bad_request(cursor: str) -> None:
     with pytest.raises(BadRequest):
         position_from_cursor(cursor)
+
+
+# -- celebrity status changes --------------------------------------------------------------
+
+AT_REST = CelebrityFlags(skips_fan_out=False, merged_at_read=False)
+CELEBRITY = CelebrityFlags(skips_fan_out=True, merged_at_read=True)
+# Either change, cut short by a crash, leaves fan-out and merge both on: safe, and the
+# follower count alone says which way to finish.
+HALF_CHANGED = CelebrityFlags(skips_fan_out=False, merged_at_read=True)
+
+
+@pytest.mark.parametrize(
+    ("flags", "followers", "change"),
+    [
+        pytest.param(AT_REST, 3, None, id="ordinary-stays"),
+        pytest.param(AT_REST, 4, "promote", id="crosses-up"),
+        pytest.param(CELEBRITY, 4, None, id="celebrity-stays"),
+        pytest.param(CELEBRITY, 3, "demote", id="crosses-down"),
+        pytest.param(HALF_CHANGED, 4, "promote", id="interrupted-promotion-finishes"),
+        pytest.param(HALF_CHANGED, 3, "demote", id="interrupted-demotion-finishes"),
+        pytest.param(CelebrityFlags(True, False), 3, "demote", id="any-mismatch-is-settled"),
+    ],
+)
+def test_a_status_change_brings_both_flags_to_the_follower_count(
+    flags: CelebrityFlags, followers: int, change: str | None
+) -> None:
+    assert celebrity_change(flags, followers, threshold=3) == change

@@ -7,11 +7,10 @@ from pymongo import AsyncMongoClient
 from pymongo.monitoring import CommandListener, CommandStartedEvent
 
 from shared.mongo import Document
-from shared.testing import wait_until
 from shared.user_directory import UserDirectory
 from timeline.reader import TimelineReader
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
-from timeline.testing import TEST_CELEBRITY_THRESHOLD, Events, TimelineApi, published
+from timeline.testing import Events, TimelineApi, make_star, published
 
 
 async def page_through(api: TimelineApi, user: str, limit: int) -> list[list[str]]:
@@ -55,14 +54,6 @@ async def test_posts_published_at_the_same_instant_are_neither_lost_nor_repeated
     await api.wait_for_home("x", ["p4", "p3", "p2", "p1", "p0"])
 
     assert await page_through(api, "x", limit=2) == [["p4", "p3"], ["p2", "p1"], ["p0"]]
-
-
-async def make_star(events: Events, api: TimelineApi, fans: list[str]) -> None:
-    """`star` gets more followers than the test threshold, and so becomes a celebrity."""
-    assert len(fans) > TEST_CELEBRITY_THRESHOLD
-    for fan in fans:
-        await events.follow(fan, "star")
-    await wait_until(lambda: api.db["follower_counts"].find_one({"_id": "star", "celebrity": True}))
 
 
 async def test_celebrity_posts_are_merged_at_read_time_each_post_once(

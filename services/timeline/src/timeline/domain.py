@@ -7,11 +7,10 @@ handlers call them with what the events say.
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from shared.events.posts import PostPublished, PublishMode
-from shared.pagination import decode_cursor, encode_cursor
-from shared.problems import BadRequest
+from shared.pagination import cursor_text, cursor_time, decode_cursor, encode_cursor
 
 type CardStatus = Literal["unknown", "published", "deleted"]
 
@@ -119,6 +118,37 @@ def is_celebrity(follower_count: int, threshold: int) -> bool:
 
 
 @dataclass(frozen=True)
+class CelebrityFlags:
+    """Where an author stands on the two sides of the hybrid fan-out.
+
+    `skips_fan_out`: its new posts are not written to followers' home timelines.
+    `merged_at_read`: its follow edges are flagged, so readers merge its profile in.
+    Both agree at rest; a change of status moves them one at a time, in an order that
+    keeps every post either fanned out or merged (see `celebrity_change`).
+    """
+
+    skips_fan_out: bool
+    merged_at_read: bool
+
+
+type CelebrityChange = Literal["promote", "demote"]
+
+
+def celebrity_change(
+    flags: CelebrityFlags, follower_count: int, threshold: int
+) -> CelebrityChange | None:
+    """What to do so the flags match the follower count; a half-done change is finished.
+
+    A promotion turns the read-side merge on before it stops the fan-out; a demotion
+    resumes the fan-out, back-fills the followers, and only then stops the merge.
+    """
+    celebrity = is_celebrity(follower_count, threshold)
+    if flags.skips_fan_out == celebrity and flags.merged_at_read == celebrity:
+        return None
+    return "promote" if celebrity else "demote"
+
+
+@dataclass(frozen=True)
 class AudiencePlan:
     """Which reaching authors are fanned out on write and which are merged at read time."""
 
@@ -205,25 +235,11 @@ def celebrity_fetch_size(limit: int, celebrity_count: int) -> int:
     return (limit + 1) * max(1, min(celebrity_count, MAX_AUTHORS_PER_POST))
 
 
-class InvalidCursor(BadRequest):
-    def __init__(self) -> None:
-        super().__init__("The cursor is not valid.")
-
-
 def position_to_cursor(position: TimelinePosition) -> str:
     return encode_cursor({"t": position.published_at.isoformat(), "p": position.post_id})
 
 
 def position_from_cursor(cursor: str) -> TimelinePosition:
     """The position an opaque cursor names; anything a client made up is a 400."""
-    fields: dict[str, Any] = decode_cursor(cursor)
-    published_at, post_id = fields.get("t"), fields.get("p")
-    if not isinstance(published_at, str) or not isinstance(post_id, str):
-        raise InvalidCursor()
-    try:
-        moment = datetime.fromisoformat(published_at)
-    except ValueError as exc:
-        raise InvalidCursor() from exc
-    if moment.tzinfo is None:
-        raise InvalidCursor()
-    return TimelinePosition(moment, post_id)
+    fields = decode_cursor(cursor)
+    return TimelinePosition(cursor_time(fields, "t"), cursor_text(fields, "p"))

@@ -16,6 +16,9 @@ from timeline.domain import PostCard
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
 from timeline.settings import TimelineSettings
 
+# A status change is re-checked against a fresh count at most this many times per event.
+MAX_SETTLE_ROUNDS = 3
+
 
 class TimelineWriter:
     def __init__(
@@ -101,9 +104,13 @@ class TimelineWriter:
         )
         if not update.applied:
             return
-        if update.changed:
-            await self._count_follower(data.followee_id, +1)
-        if not await self._follows.is_celebrity(data.followee_id):
+        await self._settle_celebrities([data.followee_id])
+        flags = await self._follows.flags_of(data.followee_id)
+        if flags.merged_at_read:
+            # The edge may have been written with a flag read before a promotion flagged
+            # the others: read after the write, this catches that race.
+            await self._follows.flag_edge(data.follower_id, data.followee_id)
+        if not flags.skips_fan_out:
             await self._backfill(data.follower_id, data.followee_id)
 
     async def unfollowed(self, data: UserUnfollowed) -> None:
@@ -120,7 +127,7 @@ class TimelineWriter:
         followees = await self._follows.active_followees(data.user_id)
         await self._follows.deactivate_all(data.user_id, data.deleted_at)
         for batch in domain.batches(followees, self._settings.fan_out_batch_size):
-            await self._follows.add_followers_in_bulk(batch, -1)
+            await self._settle_celebrities(batch)
         await self._follows.forget_followers(data.user_id)
         await self._entries.purge_account(data.user_id)
 
@@ -128,23 +135,71 @@ class TimelineWriter:
         update = await self._follows.record(follower_id, followee_id, active=False, as_of=as_of)
         if not update.applied:
             return
-        if update.changed:
-            await self._count_follower(followee_id, -1)
+        await self._settle_celebrities([followee_id])
         await self._entries.withdraw_followee(follower_id, followee_id)
 
-    async def _count_follower(self, author_id: str, delta: int) -> None:
-        followers, was_celebrity = await self._follows.add_followers(author_id, delta)
-        celebrity = domain.is_celebrity(followers, self._settings.celebrity_follower_threshold)
-        if celebrity != was_celebrity:
-            await self._follows.flag_celebrity(author_id, celebrity)
+    # -- celebrities -------------------------------------------------------------------
+
+    async def _settle_celebrities(self, author_ids: Sequence[str]) -> None:
+        """Recount these authors' followers and promote or demote those who crossed over.
+
+        Counting from the replica (not adding deltas) heals a count left behind by a crash,
+        at the next follow change or at the redelivery of the interrupted event. A change is
+        followed by a recount: a concurrent follow may have counted before this one did.
+        """
+        threshold = self._settings.celebrity_follower_threshold
+        pending = list(author_ids)
+        for _ in range(MAX_SETTLE_ROUNDS):
+            if not pending:
+                return
+            counts = await self._follows.count_followers(pending)
+            flags = await self._follows.store_counts(counts)
+            changes = {
+                author_id: domain.celebrity_change(flags[author_id], counts[author_id], threshold)
+                for author_id in pending
+            }
+            for author_id, change in changes.items():
+                if change == "promote":
+                    await self._promote(author_id)
+                elif change == "demote":
+                    await self._demote(author_id)
+            pending = [author_id for author_id, change in changes.items() if change]
+
+    async def _promote(self, author_id: str) -> None:
+        """Readers merge the author in before its posts stop being fanned out."""
+        await self._follows.mark_merged_at_read(author_id, True)
+        await self._follows.flag_edges(author_id, True)
+        await self._follows.mark_skips_fan_out(author_id, True)
+
+    async def _demote(self, author_id: str) -> None:
+        """Fan-out resumes and followers get the skipped posts before readers stop merging.
+
+        A crash part-way leaves the flags apart, so the next settle repeats the steps.
+        """
+        await self._follows.mark_skips_fan_out(author_id, False)
+        await self._backfill_followers(author_id)
+        await self._follows.flag_edges(author_id, False)
+        await self._follows.mark_merged_at_read(author_id, False)
+
+    # -- back-fills --------------------------------------------------------------------
 
     async def _backfill(self, follower_id: str, followee_id: str) -> None:
         """The followee's most recent posts, in profile order, with the followee as `via`."""
+        await self._copy_recent_posts(followee_id, [follower_id])
+
+    async def _backfill_followers(self, author_id: str) -> None:
+        """Every follower gets the author's recent posts (those it skipped as a celebrity)."""
+        await self._copy_recent_posts(author_id, await self._follows.followers(author_id))
+
+    async def _copy_recent_posts(self, author_id: str, owner_ids: Sequence[str]) -> None:
+        if not owner_ids:
+            return
         recent = await self._entries.recent_profile_entries(
-            followee_id, self._settings.backfill_posts
+            author_id, self._settings.backfill_posts
         )
-        added = False
-        for batch in domain.batches(recent, self._settings.fan_out_batch_size):
-            added = await self._entries.backfill(follower_id, followee_id, batch) or added
-        if added:
-            await self._trim([follower_id])
+        copies = ((owner_id, entry) for owner_id in owner_ids for entry in recent)
+        grown: set[str] = set()
+        for batch in domain.batches(copies, self._settings.fan_out_batch_size):
+            grown |= await self._entries.copy_to_homes(author_id, batch)
+        for owners in domain.batches(sorted(grown), self._settings.fan_out_batch_size):
+            await self._trim(owners)

@@ -4,7 +4,10 @@ Collections:
 - `follows`: `_id` "{follower}:{followee}", `active`, `as_of` (the event time; an older event
   never overwrites a newer one) and `followee_celebrity` (so a reader finds the celebrities
   it follows with one indexed query);
-- `follower_counts`: `_id` author, `followers`, `celebrity`;
+- `follower_counts`: `_id` author, `followers` (recounted from `follows` on every follow
+  change, so a crash between the two writes heals at the next change or redelivery),
+  `celebrity` (its posts are not fanned out) and `merged_at_read` (its edges are flagged;
+  absent in documents older than the field: then equal to `celebrity`);
 - `post_cards`: `_id` post id, the post's content and its credits (`PostCard`);
 - `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author;
 - `home_entries`: `_id` "{owner}:{post}", with `via`, the followed authors through whom the
@@ -12,7 +15,7 @@ Collections:
 """
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import Database, Document, IndexSpec
 from shared.user_directory import USER_DIRECTORY_INDEXES
-from timeline.domain import Credit, HomeDelivery, PostCard, TimelinePosition
+from timeline.domain import CelebrityFlags, Credit, HomeDelivery, PostCard, TimelinePosition
 
 FOLLOWS = "follows"
 FOLLOWER_COUNTS = "follower_counts"
@@ -45,6 +48,16 @@ INDEXES = [
     IndexSpec(HOME_ENTRIES, [("via", 1)]),
     *USER_DIRECTORY_INDEXES,
 ]
+
+
+_FLAG_FIELDS = {"celebrity": 1, "merged_at_read": 1}
+
+
+def _flags(document: Document) -> CelebrityFlags:
+    celebrity = bool(document.get("celebrity"))
+    return CelebrityFlags(
+        skips_fan_out=celebrity, merged_at_read=bool(document.get("merged_at_read", celebrity))
+    )
 
 
 def _after(position: TimelinePosition | None) -> Document:
@@ -83,7 +96,7 @@ class FollowRepository:
         self, follower_id: str, followee_id: str, *, active: bool, as_of: datetime
     ) -> FollowUpdate:
         """Store the edge's state unless a newer one is stored (same time: applied again)."""
-        celebrity = active and await self.is_celebrity(followee_id)
+        celebrity = active and (await self.flags_of(followee_id)).merged_at_read
         try:
             before = await self._follows.find_one_and_update(
                 {"_id": f"{follower_id}:{followee_id}", "as_of": {"$lte": as_of}},
@@ -137,38 +150,62 @@ class FollowRepository:
 
     # -- follower counts (they decide who is a celebrity) ------------------------------
 
-    async def is_celebrity(self, author_id: str) -> bool:
-        document = await self._counts.find_one({"_id": author_id}, {"celebrity": 1})
-        return bool(document and document.get("celebrity"))
-
-    async def add_followers(self, author_id: str, delta: int) -> tuple[int, bool]:
-        """The new follower count and whether the author was flagged a celebrity before."""
-        document = await self._counts.find_one_and_update(
-            {"_id": author_id},
-            {"$inc": {"followers": delta}, "$setOnInsert": {"celebrity": False}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+    async def count_followers(self, author_ids: Sequence[str]) -> dict[str, int]:
+        """Active followers of each author, counted from the replica in one aggregation."""
+        cursor = await self._follows.aggregate(
+            [
+                {"$match": {"followee_id": {"$in": list(author_ids)}, "active": True}},
+                {"$group": {"_id": "$followee_id", "followers": {"$sum": 1}}},
+            ]
         )
-        assert document is not None  # an upsert returning the document after always has one
-        return int(document["followers"]), bool(document.get("celebrity"))
+        counted = {document["_id"]: int(document["followers"]) async for document in cursor}
+        return {author_id: counted.get(author_id, 0) for author_id in author_ids}
 
-    async def add_followers_in_bulk(self, author_ids: Sequence[str], delta: int) -> None:
-        if author_ids:
-            await self._counts.bulk_write(
-                [UpdateOne({"_id": a}, {"$inc": {"followers": delta}}) for a in author_ids],
-                ordered=False,
-            )
+    async def store_counts(self, counts: Mapping[str, int]) -> dict[str, CelebrityFlags]:
+        """Store fresh counts and return each author's flags, read after the count."""
+        if not counts:
+            return {}
+        await self._counts.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": author_id},
+                    {"$set": {"followers": followers}, "$setOnInsert": {"celebrity": False}},
+                    upsert=True,
+                )
+                for author_id, followers in counts.items()
+            ],
+            ordered=False,
+        )
+        cursor = self._counts.find({"_id": {"$in": list(counts)}}, _FLAG_FIELDS)
+        return {document["_id"]: _flags(document) async for document in cursor}
+
+    async def flags_of(self, author_id: str) -> CelebrityFlags:
+        document = await self._counts.find_one({"_id": author_id}, _FLAG_FIELDS)
+        return _flags(document or {})
 
     async def forget_followers(self, author_id: str) -> None:
         await self._counts.update_one(
-            {"_id": author_id}, {"$set": {"followers": 0, "celebrity": False}}
+            {"_id": author_id},
+            {"$set": {"followers": 0, "celebrity": False, "merged_at_read": False}},
         )
 
-    async def flag_celebrity(self, author_id: str, celebrity: bool) -> None:
-        """Flip the author's flag and the flag on its follow edges (rare: a threshold crossed)."""
+    async def mark_skips_fan_out(self, author_id: str, celebrity: bool) -> None:
         await self._counts.update_one({"_id": author_id}, {"$set": {"celebrity": celebrity}})
+
+    async def mark_merged_at_read(self, author_id: str, merged: bool) -> None:
+        await self._counts.update_one({"_id": author_id}, {"$set": {"merged_at_read": merged}})
+
+    async def flag_edges(self, author_id: str, celebrity: bool) -> None:
+        """Flag every follow edge of the author (rare: a threshold crossed)."""
         await self._follows.update_many(
             {"followee_id": author_id}, {"$set": {"followee_celebrity": celebrity}}
+        )
+
+    async def flag_edge(self, follower_id: str, followee_id: str) -> None:
+        """Flag one follow edge, if still active, as leading to a celebrity."""
+        await self._follows.update_one(
+            {"_id": f"{follower_id}:{followee_id}", "active": True},
+            {"$set": {"followee_celebrity": True}},
         )
 
     async def celebrities_among(self, author_ids: Sequence[str]) -> set[str]:
@@ -317,28 +354,33 @@ class EntryRepository:
         )
         return [deliveries[index].owner_id for index in result.upserted_ids or {}]
 
-    async def backfill(self, owner_id: str, via: str, entries: Iterable[Document]) -> bool:
-        """Copy profile entries of a followee into a home timeline; True if any was new."""
-        operations = [
-            UpdateOne(
-                {"_id": f"{owner_id}:{entry['post_id']}"},
-                {
-                    "$setOnInsert": {
-                        "owner_id": owner_id,
-                        "post_id": entry["post_id"],
-                        "author_id": entry["author_id"],
-                        "published_at": entry["published_at"],
+    async def copy_to_homes(self, via: str, copies: Sequence[tuple[str, Document]]) -> set[str]:
+        """Copy (owner, profile entry) pairs into home timelines, reached through `via`.
+
+        One bulk write; returns the owners whose timeline got a new entry.
+        """
+        if not copies:
+            return set()
+        result = await self._homes.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": f"{owner_id}:{entry['post_id']}"},
+                    {
+                        "$setOnInsert": {
+                            "owner_id": owner_id,
+                            "post_id": entry["post_id"],
+                            "author_id": entry["author_id"],
+                            "published_at": entry["published_at"],
+                        },
+                        "$addToSet": {"via": via},
                     },
-                    "$addToSet": {"via": via},
-                },
-                upsert=True,
-            )
-            for entry in entries
-        ]
-        if not operations:
-            return False
-        result = await self._homes.bulk_write(operations, ordered=False)
-        return result.upserted_count > 0
+                    upsert=True,
+                )
+                for owner_id, entry in copies
+            ],
+            ordered=False,
+        )
+        return {copies[index][0] for index in result.upserted_ids or {}}
 
     async def withdraw_post_via(self, post_id: str, author_id: str) -> None:
         """The post no longer reaches anyone through this author."""

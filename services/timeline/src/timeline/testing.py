@@ -157,4 +157,18 @@ class TimelineApi:
         await wait_until(matches)
 
 
+async def make_star(events: Events, api: TimelineApi, fans: list[str]) -> None:
+    """`star` gets more followers than the test threshold, and so becomes a celebrity."""
+    assert len(fans) > TEST_CELEBRITY_THRESHOLD
+    for fan in fans:
+        await events.follow(fan, "star")
+    await wait_for_celebrity(api, "star", celebrity=True)
+
+
+async def wait_for_celebrity(api: TimelineApi, author: str, *, celebrity: bool) -> None:
+    """Until a promotion or demotion of the author has run to its end."""
+    settled = {"_id": author, "celebrity": celebrity, "merged_at_read": celebrity}
+    await wait_until(lambda: api.db["follower_counts"].find_one(settled))
+
+
 type TimelineStarter = Callable[..., AbstractAsyncContextManager[TimelineApi]]

@@ -1,0 +1,125 @@
+"""Celebrities over time: promoted, demoted, and counted again after a crash.
+
+Story: the test threshold is 3, so `star` with four fans is a celebrity, and with three not.
+"""
+
+from shared.events.users import UserDeleted, UserUnfollowed
+from timeline.repository import FollowRepository
+from timeline.testing import (
+    TEST_CELEBRITY_THRESHOLD,
+    Events,
+    TimelineApi,
+    at,
+    make_star,
+    wait_for_celebrity,
+)
+
+FANS = ["f1", "f2", "f3", "f4"]
+
+
+async def star_with_a_post(events: Events, api: TimelineApi) -> None:
+    """`star`, a celebrity, has published s1, which every fan reads."""
+    assert len(FANS) == TEST_CELEBRITY_THRESHOLD + 1
+    await events.register("star", *FANS)
+    await make_star(events, api, FANS)
+    await events.publish("s1", "star", when=10)
+    for fan in FANS:
+        assert await api.home_ids(fan) == ["s1"]
+
+
+async def home_owners_of(api: TimelineApi, post: str) -> dict[str, list[str]]:
+    """Who holds a home entry of the post, and through whom."""
+    cursor = api.db["home_entries"].find({"post_id": post})
+    return {entry["owner_id"]: sorted(entry["via"]) async for entry in cursor}
+
+
+async def flagged_edges(api: TimelineApi, followee: str) -> int:
+    query = {"followee_id": followee, "active": True, "followee_celebrity": True}
+    return await api.db["follows"].count_documents(query)
+
+
+async def test_a_celebritys_post_writes_no_home_entry_yet_every_fan_reads_it(
+    events: Events, api: TimelineApi
+) -> None:
+    await star_with_a_post(events, api)
+
+    assert await home_owners_of(api, "s1") == {}
+    assert await api.db["home_entries"].count_documents({}) == 0
+    assert await flagged_edges(api, "star") == len(FANS)
+
+
+async def test_a_demoted_celebritys_posts_stay_in_the_remaining_fans_timelines(
+    events: Events, api: TimelineApi
+) -> None:
+    await star_with_a_post(events, api)
+
+    await events.send(UserUnfollowed(follower_id="f4", followee_id="star", unfollowed_at=at(20)))
+    await wait_for_celebrity(api, "star", celebrity=False)
+
+    # No longer merged at read: the fans' home timelines now hold the post themselves.
+    assert await flagged_edges(api, "star") == 0
+    assert await home_owners_of(api, "s1") == {fan: ["star"] for fan in ("f1", "f2", "f3")}
+    for fan in ("f1", "f2", "f3"):
+        assert await api.home_ids(fan) == ["s1"]
+    assert await api.home_ids("f4") == []
+    # And the star's next posts are fanned out again.
+    await events.publish("s2", "star", when=30)
+    assert sorted(await home_owners_of(api, "s2")) == ["f1", "f2", "f3"]
+    assert await api.home_ids("f1") == ["s2", "s1"]
+
+
+async def test_a_deleted_fan_can_demote_the_celebrity_it_followed(
+    events: Events, api: TimelineApi
+) -> None:
+    await star_with_a_post(events, api)
+
+    await events.send(UserDeleted(user_id="f4", deleted_at=at(20)))
+    await wait_for_celebrity(api, "star", celebrity=False)
+
+    assert await api.db["follower_counts"].find_one({"_id": "star"}, {"_id": 0}) == {
+        "followers": TEST_CELEBRITY_THRESHOLD,
+        "celebrity": False,
+        "merged_at_read": False,
+    }
+    assert await home_owners_of(api, "s1") == {fan: ["star"] for fan in ("f1", "f2", "f3")}
+    for fan in ("f1", "f2", "f3"):
+        assert await api.home_ids(fan) == ["s1"]
+
+
+async def test_a_promotion_keeps_fanned_out_posts_once_and_merges_the_new_ones(
+    events: Events, api: TimelineApi
+) -> None:
+    await events.register("star", *FANS)
+    for fan in FANS[:-1]:
+        await events.follow(fan, "star")
+    await events.publish("s1", "star", when=10)
+    assert sorted(await home_owners_of(api, "s1")) == ["f1", "f2", "f3"]
+
+    await events.follow("f4", "star", when=20)
+    await wait_for_celebrity(api, "star", celebrity=True)
+    await events.publish("s2", "star", when=30)
+
+    assert await home_owners_of(api, "s2") == {}
+    for fan in FANS:
+        assert await api.home_ids(fan) == ["s2", "s1"]
+
+
+async def test_a_follow_redelivered_after_a_crash_counts_the_followers_again(
+    events: Events, api: TimelineApi
+) -> None:
+    await events.register("star", *FANS)
+    # A crash after writing each follow edge and before counting it.
+    follows = FollowRepository(api.db)
+    for fan in FANS:
+        await follows.record(fan, "star", active=True, as_of=at(0))
+    assert await api.db["follower_counts"].find_one({"_id": "star"}) is None
+
+    await events.follow("f4", "star")  # the last one, delivered again
+
+    await wait_for_celebrity(api, "star", celebrity=True)
+    count = await api.db["follower_counts"].find_one({"_id": "star"})
+    assert count is not None
+    assert count["followers"] == len(FANS)
+    await events.publish("s1", "star", when=10)
+    for fan in FANS:
+        assert await api.home_ids(fan) == ["s1"]
