@@ -37,7 +37,11 @@ def post_deleted(post_id: str) -> PostDeleted:
     )
 
 
-def coauthor_removed(post_id: str, coauthor_id: str, reason: str) -> PostCoauthorRemoved:
+def coauthor_removed(
+    post_id: str, coauthor_id: str, reason: str, invitation_id: str | None = None
+) -> PostCoauthorRemoved:
+    """Posts dropping an invited (uncredited) entry; without an invitation id, as older
+    producers sent it."""
     return PostCoauthorRemoved.model_validate(
         {
             "post_id": post_id,
@@ -46,7 +50,18 @@ def coauthor_removed(post_id: str, coauthor_id: str, reason: str) -> PostCoautho
             "reason": reason,
             "removed_at": datetime.now(UTC),
             "was_credited": False,
+            "invitation_id": invitation_id,
         }
+    )
+
+
+def coauthor_invited(post_id: str, invitation_id: str, invitee_id: str) -> PostCoauthorInvited:
+    return PostCoauthorInvited(
+        post_id=post_id,
+        author_id=ALICE,
+        invitation_id=invitation_id,
+        invitee_id=invitee_id,
+        invited_at=datetime.now(UTC),
     )
 
 
@@ -198,3 +213,75 @@ async def test_an_unregistered_user_is_rendered_as_unknown(
 
     assert body["invitee"]["id"] == "u-newcomer"
     assert body["invitee"]["handle"] == "unknown"
+
+
+async def test_the_authors_revocation_wins_over_an_acceptance_it_crossed(
+    invitations: InvitationsHarness,
+) -> None:
+    post_id, [invitation_id] = await invitations.invite([BOB])
+    # Bob accepts here while Alice revokes him on the post, which posts did first: it then
+    # ignores the acceptance, so the invitation must not stay accepted.
+    accepted = await invitations.answer(invitation_id, BOB, "accept")
+    assert accepted.status_code == 200
+    revocation = make_event(
+        coauthor_removed(post_id, BOB, "revoked", invitation_id), producer="posts"
+    )
+
+    await invitations.events.deliver(revocation)
+    await invitations.events.forget_processed(revocation)
+    await invitations.events.deliver(revocation)  # redelivered after a crash: no second event
+
+    assert await invitations.status_of(invitation_id) == "revoked"
+    assert (await invitations.answer(invitation_id, BOB, "accept")).status_code == 409
+    await wait_until(invitations.outbox_drained)
+    [revoked] = await invitations.recorder.wait_for("invitation.revoked")
+    assert revoked.data["invitation_id"] == invitation_id
+    assert len(invitations.recorder.of_type("invitation.revoked")) == 1
+
+
+async def test_a_credited_coauthors_removal_leaves_the_acceptance_alone(
+    invitations: InvitationsHarness,
+) -> None:
+    post_id, [invitation_id] = await invitations.invite([BOB])
+    await invitations.answer(invitation_id, BOB, "accept")
+
+    removal = coauthor_removed(post_id, BOB, "removed", invitation_id)
+    await invitations.events.publish(removal.model_copy(update={"was_credited": True}))
+
+    assert await invitations.status_of(invitation_id) == "accepted"
+
+
+async def test_a_removal_handled_before_its_invitation_leaves_it_closed_and_unannounced(
+    invitations: InvitationsHarness,
+) -> None:
+    post_id, revoked, declined = uuid4().hex, uuid4().hex, uuid4().hex
+    await invitations.events.publish(
+        coauthor_removed(post_id, BOB, "revoked", revoked),
+        coauthor_removed(post_id, CAROL, "declined", declined),
+    )
+
+    await invitations.events.publish(
+        post_created(post_id, {revoked: BOB}), coauthor_invited(post_id, declined, CAROL)
+    )
+
+    assert await invitations.status_of(revoked) == "revoked"
+    assert await invitations.status_of(declined) == "declined"
+    assert await invitations.db["invitations"].count_documents({"status": "pending"}) == 0
+    assert (await invitations.answer(revoked, BOB, "accept")).status_code == 409
+    await wait_until(invitations.outbox_drained)
+    assert invitations.recorder.of_type("invitation.created") == []
+
+
+async def test_an_old_removal_does_not_close_a_newer_invitation_to_the_same_invitee(
+    invitations: InvitationsHarness,
+) -> None:
+    post_id, [first] = await invitations.invite([BOB])
+    assert (await invitations.answer(first, BOB, "decline")).status_code == 200
+    second = uuid4().hex
+    await invitations.events.publish(coauthor_invited(post_id, second, BOB))
+
+    # The removal of the first invitation, arriving only now.
+    await invitations.events.publish(coauthor_removed(post_id, BOB, "revoked", first))
+
+    assert await invitations.status_of(first) == "declined"
+    assert await invitations.status_of(second) == "pending"

@@ -54,6 +54,12 @@ def user_id(handle: str) -> str:
     return KNOWN_USERS[handle].id
 
 
+@pytest.fixture
+def users_stand_in() -> Callable[[], EligibilityStandIn]:
+    """A fresh stand-in of the users service over KNOWN_USERS, to wrap or change in a test."""
+    return users_service_stand_in
+
+
 def users_service_stand_in() -> EligibilityStandIn:
     return EligibilityStandIn(
         KNOWN_USERS.values(),
@@ -81,10 +87,15 @@ type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.Async
 def start_posts(
     mongo_url: str, amqp_url: str, namespace: str, event_recorder: EventRecorder
 ) -> PostsServiceStarter:
-    """Start the posts service with settings overrides; the recorder listens from the start."""
+    """Start the posts service with settings overrides; the recorder listens from the start.
+
+    `users` replaces the users service's transport (the stand-in over KNOWN_USERS by default).
+    """
 
     @asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async def start(
+        *, users: httpx.AsyncBaseTransport | None = None, **overrides: Any
+    ) -> AsyncIterator[httpx.AsyncClient]:
         settings = test_settings(
             PostsSettings,
             mongo_url=mongo_url,
@@ -93,8 +104,8 @@ def start_posts(
             users_url="http://users.test",
             **overrides,
         )
-        users = users_service_stand_in().transport()
-        async with running_service(create_app(settings, users_transport=users)) as client:
+        transport = users or users_service_stand_in().transport()
+        async with running_service(create_app(settings, users_transport=transport)) as client:
             yield client
 
     return start

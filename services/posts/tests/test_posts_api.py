@@ -1,6 +1,7 @@
 """The posts routes against real RabbitMQ and embedded MongoDB, users answered by a stand-in."""
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -79,6 +80,8 @@ async def test_when_accepted_post_stays_pending_and_is_only_created(
         ({"text": ""}, 422),
         ({"text": "  "}, 422),
         ({"text": "x" * 501}, 422),
+        ({"text": "\u0000"}, 422),
+        ({"text": "ring the \u0007 bell"}, 422),
         ({"text": "hi", "coauthors": ["nobody_here"]}, 422),
         ({"text": "hi", "coauthors": ["alice"]}, 422),
         ({"text": "hi", "coauthors": ["bob", "BOB"]}, 422),
@@ -105,6 +108,13 @@ async def test_invitee_whose_policy_follows_the_author_may_be_invited(
 ) -> None:
     post = await create_post(client, as_user("alice"), coauthors=["fan"])
     assert post["coauthors"][0]["user"]["handle"] == "fan"
+
+
+async def test_text_keeps_its_line_breaks_and_tabs(
+    client: httpx.AsyncClient, as_user: Headers
+) -> None:
+    post = await create_post(client, as_user("alice"), text="one\r\ntwo\tthree")
+    assert post["text"] == "one\r\ntwo\tthree"
 
 
 async def test_client_cannot_choose_the_author_or_the_status(
@@ -272,14 +282,41 @@ async def test_removing_leaving_revoking_and_declining_announce_their_reason(
         await client.delete(f"{path}/erin", headers=as_user("alice")),
         await client.delete(f"{path}/BOB", headers=as_user("alice")),
         await client.delete(f"{path}/carol", headers=as_user("carol")),
+        # Declining again: already off the post, nothing more to do.
         await client.delete(f"{path}/carol", headers=as_user("carol")),
+        # Erin was never on the post: there is nothing to leave.
+        await client.delete(f"{path}/erin", headers=as_user("erin")),
     ]
 
-    assert [r.status_code for r in outcomes] == [403, 404, 204, 204, 403]
+    assert [r.status_code for r in outcomes] == [403, 404, 204, 204, 204, 404]
     removed = await event_recorder.wait_for("post.coauthor_removed", count=2)
     assert [(e.data["coauthor_id"], e.data["reason"], e.data["was_credited"]) for e in removed] == [
         (uid("bob"), "revoked", False),
         (uid("carol"), "declined", False),
     ]
+    # Each removal names the invitation it ends, so invitations closes exactly that one.
+    invitations = {
+        i["invitee_id"]: i["invitation_id"]
+        for i in of_post(event_recorder, "post.created", post["id"])[0]["invitations"]
+    }
+    assert [e.data["invitation_id"] for e in removed] == [
+        invitations[uid("bob")],
+        invitations[uid("carol")],
+    ]
     shown = (await client.get(f"/v1/posts/{post['id']}", headers=as_user("alice"))).json()
     assert [c["user"]["handle"] for c in shown["coauthors"]] == ["dave"]
+
+
+async def test_an_invitation_expires_after_a_fractional_ttl(
+    start_posts: Any, as_user: Headers
+) -> None:
+    async with start_posts(invitation_ttl_seconds=1.5) as client:
+        post = await create_post(client, as_user("alice"))
+        response = await client.post(
+            f"/v1/posts/{post['id']}/coauthors", json={"handle": "bob"}, headers=as_user("alice")
+        )
+
+    invitation = response.json()
+    created_at = datetime.fromisoformat(invitation["created_at"])
+    expires_at = datetime.fromisoformat(invitation["expires_at"])
+    assert expires_at - created_at == timedelta(seconds=1.5)

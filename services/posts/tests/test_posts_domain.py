@@ -15,7 +15,14 @@ from shared.events.posts import (
     PostDeleted,
     PostPublished,
 )
-from shared.problems import Forbidden, NotFound, Problem, TooManyRequests, Unprocessable
+from shared.problems import (
+    Forbidden,
+    NotFound,
+    Problem,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+)
 
 NOW = datetime(2025, 6, 1, 12, 30, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)
@@ -67,6 +74,22 @@ def test_invalid_new_post_is_unprocessable(text: str, handles: list[str], error_
     assert error_type in [e["type"] for e in raised.value.errors or []]
 
 
+@pytest.mark.parametrize(
+    "text", ["\u0000", "nul\u0000inside", "bell\u0007", "\u001b[31mred", "a\u001fb"]
+)
+def test_text_with_control_characters_is_unprocessable(text: str) -> None:
+    with pytest.raises(Unprocessable) as raised:
+        domain.validate_new_post(text, [], max_coauthors=5, max_text_length=500)
+    assert [e["type"] for e in raised.value.errors or []] == ["control_character"]
+
+
+def test_line_breaks_and_tabs_are_allowed_in_text() -> None:
+    request = domain.validate_new_post(
+        "first line\r\nsecond\tcolumn\nthird", [], max_coauthors=5, max_text_length=500
+    )
+    assert request.text == "first line\r\nsecond\tcolumn\nthird"
+
+
 def test_valid_new_post_is_stripped_and_lower_cased() -> None:
     request = domain.validate_new_post(
         "  hi  ", [" Bob", "carol"], max_coauthors=5, max_text_length=500
@@ -87,7 +110,8 @@ def test_text_of_exactly_the_maximum_length_is_valid() -> None:
         ("blocked", Forbidden),
         ("policy_nobody", Forbidden),
         ("policy_following", Forbidden),
-        ("inviter_unknown", Forbidden),
+        # The inviter itself no longer exists: its token outlived its account.
+        ("inviter_unknown", Unauthorized),
     ],
 )
 def test_ineligible_invitee_is_refused_by_reason(reason: str, problem: type[Problem]) -> None:
@@ -300,6 +324,7 @@ def test_removal_reason_depends_on_who_removes_whom(
             reason=reason,  # type: ignore[arg-type]
             removed_at=NOW,
             was_credited=was_credited,
+            invitation_id=f"inv-{target}",
         ),
     )
 
@@ -320,6 +345,38 @@ def test_removal_by_anyone_else_is_refused(
 ) -> None:
     with pytest.raises(problem):
         domain.remove_coauthor(post, actor, target, NOW)
+
+
+@pytest.mark.parametrize(
+    ("post", "who"), [(PUBLISHED, "acc"), (PUBLISHED, "inv"), (PENDING, "acc")]
+)
+def test_leaving_again_changes_nothing(post: Post, who: str) -> None:
+    left = domain.remove_coauthor(post, who, who, NOW).post
+    assert domain.remove_coauthor(left, who, who, LATER) == Change(left)
+
+
+def test_an_invitee_whose_invitation_ended_may_leave_again() -> None:
+    dropped = domain.drop_invitation(PUBLISHED, "inv-inv", NOW).post
+    assert domain.remove_coauthor(dropped, "inv", "inv", LATER) == Change(dropped)
+
+
+@pytest.mark.parametrize(
+    ("post", "problem"),
+    [
+        (PUBLISHED, NotFound),  # never on the post
+        (DELETED, NotFound),
+    ],
+)
+def test_leaving_a_post_one_was_never_on_is_not_found(post: Post, problem: type[Problem]) -> None:
+    with pytest.raises(problem):
+        domain.remove_coauthor(post, "stranger", "stranger", NOW)
+
+
+def test_a_former_coauthor_cannot_leave_a_deleted_post() -> None:
+    left = domain.remove_coauthor(PUBLISHED, "acc", "acc", NOW).post
+    gone = replace(left, status="deleted", deleted_at=NOW)
+    with pytest.raises(NotFound):
+        domain.remove_coauthor(gone, "acc", "acc", LATER)
 
 
 def test_revoking_the_last_invitation_of_a_pending_post_publishes_it() -> None:

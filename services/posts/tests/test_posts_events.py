@@ -1,6 +1,7 @@
 """The posts service's event handlers, driven by synthetic invitation.* and user.* events."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,9 +17,16 @@ from shared.events.invitations import (
 )
 from shared.events.users import UserBlocked, UserDeleted, UserRegistered
 from shared.mongo import Database
-from shared.testing import EventInjector, EventRecorder, wait_until
+from shared.testing import (
+    EligibilityStandIn,
+    EventInjector,
+    EventRecorder,
+    identity_headers,
+    wait_until,
+)
 
 type Headers = Callable[[str], dict[str, str]]
+type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 type Ids = Callable[[str], str]
 
 
@@ -275,3 +283,126 @@ async def test_users_are_rendered_from_the_directory_once_it_knows_them(
     shown = (await client.get(f"/v1/posts/{post.id}", headers=as_user("alice"))).json()
     assert shown["coauthors"][0]["user"]["display_name"] == "Bobby Tables"
     assert shown["author"]["display_name"] == "Alice"  # from the snapshot taken at creation
+
+
+async def test_an_acceptance_that_lost_to_the_authors_revocation_never_credits(
+    client: httpx.AsyncClient,
+    events: EventInjector,
+    as_user: Headers,
+    uid: Ids,
+    event_recorder: EventRecorder,
+) -> None:
+    post = await create_post(client, event_recorder, as_user("alice"), ["bob"])
+    revoked = await client.delete(f"/v1/posts/{post.id}/coauthors/bob", headers=as_user("alice"))
+    assert revoked.status_code == 204
+
+    # Bob accepted at the same time; invitations then revokes the acceptance, and a
+    # redelivered acceptance may come last.
+    accepted = InvitationAccepted(**post.invitation_of(uid("bob")), responded_at=now())
+    await events.publish(
+        accepted, InvitationRevoked(**post.invitation_of(uid("bob")), revoked_at=now()), accepted
+    )
+
+    assert await coauthors_shown(client, post.id, as_user("alice")) == []
+    assert event_recorder.of_type("post.coauthor_added") == []
+
+
+async def test_leaving_twice_is_one_departure(
+    client: httpx.AsyncClient,
+    events: EventInjector,
+    as_user: Headers,
+    uid: Ids,
+    event_recorder: EventRecorder,
+) -> None:
+    post = await create_post(client, event_recorder, as_user("alice"), ["carol"])
+    await events.publish(InvitationAccepted(**post.invitation_of(uid("carol")), responded_at=now()))
+    path = f"/v1/posts/{post.id}/coauthors/carol"
+
+    first = await client.delete(path, headers=as_user("carol"))
+    again = await client.delete(path, headers=as_user("carol"))
+
+    assert (first.status_code, again.status_code) == (204, 204)
+    # The post's events go out in order: once its deletion is seen, any second exit would be.
+    await client.delete(f"/v1/posts/{post.id}", headers=as_user("alice"))
+    await event_recorder.wait_for("post.deleted")
+    assert len(of_post(event_recorder, "post.coauthor_removed", post.id)) == 1
+
+
+# -- deleted accounts whose tokens still work ---------------------------------------------
+
+
+def assert_account_gone(response: httpx.Response) -> None:
+    assert response.status_code == 401, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "The account of this token no longer exists."
+
+
+async def test_a_deleted_account_can_no_longer_create_invite_or_publish(
+    client: httpx.AsyncClient,
+    events: EventInjector,
+    as_user: Headers,
+    uid: Ids,
+    event_recorder: EventRecorder,
+) -> None:
+    pending = await create_post(client, event_recorder, as_user("alice"), ["bob"], "when_accepted")
+    await events.publish(UserDeleted(user_id=uid("alice"), deleted_at=now()))
+
+    created = await client.post("/v1/posts", json={"text": "still here?"}, headers=as_user("alice"))
+    invited = await client.post(
+        f"/v1/posts/{pending.id}/coauthors", json={"handle": "carol"}, headers=as_user("alice")
+    )
+    published = await client.post(f"/v1/posts/{pending.id}/publish", headers=as_user("alice"))
+
+    for response in (created, invited, published):
+        assert_account_gone(response)
+    assert [e.data["post_id"] for e in event_recorder.of_type("post.created")] == [pending.id]
+
+
+async def test_an_author_the_users_service_does_not_know_cannot_create(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/v1/posts", json={"text": "who am I"}, headers=identity_headers("u-deleted-long-ago")
+    )
+    assert_account_gone(response)
+
+
+class UsersWithSomethingFirst(httpx.AsyncBaseTransport):
+    """The users service, with `first` happening just before it answers its first call."""
+
+    def __init__(
+        self, users: httpx.AsyncBaseTransport, first: Callable[[], Awaitable[object]]
+    ) -> None:
+        self._users = users
+        self._first: Callable[[], Awaitable[object]] | None = first
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._first is not None:
+            first, self._first = self._first, None
+            await first()
+        return await self._users.handle_async_request(request)
+
+
+async def test_a_post_written_while_its_author_was_being_deleted_is_deleted_too(
+    start_posts: PostsServiceStarter,
+    users_stand_in: Callable[[], EligibilityStandIn],
+    events: EventInjector,
+    as_user: Headers,
+    uid: Ids,
+    event_recorder: EventRecorder,
+) -> None:
+    # user.deleted is handled after the author was found alive and before the post is
+    # written, so the handler's search for the author's posts comes too early to find it.
+    deleted = UserDeleted(user_id=uid("alice"), deleted_at=now())
+    users = UsersWithSomethingFirst(users_stand_in().transport(), lambda: events.publish(deleted))
+
+    async with start_posts(users=users) as client:
+        response = await client.post(
+            "/v1/posts", json={"text": "last words", "coauthors": ["bob"]}, headers=as_user("alice")
+        )
+        assert_account_gone(response)
+        (created,) = await event_recorder.wait_for("post.created")
+        (gone,) = await event_recorder.wait_for("post.deleted")
+        assert gone.data["post_id"] == created.data["post_id"]
+        shown = await client.get(f"/v1/posts/{gone.data['post_id']}", headers=as_user("bob"))
+        assert shown.status_code == 404

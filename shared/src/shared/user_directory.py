@@ -56,6 +56,11 @@ class UserDirectory:
         cursor = self._profiles.find({"_id": {"$in": ids}, "deleted": {"$ne": True}})
         return {doc["_id"]: _public_user(doc) async for doc in cursor}
 
+    async def is_deleted(self, user_id: str) -> bool:
+        """Whether user.deleted was seen for this id (`get` answers None for unknown ids too)."""
+        found = await self._profiles.find_one({"_id": user_id, "deleted": True}, {"_id": 1})
+        return found is not None
+
     async def by_handle(self, handle: str) -> PublicUser | None:
         doc = await self._profiles.find_one({"handle": handle.lower(), "deleted": {"$ne": True}})
         return _public_user(doc) if doc else None

@@ -1,7 +1,8 @@
 """The invitation lifecycle rules: who may move an invitation to which state, and what it emits.
 
 Pure functions over plain values; no I/O. The state machine:
-`pending -> accepted | declined | revoked | expired | cancelled`, every other state final.
+`pending -> accepted | declined | revoked | expired | cancelled`, every other state final,
+except `accepted -> revoked` by the system (see SYSTEM_OVERRIDES).
 Only the invitee accepts or declines (anyone else is told the invitation does not exist);
 revocation, expiry and cancellation come from the system (events, the expiry scheduler).
 Repeating the transition that produced the current state is an idempotent no-op; asking a
@@ -84,6 +85,14 @@ ALLOWED_ACTORS: dict[Transition, frozenset[Actor]] = {
 }
 
 
+# The posts service owns credits. When the author revokes an invitation on the post before
+# posts sees its acceptance, posts drops the entry and ignores the late acceptance: the
+# acceptance never became a credit, so the revocation wins here too. Only posts' revocation
+# of an uncredited entry asks for REVOKE (a credited one is "removed"), so an accepted
+# invitation is never revoked behind a credit.
+SYSTEM_OVERRIDES = frozenset({(InvitationStatus.ACCEPTED, Transition.REVOKE)})
+
+
 @dataclass(frozen=True)
 class InvitationFacts:
     """What the rules need to know of an invitation."""
@@ -128,7 +137,8 @@ def decide(
         raise InvitationNotFound()
     target = TARGET_STATUS[transition]
     current = invitation.status
-    if current is InvitationStatus.PENDING:
+    overrides = actor is Actor.SYSTEM and (current, transition) in SYSTEM_OVERRIDES
+    if current is InvitationStatus.PENDING or overrides:
         return Decision(target, transition_event(invitation, target, at, cancel_reason))
     if current is target or actor is Actor.SYSTEM:
         # A repeated answer, a redelivered event, or an event about an already closed one.
@@ -188,7 +198,7 @@ def is_due(expires_at: datetime, now: datetime) -> bool:
 
 
 def transition_for_removal(reason: str) -> tuple[Transition, CancellationReason | None]:
-    """What a post.coauthor_removed means for a still-pending invitation of that co-author.
+    """What a post.coauthor_removed means for the invitation of that co-author.
 
     The reason is compared as a string: the posts service may add reasons this code predates.
     """

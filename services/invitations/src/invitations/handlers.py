@@ -1,8 +1,8 @@
 """Event consumers: posts' and users' events open, close and cancel invitations.
 
 Every handler is idempotent (inserts keyed by the invitation id, conditional updates from
-pending) and tolerates reordering (post.deleted leaves a marker that a late post.created
-respects).
+the status decided on) and tolerates reordering (post.deleted and post.coauthor_removed
+leave markers that a late post.created or post.coauthor_invited respects).
 """
 
 from invitations.lifecycle import InvitationLifecycle
@@ -37,7 +37,11 @@ def invitation_event_handlers(
 
     async def coauthor_removed(_: EventEnvelope, data: PostCoauthorRemoved) -> None:
         await lifecycle.close_for_removed_coauthor(
-            data.post_id, data.coauthor_id, str(data.reason), data.removed_at
+            data.post_id,
+            data.coauthor_id,
+            str(data.reason),
+            data.removed_at,
+            invitation_id=data.invitation_id,
         )
 
     async def post_deleted(_: EventEnvelope, data: PostDeleted) -> None:

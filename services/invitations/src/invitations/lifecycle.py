@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from invitations.domain import (
+    TARGET_STATUS,
     Actor,
     Decision,
     InvitationFacts,
@@ -24,7 +25,7 @@ from invitations.domain import (
     is_due,
     transition_for_removal,
 )
-from invitations.repository import InvitationRecord, InvitationRepository
+from invitations.repository import InvitationRecord, InvitationRemoval, InvitationRepository
 from shared.events import EventData, EventEnvelope, make_event
 from shared.events.envelope import utc_now
 from shared.events.invitations import CancellationReason, InvitationCancelled
@@ -77,17 +78,35 @@ class InvitationLifecycle:
             invitation_id, post_id, inviter_id, invitee_id, InvitationStatus.PENDING
         )
         expires_at = expiry_of(created_at, self._ttl_seconds)
+        # post.deleted or post.coauthor_removed came first: keep the invitation, closed, and
+        # tell nobody about it.
+        if (removal := await self._repository.removal_of(invitation_id)) is not None:
+            await self._insert(
+                facts,
+                created_at,
+                expires_at,
+                closed_as=TARGET_STATUS[removal.transition],
+                cancel_reason=removal.cancel_reason,
+            )
+            return
         if await self._repository.is_post_deleted(post_id):
-            # post.deleted came first: keep the invitation, closed, and tell nobody about it.
-            await self._insert(facts, created_at, expires_at, cancel_reason="post_deleted")
+            await self._insert(
+                facts,
+                created_at,
+                expires_at,
+                closed_as=InvitationStatus.CANCELLED,
+                cancel_reason="post_deleted",
+            )
             return
         event = created_event(facts, created_at, expires_at)
         if not await self._insert(facts, created_at, expires_at, events=[self._envelope(event)]):
             return
         self._relay.wake()
-        # post.deleted writes its marker before it looks for pending invitations, and this
-        # looks for the marker after the insert: whatever the interleaving, one side sees the
-        # other, so no pending invitation survives its post.
+        # post.deleted and post.coauthor_removed write their marker before they look for the
+        # invitation, and this looks for the markers after the insert: whatever the
+        # interleaving, one side sees the other, so no pending invitation survives either.
+        if (removal := await self._repository.removal_of(invitation_id)) is not None:
+            await self._close_as_removed(removal)
         if await self._repository.is_post_deleted(post_id):
             await self.close(invitation_id, Transition.CANCEL, at=created_at, reason="post_deleted")
 
@@ -98,6 +117,7 @@ class InvitationLifecycle:
         expires_at: datetime,
         *,
         events: Iterable[EventEnvelope] = (),
+        closed_as: InvitationStatus = InvitationStatus.PENDING,
         cancel_reason: CancellationReason | None = None,
     ) -> bool:
         users = await self._directory.get_many([facts.inviter_id, facts.invitee_id])
@@ -106,7 +126,7 @@ class InvitationLifecycle:
             post_id=facts.post_id,
             inviter_id=facts.inviter_id,
             invitee_id=facts.invitee_id,
-            status=InvitationStatus.CANCELLED if cancel_reason else InvitationStatus.PENDING,
+            status=closed_as,
             created_at=created_at,
             expires_at=expires_at,
             responded_at=None,
@@ -200,11 +220,31 @@ class InvitationLifecycle:
         await self.close_each(pending, Transition.CANCEL, at=deleted_at, reason="post_deleted")
 
     async def close_for_removed_coauthor(
-        self, post_id: str, coauthor_id: str, removal_reason: str, removed_at: datetime
+        self,
+        post_id: str,
+        coauthor_id: str,
+        removal_reason: str,
+        removed_at: datetime,
+        invitation_id: str | None = None,
     ) -> None:
+        """Close the removed entry's invitation, even one not opened here yet (a marker waits
+        for it). Without its id (older producers), whatever is pending for the co-author."""
         transition, reason = transition_for_removal(removal_reason)
-        pending = await self._repository.pending_ids_of_invitee_on_post(post_id, coauthor_id)
-        await self.close_each(pending, transition, at=removed_at, reason=reason)
+        if invitation_id is None:
+            pending = await self._repository.pending_ids_of_invitee_on_post(post_id, coauthor_id)
+            await self.close_each(pending, transition, at=removed_at, reason=reason)
+            return
+        removal = InvitationRemoval(invitation_id, transition, reason, removed_at)
+        await self._repository.record_removal(removal)
+        await self._close_as_removed(removal)
+
+    async def _close_as_removed(self, removal: InvitationRemoval) -> None:
+        await self.close(
+            removal.invitation_id,
+            removal.transition,
+            at=removal.removed_at,
+            reason=removal.cancel_reason,
+        )
 
     async def cancel_involving(self, user_id: str, deleted_at: datetime) -> None:
         pending = await self._repository.pending_ids_involving(user_id)

@@ -6,10 +6,9 @@ from invitations.domain import Actor, InvitationNotFound, InvitationStatus, acto
 from invitations.repository import InvitationRecord, InvitationRepository, ListPosition
 from invitations.schemas import Box, Invitation
 from shared.pagination import Page, cursor_text, cursor_time, decode_cursor, encode_cursor
-from shared.user_directory import PublicUser, UserDirectory
 
-# Shown for a user this service has not heard of yet (its user.registered is still on the way).
-UNKNOWN_USER_HANDLE = "unknown"
+# UNKNOWN_USER_HANDLE is shown for a user whose user.registered has not arrived yet.
+from shared.user_directory import UNKNOWN_USER_HANDLE, PublicUser, UserDirectory
 
 _PARTICIPANT_FIELD = {Box.RECEIVED: "invitee_id", Box.SENT: "inviter_id"}
 

@@ -22,12 +22,14 @@ from shared.events.posts import (
     PostPublished,
     PublishMode,
 )
-from shared.problems import Forbidden, NotFound, TooManyRequests, Unprocessable
+from shared.problems import Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
 
 type CoauthorStatus = Literal["invited", "accepted"]
 type PostStatus = Literal["pending", "published", "deleted"]
 
 HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{3,30}$")
+# C0 control characters other than tab, line feed and carriage return: NUL, escapes, bells...
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Eligibility reasons that mean the request itself is wrong, versus the invitee refusing it.
 INVALID_INVITEE_REASONS = frozenset({"unknown_user", "self"})
 INVITE_WINDOW = timedelta(hours=1)
@@ -65,6 +67,13 @@ class CoauthorNotFound(NotFound):
         super().__init__("That account is not a co-author of this post.")
 
 
+class AccountGone(Unauthorized):
+    """The token is valid but its account was deleted (the gateway learns of it late)."""
+
+    def __init__(self) -> None:
+        super().__init__("The account of this token no longer exists.")
+
+
 class InviteRateLimited(TooManyRequests):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__("Too many invitations this hour.", retry_after_seconds=retry_after_seconds)
@@ -93,6 +102,9 @@ class Post:
     published_at: datetime | None = None
     deleted_at: datetime | None = None
     coauthors: tuple[Coauthor, ...] = ()
+    # Everyone who was once invited to or credited on the post and no longer is: leaving
+    # again is then a no-op, while someone never on the post is told there is nothing to leave.
+    former_coauthor_ids: tuple[str, ...] = ()
     version: int = 0
 
     def coauthor(self, user_id: str) -> Coauthor | None:
@@ -163,6 +175,9 @@ def _text_errors(text: str, max_length: int) -> list[dict[str, Any]]:
         return [_error(("body", "text"), "Text must not be empty.", "empty")]
     if len(text) > max_length:
         return [_error(("body", "text"), f"Text is longer than {max_length}.", "too_long")]
+    if CONTROL_CHARACTERS.search(text):
+        msg = "Text must not contain control characters (other than tab and line breaks)."
+        return [_error(("body", "text"), msg, "control_character")]
     return []
 
 
@@ -197,7 +212,12 @@ class Eligibility:
 
 
 def check_invitees(answers: Sequence[Eligibility]) -> None:
-    """Unknown or self is a bad request (422); a block or a policy refusal is forbidden (403)."""
+    """Unknown or self is a bad request (422); a block or a policy refusal is forbidden (403).
+
+    An unknown inviter is the caller's own account gone (401), whatever the invitees.
+    """
+    if any(a.reason == "inviter_unknown" for a in answers):
+        raise AccountGone()
     invalid = [a for a in answers if not a.eligible and a.reason in INVALID_INVITEE_REASONS]
     if invalid:
         raise InvalidPost(
@@ -328,7 +348,12 @@ def invite_coauthor(
 def remove_coauthor(
     post: Post | None, actor_id: str, target_id: str | None, now: datetime
 ) -> Change:
-    """The author removes or revokes anyone; a co-author or invitee removes only itself."""
+    """The author removes or revokes anyone; a co-author or invitee removes only itself.
+
+    Leaving a post one already left is a no-op, even once the post is out of one's sight.
+    """
+    if post is not None and _is_leaving_again(post, actor_id, target_id):
+        return unchanged(post)
     current = require_visible(post, actor_id)
     entry = current.coauthor(target_id) if target_id else None
     if actor_id == current.author_id:
@@ -337,9 +362,20 @@ def remove_coauthor(
         reason: CoauthorRemovalReason = "removed" if entry.status == "accepted" else "revoked"
     elif entry is not None and actor_id == entry.user_id:
         reason = "left" if entry.status == "accepted" else "declined"
+    elif target_id == actor_id:
+        raise CoauthorNotFound()
     else:
         raise NotPostAuthor("Only the author or the co-author itself may do this.")
     return _settle(_drop(current, entry, reason, now), now)
+
+
+def _is_leaving_again(post: Post, actor_id: str, target_id: str | None) -> bool:
+    return (
+        target_id == actor_id
+        and not post.is_deleted
+        and post.coauthor(actor_id) is None
+        and actor_id in post.former_coauthor_ids
+    )
 
 
 # -- transitions driven by events ----------------------------------------------------------
@@ -374,8 +410,7 @@ def drop_invitation(post: Post, invitation_id: str, now: datetime) -> Change:
     entry = post.coauthor_by_invitation(invitation_id)
     if post.is_deleted or entry is None or entry.status != "invited":
         return unchanged(post)
-    without = replace(post, coauthors=_without(post.coauthors, entry))
-    return _settle(Change(without), now)
+    return _settle(Change(_without(post, entry)), now)
 
 
 def remove_deleted_account(post: Post, user_id: str, now: datetime) -> Change:
@@ -446,7 +481,6 @@ def _delete(post: Post, now: datetime) -> Change:
 
 
 def _drop(post: Post, entry: Coauthor, reason: CoauthorRemovalReason, now: datetime) -> Change:
-    without = replace(post, coauthors=_without(post.coauthors, entry))
     removed = PostCoauthorRemoved(
         post_id=post.id,
         author_id=post.author_id,
@@ -454,8 +488,9 @@ def _drop(post: Post, entry: Coauthor, reason: CoauthorRemovalReason, now: datet
         reason=reason,
         removed_at=now,
         was_credited=entry.status == "accepted",
+        invitation_id=entry.invitation_id,
     )
-    return Change(without, (removed,))
+    return Change(_without(post, entry), (removed,))
 
 
 def _settle(change: Change, now: datetime) -> Change:
@@ -471,5 +506,11 @@ def _swap(coauthors: tuple[Coauthor, ...], old: Coauthor, new: Coauthor) -> tupl
     return tuple(new if c.user_id == old.user_id else c for c in coauthors)
 
 
-def _without(coauthors: tuple[Coauthor, ...], gone: Coauthor) -> tuple[Coauthor, ...]:
-    return tuple(c for c in coauthors if c.user_id != gone.user_id)
+def _without(post: Post, gone: Coauthor) -> Post:
+    """The post without that entry, remembering the user was once on it."""
+    former = post.former_coauthor_ids
+    return replace(
+        post,
+        coauthors=tuple(c for c in post.coauthors if c.user_id != gone.user_id),
+        former_coauthor_ids=former if gone.user_id in former else (*former, gone.user_id),
+    )

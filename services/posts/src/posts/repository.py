@@ -1,4 +1,4 @@
-"""MongoDB access of the posts service: posts (with their outbox) and invite counters.
+"""MongoDB access of the posts service: posts (with their outbox), invite counters, tombstones.
 
 Every change to a post is one conditional update on its `version`, carrying its events in
 the post's outbox, so a state change and what it announces are written together or not at all.
@@ -160,6 +160,7 @@ def _post_fields(post: Post) -> Document:
         "published_at": post.published_at,
         "deleted_at": post.deleted_at,
         "coauthors": [_coauthor_document(c) for c in post.coauthors],
+        "former_coauthor_ids": list(post.former_coauthor_ids),
         "version": post.version,
     }
 
@@ -194,6 +195,7 @@ def _stored_post(document: Document) -> StoredPost:
             )
             for c in document.get("coauthors", [])
         ),
+        former_coauthor_ids=tuple(document.get("former_coauthor_ids", ())),
         version=document.get("version", 0),
     )
     snapshots = {s["id"]: PublicUser.model_validate(s) for s in document.get("user_snapshots", [])}

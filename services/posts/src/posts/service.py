@@ -4,6 +4,9 @@ Rendering users: a User comes from this service's UserDirectory (kept from user.
 when the directory does not know it yet, from the snapshot stored on the post when the user
 was first referenced (the eligibility answer for invitees, the directory or users service
 for the author); failing both, the users service is asked; a user nobody knows is gone.
+
+A deleted account's token stays valid at the gateway until its next poll: creating, inviting
+and publishing first make sure the caller's account still exists (401 otherwise).
 """
 
 from collections.abc import Iterable, Sequence
@@ -25,8 +28,7 @@ from shared.user_directory import DELETED_USER_HANDLE, PublicUser, UserDirectory
 
 def current_time() -> datetime:
     """Now, at the millisecond precision MongoDB keeps, so stored and announced times agree."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return _at_storage_precision(datetime.now(UTC))
 
 
 def new_id() -> str:
@@ -73,6 +75,7 @@ class PostService:
             max_coauthors=self._settings.max_coauthors,
             max_text_length=self._settings.max_text_length,
         )
+        await self._require_live_account(author_id)
         invitees = await self._eligible_invitees(author_id, request.handles)
         author = await self._author_snapshot(author_id)
         now = current_time()
@@ -88,6 +91,7 @@ class PostService:
         snapshots = [u for u in (author, *(i.user for i in invitees)) if u is not None]
         await self._posts.insert(change, snapshots)
         self._relay.wake()
+        await self._undo_if_author_deleted_meanwhile(change.post)
         return await self._render(StoredPost(change.post, {u.id: u for u in snapshots}), author_id)
 
     async def get(self, post_id: str, viewer_id: str) -> PostOut:
@@ -99,12 +103,14 @@ class PostService:
         await self._apply(post_id, lambda post: domain.delete_post(post, actor_id, current_time()))
 
     async def publish(self, post_id: str, actor_id: str) -> PostOut:
+        await self._require_live_account(actor_id)
         change = await self._apply(
             post_id, lambda post: domain.publish_post(post, actor_id, current_time())
         )
         return await self._render_after(change, actor_id)
 
     async def invite(self, post_id: str, actor_id: str, handle: str) -> InvitationOut:
+        await self._require_live_account(actor_id)
         domain.require_author((await self._existing(post_id)).post, actor_id)
         (invitee,) = await self._eligible_invitees(
             actor_id, [domain.validate_invitee_handle(handle)]
@@ -138,13 +144,14 @@ class PostService:
             inviter=users[actor_id],
             invitee=users[invitee.user_id],
             created_at=now,
-            expires_at=now + timedelta(seconds=self._settings.invitation_ttl_seconds),
+            expires_at=_at_storage_precision(
+                now + timedelta(seconds=self._settings.invitation_ttl_seconds)
+            ),
         )
 
     async def remove_coauthor(self, post_id: str, actor_id: str, handle: str) -> None:
         stored = await self._existing(post_id)
-        visible = domain.require_visible(stored.post, actor_id)
-        target_id = await self._coauthor_with_handle(stored, visible, handle, actor_id)
+        target_id = await self._coauthor_with_handle(stored, handle, actor_id)
         await self._apply(
             post_id,
             lambda post: domain.remove_coauthor(post, actor_id, target_id, current_time()),
@@ -191,18 +198,53 @@ class PostService:
             await self._counters.give_back(user_id, window_start, count)
             raise
 
-    async def _author_snapshot(self, author_id: str) -> PublicUser | None:
-        """The author's User, so the post renders even before user.registered arrives here."""
+    async def _require_live_account(self, user_id: str) -> None:
+        if await self._directory.is_deleted(user_id):
+            raise domain.AccountGone()
+
+    async def _undo_if_author_deleted_meanwhile(self, post: Post) -> None:
+        """user.deleted may have been handled between the check and the insert, too late to
+        find this post: delete it as that handler would have (post.deleted and all).
+
+        The handler writes its tombstone before it looks for the account's posts, and this
+        looks for the tombstone after the insert, so one of the two always sees the other.
+        """
+        if not await self._directory.is_deleted(post.author_id):
+            return
+        await self._apply(
+            post.id,
+            lambda current: (
+                domain.remove_deleted_account(current, post.author_id, current_time())
+                if current is not None
+                else None
+            ),
+        )
+        raise domain.AccountGone()
+
+    async def _author_snapshot(self, author_id: str) -> PublicUser:
+        """The author's User, so the post renders even before user.registered arrives here.
+
+        An author the users service does not know is an account deleted since its token
+        was issued (or never existed): it may not write.
+        """
         known = await self._directory.get(author_id)
         if known is not None:
             return known
         asked = await self._users.by_ids(author_id, [author_id])
+        if asked[0].user is None:
+            raise domain.AccountGone()
         return asked[0].user
 
     async def _coauthor_with_handle(
-        self, stored: StoredPost, post: Post, handle: str, caller_id: str
+        self, stored: StoredPost, handle: str, caller_id: str
     ) -> str | None:
-        users = await self._users_for(stored, [c.user_id for c in post.coauthors], caller_id)
+        """Whom `handle` names among the post's present and former co-authors and the caller.
+
+        The caller is a candidate so that leaving a post one was never on is a 404, not a 403.
+        """
+        post = stored.post
+        candidates = [*(c.user_id for c in post.coauthors), *post.former_coauthor_ids, caller_id]
+        users = await self._users_for(stored, candidates, caller_id)
         wanted = handle.strip().lower()
         return next((uid for uid, user in users.items() if user.handle == wanted), None)
 
@@ -241,6 +283,11 @@ class PostService:
             for user_id, answer in zip(missing, answers, strict=True):
                 found[user_id] = answer.user or _gone_user(user_id, stored.post.created_at)
         return found
+
+
+def _at_storage_precision(moment: datetime) -> datetime:
+    """Cut to the milliseconds MongoDB keeps, as the invitations service stores this time."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _gone_user(user_id: str, since: datetime) -> PublicUser:

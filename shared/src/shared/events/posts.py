@@ -69,6 +69,9 @@ class PostCoauthorRemoved(EventData):
     removed_at: datetime
     # False when the entry was still an invitation (revoked, declined): no credit to take back.
     was_credited: bool = True
+    # The invitation of the removed entry, so consumers close exactly that one; None from
+    # producers that predate the field (consumers then fall back to (post, co-author)).
+    invitation_id: str | None = None
 
 
 class PostDeleted(EventData):
