@@ -200,6 +200,34 @@ async def test_a_celebritys_posts_are_merged_in_at_read_time(
         await home_timeline_becomes(fan, [starred["id"], own["id"]])
 
 
+async def test_a_celebrity_who_falls_below_the_threshold_stays_on_timelines(
+    new_user: NewUser,
+) -> None:
+    star = await new_user("star")
+    fans = [await new_user(f"fan{n}") for n in range(CELEBRITY_FOLLOWER_THRESHOLD + 1)]
+    for fan in fans:
+        await follow(fan, star)
+    starred = await create_post(star, "while famous", [])
+    await home_timeline_becomes(fans[0], [starred["id"]])
+
+    await fans[-1].client.delete(f"/v1/users/{star.handle}/follow")
+
+    await home_timeline_becomes(fans[-1], [])
+    for fan in fans[:-1]:
+        await home_timeline_becomes(fan, [starred["id"]])
+    later = await create_post(star, "back among us", [])
+    await home_timeline_becomes(fans[0], [later["id"], starred["id"]])
+
+
+async def test_a_block_purges_a_post_the_blocked_user_saw_only_through_a_coauthor(
+    ada: E2EUser, audiences: dict[str, E2EUser], coauthored: str
+) -> None:
+    await ada.client.put(f"/v1/users/{audiences['of_bob'].handle}/block")
+
+    await home_timeline_becomes(audiences["of_bob"], [])
+    assert await timeline_post_ids(audiences["of_both"]) == [coauthored]
+
+
 async def test_a_post_card_follows_its_credits(
     ada: E2EUser, bob: E2EUser, audiences: dict[str, E2EUser], coauthored: str
 ) -> None:
