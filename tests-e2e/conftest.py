@@ -186,6 +186,24 @@ async def user_factory(stack: str) -> AsyncIterator[NewUser]:
         await client.aclose()
 
 
+@pytest.fixture
+async def ada(new_user: NewUser) -> E2EUser:
+    """An author; her collab policy is the default (following)."""
+    return await new_user("ada")
+
+
+@pytest.fixture
+async def bob(new_user: NewUser) -> E2EUser:
+    """Open to invitations from anyone."""
+    return await new_user("bob", collab_policy="everyone")
+
+
+@pytest.fixture
+async def cat(new_user: NewUser) -> E2EUser:
+    """Open to invitations from anyone."""
+    return await new_user("cat", collab_policy="everyone")
+
+
 # Invitations on this second stack expire after a few seconds, for the expiry rules.
 SHORT_INVITATION_TTL = {"INVITATION_TTL_SECONDS": "3", "EXPIRY_SWEEP_SECONDS": "0.5"}
 

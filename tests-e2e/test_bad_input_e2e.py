@@ -4,7 +4,7 @@ import base64
 import json
 
 import pytest
-from conftest import E2EUser, NewUser
+from conftest import E2EUser
 
 PROBLEM = "application/problem+json"
 
@@ -14,11 +14,6 @@ def forged(position: dict[str, object]) -> str:
 
 
 FAR_FUTURE = "9999-12-31T23:59:59-14:00"  # beyond what MongoDB stores, once in UTC
-
-
-@pytest.fixture
-async def ada(new_user: NewUser) -> E2EUser:
-    return await new_user("ada")
 
 
 @pytest.mark.parametrize(

@@ -15,21 +15,6 @@ from shared.testing import wait_until
 
 
 @pytest.fixture
-async def ada(new_user: NewUser) -> E2EUser:
-    return await new_user("ada")
-
-
-@pytest.fixture
-async def bob(new_user: NewUser) -> E2EUser:
-    return await new_user("bob", collab_policy="everyone")
-
-
-@pytest.fixture
-async def cat(new_user: NewUser) -> E2EUser:
-    return await new_user("cat", collab_policy="everyone")
-
-
-@pytest.fixture
 async def eve(new_user: NewUser) -> E2EUser:
     """A third party who is neither author nor invitee."""
     return await new_user("eve", collab_policy="everyone")

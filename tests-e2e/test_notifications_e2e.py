@@ -3,27 +3,11 @@
 from typing import Any
 
 import httpx
-import pytest
 from collaboration import create_post, post_coauthors_become, received_invitation
 from conftest import E2EUser, NewUser
 from live_stream import notification_stream
 
 from shared.testing import wait_until
-
-
-@pytest.fixture
-async def ada(new_user: NewUser) -> E2EUser:
-    return await new_user("ada")
-
-
-@pytest.fixture
-async def bob(new_user: NewUser) -> E2EUser:
-    return await new_user("bob", collab_policy="everyone")
-
-
-@pytest.fixture
-async def cat(new_user: NewUser) -> E2EUser:
-    return await new_user("cat", collab_policy="everyone")
 
 
 async def notifications_of(account: E2EUser, **params: Any) -> dict[str, Any]:

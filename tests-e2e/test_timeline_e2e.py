@@ -14,16 +14,6 @@ from conftest import CELEBRITY_FOLLOWER_THRESHOLD, E2EUser, NewUser
 from shared.testing import wait_until
 
 
-@pytest.fixture
-async def ada(new_user: NewUser) -> E2EUser:
-    return await new_user("ada")
-
-
-@pytest.fixture
-async def bob(new_user: NewUser) -> E2EUser:
-    return await new_user("bob", collab_policy="everyone")
-
-
 async def follow(follower: E2EUser, *followees: E2EUser) -> None:
     for followee in followees:
         response = await follower.client.put(f"/v1/users/{followee.handle}/follow")
