@@ -113,8 +113,9 @@ async def test_unread_counts_and_marking_read_by_id_and_all(
     await cat.client.put(f"/v1/users/{ada.handle}/follow")
 
     async def two_unread() -> dict[str, Any] | None:
+        # The list and the count are two reads: wait until both have seen both follows.
         page = await notifications_of(ada)
-        return page if page["unread_count"] == 2 else None
+        return page if page["unread_count"] == len(page["items"]) == 2 else None
 
     page = await wait_until(two_unread)
     first = page["items"][0]["id"]
