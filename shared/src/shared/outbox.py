@@ -8,9 +8,6 @@ so events are delayed by failures, never lost. Two relays may publish the same e
 consumers are idempotent, so at-least-once is enough.
 """
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
@@ -19,10 +16,9 @@ from prometheus_client import Counter
 
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
+from shared.periodic import PeriodicTask
 
 OUTBOX_FIELD = "outbox"
-
-log = logging.getLogger(__name__)
 
 EVENTS_RELAYED = Counter(
     "copost_outbox_events_relayed_total", "Events published from the outbox", ["service"]
@@ -70,35 +66,24 @@ class OutboxRelay:
         self._collections = list(collections)
         self._publisher = publisher
         self._service_name = service_name
-        self._sweep_seconds = sweep_seconds
         self._batch_size = batch_size
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = PeriodicTask(
+            f"outbox-relay-{service_name}", self._relay_all, interval_seconds=sweep_seconds
+        )
 
     def wake(self) -> None:
         """Called after a local write that carried events: publish them now, not at the sweep."""
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service_name}")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._sweep_seconds)
-            self._wake.clear()
-            try:
-                while await self.relay_pending() == self._batch_size:
-                    pass
-            except Exception:
-                log.warning("outbox relay pass failed; retrying at the next sweep", exc_info=True)
+    async def _relay_all(self) -> None:
+        while await self.relay_pending() == self._batch_size:
+            pass
 
     async def relay_pending(self) -> int:
         """One pass over every outbox collection; returns the most events found in one of them."""

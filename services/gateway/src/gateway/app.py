@@ -1,7 +1,5 @@
 """The gateway's FastAPI factory: middleware, routes and start-up (`create_app`)."""
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,14 +33,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         runtime: GatewayRuntime = app.state.gateway
         # Not fatal: a gateway started before the users service fetches the keys on demand.
         await runtime.jwks.refresh()
-        poller = asyncio.create_task(runtime.poller.run(), name="deleted-users-poller")
+        runtime.poller.start()
         log.info("gateway started")
         try:
             yield
         finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+            await runtime.poller.stop()
             await runtime.aclose()
 
     app = FastAPI(

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from gateway.domain import QUERY_TOKEN_PARAMETER, accepts_query_token, bearer_token
 from gateway.schemas import DeletedUsers, JsonWebKeySet
+from shared.periodic import PeriodicTask
 from shared.problems import Unauthorized
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,9 @@ class DeletedUsersPoller:
     ) -> None:
         self._client = client
         self._revoked = revoked
-        self._interval_seconds = interval_seconds
+        self._loop = PeriodicTask(
+            "deleted-users-poller", self._poll, interval_seconds=interval_seconds
+        )
         # Tokens issued before the gateway started may belong to accounts deleted since.
         self._since = datetime.now(UTC) - timedelta(seconds=lookback_seconds)
 
@@ -166,10 +169,14 @@ class DeletedUsersPoller:
         self._since = deleted.as_of
         return True
 
-    async def run(self) -> None:
-        while True:
-            await self.poll_once()
-            await asyncio.sleep(self._interval_seconds)
+    async def _poll(self) -> None:
+        await self.poll_once()
+
+    def start(self) -> None:
+        self._loop.start()
+
+    async def stop(self) -> None:
+        await self._loop.stop()
 
 
 class TokenVerifier:

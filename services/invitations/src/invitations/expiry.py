@@ -5,11 +5,10 @@ pending), so replicas sweeping at the same time, or a restart mid-sweep, expire 
 invitation exactly once.
 """
 
-import asyncio
-import contextlib
 import logging
 
 from invitations.lifecycle import InvitationLifecycle
+from shared.periodic import PeriodicTask
 
 log = logging.getLogger(__name__)
 
@@ -19,29 +18,21 @@ class ExpiryScheduler:
         self, lifecycle: InvitationLifecycle, *, interval_seconds: float, batch_size: int
     ) -> None:
         self._lifecycle = lifecycle
-        self._interval_seconds = interval_seconds
         self._batch_size = batch_size
-        self._task: asyncio.Task[None] | None = None
+        self._loop = PeriodicTask(
+            "invitation-expiry", self._sweep, interval_seconds=interval_seconds
+        )
 
     async def run_once(self) -> int:
         """One sweep; how many invitations this sweep expired."""
         return await self._lifecycle.expire_due(self._batch_size)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="invitation-expiry")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                if expired := await self.run_once():
-                    log.info("invitations expired", extra={"count": expired})
-            except Exception:
-                log.warning("expiry sweep failed; retrying at the next one", exc_info=True)
-            await asyncio.sleep(self._interval_seconds)
+    async def _sweep(self) -> None:
+        if expired := await self.run_once():
+            log.info("invitations expired", extra={"count": expired})

@@ -1,0 +1,48 @@
+"""Background work that repeats: every interval, or at once when woken; never dies of a failure."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class PeriodicTask:
+    """Runs `work` every `interval_seconds` in a background task, and right away after `wake()`.
+
+    A failed pass is logged and retried at the next one, so a database or broker outage
+    slows the work down without stopping it.
+    """
+
+    def __init__(
+        self, name: str, work: Callable[[], Awaitable[None]], *, interval_seconds: float
+    ) -> None:
+        self._name = name
+        self._work = work
+        self._interval_seconds = interval_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self._name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._work()
+            except Exception:
+                log.warning("%s failed; retrying at the next pass", self._name, exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._interval_seconds)
+            self._wake.clear()
