@@ -50,6 +50,10 @@ class PostUnderTest:
             "invitee_id": user_id,
         }
 
+    def accepted_by(self, user_id: str) -> InvitationAccepted:
+        """The invitation.accepted the invitations service sends when `user_id` accepts."""
+        return InvitationAccepted(**self.invitation_of(user_id), responded_at=now())
+
 
 async def create_post(
     client: httpx.AsyncClient,
@@ -95,7 +99,7 @@ async def test_acceptance_credits_the_coauthor_once_however_often_it_arrives(
     event_recorder: EventRecorder,
 ) -> None:
     post = await create_post(client, event_recorder, as_user("alice"), ["bob", "carol"])
-    accepted = InvitationAccepted(**post.invitation_of(uid("bob")), responded_at=now())
+    accepted = post.accepted_by(uid("bob"))
 
     states = []
     for _ in range(2):  # two deliveries of the same fact, as distinct events
@@ -125,7 +129,7 @@ async def test_acceptance_for_a_deleted_post_is_ignored(
     post = await create_post(client, event_recorder, as_user("alice"), ["bob"])
     await client.delete(f"/v1/posts/{post.id}", headers=as_user("alice"))
 
-    accepted = InvitationAccepted(**post.invitation_of(uid("bob")), responded_at=now())
+    accepted = post.accepted_by(uid("bob"))
     await events.publish(accepted)
 
     stored = await posts_db["posts"].find_one({"_id": post.id})
@@ -145,7 +149,7 @@ async def test_when_accepted_post_is_published_after_the_last_answer(
     post = await create_post(
         client, event_recorder, as_user("alice"), ["bob", "carol"], mode="when_accepted"
     )
-    accepted = InvitationAccepted(**post.invitation_of(uid("bob")), responded_at=now())
+    accepted = post.accepted_by(uid("bob"))
     await events.publish(accepted)
     still_pending = (await client.get(f"/v1/posts/{post.id}", headers=as_user("alice"))).json()
     assert still_pending["status"] == "pending"
@@ -194,7 +198,7 @@ async def test_removing_and_leaving_take_back_a_credit(
 ) -> None:
     post = await create_post(client, event_recorder, as_user("alice"), ["bob", "carol"])
     for handle in ["bob", "carol"]:
-        accepted = InvitationAccepted(**post.invitation_of(uid(handle)), responded_at=now())
+        accepted = post.accepted_by(uid(handle))
         await events.publish(accepted)
     path = f"/v1/posts/{post.id}/coauthors"
 
@@ -219,7 +223,7 @@ async def test_deleted_account_loses_its_posts_and_credits_once(
 ) -> None:
     by_alice = await create_post(client, event_recorder, as_user("alice"), ["bob"])
     by_bob = await create_post(client, event_recorder, as_user("bob"), ["alice", "carol"])
-    accepted = InvitationAccepted(**by_bob.invitation_of(uid("alice")), responded_at=now())
+    accepted = by_bob.accepted_by(uid("alice"))
     await events.publish(accepted)
 
     gone = UserDeleted(user_id=uid("alice"), deleted_at=now())
@@ -253,7 +257,7 @@ async def test_block_removes_the_credit_between_author_and_coauthor(
     event_recorder: EventRecorder,
 ) -> None:
     post = await create_post(client, event_recorder, as_user("alice"), ["bob", "carol"])
-    accepted = InvitationAccepted(**post.invitation_of(uid("bob")), responded_at=now())
+    accepted = post.accepted_by(uid("bob"))
     await events.publish(accepted)
 
     block = UserBlocked(blocker_id=uid("bob"), blocked_id=uid("alice"), blocked_at=now())
@@ -298,7 +302,7 @@ async def test_an_acceptance_that_lost_to_the_authors_revocation_never_credits(
 
     # Bob accepted at the same time; invitations then revokes the acceptance, and a
     # redelivered acceptance may come last.
-    accepted = InvitationAccepted(**post.invitation_of(uid("bob")), responded_at=now())
+    accepted = post.accepted_by(uid("bob"))
     await events.publish(
         accepted, InvitationRevoked(**post.invitation_of(uid("bob")), revoked_at=now()), accepted
     )
@@ -315,7 +319,7 @@ async def test_leaving_twice_is_one_departure(
     event_recorder: EventRecorder,
 ) -> None:
     post = await create_post(client, event_recorder, as_user("alice"), ["carol"])
-    await events.publish(InvitationAccepted(**post.invitation_of(uid("carol")), responded_at=now()))
+    await events.publish(post.accepted_by(uid("carol")))
     path = f"/v1/posts/{post.id}/coauthors/carol"
 
     first = await client.delete(path, headers=as_user("carol"))
