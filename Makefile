@@ -66,5 +66,5 @@ images: ## build one image per service (copost/<service>:TAG) from BASE_IMAGE
 	    --tag copost/$$service:$(TAG) . ; \
 	done
 
-k8s-check: install ## parse every Kubernetes manifest and check the kustomizations' references
-	@uv run --no-project --quiet --with pyyaml -p $(PYTHON) deploy/k8s/check_manifests.py
+k8s-check: install ## render every Kubernetes overlay (kubectl kustomize) and validate it offline
+	@$(PYTEST) deploy/tests/test_kubernetes_manifests.py $(PYTEST_ARGS)

