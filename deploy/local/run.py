@@ -3,6 +3,10 @@
 Environment: PORT (gateway, default 8000; the services take the next ports), DATA_DIR
 (default .data), MONGO_URL (a real MongoDB instead of the embedded one), AMQP_URL,
 AMQP_NAMESPACE, LOG_LEVEL. Every other variable reaches the services unchanged.
+
+A process that dies is restarted with exponential backoff (1 s, 2 s, 4 s ... at most 30 s;
+the count starts afresh once it has stayed up a minute), and run.py says so on stderr. After
+8 deaths in a row without a minute's uptime it gives up and stops everything.
 """
 
 import os
@@ -19,7 +23,8 @@ from stack import (
     StackError,
 )
 
-HEALTH_CHECK_SECONDS = 2.0
+# How often dead processes are looked for (and restarted once their backoff has passed).
+SUPERVISE_SECONDS = 0.5
 
 
 def stack_from_environment() -> LocalStack:
@@ -65,17 +70,16 @@ def main() -> int:
         signal.signal(sig, lambda *_: stopping.set())
     try:
         print_summary(stack)
-        while not stopping.wait(HEALTH_CHECK_SECONDS):
-            if dead := stack.dead_processes():
-                for process in dead:
-                    print(
-                        f"{process.name} exited unexpectedly; last lines of its log:\n"
-                        f"{process.log_tail()}",
-                        file=sys.stderr,
-                    )
-                return 1
+        # A process that dies is restarted with backoff (stack.RestartPolicy); one that keeps
+        # crashing ends the run with the last lines of its log.
+        while not stopping.wait(SUPERVISE_SECONDS):
+            for note in stack.supervise():
+                print(note, file=sys.stderr, flush=True)
         print("Stopping CoPost ...", flush=True)
         return 0
+    except StackError as error:
+        print(f"CoPost stops: {error}", file=sys.stderr)
+        return 1
     finally:
         stack.stop()
 

@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Self
 
@@ -37,7 +37,26 @@ GATEWAY = "gateway"
 
 
 class StackError(RuntimeError):
-    """A process of the stack did not start or did not become ready."""
+    """A process of the stack did not start, did not become ready, or keeps crashing."""
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How the stack restarts a process that died: exponential backoff, capped, with an end.
+
+    The n-th restart in a row waits first_delay * 2**(n-1) seconds, at most max_delay. A
+    process that stayed up `stable_after` seconds starts the count afresh. One that died
+    `give_up_after` times in a row without staying up that long is crash-looping (a bad
+    setting, a port taken): restarting it further only hides that, so the stack gives up.
+    """
+
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    stable_after: float = 60.0
+    give_up_after: int = 8
+
+    def delay(self, restarts_in_a_row: int) -> float:
+        return float(min(self.max_delay, self.first_delay * 2 ** (restarts_in_a_row - 1)))
 
 
 @dataclass
@@ -49,6 +68,11 @@ class StackProcess:
     popen: subprocess.Popen[bytes]
     log_path: Path
     log_file: IO[bytes]
+    command: list[str]
+    env: dict[str, str]
+    started_at: float = field(default_factory=time.monotonic)
+    restarts_in_a_row: int = 0
+    restart_at: float | None = None
 
     @property
     def url(self) -> str:
@@ -128,6 +152,7 @@ class LocalStack:
         services: Sequence[str] | None = None,
         ready_timeout: float = 60.0,
         stop_timeout: float = 10.0,
+        restart_policy: RestartPolicy | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.base_port = base_port
@@ -139,6 +164,7 @@ class LocalStack:
         self.wanted = list(services) if services is not None else [*BACKEND_PORT_OFFSETS, GATEWAY]
         self.ready_timeout = ready_timeout
         self.stop_timeout = stop_timeout
+        self.restart_policy = restart_policy or RestartPolicy()
         self.embedded_mongo = mongo_url is None
         self.mongo_url = (
             mongo_url or f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
@@ -197,6 +223,48 @@ class LocalStack:
     def dead_processes(self) -> list[StackProcess]:
         return [process for process in self.processes if not process.is_running()]
 
+    def supervise(self) -> list[str]:
+        """Restart the processes that died, after their backoff; say what happened.
+
+        Call it periodically (run.py does, every half second). Raises StackError when a
+        process crash-loops past the restart policy's limit.
+        """
+        now = time.monotonic()
+        notes = []
+        for process in self.dead_processes():
+            if process.restart_at is None:
+                notes.append(self._schedule_restart(process, now))
+            elif now >= process.restart_at:
+                self._respawn(process)
+                notes.append(f"{process.name} restarted (pid {process.popen.pid})")
+        return notes
+
+    def wait_ready(self, name: str) -> None:
+        """Block until the named service answers /readyz (after a restart, say)."""
+        self._wait_ready(next(p for p in self.processes if p.name == name))
+
+    def _schedule_restart(self, process: StackProcess, now: float) -> str:
+        policy = self.restart_policy
+        if now - process.started_at >= policy.stable_after:
+            process.restarts_in_a_row = 0
+        if process.restarts_in_a_row >= policy.give_up_after:
+            raise StackError(
+                f"{process.name} exited (code {process.popen.returncode}) again after"
+                f" {process.restarts_in_a_row} restarts in a row; giving up. Last lines of"
+                f" {process.log_path}:\n{process.log_tail()}"
+            )
+        process.restarts_in_a_row += 1
+        delay = policy.delay(process.restarts_in_a_row)
+        process.restart_at = now + delay
+        return f"{process.name} exited (code {process.popen.returncode}); restarting in {delay:g}s"
+
+    def _respawn(self, process: StackProcess) -> None:
+        process.log_file.write(f"\n--- restarting {process.name} ---\n".encode())
+        process.log_file.flush()
+        process.popen = self._popen(process.command, process.env, process.log_file)
+        process.started_at = time.monotonic()
+        process.restart_at = None
+
     def __enter__(self) -> Self:
         return self.start()
 
@@ -253,8 +321,17 @@ class LocalStack:
         log_file = log_path.open("ab")
         log_file.write(f"\n--- starting {name} on port {port} ---\n".encode())
         log_file.flush()
+        popen = self._popen(command, env, log_file)
+        process = StackProcess(name, port, popen, log_path, log_file, command, env)
+        self.processes.append(process)
+        return process
+
+    @staticmethod
+    def _popen(
+        command: list[str], env: dict[str, str], log_file: IO[bytes]
+    ) -> subprocess.Popen[bytes]:
         # A session of its own: Ctrl-C reaches run.py only, which stops children in order.
-        popen = subprocess.Popen(  # noqa: S603 -- the venv's interpreter with fixed arguments
+        return subprocess.Popen(  # noqa: S603 -- the venv's interpreter with fixed arguments
             command,
             cwd=REPO_ROOT,
             env=env,
@@ -263,9 +340,6 @@ class LocalStack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        process = StackProcess(name, port, popen, log_path, log_file)
-        self.processes.append(process)
-        return process
 
     def _wait_port(self, process: StackProcess) -> None:
         def answers() -> bool:
