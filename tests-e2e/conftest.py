@@ -63,6 +63,15 @@ async def local_stack(
     tmp_path_factory: pytest.TempPathFactory, overrides: Mapping[str, str] | None = None
 ) -> AsyncIterator[str]:
     """Start the local stack on free ports with E2E settings (plus `overrides`); stop it after."""
+    async with running_local_stack(tmp_path_factory, overrides) as started_stack:
+        yield started_stack.gateway_url
+
+
+@asynccontextmanager
+async def running_local_stack(
+    tmp_path_factory: pytest.TempPathFactory, overrides: Mapping[str, str] | None = None
+) -> AsyncIterator[LocalStack]:
+    """As local_stack, giving the LocalStack itself (its processes, its supervision)."""
     amqp_url = os.environ.get("AMQP_URL", DEFAULT_AMQP_URL)
     namespace = unique_namespace()
     started_stack = LocalStack(
@@ -78,7 +87,7 @@ async def local_stack(
     try:
         if "gateway" not in started:
             pytest.fail(f"the gateway is not installed in the workspace (started: {started})")
-        yield started_stack.gateway_url
+        yield started_stack
     finally:
         await asyncio.to_thread(started_stack.stop)
         await _delete_amqp_topology(amqp_url, namespace, started)
