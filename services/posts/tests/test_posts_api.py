@@ -117,12 +117,34 @@ async def test_text_keeps_its_line_breaks_and_tabs(
     assert post["text"] == "one\r\ntwo\tthree"
 
 
-async def test_client_cannot_choose_the_author_or_the_status(
-    client: httpx.AsyncClient, as_user: Headers, uid: Ids
+async def test_a_body_naming_the_author_or_the_status_is_refused_with_nothing_created(
+    client: httpx.AsyncClient, as_user: Headers, uid: Ids, event_recorder: EventRecorder
 ) -> None:
     body = {"text": "hi", "author_id": uid("bob"), "status": "published", "publish_mode": "now"}
     response = await client.post("/v1/posts", json=body, headers=as_user("alice"))
-    assert response.json()["author"]["id"] == uid("alice")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert sorted(error["loc"][-1] for error in response.json()["errors"]) == [
+        "author_id",
+        "status",
+    ]
+    # Nothing was written: the next post is the first event the recorder sees.
+    post = await create_post(client, as_user("alice"))
+    first, *_ = await event_recorder.wait_for("post.created")
+    assert first.data["post_id"] == post["id"]
+
+
+async def test_an_invite_with_an_unknown_field_is_refused(
+    client: httpx.AsyncClient, as_user: Headers
+) -> None:
+    post = await create_post(client, as_user("alice"))
+    response = await client.post(
+        f"/v1/posts/{post['id']}/coauthors",
+        json={"handle": "bob", "status": "accepted"},
+        headers=as_user("alice"),
+    )
+    assert response.status_code == 422
+    assert [error["loc"][-1] for error in response.json()["errors"]] == ["status"]
 
 
 async def test_requests_without_the_gateway_identity_are_unauthorized(

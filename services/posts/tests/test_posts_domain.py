@@ -75,12 +75,45 @@ def test_invalid_new_post_is_unprocessable(text: str, handles: list[str], error_
 
 
 @pytest.mark.parametrize(
-    "text", ["\u0000", "nul\u0000inside", "bell\u0007", "\u001b[31mred", "a\u001fb"]
+    "text",
+    [
+        "\u0000",
+        "nul\u0000inside",
+        "bell\u0007",
+        "\u001b[31mred",
+        "a\u001fb",
+        "del\u007fx",
+        "c1\u0085x",
+    ],
 )
 def test_text_with_control_characters_is_unprocessable(text: str) -> None:
     with pytest.raises(Unprocessable) as raised:
         domain.validate_new_post(text, [], max_coauthors=5, max_text_length=500)
     assert [e["type"] for e in raised.value.errors or []] == ["control_character"]
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("see \u202egnp.exe", "see gnp.exe"),  # right-to-left override disguising a name
+        ("ev\u200bil", "evil"),  # zero-width space splitting a word filters would catch
+        ("\u2066isolated\u2069 \u200fmark", "isolated mark"),
+        ("\ufeffbom", "bom"),
+        ("Zoe\u0301", "Zo\u00e9"),  # NFC: one spelling of the same text
+        ("family \U0001f468\u200d\U0001f469\u200d\U0001f467", None),  # joiners in emoji stay
+    ],
+)
+def test_invisible_format_characters_are_stripped_from_text_and_it_is_nfc(
+    text: str, stored: str | None
+) -> None:
+    request = domain.validate_new_post(text, [], max_coauthors=5, max_text_length=500)
+    assert request.text == (stored if stored is not None else text)
+
+
+def test_text_made_only_of_invisible_characters_is_empty() -> None:
+    with pytest.raises(Unprocessable) as raised:
+        domain.validate_new_post("\u200b\u202e", [], max_coauthors=5, max_text_length=500)
+    assert [e["type"] for e in raised.value.errors or []] == ["empty"]
 
 
 def test_line_breaks_and_tabs_are_allowed_in_text() -> None:

@@ -93,6 +93,10 @@ async def test_a_handle_taken_in_any_case_is_a_conflict(
         ),
         ({"handle": "carol", "password": "s3cret-Passw0rd"}, "display_name"),
         (
+            {"handle": "carol", "password": "s3cret-Passw0rd", "display_name": "Ali\u200bce\u202e"},
+            "display_name",
+        ),
+        (
             {"handle": "carol", "password": "s3cret-Passw0rd", "display_name": "A", "id": "x"},
             "id",
         ),

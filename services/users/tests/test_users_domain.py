@@ -55,6 +55,38 @@ def test_invalid_display_names_are_refused(raw: str) -> None:
         normalize_display_name(raw)
 
 
+# Names that render like another account's: zero-width, bidi overrides and isolates, marks.
+IMPERSONATING_NAMES = [
+    "Ali\u200bce",  # zero-width space
+    "Ali\u200bce\u202e",  # the reviewed attack: zero-width space and right-to-left override
+    "\u202eecilA",  # right-to-left override
+    "Alice\u2066",  # left-to-right isolate
+    "Al\u200dice",  # zero-width joiner
+    "Alice\ufeff",  # byte-order mark (zero-width no-break space)
+    "Alice\u200f",  # right-to-left mark
+    "Ali\u2028ce",  # line separator
+    "Ali\u0085ce",  # C1 control (next line)
+    "Alice\ue000",  # private use
+]
+
+
+@pytest.mark.parametrize("raw", IMPERSONATING_NAMES)
+def test_invisible_and_reordering_characters_are_refused_in_display_names(raw: str) -> None:
+    with pytest.raises(ValueError, match="display name"):
+        normalize_display_name(raw)
+
+
+@pytest.mark.parametrize("raw", IMPERSONATING_NAMES)
+def test_invisible_and_reordering_characters_are_refused_in_handles(raw: str) -> None:
+    assert handle_or_none(raw.lower()) is None
+    with pytest.raises(ValueError, match="handle"):
+        normalize_new_handle(raw.lower())
+
+
+def test_display_names_are_stored_in_nfc_so_lookalike_spellings_are_one() -> None:
+    assert normalize_display_name("Zoe\u0301") == "Zo\u00e9"
+
+
 @pytest.mark.parametrize(
     ("policy", "invitee_follows_inviter", "allowed"),
     [

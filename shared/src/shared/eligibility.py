@@ -11,6 +11,7 @@ from typing import Self
 
 from pydantic import BaseModel, Field, model_validator
 
+from shared.request_body import RequestBody
 from shared.user_directory import PublicUser
 
 ELIGIBILITY_PATH = "/internal/eligibility"
@@ -26,7 +27,7 @@ class IneligibilityReason(StrEnum):
     POLICY_FOLLOWING = "policy_following"
 
 
-class EligibilityRequest(BaseModel):
+class EligibilityRequest(RequestBody):
     """Invitees by handle (inviting) or by id (accepting): exactly one of the two."""
 
     inviter_id: str

@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from notifications.domain import NotificationType
+from shared.request_body import RequestBody
 from shared.user_directory import PublicUser
 
 MAX_IDS_PER_REQUEST = 100
@@ -30,10 +31,8 @@ class NotificationPage(BaseModel):
     unread_count: int
 
 
-class MarkRead(BaseModel):
+class MarkRead(RequestBody):
     """Either some of the caller's notifications by id, or all of them."""
-
-    model_config = ConfigDict(extra="forbid")
 
     ids: list[NotificationId] | None = Field(default=None, max_length=MAX_IDS_PER_REQUEST)
     all: bool = False

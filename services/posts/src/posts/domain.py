@@ -5,6 +5,7 @@ events it causes, which the repository writes together in one conditional update
 """
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -27,9 +28,16 @@ from shared.problems import Forbidden, NotFound, TooManyRequests, Unauthorized, 
 type CoauthorStatus = Literal["invited", "accepted"]
 type PostStatus = Literal["pending", "published", "deleted"]
 
-HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{3,30}$")
-# C0 control characters other than tab, line feed and carriage return: NUL, escapes, bells...
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{3,30}\Z")
+# Control characters other than tab, line feed and carriage return: NUL, escapes, bells, C1.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Invisible format characters stripped from post text: bidirectional embeddings, overrides,
+# isolates and marks (which reorder what follows, e.g. to disguise a link), zero-width
+# space, word joiner, byte-order mark, soft hyphen. The zero-width (non-)joiners stay:
+# emoji sequences and several scripts need them.
+INVISIBLE_FORMAT_CHARACTERS = re.compile(
+    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 # Eligibility reasons that mean the request itself is wrong, versus the invitee refusing it.
 INVALID_INVITEE_REASONS = frozenset({"unknown_user", "self"})
 INVITE_WINDOW = timedelta(hours=1)
@@ -152,12 +160,18 @@ class NewPostRequest:
 def validate_new_post(
     text: str, handles: Sequence[str], *, max_coauthors: int, max_text_length: int
 ) -> NewPostRequest:
-    """The text stripped and the handles lower-cased, or a 422 listing every broken rule."""
-    errors = _text_errors(text.strip(), max_text_length)
+    """The text normalised and the handles lower-cased, or a 422 listing every broken rule."""
+    clean_text = normalize_text(text)
+    errors = _text_errors(clean_text, max_text_length)
     errors += _handle_errors(handles, max_coauthors)
     if errors:
         raise InvalidPost("The post is not valid.", errors=errors)
-    return NewPostRequest(text.strip(), tuple(h.strip().lower() for h in handles))
+    return NewPostRequest(clean_text, tuple(h.strip().lower() for h in handles))
+
+
+def normalize_text(text: str) -> str:
+    """NFC, without invisible format characters, trimmed: what is stored is what is seen."""
+    return INVISIBLE_FORMAT_CHARACTERS.sub("", unicodedata.normalize("NFC", text)).strip()
 
 
 def validate_invitee_handle(handle: str) -> str:

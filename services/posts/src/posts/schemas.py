@@ -7,10 +7,11 @@ from pydantic import BaseModel, Field
 
 from posts.domain import CoauthorStatus
 from shared.events.posts import PublishMode
+from shared.request_body import RequestBody
 from shared.user_directory import PublicUser
 
 
-class CreatePostRequest(BaseModel):
+class CreatePostRequest(RequestBody):
     """Only what a client may choose; author, status and times are never taken from it."""
 
     text: str = Field(max_length=10_000)
@@ -18,7 +19,7 @@ class CreatePostRequest(BaseModel):
     publish_mode: PublishMode = "now"
 
 
-class InviteCoauthorRequest(BaseModel):
+class InviteCoauthorRequest(RequestBody):
     handle: str = Field(max_length=100)
 
 

@@ -63,13 +63,21 @@ def handle_or_none(raw: str) -> str | None:
         return None
 
 
+# Control (Cc), format (Cf: zero-width, bidirectional overrides and isolates), line and
+# paragraph separators, surrogates, private-use and unassigned characters: a name carrying
+# them can look like another account's ("Ali\u200bce", "\u202eecilA").
+_REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
 def normalize_display_name(raw: str) -> str:
-    """Trimmed, 1 to 50 characters, no control characters; ValueError otherwise."""
-    name = raw.strip()
+    """NFC, trimmed, 1 to 50 characters, nothing invisible or reordering; ValueError otherwise."""
+    name = unicodedata.normalize("NFC", raw).strip()
     if not 1 <= len(name) <= DISPLAY_NAME_MAX_LENGTH:
         raise ValueError(f"a display name is 1 to {DISPLAY_NAME_MAX_LENGTH} characters")
-    if any(unicodedata.category(char) == "Cc" for char in name):
-        raise ValueError("a display name cannot contain control characters")
+    if any(unicodedata.category(char) in _REFUSED_IN_NAMES for char in name):
+        raise ValueError(
+            "a display name cannot contain control, zero-width or bidirectional-override characters"
+        )
     return name
 
 

@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
+from shared.request_body import RequestBody
 from shared.user_directory import PublicUser
 from users.domain import (
     CollabPolicy,
@@ -17,12 +18,6 @@ Handle = Annotated[str, Field(max_length=64), AfterValidator(normalize_handle)]
 NewHandle = Annotated[str, Field(max_length=64), AfterValidator(normalize_new_handle)]
 DisplayName = Annotated[str, Field(max_length=200), AfterValidator(normalize_display_name)]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
-
-
-class RequestBody(BaseModel):
-    """Unknown fields are refused: a client cannot slip in an id, a counter or a status."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class RegisterRequest(RequestBody):
