@@ -29,9 +29,15 @@ def create_mongo_client(settings: ServiceSettings) -> AsyncMongoClient[Document]
     return AsyncMongoClient(
         settings.mongo_url.get_secret_value(),
         tz_aware=True,
-        serverSelectionTimeoutMS=5_000,
+        connectTimeoutMS=_milliseconds(settings.mongo_connect_timeout_seconds),
+        serverSelectionTimeoutMS=_milliseconds(settings.mongo_server_selection_timeout_seconds),
+        socketTimeoutMS=_milliseconds(settings.mongo_socket_timeout_seconds),
         uuidRepresentation="standard",
     )
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 async def ensure_indexes(db: Database, specs: Sequence[IndexSpec]) -> None:

@@ -14,6 +14,12 @@ class ServiceSettings(BaseSettings):
     # Secret because a URL may carry credentials; never logged.
     mongo_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
     mongo_database: str = ""
+    # A MongoDB that stops answering must fail requests, not hang them: connecting, finding a
+    # server and waiting for any one reply are each bounded (the last must outlast the
+    # slowest legitimate command, e.g. an index build at start-up).
+    mongo_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    mongo_server_selection_timeout_seconds: float = Field(default=5.0, gt=0)
+    mongo_socket_timeout_seconds: float = Field(default=20.0, gt=0)
     amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
     # Prefixes every exchange and queue name; tests use it to isolate their runs.
     amqp_namespace: str = ""

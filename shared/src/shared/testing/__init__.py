@@ -172,6 +172,8 @@ class TcpProxy:
         self._target = (target_host, target_port)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self.port = 0
 
     async def start(self, port: int = 0) -> int:
@@ -194,6 +196,13 @@ class TcpProxy:
     async def restore(self) -> None:
         await self.start(self.port)
 
+    def stall(self) -> None:
+        """Keep connections open but pass no more bytes: a server that stopped answering."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self._target)
@@ -202,7 +211,9 @@ class TcpProxy:
             return
         self._writers.update({writer, upstream_writer})
         await asyncio.gather(
-            _pipe(reader, upstream_writer), _pipe(upstream_reader, writer), return_exceptions=True
+            _pipe(reader, upstream_writer, self._flowing),
+            _pipe(upstream_reader, writer, self._flowing),
+            return_exceptions=True,
         )
         self._writers.difference_update({writer, upstream_writer})
 
@@ -210,9 +221,12 @@ class TcpProxy:
         await self.cut()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event
+) -> None:
     try:
         while data := await reader.read(65536):
+            await flowing.wait()
             writer.write(data)
             await writer.drain()
     finally:
