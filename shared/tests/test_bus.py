@@ -192,3 +192,44 @@ async def test_parked_events_can_be_redriven_once_the_handler_is_fixed(
     assert await redrive_dead_letters(settings) == 1
     await wait_until(lambda: handled == [event.id])
     assert await count_dead_letters(settings) == 0
+
+
+async def test_an_event_whose_retry_cannot_be_published_is_parked_and_frees_its_slot(
+    amqp_url: str, namespace: str
+) -> None:
+    # One slot: a message left unsettled would stop the consumer for good.
+    settings = ServiceSettings(
+        service_name="bus-slot-test",
+        amqp_url=amqp_url,
+        amqp_namespace=namespace,
+        amqp_prefetch=1,
+        event_retry_delays_seconds=(0.05,),
+    )
+    bus = EventBus(settings)
+    await bus.connect()
+    failing, later = followed(1), followed(2)
+    handled: list[UUID] = []
+
+    async def fails_first(envelope: EventEnvelope, data: UserFollowed) -> None:
+        if envelope.id == failing.id:
+            raise RuntimeError("handling failed")
+        handled.append(envelope.id)
+
+    try:
+        await bus.consume({"user.followed": fails_first})
+        # Without its retry queue, republishing the failed event is refused (unroutable).
+        connection = await aio_pika.connect(amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(bus.retry_queue_name(1), if_unused=False, if_empty=False)
+        await bus.publish([failing, later])
+
+        await wait_until(lambda: handled == [later.id])
+
+        async def parked() -> bool:
+            return await count_dead_letters(settings) == 1
+
+        await wait_until(parked)
+    finally:
+        await bus.delete_topology()
+        await bus.close()

@@ -244,9 +244,21 @@ class EventBus:
             correlation_id=message.correlation_id,
             type=message.type,
         )
-        await self._channel().default_exchange.publish(
-            retry, routing_key=self.retry_queue_name(attempt), mandatory=True
-        )
+        try:
+            await self._channel().default_exchange.publish(
+                retry,
+                routing_key=self.retry_queue_name(attempt),
+                mandatory=True,
+                timeout=PUBLISH_TIMEOUT_SECONDS,
+            )
+        except Exception:
+            # Left unsettled, the message would hold a prefetch slot for good; requeued, it
+            # would loop at once. Parked, it is kept for the redrive tool.
+            log.exception(
+                "retry not published; event dead-lettered", extra={"event_id": message.message_id}
+            )
+            await message.reject(requeue=False)
+            return
         await message.ack()
 
     async def stop_consuming(self) -> None:
