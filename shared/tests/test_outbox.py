@@ -5,13 +5,19 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 
 from shared.bus import EventBus
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserRegistered
 from shared.mongo import Database, Document
-from shared.outbox import OUTBOX_FIELD, OutboxRelay, with_events
+from shared.outbox import (
+    OUTBOX_DEAD_LETTERS,
+    OUTBOX_FIELD,
+    OutboxRelay,
+    with_events,
+)
 from shared.settings import ServiceSettings
 from shared.testing import EventRecorder, TcpProxy, wait_until
 
@@ -112,6 +118,34 @@ async def test_events_written_during_a_broker_outage_are_published_after_it(
         await wait_until(lambda: _no_pending(relay))
     finally:
         await relay.stop()
+
+
+async def test_an_unreadable_entry_is_parked_and_the_events_beside_it_are_published(
+    db: Database, bus: EventBus, event_recorder: EventRecorder
+) -> None:
+    unreadable = {"id": "not-an-event", "type": "user.registered", "data": "garbage"}
+    await db.accounts.insert_one({"_id": "zed", OUTBOX_FIELD: [unreadable]})
+    event = await write_account(db, "zed")
+    relay = relay_for(db, bus)
+    parked_before = parked_count()
+
+    await relay.relay_pending()
+    # The next pass has nothing left to stumble over.
+    assert await relay.relay_pending() == 0
+
+    seen = await event_recorder.wait_for("user.registered")
+    assert [e.id for e in seen] == [event.id]
+    parked = await db[OUTBOX_DEAD_LETTERS].find({}).to_list(None)
+    assert [(p["collection"], p["document_id"], p["entry"]) for p in parked] == [
+        ("accounts", "zed", unreadable)
+    ]
+    assert parked_count() == parked_before + 1
+    assert await relay.pending_count() == 0
+
+
+def parked_count() -> float:
+    labels = {"service": "outbox-test"}
+    return REGISTRY.get_sample_value("copost_outbox_entries_parked_total", labels) or 0.0
 
 
 async def _no_pending(relay: OutboxRelay) -> bool:

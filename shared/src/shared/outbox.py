@@ -8,20 +8,32 @@ so events are delayed by failures, never lost. Two relays may publish the same e
 consumers are idempotent, so at-least-once is enough.
 """
 
+import logging
 from collections.abc import Sequence
-from typing import Protocol
-from uuid import UUID
+from typing import Any, Protocol
+from uuid import UUID, uuid4
 
 from prometheus_client import Counter
+from pydantic import ValidationError
 
 from shared.events import EventEnvelope
+from shared.events.envelope import utc_now
 from shared.mongo import Database, Document, IndexSpec
 from shared.periodic import PeriodicTask
 
+log = logging.getLogger(__name__)
+
 OUTBOX_FIELD = "outbox"
+# Outbox entries no envelope can be read from, moved aside so they stop blocking the rest.
+OUTBOX_DEAD_LETTERS = "outbox_dead_letters"
 
 EVENTS_RELAYED = Counter(
     "copost_outbox_events_relayed_total", "Events published from the outbox", ["service"]
+)
+ENTRIES_PARKED = Counter(
+    "copost_outbox_entries_parked_total",
+    "Unreadable outbox entries moved to the outbox_dead_letters collection",
+    ["service"],
 )
 
 
@@ -97,11 +109,14 @@ class OutboxRelay:
         documents = await collection.find(
             {f"{OUTBOX_FIELD}.id": {"$exists": True}}, {OUTBOX_FIELD: 1}
         ).to_list(self._batch_size)
-        pending = [
-            (document["_id"], EventEnvelope.model_validate(entry))
-            for document in documents
-            for entry in document.get(OUTBOX_FIELD, [])
-        ][: self._batch_size]
+        pending: list[tuple[Any, EventEnvelope]] = []
+        for document in documents:
+            for entry in document.get(OUTBOX_FIELD, []):
+                try:
+                    pending.append((document["_id"], EventEnvelope.model_validate(entry)))
+                except ValidationError as exc:
+                    await self._park(name, document["_id"], entry, exc)
+        pending = pending[: self._batch_size]
         if not pending:
             return 0
         confirmed = {str(i) for i in await self._publisher.publish([e for _, e in pending])}
@@ -115,6 +130,27 @@ class OutboxRelay:
         if len(confirmed) < len(pending):
             raise RuntimeError(f"{len(pending) - len(confirmed)} events were not confirmed")
         return len(pending)
+
+    async def _park(self, name: str, document_id: Any, entry: Any, error: ValidationError) -> None:
+        """Copy the entry aside, then pull it: a crash between the two leaves a duplicate copy,
+        never a lost entry."""
+        log.error(
+            "unreadable outbox entry parked",
+            extra={"collection": name, "document_id": str(document_id), "error": str(error)},
+        )
+        await self._db[OUTBOX_DEAD_LETTERS].insert_one(
+            {
+                "_id": uuid4().hex,
+                "service": self._service_name,
+                "collection": name,
+                "document_id": document_id,
+                "entry": entry,
+                "error": str(error),
+                "parked_at": utc_now(),
+            }
+        )
+        await self._db[name].update_one({"_id": document_id}, {"$pull": {OUTBOX_FIELD: entry}})
+        ENTRIES_PARKED.labels(self._service_name).inc()
 
     async def pending_count(self) -> int:
         total = 0
