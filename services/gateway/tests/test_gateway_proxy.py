@@ -2,7 +2,7 @@
 
 import socket
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from pathlib import Path
 
 import httpx
@@ -198,6 +198,65 @@ async def test_the_notification_stream_flows_event_by_event(
             ]
             fake_services.release_second_event.set()
             assert [await anext(lines) for _ in range(2)] == ["event: notification", "data: second"]
+
+
+async def test_two_hundred_open_streams_leave_ordinary_requests_their_connections(
+    gateway_settings: SettingsFactory,
+    fake_services: FakeServicesState,
+    signer: Signer,
+    loopback_server: Callable[[FastAPI], AbstractAsyncContextManager[str]],
+) -> None:
+    """The review's attack: one account's 200 streams took every pooled connection to the
+    notifications service, and another user's list waited until 504."""
+    app = create_app(gateway_settings())
+    unlimited = httpx.Limits(max_connections=None)
+    async with (
+        loopback_server(app) as gateway_url,
+        httpx.AsyncClient(base_url=gateway_url, limits=unlimited, timeout=10) as client,
+        AsyncExitStack() as streams,
+    ):
+        params = {"access_token": signer.token("attacker-id")}
+        for _ in range(200):
+            opened = await streams.enter_async_context(
+                client.stream("GET", "/v1/notifications/stream", params=params)
+            )
+            assert opened.status_code == 200
+
+        listed = await client.get(
+            "/v1/notifications", headers={"Authorization": f"Bearer {signer.token('victim-id')}"}
+        )
+
+        assert listed.status_code == 200
+        assert listed.json()["service"] == "notifications"
+
+
+async def test_a_stream_beyond_the_stream_pool_is_a_503_with_retry_after(
+    gateway_settings: SettingsFactory,
+    fake_services: FakeServicesState,
+    signer: Signer,
+    loopback_server: Callable[[FastAPI], AbstractAsyncContextManager[str]],
+) -> None:
+    app = create_app(gateway_settings(stream_max_connections=2, upstream_timeout_seconds=0.5))
+    async with (
+        loopback_server(app) as gateway_url,
+        httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
+        AsyncExitStack() as streams,
+    ):
+        params = {"access_token": signer.token("alice-id")}
+        for _ in range(2):
+            await streams.enter_async_context(
+                client.stream("GET", "/v1/notifications/stream", params=params)
+            )
+
+        refused = await client.get("/v1/notifications/stream", params=params)
+        listed = await client.get(
+            "/v1/notifications", headers={"Authorization": f"Bearer {signer.token('bob-id')}"}
+        )
+
+        assert refused.status_code == 503
+        assert refused.headers["content-type"] == PROBLEM
+        assert int(refused.headers["retry-after"]) >= 1
+        assert listed.status_code == 200
 
 
 async def test_cors_preflight_is_answered_for_allowed_origins_only(

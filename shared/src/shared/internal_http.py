@@ -22,14 +22,20 @@ async def _propagate_request_id(request: httpx.Request) -> None:
 
 
 def create_internal_client(
-    base_url: str, *, timeout_seconds: float, transport: httpx.AsyncBaseTransport | None = None
+    base_url: str,
+    *,
+    timeout_seconds: float,
+    transport: httpx.AsyncBaseTransport | None = None,
+    max_connections: int = 200,
 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout_seconds),
         transport=transport,
         event_hooks={"request": [_propagate_request_id]},
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=min(50, max_connections)
+        ),
     )
 
 

@@ -28,6 +28,9 @@ from shared.problems import (
 
 log = logging.getLogger(__name__)
 
+# When every stream connection is taken, one usually frees up soon.
+STREAM_POOL_FULL_RETRY_AFTER_SECONDS = 5
+
 # Kept when a service's non-JSON error is rewritten as a problem: they tell the client what next.
 _ERROR_HEADERS_KEPT = ("retry-after", "www-authenticate", "allow")
 
@@ -53,18 +56,31 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
 
 
 class Proxy:
-    """Sends requests to the services with one HTTP client each, and relays their answers."""
+    """Sends requests to the services with one HTTP client each, and relays their answers.
+
+    Streams (the notification stream) go through a client of their own, whose pool has its
+    own size: however many streams are open, ordinary requests keep their connections.
+    """
 
     def __init__(
-        self, clients: Mapping[Upstream, httpx.AsyncClient], *, timeout_seconds: float
+        self,
+        clients: Mapping[Upstream, httpx.AsyncClient],
+        stream_client: httpx.AsyncClient,
+        *,
+        timeout_seconds: float,
     ) -> None:
         self._clients = clients
+        self._stream_client = stream_client
         self._timeout_seconds = timeout_seconds
+
+    async def aclose(self) -> None:
+        await self._stream_client.aclose()
 
     async def forward(
         self, request: Request, upstream: Upstream, *, user_id: str | None, body: bytes
     ) -> Response:
-        client = self._clients[upstream]
+        streaming = is_streaming(request.method, request.url.path)
+        client = self._stream_client if streaming else self._clients[upstream]
         outgoing = client.build_request(
             request.method,
             _forwarded_path(request),
@@ -75,6 +91,13 @@ class Proxy:
         )
         try:
             answer = await client.send(outgoing, stream=True)
+        except httpx.PoolTimeout:
+            if not streaming:
+                raise GatewayTimeout(f"The {upstream} service did not answer in time.") from None
+            raise ServiceUnavailable(
+                "Too many streams are open; retry later.",
+                headers={"Retry-After": str(STREAM_POOL_FULL_RETRY_AFTER_SECONDS)},
+            ) from None
         except httpx.ConnectError:
             raise ServiceUnavailable(f"The {upstream} service is unavailable.") from None
         except httpx.TimeoutException:

@@ -44,6 +44,7 @@ class GatewayRuntime:
     async def aclose(self) -> None:
         for client in self.clients.values():
             await client.aclose()
+        await self.proxy.aclose()
 
 
 def upstream_urls(settings: GatewaySettings) -> dict[Upstream, str]:
@@ -63,6 +64,12 @@ def build_runtime(
         upstream: create_internal_client(url, timeout_seconds=settings.upstream_timeout_seconds)
         for upstream, url in upstream_urls(settings).items()
     }
+    # Long-lived streams get a pool of their own (see Proxy).
+    stream_client = create_internal_client(
+        settings.notifications_url,
+        timeout_seconds=settings.upstream_timeout_seconds,
+        max_connections=settings.stream_max_connections,
+    )
     users = clients[Upstream.USERS]
     jwks = JwksCache(
         users,
@@ -96,7 +103,7 @@ def build_runtime(
             BucketPolicy(settings.ip_rate_limit_per_minute, settings.ip_rate_limit_burst),
             scope_name="client address",
         ),
-        proxy=Proxy(clients, timeout_seconds=settings.upstream_timeout_seconds),
+        proxy=Proxy(clients, stream_client, timeout_seconds=settings.upstream_timeout_seconds),
         openapi=OpenApiAggregator(
             clients,
             own_openapi,

@@ -45,6 +45,9 @@ class GatewaySettings(ServiceSettings):
     # The web client's files, served at "/"; the client shipped with the gateway by default.
     static_dir: Path | None = WEB_CLIENT_DIR
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Notification streams have their own connections to the notifications service, at most
+    # this many: open streams can never take the connections ordinary requests need.
+    stream_max_connections: int = Field(default=1000, ge=1)
     # The aggregated OpenAPI document is rebuilt from the services at most this often.
     openapi_cache_seconds: float = Field(default=30.0, ge=0)
 
