@@ -1,7 +1,7 @@
 """Fixtures of the notifications tests: the service on real RabbitMQ and the embedded MongoDB."""
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -9,7 +9,7 @@ import pytest
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
-from notifications.testing import NotificationsHarness, served_with_its_queues
+from notifications.testing import NotificationsHarness, ServedHarness, served_with_its_queues
 from shared.testing import (
     DIRECTORY_USERS,
     event_injector,
@@ -51,7 +51,7 @@ async def notifications(
 @pytest.fixture
 def served_harness(
     notifications_settings: SettingsFactory, amqp_url: str, namespace: str
-) -> Callable[..., AbstractAsyncContextManager[tuple[NotificationsHarness, str]]]:
+) -> ServedHarness:
     """The service behind a real HTTP server (for streams), with settings overrides."""
 
     @asynccontextmanager

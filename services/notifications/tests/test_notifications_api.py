@@ -7,8 +7,8 @@ from uuid import uuid4
 
 from notifications.domain import NewNotification, NotificationType, Reaction
 from notifications.notifier import LocalWakeups, Notifier
-from notifications.repository import NOTIFICATIONS, NotificationRepository
-from notifications.testing import NotificationsHarness
+from notifications.repository import NOTIFICATIONS, WITHDRAWN_SUBJECTS, NotificationRepository
+from notifications.testing import NotificationsHarness, ServedHarness
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
@@ -18,7 +18,7 @@ from shared.events.invitations import (
 )
 from shared.events.posts import PostCoauthorRemoved, PostDeleted, PostPublished
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnblocked
-from shared.testing import ALICE, BOB, CAROL, identity_headers
+from shared.testing import ALICE, BOB, CAROL, identity_headers, wait_until
 
 T = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -273,3 +273,43 @@ async def test_bad_requests_are_problems_not_errors(notifications: Notifications
         "/v1/notifications", params={"limit": 101}, headers=identity_headers(ALICE)
     )
     assert too_many.status_code == 422
+
+
+async def test_toggling_a_follow_notifies_the_followee_once(
+    notifications: NotificationsHarness,
+) -> None:
+    """The review's attack: 20 follow/unfollow toggles made 20 "new follower" notifications
+    (each toggle's `user.followed` is a new event; the unfollows do not reach this service)."""
+    await notifications.events.publish(
+        *(
+            UserFollowed(follower_id=BOB, followee_id=ALICE, followed_at=T + timedelta(minutes=m))
+            for m in range(20)
+        )
+    )
+    await notifications.events.publish(followed(CAROL, ALICE))
+
+    listed = await notifications.notifications(ALICE)
+    assert [(n["type"], n["actor"]["id"]) for n in listed["items"]] == [
+        ("follower.new", CAROL),
+        ("follower.new", BOB),
+    ]
+    assert listed["unread_count"] == 2
+
+
+async def test_notifications_and_withdrawal_markers_expire_after_their_retention(
+    served_harness: ServedHarness,
+) -> None:
+    retention = {"notification_retention_seconds": 1, "withdrawal_marker_retention_seconds": 1}
+    async with served_harness(**retention) as (harness, _):
+        cancelled = InvitationCancelled(**invited(), reason="ineligible", cancelled_at=T)
+        await harness.events.publish(followed(BOB, ALICE), cancelled)
+        assert await harness.types(ALICE) == ["follower.new"]
+        markers = harness.db[WITHDRAWN_SUBJECTS]
+        assert await markers.count_documents({}) == 1
+
+        async def all_expired() -> bool:
+            listed = await harness.notifications(ALICE)
+            return not listed["items"] and await markers.count_documents({}) == 0
+
+        # MongoDB's TTL monitor runs every minute; the embedded server expires on read.
+        await wait_until(all_expired, timeout=120)

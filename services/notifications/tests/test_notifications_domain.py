@@ -6,6 +6,7 @@ from uuid import uuid4
 import pytest
 
 from notifications.domain import (
+    FOLLOWER_NOTIFICATION_WINDOW,
     NO_REACTION,
     InvalidLastEventId,
     NewNotification,
@@ -157,7 +158,16 @@ MAPPING: list[tuple[str, EventData, Reaction]] = [
     (
         "a follow notifies the followee",
         UserFollowed(follower_id="bob", followee_id="alice", followed_at=T),
-        Reaction(notifications=(notice("alice", NotificationType.FOLLOWER_NEW, "bob", post=None),)),
+        Reaction(
+            notifications=(
+                NewNotification(
+                    "alice",
+                    NotificationType.FOLLOWER_NEW,
+                    "bob",
+                    collapse_key=f"follower.new:alice:bob:{int(T.timestamp() // 86400)}",
+                ),
+            )
+        ),
     ),
     (
         "a deleted account withdraws what it did and received",
@@ -197,9 +207,32 @@ def test_nobody_is_notified_of_their_own_action() -> None:
 
 def test_notification_id_is_the_same_for_a_redelivered_event_and_differs_by_recipient() -> None:
     event_id = uuid4()
-    assert notification_id(event_id, "bob") == notification_id(event_id, "bob")
-    assert notification_id(event_id, "bob") != notification_id(event_id, "carol")
-    assert notification_id(event_id, "bob") != notification_id(uuid4(), "bob")
+    to_bob = notice("bob", NotificationType.INVITATION_RECEIVED, "alice")
+    to_carol = notice("carol", NotificationType.INVITATION_RECEIVED, "alice")
+    assert notification_id(event_id, to_bob) == notification_id(event_id, to_bob)
+    assert notification_id(event_id, to_bob) != notification_id(event_id, to_carol)
+    assert notification_id(event_id, to_bob) != notification_id(uuid4(), to_bob)
+
+
+def follow_notification(follower: str, followee: str, at: datetime) -> NewNotification:
+    (notification,) = reaction_to(
+        UserFollowed(follower_id=follower, followee_id=followee, followed_at=at)
+    ).notifications
+    return notification
+
+
+def test_follows_of_one_follower_on_one_day_are_one_notification_whatever_the_event() -> None:
+    morning = follow_notification("bob", "alice", T.replace(hour=1))
+    evening = follow_notification("bob", "alice", T.replace(hour=23))
+    assert notification_id(uuid4(), morning) == notification_id(uuid4(), evening)
+
+
+def test_follows_by_other_followers_or_on_other_days_are_notified_apart() -> None:
+    first = notification_id(uuid4(), follow_notification("bob", "alice", T))
+    assert first != notification_id(uuid4(), follow_notification("carol", "alice", T))
+    assert first != notification_id(uuid4(), follow_notification("bob", "dave", T))
+    next_day = T + FOLLOWER_NOTIFICATION_WINDOW
+    assert first != notification_id(uuid4(), follow_notification("bob", "alice", next_day))
 
 
 def test_an_invitation_notification_is_covered_by_its_invitation_post_and_both_users() -> None:

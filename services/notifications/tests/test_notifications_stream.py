@@ -1,23 +1,27 @@
 """The live stream over real HTTP: new notifications arrive, Last-Event-ID resumes, any replica."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
+from pymongo.monitoring import (
+    CommandFailedEvent,
+    CommandListener,
+    CommandStartedEvent,
+    CommandSucceededEvent,
+)
 
 from notifications.domain import NewNotification, NotificationType, Reaction
 from notifications.notifier import LocalWakeups, Notifier
 from notifications.repository import NotificationRepository
-from notifications.testing import EventStreamReader, NotificationsHarness
+from notifications.testing import EventStreamReader, NotificationsHarness, ServedHarness
 from shared.events.users import UserFollowed
 from shared.mongo import Document
-from shared.testing import ALICE, BOB, CAROL, identity_headers
-
-type ServedHarness = Callable[..., AbstractAsyncContextManager[tuple[NotificationsHarness, str]]]
+from shared.testing import ALICE, BOB, CAROL, identity_headers, wait_until
 
 STREAM = "/v1/notifications/stream"
 # "Within a second of it being stored": the harness returns once the event is handled.
@@ -110,3 +114,85 @@ async def test_a_last_event_id_the_service_never_sent_is_a_bad_request(
     )
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_streams_beyond_the_per_account_cap_are_refused_with_retry_after(
+    served_harness: ServedHarness,
+) -> None:
+    async with served_harness(max_streams_per_account=2) as (harness, _):
+        client = harness.client
+        async with stream_of(client, ALICE), stream_of(client, ALICE):
+            refused = await client.get(STREAM, headers=identity_headers(ALICE))
+            assert refused.status_code == 429
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert int(refused.headers["retry-after"]) >= 1
+            # The cap is per account: another account still gets its stream.
+            async with stream_of(client, BOB) as bobs:
+                await harness.events.publish(
+                    UserFollowed(follower_id=CAROL, followee_id=BOB, followed_at=datetime.now(UTC))
+                )
+                event = await asyncio.wait_for(bobs.next_event(), DELIVERY_SECONDS)
+                assert event.json()["type"] == "follower.new"
+
+        # Closed streams give their slots back.
+        async def slot_free() -> bool:
+            async with client.stream("GET", STREAM, headers=identity_headers(ALICE)) as again:
+                return again.status_code == 200
+
+        await wait_until(slot_free)
+
+
+class FindCommands(CommandListener):
+    """Counts the `find` commands the service sends on its notifications collection."""
+
+    def __init__(self) -> None:
+        self.feed_polls = 0
+        self.stream_reads = 0
+        self.listening = False
+
+    def started(self, event: CommandStartedEvent) -> None:
+        command = event.command
+        if not self.listening or command.get("find") != "notifications":
+            return
+        query = command.get("filter", {})
+        if "created_at" in query:
+            self.feed_polls += 1
+        elif "seq" in query:
+            self.stream_reads += 1
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
+
+
+FIND_COMMANDS = FindCommands()
+# Global, and only for clients created afterwards: registered once for this module.
+monitoring.register(FIND_COMMANDS)
+
+
+async def test_quiet_streams_share_one_change_feed_instead_of_polling_each(
+    served_harness: ServedHarness,
+) -> None:
+    recipients = [f"u-quiet-{n}" for n in range(20)]
+    async with served_harness(stream_poll_seconds=0.05) as (harness, _), AsyncExitStack() as open:
+        for recipient in recipients:
+            await open.enter_async_context(stream_of(harness.client, recipient))
+        FIND_COMMANDS.feed_polls = FIND_COMMANDS.stream_reads = 0
+        FIND_COMMANDS.listening = True
+        try:
+            # Twenty polling streams would have read the database 200 times by now.
+            await wait_until(lambda: FIND_COMMANDS.feed_polls >= 10)
+            assert FIND_COMMANDS.stream_reads == 0
+            # Woken by the feed, only the stream with news reads it.
+            other = Notifier(NotificationRepository(harness.db), LocalWakeups())
+            reaction = Reaction(
+                notifications=(NewNotification(recipients[0], NotificationType.FOLLOWER_NEW, BOB),)
+            )
+            await other.apply(uuid4(), reaction)
+            await wait_until(lambda: FIND_COMMANDS.stream_reads >= 1)
+            await wait_until(lambda: FIND_COMMANDS.feed_polls >= 20)
+            assert FIND_COMMANDS.stream_reads == 1
+        finally:
+            FIND_COMMANDS.listening = False

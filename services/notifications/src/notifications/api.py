@@ -1,5 +1,7 @@
 """The public notification routes (/v1/notifications): thin, HTTP only."""
 
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -61,8 +63,16 @@ async def stream_notifications(
     # The position is fixed before answering: whatever is stored after the client sees the
     # response headers is delivered.
     position = await streams.open_position(user_id, parse_last_event_id(last_event_id))
+    body = streams.events(request, user_id, position)
+    # Its first step takes one of the account's stream slots: a 429 must come before a 200.
+    first = await anext(body)
     return StreamingResponse(
-        streams.events(request, user_id, position),
-        media_type=STREAM_MEDIA_TYPE,
-        headers=STREAM_HEADERS,
+        _preceded_by(first, body), media_type=STREAM_MEDIA_TYPE, headers=STREAM_HEADERS
     )
+
+
+async def _preceded_by(first: bytes, rest: AsyncGenerator[bytes]) -> AsyncIterator[bytes]:
+    async with aclosing(rest):  # frees the stream slot however the response ends
+        yield first
+        async for chunk in rest:
+            yield chunk

@@ -9,9 +9,9 @@ from notifications.api import router
 from notifications.handlers import notification_event_handlers
 from notifications.notifier import LocalWakeups, Notifier
 from notifications.queries import NotificationQueries
-from notifications.repository import NOTIFICATION_INDEXES, NotificationRepository
+from notifications.repository import NotificationRepository, notification_indexes
 from notifications.settings import NotificationsSettings
-from notifications.stream import NotificationStreams
+from notifications.stream import NotificationFeed, NotificationStreams
 from shared.bus import EventHandler
 from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES, UserDirectory
@@ -21,7 +21,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     settings = settings or NotificationsSettings()
     # Shared by the consumers and the streams of this process: a stored notification wakes
     # the streams of its recipient at once.
-    wakeups = LocalWakeups()
+    wakeups = LocalWakeups(settings.max_streams_per_account)
 
     def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
         repository = NotificationRepository(runtime.db)
@@ -35,13 +35,24 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         queries = NotificationQueries(repository, UserDirectory(runtime.db))
         app.state.queries = queries
         app.state.streams = NotificationStreams(repository, queries, wakeups, settings)
-        yield
+        feed = NotificationFeed(repository, wakeups, settings)
+        feed.start()
+        try:
+            yield
+        finally:
+            await feed.stop()
 
     spec = ServiceSpec(
         settings=settings,
         title="CoPost notifications",
         routers=[router],
-        indexes=[*NOTIFICATION_INDEXES, *USER_DIRECTORY_INDEXES],
+        indexes=[
+            *notification_indexes(
+                notification_retention_seconds=settings.notification_retention_seconds,
+                withdrawal_marker_retention_seconds=settings.withdrawal_marker_retention_seconds,
+            ),
+            *USER_DIRECTORY_INDEXES,
+        ],
         event_handlers=event_handlers,
         hook=hook,
     )

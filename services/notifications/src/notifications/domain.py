@@ -5,6 +5,7 @@ Pure functions and values only; the handlers apply these decisions to the databa
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
@@ -45,6 +46,9 @@ class SubjectKind(StrEnum):
 # (with a null actor) when the author's account is the reason the post went.
 SURVIVES_ITS_SUBJECT = frozenset({NotificationType.POST_DELETED})
 
+# At most one "new follower" notification per follower and followee in this window.
+FOLLOWER_NOTIFICATION_WINDOW = timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class NewNotification:
@@ -53,6 +57,8 @@ class NewNotification:
     actor_id: str | None
     post_id: str | None = None
     invitation_id: str | None = None
+    # Notifications with the same key are one: the first is stored, the rest are dropped.
+    collapse_key: str | None = None
 
     def parties(self) -> tuple[str, ...]:
         """The users whose block (either way) silences this notification."""
@@ -84,9 +90,12 @@ NO_REACTION = Reaction()
 _NOTIFICATION_IDS = UUID("1b4e28ba-2fa1-41d2-883f-0016d3cca427")
 
 
-def notification_id(event_id: UUID, recipient_id: str) -> str:
-    """Deterministic, so a redelivered event finds its notification already stored."""
-    return uuid5(_NOTIFICATION_IDS, f"{event_id}:{recipient_id}").hex
+def notification_id(event_id: UUID, notification: NewNotification) -> str:
+    """Deterministic, so a redelivered event finds its notification already stored; from the
+    collapse key when there is one, so the events it collapses find it stored too."""
+    if notification.collapse_key is not None:
+        return uuid5(_NOTIFICATION_IDS, notification.collapse_key).hex
+    return uuid5(_NOTIFICATION_IDS, f"{event_id}:{notification.recipient_id}").hex
 
 
 def withdrawals_that_cover(notification: NewNotification) -> list[Withdrawal]:
@@ -178,11 +187,15 @@ def _post_deleted(data: PostDeleted) -> Reaction:
 
 
 def _follower_new(data: UserFollowed) -> Reaction:
+    # Follow, unfollow, follow again...: one "new follower" per follower and day, however
+    # often an account toggles its follow to push notifications at someone.
+    day = int(data.followed_at.timestamp() // FOLLOWER_NOTIFICATION_WINDOW.total_seconds())
     return _notify(
         NewNotification(
             recipient_id=data.followee_id,
             type=NotificationType.FOLLOWER_NEW,
             actor_id=data.follower_id,
+            collapse_key=f"{NotificationType.FOLLOWER_NEW}:{data.followee_id}:{data.follower_id}:{day}",
         )
     )
 

@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from notifications.domain import (
@@ -13,34 +14,64 @@ from notifications.domain import (
     withdrawals_that_cover,
 )
 from notifications.repository import NotificationRepository
+from shared.problems import TooManyRequests
+
+# How soon to try again when an account has all its streams open: one usually closes soon.
+STREAM_LIMIT_RETRY_AFTER_SECONDS = 10
+
+
+@dataclass(eq=False)
+class StreamSubscription:
+    """One open stream: woken when its recipient may have something after `last_seq`."""
+
+    recipient_id: str
+    last_seq: int
+    woken: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class TooManyStreams(TooManyRequests):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"At most {limit} notification streams may be open at once for one account.",
+            retry_after_seconds=STREAM_LIMIT_RETRY_AFTER_SECONDS,
+        )
 
 
 class LocalWakeups:
-    """The streams this process serves, woken at once when this process stores for their user.
+    """The streams this process serves, per recipient, and the wakeups that reach them.
 
-    Streams still poll the database: a notification stored by another replica reaches them
-    on the next poll instead.
+    A notification stored by this process wakes its recipient's streams at once; one stored
+    by another replica reaches them through the change feed (stream.NotificationFeed).
     """
 
-    def __init__(self) -> None:
-        self._waiting: dict[str, set[asyncio.Event]] = {}
+    def __init__(self, max_streams_per_account: int | None = None) -> None:
+        self._max_streams = max_streams_per_account
+        self._open: dict[str, set[StreamSubscription]] = {}
 
     @contextmanager
-    def subscribe(self, recipient_id: str) -> Iterator[asyncio.Event]:
-        event = asyncio.Event()
-        self._waiting.setdefault(recipient_id, set()).add(event)
+    def subscribe(self, recipient_id: str, last_seq: int = 0) -> Iterator[StreamSubscription]:
+        """A new stream of `recipient_id`; TooManyStreams (429) when the account is at its cap."""
+        streams = self._open.setdefault(recipient_id, set())
+        if self._max_streams is not None and len(streams) >= self._max_streams:
+            raise TooManyStreams(self._max_streams)
+        subscription = StreamSubscription(recipient_id, last_seq)
+        streams.add(subscription)
         try:
-            yield event
+            yield subscription
         finally:
-            waiting = self._waiting.get(recipient_id)
-            if waiting is not None:
-                waiting.discard(event)
-                if not waiting:
-                    del self._waiting[recipient_id]
+            streams.discard(subscription)
+            if not streams:
+                self._open.pop(recipient_id, None)
 
-    def wake(self, recipient_id: str) -> None:
-        for event in self._waiting.get(recipient_id, ()):
-            event.set()
+    def recipients(self) -> list[str]:
+        """The recipients with at least one open stream here."""
+        return list(self._open)
+
+    def wake(self, recipient_id: str, seq: int | None = None) -> None:
+        """Wake the recipient's streams that have not reached `seq` (all of them when None)."""
+        for subscription in self._open.get(recipient_id, ()):
+            if seq is None or subscription.last_seq < seq:
+                subscription.woken.set()
 
 
 class Notifier:
@@ -52,7 +83,7 @@ class Notifier:
         for withdrawal in reaction.withdrawals:
             await self._repository.withdraw(withdrawal)
         for notification in reaction.notifications:
-            await self._store(notification_id(event_id, notification.recipient_id), notification)
+            await self._store(notification_id(event_id, notification), notification)
 
     async def _store(self, stored_id: str, notification: NewNotification) -> None:
         repository = self._repository

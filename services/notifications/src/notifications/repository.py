@@ -21,13 +21,30 @@ WITHDRAWN_SUBJECTS = "withdrawn_subjects"
 # A replica of who blocks whom, from user.blocked / user.unblocked, newest event wins.
 BLOCKS = "blocks"
 
-NOTIFICATION_INDEXES = [
-    IndexSpec(NOTIFICATIONS, [("recipient_id", 1), ("seq", -1)], {"unique": True}),
-    IndexSpec(NOTIFICATIONS, [("recipient_id", 1), ("read", 1), ("withdrawn", 1), ("seq", -1)]),
-    IndexSpec(NOTIFICATIONS, [("post_id", 1)]),
-    IndexSpec(NOTIFICATIONS, [("invitation_id", 1)]),
-    IndexSpec(NOTIFICATIONS, [("actor_id", 1)]),
-]
+
+def notification_indexes(
+    *, notification_retention_seconds: int, withdrawal_marker_retention_seconds: int
+) -> list[IndexSpec]:
+    """The indexes, including the TTL ones that bound how long notifications and markers stay
+    (the TTL index on `created_at` also serves the streams' change feed)."""
+    return [
+        IndexSpec(NOTIFICATIONS, [("recipient_id", 1), ("seq", -1)], {"unique": True}),
+        IndexSpec(NOTIFICATIONS, [("recipient_id", 1), ("read", 1), ("withdrawn", 1), ("seq", -1)]),
+        IndexSpec(NOTIFICATIONS, [("post_id", 1)]),
+        IndexSpec(NOTIFICATIONS, [("invitation_id", 1)]),
+        IndexSpec(NOTIFICATIONS, [("actor_id", 1)]),
+        IndexSpec(
+            NOTIFICATIONS,
+            [("created_at", 1)],
+            {"expireAfterSeconds": notification_retention_seconds},
+        ),
+        IndexSpec(
+            WITHDRAWN_SUBJECTS,
+            [("withdrawn_at", 1)],
+            {"expireAfterSeconds": withdrawal_marker_retention_seconds},
+        ),
+    ]
+
 
 _EXEMPT_TYPES = [str(t) for t in SURVIVES_ITS_SUBJECT]
 
@@ -172,6 +189,21 @@ class NotificationRepository:
             {"recipient_id": recipient_id}, {"seq": 1}, sort=[("seq", -1)]
         )
         return int(doc["seq"]) if doc else 0
+
+    async def latest_seqs_since(
+        self, recipient_ids: Sequence[str], since: datetime
+    ) -> dict[str, int]:
+        """The highest sequence number stored since `since` for each of these recipients
+        that has one: the change feed of every open stream of a replica, in one query."""
+        cursor = self._notifications.find(
+            {"recipient_id": {"$in": list(recipient_ids)}, "created_at": {"$gte": since}},
+            {"_id": 0, "recipient_id": 1, "seq": 1},
+        )
+        latest: dict[str, int] = {}
+        async for doc in cursor:
+            recipient_id, seq = doc["recipient_id"], int(doc["seq"])
+            latest[recipient_id] = max(seq, latest.get(recipient_id, seq))
+        return latest
 
     async def after(self, recipient_id: str, seq: int, limit: int) -> list[Document]:
         """The recipient's notifications (withdrawn ones too) after `seq`, oldest first."""

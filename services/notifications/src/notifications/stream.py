@@ -1,24 +1,29 @@
 """The live stream: Server-Sent Events of one user's new notifications, from any replica.
 
-There are no change streams on the embedded MongoDB, so a stream polls for the user's
-notifications after its position (and is woken at once when this process stores one).
-Positions are per-recipient sequence numbers: the SSE `id`, which a reconnecting client
-sends back as Last-Event-ID to resume without gaps.
+There are no change streams on the embedded MongoDB, so each replica runs one change feed
+(`NotificationFeed`): a single poll, every `stream_poll_seconds`, for the latest sequence
+number stored since a moment ago for the recipients of its open streams, which wakes those
+streams that are behind. A notification this process stores wakes its streams at once. A
+stream reads the database only when woken, so a thousand quiet streams cost one query per
+poll, not a thousand. Positions are per-recipient sequence numbers: the SSE `id`, which a
+reconnecting client sends back as Last-Event-ID to resume without gaps.
 """
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from datetime import timedelta
 
 from fastapi import Request
 
 from notifications.domain import StreamPosition
-from notifications.notifier import LocalWakeups
+from notifications.notifier import LocalWakeups, StreamSubscription
 from notifications.queries import NotificationQueries
 from notifications.repository import NotificationRepository
 from notifications.schemas import Notification
 from notifications.settings import NotificationsSettings
+from shared.events.envelope import utc_now
+from shared.periodic import PeriodicTask
 
 STREAM_MEDIA_TYPE = "text/event-stream"
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -29,6 +34,37 @@ _BATCH = 100
 def sse_event(seq: int, notification: Notification) -> bytes:
     data = notification.model_dump_json()
     return f"id: {seq}\nevent: notification\ndata: {data}\n\n".encode()
+
+
+class NotificationFeed:
+    """One poller per replica that wakes the local streams of recipients with something new."""
+
+    def __init__(
+        self,
+        repository: NotificationRepository,
+        wakeups: LocalWakeups,
+        settings: NotificationsSettings,
+    ) -> None:
+        self._repository = repository
+        self._wakeups = wakeups
+        self._lookback = timedelta(seconds=settings.stream_feed_lookback_seconds)
+        self._task = PeriodicTask(
+            "notification-feed", self.poll, interval_seconds=settings.stream_poll_seconds
+        )
+
+    def start(self) -> None:
+        self._task.start()
+
+    async def stop(self) -> None:
+        await self._task.stop()
+
+    async def poll(self) -> None:
+        recipients = self._wakeups.recipients()
+        if not recipients:
+            return
+        latest = await self._repository.latest_seqs_since(recipients, utc_now() - self._lookback)
+        for recipient_id, seq in latest.items():
+            self._wakeups.wake(recipient_id, seq)
 
 
 class NotificationStreams:
@@ -55,15 +91,18 @@ class NotificationStreams:
 
     async def events(
         self, request: Request, recipient_id: str, position: StreamPosition
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes]:
+        """The stream's body; its first step takes one of the account's stream slots (or raises
+        TooManyStreams), so call it once before answering."""
         settings = self._settings
-        yield f"retry: {settings.stream_retry_milliseconds}\n: connected\n\n".encode()
-        last_sent = time.monotonic()
-        with self._wakeups.subscribe(recipient_id) as wakeup:
+        with self._wakeups.subscribe(recipient_id, position.last_seq) as subscription:
+            yield f"retry: {settings.stream_retry_milliseconds}\n: connected\n\n".encode()
+            last_sent = time.monotonic()
             while not await request.is_disconnected():
-                wakeup.clear()
+                subscription.woken.clear()
                 found = await self._repository.after(recipient_id, position.last_seq, _BATCH)
                 delivered = position.advance([(doc["seq"], doc) for doc in found], time.monotonic())
+                subscription.last_seq = position.last_seq
                 shown = [doc for doc in delivered if not doc.get("withdrawn")]
                 for doc, notification in zip(shown, await self._queries.render(shown), strict=True):
                     yield sse_event(doc["seq"], notification)
@@ -73,8 +112,26 @@ class NotificationStreams:
                     last_sent = time.monotonic()
                 if len(found) == _BATCH and len(delivered) == _BATCH:
                     continue  # a backlog: read on without waiting
-                until_keepalive = settings.keepalive_seconds - (time.monotonic() - last_sent)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        wakeup.wait(), max(0.0, min(settings.stream_poll_seconds, until_keepalive))
-                    )
+                # A number still being written holds the rest back: look again soon for it.
+                gap_pending = len(delivered) < len(found)
+                while (
+                    not await self._woken(subscription, last_sent, gap_pending) and not gap_pending
+                ):
+                    yield KEEPALIVE  # quiet: no query, only the comment proxies need
+                    last_sent = time.monotonic()
+                    if await request.is_disconnected():
+                        return
+
+    async def _woken(
+        self, subscription: StreamSubscription, last_sent: float, gap_pending: bool
+    ) -> bool:
+        """Whether the stream was woken before its next keep-alive (or, with a gap pending,
+        before its next look for the missing number)."""
+        timeout = self._settings.keepalive_seconds - (time.monotonic() - last_sent)
+        if gap_pending:
+            timeout = min(timeout, self._settings.stream_poll_seconds)
+        try:
+            await asyncio.wait_for(subscription.woken.wait(), max(0.0, timeout))
+        except TimeoutError:
+            return False
+        return True

@@ -7,7 +7,7 @@ read over a real HTTP server, as in-process transports buffer them.
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,12 @@ class NotificationsHarness:
         return await self.client.post(
             "/v1/notifications/read", json=body, headers=identity_headers(user_id)
         )
+
+
+# The `served_harness` fixture: `async with served_harness(**settings) as (harness, url)`.
+type ServedHarness = Callable[
+    ..., contextlib.AbstractAsyncContextManager[tuple[NotificationsHarness, str]]
+]
 
 
 @contextlib.asynccontextmanager
