@@ -35,6 +35,8 @@ E2E_ENVIRONMENT = {
     "EXPIRY_SWEEP_SECONDS": "1",
     # Authors with more than this many followers are merged in at read time (hybrid fan-out).
     "CELEBRITY_FOLLOWER_THRESHOLD": str(CELEBRITY_FOLLOWER_THRESHOLD),
+    # Demoted as soon as below it (the demotion test); the margin is the timeline tests' own.
+    "CELEBRITY_DEMOTION_MARGIN": "0",
     "LOG_LEVEL": "INFO",
 }
 

@@ -39,7 +39,12 @@ def start_timeline(
             mongo_url=mongo_url,
             amqp_url=amqp_url,
             namespace=namespace,
-            **{"celebrity_follower_threshold": TEST_CELEBRITY_THRESHOLD, **overrides},
+            **{
+                "celebrity_follower_threshold": TEST_CELEBRITY_THRESHOLD,
+                # Demoted as soon as below the threshold, unless a test sets a margin.
+                "celebrity_demotion_margin": 0,
+                **overrides,
+            },
         )
         client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
         try:

@@ -9,6 +9,7 @@ from timeline.testing import (
     TEST_CELEBRITY_THRESHOLD,
     Events,
     TimelineApi,
+    TimelineStarter,
     at,
     make_star,
     wait_for_celebrity,
@@ -123,3 +124,32 @@ async def test_a_follow_redelivered_after_a_crash_counts_the_followers_again(
     await events.publish("s1", "star", when=10)
     for fan in FANS:
         assert await api.home_ids(fan) == ["s1"]
+
+
+async def test_a_follow_toggled_at_the_threshold_neither_demotes_nor_copies_posts(
+    events: Events, start_timeline: TimelineStarter
+) -> None:
+    """The review's attack: one follow toggled at exactly the threshold demoted the author
+    each time, copying its posts into every follower's home timeline."""
+    async with start_timeline(celebrity_demotion_margin=1) as api:
+        await star_with_a_post(events, api)
+
+        for toggle in range(5):
+            when = at(20 + 2 * toggle)
+            await events.send(
+                UserUnfollowed(follower_id="f4", followee_id="star", unfollowed_at=when)
+            )
+            await events.follow("f4", "star", when=21 + 2 * toggle)
+
+        assert await api.db["home_entries"].count_documents({}) == 0
+        await wait_for_celebrity(api, "star", celebrity=True)
+
+        # Two below the threshold of three is past the margin of one: demoted, copied once.
+        await events.send(
+            UserUnfollowed(follower_id="f4", followee_id="star", unfollowed_at=at(40))
+        )
+        await events.send(
+            UserUnfollowed(follower_id="f3", followee_id="star", unfollowed_at=at(40))
+        )
+        await wait_for_celebrity(api, "star", celebrity=False)
+        assert await home_owners_of(api, "s1") == {"f1": ["star"], "f2": ["star"]}

@@ -280,3 +280,20 @@ def test_a_status_change_brings_both_flags_to_the_follower_count(
     flags: CelebrityFlags, followers: int, change: str | None
 ) -> None:
     assert celebrity_change(flags, followers, threshold=3) == change
+
+
+@pytest.mark.parametrize(
+    ("flags", "followers", "change"),
+    [
+        pytest.param(AT_REST, 11, "promote", id="promoted-above-the-threshold"),
+        pytest.param(CELEBRITY, 10, None, id="kept-at-the-threshold"),
+        pytest.param(CELEBRITY, 9, None, id="kept-within-the-margin"),
+        pytest.param(CELEBRITY, 8, "demote", id="demoted-at-threshold-minus-margin"),
+        pytest.param(AT_REST, 9, None, id="ordinary-within-the-margin-stays-ordinary"),
+        pytest.param(HALF_CHANGED, 9, "demote", id="half-change-within-margin-finishes"),
+    ],
+)
+def test_a_demotion_waits_until_the_margin_below_the_threshold(
+    flags: CelebrityFlags, followers: int, change: str | None
+) -> None:
+    assert celebrity_change(flags, followers, threshold=10, demotion_margin=2) == change

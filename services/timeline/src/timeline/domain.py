@@ -135,14 +135,24 @@ type CelebrityChange = Literal["promote", "demote"]
 
 
 def celebrity_change(
-    flags: CelebrityFlags, follower_count: int, threshold: int
+    flags: CelebrityFlags, follower_count: int, threshold: int, demotion_margin: int = 0
 ) -> CelebrityChange | None:
     """What to do so the flags match the follower count; a half-done change is finished.
+
+    Promotion above `threshold`, demotion only at `threshold - demotion_margin` or below:
+    one follow toggled at the threshold would otherwise promote and demote the author each
+    time, copying its posts to every follower on each demotion. Within the margin the
+    status stays as it is (a half-done change finishes the way its fan-out flag points).
 
     A promotion turns the read-side merge on before it stops the fan-out; a demotion
     resumes the fan-out, back-fills the followers, and only then stops the merge.
     """
-    celebrity = is_celebrity(follower_count, threshold)
+    if is_celebrity(follower_count, threshold):
+        celebrity = True
+    elif follower_count <= threshold - demotion_margin:
+        celebrity = False
+    else:
+        celebrity = flags.skips_fan_out
     if flags.skips_fan_out == celebrity and flags.merged_at_read == celebrity:
         return None
     return "promote" if celebrity else "demote"

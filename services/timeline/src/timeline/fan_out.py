@@ -148,6 +148,7 @@ class TimelineWriter:
         followed by a recount: a concurrent follow may have counted before this one did.
         """
         threshold = self._settings.celebrity_follower_threshold
+        margin = self._settings.celebrity_demotion_margin
         pending = list(author_ids)
         for _ in range(MAX_SETTLE_ROUNDS):
             if not pending:
@@ -155,7 +156,9 @@ class TimelineWriter:
             counts = await self._follows.count_followers(pending)
             flags = await self._follows.store_counts(counts)
             changes = {
-                author_id: domain.celebrity_change(flags[author_id], counts[author_id], threshold)
+                author_id: domain.celebrity_change(
+                    flags[author_id], counts[author_id], threshold, margin
+                )
                 for author_id in pending
             }
             for author_id, change in changes.items():

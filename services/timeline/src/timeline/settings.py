@@ -14,6 +14,9 @@ class TimelineSettings(ServiceSettings):
     home_timeline_trim_slack: int = Field(default=50, ge=0)
     # Authors with more followers than this are merged in at read time, not fanned out.
     celebrity_follower_threshold: int = Field(default=10_000, ge=0)
+    # A celebrity is demoted only once its followers fall to the threshold minus this margin,
+    # so a follow toggled at the threshold does not flip its status (and copy its posts).
+    celebrity_demotion_margin: int = Field(default=1_000, ge=0)
     # A new follow copies this many of the followee's most recent posts into the home timeline.
     backfill_posts: int = Field(default=50, ge=0, le=800)
     # Documents per bulk write (the embedded MongoDB slows down quadratically past ~100).
