@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.mongo import Database
 from shared.testing import EventRecorder
 
 type Headers = Callable[[str], dict[str, str]]
@@ -342,3 +343,38 @@ async def test_an_invitation_expires_after_a_fractional_ttl(
     created_at = datetime.fromisoformat(invitation["created_at"])
     expires_at = datetime.fromisoformat(invitation["expires_at"])
     assert expires_at - created_at == timedelta(seconds=1.5)
+
+
+async def test_inviting_and_revoking_again_and_again_does_not_grow_the_post_document(
+    client: httpx.AsyncClient, as_user: Headers, uid: Ids, posts_db: Database
+) -> None:
+    """The review's finding: each invite pushed a copy of the invitee's profile onto the
+    post, toward MongoDB's 16 MB document limit."""
+    post = await create_post(client, as_user("alice"), coauthors=["carol"])
+    coauthors = f"/v1/posts/{post['id']}/coauthors"
+    for _ in range(10):
+        invited = await client.post(coauthors, json={"handle": "bob"}, headers=as_user("alice"))
+        assert invited.status_code == 201, invited.text
+        revoked = await client.delete(f"{coauthors}/bob", headers=as_user("alice"))
+        assert revoked.status_code == 204
+
+    stored = await posts_db["posts"].find_one({"_id": post["id"]})
+    assert stored is not None
+    assert sorted(s["id"] for s in stored["user_snapshots"]) == sorted([uid("alice"), uid("carol")])
+    assert stored["former_coauthor_ids"] == [uid("bob")]
+
+
+async def test_a_post_refuses_invitations_past_its_bound_on_accounts_invited(
+    start_posts: Any, as_user: Headers
+) -> None:
+    async with start_posts(max_invitations_per_post=2) as client:
+        post = await create_post(client, as_user("alice"), coauthors=["bob"])
+        coauthors = f"/v1/posts/{post['id']}/coauthors"
+        await client.delete(f"{coauthors}/bob", headers=as_user("alice"))
+        second = await client.post(coauthors, json={"handle": "carol"}, headers=as_user("alice"))
+        await client.delete(f"{coauthors}/carol", headers=as_user("alice"))
+        third = await client.post(coauthors, json={"handle": "dave"}, headers=as_user("alice"))
+
+    assert second.status_code == 201
+    assert third.status_code == 422
+    assert third.headers["content-type"] == "application/problem+json"

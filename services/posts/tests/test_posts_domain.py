@@ -304,6 +304,7 @@ def test_invite_rules(
             invitee_id=invitee,
             invitation_id="i-new",
             max_coauthors=5,
+            max_invitations=50,
             now=NOW,
         )
 
@@ -324,11 +325,48 @@ def test_invite_rules(
     )
 
 
+@pytest.mark.parametrize(
+    ("coauthors", "former", "problem"),
+    [
+        ((invited("inv"),), ("f1",), Unprocessable),  # two accounts invited already
+        ((), ("f1", "f2"), Unprocessable),  # revoked invitations count too
+        ((invited("inv"),), (), None),
+    ],
+)
+def test_a_post_has_a_bounded_number_of_accounts_ever_invited(
+    coauthors: tuple[Coauthor, ...], former: tuple[str, ...], problem: type[Problem] | None
+) -> None:
+    post = replace(a_post(*coauthors), former_coauthor_ids=former)
+
+    def invite() -> Change:
+        return domain.invite_coauthor(
+            post,
+            "author",
+            invitee_id="new",
+            invitation_id="i-new",
+            max_coauthors=5,
+            max_invitations=2,
+            now=NOW,
+        )
+
+    if problem is None:
+        assert invite().post.coauthor("new") is not None
+        return
+    with pytest.raises(problem, match="at most 2 accounts invited"):
+        invite()
+
+
 @pytest.mark.parametrize(("actor", "problem"), [("acc", Forbidden), ("stranger", Forbidden)])
 def test_only_the_author_invites(actor: str, problem: type[Problem]) -> None:
     with pytest.raises(problem):
         domain.invite_coauthor(
-            PUBLISHED, actor, invitee_id="new", invitation_id="i", max_coauthors=5, now=NOW
+            PUBLISHED,
+            actor,
+            invitee_id="new",
+            invitation_id="i",
+            max_coauthors=5,
+            max_invitations=50,
+            now=NOW,
         )
 
 

@@ -337,8 +337,11 @@ def invite_coauthor(
     invitee_id: str,
     invitation_id: str,
     max_coauthors: int,
+    max_invitations: int,
     now: datetime,
 ) -> Change:
+    """`max_invitations` bounds the accounts ever invited to one post (current and former),
+    so inviting and revoking in a loop cannot grow the post's document without end."""
     current = require_author(post, actor_id)
     if invitee_id == current.author_id:
         raise InvalidPost("The author cannot invite itself.")
@@ -346,6 +349,8 @@ def invite_coauthor(
         raise InvalidPost("That account is already invited to or credited on this post.")
     if len(current.coauthors) >= max_coauthors:
         raise InvalidPost(f"A post has at most {max_coauthors} co-authors.")
+    if len(current.coauthors) + len(current.former_coauthor_ids) >= max_invitations:
+        raise InvalidPost(f"A post can have at most {max_invitations} accounts invited to it.")
     entry = Coauthor(
         user_id=invitee_id, invitation_id=invitation_id, status="invited", invited_at=now
     )

@@ -75,16 +75,23 @@ class PostRepository:
             stored = await self.get(post_id)
             current = stored.post if stored else None
             change = transition(current)
-            if current is None or change is None or _is_noop(current, change):
+            if stored is None or change is None or _is_noop(stored.post, change):
                 return change
-            if await self._write(current, change, snapshots):
+            kept = _snapshots_kept(
+                change.post, {**stored.snapshots, **{s.id: s for s in snapshots}}
+            )
+            if await self._write(stored.post, change, kept):
                 return change
         raise Conflict("The post was changed concurrently; try again.")
 
     async def _write(self, before: Post, change: Change, snapshots: Sequence[PublicUser]) -> bool:
-        update: Document = {"$set": {**_post_fields(change.post), "version": before.version + 1}}
-        if snapshots:
-            update["$push"] = {"user_snapshots": {"$each": [s.model_dump() for s in snapshots]}}
+        update: Document = {
+            "$set": {
+                **_post_fields(change.post),
+                "version": before.version + 1,
+                "user_snapshots": [s.model_dump() for s in snapshots],
+            }
+        }
         result = await self._posts.update_one(
             {"_id": before.id, "version": before.version},
             with_events(update, _envelopes(change)),
@@ -136,6 +143,13 @@ class InviteCounterRepository:
         await self._counters.update_one(
             {"_id": _counter_id(user_id, window_start)}, {"$inc": {"count": -count}}
         )
+
+
+def _snapshots_kept(post: Post, snapshots: dict[str, PublicUser]) -> list[PublicUser]:
+    """One profile per account still on the post: invited and revoked again and again, an
+    account leaves no trail of copies in the document."""
+    on_post = {post.author_id, *(coauthor.user_id for coauthor in post.coauthors)}
+    return [snapshot for user_id, snapshot in snapshots.items() if user_id in on_post]
 
 
 def _is_noop(current: Post, change: Change) -> bool:

@@ -127,6 +127,7 @@ class PostService:
                     invitee_id=invitee.user_id,
                     invitation_id=invitation_id,
                     max_coauthors=self._settings.max_coauthors,
+                    max_invitations=self._settings.max_invitations_per_post,
                     now=now,
                 ),
                 snapshots=[invitee.user] if invitee.user else [],

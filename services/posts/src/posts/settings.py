@@ -11,5 +11,7 @@ class PostsSettings(ServiceSettings):
     max_coauthors: int = Field(default=5, ge=0, le=50)
     max_text_length: int = Field(default=500, ge=1)
     invites_per_hour: int = Field(default=50, ge=1)
+    # Accounts ever invited to one post (co-authors now and before): bounds its document.
+    max_invitations_per_post: int = Field(default=50, ge=1)
     # The same variable and type as the invitations service's, so both compute one expires_at.
     invitation_ttl_seconds: float = Field(default=14 * 24 * 3600, gt=0)
