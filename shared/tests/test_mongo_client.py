@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import pytest
 from pydantic import SecretStr
@@ -10,7 +9,7 @@ from pymongo.errors import PyMongoError
 
 from shared.mongo import create_mongo_client
 from shared.settings import ServiceSettings
-from shared.testing import TcpProxy
+from shared.testing import TcpProxy, tcp_proxy_to
 
 # Far beyond the configured timeouts below: only a client without timeouts reaches it.
 HANG_BOUND_SECONDS = 15.0
@@ -18,12 +17,8 @@ HANG_BOUND_SECONDS = 15.0
 
 @pytest.fixture
 async def proxy(mongo_url: str) -> AsyncIterator[TcpProxy]:
-    target = urlsplit(mongo_url)
-    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 27017)
-    await proxy.start()
-    yield proxy
-    proxy.resume()
-    await proxy.close()
+    async with tcp_proxy_to(mongo_url, default_port=27017) as proxy:
+        yield proxy
 
 
 def settings_through(proxy: TcpProxy) -> ServiceSettings:

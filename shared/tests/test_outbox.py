@@ -19,7 +19,7 @@ from shared.outbox import (
     with_events,
 )
 from shared.settings import ServiceSettings
-from shared.testing import EventRecorder, TcpProxy, wait_until
+from shared.testing import EventRecorder, TcpProxy, tcp_proxy_to, wait_until
 
 
 def registered(handle: str) -> EventEnvelope:
@@ -46,11 +46,8 @@ def _through(proxy_port: int, amqp_url: str) -> str:
 
 @pytest.fixture
 async def proxy(amqp_url: str) -> AsyncIterator[TcpProxy]:
-    target = urlsplit(amqp_url)
-    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5672)
-    await proxy.start()
-    yield proxy
-    await proxy.close()
+    async with tcp_proxy_to(amqp_url, default_port=5672) as proxy:
+        yield proxy
 
 
 @pytest.fixture

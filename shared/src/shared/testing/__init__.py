@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, overload
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import aio_pika
@@ -219,6 +220,19 @@ class TcpProxy:
 
     async def close(self) -> None:
         await self.cut()
+
+
+@asynccontextmanager
+async def tcp_proxy_to(url: str, *, default_port: int) -> AsyncIterator[TcpProxy]:
+    """A started TcpProxy to the host and port of `url`; closed afterwards."""
+    target = urlsplit(url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or default_port)
+    await proxy.start()
+    try:
+        yield proxy
+    finally:
+        proxy.resume()  # a stalled pipe would keep its connection from closing
+        await proxy.close()
 
 
 async def _pipe(
