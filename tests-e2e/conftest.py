@@ -27,6 +27,8 @@ DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 E2E_PASSWORD = "correct horse battery staple"
 RETRY_DELAYS_SECONDS = (0.2, 0.5)
 CELEBRITY_FOLLOWER_THRESHOLD = 4
+# Open notification streams one account may hold (per notifications replica; one here).
+STREAMS_PER_ACCOUNT = 10
 # Fast background loops so eventual consistency settles within a test's patience.
 E2E_ENVIRONMENT = {
     "EVENT_RETRY_DELAYS_SECONDS": str(list(RETRY_DELAYS_SECONDS)),
@@ -37,6 +39,7 @@ E2E_ENVIRONMENT = {
     "CELEBRITY_FOLLOWER_THRESHOLD": str(CELEBRITY_FOLLOWER_THRESHOLD),
     # Demoted as soon as below it (the demotion test); the margin is the timeline tests' own.
     "CELEBRITY_DEMOTION_MARGIN": "0",
+    "MAX_STREAMS_PER_ACCOUNT": str(STREAMS_PER_ACCOUNT),
     "LOG_LEVEL": "INFO",
 }
 
