@@ -70,6 +70,7 @@ async def local_stack(
         base_port=find_free_base_port(),
         amqp_url=amqp_url,
         amqp_namespace=namespace,
+        broker_user_prefix=f"copost-{namespace}",
         extra_env={**E2E_ENVIRONMENT, **(overrides or {})},
         ready_timeout=120.0,
     )

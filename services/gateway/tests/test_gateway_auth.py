@@ -18,8 +18,10 @@ from services.gateway.tests.conftest import (
     FakeServicesState,
     GatewayFactory,
     Signer,
+    asserted_caller,
     public_jwk,
 )
+from shared.identity import Caller
 from shared.testing import wait_until
 
 
@@ -96,7 +98,8 @@ async def test_a_valid_token_reaches_the_service_with_the_verified_user_id(
     assert response.status_code == 200
     received = response.json()
     assert received["service"] == "users"
-    assert received["headers"]["x-copost-user-id"] == "alice-id"
+    assert asserted_caller(received) == Caller("gateway", "alice-id")
+    assert "x-copost-user-id" not in received["headers"]
     assert "authorization" not in received["headers"]
     assert received["headers"]["x-request-id"] == "req-123"
     assert response.headers["x-request-id"] == "req-123"
@@ -121,6 +124,7 @@ async def test_public_endpoints_need_no_token_and_never_carry_a_client_identity(
 
     assert response.status_code == 201
     assert "x-copost-user-id" not in response.json()["headers"]
+    assert asserted_caller(response.json()) == Caller("gateway", None)
 
 
 async def test_the_stream_route_accepts_the_token_as_a_query_parameter_and_strips_it(
@@ -134,7 +138,7 @@ async def test_the_stream_route_accepts_the_token_as_a_query_parameter_and_strip
 
     assert response.status_code == 200
     received = response.json()
-    assert received["headers"]["x-copost-user-id"] == "alice-id"
+    assert asserted_caller(received) == Caller("gateway", "alice-id")
     assert received["query"] == [["finite", "1"]]
 
 

@@ -122,6 +122,7 @@ _REQUEST_HEADERS_NOT_FORWARDED = HOP_BY_HOP_HEADERS | {
     "accept-encoding",
     "cookie",
     "x-copost-user-id",
+    "x-copost-assertion",
     "x-request-id",
     "x-forwarded-for",
     "x-forwarded-proto",

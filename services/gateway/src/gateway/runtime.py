@@ -13,6 +13,7 @@ from gateway.openapi import OpenApiAggregator, OpenApiDocument
 from gateway.proxy import Proxy
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
+from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
 
 # Side requests (health, key set, documents) must not hold a request up for long.
@@ -59,8 +60,14 @@ def upstream_urls(settings: GatewaySettings) -> dict[Upstream, str]:
 def build_runtime(
     settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]
 ) -> GatewayRuntime:
+    signer = AssertionSigner.from_settings(settings)
     clients = {
-        upstream: create_internal_client(url, timeout_seconds=settings.upstream_timeout_seconds)
+        upstream: create_internal_client(
+            url,
+            signer=signer,
+            audience=upstream,
+            timeout_seconds=settings.upstream_timeout_seconds,
+        )
         for upstream, url in upstream_urls(settings).items()
     }
     users = clients[Upstream.USERS]
@@ -96,7 +103,7 @@ def build_runtime(
             BucketPolicy(settings.ip_rate_limit_per_minute, settings.ip_rate_limit_burst),
             scope_name="client address",
         ),
-        proxy=Proxy(clients, timeout_seconds=settings.upstream_timeout_seconds),
+        proxy=Proxy(clients, signer, timeout_seconds=settings.upstream_timeout_seconds),
         openapi=OpenApiAggregator(
             clients,
             own_openapi,
