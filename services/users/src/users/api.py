@@ -28,6 +28,7 @@ def get_users_service(request: Request, runtime: Runtime) -> UsersService:
         runtime.relay,
         request.app.state.passwords,
         request.app.state.tokens,
+        request.app.state.login_backoff,
         producer=runtime.settings.service_name,
     )
 
