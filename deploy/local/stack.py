@@ -290,6 +290,8 @@ class LocalStack:
                 f"{name}.app:create_app",
                 "--factory",
                 "--no-access-log",
+                # The gateway decides itself whom to believe about client addresses.
+                "--no-proxy-headers",
             ),
             *("--host", "127.0.0.1", "--port", str(port)),
         ]

@@ -31,6 +31,8 @@ async def forward_public_request(request: Request, gateway: Gateway) -> Response
 async def _authenticated_user_id(request: Request, gateway: Gateway) -> str | None:
     """The verified caller, counted against its rate limit; None on the two public endpoints."""
     if is_public(request.method, request.url.path):
+        # Sign-up and sign-in hash a password: each address gets a small allowance of them.
+        gateway.login_limiter.check(request.client.host if request.client else "unknown")
         return None
     token = presented_token(request)
     if token is None:

@@ -30,6 +30,7 @@ class GatewayRuntime:
     verifier: TokenVerifier
     user_limiter: RateLimiter
     ip_limiter: RateLimiter
+    login_limiter: RateLimiter
     proxy: Proxy
     openapi: OpenApiAggregator
 
@@ -102,6 +103,10 @@ def build_runtime(
         ip_limiter=RateLimiter(
             BucketPolicy(settings.ip_rate_limit_per_minute, settings.ip_rate_limit_burst),
             scope_name="client address",
+        ),
+        login_limiter=RateLimiter(
+            BucketPolicy(settings.login_rate_limit_per_minute, settings.login_rate_limit_burst),
+            scope_name="client address's sign-ins",
         ),
         proxy=Proxy(clients, signer, timeout_seconds=settings.upstream_timeout_seconds),
         openapi=OpenApiAggregator(

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
+from gateway.domain import parse_networks
 from shared.settings import ServiceSettings
 
 WEB_CLIENT_DIR = Path(__file__).parent / "web"
@@ -40,6 +41,13 @@ class GatewaySettings(ServiceSettings):
     ip_rate_limit_per_minute: float = Field(default=6000.0, gt=0)
     ip_rate_limit_burst: int = Field(default=600, ge=1)
 
+    # Sign-up and sign-in (password hashing) per client address: a much smaller allowance.
+    login_rate_limit_per_minute: float = Field(default=30.0, gt=0)
+    login_rate_limit_burst: int = Field(default=10, ge=1)
+    # Addresses or CIDR blocks of the proxies in front of the gateway (the ingress): only
+    # from them is X-Forwarded-For believed. Empty (the default, and `make run`): never.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     # JSON list or comma-separated origins, e.g. CORS_ORIGINS=https://a.example,https://b.example
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The web client's files, served at "/"; the client shipped with the gateway by default.
@@ -48,7 +56,7 @@ class GatewaySettings(ServiceSettings):
     # The aggregated OpenAPI document is rebuilt from the services at most this often.
     openapi_cache_seconds: float = Field(default=30.0, ge=0)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -56,6 +64,12 @@ class GatewaySettings(ServiceSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)
         return value
 
     @property
