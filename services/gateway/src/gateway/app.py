@@ -34,12 +34,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         runtime: GatewayRuntime = app.state.gateway
         # Not fatal: a gateway started before the users service fetches the keys on demand.
         await runtime.jwks.refresh()
+        runtime.jwks.start()
         runtime.poller.start()
         log.info("gateway started")
         try:
             yield
         finally:
             await runtime.poller.stop()
+            await runtime.jwks.stop()
             await runtime.aclose()
 
     app = FastAPI(

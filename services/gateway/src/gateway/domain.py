@@ -82,6 +82,10 @@ def is_public(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) in PUBLIC_ENDPOINTS
 
 
+def is_account_deletion(method: str, path: str) -> bool:
+    return (method.upper(), _normalized(path)) == ("DELETE", "/v1/me")
+
+
 def accepts_query_token(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) == QUERY_TOKEN_ENDPOINT
 

@@ -76,6 +76,7 @@ def build_runtime(
         users,
         settings.effective_jwks_url,
         refetch_min_seconds=settings.jwks_refetch_min_seconds,
+        refresh_seconds=settings.jwks_refresh_seconds,
     )
     revoked = RevokedUsers(settings.max_token_lifetime_seconds)
     return GatewayRuntime(
@@ -95,6 +96,7 @@ def build_runtime(
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             leeway_seconds=settings.jwt_leeway_seconds,
+            max_lifetime_seconds=settings.max_token_lifetime_seconds,
         ),
         user_limiter=RateLimiter(
             BucketPolicy(settings.user_rate_limit_per_minute, settings.user_rate_limit_burst),

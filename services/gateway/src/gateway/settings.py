@@ -30,9 +30,12 @@ class GatewaySettings(ServiceSettings):
     jwt_audience: str = "copost"
     # Allowed clock difference with the users service when checking exp and iat.
     jwt_leeway_seconds: float = Field(default=5.0, ge=0)
-    # The longest lifetime the users service gives a token: how far back the first poll of
-    # deleted accounts looks, and how long a deleted account stays on the revoked list.
-    max_token_lifetime_seconds: float = Field(default=3600.0, gt=0)
+    # The longest token lifetime (exp - iat) accepted: at least the users service's
+    # ACCESS_TOKEN_TTL_SECONDS. Also how far back the first poll of deleted accounts looks and
+    # how long a deleted account stays on the revoked list, so no token outlives its revocation.
+    max_token_lifetime_seconds: float = Field(default=900.0, gt=0)
+    # The JWKS is fetched again this often (and on an unknown key id, see above).
+    jwks_refresh_seconds: float = Field(default=300.0, gt=0)
     deleted_users_poll_seconds: float = Field(default=2.0, gt=0)
 
     max_body_bytes: int = Field(default=65536, ge=0)
