@@ -246,6 +246,8 @@ class LocalStack:
             env[f"{backend.upper()}_URL"] = self.service_url(backend)
         if name == "users":
             env["JWT_PRIVATE_KEY_FILE"] = str(self.jwt_private_key_file)
+            env["JWT_NEXT_PRIVATE_KEY_FILE"] = str(self.data_dir / "jwt-ed25519.next.pem")
+            env["JWT_PREVIOUS_PRIVATE_KEY_FILE"] = str(self.data_dir / "jwt-ed25519.previous.pem")
         env["SERVICE_PRIVATE_KEY"] = self.service_keys["private"].get(name, "")
         env["SERVICE_PUBLIC_KEYS"] = json.dumps(self.service_keys["public"])
         env.update(self.extra_env)

@@ -15,6 +15,10 @@ class UsersSettings(ServiceSettings):
     # PEM file of the Ed25519 signing key; created (mode 0600) when missing. Without it the
     # key is ephemeral: every restart invalidates the tokens issued before.
     jwt_private_key_file: Path | None = None
+    # The next signing key (created when missing) and the previous one (if present): both
+    # published in the JWKS beside the current one, so a rotation invalidates no token.
+    jwt_next_private_key_file: Path | None = None
+    jwt_previous_private_key_file: Path | None = None
 
     # Sign-ins: argon2id hashes run at most PASSWORD_HASHING_CONCURRENCY at once and share
     # PASSWORD_HASHING_MEMORY_MIB between them (size it to the container's memory limit minus
