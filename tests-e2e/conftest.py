@@ -43,6 +43,10 @@ E2E_ENVIRONMENT = {
 }
 
 
+# The local stacks running, by gateway URL: for the tests that reach behind the gateway.
+RUNNING_STACKS: dict[str, LocalStack] = {}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test of this directory is an end-to-end test (`make unit` leaves them out)."""
     here = Path(__file__).parent
@@ -80,11 +84,13 @@ async def local_stack(
     )
     await asyncio.to_thread(started_stack.start)
     started = started_stack.running_services
+    RUNNING_STACKS[started_stack.gateway_url] = started_stack
     try:
         if "gateway" not in started:
             pytest.fail(f"the gateway is not installed in the workspace (started: {started})")
         yield started_stack.gateway_url
     finally:
+        RUNNING_STACKS.pop(started_stack.gateway_url, None)
         await asyncio.to_thread(started_stack.stop)
         await _delete_amqp_topology(amqp_url, namespace, started)
 
@@ -123,6 +129,14 @@ def _compose_stack() -> Iterator[str]:
         yield f"http://{host}:{compose.get_service_port('gateway', 8000)}"
     finally:
         compose.stop(down=True)
+
+
+@pytest.fixture
+def local_processes(stack: str) -> LocalStack:
+    """The local stack behind `stack`, for tests that reach its processes behind the gateway."""
+    if stack not in RUNNING_STACKS:
+        pytest.skip("the stack is not the local one (E2E_DOCKER=1)")
+    return RUNNING_STACKS[stack]
 
 
 @pytest.fixture
