@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import uuid4
 
@@ -197,6 +198,21 @@ def generate_keys(names: Iterable[str]) -> dict[str, dict[str, str]]:
     }
 
 
+def write_env_files(directory: Path, names: Iterable[str]) -> None:
+    """`<name>.env` per process: its own private key and every process's public key (Compose)."""
+    keys = generate_keys(names)
+    directory.mkdir(parents=True, exist_ok=True)
+    public = json.dumps(keys["public"], separators=(",", ":"))
+    for name, private in keys["private"].items():
+        path = directory / f"{name}.env"
+        path.write_text(f"SERVICE_PRIVATE_KEY={private}\nSERVICE_PUBLIC_KEYS={public}\n")
+        path.chmod(0o600)
+
+
 if __name__ == "__main__":
-    # `python -m shared.identity gateway users ...`: key pairs as JSON (the local stack's).
-    print(json.dumps(generate_keys(sys.argv[1:])))
+    # `python -m shared.identity gateway users ...`: key pairs as JSON (the local stack's);
+    # `python -m shared.identity --env-dir DIR gateway users ...`: one env file each (Compose).
+    if len(sys.argv) > 2 and sys.argv[1] == "--env-dir":
+        write_env_files(Path(sys.argv[2]), sys.argv[3:])
+    else:
+        print(json.dumps(generate_keys(sys.argv[1:])))
