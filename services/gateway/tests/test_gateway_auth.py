@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -213,3 +214,18 @@ async def test_a_token_for_another_audience_setting_is_refused(
     response = await gateway.get("/v1/me", headers={"Authorization": f"Bearer {signer.token()}"})
 
     assert response.status_code == 401
+
+
+async def test_the_stream_token_appears_in_no_log_line(
+    gateway: httpx.AsyncClient, signer: Signer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The issue: the stream's access_token query parameter ended up in access logs."""
+    token = signer.token("alice-id")
+    caplog.set_level(logging.DEBUG)
+
+    for params in ({"access_token": token, "finite": "1"}, {"access_token": token + "x"}):
+        await gateway.get("/v1/notifications/stream", params=params)
+
+    assert caplog.records  # the access log did run
+    assert not [record for record in caplog.records if token in record.getMessage()]
+    assert not [record for record in caplog.records if token in str(record.__dict__)]
