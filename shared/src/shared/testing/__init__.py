@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any, Literal, overload
 from uuid import uuid4
 
@@ -473,9 +474,11 @@ class EventInjector:
 
     async def deliver(self, *envelopes: EventEnvelope) -> None:
         """Publish these very envelopes (the same one twice is a redelivery) and wait for them."""
-        for envelope in envelopes:
-            bus = self._buses[producing_service(envelope.type) or "users"]
-            assert await bus.publish([envelope]) == [envelope.id]
+        # In the given order; consecutive events of one producer are published together.
+        for producer, run in groupby(envelopes, lambda e: producing_service(e.type) or "users"):
+            batch = list(run)
+            confirmed = await self._buses[producer].publish(batch)
+            assert confirmed == [envelope.id for envelope in batch]
         await self.handled(envelopes)
 
     async def handled(self, envelopes: Iterable[EventEnvelope]) -> None:
