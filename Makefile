@@ -52,7 +52,9 @@ bench: install rabbitmq ## run the scripts in bench/ (when there are any)
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; $(PYTHON) "$$script"; done
 
-up: ## docker compose: build and start MongoDB, RabbitMQ and every service (gateway on :8000)
+up: install ## docker compose: build and start MongoDB, RabbitMQ and every service (gateway on :8000)
+	@test -f deploy/compose/keys/gateway.env || $(VENV_BIN)/python -m shared.identity \
+	  --env-dir deploy/compose/keys gateway users posts invitations timeline notifications
 	BASE_IMAGE=$(BASE_IMAGE) TAG=$(TAG) docker compose up --build --detach --wait \
 	  mongo rabbitmq $(SERVICES)
 

@@ -41,7 +41,15 @@ E2E_ENVIRONMENT = {
     "CELEBRITY_DEMOTION_MARGIN": "0",
     "MAX_STREAMS_PER_ACCOUNT": str(STREAMS_PER_ACCOUNT),
     "LOG_LEVEL": "INFO",
+    # Every test client signs up and in from 127.0.0.1: the per-address allowance of real
+    # clients would throttle the suite (its own tests use a stack of their own).
+    "LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
+    "LOGIN_RATE_LIMIT_BURST": "10000",
 }
+
+
+# The local stacks running, by gateway URL: for the tests that reach behind the gateway.
+RUNNING_STACKS: dict[str, LocalStack] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -84,16 +92,19 @@ async def running_local_stack(
         base_port=find_free_base_port(),
         amqp_url=amqp_url,
         amqp_namespace=namespace,
+        broker_user_prefix=f"copost-{namespace}",
         extra_env={**E2E_ENVIRONMENT, **(overrides or {})},
         ready_timeout=120.0,
     )
     await asyncio.to_thread(started_stack.start)
     started = started_stack.running_services
+    RUNNING_STACKS[started_stack.gateway_url] = started_stack
     try:
         if "gateway" not in started:
             pytest.fail(f"the gateway is not installed in the workspace (started: {started})")
         yield started_stack
     finally:
+        RUNNING_STACKS.pop(started_stack.gateway_url, None)
         await asyncio.to_thread(started_stack.stop)
         await _delete_amqp_topology(amqp_url, namespace, started)
 
@@ -132,6 +143,14 @@ def _compose_stack() -> Iterator[str]:
         yield f"http://{host}:{compose.get_service_port('gateway', 8000)}"
     finally:
         compose.stop(down=True)
+
+
+@pytest.fixture
+def local_processes(stack: str) -> LocalStack:
+    """The local stack behind `stack`, for tests that reach its processes behind the gateway."""
+    if stack not in RUNNING_STACKS:
+        pytest.skip("the stack is not the local one (E2E_DOCKER=1)")
+    return RUNNING_STACKS[stack]
 
 
 @pytest.fixture

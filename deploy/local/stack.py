@@ -7,6 +7,7 @@ Standard library only: it runs under any Python and starts the services with the
 
 import atexit
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -112,6 +113,15 @@ def installed_services(python: Path, names: Sequence[str]) -> list[str]:
     return result.stdout.split()
 
 
+def generate_service_keys(python: Path, names: Sequence[str]) -> dict[str, dict[str, str]]:
+    """An Ed25519 key pair per process (shared.identity), made by the venv's interpreter."""
+    result = subprocess.run(  # noqa: S603 -- our own venv's interpreter, fixed arguments
+        [str(python), "-m", "shared.identity", *names], capture_output=True, text=True, check=True
+    )
+    keys: dict[str, dict[str, str]] = json.loads(result.stdout)
+    return keys
+
+
 def port_is_free(port: int) -> bool:
     """Whether a server could listen on the port (closed connections in TIME_WAIT do not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -146,6 +156,7 @@ class LocalStack:
         mongo_url: str | None = None,
         amqp_url: str = DEFAULT_AMQP_URL,
         amqp_namespace: str = "",
+        broker_user_prefix: str = "copost-",
         log_level: str = "INFO",
         extra_env: Mapping[str, str] | None = None,
         python: Path | None = None,
@@ -170,6 +181,12 @@ class LocalStack:
             mongo_url or f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
         )
         self.processes: list[StackProcess] = []
+        # Each process's own key for signing its calls (SERVICE_PRIVATE_KEY), and every
+        # process's public key (SERVICE_PUBLIC_KEYS); made afresh at each start.
+        self.service_keys: dict[str, dict[str, str]] = {"private": {}, "public": {}}
+        # One broker user per backend (shared.broker_users), made at start, deleted at stop.
+        self.broker_user_prefix = broker_user_prefix
+        self.broker_urls: dict[str, str] = {}
 
     @property
     def mongo_port(self) -> int:
@@ -201,7 +218,9 @@ class LocalStack:
             if self.embedded_mongo:
                 self._start_mongo()
             installed = installed_services(self.python, self.wanted)
+            self.service_keys = generate_service_keys(self.python, installed)
             backends = [name for name in BACKEND_PORT_OFFSETS if name in installed]
+            self.broker_urls = self._broker_users("create", backends)
             started = [self._start_service(name) for name in backends]
             for process in started:
                 self._wait_ready(process)
@@ -219,6 +238,9 @@ class LocalStack:
         self._terminate(list(reversed(services)))
         self._terminate(mongo)
         self.processes.clear()
+        if self.broker_urls:
+            self._broker_users("delete", list(self.broker_urls))
+            self.broker_urls = {}
 
     def dead_processes(self) -> list[StackProcess]:
         return [process for process in self.processes if not process.is_running()]
@@ -274,21 +296,50 @@ class LocalStack:
     def environment(self, name: str) -> dict[str, str]:
         """The environment a service process gets: the caller's, the stack's wiring, extras."""
         env = dict(os.environ)
-        env.update(
-            {
-                "MONGO_URL": self.mongo_url,
-                "AMQP_URL": self.amqp_url,
-                "AMQP_NAMESPACE": self.amqp_namespace,
-                "LOG_LEVEL": self.log_level,
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
+        env.update({"LOG_LEVEL": self.log_level, "PYTHONUNBUFFERED": "1"})
+        if name in self.broker_urls:
+            # The gateway gets neither: it uses no database and publishes no event.
+            env.update(
+                {
+                    "MONGO_URL": self.mongo_url,
+                    "AMQP_URL": self.broker_urls[name],
+                    "AMQP_USER_PREFIX": self.broker_user_prefix,
+                    "AMQP_NAMESPACE": self.amqp_namespace,
+                }
+            )
+        else:
+            for secret in ("MONGO_URL", "AMQP_URL"):
+                env.pop(secret, None)
         for backend in BACKEND_PORT_OFFSETS:
             env[f"{backend.upper()}_URL"] = self.service_url(backend)
         if name == "users":
             env["JWT_PRIVATE_KEY_FILE"] = str(self.jwt_private_key_file)
+            env["JWT_NEXT_PRIVATE_KEY_FILE"] = str(self.data_dir / "jwt-ed25519.next.pem")
+            env["JWT_PREVIOUS_PRIVATE_KEY_FILE"] = str(self.data_dir / "jwt-ed25519.previous.pem")
+        env["SERVICE_PRIVATE_KEY"] = self.service_keys["private"].get(name, "")
+        env["SERVICE_PUBLIC_KEYS"] = json.dumps(self.service_keys["public"])
         env.update(self.extra_env)
         return env
+
+    def _broker_users(self, action: str, services: list[str]) -> dict[str, str]:
+        """Create (fresh passwords; their AMQP URLs) or delete the services' broker users."""
+        command = [
+            *(str(self.python), "-m", "shared.broker_users", action),
+            *("--amqp-url", self.amqp_url, "--prefix", self.broker_user_prefix),
+            *("--namespace", self.amqp_namespace, "--services", *services),
+        ]
+        try:
+            result = subprocess.run(  # noqa: S603 -- the venv's interpreter, fixed arguments
+                command, capture_output=True, text=True, check=True
+            )
+        except (OSError, subprocess.CalledProcessError) as error:
+            detail = getattr(error, "stderr", "") or str(error)
+            raise StackError(
+                f"could not {action} the services' RabbitMQ users (needs rabbitmqctl as root on"
+                f" the broker's host): {detail.strip()[-500:]}"
+            ) from error
+        urls: dict[str, str] = json.loads(result.stdout) if action == "create" else {}
+        return urls
 
     def _start_mongo(self) -> None:
         command = [
@@ -309,6 +360,8 @@ class LocalStack:
                 f"{name}.app:create_app",
                 "--factory",
                 "--no-access-log",
+                # The gateway decides itself whom to believe about client addresses.
+                "--no-proxy-headers",
             ),
             *("--host", "127.0.0.1", "--port", str(port)),
         ]

@@ -12,7 +12,7 @@ from shared.dead_letters import count_dead_letters, redrive_dead_letters
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserFollowed
 from shared.settings import ServiceSettings
-from shared.testing import wait_until
+from shared.testing import broker_users, wait_until
 
 
 def followed(n: int = 0) -> EventEnvelope:
@@ -35,9 +35,10 @@ class SeenIds:
 
 @pytest.fixture
 def settings(amqp_url: str, namespace: str) -> ServiceSettings:
+    # Connected as the users service's broker user: the events it publishes here are user.*.
     return ServiceSettings(
         service_name="bus-test",
-        amqp_url=amqp_url,
+        **broker_users().settings("users", amqp_url),
         amqp_namespace=namespace,
         event_retry_delays_seconds=(0.05, 0.1),
     )

@@ -13,15 +13,18 @@ from shared.bus import EventBus
 from shared.events import EventEnvelope
 from shared.events.users import UserFollowed, UserRegistered
 from shared.idempotency import MongoProcessedEventLog
+from shared.identity import AssertionVerifier, Caller, decode_public_key
 from shared.mongo import Document
 from shared.settings import ServiceSettings
 from shared.testing import (
     ALICE,
     BOB,
     DIRECTORY_USERS,
+    TEST_SERVICE_PUBLIC_KEYS,
     EligibilityStandIn,
     EventInjector,
     KnownUser,
+    broker_users,
     event_injector,
     identity_headers,
 )
@@ -48,8 +51,15 @@ async def ask(stand_in: EligibilityStandIn, body: dict[str, Any]) -> httpx.Respo
         return await client.post("/internal/eligibility", json=body)
 
 
-def test_identity_headers_carry_the_user_id_the_gateway_verified() -> None:
-    assert identity_headers("u-1") == {"X-CoPost-User-Id": "u-1"}
+def test_identity_headers_carry_the_gateways_assertion_for_that_service_and_request() -> None:
+    headers = identity_headers("u-1", "posts")
+    keys = {name: decode_public_key(key) for name, key in TEST_SERVICE_PUBLIC_KEYS.items()}
+
+    caller = AssertionVerifier("posts", keys).verify(
+        headers["X-CoPost-Assertion"], headers["X-Request-ID"]
+    )
+
+    assert caller == Caller("gateway", "u-1")
 
 
 @pytest.mark.parametrize(
@@ -144,7 +154,11 @@ async def service_and_events(
     mongo: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
     db = mongo[f"{namespace.rstrip('.')}-injected"]
     bus = EventBus(
-        ServiceSettings(service_name="injected", amqp_url=amqp_url, amqp_namespace=namespace)
+        ServiceSettings(
+            service_name="injected",
+            amqp_namespace=namespace,
+            **broker_users().settings("injected", amqp_url),
+        )
     )
     await bus.connect()
     service = ServiceUnderTest()

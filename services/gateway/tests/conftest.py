@@ -21,7 +21,13 @@ from pydantic import BaseModel
 from gateway.app import create_app
 from gateway.domain import Upstream
 from gateway.settings import GatewaySettings
-from shared.testing import running_app, served_over_http
+from shared.identity import AssertionVerifier, Caller, decode_public_key
+from shared.testing import (
+    TEST_SERVICE_PUBLIC_KEYS,
+    identity_settings,
+    running_app,
+    served_over_http,
+)
 
 ISSUER = "copost-users"
 AUDIENCE = "copost"
@@ -67,6 +73,14 @@ class FakeServicesState:
 
     def delete_user(self, user_id: str) -> None:
         self.deleted.append((user_id, datetime.now(UTC)))
+
+
+def asserted_caller(received: dict[str, Any]) -> Caller:
+    """Who the gateway's assertion, as an echoing fake service received it, says is calling."""
+    keys = {name: decode_public_key(key) for name, key in TEST_SERVICE_PUBLIC_KEYS.items()}
+    verifier = AssertionVerifier(received["service"], keys)
+    headers = received["headers"]
+    return verifier.verify(headers.get("x-copost-assertion"), headers.get("x-request-id"))
 
 
 class NewUser(BaseModel):
@@ -225,14 +239,16 @@ def gateway_settings(
     upstream_urls: dict[Upstream, str], fake_services: FakeServicesState
 ) -> SettingsFactory:
     def make(**overrides: Any) -> GatewaySettings:
-        values: dict[str, Any] = {
-            f"{upstream}_url": url for upstream, url in upstream_urls.items()
-        } | {
-            "deleted_users_poll_seconds": 0.05,
-            "jwks_refetch_min_seconds": 0.0,
-            "upstream_timeout_seconds": 2.0,
-            "max_body_bytes": 1024,
-        }
+        values: dict[str, Any] = (
+            {f"{upstream}_url": url for upstream, url in upstream_urls.items()}
+            | {
+                "deleted_users_poll_seconds": 0.05,
+                "jwks_refetch_min_seconds": 0.0,
+                "upstream_timeout_seconds": 2.0,
+                "max_body_bytes": 1024,
+            }
+            | identity_settings("gateway")
+        )
         return GatewaySettings(**(values | overrides))
 
     return make

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,8 +19,10 @@ from services.gateway.tests.conftest import (
     FakeServicesState,
     GatewayFactory,
     Signer,
+    asserted_caller,
     public_jwk,
 )
+from shared.identity import Caller
 from shared.testing import wait_until
 
 
@@ -96,7 +99,8 @@ async def test_a_valid_token_reaches_the_service_with_the_verified_user_id(
     assert response.status_code == 200
     received = response.json()
     assert received["service"] == "users"
-    assert received["headers"]["x-copost-user-id"] == "alice-id"
+    assert asserted_caller(received) == Caller("gateway", "alice-id")
+    assert "x-copost-user-id" not in received["headers"]
     assert "authorization" not in received["headers"]
     assert received["headers"]["x-request-id"] == "req-123"
     assert response.headers["x-request-id"] == "req-123"
@@ -121,6 +125,7 @@ async def test_public_endpoints_need_no_token_and_never_carry_a_client_identity(
 
     assert response.status_code == 201
     assert "x-copost-user-id" not in response.json()["headers"]
+    assert asserted_caller(response.json()) == Caller("gateway", None)
 
 
 async def test_the_stream_route_accepts_the_token_as_a_query_parameter_and_strips_it(
@@ -134,7 +139,7 @@ async def test_the_stream_route_accepts_the_token_as_a_query_parameter_and_strip
 
     assert response.status_code == 200
     received = response.json()
-    assert received["headers"]["x-copost-user-id"] == "alice-id"
+    assert asserted_caller(received) == Caller("gateway", "alice-id")
     assert received["query"] == [["finite", "1"]]
 
 
@@ -209,3 +214,18 @@ async def test_a_token_for_another_audience_setting_is_refused(
     response = await gateway.get("/v1/me", headers={"Authorization": f"Bearer {signer.token()}"})
 
     assert response.status_code == 401
+
+
+async def test_the_stream_token_appears_in_no_log_line(
+    gateway: httpx.AsyncClient, signer: Signer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The issue: the stream's access_token query parameter ended up in access logs."""
+    token = signer.token("alice-id")
+    caplog.set_level(logging.DEBUG)
+
+    for params in ({"access_token": token, "finite": "1"}, {"access_token": token + "x"}):
+        await gateway.get("/v1/notifications/stream", params=params)
+
+    assert caplog.records  # the access log did run
+    assert not [record for record in caplog.records if token in record.getMessage()]
+    assert not [record for record in caplog.records if token in str(record.__dict__)]

@@ -157,7 +157,7 @@ async def test_lists_are_per_box_newest_first_filtered_by_status_and_paged(
 
     async def listing(user_id: str, **params: str | int) -> dict:
         response = await invitations.client.get(
-            "/v1/invitations", params=params, headers=identity_headers(user_id)
+            "/v1/invitations", params=params, headers=identity_headers(user_id, "invitations")
         )
         assert response.status_code == 200, response.text
         return response.json()
@@ -198,7 +198,7 @@ async def test_a_bad_box_status_limit_or_cursor_is_a_client_error(
         ({"cursor": "eyJhIjoxfQ"}, 400),
     ]:
         response = await invitations.client.get(
-            "/v1/invitations", params=params, headers=identity_headers(BOB)
+            "/v1/invitations", params=params, headers=identity_headers(BOB, "invitations")
         )
         assert response.status_code == status, params
         assert response.headers["content-type"] == "application/problem+json"

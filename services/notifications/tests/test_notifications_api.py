@@ -266,11 +266,13 @@ async def test_bad_requests_are_problems_not_errors(notifications: Notifications
     client = notifications.client
     assert (await client.get("/v1/notifications")).status_code == 401
     bad_cursor = await client.get(
-        "/v1/notifications", params={"cursor": "not-a-cursor"}, headers=identity_headers(ALICE)
+        "/v1/notifications",
+        params={"cursor": "not-a-cursor"},
+        headers=identity_headers(ALICE, "notifications"),
     )
     assert bad_cursor.status_code == 400
     too_many = await client.get(
-        "/v1/notifications", params={"limit": 101}, headers=identity_headers(ALICE)
+        "/v1/notifications", params={"limit": 101}, headers=identity_headers(ALICE, "notifications")
     )
     assert too_many.status_code == 422
 

@@ -36,7 +36,7 @@ def followed(follower: str) -> UserFollowed:
 async def stream_of(
     client: httpx.AsyncClient, user_id: str, last_event_id: str | None = None
 ) -> AsyncIterator[EventStreamReader]:
-    headers = identity_headers(user_id)
+    headers = identity_headers(user_id, "notifications")
     if last_event_id is not None:
         headers["Last-Event-ID"] = last_event_id
     async with client.stream("GET", STREAM, headers=headers) as response:
@@ -110,7 +110,8 @@ async def test_a_last_event_id_the_service_never_sent_is_a_bad_request(
     notifications: NotificationsHarness,
 ) -> None:
     response = await notifications.client.get(
-        STREAM, headers={**identity_headers(ALICE), "Last-Event-ID": "not-a-position"}
+        STREAM,
+        headers={**identity_headers(ALICE, "notifications"), "Last-Event-ID": "not-a-position"},
     )
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"

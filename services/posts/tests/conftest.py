@@ -77,7 +77,7 @@ def uid() -> Callable[[str], str]:
 @pytest.fixture
 def as_user() -> Callable[[str], dict[str, str]]:
     """The headers the gateway would send for a known user."""
-    return lambda handle: identity_headers(user_id(handle))
+    return lambda handle: identity_headers(user_id(handle), "posts")
 
 
 type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]

@@ -366,7 +366,9 @@ async def test_an_author_the_users_service_does_not_know_cannot_create(
     client: httpx.AsyncClient,
 ) -> None:
     response = await client.post(
-        "/v1/posts", json={"text": "who am I"}, headers=identity_headers("u-deleted-long-ago")
+        "/v1/posts",
+        json={"text": "who am I"},
+        headers=identity_headers("u-deleted-long-ago", "posts"),
     )
     assert_account_gone(response)
 

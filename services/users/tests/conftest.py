@@ -5,27 +5,27 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher as Argon2Hasher
-from fastapi import FastAPI
 
 from shared.testing import EventRecorder, running_service, test_settings
 from users.app import create_app
-from users.passwords import PasswordHasher
 from users.settings import UsersSettings
 
 PASSWORD = "correct horse battery"
 
 
-def create_test_app(settings: UsersSettings) -> FastAPI:
-    app = create_app(settings)
-    # The production cost of argon2 would dominate the suite's time; the algorithm is the same.
-    app.state.passwords = PasswordHasher(Argon2Hasher(time_cost=1, memory_cost=8192, parallelism=1))
-    return app
+# The production cost of argon2 would dominate the suite's time; the algorithm is the same.
+CHEAP_HASHING = {
+    "password_hashing_memory_mib": 32,
+    "password_hashing_concurrency": 4,
+    "password_hash_time_cost": 1,
+}
 
 
 @pytest.fixture
 def users_settings(mongo_url: str, amqp_url: str, namespace: str) -> UsersSettings:
-    return test_settings(UsersSettings, mongo_url=mongo_url, amqp_url=amqp_url, namespace=namespace)
+    return test_settings(
+        UsersSettings, mongo_url=mongo_url, amqp_url=amqp_url, namespace=namespace, **CHEAP_HASHING
+    )
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ async def client(
     users_settings: UsersSettings, event_recorder: EventRecorder
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The running app; the recorder is bound before it starts, so it sees every event."""
-    async with running_service(create_test_app(users_settings)) as http:
+    async with running_service(create_app(users_settings)) as http:
         yield http
 
 

@@ -6,9 +6,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.identity import USER_ID_HEADER
 from shared.problems import PROBLEM_MEDIA_TYPE
-from shared.testing import EventRecorder, wait_until
+from shared.testing import EventRecorder, identity_headers, wait_until
 
 PASSWORD = "correct horse battery"
 
@@ -16,7 +15,7 @@ type Register = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def as_user(user_id: str) -> dict[str, str]:
-    return {USER_ID_HEADER: user_id}
+    return identity_headers(user_id, "users")
 
 
 async def profile(client: httpx.AsyncClient, handle: str, viewer_id: str) -> dict[str, Any]:

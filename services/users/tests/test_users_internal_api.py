@@ -8,15 +8,23 @@ import httpx
 import jwt
 import pytest
 
-from shared.identity import USER_ID_HEADER
+from shared.testing import caller_headers, identity_headers
 
 type Register = Callable[..., Awaitable[dict[str, Any]]]
 
 PASSWORD = "correct horse battery"
 
 
+def as_posts() -> dict[str, str]:
+    return caller_headers("posts", "users")
+
+
+def as_gateway() -> dict[str, str]:
+    return caller_headers("gateway", "users")
+
+
 def as_user(user_id: str) -> dict[str, str]:
-    return {USER_ID_HEADER: user_id}
+    return identity_headers(user_id, "users")
 
 
 async def test_the_jwks_verifies_a_token_issued_by_the_token_endpoint(
@@ -89,6 +97,7 @@ async def test_eligibility_by_handle_gives_every_reason_in_input_order(
 ) -> None:
     response = await client.post(
         "/internal/eligibility",
+        headers=as_posts(),
         json={
             "inviter_id": cast["ann"]["id"],
             "invitee_handles": [handle for handle, _, _ in EXPECTED_ANSWERS],
@@ -115,6 +124,7 @@ async def test_eligibility_by_id_gives_the_same_answers(
     known = [(h.lower(), e, r) for h, e, r in EXPECTED_ANSWERS if h.lower() in cast]
     response = await client.post(
         "/internal/eligibility",
+        headers=as_posts(),
         json={
             "inviter_id": cast["ann"]["id"],
             "invitee_ids": [cast[handle]["id"] for handle, _, _ in known] + ["no-such-id"],
@@ -135,6 +145,7 @@ async def test_an_unknown_or_deleted_inviter_may_invite_nobody(
     for inviter_id in (cast["fay"]["id"], "no-such-id"):
         response = await client.post(
             "/internal/eligibility",
+            headers=as_posts(),
             json={"inviter_id": inviter_id, "invitee_handles": ["eve", "ghost"]},
         )
         reasons = [r["reason"] for r in response.json()["results"]]
@@ -153,7 +164,9 @@ async def test_an_unknown_or_deleted_inviter_may_invite_nobody(
 async def test_an_eligibility_question_asked_wrong_is_422(
     client: httpx.AsyncClient, body: dict[str, Any]
 ) -> None:
-    assert (await client.post("/internal/eligibility", json=body)).status_code == 422
+    assert (
+        await client.post("/internal/eligibility", json=body, headers=as_posts())
+    ).status_code == 422
 
 
 async def test_deleted_users_lists_accounts_deleted_since_the_given_time(
@@ -163,7 +176,9 @@ async def test_deleted_users_lists_accounts_deleted_since_the_given_time(
     kept, gone = await register("wade"), await register("xena")
     await client.delete("/v1/me", headers=as_user(gone["id"]))
 
-    response = await client.get("/internal/deleted-users", params={"since": before.isoformat()})
+    response = await client.get(
+        "/internal/deleted-users", params={"since": before.isoformat()}, headers=as_gateway()
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["user_ids"] == [gone["id"]]
@@ -171,11 +186,15 @@ async def test_deleted_users_lists_accounts_deleted_since_the_given_time(
     assert datetime.fromisoformat(body["as_of"]) <= datetime.now(UTC)
 
     later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
-    response = await client.get("/internal/deleted-users", params={"since": later})
+    response = await client.get(
+        "/internal/deleted-users", params={"since": later}, headers=as_gateway()
+    )
     assert response.json()["user_ids"] == []
 
 
 async def test_deleted_users_needs_a_valid_since(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/internal/deleted-users")).status_code == 422
-    response = await client.get("/internal/deleted-users", params={"since": "yesterday"})
+    assert (await client.get("/internal/deleted-users", headers=as_gateway())).status_code == 422
+    response = await client.get(
+        "/internal/deleted-users", params={"since": "yesterday"}, headers=as_gateway()
+    )
     assert response.status_code == 422

@@ -6,12 +6,19 @@ Topology (names get the settings' namespace prefix):
 - per service: quorum queue `<service>` bound to the types it handles; on failure a message
   is republished to `<service>.retry.<n>`, whose TTL dead-letters it back into `<service>`;
   after the last retry it is rejected into `<service>.dead-letter` through `copost.dead-letter`.
+
+Authenticity: every message carries the AMQP `user_id` of the broker user that published it,
+which RabbitMQ checks against the connection's user. A consumer accepts an event only from
+the broker user of the service producing its type (`<AMQP_USER_PREFIX><service>`); anything
+else is dead-lettered unhandled. A message a service republishes itself (a retry, a redrive)
+carries its own user id and, in `x-copost-publisher`, the publisher it had verified.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 import aio_pika
@@ -25,7 +32,13 @@ from aio_pika.abc import (
 from aiormq.abc import FieldTable
 from pydantic import ValidationError
 
-from shared.events import EventData, EventEnvelope, decode_envelope, parse_event_data
+from shared.events import (
+    EventData,
+    EventEnvelope,
+    decode_envelope,
+    parse_event_data,
+    producing_service,
+)
 from shared.events.envelope import UnknownEventVersion
 from shared.logging import correlation_id_var
 from shared.settings import ServiceSettings
@@ -35,6 +48,8 @@ log = logging.getLogger(__name__)
 type EventHandler = Callable[[EventEnvelope, Any], Awaitable[None]]
 
 ATTEMPT_HEADER = "x-copost-attempt"
+# On a message a service republishes to itself: the broker-validated original publisher.
+PUBLISHER_HEADER = "x-copost-publisher"
 # A publish during an outage waits for the reconnection; past this it fails and is retried.
 PUBLISH_TIMEOUT_SECONDS = 10.0
 # At-least-once dead-lettering needs reject-publish overflow (RabbitMQ >= 3.10).
@@ -56,6 +71,7 @@ class ProcessedEventLog(Protocol):
 class EventBus:
     def __init__(self, settings: ServiceSettings) -> None:
         self._settings = settings
+        self.broker_user = broker_user_of(settings.amqp_url.get_secret_value())
         ns = settings.amqp_namespace
         self.exchange_name = f"{ns}copost.events"
         self.unrouted_name = f"{ns}copost.unrouted"
@@ -127,7 +143,7 @@ class EventBus:
         results = await asyncio.gather(
             *(
                 exchange.publish(
-                    _message(envelope),
+                    _message(envelope, self.broker_user),
                     routing_key=envelope.type,
                     mandatory=True,
                     timeout=PUBLISH_TIMEOUT_SECONDS,
@@ -207,6 +223,20 @@ class EventBus:
         if handler is None:
             await message.ack()
             return
+        publisher = self.verified_publisher(message)
+        expected = self.expected_publisher(envelope.type)
+        if publisher != expected:
+            log.error(
+                "event from a publisher not allowed to produce it dead-lettered",
+                extra={
+                    "event_id": str(envelope.id),
+                    "event_type": envelope.type,
+                    "publisher": publisher,
+                    "expected_publisher": expected,
+                },
+            )
+            await message.reject(requeue=False)
+            return
         token = correlation_id_var.set(envelope.correlation_id)
         try:
             await self._handle_once(handler, envelope, data)
@@ -220,6 +250,35 @@ class EventBus:
             await message.ack()
         finally:
             correlation_id_var.reset(token)
+
+    def expected_publisher(self, event_type: str) -> str | None:
+        service = producing_service(event_type)
+        return None if service is None else f"{self._settings.amqp_user_prefix}{service}"
+
+    def verified_publisher(self, message: AbstractIncomingMessage) -> str | None:
+        """The broker user that published the event (RabbitMQ checked `user_id` on publish).
+
+        Only this service can publish with its own user id, so on such a message (its own
+        retry or redrive) the publisher header is the one it verified earlier.
+        """
+        if message.user_id == self.broker_user and PUBLISHER_HEADER in message.headers:
+            return str(message.headers[PUBLISHER_HEADER])
+        return message.user_id
+
+    def republished(
+        self, message: AbstractIncomingMessage, headers: Mapping[str, Any]
+    ) -> aio_pika.Message:
+        """`message` published again by this service to itself, keeping who published it first."""
+        return aio_pika.Message(
+            body=message.body,
+            headers={**headers, PUBLISHER_HEADER: self.verified_publisher(message) or ""},
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            type=message.type,
+            user_id=self.broker_user,
+        )
 
     async def _handle_once(
         self, handler: EventHandler, envelope: EventEnvelope, data: EventData
@@ -235,15 +294,7 @@ class EventBus:
         if attempt > len(self._settings.event_retry_delays_seconds):
             await message.reject(requeue=False)
             return
-        retry = aio_pika.Message(
-            body=message.body,
-            headers={**message.headers, ATTEMPT_HEADER: attempt},
-            content_type=message.content_type,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            type=message.type,
-        )
+        retry = self.republished(message, {**message.headers, ATTEMPT_HEADER: attempt})
         try:
             await self._channel().default_exchange.publish(
                 retry,
@@ -286,8 +337,14 @@ class EventBus:
         return self._connection
 
 
-def _message(envelope: EventEnvelope) -> aio_pika.Message:
+def broker_user_of(amqp_url: str) -> str:
+    """The user an AMQP URL logs in as (RabbitMQ's default when it names none)."""
+    return unquote(urlsplit(amqp_url).username or "guest")
+
+
+def _message(envelope: EventEnvelope, broker_user: str) -> aio_pika.Message:
     return aio_pika.Message(
+        user_id=broker_user,
         body=envelope.model_dump_json().encode(),
         content_type="application/json",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,

@@ -4,7 +4,8 @@
     python -m shared.dead_letters redrive users [--limit N]
 
 Redriving republishes each parked message to the service's own queue with its retry count
-reset, then acknowledges it from the dead-letter queue, so nothing is lost if it stops
+reset (as the service's own broker user: run it with the service's AMQP_URL), then
+acknowledges it from the dead-letter queue, so nothing is lost if it stops
 half-way (at worst a message is handled twice, which consumers tolerate).
 """
 
@@ -39,15 +40,9 @@ async def redrive_dead_letters(settings: ServiceSettings, limit: int | None = No
             if message is None:
                 break
             headers = {k: v for k, v in message.headers.items() if k != ATTEMPT_HEADER}
-            retry = aio_pika.Message(
-                body=message.body,
-                headers=headers,
-                content_type=message.content_type,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                message_id=message.message_id,
-                correlation_id=message.correlation_id,
-                type=message.type,
-            )
+            # Sent as this service's own broker user, the original publisher kept: an event
+            # parked because a wrong publisher sent it is refused again, not let through.
+            retry = bus.republished(message, headers)
             await channel.default_exchange.publish(retry, routing_key=bus.queue_name)
             await message.ack()
             moved += 1

@@ -1,20 +1,218 @@
-"""Who is calling: the user id the gateway verified, forwarded in a header clients cannot set."""
+"""Who is calling a service: a short-lived assertion signed by the caller, never a bare header.
 
-from typing import Annotated
+Every process that calls a service holds its own Ed25519 key (`SERVICE_PRIVATE_KEY`); every
+service knows the public keys of the callers (`SERVICE_PUBLIC_KEYS`, name -> key). A call
+carries an EdDSA JWT in `X-CoPost-Assertion`: `iss` the calling process, `aud` the service
+called, `rid` the request id it travels with (`X-Request-ID`), `iat`/`exp` a few seconds
+apart and, when the gateway forwards a signed-in client, `sub` the user id it verified.
 
+- `CurrentUserId`: the user of a public route; only the gateway may vouch for one.
+- `require_caller(...)`: guards `/internal/*` routes; only the named services may call them.
+- `create_internal_client` (shared.internal_http) signs every call it makes.
+
+A missing, forged, expired, misdirected or replayed-on-another-request assertion is 401.
+"""
+
+import base64
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import uuid4
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 
-from shared.problems import Unauthorized
+from shared.logging import request_id_var
+from shared.problems import Forbidden, Unauthorized
+from shared.settings import ServiceSettings
 
-USER_ID_HEADER = "X-CoPost-User-Id"
+log = logging.getLogger(__name__)
+
+ASSERTION_HEADER = "X-CoPost-Assertion"
 REQUEST_ID_HEADER = "X-Request-ID"
+GATEWAY = "gateway"
+ALGORITHM = "EdDSA"
+# Long enough for a request to cross one hop, short enough that a captured one is soon useless.
+ASSERTION_TTL_SECONDS = 30
+CLOCK_LEEWAY_SECONDS = 5
+
+
+def encode_private_key(key: Ed25519PrivateKey) -> str:
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return _b64url(raw)
+
+
+def encode_public_key(key: Ed25519PublicKey) -> str:
+    return _b64url(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def decode_private_key(text: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(_unb64url(text))
+
+
+def decode_public_key(text: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(_unb64url(text))
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A verified assertion: which process called, and for which user (if any)."""
+
+    service: str
+    user_id: str | None
+
+
+class AssertionSigner:
+    """Signs the assertions of one calling process (`issuer`) with its own key."""
+
+    def __init__(self, issuer: str, private_key: Ed25519PrivateKey) -> None:
+        self.issuer = issuer
+        self._key = private_key
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> "AssertionSigner":
+        secret = settings.service_private_key.get_secret_value()
+        if not secret:
+            log.warning("SERVICE_PRIVATE_KEY is not set: no service will accept this one's calls")
+            return cls(settings.service_name, Ed25519PrivateKey.generate())
+        return cls(settings.service_name, decode_private_key(secret))
+
+    def sign(self, audience: str, request_id: str, user_id: str | None = None) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": audience,
+            "rid": request_id,
+            "iat": now,
+            "exp": now + ASSERTION_TTL_SECONDS,
+        }
+        if user_id is not None:
+            claims["sub"] = user_id
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.issuer})
+
+    def headers(self, audience: str, user_id: str | None = None) -> dict[str, str]:
+        """Headers of one new request: a fresh request id and the assertion bound to it."""
+        request_id = uuid4().hex
+        return {
+            REQUEST_ID_HEADER: request_id,
+            ASSERTION_HEADER: self.sign(audience, request_id, user_id),
+        }
+
+
+class AssertionVerifier:
+    """Checks the assertions sent to one service (`audience`) against its callers' keys."""
+
+    def __init__(self, audience: str, public_keys: Mapping[str, Ed25519PublicKey]) -> None:
+        self._audience = audience
+        self._keys = dict(public_keys)
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> "AssertionVerifier":
+        keys = {name: decode_public_key(key) for name, key in settings.service_public_keys.items()}
+        return cls(settings.service_name, keys)
+
+    def verify(self, token: str | None, request_id: str | None) -> Caller:
+        if not token or not request_id:
+            raise Unauthorized("This service answers only calls signed by a known caller.")
+        try:
+            issuer = str(jwt.get_unverified_header(token).get("kid"))
+            key = self._keys.get(issuer)
+            if key is None:
+                raise jwt.InvalidTokenError("unknown caller")
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=issuer,
+                leeway=CLOCK_LEEWAY_SECONDS,
+                options={"require": ["iss", "aud", "rid", "iat", "exp"]},
+            )
+        except jwt.InvalidTokenError as exc:
+            log.warning("call refused: bad assertion", extra={"error": str(exc)})
+            raise Unauthorized("The call's assertion is not valid.") from None
+        if claims["rid"] != request_id:
+            raise Unauthorized("The call's assertion belongs to another request.")
+        user_id = claims.get("sub")
+        return Caller(service=issuer, user_id=user_id if isinstance(user_id, str) else None)
+
+
+def verified_caller(request: Request) -> Caller:
+    """The caller of this request, verified once and kept on the request."""
+    cached: Caller | None = getattr(request.state, "caller", None)
+    if cached is not None:
+        return cached
+    verifier: AssertionVerifier = request.app.state.assertion_verifier
+    caller = verifier.verify(request.headers.get(ASSERTION_HEADER), request_id_var.get())
+    request.state.caller = caller
+    return caller
 
 
 def current_user_id(request: Request) -> str:
-    user_id = request.headers.get(USER_ID_HEADER)
-    if not user_id:
+    """The signed-in user, as the gateway vouched for it after verifying their token."""
+    caller = verified_caller(request)
+    if caller.service != GATEWAY or caller.user_id is None:
         raise Unauthorized()
-    return user_id
+    return caller.user_id
 
 
 CurrentUserId = Annotated[str, Depends(current_user_id)]
+
+
+def require_caller(*services: str) -> Callable[[Request], Caller]:
+    """A dependency admitting only calls signed by one of `services` (401 unsigned, 403 others)."""
+    allowed = frozenset(services)
+
+    def dependency(request: Request) -> Caller:
+        caller = verified_caller(request)
+        if caller.service not in allowed:
+            raise Forbidden(f"The {caller.service} service may not call this route.")
+        return caller
+
+    return dependency
+
+
+def generate_keys(names: Iterable[str]) -> dict[str, dict[str, str]]:
+    """A fresh key pair per name: {"private": {name: key}, "public": {name: key}}."""
+    keys = {name: Ed25519PrivateKey.generate() for name in names}
+    return {
+        "private": {name: encode_private_key(key) for name, key in keys.items()},
+        "public": {name: encode_public_key(key.public_key()) for name, key in keys.items()},
+    }
+
+
+def write_env_files(directory: Path, names: Iterable[str]) -> None:
+    """`<name>.env` per process: its own private key and every process's public key (Compose)."""
+    keys = generate_keys(names)
+    directory.mkdir(parents=True, exist_ok=True)
+    public = json.dumps(keys["public"], separators=(",", ":"))
+    for name, private in keys["private"].items():
+        path = directory / f"{name}.env"
+        path.write_text(f"SERVICE_PRIVATE_KEY={private}\nSERVICE_PUBLIC_KEYS={public}\n")
+        path.chmod(0o600)
+
+
+if __name__ == "__main__":
+    # `python -m shared.identity gateway users ...`: key pairs as JSON (the local stack's);
+    # `python -m shared.identity --env-dir DIR gateway users ...`: one env file each (Compose).
+    if len(sys.argv) > 2 and sys.argv[1] == "--env-dir":
+        write_env_files(Path(sys.argv[2]), sys.argv[3:])
+    else:
+        print(json.dumps(generate_keys(sys.argv[1:])))

@@ -1,6 +1,12 @@
-"""The one way services call each other over HTTP: httpx, with the request id passed along."""
+"""The one way services call each other over HTTP: httpx, every call signed by the caller.
 
-from collections.abc import Sequence
+Each request carries the request id it belongs to and an assertion (shared.identity) bound to
+it, signed with the caller's key for the service called; a caller that sets its own assertion
+(the gateway forwarding a user) keeps it.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from uuid import uuid4
 
 import httpx
 from pydantic import ValidationError
@@ -11,28 +17,39 @@ from shared.eligibility import (
     EligibilityResponse,
     EligibilityResult,
 )
-from shared.identity import REQUEST_ID_HEADER
+from shared.identity import ASSERTION_HEADER, REQUEST_ID_HEADER, AssertionSigner
 from shared.logging import request_id_var
 from shared.problems import BadGateway, GatewayTimeout, ServiceUnavailable
 
 
-async def _propagate_request_id(request: httpx.Request) -> None:
-    if (request_id := request_id_var.get()) and REQUEST_ID_HEADER not in request.headers:
-        request.headers[REQUEST_ID_HEADER] = request_id
+def _signing_hook(
+    signer: AssertionSigner, audience: str
+) -> Callable[[httpx.Request], Awaitable[None]]:
+    async def sign(request: httpx.Request) -> None:
+        if REQUEST_ID_HEADER not in request.headers:
+            request.headers[REQUEST_ID_HEADER] = request_id_var.get() or uuid4().hex
+        if ASSERTION_HEADER not in request.headers:
+            request_id = request.headers[REQUEST_ID_HEADER]
+            request.headers[ASSERTION_HEADER] = signer.sign(audience, request_id)
+
+    return sign
 
 
 def create_internal_client(
     base_url: str,
     *,
+    signer: AssertionSigner,
+    audience: str,
     timeout_seconds: float,
     transport: httpx.AsyncBaseTransport | None = None,
     max_connections: int = 200,
 ) -> httpx.AsyncClient:
+    """A client for the service `audience` at `base_url`, signing as `signer`."""
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout_seconds),
         transport=transport,
-        event_hooks={"request": [_propagate_request_id]},
+        event_hooks={"request": [_signing_hook(signer, audience)]},
         limits=httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=min(50, max_connections)
         ),

@@ -16,6 +16,7 @@ from pymongo import AsyncMongoClient
 
 from shared.bus import EventBus, EventHandler
 from shared.idempotency import PROCESSED_EVENT_INDEXES, MongoProcessedEventLog
+from shared.identity import AssertionVerifier
 from shared.logging import configure_logging
 from shared.mongo import Database, Document, IndexSpec, create_mongo_client, ensure_indexes, ping
 from shared.observability import RequestContextMiddleware, health_router
@@ -73,6 +74,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
 
     # No slash redirects: their Location would name this service's internal address.
     app = FastAPI(title=spec.title, lifespan=lifespan, redirect_slashes=False)
+    app.state.assertion_verifier = AssertionVerifier.from_settings(settings)
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
     install_problem_handlers(app)
     app.include_router(health_router(_readiness_checks(app)))

@@ -23,12 +23,20 @@ class ServiceSettings(BaseSettings):
     amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
     # Prefixes every exchange and queue name; tests use it to isolate their runs.
     amqp_namespace: str = ""
+    # The broker user of service S is `<prefix>S`: each publishes as itself, and consumers
+    # accept an event only from the broker user of the service that produces its type.
+    amqp_user_prefix: str = "copost-"
     amqp_prefetch: int = Field(default=32, ge=1, le=1000)
     # Delay before each retry of a failed event; after the last one it is dead-lettered.
     event_retry_delays_seconds: tuple[float, ...] = (1.0, 5.0, 30.0)
     outbox_sweep_seconds: float = Field(default=5.0, gt=0)
     # Internal HTTP calls between services give up after this long.
     internal_http_timeout_seconds: float = Field(default=5.0, gt=0)
+    # This process's Ed25519 key (base64url, raw 32 bytes): it signs the assertions of the
+    # calls it makes to services (shared.identity). Empty: an ephemeral key nobody trusts.
+    service_private_key: SecretStr = SecretStr("")
+    # The callers this service trusts: process name -> base64url Ed25519 public key.
+    service_public_keys: dict[str, str] = Field(default_factory=dict)
 
     @property
     def database_name(self) -> str:

@@ -5,7 +5,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from gateway.auth import presented_token
-from gateway.domain import is_public, upstream_for
+from gateway.domain import is_account_deletion, is_public, upstream_for
 from gateway.proxy import read_limited_body
 from gateway.runtime import Gateway
 from shared.problems import NotFound, Unauthorized
@@ -25,12 +25,19 @@ async def forward_public_request(request: Request, gateway: Gateway) -> Response
         raise NotFound("There is no such endpoint.")
     user_id = await _authenticated_user_id(request, gateway)
     body = await read_limited_body(request, gateway.settings.max_body_bytes)
-    return await gateway.proxy.forward(request, upstream, user_id=user_id, body=body)
+    response = await gateway.proxy.forward(request, upstream, user_id=user_id, body=body)
+    deleted = is_account_deletion(request.method, request.url.path)
+    if deleted and user_id is not None and response.status_code < 300:
+        # Refused on every route from now on, not from this gateway's next poll.
+        gateway.revoked.add([user_id])
+    return response
 
 
 async def _authenticated_user_id(request: Request, gateway: Gateway) -> str | None:
     """The verified caller, counted against its rate limit; None on the two public endpoints."""
     if is_public(request.method, request.url.path):
+        # Sign-up and sign-in hash a password: each address gets a small allowance of them.
+        gateway.login_limiter.check(request.client.host if request.client else "unknown")
         return None
     token = presented_token(request)
     if token is None:

@@ -10,8 +10,9 @@ from fastapi.staticfiles import StaticFiles
 
 from gateway.api import API_TITLE, docs_router, public_api_router
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
+from gateway.domain import parse_networks
 from gateway.openapi import OpenApiDocument
-from gateway.rate_limit import ClientIpRateLimitMiddleware
+from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
 from gateway.runtime import GatewayRuntime, build_runtime
 from gateway.settings import GatewaySettings
 from shared.logging import configure_logging
@@ -33,12 +34,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         runtime: GatewayRuntime = app.state.gateway
         # Not fatal: a gateway started before the users service fetches the keys on demand.
         await runtime.jwks.refresh()
+        runtime.jwks.start()
         runtime.poller.start()
         log.info("gateway started")
         try:
             yield
         finally:
             await runtime.poller.stop()
+            await runtime.jwks.stop()
             await runtime.aclose()
 
     app = FastAPI(
@@ -67,6 +70,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web-client")
     # Added innermost first: request ids wrap everything, CORS headers reach even refusals.
     app.add_middleware(ClientIpRateLimitMiddleware, limiter=runtime.ip_limiter)
+    app.add_middleware(ClientAddressMiddleware, trusted=parse_networks(settings.trusted_proxies))
     app.add_middleware(
         ProblemCorsMiddleware,
         allow_origins=settings.cors_origins,

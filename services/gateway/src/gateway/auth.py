@@ -42,11 +42,18 @@ class JwksCache:
         url: str,
         *,
         refetch_min_seconds: float,
+        refresh_seconds: float,
         clock: Clock = time.monotonic,
     ) -> None:
         self._client = client
         self._url = url
         self._refetch_min_seconds = refetch_min_seconds
+        # Periodically too, so a next key published ahead of a rotation is known before use
+        # and a retired one stops being accepted.
+        self._refresh_seconds = refresh_seconds
+        self._refresher = PeriodicTask(
+            "jwks-refresh", self._refresh, interval_seconds=refresh_seconds
+        )
         self._clock = clock
         self._keys: dict[str, jwt.PyJWK] = {}
         self._last_fetch_at: float | None = None
@@ -72,6 +79,18 @@ class JwksCache:
             return False
         self._keys = keys
         return True
+
+    async def _refresh(self) -> None:
+        last = self._last_fetch_at
+        # Skipped when a fetch just happened (at start, or for an unknown key id).
+        if last is None or self._clock() - last >= self._refresh_seconds / 2:
+            await self.refresh()
+
+    def start(self) -> None:
+        self._refresher.start()
+
+    async def stop(self) -> None:
+        await self._refresher.stop()
 
     async def ensure_loaded(self) -> bool:
         """Whether keys are loaded, trying a (rate-bounded) fetch first when none are."""
@@ -190,7 +209,9 @@ class TokenVerifier:
         issuer: str,
         audience: str,
         leeway_seconds: float,
+        max_lifetime_seconds: float,
     ) -> None:
+        self._max_lifetime_seconds = max_lifetime_seconds
         self._jwks = jwks
         self._revoked = revoked
         self._issuer = issuer
@@ -214,6 +235,9 @@ class TokenVerifier:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise InvalidToken()
+        # A token outliving the revoked list would outlive its account's deletion too.
+        if claims["exp"] - claims["iat"] > self._max_lifetime_seconds:
+            raise InvalidToken("The bearer token lives longer than this gateway accepts.")
         if subject in self._revoked:
             raise InvalidToken("The account this token was issued to no longer exists.")
         return subject

@@ -1,7 +1,9 @@
 """The gateway's rules as pure functions: which service owns a path, who may skip auth, buckets."""
 
+import ipaddress
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -80,6 +82,10 @@ def is_public(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) in PUBLIC_ENDPOINTS
 
 
+def is_account_deletion(method: str, path: str) -> bool:
+    return (method.upper(), _normalized(path)) == ("DELETE", "/v1/me")
+
+
 def accepts_query_token(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) == QUERY_TOKEN_ENDPOINT
 
@@ -122,6 +128,7 @@ _REQUEST_HEADERS_NOT_FORWARDED = HOP_BY_HOP_HEADERS | {
     "accept-encoding",
     "cookie",
     "x-copost-user-id",
+    "x-copost-assertion",
     "x-request-id",
     "x-forwarded-for",
     "x-forwarded-proto",
@@ -208,3 +215,35 @@ def take_token(bucket: TokenBucket | None, policy: BucketPolicy, now: float) -> 
 def is_full(bucket: TokenBucket, policy: BucketPolicy, now: float) -> bool:
     """A full bucket is the same as no bucket at all, so it may be forgotten."""
     return refilled(bucket, policy, now).tokens >= policy.burst
+
+
+type IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(values: Sequence[str]) -> list[IpNetwork]:
+    """Addresses or CIDR blocks, e.g. ["10.0.0.0/8", "192.0.2.7"]."""
+    return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
+
+
+def _is_trusted(address: str, trusted: Sequence[IpNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def client_address(peer: str, forwarded_for: Sequence[str], trusted: Sequence[IpNetwork]) -> str:
+    """The address a request comes from, for limits and logs.
+
+    The connection's peer, unless the peer is one of the configured proxies: then the
+    nearest X-Forwarded-For hop that is not itself a trusted proxy. Hops further left were
+    written by the client and are never believed. No trusted proxies: always the peer.
+    """
+    if not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop
+    return hops[0] if hops else peer

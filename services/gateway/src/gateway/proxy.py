@@ -16,7 +16,8 @@ from gateway.domain import (
     is_streaming,
     returned_response_headers,
 )
-from shared.identity import USER_ID_HEADER
+from shared.identity import ASSERTION_HEADER, REQUEST_ID_HEADER, AssertionSigner
+from shared.logging import request_id_var
 from shared.problems import (
     BadGateway,
     BadRequest,
@@ -66,11 +67,13 @@ class Proxy:
         self,
         clients: Mapping[Upstream, httpx.AsyncClient],
         stream_client: httpx.AsyncClient,
+        signer: AssertionSigner,
         *,
         timeout_seconds: float,
     ) -> None:
         self._clients = clients
         self._stream_client = stream_client
+        self._signer = signer
         self._timeout_seconds = timeout_seconds
 
     async def aclose(self) -> None:
@@ -85,7 +88,7 @@ class Proxy:
             request.method,
             _forwarded_path(request),
             params=_forwarded_query(request),
-            headers=_forwarded_headers(request, user_id),
+            headers=self._forwarded_headers(request, upstream, user_id),
             content=body or None,
             timeout=self._timeout_for(request),
         )
@@ -115,6 +118,22 @@ class Proxy:
             return httpx.Timeout(self._timeout_seconds, read=None)
         return httpx.Timeout(self._timeout_seconds)
 
+    def _forwarded_headers(
+        self, request: Request, upstream: Upstream, user_id: str | None
+    ) -> list[tuple[str, str]]:
+        """The client's headers minus identity and hop ones, plus an assertion for `upstream`.
+
+        The assertion names the verified user (or none) and is bound to this request's id.
+        """
+        headers = forwarded_request_headers(request.headers.items())
+        request_id = request_id_var.get() or ""
+        headers.append((REQUEST_ID_HEADER, request_id))
+        headers.append((ASSERTION_HEADER, self._signer.sign(upstream, request_id, user_id)))
+        if request.client is not None:
+            headers.append(("X-Forwarded-For", request.client.host))
+        headers.append(("X-Forwarded-Proto", request.url.scheme))
+        return headers
+
 
 def _forwarded_path(request: Request) -> str:
     """The path as the client encoded it: decoding `%3F` or `%2F` would change its meaning."""
@@ -134,16 +153,6 @@ def _forwarded_query(request: Request) -> httpx.QueryParams:
             if name != QUERY_TOKEN_PARAMETER
         ]
     )
-
-
-def _forwarded_headers(request: Request, user_id: str | None) -> list[tuple[str, str]]:
-    headers = forwarded_request_headers(request.headers.items())
-    if user_id is not None:
-        headers.append((USER_ID_HEADER, user_id))
-    if request.client is not None:
-        headers.append(("X-Forwarded-For", request.client.host))
-    headers.append(("X-Forwarded-Proto", request.url.scheme))
-    return headers
 
 
 def _streamed(answer: httpx.Response) -> StreamingResponse:

@@ -1,11 +1,19 @@
-"""In-memory rate limits: one token bucket per user id and one per client IP address."""
+"""In-memory rate limits: token buckets per user id, per client address, and per address for
+sign-ins; and which address a request comes from."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.domain import BucketPolicy, TokenBucket, is_full, take_token
+from gateway.domain import (
+    BucketPolicy,
+    IpNetwork,
+    TokenBucket,
+    client_address,
+    is_full,
+    take_token,
+)
 from shared.problems import TooManyRequests, problem_response
 
 type Clock = Callable[[], float]
@@ -50,6 +58,29 @@ class RateLimiter:
             for key, bucket in self._buckets.items()
             if not is_full(bucket, self._policy, now)
         }
+
+
+class ClientAddressMiddleware:
+    """Sets the request's client address: X-Forwarded-For is believed only from TRUSTED_PROXIES.
+
+    Run with uvicorn's own proxy-header handling off (`--no-proxy-headers`), so the peer it
+    sees is the connection's.
+    """
+
+    def __init__(self, app: ASGIApp, trusted: Sequence[IpNetwork]) -> None:
+        self._app = app
+        self._trusted = list(trusted)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (client := scope.get("client")):
+            forwarded = [
+                bytes(value).decode("latin-1")
+                for name, value in scope.get("headers", [])
+                if name == b"x-forwarded-for"
+            ]
+            address = client_address(client[0], forwarded, self._trusted)
+            scope = {**scope, "client": (address, client[1])}
+        await self._app(scope, receive, send)
 
 
 class ClientIpRateLimitMiddleware:

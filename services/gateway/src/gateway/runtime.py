@@ -13,6 +13,7 @@ from gateway.openapi import OpenApiAggregator, OpenApiDocument
 from gateway.proxy import Proxy
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
+from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
 
 # Side requests (health, key set, documents) must not hold a request up for long.
@@ -29,6 +30,7 @@ class GatewayRuntime:
     verifier: TokenVerifier
     user_limiter: RateLimiter
     ip_limiter: RateLimiter
+    login_limiter: RateLimiter
     proxy: Proxy
     openapi: OpenApiAggregator
 
@@ -60,13 +62,21 @@ def upstream_urls(settings: GatewaySettings) -> dict[Upstream, str]:
 def build_runtime(
     settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]
 ) -> GatewayRuntime:
+    signer = AssertionSigner.from_settings(settings)
     clients = {
-        upstream: create_internal_client(url, timeout_seconds=settings.upstream_timeout_seconds)
+        upstream: create_internal_client(
+            url,
+            signer=signer,
+            audience=upstream,
+            timeout_seconds=settings.upstream_timeout_seconds,
+        )
         for upstream, url in upstream_urls(settings).items()
     }
     # Long-lived streams get a pool of their own (see Proxy).
     stream_client = create_internal_client(
         settings.notifications_url,
+        signer=signer,
+        audience=Upstream.NOTIFICATIONS,
         timeout_seconds=settings.upstream_timeout_seconds,
         max_connections=settings.stream_max_connections,
     )
@@ -75,6 +85,7 @@ def build_runtime(
         users,
         settings.effective_jwks_url,
         refetch_min_seconds=settings.jwks_refetch_min_seconds,
+        refresh_seconds=settings.jwks_refresh_seconds,
     )
     revoked = RevokedUsers(settings.max_token_lifetime_seconds)
     return GatewayRuntime(
@@ -94,6 +105,7 @@ def build_runtime(
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             leeway_seconds=settings.jwt_leeway_seconds,
+            max_lifetime_seconds=settings.max_token_lifetime_seconds,
         ),
         user_limiter=RateLimiter(
             BucketPolicy(settings.user_rate_limit_per_minute, settings.user_rate_limit_burst),
@@ -103,7 +115,13 @@ def build_runtime(
             BucketPolicy(settings.ip_rate_limit_per_minute, settings.ip_rate_limit_burst),
             scope_name="client address",
         ),
-        proxy=Proxy(clients, stream_client, timeout_seconds=settings.upstream_timeout_seconds),
+        login_limiter=RateLimiter(
+            BucketPolicy(settings.login_rate_limit_per_minute, settings.login_rate_limit_burst),
+            scope_name="client address's sign-ins",
+        ),
+        proxy=Proxy(
+            clients, stream_client, signer, timeout_seconds=settings.upstream_timeout_seconds
+        ),
         openapi=OpenApiAggregator(
             clients,
             own_openapi,

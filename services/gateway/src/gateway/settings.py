@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
+from gateway.domain import parse_networks
 from shared.settings import ServiceSettings
 
 WEB_CLIENT_DIR = Path(__file__).parent / "web"
@@ -29,9 +30,12 @@ class GatewaySettings(ServiceSettings):
     jwt_audience: str = "copost"
     # Allowed clock difference with the users service when checking exp and iat.
     jwt_leeway_seconds: float = Field(default=5.0, ge=0)
-    # The longest lifetime the users service gives a token: how far back the first poll of
-    # deleted accounts looks, and how long a deleted account stays on the revoked list.
-    max_token_lifetime_seconds: float = Field(default=3600.0, gt=0)
+    # The longest token lifetime (exp - iat) accepted: at least the users service's
+    # ACCESS_TOKEN_TTL_SECONDS. Also how far back the first poll of deleted accounts looks and
+    # how long a deleted account stays on the revoked list, so no token outlives its revocation.
+    max_token_lifetime_seconds: float = Field(default=900.0, gt=0)
+    # The JWKS is fetched again this often (and on an unknown key id, see above).
+    jwks_refresh_seconds: float = Field(default=300.0, gt=0)
     deleted_users_poll_seconds: float = Field(default=2.0, gt=0)
 
     max_body_bytes: int = Field(default=65536, ge=0)
@@ -39,6 +43,13 @@ class GatewaySettings(ServiceSettings):
     user_rate_limit_burst: int = Field(default=200, ge=1)
     ip_rate_limit_per_minute: float = Field(default=6000.0, gt=0)
     ip_rate_limit_burst: int = Field(default=600, ge=1)
+
+    # Sign-up and sign-in (password hashing) per client address: a much smaller allowance.
+    login_rate_limit_per_minute: float = Field(default=30.0, gt=0)
+    login_rate_limit_burst: int = Field(default=10, ge=1)
+    # Addresses or CIDR blocks of the proxies in front of the gateway (the ingress): only
+    # from them is X-Forwarded-For believed. Empty (the default, and `make run`): never.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # JSON list or comma-separated origins, e.g. CORS_ORIGINS=https://a.example,https://b.example
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -51,7 +62,7 @@ class GatewaySettings(ServiceSettings):
     # The aggregated OpenAPI document is rebuilt from the services at most this often.
     openapi_cache_seconds: float = Field(default=30.0, ge=0)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -59,6 +70,12 @@ class GatewaySettings(ServiceSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [origin.strip() for origin in text.split(",") if origin.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)
         return value
 
     @property

@@ -14,6 +14,7 @@ from invitations.queries import InvitationQueries
 from invitations.repository import INVITATION_INDEXES, INVITATIONS, InvitationRepository
 from invitations.settings import InvitationsSettings
 from shared.bus import EventHandler
+from shared.identity import AssertionSigner
 from shared.internal_http import EligibilityClient, create_internal_client
 from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES, UserDirectory
@@ -49,6 +50,8 @@ def create_app(
         )
         users_http = create_internal_client(
             settings.users_url,
+            signer=AssertionSigner.from_settings(settings),
+            audience="users",
             timeout_seconds=settings.internal_http_timeout_seconds,
             transport=users_transport,
         )

@@ -55,12 +55,13 @@ class InvitationsHarness:
 
     async def get(self, invitation_id: str, user_id: str) -> httpx.Response:
         return await self.client.get(
-            f"/v1/invitations/{invitation_id}", headers=identity_headers(user_id)
+            f"/v1/invitations/{invitation_id}", headers=identity_headers(user_id, "invitations")
         )
 
     async def answer(self, invitation_id: str, user_id: str, answer: str) -> httpx.Response:
         return await self.client.post(
-            f"/v1/invitations/{invitation_id}/{answer}", headers=identity_headers(user_id)
+            f"/v1/invitations/{invitation_id}/{answer}",
+            headers=identity_headers(user_id, "invitations"),
         )
 
     async def status_of(self, invitation_id: str) -> str | None:

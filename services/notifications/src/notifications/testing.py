@@ -33,7 +33,7 @@ class NotificationsHarness:
 
     async def notifications(self, user_id: str, **params: Any) -> dict[str, Any]:
         response = await self.client.get(
-            "/v1/notifications", params=params, headers=identity_headers(user_id)
+            "/v1/notifications", params=params, headers=identity_headers(user_id, "notifications")
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -44,7 +44,7 @@ class NotificationsHarness:
 
     async def mark_read(self, user_id: str, body: dict[str, Any]) -> httpx.Response:
         return await self.client.post(
-            "/v1/notifications/read", json=body, headers=identity_headers(user_id)
+            "/v1/notifications/read", json=body, headers=identity_headers(user_id, "notifications")
         )
 
 

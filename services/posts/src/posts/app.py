@@ -10,6 +10,7 @@ from posts.api import router
 from posts.handlers import event_handlers
 from posts.repository import INDEXES, POSTS
 from posts.settings import PostsSettings
+from shared.identity import AssertionSigner
 from shared.internal_http import EligibilityClient, create_internal_client
 from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
 
@@ -26,6 +27,8 @@ def create_app(
     async def eligibility_client(app: FastAPI, _: ServiceRuntime) -> AsyncIterator[None]:
         async with create_internal_client(
             settings.users_url,
+            signer=AssertionSigner.from_settings(settings),
+            audience="users",
             timeout_seconds=settings.internal_http_timeout_seconds,
             transport=users_transport,
         ) as http:

@@ -20,9 +20,8 @@ from shared.events.posts import (
     PostPublished,
 )
 from shared.events.users import UserFollowed, UserRegistered
-from shared.identity import USER_ID_HEADER
 from shared.mongo import Database
-from shared.testing import EventInjector, wait_until
+from shared.testing import EventInjector, identity_headers, wait_until
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 # Small enough that a test makes a celebrity with a handful of follows.
@@ -127,7 +126,9 @@ class TimelineApi:
     db: Database
 
     async def home(self, user: str, **params: Any) -> httpx.Response:
-        return await self.http.get("/v1/timeline", params=params, headers={USER_ID_HEADER: user})
+        return await self.http.get(
+            "/v1/timeline", params=params, headers=identity_headers(user, "timeline")
+        )
 
     async def home_ids(self, user: str) -> list[str]:
         response = await self.home(user, limit=100)
@@ -136,7 +137,7 @@ class TimelineApi:
 
     async def profile(self, handle: str, viewer: str = "viewer", **params: Any) -> httpx.Response:
         return await self.http.get(
-            f"/v1/users/{handle}/posts", params=params, headers={USER_ID_HEADER: viewer}
+            f"/v1/users/{handle}/posts", params=params, headers=identity_headers(viewer, "timeline")
         )
 
     async def profile_ids(self, handle: str) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 
 from shared.eligibility import EligibilityRequest, EligibilityResponse
-from shared.identity import CurrentUserId
+from shared.identity import GATEWAY, CurrentUserId, require_caller
 from shared.service_app import Runtime
 from users.repository import UsersRepository
 from users.schemas import (
@@ -28,6 +28,7 @@ def get_users_service(request: Request, runtime: Runtime) -> UsersService:
         runtime.relay,
         request.app.state.passwords,
         request.app.state.tokens,
+        request.app.state.login_backoff,
         producer=runtime.settings.service_name,
     )
 
@@ -98,12 +99,14 @@ async def jwks(request: Request) -> dict[str, list[dict[str, str]]]:
     return keys
 
 
-@internal_router.post("/internal/eligibility")
+@internal_router.post(
+    "/internal/eligibility", dependencies=[Depends(require_caller("posts", "invitations"))]
+)
 async def eligibility(body: EligibilityRequest, users: Users) -> EligibilityResponse:
     return EligibilityResponse(results=await users.eligibility(body))
 
 
-@internal_router.get("/internal/deleted-users")
+@internal_router.get("/internal/deleted-users", dependencies=[Depends(require_caller(GATEWAY))])
 async def deleted_users(since: datetime, users: Users) -> DeletedUsersResponse:
     as_of = datetime.now(UTC) - DELETED_USERS_POLL_OVERLAP
     if since.tzinfo is None:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
 from users.api import internal_router, public_router
+from users.domain import LoginBackoff
 from users.passwords import PasswordHasher
 from users.repository import INDEXES, OUTBOX_COLLECTIONS
 from users.settings import UsersSettings
@@ -34,5 +35,14 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
             hook=load_signing_key,
         )
     )
-    app.state.passwords = PasswordHasher()
+    app.state.passwords = PasswordHasher(
+        memory_kib=settings.password_hash_memory_kib,
+        time_cost=settings.password_hash_time_cost,
+        concurrency=settings.password_hashing_concurrency,
+    )
+    app.state.login_backoff = LoginBackoff(
+        settings.login_free_failures,
+        settings.login_backoff_base_seconds,
+        settings.login_backoff_max_seconds,
+    )
     return app

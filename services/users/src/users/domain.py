@@ -144,3 +144,19 @@ def _first_ineligibility(facts: EligibilityFacts) -> IneligibilityReason | None:
     if facts.invitee_policy is CollabPolicy.NOBODY:
         return IneligibilityReason.POLICY_NOBODY
     return IneligibilityReason.POLICY_FOLLOWING
+
+
+@dataclass(frozen=True)
+class LoginBackoff:
+    """Wrong passwords in a row on one account make each further attempt wait, doubling."""
+
+    free_failures: int = 5
+    base_seconds: float = 1.0
+    max_seconds: float = 900.0
+
+    def wait_after(self, failures: int) -> float:
+        """How long the account refuses sign-ins after its `failures`-th wrong password."""
+        if failures < self.free_failures:
+            return 0.0
+        doubled = self.base_seconds * 2.0 ** (failures - self.free_failures)
+        return min(self.max_seconds, doubled)

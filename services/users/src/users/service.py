@@ -1,5 +1,6 @@
 """The users use cases: the domain rules applied to the repository, events handed to the relay."""
 
+import math
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -16,12 +17,13 @@ from shared.events.users import (
 )
 from shared.logging import correlation_id_var
 from shared.outbox import OutboxRelay
-from shared.problems import NotFound, Unauthorized
+from shared.problems import NotFound, TooManyRequests, Unauthorized
 from users.domain import (
     DEFAULT_COLLAB_POLICY,
     EligibilityDecision,
     EligibilityFacts,
     FollowBlocked,
+    LoginBackoff,
     decide_eligibility,
     ensure_may_block,
     ensure_may_follow,
@@ -53,6 +55,14 @@ class WrongCredentials(Unauthorized):
         super().__init__("The handle or the password is wrong.")
 
 
+class LoginThrottled(TooManyRequests):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            "Too many wrong passwords for this account; wait before trying again.",
+            retry_after_seconds=retry_after_seconds,
+        )
+
+
 class UnknownUser(NotFound):
     def __init__(self) -> None:
         super().__init__("No account has this handle.")
@@ -80,9 +90,11 @@ class UsersService:
         relay: OutboxRelay,
         passwords: PasswordHasher,
         tokens: TokenIssuer,
+        login_backoff: LoginBackoff,
         *,
         producer: str,
     ) -> None:
+        self._login_backoff = login_backoff
         self._repository = repository
         self._relay = relay
         self._passwords = passwords
@@ -116,9 +128,20 @@ class UsersService:
     async def issue_token(self, request: TokenRequest) -> TokenResponse:
         handle = handle_or_none(request.handle)
         account = await self._repository.account_by_handle(handle) if handle else None
+        if account is not None and account.login_blocked_until is not None:
+            # Refused before hashing: guessing an account's password gets slower, not cheaper.
+            wait = (account.login_blocked_until - utc_now()).total_seconds()
+            if wait > 0:
+                raise LoginThrottled(math.ceil(wait))
         stored_hash = account.password_hash if account else None
         if not await self._passwords.verify(stored_hash, request.password) or account is None:
+            if account is not None:
+                await self._repository.record_login_failure(
+                    account.id, utc_now(), self._login_backoff.wait_after
+                )
             raise WrongCredentials()
+        if account.login_blocked_until is not None:
+            await self._repository.clear_login_failures(account.id)
         if self._passwords.needs_rehash(account.password_hash):
             new_hash = await self._passwords.hash(request.password)
             await self._repository.replace_password_hash(account.id, new_hash)

@@ -92,9 +92,31 @@ class IssuedToken:
     expires_in: int
 
 
+def load_published_keys(next_key: Path | None, previous_key: Path | None) -> list[SigningKey]:
+    """The keys the JWKS shows beside the signing one.
+
+    The next key (created when missing) is known to every gateway before it signs anything;
+    the previous one (only if its file exists) still verifies tokens issued before a rotation.
+    Rotating: previous <- current, current <- next, and a new next is created at start.
+    """
+    keys = [load_or_create_signing_key(next_key)] if next_key is not None else []
+    if previous_key is not None and previous_key.exists():
+        keys.append(load_or_create_signing_key(previous_key))
+    return keys
+
+
 class TokenIssuer:
-    def __init__(self, key: SigningKey, *, issuer: str, audience: str, ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        key: SigningKey,
+        *,
+        issuer: str,
+        audience: str,
+        ttl_seconds: int,
+        published: list[SigningKey] | None = None,
+    ) -> None:
         self._key = key
+        self._published = [k for k in published or [] if k.kid != key.kid]
         self._issuer = issuer
         self._audience = audience
         self._ttl_seconds = ttl_seconds
@@ -106,6 +128,9 @@ class TokenIssuer:
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
+            published=load_published_keys(
+                settings.jwt_next_private_key_file, settings.jwt_previous_private_key_file
+            ),
         )
 
     def issue(self, user_id: str, now: datetime) -> IssuedToken:
@@ -122,4 +147,4 @@ class TokenIssuer:
         return IssuedToken(access_token=token, expires_in=self._ttl_seconds)
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
-        return {"keys": [self._key.public_jwk()]}
+        return {"keys": [key.public_jwk() for key in (self._key, *self._published)]}

@@ -56,6 +56,14 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     )
 }
 
+# The one service allowed to publish each family of event types (DESIGN.md's table): the
+# broker lets it alone write these routing keys, and consumers check who published.
+PRODUCING_SERVICES = {"user": "users", "post": "posts", "invitation": "invitations"}
+
+
+def producing_service(event_type: str) -> str | None:
+    return PRODUCING_SERVICES.get(event_type.split(".", 1)[0])
+
 
 def make_event(
     data: EventData, *, producer: str, correlation_id: str | None = None
@@ -90,6 +98,7 @@ def decode_envelope(body: bytes | str | dict[str, Any]) -> EventEnvelope:
 
 __all__ = [
     "EVENT_TYPES",
+    "PRODUCING_SERVICES",
     "EventData",
     "EventEnvelope",
     "UnknownEventVersion",
@@ -97,4 +106,5 @@ __all__ = [
     "decode_envelope",
     "make_event",
     "parse_event_data",
+    "producing_service",
 ]

@@ -3,10 +3,11 @@
 import asyncio
 import inspect
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -14,6 +15,7 @@ from uuid import uuid4
 import aio_pika
 import httpx
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, HTTPException
 from pydantic import SecretStr
 
@@ -25,10 +27,22 @@ from shared.eligibility import (
     EligibilityResult,
     IneligibilityReason,
 )
-from shared.events import EventData, EventEnvelope, decode_envelope, make_event
+from shared.events import (
+    PRODUCING_SERVICES,
+    EventData,
+    EventEnvelope,
+    decode_envelope,
+    make_event,
+    producing_service,
+)
 from shared.events.users import UserRegistered
 from shared.idempotency import PROCESSED_EVENTS
-from shared.identity import USER_ID_HEADER
+from shared.identity import (
+    GATEWAY,
+    AssertionSigner,
+    encode_private_key,
+    encode_public_key,
+)
 from shared.mongo import Database
 from shared.settings import ServiceSettings
 from shared.user_directory import PublicUser
@@ -65,20 +79,84 @@ def unique_namespace() -> str:
     return f"test-{uuid4().hex[:10]}."
 
 
+# -- Service identity: one key per process, for this test session ---------------------------
+
+PROCESS_NAMES = ("gateway", "users", "posts", "invitations", "timeline", "notifications")
+TEST_SERVICE_KEYS = {name: Ed25519PrivateKey.generate() for name in PROCESS_NAMES}
+TEST_SERVICE_PUBLIC_KEYS = {
+    name: encode_public_key(key.public_key()) for name, key in TEST_SERVICE_KEYS.items()
+}
+
+
+def signer_for(caller: str) -> AssertionSigner:
+    """Signs as `caller` would, with the key the services of a test trust for it."""
+    return AssertionSigner(caller, TEST_SERVICE_KEYS[caller])
+
+
+def identity_settings(name: str) -> dict[str, Any]:
+    """The identity settings of process `name` in tests: its own key, every process's public one."""
+    own = TEST_SERVICE_KEYS.get(name)
+    return {
+        "service_private_key": SecretStr(encode_private_key(own) if own else ""),
+        "service_public_keys": TEST_SERVICE_PUBLIC_KEYS,
+    }
+
+
+# -- Broker users: one per service, for this test session (shared.broker_users) ---------------
+
+
+@dataclass(frozen=True)
+class TestBrokerUsers:
+    """The session's broker users: `<prefix><service>`, each with its AMQP URL."""
+
+    __test__ = False
+    prefix: str
+    urls: dict[str, str]
+
+    def url(self, service: str, default: str) -> str:
+        return self.urls.get(service, default)
+
+    def settings(self, service: str, amqp_url: str) -> dict[str, Any]:
+        """The broker settings of `service`: its own user, the session's user prefix."""
+        return {
+            "amqp_url": SecretStr(self.url(service, amqp_url)),
+            "amqp_user_prefix": self.prefix,
+        }
+
+
+_session_broker_users: list[TestBrokerUsers] = []
+
+
+def use_broker_users(users: TestBrokerUsers | None) -> None:
+    """Set by the pytest plugin for the session; `None` once the users are deleted."""
+    _session_broker_users.clear()
+    if users is not None:
+        _session_broker_users.append(users)
+
+
+def broker_users() -> TestBrokerUsers:
+    if not _session_broker_users:
+        raise RuntimeError("no broker users: run the tests with `-p shared.testing.plugin`")
+    return _session_broker_users[0]
+
+
 def test_settings[S: ServiceSettings](
     settings_class: type[S], *, mongo_url: str, amqp_url: str, namespace: str, **overrides: Any
 ) -> S:
-    """Settings isolating one test run: its own database and its own exchanges and queues."""
+    """Settings isolating one test run: its own database and its own exchanges and queues.
+
+    The service connects to the broker as its own user of the session (broker_users()).
+    """
     name = overrides.pop("service_name", None) or settings_class().service_name
     return settings_class(
         service_name=name,
         mongo_url=SecretStr(mongo_url),
         mongo_database=f"{namespace.rstrip('.')}-{name}",
-        amqp_url=SecretStr(amqp_url),
+        **broker_users().settings(name, amqp_url),
         amqp_namespace=namespace,
         event_retry_delays_seconds=(0.1, 0.3),
         outbox_sweep_seconds=0.5,
-        **overrides,
+        **(identity_settings(name) | overrides),
     )
 
 
@@ -250,9 +328,14 @@ async def _pipe(
 # -- Calling a service as a signed-in user ----------------------------------------------------
 
 
-def identity_headers(user_id: str) -> dict[str, str]:
-    """The header the gateway adds once it has verified `user_id`'s token."""
-    return {USER_ID_HEADER: user_id}
+def identity_headers(user_id: str, service: str) -> dict[str, str]:
+    """What the gateway sends `service` once it has verified `user_id`'s token."""
+    return signer_for(GATEWAY).headers(service, user_id)
+
+
+def caller_headers(caller: str, service: str) -> dict[str, str]:
+    """What the process `caller` sends with its own calls to `service` (`/internal/*`)."""
+    return signer_for(caller).headers(service)
 
 
 # -- Accounts as the users service knows them --------------------------------------------------
@@ -402,12 +485,13 @@ class EligibilityStandIn:
 class EventInjector:
     """Publishes other services' events to the service under test and waits until it handled them.
 
-    Handled means recorded in the service's processed-event log, so once `publish` returns a
-    test may also assert that something did NOT happen.
+    Each event is published as the broker user of the service that produces it, as the real
+    producer would. Handled means recorded in the service's processed-event log, so once
+    `publish` returns a test may also assert that something did NOT happen.
     """
 
-    def __init__(self, bus: EventBus, service_db: Database) -> None:
-        self._bus = bus
+    def __init__(self, buses: Mapping[str, EventBus], service_db: Database) -> None:
+        self._buses = buses
         self._processed = service_db[PROCESSED_EVENTS]
 
     async def publish(self, *events: EventData) -> list[EventEnvelope]:
@@ -418,8 +502,11 @@ class EventInjector:
 
     async def deliver(self, *envelopes: EventEnvelope) -> None:
         """Publish these very envelopes (the same one twice is a redelivery) and wait for them."""
-        confirmed = await self._bus.publish(envelopes)
-        assert confirmed == [envelope.id for envelope in envelopes]
+        # In the given order; consecutive events of one producer are published together.
+        for producer, run in groupby(envelopes, lambda e: producing_service(e.type) or "users"):
+            batch = list(run)
+            confirmed = await self._buses[producer].publish(batch)
+            assert confirmed == [envelope.id for envelope in batch]
         await self.handled(envelopes)
 
     async def handled(self, envelopes: Iterable[EventEnvelope]) -> None:
@@ -443,14 +530,22 @@ class EventInjector:
 async def event_injector(
     service_db: Database, *, amqp_url: str, namespace: str
 ) -> AsyncIterator[EventInjector]:
-    """An EventInjector on its own connection to `namespace`, watching `service_db`."""
-    bus = EventBus(
-        ServiceSettings(
-            service_name="test-injector", amqp_url=SecretStr(amqp_url), amqp_namespace=namespace
+    """An EventInjector on connections to `namespace` as each producer, watching `service_db`."""
+    users = broker_users()
+    buses = {
+        producer: EventBus(
+            ServiceSettings(
+                service_name=producer,
+                amqp_namespace=namespace,
+                **users.settings(producer, amqp_url),
+            )
         )
-    )
-    await bus.connect()
+        for producer in set(PRODUCING_SERVICES.values())
+    }
     try:
-        yield EventInjector(bus, service_db)
+        for bus in buses.values():
+            await bus.connect()
+        yield EventInjector(buses, service_db)
     finally:
-        await bus.close()
+        for bus in buses.values():
+            await bus.close()

@@ -2,16 +2,19 @@
 
 Integration tests need a real RabbitMQ (AMQP_URL, default the local broker) and a MongoDB
 wire-protocol server: MONGO_URL when set, else one embedded server per test session.
-Each test module gets its own AMQP namespace and database names, deleted afterwards.
+Each test module gets its own AMQP namespace and database names, deleted afterwards; the
+session creates one broker user per service (rabbitmqctl, as root) and deletes them after.
 """
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from uuid import uuid4
 
 import pytest
 
+from shared.broker_users import SERVICES, create_users, delete_users
 from shared.embedded_mongo import EmbeddedMongoThread
-from shared.testing import EventRecorder, unique_namespace
+from shared.testing import EventRecorder, TestBrokerUsers, unique_namespace, use_broker_users
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -29,6 +32,20 @@ def mongo_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def amqp_url() -> str:
     return os.environ.get("AMQP_URL", DEFAULT_AMQP_URL)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_broker_users(amqp_url: str) -> Iterator[TestBrokerUsers]:
+    """One broker user per service for this session, with open permissions on the vhost
+    (tests isolate by namespace); the services publish and check publishers as in production."""
+    prefix = f"copost-test-{uuid4().hex[:8]}-"
+    services = [*SERVICES, "gateway"]
+    urls = create_users(amqp_url, services, prefix=prefix, namespace=None)
+    users = TestBrokerUsers(prefix, urls)
+    use_broker_users(users)
+    yield users
+    use_broker_users(None)
+    delete_users(services, prefix=prefix)
 
 
 @pytest.fixture

@@ -1,0 +1,185 @@
+"""One RabbitMQ user per service, allowed to publish only the routing keys its service owns.
+
+The users are `<prefix><service>` (AMQP_USER_PREFIX, default `copost-`). Each may:
+- configure (declare) the shared exchanges and its own queues (`<service>`, its retry and
+  dead-letter queues);
+- write to the events exchange, the dead-letter exchange, its own queues and the default
+  exchange (retries go back to its own retry queues through it), and, by topic permission
+  on the events exchange, only the routing keys of the events its service produces;
+- read (consume, bind from) the exchanges and its own queues.
+
+A service could still push a message straight into another service's queue through the
+default exchange; the AMQP `user_id` RabbitMQ stamps on it then names that service, and the
+consumer refuses it (shared.bus). The gateway gets no broker user at all.
+
+    python -m shared.broker_users create --amqp-url URL [--prefix P] [--namespace N]
+        creates (or resets) the users with fresh passwords through `rabbitmqctl`
+        (root on the broker's host); prints {service: its AMQP URL} as JSON
+    python -m shared.broker_users delete [--prefix P]
+    python -m shared.broker_users definitions --passwords-json FILE [--prefix P] [--namespace N]
+        prints a RabbitMQ definitions document (for a broker's `load_definitions`)
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import re
+import secrets
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from shared.events import PRODUCING_SERVICES
+
+SERVICES = ("users", "posts", "invitations", "timeline", "notifications")
+DEFAULT_PREFIX = "copost-"
+# Matches no routing key: the topic permission of a service that publishes nothing.
+NOTHING = "^$"
+
+
+def topic_write_pattern(service: str) -> str:
+    """The routing keys `service` may publish on the events exchange."""
+    families = [family for family, owner in PRODUCING_SERVICES.items() if owner == service]
+    if not families:
+        return NOTHING
+    return "^(" + "|".join(re.escape(family) for family in families) + r")\..+$"
+
+
+def permissions(service: str, namespace: str | None = "") -> dict[str, str]:
+    """What `service` may do in `namespace`; `None`: anything on the vhost (tests isolate by
+    namespace and create their users once per session; the consumers' check still holds)."""
+    if namespace is None:
+        return {"configure": ".*", "write": ".*", "read": ".*"}
+    ns = re.escape(namespace)
+    own = re.escape(service) + r"(\..+)?"
+    exchanges = r"copost\.(events|dead-letter|unrouted)"
+    return {
+        "configure": f"^{ns}({exchanges}|{own})$",
+        "write": f"^({ns}({exchanges}|{own})|amq\\.default)$",
+        "read": f"^{ns}({exchanges}|{own})$",
+    }
+
+
+def password_hash(password: str) -> str:
+    """RabbitMQ's `rabbit_password_hashing_sha256`: base64(salt + sha256(salt + password))."""
+    salt = secrets.token_bytes(4)
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def definitions(
+    passwords: Mapping[str, str],
+    *,
+    prefix: str = DEFAULT_PREFIX,
+    namespace: str | None = "",
+    vhost: str = "/",
+) -> dict[str, Any]:
+    """A definitions document creating one user per service in `passwords` (service -> password)."""
+    users, grants, topics = [], [], []
+    for service, password in passwords.items():
+        name = prefix + service
+        users.append(
+            {
+                "name": name,
+                "password_hash": password_hash(password),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": "",
+            }
+        )
+        grants.append({"user": name, "vhost": vhost, **permissions(service, namespace)})
+        if namespace is None:
+            continue
+        topics.append(
+            {
+                "user": name,
+                "vhost": vhost,
+                "exchange": f"{namespace}copost.events",
+                "write": topic_write_pattern(service),
+                "read": ".*",
+            }
+        )
+    return {"users": users, "permissions": grants, "topic_permissions": topics}
+
+
+def service_url(amqp_url: str, user: str, password: str) -> str:
+    """`amqp_url` logging in as `user` instead."""
+    parts = urlsplit(amqp_url)
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _rabbitmqctl(*args: str, stdin: str | None = None) -> str:
+    # S603/S607: the broker's own CLI, found on PATH, with arguments we build.
+    result = subprocess.run(  # noqa: S603
+        ["rabbitmqctl", "-q", *args],  # noqa: S607
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def create_users(
+    amqp_url: str,
+    services: Sequence[str] = SERVICES,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+    namespace: str | None = "",
+) -> dict[str, str]:
+    """Create (or reset) the users of `services` through rabbitmqctl; their AMQP URLs."""
+    passwords = {service: secrets.token_urlsafe(24) for service in services}
+    document = definitions(passwords, prefix=prefix, namespace=namespace)
+    # Through stdin: the server reads a file as its own user, and no file holds the hashes.
+    _rabbitmqctl("import_definitions", stdin=json.dumps(document))
+    wanted = {prefix + service for service in services}
+    deadline = time.monotonic() + 10
+    while not wanted <= set(_rabbitmqctl("list_users").split()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"RabbitMQ did not create the users {sorted(wanted)}")
+        time.sleep(0.1)
+    return {
+        service: service_url(amqp_url, prefix + service, password)
+        for service, password in passwords.items()
+    }
+
+
+def delete_users(services: Sequence[str] = SERVICES, *, prefix: str = DEFAULT_PREFIX) -> None:
+    names = ", ".join(f'<<"{prefix + service}">>' for service in services)
+    _rabbitmqctl(
+        "eval", f'[rabbit_auth_backend_internal:delete_user(U, <<"cli">>) || U <- [{names}]].'
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("action", choices=["create", "delete", "definitions"])
+    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
+    parser.add_argument("--prefix", default=DEFAULT_PREFIX)
+    parser.add_argument("--namespace", default="")
+    parser.add_argument("--passwords-json", help="service -> password (definitions)")
+    parser.add_argument("--services", nargs="*", default=list(SERVICES))
+    args = parser.parse_args()
+    if args.action == "create":
+        urls = create_users(
+            args.amqp_url, args.services, prefix=args.prefix, namespace=args.namespace
+        )
+        print(json.dumps(urls))
+    elif args.action == "delete":
+        delete_users(args.services, prefix=args.prefix)
+    else:
+        with open(args.passwords_json) as file:
+            passwords = json.load(file)
+        document = definitions(passwords, prefix=args.prefix, namespace=args.namespace)
+        print(json.dumps(document, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The broker users of shared.broker_users on the real RabbitMQ: who may publish what."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from pydantic import SecretStr
+
+from shared.broker_users import create_users, delete_users
+from shared.bus import EventBus
+from shared.events import EventData, make_event
+from shared.events.invitations import InvitationAccepted
+from shared.events.posts import PostDeleted
+from shared.settings import ServiceSettings
+
+SERVICES = ["posts", "timeline"]
+
+
+@pytest.fixture
+async def restricted_urls(amqp_url: str, namespace: str) -> AsyncIterator[dict[str, str]]:
+    """Users as `make run` and the deployments create them: limited to `namespace`."""
+    prefix = f"copost-perm-{uuid4().hex[:8]}-"
+    urls = create_users(amqp_url, SERVICES, prefix=prefix, namespace=namespace)
+    yield urls
+    delete_users(SERVICES, prefix=prefix)
+
+
+async def published(url: str, namespace: str, data: EventData) -> bool:
+    """Whether the broker confirmed the event published over `url`."""
+    bus = EventBus(
+        ServiceSettings(service_name="probe", amqp_url=SecretStr(url), amqp_namespace=namespace)
+    )
+    await bus.connect()
+    try:
+        event = make_event(data, producer="probe")
+        return await bus.publish([event]) == [event.id]
+    finally:
+        await bus.close()
+
+
+def accepted() -> InvitationAccepted:
+    return InvitationAccepted(
+        invitation_id="i",
+        post_id="p",
+        inviter_id="a",
+        invitee_id="b",
+        responded_at=datetime.now(UTC),
+    )
+
+
+async def test_a_service_publishes_its_own_routing_keys_and_no_one_elses(
+    restricted_urls: dict[str, str], namespace: str
+) -> None:
+    posts = restricted_urls["posts"]
+
+    assert await published(
+        posts,
+        namespace,
+        PostDeleted(post_id="p", author_id="a", coauthor_ids=(), deleted_at=datetime.now(UTC)),
+    )
+    assert not await published(posts, namespace, accepted())
+    assert not await published(restricted_urls["timeline"], namespace, accepted())
+
+
+async def test_no_one_can_claim_another_broker_user_as_publisher(
+    amqp_url: str, restricted_urls: dict[str, str], namespace: str
+) -> None:
+    """Even the broker's administrator `guest`: RabbitMQ checks `user_id` on every publish."""
+    bus = EventBus(
+        ServiceSettings(
+            service_name="probe", amqp_url=SecretStr(amqp_url), amqp_namespace=namespace
+        )
+    )
+    await bus.connect()
+    try:
+        bus.broker_user = "copost-invitations"
+        event = make_event(accepted(), producer="invitations")
+        assert await bus.publish([event]) == []
+    finally:
+        await bus.close()

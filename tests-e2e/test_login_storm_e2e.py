@@ -1,0 +1,78 @@
+"""Issue 9's login storm: many concurrent wrong sign-ins must not exhaust the users service.
+
+It came from many addresses at once (a botnet slips past any per-address limit), so the
+storm goes straight to the users service as the gateway would forward it. The memory is
+the real process's, read from /proc; the limit is the users Deployment's.
+"""
+
+import asyncio
+import re
+from pathlib import Path
+
+import httpx
+from conftest import E2E_PASSWORD, NewUser
+from stack import REPO_ROOT, LocalStack
+
+from shared.identity import AssertionSigner, decode_private_key
+
+STORM = 200
+
+
+def memory_limit_mib(manifest: Path) -> int:
+    """`resources.limits.memory` of a Deployment, in MiB (the manifest says e.g. `384Mi`)."""
+    limits = manifest.read_text().split("limits:", 1)[1]
+    found = re.search(r"memory:\s*(\d+)Mi", limits)
+    assert found, f"no memory limit in {manifest}"
+    return int(found.group(1))
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's resident-memory high-water mark (VmHWM) since it started."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    found = re.search(r"^VmHWM:\s*(\d+) kB", status, re.MULTILINE)
+    assert found
+    return int(found.group(1)) / 1024
+
+
+async def test_200_concurrent_wrong_sign_ins_stay_under_the_memory_limit_and_a_real_one_passes(
+    local_processes: LocalStack, new_user: NewUser
+) -> None:
+    local = local_processes
+    users = next(process for process in local.processes if process.name == "users")
+    gateway_key = decode_private_key(local.service_keys["private"]["gateway"])
+    as_gateway = AssertionSigner("gateway", gateway_key)
+    ada = await new_user("ada")
+    limit = memory_limit_mib(REPO_ROOT / "deploy" / "k8s" / "base" / "users.yaml")
+
+    async with httpx.AsyncClient(
+        base_url=local.service_url("users"),
+        timeout=60.0,
+        limits=httpx.Limits(max_connections=STORM + 10),
+    ) as direct:
+
+        async def sign_in(handle: str, password: str) -> httpx.Response:
+            body = {"handle": handle, "password": password}
+            return await direct.post(
+                "/v1/auth/token", json=body, headers=as_gateway.headers("users")
+            )
+
+        async def legitimate() -> httpx.Response:
+            """A real client: on 503 it waits what Retry-After says and tries again."""
+            for _ in range(60):
+                answer = await sign_in(ada.handle, E2E_PASSWORD)
+                if answer.status_code != 503:
+                    return answer
+                await asyncio.sleep(float(answer.headers["retry-after"]))
+            return answer
+
+        # Unknown handles, each a different one: every guess costs a full hash.
+        storm = [sign_in(f"nobody_{n}", "not the password") for n in range(STORM)]
+        *answers, signed_in = await asyncio.gather(*storm, legitimate())
+
+    peak = peak_rss_mib(users.popen.pid)
+    statuses = {answer.status_code for answer in answers}
+    print(f"users peak RSS {peak:.0f} MiB (limit {limit} MiB); storm answers {sorted(statuses)}")
+    assert peak < limit
+    assert statuses <= {401, 503}
+    assert 503 in statuses  # refused at once rather than queued
+    assert signed_in.status_code == 200, signed_in.text
