@@ -201,7 +201,7 @@ async def test_an_event_whose_retry_cannot_be_published_is_parked_and_frees_its_
     # One slot: a message left unsettled would stop the consumer for good.
     settings = ServiceSettings(
         service_name="bus-slot-test",
-        amqp_url=amqp_url,
+        **broker_users().settings("users", amqp_url),
         amqp_namespace=namespace,
         amqp_prefetch=1,
         event_retry_delays_seconds=(0.05,),
