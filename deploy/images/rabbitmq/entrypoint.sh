@@ -1,6 +1,7 @@
 #!/bin/sh
 # Writes the Erlang cookie and the cluster's peer list from the environment, then runs the
-# command (rabbitmq-server, which Debian's wrapper runs as the rabbitmq user).
+# command; rabbitmq-server runs as the rabbitmq user, in place of this script, so that it gets
+# docker's SIGTERM and stops cleanly (Debian's wrapper would `su` and not pass it on).
 set -eu
 home=/var/lib/rabbitmq
 if [ -n "${RABBITMQ_ERLANG_COOKIE:-}" ]; then
@@ -22,4 +23,11 @@ if [ -n "${RABBITMQ_CLUSTER_NODES:-}" ]; then
 fi
 chown -R rabbitmq:rabbitmq "$home"
 unset RABBITMQ_ERLANG_COOKIE
+if [ "$1" = rabbitmq-server ] && [ "$(id -u)" = 0 ]; then
+  shift
+  export HOME="$home"
+  cd "$home"
+  exec setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups \
+    /usr/lib/rabbitmq/bin/rabbitmq-server "$@"
+fi
 exec "$@"
