@@ -113,7 +113,10 @@ def _settings_override(work_dir: Path, settings: Mapping[str, str], gateway_port
 
 @contextmanager
 def compose_stack(
-    work_dir: Path, settings: Mapping[str, str], extra_files: Sequence[Path] = ()
+    work_dir: Path,
+    settings: Mapping[str, str],
+    extra_files: Sequence[Path] = (),
+    project_name: str | None = None,
 ) -> Iterator[ComposeStack]:
     """Start the stack in containers with `settings` in every service; remove it all after."""
     files = ["docker-compose.yml"]
@@ -123,6 +126,8 @@ def compose_stack(
     override = _settings_override(work_dir, settings, gateway_port)
     files += [str(path) for path in extra_files] + [str(override)]
     compose = ProjectCompose(context=str(REPO_ROOT), compose_file_name=files, wait=True)
+    if project_name:
+        compose.project_name = project_name
     try:
         try:
             compose.start()
