@@ -1,10 +1,11 @@
-"""In containers (E2E_DOCKER=1): a test stack that fails to start leaves nothing behind."""
+"""In containers (E2E_DOCKER=1): how the suite's stacks are run and removed."""
 
+import json
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from compose_stack import compose_stack, docker, docker_requested
+from compose_stack import SERVICES, ComposeStack, compose_stack, docker, docker_requested
 from conftest import E2E_ENVIRONMENT
 
 # MongoDB reports itself unhealthy at once, so `up --wait` fails with volumes already made.
@@ -38,3 +39,22 @@ def test_a_stack_whose_start_fails_is_removed_with_its_volumes(tmp_path: Path) -
         pytest.fail("the stack started although MongoDB is unhealthy")
 
     assert project_leftovers(project) == {"containers": "", "volumes": "", "networks": ""}
+
+
+def test_the_suites_settings_reach_every_service_container(containers: ComposeStack) -> None:
+    for service in SERVICES:
+        listed = docker(
+            "inspect", "--format", "{{json .Config.Env}}", containers.container_id(service)
+        )
+        environment = dict(item.split("=", 1) for item in json.loads(listed))
+        assert {name: environment.get(name) for name in E2E_ENVIRONMENT} == E2E_ENVIRONMENT
+
+
+def test_the_stack_is_a_project_of_its_own_published_on_loopback_only(
+    containers: ComposeStack,
+) -> None:
+    project = containers.compose.project_name
+    assert project.startswith("copost-e2e-")
+    published = docker("port", containers.container_id("gateway"), "8000")
+    assert published.startswith("127.0.0.1:"), published
+    assert containers.gateway_url.endswith(published.removeprefix("127.0.0.1"))
