@@ -15,7 +15,7 @@ import socket
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from uuid import uuid4
@@ -46,7 +46,7 @@ def docker(*args: str) -> str:
 class ProjectCompose(DockerCompose):
     """testcontainers' DockerCompose under a compose project name of our choosing."""
 
-    project_name: str = field(default_factory=lambda: f"copost-e2e-{uuid4().hex[:10]}")
+    project_name: str = "copost-e2e"
 
     @cached_property
     def compose_command_property(self) -> list[str]:
@@ -125,9 +125,12 @@ def compose_stack(
     gateway_port = _free_port()
     override = _settings_override(work_dir, settings, gateway_port)
     files += [str(path) for path in extra_files] + [str(override)]
-    compose = ProjectCompose(context=str(REPO_ROOT), compose_file_name=files, wait=True)
-    if project_name:
-        compose.project_name = project_name
+    compose = ProjectCompose(
+        context=str(REPO_ROOT),
+        compose_file_name=files,
+        wait=True,
+        project_name=project_name or f"copost-e2e-{uuid4().hex[:10]}",
+    )
     try:
         try:
             compose.start()
