@@ -25,6 +25,6 @@ VOLUME /data/db
 EXPOSE 27017
 # Healthy once the server accepts connections (it listens only when its engine is ready). A
 # driver ping would import pymongo at every check: too dear on a busy 2-core machine.
-HEALTHCHECK --interval=5s --timeout=5s --start-period=10s CMD ["python3", "-c", \
+HEALTHCHECK --interval=5s --timeout=5s --start-period=60s --retries=10 CMD ["python3", "-c", \
   "import socket; socket.create_connection(('127.0.0.1', 27017), 3).close()"]
 CMD ["python3", "-m", "shared.embedded_mongo", "--host", "0.0.0.0", "--port", "27017", "--path", "/data/db/mongo.sqlite3"]

@@ -15,7 +15,7 @@ COPY deploy/images/rabbitmq/entrypoint.sh /usr/local/bin/copost-rabbitmq
 EXPOSE 5672 15672
 # Healthy once the broker answers an AMQP 0-9-1 protocol header with a method frame. Cheaper
 # than `rabbitmq-diagnostics ping`, which boots an Erlang VM at every check.
-HEALTHCHECK --interval=5s --timeout=5s --start-period=30s CMD ["python3", "-c", \
+HEALTHCHECK --interval=5s --timeout=5s --start-period=120s --retries=10 CMD ["python3", "-c", \
   "import socket; s = socket.create_connection(('127.0.0.1', 5672), 3); s.sendall(b'AMQP\\0\\0\\x09\\x01'); assert s.recv(1) == b'\\x01'"]
 ENTRYPOINT ["copost-rabbitmq"]
 CMD ["rabbitmq-server"]
