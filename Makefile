@@ -7,15 +7,22 @@ VENV_BIN := .venv/bin
 PYTHON := $(VENV_BIN)/python
 PYTEST := $(VENV_BIN)/pytest
 RUFF := $(VENV_BIN)/ruff
-# The services that exist so far (each has services/<name>/Dockerfile).
-SERVICES := $(patsubst services/%/Dockerfile,%,$(wildcard services/*/Dockerfile))
-BASE_IMAGE ?= python:3.13-slim
+# The services that exist so far (each is a workspace member services/<name>/pyproject.toml).
+SERVICES := $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 TAG ?= dev
+STANDINS ?= 0
+# OFFLINE=1: no image registry is reachable (found out once, when first needed): the images
+# build on a Debian base made by debootstrap, and docker-compose.offline.yml replaces the
+# official mongo and rabbitmq images by locally built ones. OFFLINE=0 forces the registry.
+OFFLINE ?= $(eval OFFLINE := $(shell curl -s --max-time 5 -o /dev/null https://registry-1.docker.io/v2/ && echo 0 || echo 1))$(OFFLINE)
+OFFLINE_BASE_IMAGE ?= copost-base:trixie
+BASE_IMAGE ?= $(if $(filter 1,$(OFFLINE)),$(OFFLINE_BASE_IMAGE),python:3.13-slim)
+COMPOSE = docker compose -f docker-compose.yml $(if $(filter 1,$(OFFLINE)),-f docker-compose.offline.yml)
 PYTEST_ARGS ?=
 # Where bootstrap.sh may have put uv.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help install rabbitmq run test lint format unit e2e bench up down images k8s-check
+.PHONY: help install rabbitmq run test lint format unit e2e bench up down images test-containers k8s-check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,21 +59,37 @@ bench: install rabbitmq ## run the scripts in bench/ (when there are any)
 	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi; \
 	for script in "$${scripts[@]}"; do echo "== $$script"; $(PYTHON) "$$script"; done
 
-up: install ## docker compose: build and start MongoDB, RabbitMQ and every service (gateway on :8000)
+up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000)
 	@test -f deploy/compose/keys/gateway.env || $(VENV_BIN)/python -m shared.identity \
-	  --env-dir deploy/compose/keys gateway users posts invitations timeline notifications
-	BASE_IMAGE=$(BASE_IMAGE) TAG=$(TAG) docker compose up --build --detach --wait \
-	  mongo rabbitmq $(SERVICES)
+	  --env-dir deploy/compose/keys $(SERVICES)
+	TAG=$(TAG) BASE_IMAGE=$(BASE_IMAGE) $(COMPOSE) up --detach --wait
 
 down: ## docker compose: stop and remove the containers (volumes are kept)
-	docker compose down
+	TAG=$(TAG) $(COMPOSE) down
 
-images: ## build one image per service (copost/<service>:TAG) from BASE_IMAGE
+images: ## build copost/<service>:TAG for every service (OFFLINE=1 or STANDINS=1: the base and stand-ins too)
+	@mkdir -p deploy/images/ca-certificates
+	@if [ -d /usr/local/share/ca-certificates ]; then \
+	  cp -r /usr/local/share/ca-certificates/. deploy/images/ca-certificates/; fi
+	@if [ "$(OFFLINE)" = 1 ] || [ "$(STANDINS)" = 1 ]; then \
+	  deploy/images/build-base.sh $(OFFLINE_BASE_IMAGE); \
+	  for image in rabbitmq mongo-standin; do \
+	    echo "== copost/$$image:$(TAG) (offline stand-in)"; \
+	    docker build --quiet --file deploy/images/$$image.Dockerfile \
+	      --build-arg BASE_IMAGE=$(OFFLINE_BASE_IMAGE) --tag copost/$$image:$(TAG) . ; \
+	  done; \
+	fi
 	@for service in $(SERVICES); do \
 	  echo "== copost/$$service:$(TAG)"; \
-	  docker build --file services/$$service/Dockerfile --build-arg BASE_IMAGE=$(BASE_IMAGE) \
-	    --tag copost/$$service:$(TAG) . ; \
+	  docker build --quiet --file deploy/images/service.Dockerfile --build-arg SERVICE=$$service \
+	    --build-arg BASE_IMAGE=$(BASE_IMAGE) --tag copost/$$service:$(TAG) . ; \
 	done
+
+test-containers: install ## in containers: the e2e suite, the RabbitMQ cluster and crash tests (installs Docker)
+	@deploy/images/install-docker.sh
+	@# The cluster test runs the Debian-based RabbitMQ image, online or not.
+	@$(MAKE) --no-print-directory images OFFLINE=$(OFFLINE) STANDINS=1
+	E2E_DOCKER=1 OFFLINE=$(OFFLINE) TAG=$(TAG) $(PYTEST) tests-e2e $(PYTEST_ARGS)
 
 k8s-check: install ## render every Kubernetes overlay (kubectl kustomize) and validate it offline
 	@$(PYTEST) deploy/tests/test_kubernetes_manifests.py $(PYTEST_ARGS)

@@ -2,22 +2,23 @@
 
 By default the stack is the local one (deploy/local/stack.py): the embedded MongoDB, every
 installed service and the gateway as processes of the workspace venv, on a fresh data dir
-and a unique AMQP namespace, beside any stack a developer already runs. With E2E_DOCKER=1
-and docker available, docker compose runs it instead (testcontainers).
+and a unique AMQP namespace, beside any stack a developer already runs. With E2E_DOCKER=1,
+every stack runs in containers instead (compose_stack.py: docker compose via testcontainers,
+the same settings), and the tests that need containers (crashes, a RabbitMQ cluster) run too.
 """
 
 import asyncio
 import os
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
 import httpx
 import pytest
-from stack import REPO_ROOT, LocalStack, find_free_base_port
+from compose_stack import ComposeStack, compose_stack, docker_requested
+from stack import LocalStack, find_free_base_port
 
 from shared.bus import EventBus
 from shared.settings import ServiceSettings
@@ -61,11 +62,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+def containers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeStack]:
+    """The session's stack in containers (only with E2E_DOCKER=1)."""
+    if not docker_requested():
+        pytest.skip("runs the stack in containers: E2E_DOCKER=1 (make test-containers)")
+    with compose_stack(tmp_path_factory.mktemp("compose"), E2E_ENVIRONMENT) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+async def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
     """The gateway URL of a whole CoPost stack started for this test session."""
-    if os.environ.get("E2E_DOCKER") == "1" and shutil.which("docker"):
-        with _compose_stack() as gateway_url:
-            yield gateway_url
+    if docker_requested():
+        running: ComposeStack = request.getfixturevalue("containers")
+        yield running.gateway_url
         return
     async with local_stack(tmp_path_factory) as gateway_url:
         yield gateway_url
@@ -124,25 +136,6 @@ async def _delete_amqp_topology(amqp_url: str, namespace: str, services: list[st
             await bus.delete_topology()
         finally:
             await bus.close()
-
-
-@contextmanager
-def _compose_stack() -> Iterator[str]:
-    """docker compose up on docker-compose.yml (E2E_DOCKER=1); images built from BASE_IMAGE."""
-    # No registry is reachable for the Ryuk reaper image; traffic goes to published ports.
-    os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
-    os.environ["TESTCONTAINERS_HOST_OVERRIDE"] = "127.0.0.1"
-    from testcontainers.compose import DockerCompose
-
-    compose = DockerCompose(
-        context=str(REPO_ROOT), compose_file_name="docker-compose.yml", build=True, wait=True
-    )
-    compose.start()
-    try:
-        host = compose.get_service_host("gateway", 8000) or "127.0.0.1"
-        yield f"http://{host}:{compose.get_service_port('gateway', 8000)}"
-    finally:
-        compose.stop(down=True)
 
 
 @pytest.fixture
@@ -243,6 +236,11 @@ SHORT_INVITATION_TTL = {"INVITATION_TTL_SECONDS": "3", "EXPIRY_SWEEP_SECONDS": "
 
 @pytest.fixture(scope="session")
 async def expiring_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if docker_requested():
+        settings = {**E2E_ENVIRONMENT, **SHORT_INVITATION_TTL}
+        with compose_stack(tmp_path_factory.mktemp("compose-expiring"), settings) as running:
+            yield running.gateway_url
+        return
     async with local_stack(tmp_path_factory, SHORT_INVITATION_TTL) as gateway_url:
         yield gateway_url
 

@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
 # Builds a Python 3.13 base image without any image registry, for machines that reach only
 # Debian's and PyPI's package mirrors:
-#   1. debootstrap a minimal Debian trixie root filesystem (its python3 is 3.13) with pip;
-#   2. `docker import` that filesystem as an image (no registry pull involved);
-#   3. build the services on it:  BASE_IMAGE=copost-base:trixie make images  (or make up).
-# The service Dockerfiles then install uv with pip and the workspace with `uv sync --locked`,
-# both from PyPI. Needs root, debootstrap (apt-get install -y debootstrap) and a Docker engine
-# (apt-get install -y docker.io; dockerd &). The compose file's mongo:7 and rabbitmq images
-# still need a registry: on a registry-less machine run the services against the host's
-# RabbitMQ and MongoDB-compatible server instead (make run).
+#   1. debootstrap a minimal Debian trixie root filesystem (its python3 is 3.13, with venv);
+#   2. `docker import` that filesystem as an image (no registry pull involved).
+# `make images` and `make up` call it when no registry is reachable (or OFFLINE=1); every
+# image of deploy/images/ can then build FROM it. It does nothing when the image already
+# exists (FORCE=1 rebuilds). Needs root, debootstrap and a Docker engine: see
+# deploy/images/install-docker.sh.
 set -euo pipefail
 
 image=${1:-copost-base:trixie}
 suite=${SUITE:-trixie}
-rootfs=$(mktemp -d /tmp/copost-rootfs.XXXXXX)
-trap 'rm -rf "$rootfs"' EXIT
 
+if [[ ${FORCE:-0} != 1 ]] && docker image inspect "$image" >/dev/null 2>&1; then
+  echo "build-base: $image exists (FORCE=1 rebuilds it)"
+  exit 0
+fi
 command -v debootstrap >/dev/null || { echo "install debootstrap first" >&2; exit 1; }
 command -v docker >/dev/null || { echo "install docker.io and start dockerd first" >&2; exit 1; }
 
-debootstrap --variant=minbase --include=python3,python3-pip,python3-venv,ca-certificates \
-  "$suite" "$rootfs"
-rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+rootfs=$(mktemp -d /tmp/copost-rootfs.XXXXXX)
+trap 'rm -rf "$rootfs"' EXIT
+debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+  "$suite" "$rootfs" http://deb.debian.org/debian
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
+  "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
 tar -C "$rootfs" -c . | docker import \
   --change 'ENV LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["python3"]' - "$image"
-echo "built $image; now: BASE_IMAGE=$image make images"
+echo "build-base: built $image"

@@ -1,0 +1,37 @@
+# The image of any CoPost service, built from the repository root (the uv workspace):
+#   docker build -f deploy/images/service.Dockerfile --build-arg SERVICE=timeline -t copost/timeline .
+# `make images` builds every service this way. BASE_IMAGE: any image with Python 3.13 and its
+# venv module (python:3.13-slim, or copost-base:trixie from deploy/images/build-base.sh where
+# no registry is reachable). The build trusts the CA certificates staged in
+# deploy/images/ca-certificates (make images copies the machine's there). No syntax directive:
+# it would make BuildKit pull a frontend image.
+ARG BASE_IMAGE=python:3.13-slim
+
+FROM ${BASE_IMAGE} AS build
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_NATIVE_TLS=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+COPY deploy/images/ca-certificates/ /usr/local/share/ca-certificates/
+RUN update-ca-certificates >/dev/null && python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv
+ENV PATH=/opt/uv/bin:$PATH
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+COPY shared ./shared
+COPY services ./services
+# Every service's locked dependencies into uv's cache once: this layer is shared by all images.
+RUN uv sync --locked --no-dev --all-packages --no-install-workspace && rm -rf .venv
+ARG SERVICE
+# Exactly the locked versions, this service and its runtime dependencies only, as regular installs.
+RUN test -n "$SERVICE" && uv sync --locked --no-dev --no-editable --package "$SERVICE" -p python3
+
+FROM ${BASE_IMAGE}
+ARG SERVICE
+ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 COPOST_SERVICE=${SERVICE}
+RUN install -d -o 10001 -g 10001 /data
+COPY --from=build /app/.venv /app/.venv
+WORKDIR /app
+USER 10001:10001
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD ["python3", "-c", "import urllib.request as r; r.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
+CMD ["sh", "-c", "exec uvicorn \"$COPOST_SERVICE.app:create_app\" --factory --no-access-log --no-proxy-headers --host 0.0.0.0 --port 8000"]
