@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 # Where bootstrap.sh may have put uv.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help install rabbitmq run test lint format unit e2e bench up down images test-containers k8s-check
+.PHONY: help install rabbitmq chromium run test lint format unit e2e bench up down images test-containers k8s-check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,10 +33,13 @@ install: ## install uv, Python 3.13 and the workspace into .venv (idempotent)
 rabbitmq: ## make sure RabbitMQ answers at AMQP_URL (start or install it locally if needed)
 	@deploy/local/rabbitmq.sh
 
+chromium: ## make sure Debian's Chromium is there for the browser tests (installs it as root)
+	@deploy/local/chromium.sh
+
 run: install rabbitmq ## run every service locally: the gateway on http://127.0.0.1:8000 (PORT)
 	@$(PYTHON) deploy/local/run.py
 
-test: install rabbitmq lint ## lint, then every test: unit, integration and end-to-end
+test: install rabbitmq chromium lint ## lint, then every test: unit, integration and end-to-end
 	@$(PYTEST) $(PYTEST_ARGS)
 
 lint: install ## ruff check, ruff format --check, and mypy --strict over the packages
@@ -51,7 +54,7 @@ format: install ## apply ruff's fixes and formatting
 unit: install rabbitmq ## the service and shared tests, without the end-to-end suite
 	@$(PYTEST) -m "not e2e" $(PYTEST_ARGS)
 
-e2e: install rabbitmq ## the end-to-end suite: the whole stack on free ports, through the gateway
+e2e: install rabbitmq chromium ## the end-to-end suite: the whole stack on free ports, through the gateway
 	@$(PYTEST) tests-e2e $(PYTEST_ARGS)
 
 bench: install rabbitmq ## run the scripts in bench/ (when there are any)

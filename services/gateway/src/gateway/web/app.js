@@ -1,88 +1,391 @@
-// The CoPost web client: talks only to the gateway's /v1 API.
+// The CoPost web client: plain JavaScript against the gateway's /v1 API (API.md), no build step.
+//
+// Each page is a view in VIEWS, picked by the URL's hash. A view builds its fixed parts once
+// (forms keep what the user typed) and declares live sections: a loader and a drawing each.
+// Every action, and every notification the live stream brings, reloads the live sections a few
+// times over the next seconds (timelines are eventually consistent); a section is redrawn only
+// when its data changed. A new capability is a new view, a new section or a new action button.
 "use strict";
 
-const state = { token: sessionStorage.getItem("copost.token"), me: null, timelineCursor: null, stream: null };
+const session = { token: sessionStorage.getItem("copost.token"), me: null, stream: null };
+let screen = { hash: null, sections: [] };
+let settleTimers = [];
+const SETTLE_DELAYS_MS = [500, 1200, 2500, 5000, 10000];
+
 const $ = (selector) => document.querySelector(selector);
 
+// ---------------------------------------------------------------- the API
+
+class ApiError extends Error {
+  constructor(status, problem) {
+    const details = (problem.errors || []).map((e) => `${e.loc.slice(1).join(".") || "request"}: ${e.msg}`);
+    const detail = [problem.detail, ...details].filter(Boolean).join(" ");
+    super(problem.title ? `${problem.title}: ${detail}` : detail || `The request failed (HTTP ${status}).`);
+    this.status = status;
+  }
+}
+
 async function api(method, path, body) {
-  const headers = { "Content-Type": "application/json" };
-  if (state.token) headers.Authorization = `Bearer ${state.token}`;
-  const response = await fetch(`/v1${path}`, { method, headers, body: body && JSON.stringify(body) });
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  let response;
+  try {
+    response = await fetch(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new Error("CoPost cannot be reached. Check your connection and try again.");
+  }
   if (response.status === 204) return null;
   const payload = await response.json().catch(() => ({}));
   if (!response.ok) {
-    if (response.status === 401 && state.token) signOut();
-    throw new Error(payload.detail || payload.title || `HTTP ${response.status}`);
+    if (response.status === 401 && session.token) {
+      signOut();
+      throw new Error("Your session has ended. Please sign in again.");
+    }
+    throw new ApiError(response.status, payload);
   }
   return payload;
 }
 
-function showError(error) { $("#error").textContent = error ? error.message : ""; }
+const enc = encodeURIComponent;
 
-function text(tag, content, className) {
+// ---------------------------------------------------------------- small DOM helpers
+
+// h("a", {href: "#/"}, "Home"): attributes, `on<event>` handlers, `class`, then children.
+function h(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
-  node.textContent = content;
-  if (className) node.className = className;
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "class") node.className = value;
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
   return node;
 }
 
-function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
-
-function renderPost(post) {
-  const item = document.createElement("li");
-  item.dataset.postId = post.id;
-  const authors = [post.author, ...post.coauthors.filter((c) => c.status === "accepted").map((c) => c.user)];
-  item.append(text("div", authors.map((u) => `${u.display_name} @${u.handle}`).join(" · "), "meta"));
-  item.append(text("p", post.text));
-  item.append(text("div", when(post.published_at || post.created_at), "meta"));
-  return item;
+function when(iso) {
+  return iso ? h("time", { datetime: iso }, new Date(iso).toLocaleString()) : "";
 }
 
-async function loadTimeline(reset) {
-  if (reset) { state.timelineCursor = null; $("#timeline").replaceChildren(); }
-  const query = new URLSearchParams({ limit: "20" });
-  if (state.timelineCursor) query.set("cursor", state.timelineCursor);
-  const page = await api("GET", `/timeline?${query}`);
-  page.items.forEach((post) => $("#timeline").append(renderPost(post)));
-  state.timelineCursor = page.next_cursor;
-  $("#more-timeline").hidden = !page.next_cursor;
+function userLink(user) {
+  if (!user) return h("span", {}, "someone");
+  return h("a", { href: `#/users/${enc(user.handle)}` }, `${user.display_name} `, h("span", { class: "handle" }, `@${user.handle}`));
 }
 
-// Timelines are eventually consistent: look again a few times until the post shows.
-async function showOnTimeline(postId, attempts = 5) {
-  await loadTimeline(true);
-  const shown = [...$("#timeline").children].some((item) => item.dataset.postId === postId);
-  if (!shown && attempts > 1) setTimeout(() => showOnTimeline(postId, attempts - 1).catch(showError), 500);
+function showError(error) {
+  $("#error").textContent = error ? error.message : "";
+  if (error) $("#status").textContent = "";
 }
 
-async function answer(invitation, verb) {
-  try {
-    await api("POST", `/invitations/${invitation.id}/${verb}`);
-    await loadInvitations();
-    if (verb === "accept") await showOnTimeline(invitation.post_id);
-  } catch (error) { showError(error); }
+function say(message) {
+  $("#status").textContent = message;
 }
 
-async function loadInvitations() {
-  const page = await api("GET", "/invitations?box=received&status=pending");
-  const list = $("#invitations");
-  list.replaceChildren();
-  for (const invitation of page.items) {
-    const item = text("li", `@${invitation.inviter.handle} invites you to co-author a post`);
-    for (const verb of ["accept", "decline"]) {
-      const button = text("button", verb, "small");
-      button.onclick = () => answer(invitation, verb);
-      item.append(" ", button);
+// An action button or form: runs `work`, reports success or the problem, then refreshes.
+function act(work, done) {
+  return async (event) => {
+    event.preventDefault();
+    const control = event.submitter || event.currentTarget;
+    control.disabled = true;
+    try {
+      await work(event);
+      showError(null);
+      if (done) say(typeof done === "function" ? done() : done);
+      settle();
+    } catch (error) {
+      showError(error);
+    } finally {
+      control.disabled = false;
     }
-    list.append(item);
+  };
+}
+
+function button(label, onclick, attributes = {}) {
+  return h("button", { type: "button", onclick, ...attributes }, label);
+}
+
+function formValues(form) {
+  return Object.fromEntries(new FormData(form).entries());
+}
+
+// ---------------------------------------------------------------- live sections and refresh
+
+// A part of the current view that reloads on every refresh and redraws only on change.
+function live(load, draw, label) {
+  const box = h("div", { class: "live", "aria-busy": "true" }, h("p", { class: "meta" }, `Loading ${label}…`));
+  let last = null;
+  screen.sections.push(async () => {
+    const data = await load();
+    const key = JSON.stringify(data);
+    box.setAttribute("aria-busy", "false");
+    if (key === last) return;
+    last = key;
+    const focused = box.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    box.replaceChildren(...[draw(data)].flat());
+    const again = focused && box.querySelector(`[data-key="${CSS.escape(focused)}"]`);
+    if (again) again.focus();
+  });
+  return box;
+}
+
+async function refresh() {
+  if (!session.token) return;
+  const sections = screen.sections;
+  await Promise.all([...sections.map((reload) => reload().catch(showError)), refreshCounts()]);
+}
+
+// Refresh now and a few times over the next seconds, while the services catch up.
+function settle() {
+  settleTimers.forEach(clearTimeout);
+  settleTimers = SETTLE_DELAYS_MS.map((delay) => setTimeout(refresh, delay));
+  refresh();
+}
+
+async function refreshCounts() {
+  const [notifications, invitations] = await Promise.all([
+    api("GET", "/notifications?limit=1"),
+    api("GET", "/invitations?box=received&status=pending&limit=100"),
+  ]).catch(() => [null, null]);
+  if (!notifications) return;
+  $("#unread-count").textContent = notifications.unread_count || "";
+  $("#unread-count").setAttribute("aria-label", `${notifications.unread_count} unread`);
+  const pending = invitations.items.length;
+  $("#pending-count").textContent = pending ? (invitations.next_cursor ? "100+" : pending) : "";
+  $("#pending-count").setAttribute("aria-label", `${pending} pending`);
+}
+
+// ---------------------------------------------------------------- posts
+
+function isMe(user) {
+  return Boolean(user && session.me && user.id === session.me.id);
+}
+
+function postAuthors(post) {
+  return [post.author, ...post.coauthors.filter((c) => c.status === "accepted").map((c) => c.user)];
+}
+
+function postCard(post, profileHandle) {
+  const role = profileHandle && (post.author.handle === profileHandle ? "author" : "co-author");
+  const authors = postAuthors(post);
+  return h("li", { class: "card post", "data-post-id": post.id },
+    h("article", { "aria-label": `Post by ${authors.map((u) => "@" + u.handle).join(", ")}` },
+      h("p", { class: "authors" }, ...authors.flatMap((user, index) => [index ? " · " : "", userLink(user)]),
+        role && h("span", { class: "tag" }, role),
+        post.status === "pending" && h("span", { class: "tag pending" }, "pending")),
+      h("p", { class: "text" }, post.text),
+      h("p", { class: "meta" }, when(post.published_at || post.created_at), " · ",
+        h("a", { href: `#/posts/${enc(post.id)}` }, "Open post"))));
+}
+
+// A list of posts with a "More" button that appends the next pages: `more(cursor)` loads one.
+function postList(page, loadMore, empty, profileHandle) {
+  const list = h("ol", { class: "posts" }, page.items.map((post) => postCard(post, profileHandle)));
+  const more = h("button", { type: "button", hidden: !page.next_cursor }, "More posts");
+  let cursor = page.next_cursor;
+  more.addEventListener("click", act(async () => {
+    const next = await loadMore(cursor);
+    list.append(...next.items.map((post) => postCard(post, profileHandle)));
+    cursor = next.next_cursor;
+    more.hidden = !cursor;
+  }));
+  return page.items.length ? [list, more] : h("p", { class: "meta" }, empty);
+}
+
+// ---------------------------------------------------------------- views
+
+function heading(text) {
+  return h("h1", { id: "view-title", tabindex: "-1" }, text);
+}
+
+function homeView() {
+  const compose = h("form", { id: "compose", "aria-labelledby": "compose-title" },
+    h("h2", { id: "compose-title" }, "Write a post"),
+    h("label", {}, "Text ", h("span", { class: "hint" }, "up to 500 characters"),
+      h("textarea", { name: "text", required: true, maxlength: "500", rows: "3" })),
+    h("label", {}, "Co-authors ", h("span", { class: "hint" }, "handles separated by commas or spaces, up to 5"),
+      h("input", { name: "coauthors", autocomplete: "off", autocapitalize: "none", spellcheck: "false" })),
+    h("fieldset", {},
+      h("legend", {}, "Publish"),
+      h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "now", checked: true }),
+        " now — co-authors are credited as they accept"),
+      h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "when_accepted" }),
+        " when every co-author has answered")),
+    h("button", {}, "Post"));
+  compose.addEventListener("submit", act(async (event) => {
+    const { text, coauthors, publish_mode } = formValues(event.target);
+    const handles = coauthors.split(/[\s,]+/).map((handle) => handle.replace(/^@/, "")).filter(Boolean);
+    const post = await api("POST", "/posts", { text, coauthors: handles, publish_mode });
+    event.target.reset();
+    if (post.status === "pending") {
+      // Only its authors see a pending post, and not on timelines: show it where its state is.
+      location.hash = `#/posts/${enc(post.id)}`;
+      say("Your post waits for its co-authors' answers.");
+    } else say("Your post is published.");
+  }));
+  return [heading("Home"), compose,
+    h("section", { "aria-labelledby": "timeline-title" },
+      h("h2", { id: "timeline-title" }, "Your timeline"),
+      live(() => api("GET", "/timeline?limit=20"),
+        (page) => postList(page, (cursor) => api("GET", `/timeline?limit=20&cursor=${enc(cursor)}`), "Nothing here yet: follow someone or write a post."),
+        "your timeline"))];
+}
+
+function profileView(handle) {
+  const drawProfile = (profile) => {
+    const mine = isMe(profile);
+    const target = `@${profile.handle}`;
+    const relation = (label, call, done) => button(label, act(call, done), { "data-key": label });
+    const path = enc(profile.handle);
+    return h("div", { class: "card profile" },
+      h("p", { class: "big" }, profile.display_name, " ", h("span", { class: "handle" }, target)),
+      h("p", { class: "counts" },
+        h("span", { "data-count": "followers" }, `${profile.followers_count} followers`), " · ",
+        h("span", { "data-count": "following" }, `${profile.following_count} following`)),
+      h("p", { class: "meta" }, "Joined ", when(profile.created_at)),
+      mine
+        ? h("p", {}, "This is you. ", h("a", { href: "#/settings" }, "Edit your settings"))
+        : h("div", { class: "actions", role: "group", "aria-label": `Your relation to ${target}` },
+          relation("Follow", () => api("PUT", `/users/${path}/follow`), `You follow ${target}.`),
+          relation("Unfollow", () => api("DELETE", `/users/${path}/follow`), `You no longer follow ${target}.`),
+          relation("Block", () => api("PUT", `/users/${path}/block`), `You blocked ${target}.`),
+          relation("Unblock", () => api("DELETE", `/users/${path}/block`), `You unblocked ${target}.`)));
+  };
+  return [heading(`@${handle}`),
+    live(() => api("GET", `/users/${enc(handle)}`), drawProfile, "the profile"),
+    h("section", { "aria-labelledby": "profile-posts-title" },
+      h("h2", { id: "profile-posts-title" }, "Posts authored and co-authored"),
+      live(() => api("GET", `/users/${enc(handle)}/posts?limit=20`),
+        (page) => postList(page, (cursor) => api("GET", `/users/${enc(handle)}/posts?limit=20&cursor=${enc(cursor)}`), "No posts yet.", handle),
+        "the posts"))];
+}
+
+async function loadPost(postId) {
+  let post;
+  try {
+    post = await api("GET", `/posts/${enc(postId)}`);
+  } catch (error) {
+    if (error.status === 404) return { gone: true };
+    throw error;
   }
-  if (!page.items.length) list.append(text("li", "No pending invitations.", "meta"));
+  const invitedMe = post.coauthors.some((c) => c.status === "invited" && isMe(c.user));
+  let invitation = null;
+  if (invitedMe) {
+    const box = await api("GET", "/invitations?box=received&status=pending&limit=100");
+    invitation = box.items.find((item) => item.post_id === post.id) || null;
+  }
+  return { post, invitation };
+}
+
+const COAUTHOR_STATE = { accepted: "co-author", invited: "invited, no answer yet" };
+
+function postView(postId) {
+  const invite = h("form", { id: "invite", hidden: true, "aria-labelledby": "invite-title" },
+    h("h2", { id: "invite-title" }, "Invite a co-author"),
+    h("label", {}, "Handle ", h("input", { name: "handle", required: true, autocomplete: "off", autocapitalize: "none" })),
+    h("button", {}, "Invite"));
+  invite.addEventListener("submit", act(async (event) => {
+    const handle = formValues(event.target).handle.trim().replace(/^@/, "");
+    await api("POST", `/posts/${enc(postId)}/coauthors`, { handle });
+    event.target.reset();
+  }, "Invitation sent."));
+  const leaveOrRemove = (handle, label, done) =>
+    button(label, act(() => api("DELETE", `/posts/${enc(postId)}/coauthors/${enc(handle)}`), done), { "data-key": `${label}:${handle}` });
+
+  const draw = ({ gone, post, invitation }) => {
+    if (gone) {
+      invite.hidden = true;
+      return h("p", { class: "card" }, "This post was deleted, or you may not see it. ", h("a", { href: "#/" }, "Back home"));
+    }
+    const authorIsMe = isMe(post.author);
+    invite.hidden = !authorIsMe;
+    const people = [
+      h("li", {}, userLink(post.author), " — ", h("span", { class: "state" }, "author")),
+      ...post.coauthors.map((coauthor) => {
+        const handle = coauthor.user.handle;
+        const controls = [];
+        if (authorIsMe && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, "Remove", `@${handle} is no longer a co-author.`));
+        if (authorIsMe && coauthor.status === "invited") controls.push(leaveOrRemove(handle, "Revoke invitation", `The invitation to @${handle} is revoked.`));
+        if (isMe(coauthor.user) && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, "Leave this post", "You left the post."));
+        return h("li", { "data-coauthor": handle }, userLink(coauthor.user), " — ",
+          h("span", { class: "state" }, COAUTHOR_STATE[coauthor.status] || coauthor.status), " ", controls);
+      }),
+    ];
+    const answer = invitation && h("div", { class: "actions", role: "group", "aria-label": "Your invitation" },
+      h("p", {}, `@${invitation.inviter.handle} invites you to co-author this post.`),
+      answerButtons(invitation));
+    const authorControls = authorIsMe && h("div", { class: "actions" },
+      post.status === "pending" && button("Publish now", act(() => api("POST", `/posts/${enc(postId)}/publish`), "The post is published."), { "data-key": "publish" }),
+      h("details", {}, h("summary", {}, "Delete this post…"),
+        button("Yes, delete it", act(async () => {
+          await api("DELETE", `/posts/${enc(postId)}`);
+          location.hash = "#/";
+        }, "The post is deleted."), { class: "danger" })));
+    return h("article", { class: "card post" },
+      h("p", { class: "text big" }, post.text),
+      h("p", { class: "meta" },
+        post.status === "pending"
+          ? h("span", { class: "tag pending" }, "pending: published when every co-author has answered")
+          : h("span", {}, "published ", when(post.published_at)),
+        " · mode: ", post.publish_mode === "now" ? "publish now" : "when every co-author has answered",
+        " · written ", when(post.created_at)),
+      h("h2", {}, "Authors"),
+      h("ul", { class: "people" }, people),
+      answer, authorControls);
+  };
+  return [heading("Post"), live(() => loadPost(postId), draw, "the post"), invite];
+}
+
+function answerButtons(invitation) {
+  return [
+    button("Accept", act(() => api("POST", `/invitations/${enc(invitation.id)}/accept`), "You are now a co-author."), { "data-key": `accept:${invitation.id}` }),
+    " ",
+    button("Decline", act(() => api("POST", `/invitations/${enc(invitation.id)}/decline`), "You declined the invitation."), { "data-key": `decline:${invitation.id}` }),
+  ];
+}
+
+const INVITATION_STATUSES = ["pending", "accepted", "declined", "revoked", "expired", "cancelled"];
+
+function invitationsView(params) {
+  const box = params.get("box") === "sent" ? "sent" : "received";
+  const status = INVITATION_STATUSES.includes(params.get("status")) ? params.get("status") : "";
+  const go = (next) => {
+    const query = new URLSearchParams({ box, status, ...next });
+    if (!query.get("status")) query.delete("status");
+    location.hash = `#/invitations?${query}`;
+  };
+  const tabs = h("div", { class: "actions", role: "group", "aria-label": "Box" },
+    ["received", "sent"].map((name) => button(name === "received" ? "Received" : "Sent", () => go({ box: name }), { "aria-pressed": String(name === box) })));
+  const filter = h("label", {}, "Status ",
+    h("select", { name: "status", onchange: (event) => go({ status: event.target.value }) },
+      h("option", { value: "", selected: !status }, "all"),
+      INVITATION_STATUSES.map((name) => h("option", { value: name, selected: name === status }, name))));
+  const query = new URLSearchParams({ box, limit: "50" });
+  if (status) query.set("status", status);
+  const draw = (page) => {
+    if (!page.items.length) return h("p", { class: "meta" }, `No ${status || ""} invitations ${box === "sent" ? "sent" : "received"}.`);
+    return h("ol", { class: "invitations" }, page.items.map((invitation) => {
+      const other = box === "sent" ? invitation.invitee : invitation.inviter;
+      const pending = invitation.status === "pending";
+      return h("li", { class: "card", "data-invitation-id": invitation.id },
+        h("p", {}, box === "sent" ? ["You invited ", userLink(other)] : [userLink(other), " invited you"],
+          " to co-author ", h("a", { href: `#/posts/${enc(invitation.post_id)}` }, "a post"), " ",
+          h("span", { class: `tag ${invitation.status}` }, invitation.status)),
+        h("p", { class: "meta" }, "sent ", when(invitation.created_at),
+          pending ? [" · expires ", when(invitation.expires_at)] : invitation.responded_at ? [" · answered ", when(invitation.responded_at)] : ""),
+        pending && box === "received" && h("div", { class: "actions" }, answerButtons(invitation)),
+        pending && box === "sent" && h("div", { class: "actions" },
+          button("Revoke", act(() => api("DELETE", `/posts/${enc(invitation.post_id)}/coauthors/${enc(other.handle)}`), `The invitation to @${other.handle} is revoked.`), { "data-key": `revoke:${invitation.id}` })));
+    }));
+  };
+  return [heading("Invitations"), h("div", { class: "toolbar" }, tabs, filter),
+    live(() => api("GET", `/invitations?${query}`), draw, "the invitations")];
 }
 
 const NOTIFICATION_TEXT = {
   "invitation.received": "invited you to co-author a post",
-  "invitation.accepted": "accepted your invitation",
-  "invitation.declined": "declined your invitation",
+  "invitation.accepted": "accepted your invitation to co-author",
+  "invitation.declined": "declined your invitation to co-author",
   "invitation.expired": "did not answer your invitation in time",
   "coauthor.left": "left your post",
   "coauthor.removed": "removed you from a post",
@@ -91,94 +394,149 @@ const NOTIFICATION_TEXT = {
   "follower.new": "followed you",
 };
 
-function renderNotification(notification) {
-  const actor = notification.actor ? `@${notification.actor.handle}` : "Someone";
-  const item = text("li", `${actor} ${NOTIFICATION_TEXT[notification.type] || notification.type}`);
-  if (!notification.read) item.classList.add("unread");
-  item.append(text("div", when(notification.created_at), "meta"));
-  return item;
+function notificationsView() {
+  const readAll = button("Mark all as read", act(() => api("POST", "/notifications/read", { all: true }), "Every notification is read."));
+  const draw = (page) => {
+    if (!page.items.length) return h("p", { class: "meta" }, "No notifications yet.");
+    return [
+      h("p", { class: "meta" }, `${page.unread_count} unread`),
+      h("ol", { class: "notifications" }, page.items.map((n) =>
+        h("li", { class: n.read ? "card" : "card unread", "data-type": n.type },
+          h("p", {}, userLink(n.actor), " ", NOTIFICATION_TEXT[n.type] || n.type,
+            n.post_id && n.type !== "post.deleted" ? [" · ", h("a", { href: `#/posts/${enc(n.post_id)}` }, "open post")] : "",
+            n.read ? "" : h("span", { class: "tag unread-tag" }, "new")),
+          h("p", { class: "meta" }, when(n.created_at),
+            !n.read && [" ", button("Mark read", act(() => api("POST", "/notifications/read", { ids: [n.id] })), { class: "small", "data-key": `read:${n.id}` })])))),
+    ];
+  };
+  return [heading("Notifications"), h("div", { class: "toolbar" }, readAll),
+    live(() => api("GET", "/notifications?limit=50"), draw, "your notifications")];
 }
 
-async function loadNotifications() {
-  const page = await api("GET", "/notifications?limit=30");
-  $("#notifications").replaceChildren(...page.items.map(renderNotification));
-  $("#unread").textContent = page.unread_count || "";
+const POLICY_TEXT = {
+  everyone: "Anyone may invite me",
+  following: "Only accounts I follow may invite me",
+  nobody: "Nobody may invite me",
+};
+
+function settingsView() {
+  const me = session.me;
+  const profile = h("form", { id: "settings", "aria-labelledby": "settings-title" },
+    h("h2", { id: "settings-title" }, "Profile and collaboration"),
+    h("label", {}, "Display name ", h("input", { name: "display_name", required: true, maxlength: "50", value: me.display_name })),
+    h("fieldset", {}, h("legend", {}, "Who may invite me to co-author"),
+      Object.entries(POLICY_TEXT).map(([value, text]) => h("label", { class: "choice" },
+        h("input", { type: "radio", name: "collab_policy", value, checked: me.collab_policy === value }), ` ${text}`))),
+    h("button", {}, "Save"));
+  profile.addEventListener("submit", act(async (event) => {
+    const { display_name, collab_policy } = formValues(event.target);
+    setMe(await api("PATCH", "/me", { display_name, collab_policy }));
+  }, "Your settings are saved."));
+  const remove = h("form", { id: "delete-account", "aria-labelledby": "delete-title", class: "danger-zone" },
+    h("h2", { id: "delete-title" }, "Delete my account"),
+    h("p", {}, "Your account and the posts you authored are deleted; your credits on others' posts are removed. This cannot be undone."),
+    h("label", { class: "choice" }, h("input", { type: "checkbox", name: "confirm", required: true }), " I understand"),
+    h("button", { class: "danger" }, "Delete my account"));
+  remove.addEventListener("submit", act(async () => {
+    await api("DELETE", "/me");
+    signOut();
+  }, "Your account is deleted."));
+  return [heading("Settings"), profile, remove];
+}
+
+const VIEWS = [
+  [/^#?\/?$/, () => homeView()],
+  [/^#\/users\/([^/?]+)$/, (match) => profileView(decodeURIComponent(match[1]))],
+  [/^#\/posts\/([^/?]+)$/, (match) => postView(decodeURIComponent(match[1]))],
+  [/^#\/invitations(?:\?(.*))?$/, (match) => invitationsView(new URLSearchParams(match[1] || ""))],
+  [/^#\/notifications$/, () => notificationsView()],
+  [/^#\/settings$/, () => settingsView()],
+];
+
+function showView() {
+  if (!session.token) return showSignedOut();
+  const hash = location.hash;
+  screen = { hash, sections: [] };
+  let content = null;
+  for (const [pattern, view] of VIEWS) {
+    const match = hash.match(pattern);
+    if (match) { content = view(match); break; }
+  }
+  content = content || [heading("Not found"), h("p", {}, "There is no such page. ", h("a", { href: "#/" }, "Go home"))];
+  $("#view").replaceChildren(...content);
+  for (const link of document.querySelectorAll("#nav a")) {
+    if (link.getAttribute("href") === hash.split("?")[0] || (link.getAttribute("href") === "#/" && hash === "")) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  document.title = `${$("#view-title").textContent} · CoPost`;
+  $("#view-title").focus();
+  refresh();
+}
+
+// ---------------------------------------------------------------- session and live stream
+
+function setMe(me) {
+  session.me = me;
+  $("#whoami").textContent = `${me.display_name} @${me.handle}`;
+  $("#my-profile").setAttribute("href", `#/users/${enc(me.handle)}`);
 }
 
 function openStream() {
-  if (state.stream) state.stream.close();
+  if (session.stream) session.stream.close();
   // EventSource cannot send headers: this one route accepts the token as a query parameter.
-  state.stream = new EventSource(`/v1/notifications/stream?access_token=${encodeURIComponent(state.token)}`);
-  state.stream.addEventListener("notification", (event) => {
-    $("#notifications").prepend(renderNotification(JSON.parse(event.data)));
-    const unread = Number($("#unread").textContent || 0) + 1;
-    $("#unread").textContent = unread;
-    const { type, post_id } = JSON.parse(event.data);
-    if (type.startsWith("invitation.")) loadInvitations().catch(showError);
-    if (["invitation.accepted", "post.published"].includes(type)) showOnTimeline(post_id).catch(showError);
-    if (["post.deleted", "coauthor.removed"].includes(type)) loadTimeline(true).catch(showError);
+  session.stream = new EventSource(`/v1/notifications/stream?access_token=${enc(session.token)}`);
+  session.stream.addEventListener("notification", (event) => {
+    const notification = JSON.parse(event.data);
+    const actor = notification.actor ? `@${notification.actor.handle}` : "Someone";
+    say(`${actor} ${NOTIFICATION_TEXT[notification.type] || notification.type}.`);
+    settle();
   });
 }
 
 async function signIn(token) {
-  state.token = token;
+  session.token = token;
   sessionStorage.setItem("copost.token", token);
-  state.me = await api("GET", "/me");
-  $("#whoami").textContent = `${state.me.display_name} @${state.me.handle}`;
-  $("#auth").hidden = true;
-  $("#app").hidden = false;
-  $("#logout").hidden = false;
-  await Promise.all([loadTimeline(true), loadInvitations(), loadNotifications()]);
+  setMe(await api("GET", "/me"));
+  for (const id of ["#nav", "#find-user", "#sign-out"]) $(id).hidden = false;
   openStream();
+  showView();
 }
 
 function signOut() {
   sessionStorage.removeItem("copost.token");
-  if (state.stream) state.stream.close();
-  Object.assign(state, { token: null, me: null, stream: null });
-  $("#auth").hidden = false;
-  $("#app").hidden = true;
-  $("#logout").hidden = true;
+  if (session.stream) session.stream.close();
+  Object.assign(session, { token: null, me: null, stream: null });
+  settleTimers.forEach(clearTimeout);
+  for (const id of ["#nav", "#find-user", "#sign-out"]) $(id).hidden = true;
   $("#whoami").textContent = "";
+  showSignedOut();
 }
 
-$("#auth-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  const credentials = { handle: form.get("handle"), password: form.get("password") };
-  try {
-    if (event.submitter.value === "register") {
-      await api("POST", "/users", { ...credentials, display_name: form.get("display_name") || credentials.handle });
-    }
-    const { access_token } = await api("POST", "/auth/token", credentials);
+function showSignedOut() {
+  screen = { hash: null, sections: [] };
+  $("#view").replaceChildren($("#signed-out").content.cloneNode(true));
+  document.title = "Sign in · CoPost";
+  $("#sign-in").addEventListener("submit", act(async (event) => {
+    const { handle, password } = formValues(event.target);
+    const { access_token } = await api("POST", "/auth/token", { handle: handle.trim(), password });
     await signIn(access_token);
-    showError(null);
-  } catch (error) { showError(error); }
-});
+  }));
+  $("#sign-up").addEventListener("submit", act(async (event) => {
+    const { handle, password, display_name } = formValues(event.target);
+    await api("POST", "/users", { handle: handle.trim(), password, display_name });
+    const { access_token } = await api("POST", "/auth/token", { handle: handle.trim(), password });
+    await signIn(access_token);
+  }, "Welcome to CoPost."));
+}
 
-$("#compose").addEventListener("submit", async (event) => {
+$("#find-user").addEventListener("submit", (event) => {
   event.preventDefault();
-  const form = new FormData(event.target);
-  const coauthors = String(form.get("coauthors")).split(",").map((h) => h.trim()).filter(Boolean);
-  try {
-    const post = await api("POST", "/posts", { text: form.get("text"), coauthors, publish_mode: form.get("publish_mode") });
-    event.target.reset();
-    showError(null);
-    if (post.status === "published") await showOnTimeline(post.id);
-  } catch (error) { showError(error); }
+  const handle = formValues(event.target).handle.trim().replace(/^@/, "").toLowerCase();
+  event.target.reset();
+  if (handle) location.hash = `#/users/${enc(handle)}`;
 });
+$("#sign-out").addEventListener("click", () => { signOut(); say("You are signed out."); });
+window.addEventListener("hashchange", () => { showError(null); showView(); });
 
-$("#follow").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const handle = new FormData(event.target).get("handle").trim();
-  try { await api("PUT", `/users/${encodeURIComponent(handle)}/follow`); event.target.reset(); showError(null); }
-  catch (error) { showError(error); }
-});
-
-$("#more-timeline").onclick = () => loadTimeline(false).catch(showError);
-$("#refresh-timeline").onclick = () => loadTimeline(true).catch(showError);
-$("#refresh-invitations").onclick = () => loadInvitations().catch(showError);
-$("#read-all").onclick = () => api("POST", "/notifications/read", { all: true }).then(loadNotifications).catch(showError);
-$("#logout").onclick = signOut;
-
-if (state.token) signIn(state.token).catch(() => signOut());
+if (session.token) signIn(session.token).catch(() => signOut());
+else showSignedOut();

@@ -1,0 +1,168 @@
+"""The web client in a real browser: people act through the UI only, each in their own context.
+
+Screenshots of every main view land in test-artifacts/web/ (gitignored).
+"""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from playwright.async_api import Browser, expect
+from web_ui import CHROMIUM, Person, chromium, sign_up
+
+type SignUp = Callable[..., Awaitable[Person]]
+
+
+@pytest.fixture(scope="module")
+async def browser(stack: str) -> AsyncIterator[Browser]:
+    """Chromium, launched once the stack runs (its services hang starting beside a fresh launch)."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: the browser tests need Debian's package "
+            "(apt-get install -y chromium; `make test` installs it when run as root)"
+        )
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+async def person(browser: Browser, stack: str) -> AsyncIterator[SignUp]:
+    """Factory: `await person("ada")` signs a new account up in a browser context of its own."""
+    people: list[Person] = []
+
+    async def signed_up(prefix: str, *, phone: bool = False) -> Person:
+        people.append(await sign_up(browser, stack, prefix, phone=phone))
+        return people[-1]
+
+    yield signed_up
+    for someone in people:
+        await someone.page.context.close()
+
+
+async def test_a_follower_sees_the_posts_of_whom_they_follow_and_the_followed_is_told_live(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    bob = await person("bob", phone=True)
+    await bob.write_post("Bob's first sketch", [], when_accepted=False)
+    await expect(bob.post_card("Bob's first sketch")).to_be_visible()
+
+    await ada.open_profile(bob.handle)
+    await ada.click("Follow")
+
+    await expect(ada.status).to_have_text(f"You follow @{bob.handle}.")
+    await expect(ada.page.locator('[data-count="followers"]')).to_have_text("1 followers")
+    await expect(ada.post_card("Bob's first sketch")).to_contain_text("author")
+    await ada.screenshot("profile")
+    await expect(bob.page.locator("#unread-count")).to_have_text("1")  # live, no reload
+    await expect(bob.status).to_have_text(f"@{ada.handle} followed you.")
+    await bob.screenshot("home-narrow-screen")
+    await ada.open("Home")
+    await expect(ada.post_card("Bob's first sketch")).to_be_visible()
+    await ada.screenshot("home")
+
+
+async def test_a_post_published_now_credits_its_coauthor_once_they_accept(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    bob = await person("bob")
+    await bob.allow_invitations_from_everyone()
+    await bob.screenshot("settings")
+    await bob.open("Invitations")
+
+    await ada.write_post("A mural, painted together", [bob.handle], when_accepted=False)
+
+    invitation = bob.page.locator("li.card", has_text=f"@{ada.handle}")
+    await expect(invitation).to_contain_text("pending")  # arrives live in the open box
+    await expect(bob.page.locator("#pending-count")).to_have_text("1")
+    await bob.screenshot("invitations")
+    await invitation.get_by_role("button", name="Accept").click()
+    await expect(bob.status).to_have_text("You are now a co-author.")
+    await bob.open("Home")
+    await expect(bob.post_card("A mural, painted together")).to_contain_text(f"@{bob.handle}")
+
+    await ada.open_post("A mural, painted together")
+    await expect(ada.coauthor(bob.handle)).to_contain_text("co-author")
+    await ada.screenshot("post")
+
+
+async def test_a_post_waiting_for_answers_is_published_with_whoever_accepted(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    bob = await person("bob")
+    cat = await person("cat")
+    for invitee in (bob, cat):
+        await invitee.allow_invitations_from_everyone()
+    await ada.write_post("A duet, once both have answered", [bob.handle, cat.handle], when_accepted=True)
+    await expect(ada.heading).to_have_text("Post")
+    await expect(ada.page.get_by_text("pending: published when every")).to_be_visible()
+
+    await bob.open("Invitations")
+    await bob.page.get_by_role("button", name="Accept").click()
+    await expect(ada.coauthor(bob.handle)).to_contain_text("co-author")  # live on ada's page
+    await cat.open("Invitations")
+    await cat.page.get_by_role("button", name="Decline").click()
+    await expect(cat.status).to_have_text("You declined the invitation.")
+
+    await expect(ada.page.locator("article.post .tag.pending")).to_have_count(0)
+    await expect(ada.page.locator("article.post .meta")).to_contain_text("published")
+    await expect(ada.coauthor(cat.handle)).to_have_count(0)
+    await cat.page.get_by_label("Status").select_option("declined")
+    await expect(cat.page.locator("li.card")).to_contain_text("declined")
+    await cat.open("Notifications")
+    await expect(cat.page.locator('[data-type="post.published"]')).to_have_count(0)
+    await ada.open("Notifications")
+    await expect(ada.page.locator('[data-type="invitation.declined"]')).to_be_visible()
+    await ada.screenshot("notifications")
+    await ada.click("Mark all as read")
+    await expect(ada.page.locator("#unread-count")).to_have_text("")
+
+
+async def test_a_coauthor_leaves_and_the_author_removes_another(person: SignUp) -> None:
+    ada = await person("ada")
+    bob = await person("bob")
+    cat = await person("cat")
+    for invitee in (bob, cat):
+        await invitee.allow_invitations_from_everyone()
+    await ada.write_post("Three hands on one page", [bob.handle, cat.handle], when_accepted=False)
+    for invitee in (bob, cat):
+        await invitee.open("Invitations")
+        await invitee.page.get_by_role("button", name="Accept").click()
+        await expect(invitee.status).to_have_text("You are now a co-author.")
+    await ada.open("Home")
+    await ada.open_post("Three hands on one page")
+    await expect(ada.coauthor(cat.handle)).to_contain_text("co-author")
+
+    await bob.open_profile(bob.handle)
+    await bob.open_post("Three hands on one page")
+    await bob.click("Leave this post")
+    await expect(bob.status).to_have_text("You left the post.")
+    await expect(ada.coauthor(bob.handle)).to_have_count(0)  # live: ada is told bob left
+
+    await ada.coauthor(cat.handle).get_by_role("button", name="Remove").click()
+    await expect(ada.coauthor(cat.handle)).to_have_count(0)
+    await cat.open("Notifications")
+    await expect(cat.page.locator('[data-type="coauthor.removed"]')).to_be_visible()
+    await cat.open_profile(cat.handle)
+    await expect(cat.page.get_by_text("No posts yet.")).to_be_visible()
+
+
+async def test_a_blocked_user_is_told_clearly_why_following_is_refused(person: SignUp) -> None:
+    ada = await person("ada")
+    bob = await person("bob")
+    await bob.open_profile(ada.handle)
+    await bob.click("Block")
+    await expect(bob.status).to_have_text(f"You blocked @{ada.handle}.")
+
+    await ada.open_profile(bob.handle)
+    await ada.click("Follow")
+
+    await expect(ada.error).to_have_text(
+        "Forbidden: A block between you and this account forbids following it."
+    )
+    await expect(ada.page.locator('[data-count="followers"]')).to_have_text("0 followers")
+    await ada.screenshot("blocked-refusal")
+    await ada.page.get_by_role("button", name="Sign out").click()
+    await expect(ada.page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await ada.screenshot("sign-in")

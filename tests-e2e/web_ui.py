@@ -1,0 +1,127 @@
+"""A person using the web client in Chromium: steps through the UI only, never the API.
+
+The browser is Debian's Chromium (`apt-get install -y chromium`), driven by Playwright for
+Python; Playwright never downloads a browser of its own here.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import uuid4
+
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from stack import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO_ROOT / "test-artifacts" / "web"
+PASSWORD = "correct horse battery staple"
+# Timelines and notifications settle within a couple of seconds; allow for a busy machine.
+expect.set_options(timeout=15_000)
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1100, "height": 800}
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@dataclass
+class Person:
+    """One signed-up user in a browser context of their own."""
+
+    page: Page
+    handle: str
+
+    @property
+    def error(self) -> Locator:
+        return self.page.get_by_role("alert")
+
+    @property
+    def status(self) -> Locator:
+        return self.page.get_by_role("status")
+
+    @property
+    def heading(self) -> Locator:
+        return self.page.locator("#view-title")
+
+    async def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await self.page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+    async def open(self, section: str) -> None:
+        """Follow a link of the main navigation ("Home", "Invitations", "Settings", ...)."""
+        await self.page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name=section
+        ).click()
+
+    async def open_profile(self, handle: str) -> None:
+        await self.page.get_by_label("Find a user by handle").fill(handle)
+        await self.page.get_by_label("Find a user by handle").press("Enter")
+        await expect(self.heading).to_have_text(f"@{handle}")
+
+    async def open_post(self, text: str) -> None:
+        """Open the post with this text from the list the current view shows."""
+        await self.post_card(text).get_by_role("link", name="Open post").click()
+        await expect(self.heading).to_have_text("Post")
+
+    def post_card(self, text: str) -> Locator:
+        return self.page.locator("li.post", has_text=text)
+
+    def coauthor(self, handle: str) -> Locator:
+        return self.page.locator(f'[data-coauthor="{handle}"]')
+
+    async def click(self, name: str) -> None:
+        await self.page.get_by_role("button", name=name, exact=True).click()
+
+    async def write_post(self, text: str, coauthors: list[str], *, when_accepted: bool) -> None:
+        await self.open("Home")
+        compose = self.page.locator("#compose")
+        await compose.get_by_role("textbox", name="Text").fill(text)
+        await compose.get_by_role("textbox", name="Co-authors").fill(", ".join(coauthors))
+        mode = "when every co-author has answered" if when_accepted else "now"
+        await compose.get_by_role("radio", name=mode).check()
+        await compose.get_by_role("button", name="Post").click()
+        await expect(self.status).to_contain_text("Your post")
+
+    async def allow_invitations_from_everyone(self) -> None:
+        await self.open("Settings")
+        await self.page.get_by_label("Anyone may invite me").check()
+        await self.click("Save")
+        await expect(self.status).to_have_text("Your settings are saved.")
+
+
+async def sign_up(browser: Browser, base_url: str, prefix: str, *, phone: bool = False) -> Person:
+    """A new account created through the sign-up form, in a fresh browser context."""
+    context = await browser.new_context(
+        base_url=base_url, viewport=PHONE if phone else DESKTOP, locale="en-GB"
+    )
+    page = await context.new_page()
+    handle = f"{prefix}_{uuid4().hex[:8]}"
+    await page.goto("/")
+    form = page.locator("#sign-up")
+    await form.get_by_label("Handle").fill(handle)
+    await form.get_by_label("Display name").fill(prefix.title())
+    await form.get_by_label("Password").fill(PASSWORD)
+    await form.get_by_role("button", name="Create account").click()
+    await expect(page.locator("#whoami")).to_have_text(f"{prefix.title()} @{handle}")
+    return Person(page, handle)
