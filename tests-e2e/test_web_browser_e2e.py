@@ -50,7 +50,7 @@ async def test_a_follower_sees_the_posts_of_whom_they_follow_and_the_followed_is
     await ada.click("Follow")
 
     await expect(ada.status).to_have_text(f"You follow @{bob.handle}.")
-    await expect(ada.page.locator('[data-count="followers"]')).to_have_text("1 followers")
+    await expect(ada.page.locator('[data-count="followers"]')).to_have_text("1 follower")
     await expect(ada.post_card("Bob's first sketch")).to_contain_text("author")
     await ada.screenshot("profile")
     await expect(bob.page.locator("#unread-count")).to_have_text("1")  # live, no reload
@@ -148,6 +148,33 @@ async def test_a_coauthor_leaves_and_the_author_removes_another(person: SignUp) 
     await expect(cat.page.get_by_text("No posts yet.")).to_be_visible()
 
 
+async def test_the_author_invites_revokes_publishes_early_and_deletes_from_the_post_page(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    bob = await person("bob")
+    cat = await person("cat")
+    for invitee in (bob, cat):
+        await invitee.allow_invitations_from_everyone()
+    await ada.write_post("Not yet: waiting for Bob", [bob.handle], when_accepted=True)
+    await ada.page.locator("#invite").get_by_role("textbox", name="Handle").fill(cat.handle)
+    await ada.click("Invite")
+    await expect(ada.coauthor(cat.handle)).to_contain_text("invited, no answer yet")
+
+    await ada.coauthor(cat.handle).get_by_role("button", name="Revoke invitation").click()
+    await expect(ada.coauthor(cat.handle)).to_have_count(0)
+    await ada.click("Publish now")
+    await expect(ada.page.locator("article.post .tag.pending")).to_have_count(0)
+    await bob.open("Invitations")
+    await expect(bob.page.locator("li.card")).to_contain_text("pending")  # still answerable
+    await ada.page.get_by_text("Delete this post…").click()
+    await ada.click("Yes, delete it")
+
+    await expect(ada.heading).to_have_text("Home")
+    await expect(ada.status).to_have_text("The post is deleted.")
+    await expect(bob.page.locator("li.card")).to_contain_text("cancelled")  # live in bob's box
+
+
 async def test_a_blocked_user_is_told_clearly_why_following_is_refused(person: SignUp) -> None:
     ada = await person("ada")
     bob = await person("bob")
@@ -165,4 +192,6 @@ async def test_a_blocked_user_is_told_clearly_why_following_is_refused(person: S
     await ada.screenshot("blocked-refusal")
     await ada.page.get_by_role("button", name="Sign out").click()
     await expect(ada.page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await expect(ada.page.get_by_role("search")).to_be_hidden()
+    await expect(ada.page.locator("#error")).to_be_empty()
     await ada.screenshot("sign-in")

@@ -34,6 +34,9 @@ async def test_the_gateway_serves_the_web_client(gateway: httpx.AsyncClient) -> 
     assert '<script src="app.js">' in page.text
     for asset in ("/app.js", "/style.css"):
         assert (await gateway.get(asset)).status_code == 200
+    icon = await gateway.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/")
 
 
 async def test_every_call_of_the_web_client_is_a_documented_route(

@@ -7,10 +7,11 @@
 // when its data changed. A new capability is a new view, a new section or a new action button.
 "use strict";
 
-const session = { token: sessionStorage.getItem("copost.token"), me: null, stream: null };
+const session = { token: sessionStorage.getItem("copost.token"), me: null, stream: null, arrivalMessage: null };
 let screen = { hash: null, sections: [] };
 let settleTimers = [];
 const SETTLE_DELAYS_MS = [500, 1200, 2500, 5000, 10000];
+const STREAM_REOPEN_MS = 5000;
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -68,6 +69,10 @@ function when(iso) {
   return iso ? h("time", { datetime: iso }, new Date(iso).toLocaleString()) : "";
 }
 
+function counted(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 function userLink(user) {
   if (!user) return h("span", {}, "someone");
   return h("a", { href: `#/users/${enc(user.handle)}` }, `${user.display_name} `, h("span", { class: "handle" }, `@${user.handle}`));
@@ -99,6 +104,12 @@ function act(work, done) {
       control.disabled = false;
     }
   };
+}
+
+// Navigate, then tell the user `message` on the new view.
+function go(hash, message) {
+  session.arrivalMessage = message;
+  location.hash = hash;
 }
 
 function button(label, onclick, attributes = {}) {
@@ -219,8 +230,7 @@ function homeView() {
     event.target.reset();
     if (post.status === "pending") {
       // Only its authors see a pending post, and not on timelines: show it where its state is.
-      location.hash = `#/posts/${enc(post.id)}`;
-      say("Your post waits for its co-authors' answers.");
+      go(`#/posts/${enc(post.id)}`, "Your post waits for its co-authors' answers.");
     } else say("Your post is published.");
   }));
   return [heading("Home"), compose,
@@ -240,7 +250,7 @@ function profileView(handle) {
     return h("div", { class: "card profile" },
       h("p", { class: "big" }, profile.display_name, " ", h("span", { class: "handle" }, target)),
       h("p", { class: "counts" },
-        h("span", { "data-count": "followers" }, `${profile.followers_count} followers`), " · ",
+        h("span", { "data-count": "followers" }, counted(profile.followers_count, "follower")), " · ",
         h("span", { "data-count": "following" }, `${profile.following_count} following`)),
       h("p", { class: "meta" }, "Joined ", when(profile.created_at)),
       mine
@@ -319,8 +329,8 @@ function postView(postId) {
       h("details", {}, h("summary", {}, "Delete this post…"),
         button("Yes, delete it", act(async () => {
           await api("DELETE", `/posts/${enc(postId)}`);
-          location.hash = "#/";
-        }, "The post is deleted."), { class: "danger" })));
+          go("#/", "The post is deleted.");
+        }), { class: "danger" })));
     return h("article", { class: "card post" },
       h("p", { class: "text big" }, post.text),
       h("p", { class: "meta" },
@@ -349,15 +359,15 @@ const INVITATION_STATUSES = ["pending", "accepted", "declined", "revoked", "expi
 function invitationsView(params) {
   const box = params.get("box") === "sent" ? "sent" : "received";
   const status = INVITATION_STATUSES.includes(params.get("status")) ? params.get("status") : "";
-  const go = (next) => {
+  const choose = (next) => {
     const query = new URLSearchParams({ box, status, ...next });
     if (!query.get("status")) query.delete("status");
-    location.hash = `#/invitations?${query}`;
+    go(`#/invitations?${query}`);
   };
   const tabs = h("div", { class: "actions", role: "group", "aria-label": "Box" },
-    ["received", "sent"].map((name) => button(name === "received" ? "Received" : "Sent", () => go({ box: name }), { "aria-pressed": String(name === box) })));
+    ["received", "sent"].map((name) => button(name === "received" ? "Received" : "Sent", () => choose({ box: name }), { "aria-pressed": String(name === box) })));
   const filter = h("label", {}, "Status ",
-    h("select", { name: "status", onchange: (event) => go({ status: event.target.value }) },
+    h("select", { name: "status", onchange: (event) => choose({ status: event.target.value }) },
       h("option", { value: "", selected: !status }, "all"),
       INVITATION_STATUSES.map((name) => h("option", { value: name, selected: name === status }, name))));
   const query = new URLSearchParams({ box, limit: "50" });
@@ -491,6 +501,12 @@ function openStream() {
     say(`${actor} ${NOTIFICATION_TEXT[notification.type] || notification.type}.`);
     settle();
   });
+  // EventSource retries on its own after a dropped connection, but gives up on a refused one
+  // (an expired token): asking who we are then signs out on a 401, or else opens a new stream.
+  session.stream.addEventListener("error", () => {
+    if (session.stream.readyState !== EventSource.CLOSED) return;
+    api("GET", "/me").then(() => setTimeout(() => session.token && openStream(), STREAM_REOPEN_MS), () => undefined);
+  });
 }
 
 async function signIn(token) {
@@ -509,6 +525,7 @@ function signOut() {
   settleTimers.forEach(clearTimeout);
   for (const id of ["#nav", "#find-user", "#sign-out"]) $(id).hidden = true;
   $("#whoami").textContent = "";
+  showError(null);
   showSignedOut();
 }
 
@@ -536,7 +553,12 @@ $("#find-user").addEventListener("submit", (event) => {
   if (handle) location.hash = `#/users/${enc(handle)}`;
 });
 $("#sign-out").addEventListener("click", () => { signOut(); say("You are signed out."); });
-window.addEventListener("hashchange", () => { showError(null); showView(); });
+window.addEventListener("hashchange", () => {
+  showError(null);
+  say(session.arrivalMessage || "");
+  session.arrivalMessage = null;
+  showView();
+});
 
 if (session.token) signIn(session.token).catch(() => signOut());
 else showSignedOut();
