@@ -94,7 +94,9 @@ async def test_a_post_waiting_for_answers_is_published_with_whoever_accepted(
     cat = await person("cat")
     for invitee in (bob, cat):
         await invitee.allow_invitations_from_everyone()
-    await ada.write_post("A duet, once both have answered", [bob.handle, cat.handle], when_accepted=True)
+    await ada.write_post(
+        "A duet, once both have answered", [bob.handle, cat.handle], when_accepted=True
+    )
     await expect(ada.heading).to_have_text("Post")
     await expect(ada.page.get_by_text("pending: published when every")).to_be_visible()
 

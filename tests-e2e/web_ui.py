@@ -70,9 +70,11 @@ class Person:
 
     async def open(self, section: str) -> None:
         """Follow a link of the main navigation ("Home", "Invitations", "Settings", ...)."""
-        await self.page.get_by_role("navigation", name="Main").get_by_role(
-            "link", name=section
-        ).click()
+        await (
+            self.page.get_by_role("navigation", name="Main")
+            .get_by_role("link", name=section)
+            .click()
+        )
 
     async def open_profile(self, handle: str) -> None:
         await self.page.get_by_label("Find a user by handle").fill(handle)
