@@ -14,7 +14,7 @@ type SignUp = Callable[..., Awaitable[Person]]
 
 @pytest.fixture(scope="module")
 async def browser(stack: str) -> AsyncIterator[Browser]:
-    """Chromium, launched once the stack runs (its services hang starting beside a fresh launch)."""
+    """Debian's Chromium, one per module; each person gets a context of their own."""
     if not CHROMIUM.exists():
         pytest.skip(
             f"no Chromium at {CHROMIUM}: the browser tests need Debian's package "
@@ -36,6 +36,15 @@ async def person(browser: Browser, stack: str) -> AsyncIterator[SignUp]:
     yield signed_up
     for someone in people:
         await someone.page.context.close()
+
+
+async def author_and_invitees(person: SignUp, *invitees: str) -> list[Person]:
+    """Ada, then accounts that let anyone invite them (chosen in their settings)."""
+    people = [await person("ada")]
+    for prefix in invitees:
+        people.append(await person(prefix))
+        await people[-1].allow_invitations_from_everyone()
+    return people
 
 
 async def test_a_follower_sees_the_posts_of_whom_they_follow_and_the_followed_is_told_live(
@@ -89,23 +98,16 @@ async def test_a_post_published_now_credits_its_coauthor_once_they_accept(
 async def test_a_post_waiting_for_answers_is_published_with_whoever_accepted(
     person: SignUp,
 ) -> None:
-    ada = await person("ada")
-    bob = await person("bob")
-    cat = await person("cat")
-    for invitee in (bob, cat):
-        await invitee.allow_invitations_from_everyone()
+    ada, bob, cat = await author_and_invitees(person, "bob", "cat")
     await ada.write_post(
         "A duet, once both have answered", [bob.handle, cat.handle], when_accepted=True
     )
     await expect(ada.heading).to_have_text("Post")
     await expect(ada.page.get_by_text("pending: published when every")).to_be_visible()
 
-    await bob.open("Invitations")
-    await bob.page.get_by_role("button", name="Accept").click()
+    await bob.answer_invitation("Accept")
     await expect(ada.coauthor(bob.handle)).to_contain_text("co-author")  # live on ada's page
-    await cat.open("Invitations")
-    await cat.page.get_by_role("button", name="Decline").click()
-    await expect(cat.status).to_have_text("You declined the invitation.")
+    await cat.answer_invitation("Decline")
 
     await expect(ada.page.locator("article.post .tag.pending")).to_have_count(0)
     await expect(ada.page.locator("article.post .meta")).to_contain_text("published")
@@ -122,16 +124,10 @@ async def test_a_post_waiting_for_answers_is_published_with_whoever_accepted(
 
 
 async def test_a_coauthor_leaves_and_the_author_removes_another(person: SignUp) -> None:
-    ada = await person("ada")
-    bob = await person("bob")
-    cat = await person("cat")
-    for invitee in (bob, cat):
-        await invitee.allow_invitations_from_everyone()
+    ada, bob, cat = await author_and_invitees(person, "bob", "cat")
     await ada.write_post("Three hands on one page", [bob.handle, cat.handle], when_accepted=False)
     for invitee in (bob, cat):
-        await invitee.open("Invitations")
-        await invitee.page.get_by_role("button", name="Accept").click()
-        await expect(invitee.status).to_have_text("You are now a co-author.")
+        await invitee.answer_invitation("Accept")
     await ada.open("Home")
     await ada.open_post("Three hands on one page")
     await expect(ada.coauthor(cat.handle)).to_contain_text("co-author")
@@ -153,11 +149,7 @@ async def test_a_coauthor_leaves_and_the_author_removes_another(person: SignUp) 
 async def test_the_author_invites_revokes_publishes_early_and_deletes_from_the_post_page(
     person: SignUp,
 ) -> None:
-    ada = await person("ada")
-    bob = await person("bob")
-    cat = await person("cat")
-    for invitee in (bob, cat):
-        await invitee.allow_invitations_from_everyone()
+    ada, bob, cat = await author_and_invitees(person, "bob", "cat")
     await ada.write_post("Not yet: waiting for Bob", [bob.handle], when_accepted=True)
     await ada.page.locator("#invite").get_by_role("textbox", name="Handle").fill(cat.handle)
     await ada.click("Invite")

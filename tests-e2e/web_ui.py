@@ -105,6 +105,13 @@ class Person:
         await compose.get_by_role("button", name="Post").click()
         await expect(self.status).to_contain_text("Your post")
 
+    async def answer_invitation(self, answer: str) -> None:
+        """Accept or Decline the one pending invitation of the invitation box."""
+        await self.open("Invitations")
+        await self.page.get_by_role("button", name=answer).click()
+        told = "You are now a co-author." if answer == "Accept" else "You declined the invitation."
+        await expect(self.status).to_have_text(told)
+
     async def allow_invitations_from_everyone(self) -> None:
         await self.open("Settings")
         await self.page.get_by_label("Anyone may invite me").check()
