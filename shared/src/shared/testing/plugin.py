@@ -1,7 +1,8 @@
 """The pytest plugin behind every CoPost test suite (`-p shared.testing.plugin`).
 
 Integration tests need a real RabbitMQ (AMQP_URL, default the local broker) and a MongoDB
-wire-protocol server: MONGO_URL when set, else one embedded server per test session.
+wire-protocol server: MONGO_URL when set, else one embedded server per test session
+(EMBEDDED_MONGO picks which, see shared.embedded_mongo).
 Each test module gets its own AMQP namespace and database names, deleted afterwards.
 """
 
@@ -10,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from shared.embedded_mongo import EmbeddedMongoThread
+from shared.embedded_mongo import embedded_mongo
 from shared.testing import EventRecorder, unique_namespace
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -21,7 +22,7 @@ def mongo_url() -> Iterator[str]:
     if url := os.environ.get("MONGO_URL"):
         yield url
         return
-    server = EmbeddedMongoThread()
+    server = embedded_mongo()
     yield server.start()
     server.stop()
 
