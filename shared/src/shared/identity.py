@@ -10,7 +10,7 @@ USER_ID_HEADER = "X-CoPost-User-Id"
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
-def current_user_id(request: Request) -> str:
+async def current_user_id(request: Request) -> str:
     user_id = request.headers.get(USER_ID_HEADER)
     if not user_id:
         raise Unauthorized()

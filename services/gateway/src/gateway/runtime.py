@@ -106,7 +106,7 @@ def build_runtime(
     )
 
 
-def get_gateway(request: Request) -> GatewayRuntime:
+async def get_gateway(request: Request) -> GatewayRuntime:
     runtime: GatewayRuntime = request.app.state.gateway
     return runtime
 
