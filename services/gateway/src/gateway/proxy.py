@@ -2,11 +2,13 @@
 
 import logging
 from collections.abc import AsyncIterator, Mapping
+from urllib.parse import unquote_plus
 
-import httpx
+import aiohttp
 from fastapi import Request, Response
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
+from yarl import URL
 
 from gateway.domain import (
     QUERY_TOKEN_PARAMETER,
@@ -16,7 +18,8 @@ from gateway.domain import (
     is_streaming,
     returned_response_headers,
 )
-from shared.identity import USER_ID_HEADER
+from shared.identity import REQUEST_ID_HEADER, USER_ID_HEADER
+from shared.logging import request_id_var
 from shared.problems import (
     BadGateway,
     BadRequest,
@@ -53,44 +56,72 @@ async def read_limited_body(request: Request, max_bytes: int) -> bytes:
 
 
 class Proxy:
-    """Sends requests to the services with one HTTP client each, and relays their answers."""
+    """Sends requests to the services over one pooled aiohttp session, relays their answers.
 
-    def __init__(
-        self, clients: Mapping[Upstream, httpx.AsyncClient], *, timeout_seconds: float
-    ) -> None:
-        self._clients = clients
+    aiohttp rather than httpx on this path: about 0.1 ms of CPU per request against 0.9 ms
+    here (bench/results/reads.md). Answers are read whole and returned with their length,
+    except live event streams, which are relayed chunk by chunk as they arrive.
+    """
+
+    def __init__(self, base_urls: Mapping[Upstream, str], *, timeout_seconds: float) -> None:
+        self._base_urls = {upstream: url.rstrip("/") for upstream, url in base_urls.items()}
         self._timeout_seconds = timeout_seconds
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        """Created on first use: a session belongs to the running event loop."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=200, limit_per_host=0, keepalive_timeout=30),
+                # Bodies are relayed as sent; no headers of aiohttp's own reach the services.
+                auto_decompress=False,
+                skip_auto_headers=("User-Agent", "Accept-Encoding"),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def forward(
         self, request: Request, upstream: Upstream, *, user_id: str | None, body: bytes
     ) -> Response:
-        client = self._clients[upstream]
-        outgoing = client.build_request(
-            request.method,
-            _forwarded_path(request),
-            params=_forwarded_query(request),
-            headers=_forwarded_headers(request, user_id),
-            content=body or None,
-            timeout=self._timeout_for(request),
-        )
+        streaming = is_streaming(request.method, request.url.path)
+        target = _forwarded_path(request) + _forwarded_query(request)
+        headers = _forwarded_headers(request, user_id)
+        if request_id := request_id_var.get():
+            headers.append((REQUEST_ID_HEADER, request_id))
         try:
-            answer = await client.send(outgoing, stream=True)
-        except httpx.ConnectError:
+            answer = await self._client().request(
+                request.method,
+                URL(self._base_urls[upstream] + target, encoded=True),
+                headers=headers,
+                data=body or None,
+                allow_redirects=False,
+                timeout=self._timeout_for(streaming),
+            )
+            content = b"" if streaming else await answer.read()
+        except aiohttp.ClientConnectorError:
             raise ServiceUnavailable(f"The {upstream} service is unavailable.") from None
-        except httpx.TimeoutException:
+        except TimeoutError:
             raise GatewayTimeout(f"The {upstream} service did not answer in time.") from None
-        except httpx.TransportError as exc:
+        except aiohttp.ClientError as exc:
             log.warning("upstream transport error", extra={"upstream": upstream, "error": str(exc)})
             raise BadGateway(f"The {upstream} service gave no valid answer.") from None
-        if answer.status_code >= 400 and not is_json_media_type(answer.headers.get("content-type")):
-            return await _as_problem(answer, upstream)
-        return _streamed(answer)
+        if answer.status >= 400 and not is_json_media_type(answer.headers.get("content-type")):
+            answer.release()
+            return _as_problem(answer, upstream)
+        return _streamed(answer) if streaming else _whole(answer, content)
 
-    def _timeout_for(self, request: Request) -> httpx.Timeout:
-        if is_streaming(request.method, request.url.path):
+    def _timeout_for(self, streaming: bool) -> aiohttp.ClientTimeout:
+        if streaming:
             # A live event stream may stay quiet for long; only connecting is bounded.
-            return httpx.Timeout(self._timeout_seconds, read=None)
-        return httpx.Timeout(self._timeout_seconds)
+            return aiohttp.ClientTimeout(total=None, connect=self._timeout_seconds)
+        return aiohttp.ClientTimeout(
+            total=None, connect=self._timeout_seconds, sock_read=self._timeout_seconds
+        )
 
 
 def _forwarded_path(request: Request) -> str:
@@ -102,15 +133,15 @@ def _forwarded_path(request: Request) -> str:
     return raw_path.partition(b"?")[0].decode("latin-1")
 
 
-def _forwarded_query(request: Request) -> httpx.QueryParams:
-    # The query token is never passed on: services would log it with the URL.
-    return httpx.QueryParams(
-        [
-            (name, value)
-            for name, value in request.query_params.multi_items()
-            if name != QUERY_TOKEN_PARAMETER
-        ]
-    )
+def _forwarded_query(request: Request) -> str:
+    """The query as the client encoded it, but never the query token (services log URLs)."""
+    raw: bytes = request.scope.get("query_string", b"")
+    kept = [
+        pair
+        for pair in raw.decode("latin-1").split("&")
+        if pair and unquote_plus(pair.partition("=")[0]) != QUERY_TOKEN_PARAMETER
+    ]
+    return "?" + "&".join(kept) if kept else ""
 
 
 def _forwarded_headers(request: Request, user_id: str | None) -> list[tuple[str, str]]:
@@ -123,32 +154,46 @@ def _forwarded_headers(request: Request, user_id: str | None) -> list[tuple[str,
     return headers
 
 
-def _streamed(answer: httpx.Response) -> StreamingResponse:
-    """Relays the body chunk by chunk as it arrives: server-sent events flow one by one."""
-    response = StreamingResponse(
-        _relay(answer), status_code=answer.status_code, background=BackgroundTask(answer.aclose)
-    )
-    response.raw_headers = [
+def _returned_headers(answer: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]:
+    raw = answer.raw_headers
+    pairs = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+    return [
         (name.encode("latin-1"), value.encode("latin-1"))
-        for name, value in returned_response_headers(answer.headers.multi_items())
+        for name, value in returned_response_headers(pairs)
     ]
+
+
+def _whole(answer: aiohttp.ClientResponse, content: bytes) -> Response:
+    response = Response(content, status_code=answer.status)
+    headers = _returned_headers(answer)
+    if not any(name.lower() == b"content-length" for name, _ in headers):
+        headers += [(n, v) for n, v in response.raw_headers if n == b"content-length"]
+    response.raw_headers = headers
     return response
 
 
-async def _relay(answer: httpx.Response) -> AsyncIterator[bytes]:
+def _streamed(answer: aiohttp.ClientResponse) -> StreamingResponse:
+    """Relays the body chunk by chunk as it arrives: server-sent events flow one by one."""
+    response = StreamingResponse(
+        _relay(answer), status_code=answer.status, background=BackgroundTask(answer.release)
+    )
+    response.raw_headers = _returned_headers(answer)
+    return response
+
+
+async def _relay(answer: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     try:
-        async for chunk in answer.aiter_raw():
+        async for chunk in answer.content.iter_any():
             yield chunk
-    except httpx.HTTPError as exc:
+    except (aiohttp.ClientError, TimeoutError) as exc:
         # The status line is already sent: all that is left is to end the body early.
         log.warning("upstream stream broke", extra={"error": repr(exc)})
 
 
-async def _as_problem(answer: httpx.Response, upstream: Upstream) -> Response:
-    await answer.aclose()
+def _as_problem(answer: aiohttp.ClientResponse, upstream: Upstream) -> Response:
     kept = {name: answer.headers[name] for name in _ERROR_HEADERS_KEPT if name in answer.headers}
     return problem_response(
-        answer.status_code,
+        answer.status,
         f"The {upstream} service could not handle the request.",
         headers=kept,
     )

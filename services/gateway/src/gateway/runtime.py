@@ -42,6 +42,7 @@ class GatewayRuntime:
         return response.status_code == 200
 
     async def aclose(self) -> None:
+        await self.proxy.aclose()
         for client in self.clients.values():
             await client.aclose()
 
@@ -96,7 +97,7 @@ def build_runtime(
             BucketPolicy(settings.ip_rate_limit_per_minute, settings.ip_rate_limit_burst),
             scope_name="client address",
         ),
-        proxy=Proxy(clients, timeout_seconds=settings.upstream_timeout_seconds),
+        proxy=Proxy(upstream_urls(settings), timeout_seconds=settings.upstream_timeout_seconds),
         openapi=OpenApiAggregator(
             clients,
             own_openapi,
