@@ -83,11 +83,16 @@ class TimelineWriter:
             author: await self._follows.followers(author) for author in plan.fan_out_authors
         }
         deliveries = domain.plan_deliveries(followers_by_author)
+        grown: list[str] = []
         for batch in domain.batches(deliveries, self._settings.fan_out_batch_size):
-            await self._trim(await self._entries.deliver(card, batch))
+            grown += await self._entries.deliver(card, batch)
+        await self._trim(grown)
 
     async def _trim(self, owner_ids: Sequence[str]) -> None:
-        """Trim only timelines that grew past the cap plus slack: found in one aggregation."""
+        """Trim only timelines that grew past the cap plus slack: found in one aggregation.
+
+        Checked once per post for all its new entries, not per bulk write: one command.
+        """
         if not owner_ids:
             return
         cap, slack = self._settings.home_timeline_cap, self._settings.home_timeline_trim_slack
@@ -201,5 +206,4 @@ class TimelineWriter:
         grown: set[str] = set()
         for batch in domain.batches(copies, self._settings.fan_out_batch_size):
             grown |= await self._entries.copy_to_homes(author_id, batch)
-        for owners in domain.batches(sorted(grown), self._settings.fan_out_batch_size):
-            await self._trim(owners)
+        await self._trim(sorted(grown))

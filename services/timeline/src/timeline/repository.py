@@ -36,7 +36,8 @@ NEWEST_FIRST = [("published_at", -1), ("post_id", -1)]
 POSITION_FIELDS = {"published_at": 1, "post_id": 1}
 # A card is rewritten whole on its `version`; lost races on one post are rare.
 MAX_CARD_WRITE_ATTEMPTS = 10
-FOLLOWER_READ_BATCH = 5_000
+# Follower ids per reply: one reply holds 100 000 (about 4 MB), so one command reads them.
+FOLLOWER_READ_BATCH = 100_000
 
 INDEXES = [
     IndexSpec(FOLLOWS, [("followee_id", 1), ("active", 1)]),
