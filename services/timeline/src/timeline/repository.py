@@ -68,11 +68,11 @@ def _after(position: TimelinePosition | None) -> Document:
     """Entries strictly older than the position, in the newest-first order."""
     if position is None:
         return {}
+    # One range on published_at beside the owner's equality, not an $or of two ranges:
+    # every server answers this from the (owner_id, published_at, post_id) index.
     return {
-        "$or": [
-            {"published_at": {"$lt": position.published_at}},
-            {"published_at": position.published_at, "post_id": {"$lt": position.post_id}},
-        ]
+        "published_at": {"$lte": position.published_at},
+        "$nor": [{"published_at": position.published_at, "post_id": {"$gte": position.post_id}}],
     }
 
 
