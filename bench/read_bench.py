@@ -134,7 +134,6 @@ def run(seconds: int) -> str:
         data_dir,
         base_port=find_free_base_port(),
         amqp_namespace=f"bench-{run_id}.",
-        log_level="WARNING",
         extra_env=UNLIMITED,
     )
     floor: subprocess.Popen[bytes] | None = None

@@ -99,6 +99,11 @@ class SecantusProcess:
         self.url = f"mongodb://{self._host}:{port}/?directConnection=true"
         return self.url
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id (benchmarks read its CPU counters)."""
+        return self._process.pid if self._process is not None else None
+
     def stop(self) -> None:
         if self._process is not None:
             self._process.terminate()
