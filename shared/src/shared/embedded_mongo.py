@@ -54,12 +54,14 @@ def storage_path(engine: str, data_dir: Path) -> Path:
 
 
 def secantus_command(path: str, host: str, port: int) -> list[str]:
-    """The SecantusDB server as a process of this interpreter, logging only what matters."""
+    """The SecantusDB server as a process of this interpreter.
+
+    It presents itself as a one-node replica set (its default), so change streams work;
+    clients connect with `directConnection=true`.
+    """
     return [
         *(sys.executable, "-m", "secantus"),
         *("--host", host, "--port", str(port), "--storage-path", path),
-        # --standalone: one server, no replica-set advertisement (as `make run` needs).
-        "--standalone",
     ]
 
 
