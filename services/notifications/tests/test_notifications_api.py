@@ -326,5 +326,7 @@ async def test_notifications_and_withdrawal_markers_expire_after_their_retention
             listed = await harness.notifications(ALICE)
             return not listed["items"] and await markers.count_documents({}) == 0
 
-        # MongoDB's TTL monitor runs every minute; the embedded server expires on read.
+        # MongoDB's TTL monitor runs every minute, and so does SecantusDB's sweeper (its command
+        # line has no setting for it: this test takes about a minute there); mongoeco expires
+        # on read.
         await wait_until(all_expired, timeout=120)
