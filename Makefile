@@ -57,10 +57,11 @@ unit: install rabbitmq ## the service and shared tests, without the end-to-end s
 e2e: install rabbitmq chromium ## the end-to-end suite: the whole stack on free ports, through the gateway
 	@$(PYTEST) tests-e2e $(PYTEST_ARGS)
 
-bench: install rabbitmq ## run the scripts in bench/ (when there are any)
-	@shopt -s nullglob; scripts=(bench/*.py); \
-	if [ $${#scripts[@]} -eq 0 ]; then echo "no benchmarks in bench/"; exit 0; fi; \
-	for script in "$${scripts[@]}"; do echo "== $$script"; $(PYTHON) "$$script"; done
+bench: install rabbitmq ## reads (wrk), fan-out and the event pipeline beside their floors; writes bench/results/
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
+	@for script in read_bench pipeline_bench timeline_bench; do \
+	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
 
 up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000)
 	@test -f deploy/compose/keys/gateway.env || $(VENV_BIN)/python -m shared.identity \

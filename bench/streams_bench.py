@@ -28,7 +28,7 @@ from pymongo.monitoring import (
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
-from shared.embedded_mongo import EmbeddedMongoThread
+from shared.embedded_mongo import embedded_mongo
 from shared.testing import identity_headers, served_over_http, test_settings, unique_namespace
 
 RESULTS = Path(__file__).parent / "results" / "streams.md"
@@ -85,7 +85,7 @@ async def measure(base_url: str, counter: FindCounter, streams: int) -> tuple[fl
 
 
 async def run() -> str:
-    mongo = EmbeddedMongoThread()
+    mongo = embedded_mongo()
     mongo_url = mongo.start()
     amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     settings = test_settings(

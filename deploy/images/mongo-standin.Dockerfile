@@ -16,10 +16,13 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY shared ./shared
 COPY services ./services
-# shared with the workspace's dev group, where the embedded server's package lives.
-RUN uv sync --locked --no-editable --package shared --group dev -p python3 \
+# shared with the workspace's dev group, where the embedded server's package lives. The image
+# serves mongoeco (EMBEDDED_MONGO below): SecantusDB, the dev default, is GPL-2.0 and is not
+# installed into an image.
+RUN uv sync --locked --no-editable --package shared --group dev --no-install-package secantusdb \
+    -p python3 \
     && rm -rf /root/.cache/uv /opt/uv && install -d -o 10001 -g 10001 /data/db
-ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1
+ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 EMBEDDED_MONGO=mongoeco
 USER 10001:10001
 VOLUME /data/db
 EXPOSE 27017

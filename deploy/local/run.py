@@ -44,7 +44,7 @@ def print_summary(stack: LocalStack) -> None:
         state = stack.service_url(name) if name in running else "not installed yet"
         print(f"  {name:<14} {state}")
     if stack.embedded_mongo:
-        print(f"  {'mongodb':<14} {stack.mongo_url} (embedded, {stack.data_dir / 'mongo.sqlite3'})")
+        print(f"  {'mongodb':<14} {stack.mongo_url} (embedded, {stack.data_dir})")
     print(f"  logs           {stack.data_dir / 'logs'}")
     if GATEWAY in running:
         print(f"CoPost is up at {stack.gateway_url} (API docs: {stack.gateway_url}/docs)")

@@ -344,7 +344,7 @@ class LocalStack:
     def _start_mongo(self) -> None:
         command = [
             *(str(self.python), "-m", "shared.embedded_mongo"),
-            *("--path", str(self.data_dir / "mongo.sqlite3")),
+            *("--data-dir", str(self.data_dir)),
             *("--host", "127.0.0.1", "--port", str(self.mongo_port)),
         ]
         process = self._spawn("mongo", self.mongo_port, command, dict(os.environ))

@@ -1,9 +1,11 @@
 """Forwarding through the gateway: routing, limits, upstream failures, streaming, CORS, files."""
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -257,6 +259,47 @@ async def test_a_stream_beyond_the_stream_pool_is_a_503_with_retry_after(
         assert refused.headers["content-type"] == PROBLEM
         assert int(refused.headers["retry-after"]) >= 1
         assert listed.status_code == 200
+
+
+async def test_closed_streams_give_their_stream_pool_connections_back(
+    gateway_settings: SettingsFactory,
+    signer: Signer,
+    loopback_server: Callable[[FastAPI], AbstractAsyncContextManager[str]],
+) -> None:
+    app = create_app(gateway_settings(stream_max_connections=2, upstream_timeout_seconds=0.5))
+    async with (
+        loopback_server(app) as gateway_url,
+        httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
+    ):
+        params = {"access_token": signer.token("alice-id")}
+        for _ in range(3):
+            # Two streams the client walks away from, then two that end upstream (finite).
+            async with AsyncExitStack() as streams:
+                for _ in range(2):
+                    opened = await streams.enter_async_context(
+                        client.stream("GET", "/v1/notifications/stream", params=params)
+                    )
+                    assert opened.status_code == 200
+            for _ in range(2):
+                ended = await client.get(
+                    "/v1/notifications/stream", params={**params, "finite": "1"}
+                )
+                assert ended.status_code == 200
+
+            async def pool_free() -> bool:
+                async with client.stream("GET", "/v1/notifications/stream", params=params) as again:
+                    return again.status_code == 200
+
+            assert await _eventually(pool_free)
+
+
+async def _eventually(check: Callable[[], Any], attempts: int = 50) -> bool:
+    """A disconnected client's stream is released by the server shortly after, not at once."""
+    for _ in range(attempts):
+        if await check():
+            return True
+        await asyncio.sleep(0.1)
+    return False
 
 
 async def test_cors_preflight_is_answered_for_allowed_origins_only(

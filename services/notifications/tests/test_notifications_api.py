@@ -119,6 +119,19 @@ async def test_concurrent_deliveries_keep_one_notification_per_event_and_an_exac
     assert seqs == list(range(1, len(seqs) + 1))
 
 
+async def test_many_first_notifications_at_once_take_every_sequence_number_once(
+    notifications: NotificationsHarness,
+) -> None:
+    # Every writer races to create the recipient's sequence counter.
+    repository = NotificationRepository(notifications.db)
+    for _ in range(20):
+        recipient = f"u-new-{uuid4().hex}"
+
+        seqs = await asyncio.gather(*(repository.next_seq(recipient) for _ in range(40)))
+
+        assert sorted(seqs) == list(range(1, 41))
+
+
 def follow_of(followee: str, follower: str) -> Reaction:
     return Reaction(
         notifications=(NewNotification(followee, NotificationType.FOLLOWER_NEW, follower),)
@@ -313,5 +326,7 @@ async def test_notifications_and_withdrawal_markers_expire_after_their_retention
             listed = await harness.notifications(ALICE)
             return not listed["items"] and await markers.count_documents({}) == 0
 
-        # MongoDB's TTL monitor runs every minute; the embedded server expires on read.
+        # MongoDB's TTL monitor runs every minute, and so does SecantusDB's sweeper (its command
+        # line has no setting for it: this test takes about a minute there); mongoeco expires
+        # on read.
         await wait_until(all_expired, timeout=120)

@@ -123,7 +123,7 @@ async def test_streams_beyond_the_per_account_cap_are_refused_with_retry_after(
     async with served_harness(max_streams_per_account=2) as (harness, _):
         client = harness.client
         async with stream_of(client, ALICE), stream_of(client, ALICE):
-            refused = await client.get(STREAM, headers=identity_headers(ALICE))
+            refused = await client.get(STREAM, headers=identity_headers(ALICE, "notifications"))
             assert refused.status_code == 429
             assert refused.headers["content-type"] == "application/problem+json"
             assert int(refused.headers["retry-after"]) >= 1
@@ -137,7 +137,9 @@ async def test_streams_beyond_the_per_account_cap_are_refused_with_retry_after(
 
         # Closed streams give their slots back.
         async def slot_free() -> bool:
-            async with client.stream("GET", STREAM, headers=identity_headers(ALICE)) as again:
+            async with client.stream(
+                "GET", STREAM, headers=identity_headers(ALICE, "notifications")
+            ) as again:
                 return again.status_code == 200
 
         await wait_until(slot_free)

@@ -1,29 +1,147 @@
-"""The embedded MongoDB wire-protocol server (mongoeco) for local runs and tests.
+"""The embedded MongoDB wire-protocol server for local runs and tests.
 
 No MongoDB binary can be installed on the project's machines, so `make run` and the tests
-serve the MongoDB wire protocol from mongoeco, persisted in SQLite, and the services talk
-to it through the real driver, unchanged. Docker compose and Kubernetes run real MongoDB.
+serve the MongoDB wire protocol from a Python package, and the services talk to it through
+the real driver, unchanged. Docker compose and Kubernetes run real MongoDB.
+
+`EMBEDDED_MONGO` picks the server:
+
+- `secantus` (default): SecantusDB (`secantusdb`, WiredTiger storage) as a separate
+  process. Writes cost the same however large a collection grows and reads use indexes.
+  It is GPL-2.0 and a development dependency only: never imported here, never shipped.
+- `mongoeco`: mongoeco's proxy server on SQLite, in a thread (tests) or this process
+  (`make run`). Pure Python, but its cost per write grows with the collection.
+
+Both packages are in the workspace's `dev` dependency group, so each is imported (or run)
+only when chosen.
 """
 
 import argparse
 import asyncio
 import contextlib
+import os
+import re
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Protocol
 
-from mongoeco.engines.sqlite import SQLiteEngine
-from mongoeco.wire import AsyncMongoEcoProxyServer
+if TYPE_CHECKING:
+    from mongoeco.wire import AsyncMongoEcoProxyServer
+
+SECANTUS = "secantus"
+MONGOECO = "mongoeco"
+ENGINES = (SECANTUS, MONGOECO)
+MEMORY = ":memory:"
+_LISTENING = re.compile(rb"secantus listening on [^\s:]+:(\d+)")
 
 
-def _server(path: str, host: str, port: int) -> AsyncMongoEcoProxyServer:
+def configured_engine() -> str:
+    """The engine `EMBEDDED_MONGO` names (default `secantus`)."""
+    engine = os.environ.get("EMBEDDED_MONGO", SECANTUS).strip().lower() or SECANTUS
+    if engine not in ENGINES:
+        raise ValueError(f"EMBEDDED_MONGO must be one of {', '.join(ENGINES)}, not {engine!r}")
+    return engine
+
+
+def storage_path(engine: str, data_dir: Path) -> Path:
+    """Where an engine keeps its data under a data directory (a folder or a SQLite file)."""
+    return data_dir / ("secantus" if engine == SECANTUS else "mongo.sqlite3")
+
+
+def secantus_command(path: str, host: str, port: int) -> list[str]:
+    """The SecantusDB server as a process of this interpreter.
+
+    It presents itself as a one-node replica set (its default), so change streams work;
+    clients connect with `directConnection=true`.
+    """
+    return [
+        *(sys.executable, "-m", "secantus"),
+        *("--host", host, "--port", str(port), "--storage-path", path),
+    ]
+
+
+class EmbeddedMongo(Protocol):
+    url: str
+
+    def start(self) -> str: ...
+
+    def stop(self) -> None: ...
+
+
+class SecantusProcess:
+    """SecantusDB on a free loopback port, in its own process, until `stop()`."""
+
+    def __init__(self, path: str = MEMORY, host: str = "127.0.0.1") -> None:
+        self._path, self._host = path, host
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self.url = ""
+
+    def start(self, timeout: float = 60.0) -> str:
+        # Its log goes to a file: a pipe nobody reads would block the server once full.
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- closed in stop()
+        self._process = subprocess.Popen(  # noqa: S603 -- this interpreter, fixed arguments
+            secantus_command(self._path, self._host, 0),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while not (port := self._listening_port()):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                output = self._output()
+                self.stop()
+                raise RuntimeError(f"SecantusDB did not start:\n{output}")
+            time.sleep(0.05)
+        self.url = f"mongodb://{self._host}:{port}/?directConnection=true"
+        return self.url
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id (benchmarks read its CPU counters)."""
+        return self._process.pid if self._process is not None else None
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(15)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def _output(self) -> str:
+        assert self._log is not None
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")[-4000:]
+
+    def _listening_port(self) -> int:
+        assert self._log is not None
+        self._log.seek(0)
+        found = _LISTENING.search(self._log.read())
+        return int(found.group(1)) if found else 0
+
+
+def _mongoeco_server(path: str, host: str, port: int) -> "AsyncMongoEcoProxyServer":
+    from mongoeco.engines.sqlite import SQLiteEngine
+    from mongoeco.wire import AsyncMongoEcoProxyServer
+
     return AsyncMongoEcoProxyServer(engine=SQLiteEngine(path), host=host, port=port)
 
 
-class EmbeddedMongoThread:
-    """Serves the wire protocol from a background thread with its own event loop."""
+class MongoecoThread:
+    """mongoeco's wire server in a background thread with its own event loop."""
 
-    def __init__(self, path: str = ":memory:", host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, path: str = MEMORY, host: str = "127.0.0.1", port: int = 0) -> None:
         self._path, self._host, self._port = path, host, port
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -32,7 +150,7 @@ class EmbeddedMongoThread:
 
     def start(self) -> str:
         self._thread.start()
-        self._server = _server(self._path, self._host, self._port)
+        self._server = _mongoeco_server(self._path, self._host, self._port)
         address = asyncio.run_coroutine_threadsafe(self._server.start(), self._loop).result(30)
         self.url = address.uri
         return self.url
@@ -44,11 +162,15 @@ class EmbeddedMongoThread:
         self._thread.join(10)
 
 
-async def serve(path: str, host: str, port: int) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    server = _server(path, host, port)
+def embedded_mongo(engine: str | None = None) -> EmbeddedMongo:
+    """An in-memory server of the configured engine, for a test session or a benchmark."""
+    return SecantusProcess() if (engine or configured_engine()) == SECANTUS else MongoecoThread()
+
+
+async def _serve_mongoeco(path: str, host: str, port: int) -> None:
+    server = _mongoeco_server(path, host, port)
     address = await server.start()
-    print(f"embedded MongoDB listening on {address.uri}", flush=True)
+    print(f"embedded MongoDB (mongoeco) listening on {address.uri}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -60,11 +182,21 @@ async def serve(path: str, host: str, port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--path", default=".data/mongo.sqlite3")
+    parser.add_argument("--data-dir", default=".data", type=Path)
+    # The stand-in image names its store directly (a SQLite file for mongoeco, a folder for
+    # SecantusDB); without it the store is the engine's own place under --data-dir.
+    parser.add_argument("--path", type=Path, default=None)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=27017)
     args = parser.parse_args()
-    asyncio.run(serve(args.path, args.host, args.port))
+    engine = configured_engine()
+    path = args.path if args.path is not None else storage_path(engine, args.data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if engine == SECANTUS:
+        # Become the server: signals from the stack reach it directly.
+        command = secantus_command(str(path), args.host, args.port)
+        os.execv(command[0], command)  # noqa: S606 -- this interpreter, fixed arguments
+    asyncio.run(_serve_mongoeco(str(path), args.host, args.port))
 
 
 if __name__ == "__main__":

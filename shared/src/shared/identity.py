@@ -18,7 +18,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -165,7 +165,7 @@ def verified_caller(request: Request) -> Caller:
     return caller
 
 
-def current_user_id(request: Request) -> str:
+async def current_user_id(request: Request) -> str:
     """The signed-in user, as the gateway vouched for it after verifying their token."""
     caller = verified_caller(request)
     if caller.service != GATEWAY or caller.user_id is None:
@@ -176,11 +176,14 @@ def current_user_id(request: Request) -> str:
 CurrentUserId = Annotated[str, Depends(current_user_id)]
 
 
-def require_caller(*services: str) -> Callable[[Request], Caller]:
-    """A dependency admitting only calls signed by one of `services` (401 unsigned, 403 others)."""
+def require_caller(*services: str) -> Callable[[Request], Awaitable[Caller]]:
+    """A dependency admitting only calls signed by one of `services` (401 unsigned, 403 others).
+
+    Async, like `current_user_id`: FastAPI runs a sync dependency in its thread pool.
+    """
     allowed = frozenset(services)
 
-    def dependency(request: Request) -> Caller:
+    async def dependency(request: Request) -> Caller:
         caller = verified_caller(request)
         if caller.service not in allowed:
             raise Forbidden(f"The {caller.service} service may not call this route.")

@@ -21,6 +21,11 @@ from shared.identity import ASSERTION_HEADER, REQUEST_ID_HEADER, AssertionSigner
 from shared.logging import request_id_var
 from shared.problems import BadGateway, GatewayTimeout, ServiceUnavailable
 
+# A service (uvicorn) closes a connection idle for 5 s. A client that kept it longer could send
+# a request just as the server closes it and get no answer (a 502 for a DELETE or a POST,
+# which are not retried), so clients drop idle connections well before that.
+IDLE_CONNECTION_SECONDS = 2.0
+
 
 def _signing_hook(
     signer: AssertionSigner, audience: str
@@ -51,7 +56,9 @@ def create_internal_client(
         transport=transport,
         event_hooks={"request": [_signing_hook(signer, audience)]},
         limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=min(50, max_connections)
+            max_connections=max_connections,
+            max_keepalive_connections=min(50, max_connections),
+            keepalive_expiry=IDLE_CONNECTION_SECONDS,
         ),
     )
 

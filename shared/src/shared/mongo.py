@@ -1,11 +1,14 @@
-"""The MongoDB client (PyMongo's native async driver) and idempotent index creation."""
+"""The MongoDB client (PyMongo's native async driver), idempotent index creation, counters."""
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import AsyncMongoClient, IndexModel
+from pymongo import AsyncMongoClient, IndexModel, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from shared.settings import ServiceSettings
 
@@ -46,6 +49,39 @@ async def ensure_indexes(db: Database, specs: Sequence[IndexSpec]) -> None:
         by_collection.setdefault(spec.collection, []).append(spec.model())
     for name, models in by_collection.items():
         await db[name].create_indexes(models)
+
+
+async def increment(
+    collection: AsyncCollection[Document],
+    document_id: str,
+    amounts: Mapping[str, int],
+    on_insert: Mapping[str, Any] | None = None,
+) -> Document:
+    """Add `amounts` to a counter document, creating it (at zero, with `on_insert`) if missing.
+
+    Returns the document after the increment. Never an upsert that returns the document:
+    when several upserts race to create one document, a server may apply one of them
+    without returning it (SecantusDB does). Here the document is created first (a lost
+    race is a duplicate key, ignored), then incremented without upsert, which finds it.
+    """
+    update = {"$inc": dict(amounts)}
+    after = ReturnDocument.AFTER
+    found = await collection.find_one_and_update(
+        {"_id": document_id}, update, return_document=after
+    )
+    if found is not None:
+        return found
+    # A duplicate key: another caller created it first.
+    with contextlib.suppress(DuplicateKeyError):
+        await collection.insert_one(
+            {"_id": document_id, **dict.fromkeys(amounts, 0), **(on_insert or {})}
+        )
+    found = await collection.find_one_and_update(
+        {"_id": document_id}, update, return_document=after
+    )
+    if found is None:
+        raise RuntimeError(f"counter {document_id} in {collection.name} vanished while counted")
+    return found
 
 
 async def ping(db: Database) -> bool:

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 from prometheus_client import Counter
 from pydantic import ValidationError
+from pymongo import UpdateOne
 
 from shared.events import EventEnvelope
 from shared.events.envelope import utc_now
@@ -120,12 +121,19 @@ class OutboxRelay:
         if not pending:
             return 0
         confirmed = {str(i) for i in await self._publisher.publish([e for _, e in pending])}
-        for document_id in {doc_id for doc_id, _ in pending}:
-            ids = [str(e.id) for d, e in pending if d == document_id and str(e.id) in confirmed]
-            if ids:
-                await collection.update_one(
-                    {"_id": document_id}, {"$pull": {OUTBOX_FIELD: {"id": {"$in": ids}}}}
-                )
+        relayed: dict[Any, list[str]] = {}
+        for document_id, event in pending:
+            if str(event.id) in confirmed:
+                relayed.setdefault(document_id, []).append(str(event.id))
+        if relayed:
+            # One command removes them from every document, however many there are.
+            await collection.bulk_write(
+                [
+                    UpdateOne({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: {"id": {"$in": ids}}}})
+                    for doc_id, ids in relayed.items()
+                ],
+                ordered=False,
+            )
         EVENTS_RELAYED.labels(self._service_name).inc(len(confirmed))
         if len(confirmed) < len(pending):
             raise RuntimeError(f"{len(pending) - len(confirmed)} events were not confirmed")

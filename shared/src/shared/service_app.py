@@ -142,7 +142,7 @@ def _readiness_checks(app: FastAPI) -> dict[str, Callable[[], Any]]:
     return {"mongodb": mongodb, "rabbitmq": rabbitmq}
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 

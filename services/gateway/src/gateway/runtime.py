@@ -44,9 +44,9 @@ class GatewayRuntime:
         return response.status_code == 200
 
     async def aclose(self) -> None:
+        await self.proxy.aclose()
         for client in self.clients.values():
             await client.aclose()
-        await self.proxy.aclose()
 
 
 def upstream_urls(settings: GatewaySettings) -> dict[Upstream, str]:
@@ -72,14 +72,6 @@ def build_runtime(
         )
         for upstream, url in upstream_urls(settings).items()
     }
-    # Long-lived streams get a pool of their own (see Proxy).
-    stream_client = create_internal_client(
-        settings.notifications_url,
-        signer=signer,
-        audience=Upstream.NOTIFICATIONS,
-        timeout_seconds=settings.upstream_timeout_seconds,
-        max_connections=settings.stream_max_connections,
-    )
     users = clients[Upstream.USERS]
     jwks = JwksCache(
         users,
@@ -120,7 +112,10 @@ def build_runtime(
             scope_name="client address's sign-ins",
         ),
         proxy=Proxy(
-            clients, stream_client, signer, timeout_seconds=settings.upstream_timeout_seconds
+            upstream_urls(settings),
+            signer,
+            timeout_seconds=settings.upstream_timeout_seconds,
+            stream_max_connections=settings.stream_max_connections,
         ),
         openapi=OpenApiAggregator(
             clients,
@@ -131,7 +126,7 @@ def build_runtime(
     )
 
 
-def get_gateway(request: Request) -> GatewayRuntime:
+async def get_gateway(request: Request) -> GatewayRuntime:
     runtime: GatewayRuntime = request.app.state.gateway
     return runtime
 

@@ -13,17 +13,17 @@ from shared.internal_http import EligibilityClient
 from shared.pagination import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 
 
-def _lifecycle(request: Request) -> InvitationLifecycle:
+async def _lifecycle(request: Request) -> InvitationLifecycle:
     lifecycle: InvitationLifecycle = request.app.state.lifecycle
     return lifecycle
 
 
-def _queries(request: Request) -> InvitationQueries:
+async def _queries(request: Request) -> InvitationQueries:
     queries: InvitationQueries = request.app.state.queries
     return queries
 
 
-def _eligibility(request: Request) -> EligibilityClient:
+async def _eligibility(request: Request) -> EligibilityClient:
     eligibility: EligibilityClient = request.app.state.eligibility
     return eligibility
 

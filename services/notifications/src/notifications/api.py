@@ -15,12 +15,12 @@ from shared.identity import CurrentUserId
 from shared.pagination import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 
 
-def _queries(request: Request) -> NotificationQueries:
+async def _queries(request: Request) -> NotificationQueries:
     queries: NotificationQueries = request.app.state.queries
     return queries
 
 
-def _streams(request: Request) -> NotificationStreams:
+async def _streams(request: Request) -> NotificationStreams:
     streams: NotificationStreams = request.app.state.streams
     return streams
 

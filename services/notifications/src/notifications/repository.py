@@ -5,12 +5,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from notifications.domain import SURVIVES_ITS_SUBJECT, NewNotification, SubjectKind, Withdrawal
 from shared.events.envelope import utc_now
-from shared.mongo import Database, Document, IndexSpec
+from shared.mongo import Database, Document, IndexSpec, increment
 
 NOTIFICATIONS = "notifications"
 # One document per recipient: the last sequence number handed out to its notifications.
@@ -64,19 +63,8 @@ class NotificationRepository:
 
     async def next_seq(self, recipient_id: str) -> int:
         """The recipient's next sequence number, from one atomic increment."""
-        for _ in range(3):
-            try:
-                counter = await self._sequences.find_one_and_update(
-                    {"_id": recipient_id},
-                    {"$inc": {"seq": 1}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
-            except DuplicateKeyError:
-                continue  # two first notifications raced to create the counter: retry
-            if counter is not None:
-                return int(counter["seq"])
-        raise RuntimeError(f"no sequence number for recipient {recipient_id}")
+        counter = await increment(self._sequences, recipient_id, {"seq": 1})
+        return int(counter["seq"])
 
     async def insert(
         self, notification_id: str, seq: int, notification: NewNotification, *, withdrawn: bool
@@ -194,11 +182,14 @@ class NotificationRepository:
         self, recipient_ids: Sequence[str], since: datetime
     ) -> dict[str, int]:
         """The highest sequence number stored since `since` for each of these recipients
-        that has one: the change feed of every open stream of a replica, in one query."""
+        that has one: the change feed of every open stream of a replica, in one query.
+
+        Hinted to the `created_at` index: the last seconds are few entries, and SecantusDB's
+        planner would otherwise scan the whole collection for the `$in` at every poll."""
         cursor = self._notifications.find(
             {"recipient_id": {"$in": list(recipient_ids)}, "created_at": {"$gte": since}},
             {"_id": 0, "recipient_id": 1, "seq": 1},
-        )
+        ).hint([("created_at", 1)])
         latest: dict[str, int] = {}
         async for doc in cursor:
             recipient_id, seq = doc["recipient_id"], int(doc["seq"])

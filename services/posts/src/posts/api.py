@@ -16,7 +16,7 @@ from shared.user_directory import UserDirectory
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
 
 
-def get_post_service(request: Request, runtime: Runtime) -> PostService:
+async def get_post_service(request: Request, runtime: Runtime) -> PostService:
     settings: PostsSettings = request.app.state.posts_settings
     users: EligibilityClient = request.app.state.eligibility
     return PostService(

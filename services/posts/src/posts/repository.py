@@ -8,12 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pymongo import ReturnDocument
-
 from posts.domain import INVITE_WINDOW, Change, Coauthor, Post, Transition
 from shared.events import EventEnvelope, make_event
 from shared.logging import correlation_id_var
-from shared.mongo import Database, Document, IndexSpec
+from shared.mongo import Database, Document, IndexSpec, increment
 from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
 from shared.problems import Conflict
 from shared.user_directory import USER_DIRECTORY_INDEXES, PublicUser
@@ -126,16 +124,12 @@ class InviteCounterRepository:
 
     async def add(self, user_id: str, window_start: datetime, count: int) -> int:
         """Count `count` more invites in the window; returns the window's total after that."""
-        document = await self._counters.find_one_and_update(
-            {"_id": _counter_id(user_id, window_start)},
-            {
-                "$inc": {"count": count},
-                "$setOnInsert": {"user_id": user_id, "expires_at": window_start + INVITE_WINDOW},
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+        document = await increment(
+            self._counters,
+            _counter_id(user_id, window_start),
+            {"count": count},
+            {"user_id": user_id, "expires_at": window_start + INVITE_WINDOW},
         )
-        assert document is not None  # an upsert always returns the document
         return int(document["count"])
 
     async def give_back(self, user_id: str, window_start: datetime, count: int) -> None:

@@ -15,7 +15,7 @@ from timeline.schemas import PostOut
 router = APIRouter(prefix="/v1", tags=["timeline"])
 
 
-def get_reader(runtime: Runtime) -> TimelineReader:
+async def get_reader(runtime: Runtime) -> TimelineReader:
     db = runtime.db
     return TimelineReader(
         FollowRepository(db), PostCardRepository(db), EntryRepository(db), UserDirectory(db)

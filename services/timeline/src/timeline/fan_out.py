@@ -83,15 +83,23 @@ class TimelineWriter:
             author: await self._follows.followers(author) for author in plan.fan_out_authors
         }
         deliveries = domain.plan_deliveries(followers_by_author)
+        grown: list[str] = []
         for batch in domain.batches(deliveries, self._settings.fan_out_batch_size):
-            await self._trim(await self._entries.deliver(card, batch))
+            grown += await self._entries.deliver(card, batch)
+        await self._trim(grown)
 
     async def _trim(self, owner_ids: Sequence[str]) -> None:
-        """Trim only timelines that grew past the cap plus slack: found in one aggregation."""
+        """Count the new entries; trim the timelines that grew past the cap plus slack.
+
+        Sizes are counted per home timeline as entries are added (one bulk write per batch,
+        one read per post), never recounted from the entries: that would be a query by
+        owner over many owners, which not every server answers from an index.
+        """
         if not owner_ids:
             return
         cap, slack = self._settings.home_timeline_cap, self._settings.home_timeline_trim_slack
-        sizes = await self._entries.home_sizes(owner_ids)
+        await self._entries.count_growth(owner_ids, self._settings.fan_out_batch_size)
+        sizes = await self._entries.counted_sizes(owner_ids)
         over = [owner for owner, size in sizes.items() if domain.needs_trim(size, cap, slack)]
         if over:
             await self._entries.trim_homes(over, keep=cap)
@@ -204,5 +212,4 @@ class TimelineWriter:
         grown: set[str] = set()
         for batch in domain.batches(copies, self._settings.fan_out_batch_size):
             grown |= await self._entries.copy_to_homes(author_id, batch)
-        for owners in domain.batches(sorted(grown), self._settings.fan_out_batch_size):
-            await self._trim(owners)
+        await self._trim(sorted(grown))

@@ -32,11 +32,15 @@ FOLLOWER_COUNTS = "follower_counts"
 POST_CARDS = "post_cards"
 PROFILE_ENTRIES = "profile_entries"
 HOME_ENTRIES = "home_entries"
+# Entries added to each home timeline since it was last measured (an upper bound of its
+# size): read by `_id`, which every server answers from its index, unlike `$in` on owner_id.
+HOME_GROWTH = "home_growth"
 NEWEST_FIRST = [("published_at", -1), ("post_id", -1)]
 POSITION_FIELDS = {"published_at": 1, "post_id": 1}
 # A card is rewritten whole on its `version`; lost races on one post are rare.
 MAX_CARD_WRITE_ATTEMPTS = 10
-FOLLOWER_READ_BATCH = 5_000
+# Follower ids per reply: one reply holds 100 000 (about 4 MB), so one command reads them.
+FOLLOWER_READ_BATCH = 100_000
 
 INDEXES = [
     IndexSpec(FOLLOWS, [("followee_id", 1), ("active", 1)]),
@@ -64,11 +68,11 @@ def _after(position: TimelinePosition | None) -> Document:
     """Entries strictly older than the position, in the newest-first order."""
     if position is None:
         return {}
+    # One range on published_at beside the owner's equality, not an $or of two ranges:
+    # every server answers this from the (owner_id, published_at, post_id) index.
     return {
-        "$or": [
-            {"published_at": {"$lt": position.published_at}},
-            {"published_at": position.published_at, "post_id": {"$lt": position.post_id}},
-        ]
+        "published_at": {"$lte": position.published_at},
+        "$nor": [{"published_at": position.published_at, "post_id": {"$gte": position.post_id}}],
     }
 
 
@@ -294,6 +298,7 @@ class EntryRepository:
     def __init__(self, db: Database) -> None:
         self._profiles = db[PROFILE_ENTRIES]
         self._homes = db[HOME_ENTRIES]
+        self._growth = db[HOME_GROWTH]
 
     # profile entries
 
@@ -409,6 +414,7 @@ class EntryRepository:
         await self._homes.update_many({"via": user_id}, {"$pull": {"via": user_id}})
         await self._homes.delete_many({"via": {"$size": 0}})
         await self._profiles.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
+        await self._growth.delete_one({"_id": user_id})
 
     async def home_positions(
         self, owner_id: str, after: TimelinePosition | None, limit: int
@@ -420,14 +426,20 @@ class EntryRepository:
         )
         return [_position(document) async for document in cursor]
 
-    async def home_sizes(self, owner_ids: Sequence[str]) -> dict[str, int]:
-        """Entry counts of these home timelines, in one aggregation."""
-        cursor = await self._homes.aggregate(
-            [
-                {"$match": {"owner_id": {"$in": list(owner_ids)}}},
-                {"$group": {"_id": "$owner_id", "entries": {"$sum": 1}}},
-            ]
-        )
+    async def count_growth(self, owner_ids: Sequence[str], batch_size: int) -> None:
+        """Count one more entry in each of these home timelines (bulk writes by `_id`)."""
+        for first in range(0, len(owner_ids), batch_size):
+            await self._growth.bulk_write(
+                [
+                    UpdateOne({"_id": owner_id}, {"$inc": {"entries": 1}}, upsert=True)
+                    for owner_id in owner_ids[first : first + batch_size]
+                ],
+                ordered=False,
+            )
+
+    async def counted_sizes(self, owner_ids: Sequence[str]) -> dict[str, int]:
+        """The counted sizes of these home timelines (upper bounds), in one find by `_id`."""
+        cursor = self._growth.find({"_id": {"$in": list(owner_ids)}})
         return {document["_id"]: int(document["entries"]) async for document in cursor}
 
     async def trim_homes(self, owner_ids: Sequence[str], keep: int) -> None:
@@ -446,6 +458,12 @@ class EntryRepository:
                 )
         if deletions:
             await self._homes.bulk_write(deletions, ordered=False)
+        # Measured afresh: deletions and withdrawals since the last trim count too.
+        for owner_id in owner_ids:
+            entries = await self._homes.count_documents({"owner_id": owner_id})
+            await self._growth.update_one(
+                {"_id": owner_id}, {"$set": {"entries": entries}}, upsert=True
+            )
 
 
 def _entry_fields(card: PostCard) -> Document:

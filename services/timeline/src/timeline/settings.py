@@ -19,5 +19,7 @@ class TimelineSettings(ServiceSettings):
     celebrity_demotion_margin: int = Field(default=1_000, ge=0)
     # A new follow copies this many of the followee's most recent posts into the home timeline.
     backfill_posts: int = Field(default=50, ge=0, le=800)
-    # Documents per bulk write (the embedded MongoDB slows down quadratically past ~100).
-    fan_out_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Documents per bulk write: one command each. 500 suits MongoDB and the default embedded
+    # server (SecantusDB); with EMBEDDED_MONGO=mongoeco, whose cost per document in one
+    # command grows with the command's size, set 100.
+    fan_out_batch_size: int = Field(default=500, ge=1, le=5000)

@@ -22,7 +22,7 @@ from users.schemas import (
 from users.service import UsersService
 
 
-def get_users_service(request: Request, runtime: Runtime) -> UsersService:
+async def get_users_service(request: Request, runtime: Runtime) -> UsersService:
     return UsersService(
         UsersRepository(runtime.db),
         runtime.relay,

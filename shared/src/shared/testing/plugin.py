@@ -1,7 +1,8 @@
 """The pytest plugin behind every CoPost test suite (`-p shared.testing.plugin`).
 
 Integration tests need a real RabbitMQ (AMQP_URL, default the local broker) and a MongoDB
-wire-protocol server: MONGO_URL when set, else one embedded server per test session.
+wire-protocol server: MONGO_URL when set, else one embedded server per test session
+(EMBEDDED_MONGO picks which, see shared.embedded_mongo).
 Each test module gets its own AMQP namespace and database names, deleted afterwards; the
 session creates one broker user per service (rabbitmqctl, as root) and deletes them after.
 """
@@ -13,7 +14,7 @@ from uuid import uuid4
 import pytest
 
 from shared.broker_users import SERVICES, create_users, delete_users
-from shared.embedded_mongo import EmbeddedMongoThread
+from shared.embedded_mongo import embedded_mongo
 from shared.testing import EventRecorder, TestBrokerUsers, unique_namespace, use_broker_users
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -24,7 +25,7 @@ def mongo_url() -> Iterator[str]:
     if url := os.environ.get("MONGO_URL"):
         yield url
         return
-    server = EmbeddedMongoThread()
+    server = embedded_mongo()
     yield server.start()
     server.stop()
 

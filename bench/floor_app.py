@@ -1,0 +1,19 @@
+"""The floor of the read benchmark: a bare FastAPI app returning stored bytes.
+
+Served by the same uvicorn as the services (`uvicorn floor_app:app --app-dir bench`), it
+answers GET /page with the file FLOOR_BODY_FILE names: the bytes of a real page.
+"""
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI, Response
+
+BODY = Path(os.environ["FLOOR_BODY_FILE"]).read_bytes()
+
+app = FastAPI()
+
+
+@app.get("/page")
+async def page() -> Response:
+    return Response(BODY, media_type="application/json")
