@@ -19,10 +19,14 @@ fi
 command -v debootstrap >/dev/null || { echo "install debootstrap first" >&2; exit 1; }
 command -v docker >/dev/null || { echo "install docker.io and start dockerd first" >&2; exit 1; }
 
+source "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh"
+mirror=$(debian_mirror)
+[[ -n $mirror ]] || { echo "no Debian apt source found (set MIRROR)" >&2; exit 1; }
+
 rootfs=$(mktemp -d /tmp/copost-rootfs.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT
 debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-  "$suite" "$rootfs" http://deb.debian.org/debian
+  "$suite" "$rootfs" "$mirror"
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
   "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
 tar -C "$rootfs" -c . | docker import \

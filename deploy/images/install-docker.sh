@@ -14,6 +14,8 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 
+source "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh"
+
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
@@ -28,9 +30,11 @@ if ! docker compose version >/dev/null 2>&1; then
   if [[ ${VERSION_CODENAME:-} != trixie ]] && ! apt-cache policy docker-compose 2>/dev/null | grep -q trixie; then
     # Trixie's packages at a low priority: only what is asked for by name comes from there.
     log "adding Debian trixie as a low-priority apt source for docker-compose (Compose v2)"
-    cat >/etc/apt/sources.list.d/copost-trixie.sources <<'SOURCES'
+    mirror=$(debian_mirror)
+    [[ -n $mirror ]] || { log "no Debian apt source found to take trixie's packages from"; exit 1; }
+    cat >/etc/apt/sources.list.d/copost-trixie.sources <<SOURCES
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
