@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
-from gateway.api import API_TITLE, docs_router, public_api_router
+from gateway.api import API_TITLE, PublicApiMiddleware, docs_router
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
 from gateway.domain import parse_networks
 from gateway.openapi import OpenApiDocument
@@ -65,10 +65,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         health_router({"users": runtime.users_answers, "jwks": runtime.jwks.ensure_loaded})
     )
     app.include_router(docs_router)
-    app.include_router(public_api_router)
     if settings.static_dir is not None:
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web-client")
     # Added innermost first: request ids wrap everything, CORS headers reach even refusals.
+    app.add_middleware(PublicApiMiddleware)
     app.add_middleware(ClientIpRateLimitMiddleware, limiter=runtime.ip_limiter)
     app.add_middleware(ClientAddressMiddleware, trusted=parse_networks(settings.trusted_proxies))
     app.add_middleware(

@@ -14,7 +14,7 @@ from gateway.domain import (
     is_full,
     take_token,
 )
-from shared.problems import TooManyRequests, problem_response
+from shared.problems import TooManyRequests, problem_response_for
 
 type Clock = Callable[[], float]
 
@@ -98,7 +98,7 @@ class ClientIpRateLimitMiddleware:
         try:
             self._limiter.check(client[0] if client else "unknown")
         except TooManyRequests as exc:
-            response = problem_response(exc.status, exc.detail, slug=exc.slug, headers=exc.headers)
+            response = problem_response_for(exc)
             await response(scope, receive, send)
             return
         await self._app(scope, receive, send)
