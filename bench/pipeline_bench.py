@@ -30,6 +30,7 @@ from benchlib import cpu_seconds, embedded_engine, machine, write_results
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
+from shared.broker_users import create_users, delete_users
 from shared.bus import EventBus
 from shared.embedded_mongo import embedded_mongo
 from shared.events import EventEnvelope, make_event
@@ -97,10 +98,15 @@ async def copost_rate(
     namespace: str, mongo_url: str, events: int, server_pid: int | None
 ) -> tuple[float, float | None]:
     """Events/s, and the embedded server's CPU per event (ms) when it runs as a process."""
+    # Consumers accept a user.* event only from the users service's broker user: the
+    # benchmark publishes as one, made for this run.
+    prefix = f"copost-{namespace.rstrip('.')}-"
+    urls = create_users(AMQP_URL, ["users"], prefix=prefix, namespace=None)
     settings = ServiceSettings(
         service_name="bench-pipeline",
         mongo_url=SecretStr(mongo_url),
-        amqp_url=SecretStr(AMQP_URL),
+        amqp_url=SecretStr(urls["users"]),
+        amqp_user_prefix=prefix,
         amqp_namespace=namespace,
     )
     client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
@@ -152,6 +158,7 @@ async def copost_rate(
         await bus.close()
         await client.drop_database(db.name)
         await client.close()
+        delete_users(["users"], prefix=prefix)
 
 
 def report(events: int, raw: float, copost: float, server_ms: float | None) -> str:

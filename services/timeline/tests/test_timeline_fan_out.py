@@ -4,10 +4,21 @@ Story: x follows ann, y follows bob, z follows both; ann publishes p1, then bob 
 """
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from shared.events import make_event
 from shared.events.users import UserBlocked, UserDeleted, UserUnfollowed
-from timeline.testing import Events, TimelineApi, TimelineStarter, at, published
+from shared.mongo import Document
+from timeline.handlers import timeline_writer
+from timeline.settings import TimelineSettings
+from timeline.testing import (
+    CommandCounter,
+    Events,
+    TimelineApi,
+    TimelineStarter,
+    at,
+    published,
+)
 
 
 async def co_authored_post(events: Events, api: TimelineApi) -> None:
@@ -220,3 +231,35 @@ async def test_the_same_events_delivered_twice_end_in_the_same_timelines(
     assert await api.db["home_entries"].count_documents({"owner_id": "z"}) == 2
     [_, p1] = (await api.home("z")).json()["items"]
     assert [c["user"]["id"] for c in p1["coauthors"]] == ["bob"]
+
+
+async def test_a_published_post_costs_five_commands_and_two_per_batch_of_followers(
+    events: Events, api: TimelineApi, mongo_url: str
+) -> None:
+    followers = ["f1", "f2", "f3"]
+    await events.register("ann", *followers)
+    for follower in followers:
+        await events.follow(follower, "ann")
+    counter = CommandCounter()
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        mongo_url, tz_aware=True, event_listeners=[counter]
+    )
+    # Batches of two: three followers are two bulk writes of entries.
+    writer = timeline_writer(TimelineSettings(fan_out_batch_size=2), client[api.db.name])
+    try:
+        await writer.post_published(published("p1", "ann", when=10))
+        commands = dict(counter.commands)
+    finally:
+        await client.close()
+
+    assert commands == {
+        "insert post_cards": 1,  # the card, written without reading it first
+        "update profile_entries": 1,
+        "find follower_counts": 1,  # is the author a celebrity?
+        "find follows": 1,  # the followers
+        "update home_entries": 2,  # one bulk write per batch
+        "update home_growth": 2,  # the timelines' sizes, counted per batch
+        "find home_growth": 1,  # which timelines to trim
+    }
+    for follower in followers:
+        await api.wait_for_home(follower, ["p1"])

@@ -1,16 +1,14 @@
 """Reading timelines: pagination, the hybrid merge of celebrities, and what a read costs."""
 
-from collections import Counter
 from typing import Any
 
 from pymongo import AsyncMongoClient
-from pymongo.monitoring import CommandListener, CommandStartedEvent
 
 from shared.mongo import Document
 from shared.user_directory import UserDirectory
 from timeline.reader import TimelineReader
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
-from timeline.testing import Events, TimelineApi, make_star, published
+from timeline.testing import CommandCounter, Events, TimelineApi, make_star, published
 
 
 async def page_through(api: TimelineApi, user: str, limit: int) -> list[list[str]]:
@@ -86,21 +84,6 @@ async def test_a_celebrity_post_leaves_with_its_deletion(events: Events, api: Ti
     await events.delete_post("s1", "star", when=30)
 
     await api.wait_for_home("f3", [])
-
-
-class CommandCounter(CommandListener):
-    def __init__(self) -> None:
-        self.commands: Counter[str] = Counter()
-
-    def started(self, event: CommandStartedEvent) -> None:
-        collection = event.command.get(event.command_name)
-        self.commands[f"{event.command_name} {collection}"] += 1
-
-    def succeeded(self, event: object) -> None:
-        pass
-
-    def failed(self, event: object) -> None:
-        pass
 
 
 async def test_a_home_read_costs_four_commands_whatever_the_number_of_follows(

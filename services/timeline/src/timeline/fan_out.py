@@ -36,7 +36,9 @@ class TimelineWriter:
     # -- posts -------------------------------------------------------------------------
 
     async def post_published(self, data: PostPublished) -> None:
-        _, card = await self._cards.change(data.post_id, lambda c: domain.publish_card(c, data))
+        _, card = await self._cards.change(
+            data.post_id, lambda c: domain.publish_card(c, data), likely_new=True
+        )
         await self._reach(card, card.reaching_authors())
 
     async def coauthor_added(self, data: PostCoauthorAdded) -> None:

@@ -224,9 +224,18 @@ class PostCardRepository:
         self._cards = db[POST_CARDS]
 
     async def change(
-        self, post_id: str, change: Callable[[PostCard], PostCard]
+        self, post_id: str, change: Callable[[PostCard], PostCard], *, likely_new: bool = False
     ) -> tuple[PostCard, PostCard]:
-        """Apply `change(card) -> card` as one conditional write; returns (before, after)."""
+        """Apply `change(card) -> card` as one conditional write; returns (before, after).
+
+        `likely_new`: the card most likely does not exist yet (a post just published), so
+        the write is tried first, without reading: one command instead of two.
+        """
+        if likely_new:
+            before = PostCard(post_id)
+            after = change(before)
+            if await self._write(after, None):
+                return before, after
         for _ in range(MAX_CARD_WRITE_ATTEMPTS):
             document = await self._cards.find_one({"_id": post_id})
             before = _card(document) if document else PostCard(post_id)
