@@ -18,7 +18,6 @@ from timeline.domain import (
     delete_card,
     is_celebrity,
     merge_timeline_page,
-    needs_trim,
     plan_audiences,
     plan_deliveries,
     position_from_cursor,
@@ -170,11 +169,6 @@ def test_a_celebrity_has_more_followers_than_the_threshold(
 def test_writes_go_in_bounded_batches(count: int, size: int, sizes: list[int]) -> None:
     deliveries = [HomeDelivery(str(n), ("ann",)) for n in range(count)]
     assert [len(batch) for batch in batches(deliveries, size)] == sizes
-
-
-@pytest.mark.parametrize(("entries", "trim"), [(800, False), (850, False), (851, True)])
-def test_a_timeline_is_trimmed_only_past_cap_plus_slack(entries: int, trim: bool) -> None:
-    assert needs_trim(entries, cap=800, slack=50) is trim
 
 
 # -- merging pages -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from shared.events import make_event
 from shared.events.users import UserBlocked, UserDeleted, UserUnfollowed
 from shared.mongo import Document
 from timeline.handlers import timeline_writer
+from timeline.repository import EntryRepository
 from timeline.settings import TimelineSettings
 from timeline.testing import (
     CommandCounter,
@@ -233,7 +234,7 @@ async def test_the_same_events_delivered_twice_end_in_the_same_timelines(
     assert [c["user"]["id"] for c in p1["coauthors"]] == ["bob"]
 
 
-async def test_a_published_post_costs_five_commands_and_two_per_batch_of_followers(
+async def test_a_published_post_costs_five_commands_and_one_per_batch_of_followers(
     events: Events, api: TimelineApi, mongo_url: str
 ) -> None:
     followers = ["f1", "f2", "f3"]
@@ -258,8 +259,21 @@ async def test_a_published_post_costs_five_commands_and_two_per_batch_of_followe
         "find follower_counts": 1,  # is the author a celebrity?
         "find follows": 1,  # the followers
         "update home_entries": 2,  # one bulk write per batch
-        "update home_growth": 2,  # the timelines' sizes, counted per batch
-        "find home_growth": 1,  # which timelines to trim
+        "update home_growth": 1,  # the timelines' sizes, and which are full, in one write
     }
     for follower in followers:
         await api.wait_for_home(follower, ["p1"])
+
+
+async def test_counting_new_entries_names_the_timelines_already_at_the_limit(
+    api: TimelineApi,
+) -> None:
+    growth = api.db["home_growth"]
+    await growth.insert_many([{"_id": "below", "entries": 849}, {"_id": "at", "entries": 850}])
+
+    full = await EntryRepository(api.db).count_growth(["below", "at", "new"], limit=850)
+
+    assert full == ["at"]
+    counted = {doc["_id"]: doc["entries"] async for doc in growth.find()}
+    # The full one is left for the trim to recount.
+    assert counted == {"below": 850, "at": 850, "new": 1}

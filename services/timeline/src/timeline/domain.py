@@ -203,10 +203,6 @@ def batches[T](items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def needs_trim(entry_count: int, cap: int, slack: int) -> bool:
-    return entry_count > cap + slack
-
-
 # -- reading ---------------------------------------------------------------------------
 
 

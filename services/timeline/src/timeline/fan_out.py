@@ -93,16 +93,12 @@ class TimelineWriter:
     async def _trim(self, owner_ids: Sequence[str]) -> None:
         """Count the new entries; trim the timelines that grew past the cap plus slack.
 
-        Sizes are counted per home timeline as entries are added (one bulk write per batch,
-        one read per post), never recounted from the entries: that would be a query by
-        owner over many owners, which not every server answers from an index.
+        Sizes are counted per home timeline as entries are added (one bulk write per post,
+        which also tells which ones are full), never recounted from the entries: that would
+        be a query by owner over many owners, which not every server answers from an index.
         """
-        if not owner_ids:
-            return
         cap, slack = self._settings.home_timeline_cap, self._settings.home_timeline_trim_slack
-        await self._entries.count_growth(owner_ids, self._settings.fan_out_batch_size)
-        sizes = await self._entries.counted_sizes(owner_ids)
-        over = [owner for owner, size in sizes.items() if domain.needs_trim(size, cap, slack)]
+        over = await self._entries.count_growth(owner_ids, limit=cap + slack)
         if over:
             await self._entries.trim_homes(over, keep=cap)
 

@@ -37,11 +37,9 @@ class TimelineReader:
 
     async def home(self, owner_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
         after = _position(cursor)
-        home, celebrities = await self._entries.home_positions_and_celebrities(
-            owner_id, after, limit + 1
-        )
+        home = await self._entries.home_positions(owner_id, after, limit + 1)
         # The owner's own posts (authored or co-authored) are merged in like a celebrity's.
-        merged_in = [owner_id, *celebrities]
+        merged_in = [owner_id, *await self._follows.followed_celebrities(owner_id)]
         fetch = domain.celebrity_fetch_size(limit, len(merged_in))
         profiles = await self._entries.profile_positions(merged_in, after, fetch)
         return await self._render(domain.merge_timeline_page([home, profiles], limit))

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import DeleteMany, ReturnDocument, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.mongo import Database, Document, IndexSpec
 from shared.user_directory import USER_DIRECTORY_INDEXES
@@ -39,6 +39,7 @@ NEWEST_FIRST = [("published_at", -1), ("post_id", -1)]
 POSITION_FIELDS = {"published_at": 1, "post_id": 1}
 # A card is rewritten whole on its `version`; lost races on one post are rare.
 MAX_CARD_WRITE_ATTEMPTS = 10
+DUPLICATE_KEY = 11000
 # Follower ids per reply: one reply holds 100 000 (about 4 MB), so one command reads them.
 FOLLOWER_READ_BATCH = 100_000
 
@@ -127,6 +128,13 @@ class FollowRepository:
             {"followee_id": followee_id, "active": True}, {"follower_id": 1, "_id": 0}
         ).batch_size(FOLLOWER_READ_BATCH)
         return [document["follower_id"] async for document in cursor]
+
+    async def followed_celebrities(self, follower_id: str) -> list[str]:
+        cursor = self._follows.find(
+            {"follower_id": follower_id, "active": True, "followee_celebrity": True},
+            {"followee_id": 1, "_id": 0},
+        )
+        return [document["followee_id"] async for document in cursor]
 
     async def active_followees(self, follower_id: str) -> list[str]:
         cursor = self._follows.find(
@@ -418,61 +426,47 @@ class EntryRepository:
         await self._profiles.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
         await self._growth.delete_one({"_id": user_id})
 
-    async def home_positions_and_celebrities(
+    async def home_positions(
         self, owner_id: str, after: TimelinePosition | None, limit: int
-    ) -> tuple[list[TimelinePosition], list[str]]:
-        """A page of the owner's home entries and the celebrities it follows, in one command.
-
-        Two independent indexed queries joined with `$unionWith`: a read's commands cost more
-        client CPU than anything else it does. Entries come first, then the follow edges.
-        """
-        cursor = await self._homes.aggregate(
-            [
-                {"$match": {"owner_id": owner_id, **_after(after)}},
-                {"$sort": dict(NEWEST_FIRST)},
-                {"$limit": limit},
-                {"$project": {"_id": 0, **POSITION_FIELDS}},
-                {
-                    "$unionWith": {
-                        "coll": FOLLOWS,
-                        "pipeline": [
-                            {
-                                "$match": {
-                                    "follower_id": owner_id,
-                                    "active": True,
-                                    "followee_celebrity": True,
-                                }
-                            },
-                            {"$project": {"_id": 0, "followee_id": 1}},
-                        ],
-                    }
-                },
-            ]
+    ) -> list[TimelinePosition]:
+        cursor = (
+            self._homes.find({"owner_id": owner_id, **_after(after)}, POSITION_FIELDS)
+            .sort(NEWEST_FIRST)
+            .limit(limit)
         )
-        positions: list[TimelinePosition] = []
-        celebrities: list[str] = []
-        async for document in cursor:
-            if "followee_id" in document:
-                celebrities.append(document["followee_id"])
-            else:
-                positions.append(_position(document))
-        return positions, celebrities
+        return [_position(document) async for document in cursor]
 
-    async def count_growth(self, owner_ids: Sequence[str], batch_size: int) -> None:
-        """Count one more entry in each of these home timelines (bulk writes by `_id`)."""
-        for first in range(0, len(owner_ids), batch_size):
+    async def count_growth(self, owner_ids: Sequence[str], limit: int) -> list[str]:
+        """Count one more entry in each of these home timelines; returns those whose count had
+        already reached `limit`, to be trimmed (their count is left to the trim).
+
+        One bulk write, and no read: a counter at the limit fails the filter, so its upsert
+        collides with it (a duplicate key), and those errors name the timelines to trim.
+        Reading the counters back was a find by `$in` over every follower, which the embedded
+        servers answer in time growing with the square of the ids (seconds at 1 000).
+        """
+        if not owner_ids:
+            return []
+        try:
             await self._growth.bulk_write(
                 [
-                    UpdateOne({"_id": owner_id}, {"$inc": {"entries": 1}}, upsert=True)
-                    for owner_id in owner_ids[first : first + batch_size]
+                    UpdateOne(
+                        {"_id": owner_id, "entries": {"$lt": limit}},
+                        {"$inc": {"entries": 1}},
+                        upsert=True,
+                    )
+                    for owner_id in owner_ids
                 ],
                 ordered=False,
             )
-
-    async def counted_sizes(self, owner_ids: Sequence[str]) -> dict[str, int]:
-        """The counted sizes of these home timelines (upper bounds), in one find by `_id`."""
-        cursor = self._growth.find({"_id": {"$in": list(owner_ids)}})
-        return {document["_id"]: int(document["entries"]) async for document in cursor}
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if exc.details.get("writeConcernErrors") or any(
+                error["code"] != DUPLICATE_KEY for error in errors
+            ):
+                raise
+            return [owner_ids[error["index"]] for error in errors]
+        return []
 
     async def trim_homes(self, owner_ids: Sequence[str], keep: int) -> None:
         """Keep each owner's `keep` newest entries: one lookup per owner, one bulk delete."""
