@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 from benchlib import cpu_seconds, embedded_engine, machine, write_results
-from stack import LocalStack, find_free_base_port, port_is_free
+from stack import DEFAULT_AMQP_URL, LocalStack, find_free_base_port, port_is_free
 
 PAGE = 20
 CONNECTIONS = 8
@@ -134,6 +134,7 @@ def run(seconds: int) -> str:
         data_dir,
         base_port=find_free_base_port(),
         amqp_namespace=f"bench-{run_id}.",
+        amqp_url=os.environ.get("AMQP_URL", DEFAULT_AMQP_URL),
         extra_env=UNLIMITED,
     )
     floor: subprocess.Popen[bytes] | None = None

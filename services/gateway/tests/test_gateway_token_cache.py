@@ -7,7 +7,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gateway.auth import JwksCache, RevokedUsers, TokenVerifier
+from gateway.auth import InvalidToken, JwksCache, RevokedUsers, TokenVerifier
 from services.gateway.tests.conftest import AUDIENCE, ISSUER, Signer, public_jwk
 
 JWKS_URL = "http://users.test/.well-known/jwks.json"
@@ -115,7 +115,7 @@ async def test_a_remembered_token_of_a_deleted_account_is_refused(
 
     revoked.add(["user-2"])
 
-    with pytest.raises(Exception, match="no longer exists"):
+    with pytest.raises(InvalidToken, match="no longer exists"):
         await token_verifier.user_id_of(token)
 
 
@@ -129,5 +129,5 @@ async def test_a_remembered_token_is_refused_once_its_key_is_retired(
     keys.published = [public_jwk(Ed25519PrivateKey.generate(), "key-2")]
     await jwks.refresh()
 
-    with pytest.raises(Exception, match="not valid"):
+    with pytest.raises(InvalidToken, match="not valid"):
         await token_verifier.user_id_of(token)
