@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, format_trace_id
 
 from gateway.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
@@ -35,6 +35,7 @@ from users.app import create_app as create_users
 from users.settings import UsersSettings
 
 PASSWORD = "correct horse battery staple"
+OPENMETRICS = "application/openmetrics-text; version=1.0.0"
 # What one published post with a co-author leads to, by the span each step makes.
 EXPECTED_STEPS = (
     "outbox relay post.created",
@@ -67,8 +68,10 @@ async def served_service(app: FastAPI) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def whole_system(mongo_url: str, amqp_url: str, namespace: str) -> AsyncIterator[str]:
-    """Every service and the gateway, in this process; yields the gateway's URL."""
+async def whole_system(
+    mongo_url: str, amqp_url: str, namespace: str
+) -> AsyncIterator[dict[str, str]]:
+    """Every service and the gateway, in this process; yields their URLs by `<name>_url`."""
 
     def settings[S: ServiceSettings](cls: type[S], **extra: Any) -> S:
         return isolated_settings(
@@ -93,7 +96,10 @@ async def whole_system(mongo_url: str, amqp_url: str, namespace: str) -> AsyncIt
             served_service(create_notifications(settings(NotificationsSettings)))
         )
         gateway = GatewaySettings(static_dir=None, **urls, **identity_settings("gateway"))
-        yield await stack.enter_async_context(served_over_http(create_gateway(gateway)))
+        urls["gateway_url"] = await stack.enter_async_context(
+            served_over_http(create_gateway(gateway))
+        )
+        yield urls
 
 
 async def signed_up(gateway: str, handle: str) -> httpx.AsyncClient:
@@ -145,7 +151,8 @@ def named(spans: Sequence[ReadableSpan], name: str) -> ReadableSpan:
 async def test_a_co_authored_post_is_one_trace_from_the_gateway_to_every_consumer(
     spans: InMemorySpanExporter, mongo_url: str, amqp_url: str, namespace: str
 ) -> None:
-    async with whole_system(mongo_url, amqp_url, namespace) as gateway:
+    async with whole_system(mongo_url, amqp_url, namespace) as urls:
+        gateway = urls["gateway_url"]
         alice = await signed_up(gateway, "alice")
         bob = await signed_up(gateway, "bob")
         async with alice, bob:
@@ -167,6 +174,17 @@ async def test_a_co_authored_post_is_one_trace_from_the_gateway_to_every_consume
                 return found if {s.name for s in found}.issuperset(EXPECTED_STEPS) else None
 
             trace = await wait_until(post_trace, timeout=20)
+        # The request's latency, as posts measured it, points at its trace (an exemplar).
+        async with httpx.AsyncClient(base_url=urls["posts_url"]) as posts:
+            scraped = await posts.get("/metrics", headers={"Accept": OPENMETRICS})
+        trace_id = format_trace_id(trace[0].context.trace_id)
+        exemplars = [line for line in scraped.text.splitlines() if f'trace_id="{trace_id}"' in line]
+        assert any(
+            line.startswith("copost_http_request_duration_seconds_bucket{")
+            and 'route="/v1/posts"' in line
+            and 'service="posts"' in line
+            for line in exemplars
+        ), exemplars
 
     by_id = {span.context.span_id: span for span in trace}
     request = next(span for span in trace if is_gateway_post(span))
