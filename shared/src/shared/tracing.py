@@ -63,7 +63,8 @@ def configure_tracing(service_name: str) -> bool:
     """Start exporting traces if the environment asks for it (once per process)."""
     if tracing_enabled() or not tracing_requested():
         return tracing_enabled()
-    resource = Resource.create({SERVICE_NAME: service_name}).merge(Resource.create())
+    name = os.environ.get("OTEL_SERVICE_NAME") or service_name
+    resource = Resource.create({SERVICE_NAME: name})
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(BatchSpanProcessor(_exporter()))
     enable_tracing(provider)
