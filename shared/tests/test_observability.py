@@ -35,7 +35,7 @@ def client_of(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
-async def test_each_readiness_probe_records_whether_the_process_was_ready() -> None:
+async def test_each_readiness_probe_records_whether_the_process_was_ready_and_flaps() -> None:
     dependency_up = [True]
     async with client_of(app_with(dependency_up, [])) as client:
         assert (await client.get("/readyz")).status_code == 200
@@ -43,6 +43,12 @@ async def test_each_readiness_probe_records_whether_the_process_was_ready() -> N
         dependency_up[0] = False
         assert (await client.get("/readyz")).status_code == 503
         assert REGISTRY.get_sample_value("copost_ready", {"service": "health-test"}) == 0
+        dependency_up[0] = True
+        assert (await client.get("/readyz")).status_code == 200
+    changes = REGISTRY.get_sample_value(
+        "copost_readiness_changes_total", {"service": "health-test"}
+    )
+    assert changes == 2
 
 
 async def test_a_scrape_measures_first_and_answers_even_when_a_measure_fails() -> None:

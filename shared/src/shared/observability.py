@@ -30,6 +30,10 @@ OPEN_STREAMS = Gauge("copost_open_streams", "Live event streams open", ["service
 READY = Gauge(
     "copost_ready", "1 if the last readiness probe found every dependency answering", ["service"]
 )
+# Counted here, not derived from the gauge: a flap between two scrapes still shows.
+READINESS_CHANGES = Counter(
+    "copost_readiness_changes_total", "Times the readiness probe's answer changed", ["service"]
+)
 # Measured when scraped, not kept up to date all the time: a bound on each.
 METRICS_REFRESH_TIMEOUT_SECONDS = 2.0
 
@@ -125,6 +129,7 @@ def health_router(
     """`/healthz`: the process is alive. `/readyz`: every dependency answers. `/metrics`, in
     OpenMetrics (with exemplars: trace ids) when the scraper asks for it, else Prometheus text."""
     router = APIRouter(include_in_schema=False)
+    last_ready: list[bool] = []
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -133,8 +138,12 @@ def health_router(
     @router.get("/readyz", response_model=None)
     async def readyz() -> Response | dict[str, object]:
         results = {name: await check() for name, check in readiness_checks.items()}
-        READY.labels(service_name).set(1 if all(results.values()) else 0)
-        if all(results.values()):
+        ready = all(results.values())
+        READY.labels(service_name).set(1 if ready else 0)
+        if last_ready and last_ready[0] != ready:
+            READINESS_CHANGES.labels(service_name).inc()
+        last_ready[:] = [ready]
+        if ready:
             return {"status": "ready", "checks": results}
         failing = ", ".join(name for name, ok in results.items() if not ok)
         return problem_response(503, f"Not ready: {failing} unreachable.")
