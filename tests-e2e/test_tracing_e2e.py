@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -26,7 +25,12 @@ from notifications.settings import NotificationsSettings
 from posts.app import create_app as create_posts
 from posts.settings import PostsSettings
 from shared.settings import ServiceSettings
-from shared.testing import identity_settings, served_over_http, wait_until
+from shared.testing import (
+    identity_settings,
+    served_over_http,
+    served_with_its_queues,
+    wait_until,
+)
 from shared.testing import test_settings as isolated_settings
 from shared.tracing import SERVICE_ATTRIBUTE, disable_tracing, enable_tracing
 from timeline.app import create_app as create_timeline
@@ -58,16 +62,6 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 @asynccontextmanager
-async def served_service(app: FastAPI) -> AsyncIterator[str]:
-    """A service on a loopback port; its queues and exchanges are deleted afterwards."""
-    async with served_over_http(app) as url:
-        try:
-            yield url
-        finally:
-            await app.state.runtime.bus.delete_topology()
-
-
-@asynccontextmanager
 async def whole_system(
     mongo_url: str, amqp_url: str, namespace: str
 ) -> AsyncIterator[dict[str, str]]:
@@ -80,20 +74,22 @@ async def whole_system(
 
     async with AsyncExitStack() as stack:
         users = await stack.enter_async_context(
-            served_service(create_users(settings(UsersSettings)))
+            served_with_its_queues(create_users(settings(UsersSettings)))
         )
         urls = {"users_url": users}
         urls["posts_url"] = await stack.enter_async_context(
-            served_service(create_posts(settings(PostsSettings, users_url=users)))
+            served_with_its_queues(create_posts(settings(PostsSettings, users_url=users)))
         )
         urls["invitations_url"] = await stack.enter_async_context(
-            served_service(create_invitations(settings(InvitationsSettings, users_url=users)))
+            served_with_its_queues(
+                create_invitations(settings(InvitationsSettings, users_url=users))
+            )
         )
         urls["timeline_url"] = await stack.enter_async_context(
-            served_service(create_timeline(settings(TimelineSettings)))
+            served_with_its_queues(create_timeline(settings(TimelineSettings)))
         )
         urls["notifications_url"] = await stack.enter_async_context(
-            served_service(create_notifications(settings(NotificationsSettings)))
+            served_with_its_queues(create_notifications(settings(NotificationsSettings)))
         )
         gateway = GatewaySettings(static_dir=None, **urls, **identity_settings("gateway"))
         urls["gateway_url"] = await stack.enter_async_context(
