@@ -1,13 +1,19 @@
 """When tracing is on (the standard OTEL_* variables), and that it costs nothing when off."""
 
+import asyncio
+import json
+import os
+import sys
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from shared.events import make_event
 from shared.events.users import UserFollowed
 from shared.outbox import TRACE_FIELD, outbox_entry
+from shared.testing import served_over_http
 from shared.tracing import (
     current_trace_id,
     instrument_app,
@@ -47,3 +53,37 @@ def test_when_off_nothing_is_instrumented_nor_stored() -> None:
     data = UserFollowed(follower_id="a", followee_id="b", followed_at=datetime.now(UTC))
     event = make_event(data, producer="test")
     assert TRACE_FIELD not in outbox_entry(event)
+
+
+EXPORTING_PROCESS = """
+from opentelemetry import trace
+from shared.tracing import configure_tracing, traced
+
+assert configure_tracing("probe")
+with traced("probe work", {"copost.service": "probe"}):
+    pass
+trace.get_tracer_provider().shutdown()  # flushes the batch
+"""
+
+
+async def test_a_process_given_an_otlp_endpoint_exports_its_spans_there() -> None:
+    received: list[dict[str, Any]] = []
+    collector = FastAPI()
+
+    @collector.post("/v1/traces")
+    async def traces(request: Request) -> dict[str, str]:
+        received.append(json.loads(await request.body()))
+        return {}
+
+    async with served_over_http(collector) as url:
+        environment = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": url}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", EXPORTING_PROCESS, env=environment
+        )
+        assert await process.wait() == 0
+    [export] = received
+    [resource_spans] = export["resourceSpans"]
+    attributes = {a["key"]: a["value"] for a in resource_spans["resource"]["attributes"]}
+    assert attributes["service.name"] == {"stringValue": "probe"}
+    [scope_spans] = resource_spans["scopeSpans"]
+    assert [span["name"] for span in scope_spans["spans"]] == ["probe work"]
