@@ -7,14 +7,18 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
+from shared import tracing
 from shared.events import make_event
 from shared.events.users import UserFollowed
 from shared.outbox import TRACE_FIELD, outbox_entry
 from shared.testing import served_over_http
 from shared.tracing import (
+    UntracedPathsMiddleware,
     current_trace_id,
     instrument_app,
     trace_context,
@@ -87,3 +91,25 @@ async def test_a_process_given_an_otlp_endpoint_exports_its_spans_there() -> Non
     assert attributes["service.name"] == {"stringValue": "probe"}
     [scope_spans] = resource_spans["scopeSpans"]
     assert [span["name"] for span in scope_spans["spans"]] == ["probe work"]
+
+
+async def test_probes_scrapes_and_polls_are_served_with_every_instrumentation_quiet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(tracing._state, "enabled", True)
+    seen: dict[str, bool] = {}
+    app = FastAPI()
+
+    @app.get("/metrics")
+    @app.get("/v1/posts")
+    async def record(request: Request) -> dict[str, str]:
+        seen[request.url.path] = is_instrumentation_enabled()
+        return {}
+
+    wrapped = UntracedPathsMiddleware(app)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=wrapped), base_url="http://test"
+    ) as client:
+        await client.get("/metrics")
+        await client.get("/v1/posts")
+    assert seen == {"/metrics": False, "/v1/posts": True}

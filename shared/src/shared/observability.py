@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.identity import REQUEST_ID_HEADER
 from shared.logging import correlation_id_var, request_id_var
 from shared.problems import problem_response
-from shared.tracing import exemplar
+from shared.tracing import exemplar, untraced
 
 HTTP_REQUESTS = Counter(
     "copost_http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
@@ -161,7 +161,8 @@ def health_router(
 async def _refresh(refresh: MetricsRefresher) -> None:
     """A dependency that does not answer leaves its gauges as they were; /metrics still answers."""
     try:
-        async with asyncio.timeout(METRICS_REFRESH_TIMEOUT_SECONDS):
-            await refresh()
+        with untraced():
+            async with asyncio.timeout(METRICS_REFRESH_TIMEOUT_SECONDS):
+                await refresh()
     except Exception as exc:
         log.warning("a metric could not be measured", extra={"error": repr(exc)})

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from prometheus_client import Counter, Gauge
 
+from shared.tracing import untraced
+
 log = logging.getLogger(__name__)
 
 # A task whose last success grows old is stuck (alerted on: deploy/monitoring/alerts.yaml).
@@ -50,7 +52,8 @@ class PeriodicTask:
     async def _run(self) -> None:
         while True:
             try:
-                await self._work()
+                with untraced():
+                    await self._work()
             except Exception:
                 FAILURES.labels(self._name).inc()
                 log.warning("%s failed; retrying at the next pass", self._name, exc_info=True)

@@ -15,6 +15,7 @@ of the request that caused the event.
 
 import logging
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +26,7 @@ from opentelemetry.instrumentation.aio_pika import AioPikaInstrumentor
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled, suppress_instrumentation
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -32,13 +34,23 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SpanExporter,
 )
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
 # Set on the server span of each request and on each event handler's span: which process it was.
 SERVICE_ATTRIBUTE = "copost.service"
-# Probes and scrapes are not worth a trace.
-_UNTRACED_URLS = "healthz,readyz,metrics"
+# Probes, scrapes and polls are not worth a trace; a live stream would be one span for hours.
+UNTRACED_PATHS = frozenset(
+    {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/internal/deleted-users",
+        "/.well-known/jwks.json",
+        "/v1/notifications/stream",
+    }
+)
 
 tracer = trace.get_tracer("copost")
 _state: dict[str, bool] = {"enabled": False}
@@ -118,13 +130,28 @@ def instrument_app(app: FastAPI, service_name: str) -> None:
         if span.is_recording():
             span.set_attribute(SERVICE_ATTRIBUTE, service_name)
 
+    app.add_middleware(UntracedPathsMiddleware)
     FastAPIInstrumentor.instrument_app(
         app,
         server_request_hook=name_service,
-        excluded_urls=_UNTRACED_URLS,
+        excluded_urls=",".join(re.escape(path) for path in UNTRACED_PATHS),
         # One span per request, not one more per ASGI message sent or received.
         exclude_spans=["receive", "send"],
     )
+
+
+class UntracedPathsMiddleware:
+    """No span at all while serving an untraced path: neither the request's nor its queries'."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in UNTRACED_PATHS:
+            with untraced():
+                await self._app(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
 
 
 def trace_context() -> dict[str, str]:
@@ -137,11 +164,12 @@ def trace_context() -> dict[str, str]:
 
 @contextmanager
 def continued(carrier: Mapping[str, str] | None) -> Iterator[None]:
-    """Run the block inside the trace context stored in `carrier` (if any)."""
+    """Run the block inside the trace context stored in `carrier` (if any), whatever the
+    current one is: the relay's sweep is untraced, the events it publishes are not."""
     if not carrier or not tracing_enabled():
         yield
         return
-    token = context.attach(propagate.extract(carrier))
+    token = context.attach(propagate.extract(carrier, context=context.Context()))
     try:
         yield
     finally:
@@ -151,10 +179,21 @@ def continued(carrier: Mapping[str, str] | None) -> Iterator[None]:
 @contextmanager
 def traced(name: str, attributes: Mapping[str, str]) -> Iterator[None]:
     """A span around the block, a child of the current one (nothing when tracing is off)."""
-    if not tracing_enabled():
+    if not tracing_enabled() or not is_instrumentation_enabled():
         yield
         return
     with tracer.start_as_current_span(name, attributes=attributes):
+        yield
+
+
+@contextmanager
+def untraced() -> Iterator[None]:
+    """No spans in the block: background passes and polls would make a trace each, every few
+    seconds, and drown the traces of what users do."""
+    if not tracing_enabled():
+        yield
+        return
+    with suppress_instrumentation():
         yield
 
 
