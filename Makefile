@@ -18,11 +18,14 @@ OFFLINE ?= $(eval OFFLINE := $(shell curl -s --max-time 5 -o /dev/null https://r
 OFFLINE_BASE_IMAGE ?= copost-base:trixie
 BASE_IMAGE ?= $(if $(filter 1,$(OFFLINE)),$(OFFLINE_BASE_IMAGE),python:3.13-slim)
 COMPOSE = docker compose -f docker-compose.yml $(if $(filter 1,$(OFFLINE)),-f docker-compose.offline.yml)
+# OBSERVABILITY=1: `make up` also starts the collector, Jaeger, Prometheus and Grafana (compose
+# profile "observability", images from a registry) and the services send it their traces.
+OBSERVABILITY ?= 0
 PYTEST_ARGS ?=
 # Where bootstrap.sh may have put uv.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help install rabbitmq chromium run test lint format unit e2e bench up down images test-containers k8s-check
+.PHONY: help install rabbitmq chromium promtool run test lint format unit e2e bench up down images test-containers k8s-check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,10 +39,13 @@ rabbitmq: ## make sure RabbitMQ answers at AMQP_URL (start or install it locally
 chromium: ## make sure Debian's Chromium is there for the browser tests (installs it as root)
 	@deploy/local/chromium.sh
 
+promtool: ## make sure promtool is there for the alert rules' tests (installs Debian's package as root)
+	@deploy/local/promtool.sh
+
 run: install rabbitmq ## run every service locally: the gateway on http://127.0.0.1:8000 (PORT)
 	@$(PYTHON) deploy/local/run.py
 
-test: install rabbitmq chromium lint ## lint, then every test: unit, integration and end-to-end
+test: install rabbitmq chromium promtool lint ## lint, then every test: unit, integration and end-to-end
 	@$(PYTEST) $(PYTEST_ARGS)
 
 lint: install ## ruff check, ruff format --check, and mypy --strict over the packages
@@ -66,10 +72,11 @@ bench: install rabbitmq ## reads (wrk), fan-out and the event pipeline beside th
 up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000)
 	@test -f deploy/compose/keys/gateway.env || $(VENV_BIN)/python -m shared.identity \
 	  --env-dir deploy/compose/keys $(SERVICES)
-	TAG=$(TAG) BASE_IMAGE=$(BASE_IMAGE) $(COMPOSE) up --detach --wait
+	TAG=$(TAG) BASE_IMAGE=$(BASE_IMAGE) $(if $(filter 1,$(OBSERVABILITY)),OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318) \
+	  $(COMPOSE) $(if $(filter 1,$(OBSERVABILITY)),--profile observability) up --detach --wait
 
 down: ## docker compose: stop and remove the containers (volumes are kept)
-	TAG=$(TAG) $(COMPOSE) down
+	TAG=$(TAG) $(COMPOSE) --profile observability down
 
 images: ## build copost/<service>:TAG for every service (OFFLINE=1 or STANDINS=1: the base and stand-ins too)
 	@mkdir -p deploy/images/ca-certificates

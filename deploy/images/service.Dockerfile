@@ -23,6 +23,10 @@ RUN uv sync --locked --no-dev --all-packages --no-install-workspace && rm -rf .v
 ARG SERVICE
 # Exactly the locked versions, this service and its runtime dependencies only, as regular installs.
 RUN test -n "$SERVICE" && uv sync --locked --no-dev --no-editable --package "$SERVICE" -p python3
+# The debug sections of compiled extensions serve nothing at run time (uvloop's alone are 14 of
+# its 16 MB): stripping them keeps every image well under 200 MB.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends binutils >/dev/null \
+    && find .venv -name '*.so' -exec strip --strip-debug {} +
 
 FROM ${BASE_IMAGE}
 ARG SERVICE

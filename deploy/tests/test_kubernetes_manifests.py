@@ -232,6 +232,28 @@ def test_prod_lets_prometheus_scrape_every_service_metrics() -> None:
         assert monitor["endpoints"][0]["port"] in {p["name"] for p in service["spec"]["ports"]}
 
 
+def test_prod_alerts_shows_dashboards_and_sends_traces_to_the_collector() -> None:
+    resources = render("overlays/prod")
+    rules = of_kind(resources, "PrometheusRule")["copost"]
+    monitor = of_kind(resources, "ServiceMonitor")["copost"]
+    dashboards = [
+        config
+        for config in of_kind(resources, "ConfigMap").values()
+        if config["metadata"].get("labels", {}).get("grafana_dashboard") == "1"
+    ]
+    config = next(c for n, c in of_kind(resources, "ConfigMap").items() if "copost-config" in n)
+    egress = of_kind(resources, "NetworkPolicy")["copost-egress-traces"]["spec"]["egress"]
+
+    # The operator picks the rules up with the same label as the scrape targets.
+    assert rules["metadata"]["labels"] == monitor["metadata"]["labels"]
+    assert {g["name"] for g in rules["spec"]["groups"]} == {"copost-pipeline", "copost-http"}
+    assert len(dashboards) == 1
+    assert sorted(dashboards[0]["data"]) == ["copost-events.json", "copost-overview.json"]
+    endpoint = config["data"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert endpoint.endswith(":4318")
+    assert egress[0]["ports"] == [{"port": 4318, "protocol": "TCP"}]
+
+
 def test_prod_runs_mongodb_and_rabbitmq_through_their_operators() -> None:
     resources = render("overlays/prod")
     mongo = of_kind(resources, "MongoDBCommunity")["copost-mongo"]["spec"]

@@ -6,6 +6,7 @@ from uuid import UUID
 
 import aio_pika
 import pytest
+from prometheus_client import REGISTRY
 
 from shared.bus import EventBus
 from shared.dead_letters import count_dead_letters, redrive_dead_letters
@@ -234,3 +235,43 @@ async def test_an_event_whose_retry_cannot_be_published_is_parked_and_frees_its_
     finally:
         await bus.delete_topology()
         await bus.close()
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_published_events_are_counted_as_confirmed_or_failed(
+    bus: EventBus, amqp_url: str
+) -> None:
+    labels = {"service": "bus-test", "event_type": "user.followed"}
+    confirmed = sample("copost_events_published_total", **labels, outcome="confirmed")
+    failed = sample("copost_events_published_total", **labels, outcome="failed")
+    await bus.publish([followed(1)])
+    assert sample("copost_events_published_total", **labels, outcome="confirmed") == confirmed + 1
+    # Without its exchange the broker refuses the publish: nothing is confirmed.
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.exchange_delete(bus.exchange_name, if_unused=False)
+    assert await bus.publish([followed(2)]) == []
+    assert sample("copost_events_published_total", **labels, outcome="failed") == failed + 1
+
+
+async def test_handling_time_retries_dead_letters_and_queue_depths_are_measured(
+    bus: EventBus,
+) -> None:
+    async def broken(envelope: EventEnvelope, data: UserFollowed) -> None:
+        raise RuntimeError("permanent")
+
+    failed = {"service": "bus-test", "event_type": "user.followed", "outcome": "failed"}
+    handled_before = sample("copost_event_handling_seconds_count", **failed)
+    await bus.consume({"user.followed": broken})
+    await bus.publish([followed()])
+    dead_lettered = {"queue": bus.queue_name, "reason": "retries_exhausted"}
+    await wait_until(lambda: sample("copost_events_dead_lettered_total", **dead_lettered) == 1)
+    assert sample("copost_events_retried_total", queue=bus.queue_name) == 2
+    assert sample("copost_event_handling_seconds_count", **failed) == handled_before + 3
+    await bus.measure_queues()
+    assert sample("copost_queue_messages", queue=bus.dead_letter_queue_name) == 1
+    assert sample("copost_queue_messages", queue=bus.queue_name) == 0

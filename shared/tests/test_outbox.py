@@ -1,7 +1,7 @@
 """The outbox against the embedded MongoDB and a real RabbitMQ, including a broker outage."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -147,3 +147,24 @@ def parked_count() -> float:
 
 async def _no_pending(relay: OutboxRelay) -> bool:
     return await relay.pending_count() == 0
+
+
+async def test_the_backlog_and_the_age_of_its_oldest_event_are_measured(
+    db: Database, bus: EventBus
+) -> None:
+    old = registered("old").model_copy(
+        update={"occurred_at": datetime.now(UTC) - timedelta(minutes=5)}
+    )
+    await db.accounts.update_one({"_id": "old"}, with_events({"$set": {}}, [old]), upsert=True)
+    await write_account(db, "new")
+    relay = relay_for(db, bus)
+    await relay.measure_backlog()
+    labels = {"service": "outbox-test"}
+    assert REGISTRY.get_sample_value("copost_outbox_backlog_events", labels) == 2
+    age = REGISTRY.get_sample_value("copost_outbox_oldest_event_age_seconds", labels)
+    assert age is not None
+    assert 300 <= age < 360
+    await relay.relay_pending()
+    await relay.measure_backlog()
+    assert REGISTRY.get_sample_value("copost_outbox_backlog_events", labels) == 0
+    assert REGISTRY.get_sample_value("copost_outbox_oldest_event_age_seconds", labels) == 0

@@ -1,9 +1,14 @@
 """Background work: it runs at once when woken, and a failing pass does not end it."""
 
+import time
+
+from prometheus_client import REGISTRY
+
 from shared.periodic import PeriodicTask
 from shared.testing import wait_until
 
 NEVER_BY_ITSELF = 3600.0
+SUCCESS = "copost_periodic_task_last_success_timestamp_seconds"
 
 
 async def test_a_wake_runs_the_work_without_waiting_for_the_interval() -> None:
@@ -23,18 +28,42 @@ async def test_a_wake_runs_the_work_without_waiting_for_the_interval() -> None:
         await task.stop()
 
 
-async def test_a_failing_pass_is_retried_at_the_next_one() -> None:
-    attempts = 0
+class FailsOnce:
+    """Work whose first pass fails, as when the database is away for a moment."""
 
-    async def flaky() -> None:
-        nonlocal attempts
-        attempts += 1
-        if attempts == 1:
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def __call__(self) -> None:
+        self.attempts += 1
+        if self.attempts == 1:
             raise RuntimeError("database away")
 
+
+async def test_a_failing_pass_is_retried_at_the_next_one() -> None:
+    flaky = FailsOnce()
     task = PeriodicTask("test", flaky, interval_seconds=0.01)
     task.start()
     try:
-        await wait_until(lambda: attempts >= 2)
+        await wait_until(lambda: flaky.attempts >= 2)
+    finally:
+        await task.stop()
+
+
+async def test_failures_are_counted_and_the_last_success_is_stamped() -> None:
+    flaky = FailsOnce()
+    before = time.time()
+    task = PeriodicTask("metrics-test", flaky, interval_seconds=NEVER_BY_ITSELF)
+    task.start()
+    try:
+        await wait_until(lambda: flaky.attempts == 1)
+        labels = {"task": "metrics-test"}
+        await wait_until(
+            lambda: REGISTRY.get_sample_value("copost_periodic_task_failures_total", labels) == 1
+        )
+        assert REGISTRY.get_sample_value(SUCCESS, labels) in (None, 0)
+        task.wake()
+        stamped = await wait_until(lambda: REGISTRY.get_sample_value(SUCCESS, labels))
+        assert stamped >= before
     finally:
         await task.stop()

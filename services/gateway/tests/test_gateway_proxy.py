@@ -11,6 +11,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 
 from gateway.app import create_app
 from services.gateway.tests.conftest import (
@@ -63,6 +64,17 @@ async def test_requests_reach_the_owning_service_unchanged(
     assert (received["service"], received["method"], received["path"]) == (service, method, path)
     assert received["query"] == [["limit", "5"], ["cursor", "a b"]]
     assert received["body"] == '{"x": 1}'
+
+
+async def test_forwarded_requests_are_measured_by_their_route_template(
+    gateway: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    labels = {"service": "gateway", "method": "GET", "route": "/v1/{path:path}", "status": "200"}
+    before = REGISTRY.get_sample_value("copost_http_requests_total", labels) or 0
+
+    assert (await gateway.get("/v1/posts/p1", headers=auth)).status_code == 200
+
+    assert REGISTRY.get_sample_value("copost_http_requests_total", labels) == before + 1
 
 
 @pytest.mark.parametrize(
@@ -191,6 +203,7 @@ async def test_the_notification_stream_flows_event_by_event(
         async with client.stream("GET", url, params=params, timeout=5) as response:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
+            assert REGISTRY.get_sample_value("copost_open_streams", {"service": "gateway"}) == 1
             lines = response.aiter_lines()
             # The first event arrives while the service still holds back the second one.
             assert [await anext(lines) for _ in range(3)] == [

@@ -9,11 +9,12 @@ import pytest
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
-from notifications.testing import NotificationsHarness, ServedHarness, served_with_its_queues
+from notifications.testing import NotificationsHarness, ServedHarness
 from shared.testing import (
     DIRECTORY_USERS,
     event_injector,
     running_service,
+    served_with_its_queues,
     test_settings,
 )
 

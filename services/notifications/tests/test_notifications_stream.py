@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
+from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.monitoring import (
     CommandFailedEvent,
@@ -199,3 +200,16 @@ async def test_quiet_streams_share_one_change_feed_instead_of_polling_each(
             assert FIND_COMMANDS.stream_reads == 1
         finally:
             FIND_COMMANDS.listening = False
+
+
+async def test_open_streams_are_counted_while_they_last(served_harness: ServedHarness) -> None:
+    def open_streams() -> float:
+        return REGISTRY.get_sample_value("copost_open_streams", {"service": "notifications"}) or 0
+
+    before = open_streams()
+    async with served_harness() as (harness, _):
+        async with stream_of(harness.client, ALICE) as stream:
+            await harness.events.publish(followed(BOB))
+            await asyncio.wait_for(stream.next_event(), DELIVERY_SECONDS)
+            assert open_streams() == before + 1
+        await wait_until(lambda: open_streams() == before)

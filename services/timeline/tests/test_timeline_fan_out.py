@@ -4,6 +4,7 @@ Story: x follows ann, y follows bob, z follows both; ann publishes p1, then bob 
 """
 
 import pytest
+from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 
 from shared.events import make_event
@@ -277,3 +278,20 @@ async def test_counting_new_entries_names_the_timelines_already_at_the_limit(
     counted = {doc["_id"]: doc["entries"] async for doc in growth.find()}
     # The full one is left for the trim to recount.
     assert counted == {"below": 850, "at": 850, "new": 1}
+
+
+async def test_each_fan_out_is_measured_by_size_and_duration(
+    events: Events, api: TimelineApi
+) -> None:
+    fan_outs = REGISTRY.get_sample_value("copost_fan_out_deliveries_count") or 0
+    delivered = REGISTRY.get_sample_value("copost_fan_out_deliveries_sum") or 0
+    timed = REGISTRY.get_sample_value("copost_fan_out_duration_seconds_count") or 0
+    await events.register("ann", "x", "y")
+    await events.follow("x", "ann")
+    await events.follow("y", "ann")
+    await events.publish("p1", "ann", when=10)
+    await api.wait_for_home("y", ["p1"])
+    # One fan-out, to the two followers (an author's own posts are merged in when read).
+    assert REGISTRY.get_sample_value("copost_fan_out_deliveries_count") == fan_outs + 1
+    assert REGISTRY.get_sample_value("copost_fan_out_deliveries_sum") == delivered + 2
+    assert REGISTRY.get_sample_value("copost_fan_out_duration_seconds_count") == timed + 1

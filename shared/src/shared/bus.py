@@ -16,7 +16,9 @@ carries its own user id and, in `x-copost-publisher`, the publisher it had verif
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
@@ -30,6 +32,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 from aiormq.abc import FieldTable
+from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
 
 from shared.events import (
@@ -42,6 +45,7 @@ from shared.events import (
 from shared.events.envelope import UnknownEventVersion
 from shared.logging import correlation_id_var
 from shared.settings import ServiceSettings
+from shared.tracing import SERVICE_ATTRIBUTE, continued, exemplar, traced
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,31 @@ _QUORUM: FieldTable = {
     "x-dead-letter-strategy": "at-least-once",
     "x-overflow": "reject-publish",
 }
+
+EVENTS_PUBLISHED = Counter(
+    "copost_events_published_total",
+    "Events published, by whether the broker confirmed them",
+    ["service", "event_type", "outcome"],
+)
+EVENT_HANDLING = Histogram(
+    "copost_event_handling_seconds",
+    "Time to handle one delivered event, by outcome (handled, failed)",
+    ["service", "event_type", "outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+EVENTS_RETRIED = Counter(
+    "copost_events_retried_total", "Failed events sent to a retry queue", ["queue"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "copost_events_dead_lettered_total",
+    "Events parked in the dead-letter queue, by reason",
+    ["queue", "reason"],
+)
+QUEUE_MESSAGES = Gauge(
+    "copost_queue_messages",
+    "Messages waiting in a queue of this service (its queue, retry queues, dead-letter queue)",
+    ["queue"],
+)
 
 
 class ProcessedEventLog(Protocol):
@@ -85,6 +114,7 @@ class EventBus:
         self._queue: AbstractQueue | None = None
         self._handlers: Mapping[str, EventHandler] = {}
         self._processed: ProcessedEventLog | None = None
+        self._metrics_channel: AbstractChannel | None = None
 
     @property
     def is_connected(self) -> bool:
@@ -135,19 +165,22 @@ class EventBus:
 
     # -- publishing -------------------------------------------------------------------
 
-    async def publish(self, envelopes: Sequence[EventEnvelope]) -> list[UUID]:
-        """Publish pipelined; returns the ids the broker confirmed, in the given order."""
+    async def publish(
+        self,
+        envelopes: Sequence[EventEnvelope],
+        trace_contexts: Mapping[UUID, Mapping[str, str]] | None = None,
+    ) -> list[UUID]:
+        """Publish pipelined; returns the ids the broker confirmed, in the given order.
+
+        `trace_contexts`: by event id, the trace each event continues (the outbox keeps them).
+        """
         if self._exchange is None:
             raise RuntimeError("the bus is not connected")
         exchange = self._exchange
+        traces = trace_contexts or {}
         results = await asyncio.gather(
             *(
-                exchange.publish(
-                    _message(envelope, self.broker_user),
-                    routing_key=envelope.type,
-                    mandatory=True,
-                    timeout=PUBLISH_TIMEOUT_SECONDS,
-                )
+                self._publish_one(exchange, envelope, traces.get(envelope.id))
                 for envelope in envelopes
             ),
             return_exceptions=True,
@@ -161,7 +194,26 @@ class EventBus:
                 )
             else:
                 confirmed.append(envelope.id)
+            outcome = "failed" if isinstance(result, BaseException) else "confirmed"
+            EVENTS_PUBLISHED.labels(self._settings.service_name, envelope.type, outcome).inc()
         return confirmed
+
+    async def _publish_one(
+        self, exchange: AbstractExchange, envelope: EventEnvelope, trace: Mapping[str, str] | None
+    ) -> Any:
+        """One event, published in the trace of the write that produced it (when tracing)."""
+        with (
+            continued(trace),
+            traced(
+                f"outbox relay {envelope.type}", {SERVICE_ATTRIBUTE: self._settings.service_name}
+            ),
+        ):
+            return await exchange.publish(
+                _message(envelope, self.broker_user),
+                routing_key=envelope.type,
+                mandatory=True,
+                timeout=PUBLISH_TIMEOUT_SECONDS,
+            )
 
     # -- consuming --------------------------------------------------------------------
 
@@ -217,7 +269,7 @@ class EventBus:
             data = parse_event_data(envelope)
         except (ValidationError, UnknownEventVersion, ValueError) as exc:
             log.error("unreadable event dead-lettered", extra={"error": str(exc)})
-            await message.reject(requeue=False)
+            await self._dead_letter(message, "unreadable")
             return
         handler = self._handlers.get(envelope.type)
         if handler is None:
@@ -235,12 +287,15 @@ class EventBus:
                     "expected_publisher": expected,
                 },
             )
-            await message.reject(requeue=False)
+            await self._dead_letter(message, "publisher")
             return
         token = correlation_id_var.set(envelope.correlation_id)
+        started, outcome = time.perf_counter(), "handled"
         try:
-            await self._handle_once(handler, envelope, data)
+            with self._handling_span(envelope):
+                await self._handle_once(handler, envelope, data)
         except Exception:
+            outcome = "failed"
             log.exception(
                 "event handling failed",
                 extra={"event_id": str(envelope.id), "event_type": envelope.type},
@@ -250,6 +305,20 @@ class EventBus:
             await message.ack()
         finally:
             correlation_id_var.reset(token)
+            EVENT_HANDLING.labels(self._settings.service_name, envelope.type, outcome).observe(
+                time.perf_counter() - started, exemplar=exemplar()
+            )
+
+    def _handling_span(self, envelope: EventEnvelope) -> AbstractContextManager[None]:
+        service = self._settings.service_name
+        return traced(
+            f"{service} handle {envelope.type}",
+            {SERVICE_ATTRIBUTE: service, "messaging.message.id": str(envelope.id)},
+        )
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+        await message.reject(requeue=False)
+        EVENTS_DEAD_LETTERED.labels(self.queue_name, reason).inc()
 
     def expected_publisher(self, event_type: str) -> str | None:
         service = producing_service(event_type)
@@ -292,7 +361,7 @@ class EventBus:
     async def _retry_or_dead_letter(self, message: AbstractIncomingMessage) -> None:
         attempt = int(str(message.headers.get(ATTEMPT_HEADER, 0))) + 1
         if attempt > len(self._settings.event_retry_delays_seconds):
-            await message.reject(requeue=False)
+            await self._dead_letter(message, "retries_exhausted")
             return
         retry = self.republished(message, {**message.headers, ATTEMPT_HEADER: attempt})
         try:
@@ -308,9 +377,25 @@ class EventBus:
             log.exception(
                 "retry not published; event dead-lettered", extra={"event_id": message.message_id}
             )
-            await message.reject(requeue=False)
+            await self._dead_letter(message, "retry_unpublished")
             return
         await message.ack()
+        EVENTS_RETRIED.labels(self.queue_name).inc()
+
+    async def measure_queues(self) -> None:
+        """Set the depth gauges of this service's queues (for a scrape; consumers only)."""
+        if self._queue is None:
+            return
+        if self._metrics_channel is None or self._metrics_channel.is_closed:
+            self._metrics_channel = await self._require_connection().channel()
+        names = [self.queue_name, self.dead_letter_queue_name]
+        names += [
+            self.retry_queue_name(n)
+            for n in range(1, len(self._settings.event_retry_delays_seconds) + 1)
+        ]
+        for name in names:
+            queue = await self._metrics_channel.declare_queue(name, passive=True)
+            QUEUE_MESSAGES.labels(name).set(queue.declaration_result.message_count or 0)
 
     async def stop_consuming(self) -> None:
         if self._queue is not None and self._consumer_tag is not None:

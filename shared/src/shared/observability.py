@@ -1,18 +1,21 @@
 """Request ids, Prometheus metrics, and the health endpoints every process answers."""
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from uuid import uuid4
 
-from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from fastapi import APIRouter, Request, Response
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.identity import REQUEST_ID_HEADER
 from shared.logging import correlation_id_var, request_id_var
 from shared.problems import problem_response
+from shared.tracing import exemplar, untraced
 
 HTTP_REQUESTS = Counter(
     "copost_http_requests_total", "HTTP requests served", ["service", "method", "route", "status"]
@@ -23,6 +26,16 @@ HTTP_LATENCY = Histogram(
     ["service", "method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+OPEN_STREAMS = Gauge("copost_open_streams", "Live event streams open", ["service"])
+READY = Gauge(
+    "copost_ready", "1 if the last readiness probe found every dependency answering", ["service"]
+)
+# Counted here, not derived from the gauge: a flap between two scrapes still shows.
+READINESS_CHANGES = Counter(
+    "copost_readiness_changes_total", "Times the readiness probe's answer changed", ["service"]
+)
+# Measured when scraped, not kept up to date all the time: a bound on each.
+METRICS_REFRESH_TIMEOUT_SECONDS = 2.0
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("copost.access")
@@ -30,6 +43,8 @@ access_log = logging.getLogger("copost.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 type ReadinessCheck = Callable[[], Awaitable[bool]]
+# Sets gauges that are read from elsewhere (the database, the broker) just before a scrape.
+type MetricsRefresher = Callable[[], Awaitable[None]]
 
 
 class RequestContextMiddleware:
@@ -74,7 +89,9 @@ class RequestContextMiddleware:
             method = scope["method"]
             elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(self._service_name, method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self._service_name, method, route).observe(elapsed)
+            HTTP_LATENCY.labels(self._service_name, method, route).observe(
+                elapsed, exemplar=exemplar()
+            )
             # The access log: the route template, never the query string (it may hold a token).
             access_log.info(
                 "%s %s %s",
@@ -103,9 +120,16 @@ def _request_id_from(scope: Scope) -> str:
     return uuid4().hex
 
 
-def health_router(readiness_checks: Mapping[str, ReadinessCheck]) -> APIRouter:
-    """`/healthz`: the process is alive. `/readyz`: every dependency answers. `/metrics`."""
+def health_router(
+    readiness_checks: Mapping[str, ReadinessCheck],
+    *,
+    service_name: str = "",
+    metrics_refreshers: Sequence[MetricsRefresher] = (),
+) -> APIRouter:
+    """`/healthz`: the process is alive. `/readyz`: every dependency answers. `/metrics`, in
+    OpenMetrics (with exemplars: trace ids) when the scraper asks for it, else Prometheus text."""
     router = APIRouter(include_in_schema=False)
+    last_ready: list[bool] = []
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -114,13 +138,31 @@ def health_router(readiness_checks: Mapping[str, ReadinessCheck]) -> APIRouter:
     @router.get("/readyz", response_model=None)
     async def readyz() -> Response | dict[str, object]:
         results = {name: await check() for name, check in readiness_checks.items()}
-        if all(results.values()):
+        ready = all(results.values())
+        READY.labels(service_name).set(1 if ready else 0)
+        if last_ready and last_ready[0] != ready:
+            READINESS_CHANGES.labels(service_name).inc()
+        last_ready[:] = [ready]
+        if ready:
             return {"status": "ready", "checks": results}
         failing = ", ".join(name for name, ok in results.items() if not ok)
         return problem_response(503, f"Not ready: {failing} unreachable.")
 
     @router.get("/metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    async def metrics(request: Request) -> Response:
+        for refresh in metrics_refreshers:
+            await _refresh(refresh)
+        encode, media_type = choose_encoder(request.headers.get("accept", ""))
+        return Response(encode(REGISTRY), media_type=media_type)
 
     return router
+
+
+async def _refresh(refresh: MetricsRefresher) -> None:
+    """A dependency that does not answer leaves its gauges as they were; /metrics still answers."""
+    try:
+        with untraced():
+            async with asyncio.timeout(METRICS_REFRESH_TIMEOUT_SECONDS):
+                await refresh()
+    except Exception as exc:
+        log.warning("a metric could not be measured", extra={"error": repr(exc)})

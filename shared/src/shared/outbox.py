@@ -9,11 +9,12 @@ consumers are idempotent, so at-least-once is enough.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 from pymongo import UpdateOne
 
@@ -21,12 +22,16 @@ from shared.events import EventEnvelope
 from shared.events.envelope import utc_now
 from shared.mongo import Database, Document, IndexSpec
 from shared.periodic import PeriodicTask
+from shared.tracing import trace_context
 
 log = logging.getLogger(__name__)
 
 OUTBOX_FIELD = "outbox"
 # Outbox entries no envelope can be read from, moved aside so they stop blocking the rest.
 OUTBOX_DEAD_LETTERS = "outbox_dead_letters"
+# Beside an entry: the trace context of the write that produced it (shared.tracing), so the
+# relay publishes the event in the trace of the request that caused it.
+TRACE_FIELD = "trace"
 
 EVENTS_RELAYED = Counter(
     "copost_outbox_events_relayed_total", "Events published from the outbox", ["service"]
@@ -34,6 +39,14 @@ EVENTS_RELAYED = Counter(
 ENTRIES_PARKED = Counter(
     "copost_outbox_entries_parked_total",
     "Unreadable outbox entries moved to the outbox_dead_letters collection",
+    ["service"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "copost_outbox_backlog_events", "Events written but not yet published", ["service"]
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "copost_outbox_oldest_event_age_seconds",
+    "Age of the oldest event not yet published (0 when none)",
     ["service"],
 )
 
@@ -55,13 +68,28 @@ def with_events(update: Document, events: Sequence[EventEnvelope]) -> Document:
 def outbox_entry(event: EventEnvelope) -> Document:
     entry = event.model_dump(mode="json")
     entry["id"] = str(event.id)
+    if carrier := trace_context():
+        entry[TRACE_FIELD] = carrier
     return entry
+
+
+def _read_entry(entry: Any) -> tuple[EventEnvelope, Mapping[str, str]]:
+    """The envelope of an outbox entry, and the trace context stored beside it."""
+    if isinstance(entry, dict) and TRACE_FIELD in entry:
+        entry = dict(entry)
+        carrier = entry.pop(TRACE_FIELD)
+        return EventEnvelope.model_validate(entry), carrier if isinstance(carrier, dict) else {}
+    return EventEnvelope.model_validate(entry), {}
 
 
 class EventPublisher(Protocol):
     """What the relay needs of the bus: publish and say which event ids were confirmed."""
 
-    async def publish(self, envelopes: Sequence[EventEnvelope]) -> list[UUID]: ...
+    async def publish(
+        self,
+        envelopes: Sequence[EventEnvelope],
+        trace_contexts: Mapping[UUID, Mapping[str, str]] | None = None,
+    ) -> list[UUID]: ...
 
 
 class OutboxRelay:
@@ -111,16 +139,21 @@ class OutboxRelay:
             {f"{OUTBOX_FIELD}.id": {"$exists": True}}, {OUTBOX_FIELD: 1}
         ).to_list(self._batch_size)
         pending: list[tuple[Any, EventEnvelope]] = []
+        traces: dict[UUID, Mapping[str, str]] = {}
         for document in documents:
             for entry in document.get(OUTBOX_FIELD, []):
                 try:
-                    pending.append((document["_id"], EventEnvelope.model_validate(entry)))
+                    envelope, carrier = _read_entry(entry)
                 except ValidationError as exc:
                     await self._park(name, document["_id"], entry, exc)
+                else:
+                    pending.append((document["_id"], envelope))
+                    traces[envelope.id] = carrier
         pending = pending[: self._batch_size]
         if not pending:
             return 0
-        confirmed = {str(i) for i in await self._publisher.publish([e for _, e in pending])}
+        published = await self._publisher.publish([e for _, e in pending], traces)
+        confirmed = {str(i) for i in published}
         relayed: dict[Any, list[str]] = {}
         for document_id, event in pending:
             if str(event.id) in confirmed:
@@ -168,3 +201,30 @@ class OutboxRelay:
             ):
                 total += len(document.get(OUTBOX_FIELD, []))
         return total
+
+    async def measure_backlog(self) -> None:
+        """Set the backlog gauges: events not yet published, and how old the oldest one is."""
+        count, oldest = 0, None
+        for name in self._collections:
+            async for row in await self._db[name].aggregate(_BACKLOG_PIPELINE):
+                count += row["count"]
+                if row["oldest"] is not None and (oldest is None or row["oldest"] < oldest):
+                    oldest = row["oldest"]
+        OUTBOX_BACKLOG.labels(self._service_name).set(count)
+        age = (
+            0.0 if oldest is None else (utc_now() - datetime.fromisoformat(oldest)).total_seconds()
+        )
+        OUTBOX_OLDEST_AGE.labels(self._service_name).set(max(0.0, age))
+
+
+_BACKLOG_PIPELINE: list[Document] = [
+    {"$match": {f"{OUTBOX_FIELD}.id": {"$exists": True}}},
+    {"$unwind": f"${OUTBOX_FIELD}"},
+    {
+        "$group": {
+            "_id": None,
+            "count": {"$sum": 1},
+            "oldest": {"$min": f"${OUTBOX_FIELD}.occurred_at"},
+        }
+    },
+]

@@ -5,7 +5,19 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from prometheus_client import Counter, Gauge
+
+from shared.tracing import untraced
+
 log = logging.getLogger(__name__)
+
+# A task whose last success grows old is stuck (alerted on: deploy/monitoring/alerts.yaml).
+LAST_SUCCESS = Gauge(
+    "copost_periodic_task_last_success_timestamp_seconds",
+    "When the background task last finished a pass without failing (Unix time)",
+    ["task"],
+)
+FAILURES = Counter("copost_periodic_task_failures_total", "Failed background passes", ["task"])
 
 
 class PeriodicTask:
@@ -40,9 +52,13 @@ class PeriodicTask:
     async def _run(self) -> None:
         while True:
             try:
-                await self._work()
+                with untraced():
+                    await self._work()
             except Exception:
+                FAILURES.labels(self._name).inc()
                 log.warning("%s failed; retrying at the next pass", self._name, exc_info=True)
+            else:
+                LAST_SUCCESS.labels(self._name).set_to_current_time()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval_seconds)
             self._wake.clear()

@@ -19,10 +19,11 @@ from shared.idempotency import PROCESSED_EVENT_INDEXES, MongoProcessedEventLog
 from shared.identity import AssertionVerifier
 from shared.logging import configure_logging
 from shared.mongo import Database, Document, IndexSpec, create_mongo_client, ensure_indexes, ping
-from shared.observability import RequestContextMiddleware, health_router
+from shared.observability import MetricsRefresher, RequestContextMiddleware, health_router
 from shared.outbox import OutboxRelay, outbox_index
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
+from shared.tracing import configure_tracing, instrument_app
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,20 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         finally:
             await _stop_runtime(runtime)
 
+    configure_tracing(settings.service_name)
     # No slash redirects: their Location would name this service's internal address.
     app = FastAPI(title=spec.title, lifespan=lifespan, redirect_slashes=False)
+    instrument_app(app, settings.service_name)
     app.state.assertion_verifier = AssertionVerifier.from_settings(settings)
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
     install_problem_handlers(app)
-    app.include_router(health_router(_readiness_checks(app)))
+    app.include_router(
+        health_router(
+            _readiness_checks(app),
+            service_name=settings.service_name,
+            metrics_refreshers=_metrics_refreshers(app),
+        )
+    )
     for router in spec.routers:
         app.include_router(router)
     for router in spec.internal_routers:
@@ -140,6 +149,22 @@ def _readiness_checks(app: FastAPI) -> dict[str, Callable[[], Any]]:
         return runtime is not None and runtime.bus.is_connected
 
     return {"mongodb": mongodb, "rabbitmq": rabbitmq}
+
+
+def _metrics_refreshers(app: FastAPI) -> list[MetricsRefresher]:
+    """The outbox backlog (the database) and the queue depths (the broker), read at a scrape."""
+
+    async def outbox() -> None:
+        runtime: ServiceRuntime | None = getattr(app.state, "runtime", None)
+        if runtime is not None:
+            await runtime.relay.measure_backlog()
+
+    async def queues() -> None:
+        runtime: ServiceRuntime | None = getattr(app.state, "runtime", None)
+        if runtime is not None:
+            await runtime.bus.measure_queues()
+
+    return [outbox, queues]
 
 
 async def get_runtime(request: Request) -> ServiceRuntime:

@@ -18,6 +18,7 @@ from gateway.settings import GatewaySettings
 from shared.logging import configure_logging
 from shared.observability import RequestContextMiddleware, health_router
 from shared.problems import install_problem_handlers
+from shared.tracing import configure_tracing, instrument_app
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await runtime.jwks.stop()
             await runtime.aclose()
 
+    configure_tracing(settings.service_name)
     app = FastAPI(
         title=API_TITLE,
         lifespan=lifespan,
@@ -62,7 +64,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.gateway = runtime
     install_problem_handlers(app)
     app.include_router(
-        health_router({"users": runtime.users_answers, "jwks": runtime.jwks.ensure_loaded})
+        health_router(
+            {"users": runtime.users_answers, "jwks": runtime.jwks.ensure_loaded},
+            service_name=settings.service_name,
+        )
     )
     app.include_router(docs_router)
     if settings.static_dir is not None:
@@ -80,4 +85,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
+    instrument_app(app, settings.service_name)
     return app

@@ -21,6 +21,7 @@ from gateway.domain import (
 from shared.identity import ASSERTION_HEADER, REQUEST_ID_HEADER, AssertionSigner
 from shared.internal_http import IDLE_CONNECTION_SECONDS
 from shared.logging import request_id_var
+from shared.observability import OPEN_STREAMS
 from shared.problems import (
     BadGateway,
     BadRequest,
@@ -85,10 +86,12 @@ class _StreamSlots:
         if self.taken >= self.limit:
             return False
         self.taken += 1
+        OPEN_STREAMS.labels("gateway").set(self.taken)
         return True
 
     def give_back(self) -> None:
         self.taken = max(0, self.taken - 1)
+        OPEN_STREAMS.labels("gateway").set(self.taken)
 
 
 class Proxy:

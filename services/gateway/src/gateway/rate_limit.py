@@ -79,7 +79,8 @@ class ClientAddressMiddleware:
                 if name == b"x-forwarded-for"
             ]
             address = client_address(client[0], forwarded, self._trusted)
-            scope = {**scope, "client": (address, client[1])}
+            # In place: a copy would hide the matched route from the middleware around this one.
+            scope["client"] = (address, client[1])
         await self._app(scope, receive, send)
 
 

@@ -23,6 +23,7 @@ from notifications.repository import NotificationRepository
 from notifications.schemas import Notification
 from notifications.settings import NotificationsSettings
 from shared.events.envelope import utc_now
+from shared.observability import OPEN_STREAMS
 from shared.periodic import PeriodicTask
 
 STREAM_MEDIA_TYPE = "text/event-stream"
@@ -95,7 +96,10 @@ class NotificationStreams:
         """The stream's body; its first step takes one of the account's stream slots (or raises
         TooManyStreams), so call it once before answering."""
         settings = self._settings
-        with self._wakeups.subscribe(recipient_id, position.last_seq) as subscription:
+        with (
+            self._wakeups.subscribe(recipient_id, position.last_seq) as subscription,
+            OPEN_STREAMS.labels(settings.service_name).track_inprogress(),
+        ):
             yield f"retry: {settings.stream_retry_milliseconds}\n: connected\n\n".encode()
             last_sent = time.monotonic()
             while not await request.is_disconnected():

@@ -7,7 +7,7 @@ read over a real HTTP server, as in-process transports buffer them.
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ import httpx
 from fastapi import FastAPI
 
 from shared.mongo import Database
-from shared.testing import EventInjector, identity_headers, served_over_http
+from shared.testing import EventInjector, identity_headers
 
 
 @dataclass
@@ -52,16 +52,6 @@ class NotificationsHarness:
 type ServedHarness = Callable[
     ..., contextlib.AbstractAsyncContextManager[tuple[NotificationsHarness, str]]
 ]
-
-
-@contextlib.asynccontextmanager
-async def served_with_its_queues(app: FastAPI) -> AsyncIterator[str]:
-    """The service over a real loopback socket; its queues are deleted afterwards."""
-    async with served_over_http(app) as url:
-        try:
-            yield url
-        finally:
-            await app.state.runtime.bus.delete_topology()
 
 
 @dataclass

@@ -6,11 +6,15 @@ state rather than with the event. So a redelivered event, or one retried after a
 half-way through a fan-out, finishes the work instead of repeating or skipping it.
 """
 
+import time
 from collections.abc import Sequence
 from datetime import datetime
 
+from prometheus_client import Histogram
+
 from shared.events.posts import PostCoauthorAdded, PostCoauthorRemoved, PostDeleted, PostPublished
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from shared.tracing import exemplar
 from timeline import domain
 from timeline.domain import PostCard
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
@@ -18,6 +22,17 @@ from timeline.settings import TimelineSettings
 
 # A status change is re-checked against a fresh count at most this many times per event.
 MAX_SETTLE_ROUNDS = 3
+
+FAN_OUT_DELIVERIES = Histogram(
+    "copost_fan_out_deliveries",
+    "Home timelines one fan-out wrote a post to",
+    buckets=(0, 1, 10, 100, 1000, 10_000, 100_000),
+)
+FAN_OUT_DURATION = Histogram(
+    "copost_fan_out_duration_seconds",
+    "Time to put a post on profiles and fan it out to followers' home timelines",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 
 
 class TimelineWriter:
@@ -77,6 +92,7 @@ class TimelineWriter:
         """Put the post on these authors' profiles and in their followers' home timelines."""
         if not authors:
             return
+        started = time.perf_counter()
         # Profiles first: a follow handled meanwhile back-fills from them (see `followed`).
         await self._entries.put_on_profiles(card, authors)
         celebrities = await self._follows.celebrities_among(authors)
@@ -89,6 +105,8 @@ class TimelineWriter:
         for batch in domain.batches(deliveries, self._settings.fan_out_batch_size):
             grown += await self._entries.deliver(card, batch)
         await self._trim(grown)
+        FAN_OUT_DELIVERIES.observe(len(deliveries))
+        FAN_OUT_DURATION.observe(time.perf_counter() - started, exemplar=exemplar())
 
     async def _trim(self, owner_ids: Sequence[str]) -> None:
         """Count the new entries; trim the timelines that grew past the cap plus slack.

@@ -197,6 +197,17 @@ async def served_over_http(app: FastAPI) -> AsyncIterator[str]:
         await serving
 
 
+@asynccontextmanager
+async def served_with_its_queues(app: FastAPI) -> AsyncIterator[str]:
+    """A service (`create_service_app`) over a real loopback socket; its queues and exchanges
+    are deleted afterwards."""
+    async with served_over_http(app) as url:
+        try:
+            yield url
+        finally:
+            await app.state.runtime.bus.delete_topology()
+
+
 class EventRecorder:
     """Listens to the events exchange of a namespace and keeps every event it sees."""
 
