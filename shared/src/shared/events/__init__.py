@@ -20,6 +20,11 @@ from shared.events.posts import (
     PostCreated,
     PostDeleted,
     PostPublished,
+    PostRemixApproved,
+    PostRemixRejected,
+    PostRemixRemoved,
+    PostRemixRequested,
+    PostRemixRevoked,
 )
 from shared.events.users import (
     UserBlocked,
@@ -47,6 +52,11 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         PostCoauthorAdded,
         PostCoauthorRemoved,
         PostDeleted,
+        PostRemixRequested,
+        PostRemixApproved,
+        PostRemixRejected,
+        PostRemixRevoked,
+        PostRemixRemoved,
         InvitationCreated,
         InvitationAccepted,
         InvitationDeclined,
