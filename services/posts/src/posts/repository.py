@@ -5,7 +5,7 @@ the post's outbox, so a state change and what it announces are written together 
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from posts.domain import INVITE_WINDOW, Change, Coauthor, Post, RemixLink, Transition
@@ -248,34 +248,12 @@ def _post_fields(post: Post) -> Document:
         "coauthors": [_coauthor_document(c) for c in post.coauthors],
         "former_coauthor_ids": list(post.former_coauthor_ids),
         "version": post.version,
-        "remix_of": _remix_link_document(post.remix_of) if post.remix_of else None,
-    }
-
-
-def _remix_link_document(link: RemixLink) -> Document:
-    return {
-        "original_id": link.original_id,
-        "original_author_id": link.original_author_id,
-        "status": link.status,
-        "requested_at": link.requested_at,
-        "request_id": link.request_id,
-        "answered_by": link.answered_by,
-        "answered_at": link.answered_at,
+        "remix_of": asdict(post.remix_of) if post.remix_of else None,
     }
 
 
 def _remix_link(document: Document | None) -> RemixLink | None:
-    if not document:
-        return None
-    return RemixLink(
-        original_id=document["original_id"],
-        original_author_id=document["original_author_id"],
-        status=document["status"],
-        requested_at=document["requested_at"],
-        request_id=document.get("request_id"),
-        answered_by=document.get("answered_by"),
-        answered_at=document.get("answered_at"),
-    )
+    return RemixLink(**document) if document else None
 
 
 def _coauthor_document(coauthor: Coauthor) -> Document:

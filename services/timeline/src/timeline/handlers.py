@@ -3,15 +3,11 @@
 from shared.bus import EventHandler
 from shared.events import EventEnvelope
 from shared.events.posts import (
+    REMIX_EVENTS,
     PostCoauthorAdded,
     PostCoauthorRemoved,
     PostDeleted,
     PostPublished,
-    PostRemixApproved,
-    PostRemixRejected,
-    PostRemixRemoved,
-    PostRemixRequested,
-    PostRemixRevoked,
     RemixEvent,
 )
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
@@ -58,16 +54,9 @@ def handlers_for(writer: TimelineWriter, directory: UserDirectory) -> dict[str, 
     async def remix_status_changed(_: EventEnvelope, data: RemixEvent) -> None:
         await writer.remix_status_changed(data)
 
-    remix_events = (
-        PostRemixRequested,
-        PostRemixApproved,
-        PostRemixRejected,
-        PostRemixRevoked,
-        PostRemixRemoved,
-    )
     return {
         **directory.event_handlers(),
-        **{event.event_type: remix_status_changed for event in remix_events},
+        **{event.event_type: remix_status_changed for event in REMIX_EVENTS},
         PostPublished.event_type: post_published,
         PostCoauthorAdded.event_type: coauthor_added,
         PostCoauthorRemoved.event_type: coauthor_removed,

@@ -14,17 +14,13 @@ from shared.events.invitations import (
     InvitationRevoked,
 )
 from shared.events.posts import (
+    REMIX_EVENTS,
     PostCoauthorAdded,
     PostCoauthorInvited,
     PostCoauthorRemoved,
     PostCreated,
     PostDeleted,
     PostPublished,
-    PostRemixApproved,
-    PostRemixRejected,
-    PostRemixRemoved,
-    PostRemixRequested,
-    PostRemixRevoked,
 )
 from shared.events.users import (
     UserBlocked,
@@ -52,11 +48,6 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         PostCoauthorAdded,
         PostCoauthorRemoved,
         PostDeleted,
-        PostRemixRequested,
-        PostRemixApproved,
-        PostRemixRejected,
-        PostRemixRevoked,
-        PostRemixRemoved,
         InvitationCreated,
         InvitationAccepted,
         InvitationDeclined,
@@ -64,7 +55,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         InvitationExpired,
         InvitationCancelled,
     )
-}
+} | {model.event_type: model for model in REMIX_EVENTS}
 
 # The one service allowed to publish each family of event types (DESIGN.md's table): the
 # broker lets it alone write these routing keys, and consumers check who published.

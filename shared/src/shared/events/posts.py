@@ -141,3 +141,12 @@ class PostRemixRemoved(RemixEvent):
     """The original was deleted: the remix stays, showing no original."""
 
     event_type = "post.remix_removed"
+
+
+REMIX_EVENTS: tuple[type[RemixEvent], ...] = (
+    PostRemixRequested,
+    PostRemixApproved,
+    PostRemixRejected,
+    PostRemixRevoked,
+    PostRemixRemoved,
+)
