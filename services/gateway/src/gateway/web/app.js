@@ -268,9 +268,10 @@ function remixRequestsView(params) {
           answer("reject", "Reject", "The remix will not show your post.")));
     }));
   };
-  const query = status ? `?status=${status}&limit=50` : "?limit=50";
+  const query = new URLSearchParams({ limit: "50" });
+  if (status) query.set("status", status);
   return [heading("Remix requests"), h("div", { class: "toolbar" }, filter),
-    live(() => api("GET", `/remix-requests${query}`), draw, "the remix requests")];
+    live(() => api("GET", `/remix-requests?${query}`), draw, "the remix requests")];
 }
 
 // A list of posts with a "More" button that appends the next pages: `more(cursor)` loads one.
