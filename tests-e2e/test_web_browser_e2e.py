@@ -189,3 +189,39 @@ async def test_a_blocked_user_is_told_clearly_why_following_is_refused(person: S
     await expect(ada.page.get_by_role("search")).to_be_hidden()
     await expect(ada.page.locator("#error")).to_be_empty()
     await ada.screenshot("sign-in")
+
+
+async def test_a_remix_asked_approved_and_revoked_in_the_browser(person: SignUp) -> None:
+    ada, bob = await person("ada"), await person("bob")
+    await ada.open("Settings")
+    await ada.page.get_by_label("once I (or a co-author) approve").check()
+    await ada.click("Save")
+    await expect(ada.status).to_have_text("Your settings are saved.")
+    await ada.write_post("Ada's original", [], when_accepted=False)
+
+    await bob.open_profile(ada.handle)
+    await bob.open_post("Ada's original")
+    remix = bob.page.locator("#remix")
+    await remix.get_by_label("Your text").fill("Bob's remix")
+    await remix.get_by_role("button", name="Remix").click()
+    await expect(bob.status).to_have_text(
+        "Your remix waits for the original's authors to approve it."
+    )
+    shown = bob.page.locator(".remix-of")
+    await expect(shown).to_have_attribute("data-remix-status", "pending")
+
+    await ada.open("Remix requests")
+    await expect(ada.page.locator("[data-remix-request-id]")).to_contain_text("Bob's remix")
+    await ada.screenshot("remix-requests")
+    await ada.click("Approve")
+    await expect(ada.status).to_have_text("The remix now shows your post.")
+    await expect(shown).to_contain_text("Ada's original")  # bob's page reloads on its own
+    await bob.screenshot("remix-approved")
+
+    await ada.open_profile(ada.handle)
+    await ada.open_post("Ada's original")
+    await expect(ada.page.locator("[data-remix-id]")).to_contain_text("Bob's remix")
+    await ada.click("Revoke remix")
+    await expect(ada.status).to_have_text("The remix no longer shows your post.")
+    await expect(shown).to_have_attribute("data-remix-status", "revoked")
+    await expect(shown).not_to_contain_text("Ada's original")

@@ -156,6 +156,10 @@ async def test_me_shows_the_profile_with_counts_and_the_default_collab_policy(
         "followers_count": 0,
         "following_count": 0,
         "collab_policy": "following",
+        "remix_policy": "everyone",
+        "remix_approval": "automatic",
+        "country": None,
+        "features": {"coauthoring": True, "remix": True},
     }
 
 

@@ -7,7 +7,7 @@ service's own check.
 """
 
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -59,3 +59,49 @@ class EligibilityResponse(BaseModel):
     """One result per invitee, in the order they were asked about."""
 
     results: list[EligibilityResult]
+
+
+# -- remixes and features (issue 13) ---------------------------------------------------------
+# `POST /internal/remix-consent`: may the remixer remix a post of the original's author, and
+# does that author approve by hand? `POST /internal/features`: what an account may use today.
+
+REMIX_CONSENT_PATH = "/internal/remix-consent"
+FEATURES_PATH = "/internal/features"
+
+RemixApproval = Literal["automatic", "manual"]
+
+
+class RemixRefusal(StrEnum):
+    REMIXER_UNKNOWN = "remixer_unknown"
+    ORIGINAL_AUTHOR_UNKNOWN = "original_author_unknown"
+    BLOCKED = "blocked"
+    POLICY_NOBODY = "policy_nobody"
+    POLICY_FOLLOWING = "policy_following"
+
+
+class RemixConsentRequest(RequestBody):
+    remixer_id: str
+    original_author_id: str
+    # The original's other credited authors: a block between any of them and the remixer refuses.
+    original_coauthor_ids: list[str] = Field(
+        default_factory=list, max_length=MAX_INVITEES_PER_CHECK
+    )
+
+
+class RemixConsent(BaseModel):
+    """`approval` is how the original's author admits remixes it allows (None when refused)."""
+
+    allowed: bool
+    approval: RemixApproval | None
+    reason: RemixRefusal | None
+
+
+class FeaturesRequest(RequestBody):
+    user_id: str
+
+
+class Features(BaseModel):
+    """The features of a limited test an account may use now (API.md: `/v1/me` `features`)."""
+
+    coauthoring: bool
+    remix: bool

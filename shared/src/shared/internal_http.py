@@ -9,13 +9,19 @@ from collections.abc import Awaitable, Callable, Sequence
 from uuid import uuid4
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from shared.eligibility import (
     ELIGIBILITY_PATH,
+    FEATURES_PATH,
+    REMIX_CONSENT_PATH,
     EligibilityRequest,
     EligibilityResponse,
     EligibilityResult,
+    Features,
+    FeaturesRequest,
+    RemixConsent,
+    RemixConsentRequest,
 )
 from shared.identity import ASSERTION_HEADER, REQUEST_ID_HEADER, AssertionSigner
 from shared.logging import request_id_var
@@ -77,12 +83,22 @@ class EligibilityClient:
     async def by_ids(self, inviter_id: str, user_ids: Sequence[str]) -> list[EligibilityResult]:
         return await self._ask(EligibilityRequest(inviter_id=inviter_id, invitee_ids=[*user_ids]))
 
+    async def remix_consent(self, request: RemixConsentRequest) -> RemixConsent:
+        return await self._post(REMIX_CONSENT_PATH, request, RemixConsent)
+
+    async def features(self, user_id: str) -> Features:
+        return await self._post(FEATURES_PATH, FeaturesRequest(user_id=user_id), Features)
+
     async def _ask(self, request: EligibilityRequest) -> list[EligibilityResult]:
+        results = (await self._post(ELIGIBILITY_PATH, request, EligibilityResponse)).results
+        if len(results) != request.invitee_count:
+            raise BadGateway("The users service answered for a different number of users.")
+        return results
+
+    async def _post[A: BaseModel](self, path: str, request: BaseModel, answer: type[A]) -> A:
         """The users service failing is the server's problem: 504, 503 or 502, never a 500."""
         try:
-            response = await self._http.post(
-                ELIGIBILITY_PATH, json=request.model_dump(exclude_none=True)
-            )
+            response = await self._http.post(path, json=request.model_dump(exclude_none=True))
         except httpx.TimeoutException as exc:
             raise GatewayTimeout("The users service did not answer in time.") from exc
         except httpx.HTTPError as exc:
@@ -90,9 +106,6 @@ class EligibilityClient:
         if response.status_code != httpx.codes.OK:
             raise BadGateway(f"The users service answered {response.status_code}.")
         try:
-            results = EligibilityResponse.model_validate_json(response.content).results
+            return answer.model_validate_json(response.content)
         except ValidationError as exc:
             raise BadGateway("The users service gave an unreadable answer.") from exc
-        if len(results) != request.invitee_count:
-            raise BadGateway("The users service answered for a different number of users.")
-        return results

@@ -45,6 +45,7 @@ ROUTES: tuple[UpstreamRoute, ...] = (
     UpstreamRoute(_prefix("/v1/posts"), Upstream.POSTS),
     UpstreamRoute(_prefix("/v1/invitations"), Upstream.INVITATIONS),
     UpstreamRoute(_prefix("/v1/notifications"), Upstream.NOTIFICATIONS),
+    UpstreamRoute(_prefix("/v1/remix-requests"), Upstream.POSTS),
 )
 
 PUBLIC_ENDPOINTS: frozenset[tuple[str, str]] = frozenset(

@@ -19,7 +19,17 @@ from shared.events.invitations import (
     InvitationExpired,
     InvitationRevoked,
 )
-from shared.events.posts import PostCoauthorRemoved, PostDeleted, PostPublished
+from shared.events.posts import (
+    PostCoauthorRemoved,
+    PostDeleted,
+    PostPublished,
+    PostRemixApproved,
+    PostRemixRejected,
+    PostRemixRemoved,
+    PostRemixRequested,
+    PostRemixRevoked,
+    RemixEvent,
+)
 from shared.events.users import UserDeleted, UserFollowed
 from shared.problems import BadRequest
 
@@ -34,12 +44,21 @@ class NotificationType(StrEnum):
     POST_PUBLISHED = "post.published"
     POST_DELETED = "post.deleted"
     FOLLOWER_NEW = "follower.new"
+    # Remixes (issue 13).
+    REMIX_REQUESTED = "remix.requested"
+    POST_REMIXED = "post.remixed"
+    REMIX_APPROVED = "remix.approved"
+    REMIX_REJECTED = "remix.rejected"
+    REMIX_REVOKED = "remix.revoked"
 
 
 class SubjectKind(StrEnum):
     POST = "post"
     INVITATION = "invitation"
     USER = "user"
+    # A remix request (its subject id is the remix's post id): once answered or moot, the
+    # "remix.requested" notifications of everyone who could have answered it go.
+    REMIX_REQUEST = "remix_request"
 
 
 # "Your post was deleted" is the one notification that must outlive its post, and it stays
@@ -103,6 +122,8 @@ def withdrawals_that_cover(notification: NewNotification) -> list[Withdrawal]:
     covering = [Withdrawal(SubjectKind.USER, notification.recipient_id)]
     if notification.invitation_id:
         covering.append(Withdrawal(SubjectKind.INVITATION, notification.invitation_id))
+    if notification.type is NotificationType.REMIX_REQUESTED and notification.post_id:
+        covering.append(Withdrawal(SubjectKind.REMIX_REQUEST, notification.post_id))
     if notification.type not in SURVIVES_ITS_SUBJECT:
         if notification.post_id:
             covering.append(Withdrawal(SubjectKind.POST, notification.post_id))
@@ -204,6 +225,55 @@ def _user_deleted(data: UserDeleted) -> Reaction:
     return Reaction(withdrawals=(Withdrawal(SubjectKind.USER, data.user_id),))
 
 
+# -- remixes (issue 13): every notification's post is the remix ------------------------------
+
+
+def _remix_notification(
+    recipient_id: str, kind: NotificationType, actor_id: str | None, data: RemixEvent
+) -> NewNotification:
+    return NewNotification(
+        recipient_id=recipient_id, type=kind, actor_id=actor_id, post_id=data.remix_id
+    )
+
+
+def _remix_requested(data: PostRemixRequested) -> Reaction:
+    kind = NotificationType.REMIX_REQUESTED
+    return Reaction(
+        notifications=tuple(
+            _remix_notification(answerer, kind, data.remix_author_id, data)
+            for answerer in dict.fromkeys(data.answerer_ids)
+        )
+    )
+
+
+def _remix_approved(data: PostRemixApproved) -> Reaction:
+    if data.automatic:
+        kind = NotificationType.POST_REMIXED
+        return Reaction(
+            notifications=tuple(
+                _remix_notification(author, kind, data.remix_author_id, data)
+                for author in dict.fromkeys(data.original_author_ids)
+            )
+        )
+    return _remix_answered(NotificationType.REMIX_APPROVED)(data)
+
+
+def _remix_answered(kind: NotificationType) -> Callable[[Any], Reaction]:
+    """The remixer hears the answer; nobody else needs to answer any more."""
+
+    def react(data: PostRemixApproved | PostRemixRejected | PostRemixRevoked) -> Reaction:
+        return Reaction(
+            withdrawals=(Withdrawal(SubjectKind.REMIX_REQUEST, data.remix_id),),
+            notifications=(_remix_notification(data.remix_author_id, kind, data.actor_id, data),),
+        )
+
+    return react
+
+
+def _remix_removed(data: PostRemixRemoved) -> Reaction:
+    return Reaction(withdrawals=(Withdrawal(SubjectKind.REMIX_REQUEST, data.remix_id),))
+
+
 def _to_coauthors(
     coauthor_ids: Sequence[str],
     data: PostPublished | PostDeleted,
@@ -236,6 +306,11 @@ REACTIONS: dict[str, Callable[[Any], Reaction]] = {
     PostDeleted.event_type: _post_deleted,
     UserFollowed.event_type: _follower_new,
     UserDeleted.event_type: _user_deleted,
+    PostRemixRequested.event_type: _remix_requested,
+    PostRemixApproved.event_type: _remix_approved,
+    PostRemixRejected.event_type: _remix_answered(NotificationType.REMIX_REJECTED),
+    PostRemixRevoked.event_type: _remix_answered(NotificationType.REMIX_REVOKED),
+    PostRemixRemoved.event_type: _remix_removed,
 }
 
 

@@ -7,7 +7,13 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from notifications.domain import SURVIVES_ITS_SUBJECT, NewNotification, SubjectKind, Withdrawal
+from notifications.domain import (
+    SURVIVES_ITS_SUBJECT,
+    NewNotification,
+    NotificationType,
+    SubjectKind,
+    Withdrawal,
+)
 from shared.events.envelope import utc_now
 from shared.mongo import Database, Document, IndexSpec, increment
 
@@ -213,6 +219,10 @@ def _filters_of(withdrawal: Withdrawal) -> list[dict[str, Any]]:
             return [{"invitation_id": withdrawal.subject_id}]
         case SubjectKind.POST:
             return [{"post_id": withdrawal.subject_id, "type": {"$nin": _EXEMPT_TYPES}}]
+        case SubjectKind.REMIX_REQUEST:
+            return [
+                {"post_id": withdrawal.subject_id, "type": str(NotificationType.REMIX_REQUESTED)}
+            ]
         case SubjectKind.USER:
             return [
                 {"recipient_id": withdrawal.subject_id},

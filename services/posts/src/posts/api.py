@@ -5,15 +5,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from posts.repository import InviteCounterRepository, PostRepository
-from posts.schemas import CreatePostRequest, InvitationOut, InviteCoauthorRequest, PostOut
+from posts.schemas import (
+    CreatePostRequest,
+    InvitationOut,
+    InviteCoauthorRequest,
+    PostOut,
+    RemixRequestOut,
+)
 from posts.service import PostService
 from posts.settings import PostsSettings
+from shared.events.posts import RemixStatus
 from shared.identity import CurrentUserId
 from shared.internal_http import EligibilityClient
+from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from shared.service_app import Runtime
 from shared.user_directory import UserDirectory
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
+remix_requests_router = APIRouter(prefix="/v1/remix-requests", tags=["remixes"])
 
 
 async def get_post_service(request: Request, runtime: Runtime) -> PostService:
@@ -66,3 +75,52 @@ async def remove_coauthor(
 ) -> Response:
     await posts.remove_coauthor(post_id, user_id, handle)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# -- remixes (issue 13) ----------------------------------------------------------------------
+
+
+@router.get("/{post_id}/remixes", tags=["remixes"])
+async def list_remixes(
+    post_id: str,
+    user_id: CurrentUserId,
+    posts: Posts,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[PostOut]:
+    return await posts.remixes(post_id, user_id, limit, cursor)
+
+
+@router.delete(
+    "/{post_id}/remixes/{remix_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["remixes"]
+)
+async def revoke_remix(
+    post_id: str, remix_id: str, user_id: CurrentUserId, posts: Posts
+) -> Response:
+    await posts.revoke_remix(post_id, remix_id, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@remix_requests_router.get("")
+async def list_remix_requests(
+    user_id: CurrentUserId,
+    posts: Posts,
+    status: RemixStatus | None = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[RemixRequestOut]:
+    return await posts.remix_requests(user_id, status, limit, cursor)
+
+
+@remix_requests_router.post("/{request_id}/approve")
+async def approve_remix_request(
+    request_id: str, user_id: CurrentUserId, posts: Posts
+) -> RemixRequestOut:
+    return await posts.answer_remix_request(request_id, user_id, "approved")
+
+
+@remix_requests_router.post("/{request_id}/reject")
+async def reject_remix_request(
+    request_id: str, user_id: CurrentUserId, posts: Posts
+) -> RemixRequestOut:
+    return await posts.answer_remix_request(request_id, user_id, "rejected")

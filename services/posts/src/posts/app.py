@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from posts.api import router
+from posts.api import remix_requests_router, router
 from posts.handlers import event_handlers
 from posts.repository import INDEXES, POSTS
 from posts.settings import PostsSettings
@@ -40,7 +40,7 @@ def create_app(
         ServiceSpec(
             settings=settings,
             title="CoPost posts",
-            routers=[router],
+            routers=[router, remix_requests_router],
             indexes=INDEXES,
             outbox_collections=[POSTS],
             event_handlers=event_handlers,

@@ -22,6 +22,7 @@ from shared.events.posts import (
     PostDeleted,
     PostPublished,
     PublishMode,
+    RemixStatus,
 )
 from shared.problems import Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
 
@@ -100,6 +101,20 @@ class Coauthor:
 
 
 @dataclass(frozen=True)
+class RemixLink:
+    """What a remix says of its original (the rules are in `posts.remixing`)."""
+
+    original_id: str
+    original_author_id: str
+    status: RemixStatus
+    requested_at: datetime
+    # Only remixes waiting for a manual approval have a request.
+    request_id: str | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Post:
     id: str
     author_id: str
@@ -114,6 +129,7 @@ class Post:
     # again is then a no-op, while someone never on the post is told there is nothing to leave.
     former_coauthor_ids: tuple[str, ...] = ()
     version: int = 0
+    remix_of: RemixLink | None = None
 
     def coauthor(self, user_id: str) -> Coauthor | None:
         return next((c for c in self.coauthors if c.user_id == user_id), None)
@@ -284,8 +300,10 @@ def create_post(
     publish_mode: PublishMode,
     invitees: Sequence[tuple[str, str]],
     now: datetime,
+    remix_of: RemixLink | None = None,
 ) -> Change:
-    """`invitees` are (user id, invitation id) pairs, already found eligible."""
+    """`invitees` are (user id, invitation id) pairs, already found eligible; `remix_of`
+    the consented link of a remix (its own events are `posts.remixing.creation_events`)."""
     if any(user_id == author_id for user_id, _ in invitees):
         raise InvalidPost("The author cannot invite itself.")
     coauthors = tuple(
@@ -301,6 +319,7 @@ def create_post(
         created_at=now,
         published_at=now if publish_mode == "now" else None,
         coauthors=coauthors,
+        remix_of=remix_of,
     )
     created = PostCreated(
         post_id=post.id,
@@ -311,6 +330,7 @@ def create_post(
         invitations=tuple(
             InvitedCoauthor(invitation_id=c.invitation_id, invitee_id=c.user_id) for c in coauthors
         ),
+        remix_of_post_id=remix_of.original_id if remix_of else None,
     )
     events: tuple[EventData, ...] = (created,)
     if post.status == "published":
@@ -488,6 +508,8 @@ def _published_event(post: Post) -> PostPublished:
         created_at=post.created_at,
         published_at=post.published_at,
         publish_mode=post.publish_mode,
+        remix_of_post_id=post.remix_of.original_id if post.remix_of else None,
+        remix_status=post.remix_of.status if post.remix_of else None,
     )
 
 

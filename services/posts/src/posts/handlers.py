@@ -6,7 +6,7 @@ order: it acts only on a live post and on an entry in the state the event expect
 
 from collections.abc import Callable
 
-from posts import domain
+from posts import domain, remixing
 from posts.domain import Change, Post
 from posts.repository import PostRepository
 from posts.service import current_time
@@ -19,6 +19,7 @@ from shared.events.invitations import (
     InvitationExpired,
     InvitationRevoked,
 )
+from shared.events.posts import PostDeleted
 from shared.events.users import UserBlocked, UserDeleted
 from shared.outbox import OutboxRelay
 from shared.service_app import ServiceRuntime
@@ -66,6 +67,13 @@ class PostEventHandlers:
                 ),
             )
 
+    async def post_deleted(self, _: EventEnvelope, data: PostDeleted) -> None:
+        """This service's own event: a deleted original leaves its remixes `removed`."""
+        for remix_id in await self._posts.remix_ids_of(data.post_id, ("pending", "approved")):
+            await self._apply(
+                remix_id, lambda post: remixing.remove(post, data.post_id, current_time())
+            )
+
     async def _apply(self, post_id: str, transition: Callable[[Post], Change]) -> None:
         """A post this service never wrote is nothing to act on: the event is dropped."""
         change = await self._posts.update(
@@ -87,4 +95,5 @@ def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
         InvitationCancelled.event_type: posts.invitation_ended,
         UserDeleted.event_type: posts.user_deleted,
         UserBlocked.event_type: posts.user_blocked,
+        PostDeleted.event_type: posts.post_deleted,
     }

@@ -5,11 +5,12 @@ the post's outbox, so a state change and what it announces are written together 
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from posts.domain import INVITE_WINDOW, Change, Coauthor, Post, Transition
+from posts.domain import INVITE_WINDOW, Change, Coauthor, Post, RemixLink, Transition
 from shared.events import EventEnvelope, make_event
+from shared.events.posts import RemixStatus
 from shared.logging import correlation_id_var
 from shared.mongo import Database, Document, IndexSpec, increment
 from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
@@ -26,6 +27,9 @@ INDEXES = [
     IndexSpec(POSTS, [("author_id", 1)]),
     IndexSpec(POSTS, [("coauthors.user_id", 1)]),
     IndexSpec(INVITE_COUNTERS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
+    # Remixes of a post, newest first; remix requests by id.
+    IndexSpec(POSTS, [("remix_of.original_id", 1), ("remix_of.status", 1), ("created_at", -1)]),
+    IndexSpec(POSTS, [("remix_of.request_id", 1)], {"sparse": True}),
     *USER_DIRECTORY_INDEXES,
 ]
 
@@ -115,6 +119,80 @@ class PostRepository:
         }
         return [doc["_id"] async for doc in self._posts.find(query, {"_id": 1})]
 
+    # -- remixes (issue 13) -------------------------------------------------------------
+
+    async def by_remix_request(self, request_id: str) -> StoredPost | None:
+        document = await self._posts.find_one(
+            {"remix_of.request_id": request_id}, {OUTBOX_FIELD: 0}
+        )
+        return _stored_post(document) if document else None
+
+    async def remix_ids_of(self, original_id: str, statuses: Sequence[RemixStatus]) -> list[str]:
+        query = {"remix_of.original_id": original_id, "remix_of.status": {"$in": list(statuses)}}
+        return [doc["_id"] async for doc in self._posts.find(query, {"_id": 1})]
+
+    async def count_approved_remixes(self, original_id: str) -> int:
+        return await self._posts.count_documents(_approved_remixes_of(original_id))
+
+    async def approved_remixes(
+        self, original_id: str, after: tuple[datetime, str] | None, limit: int
+    ) -> list[StoredPost]:
+        """Published remixes showing the original, newest first."""
+        return await self._newest_first(_approved_remixes_of(original_id), after, limit)
+
+    async def remix_requests(
+        self,
+        original_ids: Sequence[str],
+        status: RemixStatus | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[StoredPost]:
+        """Live remixes that asked one of these originals for approval, newest first."""
+        query: Document = {
+            "remix_of.original_id": {"$in": list(original_ids)},
+            "remix_of.request_id": {"$ne": None},
+            "status": {"$ne": "deleted"},
+        }
+        if status is not None:
+            query["remix_of.status"] = status
+        return await self._newest_first(query, after, limit)
+
+    async def ids_answerable_by(self, user_id: str) -> list[str]:
+        """Live posts the user authored or is credited on: those whose remixes it answers."""
+        query = {
+            "status": {"$ne": "deleted"},
+            "$or": [
+                {"author_id": user_id},
+                {"coauthors": {"$elemMatch": {"user_id": user_id, "status": "accepted"}}},
+            ],
+        }
+        return [doc["_id"] async for doc in self._posts.find(query, {"_id": 1})]
+
+    async def _newest_first(
+        self, query: Document, after: tuple[datetime, str] | None, limit: int
+    ) -> list[StoredPost]:
+        if after is not None:
+            created_at, post_id = after
+            query = {
+                **query,
+                "created_at": {"$lte": created_at},
+                "$nor": [{"created_at": created_at, "_id": {"$gte": post_id}}],
+            }
+        cursor = (
+            self._posts.find(query, {OUTBOX_FIELD: 0})
+            .sort([("created_at", -1), ("_id", -1)])
+            .limit(limit)
+        )
+        return [_stored_post(document) async for document in cursor]
+
+
+def _approved_remixes_of(original_id: str) -> Document:
+    return {
+        "remix_of.original_id": original_id,
+        "remix_of.status": "approved",
+        "status": "published",
+    }
+
 
 class InviteCounterRepository:
     """Invites sent per user per hour: one document per user and hour, counted with $inc."""
@@ -170,7 +248,12 @@ def _post_fields(post: Post) -> Document:
         "coauthors": [_coauthor_document(c) for c in post.coauthors],
         "former_coauthor_ids": list(post.former_coauthor_ids),
         "version": post.version,
+        "remix_of": asdict(post.remix_of) if post.remix_of else None,
     }
+
+
+def _remix_link(document: Document | None) -> RemixLink | None:
+    return RemixLink(**document) if document else None
 
 
 def _coauthor_document(coauthor: Coauthor) -> Document:
@@ -205,6 +288,7 @@ def _stored_post(document: Document) -> StoredPost:
         ),
         former_coauthor_ids=tuple(document.get("former_coauthor_ids", ())),
         version=document.get("version", 0),
+        remix_of=_remix_link(document.get("remix_of")),
     )
     snapshots = {s["id"]: PublicUser.model_validate(s) for s in document.get("user_snapshots", [])}
     return StoredPost(post, snapshots)

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from posts.domain import CoauthorStatus
-from shared.events.posts import PublishMode
+from shared.events.posts import PublishMode, RemixStatus
 from shared.request_body import RequestBody
 from shared.user_directory import PublicUser
 
@@ -17,6 +17,8 @@ class CreatePostRequest(RequestBody):
     text: str = Field(max_length=10_000)
     coauthors: list[str] = Field(default_factory=list, max_length=100)
     publish_mode: PublishMode = "now"
+    # The id of the post this one remixes (issue 13).
+    remix_of: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class InviteCoauthorRequest(RequestBody):
@@ -37,6 +39,28 @@ class PostOut(BaseModel):
     publish_mode: PublishMode
     created_at: datetime
     published_at: datetime | None
+    # Remixes (issue 13).
+    remix_count: int = 0
+    remix_of: "RemixOfOut | None" = None
+
+
+class RemixOfOut(BaseModel):
+    """`post` is the original, shown only while the remix is approved."""
+
+    post_id: str
+    status: RemixStatus
+    post: PostOut | None
+
+
+PostOut.model_rebuild()
+
+
+class RemixRequestOut(BaseModel):
+    id: str
+    remix: PostOut
+    original: PostOut | None
+    status: RemixStatus
+    created_at: datetime
 
 
 class InvitationOut(BaseModel):

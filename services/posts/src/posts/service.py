@@ -9,19 +9,29 @@ A deleted account's token stays valid at the gateway until its next poll: creati
 and publishing first make sure the caller's account still exists (401 otherwise).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from posts import domain
+from posts import domain, remixing
 from posts.domain import Change, Post
+from posts.remixing import RemixAnswer
 from posts.repository import InviteCounterRepository, PostRepository, StoredPost
-from posts.schemas import CoauthorOut, CreatePostRequest, InvitationOut, PostOut
+from posts.schemas import (
+    CoauthorOut,
+    CreatePostRequest,
+    InvitationOut,
+    PostOut,
+    RemixOfOut,
+    RemixRequestOut,
+)
 from posts.settings import PostsSettings
-from shared.eligibility import EligibilityResult
+from shared.eligibility import EligibilityResult, RemixConsentRequest, RemixRefusal
+from shared.events.posts import RemixStatus
 from shared.internal_http import EligibilityClient
 from shared.outbox import OutboxRelay
+from shared.pagination import Page, cursor_text, cursor_time, decode_cursor, encode_cursor
 from shared.problems import BadGateway, Problem
 from shared.user_directory import DELETED_USER_HANDLE, PublicUser, UserDirectory
 
@@ -76,9 +86,14 @@ class PostService:
             max_text_length=self._settings.max_text_length,
         )
         await self._require_live_account(author_id)
+        await self._require_features(
+            author_id, coauthoring=bool(request.handles), remix=bool(body.remix_of)
+        )
+        original = await self._original_to_remix(body.remix_of, author_id)
         invitees = await self._eligible_invitees(author_id, request.handles)
         author = await self._author_snapshot(author_id)
         now = current_time()
+        remix_of = await self._remix_link(original, author_id, now) if original else None
         await self._spend_invite_budget(author_id, len(invitees), now)
         change = domain.create_post(
             post_id=new_id(),
@@ -87,7 +102,12 @@ class PostService:
             publish_mode=body.publish_mode,
             invitees=[(invitee.user_id, new_id()) for invitee in invitees],
             now=now,
+            remix_of=remix_of,
         )
+        if original is not None:
+            change = Change(
+                change.post, change.events + remixing.creation_events(change.post, original)
+            )
         snapshots = [u for u in (author, *(i.user for i in invitees)) if u is not None]
         await self._posts.insert(change, snapshots)
         self._relay.wake()
@@ -111,6 +131,7 @@ class PostService:
 
     async def invite(self, post_id: str, actor_id: str, handle: str) -> InvitationOut:
         await self._require_live_account(actor_id)
+        await self._require_features(actor_id, coauthoring=True)
         domain.require_author((await self._existing(post_id)).post, actor_id)
         (invitee,) = await self._eligible_invitees(
             actor_id, [domain.validate_invitee_handle(handle)]
@@ -158,6 +179,142 @@ class PostService:
             lambda post: domain.remove_coauthor(post, actor_id, target_id, current_time()),
         )
 
+    # -- remixes (issue 13) ----------------------------------------------------------------
+
+    async def remixes(
+        self, original_id: str, viewer_id: str, limit: int, cursor: str | None
+    ) -> Page[PostOut]:
+        domain.require_visible((await self._existing(original_id)).post, viewer_id)
+        found = await self._posts.approved_remixes(original_id, _list_position(cursor), limit + 1)
+        return await self._page(found, limit, viewer_id, self._render)
+
+    async def remix_requests(
+        self, viewer_id: str, status: RemixStatus | None, limit: int, cursor: str | None
+    ) -> Page[RemixRequestOut]:
+        """Requests to remix the posts the viewer may answer for, waiting or answered."""
+        originals = await self._posts.ids_answerable_by(viewer_id)
+        found = await self._posts.remix_requests(
+            originals, status, _list_position(cursor), limit + 1
+        )
+        return await self._page(found, limit, viewer_id, self._render_request)
+
+    async def answer_remix_request(
+        self, request_id: str, actor_id: str, answer: RemixAnswer
+    ) -> RemixRequestOut:
+        remix = await self._posts.by_remix_request(request_id)
+        if remix is None or remix.post.remix_of is None:
+            raise remixing.RemixRequestNotFound()
+        original = await self._posts.get(remix.post.remix_of.original_id)
+        actor_may_answer = remixing.may_answer(original.post if original else None, actor_id)
+        change = await self._apply(
+            remix.post.id,
+            lambda post: remixing.answer_request(
+                post,
+                request_id,
+                answer,
+                actor_id=actor_id,
+                actor_may_answer=actor_may_answer,
+                now=current_time(),
+            ),
+        )
+        return await self._render_request(
+            await self._posts.get(change.post.id) or StoredPost(change.post), actor_id
+        )
+
+    async def revoke_remix(self, original_id: str, remix_id: str, actor_id: str) -> None:
+        original = domain.require_visible((await self._existing(original_id)).post, actor_id)
+        if not remixing.may_answer(original, actor_id):
+            raise remixing.NotAnOriginalAuthor()
+        await self._apply(
+            remix_id,
+            lambda post: remixing.revoke(post, original_id, actor_id=actor_id, now=current_time()),
+            missing=remixing.RemixNotFound,
+        )
+
+    async def _require_features(
+        self, user_id: str, *, coauthoring: bool = False, remix: bool = False
+    ) -> None:
+        """Outside a limited test's population, nothing new may be made with the feature."""
+        if not (coauthoring or remix):
+            return
+        features = await self._users.features(user_id)
+        if coauthoring and not features.coauthoring:
+            raise remixing.FeatureUnavailable("coauthoring")
+        if remix and not features.remix:
+            raise remixing.FeatureUnavailable("remix")
+
+    async def _original_to_remix(self, original_id: str | None, remixer_id: str) -> Post | None:
+        if original_id is None:
+            return None
+        original = domain.require_visible((await self._existing(original_id)).post, remixer_id)
+        if original.status != "published":
+            raise domain.InvalidPost("Only a published post can be remixed.")
+        return original
+
+    async def _remix_link(self, original: Post, remixer_id: str, now: datetime) -> domain.RemixLink:
+        consent = await self._users.remix_consent(
+            RemixConsentRequest(
+                remixer_id=remixer_id,
+                original_author_id=original.author_id,
+                original_coauthor_ids=list(original.accepted_ids),
+            )
+        )
+        if consent.reason == RemixRefusal.REMIXER_UNKNOWN:
+            raise domain.AccountGone()
+        if consent.reason == RemixRefusal.ORIGINAL_AUTHOR_UNKNOWN:
+            raise domain.PostNotFound()
+        if not consent.allowed:
+            raise remixing.RemixNotAllowed(consent.reason or "refused")
+        manual = consent.approval == "manual"
+        return remixing.new_link(original, manual=manual, request_id=new_id(), now=now)
+
+    async def _page[T](
+        self,
+        found: Sequence[StoredPost],
+        limit: int,
+        viewer_id: str,
+        render: Callable[[StoredPost, str], Awaitable[T]],
+    ) -> Page[T]:
+        page = found[:limit]
+        more = len(found) > limit
+        last = page[-1].post if page else None
+        next_cursor = (
+            encode_cursor({"t": last.created_at.isoformat(), "p": last.id})
+            if more and last
+            else None
+        )
+        return Page(
+            items=[await render(stored, viewer_id) for stored in page], next_cursor=next_cursor
+        )
+
+    async def _render_request(self, stored: StoredPost, viewer_id: str) -> RemixRequestOut:
+        link = stored.post.remix_of
+        assert link is not None
+        assert link.request_id is not None
+        original = await self._posts.get(link.original_id)
+        visible = original is not None and domain.can_view(original.post, viewer_id)
+        return RemixRequestOut(
+            id=link.request_id,
+            remix=await self._render(stored, viewer_id),
+            original=await self._render(original, viewer_id) if original and visible else None,
+            status=link.status,
+            created_at=link.requested_at,
+        )
+
+    async def _render_remix_of(
+        self, post: Post, viewer_id: str, with_original: bool
+    ) -> RemixOfOut | None:
+        """The original is shown only while approved, and only to whoever may see it."""
+        link = post.remix_of
+        if link is None:
+            return None
+        shown = None
+        if with_original and link.status == "approved":
+            original = await self._posts.get(link.original_id)
+            if original is not None and domain.can_view(original.post, viewer_id):
+                shown = await self._render(original, viewer_id, with_original=False)
+        return RemixOfOut(post_id=link.original_id, status=link.status, post=shown)
+
     # -- steps -----------------------------------------------------------------------------
 
     async def _existing(self, post_id: str) -> StoredPost:
@@ -171,10 +328,11 @@ class PostService:
         post_id: str,
         transition: domain.Transition,
         snapshots: Sequence[PublicUser] = (),
+        missing: Callable[[], Problem] = domain.PostNotFound,
     ) -> Change:
         change = await self._posts.update(post_id, transition, snapshots)
         if change is None:
-            raise domain.PostNotFound()
+            raise missing()
         if change.events:
             self._relay.wake()
         return change
@@ -255,7 +413,10 @@ class PostService:
         stored = await self._posts.get(change.post.id)
         return await self._render(stored or StoredPost(change.post), caller_id)
 
-    async def _render(self, stored: StoredPost, caller_id: str) -> PostOut:
+    async def _render(
+        self, stored: StoredPost, caller_id: str, *, with_original: bool = True
+    ) -> PostOut:
+        """`with_original`: a remix shows its approved original (whose own link shows none)."""
         post = stored.post
         ids = [post.author_id, *(c.user_id for c in post.coauthors)]
         users = await self._users_for(stored, ids, caller_id)
@@ -268,6 +429,8 @@ class PostService:
             publish_mode=post.publish_mode,
             created_at=post.created_at,
             published_at=post.published_at,
+            remix_count=await self._posts.count_approved_remixes(post.id),
+            remix_of=await self._render_remix_of(post, caller_id, with_original),
         )
 
     async def _users_for(
@@ -293,6 +456,13 @@ def _at_storage_precision(moment: datetime) -> datetime:
 
 def _gone_user(user_id: str, since: datetime) -> PublicUser:
     return PublicUser(id=user_id, handle=DELETED_USER_HANDLE, display_name="", created_at=since)
+
+
+def _list_position(cursor: str | None) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    fields = decode_cursor(cursor)
+    return cursor_time(fields, "t"), cursor_text(fields, "p")
 
 
 def _decision(answer: EligibilityResult) -> domain.Eligibility:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from shared.events.posts import PostPublished, PublishMode
+from shared.events.posts import PostPublished, PublishMode, RemixStatus
 from shared.pagination import cursor_text, cursor_time, decode_cursor, encode_cursor
 
 type CardStatus = Literal["unknown", "published", "deleted"]
@@ -52,6 +52,11 @@ class PostCard:
     created_at: datetime | None = None
     published_at: datetime | None = None
     credits: tuple[Credit, ...] = ()
+    # A remix: its original and where it stands with it (issue 13).
+    remix_of_post_id: str | None = None
+    remix_status: RemixStatus | None = None
+    # Approved published remixes of this post: recounted, never written with the card.
+    remix_count: int = 0
 
     @property
     def credited_coauthor_ids(self) -> tuple[str, ...]:
@@ -83,7 +88,35 @@ def publish_card(card: PostCard, event: PostPublished) -> PostCard:
     )
     for coauthor_id in event.coauthor_ids:
         published = record_credit(published, coauthor_id, credited=True, as_of=event.published_at)
+    if event.remix_of_post_id is not None:
+        status = event.remix_status or "pending"
+        published = record_remix_status(published, event.remix_of_post_id, status)
     return published
+
+
+# Remix statuses only move forward; the final ones never follow one another.
+_REMIX_STATUS_RANK: dict[RemixStatus, int] = {
+    "pending": 0,
+    "approved": 1,
+    "rejected": 2,
+    "revoked": 2,
+    "removed": 2,
+}
+
+
+def record_remix_status(card: PostCard, original_id: str, status: RemixStatus) -> PostCard:
+    """Keep the furthest status heard of, so a late or repeated event changes nothing."""
+    if card.remix_of_post_id not in (None, original_id):
+        return card
+    known = card.remix_status
+    if known is not None and _REMIX_STATUS_RANK[status] <= _REMIX_STATUS_RANK[known]:
+        return card
+    return replace(card, remix_of_post_id=original_id, remix_status=status)
+
+
+def shows_original(card: PostCard) -> str | None:
+    """The original a remix card shows: only while approved."""
+    return card.remix_of_post_id if card.remix_status == "approved" else None
 
 
 def record_credit(card: PostCard, coauthor_id: str, *, credited: bool, as_of: datetime) -> PostCard:

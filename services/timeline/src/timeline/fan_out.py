@@ -12,7 +12,13 @@ from datetime import datetime
 
 from prometheus_client import Histogram
 
-from shared.events.posts import PostCoauthorAdded, PostCoauthorRemoved, PostDeleted, PostPublished
+from shared.events.posts import (
+    PostCoauthorAdded,
+    PostCoauthorRemoved,
+    PostDeleted,
+    PostPublished,
+    RemixEvent,
+)
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
 from shared.tracing import exemplar
 from timeline import domain
@@ -55,6 +61,8 @@ class TimelineWriter:
             data.post_id, lambda c: domain.publish_card(c, data), likely_new=True
         )
         await self._reach(card, card.reaching_authors())
+        if card.remix_of_post_id is not None:
+            await self._cards.recount_remixes(card.remix_of_post_id)
 
     async def coauthor_added(self, data: PostCoauthorAdded) -> None:
         _, card = await self._cards.change(
@@ -75,8 +83,17 @@ class TimelineWriter:
         await self._settle_coauthor(card, data.coauthor_id)
 
     async def post_deleted(self, data: PostDeleted) -> None:
-        await self._cards.change(data.post_id, domain.delete_card)
+        _, card = await self._cards.change(data.post_id, domain.delete_card)
         await self._entries.purge_post(data.post_id)
+        if card.remix_of_post_id is not None:
+            await self._cards.recount_remixes(card.remix_of_post_id)
+
+    async def remix_status_changed(self, data: RemixEvent) -> None:
+        """Cards are read when timelines are: the remix shows or hides its original at once."""
+        await self._cards.change(
+            data.remix_id, lambda c: domain.record_remix_status(c, data.original_id, data.status)
+        )
+        await self._cards.recount_remixes(data.original_id)
 
     async def _settle_coauthor(self, card: PostCard, coauthor_id: str) -> None:
         """Whatever the event said, the entries follow what the card says now."""

@@ -2,7 +2,14 @@
 
 from shared.bus import EventHandler
 from shared.events import EventEnvelope
-from shared.events.posts import PostCoauthorAdded, PostCoauthorRemoved, PostDeleted, PostPublished
+from shared.events.posts import (
+    REMIX_EVENTS,
+    PostCoauthorAdded,
+    PostCoauthorRemoved,
+    PostDeleted,
+    PostPublished,
+    RemixEvent,
+)
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
 from shared.mongo import Database
 from shared.service_app import ServiceRuntime
@@ -44,8 +51,12 @@ def handlers_for(writer: TimelineWriter, directory: UserDirectory) -> dict[str, 
         await directory.apply_deleted(data)
         await writer.user_deleted(data)
 
+    async def remix_status_changed(_: EventEnvelope, data: RemixEvent) -> None:
+        await writer.remix_status_changed(data)
+
     return {
         **directory.event_handlers(),
+        **{event.event_type: remix_status_changed for event in REMIX_EVENTS},
         PostPublished.event_type: post_published,
         PostCoauthorAdded.event_type: coauthor_added,
         PostCoauthorRemoved.event_type: coauthor_removed,

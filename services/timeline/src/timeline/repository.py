@@ -51,6 +51,7 @@ INDEXES = [
     IndexSpec(HOME_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
     IndexSpec(HOME_ENTRIES, [("post_id", 1)]),
     IndexSpec(HOME_ENTRIES, [("via", 1)]),
+    IndexSpec(POST_CARDS, [("remix_of_post_id", 1), ("remix_status", 1)]),
     *USER_DIRECTORY_INDEXES,
 ]
 
@@ -264,6 +265,22 @@ class PostCardRepository:
         )
         return result.modified_count == 1
 
+    async def recount_remixes(self, original_id: str) -> None:
+        """Count the original's approved published remixes into its card (made if not yet
+        there, as `unknown`: its post.published fills the rest)."""
+        count = await self._cards.count_documents(
+            {"remix_of_post_id": original_id, "remix_status": "approved", "status": "published"}
+        )
+        with contextlib.suppress(DuplicateKeyError):
+            await self._cards.update_one(
+                {"_id": original_id},
+                {
+                    "$set": {"remix_count": count},
+                    "$setOnInsert": _card_fields(PostCard(original_id)),
+                },
+                upsert=True,
+            )
+
     async def published(self, post_ids: Sequence[str]) -> dict[str, PostCard]:
         cursor = self._cards.find({"_id": {"$in": list(post_ids)}, "status": "published"})
         return {document["_id"]: _card(document) async for document in cursor}
@@ -282,6 +299,8 @@ def _card_fields(card: PostCard, version: int = 1) -> Document:
             {"coauthor_id": c.coauthor_id, "credited": c.credited, "as_of": c.as_of}
             for c in card.credits
         ],
+        "remix_of_post_id": card.remix_of_post_id,
+        "remix_status": card.remix_status,
     }
 
 
@@ -298,6 +317,9 @@ def _card(document: Document) -> PostCard:
             Credit(c["coauthor_id"], bool(c["credited"]), c["as_of"])
             for c in document.get("credits", [])
         ),
+        remix_of_post_id=document.get("remix_of_post_id"),
+        remix_status=document.get("remix_status"),
+        remix_count=document.get("remix_count", 0),
     )
 
 

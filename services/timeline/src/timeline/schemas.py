@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from shared.events.posts import PublishMode
+from shared.events.posts import PublishMode, RemixStatus
 from shared.user_directory import PublicUser
 
 
@@ -24,3 +24,17 @@ class PostOut(BaseModel):
     publish_mode: PublishMode
     created_at: datetime
     published_at: datetime
+    # Remixes (issue 13).
+    remix_count: int = 0
+    remix_of: "RemixOfOut | None" = None
+
+
+class RemixOfOut(BaseModel):
+    """`post` is the original, shown only while the remix is approved."""
+
+    post_id: str
+    status: RemixStatus
+    post: PostOut | None
+
+
+PostOut.model_rebuild()

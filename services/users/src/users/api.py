@@ -5,7 +5,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 
-from shared.eligibility import EligibilityRequest, EligibilityResponse
+from shared.eligibility import (
+    FEATURES_PATH,
+    REMIX_CONSENT_PATH,
+    EligibilityRequest,
+    EligibilityResponse,
+    Features,
+    FeaturesRequest,
+    RemixConsent,
+    RemixConsentRequest,
+)
 from shared.identity import GATEWAY, CurrentUserId, require_caller
 from shared.service_app import Runtime
 from users.repository import UsersRepository
@@ -30,6 +39,8 @@ async def get_users_service(request: Request, runtime: Runtime) -> UsersService:
         request.app.state.tokens,
         request.app.state.login_backoff,
         producer=runtime.settings.service_name,
+        availability=request.app.state.availability,
+        clock=request.app.state.clock,
     )
 
 
@@ -104,6 +115,16 @@ async def jwks(request: Request) -> dict[str, list[dict[str, str]]]:
 )
 async def eligibility(body: EligibilityRequest, users: Users) -> EligibilityResponse:
     return EligibilityResponse(results=await users.eligibility(body))
+
+
+@internal_router.post(REMIX_CONSENT_PATH, dependencies=[Depends(require_caller("posts"))])
+async def remix_consent(body: RemixConsentRequest, users: Users) -> RemixConsent:
+    return await users.remix_consent(body)
+
+
+@internal_router.post(FEATURES_PATH, dependencies=[Depends(require_caller("posts"))])
+async def features(body: FeaturesRequest, users: Users) -> Features:
+    return await users.features(body.user_id)
 
 
 @internal_router.get("/internal/deleted-users", dependencies=[Depends(require_caller(GATEWAY))])

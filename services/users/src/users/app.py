@@ -10,6 +10,7 @@ from users.api import internal_router, public_router
 from users.domain import LoginBackoff
 from users.passwords import PasswordHasher
 from users.repository import INDEXES, OUTBOX_COLLECTIONS
+from users.service import utc_now
 from users.settings import UsersSettings
 from users.tokens import TokenIssuer
 
@@ -40,6 +41,12 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
         time_cost=settings.password_hash_time_cost,
         concurrency=settings.password_hashing_concurrency,
     )
+    app.state.availability = {
+        "coauthoring": settings.coauthoring_availability,
+        "remix": settings.remix_availability,
+    }
+    # Tests replace it to move through an availability window.
+    app.state.clock = utc_now
     app.state.login_backoff = LoginBackoff(
         settings.login_free_failures,
         settings.login_backoff_base_seconds,

@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.eligibility import IneligibilityReason
+from shared.eligibility import IneligibilityReason, RemixRefusal
 from shared.problems import Forbidden, Unprocessable
 from shared.user_directory import RESERVED_HANDLES
 
@@ -22,6 +22,38 @@ class CollabPolicy(StrEnum):
 
 
 DEFAULT_COLLAB_POLICY = CollabPolicy.FOLLOWING
+
+
+class RemixPolicy(StrEnum):
+    """Who may remix an account's posts (issue 13)."""
+
+    EVERYONE = "everyone"  # anyone not blocked either way
+    FOLLOWING = "following"  # only accounts the original's author follows
+    NOBODY = "nobody"
+
+
+class RemixApproval(StrEnum):
+    """Whether a remix the policy admits shows its original at once or once approved."""
+
+    AUTOMATIC = "automatic"
+    MANUAL = "manual"
+
+
+DEFAULT_REMIX_POLICY = RemixPolicy.EVERYONE
+DEFAULT_REMIX_APPROVAL = RemixApproval.AUTOMATIC
+
+# ISO 3166-1 alpha-2: the officially assigned codes.
+_ISO_COUNTRY_CODES = """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
+    BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK
+    DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR
+    GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM
+    KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP
+    MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL
+    PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST
+    SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG
+    VI VN VU WF WS YE YT ZA ZM ZW"""
+ISO_COUNTRIES = frozenset(_ISO_COUNTRY_CODES.split())
 
 
 class CannotFollowSelf(Unprocessable):
@@ -79,6 +111,14 @@ def normalize_display_name(raw: str) -> str:
             "a display name cannot contain control, zero-width or bidirectional-override characters"
         )
     return name
+
+
+def normalize_country(raw: str) -> str:
+    """An ISO 3166-1 alpha-2 code, upper case; ValueError for anything else."""
+    code = raw.strip().upper()
+    if code not in ISO_COUNTRIES:
+        raise ValueError("a country is an ISO 3166-1 alpha-2 code, such as FR or US")
+    return code
 
 
 def ensure_may_follow(*, is_self: bool, blocked_either_way: bool) -> None:
@@ -144,6 +184,55 @@ def _first_ineligibility(facts: EligibilityFacts) -> IneligibilityReason | None:
     if facts.invitee_policy is CollabPolicy.NOBODY:
         return IneligibilityReason.POLICY_NOBODY
     return IneligibilityReason.POLICY_FOLLOWING
+
+
+@dataclass(frozen=True)
+class RemixFacts:
+    """What is known about one (remixer, original author) pair."""
+
+    remixer_exists: bool
+    original_author_exists: bool
+    is_self: bool = False
+    # Between the remixer and the original's author or any of its credited co-authors.
+    blocked_either_way: bool = False
+    original_author_follows_remixer: bool = False
+    policy: RemixPolicy = DEFAULT_REMIX_POLICY
+    approval: RemixApproval = DEFAULT_REMIX_APPROVAL
+
+
+@dataclass(frozen=True)
+class RemixDecision:
+    approval: RemixApproval | None  # None: refused
+    reason: RemixRefusal | None = None
+
+
+def decide_remix_consent(facts: RemixFacts) -> RemixDecision:
+    """May the remixer remix the original, and is it approved at once or asked for?
+
+    Remixing one's own post needs nobody's consent; otherwise the first failing rule refuses.
+    """
+    refusal = _first_remix_refusal(facts)
+    if refusal is not None:
+        return RemixDecision(approval=None, reason=refusal)
+    return RemixDecision(RemixApproval.AUTOMATIC if facts.is_self else facts.approval)
+
+
+def _first_remix_refusal(facts: RemixFacts) -> RemixRefusal | None:
+    if not facts.remixer_exists:
+        return RemixRefusal.REMIXER_UNKNOWN
+    if not facts.original_author_exists:
+        return RemixRefusal.ORIGINAL_AUTHOR_UNKNOWN
+    if facts.blocked_either_way:
+        return RemixRefusal.BLOCKED
+    if facts.is_self:
+        return None
+    match facts.policy:
+        case RemixPolicy.EVERYONE:
+            return None
+        case RemixPolicy.FOLLOWING:
+            return None if facts.original_author_follows_remixer else RemixRefusal.POLICY_FOLLOWING
+        case RemixPolicy.NOBODY:
+            return RemixRefusal.POLICY_NOBODY
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,14 @@ from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import outbox_entry, with_events
 from shared.problems import Conflict
-from users.domain import DEFAULT_COLLAB_POLICY, CollabPolicy
+from users.domain import (
+    DEFAULT_COLLAB_POLICY,
+    DEFAULT_REMIX_APPROVAL,
+    DEFAULT_REMIX_POLICY,
+    CollabPolicy,
+    RemixApproval,
+    RemixPolicy,
+)
 
 USERS = "users"
 FOLLOWS = "follows"
@@ -56,6 +63,9 @@ class Account:
     # Wrong passwords in a row, and until when sign-ins are refused because of them.
     login_failures: int = 0
     login_blocked_until: datetime | None = None
+    remix_policy: RemixPolicy = DEFAULT_REMIX_POLICY
+    remix_approval: RemixApproval = DEFAULT_REMIX_APPROVAL
+    country: str | None = None
 
 
 def relation_id(from_user_id: str, to_user_id: str) -> str:
@@ -78,6 +88,9 @@ class UsersRepository:
             "created_at": account.created_at,
             "collab_policy": account.collab_policy.value,
             "password_hash": account.password_hash,
+            "remix_policy": account.remix_policy.value,
+            "remix_approval": account.remix_approval.value,
+            "country": account.country,
             "outbox": [outbox_entry(event) for event in events],
         }
         try:
@@ -147,7 +160,13 @@ class UsersRepository:
         """Keep only the id and the dates: the handle is freed, the password hash scrubbed."""
         update = {
             "$set": {"deleted_at": deleted_at},
-            "$unset": {"handle": "", "display_name": "", "password_hash": "", "collab_policy": ""},
+            "$unset": {
+                "handle": "",
+                "display_name": "",
+                "password_hash": "",
+                "collab_policy": "",
+                "country": "",
+            },
         }
         result = await self._users.update_one(
             {"_id": user_id, **_NOT_DELETED}, with_events(update, events)
@@ -266,4 +285,7 @@ def _account(document: Document) -> Account:
         password_hash=document["password_hash"],
         login_failures=document.get("login_failures", 0),
         login_blocked_until=document.get("login_blocked_until"),
+        remix_policy=RemixPolicy(document.get("remix_policy", DEFAULT_REMIX_POLICY)),
+        remix_approval=RemixApproval(document.get("remix_approval", DEFAULT_REMIX_APPROVAL)),
+        country=document.get("country"),
     )

@@ -5,10 +5,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
+from shared.eligibility import Features
 from shared.request_body import RequestBody
 from shared.user_directory import PublicUser
 from users.domain import (
     CollabPolicy,
+    RemixApproval,
+    RemixPolicy,
+    normalize_country,
     normalize_display_name,
     normalize_handle,
     normalize_new_handle,
@@ -18,12 +22,14 @@ Handle = Annotated[str, Field(max_length=64), AfterValidator(normalize_handle)]
 NewHandle = Annotated[str, Field(max_length=64), AfterValidator(normalize_new_handle)]
 DisplayName = Annotated[str, Field(max_length=200), AfterValidator(normalize_display_name)]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
+Country = Annotated[str, Field(max_length=8), AfterValidator(normalize_country)]
 
 
 class RegisterRequest(RequestBody):
     handle: NewHandle
     password: Password
     display_name: DisplayName
+    country: Country | None = None
 
 
 class TokenRequest(RequestBody):
@@ -41,8 +47,14 @@ class TokenResponse(BaseModel):
 class UpdateMeRequest(RequestBody):
     display_name: DisplayName | None = None
     collab_policy: CollabPolicy | None = None
+    remix_policy: RemixPolicy | None = None
+    remix_approval: RemixApproval | None = None
+    # null clears it: an account need not say where it is.
+    country: Country | None = None
 
-    @field_validator("display_name", "collab_policy", mode="before")
+    @field_validator(
+        "display_name", "collab_policy", "remix_policy", "remix_approval", mode="before"
+    )
     @classmethod
     def _omitted_not_null(cls, value: Any) -> Any:
         if value is None:
@@ -60,6 +72,10 @@ class Profile(PublicUser):
 
 class MyProfile(Profile):
     collab_policy: CollabPolicy
+    remix_policy: RemixPolicy
+    remix_approval: RemixApproval
+    country: str | None
+    features: Features
 
 
 class DeletedUsersResponse(BaseModel):

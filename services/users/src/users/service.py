@@ -1,10 +1,17 @@
 """The users use cases: the domain rules applied to the repository, events handed to the relay."""
 
 import math
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from shared.eligibility import EligibilityRequest, EligibilityResult
+from shared.eligibility import (
+    EligibilityRequest,
+    EligibilityResult,
+    Features,
+    RemixConsent,
+    RemixConsentRequest,
+)
 from shared.events import EventData, EventEnvelope, make_event
 from shared.events.users import (
     UserBlocked,
@@ -18,13 +25,18 @@ from shared.events.users import (
 from shared.logging import correlation_id_var
 from shared.outbox import OutboxRelay
 from shared.problems import NotFound, TooManyRequests, Unauthorized
+from users.availability import AccountFacts, Feature, FeatureAvailability, is_available
 from users.domain import (
     DEFAULT_COLLAB_POLICY,
+    DEFAULT_REMIX_APPROVAL,
+    DEFAULT_REMIX_POLICY,
     EligibilityDecision,
     EligibilityFacts,
     FollowBlocked,
     LoginBackoff,
+    RemixFacts,
     decide_eligibility,
+    decide_remix_consent,
     ensure_may_block,
     ensure_may_follow,
     handle_or_none,
@@ -93,7 +105,11 @@ class UsersService:
         login_backoff: LoginBackoff,
         *,
         producer: str,
+        availability: Mapping[Feature, FeatureAvailability] | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self._availability = availability or {}
+        self._clock = clock
         self._login_backoff = login_backoff
         self._repository = repository
         self._relay = relay
@@ -114,6 +130,7 @@ class UsersService:
             created_at=utc_now(),
             collab_policy=DEFAULT_COLLAB_POLICY,
             password_hash=await self._passwords.hash(request.password),
+            country=request.country,
         )
         registered = UserRegistered(
             user_id=account.id,
@@ -151,14 +168,25 @@ class UsersService:
     async def my_profile(self, user_id: str) -> MyProfile:
         account = await self._own_account(user_id)
         profile = await self._profile(account)
-        return MyProfile(**profile.model_dump(), collab_policy=account.collab_policy)
+        return MyProfile(
+            **profile.model_dump(),
+            collab_policy=account.collab_policy,
+            remix_policy=account.remix_policy,
+            remix_approval=account.remix_approval,
+            country=account.country,
+            features=self._features_of(account),
+        )
 
     async def update_me(self, user_id: str, request: UpdateMeRequest) -> MyProfile:
         account = await self._own_account(user_id)
-        changes: dict[str, str] = {}
+        changes: dict[str, str | None] = {}
         events = []
-        if request.collab_policy is not None and request.collab_policy != account.collab_policy:
-            changes["collab_policy"] = request.collab_policy.value
+        for setting in ("collab_policy", "remix_policy", "remix_approval"):
+            value = getattr(request, setting)
+            if value is not None and value != getattr(account, setting):
+                changes[setting] = value.value
+        if "country" in request.model_fields_set and request.country != account.country:
+            changes["country"] = request.country
         if request.display_name is not None and request.display_name != account.display_name:
             changes["display_name"] = request.display_name
             updated = UserUpdated(
@@ -269,6 +297,52 @@ class UsersService:
         ids = request.invitee_ids or []
         by_id = await self._repository.accounts_by_id(ids)
         return [by_id.get(user_id) for user_id in ids], [None] * len(ids)
+
+    async def remix_consent(self, request: RemixConsentRequest) -> RemixConsent:
+        """Policies are read now: changing one later leaves the remixes made before alone."""
+        remixer_id, author_id = request.remixer_id, request.original_author_id
+        accounts = await self._repository.accounts_by_id([remixer_id, author_id])
+        author = accounts.get(author_id)
+        authors = {author_id, *request.original_coauthor_ids} - {remixer_id}
+        blocks = await self._repository.active_blocks(
+            relation_id(a, b)
+            for other in authors
+            for a, b in ((remixer_id, other), (other, remixer_id))
+        )
+        follows = await self._repository.active_follows([relation_id(author_id, remixer_id)])
+        decision = decide_remix_consent(
+            RemixFacts(
+                remixer_exists=remixer_id in accounts,
+                original_author_exists=author is not None,
+                is_self=remixer_id == author_id,
+                blocked_either_way=bool(blocks),
+                original_author_follows_remixer=bool(follows),
+                policy=author.remix_policy if author else DEFAULT_REMIX_POLICY,
+                approval=author.remix_approval if author else DEFAULT_REMIX_APPROVAL,
+            )
+        )
+        return RemixConsent(
+            allowed=decision.approval is not None,
+            approval=decision.approval.value if decision.approval else None,
+            reason=decision.reason,
+        )
+
+    async def features(self, user_id: str) -> Features:
+        """What an account that no longer exists may use: nothing."""
+        account = await self._repository.account(user_id)
+        if account is None:
+            return Features(coauthoring=False, remix=False)
+        return self._features_of(account)
+
+    def _features_of(self, account: Account) -> Features:
+        facts = AccountFacts(account.id, account.handle, account.country)
+        now = self._clock()
+
+        def available(feature: Feature) -> bool:
+            limits = self._availability.get(feature, FeatureAvailability())
+            return is_available(feature, limits, facts, now)
+
+        return Features(coauthoring=available("coauthoring"), remix=available("remix"))
 
     async def deleted_since(self, since: datetime) -> list[str]:
         return await self._repository.deleted_since(since)

@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from shared.settings import ServiceSettings
+from users.availability import FeatureAvailability
 
 
 class UsersSettings(ServiceSettings):
@@ -31,6 +32,11 @@ class UsersSettings(ServiceSettings):
     login_free_failures: int = Field(default=5, ge=1)
     login_backoff_base_seconds: float = Field(default=1.0, gt=0)
     login_backoff_max_seconds: float = Field(default=900.0, gt=0)
+
+    # Limited tests (JSON, users.availability): who may create co-authored posts and invite,
+    # and who may remix. The defaults admit everyone, always.
+    coauthoring_availability: FeatureAvailability = FeatureAvailability()
+    remix_availability: FeatureAvailability = FeatureAvailability()
 
     @property
     def password_hash_memory_kib(self) -> int:

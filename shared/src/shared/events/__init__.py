@@ -14,6 +14,7 @@ from shared.events.invitations import (
     InvitationRevoked,
 )
 from shared.events.posts import (
+    REMIX_EVENTS,
     PostCoauthorAdded,
     PostCoauthorInvited,
     PostCoauthorRemoved,
@@ -54,7 +55,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         InvitationExpired,
         InvitationCancelled,
     )
-}
+} | {model.event_type: model for model in REMIX_EVENTS}
 
 # The one service allowed to publish each family of event types (DESIGN.md's table): the
 # broker lets it alone write these routing keys, and consumers check who published.

@@ -6,6 +6,8 @@ from typing import Literal
 from shared.events.envelope import EventData
 
 PublishMode = Literal["now", "when_accepted"]
+# Where a remix stands with its original (issue 13): only `approved` shows the original.
+RemixStatus = Literal["pending", "approved", "rejected", "revoked", "removed"]
 
 
 class InvitedCoauthor(EventData):
@@ -15,16 +17,20 @@ class InvitedCoauthor(EventData):
 
 class PostCreated(EventData):
     event_type = "post.created"
+    minor_version = 1  # 1.1: remix_of_post_id
     post_id: str
     author_id: str
     text: str
     publish_mode: PublishMode
     created_at: datetime
     invitations: tuple[InvitedCoauthor, ...] = ()
+    # The post this one remixes (its status travels in post.remix_* events).
+    remix_of_post_id: str | None = None
 
 
 class PostPublished(EventData):
     event_type = "post.published"
+    minor_version = 1  # 1.1: remix_of_post_id, remix_status
     post_id: str
     author_id: str
     text: str
@@ -33,6 +39,9 @@ class PostPublished(EventData):
     published_at: datetime
     # when_accepted posts notify their co-authors when they finally go out.
     publish_mode: PublishMode = "now"
+    # A remix: its original and where it stood with it when published.
+    remix_of_post_id: str | None = None
+    remix_status: RemixStatus | None = None
 
 
 class PostCoauthorInvited(EventData):
@@ -80,3 +89,64 @@ class PostDeleted(EventData):
     author_id: str
     coauthor_ids: tuple[str, ...]
     deleted_at: datetime
+
+
+# -- remixes (issue 13) ----------------------------------------------------------------------
+
+
+class RemixEvent(EventData):
+    """Where a remix now stands with its original; one event type per transition.
+
+    `at` orders nothing: statuses only move forward (pending -> approved | rejected | removed,
+    approved -> revoked | removed), so a consumer keeps the furthest one it has seen.
+    """
+
+    remix_id: str
+    remix_author_id: str
+    original_id: str
+    original_author_id: str
+    status: RemixStatus
+    # The remix request, when the original's author asks for manual approval.
+    request_id: str | None = None
+    # Who answered or revoked; None when the rules decided (automatic approval, removal).
+    actor_id: str | None = None
+    at: datetime
+
+
+class PostRemixRequested(RemixEvent):
+    """A remix waits for the approval of one of `answerer_ids` (the original's authors)."""
+
+    event_type = "post.remix_requested"
+    answerer_ids: tuple[str, ...] = ()
+
+
+class PostRemixApproved(RemixEvent):
+    """The remix shows its original from now on; `automatic` when the policy admitted it."""
+
+    event_type = "post.remix_approved"
+    automatic: bool = False
+    # The original's credited authors, told of the remix when nobody had to approve it.
+    original_author_ids: tuple[str, ...] = ()
+
+
+class PostRemixRejected(RemixEvent):
+    event_type = "post.remix_rejected"
+
+
+class PostRemixRevoked(RemixEvent):
+    event_type = "post.remix_revoked"
+
+
+class PostRemixRemoved(RemixEvent):
+    """The original was deleted: the remix stays, showing no original."""
+
+    event_type = "post.remix_removed"
+
+
+REMIX_EVENTS: tuple[type[RemixEvent], ...] = (
+    PostRemixRequested,
+    PostRemixApproved,
+    PostRemixRejected,
+    PostRemixRevoked,
+    PostRemixRemoved,
+)

@@ -22,10 +22,18 @@ from pydantic import SecretStr
 from shared.bus import EventBus
 from shared.eligibility import (
     ELIGIBILITY_PATH,
+    FEATURES_PATH,
+    REMIX_CONSENT_PATH,
     EligibilityRequest,
     EligibilityResponse,
     EligibilityResult,
+    Features,
+    FeaturesRequest,
     IneligibilityReason,
+    RemixApproval,
+    RemixConsent,
+    RemixConsentRequest,
+    RemixRefusal,
 )
 from shared.events import (
     PRODUCING_SERVICES,
@@ -415,6 +423,43 @@ class EligibilityStandIn:
         self.follows = set(follows)  # (follower id, followee id)
         self.blocks = set(blocks)  # (blocker id, blocked id)
         self.failing = False
+        # Remixes (issue 13): user id -> (remix policy, approval); (feature, user id) withheld.
+        self.remix_settings: dict[str, tuple[str, RemixApproval]] = {}
+        self.withheld: set[tuple[str, str]] = set()
+
+    def set_remix_policy(
+        self, user_id: str, policy: str = "everyone", approval: RemixApproval = "automatic"
+    ) -> None:
+        self.remix_settings[user_id] = (policy, approval)
+
+    def remix_consent(self, request: RemixConsentRequest) -> RemixConsent:
+        """The users service's remix rules (users.domain.decide_remix_consent), in its order."""
+        remixer, author = request.remixer_id, request.original_author_id
+        policy, approval = self.remix_settings.get(author, ("everyone", "automatic"))
+        others = {author, *request.original_coauthor_ids} - {remixer}
+        blocked = any({(remixer, o), (o, remixer)} & self.blocks for o in others)
+        reason = None
+        if remixer not in self.users:
+            reason = RemixRefusal.REMIXER_UNKNOWN
+        elif author not in self.users:
+            reason = RemixRefusal.ORIGINAL_AUTHOR_UNKNOWN
+        elif blocked:
+            reason = RemixRefusal.BLOCKED
+        elif remixer == author:
+            approval = "automatic"
+        elif policy == "nobody":
+            reason = RemixRefusal.POLICY_NOBODY
+        elif policy == "following" and (author, remixer) not in self.follows:
+            reason = RemixRefusal.POLICY_FOLLOWING
+        return RemixConsent(
+            allowed=reason is None, approval=None if reason else approval, reason=reason
+        )
+
+    def features(self, user_id: str) -> Features:
+        return Features(
+            coauthoring=("coauthoring", user_id) not in self.withheld,
+            remix=("remix", user_id) not in self.withheld,
+        )
 
     def follow(self, follower_id: str, followee_id: str) -> None:
         self.follows.add((follower_id, followee_id))
@@ -483,6 +528,14 @@ class EligibilityStandIn:
                 body.inviter_id, invitee_handles=body.invitee_handles, invitee_ids=body.invitee_ids
             )
             return EligibilityResponse(results=results)
+
+        @app.post(REMIX_CONSENT_PATH)
+        async def remix_consent(body: RemixConsentRequest) -> RemixConsent:
+            return self.remix_consent(body)
+
+        @app.post(FEATURES_PATH)
+        async def features(body: FeaturesRequest) -> Features:
+            return self.features(body.user_id)
 
         return app
 

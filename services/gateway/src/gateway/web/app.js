@@ -185,8 +185,93 @@ function postCard(post, profileHandle) {
         role && h("span", { class: "tag" }, role),
         post.status === "pending" && h("span", { class: "tag pending" }, "pending")),
       h("p", { class: "text" }, post.text),
+      remixOf(post),
       h("p", { class: "meta" }, when(post.published_at || post.created_at), " · ",
-        h("a", { href: `#/posts/${enc(post.id)}` }, "Open post"))));
+        h("a", { href: `#/posts/${enc(post.id)}` }, "Open post"),
+        post.remix_count ? [" · ", post.remix_count === 1 ? "1 remix" : `${post.remix_count} remixes`] : "")));
+}
+
+// ---------------------------------------------------------------- remixes (issue 13)
+
+const REMIX_STATUS_TEXT = {
+  pending: "waiting for the original's authors to approve it",
+  rejected: "its original's authors declined it",
+  revoked: "its original's authors withdrew their consent",
+  removed: "its original was deleted",
+};
+
+// The original a remix builds on, shown only while approved; otherwise why it is not shown.
+function remixOf(post) {
+  const link = post.remix_of;
+  if (!link) return "";
+  if (link.status === "approved" && link.post) {
+    const original = link.post;
+    return h("blockquote", { class: "remix-of", "data-remix-status": link.status },
+      h("p", { class: "meta" }, "Remix of ", ...postAuthors(original).flatMap((user, index) => [index ? " · " : "", userLink(user)])),
+      h("p", { class: "text" }, original.text),
+      h("p", { class: "meta" }, h("a", { href: `#/posts/${enc(original.id)}` }, "Open the original")));
+  }
+  return h("p", { class: "remix-of meta", "data-remix-status": link.status },
+    "A remix — ", REMIX_STATUS_TEXT[link.status] || link.status);
+}
+
+// On a post's page: remix it, and (its authors) see its remixes and revoke one.
+function remixSection(postId) {
+  const form = h("form", { id: "remix", "aria-labelledby": "remix-title" },
+    h("h2", { id: "remix-title" }, "Remix this post"),
+    h("label", {}, "Your text ", h("textarea", { name: "text", required: true, maxlength: "500", rows: "2" })),
+    h("button", {}, "Remix"));
+  form.hidden = session.me && session.me.features && !session.me.features.remix;
+  form.addEventListener("submit", act(async (event) => {
+    const remix = await api("POST", "/posts", { text: formValues(event.target).text, remix_of: postId });
+    event.target.reset();
+    go(`#/posts/${enc(remix.id)}`, remix.remix_of.status === "pending"
+      ? "Your remix waits for the original's authors to approve it." : "Your remix is published.");
+  }));
+  const load = async () => {
+    const [post, remixes] = await Promise.all([
+      api("GET", `/posts/${enc(postId)}`), api("GET", `/posts/${enc(postId)}/remixes?limit=50`)]).catch(() => [null, null]);
+    return { post, remixes };
+  };
+  const draw = ({ post, remixes }) => {
+    if (!post || !remixes || !remixes.items.length) return h("p", { class: "meta" }, "No remixes yet.");
+    const mayRevoke = postAuthors(post).some(isMe);
+    return h("ol", { class: "remixes" }, remixes.items.map((remix) => h("li", { class: "card", "data-remix-id": remix.id },
+      h("p", {}, userLink(remix.author), " ", remix.text, " · ", h("a", { href: `#/posts/${enc(remix.id)}` }, "open")),
+      mayRevoke && button("Revoke remix", act(() => api("DELETE", `/posts/${enc(postId)}/remixes/${enc(remix.id)}`), "The remix no longer shows your post."), { "data-key": `revoke-remix:${remix.id}` }))));
+  };
+  return h("section", { "aria-labelledby": "remixes-title" },
+    h("h2", { id: "remixes-title" }, "Remixes"), live(load, draw, "the remixes"), form);
+}
+
+const REMIX_REQUEST_STATUSES = ["pending", "approved", "rejected", "revoked", "removed"];
+
+function remixRequestsView(params) {
+  const status = REMIX_REQUEST_STATUSES.includes(params.get("status")) ? params.get("status") : "";
+  const filter = h("label", {}, "Status ",
+    h("select", { name: "status", onchange: (event) => go(event.target.value ? `#/remix-requests?status=${event.target.value}` : "#/remix-requests") },
+      h("option", { value: "", selected: !status }, "all"),
+      REMIX_REQUEST_STATUSES.map((name) => h("option", { value: name, selected: name === status }, name))));
+  const draw = (page) => {
+    if (!page.items.length) return h("p", { class: "meta" }, "No remix requests.");
+    return h("ol", { class: "remix-requests" }, page.items.map((request) => {
+      const answer = (verb, label, done) =>
+        button(label, act(() => api("POST", `/remix-requests/${enc(request.id)}/${verb}`), done), { "data-key": `${verb}:${request.id}` });
+      return h("li", { class: "card", "data-remix-request-id": request.id },
+        h("p", {}, userLink(request.remix.author), " asks to remix ",
+          request.original ? h("a", { href: `#/posts/${enc(request.original.id)}` }, "your post") : "a post", " ",
+          h("span", { class: `tag ${request.status}` }, request.status)),
+        h("p", { class: "text" }, request.remix.text),
+        h("p", { class: "meta" }, "asked ", when(request.created_at), " · ", h("a", { href: `#/posts/${enc(request.remix.id)}` }, "open the remix")),
+        request.status === "pending" && h("div", { class: "actions" },
+          answer("approve", "Approve", "The remix now shows your post."), " ",
+          answer("reject", "Reject", "The remix will not show your post.")));
+    }));
+  };
+  const query = new URLSearchParams({ limit: "50" });
+  if (status) query.set("status", status);
+  return [heading("Remix requests"), h("div", { class: "toolbar" }, filter),
+    live(() => api("GET", `/remix-requests?${query}`), draw, "the remix requests")];
 }
 
 // A list of posts with a "More" button that appends the next pages: `more(cursor)` loads one.
@@ -333,6 +418,7 @@ function postView(postId) {
         }), { class: "danger" })));
     return h("article", { class: "card post" },
       h("p", { class: "text big" }, post.text),
+      remixOf(post),
       h("p", { class: "meta" },
         post.status === "pending"
           ? h("span", { class: "tag pending" }, "pending: published when every co-author has answered")
@@ -343,7 +429,7 @@ function postView(postId) {
       h("ul", { class: "people" }, people),
       answer, authorControls);
   };
-  return [heading("Post"), live(() => loadPost(postId), draw, "the post"), invite];
+  return [heading("Post"), live(() => loadPost(postId), draw, "the post"), invite, remixSection(postId)];
 }
 
 function answerButtons(invitation) {
@@ -402,6 +488,11 @@ const NOTIFICATION_TEXT = {
   "post.published": "published a post you co-author",
   "post.deleted": "deleted a post you co-authored",
   "follower.new": "followed you",
+  "remix.requested": "asks to remix a post of yours",
+  "post.remixed": "remixed a post of yours",
+  "remix.approved": "approved your remix",
+  "remix.rejected": "declined your remix",
+  "remix.revoked": "withdrew consent for your remix",
 };
 
 function notificationsView() {
@@ -429,6 +520,25 @@ const POLICY_TEXT = {
   nobody: "Nobody may invite me",
 };
 
+const REMIX_POLICY_TEXT = {
+  everyone: "Anyone I have not blocked may remix my posts",
+  following: "Only accounts I follow may remix my posts",
+  nobody: "Nobody may remix my posts",
+};
+
+function remixSettings(me) {
+  return [
+    h("fieldset", {}, h("legend", {}, "Who may remix my posts"),
+      Object.entries(REMIX_POLICY_TEXT).map(([value, text]) => h("label", { class: "choice" },
+        h("input", { type: "radio", name: "remix_policy", value, checked: me.remix_policy === value }), ` ${text}`))),
+    h("fieldset", {}, h("legend", {}, "Remixes show my post"),
+      h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "automatic", checked: me.remix_approval === "automatic" }), " at once"),
+      h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "manual", checked: me.remix_approval === "manual" }), " once I (or a co-author) approve")),
+    h("label", {}, "Country ", h("span", { class: "hint" }, "optional, two letters (ISO 3166), e.g. FR"),
+      h("input", { name: "country", maxlength: "2", autocomplete: "country", value: me.country || "" })),
+  ];
+}
+
 function settingsView() {
   const me = session.me;
   const profile = h("form", { id: "settings", "aria-labelledby": "settings-title" },
@@ -437,10 +547,11 @@ function settingsView() {
     h("fieldset", {}, h("legend", {}, "Who may invite me to co-author"),
       Object.entries(POLICY_TEXT).map(([value, text]) => h("label", { class: "choice" },
         h("input", { type: "radio", name: "collab_policy", value, checked: me.collab_policy === value }), ` ${text}`))),
+    remixSettings(me),
     h("button", {}, "Save"));
   profile.addEventListener("submit", act(async (event) => {
-    const { display_name, collab_policy } = formValues(event.target);
-    setMe(await api("PATCH", "/me", { display_name, collab_policy }));
+    const { display_name, collab_policy, remix_policy, remix_approval, country } = formValues(event.target);
+    setMe(await api("PATCH", "/me", { display_name, collab_policy, remix_policy, remix_approval, country: country.trim() || null }));
   }, "Your settings are saved."));
   const remove = h("form", { id: "delete-account", "aria-labelledby": "delete-title", class: "danger-zone" },
     h("h2", { id: "delete-title" }, "Delete my account"),
@@ -460,6 +571,7 @@ const VIEWS = [
   [/^#\/posts\/([^/?]+)$/, (match) => postView(decodeURIComponent(match[1]))],
   [/^#\/invitations(?:\?(.*))?$/, (match) => invitationsView(new URLSearchParams(match[1] || ""))],
   [/^#\/notifications$/, () => notificationsView()],
+  [/^#\/remix-requests(?:\?(.*))?$/, (match) => remixRequestsView(new URLSearchParams(match[1] || ""))],
   [/^#\/settings$/, () => settingsView()],
 ];
 
