@@ -64,7 +64,9 @@ async def credit(
     coauthor_id: str,
 ) -> None:
     """The invitations service's word that the co-author accepted."""
-    (announced,) = [e for e in recorder.of_type("post.created") if e.data["post_id"] == post_id]
+    (announced,) = await wait_until(
+        lambda: [e for e in recorder.of_type("post.created") if e.data["post_id"] == post_id]
+    )
     (invitation,) = announced.data["invitations"]
     await events.publish(
         InvitationAccepted(
