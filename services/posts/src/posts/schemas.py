@@ -37,6 +37,15 @@ class PostOut(BaseModel):
     publish_mode: PublishMode
     created_at: datetime
     published_at: datetime | None
+    # Engagement (issue 12): one count per post, shared by all its co-authors.
+    like_count: int = 0
+    reply_count: int = 0
+    liked_by_me: bool = False
+    reply_to: str | None = None
+
+
+class ReplyRequest(RequestBody):
+    text: str = Field(max_length=10_000)
 
 
 class InvitationOut(BaseModel):

@@ -12,6 +12,7 @@ and publishing first make sure the caller's account still exists (401 otherwise)
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from posts import domain
@@ -22,8 +23,13 @@ from posts.settings import PostsSettings
 from shared.eligibility import EligibilityResult
 from shared.internal_http import EligibilityClient
 from shared.outbox import OutboxRelay
+from shared.pagination import Page, cursor_text, cursor_time, decode_cursor, encode_cursor
 from shared.problems import BadGateway, Problem
+from shared.relations import RelationReplica
 from shared.user_directory import DELETED_USER_HANDLE, PublicUser, UserDirectory
+
+if TYPE_CHECKING:
+    from posts.engagement import Engagement
 
 
 def current_time() -> datetime:
@@ -58,7 +64,12 @@ class PostService:
         directory: UserDirectory,
         users: EligibilityClient,
         relay: OutboxRelay,
+        engagement: "Engagement",
+        hidden_repliers: tuple[RelationReplica, ...] = (),
     ) -> None:
+        self._engagement = engagement
+        # Whose replies a viewer does not see: the accounts it blocks, and those it mutes.
+        self._hidden_repliers = hidden_repliers
         self._settings = settings
         self._posts = posts
         self._counters = invite_counters
@@ -100,7 +111,12 @@ class PostService:
         return await self._render(stored, viewer_id)
 
     async def delete(self, post_id: str, actor_id: str) -> None:
-        await self._apply(post_id, lambda post: domain.delete_post(post, actor_id, current_time()))
+        change = await self._apply(
+            post_id, lambda post: domain.delete_post(post, actor_id, current_time())
+        )
+        await self._engagement.post_deleted(post_id)
+        if change.post.reply_to is not None:
+            await self._engagement.settle_reply(post_id)
 
     async def publish(self, post_id: str, actor_id: str) -> PostOut:
         await self._require_live_account(actor_id)
@@ -157,6 +173,43 @@ class PostService:
             post_id,
             lambda post: domain.remove_coauthor(post, actor_id, target_id, current_time()),
         )
+
+    # -- replies (issue 12) ----------------------------------------------------------------
+
+    async def reply(self, post_id: str, author_id: str, text: str) -> PostOut:
+        clean_text = domain.validate_reply_text(
+            text, max_text_length=self._settings.max_text_length
+        )
+        stored = await self._posts.get(post_id)
+        parent = domain.require_engageable(stored.post if stored else None, author_id)
+        await self._engagement.require_may_reply(parent, author_id)
+        await self._require_live_account(author_id)
+        author = await self._author_snapshot(author_id)
+        reply = domain.new_reply(
+            reply_id=new_id(),
+            parent=parent,
+            author_id=author_id,
+            text=clean_text,
+            now=current_time(),
+        )
+        await self._posts.insert(Change(reply), [author])
+        await self._engagement.settle_reply(reply.id)
+        return await self._render_after(Change(reply), author_id)
+
+    async def replies(
+        self, post_id: str, viewer_id: str, limit: int, cursor: str | None
+    ) -> Page[PostOut]:
+        stored = await self._posts.get(post_id)
+        domain.require_engageable(stored.post if stored else None, viewer_id)
+        hidden: set[str] = set()
+        for replica in self._hidden_repliers:
+            hidden |= await replica.targets_of(viewer_id)
+        found = await self._posts.replies_page(
+            post_id, hidden_authors=hidden, after=_reply_position(cursor), limit=limit + 1
+        )
+        page = found[:limit]
+        next_cursor = _reply_cursor(page[-1].post) if len(found) > limit and page else None
+        return Page(items=await self.render_all(page, viewer_id), next_cursor=next_cursor)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -256,19 +309,42 @@ class PostService:
         return await self._render(stored or StoredPost(change.post), caller_id)
 
     async def _render(self, stored: StoredPost, caller_id: str) -> PostOut:
-        post = stored.post
-        ids = [post.author_id, *(c.user_id for c in post.coauthors)]
-        users = await self._users_for(stored, ids, caller_id)
-        return PostOut(
-            id=post.id,
-            text=post.text,
-            author=users[post.author_id],
-            coauthors=[CoauthorOut(user=users[c.user_id], status=c.status) for c in post.coauthors],
-            status="pending" if post.status == "pending" else "published",
-            publish_mode=post.publish_mode,
-            created_at=post.created_at,
-            published_at=post.published_at,
+        (rendered,) = await self.render_all([stored], caller_id)
+        return rendered
+
+    async def render_all(self, stored_posts: Sequence[StoredPost], caller_id: str) -> list[PostOut]:
+        """Posts with their counts and `liked_by_me`: one query for the users (usually) and
+        one for the caller's likes, however many posts and likes."""
+        liked = await self._engagement.liked_among(caller_id, [s.post.id for s in stored_posts])
+        known = await self._directory.get_many(
+            uid for s in stored_posts for uid in _user_ids_of(s.post)
         )
+        rendered = []
+        for stored in stored_posts:
+            post = stored.post
+            ids = _user_ids_of(post)
+            users = {uid: known[uid] for uid in ids if uid in known}
+            if len(users) < len(set(ids)):
+                users = await self._users_for(stored, ids, caller_id)
+            rendered.append(
+                PostOut(
+                    id=post.id,
+                    text=post.text,
+                    author=users[post.author_id],
+                    coauthors=[
+                        CoauthorOut(user=users[c.user_id], status=c.status) for c in post.coauthors
+                    ],
+                    status="pending" if post.status == "pending" else "published",
+                    publish_mode=post.publish_mode,
+                    created_at=post.created_at,
+                    published_at=post.published_at,
+                    like_count=stored.counts.like_count,
+                    reply_count=stored.counts.reply_count,
+                    liked_by_me=post.id in liked,
+                    reply_to=post.reply_to,
+                )
+            )
+        return rendered
 
     async def _users_for(
         self, stored: StoredPost, user_ids: Iterable[str], caller_id: str
@@ -299,3 +375,18 @@ def _decision(answer: EligibilityResult) -> domain.Eligibility:
     return domain.Eligibility(
         handle=answer.handle, user_id=answer.user_id, eligible=answer.eligible, reason=answer.reason
     )
+
+
+def _user_ids_of(post: Post) -> list[str]:
+    return [post.author_id, *(c.user_id for c in post.coauthors)]
+
+
+def _reply_position(cursor: str | None) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    position = decode_cursor(cursor)
+    return cursor_time(position, "at"), cursor_text(position, "id")
+
+
+def _reply_cursor(reply: Post) -> str:
+    return encode_cursor({"at": reply.created_at.isoformat(), "id": reply.id})

@@ -19,15 +19,21 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostCreated,
     PostDeleted,
+    PostLiked,
     PostPublished,
+    PostReplied,
+    PostReplyRemoved,
+    PostUnliked,
 )
 from shared.events.users import (
     UserBlocked,
     UserDeleted,
     UserFollowed,
+    UserMuted,
     UserRegistered,
     UserUnblocked,
     UserUnfollowed,
+    UserUnmuted,
     UserUpdated,
 )
 
@@ -55,6 +61,13 @@ EVENT_TYPES: dict[str, type[EventData]] = {
         InvitationCancelled,
     )
 }
+# Engagement and muting (issue 12).
+EVENT_TYPES.update(
+    {
+        model.event_type: model
+        for model in (PostLiked, PostUnliked, PostReplied, PostReplyRemoved, UserMuted, UserUnmuted)
+    }
+)
 
 # The one service allowed to publish each family of event types (DESIGN.md's table): the
 # broker lets it alone write these routing keys, and consumers check who published.
