@@ -19,7 +19,13 @@ from shared.events.invitations import (
     InvitationExpired,
     InvitationRevoked,
 )
-from shared.events.posts import PostCoauthorRemoved, PostDeleted, PostPublished
+from shared.events.posts import (
+    PostCoauthorRemoved,
+    PostDeleted,
+    PostPublished,
+    PostReplied,
+    PostReplyRemoved,
+)
 from shared.events.users import UserDeleted, UserFollowed
 from shared.problems import BadRequest
 
@@ -34,12 +40,16 @@ class NotificationType(StrEnum):
     POST_PUBLISHED = "post.published"
     POST_DELETED = "post.deleted"
     FOLLOWER_NEW = "follower.new"
+    # issue 12
+    POST_LIKED = "post.liked"
+    POST_REPLIED = "post.replied"
 
 
 class SubjectKind(StrEnum):
     POST = "post"
     INVITATION = "invitation"
     USER = "user"
+    REPLY = "reply"
 
 
 # "Your post was deleted" is the one notification that must outlive its post, and it stays
@@ -59,6 +69,8 @@ class NewNotification:
     invitation_id: str | None = None
     # Notifications with the same key are one: the first is stored, the rest are dropped.
     collapse_key: str | None = None
+    # post.replied: the reply, whose removal withdraws the notification (post_id is the parent).
+    reply_id: str | None = None
 
     def parties(self) -> tuple[str, ...]:
         """The users whose block (either way) silences this notification."""
@@ -103,6 +115,8 @@ def withdrawals_that_cover(notification: NewNotification) -> list[Withdrawal]:
     covering = [Withdrawal(SubjectKind.USER, notification.recipient_id)]
     if notification.invitation_id:
         covering.append(Withdrawal(SubjectKind.INVITATION, notification.invitation_id))
+    if notification.reply_id:
+        covering.append(Withdrawal(SubjectKind.REPLY, notification.reply_id))
     if notification.type not in SURVIVES_ITS_SUBJECT:
         if notification.post_id:
             covering.append(Withdrawal(SubjectKind.POST, notification.post_id))
@@ -220,6 +234,27 @@ def _to_coauthors(
     )
 
 
+def _post_replied(data: PostReplied) -> Reaction:
+    """Every credited author hears of a reply once, however often the event comes."""
+    return Reaction(
+        notifications=tuple(
+            NewNotification(
+                recipient_id=author_id,
+                type=NotificationType.POST_REPLIED,
+                actor_id=data.replier_id,
+                post_id=data.post_id,
+                reply_id=data.reply_id,
+                collapse_key=f"{NotificationType.POST_REPLIED}:{data.reply_id}:{author_id}",
+            )
+            for author_id in dict.fromkeys(data.author_ids)
+        )
+    )
+
+
+def _reply_removed(data: PostReplyRemoved) -> Reaction:
+    return Reaction(withdrawals=(Withdrawal(SubjectKind.REPLY, data.reply_id),))
+
+
 def _notify(notification: NewNotification) -> Reaction:
     return Reaction(notifications=(notification,))
 
@@ -236,6 +271,8 @@ REACTIONS: dict[str, Callable[[Any], Reaction]] = {
     PostDeleted.event_type: _post_deleted,
     UserFollowed.event_type: _follower_new,
     UserDeleted.event_type: _user_deleted,
+    PostReplied.event_type: _post_replied,
+    PostReplyRemoved.event_type: _reply_removed,
 }
 
 
@@ -298,3 +335,32 @@ def parse_last_event_id(value: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise InvalidLastEventId("Last-Event-ID is not a notification position.")
     return int(text)
+
+
+# -- grouped likes (issue 12) -------------------------------------------------------------
+
+
+def like_recipients(author_ids: Sequence[str], liker_id: str) -> list[str]:
+    """Every credited author but the liker, once each."""
+    return [a for a in dict.fromkeys(author_ids) if a != liker_id]
+
+
+def like_group_id(recipient_id: str, post_id: str) -> str:
+    """One `post.liked` per recipient and post, reopened by a like after it was read."""
+    return uuid5(_NOTIFICATION_IDS, f"{NotificationType.POST_LIKED}:{recipient_id}:{post_id}").hex
+
+
+def likers_after_like(likers: Sequence[str], liker_id: str, *, reopened: bool) -> list[str] | None:
+    """The group's likers once `liker_id` likes: a read (or emptied) group starts afresh.
+    None when nothing changes."""
+    if reopened:
+        return [liker_id]
+    if liker_id in likers:
+        return None
+    return [*likers, liker_id]
+
+
+def likers_after_unlike(likers: Sequence[str], liker_id: str) -> list[str] | None:
+    if liker_id not in likers:
+        return None
+    return [liker for liker in likers if liker != liker_id]

@@ -7,12 +7,38 @@ reordering (withdrawals leave markers; blocks keep the newest state per pair).
 from typing import Any
 
 from notifications.domain import REACTIONS, reaction_to
+from notifications.likes import LikeGroups
 from notifications.notifier import Notifier
 from notifications.repository import NotificationRepository
 from shared.bus import EventHandler
 from shared.events import EventEnvelope
-from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
+from shared.events.posts import PostLiked, PostUnliked
+from shared.events.users import UserBlocked, UserDeleted, UserMuted, UserUnblocked, UserUnmuted
+from shared.relations import RelationReplica
 from shared.user_directory import UserDirectory
+
+
+def engagement_handlers(likes: LikeGroups, mutes: RelationReplica) -> dict[str, EventHandler]:
+    """Grouped likes and the mute replica (issue 12)."""
+
+    async def liked(_: EventEnvelope, data: PostLiked) -> None:
+        await likes.liked(data)
+
+    async def unliked(_: EventEnvelope, data: PostUnliked) -> None:
+        await likes.unliked(data)
+
+    async def muted(_: EventEnvelope, data: UserMuted) -> None:
+        await mutes.record(data.muter_id, data.muted_id, active=True, as_of=data.muted_at)
+
+    async def unmuted(_: EventEnvelope, data: UserUnmuted) -> None:
+        await mutes.record(data.muter_id, data.muted_id, active=False, as_of=data.unmuted_at)
+
+    return {
+        PostLiked.event_type: liked,
+        PostUnliked.event_type: unliked,
+        UserMuted.event_type: muted,
+        UserUnmuted.event_type: unmuted,
+    }
 
 
 def notification_event_handlers(

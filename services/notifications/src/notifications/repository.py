@@ -31,6 +31,7 @@ def notification_indexes(
         IndexSpec(NOTIFICATIONS, [("recipient_id", 1), ("read", 1), ("withdrawn", 1), ("seq", -1)]),
         IndexSpec(NOTIFICATIONS, [("post_id", 1)]),
         IndexSpec(NOTIFICATIONS, [("invitation_id", 1)]),
+        IndexSpec(NOTIFICATIONS, [("reply_id", 1)], {"sparse": True}),
         IndexSpec(NOTIFICATIONS, [("actor_id", 1)]),
         IndexSpec(
             NOTIFICATIONS,
@@ -78,6 +79,7 @@ class NotificationRepository:
             "actor_id": notification.actor_id,
             "post_id": notification.post_id,
             "invitation_id": notification.invitation_id,
+            "reply_id": notification.reply_id,
             "created_at": utc_now(),
             "read": False,
             "withdrawn": withdrawn,
@@ -213,6 +215,8 @@ def _filters_of(withdrawal: Withdrawal) -> list[dict[str, Any]]:
             return [{"invitation_id": withdrawal.subject_id}]
         case SubjectKind.POST:
             return [{"post_id": withdrawal.subject_id, "type": {"$nin": _EXEMPT_TYPES}}]
+        case SubjectKind.REPLY:
+            return [{"reply_id": withdrawal.subject_id}]
         case SubjectKind.USER:
             return [
                 {"recipient_id": withdrawal.subject_id},
