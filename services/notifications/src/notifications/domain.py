@@ -5,7 +5,7 @@ Pure functions and values only; the handlers apply these decisions to the databa
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
@@ -350,17 +350,23 @@ def like_group_id(recipient_id: str, post_id: str) -> str:
     return uuid5(_NOTIFICATION_IDS, f"{NotificationType.POST_LIKED}:{recipient_id}:{post_id}").hex
 
 
-def likers_after_like(likers: Sequence[str], liker_id: str, *, reopened: bool) -> list[str] | None:
-    """The group's likers once `liker_id` likes: a read (or emptied) group starts afresh.
-    None when nothing changes."""
+type Liker = tuple[str, datetime]
+
+
+def likers_after_like(
+    likers: Sequence[Liker], liker: Liker, *, reopened: bool
+) -> list[Liker] | None:
+    """The group's likers, oldest like first, once `liker` likes: a read (or emptied) group
+    starts afresh. None when nothing changes. Sorted by the time of each like, so the
+    latest liker is the actor whatever order the events came in."""
     if reopened:
-        return [liker_id]
-    if liker_id in likers:
+        return [liker]
+    if any(liker_id == liker[0] for liker_id, _ in likers):
         return None
-    return [*likers, liker_id]
+    return sorted([*likers, liker], key=lambda entry: (entry[1], entry[0]))
 
 
-def likers_after_unlike(likers: Sequence[str], liker_id: str) -> list[str] | None:
-    if liker_id not in likers:
+def likers_after_unlike(likers: Sequence[Liker], liker_id: str) -> list[Liker] | None:
+    if all(entry[0] != liker_id for entry in likers):
         return None
-    return [liker for liker in likers if liker != liker_id]
+    return [entry for entry in likers if entry[0] != liker_id]

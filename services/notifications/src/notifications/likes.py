@@ -76,7 +76,7 @@ class LikeGroups:
             group = await self._groups.find_one({"_id": group_id})
             reopened = group is None or bool(group["read"]) or bool(group["withdrawn"])
             likers = domain.likers_after_like(
-                group["likers"] if group else [], data.liker_id, reopened=reopened
+                _likers(group), (data.liker_id, data.liked_at), reopened=reopened
             )
             if likers is None:
                 return
@@ -93,13 +93,13 @@ class LikeGroups:
         group_id = domain.like_group_id(recipient_id, data.post_id)
         for _ in range(MAX_GROUP_WRITE_ATTEMPTS):
             group = await self._groups.find_one({"_id": group_id})
-            likers = domain.likers_after_unlike(group["likers"], data.liker_id) if group else None
+            likers = domain.likers_after_unlike(_likers(group), data.liker_id) if group else None
             if group is None or likers is None:
                 return
             fields: Document = {
-                "likers": likers,
+                "likers": _liker_documents(likers),
                 "count": len(likers),
-                "actor_id": likers[-1] if likers else group["actor_id"],
+                "actor_id": likers[-1][0] if likers else group["actor_id"],
                 "withdrawn": not likers or bool(group["withdrawn"]),
             }
             if await self._write(group_id, group, fields):
@@ -120,15 +120,25 @@ class LikeGroups:
         return result.modified_count == 1
 
 
-def _group_fields(recipient_id: str, post_id: str, likers: Sequence[str], seq: int) -> Document:
+def _likers(group: Document | None) -> list[domain.Liker]:
+    return [(entry["id"], entry["at"]) for entry in group["likers"]] if group else []
+
+
+def _liker_documents(likers: Sequence[domain.Liker]) -> list[Document]:
+    return [{"id": liker_id, "at": at} for liker_id, at in likers]
+
+
+def _group_fields(
+    recipient_id: str, post_id: str, likers: Sequence[domain.Liker], seq: int
+) -> Document:
     return {
         "recipient_id": recipient_id,
         "seq": seq,
         "type": str(NotificationType.POST_LIKED),
-        "actor_id": likers[-1],
+        "actor_id": likers[-1][0],
         "post_id": post_id,
         "invitation_id": None,
-        "likers": list(likers),
+        "likers": _liker_documents(likers),
         "count": len(likers),
         # The change feed finds notifications by when they were (re)stored.
         "created_at": utc_now(),
