@@ -114,15 +114,12 @@ async def unlike_post(post_id: str, user_id: CurrentUserId, engagement: Engaging
 async def list_likers(
     post_id: str,
     user_id: CurrentUserId,
-    engagement: Engaging,
-    runtime: Runtime,
+    posts: Posts,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Page[PublicUser]:
     """Who likes the post, newest first (likes hidden by a block are left out)."""
-    liker_ids, next_cursor = await engagement.likers_page(post_id, user_id, limit, cursor)
-    users = await UserDirectory(runtime.db).get_many(liker_ids)
-    return Page(items=[users[i] for i in liker_ids if i in users], next_cursor=next_cursor)
+    return await posts.likers(post_id, user_id, limit, cursor)
 
 
 @router.post("/{post_id}/replies", status_code=status.HTTP_201_CREATED)

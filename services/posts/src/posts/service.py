@@ -211,6 +211,21 @@ class PostService:
         next_cursor = _reply_cursor(page[-1].post) if len(found) > limit and page else None
         return Page(items=await self.render_all(page, viewer_id), next_cursor=next_cursor)
 
+    async def likers(
+        self, post_id: str, viewer_id: str, limit: int, cursor: str | None
+    ) -> Page[PublicUser]:
+        liker_ids, next_cursor = await self._engagement.likers_page(
+            post_id, viewer_id, limit, cursor
+        )
+        found = await self._directory.get_many(liker_ids)
+        missing = [user_id for user_id in liker_ids if user_id not in found]
+        if missing:
+            for answer in await self._users.by_ids(viewer_id, missing):
+                if answer.user is not None:
+                    found[answer.user.id] = answer.user
+        items = [found[user_id] for user_id in liker_ids if user_id in found]
+        return Page(items=items, next_cursor=next_cursor)
+
     # -- steps -----------------------------------------------------------------------------
 
     async def _existing(self, post_id: str) -> StoredPost:
