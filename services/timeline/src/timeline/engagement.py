@@ -3,8 +3,9 @@
 - `post_counts`: each post's like and reply counts, the highest version announced wins;
 - `like_replica`: who likes which post (for `liked_by_me` and likes from each audience),
   the newest `like_seq` of a (post, liker) pair wins;
-- `post_reach`: whom each post was delivered to, through which credited authors, written
-  when the post was published or an author credited (never by a later follow's backfill);
+- `post_reach`: whom each post was delivered to through each credited author, written in
+  chunks of follower ids when the post was published or the author credited (never by a
+  later follow's backfill);
 - `follow_attributions`: the post a follow was made from (`via_post`), the newest event of
   a (follower, followee) pair wins;
 - the mute replica (shared.relations): whose posts leave a viewer's home timeline.
@@ -31,6 +32,8 @@ POST_COUNTS = "post_counts"
 LIKE_REPLICA = "like_replica"
 POST_REACH = "post_reach"
 FOLLOW_ATTRIBUTIONS = "follow_attributions"
+# Follower ids per reach document (about 34 KB of ids).
+REACH_CHUNK = 1_000
 
 ENGAGEMENT_INDEXES = [
     IndexSpec(LIKE_REPLICA, [("post_id", 1), ("active", 1)]),
@@ -88,25 +91,26 @@ class EngagementRepository:
         )
 
     async def record_reach(
-        self, post_id: str, followers_by_author: Mapping[str, Iterable[str]], batch_size: int
+        self, post_id: str, followers_by_author: Mapping[str, Iterable[str]]
     ) -> None:
-        """Each follower reached through each author: one bulk upsert per batch."""
-        deliveries = domain.plan_deliveries(followers_by_author)
-        for batch in domain.batches(deliveries, batch_size):
-            await self._reach.bulk_write(
-                [
-                    UpdateOne(
-                        {"_id": f"{post_id}:{delivery.owner_id}"},
-                        {
-                            "$setOnInsert": {"post_id": post_id, "account_id": delivery.owner_id},
-                            "$addToSet": {"via": {"$each": list(delivery.via)}},
-                        },
-                        upsert=True,
-                    )
-                    for delivery in batch
-                ],
-                ordered=False,
+        """Whom each author's delivery reached: one command, however many followers.
+
+        Chunks of follower ids per (post, author), each added to with `$addToSet`, so a
+        redelivered event adds whoever it reached too and never counts anyone twice."""
+        writes = [
+            UpdateOne(
+                {"_id": f"{post_id}:{author_id}:{index}"},
+                {
+                    "$setOnInsert": {"post_id": post_id, "author_id": author_id},
+                    "$addToSet": {"followers": {"$each": chunk}},
+                },
+                upsert=True,
             )
+            for author_id, followers in followers_by_author.items()
+            for index, chunk in enumerate(domain.batches(list(followers), REACH_CHUNK))
+        ]
+        if writes:
+            await self._reach.bulk_write(writes, ordered=False)
 
     async def forget_post(self, post_id: str) -> None:
         await self._counts.delete_one({"_id": post_id})
@@ -131,9 +135,13 @@ class EngagementRepository:
         cursor = self._likes.find({"post_id": post_id, "active": True}, {"user_id": 1})
         return {doc["user_id"] async for doc in cursor}
 
-    async def reach_of(self, post_id: str) -> dict[str, tuple[str, ...]]:
-        cursor = self._reach.find({"post_id": post_id}, {"account_id": 1, "via": 1})
-        return {doc["account_id"]: tuple(doc.get("via", ())) async for doc in cursor}
+    async def reach_of(self, post_id: str) -> dict[str, set[str]]:
+        """Each account the post was delivered to, and the authors it was reached through."""
+        reach: dict[str, set[str]] = {}
+        async for chunk in self._reach.find({"post_id": post_id}):
+            for follower_id in chunk.get("followers", ()):
+                reach.setdefault(follower_id, set()).add(chunk["author_id"])
+        return reach
 
     async def follows_from(self, post_id: str) -> list[tuple[str, str]]:
         """(follower, followee) of the follows made from this post and still on."""

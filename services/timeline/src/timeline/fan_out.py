@@ -104,9 +104,7 @@ class TimelineWriter:
             return
         for author in celebrities:
             followers_by_author[author] = await self._follows.followers(author)
-        await self._engagement.record_reach(
-            card.post_id, followers_by_author, self._settings.fan_out_batch_size
-        )
+        await self._engagement.record_reach(card.post_id, followers_by_author)
 
     async def _trim(self, owner_ids: Sequence[str]) -> None:
         """Count the new entries; trim the timelines that grew past the cap plus slack.
