@@ -11,6 +11,9 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.bus import EventHandler
+from shared.events import EventEnvelope
+from shared.events.users import UserMuted, UserUnmuted
 from shared.mongo import Database, IndexSpec
 
 BLOCK_REPLICA = "block_replica"
@@ -58,3 +61,15 @@ class RelationReplica:
             await self._relations.update_many(
                 {"from_id": user_id, "active": True}, {"$set": {"active": False}}
             )
+
+
+def mute_handlers(mutes: RelationReplica) -> dict[str, EventHandler]:
+    """The handlers that keep a mute replica, to merge into a service's own."""
+
+    async def muted(_: EventEnvelope, data: UserMuted) -> None:
+        await mutes.record(data.muter_id, data.muted_id, active=True, as_of=data.muted_at)
+
+    async def unmuted(_: EventEnvelope, data: UserUnmuted) -> None:
+        await mutes.record(data.muter_id, data.muted_id, active=False, as_of=data.unmuted_at)
+
+    return {UserMuted.event_type: muted, UserUnmuted.event_type: unmuted}

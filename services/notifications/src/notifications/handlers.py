@@ -13,8 +13,8 @@ from notifications.repository import NotificationRepository
 from shared.bus import EventHandler
 from shared.events import EventEnvelope
 from shared.events.posts import PostLiked, PostUnliked
-from shared.events.users import UserBlocked, UserDeleted, UserMuted, UserUnblocked, UserUnmuted
-from shared.relations import RelationReplica
+from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
+from shared.relations import RelationReplica, mute_handlers
 from shared.user_directory import UserDirectory
 
 
@@ -27,17 +27,10 @@ def engagement_handlers(likes: LikeGroups, mutes: RelationReplica) -> dict[str, 
     async def unliked(_: EventEnvelope, data: PostUnliked) -> None:
         await likes.unliked(data)
 
-    async def muted(_: EventEnvelope, data: UserMuted) -> None:
-        await mutes.record(data.muter_id, data.muted_id, active=True, as_of=data.muted_at)
-
-    async def unmuted(_: EventEnvelope, data: UserUnmuted) -> None:
-        await mutes.record(data.muter_id, data.muted_id, active=False, as_of=data.unmuted_at)
-
     return {
         PostLiked.event_type: liked,
         PostUnliked.event_type: unliked,
-        UserMuted.event_type: muted,
-        UserUnmuted.event_type: unmuted,
+        **mute_handlers(mutes),
     }
 
 

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from posts import domain
 from posts.domain import Counts, Post
-from posts.likes import CountChange, Like, LikeRepository
+from posts.likes import CountChange, Like, LikeRepository, like_id
 from posts.repository import PostRepository
 from posts.service import current_time
 from shared.events import EventData
 from shared.events.posts import PostCounts, PostLiked, PostReplied, PostReplyRemoved, PostUnliked
 from shared.outbox import OutboxRelay
-from shared.pagination import cursor_text, cursor_time, decode_cursor, encode_cursor
+from shared.pagination import time_and_id_cursor, time_and_id_position
 from shared.relations import RelationReplica
 
 # A like toggled faster than it settles is left to the periodic pass after this many rounds.
@@ -58,9 +58,13 @@ class Engagement:
         """The ids of the post's visible likers, newest first, and the next cursor."""
         stored = await self._posts.get(post_id)
         domain.require_engageable(stored.post if stored else None, viewer_id)
-        likes = await self._likes.visible_page(post_id, _like_position(cursor), limit + 1)
+        likes = await self._likes.visible_page(post_id, time_and_id_position(cursor), limit + 1)
         page, more = likes[:limit], len(likes) > limit
-        next_cursor = _like_cursor(page[-1]) if more and page else None
+        next_cursor = None
+        if more and page:
+            next_cursor = time_and_id_cursor(
+                page[-1].changed_at, like_id(post_id, page[-1].user_id)
+            )
         return [like.user_id for like in page], next_cursor
 
     async def liked_among(self, user_id: str, post_ids: list[str]) -> set[str]:
@@ -212,17 +216,4 @@ def _reply_event(
         replier_id=reply.author_id,
         counts=_counts(counts),
         removed_at=at,
-    )
-
-
-def _like_position(cursor: str | None) -> tuple[datetime, str] | None:
-    if cursor is None:
-        return None
-    position = decode_cursor(cursor)
-    return cursor_time(position, "at"), cursor_text(position, "id")
-
-
-def _like_cursor(like: Like) -> str:
-    return encode_cursor(
-        {"at": like.changed_at.isoformat(), "id": f"{like.post_id}:{like.user_id}"}
     )

@@ -21,9 +21,9 @@ from shared.events.invitations import (
     InvitationExpired,
     InvitationRevoked,
 )
-from shared.events.users import UserBlocked, UserDeleted, UserMuted, UserUnblocked, UserUnmuted
+from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
 from shared.outbox import OutboxRelay
-from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica
+from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica, mute_handlers
 from shared.service_app import ServiceRuntime
 from shared.user_directory import UserDirectory
 
@@ -95,12 +95,6 @@ class PostEventHandlers:
         ):
             await self._engagement.liker_unblocked(data.blocker_id, data.blocked_id)
 
-    async def user_muted(self, _: EventEnvelope, data: UserMuted) -> None:
-        await self._mutes.record(data.muter_id, data.muted_id, active=True, as_of=data.muted_at)
-
-    async def user_unmuted(self, _: EventEnvelope, data: UserUnmuted) -> None:
-        await self._mutes.record(data.muter_id, data.muted_id, active=False, as_of=data.unmuted_at)
-
     async def _apply(self, post_id: str, transition: Callable[[Post], Change]) -> Change | None:
         """A post this service never wrote is nothing to act on: the event is dropped."""
         change = await self._posts.update(
@@ -113,13 +107,14 @@ class PostEventHandlers:
 
 def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
     directory = UserDirectory(runtime.db)
+    mutes = RelationReplica(runtime.db, MUTE_REPLICA)
     posts = PostEventHandlers(
         PostRepository(runtime.db),
         directory,
         runtime.relay,
         engagement_of(runtime),
         RelationReplica(runtime.db, BLOCK_REPLICA),
-        RelationReplica(runtime.db, MUTE_REPLICA),
+        mutes,
     )
     return {
         **directory.event_handlers(),
@@ -131,6 +126,5 @@ def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
         UserDeleted.event_type: posts.user_deleted,
         UserBlocked.event_type: posts.user_blocked,
         UserUnblocked.event_type: posts.user_unblocked,
-        UserMuted.event_type: posts.user_muted,
-        UserUnmuted.event_type: posts.user_unmuted,
+        **mute_handlers(mutes),
     }

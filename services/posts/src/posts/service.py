@@ -23,7 +23,7 @@ from posts.settings import PostsSettings
 from shared.eligibility import EligibilityResult
 from shared.internal_http import EligibilityClient
 from shared.outbox import OutboxRelay
-from shared.pagination import Page, cursor_text, cursor_time, decode_cursor, encode_cursor
+from shared.pagination import Page, time_and_id_cursor, time_and_id_position
 from shared.problems import BadGateway, Problem
 from shared.relations import RelationReplica
 from shared.user_directory import DELETED_USER_HANDLE, PublicUser, UserDirectory
@@ -205,10 +205,11 @@ class PostService:
         for replica in self._hidden_repliers:
             hidden |= await replica.targets_of(viewer_id)
         found = await self._posts.replies_page(
-            post_id, hidden_authors=hidden, after=_reply_position(cursor), limit=limit + 1
+            post_id, hidden_authors=hidden, after=time_and_id_position(cursor), limit=limit + 1
         )
         page = found[:limit]
-        next_cursor = _reply_cursor(page[-1].post) if len(found) > limit and page else None
+        last = page[-1].post if len(found) > limit and page else None
+        next_cursor = time_and_id_cursor(last.created_at, last.id) if last else None
         return Page(items=await self.render_all(page, viewer_id), next_cursor=next_cursor)
 
     async def likers(
@@ -394,14 +395,3 @@ def _decision(answer: EligibilityResult) -> domain.Eligibility:
 
 def _user_ids_of(post: Post) -> list[str]:
     return [post.author_id, *(c.user_id for c in post.coauthors)]
-
-
-def _reply_position(cursor: str | None) -> tuple[datetime, str] | None:
-    if cursor is None:
-        return None
-    position = decode_cursor(cursor)
-    return cursor_time(position, "at"), cursor_text(position, "id")
-
-
-def _reply_cursor(reply: Post) -> str:
-    return encode_cursor({"at": reply.created_at.isoformat(), "id": reply.id})

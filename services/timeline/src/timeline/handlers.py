@@ -16,12 +16,10 @@ from shared.events.users import (
     UserBlocked,
     UserDeleted,
     UserFollowed,
-    UserMuted,
     UserUnfollowed,
-    UserUnmuted,
 )
 from shared.mongo import Database
-from shared.relations import MUTE_REPLICA, RelationReplica
+from shared.relations import MUTE_REPLICA, RelationReplica, mute_handlers
 from shared.service_app import ServiceRuntime
 from shared.user_directory import UserDirectory
 from timeline.engagement import EngagementRepository
@@ -52,19 +50,12 @@ def engagement_handlers(
     async def replied(_: EventEnvelope, data: PostReplied | PostReplyRemoved) -> None:
         await engagement.record_counts(data.post_id, data.counts)
 
-    async def muted(_: EventEnvelope, data: UserMuted) -> None:
-        await mutes.record(data.muter_id, data.muted_id, active=True, as_of=data.muted_at)
-
-    async def unmuted(_: EventEnvelope, data: UserUnmuted) -> None:
-        await mutes.record(data.muter_id, data.muted_id, active=False, as_of=data.unmuted_at)
-
     return {
         PostLiked.event_type: liked,
         PostUnliked.event_type: liked,
         PostReplied.event_type: replied,
         PostReplyRemoved.event_type: replied,
-        UserMuted.event_type: muted,
-        UserUnmuted.event_type: unmuted,
+        **mute_handlers(mutes),
     }
 
 

@@ -19,7 +19,7 @@ from shared.events.users import (
 )
 from shared.logging import correlation_id_var
 from shared.outbox import OutboxRelay
-from shared.pagination import Page, cursor_text, cursor_time, decode_cursor, encode_cursor
+from shared.pagination import Page, time_and_id_cursor, time_and_id_position
 from shared.problems import NotFound, TooManyRequests, Unauthorized
 from users.domain import (
     DEFAULT_COLLAB_POLICY,
@@ -260,17 +260,13 @@ class UsersService:
             self._relay.wake()
 
     async def mutes(self, muter_id: str, limit: int, cursor: str | None) -> Page[User]:
-        before = None
-        if cursor is not None:
-            position = decode_cursor(cursor)
-            before = cursor_time(position, "at"), cursor_text(position, "id")
-        found = await self._repository.muted_page(muter_id, before, limit + 1)
+        found = await self._repository.muted_page(muter_id, time_and_id_position(cursor), limit + 1)
         page = found[:limit]
         accounts = await self._repository.accounts_by_id(muted_id for muted_id, _, _ in page)
         next_cursor = None
         if len(found) > limit and page:
             _, at, document_id = page[-1]
-            next_cursor = encode_cursor({"at": at.isoformat(), "id": document_id})
+            next_cursor = time_and_id_cursor(at, document_id)
         items = [public_user(accounts[i]) for i, _, _ in page if i in accounts]
         return Page(items=items, next_cursor=next_cursor)
 
