@@ -199,6 +199,8 @@ async def test_a_follower_likes_and_replies_and_the_author_sees_both_in_the_insi
     await bob.open_profile(ada.handle)
     await bob.click("Follow")
     await expect(bob.status).to_have_text(f"You follow @{ada.handle}.")
+    # Told live first, so the notification does not overwrite what posting says.
+    await expect(ada.status).to_have_text(f"@{bob.handle} followed you.")
     await ada.write_post("Ada's tune", [], when_accepted=False)
 
     await bob.open("Home")
