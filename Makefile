@@ -66,7 +66,7 @@ e2e: install rabbitmq chromium ## the end-to-end suite: the whole stack on free 
 bench: install rabbitmq ## reads (wrk), fan-out and the event pipeline beside their floors; writes bench/results/
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
-	@for script in read_bench pipeline_bench timeline_bench; do \
+	@for script in read_bench pipeline_bench timeline_bench engagement_bench; do \
 	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
 
 up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000)

@@ -225,3 +225,37 @@ async def test_a_remix_asked_approved_and_revoked_in_the_browser(person: SignUp)
     await expect(ada.status).to_have_text("The remix no longer shows your post.")
     await expect(shown).to_have_attribute("data-remix-status", "revoked")
     await expect(shown).not_to_contain_text("Ada's original")
+
+
+async def test_a_follower_likes_and_replies_and_the_author_sees_both_in_the_insights(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    bob = await person("bob")
+    await bob.open_profile(ada.handle)
+    await bob.click("Follow")
+    await expect(bob.status).to_have_text(f"You follow @{ada.handle}.")
+    # Told live first, so the notification does not overwrite what posting says.
+    await expect(ada.status).to_have_text(f"@{bob.handle} followed you.")
+    await ada.write_post("Ada's tune", [], when_accepted=False)
+
+    await bob.open("Home")
+    await bob.post_card("Ada's tune").get_by_role("button", name="Like (0)").click()
+    await expect(
+        bob.post_card("Ada's tune").get_by_role("button", name="Unlike (1)")
+    ).to_be_visible()
+    await bob.open_post("Ada's tune")
+    await bob.page.get_by_label("Your reply").fill("Lovely")
+    await bob.click("Reply")
+    await expect(bob.status).to_have_text("Your reply is posted.")
+    await expect(bob.page.locator("li.post", has_text="Lovely")).to_be_visible()
+    await expect(bob.page.locator("#insights-title")).to_have_count(0)
+
+    await ada.open("Home")
+    await ada.open_post("Ada's tune")
+    await expect(ada.page.locator('[data-insight="totals"]')).to_have_text(
+        "Reached 1 account · 1 like · 1 reply"
+    )
+    await expect(ada.page.locator(f'[data-insight-author="{ada.handle}"]')).to_contain_text("1")
+    await expect(ada.page.locator("li.post", has_text="Lovely")).to_be_visible()
+    await ada.screenshot("post-insights")

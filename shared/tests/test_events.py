@@ -55,7 +55,7 @@ def test_an_unknown_major_version_is_refused() -> None:
 
 
 def test_an_unknown_event_type_is_refused() -> None:
-    event = make_event(accepted(), producer="x").model_copy(update={"type": "post.liked"})
+    event = make_event(accepted(), producer="x").model_copy(update={"type": "post.teleported"})
     with pytest.raises(UnknownEventVersion):
         parse_event_data(event)
 

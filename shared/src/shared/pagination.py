@@ -70,3 +70,15 @@ def cursor_counter(position: dict[str, Any], key: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
         raise InvalidCursor()
     return value
+
+
+def time_and_id_cursor(moment: datetime, document_id: str) -> str:
+    """The cursor of a list ordered by (time, id): likers, replies, mutes."""
+    return encode_cursor({"at": moment.isoformat(), "id": document_id})
+
+
+def time_and_id_position(cursor: str | None) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    position = decode_cursor(cursor)
+    return cursor_time(position, "at"), cursor_text(position, "id")

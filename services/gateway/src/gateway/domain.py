@@ -39,6 +39,8 @@ def _prefix(prefix: str) -> re.Pattern[str]:
 ROUTES: tuple[UpstreamRoute, ...] = (
     UpstreamRoute(_exactly("/v1/users/{handle}/posts"), Upstream.TIMELINE),
     UpstreamRoute(_prefix("/v1/timeline"), Upstream.TIMELINE),
+    # Insights are read from the timeline's delivery records (issue 12).
+    UpstreamRoute(_exactly("/v1/posts/{id}/insights"), Upstream.TIMELINE),
     UpstreamRoute(_prefix("/v1/users"), Upstream.USERS),
     UpstreamRoute(_prefix("/v1/auth"), Upstream.USERS),
     UpstreamRoute(_prefix("/v1/me"), Upstream.USERS),

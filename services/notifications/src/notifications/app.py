@@ -6,13 +6,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from notifications.api import router
-from notifications.handlers import notification_event_handlers
+from notifications.handlers import engagement_handlers, notification_event_handlers
+from notifications.likes import LikeGroups
 from notifications.notifier import LocalWakeups, Notifier
 from notifications.queries import NotificationQueries
 from notifications.repository import NotificationRepository, notification_indexes
 from notifications.settings import NotificationsSettings
 from notifications.stream import NotificationFeed, NotificationStreams
 from shared.bus import EventHandler
+from shared.relations import MUTE_REPLICA, RelationReplica, relation_replica_indexes
 from shared.service_app import ServiceRuntime, ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES, UserDirectory
 
@@ -25,9 +27,12 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
 
     def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
         repository = NotificationRepository(runtime.db)
-        return notification_event_handlers(
-            Notifier(repository, wakeups), repository, UserDirectory(runtime.db)
-        )
+        mutes = RelationReplica(runtime.db, MUTE_REPLICA)
+        notifier = Notifier(repository, wakeups, mutes)
+        return {
+            **notification_event_handlers(notifier, repository, UserDirectory(runtime.db)),
+            **engagement_handlers(LikeGroups(runtime.db, repository, notifier), mutes),
+        }
 
     @asynccontextmanager
     async def hook(app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
@@ -52,6 +57,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
                 withdrawal_marker_retention_seconds=settings.withdrawal_marker_retention_seconds,
             ),
             *USER_DIRECTORY_INDEXES,
+            *relation_replica_indexes(MUTE_REPLICA),
         ],
         event_handlers=event_handlers,
         hook=hook,

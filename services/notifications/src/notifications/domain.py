@@ -5,7 +5,7 @@ Pure functions and values only; the handlers apply these decisions to the databa
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
@@ -28,6 +28,8 @@ from shared.events.posts import (
     PostRemixRemoved,
     PostRemixRequested,
     PostRemixRevoked,
+    PostReplied,
+    PostReplyRemoved,
     RemixEvent,
 )
 from shared.events.users import UserDeleted, UserFollowed
@@ -50,6 +52,9 @@ class NotificationType(StrEnum):
     REMIX_APPROVED = "remix.approved"
     REMIX_REJECTED = "remix.rejected"
     REMIX_REVOKED = "remix.revoked"
+    # issue 12
+    POST_LIKED = "post.liked"
+    POST_REPLIED = "post.replied"
 
 
 class SubjectKind(StrEnum):
@@ -59,6 +64,7 @@ class SubjectKind(StrEnum):
     # A remix request (its subject id is the remix's post id): once answered or moot, the
     # "remix.requested" notifications of everyone who could have answered it go.
     REMIX_REQUEST = "remix_request"
+    REPLY = "reply"
 
 
 # "Your post was deleted" is the one notification that must outlive its post, and it stays
@@ -78,6 +84,8 @@ class NewNotification:
     invitation_id: str | None = None
     # Notifications with the same key are one: the first is stored, the rest are dropped.
     collapse_key: str | None = None
+    # post.replied: the reply, whose removal withdraws the notification (post_id is the parent).
+    reply_id: str | None = None
 
     def parties(self) -> tuple[str, ...]:
         """The users whose block (either way) silences this notification."""
@@ -124,6 +132,8 @@ def withdrawals_that_cover(notification: NewNotification) -> list[Withdrawal]:
         covering.append(Withdrawal(SubjectKind.INVITATION, notification.invitation_id))
     if notification.type is NotificationType.REMIX_REQUESTED and notification.post_id:
         covering.append(Withdrawal(SubjectKind.REMIX_REQUEST, notification.post_id))
+    if notification.reply_id:
+        covering.append(Withdrawal(SubjectKind.REPLY, notification.reply_id))
     if notification.type not in SURVIVES_ITS_SUBJECT:
         if notification.post_id:
             covering.append(Withdrawal(SubjectKind.POST, notification.post_id))
@@ -290,6 +300,27 @@ def _to_coauthors(
     )
 
 
+def _post_replied(data: PostReplied) -> Reaction:
+    """Every credited author hears of a reply once, however often the event comes."""
+    return Reaction(
+        notifications=tuple(
+            NewNotification(
+                recipient_id=author_id,
+                type=NotificationType.POST_REPLIED,
+                actor_id=data.replier_id,
+                post_id=data.post_id,
+                reply_id=data.reply_id,
+                collapse_key=f"{NotificationType.POST_REPLIED}:{data.reply_id}:{author_id}",
+            )
+            for author_id in dict.fromkeys(data.author_ids)
+        )
+    )
+
+
+def _reply_removed(data: PostReplyRemoved) -> Reaction:
+    return Reaction(withdrawals=(Withdrawal(SubjectKind.REPLY, data.reply_id),))
+
+
 def _notify(notification: NewNotification) -> Reaction:
     return Reaction(notifications=(notification,))
 
@@ -311,6 +342,8 @@ REACTIONS: dict[str, Callable[[Any], Reaction]] = {
     PostRemixRejected.event_type: _remix_answered(NotificationType.REMIX_REJECTED),
     PostRemixRevoked.event_type: _remix_answered(NotificationType.REMIX_REVOKED),
     PostRemixRemoved.event_type: _remix_removed,
+    PostReplied.event_type: _post_replied,
+    PostReplyRemoved.event_type: _reply_removed,
 }
 
 
@@ -373,3 +406,38 @@ def parse_last_event_id(value: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise InvalidLastEventId("Last-Event-ID is not a notification position.")
     return int(text)
+
+
+# -- grouped likes (issue 12) -------------------------------------------------------------
+
+
+def like_recipients(author_ids: Sequence[str], liker_id: str) -> list[str]:
+    """Every credited author but the liker, once each."""
+    return [a for a in dict.fromkeys(author_ids) if a != liker_id]
+
+
+def like_group_id(recipient_id: str, post_id: str) -> str:
+    """One `post.liked` per recipient and post, reopened by a like after it was read."""
+    return uuid5(_NOTIFICATION_IDS, f"{NotificationType.POST_LIKED}:{recipient_id}:{post_id}").hex
+
+
+type Liker = tuple[str, datetime]
+
+
+def likers_after_like(
+    likers: Sequence[Liker], liker: Liker, *, reopened: bool
+) -> list[Liker] | None:
+    """The group's likers, oldest like first, once `liker` likes: a read (or emptied) group
+    starts afresh. None when nothing changes. Sorted by the time of each like, so the
+    latest liker is the actor whatever order the events came in."""
+    if reopened:
+        return [liker]
+    if any(liker_id == liker[0] for liker_id, _ in likers):
+        return None
+    return sorted([*likers, liker], key=lambda entry: (entry[1], entry[0]))
+
+
+def likers_after_unlike(likers: Sequence[Liker], liker_id: str) -> list[Liker] | None:
+    if all(entry[0] != liker_id for entry in likers):
+        return None
+    return [entry for entry in likers if entry[0] != liker_id]

@@ -7,12 +7,31 @@ reordering (withdrawals leave markers; blocks keep the newest state per pair).
 from typing import Any
 
 from notifications.domain import REACTIONS, reaction_to
+from notifications.likes import LikeGroups
 from notifications.notifier import Notifier
 from notifications.repository import NotificationRepository
 from shared.bus import EventHandler
 from shared.events import EventEnvelope
+from shared.events.posts import PostLiked, PostUnliked
 from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
+from shared.relations import RelationReplica, mute_handlers
 from shared.user_directory import UserDirectory
+
+
+def engagement_handlers(likes: LikeGroups, mutes: RelationReplica) -> dict[str, EventHandler]:
+    """Grouped likes and the mute replica (issue 12)."""
+
+    async def liked(_: EventEnvelope, data: PostLiked) -> None:
+        await likes.liked(data)
+
+    async def unliked(_: EventEnvelope, data: PostUnliked) -> None:
+        await likes.unliked(data)
+
+    return {
+        PostLiked.event_type: liked,
+        PostUnliked.event_type: unliked,
+        **mute_handlers(mutes),
+    }
 
 
 def notification_event_handlers(

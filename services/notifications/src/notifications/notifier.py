@@ -15,6 +15,7 @@ from notifications.domain import (
 )
 from notifications.repository import NotificationRepository
 from shared.problems import TooManyRequests
+from shared.relations import RelationReplica
 
 # How soon to try again when an account has all its streams open: one usually closes soon.
 STREAM_LIMIT_RETRY_AFTER_SECONDS = 10
@@ -75,9 +76,29 @@ class LocalWakeups:
 
 
 class Notifier:
-    def __init__(self, repository: NotificationRepository, wakeups: LocalWakeups) -> None:
+    def __init__(
+        self,
+        repository: NotificationRepository,
+        wakeups: LocalWakeups,
+        mutes: RelationReplica | None = None,
+    ) -> None:
         self._repository = repository
         self._wakeups = wakeups
+        # Whom each recipient mutes: they notify it no more (issue 12).
+        self._mutes = mutes
+
+    async def silenced(self, notification: NewNotification) -> bool:
+        """A block either way, or the recipient muting the actor, keeps it from being stored."""
+        if await self._repository.is_blocked_between(notification.parties()):
+            return True
+        if self._mutes is None or notification.actor_id is None:
+            return False
+        return bool(
+            await self._mutes.active_pairs([(notification.recipient_id, notification.actor_id)])
+        )
+
+    def wake(self, recipient_id: str) -> None:
+        self._wakeups.wake(recipient_id)
 
     async def apply(self, event_id: UUID, reaction: Reaction) -> None:
         for withdrawal in reaction.withdrawals:
@@ -92,7 +113,7 @@ class Notifier:
             # A retry after a crash: the first attempt may have missed its second check.
             await self._withdraw_if_covered(stored_id, covering)
             return
-        if await repository.is_blocked_between(notification.parties()):
+        if await self.silenced(notification):
             return
         # Withdrawn already (reordered events): stored withdrawn, so a redelivery stays a no-op.
         withdrawn = await repository.any_withdrawn(covering)

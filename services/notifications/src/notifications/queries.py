@@ -44,6 +44,7 @@ class NotificationQueries:
                 invitation_id=doc.get("invitation_id"),
                 created_at=doc["created_at"],
                 read=doc["read"],
+                count=doc.get("count"),
             )
             for doc in documents
         ]

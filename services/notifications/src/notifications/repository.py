@@ -37,6 +37,7 @@ def notification_indexes(
         IndexSpec(NOTIFICATIONS, [("recipient_id", 1), ("read", 1), ("withdrawn", 1), ("seq", -1)]),
         IndexSpec(NOTIFICATIONS, [("post_id", 1)]),
         IndexSpec(NOTIFICATIONS, [("invitation_id", 1)]),
+        IndexSpec(NOTIFICATIONS, [("reply_id", 1)], {"sparse": True}),
         IndexSpec(NOTIFICATIONS, [("actor_id", 1)]),
         IndexSpec(
             NOTIFICATIONS,
@@ -84,6 +85,7 @@ class NotificationRepository:
             "actor_id": notification.actor_id,
             "post_id": notification.post_id,
             "invitation_id": notification.invitation_id,
+            "reply_id": notification.reply_id,
             "created_at": utc_now(),
             "read": False,
             "withdrawn": withdrawn,
@@ -223,6 +225,8 @@ def _filters_of(withdrawal: Withdrawal) -> list[dict[str, Any]]:
             return [
                 {"post_id": withdrawal.subject_id, "type": str(NotificationType.REMIX_REQUESTED)}
             ]
+        case SubjectKind.REPLY:
+            return [{"reply_id": withdrawal.subject_id}]
         case SubjectKind.USER:
             return [
                 {"recipient_id": withdrawal.subject_id},

@@ -23,6 +23,8 @@ class Notification(BaseModel):
     invitation_id: str | None
     created_at: datetime
     read: bool
+    # post.liked (issue 12): the likers since the recipient last read it.
+    count: int | None = None
 
 
 class NotificationPage(BaseModel):

@@ -4,6 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
+from posts.engagement import Engagement
+from posts.likes import LikeRepository
 from posts.repository import InviteCounterRepository, PostRepository
 from posts.schemas import (
     CreatePostRequest,
@@ -11,6 +13,7 @@ from posts.schemas import (
     InviteCoauthorRequest,
     PostOut,
     RemixRequestOut,
+    ReplyRequest,
 )
 from posts.service import PostService
 from posts.settings import PostsSettings
@@ -18,11 +21,23 @@ from shared.events.posts import RemixStatus
 from shared.identity import CurrentUserId
 from shared.internal_http import EligibilityClient
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
-from shared.service_app import Runtime
-from shared.user_directory import UserDirectory
+from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica
+from shared.service_app import Runtime, ServiceRuntime
+from shared.user_directory import PublicUser, UserDirectory
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
 remix_requests_router = APIRouter(prefix="/v1/remix-requests", tags=["remixes"])
+
+
+def engagement_of(runtime: ServiceRuntime) -> Engagement:
+    db = runtime.db
+    return Engagement(
+        PostRepository(db), LikeRepository(db), RelationReplica(db, BLOCK_REPLICA), runtime.relay
+    )
+
+
+async def get_engagement(runtime: Runtime) -> Engagement:
+    return engagement_of(runtime)
 
 
 async def get_post_service(request: Request, runtime: Runtime) -> PostService:
@@ -35,10 +50,16 @@ async def get_post_service(request: Request, runtime: Runtime) -> PostService:
         directory=UserDirectory(runtime.db),
         users=users,
         relay=runtime.relay,
+        engagement=engagement_of(runtime),
+        hidden_repliers=(
+            RelationReplica(runtime.db, BLOCK_REPLICA),
+            RelationReplica(runtime.db, MUTE_REPLICA),
+        ),
     )
 
 
 Posts = Annotated[PostService, Depends(get_post_service)]
+Engaging = Annotated[Engagement, Depends(get_engagement)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -124,3 +145,50 @@ async def reject_remix_request(
     request_id: str, user_id: CurrentUserId, posts: Posts
 ) -> RemixRequestOut:
     return await posts.answer_remix_request(request_id, user_id, "rejected")
+
+
+# -- engagement (issue 12) ---------------------------------------------------------------
+
+
+@router.put("/{post_id}/like", status_code=status.HTTP_204_NO_CONTENT)
+async def like_post(post_id: str, user_id: CurrentUserId, engagement: Engaging) -> Response:
+    await engagement.like(post_id, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/{post_id}/like", status_code=status.HTTP_204_NO_CONTENT)
+async def unlike_post(post_id: str, user_id: CurrentUserId, engagement: Engaging) -> Response:
+    await engagement.unlike(post_id, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{post_id}/likes")
+async def list_likers(
+    post_id: str,
+    user_id: CurrentUserId,
+    posts: Posts,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[PublicUser]:
+    """Who likes the post, newest first (likes hidden by a block are left out)."""
+    return await posts.likers(post_id, user_id, limit, cursor)
+
+
+@router.post("/{post_id}/replies", status_code=status.HTTP_201_CREATED)
+async def reply_to_post(
+    post_id: str, body: ReplyRequest, user_id: CurrentUserId, posts: Posts
+) -> PostOut:
+    return await posts.reply(post_id, user_id, body.text)
+
+
+@router.get("/{post_id}/replies")
+async def list_replies(
+    post_id: str,
+    user_id: CurrentUserId,
+    posts: Posts,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[PostOut]:
+    """The thread under the post, oldest first, without replies by accounts the caller
+    blocks or mutes."""
+    return await posts.replies(post_id, user_id, limit, cursor)

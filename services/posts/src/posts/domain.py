@@ -130,6 +130,9 @@ class Post:
     former_coauthor_ids: tuple[str, ...] = ()
     version: int = 0
     remix_of: RemixLink | None = None
+    # A reply (issue 12): the post it answers. Replies are published at once, have no
+    # co-authors and reach no timeline: they live in their post's thread.
+    reply_to: str | None = None
 
     def coauthor(self, user_id: str) -> Coauthor | None:
         return next((c for c in self.coauthors if c.user_id == user_id), None)
@@ -554,4 +557,64 @@ def _without(post: Post, gone: Coauthor) -> Post:
         post,
         coauthors=tuple(c for c in post.coauthors if c.user_id != gone.user_id),
         former_coauthor_ids=former if gone.user_id in former else (*former, gone.user_id),
+    )
+
+
+# -- engagement (issue 12): likes and replies ----------------------------------------------
+
+
+class ReplyBlocked(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("An author of this post blocks you: you cannot reply to it.")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A post's shared counters and their version (one more at every change)."""
+
+    like_count: int = 0
+    reply_count: int = 0
+    version: int = 0
+
+    def after(self, *, likes: int = 0, replies: int = 0) -> "Counts":
+        return Counts(
+            max(0, self.like_count + likes), max(0, self.reply_count + replies), self.version + 1
+        )
+
+
+def require_engageable(post: Post | None, user_id: str) -> Post:
+    """Likes and replies go to published posts the caller may see; anything else is a 404."""
+    visible = require_visible(post, user_id)
+    if visible.status != "published":
+        raise PostNotFound()
+    return visible
+
+
+def credited_author_ids(post: Post) -> tuple[str, ...]:
+    return (post.author_id, *post.accepted_ids)
+
+
+def like_counts(*, active: bool, hidden_by: Sequence[str]) -> bool:
+    """A like counts while it is active and no credited author blocks its liker."""
+    return active and not hidden_by
+
+
+def validate_reply_text(text: str, *, max_text_length: int) -> str:
+    clean_text = normalize_text(text)
+    errors = _text_errors(clean_text, max_text_length)
+    if errors:
+        raise InvalidPost("The reply is not valid.", errors=errors)
+    return clean_text
+
+
+def new_reply(*, reply_id: str, parent: Post, author_id: str, text: str, now: datetime) -> Post:
+    return Post(
+        id=reply_id,
+        author_id=author_id,
+        text=text,
+        publish_mode="now",
+        status="published",
+        created_at=now,
+        published_at=now,
+        reply_to=parent.id,
     )

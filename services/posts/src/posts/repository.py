@@ -4,12 +4,12 @@ Every change to a post is one conditional update on its `version`, carrying its 
 the post's outbox, so a state change and what it announces are written together or not at all.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from posts.domain import INVITE_WINDOW, Change, Coauthor, Post, RemixLink, Transition
-from shared.events import EventEnvelope, make_event
+from posts.domain import INVITE_WINDOW, Change, Coauthor, Counts, Post, RemixLink, Transition
+from shared.events import EventData, EventEnvelope, make_event
 from shared.events.posts import RemixStatus
 from shared.logging import correlation_id_var
 from shared.mongo import Database, Document, IndexSpec, increment
@@ -22,9 +22,17 @@ INVITE_COUNTERS = "invite_counters"
 PRODUCER = "posts"
 # Lost races on one post are rare; past this many the caller gets a 409 (or the event a retry).
 MAX_WRITE_ATTEMPTS = 5
+# Likes race on a popular post more often than edits do.
+MAX_COUNT_ATTEMPTS = 50
+# The last counter changes applied to a post, by id: a change retried after a crash finds
+# itself here and is not counted twice. Retries come within seconds; this is many changes.
+RECENT_COUNT_OPS = 500
 
 INDEXES = [
     IndexSpec(POSTS, [("author_id", 1)]),
+    IndexSpec(POSTS, [("reply_to", 1), ("created_at", 1)]),
+    IndexSpec(POSTS, [("unsettled", 1)], {"sparse": True}),
+    IndexSpec(POSTS, [("counted", 1)], {"sparse": True}),
     IndexSpec(POSTS, [("coauthors.user_id", 1)]),
     IndexSpec(INVITE_COUNTERS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
     # Remixes of a post, newest first; remix requests by id.
@@ -40,6 +48,7 @@ class StoredPost:
 
     post: Post
     snapshots: dict[str, PublicUser] = field(default_factory=dict)
+    counts: Counts = field(default_factory=Counts)
 
 
 class PostRepository:
@@ -58,6 +67,8 @@ class PostRepository:
             "text": change.post.text,
             "publish_mode": change.post.publish_mode,
             "created_at": change.post.created_at,
+            "reply_to": change.post.reply_to,
+            **({"unsettled": True} if change.post.reply_to else {}),
             "user_snapshots": [s.model_dump() for s in snapshots],
             OUTBOX_FIELD: [outbox_entry(event) for event in _envelopes(change)],
         }
@@ -185,6 +196,106 @@ class PostRepository:
         )
         return [_stored_post(document) async for document in cursor]
 
+    # -- engagement counters (issue 12) ------------------------------------------------
+
+    async def apply_count(
+        self,
+        post_id: str,
+        op_id: str,
+        make: Callable[[Post, Counts], EventData],
+        *,
+        likes: int = 0,
+        replies: int = 0,
+    ) -> bool:
+        """Add to the post's counters once per `op_id`, with the event announcing the result.
+
+        A compare-and-set on the counters' version: the event carries the exact counts it
+        wrote. False when nothing was written (the post is gone, or `op_id` was applied).
+        """
+        for _ in range(MAX_COUNT_ATTEMPTS):
+            document = await self._posts.find_one({"_id": post_id}, {OUTBOX_FIELD: 0})
+            if document is None or op_id in document.get("applied_ops", ()):
+                return False
+            stored = _stored_post(document)
+            if stored.post.is_deleted:
+                return False
+            before = stored.counts
+            after = before.after(likes=likes, replies=replies)
+            update = {
+                "$set": {
+                    "like_count": after.like_count,
+                    "reply_count": after.reply_count,
+                    "counts_version": after.version,
+                },
+                "$push": {"applied_ops": {"$each": [op_id], "$slice": -RECENT_COUNT_OPS}},
+            }
+            event = make(stored.post, after)
+            version_filter = before.version if before.version else {"$in": [0, None]}
+            result = await self._posts.update_one(
+                {"_id": post_id, "counts_version": version_filter},
+                with_events(update, _envelopes(Change(stored.post, (event,)))),
+            )
+            if result.modified_count == 1:
+                return True
+        raise Conflict("The post's counters changed concurrently; try again.")
+
+    async def mark_counted(self, post_id: str, counted: bool) -> None:
+        """A reply's own flag: whether its parent's reply_count includes it."""
+        await self._posts.update_one(
+            {"_id": post_id}, {"$set": {"counted": counted}, "$unset": {"unsettled": ""}}
+        )
+
+    async def mark_reply_settled(self, post_id: str) -> None:
+        await self._posts.update_one({"_id": post_id}, {"$unset": {"unsettled": ""}})
+
+    async def unsettled_reply_ids(self, limit: int) -> list[str]:
+        """Replies never counted (a crash after their insert) or deleted but still counted."""
+        ids = []
+        for query in ({"unsettled": True}, {"counted": True, "status": "deleted"}):
+            cursor = self._posts.find(query, {"_id": 1}).limit(limit)
+            ids += [document["_id"] async for document in cursor]
+        return ids
+
+    async def is_counted(self, post_id: str) -> bool:
+        document = await self._posts.find_one({"_id": post_id}, {"counted": 1})
+        return bool(document and document.get("counted"))
+
+    async def replies_page(
+        self,
+        post_id: str,
+        *,
+        hidden_authors: Iterable[str],
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[StoredPost]:
+        """Live replies to the post, oldest first, leaving out the hidden authors."""
+        query: Document = {
+            "reply_to": post_id,
+            "status": "published",
+            "author_id": {"$nin": list(hidden_authors)},
+        }
+        if after is not None:
+            query["$or"] = [
+                {"created_at": {"$gt": after[0]}},
+                {"created_at": after[0], "_id": {"$gt": after[1]}},
+            ]
+        cursor = (
+            self._posts.find(query, {OUTBOX_FIELD: 0})
+            .sort([("created_at", 1), ("_id", 1)])
+            .limit(limit)
+        )
+        return [_stored_post(document) async for document in cursor]
+
+    async def many(self, post_ids: Iterable[str]) -> dict[str, StoredPost]:
+        cursor = self._posts.find({"_id": {"$in": list(post_ids)}}, {OUTBOX_FIELD: 0})
+        return {document["_id"]: _stored_post(document) async for document in cursor}
+
+    async def reply_ids_by(self, user_id: str) -> list[str]:
+        cursor = self._posts.find(
+            {"author_id": user_id, "reply_to": {"$type": "string"}}, {"_id": 1}
+        )
+        return [document["_id"] async for document in cursor]
+
 
 def _approved_remixes_of(original_id: str) -> Document:
     return {
@@ -289,6 +400,12 @@ def _stored_post(document: Document) -> StoredPost:
         former_coauthor_ids=tuple(document.get("former_coauthor_ids", ())),
         version=document.get("version", 0),
         remix_of=_remix_link(document.get("remix_of")),
+        reply_to=document.get("reply_to"),
+    )
+    counts = Counts(
+        document.get("like_count", 0),
+        document.get("reply_count", 0),
+        document.get("counts_version") or 0,
     )
     snapshots = {s["id"]: PublicUser.model_validate(s) for s in document.get("user_snapshots", [])}
-    return StoredPost(post, snapshots)
+    return StoredPost(post, snapshots, counts)

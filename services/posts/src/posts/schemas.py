@@ -39,6 +39,12 @@ class PostOut(BaseModel):
     publish_mode: PublishMode
     created_at: datetime
     published_at: datetime | None
+    # Engagement (issue 12): one count per post, shared by all its co-authors.
+    like_count: int = 0
+    reply_count: int = 0
+    liked_by_me: bool = False
+    reply_to: str | None = None
+
     # Remixes (issue 13).
     remix_count: int = 0
     remix_of: "RemixOfOut | None" = None
@@ -74,3 +80,7 @@ class InvitationOut(BaseModel):
     created_at: datetime
     expires_at: datetime
     responded_at: datetime | None = None
+
+
+class ReplyRequest(RequestBody):
+    text: str = Field(max_length=10_000)

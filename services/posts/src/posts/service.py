@@ -12,6 +12,7 @@ and publishing first make sure the caller's account still exists (401 otherwise)
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from posts import domain, remixing
@@ -31,9 +32,13 @@ from shared.eligibility import EligibilityResult, RemixConsentRequest, RemixRefu
 from shared.events.posts import RemixStatus
 from shared.internal_http import EligibilityClient
 from shared.outbox import OutboxRelay
-from shared.pagination import Page, cursor_text, cursor_time, decode_cursor, encode_cursor
+from shared.pagination import Page, time_and_id_cursor, time_and_id_position
 from shared.problems import BadGateway, Problem
+from shared.relations import RelationReplica
 from shared.user_directory import DELETED_USER_HANDLE, PublicUser, UserDirectory
+
+if TYPE_CHECKING:
+    from posts.engagement import Engagement
 
 
 def current_time() -> datetime:
@@ -68,7 +73,12 @@ class PostService:
         directory: UserDirectory,
         users: EligibilityClient,
         relay: OutboxRelay,
+        engagement: "Engagement",
+        hidden_repliers: tuple[RelationReplica, ...] = (),
     ) -> None:
+        self._engagement = engagement
+        # Whose replies a viewer does not see: the accounts it blocks, and those it mutes.
+        self._hidden_repliers = hidden_repliers
         self._settings = settings
         self._posts = posts
         self._counters = invite_counters
@@ -120,7 +130,12 @@ class PostService:
         return await self._render(stored, viewer_id)
 
     async def delete(self, post_id: str, actor_id: str) -> None:
-        await self._apply(post_id, lambda post: domain.delete_post(post, actor_id, current_time()))
+        change = await self._apply(
+            post_id, lambda post: domain.delete_post(post, actor_id, current_time())
+        )
+        await self._engagement.post_deleted(post_id)
+        if change.post.reply_to is not None:
+            await self._engagement.settle_reply(post_id)
 
     async def publish(self, post_id: str, actor_id: str) -> PostOut:
         await self._require_live_account(actor_id)
@@ -185,8 +200,13 @@ class PostService:
         self, original_id: str, viewer_id: str, limit: int, cursor: str | None
     ) -> Page[PostOut]:
         domain.require_visible((await self._existing(original_id)).post, viewer_id)
-        found = await self._posts.approved_remixes(original_id, _list_position(cursor), limit + 1)
-        return await self._page(found, limit, viewer_id, self._render)
+        found = await self._posts.approved_remixes(
+            original_id, time_and_id_position(cursor), limit + 1
+        )
+        page = found[:limit]
+        last = page[-1].post if len(found) > limit and page else None
+        next_cursor = time_and_id_cursor(last.created_at, last.id) if last else None
+        return Page(items=await self.render_all(page, viewer_id), next_cursor=next_cursor)
 
     async def remix_requests(
         self, viewer_id: str, status: RemixStatus | None, limit: int, cursor: str | None
@@ -194,7 +214,7 @@ class PostService:
         """Requests to remix the posts the viewer may answer for, waiting or answered."""
         originals = await self._posts.ids_answerable_by(viewer_id)
         found = await self._posts.remix_requests(
-            originals, status, _list_position(cursor), limit + 1
+            originals, status, time_and_id_position(cursor), limit + 1
         )
         return await self._page(found, limit, viewer_id, self._render_request)
 
@@ -278,11 +298,7 @@ class PostService:
         page = found[:limit]
         more = len(found) > limit
         last = page[-1].post if page else None
-        next_cursor = (
-            encode_cursor({"t": last.created_at.isoformat(), "p": last.id})
-            if more and last
-            else None
-        )
+        next_cursor = time_and_id_cursor(last.created_at, last.id) if more and last else None
         return Page(
             items=[await render(stored, viewer_id) for stored in page], next_cursor=next_cursor
         )
@@ -314,6 +330,59 @@ class PostService:
             if original is not None and domain.can_view(original.post, viewer_id):
                 shown = await self._render(original, viewer_id, with_original=False)
         return RemixOfOut(post_id=link.original_id, status=link.status, post=shown)
+
+    # -- replies (issue 12) ----------------------------------------------------------------
+
+    async def reply(self, post_id: str, author_id: str, text: str) -> PostOut:
+        clean_text = domain.validate_reply_text(
+            text, max_text_length=self._settings.max_text_length
+        )
+        stored = await self._posts.get(post_id)
+        parent = domain.require_engageable(stored.post if stored else None, author_id)
+        await self._engagement.require_may_reply(parent, author_id)
+        await self._require_live_account(author_id)
+        author = await self._author_snapshot(author_id)
+        reply = domain.new_reply(
+            reply_id=new_id(),
+            parent=parent,
+            author_id=author_id,
+            text=clean_text,
+            now=current_time(),
+        )
+        await self._posts.insert(Change(reply), [author])
+        await self._engagement.settle_reply(reply.id)
+        return await self._render_after(Change(reply), author_id)
+
+    async def replies(
+        self, post_id: str, viewer_id: str, limit: int, cursor: str | None
+    ) -> Page[PostOut]:
+        stored = await self._posts.get(post_id)
+        domain.require_engageable(stored.post if stored else None, viewer_id)
+        hidden: set[str] = set()
+        for replica in self._hidden_repliers:
+            hidden |= await replica.targets_of(viewer_id)
+        found = await self._posts.replies_page(
+            post_id, hidden_authors=hidden, after=time_and_id_position(cursor), limit=limit + 1
+        )
+        page = found[:limit]
+        last = page[-1].post if len(found) > limit and page else None
+        next_cursor = time_and_id_cursor(last.created_at, last.id) if last else None
+        return Page(items=await self.render_all(page, viewer_id), next_cursor=next_cursor)
+
+    async def likers(
+        self, post_id: str, viewer_id: str, limit: int, cursor: str | None
+    ) -> Page[PublicUser]:
+        liker_ids, next_cursor = await self._engagement.likers_page(
+            post_id, viewer_id, limit, cursor
+        )
+        found = await self._directory.get_many(liker_ids)
+        missing = [user_id for user_id in liker_ids if user_id not in found]
+        if missing:
+            for answer in await self._users.by_ids(viewer_id, missing):
+                if answer.user is not None:
+                    found[answer.user.id] = answer.user
+        items = [found[user_id] for user_id in liker_ids if user_id in found]
+        return Page(items=items, next_cursor=next_cursor)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -416,22 +485,47 @@ class PostService:
     async def _render(
         self, stored: StoredPost, caller_id: str, *, with_original: bool = True
     ) -> PostOut:
-        """`with_original`: a remix shows its approved original (whose own link shows none)."""
-        post = stored.post
-        ids = [post.author_id, *(c.user_id for c in post.coauthors)]
-        users = await self._users_for(stored, ids, caller_id)
-        return PostOut(
-            id=post.id,
-            text=post.text,
-            author=users[post.author_id],
-            coauthors=[CoauthorOut(user=users[c.user_id], status=c.status) for c in post.coauthors],
-            status="pending" if post.status == "pending" else "published",
-            publish_mode=post.publish_mode,
-            created_at=post.created_at,
-            published_at=post.published_at,
-            remix_count=await self._posts.count_approved_remixes(post.id),
-            remix_of=await self._render_remix_of(post, caller_id, with_original),
+        (rendered,) = await self.render_all([stored], caller_id, with_original=with_original)
+        return rendered
+
+    async def render_all(
+        self, stored_posts: Sequence[StoredPost], caller_id: str, *, with_original: bool = True
+    ) -> list[PostOut]:
+        """Posts with their counts and `liked_by_me`: one query for the users (usually) and
+        one for the caller's likes, however many posts and likes. `with_original`: a remix
+        shows its approved original (whose own link shows none)."""
+        liked = await self._engagement.liked_among(caller_id, [s.post.id for s in stored_posts])
+        known = await self._directory.get_many(
+            uid for s in stored_posts for uid in _user_ids_of(s.post)
         )
+        rendered = []
+        for stored in stored_posts:
+            post = stored.post
+            ids = _user_ids_of(post)
+            users = {uid: known[uid] for uid in ids if uid in known}
+            if len(users) < len(set(ids)):
+                users = await self._users_for(stored, ids, caller_id)
+            rendered.append(
+                PostOut(
+                    id=post.id,
+                    text=post.text,
+                    author=users[post.author_id],
+                    coauthors=[
+                        CoauthorOut(user=users[c.user_id], status=c.status) for c in post.coauthors
+                    ],
+                    status="pending" if post.status == "pending" else "published",
+                    publish_mode=post.publish_mode,
+                    created_at=post.created_at,
+                    published_at=post.published_at,
+                    like_count=stored.counts.like_count,
+                    reply_count=stored.counts.reply_count,
+                    liked_by_me=post.id in liked,
+                    reply_to=post.reply_to,
+                    remix_count=await self._posts.count_approved_remixes(post.id),
+                    remix_of=await self._render_remix_of(post, caller_id, with_original),
+                )
+            )
+        return rendered
 
     async def _users_for(
         self, stored: StoredPost, user_ids: Iterable[str], caller_id: str
@@ -458,14 +552,11 @@ def _gone_user(user_id: str, since: datetime) -> PublicUser:
     return PublicUser(id=user_id, handle=DELETED_USER_HANDLE, display_name="", created_at=since)
 
 
-def _list_position(cursor: str | None) -> tuple[datetime, str] | None:
-    if cursor is None:
-        return None
-    fields = decode_cursor(cursor)
-    return cursor_time(fields, "t"), cursor_text(fields, "p")
-
-
 def _decision(answer: EligibilityResult) -> domain.Eligibility:
     return domain.Eligibility(
         handle=answer.handle, user_id=answer.user_id, eligible=answer.eligible, reason=answer.reason
     )
+
+
+def _user_ids_of(post: Post) -> list[str]:
+    return [post.author_id, *(c.user_id for c in post.coauthors)]

@@ -6,11 +6,13 @@ from fastapi import APIRouter, Depends
 
 from shared.identity import CurrentUserId
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from shared.relations import MUTE_REPLICA, RelationReplica
 from shared.service_app import Runtime
 from shared.user_directory import UserDirectory
+from timeline.engagement import EngagementRepository
 from timeline.reader import TimelineReader
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
-from timeline.schemas import PostOut
+from timeline.schemas import InsightsOut, PostOut
 
 router = APIRouter(prefix="/v1", tags=["timeline"])
 
@@ -18,7 +20,12 @@ router = APIRouter(prefix="/v1", tags=["timeline"])
 async def get_reader(runtime: Runtime) -> TimelineReader:
     db = runtime.db
     return TimelineReader(
-        FollowRepository(db), PostCardRepository(db), EntryRepository(db), UserDirectory(db)
+        FollowRepository(db),
+        PostCardRepository(db),
+        EntryRepository(db),
+        UserDirectory(db),
+        EngagementRepository(db),
+        RelationReplica(db, MUTE_REPLICA),
     )
 
 
@@ -39,10 +46,16 @@ async def home_timeline(
 @router.get("/users/{handle}/posts")
 async def profile_timeline(
     handle: str,
-    _: CurrentUserId,
+    user_id: CurrentUserId,
     reader: Reader,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Page[PostOut]:
     """Posts the user authored or co-authors (accepted), newest first."""
-    return await reader.profile(handle, limit, cursor)
+    return await reader.profile(handle, limit, cursor, viewer_id=user_id)
+
+
+@router.get("/posts/{post_id}/insights")
+async def post_insights(post_id: str, user_id: CurrentUserId, reader: Reader) -> InsightsOut:
+    """What the post did for each of its credited authors (404 for anyone else)."""
+    return await reader.insights(post_id, user_id)

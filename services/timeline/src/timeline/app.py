@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from shared.service_app import ServiceSpec, create_service_app
 from timeline.api import router
+from timeline.engagement import ENGAGEMENT_INDEXES
 from timeline.handlers import event_handlers
 from timeline.repository import INDEXES
 from timeline.settings import TimelineSettings
@@ -15,7 +16,7 @@ def create_app(settings: TimelineSettings | None = None) -> FastAPI:
             settings=settings or TimelineSettings(),
             title="CoPost timeline",
             routers=[router],
-            indexes=INDEXES,
+            indexes=[*INDEXES, *ENGAGEMENT_INDEXES],
             event_handlers=event_handlers,
         )
     )

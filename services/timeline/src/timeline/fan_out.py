@@ -23,6 +23,7 @@ from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfo
 from shared.tracing import exemplar
 from timeline import domain
 from timeline.domain import PostCard
+from timeline.engagement import EngagementRepository
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
 from timeline.settings import TimelineSettings
 
@@ -48,11 +49,13 @@ class TimelineWriter:
         cards: PostCardRepository,
         follows: FollowRepository,
         entries: EntryRepository,
+        engagement: EngagementRepository | None = None,
     ) -> None:
         self._settings = settings
         self._cards = cards
         self._follows = follows
         self._entries = entries
+        self._engagement = engagement
 
     # -- posts -------------------------------------------------------------------------
 
@@ -124,6 +127,21 @@ class TimelineWriter:
         await self._trim(grown)
         FAN_OUT_DELIVERIES.observe(len(deliveries))
         FAN_OUT_DURATION.observe(time.perf_counter() - started, exemplar=exemplar())
+        await self._record_reach(card, plan.celebrity_authors, followers_by_author)
+
+    async def _record_reach(
+        self,
+        card: PostCard,
+        celebrities: Sequence[str],
+        followers_by_author: dict[str, list[str]],
+    ) -> None:
+        """For the insights: whom this delivery reached, celebrities' followers included
+        (their timelines merge the post in at read time)."""
+        if self._engagement is None:
+            return
+        for author in celebrities:
+            followers_by_author[author] = await self._follows.followers(author)
+        await self._engagement.record_reach(card.post_id, followers_by_author)
 
     async def _trim(self, owner_ids: Sequence[str]) -> None:
         """Count the new entries; trim the timelines that grew past the cap plus slack.

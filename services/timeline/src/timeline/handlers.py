@@ -7,13 +7,19 @@ from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
     PostDeleted,
+    PostLiked,
     PostPublished,
+    PostReplied,
+    PostReplyRemoved,
+    PostUnliked,
     RemixEvent,
 )
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
 from shared.mongo import Database
+from shared.relations import MUTE_REPLICA, RelationReplica, mute_handlers
 from shared.service_app import ServiceRuntime
 from shared.user_directory import UserDirectory
+from timeline.engagement import EngagementRepository
 from timeline.fan_out import TimelineWriter
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
 from timeline.settings import TimelineSettings
@@ -21,11 +27,41 @@ from timeline.settings import TimelineSettings
 
 def timeline_writer(settings: TimelineSettings, db: Database) -> TimelineWriter:
     return TimelineWriter(
-        settings, PostCardRepository(db), FollowRepository(db), EntryRepository(db)
+        settings,
+        PostCardRepository(db),
+        FollowRepository(db),
+        EntryRepository(db),
+        EngagementRepository(db),
     )
 
 
-def handlers_for(writer: TimelineWriter, directory: UserDirectory) -> dict[str, EventHandler]:
+def engagement_handlers(
+    engagement: EngagementRepository, mutes: RelationReplica
+) -> dict[str, EventHandler]:
+    """Likes, replies and mutes (issue 12): counts, the like replica, the mute replica."""
+
+    async def liked(_: EventEnvelope, data: PostLiked | PostUnliked) -> None:
+        await engagement.record_like(data)
+        await engagement.record_counts(data.post_id, data.counts)
+
+    async def replied(_: EventEnvelope, data: PostReplied | PostReplyRemoved) -> None:
+        await engagement.record_counts(data.post_id, data.counts)
+
+    return {
+        PostLiked.event_type: liked,
+        PostUnliked.event_type: liked,
+        PostReplied.event_type: replied,
+        PostReplyRemoved.event_type: replied,
+        **mute_handlers(mutes),
+    }
+
+
+def handlers_for(
+    writer: TimelineWriter,
+    directory: UserDirectory,
+    engagement: EngagementRepository,
+    mutes: RelationReplica,
+) -> dict[str, EventHandler]:
     async def post_published(_: EventEnvelope, data: PostPublished) -> None:
         await writer.post_published(data)
 
@@ -37,12 +73,15 @@ def handlers_for(writer: TimelineWriter, directory: UserDirectory) -> dict[str, 
 
     async def post_deleted(_: EventEnvelope, data: PostDeleted) -> None:
         await writer.post_deleted(data)
+        await engagement.forget_post(data.post_id)
 
     async def followed(_: EventEnvelope, data: UserFollowed) -> None:
         await writer.followed(data)
+        await engagement.record_attribution(data)
 
     async def unfollowed(_: EventEnvelope, data: UserUnfollowed) -> None:
         await writer.unfollowed(data)
+        await engagement.record_attribution(data)
 
     async def blocked(_: EventEnvelope, data: UserBlocked) -> None:
         await writer.blocked(data)
@@ -57,6 +96,7 @@ def handlers_for(writer: TimelineWriter, directory: UserDirectory) -> dict[str, 
     return {
         **directory.event_handlers(),
         **{event.event_type: remix_status_changed for event in REMIX_EVENTS},
+        **engagement_handlers(engagement, mutes),
         PostPublished.event_type: post_published,
         PostCoauthorAdded.event_type: coauthor_added,
         PostCoauthorRemoved.event_type: coauthor_removed,
@@ -71,4 +111,10 @@ def handlers_for(writer: TimelineWriter, directory: UserDirectory) -> dict[str, 
 def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
     settings = runtime.settings
     assert isinstance(settings, TimelineSettings)
-    return handlers_for(timeline_writer(settings, runtime.db), UserDirectory(runtime.db))
+    db = runtime.db
+    return handlers_for(
+        timeline_writer(settings, db),
+        UserDirectory(db),
+        EngagementRepository(db),
+        RelationReplica(db, MUTE_REPLICA),
+    )

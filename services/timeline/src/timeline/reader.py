@@ -6,20 +6,31 @@ query each, and the merge
 keeps each post once and stays exact across pages (see `domain.merge_timeline_page`).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from shared.pagination import Page
 from shared.problems import NotFound
+from shared.relations import RelationReplica
 from shared.user_directory import PublicUser, UserDirectory
 from timeline import domain
 from timeline.domain import PostCard, TimelinePage, TimelinePosition
+from timeline.engagement import EngagementRepository
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
-from timeline.schemas import CoauthorOut, PostOut, RemixOfOut
+from timeline.schemas import AuthorInsightsOut, CoauthorOut, InsightsOut, PostOut, RemixOfOut
+
+# A home page whose posts are mostly muted is topped up from the next ones this many times
+# at most (then it is shorter, with a cursor to go on).
+MAX_MUTED_PAGE_ROUNDS = 3
 
 
 class UnknownUser(NotFound):
     def __init__(self) -> None:
         super().__init__("No such user.")
+
+
+class InsightsNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such post among yours.")
 
 
 class TimelineReader:
@@ -29,31 +40,57 @@ class TimelineReader:
         cards: PostCardRepository,
         entries: EntryRepository,
         directory: UserDirectory,
+        engagement: EngagementRepository | None = None,
+        mutes: RelationReplica | None = None,
     ) -> None:
         self._follows = follows
         self._cards = cards
         self._entries = entries
         self._directory = directory
+        self._engagement = engagement
+        self._mutes = mutes
 
     async def home(self, owner_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
+        """Posts co-authored by an account the owner mutes are left out (issue 12)."""
+        muted = await self._mutes.targets_of(owner_id) if self._mutes else set()
+        items: list[PostOut] = []
+        for _ in range(MAX_MUTED_PAGE_ROUNDS):
+            page = await self._home_page(owner_id, limit - len(items), cursor)
+            rendered = await self._render(page, owner_id, muted)
+            items += rendered.items
+            cursor = rendered.next_cursor
+            if len(items) >= limit or cursor is None:
+                break
+        return Page(items=items, next_cursor=cursor)
+
+    async def _home_page(self, owner_id: str, limit: int, cursor: str | None) -> TimelinePage:
         after = _position(cursor)
         home = await self._entries.home_positions(owner_id, after, limit + 1)
         # The owner's own posts (authored or co-authored) are merged in like a celebrity's.
         merged_in = [owner_id, *await self._follows.followed_celebrities(owner_id)]
         fetch = domain.celebrity_fetch_size(limit, len(merged_in))
         profiles = await self._entries.profile_positions(merged_in, after, fetch)
-        return await self._render(domain.merge_timeline_page([home, profiles], limit))
+        return domain.merge_timeline_page([home, profiles], limit)
 
-    async def profile(self, handle: str, limit: int, cursor: str | None) -> Page[PostOut]:
+    async def profile(
+        self, handle: str, limit: int, cursor: str | None, viewer_id: str = ""
+    ) -> Page[PostOut]:
         user = await self._directory.by_handle(handle)
         if user is None:
             raise UnknownUser()
         after = _position(cursor)
         positions = await self._entries.profile_positions([user.id], after, limit + 1)
-        return await self._render(domain.merge_timeline_page([positions], limit))
+        return await self._render(domain.merge_timeline_page([positions], limit), viewer_id)
 
-    async def _render(self, page: TimelinePage) -> Page[PostOut]:
+    async def _render(
+        self, page: TimelinePage, viewer_id: str, muted: Collection[str] = ()
+    ) -> Page[PostOut]:
         cards = await self._cards.published(page.post_ids) if page.post_ids else {}
+        cards = {
+            post_id: card
+            for post_id, card in cards.items()
+            if not any(author in muted for author in card.reaching_authors())
+        }
         originals = await self._originals_shown(cards.values())
         user_ids = [
             uid
@@ -66,7 +103,60 @@ class TimelineReader:
         ]
         next_cursor = domain.position_to_cursor(page.next_position) if page.next_position else None
         # A post whose author is gone (deleted account, not yet purged) is left out.
-        return Page(items=[post for post in posts if post is not None], next_cursor=next_cursor)
+        items = [post for post in posts if post is not None]
+        return Page(items=await self._with_engagement(items, viewer_id), next_cursor=next_cursor)
+
+    async def _with_engagement(self, posts: list[PostOut], viewer_id: str) -> list[PostOut]:
+        """Counts and `liked_by_me`: two queries for the page, whatever the number of likes."""
+        if self._engagement is None or not posts:
+            return posts
+        ids = [post.id for post in posts]
+        counts = await self._engagement.counts_of(ids)
+        liked = await self._engagement.liked_among(viewer_id, ids) if viewer_id else set()
+        return [
+            post.model_copy(
+                update={
+                    "like_count": counts.get(post.id, (0, 0))[0],
+                    "reply_count": counts.get(post.id, (0, 0))[1],
+                    "liked_by_me": post.id in liked,
+                }
+            )
+            for post in posts
+        ]
+
+    # -- insights (issue 12) -----------------------------------------------------------
+
+    async def insights(self, post_id: str, viewer_id: str) -> InsightsOut:
+        """For the post's credited authors only; anyone else is told there is no such post."""
+        card = (await self._cards.published([post_id])).get(post_id)
+        if card is None or self._engagement is None or viewer_id not in card.reaching_authors():
+            raise InsightsNotFound()
+        authors = card.reaching_authors()
+        figures = domain.compute_insights(
+            authors,
+            await self._engagement.reach_of(post_id),
+            await self._engagement.likers_of(post_id),
+            await self._engagement.follows_from(post_id),
+        )
+        users = await self._directory.get_many(authors)
+        likes, replies = (await self._engagement.counts_of([post_id])).get(post_id, (0, 0))
+        return InsightsOut(
+            post_id=post_id,
+            reached=figures.reached,
+            likes=likes,
+            replies=replies,
+            authors=[
+                AuthorInsightsOut(
+                    user=users[author.author_id],
+                    audience=author.audience,
+                    exclusive_audience=author.exclusive_audience,
+                    likes_from_audience=author.likes_from_audience,
+                    new_followers=author.new_followers,
+                )
+                for author in figures.authors
+                if author.author_id in users
+            ],
+        )
 
     async def _originals_shown(self, cards: Iterable[PostCard]) -> dict[str, PostCard]:
         """The originals approved remixes show: one more query, only when there are some."""

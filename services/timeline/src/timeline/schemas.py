@@ -24,6 +24,12 @@ class PostOut(BaseModel):
     publish_mode: PublishMode
     created_at: datetime
     published_at: datetime
+    # Engagement (issue 12); timelines carry posts, never replies.
+    like_count: int = 0
+    reply_count: int = 0
+    liked_by_me: bool = False
+    reply_to: None = None
+
     # Remixes (issue 13).
     remix_count: int = 0
     remix_of: "RemixOfOut | None" = None
@@ -38,3 +44,20 @@ class RemixOfOut(BaseModel):
 
 
 PostOut.model_rebuild()
+
+
+class AuthorInsightsOut(BaseModel):
+    user: PublicUser
+    audience: int
+    exclusive_audience: int
+    likes_from_audience: int
+    new_followers: int
+
+
+class InsightsOut(BaseModel):
+    post_id: str
+    reached: int
+    likes: int
+    replies: int
+    remixes: int = 0
+    authors: list[AuthorInsightsOut]

@@ -50,6 +50,10 @@ class Events:
         ]
         await self._injector.deliver(*envelopes)
 
+    async def forget(self, envelope: EventEnvelope) -> None:
+        """As if the service crashed after handling `envelope` and before recording it."""
+        await self._injector.forget_processed(envelope)
+
     async def register(self, *handles: str) -> None:
         await self.send(
             *(

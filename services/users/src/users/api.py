@@ -16,10 +16,12 @@ from shared.eligibility import (
     RemixConsentRequest,
 )
 from shared.identity import GATEWAY, CurrentUserId, require_caller
+from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from shared.service_app import Runtime
 from users.repository import UsersRepository
 from users.schemas import (
     DeletedUsersResponse,
+    FollowRequest,
     MyProfile,
     Profile,
     RegisterRequest,
@@ -85,8 +87,10 @@ async def get_profile(handle: str, _: CurrentUserId, users: Users) -> Profile:
 
 
 @public_router.put("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
-async def follow(handle: str, user_id: CurrentUserId, users: Users) -> None:
-    await users.follow(user_id, handle)
+async def follow(
+    handle: str, user_id: CurrentUserId, users: Users, body: FollowRequest | None = None
+) -> None:
+    await users.follow(user_id, handle, via_post=body.via_post if body else None)
 
 
 @public_router.delete("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
@@ -102,6 +106,27 @@ async def block(handle: str, user_id: CurrentUserId, users: Users) -> None:
 @public_router.delete("/users/{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
 async def unblock(handle: str, user_id: CurrentUserId, users: Users) -> None:
     await users.unblock(user_id, handle)
+
+
+@public_router.put("/users/{handle}/mute", status_code=status.HTTP_204_NO_CONTENT)
+async def mute(handle: str, user_id: CurrentUserId, users: Users) -> None:
+    await users.mute(user_id, handle)
+
+
+@public_router.delete("/users/{handle}/mute", status_code=status.HTTP_204_NO_CONTENT)
+async def unmute(handle: str, user_id: CurrentUserId, users: Users) -> None:
+    await users.unmute(user_id, handle)
+
+
+@public_router.get("/me/mutes")
+async def my_mutes(
+    user_id: CurrentUserId,
+    users: Users,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[User]:
+    """The accounts the caller mutes, most recently muted first."""
+    return await users.mutes(user_id, limit, cursor)
 
 
 @internal_router.get("/.well-known/jwks.json")

@@ -133,6 +133,16 @@ def ensure_may_block(*, is_self: bool) -> None:
         raise CannotBlockSelf()
 
 
+class CannotMuteSelf(Unprocessable):
+    def __init__(self) -> None:
+        super().__init__("You cannot mute yourself.")
+
+
+def ensure_may_mute(*, is_self: bool) -> None:
+    if is_self:
+        raise CannotMuteSelf()
+
+
 def policy_allows(policy: CollabPolicy, *, invitee_follows_inviter: bool) -> bool:
     match policy:
         case CollabPolicy.EVERYONE:

@@ -31,8 +31,9 @@ from users.domain import (
 USERS = "users"
 FOLLOWS = "follows"
 BLOCKS = "blocks"
+MUTES = "mutes"
 
-OUTBOX_COLLECTIONS = (USERS, FOLLOWS, BLOCKS)
+OUTBOX_COLLECTIONS = (USERS, FOLLOWS, BLOCKS, MUTES)
 
 INDEXES = [
     # Sparse: a deleted account's tombstone has no handle, which frees the handle for reuse.
@@ -42,6 +43,7 @@ INDEXES = [
     IndexSpec(FOLLOWS, [("follower_id", 1), ("active", 1)]),
     IndexSpec(BLOCKS, [("blocker_id", 1), ("active", 1)]),
     IndexSpec(BLOCKS, [("blocked_id", 1), ("active", 1)]),
+    IndexSpec(MUTES, [("muter_id", 1), ("active", 1), ("changed_at", -1)]),
 ]
 
 _NOT_DELETED: Document = {"deleted_at": None}
@@ -77,6 +79,7 @@ class UsersRepository:
         self._users = db[USERS]
         self._follows = db[FOLLOWS]
         self._blocks = db[BLOCKS]
+        self._mutes = db[MUTES]
 
     # Accounts
 
@@ -221,6 +224,32 @@ class UsersRepository:
         ids = {relation_id(user_id, other_id), relation_id(other_id, user_id)}
         return bool(await self.active_blocks(ids))
 
+    # Mutes (issue 12)
+
+    async def activate_mute(
+        self, muter_id: str, muted_id: str, at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        fields = {"muter_id": muter_id, "muted_id": muted_id}
+        return await _activate(self._mutes, relation_id(muter_id, muted_id), fields, at, events)
+
+    async def deactivate_mute(
+        self, muter_id: str, muted_id: str, at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        return await _deactivate(self._mutes, relation_id(muter_id, muted_id), at, events)
+
+    async def muted_page(
+        self, muter_id: str, before: tuple[datetime, str] | None, limit: int
+    ) -> list[tuple[str, datetime, str]]:
+        """(muted id, muted at, document id) of the accounts `muter_id` mutes, newest first."""
+        query: Document = {"muter_id": muter_id, "active": True}
+        if before is not None:
+            query["$or"] = [
+                {"changed_at": {"$lt": before[0]}},
+                {"changed_at": before[0], "_id": {"$lt": before[1]}},
+            ]
+        cursor = self._mutes.find(query).sort([("changed_at", -1), ("_id", -1)]).limit(limit)
+        return [(doc["muted_id"], doc["changed_at"], doc["_id"]) async for doc in cursor]
+
     async def deactivate_relations_of(self, user_id: str, at: datetime) -> None:
         """Drop a deleted account's follows and blocks; its user.deleted event says so to others."""
         deactivate = {"$set": {"active": False, "changed_at": at}}
@@ -230,6 +259,10 @@ class UsersRepository:
         )
         await self._blocks.update_many(
             {"$or": [{"blocker_id": user_id}, {"blocked_id": user_id}], "active": True},
+            deactivate,
+        )
+        await self._mutes.update_many(
+            {"$or": [{"muter_id": user_id}, {"muted_id": user_id}], "active": True},
             deactivate,
         )
 

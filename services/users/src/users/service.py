@@ -17,13 +17,16 @@ from shared.events.users import (
     UserBlocked,
     UserDeleted,
     UserFollowed,
+    UserMuted,
     UserRegistered,
     UserUnblocked,
     UserUnfollowed,
+    UserUnmuted,
     UserUpdated,
 )
 from shared.logging import correlation_id_var
 from shared.outbox import OutboxRelay
+from shared.pagination import Page, time_and_id_cursor, time_and_id_position
 from shared.problems import NotFound, TooManyRequests, Unauthorized
 from users.availability import AccountFacts, Feature, FeatureAvailability, is_available
 from users.domain import (
@@ -39,6 +42,7 @@ from users.domain import (
     decide_remix_consent,
     ensure_may_block,
     ensure_may_follow,
+    ensure_may_mute,
     handle_or_none,
 )
 from users.passwords import PasswordHasher
@@ -217,12 +221,14 @@ class UsersService:
 
     # Follows and blocks
 
-    async def follow(self, follower_id: str, handle: str) -> None:
+    async def follow(self, follower_id: str, handle: str, via_post: str | None = None) -> None:
         follower = await self._own_account(follower_id)
         followee = await self._account_by_handle(handle)
         await self._ensure_may_follow(follower, followee)
         at = utc_now()
-        followed = UserFollowed(follower_id=follower.id, followee_id=followee.id, followed_at=at)
+        followed = UserFollowed(
+            follower_id=follower.id, followee_id=followee.id, followed_at=at, via_post=via_post
+        )
         if not await self._repository.activate_follow(
             follower.id, followee.id, at, [self._event(followed)]
         ):
@@ -259,6 +265,38 @@ class UsersService:
             blocker.id, blocked.id, at, [self._event(event)]
         ):
             self._relay.wake()
+
+    # Mutes (issue 12)
+
+    async def mute(self, muter_id: str, handle: str) -> None:
+        muter = await self._own_account(muter_id)
+        muted = await self._account_by_handle(handle)
+        ensure_may_mute(is_self=muter.id == muted.id)
+        event = UserMuted(muter_id=muter.id, muted_id=muted.id, muted_at=utc_now())
+        if await self._repository.activate_mute(
+            muter.id, muted.id, event.muted_at, [self._event(event)]
+        ):
+            self._relay.wake()
+
+    async def unmute(self, muter_id: str, handle: str) -> None:
+        muter = await self._own_account(muter_id)
+        muted = await self._account_by_handle(handle)
+        event = UserUnmuted(muter_id=muter.id, muted_id=muted.id, unmuted_at=utc_now())
+        if await self._repository.deactivate_mute(
+            muter.id, muted.id, event.unmuted_at, [self._event(event)]
+        ):
+            self._relay.wake()
+
+    async def mutes(self, muter_id: str, limit: int, cursor: str | None) -> Page[User]:
+        found = await self._repository.muted_page(muter_id, time_and_id_position(cursor), limit + 1)
+        page = found[:limit]
+        accounts = await self._repository.accounts_by_id(muted_id for muted_id, _, _ in page)
+        next_cursor = None
+        if len(found) > limit and page:
+            _, at, document_id = page[-1]
+            next_cursor = time_and_id_cursor(at, document_id)
+        items = [public_user(accounts[i]) for i, _, _ in page if i in accounts]
+        return Page(items=items, next_cursor=next_cursor)
 
     # Internal: eligibility and deletions
 

@@ -20,42 +20,53 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostCreated,
     PostDeleted,
+    PostLiked,
     PostPublished,
+    PostReplied,
+    PostReplyRemoved,
+    PostUnliked,
 )
 from shared.events.users import (
     UserBlocked,
     UserDeleted,
     UserFollowed,
+    UserMuted,
     UserRegistered,
     UserUnblocked,
     UserUnfollowed,
+    UserUnmuted,
     UserUpdated,
 )
 
-EVENT_TYPES: dict[str, type[EventData]] = {
-    model.event_type: model
-    for model in (
-        UserRegistered,
-        UserUpdated,
-        UserFollowed,
-        UserUnfollowed,
-        UserBlocked,
-        UserUnblocked,
-        UserDeleted,
-        PostCreated,
-        PostPublished,
-        PostCoauthorInvited,
-        PostCoauthorAdded,
-        PostCoauthorRemoved,
-        PostDeleted,
-        InvitationCreated,
-        InvitationAccepted,
-        InvitationDeclined,
-        InvitationRevoked,
-        InvitationExpired,
-        InvitationCancelled,
-    )
-} | {model.event_type: model for model in REMIX_EVENTS}
+_EVENT_CLASSES: tuple[type[EventData], ...] = (
+    *REMIX_EVENTS,
+    UserRegistered,
+    UserUpdated,
+    UserFollowed,
+    UserUnfollowed,
+    UserBlocked,
+    UserUnblocked,
+    UserDeleted,
+    PostCreated,
+    PostPublished,
+    PostCoauthorInvited,
+    PostCoauthorAdded,
+    PostCoauthorRemoved,
+    PostDeleted,
+    InvitationCreated,
+    InvitationAccepted,
+    InvitationDeclined,
+    InvitationRevoked,
+    InvitationExpired,
+    InvitationCancelled,
+    PostLiked,
+    PostUnliked,
+    PostReplied,
+    PostReplyRemoved,
+    UserMuted,
+    UserUnmuted,
+)
+EVENT_TYPES: dict[str, type[EventData]] = {model.event_type: model for model in _EVENT_CLASSES}
 
 # The one service allowed to publish each family of event types (DESIGN.md's table): the
 # broker lets it alone write these routing keys, and consumers check who published.

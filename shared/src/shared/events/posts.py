@@ -150,3 +150,61 @@ REMIX_EVENTS: tuple[type[RemixEvent], ...] = (
     PostRemixRevoked,
     PostRemixRemoved,
 )
+
+# -- engagement (issue 12): likes and replies -------------------------------------------
+
+
+class PostCounts(EventData):
+    """A post's shared counters after a change, and their version: a consumer keeps the
+    counts of the highest version it has seen, so duplicates and reordering cannot drift."""
+
+    like_count: int
+    reply_count: int
+    version: int
+
+
+class PostLiked(EventData):
+    """A like started counting: new, or visible again (its liker unblocked by every author)."""
+
+    event_type = "post.liked"
+    post_id: str
+    liker_id: str
+    # The credited authors at the time: the recipients of the like's notification.
+    author_ids: tuple[str, ...]
+    # The version of this (post, liker) pair: the newest liked/unliked of a pair wins.
+    like_seq: int
+    counts: PostCounts
+    liked_at: datetime
+
+
+class PostUnliked(EventData):
+    """A like stopped counting: unliked, hidden by a block, or its account deleted."""
+
+    event_type = "post.unliked"
+    post_id: str
+    liker_id: str
+    author_ids: tuple[str, ...]
+    like_seq: int
+    counts: PostCounts
+    unliked_at: datetime
+
+
+class PostReplied(EventData):
+    event_type = "post.replied"
+    post_id: str
+    reply_id: str
+    replier_id: str
+    author_ids: tuple[str, ...]
+    counts: PostCounts
+    replied_at: datetime
+
+
+class PostReplyRemoved(EventData):
+    """A reply was deleted (by its author, or with its account): it counts no more."""
+
+    event_type = "post.reply_removed"
+    post_id: str
+    reply_id: str
+    replier_id: str
+    counts: PostCounts
+    removed_at: datetime

@@ -25,9 +25,12 @@ class UserUpdated(EventData):
 
 class UserFollowed(EventData):
     event_type = "user.followed"
+    minor_version = 1
     follower_id: str
     followee_id: str
     followed_at: datetime
+    # 1.1: the post the follow was made from (the insights' new followers), if any.
+    via_post: str | None = None
 
 
 class UserUnfollowed(EventData):
@@ -55,3 +58,20 @@ class UserDeleted(EventData):
     event_type = "user.deleted"
     user_id: str
     deleted_at: datetime
+
+
+# -- muting (issue 12) -------------------------------------------------------------------
+
+
+class UserMuted(EventData):
+    event_type = "user.muted"
+    muter_id: str
+    muted_id: str
+    muted_at: datetime
+
+
+class UserUnmuted(EventData):
+    event_type = "user.unmuted"
+    muter_id: str
+    muted_id: str
+    unmuted_at: datetime

@@ -188,7 +188,8 @@ function postCard(post, profileHandle) {
       remixOf(post),
       h("p", { class: "meta" }, when(post.published_at || post.created_at), " · ",
         h("a", { href: `#/posts/${enc(post.id)}` }, "Open post"),
-        post.remix_count ? [" · ", post.remix_count === 1 ? "1 remix" : `${post.remix_count} remixes`] : "")));
+        post.remix_count ? [" · ", post.remix_count === 1 ? "1 remix" : `${post.remix_count} remixes`] : ""),
+      post.status !== "pending" && engagementBar(post)));
 }
 
 // ---------------------------------------------------------------- remixes (issue 13)
@@ -274,6 +275,72 @@ function remixRequestsView(params) {
     live(() => api("GET", `/remix-requests?${query}`), draw, "the remix requests")];
 }
 
+// ---------------------------------------------------------------- engagement (issue 12)
+
+// Like or unlike with the shared counts, and Follow for authors the reader may not follow
+// (the follow names the post it came from, for the post's insights).
+function engagementBar(post) {
+  const path = `/posts/${enc(post.id)}/like`;
+  const like = post.liked_by_me
+    ? button(`Unlike (${post.like_count})`, act(() => api("DELETE", path), "You no longer like this post."), { "data-key": `unlike:${post.id}`, "aria-pressed": "true" })
+    : button(`Like (${post.like_count})`, act(() => api("PUT", path), "You like this post."), { "data-key": `like:${post.id}`, "aria-pressed": "false" });
+  const follows = postAuthors(post).filter((user) => !isMe(user)).map((user) =>
+    button(`Follow @${user.handle}`, act(() => followFromPost(user, post), `You follow @${user.handle}.`), { class: "small", "data-key": `follow:${post.id}:${user.handle}` }));
+  return h("div", { class: "actions engagement", role: "group", "aria-label": "Engagement" },
+    like, " ", h("span", { class: "reply-count", "data-count": "replies" }, repliesCount(post.reply_count)), " ", follows);
+}
+
+function repliesCount(count) {
+  return `${count} ${count === 1 ? "reply" : "replies"}`;
+}
+
+function followFromPost(user, post) {
+  return api("PUT", `/users/${enc(user.handle)}/follow`, { via_post: post.id });
+}
+
+function replyForm(postId) {
+  const form = h("form", { id: "reply", "aria-labelledby": "reply-title" },
+    h("h2", { id: "reply-title" }, "Reply"),
+    h("label", {}, "Your reply ", h("textarea", { name: "text", required: true, maxlength: "500", rows: "2" })),
+    h("button", {}, "Reply"));
+  form.addEventListener("submit", act(async (event) => {
+    await api("POST", `/posts/${enc(postId)}/replies`, { text: formValues(event.target).text });
+    event.target.reset();
+  }, "Your reply is posted."));
+  return form;
+}
+
+function repliesSection(postId) {
+  const load = () => api("GET", `/posts/${enc(postId)}/replies?limit=50`).catch((error) => {
+    if (error.status === 404) return { items: [], next_cursor: null };
+    throw error;
+  });
+  return h("section", { "aria-labelledby": "replies-title" },
+    h("h2", { id: "replies-title" }, "Replies"),
+    live(load, (page) => postList(page, (cursor) => api("GET", `/posts/${enc(postId)}/replies?limit=50&cursor=${enc(cursor)}`), "No replies yet."), "the replies"));
+}
+
+// Only the post's credited authors get insights; for anyone else the section stays empty.
+function insightsSection(postId) {
+  const load = () => api("GET", `/posts/${enc(postId)}/insights`).catch((error) => {
+    if (error.status === 404) return null;
+    throw error;
+  });
+  const draw = (insights) => {
+    if (!insights) return [];
+    return h("section", { class: "card insights", "aria-labelledby": "insights-title" },
+      h("h2", { id: "insights-title" }, "Insights"),
+      h("p", { "data-insight": "totals" }, `Reached ${counted(insights.reached, "account")} · ${counted(insights.likes, "like")} · ${repliesCount(insights.replies)}`),
+      h("table", {},
+        h("thead", {}, h("tr", {}, ["Author", "Audience", "Only through them", "Likes from audience", "New followers"].map((title) => h("th", { scope: "col" }, title)))),
+        h("tbody", {}, insights.authors.map((author) => h("tr", { "data-insight-author": author.user.handle },
+          h("th", { scope: "row" }, userLink(author.user)),
+          h("td", {}, String(author.audience)), h("td", {}, String(author.exclusive_audience)),
+          h("td", {}, String(author.likes_from_audience)), h("td", {}, String(author.new_followers)))))));
+  };
+  return live(load, draw, "the insights");
+}
+
 // A list of posts with a "More" button that appends the next pages: `more(cursor)` loads one.
 function postList(page, loadMore, empty, profileHandle) {
   const list = h("ol", { class: "posts" }, page.items.map((post) => postCard(post, profileHandle)));
@@ -344,7 +411,9 @@ function profileView(handle) {
           relation("Follow", () => api("PUT", `/users/${path}/follow`), `You follow ${target}.`),
           relation("Unfollow", () => api("DELETE", `/users/${path}/follow`), `You no longer follow ${target}.`),
           relation("Block", () => api("PUT", `/users/${path}/block`), `You blocked ${target}.`),
-          relation("Unblock", () => api("DELETE", `/users/${path}/block`), `You unblocked ${target}.`)));
+          relation("Unblock", () => api("DELETE", `/users/${path}/block`), `You unblocked ${target}.`),
+          relation("Mute", () => api("PUT", `/users/${path}/mute`), `You muted ${target}: their posts and co-authored posts leave your timeline.`),
+          relation("Unmute", () => api("DELETE", `/users/${path}/mute`), `You unmuted ${target}.`)));
   };
   return [heading(`@${handle}`),
     live(() => api("GET", `/users/${enc(handle)}`), drawProfile, "the profile"),
@@ -427,9 +496,12 @@ function postView(postId) {
         " · written ", when(post.created_at)),
       h("h2", {}, "Authors"),
       h("ul", { class: "people" }, people),
+      post.reply_to && h("p", { class: "meta" }, "A reply to ", h("a", { href: `#/posts/${enc(post.reply_to)}` }, "this post")),
+      post.status !== "pending" && engagementBar(post),
       answer, authorControls);
   };
-  return [heading("Post"), live(() => loadPost(postId), draw, "the post"), invite, remixSection(postId)];
+  return [heading("Post"), live(() => loadPost(postId), draw, "the post"), invite,
+    insightsSection(postId), replyForm(postId), repliesSection(postId), remixSection(postId)];
 }
 
 function answerButtons(invitation) {
@@ -493,6 +565,8 @@ const NOTIFICATION_TEXT = {
   "remix.approved": "approved your remix",
   "remix.rejected": "declined your remix",
   "remix.revoked": "withdrew consent for your remix",
+  "post.liked": "liked your post",
+  "post.replied": "replied to your post",
 };
 
 function notificationsView() {
@@ -503,7 +577,7 @@ function notificationsView() {
       h("p", { class: "meta" }, `${page.unread_count} unread`),
       h("ol", { class: "notifications" }, page.items.map((n) =>
         h("li", { class: n.read ? "card" : "card unread", "data-type": n.type },
-          h("p", {}, userLink(n.actor), " ", NOTIFICATION_TEXT[n.type] || n.type,
+          h("p", {}, userLink(n.actor), n.count > 1 ? ` and ${counted(n.count - 1, "other")}` : "", " ", NOTIFICATION_TEXT[n.type] || n.type,
             n.post_id && n.type !== "post.deleted" ? [" · ", h("a", { href: `#/posts/${enc(n.post_id)}` }, "open post")] : "",
             n.read ? "" : h("span", { class: "tag unread-tag" }, "new")),
           h("p", { class: "meta" }, when(n.created_at),

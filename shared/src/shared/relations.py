@@ -1,0 +1,75 @@
+"""A service's own copy of who blocks or mutes whom, kept from the users service's events.
+
+One document per ordered pair (`"<from>:<to>"`) with its state and the time of the event
+that set it; an event older than what is stored is ignored, so duplicated or reordered
+block/unblock (mute/unmute) events leave the newest state.
+"""
+
+import contextlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from pymongo.errors import DuplicateKeyError
+
+from shared.bus import EventHandler
+from shared.events import EventEnvelope
+from shared.events.users import UserMuted, UserUnmuted
+from shared.mongo import Database, IndexSpec
+
+BLOCK_REPLICA = "block_replica"
+MUTE_REPLICA = "mute_replica"
+
+
+def relation_replica_indexes(collection: str) -> list[IndexSpec]:
+    return [IndexSpec(collection, [("from_id", 1), ("active", 1)])]
+
+
+class RelationReplica:
+    def __init__(self, db: Database, collection: str) -> None:
+        self._relations = db[collection]
+
+    async def record(self, from_id: str, to_id: str, *, active: bool, as_of: datetime) -> bool:
+        """Store the pair's state unless a newer one is stored; False when this was older news."""
+        try:
+            await self._relations.update_one(
+                {"_id": f"{from_id}:{to_id}", "as_of": {"$lt": as_of}},
+                {"$set": {"from_id": from_id, "to_id": to_id, "active": active, "as_of": as_of}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def targets_of(self, from_id: str) -> set[str]:
+        """Everyone `from_id` blocks (mutes) now: one indexed query."""
+        cursor = self._relations.find({"from_id": from_id, "active": True}, {"to_id": 1})
+        return {document["to_id"] async for document in cursor}
+
+    async def active_pairs(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (from, to) pairs are active now: one query."""
+        ids = [f"{a}:{b}" for a, b in pairs]
+        if not ids:
+            return set()
+        cursor = self._relations.find(
+            {"_id": {"$in": ids}, "active": True}, {"from_id": 1, "to_id": 1}
+        )
+        return {(document["from_id"], document["to_id"]) async for document in cursor}
+
+    async def forget(self, user_id: str) -> None:
+        """A deleted account blocks and mutes no one any more."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self._relations.update_many(
+                {"from_id": user_id, "active": True}, {"$set": {"active": False}}
+            )
+
+
+def mute_handlers(mutes: RelationReplica) -> dict[str, EventHandler]:
+    """The handlers that keep a mute replica, to merge into a service's own."""
+
+    async def muted(_: EventEnvelope, data: UserMuted) -> None:
+        await mutes.record(data.muter_id, data.muted_id, active=True, as_of=data.muted_at)
+
+    async def unmuted(_: EventEnvelope, data: UserUnmuted) -> None:
+        await mutes.record(data.muter_id, data.muted_id, active=False, as_of=data.unmuted_at)
+
+    return {UserMuted.event_type: muted, UserUnmuted.event_type: unmuted}
