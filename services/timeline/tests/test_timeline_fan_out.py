@@ -235,7 +235,7 @@ async def test_the_same_events_delivered_twice_end_in_the_same_timelines(
     assert [c["user"]["id"] for c in p1["coauthors"]] == ["bob"]
 
 
-async def test_a_published_post_costs_five_commands_and_one_per_batch_of_followers(
+async def test_a_published_post_costs_six_commands_and_one_per_batch_of_followers(
     events: Events, api: TimelineApi, mongo_url: str
 ) -> None:
     followers = ["f1", "f2", "f3"]
@@ -261,6 +261,7 @@ async def test_a_published_post_costs_five_commands_and_one_per_batch_of_followe
         "find follows": 1,  # the followers
         "update home_entries": 2,  # one bulk write per batch
         "update home_growth": 1,  # the timelines' sizes, and which are full, in one write
+        "update post_reach": 1,  # whom it reached, for the insights
     }
     for follower in followers:
         await api.wait_for_home(follower, ["p1"])

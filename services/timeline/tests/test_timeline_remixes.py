@@ -10,6 +10,7 @@ from shared.events.posts import (
     RemixEvent,
     RemixStatus,
 )
+from shared.testing import identity_headers
 from timeline import domain
 from timeline.domain import PostCard
 from timeline.testing import Events, TimelineApi, at, published
@@ -38,6 +39,16 @@ async def card_in_home(api: TimelineApi, user: str, post_id: str) -> dict[str, A
     return post
 
 
+async def original_insights(api: TimelineApi) -> dict[str, Any]:
+    """The original's insights as its author sees them: remixes count while approved."""
+    response = await api.http.get(
+        "/v1/posts/orig/insights", headers=identity_headers("ann", "timeline")
+    )
+    assert response.status_code == 200, response.text
+    insights: dict[str, Any] = response.json()
+    return insights
+
+
 def test_remix_statuses_only_move_forward_whatever_the_order_of_events() -> None:
     card = PostCard("remix")
     statuses: tuple[RemixStatus, ...] = ("approved", "pending", "revoked", "approved", "pending")
@@ -64,6 +75,7 @@ async def test_revocation_is_visible_on_the_remixers_followers_timelines(
     assert shown["remix_of"]["post"]["id"] == "orig"
     assert shown["remix_of"]["post"]["author"]["handle"] == "ann"
     assert (await api.profile("ann")).json()["items"][0]["remix_count"] == 1
+    assert (await original_insights(api))["remixes"] == 1
 
     await events.send(remix_event(PostRemixRevoked, "revoked", when=30))
     revoked = await card_in_home(api, "fan", "remix")
@@ -71,6 +83,7 @@ async def test_revocation_is_visible_on_the_remixers_followers_timelines(
     profile = (await api.profile("rex")).json()["items"]
     assert profile[0]["remix_of"]["post"] is None
     assert (await api.profile("ann")).json()["items"][0]["remix_count"] == 0
+    assert (await original_insights(api))["remixes"] == 0
 
 
 async def test_a_late_approval_never_brings_back_a_revoked_or_removed_original(

@@ -145,6 +145,7 @@ class TimelineReader:
             reached=figures.reached,
             likes=likes,
             replies=replies,
+            remixes=card.remix_count,
             authors=[
                 AuthorInsightsOut(
                     user=users[author.author_id],
