@@ -96,14 +96,14 @@ async def run() -> str:
     app = create_app(settings)
     rows = []
     try:
-        async with served_over_http(app) as base_url:
-            try:
+        try:
+            async with served_over_http(app) as base_url:
                 for streams in STREAM_COUNTS:
                     feed, reads, list_ms = await measure(base_url, counter, streams)
                     print(f"{streams} streams: {feed:.1f} feed/s, {reads:.1f} reads/s", flush=True)
                     rows.append((streams, feed, reads, list_ms))
-            finally:
-                await app.state.runtime.bus.delete_topology()
+        finally:
+            await app.state.runtime.bus.delete_topology()
     finally:
         mongo.stop()
     return report(settings, rows)

@@ -209,11 +209,11 @@ async def served_over_http(app: FastAPI) -> AsyncIterator[str]:
 async def served_with_its_queues(app: FastAPI) -> AsyncIterator[str]:
     """A service (`create_service_app`) over a real loopback socket; its queues and exchanges
     are deleted afterwards."""
-    async with served_over_http(app) as url:
-        try:
+    try:
+        async with served_over_http(app) as url:
             yield url
-        finally:
-            await app.state.runtime.bus.delete_topology()
+    finally:
+        await app.state.runtime.bus.delete_topology()
 
 
 class EventRecorder:
@@ -256,11 +256,11 @@ class EventRecorder:
 @asynccontextmanager
 async def running_service(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Run a service built by `create_service_app`; delete its queues and exchanges afterwards."""
-    async with running_app(app) as client:
-        try:
+    try:
+        async with running_app(app) as client:
             yield client
-        finally:
-            await app.state.runtime.bus.delete_topology()
+    finally:
+        await app.state.runtime.bus.delete_topology()
 
 
 class TcpProxy:
