@@ -142,8 +142,16 @@ class PostRepository:
         query = {"remix_of.original_id": original_id, "remix_of.status": {"$in": list(statuses)}}
         return [doc["_id"] async for doc in self._posts.find(query, {"_id": 1})]
 
-    async def count_approved_remixes(self, original_id: str) -> int:
-        return await self._posts.count_documents(_approved_remixes_of(original_id))
+    async def approved_remix_counts(self, original_ids: Sequence[str]) -> dict[str, int]:
+        """How many approved, published remixes each of these posts has: one command."""
+        if not original_ids:
+            return {}
+        pipeline: list[Document] = [
+            {"$match": _approved_remixes_of({"$in": list(original_ids)})},
+            {"$group": {"_id": "$remix_of.original_id", "count": {"$sum": 1}}},
+        ]
+        cursor = await self._posts.aggregate(pipeline)
+        return {row["_id"]: row["count"] async for row in cursor}
 
     async def approved_remixes(
         self, original_id: str, after: tuple[datetime, str] | None, limit: int
@@ -297,7 +305,7 @@ class PostRepository:
         return [document["_id"] async for document in cursor]
 
 
-def _approved_remixes_of(original_id: str) -> Document:
+def _approved_remixes_of(original_id: str | Document) -> Document:
     return {
         "remix_of.original_id": original_id,
         "remix_of.status": "approved",

@@ -317,19 +317,22 @@ class PostService:
             created_at=link.requested_at,
         )
 
-    async def _render_remix_of(
-        self, post: Post, viewer_id: str, with_original: bool
-    ) -> RemixOfOut | None:
-        """The original is shown only while approved, and only to whoever may see it."""
-        link = post.remix_of
-        if link is None:
-            return None
-        shown = None
-        if with_original and link.status == "approved":
-            original = await self._posts.get(link.original_id)
-            if original is not None and domain.can_view(original.post, viewer_id):
-                shown = await self._render(original, viewer_id, with_original=False)
-        return RemixOfOut(post_id=link.original_id, status=link.status, post=shown)
+    async def _originals_shown(
+        self, stored_posts: Sequence[StoredPost], viewer_id: str
+    ) -> dict[str, PostOut]:
+        """The approved originals of these remixes the viewer may see, rendered in one batch
+        (an original shows no original of its own)."""
+        wanted = [
+            s.post.remix_of.original_id
+            for s in stored_posts
+            if s.post.remix_of is not None and s.post.remix_of.status == "approved"
+        ]
+        if not wanted:
+            return {}
+        found = await self._posts.many(wanted)
+        visible = [o for o in found.values() if domain.can_view(o.post, viewer_id)]
+        rendered = await self.render_all(visible, viewer_id, with_original=False)
+        return {post.id: post for post in rendered}
 
     # -- replies (issue 12) ----------------------------------------------------------------
 
@@ -491,10 +494,13 @@ class PostService:
     async def render_all(
         self, stored_posts: Sequence[StoredPost], caller_id: str, *, with_original: bool = True
     ) -> list[PostOut]:
-        """Posts with their counts and `liked_by_me`: one query for the users (usually) and
-        one for the caller's likes, however many posts and likes. `with_original`: a remix
-        shows its approved original (whose own link shows none)."""
-        liked = await self._engagement.liked_among(caller_id, [s.post.id for s in stored_posts])
+        """Posts with their counts, `liked_by_me` and remix links: a fixed number of queries
+        (users, the caller's likes, remix counts, originals), however many posts and likes.
+        `with_original`: a remix shows its approved original (whose own link shows none)."""
+        post_ids = [s.post.id for s in stored_posts]
+        liked = await self._engagement.liked_among(caller_id, post_ids)
+        remix_counts = await self._posts.approved_remix_counts(post_ids)
+        originals = await self._originals_shown(stored_posts, caller_id) if with_original else {}
         known = await self._directory.get_many(
             uid for s in stored_posts for uid in _user_ids_of(s.post)
         )
@@ -521,8 +527,8 @@ class PostService:
                     reply_count=stored.counts.reply_count,
                     liked_by_me=post.id in liked,
                     reply_to=post.reply_to,
-                    remix_count=await self._posts.count_approved_remixes(post.id),
-                    remix_of=await self._render_remix_of(post, caller_id, with_original),
+                    remix_count=remix_counts.get(post.id, 0),
+                    remix_of=_remix_of_out(post.remix_of, originals),
                 )
             )
         return rendered
@@ -556,6 +562,16 @@ def _decision(answer: EligibilityResult) -> domain.Eligibility:
     return domain.Eligibility(
         handle=answer.handle, user_id=answer.user_id, eligible=answer.eligible, reason=answer.reason
     )
+
+
+def _remix_of_out(
+    link: domain.RemixLink | None, originals: dict[str, PostOut]
+) -> RemixOfOut | None:
+    """The original is shown only while approved, and only to whoever may see it."""
+    if link is None:
+        return None
+    shown = originals.get(link.original_id) if link.status == "approved" else None
+    return RemixOfOut(post_id=link.original_id, status=link.status, post=shown)
 
 
 def _user_ids_of(post: Post) -> list[str]:
