@@ -3,7 +3,7 @@
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -245,16 +245,28 @@ async def test_two_hundred_open_streams_leave_ordinary_requests_their_connection
         assert listed.json()["service"] == "notifications"
 
 
+@asynccontextmanager
+async def gateway_with_two_stream_slots(
+    gateway_settings: SettingsFactory,
+    loopback_server: Callable[[FastAPI], AbstractAsyncContextManager[str]],
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway served on a real socket whose stream pool holds two connections."""
+    app = create_app(gateway_settings(stream_max_connections=2, upstream_timeout_seconds=0.5))
+    async with (
+        loopback_server(app) as gateway_url,
+        httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
+    ):
+        yield client
+
+
 async def test_a_stream_beyond_the_stream_pool_is_a_503_with_retry_after(
     gateway_settings: SettingsFactory,
     fake_services: FakeServicesState,
     signer: Signer,
     loopback_server: Callable[[FastAPI], AbstractAsyncContextManager[str]],
 ) -> None:
-    app = create_app(gateway_settings(stream_max_connections=2, upstream_timeout_seconds=0.5))
     async with (
-        loopback_server(app) as gateway_url,
-        httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
+        gateway_with_two_stream_slots(gateway_settings, loopback_server) as client,
         AsyncExitStack() as streams,
     ):
         params = {"access_token": signer.token("alice-id")}
@@ -279,11 +291,7 @@ async def test_closed_streams_give_their_stream_pool_connections_back(
     signer: Signer,
     loopback_server: Callable[[FastAPI], AbstractAsyncContextManager[str]],
 ) -> None:
-    app = create_app(gateway_settings(stream_max_connections=2, upstream_timeout_seconds=0.5))
-    async with (
-        loopback_server(app) as gateway_url,
-        httpx.AsyncClient(base_url=gateway_url, timeout=10) as client,
-    ):
+    async with gateway_with_two_stream_slots(gateway_settings, loopback_server) as client:
         params = {"access_token": signer.token("alice-id")}
         for _ in range(3):
             # Two streams the client walks away from, then two that end upstream (finite).
