@@ -1,11 +1,9 @@
 """Forwarding through the gateway: routing, limits, upstream failures, streaming, CORS, files."""
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +20,7 @@ from services.gateway.tests.conftest import (
     Signer,
     public_jwk,
 )
+from shared.testing import wait_until
 
 PROBLEM = "application/problem+json"
 
@@ -311,16 +310,8 @@ async def test_closed_streams_give_their_stream_pool_connections_back(
                 async with client.stream("GET", "/v1/notifications/stream", params=params) as again:
                     return again.status_code == 200
 
-            assert await _eventually(pool_free)
-
-
-async def _eventually(check: Callable[[], Any], attempts: int = 50) -> bool:
-    """A disconnected client's stream is released by the server shortly after, not at once."""
-    for _ in range(attempts):
-        if await check():
-            return True
-        await asyncio.sleep(0.1)
-    return False
+            # A disconnected client's stream is released by the server shortly after.
+            await wait_until(pool_free, timeout=5)
 
 
 async def test_cors_preflight_is_answered_for_allowed_origins_only(
