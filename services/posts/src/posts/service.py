@@ -9,7 +9,7 @@ A deleted account's token stays valid at the gateway until its next poll: creati
 and publishing first make sure the caller's account still exists (401 otherwise).
 """
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -203,9 +203,7 @@ class PostService:
         found = await self._posts.approved_remixes(
             original_id, time_and_id_position(cursor), limit + 1
         )
-        page = found[:limit]
-        last = page[-1].post if len(found) > limit and page else None
-        next_cursor = time_and_id_cursor(last.created_at, last.id) if last else None
+        page, next_cursor = _one_page(found, limit)
         return Page(items=await self.render_all(page, viewer_id), next_cursor=next_cursor)
 
     async def remix_requests(
@@ -216,7 +214,8 @@ class PostService:
         found = await self._posts.remix_requests(
             originals, status, time_and_id_position(cursor), limit + 1
         )
-        return await self._page(found, limit, viewer_id, self._render_request)
+        page, next_cursor = _one_page(found, limit)
+        return Page(items=await self._render_requests(page, viewer_id), next_cursor=next_cursor)
 
     async def answer_remix_request(
         self, request_id: str, actor_id: str, answer: RemixAnswer
@@ -237,9 +236,9 @@ class PostService:
                 now=current_time(),
             ),
         )
-        return await self._render_request(
-            await self._posts.get(change.post.id) or StoredPost(change.post), actor_id
-        )
+        answered = await self._posts.get(change.post.id) or StoredPost(change.post)
+        (request,) = await self._render_requests([answered], actor_id)
+        return request
 
     async def revoke_remix(self, original_id: str, remix_id: str, actor_id: str) -> None:
         original = domain.require_visible((await self._existing(original_id)).post, actor_id)
@@ -288,34 +287,29 @@ class PostService:
         manual = consent.approval == "manual"
         return remixing.new_link(original, manual=manual, request_id=new_id(), now=now)
 
-    async def _page[T](
-        self,
-        found: Sequence[StoredPost],
-        limit: int,
-        viewer_id: str,
-        render: Callable[[StoredPost, str], Awaitable[T]],
-    ) -> Page[T]:
-        page = found[:limit]
-        more = len(found) > limit
-        last = page[-1].post if page else None
-        next_cursor = time_and_id_cursor(last.created_at, last.id) if more and last else None
-        return Page(
-            items=[await render(stored, viewer_id) for stored in page], next_cursor=next_cursor
-        )
-
-    async def _render_request(self, stored: StoredPost, viewer_id: str) -> RemixRequestOut:
-        link = stored.post.remix_of
-        assert link is not None
-        assert link.request_id is not None
-        original = await self._posts.get(link.original_id)
-        visible = original is not None and domain.can_view(original.post, viewer_id)
-        return RemixRequestOut(
-            id=link.request_id,
-            remix=await self._render(stored, viewer_id),
-            original=await self._render(original, viewer_id) if original and visible else None,
-            status=link.status,
-            created_at=link.requested_at,
-        )
+    async def _render_requests(
+        self, remixes: Sequence[StoredPost], viewer_id: str
+    ) -> list[RemixRequestOut]:
+        """Requests with their remix and original (when the viewer may see it), in batches."""
+        rendered = await self.render_all(remixes, viewer_id)
+        links = [remix.post.remix_of for remix in remixes]
+        found = await self._posts.many({link.original_id for link in links if link})
+        visible = [o for o in found.values() if domain.can_view(o.post, viewer_id)]
+        originals = {post.id: post for post in await self.render_all(visible, viewer_id)}
+        requests = []
+        for remix, link in zip(rendered, links, strict=True):
+            assert link is not None
+            assert link.request_id is not None
+            requests.append(
+                RemixRequestOut(
+                    id=link.request_id,
+                    remix=remix,
+                    original=originals.get(link.original_id),
+                    status=link.status,
+                    created_at=link.requested_at,
+                )
+            )
+        return requests
 
     async def _originals_shown(
         self, stored_posts: Sequence[StoredPost], viewer_id: str
@@ -367,9 +361,7 @@ class PostService:
         found = await self._posts.replies_page(
             post_id, hidden_authors=hidden, after=time_and_id_position(cursor), limit=limit + 1
         )
-        page = found[:limit]
-        last = page[-1].post if len(found) > limit and page else None
-        next_cursor = time_and_id_cursor(last.created_at, last.id) if last else None
+        page, next_cursor = _one_page(found, limit)
         return Page(items=await self.render_all(page, viewer_id), next_cursor=next_cursor)
 
     async def likers(
@@ -562,6 +554,13 @@ def _decision(answer: EligibilityResult) -> domain.Eligibility:
     return domain.Eligibility(
         handle=answer.handle, user_id=answer.user_id, eligible=answer.eligible, reason=answer.reason
     )
+
+
+def _one_page(found: Sequence[StoredPost], limit: int) -> tuple[list[StoredPost], str | None]:
+    """The first `limit` of `limit + 1` posts found, and the cursor after them if more exist."""
+    page = list(found[:limit])
+    last = page[-1].post if len(found) > limit and page else None
+    return page, time_and_id_cursor(last.created_at, last.id) if last else None
 
 
 def _remix_of_out(
