@@ -22,7 +22,6 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
@@ -33,12 +32,13 @@ from pymongo import AsyncMongoClient
 from shared.broker_users import create_users, delete_users
 from shared.bus import EventBus
 from shared.embedded_mongo import embedded_mongo
-from shared.events import EventEnvelope, make_event
+from shared.events import make_event
 from shared.events.users import UserRegistered
 from shared.idempotency import PROCESSED_EVENT_INDEXES, MongoProcessedEventLog
 from shared.mongo import Database, Document, ensure_indexes
 from shared.outbox import OutboxRelay, outbox_index, with_events
 from shared.settings import ServiceSettings
+from shared.subscriptions import Subscriptions, delivered_event_id
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 RELAY_BATCH = 100
@@ -120,15 +120,17 @@ async def copost_rate(
     effects = 0
     done = asyncio.Event()
 
-    async def effect(envelope: EventEnvelope, data: Any) -> None:
+    async def effect(data: UserRegistered) -> None:
         nonlocal effects
-        await db.effects.insert_one({"_id": str(envelope.id), "handle": data.handle})
+        await db.effects.insert_one({"_id": str(delivered_event_id()), "handle": data.handle})
         effects += 1
         if effects == events:
             done.set()
 
     try:
-        await bus.consume({"user.registered": effect}, MongoProcessedEventLog(db))
+        subscriptions = Subscriptions()
+        subscriptions.on(UserRegistered, effect)
+        await bus.consume(subscriptions, MongoProcessedEventLog(db))
         relay.start()
         queue: asyncio.Queue[int] = asyncio.Queue()
         for n in range(events):

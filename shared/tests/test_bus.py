@@ -13,12 +13,19 @@ from shared.dead_letters import count_dead_letters, redrive_dead_letters
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserFollowed
 from shared.settings import ServiceSettings
+from shared.subscriptions import Handler, Subscriptions, delivered_event_id
 from shared.testing import broker_users, wait_until
 
 
 def followed(n: int = 0) -> EventEnvelope:
     data = UserFollowed(follower_id=f"a{n}", followee_id="b", followed_at=datetime.now(UTC))
     return make_event(data, producer="test")
+
+
+def on_followed_events(handler: Handler[UserFollowed]) -> Subscriptions:
+    subscriptions = Subscriptions()
+    subscriptions.on(UserFollowed, handler)
+    return subscriptions
 
 
 class SeenIds:
@@ -63,29 +70,29 @@ async def queue_depth(amqp_url: str, name: str) -> int:
 
 
 async def test_published_event_reaches_the_handler_of_its_type(bus: EventBus) -> None:
-    received: list[EventEnvelope] = []
+    received: list[UUID] = []
 
-    async def on_followed(envelope: EventEnvelope, data: UserFollowed) -> None:
-        received.append(envelope)
+    async def on_followed(data: UserFollowed) -> None:
+        received.append(delivered_event_id())
         assert data.followee_id == "b"
 
-    await bus.consume({"user.followed": on_followed})
+    await bus.consume(on_followed_events(on_followed))
     event = followed()
     assert await bus.publish([event]) == [event.id]
     await wait_until(lambda: received)
-    assert received[0].id == event.id
+    assert received == [event.id]
 
 
 async def test_failing_handler_is_retried_until_it_succeeds(bus: EventBus) -> None:
     attempts = 0
 
-    async def flaky(envelope: EventEnvelope, data: UserFollowed) -> None:
+    async def flaky(data: UserFollowed) -> None:
         nonlocal attempts
         attempts += 1
         if attempts < 3:
             raise RuntimeError("transient")
 
-    await bus.consume({"user.followed": flaky})
+    await bus.consume(on_followed_events(flaky))
     await bus.publish([followed()])
     await wait_until(lambda: attempts >= 3)
     assert attempts == 3
@@ -96,12 +103,12 @@ async def test_handler_failing_every_retry_is_parked_in_the_dead_letter_queue(
 ) -> None:
     attempts = 0
 
-    async def broken(envelope: EventEnvelope, data: UserFollowed) -> None:
+    async def broken(data: UserFollowed) -> None:
         nonlocal attempts
         attempts += 1
         raise RuntimeError("permanent")
 
-    await bus.consume({"user.followed": broken})
+    await bus.consume(on_followed_events(broken))
     await bus.publish([followed()])
 
     async def parked() -> bool:
@@ -116,10 +123,10 @@ async def test_unknown_major_version_goes_to_the_dead_letter_queue_unhandled(
 ) -> None:
     handled = []
 
-    async def on_followed(envelope: EventEnvelope, data: UserFollowed) -> None:
-        handled.append(envelope)
+    async def on_followed(data: UserFollowed) -> None:
+        handled.append(data)
 
-    await bus.consume({"user.followed": on_followed})
+    await bus.consume(on_followed_events(on_followed))
     future = followed().model_copy(update={"version": "2.0"})
     await bus.publish([future])
 
@@ -133,10 +140,10 @@ async def test_unknown_major_version_goes_to_the_dead_letter_queue_unhandled(
 async def test_unknown_fields_are_accepted(bus: EventBus) -> None:
     received: list[UserFollowed] = []
 
-    async def on_followed(envelope: EventEnvelope, data: UserFollowed) -> None:
+    async def on_followed(data: UserFollowed) -> None:
         received.append(data)
 
-    await bus.consume({"user.followed": on_followed})
+    await bus.consume(on_followed_events(on_followed))
     event = followed()
     newer = event.model_copy(update={"data": {**event.data, "added_later": 1}, "version": "1.7"})
     await bus.publish([newer])
@@ -147,10 +154,10 @@ async def test_unknown_fields_are_accepted(bus: EventBus) -> None:
 async def test_a_redelivered_event_is_handled_once(bus: EventBus) -> None:
     handled: list[UUID] = []
 
-    async def on_followed(envelope: EventEnvelope, data: UserFollowed) -> None:
-        handled.append(envelope.id)
+    async def on_followed(data: UserFollowed) -> None:
+        handled.append(delivered_event_id())
 
-    await bus.consume({"user.followed": on_followed}, SeenIds())
+    await bus.consume(on_followed_events(on_followed), SeenIds())
     event, other = followed(1), followed(2)
     await bus.publish([event])
     await wait_until(lambda: event.id in handled)
@@ -177,12 +184,12 @@ async def test_parked_events_can_be_redriven_once_the_handler_is_fixed(
     fixed = False
     handled: list[UUID] = []
 
-    async def until_fixed(envelope: EventEnvelope, data: UserFollowed) -> None:
+    async def until_fixed(data: UserFollowed) -> None:
         if not fixed:
             raise RuntimeError("bug")
-        handled.append(envelope.id)
+        handled.append(delivered_event_id())
 
-    await bus.consume({"user.followed": until_fixed})
+    await bus.consume(on_followed_events(until_fixed))
     event = followed()
     await bus.publish([event])
 
@@ -212,13 +219,13 @@ async def test_an_event_whose_retry_cannot_be_published_is_parked_and_frees_its_
     failing, later = followed(1), followed(2)
     handled: list[UUID] = []
 
-    async def fails_first(envelope: EventEnvelope, data: UserFollowed) -> None:
-        if envelope.id == failing.id:
+    async def fails_first(data: UserFollowed) -> None:
+        if delivered_event_id() == failing.id:
             raise RuntimeError("handling failed")
-        handled.append(envelope.id)
+        handled.append(delivered_event_id())
 
     try:
-        await bus.consume({"user.followed": fails_first})
+        await bus.consume(on_followed_events(fails_first))
         # Without its retry queue, republishing the failed event is refused (unroutable).
         connection = await aio_pika.connect(amqp_url)
         async with connection:
@@ -261,12 +268,12 @@ async def test_published_events_are_counted_as_confirmed_or_failed(
 async def test_handling_time_retries_dead_letters_and_queue_depths_are_measured(
     bus: EventBus,
 ) -> None:
-    async def broken(envelope: EventEnvelope, data: UserFollowed) -> None:
+    async def broken(data: UserFollowed) -> None:
         raise RuntimeError("permanent")
 
     failed = {"service": "bus-test", "event_type": "user.followed", "outcome": "failed"}
     handled_before = sample("copost_event_handling_seconds_count", **failed)
-    await bus.consume({"user.followed": broken})
+    await bus.consume(on_followed_events(broken))
     await bus.publish([followed()])
     dead_lettered = {"queue": bus.queue_name, "reason": "retries_exhausted"}
     await wait_until(lambda: sample("copost_events_dead_lettered_total", **dead_lettered) == 1)

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import httpx
@@ -18,7 +19,7 @@ from shared.identity import (
     CurrentUserId,
     require_caller,
 )
-from shared.service_app import ServiceSpec, create_service_app
+from shared.service_app import Kernel, ServiceSpec, create_service_app
 from shared.settings import ServiceSettings
 from shared.testing import TEST_SERVICE_KEYS, caller_headers, identity_headers, identity_settings
 
@@ -38,7 +39,14 @@ def guarded_app() -> FastAPI:
         return {"caller": caller.service}
 
     settings = ServiceSettings(service_name="users", **identity_settings("users"))
-    return create_service_app(ServiceSpec(settings=settings, title="t", routers=[router]))
+    return create_service_app(
+        ServiceSpec(settings=settings, title="t", compose=nothing_to_compose, routers=[router])
+    )
+
+
+@asynccontextmanager
+async def nothing_to_compose(_: Kernel[ServiceSettings]) -> AsyncIterator[None]:
+    yield
 
 
 @pytest.fixture

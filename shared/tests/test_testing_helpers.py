@@ -10,12 +10,12 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from shared.bus import EventBus
-from shared.events import EventEnvelope
 from shared.events.users import UserFollowed, UserRegistered
 from shared.idempotency import MongoProcessedEventLog
 from shared.identity import AssertionVerifier, Caller, decode_public_key
 from shared.mongo import Document
 from shared.settings import ServiceSettings
+from shared.subscriptions import Subscriptions, delivered_event_id
 from shared.testing import (
     ALICE,
     BOB,
@@ -140,11 +140,17 @@ class ServiceUnderTest:
         self.handled: list[UUID] = []
         self.registered: list[UserRegistered] = []
 
-    async def on_followed(self, envelope: EventEnvelope, data: UserFollowed) -> None:
-        self.handled.append(envelope.id)
+    async def on_followed(self, data: UserFollowed) -> None:
+        self.handled.append(delivered_event_id())
 
-    async def on_registered(self, envelope: EventEnvelope, data: UserRegistered) -> None:
+    async def on_registered(self, data: UserRegistered) -> None:
         self.registered.append(data)
+
+    def subscriptions(self) -> Subscriptions:
+        subscriptions = Subscriptions()
+        subscriptions.on(UserFollowed, self.on_followed)
+        subscriptions.on(UserRegistered, self.on_registered)
+        return subscriptions
 
 
 @pytest.fixture
@@ -162,8 +168,7 @@ async def service_and_events(
     )
     await bus.connect()
     service = ServiceUnderTest()
-    handlers = {"user.followed": service.on_followed, "user.registered": service.on_registered}
-    await bus.consume(handlers, MongoProcessedEventLog(db))
+    await bus.consume(service.subscriptions(), MongoProcessedEventLog(db))
     try:
         async with event_injector(db, amqp_url=amqp_url, namespace=namespace) as events:
             yield service, events

@@ -17,7 +17,7 @@ carries its own user id and, in `x-copost-publisher`, the publisher it had verif
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -45,11 +45,10 @@ from shared.events import (
 from shared.events.envelope import UnknownEventVersion
 from shared.logging import correlation_id_var
 from shared.settings import ServiceSettings
+from shared.subscriptions import Subscriptions
 from shared.tracing import SERVICE_ATTRIBUTE, continued, exemplar, traced
 
 log = logging.getLogger(__name__)
-
-type EventHandler = Callable[[EventEnvelope, Any], Awaitable[None]]
 
 ATTEMPT_HEADER = "x-copost-attempt"
 # On a message a service republishes to itself: the broker-validated original publisher.
@@ -112,7 +111,7 @@ class EventBus:
         self._exchange: AbstractExchange | None = None
         self._consumer_tag: str | None = None
         self._queue: AbstractQueue | None = None
-        self._handlers: Mapping[str, EventHandler] = {}
+        self._subscriptions = Subscriptions()
         self._processed: ProcessedEventLog | None = None
         self._metrics_channel: AbstractChannel | None = None
 
@@ -219,13 +218,13 @@ class EventBus:
 
     async def consume(
         self,
-        handlers: Mapping[str, EventHandler],
+        subscriptions: Subscriptions,
         processed: ProcessedEventLog | None = None,
     ) -> None:
         """Declare this service's queues, bind the handled event types and start consuming."""
         if self._connection is None:
             raise RuntimeError("the bus is not connected")
-        self._handlers = handlers
+        self._subscriptions = subscriptions
         self._processed = processed
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=self._settings.amqp_prefetch)
@@ -248,7 +247,7 @@ class EventBus:
             },
         )
         exchange = await channel.get_exchange(self.exchange_name)
-        for event_type in self._handlers:
+        for event_type in self._subscriptions.event_types:
             await queue.bind(exchange, routing_key=event_type)
         for attempt, delay in enumerate(self._settings.event_retry_delays_seconds, start=1):
             await channel.declare_queue(
@@ -271,8 +270,7 @@ class EventBus:
             log.error("unreadable event dead-lettered", extra={"error": str(exc)})
             await self._dead_letter(message, "unreadable")
             return
-        handler = self._handlers.get(envelope.type)
-        if handler is None:
+        if not self._subscriptions.handles(envelope.type):
             await message.ack()
             return
         publisher = self.verified_publisher(message)
@@ -293,7 +291,7 @@ class EventBus:
         started, outcome = time.perf_counter(), "handled"
         try:
             with self._handling_span(envelope):
-                await self._handle_once(handler, envelope, data)
+                await self._handle_once(envelope, data)
         except Exception:
             outcome = "failed"
             log.exception(
@@ -349,12 +347,10 @@ class EventBus:
             user_id=self.broker_user,
         )
 
-    async def _handle_once(
-        self, handler: EventHandler, envelope: EventEnvelope, data: EventData
-    ) -> None:
+    async def _handle_once(self, envelope: EventEnvelope, data: EventData) -> None:
         if self._processed is not None and await self._processed.seen(envelope.id):
             return
-        await handler(envelope, data)
+        await self._subscriptions.deliver(envelope.id, data)
         if self._processed is not None:
             await self._processed.record(envelope.id, envelope.type)
 

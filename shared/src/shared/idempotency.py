@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pymongo.errors import DuplicateKeyError
 
-from shared.events.envelope import utc_now
+from shared.clock import utc_now
 from shared.mongo import Database, IndexSpec
 
 PROCESSED_EVENTS = "processed_events"

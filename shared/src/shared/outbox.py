@@ -9,7 +9,8 @@ consumers are idempotent, so at-least-once is enough.
 """
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID, uuid4
@@ -18,8 +19,9 @@ from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 from pymongo import UpdateOne
 
-from shared.events import EventEnvelope
-from shared.events.envelope import utc_now
+from shared.clock import utc_now
+from shared.events import EventData, EventEnvelope, make_event
+from shared.logging import correlation_id_var
 from shared.mongo import Database, Document, IndexSpec
 from shared.periodic import PeriodicTask
 from shared.tracing import trace_context
@@ -228,3 +230,29 @@ _BACKLOG_PIPELINE: list[Document] = [
         }
     },
 ]
+
+
+class Outbox:
+    """How a service announces what changed: events written with the change, then relayed.
+
+        with outbox.publishing(UserBlocked(...)) as events:
+            await repository.activate_block(..., events)
+
+    The envelopes carry the producer and the request's correlation id; once the block ends
+    without an error the relay wakes, so the events go out now rather than at its next sweep.
+    """
+
+    def __init__(self, relay: OutboxRelay, *, producer: str) -> None:
+        self._relay = relay
+        self._producer = producer
+
+    @contextmanager
+    def publishing(self, *events: EventData) -> Iterator[list[EventEnvelope]]:
+        correlation_id = correlation_id_var.get()
+        envelopes = [
+            make_event(data, producer=self._producer, correlation_id=correlation_id)
+            for data in events
+        ]
+        yield envelopes
+        if envelopes:
+            self._relay.wake()

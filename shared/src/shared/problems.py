@@ -63,6 +63,13 @@ class Unauthorized(Problem):
         super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+class AccountGone(Unauthorized):
+    """The token is valid but its account was deleted (the gateway may learn of it late)."""
+
+    def __init__(self) -> None:
+        super().__init__("The account of this token no longer exists.")
+
+
 class Forbidden(Problem):
     status = 403
     slug = "forbidden"

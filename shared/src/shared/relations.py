@@ -11,10 +11,9 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from shared.bus import EventHandler
-from shared.events import EventEnvelope
 from shared.events.users import UserMuted, UserUnmuted
 from shared.mongo import Database, IndexSpec
+from shared.subscriptions import Subscriptions
 
 BLOCK_REPLICA = "block_replica"
 MUTE_REPLICA = "mute_replica"
@@ -63,13 +62,16 @@ class RelationReplica:
             )
 
 
-def mute_handlers(mutes: RelationReplica) -> dict[str, EventHandler]:
-    """The handlers that keep a mute replica, to merge into a service's own."""
+def mute_subscriptions(mutes: RelationReplica) -> Subscriptions:
+    """The handlers that keep a mute replica, to include in a service's own."""
 
-    async def muted(_: EventEnvelope, data: UserMuted) -> None:
+    async def muted(data: UserMuted) -> None:
         await mutes.record(data.muter_id, data.muted_id, active=True, as_of=data.muted_at)
 
-    async def unmuted(_: EventEnvelope, data: UserUnmuted) -> None:
+    async def unmuted(data: UserUnmuted) -> None:
         await mutes.record(data.muter_id, data.muted_id, active=False, as_of=data.unmuted_at)
 
-    return {UserMuted.event_type: muted, UserUnmuted.event_type: unmuted}
+    subscriptions = Subscriptions()
+    subscriptions.on(UserMuted, muted)
+    subscriptions.on(UserUnmuted, unmuted)
+    return subscriptions

@@ -1,77 +1,90 @@
 """The FastAPI factory every backend service is built with: one lifespan, one error format.
 
-Start-up: logging, MongoDB (indexes created idempotently), RabbitMQ (exchanges, this
-service's queues and its consumers), the outbox relay, then the service's own hook.
+Start-up: logging, MongoDB (indexes created idempotently), RabbitMQ (exchanges), the
+service's components (its composition root), its queues and consumers, the outbox relay.
 """
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from pymongo import AsyncMongoClient
 
-from shared.bus import EventBus, EventHandler
+from shared.bus import EventBus
 from shared.idempotency import PROCESSED_EVENT_INDEXES, MongoProcessedEventLog
 from shared.identity import AssertionVerifier
 from shared.logging import configure_logging
 from shared.mongo import Database, Document, IndexSpec, create_mongo_client, ensure_indexes, ping
 from shared.observability import MetricsRefresher, RequestContextMiddleware, health_router
-from shared.outbox import OutboxRelay, outbox_index
+from shared.outbox import Outbox, OutboxRelay, outbox_index
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
+from shared.subscriptions import Subscriptions
 from shared.tracing import configure_tracing, instrument_app
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class ServiceRuntime:
-    """The connections a running service holds; routes and handlers get them from here."""
+@dataclass(frozen=True)
+class Kernel[S: ServiceSettings]:
+    """What the kernel hands a service's composition root: its settings, database and outbox."""
 
-    settings: ServiceSettings
-    mongo: AsyncMongoClient[Document]
+    settings: S
     db: Database
-    bus: EventBus
-    relay: OutboxRelay
+    outbox: Outbox
 
 
-type RuntimeHook = Callable[[FastAPI, ServiceRuntime], AbstractAsyncContextManager[None]]
+type Compose[S: ServiceSettings, C] = Callable[[Kernel[S]], AbstractAsyncContextManager[C]]
 
 
 @dataclass(frozen=True)
-class ServiceSpec:
-    """What a service declares about itself; `create_service_app` does the rest."""
+class ServiceSpec[S: ServiceSettings, C]:
+    """What a service declares about itself; `create_service_app` does the rest.
 
-    settings: ServiceSettings
+    `compose` is the service's composition root: at start-up it builds the one frozen set of
+    components (`C`) that routes (through `components_dependency`) and event handlers
+    (through `subscriptions`) use, and on shut-down it closes what it opened.
+    """
+
+    settings: S
     title: str
+    compose: Compose[S, C]
     routers: Sequence[APIRouter]
+    subscriptions: Callable[[C], Subscriptions] | None = None
     indexes: Sequence[IndexSpec] = ()
     outbox_collections: Sequence[str] = ()
-    event_handlers: Callable[[ServiceRuntime], Mapping[str, EventHandler]] | None = None
-    # Extra start-up and shut-down work (schedulers, clients), run inside the lifespan.
-    hook: RuntimeHook | None = None
     internal_routers: Sequence[APIRouter] = field(default=())
 
 
-def create_service_app(spec: ServiceSpec) -> FastAPI:
+@dataclass
+class ServiceRuntime[S: ServiceSettings, C]:
+    """A running service: its connections, its relay and its components."""
+
+    kernel: Kernel[S]
+    components: C
+    mongo: AsyncMongoClient[Document]
+    bus: EventBus
+    relay: OutboxRelay
+
+    @property
+    def db(self) -> Database:
+        return self.kernel.db
+
+
+def create_service_app[S: ServiceSettings, C](spec: ServiceSpec[S, C]) -> FastAPI:
     settings = spec.settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
-        runtime = await _start_runtime(spec)
-        app.state.runtime = runtime
-        hook = spec.hook(app, runtime) if spec.hook else nullcontext()
-        try:
-            async with hook:
-                log.info("service started")
-                yield
-        finally:
-            await _stop_runtime(runtime)
+        async with _running(spec) as runtime:
+            app.state.runtime = runtime
+            log.info("service started")
+            yield
 
     configure_tracing(settings.service_name)
     # No slash redirects: their Location would name this service's internal address.
@@ -94,7 +107,11 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
     return app
 
 
-async def _start_runtime(spec: ServiceSpec) -> ServiceRuntime:
+@asynccontextmanager
+async def _running[S: ServiceSettings, C](
+    spec: ServiceSpec[S, C],
+) -> AsyncIterator[ServiceRuntime[S, C]]:
+    """Connect, compose the service, start consuming and relaying; undo it all on the way out."""
     settings = spec.settings
     mongo = create_mongo_client(settings)
     db = mongo[settings.database_name]
@@ -110,12 +127,22 @@ async def _start_runtime(spec: ServiceSpec) -> ServiceRuntime:
         service_name=settings.service_name,
         sweep_seconds=settings.outbox_sweep_seconds,
     )
-    runtime = ServiceRuntime(settings=settings, mongo=mongo, db=db, bus=bus, relay=relay)
-    if spec.event_handlers is not None:
-        await bus.consume(spec.event_handlers(runtime), MongoProcessedEventLog(db))
-    relay.start()
-    relay.wake()
-    return runtime
+    kernel = Kernel(settings, db, Outbox(relay, producer=settings.service_name))
+    try:
+        async with spec.compose(kernel) as components:
+            runtime = ServiceRuntime(kernel, components, mongo, bus, relay)
+            if spec.subscriptions is not None:
+                await bus.consume(spec.subscriptions(components), MongoProcessedEventLog(db))
+            relay.start()
+            relay.wake()
+            try:
+                yield runtime
+            finally:
+                await relay.stop()
+                await bus.stop_consuming()
+    finally:
+        await bus.close()
+        await mongo.close()
 
 
 async def _connect_with_retry(bus: EventBus, attempts: int = 30) -> None:
@@ -132,20 +159,13 @@ async def _connect_with_retry(bus: EventBus, attempts: int = 30) -> None:
             return
 
 
-async def _stop_runtime(runtime: ServiceRuntime) -> None:
-    await runtime.relay.stop()
-    await runtime.bus.stop_consuming()
-    await runtime.bus.close()
-    await runtime.mongo.close()
-
-
 def _readiness_checks(app: FastAPI) -> dict[str, Callable[[], Any]]:
     async def mongodb() -> bool:
-        runtime: ServiceRuntime | None = getattr(app.state, "runtime", None)
+        runtime: ServiceRuntime[Any, Any] | None = getattr(app.state, "runtime", None)
         return runtime is not None and await ping(runtime.db)
 
     async def rabbitmq() -> bool:
-        runtime: ServiceRuntime | None = getattr(app.state, "runtime", None)
+        runtime: ServiceRuntime[Any, Any] | None = getattr(app.state, "runtime", None)
         return runtime is not None and runtime.bus.is_connected
 
     return {"mongodb": mongodb, "rabbitmq": rabbitmq}
@@ -155,21 +175,28 @@ def _metrics_refreshers(app: FastAPI) -> list[MetricsRefresher]:
     """The outbox backlog (the database) and the queue depths (the broker), read at a scrape."""
 
     async def outbox() -> None:
-        runtime: ServiceRuntime | None = getattr(app.state, "runtime", None)
+        runtime: ServiceRuntime[Any, Any] | None = getattr(app.state, "runtime", None)
         if runtime is not None:
             await runtime.relay.measure_backlog()
 
     async def queues() -> None:
-        runtime: ServiceRuntime | None = getattr(app.state, "runtime", None)
+        runtime: ServiceRuntime[Any, Any] | None = getattr(app.state, "runtime", None)
         if runtime is not None:
             await runtime.bus.measure_queues()
 
     return [outbox, queues]
 
 
-async def get_runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
+def components_dependency[C](components_type: type[C]) -> Callable[[Request], Awaitable[C]]:
+    """The FastAPI dependency that hands routes the components composed at start-up.
 
+    Services declare it once: `Components = Annotated[X, Depends(components_dependency(X))]`.
+    """
 
-Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+    async def components(request: Request) -> C:
+        found = request.app.state.runtime.components
+        if not isinstance(found, components_type):
+            raise TypeError(f"this app composes {type(found).__name__}, not {components_type}")
+        return found
+
+    return components

@@ -13,10 +13,9 @@ from typing import Any
 from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
-from shared.bus import EventHandler
-from shared.events import EventEnvelope
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
 from shared.mongo import Database, IndexSpec
+from shared.subscriptions import Subscriptions
 
 USER_PROFILES = "user_profiles"
 
@@ -97,23 +96,13 @@ class UserDirectory:
                 upsert=True,
             )
 
-    def event_handlers(self) -> dict[str, EventHandler]:
-        """Handlers to merge into a service's own, so the directory keeps itself current."""
-
-        async def registered(_: EventEnvelope, data: UserRegistered) -> None:
-            await self.apply_registered(data)
-
-        async def updated(_: EventEnvelope, data: UserUpdated) -> None:
-            await self.apply_updated(data)
-
-        async def deleted(_: EventEnvelope, data: UserDeleted) -> None:
-            await self.apply_deleted(data)
-
-        return {
-            UserRegistered.event_type: registered,
-            UserUpdated.event_type: updated,
-            UserDeleted.event_type: deleted,
-        }
+    def subscriptions(self) -> Subscriptions:
+        """The handlers that keep the directory current, to include in a service's own."""
+        subscriptions = Subscriptions()
+        subscriptions.on(UserRegistered, self.apply_registered)
+        subscriptions.on(UserUpdated, self.apply_updated)
+        subscriptions.on(UserDeleted, self.apply_deleted)
+        return subscriptions
 
 
 def _public_user(doc: dict[str, Any]) -> PublicUser:

@@ -27,7 +27,7 @@ from invitations.domain import (
 )
 from invitations.repository import InvitationRecord, InvitationRemoval, InvitationRepository
 from shared.events import EventData, EventEnvelope, make_event
-from shared.events.envelope import utc_now
+from shared.clock import utc_now
 from shared.events.invitations import CancellationReason, InvitationCancelled
 from shared.internal_http import EligibilityClient
 from shared.logging import correlation_id_var

@@ -18,7 +18,7 @@ from notifications import domain
 from notifications.domain import NewNotification, NotificationType
 from notifications.notifier import Notifier
 from notifications.repository import NOTIFICATIONS, NotificationRepository
-from shared.events.envelope import utc_now
+from shared.clock import utc_now
 from shared.events.posts import PostLiked, PostUnliked
 from shared.mongo import Database, Document
 

@@ -14,7 +14,7 @@ from notifications.domain import (
     SubjectKind,
     Withdrawal,
 )
-from shared.events.envelope import utc_now
+from shared.clock import utc_now
 from shared.mongo import Database, Document, IndexSpec, increment
 
 NOTIFICATIONS = "notifications"

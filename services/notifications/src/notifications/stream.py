@@ -22,7 +22,7 @@ from notifications.queries import NotificationQueries
 from notifications.repository import NotificationRepository
 from notifications.schemas import Notification
 from notifications.settings import NotificationsSettings
-from shared.events.envelope import utc_now
+from shared.clock import utc_now
 from shared.observability import OPEN_STREAMS
 from shared.periodic import PeriodicTask
 
