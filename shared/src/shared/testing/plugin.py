@@ -8,7 +8,9 @@ session creates one broker user per service (rabbitmqctl, as root) and deletes t
 """
 
 import os
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -18,6 +20,13 @@ from shared.embedded_mongo import embedded_mongo
 from shared.testing import EventRecorder, TestBrokerUsers, unique_namespace, use_broker_users
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A service's test helpers live beside its tests (`services/<name>/tests/<name>_support.py`,
+    never in the production package): its tests import them by name."""
+    for tests in sorted(Path(config.rootpath, "services").glob("*/tests")):
+        sys.path.insert(0, str(tests))
 
 
 @pytest.fixture(scope="session")
