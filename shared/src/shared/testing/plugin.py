@@ -22,10 +22,10 @@ from shared.testing import EventRecorder, TestBrokerUsers, unique_namespace, use
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     """A service's test helpers live beside its tests (`services/<name>/tests/<name>_support.py`,
-    never in the production package): its tests import them by name."""
-    for tests in sorted(Path(config.rootpath, "services").glob("*/tests")):
+    never in the production package): its tests and conftest import them by name."""
+    for tests in sorted(Path(early_config.rootpath, "services").glob("*/tests")):
         sys.path.insert(0, str(tests))
 
 
