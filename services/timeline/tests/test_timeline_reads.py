@@ -3,12 +3,12 @@
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from timeline_support import CommandCounter, Events, TimelineApi, make_star, published
 
 from shared.mongo import Document
 from shared.user_directory import UserDirectory
-from timeline.reader import TimelineReader
+from timeline.queries import TimelineReader
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
-from timeline.testing import CommandCounter, Events, TimelineApi, make_star, published
 
 
 async def page_through(api: TimelineApi, user: str, limit: int) -> list[list[str]]:
