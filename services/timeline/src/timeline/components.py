@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from shared.mongo import Database
+from shared.mongo import Database, migrate_once
 from shared.relations import MUTE_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
@@ -30,6 +30,7 @@ class TimelineComponents:
 @asynccontextmanager
 async def compose(kernel: Kernel[TimelineSettings]) -> AsyncIterator[TimelineComponents]:
     db = kernel.db
+    await migrate_once(db, "timeline-entry-positions", EntryRepository(db).store_positions)
     yield TimelineComponents(
         writer=timeline_writer(kernel.settings, db),
         reader=timeline_reader(db),
