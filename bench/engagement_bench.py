@@ -30,9 +30,9 @@ from shared.events.users import UserFollowed, UserRegistered
 from shared.mongo import Database, Document, ensure_indexes
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica
 from shared.user_directory import UserDirectory
+from timeline.components import timeline_writer
 from timeline.engagement import ENGAGEMENT_INDEXES, LIKE_REPLICA, EngagementRepository
-from timeline.handlers import timeline_writer
-from timeline.reader import TimelineReader
+from timeline.queries import TimelineReader
 from timeline.repository import INDEXES as TIMELINE_INDEXES
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
 from timeline.settings import TimelineSettings

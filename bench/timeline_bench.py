@@ -32,8 +32,8 @@ from shared.events.users import UserRegistered
 from shared.mongo import Database, Document, ensure_indexes
 from shared.pagination import Page
 from shared.user_directory import UserDirectory
-from timeline.handlers import timeline_writer
-from timeline.reader import TimelineReader
+from timeline.components import timeline_writer
+from timeline.queries import TimelineReader
 from timeline.repository import (
     FOLLOWER_COUNTS,
     FOLLOWS,

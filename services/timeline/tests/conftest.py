@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
+from timeline_support import TEST_CELEBRITY_THRESHOLD, Events, TimelineApi, TimelineStarter
 
 from shared.mongo import Document
 from shared.testing import event_injector, running_service, test_settings
 from timeline.app import create_app
 from timeline.settings import TimelineSettings
-from timeline.testing import TEST_CELEBRITY_THRESHOLD, Events, TimelineApi, TimelineStarter
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@
 Story: the test threshold is 3, so `star` with four fans is a celebrity, and with three not.
 """
 
-from shared.events.users import UserDeleted, UserUnfollowed
-from timeline.repository import FollowRepository
-from timeline.testing import (
+from timeline_support import (
     TEST_CELEBRITY_THRESHOLD,
     Events,
     TimelineApi,
@@ -14,6 +12,9 @@ from timeline.testing import (
     make_star,
     wait_for_celebrity,
 )
+
+from shared.events.users import UserDeleted, UserUnfollowed
+from timeline.repository import FollowRepository
 
 FANS = ["f1", "f2", "f3", "f4"]
 

@@ -1,6 +1,6 @@
 """The timeline rules without I/O: cards and credits, fan-out planning, merged pages, cursors."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -291,3 +291,18 @@ def test_a_demotion_waits_until_the_margin_below_the_threshold(
     flags: CelebrityFlags, followers: int, change: str | None
 ) -> None:
     assert celebrity_change(flags, followers, threshold=10, demotion_margin=2) == change
+
+
+def test_sort_keys_order_positions_as_the_newest_first_order_does() -> None:
+    positions = [
+        pos(10, "b"),
+        pos(10, "a"),
+        pos(10, "ab"),
+        pos(9, "z"),
+        TimelinePosition(at(10).replace(microsecond=1_000), "a"),
+        TimelinePosition(at(10).astimezone(timezone(timedelta(hours=-5))), "c"),
+        TimelinePosition(at(100_000), "a"),
+    ]
+    newest_first = sorted(positions, key=lambda p: (p.published_at, p.post_id), reverse=True)
+
+    assert sorted(positions, key=lambda p: p.sort_key, reverse=True) == newest_first

@@ -3,11 +3,12 @@ reordered events, muted co-authors leaving home timelines, and insights as credi
 
 from typing import Any
 
+from timeline_support import Events, TimelineApi, at
+
 from shared.events import EventData, EventEnvelope, make_event
 from shared.events.posts import PostCounts, PostLiked, PostReplied, PostUnliked
 from shared.events.users import UserFollowed, UserMuted, UserUnmuted
 from shared.testing import identity_headers, wait_until
-from timeline.testing import Events, TimelineApi, at
 
 
 def counts(likes: int, replies: int, version: int) -> PostCounts:

@@ -6,14 +6,7 @@ Story: x follows ann, y follows bob, z follows both; ann publishes p1, then bob 
 import pytest
 from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
-
-from shared.events import make_event
-from shared.events.users import UserBlocked, UserDeleted, UserUnfollowed
-from shared.mongo import Document
-from timeline.handlers import timeline_writer
-from timeline.repository import EntryRepository
-from timeline.settings import TimelineSettings
-from timeline.testing import (
+from timeline_support import (
     CommandCounter,
     Events,
     TimelineApi,
@@ -21,6 +14,13 @@ from timeline.testing import (
     at,
     published,
 )
+
+from shared.events import make_event
+from shared.events.users import UserBlocked, UserDeleted, UserUnfollowed
+from shared.mongo import Document
+from timeline.components import timeline_writer
+from timeline.repository import EntryRepository
+from timeline.settings import TimelineSettings
 
 
 async def co_authored_post(events: Events, api: TimelineApi) -> None:

@@ -3,12 +3,19 @@
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from timeline_support import (
+    CommandCounter,
+    Events,
+    TimelineApi,
+    TimelineStarter,
+    make_star,
+    published,
+)
 
-from shared.mongo import Document
+from shared.mongo import MIGRATIONS, Document
 from shared.user_directory import UserDirectory
-from timeline.reader import TimelineReader
+from timeline.queries import TimelineReader
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
-from timeline.testing import CommandCounter, Events, TimelineApi, make_star, published
 
 
 async def page_through(api: TimelineApi, user: str, limit: int) -> list[list[str]]:
@@ -133,3 +140,22 @@ async def test_bad_paging_parameters_are_client_errors(api: TimelineApi) -> None
     assert (await api.home("x", limit=101)).status_code == 422
     assert (await api.home("x", cursor="garbage!")).status_code == 400
     assert (await api.http.get("/v1/timeline")).status_code == 401
+
+
+async def test_entries_stored_before_positions_existed_are_paged_after_a_restart(
+    events: Events, start_timeline: TimelineStarter
+) -> None:
+    async with start_timeline() as api:
+        await events.register("ann", "x")
+        await events.follow("x", "ann")
+        await api.wait_for_profile("ann", [])
+        await events.send(*(published(f"p{n}", "ann", when=10 + n % 2) for n in range(5)))
+        await api.wait_for_home("x", ["p3", "p1", "p4", "p2", "p0"])
+        # As an earlier version of the service left them: no positions, no migration record.
+        for entries in ("home_entries", "profile_entries"):
+            await api.db[entries].update_many({}, {"$unset": {"position": ""}})
+        await api.db[MIGRATIONS].delete_many({})
+
+    async with start_timeline() as api:
+        assert await page_through(api, "x", limit=2) == [["p3", "p1"], ["p4", "p2"], ["p0"]]
+        assert await api.profile_ids("ann") == ["p3", "p1", "p4", "p2", "p0"]

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from timeline_support import Events, TimelineApi, at, published
+
 from shared.events.posts import (
     PostPublished,
     PostRemixApproved,
@@ -13,7 +15,6 @@ from shared.events.posts import (
 from shared.testing import identity_headers
 from timeline import domain
 from timeline.domain import PostCard
-from timeline.testing import Events, TimelineApi, at, published
 
 
 def remix_published(post: str, author: str, original: str, status: RemixStatus) -> PostPublished:

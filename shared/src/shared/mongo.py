@@ -1,7 +1,7 @@
 """The MongoDB client (PyMongo's native async driver), idempotent index creation, counters."""
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +82,22 @@ async def increment(
     if found is None:
         raise RuntimeError(f"counter {document_id} in {collection.name} vanished while counted")
     return found
+
+
+MIGRATIONS = "migrations"
+
+
+async def migrate_once(db: Database, name: str, migration: Callable[[], Awaitable[None]]) -> None:
+    """Run a data migration at start-up unless it is recorded as done in this database.
+
+    Migrations must be idempotent: replicas starting together may each run it, and one
+    interrupted half-way runs again at the next start.
+    """
+    if await db[MIGRATIONS].find_one({"_id": name}) is not None:
+        return
+    await migration()
+    with contextlib.suppress(DuplicateKeyError):
+        await db[MIGRATIONS].insert_one({"_id": name})
 
 
 async def ping(db: Database) -> bool:

@@ -4,8 +4,9 @@ from fastapi import FastAPI
 
 from shared.service_app import ServiceSpec, create_service_app
 from timeline.api import router
+from timeline.components import compose
 from timeline.engagement import ENGAGEMENT_INDEXES
-from timeline.handlers import event_handlers
+from timeline.handlers import subscriptions
 from timeline.repository import INDEXES
 from timeline.settings import TimelineSettings
 
@@ -15,8 +16,9 @@ def create_app(settings: TimelineSettings | None = None) -> FastAPI:
         ServiceSpec(
             settings=settings or TimelineSettings(),
             title="CoPost timeline",
+            compose=compose,
             routers=[router],
+            subscriptions=subscriptions,
             indexes=[*INDEXES, *ENGAGEMENT_INDEXES],
-            event_handlers=event_handlers,
         )
     )

@@ -6,11 +6,13 @@ handlers call them with what the events say.
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
+from shared.clock import at_storage_precision
 from shared.events.posts import PostPublished, PublishMode, RemixStatus
 from shared.pagination import cursor_text, cursor_time, decode_cursor, encode_cursor
+from shared.problems import NotFound
 
 type CardStatus = Literal["unknown", "published", "deleted"]
 
@@ -19,9 +21,14 @@ type CardStatus = Literal["unknown", "published", "deleted"]
 MAX_AUTHORS_PER_POST = 6
 
 
-def to_stored_precision(moment: datetime) -> datetime:
-    """MongoDB keeps milliseconds: positions compared in memory must match stored ones."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+class UnknownUser(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such user.")
+
+
+class InsightsNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such post among yours.")
 
 
 # -- post cards ------------------------------------------------------------------------
@@ -83,8 +90,8 @@ def publish_card(card: PostCard, event: PostPublished) -> PostCard:
         author_id=event.author_id,
         text=event.text,
         publish_mode=event.publish_mode,
-        created_at=to_stored_precision(event.created_at),
-        published_at=to_stored_precision(event.published_at),
+        created_at=at_storage_precision(event.created_at),
+        published_at=at_storage_precision(event.published_at),
     )
     for coauthor_id in event.coauthor_ids:
         published = record_credit(published, coauthor_id, credited=True, as_of=event.published_at)
@@ -123,7 +130,7 @@ def record_credit(card: PostCard, coauthor_id: str, *, credited: bool, as_of: da
     """Keep the newest word on a co-author, so a late or repeated event changes nothing."""
     if card.status == "deleted" or coauthor_id == card.author_id:
         return card
-    as_of = to_stored_precision(as_of)
+    as_of = at_storage_precision(as_of)
     known = card.credit_of(coauthor_id)
     if known is not None and not _is_newer(as_of, credited, known):
         return card
@@ -245,6 +252,16 @@ class TimelinePosition:
 
     published_at: datetime
     post_id: str
+
+    @property
+    def sort_key(self) -> str:
+        """The position as one string that sorts as positions do (stored in each entry).
+
+        A page after a cursor is then one range on one field beside the owner, which every
+        server answers from the index; a range on the time plus a tie-break on the id is not.
+        """
+        moment = self.published_at.astimezone(UTC)
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}|{self.post_id}"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,14 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from shared.events.posts import PostCounts, PostLiked, PostUnliked
+from shared.events.posts import (
+    PostCounts,
+    PostDeleted,
+    PostLiked,
+    PostReplied,
+    PostReplyRemoved,
+    PostUnliked,
+)
 from shared.events.users import UserFollowed, UserUnfollowed
 from shared.mongo import Database, Document, IndexSpec
 from shared.relations import MUTE_REPLICA, relation_replica_indexes
@@ -51,6 +58,11 @@ class EngagementRepository:
         self._attributions = db[FOLLOW_ATTRIBUTIONS]
 
     # -- writing -----------------------------------------------------------------------
+
+    async def record_counts_of(
+        self, data: PostLiked | PostUnliked | PostReplied | PostReplyRemoved
+    ) -> None:
+        await self.record_counts(data.post_id, data.counts)
 
     async def record_counts(self, post_id: str, counts: PostCounts) -> None:
         await _upsert_if_newer(
@@ -112,9 +124,9 @@ class EngagementRepository:
         if writes:
             await self._reach.bulk_write(writes, ordered=False)
 
-    async def forget_post(self, post_id: str) -> None:
-        await self._counts.delete_one({"_id": post_id})
-        await self._likes.delete_many({"post_id": post_id})
+    async def forget_post(self, data: PostDeleted) -> None:
+        await self._counts.delete_one({"_id": data.post_id})
+        await self._likes.delete_many({"post_id": data.post_id})
 
     # -- reading -----------------------------------------------------------------------
 

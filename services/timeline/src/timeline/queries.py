@@ -9,11 +9,10 @@ keeps each post once and stays exact across pages (see `domain.merge_timeline_pa
 from collections.abc import Collection, Iterable, Mapping
 
 from shared.pagination import Page
-from shared.problems import NotFound
 from shared.relations import RelationReplica
 from shared.user_directory import PublicUser, UserDirectory
 from timeline import domain
-from timeline.domain import PostCard, TimelinePage, TimelinePosition
+from timeline.domain import InsightsNotFound, PostCard, TimelinePage, TimelinePosition, UnknownUser
 from timeline.engagement import EngagementRepository
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
 from timeline.schemas import AuthorInsightsOut, CoauthorOut, InsightsOut, PostOut, RemixOfOut
@@ -21,16 +20,6 @@ from timeline.schemas import AuthorInsightsOut, CoauthorOut, InsightsOut, PostOu
 # A home page whose posts are mostly muted is topped up from the next ones this many times
 # at most (then it is shorter, with a cursor to go on).
 MAX_MUTED_PAGE_ROUNDS = 3
-
-
-class UnknownUser(NotFound):
-    def __init__(self) -> None:
-        super().__init__("No such user.")
-
-
-class InsightsNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("No such post among yours.")
 
 
 class TimelineReader:

@@ -35,8 +35,12 @@ HOME_ENTRIES = "home_entries"
 # Entries added to each home timeline since it was last measured (an upper bound of its
 # size): read by `_id`, which every server answers from its index, unlike `$in` on owner_id.
 HOME_GROWTH = "home_growth"
-NEWEST_FIRST = [("published_at", -1), ("post_id", -1)]
+# Entries keep their TimelinePosition's sort key: newest first is one descending field.
+POSITION = "position"
+NEWEST_FIRST = [(POSITION, -1)]
 POSITION_FIELDS = {"published_at": 1, "post_id": 1}
+# Entries written before positions were stored get theirs at start-up, this many per command.
+POSITION_BACKFILL_BATCH = 500
 # A card is rewritten whole on its `version`; lost races on one post are rare.
 MAX_CARD_WRITE_ATTEMPTS = 10
 DUPLICATE_KEY = 11000
@@ -68,14 +72,7 @@ def _flags(document: Document) -> CelebrityFlags:
 
 def _after(position: TimelinePosition | None) -> Document:
     """Entries strictly older than the position, in the newest-first order."""
-    if position is None:
-        return {}
-    # One range on published_at beside the owner's equality, not an $or of two ranges:
-    # every server answers this from the (owner_id, published_at, post_id) index.
-    return {
-        "published_at": {"$lte": position.published_at},
-        "$nor": [{"published_at": position.published_at, "post_id": {"$gte": position.post_id}}],
-    }
+    return {} if position is None else {POSITION: {"$lt": position.sort_key}}
 
 
 def _position(document: Document) -> TimelinePosition:
@@ -332,6 +329,21 @@ class EntryRepository:
         self._homes = db[HOME_ENTRIES]
         self._growth = db[HOME_GROWTH]
 
+    async def store_positions(self) -> None:
+        """Give the entries written before positions were stored theirs (a migration)."""
+        for entries in (self._profiles, self._homes):
+            unpositioned = {POSITION: {"$exists": False}}
+            while batch := await entries.find(unpositioned, POSITION_FIELDS).to_list(
+                POSITION_BACKFILL_BATCH
+            ):
+                positions = [
+                    UpdateOne(
+                        {"_id": entry["_id"]}, {"$set": {POSITION: _position(entry).sort_key}}
+                    )
+                    for entry in batch
+                ]
+                await entries.bulk_write(positions, ordered=False)
+
     # profile entries
 
     async def put_on_profiles(self, card: PostCard, user_ids: Sequence[str]) -> None:
@@ -408,6 +420,7 @@ class EntryRepository:
                             "post_id": entry["post_id"],
                             "author_id": entry["author_id"],
                             "published_at": entry["published_at"],
+                            POSITION: _position(entry).sort_key,
                         },
                         "$addToSet": {"via": via},
                     },
@@ -515,4 +528,12 @@ class EntryRepository:
 
 
 def _entry_fields(card: PostCard) -> Document:
-    return {"post_id": card.post_id, "author_id": card.author_id, "published_at": card.published_at}
+    if card.published_at is None:
+        raise ValueError(f"post {card.post_id} is not published: it has no timeline position")
+    position = TimelinePosition(card.published_at, card.post_id)
+    return {
+        "post_id": card.post_id,
+        "author_id": card.author_id,
+        "published_at": card.published_at,
+        POSITION: position.sort_key,
+    }
