@@ -30,7 +30,7 @@ from users.schemas import (
     UpdateMeRequest,
     User,
 )
-from users.service import UsersService
+from users.commands import UsersService
 
 
 async def get_users_service(request: Request, runtime: Runtime) -> UsersService:

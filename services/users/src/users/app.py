@@ -10,7 +10,7 @@ from users.api import internal_router, public_router
 from users.domain import LoginBackoff
 from users.passwords import PasswordHasher
 from users.repository import INDEXES, OUTBOX_COLLECTIONS
-from users.service import utc_now
+from users.commands import utc_now
 from users.settings import UsersSettings
 from users.tokens import TokenIssuer
 
