@@ -9,8 +9,8 @@ import pytest
 
 from shared.testing import running_service, wait_until
 from users.app import create_app
-from users.domain import LoginBackoff
-from users.passwords import HashingBusy, PasswordHasher
+from users.domain import HashingBusy, LoginBackoff
+from users.passwords import PasswordHasher
 from users.settings import UsersSettings
 
 PASSWORD = "correct horse battery"

@@ -193,10 +193,8 @@ async def limited(
     settings = users_settings.model_copy(
         update={"remix_availability": users_settings.remix_availability.model_validate(remix_test)}
     )
-    app = create_app(settings)
     clock = Clock(START - timedelta(days=1))
-    app.state.clock = clock
-    async with running_service(app) as http:
+    async with running_service(create_app(settings, clock=clock)) as http:
         yield http, clock
 
 

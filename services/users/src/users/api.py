@@ -1,9 +1,8 @@
 """HTTP routes of the users service: the public /v1 API and the internal service-to-service one."""
 
-from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 
 from shared.eligibility import (
     FEATURES_PATH,
@@ -17,8 +16,7 @@ from shared.eligibility import (
 )
 from shared.identity import GATEWAY, CurrentUserId, require_caller
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
-from shared.service_app import Runtime
-from users.repository import UsersRepository
+from users.components import Components
 from users.schemas import (
     DeletedUsersResponse,
     FollowRequest,
@@ -30,131 +28,111 @@ from users.schemas import (
     UpdateMeRequest,
     User,
 )
-from users.service import UsersService
-
-
-async def get_users_service(request: Request, runtime: Runtime) -> UsersService:
-    return UsersService(
-        UsersRepository(runtime.db),
-        runtime.relay,
-        request.app.state.passwords,
-        request.app.state.tokens,
-        request.app.state.login_backoff,
-        producer=runtime.settings.service_name,
-        availability=request.app.state.availability,
-        clock=request.app.state.clock,
-    )
-
-
-Users = Annotated[UsersService, Depends(get_users_service)]
-
-# A deletion whose write lands while the list is read would be missed by a poll starting at
-# "now"; starting the next poll a little earlier repeats some ids, which revoking tolerates.
-DELETED_USERS_POLL_OVERLAP = timedelta(seconds=10)
 
 public_router = APIRouter(prefix="/v1", tags=["users"])
 internal_router = APIRouter(tags=["internal"])
 
 
 @public_router.post("/users", status_code=status.HTTP_201_CREATED)
-async def register(body: RegisterRequest, users: Users) -> User:
-    return await users.register(body)
+async def register(body: RegisterRequest, components: Components) -> User:
+    return await components.commands.register(body)
 
 
 @public_router.post("/auth/token")
-async def issue_token(body: TokenRequest, users: Users) -> TokenResponse:
-    return await users.issue_token(body)
+async def issue_token(body: TokenRequest, components: Components) -> TokenResponse:
+    return await components.commands.issue_token(body)
 
 
 @public_router.get("/me")
-async def get_me(user_id: CurrentUserId, users: Users) -> MyProfile:
-    return await users.my_profile(user_id)
+async def get_me(user_id: CurrentUserId, components: Components) -> MyProfile:
+    return await components.queries.my_profile(user_id)
 
 
 @public_router.patch("/me")
-async def update_me(body: UpdateMeRequest, user_id: CurrentUserId, users: Users) -> MyProfile:
-    return await users.update_me(user_id, body)
+async def update_me(
+    body: UpdateMeRequest, user_id: CurrentUserId, components: Components
+) -> MyProfile:
+    await components.commands.update_me(user_id, body)
+    return await components.queries.my_profile(user_id)
 
 
 @public_router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_me(user_id: CurrentUserId, users: Users) -> None:
-    await users.delete_me(user_id)
+async def delete_me(user_id: CurrentUserId, components: Components) -> None:
+    await components.commands.delete_me(user_id)
 
 
 @public_router.get("/users/{handle}")
-async def get_profile(handle: str, _: CurrentUserId, users: Users) -> Profile:
-    return await users.profile(handle)
+async def get_profile(handle: str, _: CurrentUserId, components: Components) -> Profile:
+    return await components.queries.profile(handle)
 
 
 @public_router.put("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
 async def follow(
-    handle: str, user_id: CurrentUserId, users: Users, body: FollowRequest | None = None
+    handle: str, user_id: CurrentUserId, components: Components, body: FollowRequest | None = None
 ) -> None:
-    await users.follow(user_id, handle, via_post=body.via_post if body else None)
+    await components.commands.follow(user_id, handle, via_post=body.via_post if body else None)
 
 
 @public_router.delete("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
-async def unfollow(handle: str, user_id: CurrentUserId, users: Users) -> None:
-    await users.unfollow(user_id, handle)
+async def unfollow(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.commands.unfollow(user_id, handle)
 
 
 @public_router.put("/users/{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
-async def block(handle: str, user_id: CurrentUserId, users: Users) -> None:
-    await users.block(user_id, handle)
+async def block(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.commands.block(user_id, handle)
 
 
 @public_router.delete("/users/{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
-async def unblock(handle: str, user_id: CurrentUserId, users: Users) -> None:
-    await users.unblock(user_id, handle)
+async def unblock(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.commands.unblock(user_id, handle)
 
 
 @public_router.put("/users/{handle}/mute", status_code=status.HTTP_204_NO_CONTENT)
-async def mute(handle: str, user_id: CurrentUserId, users: Users) -> None:
-    await users.mute(user_id, handle)
+async def mute(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.commands.mute(user_id, handle)
 
 
 @public_router.delete("/users/{handle}/mute", status_code=status.HTTP_204_NO_CONTENT)
-async def unmute(handle: str, user_id: CurrentUserId, users: Users) -> None:
-    await users.unmute(user_id, handle)
+async def unmute(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.commands.unmute(user_id, handle)
 
 
 @public_router.get("/me/mutes")
 async def my_mutes(
     user_id: CurrentUserId,
-    users: Users,
+    components: Components,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Page[User]:
     """The accounts the caller mutes, most recently muted first."""
-    return await users.mutes(user_id, limit, cursor)
+    return await components.queries.mutes(user_id, limit, cursor)
 
 
 @internal_router.get("/.well-known/jwks.json")
-async def jwks(request: Request) -> dict[str, list[dict[str, str]]]:
-    keys: dict[str, list[dict[str, str]]] = request.app.state.tokens.jwks()
-    return keys
+async def jwks(components: Components) -> dict[str, list[dict[str, str]]]:
+    return components.tokens.jwks()
 
 
 @internal_router.post(
     "/internal/eligibility", dependencies=[Depends(require_caller("posts", "invitations"))]
 )
-async def eligibility(body: EligibilityRequest, users: Users) -> EligibilityResponse:
-    return EligibilityResponse(results=await users.eligibility(body))
+async def eligibility(body: EligibilityRequest, components: Components) -> EligibilityResponse:
+    return EligibilityResponse(results=await components.queries.eligibility(body))
 
 
 @internal_router.post(REMIX_CONSENT_PATH, dependencies=[Depends(require_caller("posts"))])
-async def remix_consent(body: RemixConsentRequest, users: Users) -> RemixConsent:
-    return await users.remix_consent(body)
+async def remix_consent(body: RemixConsentRequest, components: Components) -> RemixConsent:
+    return await components.queries.remix_consent(body)
 
 
 @internal_router.post(FEATURES_PATH, dependencies=[Depends(require_caller("posts"))])
-async def features(body: FeaturesRequest, users: Users) -> Features:
-    return await users.features(body.user_id)
+async def features(body: FeaturesRequest, components: Components) -> Features:
+    return await components.features.of_user(body.user_id)
 
 
 @internal_router.get("/internal/deleted-users", dependencies=[Depends(require_caller(GATEWAY))])
-async def deleted_users(since: datetime, users: Users) -> DeletedUsersResponse:
-    as_of = datetime.now(UTC) - DELETED_USERS_POLL_OVERLAP
+async def deleted_users(since: datetime, components: Components) -> DeletedUsersResponse:
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    return DeletedUsersResponse(user_ids=await users.deleted_since(since), as_of=as_of)
+    return await components.queries.deleted_since(since)

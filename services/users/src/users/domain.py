@@ -1,4 +1,4 @@
-"""The users rules, free of I/O: handles, display names, collab policy and invite eligibility."""
+"""The users rules, free of I/O: handles, display names, policies, eligibility, and the errors."""
 
 import re
 import unicodedata
@@ -6,11 +6,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shared.eligibility import IneligibilityReason, RemixRefusal
-from shared.problems import Forbidden, Unprocessable
+from shared.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+)
 from shared.user_directory import RESERVED_HANDLES
 
 HANDLE_PATTERN = re.compile(r"[a-z0-9_]{3,30}")
 DISPLAY_NAME_MAX_LENGTH = 50
+# How long a sign-in refused for want of a hashing slot should wait: about one hash's time.
+BUSY_RETRY_AFTER_SECONDS = 1
 
 
 class CollabPolicy(StrEnum):
@@ -69,6 +79,37 @@ class CannotBlockSelf(Unprocessable):
 class FollowBlocked(Forbidden):
     def __init__(self) -> None:
         super().__init__("A block between you and this account forbids following it.")
+
+
+class HandleTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__("This handle is already taken.")
+
+
+class UnknownUser(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No account has this handle.")
+
+
+class WrongCredentials(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__("The handle or the password is wrong.")
+
+
+class LoginThrottled(TooManyRequests):
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            "Too many wrong passwords for this account; wait before trying again.",
+            retry_after_seconds=retry_after_seconds,
+        )
+
+
+class HashingBusy(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__(
+            "Too many sign-ins at once; try again shortly.",
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+        )
 
 
 def normalize_handle(raw: str) -> str:

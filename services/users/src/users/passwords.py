@@ -13,18 +13,7 @@ from collections.abc import Callable
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from shared.problems import ServiceUnavailable
-
-# How long a refused caller should wait: about one hash's time.
-BUSY_RETRY_AFTER_SECONDS = 1
-
-
-class HashingBusy(ServiceUnavailable):
-    def __init__(self) -> None:
-        super().__init__(
-            "Too many sign-ins at once; try again shortly.",
-            headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
-        )
+from users.domain import HashingBusy
 
 
 class PasswordHasher:

@@ -18,12 +18,12 @@ from pymongo.errors import DuplicateKeyError
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import outbox_entry, with_events
-from shared.problems import Conflict
 from users.domain import (
     DEFAULT_COLLAB_POLICY,
     DEFAULT_REMIX_APPROVAL,
     DEFAULT_REMIX_POLICY,
     CollabPolicy,
+    HandleTaken,
     RemixApproval,
     RemixPolicy,
 )
@@ -47,11 +47,6 @@ INDEXES = [
 ]
 
 _NOT_DELETED: Document = {"deleted_at": None}
-
-
-class HandleTaken(Conflict):
-    def __init__(self) -> None:
-        super().__init__("This handle is already taken.")
 
 
 @dataclass(frozen=True)
