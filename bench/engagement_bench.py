@@ -28,6 +28,7 @@ from shared.embedded_mongo import embedded_mongo
 from shared.events.posts import PostCounts, PostPublished
 from shared.events.users import UserFollowed, UserRegistered
 from shared.mongo import Database, Document, ensure_indexes
+from shared.outbox import Outbox
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica
 from shared.user_directory import UserDirectory
 from timeline.components import timeline_writer
@@ -48,6 +49,9 @@ class NoRelay:
 
     def wake(self) -> None:
         pass
+
+
+NO_OUTBOX = Outbox(NoRelay(), producer="posts")  # type: ignore[arg-type]
 
 
 # -- a page of 20 posts with counts ------------------------------------------------------------
@@ -128,7 +132,7 @@ async def measure_page(
 
 
 async def seed_post(db: Database, post_id: str, likes: int) -> None:
-    await PostRepository(db).insert(
+    await PostRepository(db, NO_OUTBOX).insert(
         Change(
             Post(
                 id=post_id,
@@ -172,10 +176,7 @@ async def measure_likes(
     for existing in sizes:
         await seed_post(db, f"post-with-{existing}", existing)
     engagement = Engagement(
-        PostRepository(db),
-        LikeRepository(db),
-        RelationReplica(db, BLOCK_REPLICA),
-        NoRelay(),  # type: ignore[arg-type]
+        PostRepository(db, NO_OUTBOX), LikeRepository(db), RelationReplica(db, BLOCK_REPLICA)
     )
     results = {existing: ([], Counter()) for existing in sizes}
     for n in range(likes):

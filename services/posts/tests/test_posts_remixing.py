@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 import pytest
 
 from posts import remixing
-from posts.domain import Coauthor, NewPostRequest, Post, RemixLink, create_post
+from posts.domain import (
+    Coauthor,
+    NewPostRequest,
+    Post,
+    RemixAnswerConflict,
+    RemixLink,
+    RemixNotFound,
+    RemixRequestNotFound,
+    create_post,
+)
 from shared.events.posts import RemixStatus
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -91,12 +100,12 @@ ANSWERS: list[tuple[RemixStatus, remixing.RemixAnswer, RemixStatus | type[Except
     ("pending", "rejected", "rejected"),
     ("approved", "approved", "approved"),  # the same answer again: nothing changes
     ("rejected", "rejected", "rejected"),
-    ("approved", "rejected", remixing.RemixAnswerConflict),
-    ("rejected", "approved", remixing.RemixAnswerConflict),
-    ("revoked", "approved", remixing.RemixAnswerConflict),
-    ("revoked", "rejected", remixing.RemixAnswerConflict),
-    ("removed", "approved", remixing.RemixAnswerConflict),
-    ("removed", "rejected", remixing.RemixAnswerConflict),
+    ("approved", "rejected", RemixAnswerConflict),
+    ("rejected", "approved", RemixAnswerConflict),
+    ("revoked", "approved", RemixAnswerConflict),
+    ("revoked", "rejected", RemixAnswerConflict),
+    ("removed", "approved", RemixAnswerConflict),
+    ("removed", "rejected", RemixAnswerConflict),
 ]
 
 
@@ -138,7 +147,7 @@ def test_answering_a_request(
 def test_a_request_the_caller_may_not_answer_is_not_found(
     post: Post | None, request_id: str, may_answer: bool
 ) -> None:
-    with pytest.raises(remixing.RemixRequestNotFound):
+    with pytest.raises(RemixRequestNotFound):
         remixing.answer_request(
             post, request_id, "approved", actor_id="x", actor_may_answer=may_answer, now=NOW
         )
@@ -152,9 +161,9 @@ def test_a_request_the_caller_may_not_answer_is_not_found(
     [
         ("approved", "revoked"),
         ("revoked", "revoked"),
-        ("pending", remixing.RemixAnswerConflict),
-        ("rejected", remixing.RemixAnswerConflict),
-        ("removed", remixing.RemixAnswerConflict),
+        ("pending", RemixAnswerConflict),
+        ("rejected", RemixAnswerConflict),
+        ("removed", RemixAnswerConflict),
     ],
 )
 def test_revoking(before: RemixStatus, after: RemixStatus | type[Exception]) -> None:
@@ -174,10 +183,10 @@ def test_revoking_automatic_approvals_too_and_only_remixes_of_that_original() ->
     assert status_of(remixing.revoke(automatic, "original", actor_id="cat", now=NOW).post) == (
         "revoked"
     )
-    with pytest.raises(remixing.RemixNotFound):
+    with pytest.raises(RemixNotFound):
         remixing.revoke(remix("approved"), "another", actor_id="ann", now=NOW)
     deleted = replace(remix("approved"), status="deleted")
-    with pytest.raises(remixing.RemixNotFound):
+    with pytest.raises(RemixNotFound):
         remixing.revoke(deleted, "original", actor_id="ann", now=NOW)
 
 

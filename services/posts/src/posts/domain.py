@@ -24,7 +24,14 @@ from shared.events.posts import (
     PublishMode,
     RemixStatus,
 )
-from shared.problems import Forbidden, NotFound, TooManyRequests, Unauthorized, Unprocessable
+from shared.problems import (
+    AccountGone,
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unprocessable,
+)
 
 type CoauthorStatus = Literal["invited", "accepted"]
 type PostStatus = Literal["pending", "published", "deleted"]
@@ -76,16 +83,46 @@ class CoauthorNotFound(NotFound):
         super().__init__("That account is not a co-author of this post.")
 
 
-class AccountGone(Unauthorized):
-    """The token is valid but its account was deleted (the gateway learns of it late)."""
-
-    def __init__(self) -> None:
-        super().__init__("The account of this token no longer exists.")
-
-
 class InviteRateLimited(TooManyRequests):
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__("Too many invitations this hour.", retry_after_seconds=retry_after_seconds)
+
+
+class FeatureUnavailable(Forbidden):
+    slug = "feature-unavailable"
+
+    def __init__(self, feature: str) -> None:
+        super().__init__(f"The {feature} feature is not available to this account yet.")
+
+
+class RemixNotAllowed(Forbidden):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The original's authors do not allow this remix ({reason}).")
+
+
+class RemixRequestNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such remix request.")
+
+
+class RemixNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("That post is not a remix of this post.")
+
+
+class NotAnOriginalAuthor(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("Only the original's author or co-authors may revoke a remix.")
+
+
+class RemixAnswerConflict(Conflict):
+    def __init__(self, status: RemixStatus) -> None:
+        super().__init__(f"This remix is already {status}.")
+
+
+class ReplyBlocked(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("An author of this post blocks you: you cannot reply to it.")
 
 
 # -- the post aggregate --------------------------------------------------------------------
@@ -561,11 +598,6 @@ def _without(post: Post, gone: Coauthor) -> Post:
 
 
 # -- engagement (issue 12): likes and replies ----------------------------------------------
-
-
-class ReplyBlocked(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("An author of this post blocks you: you cannot reply to it.")
 
 
 @dataclass(frozen=True)

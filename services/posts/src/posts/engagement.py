@@ -1,5 +1,5 @@
-"""Likes and reply counts (issue 12): the state of each like or reply, and settling the
-post's shared counters with it.
+"""The engagement capability (issue 12): its use cases, likes and reply counts; the state
+of each like or reply, and settling the post's shared counters with it.
 
 A like or a reply is written first; *settling* then brings the post's counter in line with
 it, announcing the exact new counts in the same write (post.liked / post.unliked /
@@ -14,10 +14,9 @@ from posts import domain
 from posts.domain import Counts, Post
 from posts.likes import CountChange, Like, LikeRepository, like_id
 from posts.repository import PostRepository
-from posts.service import current_time
+from shared.clock import utc_now
 from shared.events import EventData
 from shared.events.posts import PostCounts, PostLiked, PostReplied, PostReplyRemoved, PostUnliked
-from shared.outbox import OutboxRelay
 from shared.pagination import time_and_id_cursor, time_and_id_position
 from shared.relations import RelationReplica
 
@@ -32,12 +31,10 @@ class Engagement:
         posts: PostRepository,
         likes: LikeRepository,
         blocks: RelationReplica,
-        relay: OutboxRelay,
     ) -> None:
         self._posts = posts
         self._likes = likes
         self._blocks = blocks
-        self._relay = relay
 
     # -- likes -------------------------------------------------------------------------
 
@@ -45,11 +42,11 @@ class Engagement:
         stored = await self._posts.get(post_id)
         post = domain.require_engageable(stored.post if stored else None, user_id)
         blockers = await self._blockers_among(domain.credited_author_ids(post), user_id)
-        if await self._likes.activate(post_id, user_id, blockers, current_time()):
+        if await self._likes.activate(post_id, user_id, blockers, utc_now()):
             await self.settle_like(post_id, user_id)
 
     async def unlike(self, post_id: str, user_id: str) -> None:
-        if await self._likes.deactivate(post_id, user_id, current_time()):
+        if await self._likes.deactivate(post_id, user_id, utc_now()):
             await self.settle_like(post_id, user_id)
 
     async def likers_page(
@@ -88,12 +85,11 @@ class Engagement:
 
     async def _finish(self, like: Like, change: CountChange) -> None:
         def announce(post: Post, counts: Counts) -> EventData:
-            return _like_event(post, like.user_id, change, counts, current_time())
+            return _like_event(post, like.user_id, change, counts, utc_now())
 
-        if await self._posts.apply_count(
+        await self._posts.apply_count(
             like.post_id, change.id(like.user_id), announce, likes=1 if change.counted else -1
-        ):
-            self._relay.wake()
+        )
         await self._likes.finish_count_change(like, change)
 
     # -- likes of a blocked or deleted account -------------------------------------------
@@ -116,7 +112,7 @@ class Engagement:
 
     async def account_deleted(self, user_id: str) -> None:
         """The account's likes go, and so do its replies' counts (its posts are deleted)."""
-        at = current_time()
+        at = utc_now()
         for like in await self._likes.active_of_user(user_id):
             await self._likes.deactivate(like.post_id, user_id, at)
             await self.settle_like(like.post_id, user_id)
@@ -143,16 +139,13 @@ class Engagement:
         if await self._posts.is_counted(reply_id) == counted:
             await self._posts.mark_reply_settled(reply_id)
             return
-        at = current_time()
+        at = utc_now()
 
         def announce(parent: Post, counts: Counts) -> EventData:
             return _reply_event(parent, reply, counted, counts, at)
 
         change_id = f"reply:{reply_id}:{'added' if counted else 'removed'}"
-        if await self._posts.apply_count(
-            parent_id, change_id, announce, replies=1 if counted else -1
-        ):
-            self._relay.wake()
+        await self._posts.apply_count(parent_id, change_id, announce, replies=1 if counted else -1)
         await self._posts.mark_counted(reply_id, counted)
 
     # -- periodic ----------------------------------------------------------------------

@@ -8,18 +8,25 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from posts.domain import INVITE_WINDOW, Change, Coauthor, Counts, Post, RemixLink, Transition
-from shared.events import EventData, EventEnvelope, make_event
+from posts.domain import (
+    INVITE_WINDOW,
+    Change,
+    Coauthor,
+    Counts,
+    Post,
+    PostNotFound,
+    RemixLink,
+    Transition,
+)
+from shared.events import EventData
 from shared.events.posts import RemixStatus
-from shared.logging import correlation_id_var
 from shared.mongo import Database, Document, IndexSpec, increment
-from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
+from shared.outbox import OUTBOX_FIELD, Outbox, outbox_entry, with_events
 from shared.problems import Conflict
 from shared.user_directory import USER_DIRECTORY_INDEXES, PublicUser
 
 POSTS = "posts"
 INVITE_COUNTERS = "invite_counters"
-PRODUCER = "posts"
 # Lost races on one post are rare; past this many the caller gets a 409 (or the event a retry).
 MAX_WRITE_ATTEMPTS = 5
 # Likes race on a popular post more often than edits do.
@@ -52,12 +59,22 @@ class StoredPost:
 
 
 class PostRepository:
-    def __init__(self, db: Database) -> None:
+    """Posts, written with the events of each change through the outbox."""
+
+    def __init__(self, db: Database, outbox: Outbox) -> None:
         self._posts = db[POSTS]
+        self._outbox = outbox
 
     async def get(self, post_id: str) -> StoredPost | None:
         document = await self._posts.find_one({"_id": post_id}, {OUTBOX_FIELD: 0})
         return _stored_post(document) if document else None
+
+    async def existing(self, post_id: str) -> StoredPost:
+        """The post, or a 404: for the use cases that act on one post by its id."""
+        stored = await self.get(post_id)
+        if stored is None:
+            raise PostNotFound()
+        return stored
 
     async def insert(self, change: Change, snapshots: Iterable[PublicUser]) -> None:
         document = {
@@ -70,9 +87,10 @@ class PostRepository:
             "reply_to": change.post.reply_to,
             **({"unsettled": True} if change.post.reply_to else {}),
             "user_snapshots": [s.model_dump() for s in snapshots],
-            OUTBOX_FIELD: [outbox_entry(event) for event in _envelopes(change)],
         }
-        await self._posts.insert_one(document)
+        with self._outbox.publishing(*change.events) as events:
+            document[OUTBOX_FIELD] = [outbox_entry(event) for event in events]
+            await self._posts.insert_one(document)
 
     async def update(
         self,
@@ -105,10 +123,10 @@ class PostRepository:
                 "user_snapshots": [s.model_dump() for s in snapshots],
             }
         }
-        result = await self._posts.update_one(
-            {"_id": before.id, "version": before.version},
-            with_events(update, _envelopes(change)),
-        )
+        with self._outbox.publishing(*change.events) as events:
+            result = await self._posts.update_one(
+                {"_id": before.id, "version": before.version}, with_events(update, events)
+            )
         return result.modified_count == 1
 
     async def ids_involving(self, user_id: str) -> list[str]:
@@ -237,12 +255,12 @@ class PostRepository:
                 },
                 "$push": {"applied_ops": {"$each": [op_id], "$slice": -RECENT_COUNT_OPS}},
             }
-            event = make(stored.post, after)
             version_filter = before.version if before.version else {"$in": [0, None]}
-            result = await self._posts.update_one(
-                {"_id": post_id, "counts_version": version_filter},
-                with_events(update, _envelopes(Change(stored.post, (event,)))),
-            )
+            with self._outbox.publishing(make(stored.post, after)) as events:
+                result = await self._posts.update_one(
+                    {"_id": post_id, "counts_version": version_filter},
+                    with_events(update, events),
+                )
             if result.modified_count == 1:
                 return True
         raise Conflict("The post's counters changed concurrently; try again.")
@@ -349,13 +367,6 @@ def _is_noop(current: Post, change: Change) -> bool:
 
 def _counter_id(user_id: str, window_start: datetime) -> str:
     return f"{user_id}:{window_start:%Y%m%d%H}"
-
-
-def _envelopes(change: Change) -> list[EventEnvelope]:
-    correlation_id = correlation_id_var.get()
-    return [
-        make_event(data, producer=PRODUCER, correlation_id=correlation_id) for data in change.events
-    ]
 
 
 def _post_fields(post: Post) -> Document:
