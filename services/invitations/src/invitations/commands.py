@@ -14,6 +14,7 @@ from invitations.domain import (
     Actor,
     Decision,
     InvitationFacts,
+    InvitationKeptChanging,
     InvitationNotFound,
     InvitationStatus,
     InviteeNotEligible,
@@ -34,7 +35,6 @@ from shared.events.users import UserBlocked, UserDeleted
 from shared.internal_http import EligibilityClient
 from shared.mongo import Document
 from shared.outbox import Outbox
-from shared.problems import Conflict
 from shared.user_directory import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class InvitationCommands:
                 await self._require_eligible(record, now)
             if await self._write(record, decision, now):
                 return await self._reread(invitation_id)
-        raise Conflict("The invitation changed while being answered; try again.")
+        raise InvitationKeptChanging()
 
     async def _require_eligible(self, record: InvitationRecord, now: datetime) -> None:
         [verdict] = await self._eligibility.by_ids(record.inviter_id, [record.invitee_id])
