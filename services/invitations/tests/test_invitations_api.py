@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from invitations.testing import InvitationsHarness
+from invitations_support import InvitationsHarness
+
 from shared.testing import ALICE, BOB, CAROL, identity_headers, wait_until
 
 

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from invitations.testing import InvitationsHarness
+from invitations_support import InvitationsHarness
+
 from shared.events import make_event
 from shared.events.posts import (
     InvitedCoauthor,

@@ -3,8 +3,9 @@
 import asyncio
 from datetime import UTC, datetime
 
+from invitations_support import HarnessFactory
+
 from invitations.expiry import ExpiryScheduler
-from invitations.testing import HarnessFactory
 from shared.testing import BOB, wait_until
 
 SHORT_TTL_SECONDS = 0.3
@@ -36,9 +37,10 @@ async def test_concurrent_sweeps_expire_an_invitation_exactly_once(
         _, [invitation_id] = await invitations.invite([BOB])
         doc = await invitations.db["invitations"].find_one({"_id": invitation_id})
         await wait_until(lambda: datetime.now(UTC) >= doc["expires_at"])
-        replica_sweep: ExpiryScheduler = invitations.app.state.expiry_scheduler
+        components = invitations.app.state.runtime.components
+        replica_sweep: ExpiryScheduler = components.expiry
         other_replica_sweep = ExpiryScheduler(
-            invitations.app.state.lifecycle, interval_seconds=3600, batch_size=100
+            components.commands, interval_seconds=3600, batch_size=100
         )
 
         expired = await asyncio.gather(replica_sweep.run_once(), other_replica_sweep.run_once())

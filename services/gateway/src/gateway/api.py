@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.auth import presented_token
 from gateway.domain import is_account_deletion, is_public, upstream_for
 from gateway.proxy import read_limited_body
-from gateway.runtime import Gateway, GatewayRuntime
+from gateway.runtime import Gateway, GatewayRuntime, gateway_of
 from shared.problems import (
     NotFound,
     Problem,
@@ -79,7 +79,7 @@ class PublicApiMiddleware:
             return
         request = Request(scope, receive)
         try:
-            response = await forward_public_request(request, scope["app"].state.gateway)
+            response = await forward_public_request(request, gateway_of(scope["app"]))
         except Problem as exc:
             response = problem_response_for(exc)
         await response(scope, receive, send)

@@ -4,6 +4,7 @@ sign-ins; and which address a request comes from."""
 import time
 from collections.abc import Callable, Sequence
 
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.domain import (
@@ -85,11 +86,15 @@ class ClientAddressMiddleware:
 
 
 class ClientIpRateLimitMiddleware:
-    """Limits every request by client address, before any routing or authentication work."""
+    """Limits every request by client address, before any routing or authentication work.
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+    `limiter_of(app)` is the running app's limiter: it is composed at start-up, after the
+    middleware is declared.
+    """
+
+    def __init__(self, app: ASGIApp, limiter_of: Callable[[Starlette], RateLimiter]) -> None:
         self._app = app
-        self._limiter = limiter
+        self._limiter_of = limiter_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
@@ -97,7 +102,7 @@ class ClientIpRateLimitMiddleware:
             return
         client = scope.get("client")
         try:
-            self._limiter.check(client[0] if client else "unknown")
+            self._limiter_of(scope["app"]).check(client[0] if client else "unknown")
         except TooManyRequests as exc:
             response = problem_response_for(exc)
             await response(scope, receive, send)

@@ -1,11 +1,15 @@
-"""What a running gateway holds: its HTTP clients, key cache, revocations, limits and proxy."""
+"""The gateway's composition root: its HTTP clients, key cache, revocations, limits and proxy,
+built once at start-up by `compose` and found by routes and middleware through `gateway_of`.
+"""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
+from starlette.applications import Starlette
 
 from gateway.auth import DeletedUsersPoller, JwksCache, RevokedUsers, TokenVerifier
 from gateway.domain import BucketPolicy, Upstream
@@ -20,7 +24,7 @@ from shared.internal_http import create_internal_client
 SIDE_REQUEST_TIMEOUT_SECONDS = 2.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class GatewayRuntime:
     settings: GatewaySettings
     clients: dict[Upstream, httpx.AsyncClient]
@@ -59,9 +63,25 @@ def upstream_urls(settings: GatewaySettings) -> dict[Upstream, str]:
     }
 
 
-def build_runtime(
+@asynccontextmanager
+async def compose(
     settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]
-) -> GatewayRuntime:
+) -> AsyncIterator[GatewayRuntime]:
+    """Build the gateway's components and run its background tasks; close it all on the way out."""
+    gateway = _build(settings, own_openapi)
+    # Not fatal: a gateway started before the users service fetches the keys on demand.
+    await gateway.jwks.refresh()
+    gateway.jwks.start()
+    gateway.poller.start()
+    try:
+        yield gateway
+    finally:
+        await gateway.poller.stop()
+        await gateway.jwks.stop()
+        await gateway.aclose()
+
+
+def _build(settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]) -> GatewayRuntime:
     signer = AssertionSigner.from_settings(settings)
     clients = {
         upstream: create_internal_client(
@@ -126,9 +146,14 @@ def build_runtime(
     )
 
 
-async def get_gateway(request: Request) -> GatewayRuntime:
-    runtime: GatewayRuntime = request.app.state.gateway
-    return runtime
+def gateway_of(app: Starlette) -> GatewayRuntime:
+    """The running gateway: the one thing the app keeps in its state, set at start-up."""
+    gateway: GatewayRuntime = app.state.gateway
+    return gateway
 
 
-Gateway = Annotated[GatewayRuntime, Depends(get_gateway)]
+async def _gateway(request: Request) -> GatewayRuntime:
+    return gateway_of(request.app)
+
+
+Gateway = Annotated[GatewayRuntime, Depends(_gateway)]

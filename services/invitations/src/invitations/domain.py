@@ -62,6 +62,13 @@ class InvitationAlreadyClosed(Conflict):
         self.current_status = status
 
 
+class InvitationKeptChanging(Conflict):
+    """Concurrent writes changed the invitation under every attempt to answer it."""
+
+    def __init__(self) -> None:
+        super().__init__("The invitation changed while being answered; try again.")
+
+
 class InviteeNotEligible(Forbidden):
     def __init__(self) -> None:
         super().__init__("You can no longer accept this invitation; it has been cancelled.")

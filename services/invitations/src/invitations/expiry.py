@@ -1,13 +1,14 @@
 """The expiry scheduler: every few seconds, expires the pending invitations past their expiry.
 
-Each replica runs one. Expiring is a conditional write per invitation (status still
-pending), so replicas sweeping at the same time, or a restart mid-sweep, expire each
-invitation exactly once.
+A background task that the composition root (components.py) starts and stops; the command
+it runs is `InvitationCommands.expire_due`. Each replica runs one. Expiring is a conditional
+write per invitation (status still pending), so replicas sweeping at the same time, or a
+restart mid-sweep, expire each invitation exactly once.
 """
 
 import logging
 
-from invitations.lifecycle import InvitationLifecycle
+from invitations.commands import InvitationCommands
 from shared.periodic import PeriodicTask
 
 log = logging.getLogger(__name__)
@@ -15,9 +16,9 @@ log = logging.getLogger(__name__)
 
 class ExpiryScheduler:
     def __init__(
-        self, lifecycle: InvitationLifecycle, *, interval_seconds: float, batch_size: int
+        self, commands: InvitationCommands, *, interval_seconds: float, batch_size: int
     ) -> None:
-        self._lifecycle = lifecycle
+        self._commands = commands
         self._batch_size = batch_size
         self._loop = PeriodicTask(
             "invitation-expiry", self._sweep, interval_seconds=interval_seconds
@@ -25,7 +26,7 @@ class ExpiryScheduler:
 
     async def run_once(self) -> int:
         """One sweep; how many invitations this sweep expired."""
-        return await self._lifecycle.expire_due(self._batch_size)
+        return await self._commands.expire_due(self._batch_size)
 
     def start(self) -> None:
         self._loop.start()

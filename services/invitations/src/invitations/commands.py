@@ -1,4 +1,4 @@
-"""The invitation use cases: open, answer, and close invitations, each change with its event.
+"""The invitation commands: open, answer, and close invitations, each change with its event.
 
 Every state change is one conditional single-document write (filter: the status it was
 decided from) that carries its event in the document's outbox, so concurrent writers never
@@ -6,7 +6,7 @@ both win and no event is written without its change.
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 
 from invitations.domain import (
@@ -14,6 +14,7 @@ from invitations.domain import (
     Actor,
     Decision,
     InvitationFacts,
+    InvitationKeptChanging,
     InvitationNotFound,
     InvitationStatus,
     InviteeNotEligible,
@@ -26,45 +27,62 @@ from invitations.domain import (
     transition_for_removal,
 )
 from invitations.repository import InvitationRecord, InvitationRemoval, InvitationRepository
-from shared.events import EventData, EventEnvelope, make_event
-from shared.clock import utc_now
+from shared.clock import Clock, utc_now
+from shared.events import EventEnvelope
 from shared.events.invitations import CancellationReason, InvitationCancelled
+from shared.events.posts import PostCoauthorInvited, PostCoauthorRemoved, PostCreated, PostDeleted
+from shared.events.users import UserBlocked, UserDeleted
 from shared.internal_http import EligibilityClient
-from shared.logging import correlation_id_var
 from shared.mongo import Document
-from shared.outbox import OutboxRelay
-from shared.problems import Conflict
+from shared.outbox import Outbox
 from shared.user_directory import UserDirectory
 
 log = logging.getLogger(__name__)
-
-type Clock = Callable[[], datetime]
 
 # An answer re-reads and re-decides when a concurrent write changed the invitation under it.
 ANSWER_ATTEMPTS = 3
 
 
-class InvitationLifecycle:
+class InvitationCommands:
     def __init__(
         self,
         repository: InvitationRepository,
         directory: UserDirectory,
-        relay: OutboxRelay,
+        eligibility: EligibilityClient,
+        outbox: Outbox,
         *,
-        producer: str,
         ttl_seconds: float,
         clock: Clock = utc_now,
     ) -> None:
         self._repository = repository
         self._directory = directory
-        self._relay = relay
-        self._producer = producer
+        self._eligibility = eligibility
+        self._outbox = outbox
         self._ttl_seconds = ttl_seconds
         self._clock = clock
 
     # -- opening ----------------------------------------------------------------------
 
-    async def open(
+    async def open_for_new_post(self, post: PostCreated) -> None:
+        for invited in post.invitations:
+            await self._open(
+                invitation_id=invited.invitation_id,
+                post_id=post.post_id,
+                inviter_id=post.author_id,
+                invitee_id=invited.invitee_id,
+                created_at=post.created_at,
+            )
+
+    async def open_for_invited_coauthor(self, invited: PostCoauthorInvited) -> None:
+        await self._open(
+            invitation_id=invited.invitation_id,
+            post_id=invited.post_id,
+            inviter_id=invited.author_id,
+            invitee_id=invited.invitee_id,
+            created_at=invited.invited_at,
+        )
+
+    async def _open(
         self,
         *,
         invitation_id: str,
@@ -98,10 +116,10 @@ class InvitationLifecycle:
                 cancel_reason="post_deleted",
             )
             return
-        event = created_event(facts, created_at, expires_at)
-        if not await self._insert(facts, created_at, expires_at, events=[self._envelope(event)]):
+        with self._outbox.publishing(created_event(facts, created_at, expires_at)) as events:
+            inserted = await self._insert(facts, created_at, expires_at, events=events)
+        if not inserted:
             return
-        self._relay.wake()
         # post.deleted and post.coauthor_removed write their marker before they look for the
         # invitation, and this looks for the markers after the insert: whatever the
         # interleaving, one side sees the other, so no pending invitation survives either.
@@ -143,7 +161,6 @@ class InvitationLifecycle:
         invitation_id: str,
         user_id: str,
         transition: Transition,
-        eligibility: EligibilityClient,
     ) -> InvitationRecord:
         """Accept or decline on behalf of `user_id`; the invitation as it stands afterwards."""
         for _ in range(ANSWER_ATTEMPTS):
@@ -159,15 +176,13 @@ class InvitationLifecycle:
                 await self.close(record.id, Transition.EXPIRE, at=now)
                 continue
             if transition is Transition.ACCEPT:
-                await self._require_eligible(record, eligibility, now)
+                await self._require_eligible(record, now)
             if await self._write(record, decision, now):
                 return await self._reread(invitation_id)
-        raise Conflict("The invitation changed while being answered; try again.")
+        raise InvitationKeptChanging()
 
-    async def _require_eligible(
-        self, record: InvitationRecord, eligibility: EligibilityClient, now: datetime
-    ) -> None:
-        [verdict] = await eligibility.by_ids(record.inviter_id, [record.invitee_id])
+    async def _require_eligible(self, record: InvitationRecord, now: datetime) -> None:
+        [verdict] = await self._eligibility.by_ids(record.inviter_id, [record.invitee_id])
         if not verdict.eligible:
             log.info(
                 "invitee no longer eligible",
@@ -214,27 +229,24 @@ class InvitationLifecycle:
             closed += await self.close(invitation_id, transition, at=at, reason=reason)
         return closed
 
-    async def cancel_for_deleted_post(self, post_id: str, deleted_at: datetime) -> None:
-        await self._repository.record_deleted_post(post_id, deleted_at)
-        pending = await self._repository.pending_ids_of_post(post_id)
-        await self.close_each(pending, Transition.CANCEL, at=deleted_at, reason="post_deleted")
+    async def cancel_for_deleted_post(self, deleted: PostDeleted) -> None:
+        await self._repository.record_deleted_post(deleted.post_id, deleted.deleted_at)
+        pending = await self._repository.pending_ids_of_post(deleted.post_id)
+        await self.close_each(
+            pending, Transition.CANCEL, at=deleted.deleted_at, reason="post_deleted"
+        )
 
-    async def close_for_removed_coauthor(
-        self,
-        post_id: str,
-        coauthor_id: str,
-        removal_reason: str,
-        removed_at: datetime,
-        invitation_id: str | None = None,
-    ) -> None:
+    async def close_for_removed_coauthor(self, removed: PostCoauthorRemoved) -> None:
         """Close the removed entry's invitation, even one not opened here yet (a marker waits
         for it). Without its id (older producers), whatever is pending for the co-author."""
-        transition, reason = transition_for_removal(removal_reason)
-        if invitation_id is None:
-            pending = await self._repository.pending_ids_of_invitee_on_post(post_id, coauthor_id)
-            await self.close_each(pending, transition, at=removed_at, reason=reason)
+        transition, reason = transition_for_removal(str(removed.reason))
+        if removed.invitation_id is None:
+            pending = await self._repository.pending_ids_of_invitee_on_post(
+                removed.post_id, removed.coauthor_id
+            )
+            await self.close_each(pending, transition, at=removed.removed_at, reason=reason)
             return
-        removal = InvitationRemoval(invitation_id, transition, reason, removed_at)
+        removal = InvitationRemoval(removed.invitation_id, transition, reason, removed.removed_at)
         await self._repository.record_removal(removal)
         await self._close_as_removed(removal)
 
@@ -246,13 +258,15 @@ class InvitationLifecycle:
             reason=removal.cancel_reason,
         )
 
-    async def cancel_involving(self, user_id: str, deleted_at: datetime) -> None:
-        pending = await self._repository.pending_ids_involving(user_id)
-        await self.close_each(pending, Transition.CANCEL, at=deleted_at, reason="account_deleted")
+    async def cancel_for_deleted_account(self, deleted: UserDeleted) -> None:
+        pending = await self._repository.pending_ids_involving(deleted.user_id)
+        await self.close_each(
+            pending, Transition.CANCEL, at=deleted.deleted_at, reason="account_deleted"
+        )
 
-    async def cancel_between(self, user_a: str, user_b: str, blocked_at: datetime) -> None:
-        pending = await self._repository.pending_ids_between(user_a, user_b)
-        await self.close_each(pending, Transition.CANCEL, at=blocked_at, reason="blocked")
+    async def cancel_for_block(self, block: UserBlocked) -> None:
+        pending = await self._repository.pending_ids_between(block.blocker_id, block.blocked_id)
+        await self.close_each(pending, Transition.CANCEL, at=block.blocked_at, reason="blocked")
 
     async def expire_due(self, batch_size: int) -> int:
         """Expire every pending invitation past its expiry; how many this call expired."""
@@ -268,18 +282,10 @@ class InvitationLifecycle:
 
     async def _write(self, record: InvitationRecord, decision: Decision, at: datetime) -> bool:
         assert decision.event is not None  # only changed decisions are written
-        written = await self._repository.transition(
-            record.id,
-            from_status=record.status,
-            changes=_changes(decision, at),
-            events=[self._envelope(decision.event)],
-        )
-        if written:
-            self._relay.wake()
-        return written
-
-    def _envelope(self, data: EventData) -> EventEnvelope:
-        return make_event(data, producer=self._producer, correlation_id=correlation_id_var.get())
+        with self._outbox.publishing(decision.event) as events:
+            return await self._repository.transition(
+                record.id, from_status=record.status, changes=_changes(decision, at), events=events
+            )
 
 
 def _changes(decision: Decision, at: datetime) -> Document:

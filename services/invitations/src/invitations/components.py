@@ -1,0 +1,71 @@
+"""The invitations service's composition root: its components, built once at start-up."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+import httpx
+from fastapi import Depends
+
+from invitations.commands import InvitationCommands
+from invitations.expiry import ExpiryScheduler
+from invitations.queries import InvitationQueries
+from invitations.repository import InvitationRepository
+from invitations.settings import InvitationsSettings
+from shared.identity import AssertionSigner
+from shared.internal_http import EligibilityClient, create_internal_client
+from shared.service_app import Kernel, components_dependency
+from shared.user_directory import UserDirectory
+
+
+@dataclass(frozen=True)
+class InvitationsComponents:
+    commands: InvitationCommands
+    queries: InvitationQueries
+    directory: UserDirectory
+    expiry: ExpiryScheduler
+
+
+@asynccontextmanager
+async def compose(
+    kernel: Kernel[InvitationsSettings],
+    *,
+    users_transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[InvitationsComponents]:
+    """`users_transport` lets tests serve the users service's API in process."""
+    settings = kernel.settings
+    repository = InvitationRepository(kernel.db)
+    directory = UserDirectory(kernel.db)
+    async with create_internal_client(
+        settings.users_url,
+        signer=AssertionSigner.from_settings(settings),
+        audience="users",
+        timeout_seconds=settings.internal_http_timeout_seconds,
+        transport=users_transport,
+    ) as users_http:
+        commands = InvitationCommands(
+            repository,
+            directory,
+            EligibilityClient(users_http),
+            kernel.outbox,
+            ttl_seconds=settings.invitation_ttl_seconds,
+        )
+        expiry = ExpiryScheduler(
+            commands,
+            interval_seconds=settings.expiry_sweep_seconds,
+            batch_size=settings.expiry_batch_size,
+        )
+        expiry.start()
+        try:
+            yield InvitationsComponents(
+                commands=commands,
+                queries=InvitationQueries(repository, directory),
+                directory=directory,
+                expiry=expiry,
+            )
+        finally:
+            await expiry.stop()
+
+
+Components = Annotated[InvitationsComponents, Depends(components_dependency(InvitationsComponents))]
