@@ -6,10 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
+from notifications_support import NotificationsHarness, ServedHarness
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
-from notifications.testing import NotificationsHarness, ServedHarness
 from shared.testing import (
     DIRECTORY_USERS,
     event_injector,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
+from notifications_support import EventStreamReader, NotificationsHarness, ServedHarness
 from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.monitoring import (
@@ -19,7 +20,6 @@ from pymongo.monitoring import (
 from notifications.domain import NewNotification, NotificationType, Reaction
 from notifications.notifier import LocalWakeups, Notifier
 from notifications.repository import NotificationRepository
-from notifications.testing import EventStreamReader, NotificationsHarness, ServedHarness
 from shared.events.users import UserFollowed
 from shared.mongo import Document
 from shared.testing import ALICE, BOB, CAROL, identity_headers, wait_until
