@@ -7,9 +7,10 @@ from uuid import uuid4
 
 from notifications_support import NotificationsHarness, ServedHarness
 
+from notifications.commands import Notifier
 from notifications.domain import NewNotification, NotificationType, Reaction
-from notifications.notifier import LocalWakeups, Notifier
 from notifications.repository import NOTIFICATIONS, WITHDRAWN_SUBJECTS, NotificationRepository
+from notifications.stream import LocalWakeups
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
