@@ -20,6 +20,8 @@ from shared.user_directory import UserDirectory
 
 @dataclass(frozen=True)
 class NotificationsComponents:
+    """What routes and event handlers use: one of each per process."""
+
     directory: UserDirectory
     mutes: RelationReplica
     notifier: Notifier
