@@ -5,10 +5,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from notifications_support import NotificationsHarness, ServedHarness
+
+from notifications.commands import Notifier
 from notifications.domain import NewNotification, NotificationType, Reaction
-from notifications.notifier import LocalWakeups, Notifier
 from notifications.repository import NOTIFICATIONS, WITHDRAWN_SUBJECTS, NotificationRepository
-from notifications.testing import NotificationsHarness, ServedHarness
+from notifications.stream import LocalWakeups
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,

@@ -4,7 +4,8 @@ every credited author hears, muted and blocked accounts do not, withdrawals, rep
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from notifications.testing import NotificationsHarness
+from notifications_support import NotificationsHarness
+
 from shared.events import make_event
 from shared.events.posts import (
     PostCounts,

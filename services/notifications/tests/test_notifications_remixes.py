@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from notifications_support import NotificationsHarness
 
 from notifications.domain import (
     NewNotification,
@@ -13,7 +14,6 @@ from notifications.domain import (
     reaction_to,
     withdrawals_that_cover,
 )
-from notifications.testing import NotificationsHarness
 from shared.events.posts import (
     PostRemixApproved,
     PostRemixRejected,

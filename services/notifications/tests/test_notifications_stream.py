@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
+from notifications_support import EventStreamReader, NotificationsHarness, ServedHarness
 from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.monitoring import (
@@ -16,10 +17,10 @@ from pymongo.monitoring import (
     CommandSucceededEvent,
 )
 
+from notifications.commands import Notifier
 from notifications.domain import NewNotification, NotificationType, Reaction
-from notifications.notifier import LocalWakeups, Notifier
 from notifications.repository import NotificationRepository
-from notifications.testing import EventStreamReader, NotificationsHarness, ServedHarness
+from notifications.stream import LocalWakeups
 from shared.events.users import UserFollowed
 from shared.mongo import Document
 from shared.testing import ALICE, BOB, CAROL, identity_headers, wait_until

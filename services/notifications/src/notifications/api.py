@@ -4,29 +4,15 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from starlette.responses import StreamingResponse
 
+from notifications.components import Components
 from notifications.domain import parse_last_event_id
-from notifications.queries import NotificationQueries
 from notifications.schemas import MarkRead, NotificationPage, UnreadCount
-from notifications.stream import STREAM_HEADERS, STREAM_MEDIA_TYPE, NotificationStreams
+from notifications.stream import STREAM_HEADERS, STREAM_MEDIA_TYPE
 from shared.identity import CurrentUserId
 from shared.pagination import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
-
-
-async def _queries(request: Request) -> NotificationQueries:
-    queries: NotificationQueries = request.app.state.queries
-    return queries
-
-
-async def _streams(request: Request) -> NotificationStreams:
-    streams: NotificationStreams = request.app.state.streams
-    return streams
-
-
-Queries = Annotated[NotificationQueries, Depends(_queries)]
-Streams = Annotated[NotificationStreams, Depends(_streams)]
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -34,19 +20,22 @@ router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 @router.get("")
 async def list_notifications(
     user_id: CurrentUserId,
-    queries: Queries,
+    components: Components,
     unread_only: bool = False,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> NotificationPage:
-    return await queries.page_for(user_id, unread_only=unread_only, limit=limit, cursor=cursor)
+    return await components.queries.page_for(
+        user_id, unread_only=unread_only, limit=limit, cursor=cursor
+    )
 
 
 @router.post("/read")
 async def mark_notifications_read(
-    body: MarkRead, user_id: CurrentUserId, queries: Queries
+    body: MarkRead, user_id: CurrentUserId, components: Components
 ) -> UnreadCount:
-    return UnreadCount(unread_count=await queries.mark_read(user_id, body))
+    unread = await components.notifier.mark_read(user_id, None if body.all else body.ids)
+    return UnreadCount(unread_count=unread)
 
 
 @router.get(
@@ -57,11 +46,12 @@ async def mark_notifications_read(
 async def stream_notifications(
     request: Request,
     user_id: CurrentUserId,
-    streams: Streams,
+    components: Components,
     last_event_id: Annotated[str | None, Header(max_length=32)] = None,
 ) -> StreamingResponse:
     # The position is fixed before answering: whatever is stored after the client sees the
     # response headers is delivered.
+    streams = components.streams
     position = await streams.open_position(user_id, parse_last_event_id(last_event_id))
     body = streams.events(request, user_id, position)
     # Its first step takes one of the account's stream slots: a 429 must come before a 200.

@@ -33,7 +33,7 @@ from shared.events.posts import (
     RemixEvent,
 )
 from shared.events.users import UserDeleted, UserFollowed
-from shared.problems import BadRequest
+from shared.problems import BadRequest, TooManyRequests
 
 
 class NotificationType(StrEnum):
@@ -325,31 +325,31 @@ def _notify(notification: NewNotification) -> Reaction:
     return Reaction(notifications=(notification,))
 
 
-REACTIONS: dict[str, Callable[[Any], Reaction]] = {
-    InvitationCreated.event_type: _invitation_received,
-    InvitationAccepted.event_type: _invitation_answered(NotificationType.INVITATION_ACCEPTED),
-    InvitationDeclined.event_type: _invitation_answered(NotificationType.INVITATION_DECLINED),
-    InvitationExpired.event_type: _invitation_answered(NotificationType.INVITATION_EXPIRED),
-    InvitationCancelled.event_type: _invitation_withdrawn,
-    InvitationRevoked.event_type: _invitation_withdrawn,
-    PostCoauthorRemoved.event_type: _coauthor_removed,
-    PostPublished.event_type: _post_published,
-    PostDeleted.event_type: _post_deleted,
-    UserFollowed.event_type: _follower_new,
-    UserDeleted.event_type: _user_deleted,
-    PostRemixRequested.event_type: _remix_requested,
-    PostRemixApproved.event_type: _remix_approved,
-    PostRemixRejected.event_type: _remix_answered(NotificationType.REMIX_REJECTED),
-    PostRemixRevoked.event_type: _remix_answered(NotificationType.REMIX_REVOKED),
-    PostRemixRemoved.event_type: _remix_removed,
-    PostReplied.event_type: _post_replied,
-    PostReplyRemoved.event_type: _reply_removed,
+REACTIONS: dict[type[EventData], Callable[[Any], Reaction]] = {
+    InvitationCreated: _invitation_received,
+    InvitationAccepted: _invitation_answered(NotificationType.INVITATION_ACCEPTED),
+    InvitationDeclined: _invitation_answered(NotificationType.INVITATION_DECLINED),
+    InvitationExpired: _invitation_answered(NotificationType.INVITATION_EXPIRED),
+    InvitationCancelled: _invitation_withdrawn,
+    InvitationRevoked: _invitation_withdrawn,
+    PostCoauthorRemoved: _coauthor_removed,
+    PostPublished: _post_published,
+    PostDeleted: _post_deleted,
+    UserFollowed: _follower_new,
+    UserDeleted: _user_deleted,
+    PostRemixRequested: _remix_requested,
+    PostRemixApproved: _remix_approved,
+    PostRemixRejected: _remix_answered(NotificationType.REMIX_REJECTED),
+    PostRemixRevoked: _remix_answered(NotificationType.REMIX_REVOKED),
+    PostRemixRemoved: _remix_removed,
+    PostReplied: _post_replied,
+    PostReplyRemoved: _reply_removed,
 }
 
 
 def reaction_to(data: EventData) -> Reaction:
     """What an event does to notifications; nobody is ever notified of their own action."""
-    react = REACTIONS.get(data.event_type)
+    react = REACTIONS.get(type(data))
     if react is None:
         return NO_REACTION
     reaction = react(data)
@@ -392,6 +392,18 @@ class StreamPosition:
         if self._gap_seen_at is None:
             self._gap_seen_at = now
         return now - self._gap_seen_at >= self.grace_seconds
+
+
+# How soon to try again when an account has all its streams open: one usually closes soon.
+STREAM_LIMIT_RETRY_AFTER_SECONDS = 10
+
+
+class TooManyStreams(TooManyRequests):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"At most {limit} notification streams may be open at once for one account.",
+            retry_after_seconds=STREAM_LIMIT_RETRY_AFTER_SECONDS,
+        )
 
 
 class InvalidLastEventId(BadRequest):

@@ -1,4 +1,4 @@
-"""Grouped `post.liked` notifications (issue 12): one per recipient and post.
+"""Grouped likes (a capability): `post.liked` notifications (issue 12), one per recipient and post.
 
 While unread, the group gathers the likers since the recipient last read it (`count`, and
 `actor` the latest); a like after it was read starts it afresh with a new sequence number,
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pymongo.errors import DuplicateKeyError
 
 from notifications import domain
+from notifications.commands import Notifier
 from notifications.domain import NewNotification, NotificationType
-from notifications.notifier import Notifier
 from notifications.repository import NOTIFICATIONS, NotificationRepository
 from shared.clock import utc_now
 from shared.events.posts import PostLiked, PostUnliked

@@ -1,7 +1,7 @@
-"""Reading and marking one user's notifications, rendered with their actors."""
+"""The use cases that read one user's notifications, rendered with their actors."""
 
 from notifications.repository import NotificationRepository
-from notifications.schemas import MarkRead, Notification, NotificationPage
+from notifications.schemas import Notification, NotificationPage
 from shared.mongo import Document
 from shared.pagination import cursor_counter, decode_cursor, encode_cursor
 from shared.user_directory import UserDirectory
@@ -26,10 +26,6 @@ class NotificationQueries:
             next_cursor=next_cursor,
             unread_count=await self._repository.unread_count(recipient_id),
         )
-
-    async def mark_read(self, recipient_id: str, request: MarkRead) -> int:
-        await self._repository.mark_read(recipient_id, None if request.all else request.ids)
-        return await self._repository.unread_count(recipient_id)
 
     async def render(self, documents: list[Document]) -> list[Notification]:
         actors = await self._directory.get_many(

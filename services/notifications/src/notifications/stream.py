@@ -1,4 +1,5 @@
-"""The live stream: Server-Sent Events of one user's new notifications, from any replica.
+"""Live streams (a capability): Server-Sent Events of one user's new notifications, from any
+replica.
 
 There are no change streams on the embedded MongoDB, so each replica runs one change feed
 (`NotificationFeed`): a single poll, every `stream_poll_seconds`, for the latest sequence
@@ -11,13 +12,14 @@ reconnecting client sends back as Last-Event-ID to resume without gaps.
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from fastapi import Request
 
-from notifications.domain import StreamPosition
-from notifications.notifier import LocalWakeups, StreamSubscription
+from notifications.domain import StreamPosition, TooManyStreams
 from notifications.queries import NotificationQueries
 from notifications.repository import NotificationRepository
 from notifications.schemas import Notification
@@ -35,6 +37,52 @@ _BATCH = 100
 def sse_event(seq: int, notification: Notification) -> bytes:
     data = notification.model_dump_json()
     return f"id: {seq}\nevent: notification\ndata: {data}\n\n".encode()
+
+
+@dataclass(eq=False)
+class StreamSubscription:
+    """One open stream: woken when its recipient may have something after `last_seq`."""
+
+    recipient_id: str
+    last_seq: int
+    woken: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class LocalWakeups:
+    """The streams this process serves, per recipient, and the wakeups that reach them.
+
+    A notification stored by this process wakes its recipient's streams at once; one stored
+    by another replica reaches them through the change feed (NotificationFeed).
+    """
+
+    def __init__(self, max_streams_per_account: int | None = None) -> None:
+        self._max_streams = max_streams_per_account
+        self._open: dict[str, set[StreamSubscription]] = {}
+
+    @contextmanager
+    def subscribe(self, recipient_id: str, last_seq: int = 0) -> Iterator[StreamSubscription]:
+        """A new stream of `recipient_id`; TooManyStreams (429) when the account is at its cap."""
+        streams = self._open.setdefault(recipient_id, set())
+        if self._max_streams is not None and len(streams) >= self._max_streams:
+            raise TooManyStreams(self._max_streams)
+        subscription = StreamSubscription(recipient_id, last_seq)
+        streams.add(subscription)
+        try:
+            yield subscription
+        finally:
+            streams.discard(subscription)
+            if not streams:
+                self._open.pop(recipient_id, None)
+
+    def recipients(self) -> list[str]:
+        """The recipients with at least one open stream here."""
+        return list(self._open)
+
+    def wake(self, recipient_id: str, seq: int | None = None) -> None:
+        """Wake the recipient's streams that have not reached `seq` (all of them when None)."""
+        for subscription in self._open.get(recipient_id, ()):
+            if seq is None or subscription.last_seq < seq:
+                subscription.woken.set()
 
 
 class NotificationFeed:

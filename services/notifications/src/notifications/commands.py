@@ -1,9 +1,7 @@
-"""Applying an event's reaction: storing notifications once each, withdrawing, waking streams."""
+"""The use cases that change notifications: storing an event's notifications once each,
+withdrawing them, replicating blocks, and marking them read; each store wakes local streams."""
 
-import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from uuid import UUID
 
 from notifications.domain import (
@@ -11,68 +9,15 @@ from notifications.domain import (
     Reaction,
     Withdrawal,
     notification_id,
+    reaction_to,
     withdrawals_that_cover,
 )
 from notifications.repository import NotificationRepository
-from shared.problems import TooManyRequests
+from notifications.stream import LocalWakeups
+from shared.events import EventData
+from shared.events.users import UserBlocked, UserUnblocked
 from shared.relations import RelationReplica
-
-# How soon to try again when an account has all its streams open: one usually closes soon.
-STREAM_LIMIT_RETRY_AFTER_SECONDS = 10
-
-
-@dataclass(eq=False)
-class StreamSubscription:
-    """One open stream: woken when its recipient may have something after `last_seq`."""
-
-    recipient_id: str
-    last_seq: int
-    woken: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-class TooManyStreams(TooManyRequests):
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"At most {limit} notification streams may be open at once for one account.",
-            retry_after_seconds=STREAM_LIMIT_RETRY_AFTER_SECONDS,
-        )
-
-
-class LocalWakeups:
-    """The streams this process serves, per recipient, and the wakeups that reach them.
-
-    A notification stored by this process wakes its recipient's streams at once; one stored
-    by another replica reaches them through the change feed (stream.NotificationFeed).
-    """
-
-    def __init__(self, max_streams_per_account: int | None = None) -> None:
-        self._max_streams = max_streams_per_account
-        self._open: dict[str, set[StreamSubscription]] = {}
-
-    @contextmanager
-    def subscribe(self, recipient_id: str, last_seq: int = 0) -> Iterator[StreamSubscription]:
-        """A new stream of `recipient_id`; TooManyStreams (429) when the account is at its cap."""
-        streams = self._open.setdefault(recipient_id, set())
-        if self._max_streams is not None and len(streams) >= self._max_streams:
-            raise TooManyStreams(self._max_streams)
-        subscription = StreamSubscription(recipient_id, last_seq)
-        streams.add(subscription)
-        try:
-            yield subscription
-        finally:
-            streams.discard(subscription)
-            if not streams:
-                self._open.pop(recipient_id, None)
-
-    def recipients(self) -> list[str]:
-        """The recipients with at least one open stream here."""
-        return list(self._open)
-
-    def wake(self, recipient_id: str, seq: int | None = None) -> None:
-        """Wake the recipient's streams that have not reached `seq` (all of them when None)."""
-        for subscription in self._open.get(recipient_id, ()):
-            if seq is None or subscription.last_seq < seq:
-                subscription.woken.set()
+from shared.subscriptions import delivered_event_id
 
 
 class Notifier:
@@ -86,6 +31,26 @@ class Notifier:
         self._wakeups = wakeups
         # Whom each recipient mutes: they notify it no more (issue 12).
         self._mutes = mutes
+
+    async def react(self, data: EventData) -> None:
+        """Apply what the event being handled does to notifications (ids derive from its id)."""
+        await self.apply(delivered_event_id(), reaction_to(data))
+
+    async def user_blocked(self, data: UserBlocked) -> None:
+        await self._repository.record_block(
+            data.blocker_id, data.blocked_id, blocked=True, as_of=data.blocked_at
+        )
+
+    async def user_unblocked(self, data: UserUnblocked) -> None:
+        await self._repository.record_block(
+            data.blocker_id, data.blocked_id, blocked=False, as_of=data.unblocked_at
+        )
+
+    async def mark_read(self, recipient_id: str, notification_ids: Sequence[str] | None) -> int:
+        """Mark some (or, with None, all) of the recipient's notifications read; returns the
+        unread count left."""
+        await self._repository.mark_read(recipient_id, notification_ids)
+        return await self._repository.unread_count(recipient_id)
 
     async def silenced(self, notification: NewNotification) -> bool:
         """A block either way, or the recipient muting the actor, keeps it from being stored."""
