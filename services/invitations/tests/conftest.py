@@ -1,19 +1,10 @@
 """Fixtures of the invitations tests: the service on real RabbitMQ and the embedded MongoDB."""
 
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-# shared.testing.plugin puts this directory on sys.path in pytest_configure, which runs after
-# pytest has loaded the conftest of a directory named on the command line: until the plugin
-# does it earlier (pytest_load_initial_conftests), this conftest does it for itself.
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from invitations_support import HarnessFactory, InvitationsHarness
 
 from invitations.app import create_app

@@ -1,20 +1,11 @@
 """Fixtures of the notifications tests: the service on real RabbitMQ and the embedded MongoDB."""
 
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
-# shared.testing.plugin puts this directory on sys.path in pytest_configure, which runs only
-# after the conftests of the paths given on the command line are imported: until it does so
-# earlier, this conftest adds it itself.
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from notifications_support import NotificationsHarness, ServedHarness
 
 from notifications.app import create_app
