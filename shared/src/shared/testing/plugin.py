@@ -26,7 +26,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     """A service's test helpers live beside its tests (`services/<name>/tests/<name>_support.py`,
     never in the production package): its tests and conftest import them by name."""
     for tests in sorted(Path(early_config.rootpath, "services").glob("*/tests")):
-        sys.path.insert(0, str(tests))
+        sys.path.append(str(tests))
 
 
 @pytest.fixture(scope="session")
