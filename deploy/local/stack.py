@@ -7,6 +7,7 @@ Standard library only: it runs under any Python and starts the services with the
 
 import atexit
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -139,7 +140,9 @@ def find_free_base_port(first: int = 20000, last: int = 60000) -> int:
         probe.bind(("127.0.0.1", 0))
         start = probe.getsockname()[1]
     start = first + (start % (last - first)) // PORT_SPAN * PORT_SPAN
-    for base in range(start, last, PORT_SPAN * 3):
+    # From a random start, then around from the first: a start near the end still finds one.
+    step = PORT_SPAN * 3
+    for base in itertools.chain(range(start, last, step), range(first, start, step)):
         if all(port_is_free(base + offset) for offset in range(PORT_SPAN)):
             return base
     raise StackError(f"no free span of {PORT_SPAN} ports found between {first} and {last}")

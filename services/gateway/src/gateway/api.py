@@ -8,9 +8,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth import presented_token
+from gateway.components import Components, GatewayComponents, components_of
 from gateway.domain import is_account_deletion, is_public, upstream_for
 from gateway.proxy import read_limited_body
-from gateway.runtime import Gateway, GatewayRuntime, gateway_of
 from shared.problems import (
     NotFound,
     Problem,
@@ -26,7 +26,7 @@ docs_router = APIRouter(include_in_schema=False)
 _FORWARDED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-async def forward_public_request(request: Request, gateway: GatewayRuntime) -> Response:
+async def forward_public_request(request: Request, gateway: GatewayComponents) -> Response:
     upstream = upstream_for(request.url.path)
     if upstream is None:
         raise NotFound("There is no such endpoint.")
@@ -40,7 +40,7 @@ async def forward_public_request(request: Request, gateway: GatewayRuntime) -> R
     return response
 
 
-async def _authenticated_user_id(request: Request, gateway: GatewayRuntime) -> str | None:
+async def _authenticated_user_id(request: Request, gateway: GatewayComponents) -> str | None:
     """The verified caller, counted against its rate limit; None on the two public endpoints."""
     if is_public(request.method, request.url.path):
         # Sign-up and sign-in hash a password: each address gets a small allowance of them.
@@ -79,7 +79,7 @@ class PublicApiMiddleware:
             return
         request = Request(scope, receive)
         try:
-            response = await forward_public_request(request, gateway_of(scope["app"]))
+            response = await forward_public_request(request, components_of(scope["app"]))
         except Problem as exc:
             response = problem_response_for(exc)
         await response(scope, receive, send)
@@ -90,7 +90,7 @@ _ROUTE_LABEL = SimpleNamespace(path="/v1/{path:path}")
 
 
 @docs_router.get("/openapi.json")
-async def openapi_document(gateway: Gateway) -> JSONResponse:
+async def openapi_document(gateway: Components) -> JSONResponse:
     return JSONResponse(await gateway.openapi.document())
 
 

@@ -10,11 +10,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from gateway.api import API_TITLE, PublicApiMiddleware, docs_router
+from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
 from gateway.domain import parse_networks
 from gateway.openapi import OpenApiDocument
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
-from gateway.runtime import compose, gateway_of
 from gateway.settings import GatewaySettings
 from shared.logging import configure_logging
 from shared.observability import ReadinessCheck, RequestContextMiddleware, health_router
@@ -45,7 +45,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web-client")
     # Added innermost first: request ids wrap everything, CORS headers reach even refusals.
     app.add_middleware(PublicApiMiddleware)
-    app.add_middleware(ClientIpRateLimitMiddleware, limiter_of=lambda a: gateway_of(a).ip_limiter)
+    app.add_middleware(
+        ClientIpRateLimitMiddleware, limiter_of=lambda a: components_of(a).ip_limiter
+    )
     app.add_middleware(ClientAddressMiddleware, trusted=parse_networks(settings.trusted_proxies))
     app.add_middleware(
         ProblemCorsMiddleware,
@@ -64,7 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 async def _lifespan(settings: GatewaySettings, app: FastAPI) -> AsyncIterator[None]:
     configure_logging(settings.service_name, settings.log_level)
     async with compose(settings, partial(_own_openapi, app)) as gateway:
-        app.state.gateway = gateway
+        app.state.components = gateway
         log.info("gateway started")
         yield
 
@@ -77,9 +79,9 @@ def _own_openapi(app: FastAPI) -> OpenApiDocument:
 
 def _readiness_checks(app: FastAPI) -> dict[str, ReadinessCheck]:
     async def users() -> bool:
-        return await gateway_of(app).users_answers()
+        return await components_of(app).users_answers()
 
     async def jwks() -> bool:
-        return await gateway_of(app).jwks.ensure_loaded()
+        return await components_of(app).jwks.ensure_loaded()
 
     return {"users": users, "jwks": jwks}

@@ -1,5 +1,5 @@
 """The gateway's composition root: its HTTP clients, key cache, revocations, limits and proxy,
-built once at start-up by `compose` and found by routes and middleware through `gateway_of`.
+built once at start-up by `compose` and found by routes and middleware through `components_of`.
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -25,7 +25,7 @@ SIDE_REQUEST_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
-class GatewayRuntime:
+class GatewayComponents:
     settings: GatewaySettings
     clients: dict[Upstream, httpx.AsyncClient]
     jwks: JwksCache
@@ -66,7 +66,7 @@ def upstream_urls(settings: GatewaySettings) -> dict[Upstream, str]:
 @asynccontextmanager
 async def compose(
     settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]
-) -> AsyncIterator[GatewayRuntime]:
+) -> AsyncIterator[GatewayComponents]:
     """Build the gateway's components and run its background tasks; close it all on the way out."""
     gateway = _build(settings, own_openapi)
     # Not fatal: a gateway started before the users service fetches the keys on demand.
@@ -81,7 +81,9 @@ async def compose(
         await gateway.aclose()
 
 
-def _build(settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]) -> GatewayRuntime:
+def _build(
+    settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]
+) -> GatewayComponents:
     signer = AssertionSigner.from_settings(settings)
     clients = {
         upstream: create_internal_client(
@@ -100,7 +102,7 @@ def _build(settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]
         refresh_seconds=settings.jwks_refresh_seconds,
     )
     revoked = RevokedUsers(settings.max_token_lifetime_seconds)
-    return GatewayRuntime(
+    return GatewayComponents(
         settings=settings,
         clients=clients,
         jwks=jwks,
@@ -146,14 +148,14 @@ def _build(settings: GatewaySettings, own_openapi: Callable[[], OpenApiDocument]
     )
 
 
-def gateway_of(app: Starlette) -> GatewayRuntime:
+def components_of(app: Starlette) -> GatewayComponents:
     """The running gateway: the one thing the app keeps in its state, set at start-up."""
-    gateway: GatewayRuntime = app.state.gateway
+    gateway: GatewayComponents = app.state.components
     return gateway
 
 
-async def _gateway(request: Request) -> GatewayRuntime:
-    return gateway_of(request.app)
+async def _components(request: Request) -> GatewayComponents:
+    return components_of(request.app)
 
 
-Gateway = Annotated[GatewayRuntime, Depends(_gateway)]
+Components = Annotated[GatewayComponents, Depends(_components)]
