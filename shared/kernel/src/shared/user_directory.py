@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.bus import EventHandler
@@ -18,18 +17,12 @@ from shared.events import EventEnvelope
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
 from shared.mongo import Database, IndexSpec
 
+# Re-exported: services import the public User from here too.
+from shared.public_user import PublicUser as PublicUser
+
 USER_PROFILES = "user_profiles"
 
 USER_DIRECTORY_INDEXES = [IndexSpec(USER_PROFILES, [("handle", 1)])]
-
-
-class PublicUser(BaseModel):
-    """The User object of the public API."""
-
-    id: str
-    handle: str
-    display_name: str
-    created_at: datetime
 
 
 DELETED_USER_HANDLE = "deleted"
