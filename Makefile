@@ -7,7 +7,8 @@ VENV_BIN := .venv/bin
 PYTHON := $(VENV_BIN)/python
 PYTEST := $(VENV_BIN)/pytest
 RUFF := $(VENV_BIN)/ruff
-# The services that exist so far (each is a workspace member services/<name>/pyproject.toml).
+# The services (each is a workspace member services/<name>/pyproject.toml; the list is declared
+# in shared.services, and deploy/tests/test_service_list.py checks that the two agree).
 SERVICES := $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 # Every workspace member's import root: the three parts of `shared` and the services. `shared`
 # is one namespace package over three members, so mypy takes these as its package bases.
