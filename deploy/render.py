@@ -6,7 +6,15 @@ These files cannot compute, so each is written here from the list:
   (development passwords `copost-dev-<service>`; a user's salted hash is kept while it still
   matches its password, so rendering twice changes nothing);
 - docker-compose.offline.yml: each backend's database URL on the unauthenticated stand-in;
-- monitoring/prometheus/prometheus.yml: every process's /metrics.
+- monitoring/prometheus/prometheus.yml: every process's /metrics;
+- and, in files otherwise written by hand, the regions between `# -- rendered by
+  deploy/render.py: NAME --` and `# -- end of NAME --`: the services' URLs in
+  docker-compose.yml, the services' manifests of the Kubernetes base, the images and replica
+  counts of its overlays.
+
+What differs from one service to the next (the compose blocks, each service's manifests, its
+secrets and broker user) stays written by hand; deploy/tests check that those name exactly the
+declared services.
 
 Change shared.services or a template below, then: `.venv/bin/python deploy/render.py`.
 deploy/tests/test_service_list.py fails while a rendered file is not what this renders.
@@ -15,11 +23,13 @@ deploy/tests/test_service_list.py fails while a rendered file is not what this r
 import base64
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from shared.broker_users import DEFAULT_PREFIX, definitions
-from shared.services import BACKENDS, SERVICES
+from shared.services import BACKENDS, GATEWAY, SERVICES
 
 DEPLOY = Path(__file__).resolve().parent
 REPO_ROOT = DEPLOY.parent
@@ -140,6 +150,57 @@ def _users(committed: str | None) -> list[dict[str, str]]:
     return users
 
 
+# -- regions of hand-written files -----------------------------------------------------------
+
+# The order of the compose file and of the Kubernetes lists: the backends, then the gateway.
+DEPLOYED = (*BACKENDS, GATEWAY)
+REGION = re.compile(
+    r"^(?P<indent>[ \t]*)# -- rendered by deploy/render.py: (?P<name>[\w-]+) --\n"
+    r".*?"
+    r"^[ \t]*# -- end of (?P=name) --\n",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def kubernetes_images(tag: str) -> list[str]:
+    return [f"- {{name: copost/{name}, newTag: {tag}}}" for name in DEPLOYED]
+
+
+REGIONS: dict[Path, dict[str, Callable[[], list[str]]]] = {
+    REPO_ROOT / "docker-compose.yml": {
+        "service-urls": lambda: [f"{name.upper()}_URL: http://{name}:8000" for name in BACKENDS],
+    },
+    DEPLOY / "k8s/base/kustomization.yaml": {
+        "service-manifests": lambda: [f"- {name}.yaml" for name in DEPLOYED],
+    },
+    DEPLOY / "k8s/overlays/dev/kustomization.yaml": {
+        "images": lambda: kubernetes_images("dev"),
+        "replicas": lambda: [f"- {{name: {name}, count: 1}}" for name in DEPLOYED],
+    },
+    DEPLOY / "k8s/overlays/prod/kustomization.yaml": {
+        "images": lambda: kubernetes_images('"0.1.0"'),
+    },
+}
+
+
+def with_regions(text: str, regions: dict[str, Callable[[], list[str]]]) -> str:
+    """`text` with each of its rendered regions rewritten; every region must be there."""
+    found: list[str] = []
+
+    def rewrite(match: re.Match[str]) -> str:
+        name, indent = match["name"], match["indent"]
+        found.append(name)
+        lines = [f"# -- rendered by deploy/render.py: {name} --", *regions[name]()]
+        lines.append(f"# -- end of {name} --")
+        return "".join(f"{indent}{line}\n" for line in lines)
+
+    text = REGION.sub(rewrite, text)
+    missing = set(regions) - set(found)
+    if missing:
+        raise ValueError(f"no region {sorted(missing)} to render")
+    return text
+
+
 def rendered() -> dict[Path, str]:
     """Each rendered file and the text it should hold."""
     files = {path: mongo_init() for path in MONGO_INIT_FILES}
@@ -147,6 +208,8 @@ def rendered() -> dict[Path, str]:
         files[path] = rabbitmq_definitions(path.read_text() if path.exists() else None)
     files[OFFLINE_COMPOSE] = offline_compose()
     files[PROMETHEUS] = prometheus_config()
+    for path, regions in REGIONS.items():
+        files[path] = with_regions(path.read_text(), regions)
     return files
 
 

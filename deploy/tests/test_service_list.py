@@ -9,6 +9,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 import yaml
 
 from shared.services import BACKENDS, GATEWAY, SERVICES
@@ -54,3 +55,24 @@ def test_compose_runs_every_declared_service_from_its_image() -> None:
     assert {key for key in environment if key.endswith("_URL") and not key.startswith("OTEL")} == {
         f"{name.upper()}_URL" for name in BACKENDS
     }
+
+
+def test_a_region_is_rewritten_from_the_list_and_the_rest_is_left_alone() -> None:
+    text = (
+        "resources:\n"
+        "  # -- rendered by deploy/render.py: service-manifests --\n"
+        "  - retired.yaml\n"
+        "  # -- end of service-manifests --\n"
+        "  - ingress.yaml\n"
+    )
+    regions = {"service-manifests": lambda: [f"- {name}.yaml" for name in SERVICES]}
+
+    lines = render.with_regions(text, regions).splitlines()
+
+    assert lines[2:-2] == [f"  - {name}.yaml" for name in SERVICES]
+    assert lines[-1] == "  - ingress.yaml"
+
+
+def test_a_file_without_its_region_is_an_error() -> None:
+    with pytest.raises(ValueError, match="images"):
+        render.with_regions("images: []\n", {"images": list})
