@@ -7,8 +7,12 @@ VENV_BIN := .venv/bin
 PYTHON := $(VENV_BIN)/python
 PYTEST := $(VENV_BIN)/pytest
 RUFF := $(VENV_BIN)/ruff
-# The services that exist so far (each is a workspace member services/<name>/pyproject.toml).
+# The services (each is a workspace member services/<name>/pyproject.toml; the list is declared
+# in shared.services, and deploy/tests/test_service_list.py checks that the two agree).
 SERVICES := $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+# Every workspace member's import root: the three parts of `shared` and the services. `shared`
+# is one namespace package over three members, so mypy takes these as its package bases.
+SOURCE_ROOTS := $(wildcard shared/*/src) $(SERVICES:%=services/%/src)
 TAG ?= dev
 STANDINS ?= 0
 # OFFLINE=1: no image registry is reachable (found out once, when first needed): the images
@@ -51,7 +55,8 @@ test: install rabbitmq chromium promtool lint ## lint, then every test: unit, in
 lint: install ## ruff check, ruff format --check, and mypy --strict over the packages
 	@$(RUFF) check .
 	@$(RUFF) format --check .
-	@$(VENV_BIN)/mypy --strict shared/src services/*/src
+	@MYPYPATH=$(subst $() ,:,$(SOURCE_ROOTS)) $(VENV_BIN)/mypy --strict --explicit-package-bases \
+	  $(SOURCE_ROOTS)
 
 format: install ## apply ruff's fixes and formatting
 	@$(RUFF) check --fix .

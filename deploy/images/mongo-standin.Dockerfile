@@ -16,10 +16,10 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY shared ./shared
 COPY services ./services
-# shared with the workspace's dev group, where the embedded server's package lives. The image
-# serves mongoeco (EMBEDDED_MONGO below): SecantusDB, the dev default, is GPL-2.0 and is not
-# installed into an image.
-RUN uv sync --locked --no-editable --package shared --group dev --no-install-package secantusdb \
+# copost-testing, the member whose shared.embedded_mongo this runs. The image serves mongoeco
+# (EMBEDDED_MONGO below): SecantusDB, the dev default, is GPL-2.0 and is not installed into an
+# image.
+RUN uv sync --locked --no-dev --no-editable --package copost-testing --no-install-package secantusdb \
     -p python3 \
     && rm -rf /root/.cache/uv /opt/uv && install -d -o 10001 -g 10001 /data/db
 ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 EMBEDDED_MONGO=mongoeco

@@ -19,9 +19,15 @@ COPY pyproject.toml uv.lock ./
 COPY shared ./shared
 COPY services ./services
 # Every service's locked dependencies into uv's cache once: this layer is shared by all images.
-RUN uv sync --locked --no-dev --all-packages --no-install-workspace && rm -rf .venv
+# The services only, not --all-packages: copost-testing (shared.testing, the embedded MongoDB
+# servers, pytest) is for development and never enters an image, nor uv's cache here.
+RUN uv sync --locked --no-dev --no-install-workspace \
+      $(for service in services/*/; do echo --package "$(basename "$service")"; done) \
+    && rm -rf .venv
 ARG SERVICE
-# Exactly the locked versions, this service and its runtime dependencies only, as regular installs.
+# Exactly the locked versions, this service and its runtime dependencies only (copost-kernel,
+# copost-contracts and the service's own), as regular installs. deploy/tests/test_images.py
+# checks that this installs nothing of the development tools.
 RUN test -n "$SERVICE" && uv sync --locked --no-dev --no-editable --package "$SERVICE" -p python3
 # The debug sections of compiled extensions serve nothing at run time (uvloop's alone are 14 of
 # its 16 MB): stripping them keeps every image well under 200 MB.

@@ -22,20 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Self
 
+from shared.services import BACKENDS, GATEWAY
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 # Port offsets from the base port: the gateway takes the base port itself.
 BACKEND_PORT_OFFSETS: Mapping[str, int] = {
-    "users": 1,
-    "posts": 2,
-    "invitations": 3,
-    "timeline": 4,
-    "notifications": 5,
+    name: offset for offset, name in enumerate(BACKENDS, start=1)
 }
 MONGO_PORT_OFFSET = 9
 PORT_SPAN = 10
-GATEWAY = "gateway"
 
 
 class StackError(RuntimeError):

@@ -20,6 +20,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from shared.services import BACKENDS, SERVICES
+
 K8S_DIR = Path(__file__).resolve().parents[1] / "k8s"
 OVERLAYS = ["base", "overlays/dev", "overlays/prod"]
 # The oldest Kubernetes the manifests promise to work on (prod uses the preStop sleep action).
@@ -102,6 +104,27 @@ def secret_names_used(deployment: Resource) -> Iterator[str]:
         for source in container.get("envFrom", []):
             if ref := source.get("secretRef"):
                 yield ref["name"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_overlay_deploys_exactly_the_declared_services(overlay: str) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+    # Each runs its own image, copost/<name> (the dev overlay also deploys MongoDB and RabbitMQ).
+    copost = {
+        name
+        for name, deployment in deployments.items()
+        if containers(deployment)[0]["image"].split(":")[0].endswith(f"copost/{name}")
+    }
+
+    assert copost == set(SERVICES)
+    assert set(of_kind(resources, "Service")) >= set(SERVICES)
+
+
+def test_prod_gives_every_backend_and_only_them_a_broker_user() -> None:
+    users = of_kind(render("overlays/prod"), "User")
+
+    assert set(users) == {f"copost-{name}" for name in BACKENDS}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -264,7 +287,4 @@ def test_prod_runs_mongodb_and_rabbitmq_through_their_operators() -> None:
     assert not of_kind(resources, "StatefulSet")
     # Each service has its own MongoDB user, allowed on its own database only.
     roles = {u["name"]: u["roles"] for u in mongo["users"] if u["name"] != "copost-admin"}
-    assert roles == {
-        name: [{"name": "readWrite", "db": f"copost_{name}"}]
-        for name in ("users", "posts", "invitations", "timeline", "notifications")
-    }
+    assert roles == {name: [{"name": "readWrite", "db": f"copost_{name}"}] for name in BACKENDS}

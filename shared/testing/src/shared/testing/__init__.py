@@ -52,6 +52,7 @@ from shared.identity import (
     encode_public_key,
 )
 from shared.mongo import Database
+from shared.services import SERVICES
 from shared.settings import ServiceSettings
 from shared.user_directory import PublicUser
 
@@ -89,7 +90,7 @@ def unique_namespace() -> str:
 
 # -- Service identity: one key per process, for this test session ---------------------------
 
-PROCESS_NAMES = ("gateway", "users", "posts", "invitations", "timeline", "notifications")
+PROCESS_NAMES = SERVICES
 TEST_SERVICE_KEYS = {name: Ed25519PrivateKey.generate() for name in PROCESS_NAMES}
 TEST_SERVICE_PUBLIC_KEYS = {
     name: encode_public_key(key.public_key()) for name, key in TEST_SERVICE_KEYS.items()

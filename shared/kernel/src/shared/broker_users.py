@@ -33,8 +33,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from shared.events import PRODUCING_SERVICES
+from shared.services import BACKENDS
 
-SERVICES = ("users", "posts", "invitations", "timeline", "notifications")
+# Every backend has a broker user; the gateway has none.
+SERVICES = BACKENDS
 DEFAULT_PREFIX = "copost-"
 # Matches no routing key: the topic permission of a service that publishes nothing.
 NOTHING = "^$"

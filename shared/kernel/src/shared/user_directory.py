@@ -10,25 +10,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
 from shared.mongo import Database, IndexSpec
 from shared.subscriptions import Subscriptions
 
+# Re-exported: services import the public User from here too.
+from shared.public_user import PublicUser as PublicUser
+
 USER_PROFILES = "user_profiles"
 
 USER_DIRECTORY_INDEXES = [IndexSpec(USER_PROFILES, [("handle", 1)])]
-
-
-class PublicUser(BaseModel):
-    """The User object of the public API."""
-
-    id: str
-    handle: str
-    display_name: str
-    created_at: datetime
 
 
 DELETED_USER_HANDLE = "deleted"

@@ -31,13 +31,13 @@ from fastapi import Depends, Request
 
 from shared.logging import request_id_var
 from shared.problems import Forbidden, Unauthorized
+from shared.services import GATEWAY as GATEWAY  # re-exported: the caller named in assertions
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 ASSERTION_HEADER = "X-CoPost-Assertion"
 REQUEST_ID_HEADER = "X-Request-ID"
-GATEWAY = "gateway"
 ALGORITHM = "EdDSA"
 # Long enough for a request to cross one hop, short enough that a captured one is soon useless.
 ASSERTION_TTL_SECONDS = 30

@@ -11,8 +11,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
+from shared.public_user import PublicUser
 from shared.request_body import RequestBody
-from shared.user_directory import PublicUser
 
 ELIGIBILITY_PATH = "/internal/eligibility"
 MAX_INVITEES_PER_CHECK = 100

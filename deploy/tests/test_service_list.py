@@ -1,0 +1,78 @@
+"""The services are declared once (shared.services); every other list of them agrees.
+
+The workspace has one member per declared service, the files deploy/render.py renders from
+the list are current, and the compose file, which is written by hand, runs each of them.
+(The Kubernetes overlays are checked in test_kubernetes_manifests.py.)
+"""
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+
+from shared.services import BACKENDS, GATEWAY, SERVICES
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_render() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("render", REPO_ROOT / "deploy" / "render.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+render = load_render()
+
+
+def test_the_workspace_has_one_member_per_declared_service() -> None:
+    members = {path.parent.name for path in REPO_ROOT.glob("services/*/pyproject.toml")}
+
+    assert members == set(SERVICES)
+    assert GATEWAY not in BACKENDS
+
+
+def test_every_file_rendered_from_the_list_is_current() -> None:
+    for path, text in render.rendered().items():
+        assert path.read_text() == text, f"{path.name} is stale: run deploy/render.py"
+
+
+def test_compose_runs_every_declared_service_from_its_image() -> None:
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    built = {
+        name: spec
+        for name, spec in compose["services"].items()
+        if spec.get("build", {}).get("dockerfile") == "deploy/images/service.Dockerfile"
+    }
+    environment = compose["x-service-environment"]
+
+    assert set(built) == set(SERVICES)
+    assert all(spec["build"]["args"]["SERVICE"] == name for name, spec in built.items())
+    assert {key for key in environment if key.endswith("_URL") and not key.startswith("OTEL")} == {
+        f"{name.upper()}_URL" for name in BACKENDS
+    }
+
+
+def test_a_region_is_rewritten_from_the_list_and_the_rest_is_left_alone() -> None:
+    text = (
+        "resources:\n"
+        "  # -- rendered by deploy/render.py: service-manifests --\n"
+        "  - retired.yaml\n"
+        "  # -- end of service-manifests --\n"
+        "  - ingress.yaml\n"
+    )
+    regions = {"service-manifests": lambda: [f"- {name}.yaml" for name in SERVICES]}
+
+    lines = render.with_regions(text, regions).splitlines()
+
+    assert lines[2:-2] == [f"  - {name}.yaml" for name in SERVICES]
+    assert lines[-1] == "  - ingress.yaml"
+
+
+def test_a_file_without_its_region_is_an_error() -> None:
+    with pytest.raises(ValueError, match="images"):
+        render.with_regions("images: []\n", {"images": list})
