@@ -8,7 +8,8 @@ from invitations.schemas import Box, Invitation
 from shared.pagination import Page, cursor_text, cursor_time, decode_cursor, encode_cursor
 
 # UNKNOWN_USER_HANDLE is shown for a user whose user.registered has not arrived yet.
-from shared.user_directory import UNKNOWN_USER_HANDLE, PublicUser, UserDirectory
+from shared.public_user import PublicUser
+from shared.user_directory import UNKNOWN_USER_HANDLE, UserDirectory
 
 _PARTICIPANT_FIELD = {Box.RECEIVED: "invitee_id", Box.SENT: "inviter_id"}
 

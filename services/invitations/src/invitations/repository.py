@@ -12,7 +12,7 @@ from shared.events import EventEnvelope
 from shared.events.invitations import CancellationReason
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
-from shared.user_directory import PublicUser
+from shared.public_user import PublicUser
 
 INVITATIONS = "invitations"
 # Posts whose post.deleted has been seen: a late post.created must not open invitations on them.

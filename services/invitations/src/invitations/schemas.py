@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from invitations.domain import InvitationStatus
 from shared.pagination import Page
-from shared.user_directory import PublicUser
+from shared.public_user import PublicUser
 
 
 class Box(StrEnum):

@@ -6,8 +6,8 @@ from typing import Annotated, Self
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from notifications.domain import NotificationType
+from shared.public_user import PublicUser
 from shared.request_body import RequestBody
-from shared.user_directory import PublicUser
 
 MAX_IDS_PER_REQUEST = 100
 

@@ -14,7 +14,7 @@ from posts.schemas import (
 from shared.events.posts import RemixStatus
 from shared.identity import CurrentUserId
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
-from shared.user_directory import PublicUser
+from shared.public_user import PublicUser
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
 remix_requests_router = APIRouter(prefix="/v1/remix-requests", tags=["remixes"])

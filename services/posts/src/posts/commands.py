@@ -35,8 +35,9 @@ from shared.events.posts import PostDeleted
 from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
 from shared.internal_http import EligibilityClient
 from shared.problems import AccountGone, BadGateway, Problem
+from shared.public_user import PublicUser
 from shared.relations import RelationReplica
-from shared.user_directory import PublicUser, UserDirectory
+from shared.user_directory import UserDirectory
 
 type InvitationEnded = (
     InvitationDeclined | InvitationExpired | InvitationRevoked | InvitationCancelled

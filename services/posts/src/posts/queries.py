@@ -17,8 +17,9 @@ from posts.schemas import CoauthorOut, PostOut, RemixOfOut, RemixRequestOut
 from shared.events.posts import RemixStatus
 from shared.internal_http import EligibilityClient
 from shared.pagination import Page, time_and_id_cursor, time_and_id_position
+from shared.public_user import PublicUser
 from shared.relations import RelationReplica
-from shared.user_directory import DELETED_USER_HANDLE, PublicUser, UserDirectory
+from shared.user_directory import DELETED_USER_HANDLE, UserDirectory
 
 
 class PostQueries:

@@ -23,7 +23,8 @@ from shared.events.posts import RemixStatus
 from shared.mongo import Database, Document, IndexSpec, increment
 from shared.outbox import OUTBOX_FIELD, Outbox, outbox_entry, with_events
 from shared.problems import Conflict
-from shared.user_directory import USER_DIRECTORY_INDEXES, PublicUser
+from shared.public_user import PublicUser
+from shared.user_directory import USER_DIRECTORY_INDEXES
 
 POSTS = "posts"
 INVITE_COUNTERS = "invite_counters"

@@ -7,8 +7,8 @@ from pydantic import BaseModel, Field
 
 from posts.domain import CoauthorStatus
 from shared.events.posts import PublishMode, RemixStatus
+from shared.public_user import PublicUser
 from shared.request_body import RequestBody
-from shared.user_directory import PublicUser
 
 
 class CreatePostRequest(RequestBody):

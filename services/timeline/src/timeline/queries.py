@@ -9,8 +9,9 @@ keeps each post once and stays exact across pages (see `domain.merge_timeline_pa
 from collections.abc import Collection, Iterable, Mapping
 
 from shared.pagination import Page
+from shared.public_user import PublicUser
 from shared.relations import RelationReplica
-from shared.user_directory import PublicUser, UserDirectory
+from shared.user_directory import UserDirectory
 from timeline import domain
 from timeline.domain import InsightsNotFound, PostCard, TimelinePage, TimelinePosition, UnknownUser
 from timeline.engagement import EngagementRepository

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from shared.events.posts import PublishMode, RemixStatus
-from shared.user_directory import PublicUser
+from shared.public_user import PublicUser
 
 
 class CoauthorOut(BaseModel):

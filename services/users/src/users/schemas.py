@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from shared.eligibility import Features
+from shared.public_user import PublicUser
 from shared.request_body import RequestBody
-from shared.user_directory import PublicUser
 from users.domain import (
     CollabPolicy,
     RemixApproval,

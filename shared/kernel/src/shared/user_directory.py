@@ -14,10 +14,8 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
 from shared.mongo import Database, IndexSpec
+from shared.public_user import PublicUser
 from shared.subscriptions import Subscriptions
-
-# Re-exported: services import the public User from here too.
-from shared.public_user import PublicUser as PublicUser
 
 USER_PROFILES = "user_profiles"
 

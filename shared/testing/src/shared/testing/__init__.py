@@ -52,9 +52,9 @@ from shared.identity import (
     encode_public_key,
 )
 from shared.mongo import Database
+from shared.public_user import PublicUser
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
-from shared.user_directory import PublicUser
 
 
 @overload
