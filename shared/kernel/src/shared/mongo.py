@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.settings import ServiceSettings
+from shared.tracing import untraced
 
 type Document = dict[str, Any]
 type Database = AsyncDatabase[Document]
@@ -91,13 +92,15 @@ async def migrate_once(db: Database, name: str, migration: Callable[[], Awaitabl
     """Run a data migration at start-up unless it is recorded as done in this database.
 
     Migrations must be idempotent: replicas starting together may each run it, and one
-    interrupted half-way runs again at the next start.
+    interrupted half-way runs again at the next start. Like a background pass, it makes no
+    trace of its own.
     """
-    if await db[MIGRATIONS].find_one({"_id": name}) is not None:
-        return
-    await migration()
-    with contextlib.suppress(DuplicateKeyError):
-        await db[MIGRATIONS].insert_one({"_id": name})
+    with untraced():
+        if await db[MIGRATIONS].find_one({"_id": name}) is not None:
+            return
+        await migration()
+        with contextlib.suppress(DuplicateKeyError):
+            await db[MIGRATIONS].insert_one({"_id": name})
 
 
 async def ping(db: Database) -> bool:
