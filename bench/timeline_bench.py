@@ -31,6 +31,7 @@ from shared.events.posts import PostPublished
 from shared.events.users import UserRegistered
 from shared.mongo import Database, Document, ensure_indexes
 from shared.pagination import Page
+from shared.public_post import PostOut
 from shared.user_directory import UserDirectory
 from timeline.components import timeline_writer
 from timeline.queries import TimelineReader
@@ -43,7 +44,6 @@ from timeline.repository import (
     FollowRepository,
     PostCardRepository,
 )
-from timeline.schemas import PostOut
 from timeline.settings import TimelineSettings
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

@@ -7,13 +7,13 @@ from posts.schemas import (
     CreatePostRequest,
     InvitationOut,
     InviteCoauthorRequest,
-    PostOut,
     RemixRequestOut,
     ReplyRequest,
 )
 from shared.events.posts import RemixStatus
 from shared.identity import CurrentUserId
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from shared.public_post import PostOut
 from shared.public_user import PublicUser
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])

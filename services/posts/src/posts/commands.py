@@ -20,7 +20,7 @@ from posts.engagement import Engagement
 from posts.queries import PostQueries
 from posts.remixing import RemixAnswer
 from posts.repository import InviteCounterRepository, PostRepository, StoredPost
-from posts.schemas import CreatePostRequest, InvitationOut, PostOut, RemixRequestOut
+from posts.schemas import CreatePostRequest, InvitationOut, RemixRequestOut
 from posts.settings import PostsSettings
 from shared.clock import at_storage_precision, utc_now
 from shared.eligibility import EligibilityResult, RemixConsentRequest, RemixRefusal
@@ -35,6 +35,7 @@ from shared.events.posts import PostDeleted
 from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
 from shared.internal_http import EligibilityClient
 from shared.problems import AccountGone, BadGateway, Problem
+from shared.public_post import PostOut
 from shared.public_user import PublicUser
 from shared.relations import RelationReplica
 from shared.user_directory import UserDirectory

@@ -32,8 +32,8 @@ from shared.problems import (
     TooManyRequests,
     Unprocessable,
 )
+from shared.public_post import CoauthorStatus
 
-type CoauthorStatus = Literal["invited", "accepted"]
 type PostStatus = Literal["pending", "published", "deleted"]
 
 HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{3,30}\Z")

@@ -13,10 +13,11 @@ from posts import domain
 from posts.domain import Change, Post
 from posts.engagement import Engagement
 from posts.repository import PostRepository, StoredPost
-from posts.schemas import CoauthorOut, PostOut, RemixOfOut, RemixRequestOut
+from posts.schemas import RemixRequestOut
 from shared.events.posts import RemixStatus
 from shared.internal_http import EligibilityClient
 from shared.pagination import Page, time_and_id_cursor, time_and_id_position
+from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
 from shared.relations import RelationReplica
 from shared.user_directory import DELETED_USER_HANDLE, UserDirectory

@@ -5,8 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from posts.domain import CoauthorStatus
 from shared.events.posts import PublishMode, RemixStatus
+from shared.public_post import PostOut
 from shared.public_user import PublicUser
 from shared.request_body import RequestBody
 
@@ -23,42 +23,6 @@ class CreatePostRequest(RequestBody):
 
 class InviteCoauthorRequest(RequestBody):
     handle: str = Field(max_length=100)
-
-
-class CoauthorOut(BaseModel):
-    user: PublicUser
-    status: CoauthorStatus
-
-
-class PostOut(BaseModel):
-    id: str
-    text: str
-    author: PublicUser
-    coauthors: list[CoauthorOut]
-    status: Literal["pending", "published"]
-    publish_mode: PublishMode
-    created_at: datetime
-    published_at: datetime | None
-    # Engagement (issue 12): one count per post, shared by all its co-authors.
-    like_count: int = 0
-    reply_count: int = 0
-    liked_by_me: bool = False
-    reply_to: str | None = None
-
-    # Remixes (issue 13).
-    remix_count: int = 0
-    remix_of: "RemixOfOut | None" = None
-
-
-class RemixOfOut(BaseModel):
-    """`post` is the original, shown only while the remix is approved."""
-
-    post_id: str
-    status: RemixStatus
-    post: PostOut | None
-
-
-PostOut.model_rebuild()
 
 
 class RemixRequestOut(BaseModel):

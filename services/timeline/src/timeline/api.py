@@ -4,8 +4,9 @@ from fastapi import APIRouter
 
 from shared.identity import CurrentUserId
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from shared.public_post import PostOut
 from timeline.components import Components
-from timeline.schemas import InsightsOut, PostOut
+from timeline.schemas import InsightsOut
 
 router = APIRouter(prefix="/v1", tags=["timeline"])
 

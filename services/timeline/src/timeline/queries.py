@@ -9,6 +9,7 @@ keeps each post once and stays exact across pages (see `domain.merge_timeline_pa
 from collections.abc import Collection, Iterable, Mapping
 
 from shared.pagination import Page
+from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
 from shared.relations import RelationReplica
 from shared.user_directory import UserDirectory
@@ -16,7 +17,7 @@ from timeline import domain
 from timeline.domain import InsightsNotFound, PostCard, TimelinePage, TimelinePosition, UnknownUser
 from timeline.engagement import EngagementRepository
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
-from timeline.schemas import AuthorInsightsOut, CoauthorOut, InsightsOut, PostOut, RemixOfOut
+from timeline.schemas import AuthorInsightsOut, InsightsOut
 
 # A home page whose posts are mostly muted is topped up from the next ones this many times
 # at most (then it is shorter, with a cursor to go on).
@@ -173,10 +174,11 @@ def _post(
         text=card.text,
         author=author,
         coauthors=[
-            CoauthorOut(user=users[coauthor_id])
+            CoauthorOut(user=users[coauthor_id], status="accepted")
             for coauthor_id in card.credited_coauthor_ids
             if coauthor_id in users
         ],
+        status="published",
         publish_mode=card.publish_mode,
         created_at=card.created_at,
         published_at=card.published_at,
