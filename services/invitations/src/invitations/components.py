@@ -13,8 +13,7 @@ from invitations.expiry import ExpiryScheduler
 from invitations.queries import InvitationQueries
 from invitations.repository import InvitationRepository
 from invitations.settings import InvitationsSettings
-from shared.identity import AssertionSigner
-from shared.internal_http import EligibilityClient, create_internal_client
+from shared.internal_http import users_service
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
@@ -37,17 +36,11 @@ async def compose(
     settings = kernel.settings
     repository = InvitationRepository(kernel.db)
     directory = UserDirectory(kernel.db)
-    async with create_internal_client(
-        settings.users_url,
-        signer=AssertionSigner.from_settings(settings),
-        audience="users",
-        timeout_seconds=settings.internal_http_timeout_seconds,
-        transport=users_transport,
-    ) as users_http:
+    async with users_service(settings, settings.users_url, transport=users_transport) as users:
         commands = InvitationCommands(
             repository,
             directory,
-            EligibilityClient(users_http),
+            users,
             kernel.outbox,
             ttl_seconds=settings.invitation_ttl_seconds,
         )

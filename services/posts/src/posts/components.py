@@ -14,8 +14,7 @@ from posts.likes import LikeRepository
 from posts.queries import PostQueries
 from posts.repository import InviteCounterRepository, PostRepository
 from posts.settings import PostsSettings
-from shared.identity import AssertionSigner
-from shared.internal_http import EligibilityClient, create_internal_client
+from shared.internal_http import EligibilityClient, users_service
 from shared.periodic import PeriodicTask
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
@@ -38,14 +37,8 @@ async def compose(
 ) -> AsyncIterator[PostsComponents]:
     """`users_transport` lets tests serve the users service's API from an in-process app."""
     settings = kernel.settings
-    async with create_internal_client(
-        settings.users_url,
-        signer=AssertionSigner.from_settings(settings),
-        audience="users",
-        timeout_seconds=settings.internal_http_timeout_seconds,
-        transport=users_transport,
-    ) as http:
-        components = _components(kernel, EligibilityClient(http))
+    async with users_service(settings, settings.users_url, transport=users_transport) as users:
+        components = _components(kernel, users)
         # Counters a crash left half settled are finished by this pass (issue 12).
         settling = PeriodicTask(
             "settle-engagement",

@@ -5,7 +5,8 @@ it, signed with the caller's key for the service called; a caller that sets its 
 (the gateway forwarding a user) keeps it.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from uuid import uuid4
 
 import httpx
@@ -26,6 +27,7 @@ from shared.eligibility import (
 from shared.identity import ASSERTION_HEADER, REQUEST_ID_HEADER, AssertionSigner
 from shared.logging import request_id_var
 from shared.problems import BadGateway, GatewayTimeout, ServiceUnavailable
+from shared.settings import ServiceSettings
 
 # A service (uvicorn) closes a connection idle for 5 s. A client that kept it longer could send
 # a request just as the server closes it and get no answer (a 502 for a DELETE or a POST,
@@ -109,3 +111,20 @@ class EligibilityClient:
             return answer.model_validate_json(response.content)
         except ValidationError as exc:
             raise BadGateway("The users service gave an unreadable answer.") from exc
+
+
+@asynccontextmanager
+async def users_service(
+    settings: ServiceSettings, users_url: str, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[EligibilityClient]:
+    """The users service's internal API, as this service calls it; closed on the way out.
+
+    `transport` lets tests serve the users service's app in process."""
+    async with create_internal_client(
+        users_url,
+        signer=AssertionSigner.from_settings(settings),
+        audience="users",
+        timeout_seconds=settings.internal_http_timeout_seconds,
+        transport=transport,
+    ) as http:
+        yield EligibilityClient(http)
