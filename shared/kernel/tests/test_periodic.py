@@ -2,9 +2,10 @@
 
 import time
 
+import pytest
 from prometheus_client import REGISTRY
 
-from shared.periodic import PeriodicTask
+from shared.periodic import PeriodicTask, running
 from shared.testing import wait_until
 
 NEVER_BY_ITSELF = 3600.0
@@ -67,3 +68,33 @@ async def test_failures_are_counted_and_the_last_success_is_stamped() -> None:
         assert stamped >= before
     finally:
         await task.stop()
+
+
+class Recorded:
+    """Background work that writes down when it starts and stops."""
+
+    def __init__(self, name: str, log: list[str], *, fails_to_start: bool = False) -> None:
+        self._name, self._log, self._fails = name, log, fails_to_start
+
+    def start(self) -> None:
+        if self._fails:
+            raise RuntimeError(f"{self._name} cannot start")
+        self._log.append(f"start {self._name}")
+
+    async def stop(self) -> None:
+        self._log.append(f"stop {self._name}")
+
+
+async def test_running_starts_in_order_and_stops_in_reverse() -> None:
+    log: list[str] = []
+    async with running(Recorded("a", log), Recorded("b", log)):
+        log.append("block")
+    assert log == ["start a", "start b", "block", "stop b", "stop a"]
+
+
+async def test_running_stops_what_started_when_a_later_start_fails() -> None:
+    log: list[str] = []
+    with pytest.raises(RuntimeError, match="b cannot start"):
+        async with running(Recorded("a", log), Recorded("b", log, fails_to_start=True)):
+            log.append("block")
+    assert log == ["start a", "stop a"]

@@ -14,6 +14,7 @@ from invitations.queries import InvitationQueries
 from invitations.repository import InvitationRepository
 from invitations.settings import InvitationsSettings
 from shared.internal_http import users_service
+from shared.periodic import running
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
@@ -49,16 +50,13 @@ async def compose(
             interval_seconds=settings.expiry_sweep_seconds,
             batch_size=settings.expiry_batch_size,
         )
-        expiry.start()
-        try:
+        async with running(expiry):
             yield InvitationsComponents(
                 commands=commands,
                 queries=InvitationQueries(repository, directory),
                 directory=directory,
                 expiry=expiry,
             )
-        finally:
-            await expiry.stop()
 
 
 Components = Annotated[InvitationsComponents, Depends(components_dependency(InvitationsComponents))]

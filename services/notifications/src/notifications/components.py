@@ -13,6 +13,7 @@ from notifications.queries import NotificationQueries
 from notifications.repository import NotificationRepository
 from notifications.settings import NotificationsSettings
 from notifications.stream import LocalWakeups, NotificationFeed, NotificationStreams
+from shared.periodic import running
 from shared.relations import MUTE_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
@@ -44,8 +45,7 @@ async def compose(
     notifier = Notifier(repository, wakeups, mutes)
     queries = NotificationQueries(repository, directory)
     feed = NotificationFeed(repository, wakeups, settings)
-    feed.start()
-    try:
+    async with running(feed):
         yield NotificationsComponents(
             directory=directory,
             mutes=mutes,
@@ -54,8 +54,6 @@ async def compose(
             queries=queries,
             streams=NotificationStreams(repository, queries, wakeups, settings),
         )
-    finally:
-        await feed.stop()
 
 
 Components = Annotated[

@@ -15,7 +15,7 @@ from posts.queries import PostQueries
 from posts.repository import InviteCounterRepository, PostRepository
 from posts.settings import PostsSettings
 from shared.internal_http import EligibilityClient, users_service
-from shared.periodic import PeriodicTask
+from shared.periodic import PeriodicTask, running
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
@@ -45,11 +45,8 @@ async def compose(
             components.engagement.settle_unsettled,
             interval_seconds=settings.outbox_sweep_seconds,
         )
-        settling.start()
-        try:
+        async with running(settling):
             yield components
-        finally:
-            await settling.stop()
 
 
 def _components(kernel: Kernel[PostsSettings], users: EligibilityClient) -> PostsComponents:

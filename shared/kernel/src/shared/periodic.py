@@ -3,7 +3,9 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Protocol
 
 from prometheus_client import Counter, Gauge
 
@@ -62,3 +64,26 @@ class PeriodicTask:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval_seconds)
             self._wake.clear()
+
+
+class BackgroundWork(Protocol):
+    """Anything a service runs beside its requests and events: started, then stopped."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@asynccontextmanager
+async def running(*work: BackgroundWork) -> AsyncIterator[None]:
+    """Run background work for the length of a block (a composition root's), in this order;
+    stopped in the reverse order on the way out, whatever ends the block."""
+    started: list[BackgroundWork] = []
+    try:
+        for each in work:
+            each.start()
+            started.append(each)
+        yield
+    finally:
+        for each in reversed(started):
+            await each.stop()
