@@ -7,12 +7,14 @@ from pydantic import ValidationError
 
 from shared.events import (
     EVENT_TYPES,
+    EventData,
     UnknownEventVersion,
     decode_envelope,
     make_event,
     parse_event_data,
 )
 from shared.events.invitations import InvitationAccepted
+from shared.events.posts import PostRemixApproved
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -68,3 +70,23 @@ def test_an_envelope_missing_its_id_fields_is_invalid() -> None:
 def test_event_data_is_immutable() -> None:
     with pytest.raises(ValidationError):
         accepted().post_id = "other"  # type: ignore[misc]
+
+
+def test_every_event_class_is_registered_by_being_defined() -> None:
+    def events_below(base: type[EventData]) -> set[type[EventData]]:
+        found = set()
+        for subclass in base.__subclasses__():
+            if "event_type" in subclass.__dict__:
+                found.add(subclass)
+            found |= events_below(subclass)
+        return found
+
+    assert set(EVENT_TYPES.values()) == events_below(EventData)
+    assert EVENT_TYPES["post.remix_approved"] is PostRemixApproved
+
+
+def test_two_classes_cannot_claim_one_event_type() -> None:
+    with pytest.raises(TypeError, match=r"two event classes for 'invitation\.accepted'"):
+
+        class AcceptedAgain(EventData):
+            event_type = "invitation.accepted"

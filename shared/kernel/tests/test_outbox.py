@@ -11,10 +11,12 @@ from pymongo import AsyncMongoClient
 from shared.bus import EventBus
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserRegistered
+from shared.logging import correlation_id_var
 from shared.mongo import Database, Document
 from shared.outbox import (
     OUTBOX_DEAD_LETTERS,
     OUTBOX_FIELD,
+    Outbox,
     OutboxRelay,
     with_events,
 )
@@ -168,3 +170,27 @@ async def test_the_backlog_and_the_age_of_its_oldest_event_are_measured(
     await relay.measure_backlog()
     assert REGISTRY.get_sample_value("copost_outbox_backlog_events", labels) == 0
     assert REGISTRY.get_sample_value("copost_outbox_oldest_event_age_seconds", labels) == 0
+
+
+async def test_publishing_through_the_outbox_sends_the_events_as_soon_as_the_write_ends(
+    db: Database, bus: EventBus, event_recorder: EventRecorder
+) -> None:
+    # The relay would sweep only in an hour: the event goes out because the block woke it.
+    relay = OutboxRelay(db, ["accounts"], bus, service_name="outbox-test", sweep_seconds=3600)
+    outbox = Outbox(relay, producer="users")
+    relay.start()
+    token = correlation_id_var.set("request-7")
+    try:
+        data = UserRegistered(
+            user_id="ada", handle="ada", display_name="Ada", created_at=datetime.now(UTC)
+        )
+        with outbox.publishing(data) as events:
+            await db.accounts.update_one(
+                {"_id": "ada"}, with_events({"$set": {"handle": "ada"}}, events), upsert=True
+            )
+        [seen] = await event_recorder.wait_for("user.registered")
+    finally:
+        correlation_id_var.reset(token)
+        await relay.stop()
+    assert seen.id == events[0].id
+    assert (seen.producer, seen.correlation_id) == ("users", "request-7")
