@@ -20,6 +20,8 @@ from shared.problems import (
 )
 
 API_TITLE = "CoPost API"
+# Every path under it is forwarded to the service that owns it.
+PUBLIC_API_PREFIX = "/v1/"
 
 docs_router = APIRouter(include_in_schema=False)
 
@@ -67,7 +69,7 @@ class PublicApiMiddleware:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or not scope["path"].startswith(PUBLIC_API_PREFIX):
             await self._app(scope, receive, send)
             return
         scope["route"] = _ROUTE_LABEL
