@@ -117,7 +117,12 @@ class Proxy:
     ) -> None:
         self._base_urls = {upstream: url.rstrip("/") for upstream, url in base_urls.items()}
         self._signer = signer
-        self._timeout_seconds = timeout_seconds
+        # Made once: aiohttp takes the same timeouts for every request.
+        self._request_timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeout_seconds, sock_read=timeout_seconds
+        )
+        # A live event stream may stay quiet for long; only connecting is bounded.
+        self._stream_timeout = aiohttp.ClientTimeout(total=None, connect=timeout_seconds)
         self._stream_slots = _StreamSlots(stream_max_connections)
         self._requests: aiohttp.ClientSession | None = None
         self._streams: aiohttp.ClientSession | None = None
@@ -141,7 +146,7 @@ class Proxy:
     async def forward(
         self, request: Request, upstream: Upstream, *, user_id: str | None, body: bytes
     ) -> Response:
-        streaming = is_streaming(request.method, request.url.path)
+        streaming = is_streaming(request.method, request.scope["path"])
         if streaming and not self._stream_slots.take():
             raise ServiceUnavailable(
                 "Too many streams are open; retry later.",
@@ -172,7 +177,7 @@ class Proxy:
                 headers=headers,
                 data=body or None,
                 allow_redirects=False,
-                timeout=self._timeout_for(streaming),
+                timeout=self._stream_timeout if streaming else self._request_timeout,
             )
             content = b"" if streaming else await answer.read()
         except aiohttp.ClientConnectorError:
@@ -191,14 +196,6 @@ class Proxy:
             return _whole(answer, content)
         return _streamed(answer, _Release(answer, self._stream_slots))
 
-    def _timeout_for(self, streaming: bool) -> aiohttp.ClientTimeout:
-        if streaming:
-            # A live event stream may stay quiet for long; only connecting is bounded.
-            return aiohttp.ClientTimeout(total=None, connect=self._timeout_seconds)
-        return aiohttp.ClientTimeout(
-            total=None, connect=self._timeout_seconds, sock_read=self._timeout_seconds
-        )
-
     def _forwarded_headers(
         self, request: Request, upstream: Upstream, user_id: str | None
     ) -> list[tuple[str, str]]:
@@ -212,7 +209,7 @@ class Proxy:
         headers.append((ASSERTION_HEADER, self._signer.sign(upstream, request_id, user_id)))
         if request.client is not None:
             headers.append(("X-Forwarded-For", request.client.host))
-        headers.append(("X-Forwarded-Proto", request.url.scheme))
+        headers.append(("X-Forwarded-Proto", request.scope.get("scheme", "http")))
         return headers
 
 
