@@ -257,13 +257,29 @@ def _returned_headers(answer: aiohttp.ClientResponse) -> list[tuple[bytes, bytes
     ]
 
 
+class _WholeAnswer(Response):
+    """A service's answer as it came: its status, its headers less hop-by-hop ones, its body.
+
+    Made directly, not by Response's constructor, whose headers would only be replaced.
+    """
+
+    def __init__(
+        self, status_code: int, raw_headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        self.status_code = status_code
+        self.raw_headers = raw_headers
+        self.body = body
+        self.background = None
+
+
 def _whole(answer: aiohttp.ClientResponse, content: bytes) -> Response:
-    response = Response(content, status_code=answer.status)
     headers = _returned_headers(answer)
-    if not any(name.lower() == b"content-length" for name, _ in headers):
-        headers += [(n, v) for n, v in response.raw_headers if n == b"content-length"]
-    response.raw_headers = headers
-    return response
+    status = answer.status
+    # A chunked answer is relayed whole, so it gets the length a Response would give it.
+    has_body = status >= 200 and status not in (204, 304)
+    if has_body and not any(name.lower() == b"content-length" for name, _ in headers):
+        headers.append((b"content-length", str(len(content)).encode()))
+    return _WholeAnswer(status, headers, content)
 
 
 def _streamed(answer: aiohttp.ClientResponse, release: _Release) -> StreamingResponse:
