@@ -116,3 +116,14 @@ async def test_an_internal_route_answers_only_the_services_it_names(
 
     assert (allowed.status_code, allowed.json()) == (200, {"caller": "posts"})
     assert (other.status_code, anonymous.status_code) == (403, 401)
+
+
+@pytest.mark.parametrize("user_id", [None, "u-1", 'a "quoted" ünïcode id'])
+def test_an_assertion_is_the_jwt_pyjwt_would_encode(user_id: str | None) -> None:
+    key = TEST_SERVICE_KEYS["gateway"]
+
+    token = AssertionSigner("gateway", key).sign("users", "request-1", user_id)
+
+    claims = jwt.decode(token, key.public_key(), algorithms=["EdDSA"], audience="users")
+    assert claims.get("sub") == user_id
+    assert token == jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": "gateway"})

@@ -20,6 +20,8 @@ from shared.problems import (
 )
 
 API_TITLE = "CoPost API"
+# Every path under it is forwarded to the service that owns it.
+PUBLIC_API_PREFIX = "/v1/"
 
 docs_router = APIRouter(include_in_schema=False)
 
@@ -27,13 +29,16 @@ _FORWARDED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 
 
 async def forward_public_request(request: Request, gateway: GatewayComponents) -> Response:
-    upstream = upstream_for(request.url.path)
+    # The path from the scope, not `request.url`: building the whole URL costs more than
+    # all of these checks, and none of them needs more than the path.
+    path: str = request.scope["path"]
+    upstream = upstream_for(path)
     if upstream is None:
         raise NotFound("There is no such endpoint.")
     user_id = await _authenticated_user_id(request, gateway)
     body = await read_limited_body(request, gateway.settings.max_body_bytes)
     response = await gateway.proxy.forward(request, upstream, user_id=user_id, body=body)
-    deleted = is_account_deletion(request.method, request.url.path)
+    deleted = is_account_deletion(request.method, path)
     if deleted and user_id is not None and response.status_code < 300:
         # Refused on every route from now on, not from this gateway's next poll.
         gateway.revoked.add([user_id])
@@ -42,7 +47,7 @@ async def forward_public_request(request: Request, gateway: GatewayComponents) -
 
 async def _authenticated_user_id(request: Request, gateway: GatewayComponents) -> str | None:
     """The verified caller, counted against its rate limit; None on the two public endpoints."""
-    if is_public(request.method, request.url.path):
+    if is_public(request.method, request.scope["path"]):
         # Sign-up and sign-in hash a password: each address gets a small allowance of them.
         gateway.login_limiter.check(request.client.host if request.client else "unknown")
         return None
@@ -67,7 +72,7 @@ class PublicApiMiddleware:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or not scope["path"].startswith(PUBLIC_API_PREFIX):
             await self._app(scope, receive, send)
             return
         scope["route"] = _ROUTE_LABEL

@@ -4,12 +4,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.api import API_TITLE, PublicApiMiddleware, docs_router
+from gateway.api import API_TITLE, PUBLIC_API_PREFIX, PublicApiMiddleware, docs_router
 from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
 from gateway.domain import parse_networks
@@ -19,7 +21,7 @@ from gateway.settings import GatewaySettings
 from shared.logging import configure_logging
 from shared.observability import ReadinessCheck, RequestContextMiddleware, health_router
 from shared.problems import install_problem_handlers
-from shared.tracing import configure_tracing, instrument_app
+from shared.tracing import configure_tracing, instrument_app, tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +29,47 @@ API_VERSION = "1.0.0"
 API_DESCRIPTION = "Co-authored posts: one public API in front of the CoPost services."
 
 
+class GatewayApp(FastAPI):
+    """A FastAPI app whose /v1 requests enter the gateway's own middleware directly.
+
+    FastAPI's outer layers (its server-error, exception-telemetry and body-limit middleware,
+    and its telemetry check) cost CPU on every request and do nothing for a forwarded one:
+    the request-context middleware answers every error itself, the proxy limits bodies, and
+    FastAPI's telemetry is off. With tracing on they stay, since the instrumentation wraps
+    them. Every other path (probes, metrics, docs, the web client) is FastAPI's as usual.
+    """
+
+    def __init__(self, *, shortcut_public_api: bool, **options: Any) -> None:
+        super().__init__(**options)
+        self._shortcut_public_api = shortcut_public_api
+        self._public_api: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self._shortcut_public_api
+            and scope["type"] == "http"
+            and scope["path"].startswith(PUBLIC_API_PREFIX)
+        ):
+            scope["app"] = self
+            if self._public_api is None:
+                self._public_api = self._own_middleware_stack()
+            await self._public_api(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def _own_middleware_stack(self) -> ASGIApp:
+        """The middleware added to this app, in their order, around the router."""
+        app: ASGIApp = self.router
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     configure_tracing(settings.service_name)
-    app = FastAPI(
+    app = GatewayApp(
+        shortcut_public_api=not tracing_enabled(),
         title=API_TITLE,
         lifespan=partial(_lifespan, settings),
         openapi_url=None,

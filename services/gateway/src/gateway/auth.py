@@ -307,6 +307,6 @@ def _reason(exc: jwt.InvalidTokenError) -> str:
 def presented_token(request: Request) -> str | None:
     """The bearer token of the request; the stream route may carry it as a query parameter."""
     token = bearer_token(request.headers.get("authorization"))
-    if token is None and accepts_query_token(request.method, request.url.path):
+    if token is None and accepts_query_token(request.method, request.scope["path"]):
         token = request.query_params.get(QUERY_TOKEN_PARAMETER) or None
     return token

@@ -117,7 +117,12 @@ class Proxy:
     ) -> None:
         self._base_urls = {upstream: url.rstrip("/") for upstream, url in base_urls.items()}
         self._signer = signer
-        self._timeout_seconds = timeout_seconds
+        # Made once: aiohttp takes the same timeouts for every request.
+        self._request_timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeout_seconds, sock_read=timeout_seconds
+        )
+        # A live event stream may stay quiet for long; only connecting is bounded.
+        self._stream_timeout = aiohttp.ClientTimeout(total=None, connect=timeout_seconds)
         self._stream_slots = _StreamSlots(stream_max_connections)
         self._requests: aiohttp.ClientSession | None = None
         self._streams: aiohttp.ClientSession | None = None
@@ -141,7 +146,7 @@ class Proxy:
     async def forward(
         self, request: Request, upstream: Upstream, *, user_id: str | None, body: bytes
     ) -> Response:
-        streaming = is_streaming(request.method, request.url.path)
+        streaming = is_streaming(request.method, request.scope["path"])
         if streaming and not self._stream_slots.take():
             raise ServiceUnavailable(
                 "Too many streams are open; retry later.",
@@ -172,7 +177,7 @@ class Proxy:
                 headers=headers,
                 data=body or None,
                 allow_redirects=False,
-                timeout=self._timeout_for(streaming),
+                timeout=self._stream_timeout if streaming else self._request_timeout,
             )
             content = b"" if streaming else await answer.read()
         except aiohttp.ClientConnectorError:
@@ -191,14 +196,6 @@ class Proxy:
             return _whole(answer, content)
         return _streamed(answer, _Release(answer, self._stream_slots))
 
-    def _timeout_for(self, streaming: bool) -> aiohttp.ClientTimeout:
-        if streaming:
-            # A live event stream may stay quiet for long; only connecting is bounded.
-            return aiohttp.ClientTimeout(total=None, connect=self._timeout_seconds)
-        return aiohttp.ClientTimeout(
-            total=None, connect=self._timeout_seconds, sock_read=self._timeout_seconds
-        )
-
     def _forwarded_headers(
         self, request: Request, upstream: Upstream, user_id: str | None
     ) -> list[tuple[str, str]]:
@@ -212,7 +209,7 @@ class Proxy:
         headers.append((ASSERTION_HEADER, self._signer.sign(upstream, request_id, user_id)))
         if request.client is not None:
             headers.append(("X-Forwarded-For", request.client.host))
-        headers.append(("X-Forwarded-Proto", request.url.scheme))
+        headers.append(("X-Forwarded-Proto", request.scope.get("scheme", "http")))
         return headers
 
 
@@ -260,13 +257,29 @@ def _returned_headers(answer: aiohttp.ClientResponse) -> list[tuple[bytes, bytes
     ]
 
 
+class _WholeAnswer(Response):
+    """A service's answer as it came: its status, its headers less hop-by-hop ones, its body.
+
+    Made directly, not by Response's constructor, whose headers would only be replaced.
+    """
+
+    def __init__(
+        self, status_code: int, raw_headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        self.status_code = status_code
+        self.raw_headers = raw_headers
+        self.body = body
+        self.background = None
+
+
 def _whole(answer: aiohttp.ClientResponse, content: bytes) -> Response:
-    response = Response(content, status_code=answer.status)
     headers = _returned_headers(answer)
-    if not any(name.lower() == b"content-length" for name, _ in headers):
-        headers += [(n, v) for n, v in response.raw_headers if n == b"content-length"]
-    response.raw_headers = headers
-    return response
+    status = answer.status
+    # A chunked answer is relayed whole, so it gets the length a Response would give it.
+    has_body = status >= 200 and status not in (204, 304)
+    if has_body and not any(name.lower() == b"content-length" for name, _ in headers):
+        headers.append((b"content-length", str(len(content)).encode()))
+    return _WholeAnswer(status, headers, content)
 
 
 def _streamed(answer: aiohttp.ClientResponse, release: _Release) -> StreamingResponse:

@@ -73,7 +73,8 @@ class ClientAddressMiddleware:
         self._trusted = list(trusted)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (client := scope.get("client")):
+        # No trusted proxy (the default): the peer is the address, as the server set it.
+        if self._trusted and scope["type"] == "http" and (client := scope.get("client")):
             forwarded = [
                 bytes(value).decode("latin-1")
                 for name, value in scope.get("headers", [])

@@ -67,6 +67,10 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _compact_json(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 def _unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -80,11 +84,19 @@ class Caller:
 
 
 class AssertionSigner:
-    """Signs the assertions of one calling process (`issuer`) with its own key."""
+    """Signs the assertions of one calling process (`issuer`) with its own key.
+
+    The token is the JWT that PyJWT would encode, byte for byte, built here directly: the
+    gateway signs one per forwarded request, and PyJWT's generic encoding cost half as much
+    again as the Ed25519 signature itself. The verifier still checks it with PyJWT.
+    """
 
     def __init__(self, issuer: str, private_key: Ed25519PrivateKey) -> None:
         self.issuer = issuer
         self._key = private_key
+        # The header never changes: JSON with sorted keys and no spaces, as PyJWT writes it.
+        header = {"alg": ALGORITHM, "kid": issuer, "typ": "JWT"}
+        self._encoded_header = _b64url(_compact_json(header))
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> "AssertionSigner":
@@ -105,7 +117,9 @@ class AssertionSigner:
         }
         if user_id is not None:
             claims["sub"] = user_id
-        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.issuer})
+        signing_input = f"{self._encoded_header}.{_b64url(_compact_json(claims))}"
+        signature = self._key.sign(signing_input.encode())
+        return f"{signing_input}.{_b64url(signature)}"
 
     def headers(self, audience: str, user_id: str | None = None) -> dict[str, str]:
         """Headers of one new request: a fresh request id and the assertion bound to it."""
