@@ -19,6 +19,7 @@ from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
+from shared.periodic import running
 
 # Side requests (health, key set, documents) must not hold a request up for long.
 SIDE_REQUEST_TIMEOUT_SECONDS = 2.0
@@ -71,13 +72,10 @@ async def compose(
     gateway = _build(settings, own_openapi)
     # Not fatal: a gateway started before the users service fetches the keys on demand.
     await gateway.jwks.refresh()
-    gateway.jwks.start()
-    gateway.poller.start()
     try:
-        yield gateway
+        async with running(gateway.jwks, gateway.poller):
+            yield gateway
     finally:
-        await gateway.poller.stop()
-        await gateway.jwks.stop()
         await gateway.aclose()
 
 
