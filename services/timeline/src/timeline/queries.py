@@ -7,6 +7,7 @@ keeps each post once and stays exact across pages (see `domain.merge_timeline_pa
 """
 
 from collections.abc import Collection, Iterable, Mapping
+from typing import NamedTuple
 
 from shared.pagination import Page
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
@@ -18,6 +19,16 @@ from timeline.domain import InsightsNotFound, PostCard, TimelinePage, TimelinePo
 from timeline.engagement import EngagementRepository
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
 from timeline.schemas import AuthorInsightsOut, InsightsOut
+
+
+class Engagement(NamedTuple):
+    like_count: int
+    reply_count: int
+    liked_by_me: bool
+
+
+NO_ENGAGEMENT = Engagement(0, 0, liked_by_me=False)
+
 
 # A home page whose posts are mostly muted is topped up from the next ones this many times
 # at most (then it is shorter, with a cursor to go on).
@@ -89,31 +100,30 @@ class TimelineReader:
             for uid in card.reaching_authors()
         ]
         users = await self._directory.get_many(user_ids)
-        posts = [
-            _post(cards[post_id], users, originals) for post_id in page.post_ids if post_id in cards
+        # A post whose author is gone (deleted account, not yet purged) is left out.
+        shown = [
+            cards[post_id]
+            for post_id in page.post_ids
+            if post_id in cards and _renderable(cards[post_id], users)
+        ]
+        engagement = await self._engagement_of([card.post_id for card in shown], viewer_id)
+        items = [
+            _post(card, users, originals, engagement.get(card.post_id, NO_ENGAGEMENT))
+            for card in shown
         ]
         next_cursor = domain.position_to_cursor(page.next_position) if page.next_position else None
-        # A post whose author is gone (deleted account, not yet purged) is left out.
-        items = [post for post in posts if post is not None]
-        return Page(items=await self._with_engagement(items, viewer_id), next_cursor=next_cursor)
+        return Page(items=[post for post in items if post is not None], next_cursor=next_cursor)
 
-    async def _with_engagement(self, posts: list[PostOut], viewer_id: str) -> list[PostOut]:
+    async def _engagement_of(self, post_ids: list[str], viewer_id: str) -> dict[str, Engagement]:
         """Counts and `liked_by_me`: two queries for the page, whatever the number of likes."""
-        if self._engagement is None or not posts:
-            return posts
-        ids = [post.id for post in posts]
-        counts = await self._engagement.counts_of(ids)
-        liked = await self._engagement.liked_among(viewer_id, ids) if viewer_id else set()
-        return [
-            post.model_copy(
-                update={
-                    "like_count": counts.get(post.id, (0, 0))[0],
-                    "reply_count": counts.get(post.id, (0, 0))[1],
-                    "liked_by_me": post.id in liked,
-                }
-            )
-            for post in posts
-        ]
+        if self._engagement is None or not post_ids:
+            return {}
+        counts = await self._engagement.counts_of(post_ids)
+        liked = await self._engagement.liked_among(viewer_id, post_ids) if viewer_id else set()
+        return {
+            post_id: Engagement(*counts.get(post_id, (0, 0)), liked_by_me=post_id in liked)
+            for post_id in post_ids
+        }
 
     # -- insights (issue 12) -----------------------------------------------------------
 
@@ -160,10 +170,15 @@ def _position(cursor: str | None) -> TimelinePosition | None:
     return domain.position_from_cursor(cursor) if cursor else None
 
 
+def _renderable(card: PostCard, users: Mapping[str, PublicUser]) -> bool:
+    return card.author_id in users and card.created_at is not None and card.published_at is not None
+
+
 def _post(
     card: PostCard,
     users: Mapping[str, PublicUser],
     originals: Mapping[str, PostCard] | None = None,
+    engagement: Engagement = NO_ENGAGEMENT,
 ) -> PostOut | None:
     """`originals`: the cards a remix may show; without them a remix shows only its link."""
     author = users.get(card.author_id or "")
@@ -182,6 +197,9 @@ def _post(
         publish_mode=card.publish_mode,
         created_at=card.created_at,
         published_at=card.published_at,
+        like_count=engagement.like_count,
+        reply_count=engagement.reply_count,
+        liked_by_me=engagement.liked_by_me,
         remix_count=card.remix_count,
         remix_of=_remix_of(card, users, originals),
     )
