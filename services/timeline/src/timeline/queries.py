@@ -7,7 +7,6 @@ keeps each post once and stays exact across pages (see `domain.merge_timeline_pa
 """
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import NamedTuple
 
 from shared.pagination import Page
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
@@ -19,16 +18,6 @@ from timeline.domain import InsightsNotFound, PostCard, TimelinePage, TimelinePo
 from timeline.engagement import EngagementRepository
 from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
 from timeline.schemas import AuthorInsightsOut, InsightsOut
-
-
-class Engagement(NamedTuple):
-    like_count: int
-    reply_count: int
-    liked_by_me: bool
-
-
-NO_ENGAGEMENT = Engagement(0, 0, liked_by_me=False)
-
 
 # A home page whose posts are mostly muted is topped up from the next ones this many times
 # at most (then it is shorter, with a cursor to go on).
@@ -106,24 +95,17 @@ class TimelineReader:
             for post_id in page.post_ids
             if post_id in cards and _renderable(cards[post_id], users)
         ]
-        engagement = await self._engagement_of([card.post_id for card in shown], viewer_id)
-        items = [
-            _post(card, users, originals, engagement.get(card.post_id, NO_ENGAGEMENT))
-            for card in shown
-        ]
+        liked = await self._liked_among([card.post_id for card in shown], viewer_id)
+        items = [_post(card, users, originals, card.post_id in liked) for card in shown]
         next_cursor = domain.position_to_cursor(page.next_position) if page.next_position else None
         return Page(items=[post for post in items if post is not None], next_cursor=next_cursor)
 
-    async def _engagement_of(self, post_ids: list[str], viewer_id: str) -> dict[str, Engagement]:
-        """Counts and `liked_by_me`: two queries for the page, whatever the number of likes."""
-        if self._engagement is None or not post_ids:
-            return {}
-        counts = await self._engagement.counts_of(post_ids)
-        liked = await self._engagement.liked_among(viewer_id, post_ids) if viewer_id else set()
-        return {
-            post_id: Engagement(*counts.get(post_id, (0, 0)), liked_by_me=post_id in liked)
-            for post_id in post_ids
-        }
+    async def _liked_among(self, post_ids: list[str], viewer_id: str) -> set[str]:
+        """`liked_by_me`: one query for the page, whatever the number of likes (the counts
+        come with the cards)."""
+        if self._engagement is None or not post_ids or not viewer_id:
+            return set()
+        return await self._engagement.liked_among(viewer_id, post_ids)
 
     # -- insights (issue 12) -----------------------------------------------------------
 
@@ -140,12 +122,11 @@ class TimelineReader:
             await self._engagement.follows_from(post_id),
         )
         users = await self._directory.get_many(authors)
-        likes, replies = (await self._engagement.counts_of([post_id])).get(post_id, (0, 0))
         return InsightsOut(
             post_id=post_id,
             reached=figures.reached,
-            likes=likes,
-            replies=replies,
+            likes=card.like_count,
+            replies=card.reply_count,
             remixes=card.remix_count,
             authors=[
                 AuthorInsightsOut(
@@ -178,9 +159,12 @@ def _post(
     card: PostCard,
     users: Mapping[str, PublicUser],
     originals: Mapping[str, PostCard] | None = None,
-    engagement: Engagement = NO_ENGAGEMENT,
+    liked_by_me: bool = False,
+    *,
+    counted: bool = True,
 ) -> PostOut | None:
-    """`originals`: the cards a remix may show; without them a remix shows only its link."""
+    """`originals`: the cards a remix may show; without them a remix shows only its link.
+    An original shown in a remix is not `counted`: its counts show on its own card only."""
     author = users.get(card.author_id or "")
     if author is None or card.created_at is None or card.published_at is None:
         return None
@@ -197,9 +181,9 @@ def _post(
         publish_mode=card.publish_mode,
         created_at=card.created_at,
         published_at=card.published_at,
-        like_count=engagement.like_count,
-        reply_count=engagement.reply_count,
-        liked_by_me=engagement.liked_by_me,
+        like_count=card.like_count if counted else 0,
+        reply_count=card.reply_count if counted else 0,
+        liked_by_me=liked_by_me,
         remix_count=card.remix_count,
         remix_of=_remix_of(card, users, originals),
     )
@@ -215,5 +199,5 @@ def _remix_of(
     return RemixOfOut(
         post_id=card.remix_of_post_id,
         status=card.remix_status,
-        post=_post(original, users) if original is not None else None,
+        post=_post(original, users, counted=False) if original is not None else None,
     )
