@@ -71,11 +71,18 @@ class TimelineReader:
             raise UnknownUser()
         after = _position(cursor)
         positions = await self._entries.profile_positions([user.id], after, limit + 1)
-        return await self._render(domain.merge_timeline_page([positions], limit), viewer_id)
+        page = domain.merge_timeline_page([positions], limit)
+        return await self._render(page, viewer_id, known_users={user.id: user})
 
     async def _render(
-        self, page: TimelinePage, viewer_id: str, muted: Collection[str] = ()
+        self,
+        page: TimelinePage,
+        viewer_id: str,
+        muted: Collection[str] = (),
+        known_users: Mapping[str, PublicUser] | None = None,
     ) -> Page[PostOut]:
+        """`known_users`: users just read from the directory, not read again (a profile's
+        owner: a page of its solo posts needs no other)."""
         cards = await self._cards.published(page.post_ids) if page.post_ids else {}
         cards = {
             post_id: card
@@ -88,7 +95,11 @@ class TimelineReader:
             for card in (*cards.values(), *originals.values())
             for uid in card.reaching_authors()
         ]
-        users = await self._directory.get_many(user_ids)
+        known = known_users or {}
+        users = {
+            **known,
+            **await self._directory.get_many(uid for uid in user_ids if uid not in known),
+        }
         # A post whose author is gone (deleted account, not yet purged) is left out.
         shown = [
             cards[post_id]
