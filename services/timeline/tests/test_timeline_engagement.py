@@ -3,11 +3,12 @@ reordered events, muted co-authors leaving home timelines, and insights as credi
 
 from typing import Any
 
-from timeline_support import Events, TimelineApi, at
+from timeline_support import Events, TimelineApi, TimelineStarter, at
 
 from shared.events import EventData, EventEnvelope, make_event
 from shared.events.posts import PostCounts, PostLiked, PostReplied, PostUnliked
 from shared.events.users import UserFollowed, UserMuted, UserUnmuted
+from shared.mongo import MIGRATIONS
 from shared.testing import identity_headers, wait_until
 
 
@@ -151,7 +152,36 @@ async def test_muting_a_coauthor_takes_its_posts_out_of_the_home_timeline_until_
 async def test_a_deleted_post_leaves_no_counts_behind(api: TimelineApi, events: Events) -> None:
     await shared_post(events)
     await events.send(*(make_event(data, producer="posts") for data in ENGAGEMENT))
-    await wait_until(lambda: api.db["post_counts"].find_one({"_id": "p"}))
+    await wait_until(lambda: api.db["post_cards"].find_one({"_id": "p", "counts_version": 5}))
     await events.delete_post("p", "ann", when=200)
-    assert await api.db["post_counts"].find_one({"_id": "p"}) is None
+    card = await api.db["post_cards"].find_one({"_id": "p"})
+    assert card is not None
+    assert card.keys().isdisjoint({"like_count", "reply_count"})
     assert await api.db["like_replica"].count_documents({"post_id": "p"}) == 0
+
+
+async def test_counts_kept_apart_by_an_earlier_version_are_on_the_cards_after_a_restart(
+    events: Events, start_timeline: TimelineStarter
+) -> None:
+    async with start_timeline() as api:
+        await shared_post(events)
+        await api.wait_for_home("f1", ["p"])
+        # As an earlier version of the service left them: in post_counts, no migration record.
+        await api.db["post_counts"].insert_one(
+            {"_id": "p", "like_count": 4, "reply_count": 2, "version": 7}
+        )
+        await api.db[MIGRATIONS].delete_many({})
+
+    async with start_timeline() as api:
+        post = await post_as_seen(api, "f1")
+        assert (post["like_count"], post["reply_count"]) == (4, 2)
+        assert "post_counts" not in await api.db.list_collection_names()
+        # The version came along: an older announcement changes nothing, a newer one does.
+        await events.send(make_event(liked("f9", 1, counts(1, 0, 6)), producer="posts"))
+        await wait_until(lambda: api.db["like_replica"].find_one({"_id": "p:f9"}))
+        post = await post_as_seen(api, "f1")
+        assert (post["like_count"], post["reply_count"]) == (4, 2)
+        await events.send(make_event(liked("f9", 2, counts(5, 2, 8)), producer="posts"))
+        await wait_until(lambda: api.db["post_cards"].find_one({"_id": "p", "counts_version": 8}))
+        post = await post_as_seen(api, "f1")
+        assert (post["like_count"], post["reply_count"]) == (5, 2)

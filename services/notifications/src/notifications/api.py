@@ -13,21 +13,23 @@ from notifications.schemas import MarkRead, NotificationPage, UnreadCount
 from notifications.stream import STREAM_HEADERS, STREAM_MEDIA_TYPE
 from shared.identity import CurrentUserId
 from shared.pagination import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
+from shared.responses import ModelResponse
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
 
-@router.get("")
+@router.get("", response_model=NotificationPage)
 async def list_notifications(
     user_id: CurrentUserId,
     components: Components,
     unread_only: bool = False,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
-) -> NotificationPage:
-    return await components.queries.page_for(
+) -> ModelResponse:
+    page = await components.queries.page_for(
         user_id, unread_only=unread_only, limit=limit, cursor=cursor
     )
+    return ModelResponse(page)
 
 
 @router.post("/read")

@@ -5,33 +5,35 @@ from fastapi import APIRouter
 from shared.identity import CurrentUserId
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from shared.public_post import PostOut
+from shared.responses import ModelResponse
 from timeline.components import Components
 from timeline.schemas import InsightsOut
 
 router = APIRouter(prefix="/v1", tags=["timeline"])
 
 
-@router.get("/timeline")
+@router.get("/timeline", response_model=Page[PostOut])
 async def home_timeline(
     user_id: CurrentUserId,
     components: Components,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
-) -> Page[PostOut]:
+) -> ModelResponse:
     """The caller's home timeline: newest first, each post once."""
-    return await components.reader.home(user_id, limit, cursor)
+    return ModelResponse(await components.reader.home(user_id, limit, cursor))
 
 
-@router.get("/users/{handle}/posts")
+@router.get("/users/{handle}/posts", response_model=Page[PostOut])
 async def profile_timeline(
     handle: str,
     user_id: CurrentUserId,
     components: Components,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
-) -> Page[PostOut]:
+) -> ModelResponse:
     """Posts the user authored or co-authors (accepted), newest first."""
-    return await components.reader.profile(handle, limit, cursor, viewer_id=user_id)
+    page = await components.reader.profile(handle, limit, cursor, viewer_id=user_id)
+    return ModelResponse(page)
 
 
 @router.get("/posts/{post_id}/insights")

@@ -31,6 +31,9 @@ class TimelineComponents:
 async def compose(kernel: Kernel[TimelineSettings]) -> AsyncIterator[TimelineComponents]:
     db = kernel.db
     await migrate_once(db, "timeline-entry-positions", EntryRepository(db).store_positions)
+    await migrate_once(
+        db, "timeline-counts-on-cards", EngagementRepository(db).move_counts_to_cards
+    )
     yield TimelineComponents(
         writer=timeline_writer(kernel.settings, db),
         reader=timeline_reader(db),

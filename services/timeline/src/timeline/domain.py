@@ -64,6 +64,10 @@ class PostCard:
     remix_status: RemixStatus | None = None
     # Approved published remixes of this post: recounted, never written with the card.
     remix_count: int = 0
+    # The post's shared counters, as the posts service last announced them (issue 12):
+    # kept on the card so a page reads them with it, never written with the card.
+    like_count: int = 0
+    reply_count: int = 0
 
     @property
     def credited_coauthor_ids(self) -> tuple[str, ...]:

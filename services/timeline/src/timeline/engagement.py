@@ -1,6 +1,7 @@
 """The timeline's engagement projections (issue 12) and the insights read from them.
 
-- `post_counts`: each post's like and reply counts, the highest version announced wins;
+- each post's like and reply counts, kept on its card (`repository.PostCardRepository`), the
+  highest version announced wins (`post_counts` held them before: moved at start-up);
 - `like_replica`: who likes which post (for `liked_by_me` and likes from each audience),
   the newest `like_seq` of a (post, liker) pair wins;
 - `post_reach`: whom each post was delivered to through each credited author, written in
@@ -34,13 +35,17 @@ from shared.events.users import UserFollowed, UserUnfollowed
 from shared.mongo import Database, Document, IndexSpec
 from shared.relations import MUTE_REPLICA, relation_replica_indexes
 from timeline import domain
+from timeline.repository import PostCardRepository
 
+# Where the counts were kept before they were kept on the cards.
 POST_COUNTS = "post_counts"
 LIKE_REPLICA = "like_replica"
 POST_REACH = "post_reach"
 FOLLOW_ATTRIBUTIONS = "follow_attributions"
 # Follower ids per reach document (about 34 KB of ids).
 REACH_CHUNK = 1_000
+# Posts whose counts are moved onto their cards per command, once.
+COUNTS_MOVE_BATCH = 500
 
 ENGAGEMENT_INDEXES = [
     IndexSpec(LIKE_REPLICA, [("post_id", 1), ("active", 1)]),
@@ -52,7 +57,8 @@ ENGAGEMENT_INDEXES = [
 
 class EngagementRepository:
     def __init__(self, db: Database) -> None:
-        self._counts = db[POST_COUNTS]
+        self._cards = PostCardRepository(db)
+        self._legacy_counts = db[POST_COUNTS]
         self._likes = db[LIKE_REPLICA]
         self._reach = db[POST_REACH]
         self._attributions = db[FOLLOW_ATTRIBUTIONS]
@@ -65,13 +71,22 @@ class EngagementRepository:
         await self.record_counts(data.post_id, data.counts)
 
     async def record_counts(self, post_id: str, counts: PostCounts) -> None:
-        await _upsert_if_newer(
-            self._counts,
-            post_id,
-            "version",
-            counts.version,
-            {"like_count": counts.like_count, "reply_count": counts.reply_count},
-        )
+        await self._cards.record_counts(post_id, counts)
+
+    async def move_counts_to_cards(self) -> None:
+        """Put the counts kept in `post_counts` on the cards, then drop it (a migration)."""
+        batch: dict[str, PostCounts] = {}
+        async for document in self._legacy_counts.find():
+            batch[document["_id"]] = PostCounts(
+                like_count=int(document.get("like_count", 0)),
+                reply_count=int(document.get("reply_count", 0)),
+                version=int(document["version"]),
+            )
+            if len(batch) == COUNTS_MOVE_BATCH:
+                await self._cards.record_many_counts(batch)
+                batch = {}
+        await self._cards.record_many_counts(batch)
+        await self._legacy_counts.drop()
 
     async def record_like(self, data: PostLiked | PostUnliked) -> None:
         await _upsert_if_newer(
@@ -125,18 +140,10 @@ class EngagementRepository:
             await self._reach.bulk_write(writes, ordered=False)
 
     async def forget_post(self, data: PostDeleted) -> None:
-        await self._counts.delete_one({"_id": data.post_id})
+        await self._cards.forget_counts(data.post_id)
         await self._likes.delete_many({"post_id": data.post_id})
 
     # -- reading -----------------------------------------------------------------------
-
-    async def counts_of(self, post_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
-        """(likes, replies) of these posts: one query."""
-        cursor = self._counts.find({"_id": {"$in": list(post_ids)}})
-        return {
-            doc["_id"]: (int(doc.get("like_count", 0)), int(doc.get("reply_count", 0)))
-            async for doc in cursor
-        }
 
     async def liked_among(self, user_id: str, post_ids: Sequence[str]) -> set[str]:
         ids = [f"{post_id}:{user_id}" for post_id in post_ids]

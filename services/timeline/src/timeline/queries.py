@@ -71,11 +71,18 @@ class TimelineReader:
             raise UnknownUser()
         after = _position(cursor)
         positions = await self._entries.profile_positions([user.id], after, limit + 1)
-        return await self._render(domain.merge_timeline_page([positions], limit), viewer_id)
+        page = domain.merge_timeline_page([positions], limit)
+        return await self._render(page, viewer_id, known_users={user.id: user})
 
     async def _render(
-        self, page: TimelinePage, viewer_id: str, muted: Collection[str] = ()
+        self,
+        page: TimelinePage,
+        viewer_id: str,
+        muted: Collection[str] = (),
+        known_users: Mapping[str, PublicUser] | None = None,
     ) -> Page[PostOut]:
+        """`known_users`: users just read from the directory, not read again (a profile's
+        owner: a page of its solo posts needs no other)."""
         cards = await self._cards.published(page.post_ids) if page.post_ids else {}
         cards = {
             post_id: card
@@ -88,32 +95,28 @@ class TimelineReader:
             for card in (*cards.values(), *originals.values())
             for uid in card.reaching_authors()
         ]
-        users = await self._directory.get_many(user_ids)
-        posts = [
-            _post(cards[post_id], users, originals) for post_id in page.post_ids if post_id in cards
-        ]
-        next_cursor = domain.position_to_cursor(page.next_position) if page.next_position else None
+        known = known_users or {}
+        users = {
+            **known,
+            **await self._directory.get_many(uid for uid in user_ids if uid not in known),
+        }
         # A post whose author is gone (deleted account, not yet purged) is left out.
-        items = [post for post in posts if post is not None]
-        return Page(items=await self._with_engagement(items, viewer_id), next_cursor=next_cursor)
-
-    async def _with_engagement(self, posts: list[PostOut], viewer_id: str) -> list[PostOut]:
-        """Counts and `liked_by_me`: two queries for the page, whatever the number of likes."""
-        if self._engagement is None or not posts:
-            return posts
-        ids = [post.id for post in posts]
-        counts = await self._engagement.counts_of(ids)
-        liked = await self._engagement.liked_among(viewer_id, ids) if viewer_id else set()
-        return [
-            post.model_copy(
-                update={
-                    "like_count": counts.get(post.id, (0, 0))[0],
-                    "reply_count": counts.get(post.id, (0, 0))[1],
-                    "liked_by_me": post.id in liked,
-                }
-            )
-            for post in posts
+        shown = [
+            cards[post_id]
+            for post_id in page.post_ids
+            if post_id in cards and _renderable(cards[post_id], users)
         ]
+        liked = await self._liked_among([card.post_id for card in shown], viewer_id)
+        items = [_post(card, users, originals, card.post_id in liked) for card in shown]
+        next_cursor = domain.position_to_cursor(page.next_position) if page.next_position else None
+        return Page(items=[post for post in items if post is not None], next_cursor=next_cursor)
+
+    async def _liked_among(self, post_ids: list[str], viewer_id: str) -> set[str]:
+        """`liked_by_me`: one query for the page, whatever the number of likes (the counts
+        come with the cards)."""
+        if self._engagement is None or not post_ids or not viewer_id:
+            return set()
+        return await self._engagement.liked_among(viewer_id, post_ids)
 
     # -- insights (issue 12) -----------------------------------------------------------
 
@@ -130,12 +133,11 @@ class TimelineReader:
             await self._engagement.follows_from(post_id),
         )
         users = await self._directory.get_many(authors)
-        likes, replies = (await self._engagement.counts_of([post_id])).get(post_id, (0, 0))
         return InsightsOut(
             post_id=post_id,
             reached=figures.reached,
-            likes=likes,
-            replies=replies,
+            likes=card.like_count,
+            replies=card.reply_count,
             remixes=card.remix_count,
             authors=[
                 AuthorInsightsOut(
@@ -160,12 +162,20 @@ def _position(cursor: str | None) -> TimelinePosition | None:
     return domain.position_from_cursor(cursor) if cursor else None
 
 
+def _renderable(card: PostCard, users: Mapping[str, PublicUser]) -> bool:
+    return card.author_id in users and card.created_at is not None and card.published_at is not None
+
+
 def _post(
     card: PostCard,
     users: Mapping[str, PublicUser],
     originals: Mapping[str, PostCard] | None = None,
+    liked_by_me: bool = False,
+    *,
+    counted: bool = True,
 ) -> PostOut | None:
-    """`originals`: the cards a remix may show; without them a remix shows only its link."""
+    """`originals`: the cards a remix may show; without them a remix shows only its link.
+    An original shown in a remix is not `counted`: its counts show on its own card only."""
     author = users.get(card.author_id or "")
     if author is None or card.created_at is None or card.published_at is None:
         return None
@@ -182,6 +192,9 @@ def _post(
         publish_mode=card.publish_mode,
         created_at=card.created_at,
         published_at=card.published_at,
+        like_count=card.like_count if counted else 0,
+        reply_count=card.reply_count if counted else 0,
+        liked_by_me=liked_by_me,
         remix_count=card.remix_count,
         remix_of=_remix_of(card, users, originals),
     )
@@ -197,5 +210,5 @@ def _remix_of(
     return RemixOfOut(
         post_id=card.remix_of_post_id,
         status=card.remix_status,
-        post=_post(original, users) if original is not None else None,
+        post=_post(original, users, counted=False) if original is not None else None,
     )

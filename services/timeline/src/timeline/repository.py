@@ -8,7 +8,8 @@ Collections:
   change, so a crash between the two writes heals at the next change or redelivery),
   `celebrity` (its posts are not fanned out) and `merged_at_read` (its edges are flagged;
   absent in documents older than the field: then equal to `celebrity`);
-- `post_cards`: `_id` post id, the post's content and its credits (`PostCard`);
+- `post_cards`: `_id` post id, the post's content and its credits (`PostCard`), and its like
+  and reply counts with their `counts_version` (the highest version announced wins);
 - `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author;
 - `home_entries`: `_id` "{owner}:{post}", with `via`, the followed authors through whom the
   owner sees the post; the entry goes when `via` is empty.
@@ -23,6 +24,7 @@ from typing import Any
 from pymongo import DeleteMany, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from shared.events.posts import PostCounts
 from shared.mongo import Database, Document, IndexSpec
 from shared.user_directory import USER_DIRECTORY_INDEXES
 from timeline.domain import CelebrityFlags, Credit, HomeDelivery, PostCard, TimelinePosition
@@ -278,9 +280,58 @@ class PostCardRepository:
                 upsert=True,
             )
 
+    async def record_counts(self, post_id: str, counts: PostCounts) -> None:
+        """Keep the counts unless the card has this version of them or a newer one (a card
+        not there yet is made `unknown`, as for a remix count)."""
+        with contextlib.suppress(DuplicateKeyError):  # this version or a newer one is stored
+            await self._cards.update_one(*_counts_update(post_id, counts), upsert=True)
+
+    async def record_many_counts(self, counts: Mapping[str, PostCounts]) -> None:
+        """`record_counts` for many posts in one command."""
+        if not counts:
+            return
+        writes = [
+            UpdateOne(*_counts_update(post_id, post_counts), upsert=True)
+            for post_id, post_counts in counts.items()
+        ]
+        try:
+            await self._cards.bulk_write(writes, ordered=False)
+        except BulkWriteError as exc:
+            _raise_unless_only_duplicate_keys(exc)
+
+    async def forget_counts(self, post_id: str) -> None:
+        await self._cards.update_one({"_id": post_id}, {"$unset": dict.fromkeys(COUNT_FIELDS, "")})
+
     async def published(self, post_ids: Sequence[str]) -> dict[str, PostCard]:
         cursor = self._cards.find({"_id": {"$in": list(post_ids)}, "status": "published"})
         return {document["_id"]: _card(document) async for document in cursor}
+
+
+COUNTS_VERSION = "counts_version"
+COUNT_FIELDS = ("like_count", "reply_count", COUNTS_VERSION)
+
+
+def _counts_update(post_id: str, counts: PostCounts) -> tuple[Document, Document]:
+    """Filter and update of a counts write: `$not $gte` also matches a card without counts."""
+    return (
+        {"_id": post_id, COUNTS_VERSION: {"$not": {"$gte": counts.version}}},
+        {
+            "$set": {
+                "like_count": counts.like_count,
+                "reply_count": counts.reply_count,
+                COUNTS_VERSION: counts.version,
+            },
+            "$setOnInsert": _card_fields(PostCard(post_id)),
+        },
+    )
+
+
+def _raise_unless_only_duplicate_keys(exc: BulkWriteError) -> None:
+    errors = exc.details.get("writeErrors", [])
+    if exc.details.get("writeConcernErrors") or any(
+        error["code"] != DUPLICATE_KEY for error in errors
+    ):
+        raise exc
 
 
 def _card_fields(card: PostCard, version: int = 1) -> Document:
@@ -317,6 +368,8 @@ def _card(document: Document) -> PostCard:
         remix_of_post_id=document.get("remix_of_post_id"),
         remix_status=document.get("remix_status"),
         remix_count=document.get("remix_count", 0),
+        like_count=document.get("like_count", 0),
+        reply_count=document.get("reply_count", 0),
     )
 
 
@@ -495,12 +548,8 @@ class EntryRepository:
                 ordered=False,
             )
         except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if exc.details.get("writeConcernErrors") or any(
-                error["code"] != DUPLICATE_KEY for error in errors
-            ):
-                raise
-            return [owner_ids[error["index"]] for error in errors]
+            _raise_unless_only_duplicate_keys(exc)
+            return [owner_ids[error["index"]] for error in exc.details["writeErrors"]]
         return []
 
     async def trim_homes(self, owner_ids: Sequence[str], keep: int) -> None:

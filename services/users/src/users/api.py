@@ -16,6 +16,7 @@ from shared.eligibility import (
 )
 from shared.identity import GATEWAY, CurrentUserId, require_caller
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from shared.responses import ModelResponse
 from users.components import Components
 from users.schemas import (
     DeletedUsersResponse,
@@ -43,9 +44,9 @@ async def issue_token(body: TokenRequest, components: Components) -> TokenRespon
     return await components.commands.issue_token(body)
 
 
-@public_router.get("/me")
-async def get_me(user_id: CurrentUserId, components: Components) -> MyProfile:
-    return await components.queries.my_profile(user_id)
+@public_router.get("/me", response_model=MyProfile)
+async def get_me(user_id: CurrentUserId, components: Components) -> ModelResponse:
+    return ModelResponse(await components.queries.my_profile(user_id))
 
 
 @public_router.patch("/me")
@@ -61,9 +62,9 @@ async def delete_me(user_id: CurrentUserId, components: Components) -> None:
     await components.commands.delete_me(user_id)
 
 
-@public_router.get("/users/{handle}")
-async def get_profile(handle: str, _: CurrentUserId, components: Components) -> Profile:
-    return await components.queries.profile(handle)
+@public_router.get("/users/{handle}", response_model=Profile)
+async def get_profile(handle: str, _: CurrentUserId, components: Components) -> ModelResponse:
+    return ModelResponse(await components.queries.profile(handle))
 
 
 @public_router.put("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
