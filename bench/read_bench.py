@@ -135,6 +135,8 @@ def run(seconds: int) -> str:
         base_port=find_free_base_port(),
         amqp_namespace=f"bench-{run_id}.",
         amqp_url=os.environ.get("AMQP_URL", DEFAULT_AMQP_URL),
+        # Broker users of its own: a `make run` on the same broker keeps its copost-* users.
+        broker_user_prefix=f"copost-bench-{run_id}-",
         extra_env=UNLIMITED,
     )
     floor: subprocess.Popen[bytes] | None = None
