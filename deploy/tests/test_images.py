@@ -7,20 +7,15 @@ tests-e2e/test_service_images_e2e.py, checks the built images themselves).
 """
 
 import shlex
-import tomllib
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from inventory import locked_packages, runtime_closure, service_names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO_ROOT / "deploy" / "images" / "service.Dockerfile"
 TESTING_MEMBER = "copost-testing"
-
-
-def service_names() -> list[str]:
-    return sorted(path.parent.name for path in REPO_ROOT.glob("services/*/pyproject.toml"))
+SBOM_TOOL_ENVIRONMENT = "UV_PROJECT_ENVIRONMENT=/opt/sbom"
 
 
 def uv_sync_commands() -> list[list[str]]:
@@ -31,39 +26,16 @@ def uv_sync_commands() -> list[list[str]]:
     return [shlex.split(command) for command in commands if "uv sync" in command]
 
 
-def locked_packages() -> dict[str, list[dict[str, Any]]]:
-    lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
-    packages: dict[str, list[dict[str, Any]]] = {}
-    for package in lock["package"]:
-        packages.setdefault(package["name"], []).append(package)
-    return packages
-
-
-def runtime_closure(roots: Iterable[str]) -> set[str]:
-    """The packages `uv sync --no-dev --package ROOT` installs for these roots (every platform)."""
-    packages = locked_packages()
-    seen: set[str] = set()
-    pending = [(root, ()) for root in roots]
-    while pending:
-        name, extras = pending.pop()
-        if name in seen and not extras:
-            continue
-        seen.add(name)
-        for package in packages[name]:
-            wanted = list(package.get("dependencies", []))
-            for extra in extras:
-                wanted += package.get("optional-dependencies", {}).get(extra, [])
-            pending += [(dep["name"], tuple(dep.get("extra", ()))) for dep in wanted]
-    return seen
-
-
 def dependencies_of_the_testing_member() -> set[str]:
-    [member] = locked_packages()[TESTING_MEMBER]
-    return {dep["name"] for dep in member["dependencies"]}
+    return {dep["name"] for dep in locked_packages()[TESTING_MEMBER]["dependencies"]}
 
 
 def test_the_images_install_one_service_without_the_development_group() -> None:
-    installs = [words for words in uv_sync_commands() if "--no-install-workspace" not in words]
+    installs = [
+        words
+        for words in uv_sync_commands()
+        if "--no-install-workspace" not in words and SBOM_TOOL_ENVIRONMENT not in words
+    ]
 
     assert len(installs) == 1, installs
     [install] = installs
@@ -81,10 +53,23 @@ def test_the_cache_layer_fetches_the_services_alone() -> None:
     assert "--package" in warm_cache
 
 
+def test_the_sbom_tool_gets_its_locked_group_alone_in_a_venv_of_its_own() -> None:
+    [sbom_tool] = [words for words in uv_sync_commands() if SBOM_TOOL_ENVIRONMENT in words]
+
+    assert sbom_tool[sbom_tool.index("--only-group") + 1] == "sbom"
+    assert "--locked" in sbom_tool
+    # Only the build stage has it: the image takes the service's venv and the SBOM file.
+    stages = DOCKERFILE.read_text().split("\nFROM ")[1:]
+    holding_the_tool = [stage.partition("\n")[0] for stage in stages if "/opt/sbom" in stage]
+    assert holding_the_tool == ["${BASE_IMAGE} AS build"]
+
+
 @pytest.mark.parametrize("service", service_names())
 def test_a_service_needs_no_development_tool_at_run_time(service: str) -> None:
-    installed = runtime_closure([service])
-    development_only = dependencies_of_the_testing_member() - runtime_closure(["copost-kernel"])
+    installed = runtime_closure(service).keys()
+    development_only = (
+        dependencies_of_the_testing_member() - runtime_closure("copost-kernel").keys()
+    )
 
     assert {"copost-kernel", "copost-contracts"} <= installed
     assert TESTING_MEMBER not in installed
