@@ -83,7 +83,7 @@ up: install images ## docker compose: MongoDB, RabbitMQ and every service, healt
 down: ## docker compose: stop and remove the containers (volumes are kept)
 	TAG=$(TAG) $(COMPOSE) --profile observability down
 
-images: ## build copost/<service>:TAG for every service (OFFLINE=1 or STANDINS=1: the base and stand-ins too)
+images: ## build copost/<service>:TAG for every service, its SBOM in deploy/images/sbom/ (OFFLINE=1 or STANDINS=1: the base and stand-ins too)
 	@mkdir -p deploy/images/ca-certificates
 	@if [ -d /usr/local/share/ca-certificates ]; then \
 	  cp -r /usr/local/share/ca-certificates/. deploy/images/ca-certificates/; fi
@@ -95,10 +95,13 @@ images: ## build copost/<service>:TAG for every service (OFFLINE=1 or STANDINS=1
 	      --build-arg BASE_IMAGE=$(OFFLINE_BASE_IMAGE) --tag copost/$$image:$(TAG) . ; \
 	  done; \
 	fi
+	@mkdir -p deploy/images/sbom
 	@for service in $(SERVICES); do \
 	  echo "== copost/$$service:$(TAG)"; \
 	  docker build --quiet --file deploy/images/service.Dockerfile --build-arg SERVICE=$$service \
 	    --build-arg BASE_IMAGE=$(BASE_IMAGE) --tag copost/$$service:$(TAG) . ; \
+	  docker run --rm --network none copost/$$service:$(TAG) cat /app/sbom.cdx.json \
+	    > deploy/images/sbom/$$service.cdx.json; \
 	done
 
 test-containers: install ## in containers: the e2e suite, the RabbitMQ cluster and crash tests (installs Docker)

@@ -270,17 +270,18 @@ def sbom_of_this_environment() -> dict[str, Any]:
 
 
 def sbom_components(document: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The document's components of Python packages, its main component (an image's service)
-    included."""
+    """The document's Python packages, its main component (an image's service) included."""
     main = document.get("metadata", {}).get("component")
     components = [*([main] if main else []), *document.get("components", [])]
     return [component for component in components if _is_python_package(component)]
 
 
 def _is_python_package(component: Mapping[str, Any]) -> bool:
-    purl = component.get("purl")
+    if component["type"] not in ("library", "application"):
+        return False  # an image's operating system
     # The workspace's own packages, installed from the repository, carry no purl.
-    return purl.startswith("pkg:pypi/") if purl else normalized(component["name"]) != "copost"
+    purl = component.get("purl")
+    return purl is None or purl.startswith("pkg:pypi/")
 
 
 def declared(component: Mapping[str, Any]) -> tuple[str, ...]:

@@ -1,18 +1,27 @@
-"""In containers (E2E_DOCKER=1): each service image is small, runs as non-root, carries no dev tool.
+"""In containers (E2E_DOCKER=1): each service image is small, runs as non-root, carries no dev tool,
+and carries the SBOM of exactly what it holds.
 
 The images are the ones `make images` built (copost/<service>:TAG); the development group of
 the workspace (test tools, linters, the embedded MongoDB server) must not be in any of them.
 """
 
+import json
 import os
 import re
 import tomllib
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
 import pytest
 from compose_stack import SERVICES, docker, docker_requested
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from inventory import image_problems, normalized, packages_of, runtime_closure
 from stack import REPO_ROOT
 
 SIZE_LIMIT_BYTES = 200 * 1000 * 1000
+DPKG_FORMAT = "${db:Status-Abbrev}\t${Package}\t${Version}\n"
 LIST_DISTRIBUTIONS = (
     "import importlib.metadata as m; print(*{d.metadata['Name'] for d in m.distributions()})"
 )
@@ -27,13 +36,18 @@ def development_packages() -> set[str]:
     """The dev group and what its testing member (shared.testing) brings beyond the kernel."""
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     testing = tomllib.loads((REPO_ROOT / "shared" / "testing" / "pyproject.toml").read_text())
-    specs: list[str] = project["dependency-groups"]["dev"] + testing["project"]["dependencies"]
-    names = {_normalized(re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0]) for spec in specs}
+    specs = [*_group(project["dependency-groups"], "dev"), *testing["project"]["dependencies"]]
+    names = {normalized(re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0]) for spec in specs}
     return names - {"copost-kernel", "copost-contracts"}
 
 
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def _group(groups: dict[str, list[Any]], name: str) -> Iterator[str]:
+    """A dependency group's requirements, its included groups' too."""
+    for entry in groups[name]:
+        if isinstance(entry, dict):
+            yield from _group(groups, entry["include-group"])
+        else:
+            yield entry
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -52,5 +66,42 @@ def test_a_service_image_is_small_non_root_and_free_of_development_packages(
     assert size <= SIZE_LIMIT_BYTES, f"{image} is {size / 1e6:.0f} MB"
     assert user.split(":")[0] not in ("", "0", "root"), f"{image} runs as {user!r}"
     assert service in installed
-    assert development_packages() & {_normalized(name) for name in installed} == set()
+    assert development_packages() & {normalized(name) for name in installed} == set()
     assert testing_importable.split() == ["False", "False"]
+
+
+@cache
+def sbom_validator() -> JsonStrictValidator:
+    return JsonStrictValidator(SchemaVersion.V1_6)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_image_carries_the_sbom_of_what_it_holds(service: str) -> None:
+    if not docker_requested():
+        pytest.skip("inspects the built images: E2E_DOCKER=1 (make test-containers)")
+    image = f"copost/{service}:{os.environ.get('TAG', 'dev')}"
+    text = docker("run", "--rm", "--network", "none", image, "cat", "/app/sbom.cdx.json")
+    sbom = json.loads(text)
+    installed = docker("run", "--rm", image, "python3", "-c", LIST_DISTRIBUTIONS).split()
+    listing = docker("run", "--rm", image, "dpkg-query", "--show", "--showformat", DPKG_FORMAT)
+    python_packages = packages_of(sbom)
+    debian_packages = [c for c in sbom["components"] if c.get("purl", "").startswith("pkg:deb/")]
+
+    assert sbom_validator().validate_str(text) is None
+    # `make images` keeps a copy beside the image.
+    kept = REPO_ROOT / "deploy" / "images" / "sbom" / f"{service}.cdx.json"
+    assert json.loads(kept.read_text()) == sbom
+    # Python: exactly what uv.lock says the image holds, and what the image's venv has.
+    assert {name: p.version for name, p in python_packages.items()} == runtime_closure(service)
+    assert set(python_packages) == {normalized(name) for name in installed}
+    assert image_problems(service, python_packages) == []
+    # Debian: every installed package, with its source package and where its license is told.
+    assert sorted((c["name"], c["version"]) for c in debian_packages) == sorted(
+        tuple(line.split("\t")[1:]) for line in listing.splitlines() if line.startswith("ii ")
+    )
+    for component in debian_packages:
+        properties = {p["name"]: p["value"] for p in component["properties"]}
+        assert properties["copost:deb:source_package"], component["name"]
+        assert "licenses" in component or "copost:deb:copyright_file" in properties, component
+    [system] = [c for c in sbom["components"] if c["type"] == "operating-system"]
+    assert system["name"] == "debian"

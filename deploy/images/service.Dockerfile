@@ -24,6 +24,9 @@ COPY services ./services
 RUN uv sync --locked --no-dev --no-install-workspace \
       $(for service in services/*/; do echo --package "$(basename "$service")"; done) \
     && rm -rf .venv
+# The SBOM generator (the locked dependency group `sbom`) in a venv of its own, which no image
+# receives.
+RUN UV_PROJECT_ENVIRONMENT=/opt/sbom uv sync --locked --only-group sbom -p python3
 ARG SERVICE
 # Exactly the locked versions, this service and its runtime dependencies only (copost-kernel,
 # copost-contracts and the service's own), as regular installs. deploy/tests/test_images.py
@@ -33,15 +36,31 @@ RUN test -n "$SERVICE" && uv sync --locked --no-dev --no-editable --package "$SE
 # its 16 MB): stripping them keeps every image well under 200 MB.
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends binutils >/dev/null \
     && find .venv -name '*.so' -exec strip --strip-debug {} +
+# The SBOM of the image's Python packages, from their installed metadata; the `sbom` stage
+# below adds its Debian packages.
+RUN /opt/sbom/bin/cyclonedx-py environment --pyproject "services/$SERVICE/pyproject.toml" \
+      --no-validate --output-file /tmp/python.cdx.json .venv
 
-FROM ${BASE_IMAGE}
+FROM ${BASE_IMAGE} AS runtime
 ARG SERVICE
 ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 COPOST_SERVICE=${SERVICE}
 RUN install -d -o 10001 -g 10001 /data
 COPY --from=build /app/.venv /app/.venv
+COPY LICENSE /app/LICENSE
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD ["python3", "-c", "import urllib.request as r; r.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
 CMD ["sh", "-c", "exec uvicorn \"$COPOST_SERVICE.app:create_app\" --factory --no-access-log --no-proxy-headers --host 0.0.0.0 --port 8000"]
+
+# The Debian packages of exactly the runtime stage's filesystem join the SBOM, which the image
+# keeps at /app/sbom.cdx.json (`make images` copies it to deploy/images/sbom/).
+FROM runtime AS sbom
+USER root
+COPY --from=build /tmp/python.cdx.json /tmp/python.cdx.json
+COPY deploy/images/sbom.py /tmp/sbom.py
+RUN python3 /tmp/sbom.py /tmp/python.cdx.json /app/sbom.cdx.json
+
+FROM runtime
+COPY --from=sbom /app/sbom.cdx.json /app/sbom.cdx.json
