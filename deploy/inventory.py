@@ -320,20 +320,20 @@ def packages_of(document: Mapping[str, Any]) -> dict[str, Package]:
     }
 
 
-def allowed(expression: str, licenses: frozenset[str] = IN_IMAGES) -> bool:
-    """Whether an SPDX expression can be met with `licenses` alone (an exception: never)."""
-    return _allowed(_SPDX.parse(expression, validate=True, strict=True), licenses)
+def allowed(expression: str) -> bool:
+    """Whether an SPDX expression can be met with IN_IMAGES alone (an exception: never)."""
+    return _allowed(_SPDX.parse(expression, validate=True, strict=True))
 
 
-def _allowed(node: LicenseExpression, licenses: frozenset[str]) -> bool:
+def _allowed(node: LicenseExpression) -> bool:
     if isinstance(node, OR):
-        return any(_allowed(arg, licenses) for arg in node.args)
+        return any(_allowed(arg) for arg in node.args)
     if isinstance(node, AND):
-        return all(_allowed(arg, licenses) for arg in node.args)
+        return all(_allowed(arg) for arg in node.args)
     if isinstance(node, LicenseWithExceptionSymbol):
         return False
     assert isinstance(node, LicenseSymbol), node
-    return node.key in licenses
+    return node.key in IN_IMAGES
 
 
 # -- the policy -----------------------------------------------------------------------------
@@ -380,9 +380,9 @@ def problems(environment: Mapping[str, Package]) -> list[str]:
         if license is not None and allowed(license):
             found.append(f"{name} ({license}) is allowed anywhere: drop its acknowledgement")
     for name, override in sorted(OVERRIDES.items()):
-        package = environment.get(name)
-        if package is not None and package.declared != override.declared:
-            found.append(f"{name}'s metadata is now {package.declared}: review its override")
+        if name in environment and environment[name].declared != override.declared:
+            now = environment[name].declared
+            found.append(f"{name}'s metadata is now {now}: review its override")
         if _SPDX.validate(override.license).errors:
             found.append(f"{name}'s override {override.license!r} is no SPDX expression")
     return found
