@@ -35,6 +35,7 @@ from shared.events.users import UserBlocked, UserDeleted
 from shared.internal_http import EligibilityClient
 from shared.mongo import Document
 from shared.outbox import Outbox
+from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,8 @@ class InvitationCommands:
 
     # -- opening ----------------------------------------------------------------------
 
-    async def open_for_new_post(self, post: PostCreated) -> None:
+    async def open_for_new_post(self, delivery: Delivery[PostCreated]) -> None:
+        post = delivery.event
         for invited in post.invitations:
             await self._open(
                 invitation_id=invited.invitation_id,
@@ -73,7 +75,8 @@ class InvitationCommands:
                 created_at=post.created_at,
             )
 
-    async def open_for_invited_coauthor(self, invited: PostCoauthorInvited) -> None:
+    async def open_for_invited_coauthor(self, delivery: Delivery[PostCoauthorInvited]) -> None:
+        invited = delivery.event
         await self._open(
             invitation_id=invited.invitation_id,
             post_id=invited.post_id,
@@ -229,16 +232,18 @@ class InvitationCommands:
             closed += await self.close(invitation_id, transition, at=at, reason=reason)
         return closed
 
-    async def cancel_for_deleted_post(self, deleted: PostDeleted) -> None:
+    async def cancel_for_deleted_post(self, delivery: Delivery[PostDeleted]) -> None:
+        deleted = delivery.event
         await self._repository.record_deleted_post(deleted.post_id, deleted.deleted_at)
         pending = await self._repository.pending_ids_of_post(deleted.post_id)
         await self.close_each(
             pending, Transition.CANCEL, at=deleted.deleted_at, reason="post_deleted"
         )
 
-    async def close_for_removed_coauthor(self, removed: PostCoauthorRemoved) -> None:
+    async def close_for_removed_coauthor(self, delivery: Delivery[PostCoauthorRemoved]) -> None:
         """Close the removed entry's invitation, even one not opened here yet (a marker waits
         for it). Without its id (older producers), whatever is pending for the co-author."""
+        removed = delivery.event
         transition, reason = transition_for_removal(str(removed.reason))
         if removed.invitation_id is None:
             pending = await self._repository.pending_ids_of_invitee_on_post(
@@ -258,13 +263,15 @@ class InvitationCommands:
             reason=removal.cancel_reason,
         )
 
-    async def cancel_for_deleted_account(self, deleted: UserDeleted) -> None:
+    async def cancel_for_deleted_account(self, delivery: Delivery[UserDeleted]) -> None:
+        deleted = delivery.event
         pending = await self._repository.pending_ids_involving(deleted.user_id)
         await self.close_each(
             pending, Transition.CANCEL, at=deleted.deleted_at, reason="account_deleted"
         )
 
-    async def cancel_for_block(self, block: UserBlocked) -> None:
+    async def cancel_for_block(self, delivery: Delivery[UserBlocked]) -> None:
+        block = delivery.event
         pending = await self._repository.pending_ids_between(block.blocker_id, block.blocked_id)
         await self.close_each(pending, Transition.CANCEL, at=block.blocked_at, reason="blocked")
 

@@ -17,7 +17,7 @@ from notifications.stream import LocalWakeups
 from shared.events import EventData
 from shared.events.users import UserBlocked, UserUnblocked
 from shared.relations import RelationReplica
-from shared.subscriptions import delivered_event_id
+from shared.subscriptions import Delivery
 
 
 class Notifier:
@@ -32,16 +32,18 @@ class Notifier:
         # Whom each recipient mutes: they notify it no more (issue 12).
         self._mutes = mutes
 
-    async def react(self, data: EventData) -> None:
-        """Apply what the event being handled does to notifications (ids derive from its id)."""
-        await self.apply(delivered_event_id(), reaction_to(data))
+    async def react(self, delivery: Delivery[EventData]) -> None:
+        """Apply what the event does to notifications (ids derive from its id)."""
+        await self.apply(delivery.event_id, reaction_to(delivery.event))
 
-    async def user_blocked(self, data: UserBlocked) -> None:
+    async def user_blocked(self, delivery: Delivery[UserBlocked]) -> None:
+        data = delivery.event
         await self._repository.record_block(
             data.blocker_id, data.blocked_id, blocked=True, as_of=data.blocked_at
         )
 
-    async def user_unblocked(self, data: UserUnblocked) -> None:
+    async def user_unblocked(self, delivery: Delivery[UserUnblocked]) -> None:
+        data = delivery.event
         await self._repository.record_block(
             data.blocker_id, data.blocked_id, blocked=False, as_of=data.unblocked_at
         )

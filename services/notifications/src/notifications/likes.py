@@ -21,6 +21,7 @@ from notifications.repository import NOTIFICATIONS, NotificationRepository
 from shared.clock import utc_now
 from shared.events.posts import PostLiked, PostUnliked
 from shared.mongo import Database, Document
+from shared.subscriptions import Delivery
 
 # Concurrent likes of one post race on its group; each lost race re-reads it.
 MAX_GROUP_WRITE_ATTEMPTS = 20
@@ -34,7 +35,8 @@ class LikeGroups:
         self._repository = repository
         self._notifier = notifier
 
-    async def liked(self, data: PostLiked) -> None:
+    async def liked(self, delivery: Delivery[PostLiked]) -> None:
+        data = delivery.event
         for recipient_id in domain.like_recipients(data.author_ids, data.liker_id):
             notification = _notification(recipient_id, data)
             if await self._notifier.silenced(notification):
@@ -43,7 +45,8 @@ class LikeGroups:
                 continue
             await self._change(recipient_id, data)
 
-    async def unliked(self, data: PostUnliked) -> None:
+    async def unliked(self, delivery: Delivery[PostUnliked]) -> None:
+        data = delivery.event
         for recipient_id in domain.like_recipients(data.author_ids, data.liker_id):
             await self._change(recipient_id, data)
 

@@ -38,6 +38,7 @@ from shared.problems import AccountGone, BadGateway, Problem
 from shared.public_post import PostOut
 from shared.public_user import PublicUser
 from shared.relations import RelationReplica
+from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
 
 type InvitationEnded = (
@@ -380,7 +381,8 @@ class EventCommands:
         self._blocks = blocks
         self._mutes = mutes
 
-    async def invitation_accepted(self, data: InvitationAccepted) -> None:
+    async def invitation_accepted(self, delivery: Delivery[InvitationAccepted]) -> None:
+        data = delivery.event
         await self._apply(
             data.post_id,
             lambda post: domain.accept_invitation(
@@ -388,14 +390,16 @@ class EventCommands:
             ),
         )
 
-    async def invitation_ended(self, data: InvitationEnded) -> None:
+    async def invitation_ended(self, delivery: Delivery[InvitationEnded]) -> None:
+        data = delivery.event
         await self._apply(
             data.post_id,
             lambda post: domain.drop_invitation(post, data.invitation_id, utc_now()),
         )
 
-    async def account_deleted(self, data: UserDeleted) -> None:
+    async def account_deleted(self, delivery: Delivery[UserDeleted]) -> None:
         """Runs after the user directory has recorded the deletion (see create's undo)."""
+        data = delivery.event
         for post_id in await self._posts.ids_involving(data.user_id):
             change = await self._apply(
                 post_id,
@@ -407,7 +411,8 @@ class EventCommands:
         await self._blocks.forget(data.user_id)
         await self._mutes.forget(data.user_id)
 
-    async def user_blocked(self, data: UserBlocked) -> None:
+    async def user_blocked(self, delivery: Delivery[UserBlocked]) -> None:
+        data = delivery.event
         for post_id in await self._posts.ids_between(data.blocker_id, data.blocked_id):
             await self._apply(
                 post_id,
@@ -420,14 +425,16 @@ class EventCommands:
         ):
             await self._engagement.liker_blocked(data.blocker_id, data.blocked_id)
 
-    async def user_unblocked(self, data: UserUnblocked) -> None:
+    async def user_unblocked(self, delivery: Delivery[UserUnblocked]) -> None:
+        data = delivery.event
         if await self._blocks.record(
             data.blocker_id, data.blocked_id, active=False, as_of=data.unblocked_at
         ):
             await self._engagement.liker_unblocked(data.blocker_id, data.blocked_id)
 
-    async def original_deleted(self, data: PostDeleted) -> None:
+    async def original_deleted(self, delivery: Delivery[PostDeleted]) -> None:
         """This service's own event: a deleted original leaves its remixes `removed`."""
+        data = delivery.event
         for remix_id in await self._posts.remix_ids_of(data.post_id, ("pending", "approved")):
             await self._apply(remix_id, lambda post: remixing.remove(post, data.post_id, utc_now()))
 

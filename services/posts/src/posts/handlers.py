@@ -17,7 +17,6 @@ from shared.subscriptions import Subscriptions
 def subscriptions(components: PostsComponents) -> Subscriptions:
     events = components.events
     subscriptions = Subscriptions()
-    # The read models first: the directory records a deletion before posts act on it.
     subscriptions.include(components.directory.subscriptions())
     subscriptions.include(mute_subscriptions(components.mutes))
     subscriptions.on(InvitationAccepted, events.invitation_accepted)
@@ -25,7 +24,8 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
         [InvitationDeclined, InvitationExpired, InvitationRevoked, InvitationCancelled],
         events.invitation_ended,
     )
-    subscriptions.on(UserDeleted, events.account_deleted)
+    # The directory's tombstone first: a post created meanwhile is undone by seeing it.
+    subscriptions.on(UserDeleted, events.account_deleted, after=components.directory.user_deleted)
     subscriptions.on(UserBlocked, events.user_blocked)
     subscriptions.on(UserUnblocked, events.user_unblocked)
     subscriptions.on(PostDeleted, events.original_deleted)

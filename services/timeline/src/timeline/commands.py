@@ -20,6 +20,7 @@ from shared.events.posts import (
     RemixEvent,
 )
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from shared.subscriptions import Delivery
 from shared.tracing import exemplar
 from timeline import domain
 from timeline.domain import PostCard
@@ -59,7 +60,8 @@ class TimelineWriter:
 
     # -- posts -------------------------------------------------------------------------
 
-    async def post_published(self, data: PostPublished) -> None:
+    async def post_published(self, delivery: Delivery[PostPublished]) -> None:
+        data = delivery.event
         _, card = await self._cards.change(
             data.post_id, lambda c: domain.publish_card(c, data), likely_new=True
         )
@@ -67,14 +69,16 @@ class TimelineWriter:
         if card.remix_of_post_id is not None:
             await self._cards.recount_remixes(card.remix_of_post_id)
 
-    async def coauthor_added(self, data: PostCoauthorAdded) -> None:
+    async def coauthor_added(self, delivery: Delivery[PostCoauthorAdded]) -> None:
+        data = delivery.event
         _, card = await self._cards.change(
             data.post_id,
             lambda c: domain.record_credit(c, data.coauthor_id, credited=True, as_of=data.added_at),
         )
         await self._settle_coauthor(card, data.coauthor_id)
 
-    async def coauthor_removed(self, data: PostCoauthorRemoved) -> None:
+    async def coauthor_removed(self, delivery: Delivery[PostCoauthorRemoved]) -> None:
+        data = delivery.event
         if not data.was_credited:
             return
         _, card = await self._cards.change(
@@ -85,14 +89,16 @@ class TimelineWriter:
         )
         await self._settle_coauthor(card, data.coauthor_id)
 
-    async def post_deleted(self, data: PostDeleted) -> None:
+    async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
+        data = delivery.event
         _, card = await self._cards.change(data.post_id, domain.delete_card)
         await self._entries.purge_post(data.post_id)
         if card.remix_of_post_id is not None:
             await self._cards.recount_remixes(card.remix_of_post_id)
 
-    async def remix_status_changed(self, data: RemixEvent) -> None:
+    async def remix_status_changed(self, delivery: Delivery[RemixEvent]) -> None:
         """Cards are read when timelines are: the remix shows or hides its original at once."""
+        data = delivery.event
         await self._cards.change(
             data.remix_id, lambda c: domain.record_remix_status(c, data.original_id, data.status)
         )
@@ -157,7 +163,8 @@ class TimelineWriter:
 
     # -- follows -----------------------------------------------------------------------
 
-    async def followed(self, data: UserFollowed) -> None:
+    async def followed(self, delivery: Delivery[UserFollowed]) -> None:
+        data = delivery.event
         update = await self._follows.record(
             data.follower_id, data.followee_id, active=True, as_of=data.followed_at
         )
@@ -172,17 +179,20 @@ class TimelineWriter:
         if not flags.skips_fan_out:
             await self._backfill(data.follower_id, data.followee_id)
 
-    async def unfollowed(self, data: UserUnfollowed) -> None:
+    async def unfollowed(self, delivery: Delivery[UserUnfollowed]) -> None:
+        data = delivery.event
         await self._end_follow(data.follower_id, data.followee_id, data.unfollowed_at)
 
-    async def blocked(self, data: UserBlocked) -> None:
+    async def blocked(self, delivery: Delivery[UserBlocked]) -> None:
         """Follows end both ways, and neither sees the other's posts through anyone else."""
+        data = delivery.event
         pair = ((data.blocker_id, data.blocked_id), (data.blocked_id, data.blocker_id))
         for owner_id, other_id in pair:
             await self._end_follow(owner_id, other_id, data.blocked_at)
             await self._entries.drop_authored_by(owner_id, other_id)
 
-    async def user_deleted(self, data: UserDeleted) -> None:
+    async def user_deleted(self, delivery: Delivery[UserDeleted]) -> None:
+        data = delivery.event
         followees = await self._follows.active_followees(data.user_id)
         await self._follows.deactivate_all(data.user_id, data.deleted_at)
         for batch in domain.batches(followees, self._settings.fan_out_batch_size):

@@ -34,6 +34,7 @@ from shared.events.posts import (
 from shared.events.users import UserFollowed, UserUnfollowed
 from shared.mongo import Database, Document, IndexSpec
 from shared.relations import MUTE_REPLICA, relation_replica_indexes
+from shared.subscriptions import Delivery
 from timeline import domain
 from timeline.repository import PostCardRepository
 
@@ -66,8 +67,9 @@ class EngagementRepository:
     # -- writing -----------------------------------------------------------------------
 
     async def record_counts_of(
-        self, data: PostLiked | PostUnliked | PostReplied | PostReplyRemoved
+        self, delivery: Delivery[PostLiked | PostUnliked | PostReplied | PostReplyRemoved]
     ) -> None:
+        data = delivery.event
         await self.record_counts(data.post_id, data.counts)
 
     async def record_counts(self, post_id: str, counts: PostCounts) -> None:
@@ -88,7 +90,8 @@ class EngagementRepository:
         await self._cards.record_many_counts(batch)
         await self._legacy_counts.drop()
 
-    async def record_like(self, data: PostLiked | PostUnliked) -> None:
+    async def record_like(self, delivery: Delivery[PostLiked | PostUnliked]) -> None:
+        data = delivery.event
         await _upsert_if_newer(
             self._likes,
             f"{data.post_id}:{data.liker_id}",
@@ -101,7 +104,8 @@ class EngagementRepository:
             },
         )
 
-    async def record_attribution(self, data: UserFollowed | UserUnfollowed) -> None:
+    async def record_attribution(self, delivery: Delivery[UserFollowed | UserUnfollowed]) -> None:
+        data = delivery.event
         followed = isinstance(data, UserFollowed)
         fields: Document = {
             "follower_id": data.follower_id,
@@ -139,7 +143,8 @@ class EngagementRepository:
         if writes:
             await self._reach.bulk_write(writes, ordered=False)
 
-    async def forget_post(self, data: PostDeleted) -> None:
+    async def forget_post(self, delivery: Delivery[PostDeleted]) -> None:
+        data = delivery.event
         await self._cards.forget_counts(data.post_id)
         await self._likes.delete_many({"post_id": data.post_id})
 
