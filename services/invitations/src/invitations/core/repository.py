@@ -1,4 +1,4 @@
-"""MongoDB access of the invitations service: invitations, deleted-post and removal markers."""
+"""The invitations collection: each invitation with the outbox of its changes."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -7,19 +7,13 @@ from typing import Any, Self
 
 from pymongo.errors import DuplicateKeyError
 
-from invitations.domain import InvitationFacts, InvitationStatus, Transition
+from invitations.core.rules import InvitationFacts, InvitationStatus
 from shared.events import EventEnvelope
-from shared.events.invitations import CancellationReason
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
 from shared.public_user import PublicUser
 
 INVITATIONS = "invitations"
-# Posts whose post.deleted has been seen: a late post.created must not open invitations on them.
-DELETED_POSTS = "deleted_posts"
-# Invitations whose post.coauthor_removed has been seen: a late post.created or
-# post.coauthor_invited opens them already closed.
-REMOVED_INVITATIONS = "removed_invitations"
 
 INVITATION_INDEXES = [
     IndexSpec(INVITATIONS, [("invitee_id", 1), ("created_at", -1), ("_id", -1)]),
@@ -89,16 +83,6 @@ class InvitationRecord:
 
 
 @dataclass(frozen=True)
-class InvitationRemoval:
-    """How posts' removal of an invitation's entry closes it, kept under the invitation id."""
-
-    invitation_id: str
-    transition: Transition
-    cancel_reason: CancellationReason | None
-    removed_at: datetime
-
-
-@dataclass(frozen=True)
 class ListPosition:
     """Where a page of a list ends: the sort key of its last invitation."""
 
@@ -109,8 +93,6 @@ class ListPosition:
 class InvitationRepository:
     def __init__(self, db: Database) -> None:
         self._invitations = db[INVITATIONS]
-        self._deleted_posts = db[DELETED_POSTS]
-        self._removals = db[REMOVED_INVITATIONS]
 
     async def insert(self, record: InvitationRecord, events: Sequence[EventEnvelope]) -> bool:
         """Write a new invitation with its events; False when that id exists (a redelivery)."""
@@ -199,39 +181,6 @@ class InvitationRepository:
             .limit(limit)
         )
         return [InvitationRecord.from_document(doc) async for doc in cursor]
-
-    async def record_deleted_post(self, post_id: str, deleted_at: datetime) -> None:
-        await self._deleted_posts.update_one(
-            {"_id": post_id}, {"$setOnInsert": {"deleted_at": deleted_at}}, upsert=True
-        )
-
-    async def is_post_deleted(self, post_id: str) -> bool:
-        return await self._deleted_posts.find_one({"_id": post_id}, {"_id": 1}) is not None
-
-    async def record_removal(self, removal: InvitationRemoval) -> None:
-        """The first removal seen for an invitation is the one kept."""
-        await self._removals.update_one(
-            {"_id": removal.invitation_id},
-            {
-                "$setOnInsert": {
-                    "transition": removal.transition.value,
-                    "cancel_reason": removal.cancel_reason,
-                    "removed_at": removal.removed_at,
-                }
-            },
-            upsert=True,
-        )
-
-    async def removal_of(self, invitation_id: str) -> InvitationRemoval | None:
-        doc = await self._removals.find_one({"_id": invitation_id})
-        if doc is None:
-            return None
-        return InvitationRemoval(
-            invitation_id=invitation_id,
-            transition=Transition(doc["transition"]),
-            cancel_reason=doc.get("cancel_reason"),
-            removed_at=doc["removed_at"],
-        )
 
 
 def _snapshot_document(user: PublicUser | None) -> Document | None:

@@ -1,10 +1,11 @@
 """Reading invitations: what a caller may see, rendered with the users it names."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from invitations.domain import Actor, InvitationNotFound, InvitationStatus, actor_of
-from invitations.repository import InvitationRecord, InvitationRepository, ListPosition
-from invitations.schemas import Box, Invitation
+from invitations.core.repository import InvitationRecord, InvitationRepository, ListPosition
+from invitations.core.rules import Actor, InvitationNotFound, InvitationStatus, actor_of
+from invitations.core.schemas import Box, Invitation
 from shared.pagination import Page, cursor_text, cursor_time, decode_cursor, encode_cursor
 
 # UNKNOWN_USER_HANDLE is shown for a user whose user.registered has not arrived yet.
@@ -14,13 +15,13 @@ from shared.user_directory import UNKNOWN_USER_HANDLE, UserDirectory
 _PARTICIPANT_FIELD = {Box.RECEIVED: "invitee_id", Box.SENT: "inviter_id"}
 
 
+@dataclass(frozen=True, slots=True)
 class InvitationQueries:
-    def __init__(self, repository: InvitationRepository, directory: UserDirectory) -> None:
-        self._repository = repository
-        self._directory = directory
+    repository: InvitationRepository
+    directory: UserDirectory
 
     async def get_for(self, invitation_id: str, user_id: str) -> Invitation:
-        record = await self._repository.get(invitation_id)
+        record = await self.repository.get(invitation_id)
         if record is None or actor_of(record.facts, user_id) is Actor.STRANGER:
             raise InvitationNotFound()
         [invitation] = await self.render([record])
@@ -35,7 +36,7 @@ class InvitationQueries:
         limit: int,
         cursor: str | None,
     ) -> Page[Invitation]:
-        records = await self._repository.list_page(
+        records = await self.repository.list_page(
             participant_field=_PARTICIPANT_FIELD[box],
             user_id=user_id,
             status=status,
@@ -49,7 +50,7 @@ class InvitationQueries:
     async def render(self, records: list[InvitationRecord]) -> list[Invitation]:
         """Users come fresh from the directory, else from the snapshot taken at creation."""
         ids = {user_id for r in records for user_id in (r.inviter_id, r.invitee_id)}
-        users = await self._directory.get_many(ids)
+        users = await self.directory.get_many(ids)
 
         def user(user_id: str, snapshot: PublicUser | None, record: InvitationRecord) -> PublicUser:
             return users.get(user_id) or snapshot or _unknown_user(user_id, record.created_at)

@@ -202,19 +202,3 @@ def expiry_of(created_at: datetime, ttl_seconds: float) -> datetime:
 def is_due(expires_at: datetime, now: datetime) -> bool:
     """Past its expiry, even if the scheduler has not swept it yet."""
     return expires_at <= now
-
-
-def transition_for_removal(reason: str) -> tuple[Transition, CancellationReason | None]:
-    """What a post.coauthor_removed means for the invitation of that co-author.
-
-    The reason is compared as a string: the posts service may add reasons this code predates.
-    """
-    match reason:
-        case "revoked":
-            return Transition.REVOKE, None
-        case "declined":
-            return Transition.DECLINE, None
-        case "blocked" | "account_deleted":
-            return Transition.CANCEL, reason
-        case _:
-            return Transition.CANCEL, "coauthor_removed"

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from invitations.domain import InvitationStatus
+from invitations.core.rules import InvitationStatus
 from shared.pagination import Page
 from shared.public_user import PublicUser
 
