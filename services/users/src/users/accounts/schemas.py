@@ -1,4 +1,4 @@
-"""Request and response bodies of the users service, public and internal."""
+"""Request and response bodies of accounts: registering, signing in, profiles, deletions."""
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -8,17 +8,15 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator
 from shared.eligibility import Features
 from shared.public_user import PublicUser
 from shared.request_body import RequestBody
-from users.domain import (
+from users.accounts.rules import normalize_display_name
+from users.core.rules import (
     CollabPolicy,
     RemixApproval,
     RemixPolicy,
     normalize_country,
-    normalize_display_name,
-    normalize_handle,
     normalize_new_handle,
 )
 
-Handle = Annotated[str, Field(max_length=64), AfterValidator(normalize_handle)]
 NewHandle = Annotated[str, Field(max_length=64), AfterValidator(normalize_new_handle)]
 DisplayName = Annotated[str, Field(max_length=200), AfterValidator(normalize_display_name)]
 Password = Annotated[str, Field(min_length=8, max_length=128)]
@@ -60,15 +58,6 @@ class UpdateMeRequest(RequestBody):
         if value is None:
             raise ValueError("omit the field to keep it; it cannot be null")
         return value
-
-
-class FollowRequest(RequestBody):
-    """The optional body of a follow: the post it was made from (its insights count it)."""
-
-    via_post: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-
-
-User = PublicUser
 
 
 class Profile(PublicUser):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from users.domain import HashingBusy
+from users.accounts.rules import HashingBusy
 
 
 class PasswordHasher:

@@ -1,5 +1,5 @@
-"""Feature availability, a capability of users: which accounts may use a feature under a limited
-test (issue 13), the pure rule (clock passed in) and the use case that answers it for an account.
+"""Which accounts may use a feature under a limited test (issue 13): the pure rule, with the
+time passed in.
 
 X tested CoTweets with select accounts, in select countries, for a limited time. A feature's
 test population is: within the window [starts_at, ends_at), every allow-listed handle, plus
@@ -8,17 +8,13 @@ falls under the percentage. The defaults admit everyone, always.
 """
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from shared.clock import Clock
-from shared.eligibility import Features
-from users.domain import normalize_country
-from users.repository import Account, UsersRepository
+from users.core.rules import normalize_country
 
 type Feature = Literal["coauthoring", "remix"]
 FEATURES: tuple[Feature, ...] = ("coauthoring", "remix")
@@ -48,7 +44,7 @@ class FeatureAvailability(BaseModel):
         return frozenset(normalize_country(country) for country in countries)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccountFacts:
     user_id: str
     handle: str
@@ -73,34 +69,3 @@ def is_available(
     if availability.countries and account.country not in availability.countries:
         return False
     return bucket(feature, account.user_id) < availability.percentage * BUCKETS / 100
-
-
-class FeatureAccess:
-    """What an account may use now, under the limited tests of the settings and the clock."""
-
-    def __init__(
-        self,
-        repository: UsersRepository,
-        availability: Mapping[Feature, FeatureAvailability],
-        clock: Clock,
-    ) -> None:
-        self._repository = repository
-        self._availability = availability
-        self._clock = clock
-
-    async def of_user(self, user_id: str) -> Features:
-        """What an account that no longer exists may use: nothing."""
-        account = await self._repository.account(user_id)
-        if account is None:
-            return Features(coauthoring=False, remix=False)
-        return self.of_account(account)
-
-    def of_account(self, account: Account) -> Features:
-        facts = AccountFacts(account.id, account.handle, account.country)
-        now = self._clock()
-
-        def available(feature: Feature) -> bool:
-            limits = self._availability.get(feature, FeatureAvailability())
-            return is_available(feature, limits, facts, now)
-
-        return Features(coauthoring=available("coauthoring"), remix=available("remix"))
