@@ -21,8 +21,8 @@ from shared.events import make_event
 from shared.events.users import UserBlocked, UserDeleted, UserUnfollowed
 from shared.mongo import Document
 from shared.subscriptions import Delivery
-from timeline.components import timeline_writer
-from timeline.repository import EntryRepository
+from timeline.components import fan_out_commands as timeline_writer
+from timeline.fanout.repository import EntryRepository
 from timeline.settings import TimelineSettings
 
 

@@ -1,4 +1,4 @@
-"""MongoDB access of the timeline service: the follower replica, post cards and entries.
+"""What fan-out writes: the follower replica and the profile and home entries.
 
 Collections:
 - `follows`: `_id` "{follower}:{followee}", `active`, `as_of` (the event time; an older event
@@ -8,15 +8,12 @@ Collections:
   change, so a crash between the two writes heals at the next change or redelivery),
   `celebrity` (its posts are not fanned out) and `merged_at_read` (its edges are flagged;
   absent in documents older than the field: then equal to `celebrity`);
-- `post_cards`: `_id` post id, the post's content and its credits (`PostCard`), and its like
-  and reply counts with their `counts_version` (the highest version announced wins);
 - `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author;
 - `home_entries`: `_id` "{owner}:{post}", with `via`, the followed authors through whom the
   owner sees the post; the entry goes when `via` is empty.
 """
 
-import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,14 +21,13 @@ from typing import Any
 from pymongo import DeleteMany, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from shared.events.posts import PostCounts
 from shared.mongo import Database, Document, IndexSpec
-from shared.user_directory import USER_DIRECTORY_INDEXES
-from timeline.domain import CelebrityFlags, Credit, HomeDelivery, PostCard, TimelinePosition
+from timeline.core.repository import raise_unless_only_duplicate_keys
+from timeline.core.rules import PostCard, TimelinePosition
+from timeline.fanout.rules import CelebrityFlags, HomeDelivery
 
 FOLLOWS = "follows"
 FOLLOWER_COUNTS = "follower_counts"
-POST_CARDS = "post_cards"
 PROFILE_ENTRIES = "profile_entries"
 HOME_ENTRIES = "home_entries"
 # Entries added to each home timeline since it was last measured (an upper bound of its
@@ -43,13 +39,10 @@ NEWEST_FIRST = [(POSITION, -1)]
 POSITION_FIELDS = {"published_at": 1, "post_id": 1}
 # Entries written before positions were stored get theirs at start-up, this many per command.
 POSITION_BACKFILL_BATCH = 500
-# A card is rewritten whole on its `version`; lost races on one post are rare.
-MAX_CARD_WRITE_ATTEMPTS = 10
-DUPLICATE_KEY = 11000
 # Follower ids per reply: one reply holds 100 000 (about 4 MB), so one command reads them.
 FOLLOWER_READ_BATCH = 100_000
 
-INDEXES = [
+FAN_OUT_INDEXES = [
     IndexSpec(FOLLOWS, [("followee_id", 1), ("active", 1)]),
     IndexSpec(FOLLOWS, [("follower_id", 1), ("active", 1), ("followee_celebrity", 1)]),
     IndexSpec(PROFILE_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
@@ -57,8 +50,6 @@ INDEXES = [
     IndexSpec(HOME_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
     IndexSpec(HOME_ENTRIES, [("post_id", 1)]),
     IndexSpec(HOME_ENTRIES, [("via", 1)]),
-    IndexSpec(POST_CARDS, [("remix_of_post_id", 1), ("remix_status", 1)]),
-    *USER_DIRECTORY_INDEXES,
 ]
 
 
@@ -81,10 +72,10 @@ def _position(document: Document) -> TimelinePosition:
     return TimelinePosition(document["published_at"], document["post_id"])
 
 
-# -- the follower replica --------------------------------------------------------------
+# -- the follower replica -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FollowUpdate:
     """What recording a follow state did: `applied` unless a newer event already won."""
 
@@ -218,159 +209,6 @@ class FollowRepository:
             {"_id": {"$in": list(author_ids)}, "celebrity": True}, {"_id": 1}
         )
         return {document["_id"] async for document in cursor}
-
-
-# -- post cards ------------------------------------------------------------------------
-
-
-class CardWriteConflict(RuntimeError):
-    """Too many concurrent writers on one card; the event is retried by the bus."""
-
-
-class PostCardRepository:
-    def __init__(self, db: Database) -> None:
-        self._cards = db[POST_CARDS]
-
-    async def change(
-        self, post_id: str, change: Callable[[PostCard], PostCard], *, likely_new: bool = False
-    ) -> tuple[PostCard, PostCard]:
-        """Apply `change(card) -> card` as one conditional write; returns (before, after).
-
-        `likely_new`: the card most likely does not exist yet (a post just published), so
-        the write is tried first, without reading: one command instead of two.
-        """
-        if likely_new:
-            before = PostCard(post_id)
-            after = change(before)
-            if await self._write(after, None):
-                return before, after
-        for _ in range(MAX_CARD_WRITE_ATTEMPTS):
-            document = await self._cards.find_one({"_id": post_id})
-            before = _card(document) if document else PostCard(post_id)
-            after = change(before)
-            if after == before or await self._write(after, document):
-                return before, after
-        raise CardWriteConflict(post_id)
-
-    async def _write(self, card: PostCard, previous: Document | None) -> bool:
-        if previous is None:
-            with contextlib.suppress(DuplicateKeyError):
-                await self._cards.insert_one({"_id": card.post_id, **_card_fields(card)})
-                return True
-            return False
-        result = await self._cards.update_one(
-            {"_id": card.post_id, "version": previous["version"]},
-            {"$set": _card_fields(card, version=previous["version"] + 1)},
-        )
-        return result.modified_count == 1
-
-    async def recount_remixes(self, original_id: str) -> None:
-        """Count the original's approved published remixes into its card (made if not yet
-        there, as `unknown`: its post.published fills the rest)."""
-        count = await self._cards.count_documents(
-            {"remix_of_post_id": original_id, "remix_status": "approved", "status": "published"}
-        )
-        with contextlib.suppress(DuplicateKeyError):
-            await self._cards.update_one(
-                {"_id": original_id},
-                {
-                    "$set": {"remix_count": count},
-                    "$setOnInsert": _card_fields(PostCard(original_id)),
-                },
-                upsert=True,
-            )
-
-    async def record_counts(self, post_id: str, counts: PostCounts) -> None:
-        """Keep the counts unless the card has this version of them or a newer one (a card
-        not there yet is made `unknown`, as for a remix count)."""
-        with contextlib.suppress(DuplicateKeyError):  # this version or a newer one is stored
-            await self._cards.update_one(*_counts_update(post_id, counts), upsert=True)
-
-    async def record_many_counts(self, counts: Mapping[str, PostCounts]) -> None:
-        """`record_counts` for many posts in one command."""
-        if not counts:
-            return
-        writes = [
-            UpdateOne(*_counts_update(post_id, post_counts), upsert=True)
-            for post_id, post_counts in counts.items()
-        ]
-        try:
-            await self._cards.bulk_write(writes, ordered=False)
-        except BulkWriteError as exc:
-            _raise_unless_only_duplicate_keys(exc)
-
-    async def forget_counts(self, post_id: str) -> None:
-        await self._cards.update_one({"_id": post_id}, {"$unset": dict.fromkeys(COUNT_FIELDS, "")})
-
-    async def published(self, post_ids: Sequence[str]) -> dict[str, PostCard]:
-        cursor = self._cards.find({"_id": {"$in": list(post_ids)}, "status": "published"})
-        return {document["_id"]: _card(document) async for document in cursor}
-
-
-COUNTS_VERSION = "counts_version"
-COUNT_FIELDS = ("like_count", "reply_count", COUNTS_VERSION)
-
-
-def _counts_update(post_id: str, counts: PostCounts) -> tuple[Document, Document]:
-    """Filter and update of a counts write: `$not $gte` also matches a card without counts."""
-    return (
-        {"_id": post_id, COUNTS_VERSION: {"$not": {"$gte": counts.version}}},
-        {
-            "$set": {
-                "like_count": counts.like_count,
-                "reply_count": counts.reply_count,
-                COUNTS_VERSION: counts.version,
-            },
-            "$setOnInsert": _card_fields(PostCard(post_id)),
-        },
-    )
-
-
-def _raise_unless_only_duplicate_keys(exc: BulkWriteError) -> None:
-    errors = exc.details.get("writeErrors", [])
-    if exc.details.get("writeConcernErrors") or any(
-        error["code"] != DUPLICATE_KEY for error in errors
-    ):
-        raise exc
-
-
-def _card_fields(card: PostCard, version: int = 1) -> Document:
-    return {
-        "version": version,
-        "status": card.status,
-        "author_id": card.author_id,
-        "text": card.text,
-        "publish_mode": card.publish_mode,
-        "created_at": card.created_at,
-        "published_at": card.published_at,
-        "credits": [
-            {"coauthor_id": c.coauthor_id, "credited": c.credited, "as_of": c.as_of}
-            for c in card.credits
-        ],
-        "remix_of_post_id": card.remix_of_post_id,
-        "remix_status": card.remix_status,
-    }
-
-
-def _card(document: Document) -> PostCard:
-    return PostCard(
-        post_id=document["_id"],
-        status=document["status"],
-        author_id=document.get("author_id"),
-        text=document.get("text", ""),
-        publish_mode=document.get("publish_mode", "now"),
-        created_at=document.get("created_at"),
-        published_at=document.get("published_at"),
-        credits=tuple(
-            Credit(c["coauthor_id"], bool(c["credited"]), c["as_of"])
-            for c in document.get("credits", [])
-        ),
-        remix_of_post_id=document.get("remix_of_post_id"),
-        remix_status=document.get("remix_status"),
-        remix_count=document.get("remix_count", 0),
-        like_count=document.get("like_count", 0),
-        reply_count=document.get("reply_count", 0),
-    )
 
 
 # -- profile and home entries ----------------------------------------------------------
@@ -548,7 +386,7 @@ class EntryRepository:
                 ordered=False,
             )
         except BulkWriteError as exc:
-            _raise_unless_only_duplicate_keys(exc)
+            raise_unless_only_duplicate_keys(exc)
             return [owner_ids[error["index"]] for error in exc.details["writeErrors"]]
         return []
 

@@ -1,4 +1,4 @@
-"""Response bodies of the timeline API besides the Post object (shared.public_post): insights."""
+"""The insights response: what one post did for each of its credited authors."""
 
 from pydantic import BaseModel
 

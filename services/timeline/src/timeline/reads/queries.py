@@ -1,49 +1,49 @@
-"""The read side of timelines: one page of entries, then one query for their post cards.
+"""Reading timelines: one page of entries, then one query for their post cards.
 
 A home page is the owner's home entries merged with the profile entries of the owner itself
 and of the celebrities it follows (hybrid fan-out); both lists come newest first from one
 query each, and the merge
-keeps each post once and stays exact across pages (see `domain.merge_timeline_page`).
+keeps each post once and stays exact across pages (see `merge_timeline_page`).
 """
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 
 from shared.pagination import Page
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
 from shared.relations import RelationReplica
 from shared.user_directory import UserDirectory
-from timeline import domain
-from timeline.domain import InsightsNotFound, PostCard, TimelinePage, TimelinePosition, UnknownUser
-from timeline.engagement import EngagementRepository
-from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
-from timeline.schemas import AuthorInsightsOut, InsightsOut
+from timeline.core.repository import PostCardRepository
+from timeline.core.rules import PostCard, TimelinePosition, shows_original
+from timeline.engagement.repository import LikeRepository
+from timeline.fanout.repository import EntryRepository, FollowRepository
+from timeline.reads.rules import (
+    TimelinePage,
+    UnknownUser,
+    celebrity_fetch_size,
+    merge_timeline_page,
+    position_from_cursor,
+    position_to_cursor,
+)
 
 # A home page whose posts are mostly muted is topped up from the next ones this many times
 # at most (then it is shorter, with a cursor to go on).
 MAX_MUTED_PAGE_ROUNDS = 3
 
 
-class TimelineReader:
-    def __init__(
-        self,
-        follows: FollowRepository,
-        cards: PostCardRepository,
-        entries: EntryRepository,
-        directory: UserDirectory,
-        engagement: EngagementRepository | None = None,
-        mutes: RelationReplica | None = None,
-    ) -> None:
-        self._follows = follows
-        self._cards = cards
-        self._entries = entries
-        self._directory = directory
-        self._engagement = engagement
-        self._mutes = mutes
+@dataclass(frozen=True, slots=True)
+class TimelineQueries:
+    follows: FollowRepository
+    cards: PostCardRepository
+    entries: EntryRepository
+    directory: UserDirectory
+    likes: LikeRepository | None = None
+    mutes: RelationReplica | None = None
 
     async def home(self, owner_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
-        """Posts co-authored by an account the owner mutes are left out (issue 12)."""
-        muted = await self._mutes.targets_of(owner_id) if self._mutes else set()
+        """Posts co-authored by an account the owner mutes are left out."""
+        muted = await self.mutes.targets_of(owner_id) if self.mutes else set()
         items: list[PostOut] = []
         for _ in range(MAX_MUTED_PAGE_ROUNDS):
             page = await self._home_page(owner_id, limit - len(items), cursor)
@@ -56,22 +56,22 @@ class TimelineReader:
 
     async def _home_page(self, owner_id: str, limit: int, cursor: str | None) -> TimelinePage:
         after = _position(cursor)
-        home = await self._entries.home_positions(owner_id, after, limit + 1)
+        home = await self.entries.home_positions(owner_id, after, limit + 1)
         # The owner's own posts (authored or co-authored) are merged in like a celebrity's.
-        merged_in = [owner_id, *await self._follows.followed_celebrities(owner_id)]
-        fetch = domain.celebrity_fetch_size(limit, len(merged_in))
-        profiles = await self._entries.profile_positions(merged_in, after, fetch)
-        return domain.merge_timeline_page([home, profiles], limit)
+        merged_in = [owner_id, *await self.follows.followed_celebrities(owner_id)]
+        fetch = celebrity_fetch_size(limit, len(merged_in))
+        profiles = await self.entries.profile_positions(merged_in, after, fetch)
+        return merge_timeline_page([home, profiles], limit)
 
     async def profile(
         self, handle: str, limit: int, cursor: str | None, viewer_id: str = ""
     ) -> Page[PostOut]:
-        user = await self._directory.by_handle(handle)
+        user = await self.directory.by_handle(handle)
         if user is None:
             raise UnknownUser()
         after = _position(cursor)
-        positions = await self._entries.profile_positions([user.id], after, limit + 1)
-        page = domain.merge_timeline_page([positions], limit)
+        positions = await self.entries.profile_positions([user.id], after, limit + 1)
+        page = merge_timeline_page([positions], limit)
         return await self._render(page, viewer_id, known_users={user.id: user})
 
     async def _render(
@@ -83,7 +83,7 @@ class TimelineReader:
     ) -> Page[PostOut]:
         """`known_users`: users just read from the directory, not read again (a profile's
         owner: a page of its solo posts needs no other)."""
-        cards = await self._cards.published(page.post_ids) if page.post_ids else {}
+        cards = await self.cards.published(page.post_ids) if page.post_ids else {}
         cards = {
             post_id: card
             for post_id, card in cards.items()
@@ -98,7 +98,7 @@ class TimelineReader:
         known = known_users or {}
         users = {
             **known,
-            **await self._directory.get_many(uid for uid in user_ids if uid not in known),
+            **await self.directory.get_many(uid for uid in user_ids if uid not in known),
         }
         # A post whose author is gone (deleted account, not yet purged) is left out.
         shown = [
@@ -108,58 +108,24 @@ class TimelineReader:
         ]
         liked = await self._liked_among([card.post_id for card in shown], viewer_id)
         items = [_post(card, users, originals, card.post_id in liked) for card in shown]
-        next_cursor = domain.position_to_cursor(page.next_position) if page.next_position else None
+        next_cursor = position_to_cursor(page.next_position) if page.next_position else None
         return Page(items=[post for post in items if post is not None], next_cursor=next_cursor)
 
     async def _liked_among(self, post_ids: list[str], viewer_id: str) -> set[str]:
         """`liked_by_me`: one query for the page, whatever the number of likes (the counts
         come with the cards)."""
-        if self._engagement is None or not post_ids or not viewer_id:
+        if self.likes is None or not post_ids or not viewer_id:
             return set()
-        return await self._engagement.liked_among(viewer_id, post_ids)
-
-    # -- insights (issue 12) -----------------------------------------------------------
-
-    async def insights(self, post_id: str, viewer_id: str) -> InsightsOut:
-        """For the post's credited authors only; anyone else is told there is no such post."""
-        card = (await self._cards.published([post_id])).get(post_id)
-        if card is None or self._engagement is None or viewer_id not in card.reaching_authors():
-            raise InsightsNotFound()
-        authors = card.reaching_authors()
-        figures = domain.compute_insights(
-            authors,
-            await self._engagement.reach_of(post_id),
-            await self._engagement.likers_of(post_id),
-            await self._engagement.follows_from(post_id),
-        )
-        users = await self._directory.get_many(authors)
-        return InsightsOut(
-            post_id=post_id,
-            reached=figures.reached,
-            likes=card.like_count,
-            replies=card.reply_count,
-            remixes=card.remix_count,
-            authors=[
-                AuthorInsightsOut(
-                    user=users[author.author_id],
-                    audience=author.audience,
-                    exclusive_audience=author.exclusive_audience,
-                    likes_from_audience=author.likes_from_audience,
-                    new_followers=author.new_followers,
-                )
-                for author in figures.authors
-                if author.author_id in users
-            ],
-        )
+        return await self.likes.liked_among(viewer_id, post_ids)
 
     async def _originals_shown(self, cards: Iterable[PostCard]) -> dict[str, PostCard]:
         """The originals approved remixes show: one more query, only when there are some."""
-        original_ids = [oid for card in cards if (oid := domain.shows_original(card))]
-        return await self._cards.published(original_ids) if original_ids else {}
+        original_ids = [oid for card in cards if (oid := shows_original(card))]
+        return await self.cards.published(original_ids) if original_ids else {}
 
 
 def _position(cursor: str | None) -> TimelinePosition | None:
-    return domain.position_from_cursor(cursor) if cursor else None
+    return position_from_cursor(cursor) if cursor else None
 
 
 def _renderable(card: PostCard, users: Mapping[str, PublicUser]) -> bool:
@@ -205,7 +171,7 @@ def _remix_of(
 ) -> RemixOfOut | None:
     if card.remix_of_post_id is None or card.remix_status is None:
         return None
-    original_id = domain.shows_original(card)
+    original_id = shows_original(card)
     original = originals.get(original_id) if originals is not None and original_id else None
     return RemixOfOut(
         post_id=card.remix_of_post_id,

@@ -1,4 +1,4 @@
-"""The public timeline routes: GET /v1/timeline and GET /v1/users/{handle}/posts."""
+"""Reading timelines over HTTP: GET /v1/timeline and GET /v1/users/{handle}/posts."""
 
 from fastapi import APIRouter
 
@@ -7,7 +7,6 @@ from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from shared.public_post import PostOut
 from shared.responses import ModelResponse
 from timeline.components import Components
-from timeline.schemas import InsightsOut
 
 router = APIRouter(prefix="/v1", tags=["timeline"])
 
@@ -20,7 +19,7 @@ async def home_timeline(
     cursor: PageCursor = None,
 ) -> ModelResponse:
     """The caller's home timeline: newest first, each post once."""
-    return ModelResponse(await components.reader.home(user_id, limit, cursor))
+    return ModelResponse(await components.timelines.home(user_id, limit, cursor))
 
 
 @router.get("/users/{handle}/posts", response_model=Page[PostOut])
@@ -32,13 +31,5 @@ async def profile_timeline(
     cursor: PageCursor = None,
 ) -> ModelResponse:
     """Posts the user authored or co-authors (accepted), newest first."""
-    page = await components.reader.profile(handle, limit, cursor, viewer_id=user_id)
+    page = await components.timelines.profile(handle, limit, cursor, viewer_id=user_id)
     return ModelResponse(page)
-
-
-@router.get("/posts/{post_id}/insights")
-async def post_insights(
-    post_id: str, user_id: CurrentUserId, components: Components
-) -> InsightsOut:
-    """What the post did for each of its credited authors (404 for anyone else)."""
-    return await components.reader.insights(post_id, user_id)
