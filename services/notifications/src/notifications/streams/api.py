@@ -1,4 +1,4 @@
-"""The public notification routes (/v1/notifications): thin, HTTP only."""
+"""The live stream over HTTP: GET /v1/notifications/stream, Server-Sent Events."""
 
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
@@ -8,36 +8,11 @@ from fastapi import APIRouter, Header, Request
 from starlette.responses import StreamingResponse
 
 from notifications.components import Components
-from notifications.domain import parse_last_event_id
-from notifications.schemas import MarkRead, NotificationPage, UnreadCount
-from notifications.stream import STREAM_HEADERS, STREAM_MEDIA_TYPE
+from notifications.streams.queries import STREAM_HEADERS, STREAM_MEDIA_TYPE
+from notifications.streams.rules import parse_last_event_id
 from shared.identity import CurrentUserId
-from shared.pagination import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
-from shared.responses import ModelResponse
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
-
-
-@router.get("", response_model=NotificationPage)
-async def list_notifications(
-    user_id: CurrentUserId,
-    components: Components,
-    unread_only: bool = False,
-    limit: PageLimit = DEFAULT_PAGE_SIZE,
-    cursor: PageCursor = None,
-) -> ModelResponse:
-    page = await components.queries.page_for(
-        user_id, unread_only=unread_only, limit=limit, cursor=cursor
-    )
-    return ModelResponse(page)
-
-
-@router.post("/read")
-async def mark_notifications_read(
-    body: MarkRead, user_id: CurrentUserId, components: Components
-) -> UnreadCount:
-    unread = await components.notifier.mark_read(user_id, None if body.all else body.ids)
-    return UnreadCount(unread_count=unread)
 
 
 @router.get(

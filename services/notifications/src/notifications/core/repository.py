@@ -1,4 +1,4 @@
-"""MongoDB access of the notifications service: notifications, sequences, withdrawals, blocks."""
+"""The notifications collection, the recipients' sequence numbers, withdrawal markers, blocks."""
 
 import contextlib
 from collections.abc import Sequence
@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from notifications.domain import (
+from notifications.core.rules import (
     SURVIVES_ITS_SUBJECT,
     NewNotification,
     NotificationType,

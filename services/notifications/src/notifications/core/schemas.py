@@ -5,7 +5,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from notifications.domain import NotificationType
+from notifications.core.rules import NotificationType
 from shared.public_user import PublicUser
 from shared.request_body import RequestBody
 
@@ -23,7 +23,7 @@ class Notification(BaseModel):
     invitation_id: str | None
     created_at: datetime
     read: bool
-    # post.liked (issue 12): the likers since the recipient last read it.
+    # post.liked: the likers since the recipient last read it.
     count: int | None = None
 
 

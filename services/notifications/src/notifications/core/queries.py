@@ -1,22 +1,24 @@
 """The use cases that read one user's notifications, rendered with their actors."""
 
-from notifications.repository import NotificationRepository
-from notifications.schemas import Notification, NotificationPage
+from dataclasses import dataclass
+
+from notifications.core.repository import NotificationRepository
+from notifications.core.schemas import Notification, NotificationPage
 from shared.mongo import Document
 from shared.pagination import cursor_counter, decode_cursor, encode_cursor
 from shared.user_directory import UserDirectory
 
 
+@dataclass(frozen=True, slots=True)
 class NotificationQueries:
-    def __init__(self, repository: NotificationRepository, directory: UserDirectory) -> None:
-        self._repository = repository
-        self._directory = directory
+    repository: NotificationRepository
+    directory: UserDirectory
 
     async def page_for(
         self, recipient_id: str, *, unread_only: bool, limit: int, cursor: str | None
     ) -> NotificationPage:
         before_seq = _seq_of(cursor) if cursor else None
-        found = await self._repository.page(
+        found = await self.repository.page(
             recipient_id, unread_only=unread_only, before_seq=before_seq, limit=limit + 1
         )
         shown = found[:limit]
@@ -24,11 +26,11 @@ class NotificationQueries:
         return NotificationPage(
             items=await self.render(shown),
             next_cursor=next_cursor,
-            unread_count=await self._repository.unread_count(recipient_id),
+            unread_count=await self.repository.unread_count(recipient_id),
         )
 
     async def render(self, documents: list[Document]) -> list[Notification]:
-        actors = await self._directory.get_many(
+        actors = await self.directory.get_many(
             doc["actor_id"] for doc in documents if doc.get("actor_id")
         )
         return [
