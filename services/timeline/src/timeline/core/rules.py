@@ -40,12 +40,12 @@ class PostCard:
     created_at: datetime | None = None
     published_at: datetime | None = None
     credits: tuple[Credit, ...] = ()
-    # A remix: its original and where it stands with it (issue 13).
+    # A remix: its original and where it stands with it.
     remix_of_post_id: str | None = None
     remix_status: RemixStatus | None = None
     # Approved published remixes of this post: recounted, never written with the card.
     remix_count: int = 0
-    # The post's shared counters, as the posts service last announced them (issue 12):
+    # The post's shared counters, as the posts service last announced them:
     # kept on the card so a page reads them with it, never written with the card.
     like_count: int = 0
     reply_count: int = 0

@@ -1,5 +1,5 @@
-"""Which accounts may use a feature under a limited test (issue 13): the pure rule, with the
-time passed in.
+"""Which accounts may use a feature under a limited test: the pure rule, with the time
+passed in.
 
 X tested CoTweets with select accounts, in select countries, for a limited time. A feature's
 test population is: within the window [starts_at, ends_at), every allow-listed handle, plus

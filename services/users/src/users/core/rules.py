@@ -21,7 +21,7 @@ DEFAULT_COLLAB_POLICY = CollabPolicy.FOLLOWING
 
 
 class RemixPolicy(StrEnum):
-    """Who may remix an account's posts (issue 13)."""
+    """Who may remix an account's posts."""
 
     EVERYONE = "everyone"  # anyone not blocked either way
     FOLLOWING = "following"  # only accounts the original's author follows

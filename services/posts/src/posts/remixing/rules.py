@@ -1,27 +1,16 @@
-"""The remix rules (issue 13), pure: a remix's link to its original and how it moves.
+"""The remix rules, pure: a remix's link to its original and how it moves.
 
 A remix is a post whose `remix_of` link names its original. The link is part of the remix's
 document, so every answer is one conditional write of the remix with its event. Statuses
 only move forward: pending -> approved | rejected | removed, approved -> revoked | removed.
 Who may answer is read from the original: its author and accepted co-authors, now.
-
-The remix capability's domain module: its use cases are commands and queries of posts
-(commands.py, queries.py), its errors live with the others in domain.py.
 """
 
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
-from posts.domain import (
-    Change,
-    Post,
-    RemixAnswerConflict,
-    RemixLink,
-    RemixNotFound,
-    RemixRequestNotFound,
-    unchanged,
-)
+from posts.core.rules import Change, Post, RemixLink, unchanged
 from shared.events import EventData
 from shared.events.posts import (
     PostRemixApproved,
@@ -32,6 +21,33 @@ from shared.events.posts import (
     RemixEvent,
     RemixStatus,
 )
+from shared.problems import Conflict, Forbidden, NotFound
+
+
+class RemixNotAllowed(Forbidden):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The original's authors do not allow this remix ({reason}).")
+
+
+class RemixRequestNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No such remix request.")
+
+
+class RemixNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("That post is not a remix of this post.")
+
+
+class NotAnOriginalAuthor(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("Only the original's author or co-authors may revoke a remix.")
+
+
+class RemixAnswerConflict(Conflict):
+    def __init__(self, status: RemixStatus) -> None:
+        super().__init__(f"This remix is already {status}.")
+
 
 type RemixAnswer = Literal["approved", "rejected"]
 REMIX_STATUSES: tuple[RemixStatus, ...] = ("pending", "approved", "rejected", "revoked", "removed")
