@@ -1,8 +1,8 @@
 """Engagement benchmark (issue 12): a page of 20 posts with their counts, by number of likes,
 and liking a post that has 10 000 likes against liking a new one.
 
-Runs the services' own code (timeline's TimelineReader with its engagement projections,
-posts' Engagement.like) against an embedded MongoDB server in a separate process, counting
+Runs the services' own code (timeline's TimelineQueries with its engagement projections,
+posts' EngagementCommands.like) against an embedded MongoDB server in a separate process, counting
 every database command with PyMongo's command monitoring. Writes bench/results/engagement.md.
 
     .venv/bin/python bench/engagement_bench.py [--quick]
@@ -14,29 +14,49 @@ import statistics
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 from benchlib import embedded_engine, machine, percentile, write_results
 from pymongo import AsyncMongoClient
 from timeline_bench import CommandCounter, per_call
 
-from posts.domain import Change, Post
-from posts.engagement import Engagement
-from posts.likes import LIKE_INDEXES, LIKES, LikeRepository
-from posts.repository import INDEXES as POSTS_INDEXES
-from posts.repository import POSTS, PostRepository
+from posts.core.repository import POST_INDEXES, POSTS, PostRepository
+from posts.core.rules import Post
+from posts.engagement.commands import EngagementCommands
+from posts.engagement.repository import ENGAGEMENT_INDEXES as POST_ENGAGEMENT_INDEXES
+from posts.engagement.repository import (
+    LIKES,
+    CountRepository,
+    LikeRepository,
+    ReplyRepository,
+)
+from posts.settings import PostsSettings
 from shared.embedded_mongo import embedded_mongo
 from shared.events.posts import PostCounts, PostPublished
 from shared.events.users import UserFollowed, UserRegistered
 from shared.mongo import Database, Document, ensure_indexes
 from shared.outbox import Outbox
-from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica
-from shared.user_directory import UserDirectory
-from timeline.components import timeline_writer
-from timeline.engagement import ENGAGEMENT_INDEXES, LIKE_REPLICA, EngagementRepository
-from timeline.queries import TimelineReader
-from timeline.repository import INDEXES as TIMELINE_INDEXES
-from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
+from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica, relation_replica_indexes
+from shared.subscriptions import Delivery
+from shared.user_directory import USER_DIRECTORY_INDEXES, UserDirectory
+from timeline.components import fan_out_commands
+from timeline.core.repository import CARD_INDEXES, PostCardRepository
+from timeline.engagement.repository import LIKE_INDEXES as TIMELINE_LIKE_INDEXES
+from timeline.engagement.repository import LIKE_REPLICA
+from timeline.engagement.repository import LikeRepository as TimelineLikeRepository
+from timeline.fanout.repository import FAN_OUT_INDEXES, EntryRepository, FollowRepository
+from timeline.insights.repository import INSIGHTS_INDEXES
+from timeline.reads.queries import TimelineQueries
 from timeline.settings import TimelineSettings
+
+TIMELINE_INDEXES = [
+    *CARD_INDEXES,
+    *FAN_OUT_INDEXES,
+    *TIMELINE_LIKE_INDEXES,
+    *INSIGHTS_INDEXES,
+    *USER_DIRECTORY_INDEXES,
+    *relation_replica_indexes(MUTE_REPLICA),
+]
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 READER, AUTHOR = "reader", "author"
@@ -60,21 +80,20 @@ NO_OUTBOX = Outbox(NoRelay(), producer="posts")  # type: ignore[arg-type]
 async def seed_timeline(db: Database, likes_per_post: int, prefix: str) -> None:
     """20 posts in the reader's home timeline, each with `likes_per_post` likes (the reader's
     among them), as the timeline's handlers store them from the posts service's events."""
-    writer = timeline_writer(TimelineSettings(), db)
-    engagement = EngagementRepository(db)
+    writer = fan_out_commands(TimelineSettings(), db)
+    cards = PostCardRepository(db)
     for n in range(PAGE):
         post_id = f"{prefix}-{n}"
         when = T0 + timedelta(minutes=n)
-        await writer.post_published(
-            PostPublished(
-                post_id=post_id,
-                author_id=AUTHOR,
-                text=f"post {n}",
-                coauthor_ids=(),
-                created_at=when,
-                published_at=when,
-            )
+        published = PostPublished(
+            post_id=post_id,
+            author_id=AUTHOR,
+            text=f"post {n}",
+            coauthor_ids=(),
+            created_at=when,
+            published_at=when,
         )
+        await writer.post_published(Delivery(published, uuid4()))
         likers = [READER, *(f"l{i}" for i in range(likes_per_post - 1))][:likes_per_post]
         for start in range(0, len(likers), SEED_BATCH):
             await db[LIKE_REPLICA].insert_many(
@@ -90,29 +109,28 @@ async def seed_timeline(db: Database, likes_per_post: int, prefix: str) -> None:
                 ]
             )
         counts = PostCounts(like_count=likes_per_post, reply_count=0, version=likes_per_post + 1)
-        await engagement.record_counts(post_id, counts)
+        await cards.record_counts(post_id, counts)
 
 
 async def measure_page(
     client: AsyncMongoClient[Document], counter: CommandCounter, likes_per_post: int, rounds: int
 ) -> tuple[list[float], list[float], Counter[str], int]:
     db = client[f"bench_engagement_page_{likes_per_post}"]
-    await ensure_indexes(db, [*TIMELINE_INDEXES, *ENGAGEMENT_INDEXES])
+    await ensure_indexes(db, TIMELINE_INDEXES)
     directory = UserDirectory(db)
     for user in (READER, AUTHOR):
         await directory.apply_registered(
             UserRegistered(user_id=user, handle=user, display_name=user, created_at=T0)
         )
-    await timeline_writer(TimelineSettings(), db).followed(
-        UserFollowed(follower_id=READER, followee_id=AUTHOR, followed_at=T0)
-    )
+    followed = UserFollowed(follower_id=READER, followee_id=AUTHOR, followed_at=T0)
+    await fan_out_commands(TimelineSettings(), db).user_followed(Delivery(followed, uuid4()))
     await seed_timeline(db, likes_per_post, f"p{likes_per_post}")
-    reader = TimelineReader(
+    reader = TimelineQueries(
         FollowRepository(db),
         PostCardRepository(db),
         EntryRepository(db),
         directory,
-        EngagementRepository(db),
+        TimelineLikeRepository(db),
         RelationReplica(db, MUTE_REPLICA),
     )
     milliseconds: list[float] = []
@@ -134,20 +152,16 @@ async def measure_page(
 
 
 async def seed_post(db: Database, post_id: str, likes: int) -> None:
-    await PostRepository(db, NO_OUTBOX).insert(
-        Change(
-            Post(
-                id=post_id,
-                author_id=AUTHOR,
-                text="a post",
-                publish_mode="now",
-                status="published",
-                created_at=T0,
-                published_at=T0,
-            )
-        ),
-        [],
+    post = Post(
+        id=post_id,
+        author_id=AUTHOR,
+        text="a post",
+        publish_mode="now",
+        status="published",
+        created_at=T0,
+        published_at=T0,
     )
+    await PostRepository(db).insert(post, [], [])
     for start in range(0, likes, SEED_BATCH):
         await db[LIKES].insert_many(
             [
@@ -174,11 +188,20 @@ async def measure_likes(
 ) -> list[tuple[int, list[float], Counter[str]]]:
     """Likes by new accounts, alternating between the posts so that both see the same load."""
     db = client["bench_engagement_likes"]
-    await ensure_indexes(db, [*POSTS_INDEXES, *LIKE_INDEXES])
+    await ensure_indexes(db, [*POST_INDEXES, *POST_ENGAGEMENT_INDEXES])
     for existing in sizes:
         await seed_post(db, f"post-with-{existing}", existing)
-    engagement = Engagement(
-        PostRepository(db, NO_OUTBOX), LikeRepository(db), RelationReplica(db, BLOCK_REPLICA)
+    engagement = EngagementCommands(
+        settings=PostsSettings(),
+        core=None,  # type: ignore[arg-type]  # liking needs neither core's steps nor rendering
+        posts=PostRepository(db),
+        likes=LikeRepository(db),
+        counts=CountRepository(db),
+        threads=ReplyRepository(db),
+        queries=None,  # type: ignore[arg-type]
+        outbox=NO_OUTBOX,
+        blocks=RelationReplica(db, BLOCK_REPLICA),
+        mutes=RelationReplica(db, MUTE_REPLICA),
     )
     results = {existing: ([], Counter()) for existing in sizes}
     for n in range(likes):
@@ -233,7 +256,7 @@ def report(
         "",
         "## A home page of 20 posts with their counts and `liked_by_me`",
         "",
-        f"`TimelineReader.home` for a reader whose timeline holds 20 posts, each liked by the "
+        f"`TimelineQueries.home` for a reader whose timeline holds 20 posts, each liked by the "
         f"number of accounts below (the reader among them); {rounds} reads each.",
         "",
         "| likes per post | items | p50 ms | p95 ms | client CPU ms/read | DB commands/read |",
@@ -254,7 +277,7 @@ def report(
         "",
         "## Liking a post",
         "",
-        "`Engagement.like` by a new account (the like, its settling on the post's counter "
+        "`EngagementCommands.like` by a new account (the like, its settling on the post's counter "
         "with the announcing event, the like marked settled), alternating between a new post "
         "and one with many likes.",
         "",

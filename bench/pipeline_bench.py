@@ -38,7 +38,7 @@ from shared.idempotency import PROCESSED_EVENT_INDEXES, MongoProcessedEventLog
 from shared.mongo import Database, Document, ensure_indexes
 from shared.outbox import OutboxRelay, outbox_index, with_events
 from shared.settings import ServiceSettings
-from shared.subscriptions import Subscriptions, delivered_event_id
+from shared.subscriptions import Delivery, Subscriptions
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 RELAY_BATCH = 100
@@ -120,9 +120,11 @@ async def copost_rate(
     effects = 0
     done = asyncio.Event()
 
-    async def effect(data: UserRegistered) -> None:
+    async def effect(delivery: Delivery[UserRegistered]) -> None:
         nonlocal effects
-        await db.effects.insert_one({"_id": str(delivered_event_id()), "handle": data.handle})
+        await db.effects.insert_one(
+            {"_id": str(delivery.event_id), "handle": delivery.event.handle}
+        )
         effects += 1
         if effects == events:
             done.set()

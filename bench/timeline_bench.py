@@ -1,6 +1,6 @@
 """Timeline benchmark: fan-out cost per post and home-timeline read cost, by audience size.
 
-Runs the timeline service's own write and read code (TimelineWriter, TimelineReader) against
+Runs the timeline service's own write and read code (FanOutCommands, TimelineQueries) against
 an embedded MongoDB server started in a separate process, and counts every database command
 with PyMongo's command monitoring on the client it creates. Writes bench/results/timeline.md.
 
@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 from benchlib import embedded_engine, machine, percentile, write_results
 from pymongo import AsyncMongoClient, UpdateOne
@@ -32,18 +33,19 @@ from shared.events.users import UserRegistered
 from shared.mongo import Database, Document, ensure_indexes
 from shared.pagination import Page
 from shared.public_post import PostOut
-from shared.user_directory import UserDirectory
-from timeline.components import timeline_writer
-from timeline.queries import TimelineReader
-from timeline.repository import (
+from shared.subscriptions import Delivery
+from shared.user_directory import USER_DIRECTORY_INDEXES, UserDirectory
+from timeline.components import fan_out_commands
+from timeline.core.repository import CARD_INDEXES, PostCardRepository
+from timeline.fanout.repository import (
+    FAN_OUT_INDEXES,
     FOLLOWER_COUNTS,
     FOLLOWS,
     HOME_ENTRIES,
-    INDEXES,
     EntryRepository,
     FollowRepository,
-    PostCardRepository,
 )
+from timeline.reads.queries import TimelineQueries
 from timeline.settings import TimelineSettings
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -205,7 +207,7 @@ def cases_for(quick: bool) -> list[Case]:
 async def prepare(db: Database, cases: list[Case]) -> float:
     """Indexes, the follower replica and the authors' profiles; returns the seconds it took."""
     started = time.perf_counter()
-    await ensure_indexes(db, INDEXES)
+    await ensure_indexes(db, [*CARD_INDEXES, *FAN_OUT_INDEXES, *USER_DIRECTORY_INDEXES])
     directory = UserDirectory(db)
     for author, followers in dict(a for case in cases for a in case.audiences).items():
         await seed_follows(db, author, followers, celebrity=author == "star")
@@ -218,14 +220,14 @@ async def prepare(db: Database, cases: list[Case]) -> float:
 async def fan_out(
     db: Database, settings: TimelineSettings, case: Case, counter: CommandCounter
 ) -> FanOutResult:
-    writer = timeline_writer(settings, db)
+    writer = fan_out_commands(settings, db)
     result = FanOutResult(case)
     for n in range(case.posts):
         entries_before = await db["home_entries"].estimated_document_count()
         counter.visible_at.clear()
         with counter.measure(result.commands):
             began = time.perf_counter()
-            await writer.post_published(post_event(case, n))
+            await writer.post_published(Delivery(post_event(case, n), uuid4()))
             result.seconds.append(time.perf_counter() - began)
         result.visible_after += [at - began for at in counter.visible_at]
         result.entries_written += (
@@ -256,7 +258,7 @@ async def run(quick: bool) -> str:
             print(f"{name}: follower replica seeded in {seconds:.0f}s", flush=True)
             fan_outs += [await fan_out(db, settings, case, counter) for case in in_db]
             if name == SMALL:
-                reader = TimelineReader(
+                reader = TimelineQueries(
                     FollowRepository(db),
                     PostCardRepository(db),
                     EntryRepository(db),
@@ -270,7 +272,7 @@ async def run(quick: bool) -> str:
 
 
 async def measure_reads(
-    reader: TimelineReader, counter: CommandCounter, rounds: int
+    reader: TimelineQueries, counter: CommandCounter, rounds: int
 ) -> list[ReadResult]:
     first = ReadResult("home, first page (limit 20)")
     second = ReadResult("home, second page (cursor)")
@@ -315,8 +317,8 @@ def report(
         "",
         f"Produced by `bench/timeline_bench.py`{' --quick' if quick else ''} on {machine()}, "
         f"against the embedded MongoDB (`{embedded_engine()}`, in memory, in its own "
-        "process). It calls the service's own code (`TimelineWriter.post_published`, "
-        "`TimelineReader`) directly: the RabbitMQ hop (one message per post, see "
+        "process). It calls the service's own code (`FanOutCommands.post_published`, "
+        "`TimelineQueries`) directly: the RabbitMQ hop (one message per post, see "
         "[pipeline.md](pipeline.md)) and HTTP (see [reads.md](reads.md)) are not included. "
         "Database commands are counted with `pymongo.monitoring.CommandListener` on the "
         "benchmark's client; one bulk write of up to "

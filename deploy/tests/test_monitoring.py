@@ -18,7 +18,7 @@ import shared.bus
 import shared.observability
 import shared.outbox
 import shared.periodic  # noqa: F401
-import timeline.commands  # noqa: F401
+import timeline.fanout.commands  # noqa: F401
 
 MONITORING = Path(__file__).resolve().parents[1] / "monitoring"
 RULES = MONITORING / "prometheus" / "alerts.yaml"

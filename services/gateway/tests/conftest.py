@@ -19,9 +19,9 @@ from jwt.algorithms import OKPAlgorithm
 from pydantic import BaseModel
 
 from gateway.app import create_app
-from gateway.domain import Upstream
 from gateway.settings import GatewaySettings
 from shared.identity import AssertionVerifier, Caller, decode_public_key
+from shared.services import Backend as Upstream
 from shared.testing import (
     TEST_SERVICE_PUBLIC_KEYS,
     identity_settings,

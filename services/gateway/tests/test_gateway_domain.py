@@ -6,7 +6,6 @@ from gateway.auth import RevokedUsers
 from gateway.domain import (
     BucketPolicy,
     TokenBucket,
-    Upstream,
     accepts_query_token,
     bearer_token,
     forwarded_request_headers,
@@ -17,6 +16,7 @@ from gateway.domain import (
     take_token,
     upstream_for,
 )
+from shared.services import Backend as Upstream
 
 
 @pytest.mark.parametrize(

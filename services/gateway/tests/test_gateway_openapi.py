@@ -4,8 +4,8 @@ from typing import Any
 
 import httpx
 
-from gateway.domain import Upstream
 from gateway.openapi import BEARER_SCHEME_NAME, merge_openapi
+from shared.services import Backend as Upstream
 
 OWN: dict[str, Any] = {"openapi": "3.1.0", "info": {"title": "CoPost API", "version": "1"}}
 

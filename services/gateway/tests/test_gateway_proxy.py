@@ -20,6 +20,7 @@ from services.gateway.tests.conftest import (
     Signer,
     public_jwk,
 )
+from shared.services import Backend
 from shared.testing import wait_until
 
 PROBLEM = "application/problem+json"
@@ -340,6 +341,17 @@ def test_cors_origins_are_read_from_a_comma_separated_variable(
     from gateway.settings import GatewaySettings
 
     assert GatewaySettings().cors_origins == ["https://a.example", "https://b.example"]
+
+
+def test_each_backend_is_found_at_its_own_url_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.settings import GatewaySettings
+
+    monkeypatch.setenv("TIMELINE_URL", "http://timeline:8000")
+    urls = GatewaySettings().backend_urls()
+
+    assert list(urls) == list(Backend)
+    assert urls[Backend.TIMELINE] == "http://timeline:8000"
+    assert urls[Backend.USERS] == "http://127.0.0.1:8001"
 
 
 async def test_the_web_client_is_served_at_the_root(

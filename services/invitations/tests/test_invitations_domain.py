@@ -5,7 +5,8 @@ from itertools import product
 
 import pytest
 
-from invitations.domain import (
+from invitations.coauthoring.rules import transition_for_removal
+from invitations.core.rules import (
     Actor,
     InvitationAlreadyClosed,
     InvitationFacts,
@@ -16,7 +17,6 @@ from invitations.domain import (
     decide,
     expiry_of,
     is_due,
-    transition_for_removal,
 )
 from shared.events import EventData
 from shared.events.invitations import (

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from invitations_support import HarnessFactory
 
-from invitations.expiry import ExpiryScheduler
+from invitations.expiry.commands import ExpiryCommands
 from shared.testing import BOB, wait_until
 
 SHORT_TTL_SECONDS = 0.3
@@ -38,12 +38,12 @@ async def test_concurrent_sweeps_expire_an_invitation_exactly_once(
         doc = await invitations.db["invitations"].find_one({"_id": invitation_id})
         await wait_until(lambda: datetime.now(UTC) >= doc["expires_at"])
         components = invitations.app.state.runtime.components
-        replica_sweep: ExpiryScheduler = components.expiry
-        other_replica_sweep = ExpiryScheduler(
-            components.commands, interval_seconds=3600, batch_size=100
+        replica_sweep: ExpiryCommands = components.expiry
+        other_replica_sweep = ExpiryCommands(
+            replica_sweep.repository, replica_sweep.invitations, batch_size=100
         )
 
-        expired = await asyncio.gather(replica_sweep.run_once(), other_replica_sweep.run_once())
+        expired = await asyncio.gather(replica_sweep.expire_due(), other_replica_sweep.expire_due())
 
         assert sum(expired) == 1
         assert await invitations.status_of(invitation_id) == "expired"

@@ -7,10 +7,10 @@ from uuid import uuid4
 
 from notifications_support import NotificationsHarness, ServedHarness
 
-from notifications.commands import Notifier
-from notifications.domain import NewNotification, NotificationType, Reaction
-from notifications.repository import NOTIFICATIONS, WITHDRAWN_SUBJECTS, NotificationRepository
-from notifications.stream import LocalWakeups
+from notifications.core.commands import NotificationCommands as Notifier
+from notifications.core.repository import NOTIFICATIONS, WITHDRAWN_SUBJECTS, NotificationRepository
+from notifications.core.rules import NewNotification, NotificationType, Reaction
+from notifications.streams.wakeups import LocalWakeups
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,

@@ -5,21 +5,19 @@ from uuid import uuid4
 
 import pytest
 
-from notifications.domain import (
-    FOLLOWER_NOTIFICATION_WINDOW,
+from notifications.core.rules import (
     NO_REACTION,
-    InvalidLastEventId,
     NewNotification,
     NotificationType,
     Reaction,
-    StreamPosition,
     SubjectKind,
     Withdrawal,
     notification_id,
-    parse_last_event_id,
-    reaction_to,
     withdrawals_that_cover,
 )
+from notifications.following.rules import FOLLOWER_NOTIFICATION_WINDOW
+from notifications.handlers import reaction_to
+from notifications.streams.rules import InvalidLastEventId, StreamPosition, parse_last_event_id
 from shared.events import EventData
 from shared.events.invitations import (
     InvitationAccepted,

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from notifications.domain import like_recipients, likers_after_like, likers_after_unlike
+from notifications.engagement.rules import like_recipients, likers_after_like, likers_after_unlike
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -6,14 +6,14 @@ from typing import Any
 import pytest
 from notifications_support import NotificationsHarness
 
-from notifications.domain import (
+from notifications.core.rules import (
     NewNotification,
     NotificationType,
     SubjectKind,
     Withdrawal,
-    reaction_to,
     withdrawals_that_cover,
 )
+from notifications.handlers import reaction_to
 from shared.events.posts import (
     PostRemixApproved,
     PostRemixRejected,

@@ -17,10 +17,10 @@ from pymongo.monitoring import (
     CommandSucceededEvent,
 )
 
-from notifications.commands import Notifier
-from notifications.domain import NewNotification, NotificationType, Reaction
-from notifications.repository import NotificationRepository
-from notifications.stream import LocalWakeups
+from notifications.core.commands import NotificationCommands as Notifier
+from notifications.core.repository import NotificationRepository
+from notifications.core.rules import NewNotification, NotificationType, Reaction
+from notifications.streams.wakeups import LocalWakeups
 from shared.events.users import UserFollowed
 from shared.mongo import Document
 from shared.testing import ALICE, BOB, CAROL, identity_headers, wait_until

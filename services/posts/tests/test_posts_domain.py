@@ -1,12 +1,16 @@
-"""The co-authoring rules of posts/domain.py, as tables of cases; no I/O."""
+"""The co-authoring rules of posts (posts.*.rules), as tables of cases; no I/O."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from posts import domain
-from posts.domain import Change, Coauthor, Eligibility, NewPostRequest, Post
+from posts.authoring import rules as authoring
+from posts.authoring.rules import NewPostRequest
+from posts.coauthoring import rules as coauthoring
+from posts.coauthoring.rules import Eligibility
+from posts.core import rules as core
+from posts.core.rules import Change, Coauthor, Post
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorInvited,
@@ -70,7 +74,7 @@ def event_types(change: Change) -> list[str]:
 )
 def test_invalid_new_post_is_unprocessable(text: str, handles: list[str], error_type: str) -> None:
     with pytest.raises(Unprocessable) as raised:
-        domain.validate_new_post(text, handles, max_coauthors=5, max_text_length=500)
+        authoring.validate_new_post(text, handles, max_coauthors=5, max_text_length=500)
     assert error_type in [e["type"] for e in raised.value.errors or []]
 
 
@@ -88,7 +92,7 @@ def test_invalid_new_post_is_unprocessable(text: str, handles: list[str], error_
 )
 def test_text_with_control_characters_is_unprocessable(text: str) -> None:
     with pytest.raises(Unprocessable) as raised:
-        domain.validate_new_post(text, [], max_coauthors=5, max_text_length=500)
+        authoring.validate_new_post(text, [], max_coauthors=5, max_text_length=500)
     assert [e["type"] for e in raised.value.errors or []] == ["control_character"]
 
 
@@ -106,32 +110,32 @@ def test_text_with_control_characters_is_unprocessable(text: str) -> None:
 def test_invisible_format_characters_are_stripped_from_text_and_it_is_nfc(
     text: str, stored: str | None
 ) -> None:
-    request = domain.validate_new_post(text, [], max_coauthors=5, max_text_length=500)
+    request = authoring.validate_new_post(text, [], max_coauthors=5, max_text_length=500)
     assert request.text == (stored if stored is not None else text)
 
 
 def test_text_made_only_of_invisible_characters_is_empty() -> None:
     with pytest.raises(Unprocessable) as raised:
-        domain.validate_new_post("\u200b\u202e", [], max_coauthors=5, max_text_length=500)
+        authoring.validate_new_post("\u200b\u202e", [], max_coauthors=5, max_text_length=500)
     assert [e["type"] for e in raised.value.errors or []] == ["empty"]
 
 
 def test_line_breaks_and_tabs_are_allowed_in_text() -> None:
-    request = domain.validate_new_post(
+    request = authoring.validate_new_post(
         "first line\r\nsecond\tcolumn\nthird", [], max_coauthors=5, max_text_length=500
     )
     assert request.text == "first line\r\nsecond\tcolumn\nthird"
 
 
 def test_valid_new_post_is_stripped_and_lower_cased() -> None:
-    request = domain.validate_new_post(
+    request = authoring.validate_new_post(
         "  hi  ", [" Bob", "carol"], max_coauthors=5, max_text_length=500
     )
     assert request == NewPostRequest("hi", ("bob", "carol"))
 
 
 def test_text_of_exactly_the_maximum_length_is_valid() -> None:
-    request = domain.validate_new_post("x" * 500, [], max_coauthors=5, max_text_length=500)
+    request = authoring.validate_new_post("x" * 500, [], max_coauthors=5, max_text_length=500)
     assert len(request.text) == 500
 
 
@@ -153,17 +157,17 @@ def test_ineligible_invitee_is_refused_by_reason(reason: str, problem: type[Prob
         Eligibility("x", None, False, reason),
     ]
     with pytest.raises(problem):
-        domain.check_invitees(answers)
+        coauthoring.check_invitees(answers)
 
 
 def test_a_bad_handle_outranks_a_refusal() -> None:
     answers = [Eligibility("a", None, False, "blocked"), Eligibility("b", None, False, "self")]
     with pytest.raises(Unprocessable):
-        domain.check_invitees(answers)
+        coauthoring.check_invitees(answers)
 
 
 def test_all_eligible_invitees_pass() -> None:
-    domain.check_invitees([Eligibility("bob", "bob-id", True, None)])
+    coauthoring.check_invitees([Eligibility("bob", "bob-id", True, None)])
 
 
 # -- creating ------------------------------------------------------------------------------
@@ -182,7 +186,7 @@ def test_all_eligible_invitees_pass() -> None:
 def test_create_post_status_and_events_by_mode(
     mode: str, invitees: list[tuple[str, str]], status: str, events: list[str]
 ) -> None:
-    change = domain.create_post(
+    change = authoring.create_post(
         post_id="p1",
         author_id="author",
         request=NewPostRequest("hi", ()),
@@ -199,7 +203,7 @@ def test_create_post_status_and_events_by_mode(
 
 def test_creating_with_oneself_as_invitee_is_unprocessable() -> None:
     with pytest.raises(Unprocessable):
-        domain.create_post(
+        authoring.create_post(
             post_id="p1",
             author_id="author",
             request=NewPostRequest("hi", ()),
@@ -230,7 +234,7 @@ DELETED = replace(PUBLISHED, status="deleted", deleted_at=NOW)
     ],
 )
 def test_who_can_view(post: Post, viewer: str, visible: bool) -> None:
-    assert domain.can_view(post, viewer) is visible
+    assert core.can_view(post, viewer) is visible
 
 
 @pytest.mark.parametrize(
@@ -249,7 +253,7 @@ def test_who_can_view(post: Post, viewer: str, visible: bool) -> None:
 def test_only_the_author_deletes_or_publishes(
     post: Post | None, actor: str, problem: type[Problem] | None
 ) -> None:
-    for transition in (domain.delete_post, domain.publish_post):
+    for transition in (authoring.delete_post, coauthoring.publish_post):
         if problem is None:
             transition(post, actor, NOW)
         else:
@@ -258,7 +262,7 @@ def test_only_the_author_deletes_or_publishes(
 
 
 def test_deleting_announces_the_credited_coauthors() -> None:
-    change = domain.delete_post(PUBLISHED, "author", LATER)
+    change = authoring.delete_post(PUBLISHED, "author", LATER)
     assert change.post.status == "deleted"
     assert change.post.deleted_at == LATER
     assert change.events == (
@@ -267,7 +271,7 @@ def test_deleting_announces_the_credited_coauthors() -> None:
 
 
 def test_publishing_a_pending_post_early_credits_who_accepted() -> None:
-    change = domain.publish_post(PENDING, "author", LATER)
+    change = coauthoring.publish_post(PENDING, "author", LATER)
     assert change.post.status == "published"
     (published,) = change.events
     assert isinstance(published, PostPublished)
@@ -277,7 +281,7 @@ def test_publishing_a_pending_post_early_credits_who_accepted() -> None:
 
 
 def test_publishing_a_published_post_changes_nothing() -> None:
-    assert domain.publish_post(PUBLISHED, "author", LATER) == Change(PUBLISHED)
+    assert coauthoring.publish_post(PUBLISHED, "author", LATER) == Change(PUBLISHED)
 
 
 # -- inviting ------------------------------------------------------------------------------
@@ -298,7 +302,7 @@ def test_invite_rules(
     invitee: str, coauthors: tuple[Coauthor, ...], problem: type[Problem] | None
 ) -> None:
     def invite() -> Change:
-        return domain.invite_coauthor(
+        return coauthoring.invite_coauthor(
             a_post(*coauthors),
             "author",
             invitee_id=invitee,
@@ -339,7 +343,7 @@ def test_a_post_has_a_bounded_number_of_accounts_ever_invited(
     post = replace(a_post(*coauthors), former_coauthor_ids=former)
 
     def invite() -> Change:
-        return domain.invite_coauthor(
+        return coauthoring.invite_coauthor(
             post,
             "author",
             invitee_id="new",
@@ -359,7 +363,7 @@ def test_a_post_has_a_bounded_number_of_accounts_ever_invited(
 @pytest.mark.parametrize(("actor", "problem"), [("acc", Forbidden), ("stranger", Forbidden)])
 def test_only_the_author_invites(actor: str, problem: type[Problem]) -> None:
     with pytest.raises(problem):
-        domain.invite_coauthor(
+        coauthoring.invite_coauthor(
             PUBLISHED,
             actor,
             invitee_id="new",
@@ -385,7 +389,7 @@ def test_only_the_author_invites(actor: str, problem: type[Problem]) -> None:
 def test_removal_reason_depends_on_who_removes_whom(
     actor: str, target: str, reason: str, was_credited: bool
 ) -> None:
-    change = domain.remove_coauthor(PUBLISHED, actor, target, NOW)
+    change = coauthoring.remove_coauthor(PUBLISHED, actor, target, NOW)
     assert change.post.coauthor(target) is None
     assert change.events == (
         PostCoauthorRemoved(
@@ -415,20 +419,20 @@ def test_removal_by_anyone_else_is_refused(
     post: Post, actor: str, target: str | None, problem: type[Problem]
 ) -> None:
     with pytest.raises(problem):
-        domain.remove_coauthor(post, actor, target, NOW)
+        coauthoring.remove_coauthor(post, actor, target, NOW)
 
 
 @pytest.mark.parametrize(
     ("post", "who"), [(PUBLISHED, "acc"), (PUBLISHED, "inv"), (PENDING, "acc")]
 )
 def test_leaving_again_changes_nothing(post: Post, who: str) -> None:
-    left = domain.remove_coauthor(post, who, who, NOW).post
-    assert domain.remove_coauthor(left, who, who, LATER) == Change(left)
+    left = coauthoring.remove_coauthor(post, who, who, NOW).post
+    assert coauthoring.remove_coauthor(left, who, who, LATER) == Change(left)
 
 
 def test_an_invitee_whose_invitation_ended_may_leave_again() -> None:
-    dropped = domain.drop_invitation(PUBLISHED, "inv-inv", NOW).post
-    assert domain.remove_coauthor(dropped, "inv", "inv", LATER) == Change(dropped)
+    dropped = coauthoring.drop_invitation(PUBLISHED, "inv-inv", NOW).post
+    assert coauthoring.remove_coauthor(dropped, "inv", "inv", LATER) == Change(dropped)
 
 
 @pytest.mark.parametrize(
@@ -440,18 +444,18 @@ def test_an_invitee_whose_invitation_ended_may_leave_again() -> None:
 )
 def test_leaving_a_post_one_was_never_on_is_not_found(post: Post, problem: type[Problem]) -> None:
     with pytest.raises(problem):
-        domain.remove_coauthor(post, "stranger", "stranger", NOW)
+        coauthoring.remove_coauthor(post, "stranger", "stranger", NOW)
 
 
 def test_a_former_coauthor_cannot_leave_a_deleted_post() -> None:
-    left = domain.remove_coauthor(PUBLISHED, "acc", "acc", NOW).post
+    left = coauthoring.remove_coauthor(PUBLISHED, "acc", "acc", NOW).post
     gone = replace(left, status="deleted", deleted_at=NOW)
     with pytest.raises(NotFound):
-        domain.remove_coauthor(gone, "acc", "acc", LATER)
+        coauthoring.remove_coauthor(gone, "acc", "acc", LATER)
 
 
 def test_revoking_the_last_invitation_of_a_pending_post_publishes_it() -> None:
-    change = domain.remove_coauthor(PENDING, "author", "inv", LATER)
+    change = coauthoring.remove_coauthor(PENDING, "author", "inv", LATER)
     assert change.post.status == "published"
     assert event_types(change) == ["post.coauthor_removed", "post.published"]
 
@@ -460,7 +464,7 @@ def test_revoking_the_last_invitation_of_a_pending_post_publishes_it() -> None:
 
 
 def test_acceptance_credits_and_announces_on_a_published_post() -> None:
-    change = domain.accept_invitation(PUBLISHED, "inv-inv", LATER, LATER)
+    change = coauthoring.accept_invitation(PUBLISHED, "inv-inv", LATER, LATER)
     assert change.post.coauthor("inv") == replace(
         invited("inv"), status="accepted", accepted_at=LATER
     )
@@ -476,7 +480,7 @@ def test_acceptance_credits_and_announces_on_a_published_post() -> None:
 
 
 def test_last_acceptance_of_a_pending_post_publishes_it_with_every_credit() -> None:
-    change = domain.accept_invitation(PENDING, "inv-inv", LATER, LATER)
+    change = coauthoring.accept_invitation(PENDING, "inv-inv", LATER, LATER)
     assert change.post.status == "published"
     (published,) = change.events
     assert isinstance(published, PostPublished)
@@ -492,29 +496,29 @@ def test_last_acceptance_of_a_pending_post_publishes_it_with_every_credit() -> N
     ],
 )
 def test_acceptance_that_no_longer_applies_changes_nothing(post: Post, invitation_id: str) -> None:
-    assert domain.accept_invitation(post, invitation_id, LATER, LATER) == Change(post)
+    assert coauthoring.accept_invitation(post, invitation_id, LATER, LATER) == Change(post)
 
 
 def test_ended_invitation_drops_the_invitee_without_events() -> None:
-    change = domain.drop_invitation(PUBLISHED, "inv-inv", LATER)
+    change = coauthoring.drop_invitation(PUBLISHED, "inv-inv", LATER)
     assert change.post.coauthors == (accepted("acc"),)
     assert change.events == ()
 
 
 @pytest.mark.parametrize("invitation_id", ["inv-acc", "inv-unknown"])
 def test_ended_invitation_never_takes_a_credit_back(invitation_id: str) -> None:
-    assert domain.drop_invitation(PUBLISHED, invitation_id, LATER) == Change(PUBLISHED)
+    assert coauthoring.drop_invitation(PUBLISHED, invitation_id, LATER) == Change(PUBLISHED)
 
 
 def test_last_ended_invitation_of_a_pending_post_publishes_it() -> None:
-    change = domain.drop_invitation(PENDING, "inv-inv", LATER)
+    change = coauthoring.drop_invitation(PENDING, "inv-inv", LATER)
     assert change.post.status == "published"
     assert event_types(change) == ["post.published"]
 
 
 def test_applying_the_same_answer_twice_gives_the_same_post() -> None:
-    once = domain.accept_invitation(PUBLISHED, "inv-inv", LATER, LATER).post
-    assert domain.accept_invitation(once, "inv-inv", LATER, LATER) == Change(once)
+    once = coauthoring.accept_invitation(PUBLISHED, "inv-inv", LATER, LATER).post
+    assert coauthoring.accept_invitation(once, "inv-inv", LATER, LATER) == Change(once)
 
 
 # -- accounts deleted and blocks -----------------------------------------------------------
@@ -532,7 +536,7 @@ def test_applying_the_same_answer_twice_gives_the_same_post() -> None:
 def test_deleted_account_loses_its_posts_and_credits(
     user: str, status: str, events: list[str]
 ) -> None:
-    change = domain.remove_deleted_account(PUBLISHED, user, LATER)
+    change = coauthoring.remove_deleted_account(PUBLISHED, user, LATER)
     assert change.post.status == status
     assert event_types(change) == events
     if user != "author":
@@ -552,7 +556,7 @@ def test_deleted_account_loses_its_posts_and_credits(
 def test_block_between_author_and_coauthor_removes_the_entry(
     blocker: str, blocked: str, removed: str | None
 ) -> None:
-    change = domain.separate_blocked_pair(PUBLISHED, blocker, blocked, LATER)
+    change = coauthoring.separate_blocked_pair(PUBLISHED, blocker, blocked, LATER)
     if removed is None:
         assert change == Change(PUBLISHED)
         return
@@ -565,7 +569,7 @@ def test_block_between_author_and_coauthor_removes_the_entry(
 
 
 def test_invite_window_is_the_hour_and_retry_after_its_end() -> None:
-    start, seconds_left = domain.invite_window(NOW)
+    start, seconds_left = coauthoring.invite_window(NOW)
     assert start == datetime(2025, 6, 1, 12, tzinfo=UTC)
     assert seconds_left == 30 * 60 + 1
 
@@ -574,7 +578,7 @@ def test_invite_window_is_the_hour_and_retry_after_its_end() -> None:
 def test_invite_budget(count: int, limited: bool) -> None:
     if limited:
         with pytest.raises(TooManyRequests) as raised:
-            domain.check_invite_budget(count, 50, 120)
+            coauthoring.check_invite_budget(count, 50, 120)
         assert raised.value.headers["Retry-After"] == "120"
     else:
-        domain.check_invite_budget(count, 50, 120)
+        coauthoring.check_invite_budget(count, 50, 120)

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from posts.likes import LIKES
+from posts.engagement.repository import LIKES
 from shared.events.users import UserBlocked, UserDeleted, UserMuted, UserUnblocked
 from shared.mongo import Database
 from shared.testing import EventInjector, EventRecorder, wait_until

@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from posts import domain
-from posts.domain import Coauthor, Counts, Post, PostNotFound
+from posts.core import rules as core
+from posts.core.rules import Coauthor, Counts, Post, PostNotFound
+from posts.engagement import rules as engagement
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def post(status: str = "published") -> Post:
 def test_a_like_counts_while_active_and_no_credited_author_blocks_its_liker(
     active: bool, hidden_by: tuple[str, ...], counts: bool
 ) -> None:
-    assert domain.like_counts(active=active, hidden_by=hidden_by) is counts
+    assert engagement.like_counts(active=active, hidden_by=hidden_by) is counts
 
 
 def test_counts_move_by_one_change_each_with_a_new_version_and_never_below_zero() -> None:
@@ -41,16 +42,16 @@ def test_counts_move_by_one_change_each_with_a_new_version_and_never_below_zero(
 
 
 def test_only_credited_authors_are_the_posts_authors_not_invitees() -> None:
-    assert domain.credited_author_ids(post()) == ("ann", "ben")
+    assert engagement.credited_author_ids(post()) == ("ann", "ben")
 
 
 @pytest.mark.parametrize("status", ["pending", "deleted"])
 def test_a_post_not_published_cannot_be_liked_or_replied_to(status: str) -> None:
     with pytest.raises(PostNotFound):
-        domain.require_engageable(post(status), "ann")
+        engagement.require_engageable(post(status), "ann")
 
 
 def test_reply_text_is_normalised_and_checked_like_a_posts() -> None:
-    assert domain.validate_reply_text("  hi\u200b  ", max_text_length=10) == "hi"
-    with pytest.raises(domain.InvalidPost):
-        domain.validate_reply_text("x" * 11, max_text_length=10)
+    assert engagement.validate_reply_text("  hi\u200b  ", max_text_length=10) == "hi"
+    with pytest.raises(core.InvalidPost):
+        engagement.validate_reply_text("x" * 11, max_text_length=10)

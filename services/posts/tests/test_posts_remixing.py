@@ -5,17 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from posts import remixing
-from posts.domain import (
-    Coauthor,
-    NewPostRequest,
-    Post,
-    RemixAnswerConflict,
-    RemixLink,
-    RemixNotFound,
-    RemixRequestNotFound,
-    create_post,
-)
+from posts.authoring.rules import NewPostRequest, create_post
+from posts.core.rules import Coauthor, Post, RemixLink
+from posts.remixing import rules as remixing
+from posts.remixing.rules import RemixAnswerConflict, RemixNotFound, RemixRequestNotFound
 from shared.events.posts import RemixStatus
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ from timeline_support import (
 )
 
 from shared.events.users import UserDeleted, UserUnfollowed
-from timeline.repository import FollowRepository
+from timeline.fanout.repository import FollowRepository
 
 FANS = ["f1", "f2", "f3", "f4"]
 

@@ -1,29 +1,27 @@
 """The timeline rules without I/O: cards and credits, fan-out planning, merged pages, cursors."""
 
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import batched
 
 import pytest
 
 from shared.events.posts import PostPublished
 from shared.pagination import encode_cursor
 from shared.problems import BadRequest
-from timeline.domain import (
+from timeline.core.rules import PostCard, TimelinePosition, delete_card, publish_card, record_credit
+from timeline.fanout.rules import (
     CelebrityFlags,
     HomeDelivery,
-    PostCard,
-    TimelinePosition,
-    batches,
     celebrity_change,
-    celebrity_fetch_size,
-    delete_card,
     is_celebrity,
-    merge_timeline_page,
     plan_audiences,
     plan_deliveries,
+)
+from timeline.reads.rules import (
+    celebrity_fetch_size,
+    merge_timeline_page,
     position_from_cursor,
     position_to_cursor,
-    publish_card,
-    record_credit,
 )
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
@@ -168,7 +166,7 @@ def test_a_celebrity_has_more_followers_than_the_threshold(
 )
 def test_writes_go_in_bounded_batches(count: int, size: int, sizes: list[int]) -> None:
     deliveries = [HomeDelivery(str(n), ("ann",)) for n in range(count)]
-    assert [len(batch) for batch in batches(deliveries, size)] == sizes
+    assert [len(batch) for batch in batched(deliveries, size, strict=False)] == sizes
 
 
 # -- merging pages -------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 Story: x follows ann, y follows bob, z follows both; ann publishes p1, then bob accepts.
 """
 
+from uuid import uuid4
+
 import pytest
 from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
@@ -18,8 +20,9 @@ from timeline_support import (
 from shared.events import make_event
 from shared.events.users import UserBlocked, UserDeleted, UserUnfollowed
 from shared.mongo import Document
-from timeline.components import timeline_writer
-from timeline.repository import EntryRepository
+from shared.subscriptions import Delivery
+from timeline.components import fan_out_commands as timeline_writer
+from timeline.fanout.repository import EntryRepository
 from timeline.settings import TimelineSettings
 
 
@@ -249,7 +252,7 @@ async def test_a_published_post_costs_six_commands_and_one_per_batch_of_follower
     # Batches of two: three followers are two bulk writes of entries.
     writer = timeline_writer(TimelineSettings(fan_out_batch_size=2), client[api.db.name])
     try:
-        await writer.post_published(published("p1", "ann", when=10))
+        await writer.post_published(Delivery(published("p1", "ann", when=10), uuid4()))
         commands = dict(counter.commands)
     finally:
         await client.close()

@@ -1,6 +1,6 @@
 """The insights figures as pure rules (issue 12): computed from what deliveries recorded."""
 
-from timeline.domain import AuthorInsights, compute_insights
+from timeline.insights.rules import AuthorInsights, compute_insights
 
 
 def test_audiences_overlap_once_in_reach_and_only_sole_followers_are_exclusive() -> None:

@@ -14,8 +14,9 @@ from timeline_support import (
 
 from shared.mongo import MIGRATIONS, Document
 from shared.user_directory import UserDirectory
-from timeline.queries import TimelineReader
-from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
+from timeline.core.repository import PostCardRepository
+from timeline.fanout.repository import EntryRepository, FollowRepository
+from timeline.reads.queries import TimelineQueries as TimelineReader
 
 
 async def page_through(api: TimelineApi, user: str, limit: int) -> list[list[str]]:

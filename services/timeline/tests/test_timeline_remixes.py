@@ -13,8 +13,8 @@ from shared.events.posts import (
     RemixStatus,
 )
 from shared.testing import identity_headers
-from timeline import domain
-from timeline.domain import PostCard
+from timeline.core import rules as domain
+from timeline.core.rules import PostCard
 
 
 def remix_published(post: str, author: str, original: str, status: RemixStatus) -> PostPublished:

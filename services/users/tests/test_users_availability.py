@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from users.availability import AccountFacts, FeatureAvailability, bucket, is_available
+from users.availability.rules import AccountFacts, FeatureAvailability, bucket, is_available
 
 START = datetime(2026, 6, 1, tzinfo=UTC)
 END = START + timedelta(days=30)

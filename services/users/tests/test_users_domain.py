@@ -2,20 +2,17 @@
 
 import pytest
 
+from shared.eligibility import IneligibilityReason
 from shared.problems import Forbidden, Unprocessable
-from users.domain import (
+from users.accounts.rules import normalize_display_name
+from users.core.rules import (
     CollabPolicy,
-    EligibilityFacts,
-    IneligibilityReason,
-    decide_eligibility,
-    ensure_may_block,
-    ensure_may_follow,
     handle_or_none,
-    normalize_display_name,
     normalize_handle,
     normalize_new_handle,
-    policy_allows,
 )
+from users.eligibility.rules import EligibilityFacts, decide_eligibility, policy_allows
+from users.relations.rules import ensure_may_block, ensure_may_follow
 
 
 @pytest.mark.parametrize(

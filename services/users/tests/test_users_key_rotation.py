@@ -5,8 +5,8 @@ from pathlib import Path
 
 import jwt
 
+from users.accounts.tokens import TokenIssuer
 from users.settings import UsersSettings
-from users.tokens import TokenIssuer
 
 
 def kids(issuer: TokenIssuer) -> list[str]:

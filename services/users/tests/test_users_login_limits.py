@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from shared.testing import running_service, wait_until
+from users.accounts.passwords import PasswordHasher
+from users.accounts.rules import HashingBusy, LoginBackoff
 from users.app import create_app
-from users.domain import HashingBusy, LoginBackoff
-from users.passwords import PasswordHasher
 from users.settings import UsersSettings
 
 PASSWORD = "correct horse battery"

@@ -7,15 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.eligibility import RemixRefusal
 from shared.testing import EventRecorder, caller_headers, identity_headers, running_service
 from users.app import create_app
-from users.domain import (
-    RemixApproval,
-    RemixFacts,
-    RemixPolicy,
-    RemixRefusal,
-    decide_remix_consent,
-)
+from users.core.rules import RemixApproval, RemixPolicy
+from users.eligibility.rules import RemixFacts, decide_remix_consent
 from users.settings import UsersSettings
 
 type Register = Callable[..., Awaitable[dict[str, Any]]]

@@ -7,7 +7,7 @@ from pathlib import Path
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from users.tokens import TokenIssuer, jwk_thumbprint, load_or_create_signing_key
+from users.accounts.tokens import TokenIssuer, jwk_thumbprint, load_or_create_signing_key
 
 
 def test_a_missing_key_file_is_created_private_and_reused(tmp_path: Path) -> None:

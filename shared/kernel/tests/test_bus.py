@@ -13,7 +13,7 @@ from shared.dead_letters import count_dead_letters, redrive_dead_letters
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserFollowed
 from shared.settings import ServiceSettings
-from shared.subscriptions import Handler, Subscriptions, delivered_event_id
+from shared.subscriptions import Delivery, Handler, Subscriptions, UnsatisfiableOrder
 from shared.testing import broker_users, wait_until
 
 
@@ -72,9 +72,9 @@ async def queue_depth(amqp_url: str, name: str) -> int:
 async def test_published_event_reaches_the_handler_of_its_type(bus: EventBus) -> None:
     received: list[UUID] = []
 
-    async def on_followed(data: UserFollowed) -> None:
-        received.append(delivered_event_id())
-        assert data.followee_id == "b"
+    async def on_followed(delivery: Delivery[UserFollowed]) -> None:
+        received.append(delivery.event_id)
+        assert delivery.event.followee_id == "b"
 
     await bus.consume(on_followed_events(on_followed))
     event = followed()
@@ -83,10 +83,25 @@ async def test_published_event_reaches_the_handler_of_its_type(bus: EventBus) ->
     assert received == [event.id]
 
 
+async def test_handlers_declaring_an_order_that_cannot_be_met_are_refused_before_consuming(
+    bus: EventBus,
+) -> None:
+    async def first(_: Delivery[UserFollowed]) -> None: ...
+
+    async def second(_: Delivery[UserFollowed]) -> None: ...
+
+    subscriptions = Subscriptions()
+    subscriptions.on(UserFollowed, first, after=second)
+    subscriptions.on(UserFollowed, second, after=first)
+
+    with pytest.raises(UnsatisfiableOrder):
+        await bus.consume(subscriptions)
+
+
 async def test_failing_handler_is_retried_until_it_succeeds(bus: EventBus) -> None:
     attempts = 0
 
-    async def flaky(data: UserFollowed) -> None:
+    async def flaky(delivery: Delivery[UserFollowed]) -> None:
         nonlocal attempts
         attempts += 1
         if attempts < 3:
@@ -103,7 +118,7 @@ async def test_handler_failing_every_retry_is_parked_in_the_dead_letter_queue(
 ) -> None:
     attempts = 0
 
-    async def broken(data: UserFollowed) -> None:
+    async def broken(delivery: Delivery[UserFollowed]) -> None:
         nonlocal attempts
         attempts += 1
         raise RuntimeError("permanent")
@@ -123,8 +138,8 @@ async def test_unknown_major_version_goes_to_the_dead_letter_queue_unhandled(
 ) -> None:
     handled = []
 
-    async def on_followed(data: UserFollowed) -> None:
-        handled.append(data)
+    async def on_followed(delivery: Delivery[UserFollowed]) -> None:
+        handled.append(delivery.event)
 
     await bus.consume(on_followed_events(on_followed))
     future = followed().model_copy(update={"version": "2.0"})
@@ -140,8 +155,8 @@ async def test_unknown_major_version_goes_to_the_dead_letter_queue_unhandled(
 async def test_unknown_fields_are_accepted(bus: EventBus) -> None:
     received: list[UserFollowed] = []
 
-    async def on_followed(data: UserFollowed) -> None:
-        received.append(data)
+    async def on_followed(delivery: Delivery[UserFollowed]) -> None:
+        received.append(delivery.event)
 
     await bus.consume(on_followed_events(on_followed))
     event = followed()
@@ -154,8 +169,8 @@ async def test_unknown_fields_are_accepted(bus: EventBus) -> None:
 async def test_a_redelivered_event_is_handled_once(bus: EventBus) -> None:
     handled: list[UUID] = []
 
-    async def on_followed(data: UserFollowed) -> None:
-        handled.append(delivered_event_id())
+    async def on_followed(delivery: Delivery[UserFollowed]) -> None:
+        handled.append(delivery.event_id)
 
     await bus.consume(on_followed_events(on_followed), SeenIds())
     event, other = followed(1), followed(2)
@@ -184,10 +199,10 @@ async def test_parked_events_can_be_redriven_once_the_handler_is_fixed(
     fixed = False
     handled: list[UUID] = []
 
-    async def until_fixed(data: UserFollowed) -> None:
+    async def until_fixed(delivery: Delivery[UserFollowed]) -> None:
         if not fixed:
             raise RuntimeError("bug")
-        handled.append(delivered_event_id())
+        handled.append(delivery.event_id)
 
     await bus.consume(on_followed_events(until_fixed))
     event = followed()
@@ -219,10 +234,10 @@ async def test_an_event_whose_retry_cannot_be_published_is_parked_and_frees_its_
     failing, later = followed(1), followed(2)
     handled: list[UUID] = []
 
-    async def fails_first(data: UserFollowed) -> None:
-        if delivered_event_id() == failing.id:
+    async def fails_first(delivery: Delivery[UserFollowed]) -> None:
+        if delivery.event_id == failing.id:
             raise RuntimeError("handling failed")
-        handled.append(delivered_event_id())
+        handled.append(delivery.event_id)
 
     try:
         await bus.consume(on_followed_events(fails_first))
@@ -268,7 +283,7 @@ async def test_published_events_are_counted_as_confirmed_or_failed(
 async def test_handling_time_retries_dead_letters_and_queue_depths_are_measured(
     bus: EventBus,
 ) -> None:
-    async def broken(data: UserFollowed) -> None:
+    async def broken(delivery: Delivery[UserFollowed]) -> None:
         raise RuntimeError("permanent")
 
     failed = {"service": "bus-test", "event_type": "user.followed", "outcome": "failed"}

@@ -15,7 +15,7 @@ from shared.idempotency import MongoProcessedEventLog
 from shared.identity import AssertionVerifier, Caller, decode_public_key
 from shared.mongo import Document
 from shared.settings import ServiceSettings
-from shared.subscriptions import Subscriptions, delivered_event_id
+from shared.subscriptions import Delivery, Subscriptions
 from shared.testing import (
     ALICE,
     BOB,
@@ -140,11 +140,11 @@ class ServiceUnderTest:
         self.handled: list[UUID] = []
         self.registered: list[UserRegistered] = []
 
-    async def on_followed(self, data: UserFollowed) -> None:
-        self.handled.append(delivered_event_id())
+    async def on_followed(self, delivery: Delivery[UserFollowed]) -> None:
+        self.handled.append(delivery.event_id)
 
-    async def on_registered(self, data: UserRegistered) -> None:
-        self.registered.append(data)
+    async def on_registered(self, delivery: Delivery[UserRegistered]) -> None:
+        self.registered.append(delivery.event)
 
     def subscriptions(self) -> Subscriptions:
         subscriptions = Subscriptions()

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from starlette.applications import Starlette
 
 from gateway.auth import DeletedUsersPoller, JwksCache, RevokedUsers, TokenVerifier
-from gateway.domain import BucketPolicy, Upstream
+from gateway.domain import BucketPolicy
 from gateway.openapi import OpenApiAggregator, OpenApiDocument
 from gateway.proxy import Proxy
 from gateway.rate_limit import RateLimiter
@@ -20,6 +20,7 @@ from gateway.settings import GatewaySettings
 from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
 from shared.periodic import running
+from shared.services import Backend
 
 # Side requests (health, key set, documents) must not hold a request up for long.
 SIDE_REQUEST_TIMEOUT_SECONDS = 2.0
@@ -28,7 +29,7 @@ SIDE_REQUEST_TIMEOUT_SECONDS = 2.0
 @dataclass(frozen=True)
 class GatewayComponents:
     settings: GatewaySettings
-    clients: dict[Upstream, httpx.AsyncClient]
+    clients: dict[Backend, httpx.AsyncClient]
     jwks: JwksCache
     revoked: RevokedUsers
     poller: DeletedUsersPoller
@@ -41,7 +42,7 @@ class GatewayComponents:
 
     async def users_answers(self) -> bool:
         try:
-            response = await self.clients[Upstream.USERS].get(
+            response = await self.clients[Backend.USERS].get(
                 "/healthz", timeout=SIDE_REQUEST_TIMEOUT_SECONDS
             )
         except httpx.HTTPError:
@@ -52,16 +53,6 @@ class GatewayComponents:
         await self.proxy.aclose()
         for client in self.clients.values():
             await client.aclose()
-
-
-def upstream_urls(settings: GatewaySettings) -> dict[Upstream, str]:
-    return {
-        Upstream.USERS: settings.users_url,
-        Upstream.POSTS: settings.posts_url,
-        Upstream.INVITATIONS: settings.invitations_url,
-        Upstream.TIMELINE: settings.timeline_url,
-        Upstream.NOTIFICATIONS: settings.notifications_url,
-    }
 
 
 @asynccontextmanager
@@ -90,9 +81,9 @@ def _build(
             audience=upstream,
             timeout_seconds=settings.upstream_timeout_seconds,
         )
-        for upstream, url in upstream_urls(settings).items()
+        for upstream, url in settings.backend_urls().items()
     }
-    users = clients[Upstream.USERS]
+    users = clients[Backend.USERS]
     jwks = JwksCache(
         users,
         settings.effective_jwks_url,
@@ -132,7 +123,7 @@ def _build(
             scope_name="client address's sign-ins",
         ),
         proxy=Proxy(
-            upstream_urls(settings),
+            settings.backend_urls(),
             signer,
             timeout_seconds=settings.upstream_timeout_seconds,
             stream_max_connections=settings.stream_max_connections,

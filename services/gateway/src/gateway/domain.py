@@ -5,15 +5,8 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Upstream(StrEnum):
-    USERS = "users"
-    POSTS = "posts"
-    INVITATIONS = "invitations"
-    TIMELINE = "timeline"
-    NOTIFICATIONS = "notifications"
+from shared.services import Backend
 
 
 @dataclass(frozen=True)
@@ -21,7 +14,7 @@ class UpstreamRoute:
     """A path pattern (any method) and the service that answers it."""
 
     pattern: re.Pattern[str]
-    upstream: Upstream
+    upstream: Backend
 
 
 def _exactly(template: str) -> re.Pattern[str]:
@@ -37,17 +30,17 @@ def _prefix(prefix: str) -> re.Pattern[str]:
 
 # Order matters: the first match wins, so the specific profile-posts path precedes /v1/users.
 ROUTES: tuple[UpstreamRoute, ...] = (
-    UpstreamRoute(_exactly("/v1/users/{handle}/posts"), Upstream.TIMELINE),
-    UpstreamRoute(_prefix("/v1/timeline"), Upstream.TIMELINE),
+    UpstreamRoute(_exactly("/v1/users/{handle}/posts"), Backend.TIMELINE),
+    UpstreamRoute(_prefix("/v1/timeline"), Backend.TIMELINE),
     # Insights are read from the timeline's delivery records (issue 12).
-    UpstreamRoute(_exactly("/v1/posts/{id}/insights"), Upstream.TIMELINE),
-    UpstreamRoute(_prefix("/v1/users"), Upstream.USERS),
-    UpstreamRoute(_prefix("/v1/auth"), Upstream.USERS),
-    UpstreamRoute(_prefix("/v1/me"), Upstream.USERS),
-    UpstreamRoute(_prefix("/v1/posts"), Upstream.POSTS),
-    UpstreamRoute(_prefix("/v1/invitations"), Upstream.INVITATIONS),
-    UpstreamRoute(_prefix("/v1/notifications"), Upstream.NOTIFICATIONS),
-    UpstreamRoute(_prefix("/v1/remix-requests"), Upstream.POSTS),
+    UpstreamRoute(_exactly("/v1/posts/{id}/insights"), Backend.TIMELINE),
+    UpstreamRoute(_prefix("/v1/users"), Backend.USERS),
+    UpstreamRoute(_prefix("/v1/auth"), Backend.USERS),
+    UpstreamRoute(_prefix("/v1/me"), Backend.USERS),
+    UpstreamRoute(_prefix("/v1/posts"), Backend.POSTS),
+    UpstreamRoute(_prefix("/v1/invitations"), Backend.INVITATIONS),
+    UpstreamRoute(_prefix("/v1/notifications"), Backend.NOTIFICATIONS),
+    UpstreamRoute(_prefix("/v1/remix-requests"), Backend.POSTS),
 )
 
 PUBLIC_ENDPOINTS: frozenset[tuple[str, str]] = frozenset(
@@ -71,7 +64,7 @@ def has_dot_segments(path: str) -> bool:
     return any(segment in {".", ".."} for segment in path.split("/"))
 
 
-def upstream_for(path: str) -> Upstream | None:
+def upstream_for(path: str) -> Backend | None:
     """The service that answers `path`, or None when no public route matches."""
     if has_dot_segments(path):
         return None

@@ -13,9 +13,9 @@ from gateway.domain import (
     PUBLIC_ENDPOINTS,
     QUERY_TOKEN_ENDPOINT,
     QUERY_TOKEN_PARAMETER,
-    Upstream,
     upstream_for,
 )
+from shared.services import Backend
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "p
 
 
 def merge_openapi(
-    own: OpenApiDocument, services: Mapping[Upstream, OpenApiDocument]
+    own: OpenApiDocument, services: Mapping[Backend, OpenApiDocument]
 ) -> OpenApiDocument:
     """The gateway's own document plus every service's public paths the gateway routes to it.
 
@@ -95,7 +95,7 @@ class OpenApiAggregator:
 
     def __init__(
         self,
-        clients: Mapping[Upstream, httpx.AsyncClient],
+        clients: Mapping[Backend, httpx.AsyncClient],
         own_document: Callable[[], OpenApiDocument],
         *,
         cache_seconds: float,
@@ -118,7 +118,7 @@ class OpenApiAggregator:
                 self._cached_at = self._clock()
             return self._cached
 
-    async def _fetch_all(self) -> dict[Upstream, OpenApiDocument]:
+    async def _fetch_all(self) -> dict[Backend, OpenApiDocument]:
         upstreams = list(self._clients)
         documents = await asyncio.gather(*(self._fetch(upstream) for upstream in upstreams))
         return {
@@ -127,7 +127,7 @@ class OpenApiAggregator:
             if document is not None
         }
 
-    async def _fetch(self, upstream: Upstream) -> OpenApiDocument | None:
+    async def _fetch(self, upstream: Backend) -> OpenApiDocument | None:
         """A service that does not answer is left out of this round, not an error."""
         try:
             response = await self._clients[upstream].get(

@@ -12,7 +12,6 @@ from yarl import URL
 
 from gateway.domain import (
     QUERY_TOKEN_PARAMETER,
-    Upstream,
     forwarded_request_headers,
     is_json_media_type,
     is_streaming,
@@ -30,6 +29,7 @@ from shared.problems import (
     ServiceUnavailable,
     problem_response,
 )
+from shared.services import Backend
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class Proxy:
 
     def __init__(
         self,
-        base_urls: Mapping[Upstream, str],
+        base_urls: Mapping[Backend, str],
         signer: AssertionSigner,
         *,
         timeout_seconds: float,
@@ -144,7 +144,7 @@ class Proxy:
         self._requests = self._streams = None
 
     async def forward(
-        self, request: Request, upstream: Upstream, *, user_id: str | None, body: bytes
+        self, request: Request, upstream: Backend, *, user_id: str | None, body: bytes
     ) -> Response:
         streaming = is_streaming(request.method, request.scope["path"])
         if streaming and not self._stream_slots.take():
@@ -162,7 +162,7 @@ class Proxy:
     async def _forward(
         self,
         request: Request,
-        upstream: Upstream,
+        upstream: Backend,
         streaming: bool,
         user_id: str | None,
         body: bytes,
@@ -197,7 +197,7 @@ class Proxy:
         return _streamed(answer, _Release(answer, self._stream_slots))
 
     def _forwarded_headers(
-        self, request: Request, upstream: Upstream, user_id: str | None
+        self, request: Request, upstream: Backend, user_id: str | None
     ) -> list[tuple[str, str]]:
         """The client's headers minus identity and hop ones, plus an assertion for `upstream`.
 
@@ -303,7 +303,7 @@ async def _relay(answer: aiohttp.ClientResponse, release: _Release) -> AsyncIter
         release()
 
 
-def _as_problem(answer: aiohttp.ClientResponse, upstream: Upstream) -> Response:
+def _as_problem(answer: aiohttp.ClientResponse, upstream: Backend) -> Response:
     kept = {name: answer.headers[name] for name in _ERROR_HEADERS_KEPT if name in answer.headers}
     return problem_response(
         answer.status,

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
 from gateway.domain import parse_networks
+from shared.services import Backend
 from shared.settings import ServiceSettings
 
 WEB_CLIENT_DIR = Path(__file__).parent / "web"
@@ -16,6 +17,7 @@ WEB_CLIENT_DIR = Path(__file__).parent / "web"
 class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
 
+    # Where each backend answers: `<backend>_url` for each in shared.services (`backend_urls`).
     users_url: str = "http://127.0.0.1:8001"
     posts_url: str = "http://127.0.0.1:8002"
     invitations_url: str = "http://127.0.0.1:8003"
@@ -77,6 +79,9 @@ class GatewaySettings(ServiceSettings):
     def _valid_networks(cls, value: list[str]) -> list[str]:
         parse_networks(value)
         return value
+
+    def backend_urls(self) -> dict[Backend, str]:
+        return {backend: str(getattr(self, f"{backend}_url")) for backend in Backend}
 
     @property
     def effective_jwks_url(self) -> str:

@@ -5,10 +5,11 @@ from functools import partial
 import httpx
 from fastapi import FastAPI
 
-from invitations.api import router
+from invitations.answers import api as answers
 from invitations.components import compose
+from invitations.core import api as core
+from invitations.core.repository import INVITATION_INDEXES, INVITATIONS
 from invitations.handlers import subscriptions
-from invitations.repository import INVITATION_INDEXES, INVITATIONS
 from invitations.settings import InvitationsSettings
 from shared.service_app import ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES
@@ -25,7 +26,7 @@ def create_app(
             settings=settings or InvitationsSettings(),
             title="CoPost invitations",
             compose=partial(compose, users_transport=users_transport),
-            routers=[router],
+            routers=[core.router, answers.router],
             subscriptions=subscriptions,
             indexes=[*INVITATION_INDEXES, *USER_DIRECTORY_INDEXES],
             outbox_collections=[INVITATIONS],

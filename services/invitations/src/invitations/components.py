@@ -1,4 +1,4 @@
-"""The invitations service's composition root: its components, built once at start-up."""
+"""The invitations service's composition root: each capability's use cases, built once."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -8,23 +8,27 @@ from typing import Annotated
 import httpx
 from fastapi import Depends
 
-from invitations.commands import InvitationCommands
-from invitations.expiry import ExpiryScheduler
-from invitations.queries import InvitationQueries
-from invitations.repository import InvitationRepository
+from invitations.answers.commands import AnswerCommands
+from invitations.coauthoring.commands import CoauthoringCommands
+from invitations.coauthoring.repository import RemovalRepository
+from invitations.core.commands import InvitationCommands
+from invitations.core.queries import InvitationQueries
+from invitations.core.repository import InvitationRepository
+from invitations.expiry.commands import ExpiryCommands
 from invitations.settings import InvitationsSettings
 from shared.internal_http import users_service
-from shared.periodic import running
+from shared.periodic import PeriodicTask, running
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvitationsComponents:
-    commands: InvitationCommands
     queries: InvitationQueries
+    answers: AnswerCommands
+    coauthoring: CoauthoringCommands
+    expiry: ExpiryCommands
     directory: UserDirectory
-    expiry: ExpiryScheduler
 
 
 @asynccontextmanager
@@ -37,26 +41,29 @@ async def compose(
     settings = kernel.settings
     repository = InvitationRepository(kernel.db)
     directory = UserDirectory(kernel.db)
-    async with users_service(settings, settings.users_url, transport=users_transport) as users:
-        commands = InvitationCommands(
-            repository,
-            directory,
-            users,
-            kernel.outbox,
-            ttl_seconds=settings.invitation_ttl_seconds,
+    invitations = InvitationCommands(repository, kernel.outbox)
+    expiry = ExpiryCommands(repository, invitations, batch_size=settings.expiry_batch_size)
+    sweep = PeriodicTask(
+        "invitation-expiry", expiry.sweep, interval_seconds=settings.expiry_sweep_seconds
+    )
+    async with (
+        users_service(settings, settings.users_url, transport=users_transport) as users,
+        running(sweep),
+    ):
+        yield InvitationsComponents(
+            queries=InvitationQueries(repository, directory),
+            answers=AnswerCommands(repository, invitations, users),
+            coauthoring=CoauthoringCommands(
+                repository,
+                RemovalRepository(kernel.db),
+                invitations,
+                directory,
+                kernel.outbox,
+                ttl_seconds=settings.invitation_ttl_seconds,
+            ),
+            expiry=expiry,
+            directory=directory,
         )
-        expiry = ExpiryScheduler(
-            commands,
-            interval_seconds=settings.expiry_sweep_seconds,
-            batch_size=settings.expiry_batch_size,
-        )
-        async with running(expiry):
-            yield InvitationsComponents(
-                commands=commands,
-                queries=InvitationQueries(repository, directory),
-                directory=directory,
-                expiry=expiry,
-            )
 
 
 Components = Annotated[InvitationsComponents, Depends(components_dependency(InvitationsComponents))]

@@ -2,11 +2,12 @@
 
 from fastapi import FastAPI
 
-from notifications.api import router
 from notifications.components import compose
+from notifications.core import api as core
+from notifications.core.repository import notification_indexes
 from notifications.handlers import subscriptions
-from notifications.repository import notification_indexes
 from notifications.settings import NotificationsSettings
+from notifications.streams import api as streams
 from shared.relations import MUTE_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES
@@ -18,7 +19,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         settings=settings,
         title="CoPost notifications",
         compose=compose,
-        routers=[router],
+        routers=[core.router, streams.router],
         subscriptions=subscriptions,
         indexes=[
             *notification_indexes(

@@ -1,4 +1,4 @@
-"""The notifications service's composition root: its components, built once at start-up."""
+"""The notifications service's composition root: each capability's use cases, built once."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -7,28 +7,28 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from notifications.commands import Notifier
-from notifications.likes import LikeGroups
-from notifications.queries import NotificationQueries
-from notifications.repository import NotificationRepository
+from notifications.core.commands import NotificationCommands
+from notifications.core.queries import NotificationQueries
+from notifications.core.repository import NotificationRepository
+from notifications.engagement.commands import LikeCommands
+from notifications.engagement.repository import LikeGroupRepository
 from notifications.settings import NotificationsSettings
-from notifications.stream import LocalWakeups, NotificationFeed, NotificationStreams
-from shared.periodic import running
+from notifications.streams.queries import StreamQueries
+from notifications.streams.wakeups import LocalWakeups
+from shared.periodic import PeriodicTask, running
 from shared.relations import MUTE_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotificationsComponents:
-    """What routes and event handlers use: one of each per process."""
-
+    notifications: NotificationCommands
+    queries: NotificationQueries
+    likes: LikeCommands
+    streams: StreamQueries
     directory: UserDirectory
     mutes: RelationReplica
-    notifier: Notifier
-    likes: LikeGroups
-    queries: NotificationQueries
-    streams: NotificationStreams
 
 
 @asynccontextmanager
@@ -42,17 +42,20 @@ async def compose(
     # Shared by the consumers and the streams of this process: a stored notification wakes
     # the streams of its recipient at once.
     wakeups = LocalWakeups(settings.max_streams_per_account)
-    notifier = Notifier(repository, wakeups, mutes)
+    notifications = NotificationCommands(repository, wakeups, mutes)
     queries = NotificationQueries(repository, directory)
-    feed = NotificationFeed(repository, wakeups, settings)
+    streams = StreamQueries(repository, queries, wakeups, settings)
+    feed = PeriodicTask(
+        "notification-feed", streams.poll_feed, interval_seconds=settings.stream_poll_seconds
+    )
     async with running(feed):
         yield NotificationsComponents(
+            notifications=notifications,
+            queries=queries,
+            likes=LikeCommands(LikeGroupRepository(kernel.db), repository, notifications),
+            streams=streams,
             directory=directory,
             mutes=mutes,
-            notifier=notifier,
-            likes=LikeGroups(kernel.db, repository, notifier),
-            queries=queries,
-            streams=NotificationStreams(repository, queries, wakeups, settings),
         )
 
 

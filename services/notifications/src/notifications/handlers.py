@@ -1,25 +1,49 @@
-"""Event consumers: invitations', posts' and users' events become notifications or withdraw them.
+"""Which events the notifications service handles: each capability's reactions (the events
+that notify someone or withdraw notifications), blocks that silence, and grouped likes.
 
 Every handler is idempotent (notification ids derive from the event id) and tolerates
 reordering (withdrawals leave markers; blocks keep the newest state per pair).
 """
 
+from notifications.coauthoring import rules as coauthoring
 from notifications.components import NotificationsComponents
-from notifications.domain import REACTIONS
+from notifications.core.reactions import Reacting, ReactionRule
+from notifications.core.rules import NO_REACTION, Reaction, user_deleted
+from notifications.engagement import rules as engagement
+from notifications.following import rules as following
+from notifications.remixing import rules as remixing
+from shared.events import EventData
 from shared.events.posts import PostLiked, PostUnliked
-from shared.events.users import UserBlocked, UserUnblocked
+from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
 from shared.relations import mute_subscriptions
 from shared.subscriptions import Subscriptions
+
+REACTIONS: tuple[Reacting, ...] = (
+    ReactionRule(UserDeleted, user_deleted),
+    *coauthoring.REACTIONS,
+    *following.REACTIONS,
+    *remixing.REACTIONS,
+    *engagement.REACTIONS,
+)
+
+
+def reaction_to(data: EventData) -> Reaction:
+    """What an event does to notifications (nothing, for an event no rule is for)."""
+    return next(
+        (reaction for rule in REACTIONS if (reaction := rule.reaction_to(data)) is not None),
+        NO_REACTION,
+    )
 
 
 def subscriptions(components: NotificationsComponents) -> Subscriptions:
     subscriptions = Subscriptions()
-    # The read models first: user.deleted updates the directory before its notifications go.
     subscriptions.include(components.directory.subscriptions())
     subscriptions.include(mute_subscriptions(components.mutes))
-    subscriptions.on_each(REACTIONS, components.notifier.react)
-    subscriptions.on(UserBlocked, components.notifier.user_blocked)
-    subscriptions.on(UserUnblocked, components.notifier.user_unblocked)
-    subscriptions.on(PostLiked, components.likes.liked)
-    subscriptions.on(PostUnliked, components.likes.unliked)
+    notifications = components.notifications
+    for rule in REACTIONS:
+        rule.subscribe(subscriptions, notifications.apply)
+    subscriptions.on(UserBlocked, notifications.user_blocked)
+    subscriptions.on(UserUnblocked, notifications.user_unblocked)
+    subscriptions.on(PostLiked, components.likes.post_liked)
+    subscriptions.on(PostUnliked, components.likes.post_unliked)
     return subscriptions

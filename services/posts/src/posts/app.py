@@ -5,11 +5,16 @@ from functools import partial
 import httpx
 from fastapi import FastAPI
 
-from posts.api import remix_requests_router, router
+from posts.authoring import api as authoring
+from posts.coauthoring import api as coauthoring
+from posts.coauthoring.repository import COAUTHORING_INDEXES
 from posts.components import compose
+from posts.core.repository import POST_INDEXES, POSTS
+from posts.engagement import api as engagement
+from posts.engagement.repository import ENGAGEMENT_INDEXES
 from posts.handlers import subscriptions
-from posts.likes import LIKE_INDEXES
-from posts.repository import INDEXES, POSTS
+from posts.remixing import api as remixing
+from posts.remixing.repository import REMIX_INDEXES
 from posts.settings import PostsSettings
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
@@ -26,11 +31,19 @@ def create_app(
             settings=settings or PostsSettings(),
             title="CoPost posts",
             compose=partial(compose, users_transport=users_transport),
-            routers=[router, remix_requests_router],
+            routers=[
+                authoring.router,
+                coauthoring.router,
+                remixing.router,
+                engagement.router,
+                remixing.requests_router,
+            ],
             subscriptions=subscriptions,
             indexes=[
-                *INDEXES,
-                *LIKE_INDEXES,
+                *POST_INDEXES,
+                *COAUTHORING_INDEXES,
+                *REMIX_INDEXES,
+                *ENGAGEMENT_INDEXES,
                 *relation_replica_indexes(BLOCK_REPLICA),
                 *relation_replica_indexes(MUTE_REPLICA),
             ],

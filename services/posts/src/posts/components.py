@@ -1,4 +1,4 @@
-"""The posts service's composition root: everything routes and handlers use, built once."""
+"""The posts service's composition root: each capability's use cases, built once at start-up."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -8,11 +8,18 @@ from typing import Annotated
 import httpx
 from fastapi import Depends
 
-from posts.commands import EventCommands, PostCommands
-from posts.engagement import Engagement
-from posts.likes import LikeRepository
-from posts.queries import PostQueries
-from posts.repository import InviteCounterRepository, PostRepository
+from posts.authoring.commands import AuthoringCommands
+from posts.coauthoring.commands import CoauthoringCommands
+from posts.coauthoring.repository import CoauthorRepository, InviteCounterRepository
+from posts.core.commands import PostCommands
+from posts.core.queries import PostQueries
+from posts.core.repository import PostRepository
+from posts.engagement.commands import EngagementCommands
+from posts.engagement.queries import EngagementQueries
+from posts.engagement.repository import CountRepository, LikeRepository, ReplyRepository
+from posts.remixing.commands import RemixingCommands
+from posts.remixing.queries import RemixingQueries
+from posts.remixing.repository import RemixRepository
 from posts.settings import PostsSettings
 from shared.internal_http import EligibilityClient, users_service
 from shared.periodic import PeriodicTask, running
@@ -21,12 +28,15 @@ from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostsComponents:
-    commands: PostCommands
     queries: PostQueries
-    engagement: Engagement
-    events: EventCommands
+    authoring: AuthoringCommands
+    coauthoring: CoauthoringCommands
+    remixing: RemixingCommands
+    remix_queries: RemixingQueries
+    engagement: EngagementCommands
+    engagement_queries: EngagementQueries
     directory: UserDirectory
     mutes: RelationReplica
 
@@ -39,7 +49,7 @@ async def compose(
     settings = kernel.settings
     async with users_service(settings, settings.users_url, transport=users_transport) as users:
         components = _components(kernel, users)
-        # Counters a crash left half settled are finished by this pass (issue 12).
+        # Counters a crash left half settled are finished by this pass.
         settling = PeriodicTask(
             "settle-engagement",
             components.engagement.settle_unsettled,
@@ -50,30 +60,50 @@ async def compose(
 
 
 def _components(kernel: Kernel[PostsSettings], users: EligibilityClient) -> PostsComponents:
-    db = kernel.db
-    posts = PostRepository(db, kernel.outbox)
+    db, settings = kernel.db, kernel.settings
+    posts, remixes, likes = PostRepository(db), RemixRepository(db), LikeRepository(db)
     directory = UserDirectory(db)
-    blocks = RelationReplica(db, BLOCK_REPLICA)
-    mutes = RelationReplica(db, MUTE_REPLICA)
-    engagement = Engagement(posts, LikeRepository(db), blocks)
-    queries = PostQueries(
-        posts=posts,
-        directory=directory,
-        users=users,
-        engagement=engagement,
-        hidden_repliers=(blocks, mutes),
+    blocks, mutes = RelationReplica(db, BLOCK_REPLICA), RelationReplica(db, MUTE_REPLICA)
+    core = PostCommands(posts, kernel.outbox, directory, users)
+    queries = PostQueries(posts, remixes, likes, directory, users)
+    threads = ReplyRepository(db)
+    engagement = EngagementCommands(
+        settings,
+        core,
+        posts,
+        likes,
+        CountRepository(db),
+        threads,
+        queries,
+        kernel.outbox,
+        blocks,
+        mutes,
     )
-    commands = PostCommands(
-        settings=kernel.settings,
-        posts=posts,
-        invite_counters=InviteCounterRepository(db),
-        directory=directory,
-        users=users,
-        engagement=engagement,
+    remix_queries = RemixingQueries(posts, remixes, queries)
+    remixing = RemixingCommands(core, posts, remixes, remix_queries, users)
+    coauthoring = CoauthoringCommands(
+        settings,
+        core,
+        posts,
+        CoauthorRepository(db),
+        InviteCounterRepository(db),
+        queries,
+        users,
+        engagement,
+    )
+    return PostsComponents(
         queries=queries,
+        authoring=AuthoringCommands(settings, core, queries, coauthoring, remixing, engagement),
+        coauthoring=coauthoring,
+        remixing=remixing,
+        remix_queries=remix_queries,
+        engagement=engagement,
+        engagement_queries=EngagementQueries(
+            posts, likes, threads, queries, directory, users, blocks, mutes
+        ),
+        directory=directory,
+        mutes=mutes,
     )
-    events = EventCommands(posts=posts, engagement=engagement, blocks=blocks, mutes=mutes)
-    return PostsComponents(commands, queries, engagement, events, directory, mutes)
 
 
 Components = Annotated[PostsComponents, Depends(components_dependency(PostsComponents))]

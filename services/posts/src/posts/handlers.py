@@ -1,4 +1,4 @@
-"""Which events the posts service handles, and by which use case (commands.EventCommands)."""
+"""Which events the posts service handles, by which capability's use case, in which order."""
 
 from posts.components import PostsComponents
 from shared.events.invitations import (
@@ -15,18 +15,26 @@ from shared.subscriptions import Subscriptions
 
 
 def subscriptions(components: PostsComponents) -> Subscriptions:
-    events = components.events
     subscriptions = Subscriptions()
-    # The read models first: the directory records a deletion before posts act on it.
-    subscriptions.include(components.directory.subscriptions())
+    directory = components.directory
+    subscriptions.include(directory.subscriptions())
     subscriptions.include(mute_subscriptions(components.mutes))
-    subscriptions.on(InvitationAccepted, events.invitation_accepted)
+
+    coauthoring = components.coauthoring
+    subscriptions.on(InvitationAccepted, coauthoring.invitation_accepted)
     subscriptions.on_each(
         [InvitationDeclined, InvitationExpired, InvitationRevoked, InvitationCancelled],
-        events.invitation_ended,
+        coauthoring.invitation_ended,
     )
-    subscriptions.on(UserDeleted, events.account_deleted)
-    subscriptions.on(UserBlocked, events.user_blocked)
-    subscriptions.on(UserUnblocked, events.user_unblocked)
-    subscriptions.on(PostDeleted, events.original_deleted)
+    # The directory's tombstone first: a post created meanwhile is undone by seeing it.
+    subscriptions.on(UserDeleted, coauthoring.user_deleted, after=directory.user_deleted)
+    subscriptions.on(UserBlocked, coauthoring.user_blocked)
+
+    engagement = components.engagement
+    # The account's posts deleted first: its replies stop counting on their parents.
+    subscriptions.on(UserDeleted, engagement.user_deleted, after=coauthoring.user_deleted)
+    subscriptions.on(UserBlocked, engagement.user_blocked)
+    subscriptions.on(UserUnblocked, engagement.user_unblocked)
+
+    subscriptions.on(PostDeleted, components.remixing.post_deleted)
     return subscriptions

@@ -2,12 +2,17 @@
 
 from fastapi import FastAPI
 
+from shared.relations import MUTE_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
-from timeline.api import router
+from shared.user_directory import USER_DIRECTORY_INDEXES
 from timeline.components import compose
-from timeline.engagement import ENGAGEMENT_INDEXES
+from timeline.core.repository import CARD_INDEXES
+from timeline.engagement.repository import LIKE_INDEXES
+from timeline.fanout.repository import FAN_OUT_INDEXES
 from timeline.handlers import subscriptions
-from timeline.repository import INDEXES
+from timeline.insights import api as insights
+from timeline.insights.repository import INSIGHTS_INDEXES
+from timeline.reads import api as reads
 from timeline.settings import TimelineSettings
 
 
@@ -17,8 +22,15 @@ def create_app(settings: TimelineSettings | None = None) -> FastAPI:
             settings=settings or TimelineSettings(),
             title="CoPost timeline",
             compose=compose,
-            routers=[router],
+            routers=[reads.router, insights.router],
             subscriptions=subscriptions,
-            indexes=[*INDEXES, *ENGAGEMENT_INDEXES],
+            indexes=[
+                *CARD_INDEXES,
+                *FAN_OUT_INDEXES,
+                *LIKE_INDEXES,
+                *INSIGHTS_INDEXES,
+                *USER_DIRECTORY_INDEXES,
+                *relation_replica_indexes(MUTE_REPLICA),
+            ],
         )
     )

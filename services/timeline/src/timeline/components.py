@@ -1,8 +1,9 @@
-"""The timeline service's composition root: its components, built once at start-up."""
+"""The timeline service's composition root: each capability's use cases, built once at start-up."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends
@@ -11,18 +12,25 @@ from shared.mongo import Database, migrate_once
 from shared.relations import MUTE_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
-from timeline.commands import TimelineWriter
-from timeline.engagement import EngagementRepository
-from timeline.queries import TimelineReader
-from timeline.repository import EntryRepository, FollowRepository, PostCardRepository
+from timeline.core.repository import PostCardRepository
+from timeline.engagement.commands import EngagementCommands
+from timeline.engagement.repository import LikeRepository, move_counts_to_cards
+from timeline.fanout.commands import FanOutCommands
+from timeline.fanout.repository import EntryRepository, FollowRepository
+from timeline.insights.commands import InsightsCommands
+from timeline.insights.queries import InsightsQueries
+from timeline.insights.repository import InsightsRepository
+from timeline.reads.queries import TimelineQueries
 from timeline.settings import TimelineSettings
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimelineComponents:
-    writer: TimelineWriter
-    reader: TimelineReader
-    engagement: EngagementRepository
+    fan_out: FanOutCommands
+    timelines: TimelineQueries
+    engagement: EngagementCommands
+    insights: InsightsQueries
+    attributions: InsightsCommands
     directory: UserDirectory
     mutes: RelationReplica
 
@@ -31,36 +39,29 @@ class TimelineComponents:
 async def compose(kernel: Kernel[TimelineSettings]) -> AsyncIterator[TimelineComponents]:
     db = kernel.db
     await migrate_once(db, "timeline-entry-positions", EntryRepository(db).store_positions)
-    await migrate_once(
-        db, "timeline-counts-on-cards", EngagementRepository(db).move_counts_to_cards
-    )
+    await migrate_once(db, "timeline-counts-on-cards", partial(move_counts_to_cards, db))
+    cards, likes, insights = PostCardRepository(db), LikeRepository(db), InsightsRepository(db)
+    directory, mutes = UserDirectory(db), RelationReplica(db, MUTE_REPLICA)
     yield TimelineComponents(
-        writer=timeline_writer(kernel.settings, db),
-        reader=timeline_reader(db),
-        engagement=EngagementRepository(db),
-        directory=UserDirectory(db),
-        mutes=RelationReplica(db, MUTE_REPLICA),
+        fan_out=fan_out_commands(kernel.settings, db),
+        timelines=TimelineQueries(
+            FollowRepository(db), cards, EntryRepository(db), directory, likes, mutes
+        ),
+        engagement=EngagementCommands(cards, likes),
+        insights=InsightsQueries(cards, insights, likes, directory),
+        attributions=InsightsCommands(insights),
+        directory=directory,
+        mutes=mutes,
     )
 
 
-def timeline_writer(settings: TimelineSettings, db: Database) -> TimelineWriter:
-    return TimelineWriter(
+def fan_out_commands(settings: TimelineSettings, db: Database) -> FanOutCommands:
+    return FanOutCommands(
         settings,
         PostCardRepository(db),
         FollowRepository(db),
         EntryRepository(db),
-        EngagementRepository(db),
-    )
-
-
-def timeline_reader(db: Database) -> TimelineReader:
-    return TimelineReader(
-        FollowRepository(db),
-        PostCardRepository(db),
-        EntryRepository(db),
-        UserDirectory(db),
-        EngagementRepository(db),
-        RelationReplica(db, MUTE_REPLICA),
+        InsightsRepository(db),
     )
 
 

@@ -1,4 +1,4 @@
-"""What the timeline service does with each event it consumes: posts, follows, engagement."""
+"""Which events the timeline service handles, and by which capability's use case."""
 
 from shared.events.posts import (
     REMIX_EVENTS,
@@ -18,26 +18,29 @@ from timeline.components import TimelineComponents
 
 
 def subscriptions(components: TimelineComponents) -> Subscriptions:
-    writer, engagement = components.writer, components.engagement
     subscriptions = Subscriptions()
     subscriptions.include(components.directory.subscriptions())
     subscriptions.include(mute_subscriptions(components.mutes))
-    subscriptions.on(PostPublished, writer.post_published)
-    subscriptions.on(PostCoauthorAdded, writer.coauthor_added)
-    subscriptions.on(PostCoauthorRemoved, writer.coauthor_removed)
-    subscriptions.on(PostDeleted, writer.post_deleted)
-    subscriptions.on(PostDeleted, engagement.forget_post)
-    subscriptions.on_each(REMIX_EVENTS, writer.remix_status_changed)
-    subscriptions.on(UserFollowed, writer.followed)
-    subscriptions.on(UserFollowed, engagement.record_attribution)
-    subscriptions.on(UserUnfollowed, writer.unfollowed)
-    subscriptions.on(UserUnfollowed, engagement.record_attribution)
-    subscriptions.on(UserBlocked, writer.blocked)
-    subscriptions.on(UserDeleted, writer.user_deleted)
-    subscriptions.on(PostLiked, engagement.record_like)
-    subscriptions.on(PostLiked, engagement.record_counts_of)
-    subscriptions.on(PostUnliked, engagement.record_like)
-    subscriptions.on(PostUnliked, engagement.record_counts_of)
-    subscriptions.on(PostReplied, engagement.record_counts_of)
-    subscriptions.on(PostReplyRemoved, engagement.record_counts_of)
+
+    fan_out = components.fan_out
+    subscriptions.on(PostPublished, fan_out.post_published)
+    subscriptions.on(PostCoauthorAdded, fan_out.coauthor_added)
+    subscriptions.on(PostCoauthorRemoved, fan_out.coauthor_removed)
+    subscriptions.on(PostDeleted, fan_out.post_deleted)
+    subscriptions.on_each(REMIX_EVENTS, fan_out.remix_status_changed)
+    subscriptions.on(UserFollowed, fan_out.user_followed)
+    subscriptions.on(UserUnfollowed, fan_out.user_unfollowed)
+    subscriptions.on(UserBlocked, fan_out.user_blocked)
+    subscriptions.on(UserDeleted, fan_out.user_deleted)
+
+    engagement = components.engagement
+    subscriptions.on(PostLiked, engagement.post_liked)
+    subscriptions.on(PostUnliked, engagement.post_unliked)
+    subscriptions.on(PostReplied, engagement.post_replied)
+    subscriptions.on(PostReplyRemoved, engagement.reply_removed)
+    subscriptions.on(PostDeleted, engagement.post_deleted)
+
+    attributions = components.attributions
+    subscriptions.on(UserFollowed, attributions.user_followed)
+    subscriptions.on(UserUnfollowed, attributions.user_unfollowed)
     return subscriptions

@@ -6,9 +6,13 @@ from fastapi import FastAPI
 
 from shared.clock import Clock, utc_now
 from shared.service_app import ServiceSpec, create_service_app
-from users.api import internal_router, public_router
+from users.accounts import api as accounts
+from users.availability import api as availability
 from users.components import compose
-from users.repository import INDEXES, OUTBOX_COLLECTIONS
+from users.core.repository import ACCOUNT_INDEXES, USERS
+from users.eligibility import api as eligibility
+from users.relations import api as relations
+from users.relations.repository import RELATION_COLLECTIONS, RELATION_INDEXES
 from users.settings import UsersSettings
 
 
@@ -19,9 +23,13 @@ def create_app(settings: UsersSettings | None = None, *, clock: Clock = utc_now)
             settings=settings or UsersSettings(),
             title="CoPost users",
             compose=partial(compose, clock=clock),
-            routers=[public_router],
-            internal_routers=[internal_router],
-            indexes=INDEXES,
-            outbox_collections=OUTBOX_COLLECTIONS,
+            routers=[accounts.router, relations.router],
+            internal_routers=[
+                accounts.internal_router,
+                eligibility.internal_router,
+                availability.internal_router,
+            ],
+            indexes=[*ACCOUNT_INDEXES, *RELATION_INDEXES],
+            outbox_collections=[USERS, *RELATION_COLLECTIONS],
         )
     )

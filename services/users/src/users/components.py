@@ -1,4 +1,4 @@
-"""The users service's composition root: its components, built once at start-up."""
+"""The users service's composition root: each capability's use cases, built once at start-up."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,22 +9,30 @@ from fastapi import Depends
 
 from shared.clock import Clock, utc_now
 from shared.service_app import Kernel, components_dependency
-from users.availability import Feature, FeatureAccess, FeatureAvailability
-from users.commands import UserCommands
-from users.domain import LoginBackoff
-from users.passwords import PasswordHasher
-from users.queries import UserQueries
-from users.repository import UsersRepository
+from users.accounts.commands import AccountCommands
+from users.accounts.passwords import PasswordHasher
+from users.accounts.queries import AccountQueries
+from users.accounts.rules import LoginBackoff
+from users.accounts.tokens import TokenIssuer
+from users.availability.queries import AvailabilityQueries
+from users.availability.rules import Feature, FeatureAvailability
+from users.core.repository import AccountRepository
+from users.eligibility.queries import EligibilityQueries
+from users.relations.commands import RelationCommands
+from users.relations.queries import RelationQueries
+from users.relations.repository import RelationRepository
 from users.settings import UsersSettings
-from users.tokens import TokenIssuer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UsersComponents:
-    commands: UserCommands
-    queries: UserQueries
-    features: FeatureAccess
+    accounts: AccountCommands
+    account_queries: AccountQueries
     tokens: TokenIssuer
+    relations: RelationCommands
+    relation_queries: RelationQueries
+    eligibility: EligibilityQueries
+    availability: AvailabilityQueries
 
 
 @asynccontextmanager
@@ -33,19 +41,27 @@ async def compose(
 ) -> AsyncIterator[UsersComponents]:
     """`clock` is the availability windows' (tests move it); other times are the real now."""
     settings = kernel.settings
-    repository = UsersRepository(kernel.db)
+    accounts = AccountRepository(kernel.db)
+    relations = RelationRepository(kernel.db)
     # At start-up rather than import, so the key file is made where the service runs and
     # the ephemeral-key warning goes through the configured logging.
     tokens = TokenIssuer.from_settings(settings)
-    features = FeatureAccess(repository, availability(settings), clock)
-    commands = UserCommands(
-        repository, kernel.outbox, password_hasher(settings), tokens, login_backoff(settings)
-    )
+    availability = AvailabilityQueries(accounts, availability_of(settings), clock)
     yield UsersComponents(
-        commands=commands,
-        queries=UserQueries(repository, features),
-        features=features,
+        accounts=AccountCommands(
+            accounts,
+            relations,
+            kernel.outbox,
+            password_hasher(settings),
+            tokens,
+            login_backoff(settings),
+        ),
+        account_queries=AccountQueries(accounts, relations, availability),
         tokens=tokens,
+        relations=RelationCommands(accounts, relations, kernel.outbox),
+        relation_queries=RelationQueries(accounts, relations),
+        eligibility=EligibilityQueries(accounts, relations),
+        availability=availability,
     )
 
 
@@ -65,7 +81,7 @@ def login_backoff(settings: UsersSettings) -> LoginBackoff:
     )
 
 
-def availability(settings: UsersSettings) -> dict[Feature, FeatureAvailability]:
+def availability_of(settings: UsersSettings) -> dict[Feature, FeatureAvailability]:
     return {"coauthoring": settings.coauthoring_availability, "remix": settings.remix_availability}
 
 

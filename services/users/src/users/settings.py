@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from shared.settings import ServiceSettings
-from users.availability import FeatureAvailability
+from users.availability.rules import FeatureAvailability
 
 
 class UsersSettings(ServiceSettings):

@@ -221,9 +221,12 @@ class EventBus:
         subscriptions: Subscriptions,
         processed: ProcessedEventLog | None = None,
     ) -> None:
-        """Declare this service's queues, bind the handled event types and start consuming."""
+        """Declare this service's queues, bind the handled event types and start consuming.
+
+        Subscriptions whose handlers declare an order that cannot be met are refused first."""
         if self._connection is None:
             raise RuntimeError("the bus is not connected")
+        subscriptions.check()
         self._subscriptions = subscriptions
         self._processed = processed
         channel = await self._connection.channel()

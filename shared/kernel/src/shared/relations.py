@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events.users import UserMuted, UserUnmuted
 from shared.mongo import Database, IndexSpec
-from shared.subscriptions import Subscriptions
+from shared.subscriptions import Delivery, Subscriptions
 
 BLOCK_REPLICA = "block_replica"
 MUTE_REPLICA = "mute_replica"
@@ -65,11 +65,13 @@ class RelationReplica:
 def mute_subscriptions(mutes: RelationReplica) -> Subscriptions:
     """The handlers that keep a mute replica, to include in a service's own."""
 
-    async def muted(data: UserMuted) -> None:
-        await mutes.record(data.muter_id, data.muted_id, active=True, as_of=data.muted_at)
+    async def muted(delivery: Delivery[UserMuted]) -> None:
+        mute = delivery.event
+        await mutes.record(mute.muter_id, mute.muted_id, active=True, as_of=mute.muted_at)
 
-    async def unmuted(data: UserUnmuted) -> None:
-        await mutes.record(data.muter_id, data.muted_id, active=False, as_of=data.unmuted_at)
+    async def unmuted(delivery: Delivery[UserUnmuted]) -> None:
+        unmute = delivery.event
+        await mutes.record(unmute.muter_id, unmute.muted_id, active=False, as_of=unmute.unmuted_at)
 
     subscriptions = Subscriptions()
     subscriptions.on(UserMuted, muted)

@@ -5,11 +5,24 @@ manifests, mongo-init.js, prometheus.yml) are rendered from them by deploy/rende
 deploy/tests/test_service_list.py checks that the workspace (services/<name>/) agrees.
 """
 
+from enum import StrEnum
+
 GATEWAY = "gateway"
-# The services behind the gateway, in the order they start and are listed: users first (the
-# gateway waits for its JWKS, the others ask it for eligibility). Each has its own database
-# and broker user; the gateway has neither.
-BACKENDS = ("users", "posts", "invitations", "timeline", "notifications")
+
+
+class Backend(StrEnum):
+    """The services behind the gateway, in the order they start and are listed: users first (the
+    gateway waits for its JWKS, the others ask it for eligibility). Each has its own database
+    and broker user; the gateway has neither."""
+
+    USERS = "users"
+    POSTS = "posts"
+    INVITATIONS = "invitations"
+    TIMELINE = "timeline"
+    NOTIFICATIONS = "notifications"
+
+
+BACKENDS = tuple(Backend)
 SERVICES = (GATEWAY, *BACKENDS)
 
 

@@ -1,55 +1,136 @@
 """Which events a service handles, and by what: `subscriptions.on(PostPublished, handler)`.
 
-Registering names the event class, so mypy checks that the handler takes that event. An event
-may have several handlers (a read model of shared/ and the service's own); they run in the
-order they were registered, and the bus records the event as handled once all have run.
+A handler receives the delivery: the event, typed by the class it is registered for (so mypy
+checks that the handler takes that event), and the event's id, the same on every redelivery
+(for a handler whose own writes are keyed by it).
+
+An event may have several handlers (a read model of shared/ and the service's own). One that
+needs another's effect first says so,
+
+    subscriptions.on(UserDeleted, account_deleted, after=directory.user_deleted)
+
+and runs after it whatever the order of registration; handlers with nothing declared between
+them run in the order they were registered. An order that cannot be met (a cycle, or `after` a
+handler not subscribed to that event) is refused by `check()`, which the bus calls before it
+consumes: the service does not start. The bus records the event as handled once all have run.
 Handlers must be idempotent: a failure in any of them redelivers the event to all.
 """
 
-from collections.abc import Awaitable, Callable, Iterable
-from contextvars import ContextVar
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from uuid import UUID
 
 from shared.events import EventData
 
-type Handler[E: EventData] = Callable[[E], Awaitable[None]]
 
-_delivered_event_id: ContextVar[UUID] = ContextVar("delivered_event_id")
+@dataclass(frozen=True, slots=True)
+class Delivery[E: EventData]:
+    """One event handed to a handler: the event and its id."""
+
+    event: E
+    event_id: UUID
 
 
-def delivered_event_id() -> UUID:
-    """The id of the event being handled, for a handler whose own writes are keyed by it."""
-    return _delivered_event_id.get()
+type Handler[E: EventData] = Callable[[Delivery[E]], Awaitable[None]]
+
+
+class UnsatisfiableOrder(ValueError):
+    """The handlers of an event declare an order no sequence of them can follow."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Registration:
+    # The handler as registered: what another registration's `after` names.
+    handler: Callable[..., Awaitable[None]]
+    after: tuple[Callable[..., Awaitable[None]], ...]
+    run: Callable[[UUID, EventData], Awaitable[None]]
 
 
 class Subscriptions:
     def __init__(self) -> None:
-        self._handlers: dict[str, list[Handler[Any]]] = {}
+        self._registrations: dict[str, list[_Registration]] = {}
+        self._ordered: dict[str, list[_Registration]] | None = None
 
-    def on[E: EventData](self, event: type[E], handler: Handler[E]) -> None:
-        self._handlers.setdefault(event.event_type, []).append(handler)
+    def on[E: EventData](
+        self,
+        event: type[E],
+        handler: Handler[E],
+        *,
+        after: Handler[E] | Sequence[Handler[E]] = (),
+    ) -> None:
+        """Run `handler` for each `event`; after the handlers named in `after`, if any."""
+
+        async def run(event_id: UUID, data: EventData) -> None:
+            if not isinstance(data, event):
+                raise TypeError(f"{event.event_type} was delivered as {type(data).__name__}")
+            await handler(Delivery(data, event_id))
+
+        dependencies = (after,) if callable(after) else tuple(after)
+        self._add(event.event_type, [_Registration(handler, dependencies, run)])
 
     def on_each[E: EventData](self, events: Iterable[type[E]], handler: Handler[E]) -> None:
         for event in events:
             self.on(event, handler)
 
     def include(self, other: "Subscriptions") -> None:
-        """Add another set's handlers (e.g. a read model's) after the ones already here."""
-        for event_type, handlers in other._handlers.items():
-            self._handlers.setdefault(event_type, []).extend(handlers)
+        """Add another set's handlers (e.g. a read model's or a capability's)."""
+        for event_type, registrations in other._registrations.items():
+            self._add(event_type, registrations)
+
+    def _add(self, event_type: str, registrations: Sequence[_Registration]) -> None:
+        self._registrations.setdefault(event_type, []).extend(registrations)
+        self._ordered = None
 
     @property
     def event_types(self) -> list[str]:
-        return list(self._handlers)
+        return list(self._registrations)
 
     def handles(self, event_type: str) -> bool:
-        return event_type in self._handlers
+        return event_type in self._registrations
+
+    def check(self) -> None:
+        """Raise UnsatisfiableOrder unless every event's handlers can run in the declared order."""
+        if self._ordered is None:
+            self._ordered = {
+                event_type: _in_declared_order(event_type, registrations)
+                for event_type, registrations in self._registrations.items()
+            }
+
+    def handlers_of(self, event_type: str) -> list[Callable[..., Awaitable[None]]]:
+        """The handlers of an event type, in the order they run."""
+        self.check()
+        assert self._ordered is not None
+        return [registration.handler for registration in self._ordered.get(event_type, ())]
 
     async def deliver(self, event_id: UUID, data: EventData) -> None:
-        token = _delivered_event_id.set(event_id)
-        try:
-            for handler in self._handlers.get(data.event_type, ()):
-                await handler(data)
-        finally:
-            _delivered_event_id.reset(token)
+        self.check()
+        assert self._ordered is not None
+        for registration in self._ordered.get(data.event_type, ()):
+            await registration.run(event_id, data)
+
+
+def _in_declared_order(event_type: str, registrations: list[_Registration]) -> list[_Registration]:
+    """Each registration after those it names; otherwise in registration order."""
+    handlers = [registration.handler for registration in registrations]
+    for registration in registrations:
+        for dependency in registration.after:
+            if dependency not in handlers:
+                raise UnsatisfiableOrder(
+                    f"{_name(registration.handler)} handles {event_type} after "
+                    f"{_name(dependency)}, which does not handle it"
+                )
+    ordered: list[_Registration] = []
+    waiting = list(registrations)
+    while waiting:
+        ran = [done.handler for done in ordered]
+        ready = next((r for r in waiting if all(d in ran for d in r.after)), None)
+        if ready is None:
+            names = ", ".join(_name(r.handler) for r in waiting)
+            raise UnsatisfiableOrder(f"the handlers of {event_type} wait on each other: {names}")
+        ordered.append(ready)
+        waiting.remove(ready)
+    return ordered
+
+
+def _name(handler: Callable[..., Awaitable[None]]) -> str:
+    return str(getattr(handler, "__qualname__", handler))

@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
 from shared.mongo import Database, IndexSpec
 from shared.public_user import PublicUser
-from shared.subscriptions import Subscriptions
+from shared.subscriptions import Delivery, Subscriptions
 
 USER_PROFILES = "user_profiles"
 
@@ -87,12 +87,22 @@ class UserDirectory:
                 upsert=True,
             )
 
+    async def user_registered(self, delivery: Delivery[UserRegistered]) -> None:
+        await self.apply_registered(delivery.event)
+
+    async def user_updated(self, delivery: Delivery[UserUpdated]) -> None:
+        await self.apply_updated(delivery.event)
+
+    async def user_deleted(self, delivery: Delivery[UserDeleted]) -> None:
+        """A handler that needs the deletion recorded first runs `after` this one."""
+        await self.apply_deleted(delivery.event)
+
     def subscriptions(self) -> Subscriptions:
         """The handlers that keep the directory current, to include in a service's own."""
         subscriptions = Subscriptions()
-        subscriptions.on(UserRegistered, self.apply_registered)
-        subscriptions.on(UserUpdated, self.apply_updated)
-        subscriptions.on(UserDeleted, self.apply_deleted)
+        subscriptions.on(UserRegistered, self.user_registered)
+        subscriptions.on(UserUpdated, self.user_updated)
+        subscriptions.on(UserDeleted, self.user_deleted)
         return subscriptions
 
 

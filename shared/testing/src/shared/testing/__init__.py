@@ -434,7 +434,7 @@ class EligibilityStandIn:
         self.remix_settings[user_id] = (policy, approval)
 
     def remix_consent(self, request: RemixConsentRequest) -> RemixConsent:
-        """The users service's remix rules (users.domain.decide_remix_consent), in its order."""
+        """The users service's remix rules (users.eligibility.rules), in its order."""
         remixer, author = request.remixer_id, request.original_author_id
         policy, approval = self.remix_settings.get(author, ("everyone", "automatic"))
         others = {author, *request.original_coauthor_ids} - {remixer}

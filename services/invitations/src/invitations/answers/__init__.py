@@ -1,0 +1,1 @@
+"""Answers: the invitee accepts or declines, re-checked with the users service on accept."""

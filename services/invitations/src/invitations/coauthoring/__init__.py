@@ -1,0 +1,1 @@
+"""Co-authoring: invitations open and close as the posts service's co-author entries do."""

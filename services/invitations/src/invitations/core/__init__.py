@@ -1,0 +1,1 @@
+"""The invitation itself, which every capability builds on: its state machine, storage, reading."""

@@ -1,0 +1,1 @@
+"""Expiry: pending invitations past their expiry are expired by a periodic sweep."""

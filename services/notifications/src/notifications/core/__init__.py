@@ -1,0 +1,1 @@
+"""The notification itself: storing each once, withdrawing, silencing, listing, marking read."""

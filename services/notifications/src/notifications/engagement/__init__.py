@@ -1,0 +1,1 @@
+"""Engagement: replies to one's posts, and likes grouped per post while unread."""

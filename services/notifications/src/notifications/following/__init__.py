@@ -1,0 +1,1 @@
+"""Following: a new follower, once per follower and day."""

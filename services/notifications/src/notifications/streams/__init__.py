@@ -1,0 +1,1 @@
+"""Streams: one's new notifications live over Server-Sent Events, from any replica."""

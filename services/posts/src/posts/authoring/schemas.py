@@ -1,0 +1,16 @@
+"""The request to create a post (the Post answered is shared.public_post's)."""
+
+from pydantic import Field
+
+from shared.events.posts import PublishMode
+from shared.request_body import RequestBody
+
+
+class CreatePostRequest(RequestBody):
+    """Only what a client may choose; author, status and times are never taken from it."""
+
+    text: str = Field(max_length=10_000)
+    coauthors: list[str] = Field(default_factory=list, max_length=100)
+    publish_mode: PublishMode = "now"
+    # The id of the post this one remixes.
+    remix_of: str | None = Field(default=None, min_length=1, max_length=100)

@@ -1,0 +1,1 @@
+"""Remixing: a post built on another, showing it only while its authors approve."""

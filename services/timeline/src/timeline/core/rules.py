@@ -1,0 +1,152 @@
+"""What every timeline capability shares, pure: the post card (what the timeline knows of a
+post, and whom it reaches) and a post's position in a timeline.
+
+Nothing here does I/O. The repository stores what these functions decide and the
+handlers call them with what the events say.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Literal
+
+from shared.clock import at_storage_precision
+from shared.events.posts import PostPublished, PublishMode, RemixStatus
+
+type CardStatus = Literal["unknown", "published", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """The latest known word on one co-author of a post, and when it was said."""
+
+    coauthor_id: str
+    credited: bool
+    as_of: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostCard:
+    """What the timeline knows of a post: enough to render it and to know whom it reaches.
+
+    A card may exist before its post.published arrives (a co-author added first): it is
+    then `unknown` and reaches nobody. `deleted` is final: no later event revives it.
+    """
+
+    post_id: str
+    status: CardStatus = "unknown"
+    author_id: str | None = None
+    text: str = ""
+    publish_mode: PublishMode = "now"
+    created_at: datetime | None = None
+    published_at: datetime | None = None
+    credits: tuple[Credit, ...] = ()
+    # A remix: its original and where it stands with it.
+    remix_of_post_id: str | None = None
+    remix_status: RemixStatus | None = None
+    # Approved published remixes of this post: recounted, never written with the card.
+    remix_count: int = 0
+    # The post's shared counters, as the posts service last announced them:
+    # kept on the card so a page reads them with it, never written with the card.
+    like_count: int = 0
+    reply_count: int = 0
+
+    @property
+    def credited_coauthor_ids(self) -> tuple[str, ...]:
+        ordered = sorted(self.credits, key=lambda credit: (credit.as_of, credit.coauthor_id))
+        return tuple(credit.coauthor_id for credit in ordered if credit.credited)
+
+    def reaching_authors(self) -> tuple[str, ...]:
+        """The accounts whose profiles and audiences carry the post right now."""
+        if self.status != "published" or self.author_id is None:
+            return ()
+        return (self.author_id, *self.credited_coauthor_ids)
+
+    def credit_of(self, coauthor_id: str) -> Credit | None:
+        return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
+
+
+def publish_card(card: PostCard, event: PostPublished) -> PostCard:
+    """The post's content and its credits at publication; a deleted card stays deleted."""
+    if card.status == "deleted":
+        return card
+    published = replace(
+        card,
+        status="published",
+        author_id=event.author_id,
+        text=event.text,
+        publish_mode=event.publish_mode,
+        created_at=at_storage_precision(event.created_at),
+        published_at=at_storage_precision(event.published_at),
+    )
+    for coauthor_id in event.coauthor_ids:
+        published = record_credit(published, coauthor_id, credited=True, as_of=event.published_at)
+    if event.remix_of_post_id is not None:
+        status = event.remix_status or "pending"
+        published = record_remix_status(published, event.remix_of_post_id, status)
+    return published
+
+
+# Remix statuses only move forward; the final ones never follow one another.
+_REMIX_STATUS_RANK: dict[RemixStatus, int] = {
+    "pending": 0,
+    "approved": 1,
+    "rejected": 2,
+    "revoked": 2,
+    "removed": 2,
+}
+
+
+def record_remix_status(card: PostCard, original_id: str, status: RemixStatus) -> PostCard:
+    """Keep the furthest status heard of, so a late or repeated event changes nothing."""
+    if card.remix_of_post_id not in (None, original_id):
+        return card
+    known = card.remix_status
+    if known is not None and _REMIX_STATUS_RANK[status] <= _REMIX_STATUS_RANK[known]:
+        return card
+    return replace(card, remix_of_post_id=original_id, remix_status=status)
+
+
+def shows_original(card: PostCard) -> str | None:
+    """The original a remix card shows: only while approved."""
+    return card.remix_of_post_id if card.remix_status == "approved" else None
+
+
+def record_credit(card: PostCard, coauthor_id: str, *, credited: bool, as_of: datetime) -> PostCard:
+    """Keep the newest word on a co-author, so a late or repeated event changes nothing."""
+    if card.status == "deleted" or coauthor_id == card.author_id:
+        return card
+    as_of = at_storage_precision(as_of)
+    known = card.credit_of(coauthor_id)
+    if known is not None and not _is_newer(as_of, credited, known):
+        return card
+    others = tuple(c for c in card.credits if c.coauthor_id != coauthor_id)
+    return replace(card, credits=(*others, Credit(coauthor_id, credited, as_of)))
+
+
+def _is_newer(as_of: datetime, credited: bool, known: Credit) -> bool:
+    # At the same instant a removal wins: crediting twice at one time is not a thing.
+    if as_of != known.as_of:
+        return as_of > known.as_of
+    return known.credited and not credited
+
+
+def delete_card(card: PostCard) -> PostCard:
+    return replace(card, status="deleted")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class TimelinePosition:
+    """Where an entry sorts: newest first, ties broken by post id, so order is total."""
+
+    published_at: datetime
+    post_id: str
+
+    @property
+    def sort_key(self) -> str:
+        """The position as one string that sorts as positions do (stored in each entry).
+
+        A page after a cursor is then one range on one field beside the owner, which every
+        server answers from the index; a range on the time plus a tie-break on the id is not.
+        """
+        moment = self.published_at.astimezone(UTC)
+        return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}|{self.post_id}"

@@ -1,0 +1,275 @@
+"""Fan-out: what each post and follow event does to cards, profiles and home timelines.
+
+Every use case first records the event in the projection it concerns (a card, a follow
+edge), in a way that ignores older news, then brings the entries in line with the *current*
+state rather than with the event. So a redelivered event, or one retried after a crash
+half-way through a fan-out, finishes the work instead of repeating or skipping it.
+"""
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import batched
+
+from prometheus_client import Histogram
+
+from shared.events.posts import (
+    PostCoauthorAdded,
+    PostCoauthorRemoved,
+    PostDeleted,
+    PostPublished,
+    RemixEvent,
+)
+from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from shared.subscriptions import Delivery
+from shared.tracing import exemplar
+from timeline.core.repository import PostCardRepository
+from timeline.core.rules import (
+    PostCard,
+    delete_card,
+    publish_card,
+    record_credit,
+    record_remix_status,
+)
+from timeline.fanout.repository import EntryRepository, FollowRepository
+from timeline.fanout.rules import celebrity_change, plan_audiences, plan_deliveries
+from timeline.insights.repository import InsightsRepository
+from timeline.settings import TimelineSettings
+
+# A status change is re-checked against a fresh count at most this many times per event.
+MAX_SETTLE_ROUNDS = 3
+
+FAN_OUT_DELIVERIES = Histogram(
+    "copost_fan_out_deliveries",
+    "Home timelines one fan-out wrote a post to",
+    buckets=(0, 1, 10, 100, 1000, 10_000, 100_000),
+)
+FAN_OUT_DURATION = Histogram(
+    "copost_fan_out_duration_seconds",
+    "Time to put a post on profiles and fan it out to followers' home timelines",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FanOutCommands:
+    settings: TimelineSettings
+    cards: PostCardRepository
+    follows: FollowRepository
+    entries: EntryRepository
+    # Where whom each delivery reached is recorded, for the insights.
+    insights: InsightsRepository | None = None
+
+    # -- posts -------------------------------------------------------------------------
+
+    async def post_published(self, delivery: Delivery[PostPublished]) -> None:
+        published = delivery.event
+        _, card = await self.cards.change(
+            published.post_id, lambda c: publish_card(c, published), likely_new=True
+        )
+        await self._reach(card, card.reaching_authors())
+        if card.remix_of_post_id is not None:
+            await self.cards.recount_remixes(card.remix_of_post_id)
+
+    async def coauthor_added(self, delivery: Delivery[PostCoauthorAdded]) -> None:
+        added = delivery.event
+        _, card = await self.cards.change(
+            added.post_id,
+            lambda c: record_credit(c, added.coauthor_id, credited=True, as_of=added.added_at),
+        )
+        await self._settle_coauthor(card, added.coauthor_id)
+
+    async def coauthor_removed(self, delivery: Delivery[PostCoauthorRemoved]) -> None:
+        removed = delivery.event
+        if not removed.was_credited:
+            return
+        _, card = await self.cards.change(
+            removed.post_id,
+            lambda c: record_credit(
+                c, removed.coauthor_id, credited=False, as_of=removed.removed_at
+            ),
+        )
+        await self._settle_coauthor(card, removed.coauthor_id)
+
+    async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
+        deleted = delivery.event
+        _, card = await self.cards.change(deleted.post_id, delete_card)
+        await self.entries.purge_post(deleted.post_id)
+        if card.remix_of_post_id is not None:
+            await self.cards.recount_remixes(card.remix_of_post_id)
+
+    async def remix_status_changed(self, delivery: Delivery[RemixEvent]) -> None:
+        """Cards are read when timelines are: the remix shows or hides its original at once."""
+        remix = delivery.event
+        await self.cards.change(
+            remix.remix_id, lambda c: record_remix_status(c, remix.original_id, remix.status)
+        )
+        await self.cards.recount_remixes(remix.original_id)
+
+    async def _settle_coauthor(self, card: PostCard, coauthor_id: str) -> None:
+        """Whatever the event said, the entries follow what the card says now."""
+        if card.status != "published":
+            return
+        if coauthor_id in card.reaching_authors():
+            await self._reach(card, [coauthor_id])
+        else:
+            await self.entries.take_off_profile(coauthor_id, card.post_id)
+            await self.entries.withdraw_post_via(card.post_id, coauthor_id)
+
+    async def _reach(self, card: PostCard, authors: Sequence[str]) -> None:
+        """Put the post on these authors' profiles and in their followers' home timelines."""
+        if not authors:
+            return
+        started = time.perf_counter()
+        # Profiles first: a follow handled meanwhile back-fills from them (see `user_followed`).
+        await self.entries.put_on_profiles(card, authors)
+        celebrities = await self.follows.celebrities_among(authors)
+        plan = plan_audiences(authors, celebrities)
+        followers_by_author = {
+            author: await self.follows.followers(author) for author in plan.fan_out_authors
+        }
+        deliveries = plan_deliveries(followers_by_author)
+        grown: list[str] = []
+        for batch in batched(deliveries, self.settings.fan_out_batch_size, strict=False):
+            grown += await self.entries.deliver(card, batch)
+        await self._trim(grown)
+        FAN_OUT_DELIVERIES.observe(len(deliveries))
+        FAN_OUT_DURATION.observe(time.perf_counter() - started, exemplar=exemplar())
+        await self._record_reach(card, plan.celebrity_authors, followers_by_author)
+
+    async def _record_reach(
+        self,
+        card: PostCard,
+        celebrities: Sequence[str],
+        followers_by_author: dict[str, list[str]],
+    ) -> None:
+        """For the insights: whom this delivery reached, celebrities' followers included
+        (their timelines merge the post in at read time)."""
+        if self.insights is None:
+            return
+        for author in celebrities:
+            followers_by_author[author] = await self.follows.followers(author)
+        await self.insights.record_reach(card.post_id, followers_by_author)
+
+    async def _trim(self, owner_ids: Sequence[str]) -> None:
+        """Count the new entries; trim the timelines that grew past the cap plus slack.
+
+        Sizes are counted per home timeline as entries are added (one bulk write per post,
+        which also tells which ones are full), never recounted from the entries: that would
+        be a query by owner over many owners, which not every server answers from an index.
+        """
+        cap, slack = self.settings.home_timeline_cap, self.settings.home_timeline_trim_slack
+        over = await self.entries.count_growth(owner_ids, limit=cap + slack)
+        if over:
+            await self.entries.trim_homes(over, keep=cap)
+
+    # -- follows -----------------------------------------------------------------------
+
+    async def user_followed(self, delivery: Delivery[UserFollowed]) -> None:
+        follow = delivery.event
+        update = await self.follows.record(
+            follow.follower_id, follow.followee_id, active=True, as_of=follow.followed_at
+        )
+        if not update.applied:
+            return
+        await self._settle_celebrities([follow.followee_id])
+        flags = await self.follows.flags_of(follow.followee_id)
+        if flags.merged_at_read:
+            # The edge may have been written with a flag read before a promotion flagged
+            # the others: read after the write, this catches that race.
+            await self.follows.flag_edge(follow.follower_id, follow.followee_id)
+        if not flags.skips_fan_out:
+            await self._backfill(follow.follower_id, follow.followee_id)
+
+    async def user_unfollowed(self, delivery: Delivery[UserUnfollowed]) -> None:
+        unfollow = delivery.event
+        await self._end_follow(unfollow.follower_id, unfollow.followee_id, unfollow.unfollowed_at)
+
+    async def user_blocked(self, delivery: Delivery[UserBlocked]) -> None:
+        """Follows end both ways, and neither sees the other's posts through anyone else."""
+        block = delivery.event
+        pair = ((block.blocker_id, block.blocked_id), (block.blocked_id, block.blocker_id))
+        for owner_id, other_id in pair:
+            await self._end_follow(owner_id, other_id, block.blocked_at)
+            await self.entries.drop_authored_by(owner_id, other_id)
+
+    async def user_deleted(self, delivery: Delivery[UserDeleted]) -> None:
+        deleted = delivery.event
+        followees = await self.follows.active_followees(deleted.user_id)
+        await self.follows.deactivate_all(deleted.user_id, deleted.deleted_at)
+        for batch in batched(followees, self.settings.fan_out_batch_size, strict=False):
+            await self._settle_celebrities(batch)
+        await self.follows.forget_followers(deleted.user_id)
+        await self.entries.purge_account(deleted.user_id)
+
+    async def _end_follow(self, follower_id: str, followee_id: str, as_of: datetime) -> None:
+        update = await self.follows.record(follower_id, followee_id, active=False, as_of=as_of)
+        if not update.applied:
+            return
+        await self._settle_celebrities([followee_id])
+        await self.entries.withdraw_followee(follower_id, followee_id)
+
+    # -- celebrities -------------------------------------------------------------------
+
+    async def _settle_celebrities(self, author_ids: Sequence[str]) -> None:
+        """Recount these authors' followers and promote or demote those who crossed over.
+
+        Counting from the replica (not adding deltas) heals a count left behind by a crash,
+        at the next follow change or at the redelivery of the interrupted event. A change is
+        followed by a recount: a concurrent follow may have counted before this one did.
+        """
+        threshold = self.settings.celebrity_follower_threshold
+        margin = self.settings.celebrity_demotion_margin
+        pending = list(author_ids)
+        for _ in range(MAX_SETTLE_ROUNDS):
+            if not pending:
+                return
+            counts = await self.follows.count_followers(pending)
+            flags = await self.follows.store_counts(counts)
+            changes = {
+                author_id: celebrity_change(flags[author_id], counts[author_id], threshold, margin)
+                for author_id in pending
+            }
+            for author_id, change in changes.items():
+                if change == "promote":
+                    await self._promote(author_id)
+                elif change == "demote":
+                    await self._demote(author_id)
+            pending = [author_id for author_id, change in changes.items() if change]
+
+    async def _promote(self, author_id: str) -> None:
+        """Readers merge the author in before its posts stop being fanned out."""
+        await self.follows.mark_merged_at_read(author_id, True)
+        await self.follows.flag_edges(author_id, True)
+        await self.follows.mark_skips_fan_out(author_id, True)
+
+    async def _demote(self, author_id: str) -> None:
+        """Fan-out resumes and followers get the skipped posts before readers stop merging.
+
+        A crash part-way leaves the flags apart, so the next settle repeats the steps.
+        """
+        await self.follows.mark_skips_fan_out(author_id, False)
+        await self._backfill_followers(author_id)
+        await self.follows.flag_edges(author_id, False)
+        await self.follows.mark_merged_at_read(author_id, False)
+
+    # -- back-fills --------------------------------------------------------------------
+
+    async def _backfill(self, follower_id: str, followee_id: str) -> None:
+        """The followee's most recent posts, in profile order, with the followee as `via`."""
+        await self._copy_recent_posts(followee_id, [follower_id])
+
+    async def _backfill_followers(self, author_id: str) -> None:
+        """Every follower gets the author's recent posts (those it skipped as a celebrity)."""
+        await self._copy_recent_posts(author_id, await self.follows.followers(author_id))
+
+    async def _copy_recent_posts(self, author_id: str, owner_ids: Sequence[str]) -> None:
+        if not owner_ids:
+            return
+        recent = await self.entries.recent_profile_entries(author_id, self.settings.backfill_posts)
+        copies = ((owner_id, entry) for owner_id in owner_ids for entry in recent)
+        grown: set[str] = set()
+        for batch in batched(copies, self.settings.fan_out_batch_size, strict=False):
+            grown |= await self.entries.copy_to_homes(author_id, batch)
+        await self._trim(sorted(grown))

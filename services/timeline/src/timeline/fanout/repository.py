@@ -1,0 +1,426 @@
+"""What fan-out writes: the follower replica and the profile and home entries.
+
+Collections:
+- `follows`: `_id` "{follower}:{followee}", `active`, `as_of` (the event time; an older event
+  never overwrites a newer one) and `followee_celebrity` (so a reader finds the celebrities
+  it follows with one indexed query);
+- `follower_counts`: `_id` author, `followers` (recounted from `follows` on every follow
+  change, so a crash between the two writes heals at the next change or redelivery),
+  `celebrity` (its posts are not fanned out) and `merged_at_read` (its edges are flagged;
+  absent in documents older than the field: then equal to `celebrity`);
+- `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author;
+- `home_entries`: `_id` "{owner}:{post}", with `via`, the followed authors through whom the
+  owner sees the post; the entry goes when `via` is empty.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import DeleteMany, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from shared.mongo import Database, Document, IndexSpec
+from timeline.core.repository import raise_unless_only_duplicate_keys
+from timeline.core.rules import PostCard, TimelinePosition
+from timeline.fanout.rules import CelebrityFlags, HomeDelivery
+
+FOLLOWS = "follows"
+FOLLOWER_COUNTS = "follower_counts"
+PROFILE_ENTRIES = "profile_entries"
+HOME_ENTRIES = "home_entries"
+# Entries added to each home timeline since it was last measured (an upper bound of its
+# size): read by `_id`, which every server answers from its index, unlike `$in` on owner_id.
+HOME_GROWTH = "home_growth"
+# Entries keep their TimelinePosition's sort key: newest first is one descending field.
+POSITION = "position"
+NEWEST_FIRST = [(POSITION, -1)]
+POSITION_FIELDS = {"published_at": 1, "post_id": 1}
+# Entries written before positions were stored get theirs at start-up, this many per command.
+POSITION_BACKFILL_BATCH = 500
+# Follower ids per reply: one reply holds 100 000 (about 4 MB), so one command reads them.
+FOLLOWER_READ_BATCH = 100_000
+
+FAN_OUT_INDEXES = [
+    IndexSpec(FOLLOWS, [("followee_id", 1), ("active", 1)]),
+    IndexSpec(FOLLOWS, [("follower_id", 1), ("active", 1), ("followee_celebrity", 1)]),
+    IndexSpec(PROFILE_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
+    IndexSpec(PROFILE_ENTRIES, [("post_id", 1)]),
+    IndexSpec(HOME_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
+    IndexSpec(HOME_ENTRIES, [("post_id", 1)]),
+    IndexSpec(HOME_ENTRIES, [("via", 1)]),
+]
+
+
+_FLAG_FIELDS = {"celebrity": 1, "merged_at_read": 1}
+
+
+def _flags(document: Document) -> CelebrityFlags:
+    celebrity = bool(document.get("celebrity"))
+    return CelebrityFlags(
+        skips_fan_out=celebrity, merged_at_read=bool(document.get("merged_at_read", celebrity))
+    )
+
+
+def _after(position: TimelinePosition | None) -> Document:
+    """Entries strictly older than the position, in the newest-first order."""
+    return {} if position is None else {POSITION: {"$lt": position.sort_key}}
+
+
+def _position(document: Document) -> TimelinePosition:
+    return TimelinePosition(document["published_at"], document["post_id"])
+
+
+# -- the follower replica -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpdate:
+    """What recording a follow state did: `applied` unless a newer event already won."""
+
+    applied: bool
+    changed: bool
+
+
+class FollowRepository:
+    def __init__(self, db: Database) -> None:
+        self._follows = db[FOLLOWS]
+        self._counts = db[FOLLOWER_COUNTS]
+
+    async def record(
+        self, follower_id: str, followee_id: str, *, active: bool, as_of: datetime
+    ) -> FollowUpdate:
+        """Store the edge's state unless a newer one is stored (same time: applied again)."""
+        celebrity = active and (await self.flags_of(followee_id)).merged_at_read
+        try:
+            before = await self._follows.find_one_and_update(
+                {"_id": f"{follower_id}:{followee_id}", "as_of": {"$lte": as_of}},
+                {
+                    "$set": {
+                        "follower_id": follower_id,
+                        "followee_id": followee_id,
+                        "active": active,
+                        "as_of": as_of,
+                        "followee_celebrity": celebrity,
+                    }
+                },
+                upsert=True,
+                return_document=ReturnDocument.BEFORE,
+            )
+        except DuplicateKeyError:
+            return FollowUpdate(applied=False, changed=False)
+        was_active = before is not None and bool(before["active"])
+        return FollowUpdate(applied=True, changed=was_active != active)
+
+    async def followers(self, followee_id: str) -> list[str]:
+        """Every active follower, streamed in large batches (few getMore round trips)."""
+        cursor = self._follows.find(
+            {"followee_id": followee_id, "active": True}, {"follower_id": 1, "_id": 0}
+        ).batch_size(FOLLOWER_READ_BATCH)
+        return [document["follower_id"] async for document in cursor]
+
+    async def followed_celebrities(self, follower_id: str) -> list[str]:
+        cursor = self._follows.find(
+            {"follower_id": follower_id, "active": True, "followee_celebrity": True},
+            {"followee_id": 1, "_id": 0},
+        )
+        return [document["followee_id"] async for document in cursor]
+
+    async def active_followees(self, follower_id: str) -> list[str]:
+        cursor = self._follows.find(
+            {"follower_id": follower_id, "active": True}, {"followee_id": 1, "_id": 0}
+        )
+        return [document["followee_id"] async for document in cursor]
+
+    async def deactivate_all(self, user_id: str, as_of: datetime) -> None:
+        """End every follow from or to a deleted account, unless newer than the deletion."""
+        await self._follows.update_many(
+            {
+                "$or": [{"follower_id": user_id}, {"followee_id": user_id}],
+                "active": True,
+                "as_of": {"$lte": as_of},
+            },
+            {"$set": {"active": False, "as_of": as_of}},
+        )
+
+    # -- follower counts (they decide who is a celebrity) ------------------------------
+
+    async def count_followers(self, author_ids: Sequence[str]) -> dict[str, int]:
+        """Active followers of each author, counted from the replica in one aggregation."""
+        cursor = await self._follows.aggregate(
+            [
+                {"$match": {"followee_id": {"$in": list(author_ids)}, "active": True}},
+                {"$group": {"_id": "$followee_id", "followers": {"$sum": 1}}},
+            ]
+        )
+        counted = {document["_id"]: int(document["followers"]) async for document in cursor}
+        return {author_id: counted.get(author_id, 0) for author_id in author_ids}
+
+    async def store_counts(self, counts: Mapping[str, int]) -> dict[str, CelebrityFlags]:
+        """Store fresh counts and return each author's flags, read after the count."""
+        if not counts:
+            return {}
+        await self._counts.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": author_id},
+                    {"$set": {"followers": followers}, "$setOnInsert": {"celebrity": False}},
+                    upsert=True,
+                )
+                for author_id, followers in counts.items()
+            ],
+            ordered=False,
+        )
+        cursor = self._counts.find({"_id": {"$in": list(counts)}}, _FLAG_FIELDS)
+        return {document["_id"]: _flags(document) async for document in cursor}
+
+    async def flags_of(self, author_id: str) -> CelebrityFlags:
+        document = await self._counts.find_one({"_id": author_id}, _FLAG_FIELDS)
+        return _flags(document or {})
+
+    async def forget_followers(self, author_id: str) -> None:
+        await self._counts.update_one(
+            {"_id": author_id},
+            {"$set": {"followers": 0, "celebrity": False, "merged_at_read": False}},
+        )
+
+    async def mark_skips_fan_out(self, author_id: str, celebrity: bool) -> None:
+        await self._counts.update_one({"_id": author_id}, {"$set": {"celebrity": celebrity}})
+
+    async def mark_merged_at_read(self, author_id: str, merged: bool) -> None:
+        await self._counts.update_one({"_id": author_id}, {"$set": {"merged_at_read": merged}})
+
+    async def flag_edges(self, author_id: str, celebrity: bool) -> None:
+        """Flag every follow edge of the author (rare: a threshold crossed)."""
+        await self._follows.update_many(
+            {"followee_id": author_id}, {"$set": {"followee_celebrity": celebrity}}
+        )
+
+    async def flag_edge(self, follower_id: str, followee_id: str) -> None:
+        """Flag one follow edge, if still active, as leading to a celebrity."""
+        await self._follows.update_one(
+            {"_id": f"{follower_id}:{followee_id}", "active": True},
+            {"$set": {"followee_celebrity": True}},
+        )
+
+    async def celebrities_among(self, author_ids: Sequence[str]) -> set[str]:
+        cursor = self._counts.find(
+            {"_id": {"$in": list(author_ids)}, "celebrity": True}, {"_id": 1}
+        )
+        return {document["_id"] async for document in cursor}
+
+
+# -- profile and home entries ----------------------------------------------------------
+
+
+class EntryRepository:
+    def __init__(self, db: Database) -> None:
+        self._profiles = db[PROFILE_ENTRIES]
+        self._homes = db[HOME_ENTRIES]
+        self._growth = db[HOME_GROWTH]
+
+    async def store_positions(self) -> None:
+        """Give the entries written before positions were stored theirs (a migration)."""
+        for entries in (self._profiles, self._homes):
+            unpositioned = {POSITION: {"$exists": False}}
+            while batch := await entries.find(unpositioned, POSITION_FIELDS).to_list(
+                POSITION_BACKFILL_BATCH
+            ):
+                positions = [
+                    UpdateOne(
+                        {"_id": entry["_id"]}, {"$set": {POSITION: _position(entry).sort_key}}
+                    )
+                    for entry in batch
+                ]
+                await entries.bulk_write(positions, ordered=False)
+
+    # profile entries
+
+    async def put_on_profiles(self, card: PostCard, user_ids: Sequence[str]) -> None:
+        if user_ids:
+            fields = _entry_fields(card)
+            await self._profiles.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": f"{user_id}:{card.post_id}"},
+                        {"$setOnInsert": {"owner_id": user_id, **fields}},
+                        upsert=True,
+                    )
+                    for user_id in user_ids
+                ],
+                ordered=False,
+            )
+
+    async def take_off_profile(self, user_id: str, post_id: str) -> None:
+        await self._profiles.delete_one({"_id": f"{user_id}:{post_id}"})
+
+    async def profile_positions(
+        self, owner_ids: Sequence[str], after: TimelinePosition | None, limit: int
+    ) -> list[TimelinePosition]:
+        """Newest-first entries of these profiles (a post on two of them comes twice)."""
+        owners: Any = owner_ids[0] if len(owner_ids) == 1 else {"$in": list(owner_ids)}
+        cursor = (
+            self._profiles.find({"owner_id": owners, **_after(after)}, POSITION_FIELDS)
+            .sort(NEWEST_FIRST)
+            .limit(limit)
+        )
+        return [_position(document) async for document in cursor]
+
+    async def recent_profile_entries(self, owner_id: str, limit: int) -> list[Document]:
+        cursor = self._profiles.find({"owner_id": owner_id}).sort(NEWEST_FIRST).limit(limit)
+        return await cursor.to_list()
+
+    # home entries
+
+    async def deliver(self, card: PostCard, deliveries: Sequence[HomeDelivery]) -> list[str]:
+        """One bulk write; returns the owners whose timeline got a new entry."""
+        if not deliveries:
+            return []
+        fields = _entry_fields(card)
+        result = await self._homes.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": f"{delivery.owner_id}:{card.post_id}"},
+                    {
+                        "$setOnInsert": {"owner_id": delivery.owner_id, **fields},
+                        "$addToSet": {"via": {"$each": list(delivery.via)}},
+                    },
+                    upsert=True,
+                )
+                for delivery in deliveries
+            ],
+            ordered=False,
+        )
+        return [deliveries[index].owner_id for index in result.upserted_ids or {}]
+
+    async def copy_to_homes(self, via: str, copies: Sequence[tuple[str, Document]]) -> set[str]:
+        """Copy (owner, profile entry) pairs into home timelines, reached through `via`.
+
+        One bulk write; returns the owners whose timeline got a new entry.
+        """
+        if not copies:
+            return set()
+        result = await self._homes.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": f"{owner_id}:{entry['post_id']}"},
+                    {
+                        "$setOnInsert": {
+                            "owner_id": owner_id,
+                            "post_id": entry["post_id"],
+                            "author_id": entry["author_id"],
+                            "published_at": entry["published_at"],
+                            POSITION: _position(entry).sort_key,
+                        },
+                        "$addToSet": {"via": via},
+                    },
+                    upsert=True,
+                )
+                for owner_id, entry in copies
+            ],
+            ordered=False,
+        )
+        return {copies[index][0] for index in result.upserted_ids or {}}
+
+    async def withdraw_post_via(self, post_id: str, author_id: str) -> None:
+        """The post no longer reaches anyone through this author."""
+        await self._homes.update_many(
+            {"post_id": post_id, "via": author_id}, {"$pull": {"via": author_id}}
+        )
+        await self._homes.delete_many({"post_id": post_id, "via": {"$size": 0}})
+
+    async def withdraw_followee(self, owner_id: str, followee_id: str) -> None:
+        """The owner no longer sees anything through this followee."""
+        await self._homes.update_many(
+            {"owner_id": owner_id, "via": followee_id}, {"$pull": {"via": followee_id}}
+        )
+        await self._homes.delete_many({"owner_id": owner_id, "via": {"$size": 0}})
+
+    async def drop_authored_by(self, owner_id: str, author_id: str) -> None:
+        await self._homes.delete_many({"owner_id": owner_id, "author_id": author_id})
+
+    async def purge_post(self, post_id: str) -> None:
+        await self._homes.delete_many({"post_id": post_id})
+        await self._profiles.delete_many({"post_id": post_id})
+
+    async def purge_account(self, user_id: str) -> None:
+        """A deleted account: its timelines, its posts, and every entry reached through it."""
+        await self._homes.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
+        await self._homes.update_many({"via": user_id}, {"$pull": {"via": user_id}})
+        await self._homes.delete_many({"via": {"$size": 0}})
+        await self._profiles.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
+        await self._growth.delete_one({"_id": user_id})
+
+    async def home_positions(
+        self, owner_id: str, after: TimelinePosition | None, limit: int
+    ) -> list[TimelinePosition]:
+        cursor = (
+            self._homes.find({"owner_id": owner_id, **_after(after)}, POSITION_FIELDS)
+            .sort(NEWEST_FIRST)
+            .limit(limit)
+        )
+        return [_position(document) async for document in cursor]
+
+    async def count_growth(self, owner_ids: Sequence[str], limit: int) -> list[str]:
+        """Count one more entry in each of these home timelines; returns those whose count had
+        already reached `limit`, to be trimmed (their count is left to the trim).
+
+        One bulk write, and no read: a counter at the limit fails the filter, so its upsert
+        collides with it (a duplicate key), and those errors name the timelines to trim.
+        Reading the counters back was a find by `$in` over every follower, which the embedded
+        servers answer in time growing with the square of the ids (seconds at 1 000).
+        """
+        if not owner_ids:
+            return []
+        try:
+            await self._growth.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": owner_id, "entries": {"$lt": limit}},
+                        {"$inc": {"entries": 1}},
+                        upsert=True,
+                    )
+                    for owner_id in owner_ids
+                ],
+                ordered=False,
+            )
+        except BulkWriteError as exc:
+            raise_unless_only_duplicate_keys(exc)
+            return [owner_ids[error["index"]] for error in exc.details["writeErrors"]]
+        return []
+
+    async def trim_homes(self, owner_ids: Sequence[str], keep: int) -> None:
+        """Keep each owner's `keep` newest entries: one lookup per owner, one bulk delete."""
+        deletions = []
+        for owner_id in owner_ids:
+            oldest_kept = await self._homes.find_one(
+                {"owner_id": owner_id},
+                POSITION_FIELDS,
+                sort=NEWEST_FIRST,
+                skip=keep - 1,
+            )
+            if oldest_kept is not None:
+                deletions.append(
+                    DeleteMany({"owner_id": owner_id, **_after(_position(oldest_kept))})
+                )
+        if deletions:
+            await self._homes.bulk_write(deletions, ordered=False)
+        # Measured afresh: deletions and withdrawals since the last trim count too.
+        for owner_id in owner_ids:
+            entries = await self._homes.count_documents({"owner_id": owner_id})
+            await self._growth.update_one(
+                {"_id": owner_id}, {"$set": {"entries": entries}}, upsert=True
+            )
+
+
+def _entry_fields(card: PostCard) -> Document:
+    if card.published_at is None:
+        raise ValueError(f"post {card.post_id} is not published: it has no timeline position")
+    position = TimelinePosition(card.published_at, card.post_id)
+    return {
+        "post_id": card.post_id,
+        "author_id": card.author_id,
+        "published_at": card.published_at,
+        POSITION: position.sort_key,
+    }

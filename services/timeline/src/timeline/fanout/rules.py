@@ -1,0 +1,86 @@
+"""The fan-out rules, pure: which authors are fanned out on write and which merged at read
+time (hybrid fan-out, by follower count), and whom one post's delivery reaches."""
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+
+def is_celebrity(follower_count: int, threshold: int) -> bool:
+    """Authors over the threshold are read from their profile instead of fanned out."""
+    return follower_count > threshold
+
+
+@dataclass(frozen=True, slots=True)
+class CelebrityFlags:
+    """Where an author stands on the two sides of the hybrid fan-out.
+
+    `skips_fan_out`: its new posts are not written to followers' home timelines.
+    `merged_at_read`: its follow edges are flagged, so readers merge its profile in.
+    Both agree at rest; a change of status moves them one at a time, in an order that
+    keeps every post either fanned out or merged (see `celebrity_change`).
+    """
+
+    skips_fan_out: bool
+    merged_at_read: bool
+
+
+type CelebrityChange = Literal["promote", "demote"]
+
+
+def celebrity_change(
+    flags: CelebrityFlags, follower_count: int, threshold: int, demotion_margin: int = 0
+) -> CelebrityChange | None:
+    """What to do so the flags match the follower count; a half-done change is finished.
+
+    Promotion above `threshold`, demotion only at `threshold - demotion_margin` or below:
+    one follow toggled at the threshold would otherwise promote and demote the author each
+    time, copying its posts to every follower on each demotion. Within the margin the
+    status stays as it is (a half-done change finishes the way its fan-out flag points).
+
+    A promotion turns the read-side merge on before it stops the fan-out; a demotion
+    resumes the fan-out, back-fills the followers, and only then stops the merge.
+    """
+    if is_celebrity(follower_count, threshold):
+        celebrity = True
+    elif follower_count <= threshold - demotion_margin:
+        celebrity = False
+    else:
+        celebrity = flags.skips_fan_out
+    if flags.skips_fan_out == celebrity and flags.merged_at_read == celebrity:
+        return None
+    return "promote" if celebrity else "demote"
+
+
+@dataclass(frozen=True, slots=True)
+class AudiencePlan:
+    """Which reaching authors are fanned out on write and which are merged at read time."""
+
+    fan_out_authors: tuple[str, ...]
+    celebrity_authors: tuple[str, ...]
+
+
+def plan_audiences(authors: Sequence[str], celebrities: Collection[str]) -> AudiencePlan:
+    return AudiencePlan(
+        fan_out_authors=tuple(a for a in authors if a not in celebrities),
+        celebrity_authors=tuple(a for a in authors if a in celebrities),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HomeDelivery:
+    """One home-timeline write: the owner gets the post once, whoever of its authors it follows."""
+
+    owner_id: str
+    via: tuple[str, ...]
+
+
+def plan_deliveries(followers_by_author: Mapping[str, Iterable[str]]) -> list[HomeDelivery]:
+    """One delivery per follower, naming every followed author it reaches the post through."""
+    via_by_owner: dict[str, list[str]] = {}
+    for author_id, follower_ids in followers_by_author.items():
+        for follower_id in follower_ids:
+            reached_through = via_by_owner.setdefault(follower_id, [])
+            if author_id not in reached_through:
+                reached_through.append(author_id)
+    return [HomeDelivery(owner, tuple(via)) for owner, via in via_by_owner.items()]

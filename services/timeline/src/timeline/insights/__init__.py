@@ -1,0 +1,1 @@
+"""Insights: what a post did for each of its credited authors (reach, likes, new followers)."""

@@ -1,0 +1,180 @@
+"""Reading timelines: one page of entries, then one query for their post cards.
+
+A home page is the owner's home entries merged with the profile entries of the owner itself
+and of the celebrities it follows (hybrid fan-out); both lists come newest first from one
+query each, and the merge
+keeps each post once and stays exact across pages (see `merge_timeline_page`).
+"""
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+from shared.pagination import Page
+from shared.public_post import CoauthorOut, PostOut, RemixOfOut
+from shared.public_user import PublicUser
+from shared.relations import RelationReplica
+from shared.user_directory import UserDirectory
+from timeline.core.repository import PostCardRepository
+from timeline.core.rules import PostCard, TimelinePosition, shows_original
+from timeline.engagement.repository import LikeRepository
+from timeline.fanout.repository import EntryRepository, FollowRepository
+from timeline.reads.rules import (
+    TimelinePage,
+    UnknownUser,
+    celebrity_fetch_size,
+    merge_timeline_page,
+    position_from_cursor,
+    position_to_cursor,
+)
+
+# A home page whose posts are mostly muted is topped up from the next ones this many times
+# at most (then it is shorter, with a cursor to go on).
+MAX_MUTED_PAGE_ROUNDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineQueries:
+    follows: FollowRepository
+    cards: PostCardRepository
+    entries: EntryRepository
+    directory: UserDirectory
+    likes: LikeRepository | None = None
+    mutes: RelationReplica | None = None
+
+    async def home(self, owner_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
+        """Posts co-authored by an account the owner mutes are left out."""
+        muted = await self.mutes.targets_of(owner_id) if self.mutes else set()
+        items: list[PostOut] = []
+        for _ in range(MAX_MUTED_PAGE_ROUNDS):
+            page = await self._home_page(owner_id, limit - len(items), cursor)
+            rendered = await self._render(page, owner_id, muted)
+            items += rendered.items
+            cursor = rendered.next_cursor
+            if len(items) >= limit or cursor is None:
+                break
+        return Page(items=items, next_cursor=cursor)
+
+    async def _home_page(self, owner_id: str, limit: int, cursor: str | None) -> TimelinePage:
+        after = _position(cursor)
+        home = await self.entries.home_positions(owner_id, after, limit + 1)
+        # The owner's own posts (authored or co-authored) are merged in like a celebrity's.
+        merged_in = [owner_id, *await self.follows.followed_celebrities(owner_id)]
+        fetch = celebrity_fetch_size(limit, len(merged_in))
+        profiles = await self.entries.profile_positions(merged_in, after, fetch)
+        return merge_timeline_page([home, profiles], limit)
+
+    async def profile(
+        self, handle: str, limit: int, cursor: str | None, viewer_id: str = ""
+    ) -> Page[PostOut]:
+        user = await self.directory.by_handle(handle)
+        if user is None:
+            raise UnknownUser()
+        after = _position(cursor)
+        positions = await self.entries.profile_positions([user.id], after, limit + 1)
+        page = merge_timeline_page([positions], limit)
+        return await self._render(page, viewer_id, known_users={user.id: user})
+
+    async def _render(
+        self,
+        page: TimelinePage,
+        viewer_id: str,
+        muted: Collection[str] = (),
+        known_users: Mapping[str, PublicUser] | None = None,
+    ) -> Page[PostOut]:
+        """`known_users`: users just read from the directory, not read again (a profile's
+        owner: a page of its solo posts needs no other)."""
+        cards = await self.cards.published(page.post_ids) if page.post_ids else {}
+        cards = {
+            post_id: card
+            for post_id, card in cards.items()
+            if not any(author in muted for author in card.reaching_authors())
+        }
+        originals = await self._originals_shown(cards.values())
+        user_ids = [
+            uid
+            for card in (*cards.values(), *originals.values())
+            for uid in card.reaching_authors()
+        ]
+        known = known_users or {}
+        users = {
+            **known,
+            **await self.directory.get_many(uid for uid in user_ids if uid not in known),
+        }
+        # A post whose author is gone (deleted account, not yet purged) is left out.
+        shown = [
+            cards[post_id]
+            for post_id in page.post_ids
+            if post_id in cards and _renderable(cards[post_id], users)
+        ]
+        liked = await self._liked_among([card.post_id for card in shown], viewer_id)
+        items = [_post(card, users, originals, card.post_id in liked) for card in shown]
+        next_cursor = position_to_cursor(page.next_position) if page.next_position else None
+        return Page(items=[post for post in items if post is not None], next_cursor=next_cursor)
+
+    async def _liked_among(self, post_ids: list[str], viewer_id: str) -> set[str]:
+        """`liked_by_me`: one query for the page, whatever the number of likes (the counts
+        come with the cards)."""
+        if self.likes is None or not post_ids or not viewer_id:
+            return set()
+        return await self.likes.liked_among(viewer_id, post_ids)
+
+    async def _originals_shown(self, cards: Iterable[PostCard]) -> dict[str, PostCard]:
+        """The originals approved remixes show: one more query, only when there are some."""
+        original_ids = [oid for card in cards if (oid := shows_original(card))]
+        return await self.cards.published(original_ids) if original_ids else {}
+
+
+def _position(cursor: str | None) -> TimelinePosition | None:
+    return position_from_cursor(cursor) if cursor else None
+
+
+def _renderable(card: PostCard, users: Mapping[str, PublicUser]) -> bool:
+    return card.author_id in users and card.created_at is not None and card.published_at is not None
+
+
+def _post(
+    card: PostCard,
+    users: Mapping[str, PublicUser],
+    originals: Mapping[str, PostCard] | None = None,
+    liked_by_me: bool = False,
+    *,
+    counted: bool = True,
+) -> PostOut | None:
+    """`originals`: the cards a remix may show; without them a remix shows only its link.
+    An original shown in a remix is not `counted`: its counts show on its own card only."""
+    author = users.get(card.author_id or "")
+    if author is None or card.created_at is None or card.published_at is None:
+        return None
+    return PostOut(
+        id=card.post_id,
+        text=card.text,
+        author=author,
+        coauthors=[
+            CoauthorOut(user=users[coauthor_id], status="accepted")
+            for coauthor_id in card.credited_coauthor_ids
+            if coauthor_id in users
+        ],
+        status="published",
+        publish_mode=card.publish_mode,
+        created_at=card.created_at,
+        published_at=card.published_at,
+        like_count=card.like_count if counted else 0,
+        reply_count=card.reply_count if counted else 0,
+        liked_by_me=liked_by_me,
+        remix_count=card.remix_count,
+        remix_of=_remix_of(card, users, originals),
+    )
+
+
+def _remix_of(
+    card: PostCard, users: Mapping[str, PublicUser], originals: Mapping[str, PostCard] | None
+) -> RemixOfOut | None:
+    if card.remix_of_post_id is None or card.remix_status is None:
+        return None
+    original_id = shows_original(card)
+    original = originals.get(original_id) if originals is not None and original_id else None
+    return RemixOfOut(
+        post_id=card.remix_of_post_id,
+        status=card.remix_status,
+        post=_post(original, users, counted=False) if original is not None else None,
+    )

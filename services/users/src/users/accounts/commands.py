@@ -1,0 +1,105 @@
+"""The accounts use cases that change state: registering, signing in, changing and deleting
+one's account. Each change and the events announcing it are one write (the outbox)."""
+
+import math
+from dataclasses import dataclass
+from uuid import uuid4
+
+from shared.clock import utc_now
+from shared.events.users import UserDeleted, UserRegistered, UserUpdated
+from shared.outbox import Outbox
+from shared.problems import AccountGone
+from users.accounts.passwords import PasswordHasher
+from users.accounts.rules import LoginBackoff, LoginThrottled, WrongCredentials
+from users.accounts.schemas import RegisterRequest, TokenRequest, TokenResponse, UpdateMeRequest
+from users.accounts.tokens import TokenIssuer
+from users.core.queries import own_account, public_user
+from users.core.repository import Account, AccountRepository
+from users.core.rules import DEFAULT_COLLAB_POLICY, handle_or_none
+from users.core.schemas import User
+from users.relations.repository import RelationRepository
+
+
+@dataclass(frozen=True, slots=True)
+class AccountCommands:
+    accounts: AccountRepository
+    relations: RelationRepository
+    outbox: Outbox
+    passwords: PasswordHasher
+    tokens: TokenIssuer
+    login_backoff: LoginBackoff
+
+    async def register(self, request: RegisterRequest) -> User:
+        account = Account(
+            id=uuid4().hex,
+            handle=request.handle,
+            display_name=request.display_name,
+            created_at=utc_now(),
+            collab_policy=DEFAULT_COLLAB_POLICY,
+            password_hash=await self.passwords.hash(request.password),
+            country=request.country,
+        )
+        registered = UserRegistered(
+            user_id=account.id,
+            handle=account.handle,
+            display_name=account.display_name,
+            created_at=account.created_at,
+        )
+        with self.outbox.publishing(registered) as events:
+            await self.accounts.insert_account(account, events)
+        return public_user(account)
+
+    async def issue_token(self, request: TokenRequest) -> TokenResponse:
+        handle = handle_or_none(request.handle)
+        account = await self.accounts.account_by_handle(handle) if handle else None
+        if account is not None and account.login_blocked_until is not None:
+            # Refused before hashing: guessing an account's password gets slower, not cheaper.
+            wait = (account.login_blocked_until - utc_now()).total_seconds()
+            if wait > 0:
+                raise LoginThrottled(math.ceil(wait))
+        stored_hash = account.password_hash if account else None
+        if not await self.passwords.verify(stored_hash, request.password) or account is None:
+            if account is not None:
+                await self.accounts.record_login_failure(
+                    account.id, utc_now(), self.login_backoff.wait_after
+                )
+            raise WrongCredentials()
+        if account.login_blocked_until is not None:
+            await self.accounts.clear_login_failures(account.id)
+        if self.passwords.needs_rehash(account.password_hash):
+            new_hash = await self.passwords.hash(request.password)
+            await self.accounts.replace_password_hash(account.id, new_hash)
+        issued = self.tokens.issue(account.id, utc_now())
+        return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
+
+    async def update_me(self, user_id: str, request: UpdateMeRequest) -> None:
+        account = await own_account(self.accounts, user_id)
+        changes: dict[str, str | None] = {}
+        updates = []
+        for setting in ("collab_policy", "remix_policy", "remix_approval"):
+            value = getattr(request, setting)
+            if value is not None and value != getattr(account, setting):
+                changes[setting] = value.value
+        if "country" in request.model_fields_set and request.country != account.country:
+            changes["country"] = request.country
+        if request.display_name is not None and request.display_name != account.display_name:
+            changes["display_name"] = request.display_name
+            updated = UserUpdated(
+                user_id=account.id,
+                handle=account.handle,
+                display_name=request.display_name,
+                updated_at=utc_now(),
+            )
+            updates.append(updated)
+        with self.outbox.publishing(*updates) as events:
+            if not await self.accounts.update_profile(user_id, changes, events):
+                raise AccountGone()
+
+    async def delete_me(self, user_id: str) -> None:
+        """Idempotent: a repeated call finishes the clean-up a failed one may have left."""
+        if not await self.accounts.ever_existed(user_id):
+            raise AccountGone()
+        deleted_at = utc_now()
+        with self.outbox.publishing(UserDeleted(user_id=user_id, deleted_at=deleted_at)) as events:
+            await self.accounts.tombstone(user_id, deleted_at, events)
+        await self.relations.deactivate_relations_of(user_id, deleted_at)

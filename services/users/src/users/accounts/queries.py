@@ -1,0 +1,50 @@
+"""Reading accounts: one's own profile and settings, anyone's public profile, and (for the
+gateway) which accounts were deleted lately."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.clock import utc_now
+from users.accounts.schemas import DeletedUsersResponse, MyProfile, Profile
+from users.availability.queries import AvailabilityQueries
+from users.core.queries import account_by_handle, own_account, public_user
+from users.core.repository import Account, AccountRepository
+from users.relations.repository import RelationRepository
+
+# A deletion whose write lands while the list is read would be missed by a poll starting at
+# "now"; starting the next poll a little earlier repeats some ids, which revoking tolerates.
+DELETED_USERS_POLL_OVERLAP = timedelta(seconds=10)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountQueries:
+    accounts: AccountRepository
+    relations: RelationRepository
+    availability: AvailabilityQueries
+
+    async def my_profile(self, user_id: str) -> MyProfile:
+        account = await own_account(self.accounts, user_id)
+        profile = await self._profile(account)
+        return MyProfile(
+            **profile.model_dump(),
+            collab_policy=account.collab_policy,
+            remix_policy=account.remix_policy,
+            remix_approval=account.remix_approval,
+            country=account.country,
+            features=self.availability.of_account(account),
+        )
+
+    async def profile(self, handle: str) -> Profile:
+        return await self._profile(await account_by_handle(self.accounts, handle))
+
+    async def deleted_since(self, since: datetime) -> DeletedUsersResponse:
+        as_of = utc_now() - DELETED_USERS_POLL_OVERLAP
+        user_ids = await self.accounts.deleted_since(since)
+        return DeletedUsersResponse(user_ids=user_ids, as_of=as_of)
+
+    async def _profile(self, account: Account) -> Profile:
+        return Profile(
+            **public_user(account).model_dump(),
+            followers_count=await self.relations.followers_count(account.id),
+            following_count=await self.relations.following_count(account.id),
+        )

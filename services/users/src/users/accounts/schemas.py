@@ -1,0 +1,78 @@
+"""Request and response bodies of accounts: registering, signing in, profiles, deletions."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, Field, field_validator
+
+from shared.eligibility import Features
+from shared.public_user import PublicUser
+from shared.request_body import RequestBody
+from users.accounts.rules import normalize_display_name
+from users.core.rules import (
+    CollabPolicy,
+    RemixApproval,
+    RemixPolicy,
+    normalize_country,
+    normalize_new_handle,
+)
+
+NewHandle = Annotated[str, Field(max_length=64), AfterValidator(normalize_new_handle)]
+DisplayName = Annotated[str, Field(max_length=200), AfterValidator(normalize_display_name)]
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+Country = Annotated[str, Field(max_length=8), AfterValidator(normalize_country)]
+
+
+class RegisterRequest(RequestBody):
+    handle: NewHandle
+    password: Password
+    display_name: DisplayName
+    country: Country | None = None
+
+
+class TokenRequest(RequestBody):
+    # Loose on purpose: any wrong pair is the same 401, whatever its shape.
+    handle: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 -- the OAuth token type, not a secret
+    expires_in: int
+
+
+class UpdateMeRequest(RequestBody):
+    display_name: DisplayName | None = None
+    collab_policy: CollabPolicy | None = None
+    remix_policy: RemixPolicy | None = None
+    remix_approval: RemixApproval | None = None
+    # null clears it: an account need not say where it is.
+    country: Country | None = None
+
+    @field_validator(
+        "display_name", "collab_policy", "remix_policy", "remix_approval", mode="before"
+    )
+    @classmethod
+    def _omitted_not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("omit the field to keep it; it cannot be null")
+        return value
+
+
+class Profile(PublicUser):
+    followers_count: int
+    following_count: int
+
+
+class MyProfile(Profile):
+    collab_policy: CollabPolicy
+    remix_policy: RemixPolicy
+    remix_approval: RemixApproval
+    country: str | None
+    features: Features
+
+
+class DeletedUsersResponse(BaseModel):
+    user_ids: list[str]
+    as_of: datetime

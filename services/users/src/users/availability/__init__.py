@@ -1,0 +1,1 @@
+"""Availability: which accounts may use a feature under a limited test."""

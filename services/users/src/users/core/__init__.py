@@ -1,0 +1,1 @@
+"""The account itself, which every capability builds on: its rules, storage and public User."""

@@ -1,0 +1,172 @@
+"""The users collection: accounts (and the tombstones of deleted ones), each write carrying
+its events."""
+
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.cursor import AsyncCursor
+from pymongo.errors import DuplicateKeyError
+
+from shared.events import EventEnvelope
+from shared.mongo import Database, Document, IndexSpec
+from shared.outbox import outbox_entry, with_events
+from users.core.rules import (
+    DEFAULT_COLLAB_POLICY,
+    DEFAULT_REMIX_APPROVAL,
+    DEFAULT_REMIX_POLICY,
+    CollabPolicy,
+    HandleTaken,
+    RemixApproval,
+    RemixPolicy,
+)
+
+USERS = "users"
+
+ACCOUNT_INDEXES = [
+    # Sparse: a deleted account's tombstone has no handle, which frees the handle for reuse.
+    IndexSpec(USERS, [("handle", 1)], {"unique": True, "sparse": True}),
+    IndexSpec(USERS, [("deleted_at", 1)], {"sparse": True}),
+]
+
+_NOT_DELETED: Document = {"deleted_at": None}
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    handle: str
+    display_name: str
+    created_at: datetime
+    collab_policy: CollabPolicy
+    password_hash: str
+    # Wrong passwords in a row, and until when sign-ins are refused because of them.
+    login_failures: int = 0
+    login_blocked_until: datetime | None = None
+    remix_policy: RemixPolicy = DEFAULT_REMIX_POLICY
+    remix_approval: RemixApproval = DEFAULT_REMIX_APPROVAL
+    country: str | None = None
+
+
+class AccountRepository:
+    def __init__(self, db: Database) -> None:
+        self._users = db[USERS]
+
+    async def insert_account(self, account: Account, events: Sequence[EventEnvelope]) -> None:
+        document: Document = {
+            "_id": account.id,
+            "handle": account.handle,
+            "display_name": account.display_name,
+            "created_at": account.created_at,
+            "collab_policy": account.collab_policy.value,
+            "password_hash": account.password_hash,
+            "remix_policy": account.remix_policy.value,
+            "remix_approval": account.remix_approval.value,
+            "country": account.country,
+            "outbox": [outbox_entry(event) for event in events],
+        }
+        try:
+            await self._users.insert_one(document)
+        except DuplicateKeyError as exc:
+            raise HandleTaken() from exc
+
+    async def account(self, user_id: str) -> Account | None:
+        document = await self._users.find_one({"_id": user_id, **_NOT_DELETED})
+        return _account(document) if document else None
+
+    async def account_by_handle(self, handle: str) -> Account | None:
+        document = await self._users.find_one({"handle": handle, **_NOT_DELETED})
+        return _account(document) if document else None
+
+    async def accounts_by_handle(self, handles: Iterable[str]) -> dict[str, Account]:
+        cursor = self._users.find({"handle": {"$in": list(set(handles))}, **_NOT_DELETED})
+        return {account.handle: account async for account in _accounts(cursor)}
+
+    async def accounts_by_id(self, user_ids: Iterable[str]) -> dict[str, Account]:
+        cursor = self._users.find({"_id": {"$in": list(set(user_ids))}, **_NOT_DELETED})
+        return {account.id: account async for account in _accounts(cursor)}
+
+    async def ever_existed(self, user_id: str) -> bool:
+        return await self._users.count_documents({"_id": user_id}, limit=1) > 0
+
+    async def update_profile(
+        self, user_id: str, changes: Document, events: Sequence[EventEnvelope]
+    ) -> bool:
+        if not changes:
+            return True
+        result = await self._users.update_one(
+            {"_id": user_id, **_NOT_DELETED}, with_events({"$set": changes}, events)
+        )
+        return result.matched_count == 1
+
+    async def replace_password_hash(self, user_id: str, password_hash: str) -> None:
+        await self._users.update_one(
+            {"_id": user_id, **_NOT_DELETED}, {"$set": {"password_hash": password_hash}}
+        )
+
+    async def record_login_failure(
+        self, user_id: str, now: datetime, wait_after: Callable[[int], float]
+    ) -> None:
+        """Count one more wrong password; refuse sign-ins for `wait_after(count)` seconds."""
+        document = await self._users.find_one_and_update(
+            {"_id": user_id, **_NOT_DELETED},
+            {"$inc": {"login_failures": 1}},
+            projection={"login_failures": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        if document is None:
+            return
+        blocked_until = now + timedelta(seconds=wait_after(document["login_failures"]))
+        await self._users.update_one(
+            {"_id": user_id}, {"$set": {"login_blocked_until": blocked_until}}
+        )
+
+    async def clear_login_failures(self, user_id: str) -> None:
+        await self._users.update_one(
+            {"_id": user_id}, {"$unset": {"login_failures": "", "login_blocked_until": ""}}
+        )
+
+    async def tombstone(
+        self, user_id: str, deleted_at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        """Keep only the id and the dates: the handle is freed, the password hash scrubbed."""
+        update = {
+            "$set": {"deleted_at": deleted_at},
+            "$unset": {
+                "handle": "",
+                "display_name": "",
+                "password_hash": "",
+                "collab_policy": "",
+                "country": "",
+            },
+        }
+        result = await self._users.update_one(
+            {"_id": user_id, **_NOT_DELETED}, with_events(update, events)
+        )
+        return result.modified_count == 1
+
+    async def deleted_since(self, since: datetime) -> list[str]:
+        cursor = self._users.find({"deleted_at": {"$gte": since}}, {"_id": 1})
+        return [document["_id"] async for document in cursor]
+
+
+async def _accounts(cursor: AsyncCursor[Document]) -> AsyncIterator[Account]:
+    async for document in cursor:
+        yield _account(document)
+
+
+def _account(document: Document) -> Account:
+    return Account(
+        id=document["_id"],
+        handle=document["handle"],
+        display_name=document["display_name"],
+        created_at=document["created_at"],
+        collab_policy=CollabPolicy(document.get("collab_policy", DEFAULT_COLLAB_POLICY)),
+        password_hash=document["password_hash"],
+        login_failures=document.get("login_failures", 0),
+        login_blocked_until=document.get("login_blocked_until"),
+        remix_policy=RemixPolicy(document.get("remix_policy", DEFAULT_REMIX_POLICY)),
+        remix_approval=RemixApproval(document.get("remix_approval", DEFAULT_REMIX_APPROVAL)),
+        country=document.get("country"),
+    )

@@ -1,0 +1,1 @@
+"""Eligibility: who may invite whom to co-author and remix whose posts (asked internally)."""

@@ -1,0 +1,1 @@
+"""Relations: follows, blocks and mutes between accounts, announced as events."""

@@ -1,0 +1,54 @@
+"""Relations over HTTP: follow, block and mute an account by its handle, and list one's mutes."""
+
+from fastapi import APIRouter, status
+
+from shared.identity import CurrentUserId
+from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
+from users.components import Components
+from users.core.schemas import User
+from users.relations.schemas import FollowRequest
+
+router = APIRouter(prefix="/v1", tags=["users"])
+
+
+@router.put("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
+async def follow(
+    handle: str, user_id: CurrentUserId, components: Components, body: FollowRequest | None = None
+) -> None:
+    await components.relations.follow(user_id, handle, via_post=body.via_post if body else None)
+
+
+@router.delete("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
+async def unfollow(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.relations.unfollow(user_id, handle)
+
+
+@router.put("/users/{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
+async def block(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.relations.block(user_id, handle)
+
+
+@router.delete("/users/{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
+async def unblock(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.relations.unblock(user_id, handle)
+
+
+@router.put("/users/{handle}/mute", status_code=status.HTTP_204_NO_CONTENT)
+async def mute(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.relations.mute(user_id, handle)
+
+
+@router.delete("/users/{handle}/mute", status_code=status.HTTP_204_NO_CONTENT)
+async def unmute(handle: str, user_id: CurrentUserId, components: Components) -> None:
+    await components.relations.unmute(user_id, handle)
+
+
+@router.get("/me/mutes")
+async def my_mutes(
+    user_id: CurrentUserId,
+    components: Components,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Page[User]:
+    """The accounts the caller mutes, most recently muted first."""
+    return await components.relation_queries.mutes(user_id, limit, cursor)

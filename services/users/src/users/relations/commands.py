@@ -1,0 +1,100 @@
+"""The relations use cases: follow, block and mute (and undo them), each change written with
+its event (the outbox)."""
+
+from dataclasses import dataclass
+
+from shared.clock import utc_now
+from shared.events.users import (
+    UserBlocked,
+    UserFollowed,
+    UserMuted,
+    UserUnblocked,
+    UserUnfollowed,
+    UserUnmuted,
+)
+from shared.outbox import Outbox
+from users.core.queries import account_by_handle, own_account
+from users.core.repository import Account, AccountRepository
+from users.relations.repository import RelationRepository
+from users.relations.rules import (
+    FollowBlocked,
+    ensure_may_block,
+    ensure_may_follow,
+    ensure_may_mute,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RelationCommands:
+    accounts: AccountRepository
+    relations: RelationRepository
+    outbox: Outbox
+
+    async def follow(self, follower_id: str, handle: str, via_post: str | None = None) -> None:
+        follower = await own_account(self.accounts, follower_id)
+        followee = await account_by_handle(self.accounts, handle)
+        await self._ensure_may_follow(follower, followee)
+        at = utc_now()
+        followed = UserFollowed(
+            follower_id=follower.id, followee_id=followee.id, followed_at=at, via_post=via_post
+        )
+        with self.outbox.publishing(followed) as events:
+            activated = await self.relations.activate_follow(follower.id, followee.id, at, events)
+        if not activated:
+            return
+        # A block written between the check and the follow must win: look again, undo if so.
+        if await self.relations.blocked_either_way(follower.id, followee.id):
+            await self._remove_follow(follower.id, followee.id)
+            raise FollowBlocked()
+
+    async def unfollow(self, follower_id: str, handle: str) -> None:
+        follower = await own_account(self.accounts, follower_id)
+        followee = await account_by_handle(self.accounts, handle)
+        await self._remove_follow(follower.id, followee.id)
+
+    async def block(self, blocker_id: str, handle: str) -> None:
+        blocker = await own_account(self.accounts, blocker_id)
+        blocked = await account_by_handle(self.accounts, handle)
+        ensure_may_block(is_self=blocker.id == blocked.id)
+        at = utc_now()
+        event = UserBlocked(blocker_id=blocker.id, blocked_id=blocked.id, blocked_at=at)
+        with self.outbox.publishing(event) as events:
+            await self.relations.activate_block(blocker.id, blocked.id, at, events)
+        # Also on a repeated block: it finishes what an interrupted one left undone.
+        await self._remove_follow(blocker.id, blocked.id)
+        await self._remove_follow(blocked.id, blocker.id)
+
+    async def unblock(self, blocker_id: str, handle: str) -> None:
+        blocker = await own_account(self.accounts, blocker_id)
+        blocked = await account_by_handle(self.accounts, handle)
+        at = utc_now()
+        event = UserUnblocked(blocker_id=blocker.id, blocked_id=blocked.id, unblocked_at=at)
+        with self.outbox.publishing(event) as events:
+            await self.relations.deactivate_block(blocker.id, blocked.id, at, events)
+
+    async def mute(self, muter_id: str, handle: str) -> None:
+        muter = await own_account(self.accounts, muter_id)
+        muted = await account_by_handle(self.accounts, handle)
+        ensure_may_mute(is_self=muter.id == muted.id)
+        event = UserMuted(muter_id=muter.id, muted_id=muted.id, muted_at=utc_now())
+        with self.outbox.publishing(event) as events:
+            await self.relations.activate_mute(muter.id, muted.id, event.muted_at, events)
+
+    async def unmute(self, muter_id: str, handle: str) -> None:
+        muter = await own_account(self.accounts, muter_id)
+        muted = await account_by_handle(self.accounts, handle)
+        event = UserUnmuted(muter_id=muter.id, muted_id=muted.id, unmuted_at=utc_now())
+        with self.outbox.publishing(event) as events:
+            await self.relations.deactivate_mute(muter.id, muted.id, event.unmuted_at, events)
+
+    async def _ensure_may_follow(self, follower: Account, followee: Account) -> None:
+        ensure_may_follow(
+            is_self=follower.id == followee.id,
+            blocked_either_way=await self.relations.blocked_either_way(follower.id, followee.id),
+        )
+
+    async def _remove_follow(self, follower_id: str, followee_id: str) -> None:
+        at = utc_now()
+        event = UserUnfollowed(follower_id=follower_id, followee_id=followee_id, unfollowed_at=at)
+        with self.outbox.publishing(event) as events:
+            await self.relations.deactivate_follow(follower_id, followee_id, at, events)

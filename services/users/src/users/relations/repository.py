@@ -1,0 +1,163 @@
+"""Follows, blocks and mutes: one document per ordered pair, each write carrying its event.
+
+Each relation is a document keyed by the pair (`"<from>:<to>"`) with an `active` flag:
+switching the flag is one single-document write that can carry its event in the outbox, and
+an upsert keyed that way makes a repeated PUT a no-op. Counts are derived by counting active
+documents on indexed fields, so there is no counter to drift.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from shared.events import EventEnvelope
+from shared.mongo import Database, Document, IndexSpec
+from shared.outbox import with_events
+
+FOLLOWS = "follows"
+BLOCKS = "blocks"
+MUTES = "mutes"
+RELATION_COLLECTIONS = (FOLLOWS, BLOCKS, MUTES)
+
+RELATION_INDEXES = [
+    IndexSpec(FOLLOWS, [("followee_id", 1), ("active", 1)]),
+    IndexSpec(FOLLOWS, [("follower_id", 1), ("active", 1)]),
+    IndexSpec(BLOCKS, [("blocker_id", 1), ("active", 1)]),
+    IndexSpec(BLOCKS, [("blocked_id", 1), ("active", 1)]),
+    IndexSpec(MUTES, [("muter_id", 1), ("active", 1), ("changed_at", -1)]),
+]
+
+
+def relation_id(from_user_id: str, to_user_id: str) -> str:
+    return f"{from_user_id}:{to_user_id}"
+
+
+class RelationRepository:
+    def __init__(self, db: Database) -> None:
+        self._follows = db[FOLLOWS]
+        self._blocks = db[BLOCKS]
+        self._mutes = db[MUTES]
+
+    # Follows
+
+    async def activate_follow(
+        self, follower_id: str, followee_id: str, at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        document_id = relation_id(follower_id, followee_id)
+        fields = {"follower_id": follower_id, "followee_id": followee_id}
+        return await _activate(self._follows, document_id, fields, at, events)
+
+    async def deactivate_follow(
+        self, follower_id: str, followee_id: str, at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        return await _deactivate(self._follows, relation_id(follower_id, followee_id), at, events)
+
+    async def active_follows(self, ids: Iterable[str]) -> set[str]:
+        return await _active_ids(self._follows, ids)
+
+    async def followers_count(self, user_id: str) -> int:
+        return await self._follows.count_documents({"followee_id": user_id, "active": True})
+
+    async def following_count(self, user_id: str) -> int:
+        return await self._follows.count_documents({"follower_id": user_id, "active": True})
+
+    # Blocks
+
+    async def activate_block(
+        self, blocker_id: str, blocked_id: str, at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        document_id = relation_id(blocker_id, blocked_id)
+        fields = {"blocker_id": blocker_id, "blocked_id": blocked_id}
+        return await _activate(self._blocks, document_id, fields, at, events)
+
+    async def deactivate_block(
+        self, blocker_id: str, blocked_id: str, at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        return await _deactivate(self._blocks, relation_id(blocker_id, blocked_id), at, events)
+
+    async def active_blocks(self, ids: Iterable[str]) -> set[str]:
+        return await _active_ids(self._blocks, ids)
+
+    async def blocked_either_way(self, user_id: str, other_id: str) -> bool:
+        ids = {relation_id(user_id, other_id), relation_id(other_id, user_id)}
+        return bool(await self.active_blocks(ids))
+
+    # Mutes
+
+    async def activate_mute(
+        self, muter_id: str, muted_id: str, at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        fields = {"muter_id": muter_id, "muted_id": muted_id}
+        return await _activate(self._mutes, relation_id(muter_id, muted_id), fields, at, events)
+
+    async def deactivate_mute(
+        self, muter_id: str, muted_id: str, at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        return await _deactivate(self._mutes, relation_id(muter_id, muted_id), at, events)
+
+    async def muted_page(
+        self, muter_id: str, before: tuple[datetime, str] | None, limit: int
+    ) -> list[tuple[str, datetime, str]]:
+        """(muted id, muted at, document id) of the accounts `muter_id` mutes, newest first."""
+        query: Document = {"muter_id": muter_id, "active": True}
+        if before is not None:
+            query["$or"] = [
+                {"changed_at": {"$lt": before[0]}},
+                {"changed_at": before[0], "_id": {"$lt": before[1]}},
+            ]
+        cursor = self._mutes.find(query).sort([("changed_at", -1), ("_id", -1)]).limit(limit)
+        return [(doc["muted_id"], doc["changed_at"], doc["_id"]) async for doc in cursor]
+
+    async def deactivate_relations_of(self, user_id: str, at: datetime) -> None:
+        """Drop a deleted account's follows and blocks; its user.deleted event says so to others."""
+        deactivate = {"$set": {"active": False, "changed_at": at}}
+        await self._follows.update_many(
+            {"$or": [{"follower_id": user_id}, {"followee_id": user_id}], "active": True},
+            deactivate,
+        )
+        await self._blocks.update_many(
+            {"$or": [{"blocker_id": user_id}, {"blocked_id": user_id}], "active": True},
+            deactivate,
+        )
+        await self._mutes.update_many(
+            {"$or": [{"muter_id": user_id}, {"muted_id": user_id}], "active": True},
+            deactivate,
+        )
+
+
+async def _activate(
+    collection: AsyncCollection[Document],
+    document_id: str,
+    fields: Document,
+    at: datetime,
+    events: Sequence[EventEnvelope],
+) -> bool:
+    """Switch a relation on; False when it already was (then its events are not written)."""
+    update = with_events({"$set": {**fields, "active": True, "changed_at": at}}, events)
+    try:
+        # When the relation is already active the filter misses and the upsert collides on _id.
+        result = await collection.update_one(
+            {"_id": document_id, "active": {"$ne": True}}, update, upsert=True
+        )
+    except DuplicateKeyError:
+        return False
+    return result.upserted_id is not None or result.modified_count == 1
+
+
+async def _deactivate(
+    collection: AsyncCollection[Document],
+    document_id: str,
+    at: datetime,
+    events: Sequence[EventEnvelope],
+) -> bool:
+    """Switch a relation off, keeping its document so the write can carry its events."""
+    update = with_events({"$set": {"active": False, "changed_at": at}}, events)
+    result = await collection.update_one({"_id": document_id, "active": True}, update)
+    return result.modified_count == 1
+
+
+async def _active_ids(collection: AsyncCollection[Document], ids: Iterable[str]) -> set[str]:
+    cursor = collection.find({"_id": {"$in": list(set(ids))}, "active": True}, {"_id": 1})
+    return {document["_id"] async for document in cursor}
