@@ -43,7 +43,7 @@ rabbitmq: ## make sure RabbitMQ answers at AMQP_URL (start or install it locally
 chromium: ## make sure Debian's Chromium is there for the browser tests (installs it as root)
 	@deploy/local/chromium.sh
 
-promtool: ## make sure promtool is there for the alert rules' tests (installs Debian's package as root)
+promtool: ## make sure promtool is there for the alert rules' tests (from Debian's package of this release)
 	@deploy/local/promtool.sh
 
 run: install rabbitmq ## run every service locally: the gateway on http://127.0.0.1:8000 (PORT)
