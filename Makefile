@@ -21,6 +21,9 @@ STANDINS ?= 0
 OFFLINE ?= $(eval OFFLINE := $(shell curl -s --max-time 5 -o /dev/null https://registry-1.docker.io/v2/ && echo 0 || echo 1))$(OFFLINE)
 OFFLINE_BASE_IMAGE ?= copost-base:trixie
 BASE_IMAGE ?= $(if $(filter 1,$(OFFLINE)),$(OFFLINE_BASE_IMAGE),python:3.13-slim)
+# Images build with BuildKit (docker-buildx, --load into the engine's images), else with the
+# legacy builder. Never a registry: the Dockerfiles have no `# syntax` line (a frontend image).
+DOCKER_BUILD = $(if $(shell docker buildx version 2>/dev/null),docker buildx build --load,DOCKER_BUILDKIT=0 docker build) --quiet
 COMPOSE = docker compose -f docker-compose.yml $(if $(filter 1,$(OFFLINE)),-f docker-compose.offline.yml)
 # OBSERVABILITY=1: `make up` also starts the collector, Jaeger, Prometheus and Grafana (compose
 # profile "observability", images from a registry) and the services send it their traces.
@@ -87,17 +90,19 @@ images: ## build copost/<service>:TAG for every service (OFFLINE=1 or STANDINS=1
 	@mkdir -p deploy/images/ca-certificates
 	@if [ -d /usr/local/share/ca-certificates ]; then \
 	  cp -r /usr/local/share/ca-certificates/. deploy/images/ca-certificates/; fi
+	@if ! docker buildx version >/dev/null 2>&1; then \
+	  echo "images: no docker-buildx here: building with Docker's legacy builder"; fi
 	@if [ "$(OFFLINE)" = 1 ] || [ "$(STANDINS)" = 1 ]; then \
 	  deploy/images/build-base.sh $(OFFLINE_BASE_IMAGE); \
 	  for image in rabbitmq mongo-standin; do \
 	    echo "== copost/$$image:$(TAG) (offline stand-in)"; \
-	    docker build --quiet --file deploy/images/$$image.Dockerfile \
+	    $(DOCKER_BUILD) --file deploy/images/$$image.Dockerfile \
 	      --build-arg BASE_IMAGE=$(OFFLINE_BASE_IMAGE) --tag copost/$$image:$(TAG) . ; \
 	  done; \
 	fi
 	@for service in $(SERVICES); do \
 	  echo "== copost/$$service:$(TAG)"; \
-	  docker build --quiet --file deploy/images/service.Dockerfile --build-arg SERVICE=$$service \
+	  $(DOCKER_BUILD) --file deploy/images/service.Dockerfile --build-arg SERVICE=$$service \
 	    --build-arg BASE_IMAGE=$(BASE_IMAGE) --tag copost/$$service:$(TAG) . ; \
 	done
 
