@@ -7,10 +7,14 @@
 # image of deploy/images/ can then build FROM it. It does nothing when the image already
 # exists (FORCE=1 rebuilds). Needs root, debootstrap and a Docker engine: see
 # deploy/images/install-docker.sh.
+#   SUITE=bookworm PACKAGES=python3,make deploy/images/build-base.sh IMAGE
+# makes another release, with other packages (the fresh machines of
+# tests-e2e/test_fresh_machine_e2e.py).
 set -euo pipefail
 
 image=${1:-copost-base:trixie}
 suite=${SUITE:-trixie}
+packages=${PACKAGES:-python3,python3-venv,ca-certificates}
 
 if [[ ${FORCE:-0} != 1 ]] && docker image inspect "$image" >/dev/null 2>&1; then
   echo "build-base: $image exists (FORCE=1 rebuilds it)"
@@ -25,8 +29,7 @@ mirror=$(debian_mirror)
 
 rootfs=$(mktemp -d /tmp/copost-rootfs.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT
-debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-  "$suite" "$rootfs" "$mirror"
+debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror"
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
   "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
 tar -C "$rootfs" -c . | docker import \
