@@ -7,7 +7,7 @@ a copy of the checkout's files (what `git clone` gives: no .venv, no .data) and 
 tests-e2e/fresh_machine.sh: as root, `make run` answering a sign-up and a post through the
 gateway, `make test`'s install steps, then all of them again (which must do nothing); as a
 plain user, the same steps, each of which must say what to do. On Debian 12 the build
-machine's Python 3.13 (pyenv's) stands for the one the README tells users to provide, uv
+machine's Python 3.13 (pyenv's) stands for the one docs/development.md asks users for, uv
 being unable to download one here. The two releases run side by side. Downloads are cached
 between runs (apt's archives, uv's cache): they save time, never a step.
 """
