@@ -1,12 +1,10 @@
 """The alert rules and dashboards of deploy/monitoring: current, valid, tested with promtool,
 reading only metrics the services export, and each alert in the runbook (docs/operations.md)."""
 
-import importlib.util
 import re
 import shutil
 import subprocess
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,22 +17,14 @@ import shared.observability
 import shared.outbox
 import shared.periodic  # noqa: F401
 import timeline.commands  # noqa: F401
+from shared.testing import load_script
 
 MONITORING = Path(__file__).resolve().parents[1] / "monitoring"
 RULES = MONITORING / "prometheus" / "alerts.yaml"
 RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 
 
-def load_render() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("render", MONITORING / "render.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render = load_render()
+render = load_script(MONITORING / "render.py")
 
 
 def promtool(*arguments: str | Path) -> subprocess.CompletedProcess[str]:

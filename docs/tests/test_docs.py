@@ -6,12 +6,12 @@ that exists (and, with `#`, a heading in it); every page of docs/ is at most two
 from the README.
 """
 
-import importlib.util
 import re
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from shared.testing import load_script
 
 DOCS = Path(__file__).resolve().parents[1]
 REPO_ROOT = DOCS.parent
@@ -31,16 +31,7 @@ NOT_SETTINGS = {"VERSION_CODENAME"}
 MAKEFILE_SETTING = re.compile(r"^([A-Z][A-Z0-9_]*) \?=", re.MULTILINE)
 
 
-def load_configuration() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("configuration", DOCS / "configuration.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-configuration = load_configuration()
+configuration = load_script(DOCS / "configuration.py")
 
 
 def variables_read() -> dict[str, str]:
