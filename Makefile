@@ -21,6 +21,9 @@ STANDINS ?= 0
 OFFLINE ?= $(eval OFFLINE := $(shell curl -s --max-time 5 -o /dev/null https://registry-1.docker.io/v2/ && echo 0 || echo 1))$(OFFLINE)
 OFFLINE_BASE_IMAGE ?= copost-base:trixie
 BASE_IMAGE ?= $(if $(filter 1,$(OFFLINE)),$(OFFLINE_BASE_IMAGE),python:3.13-slim)
+# Images build with BuildKit (docker-buildx, --load into the engine's images), else with the
+# legacy builder. Never a registry: the Dockerfiles have no `# syntax` line (a frontend image).
+DOCKER_BUILD = $(if $(shell docker buildx version 2>/dev/null),docker buildx build --load,DOCKER_BUILDKIT=0 docker build) --quiet
 COMPOSE = docker compose -f docker-compose.yml $(if $(filter 1,$(OFFLINE)),-f docker-compose.offline.yml)
 # OBSERVABILITY=1: `make up` also starts the collector, Jaeger, Prometheus and Grafana (compose
 # profile "observability", images from a registry) and the services send it their traces.
@@ -43,7 +46,7 @@ rabbitmq: ## make sure RabbitMQ answers at AMQP_URL (start or install it locally
 chromium: ## make sure Debian's Chromium is there for the browser tests (installs it as root)
 	@deploy/local/chromium.sh
 
-promtool: ## make sure promtool is there for the alert rules' tests (installs Debian's package as root)
+promtool: ## make sure promtool is there for the alert rules' tests (from Debian's package of this release)
 	@deploy/local/promtool.sh
 
 run: install rabbitmq ## run every service locally: the gateway on http://127.0.0.1:8000 (PORT)
@@ -87,18 +90,20 @@ images: ## build copost/<service>:TAG for every service, its SBOM in deploy/imag
 	@mkdir -p deploy/images/ca-certificates
 	@if [ -d /usr/local/share/ca-certificates ]; then \
 	  cp -r /usr/local/share/ca-certificates/. deploy/images/ca-certificates/; fi
+	@if ! docker buildx version >/dev/null 2>&1; then \
+	  echo "images: no docker-buildx here: building with Docker's legacy builder"; fi
 	@if [ "$(OFFLINE)" = 1 ] || [ "$(STANDINS)" = 1 ]; then \
 	  deploy/images/build-base.sh $(OFFLINE_BASE_IMAGE); \
 	  for image in rabbitmq mongo-standin; do \
 	    echo "== copost/$$image:$(TAG) (offline stand-in)"; \
-	    docker build --quiet --file deploy/images/$$image.Dockerfile \
+	    $(DOCKER_BUILD) --file deploy/images/$$image.Dockerfile \
 	      --build-arg BASE_IMAGE=$(OFFLINE_BASE_IMAGE) --tag copost/$$image:$(TAG) . ; \
 	  done; \
 	fi
 	@mkdir -p deploy/images/sbom
 	@for service in $(SERVICES); do \
 	  echo "== copost/$$service:$(TAG)"; \
-	  docker build --quiet --file deploy/images/service.Dockerfile --build-arg SERVICE=$$service \
+	  $(DOCKER_BUILD) --file deploy/images/service.Dockerfile --build-arg SERVICE=$$service \
 	    --build-arg BASE_IMAGE=$(BASE_IMAGE) --tag copost/$$service:$(TAG) . ; \
 	  docker run --rm --network none copost/$$service:$(TAG) cat /app/sbom.cdx.json \
 	    > deploy/images/sbom/$$service.cdx.json; \

@@ -5,16 +5,21 @@
 #   2. `docker import` that filesystem as an image (no registry pull involved).
 # `make images` and `make up` call it when no registry is reachable (or OFFLINE=1); every
 # image of deploy/images/ can then build FROM it. It does nothing when the image exists,
-# made by this same script for the same suite (FORCE=1 rebuilds). Needs root, debootstrap
-# and a Docker engine: see deploy/images/install-docker.sh.
+# made by this same script for the same suite and packages (FORCE=1 rebuilds). Needs root,
+# debootstrap and a Docker engine: see deploy/images/install-docker.sh.
+#   SUITE=bookworm PACKAGES=python3,make deploy/images/build-base.sh IMAGE
+# makes another release, with other packages (the fresh machines of
+# tests-e2e/test_fresh_machine_e2e.py).
 set -euo pipefail
 
 image=${1:-copost-base:trixie}
 suite=${SUITE:-trixie}
+packages=${PACKAGES:-python3,python3-venv,ca-certificates}
 
-# The image is labelled with the hash of this script and the suite: an image made otherwise
+# The image is labelled with the hash of this script, the suite and the packages: an image
+# made otherwise
 # (by another version of the script) is rebuilt.
-script_hash=$({ cat "${BASH_SOURCE[0]}"; echo "$suite"; } | sha256sum | cut -c1-16)
+script_hash=$({ cat "${BASH_SOURCE[0]}"; echo "$suite $packages"; } | sha256sum | cut -c1-16)
 built_by=$(docker image inspect --format '{{index .Config.Labels "org.copost.build-base"}}' \
   "$image" 2>/dev/null || true)
 if [[ ${FORCE:-0} != 1 ]] && [[ $built_by == "$script_hash" ]]; then
@@ -30,8 +35,7 @@ mirror=$(debian_mirror)
 
 rootfs=$(mktemp -d /tmp/copost-rootfs.XXXXXX)
 trap 'rm -rf "$rootfs"' EXIT
-debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-  "$suite" "$rootfs" "$mirror"
+debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror"
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
   "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/*
 # Of the documentation, each package's copyright file stays: it is the license the package is

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs and starts what the container stage needs, idempotently, as root on Debian:
-# the Docker engine (Debian's docker.io), Compose v2 (Debian trixie's docker-compose
-# package, which installs on bookworm too) and debootstrap (for build-base.sh).
+# Installs and starts what the container stage needs, idempotently, as root on Debian 12 or 13:
+# the Docker engine (Debian's docker.io), Compose v2 (docker-compose), BuildKit
+# (docker-buildx) and debootstrap (for build-base.sh).
 #   deploy/images/install-docker.sh        (.ci/run and `make test-containers` call it)
 # Nothing is done that is already done; dockerd is started in the background if no engine
 # answers, its log in /var/log/dockerd.log.
@@ -13,6 +13,8 @@ if [[ $(id -u) -ne 0 ]]; then
   log "run as root (apt-get and dockerd need it)"; exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Wait for another apt or dpkg run to finish rather than fail.
+apt-get() { command apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 
 source "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh"
 
@@ -25,32 +27,44 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! docker compose version >/dev/null 2>&1; then
+# Compose v2 and BuildKit (docker-buildx) are Debian packages from trixie on. Bookworm has
+# neither, but trixie's install there: trixie becomes an apt source pinned low, so only what
+# is asked for by name comes from it. Without buildx, images build with the legacy builder.
+plugins=()
+docker compose version >/dev/null 2>&1 || plugins+=(docker-compose)
+docker buildx version >/dev/null 2>&1 || plugins+=(docker-buildx)
+if [[ ${#plugins[@]} -gt 0 ]]; then
   . /etc/os-release
-  if [[ ${VERSION_CODENAME:-} != trixie ]] && ! apt-cache policy docker-compose 2>/dev/null | grep -q trixie; then
-    # Trixie's packages at a low priority: only what is asked for by name comes from there.
-    log "adding Debian trixie as a low-priority apt source for docker-compose (Compose v2)"
-    mirror=$(debian_mirror)
-    [[ -n $mirror ]] || { log "no Debian apt source found to take trixie's packages from"; exit 1; }
-    cat >/etc/apt/sources.list.d/copost-trixie.sources <<SOURCES
+  release=
+  if [[ ${VERSION_CODENAME:-} == bookworm ]]; then
+    release=/trixie
+    if [[ ! -f /etc/apt/sources.list.d/copost-trixie.sources ]]; then
+      log "adding Debian trixie as a low-priority apt source for ${plugins[*]}"
+      mirror=$(debian_mirror)
+      [[ -n $mirror ]] || { log "no Debian apt source found to take trixie's packages from"; exit 1; }
+      cat >/etc/apt/sources.list.d/copost-trixie.sources <<SOURCES
 Types: deb
 URIs: $mirror
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
-    cat >/etc/apt/preferences.d/copost-trixie <<'PIN'
+      cat >/etc/apt/preferences.d/copost-trixie <<'PIN'
 Package: *
 Pin: release n=trixie
 Pin-Priority: 100
 PIN
+    fi
   fi
   apt-get update -qq
-  if [[ ${VERSION_CODENAME:-} == trixie ]]; then
-    apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
-  else
-    apt-get install -y -qq --no-install-recommends docker-compose/trixie >/dev/null
-  fi
+  for plugin in "${plugins[@]}"; do
+    if [[ $plugin == docker-buildx ]] && apt-cache policy docker-buildx | grep -q 'Candidate: (none)'; then
+      log "no docker-buildx package here: images build with Docker's legacy builder"
+      continue
+    fi
+    log "installing $plugin$release"
+    apt-get install -y -qq --no-install-recommends "$plugin$release" >/dev/null
+  done
 fi
 
 if ! docker info >/dev/null 2>&1; then
@@ -63,4 +77,4 @@ if ! docker info >/dev/null 2>&1; then
   done
   docker info >/dev/null 2>&1 || { log "dockerd did not answer; see /var/log/dockerd.log"; exit 1; }
 fi
-log "ready: $(docker --version); $(docker compose version)"
+log "ready: $(docker --version); $(docker compose version); $(docker buildx version 2>/dev/null || echo "no buildx")"

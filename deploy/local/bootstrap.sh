@@ -12,22 +12,11 @@ say() { printf 'bootstrap: %s\n' "$*" >&2; }
 # A command "works" only if it runs: pyenv shims exist for every version but fail for most.
 runs() { "$@" >/dev/null 2>&1; }
 
-ensure_uv() {
-  if runs uv --version; then return; fi
-  say "uv not found; installing it with pip (--user)"
-  local python
-  python=$(command -v python3 || true)
-  [ -n "$python" ] || { say "python3 is needed to install uv (apt-get install -y python3-pip)"; exit 1; }
-  "$python" -m pip install --quiet --user uv ||
-    "$python" -m pip install --quiet --user --break-system-packages uv
-  hash -r
-  runs uv --version || { say "uv was installed but does not run; is ~/.local/bin on PATH?"; exit 1; }
-}
-
 is_python313() {
   runs "$1" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 13) else 1)'
 }
 
+# A Python 3.13 of this machine: python3.13 on PATH (Debian 13's), else pyenv's.
 find_python313() {
   local candidate
   if candidate=$(command -v python3.13) && is_python313 "$candidate"; then
@@ -36,16 +25,46 @@ find_python313() {
   for candidate in "$HOME"/.pyenv/versions/3.13*/bin/python3.13; do
     if [ -x "$candidate" ] && is_python313 "$candidate"; then echo "$candidate"; return; fi
   done
-  if candidate=$(uv python find 3.13 2>/dev/null) && is_python313 "$candidate"; then
-    echo "$candidate"; return
-  fi
-  say "no Python 3.13 found; asking uv to install one"
-  uv python install --quiet 3.13 >&2
-  uv python find 3.13
+  return 1
 }
 
-ensure_uv
-python=$(find_python313)
+# uv, installed with pip into ~/.local/bin if missing. Debian's own python3 has no pip until
+# python3-pip is installed (root does that here); pyenv's Pythons have their own.
+ensure_uv() {
+  if runs uv --version; then return; fi
+  local python candidate
+  for candidate in "$@" python3; do
+    if runs "$candidate" -m pip --version; then python=$candidate; break; fi
+  done
+  if [ -z "${python:-}" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      say "uv is missing and no Python here has pip to install it: run" \
+        "'sudo apt-get install -y python3-pip' (or install uv yourself), then try again"
+      exit 1
+    fi
+    say "installing Debian's python3-pip to install uv with"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+    python=python3
+  fi
+  say "uv not found; installing it with $python -m pip (--user)"
+  # Debian's Pythons refuse pip installs outside a venv, --user ones too (PEP 668).
+  "$python" -m pip install --quiet --user uv 2>/dev/null ||
+    "$python" -m pip install --quiet --user --break-system-packages uv
+  hash -r
+  runs uv --version || { say "uv was installed but does not run; is ~/.local/bin on PATH?"; exit 1; }
+}
+
+python=$(find_python313) || python=
+ensure_uv ${python:+"$python"}
+if [ -z "$python" ]; then
+  if ! python=$(uv python find 3.13 2>/dev/null); then
+    say "no Python 3.13 found; asking uv to install one"
+    uv python install --quiet 3.13 >&2
+    python=$(uv python find 3.13)
+  fi
+fi
 sync_flags=(--all-packages --quiet -p "$python")
 # CI installs exactly what uv.lock says; COPOST_UNLOCKED=1 lets a developer sync a changed workspace.
 if [ -f uv.lock ] && [ "${COPOST_UNLOCKED:-0}" != "1" ]; then

@@ -5,28 +5,18 @@ the list are current, and the compose file, which is written by hand, runs each 
 (The Kubernetes overlays are checked in test_kubernetes_manifests.py.)
 """
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
 
 from shared.services import BACKENDS, GATEWAY, SERVICES
+from shared.testing import load_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_render() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("render", REPO_ROOT / "deploy" / "render.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render = load_render()
+render = load_script(REPO_ROOT / "deploy" / "render.py")
 
 
 def test_the_workspace_has_one_member_per_declared_service() -> None:

@@ -19,50 +19,72 @@ class GatewaySettings(ServiceSettings):
 
     # Where each backend answers: `<backend>_url` for each in shared.services (`backend_urls`).
     users_url: str = "http://127.0.0.1:8001"
+    """Where the users service answers."""
     posts_url: str = "http://127.0.0.1:8002"
+    """Where the posts service answers."""
     invitations_url: str = "http://127.0.0.1:8003"
+    """Where the invitations service answers."""
     timeline_url: str = "http://127.0.0.1:8004"
+    """Where the timeline service answers."""
     notifications_url: str = "http://127.0.0.1:8005"
+    """Where the notifications service answers."""
 
-    # Empty means users_url + "/.well-known/jwks.json".
     jwks_url: str = ""
-    # An unknown key id triggers a refetch of the JWKS, but not more often than this.
+    """Where the users service's public keys are fetched; empty means
+    `USERS_URL/.well-known/jwks.json`."""
     jwks_refetch_min_seconds: float = Field(default=5.0, ge=0)
+    """A token with an unknown key id makes the gateway fetch the JWKS again, at most this
+    often."""
     jwt_issuer: str = "copost-users"
+    """The `iss` every token must carry (the users service's `JWT_ISSUER`)."""
     jwt_audience: str = "copost"
-    # Allowed clock difference with the users service when checking exp and iat.
+    """The `aud` every token must carry (the users service's `JWT_AUDIENCE`)."""
     jwt_leeway_seconds: float = Field(default=5.0, ge=0)
-    # The longest token lifetime (exp - iat) accepted: at least the users service's
-    # ACCESS_TOKEN_TTL_SECONDS. Also how far back the first poll of deleted accounts looks and
-    # how long a deleted account stays on the revoked list, so no token outlives its revocation.
+    """Clock difference allowed with the users service when checking `exp` and `iat`."""
     max_token_lifetime_seconds: float = Field(default=900.0, gt=0)
-    # The JWKS is fetched again this often (and on an unknown key id, see above).
+    """The longest token lifetime (`exp - iat`) accepted, at least the users service's
+    `ACCESS_TOKEN_TTL_SECONDS`. Also how far back the first poll of deleted accounts looks
+    and how long a deleted account stays on the revoked list, so no token outlives its
+    revocation."""
     jwks_refresh_seconds: float = Field(default=300.0, gt=0)
+    """The JWKS is fetched again this often (as well as on an unknown key id)."""
     deleted_users_poll_seconds: float = Field(default=2.0, gt=0)
+    """How often the gateway asks the users service for deleted accounts, to revoke their
+    tokens (the gateway that served the deletion revokes them at once)."""
 
     max_body_bytes: int = Field(default=65536, ge=0)
+    """Larger request bodies get 413."""
     user_rate_limit_per_minute: float = Field(default=1200.0, gt=0)
+    """Per-user token bucket: requests a minute (beyond: 429 with `Retry-After`)."""
     user_rate_limit_burst: int = Field(default=200, ge=1)
+    """Per-user token bucket: the burst allowed."""
     ip_rate_limit_per_minute: float = Field(default=6000.0, gt=0)
+    """Per-client-address token bucket: requests a minute."""
     ip_rate_limit_burst: int = Field(default=600, ge=1)
-
-    # Sign-up and sign-in (password hashing) per client address: a much smaller allowance.
+    """Per-client-address token bucket: the burst allowed."""
     login_rate_limit_per_minute: float = Field(default=30.0, gt=0)
+    """Sign-ups and sign-ins (each hashes a password) a minute per client address: a much
+    smaller allowance."""
     login_rate_limit_burst: int = Field(default=10, ge=1)
-    # Addresses or CIDR blocks of the proxies in front of the gateway (the ingress): only
-    # from them is X-Forwarded-For believed. Empty (the default, and `make run`): never.
+    """The burst of sign-ups and sign-ins allowed per client address."""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Addresses or CIDR blocks (comma-separated or a JSON list) of the proxies in front of the
+    gateway (the ingress): only from them is `X-Forwarded-For` believed (its nearest untrusted
+    hop). Empty, the default and `make run`'s: never."""
 
-    # JSON list or comma-separated origins, e.g. CORS_ORIGINS=https://a.example,https://b.example
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    # The web client's files, served at "/"; the client shipped with the gateway by default.
+    """Allowed CORS origins, comma-separated or a JSON list, e.g.
+    `https://a.example,https://b.example`."""
     static_dir: Path | None = WEB_CLIENT_DIR
+    """The files served at `/`: the web client shipped with the gateway by default."""
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
-    # Notification streams have their own connections to the notifications service, at most
-    # this many: open streams can never take the connections ordinary requests need.
+    """Calls to the services give up after this (504)."""
     stream_max_connections: int = Field(default=1000, ge=1)
-    # The aggregated OpenAPI document is rebuilt from the services at most this often.
+    """Connections to the notifications service for open streams, a pool apart from ordinary
+    requests', so streams never take their connections; a stream beyond it gets 503 with
+    `Retry-After`."""
     openapi_cache_seconds: float = Field(default=30.0, ge=0)
+    """The aggregated OpenAPI document is rebuilt from the services at most this often."""
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

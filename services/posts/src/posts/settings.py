@@ -8,10 +8,16 @@ from shared.settings import ServiceSettings
 class PostsSettings(ServiceSettings):
     service_name: str = "posts"
     users_url: str = "http://127.0.0.1:8001"
+    """Where the users service answers (eligibility, remix consent, features)."""
     max_coauthors: int = Field(default=5, ge=0, le=50)
+    """Co-authors per post."""
     max_text_length: int = Field(default=500, ge=1)
+    """Characters in a post."""
     invites_per_hour: int = Field(default=50, ge=1)
-    # Accounts ever invited to one post (co-authors now and before): bounds its document.
+    """Invitations one user may send per hour (spam is this feature's known abuse)."""
     max_invitations_per_post: int = Field(default=50, ge=1)
-    # The same variable and type as the invitations service's, so both compute one expires_at.
+    """Accounts ever invited to one post (co-authors now and before): bounds its document;
+    beyond it, 422."""
     invitation_ttl_seconds: float = Field(default=14 * 24 * 3600, gt=0)
+    """An unanswered invitation expires after this: the same variable and type as the
+    invitations service's, so both compute one `expires_at`."""

@@ -11,32 +11,50 @@ from users.availability.rules import FeatureAvailability
 class UsersSettings(ServiceSettings):
     service_name: str = "users"
     jwt_issuer: str = "copost-users"
+    """The `iss` of every token issued (the gateway's `JWT_ISSUER` must match)."""
     jwt_audience: str = "copost"
+    """The `aud` of every token issued (the gateway's `JWT_AUDIENCE` must match)."""
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
-    # PEM file of the Ed25519 signing key; created (mode 0600) when missing. Without it the
-    # key is ephemeral: every restart invalidates the tokens issued before.
+    """Access-token lifetime."""
     jwt_private_key_file: Path | None = None
-    # The next signing key (created when missing) and the previous one (if present): both
-    # published in the JWKS beside the current one, so a rotation invalidates no token.
+    """PEM file of the Ed25519 signing key, created (mode 0600) when missing;
+    `.data/jwt-ed25519.pem` under `make run`. Unset, the key is ephemeral: every restart
+    invalidates the tokens issued before."""
     jwt_next_private_key_file: Path | None = None
+    """The next signing key (created when missing), published in the JWKS beside the current
+    one; `.data/jwt-ed25519.next.pem` under `make run`. Rotate by moving current to previous
+    and next to current: no token is invalidated."""
     jwt_previous_private_key_file: Path | None = None
+    """The previous signing key (if the file exists), still published in the JWKS;
+    `.data/jwt-ed25519.previous.pem` under `make run`."""
 
-    # Sign-ins: argon2id hashes run at most PASSWORD_HASHING_CONCURRENCY at once and share
-    # PASSWORD_HASHING_MEMORY_MIB between them (size it to the container's memory limit minus
-    # the service's own ~90 MiB); beyond that a sign-in is refused at once with 503.
     password_hashing_memory_mib: int = Field(default=80, ge=8)
+    """Memory the concurrent argon2id hashes share (20 MiB each by default): size it to the
+    container's memory limit minus the service's own ~90 MiB."""
     password_hashing_concurrency: int = Field(default=4, ge=1, le=64)
+    """argon2id hashes run at most this many at once; a sign-in finding no free slot is refused
+    at once with 503 and `Retry-After`."""
     password_hash_time_cost: int = Field(default=2, ge=1, le=10)
-    # After this many wrong passwords in a row on one account, each further attempt waits
-    # (429 + Retry-After) twice as long as the one before, from the base up to the maximum.
+    """argon2id iterations."""
     login_free_failures: int = Field(default=5, ge=1)
+    """After this many wrong passwords in a row, an account refuses sign-ins (429 with
+    `Retry-After`, before any hashing) for a wait that doubles from the base up to the
+    maximum; a success resets it."""
     login_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    """The first wait after `LOGIN_FREE_FAILURES` wrong passwords."""
     login_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    """The longest wait between sign-in attempts of one account."""
 
-    # Limited tests (JSON, users.availability): who may create co-authored posts and invite,
-    # and who may remix. The defaults admit everyone, always.
     coauthoring_availability: FeatureAvailability = FeatureAvailability()
+    """Who may create co-authored posts and invite (a limited test), JSON: `percentage` (0 to 100,
+    stable per account id, default 100), `allow_handles` (list), `countries` (ISO 3166 alpha-2
+    codes; empty: any), `starts_at`, `ends_at` (RFC 3339 with a zone). Inside the window an
+    account is in when allow-listed, or in one of the countries and in the percentage. E.g.
+    `{"percentage": 10, "countries": ["US", "JP"], "allow_handles": ["ada"], "ends_at":
+    "2026-12-31T00:00:00Z"}`. The default admits everyone, always."""
     remix_availability: FeatureAvailability = FeatureAvailability()
+    """Who may remix, as `COAUTHORING_AVAILABILITY` says; each feature draws its own
+    population."""
 
     @property
     def password_hash_memory_kib(self) -> int:

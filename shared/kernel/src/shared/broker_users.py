@@ -115,11 +115,10 @@ def service_url(amqp_url: str, user: str, password: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-def _rabbitmqctl(*args: str, stdin: str | None = None) -> str:
+def _rabbitmqctl(*args: str) -> str:
     # S603/S607: the broker's own CLI, found on PATH, with arguments we build.
     result = subprocess.run(  # noqa: S603
         ["rabbitmqctl", "-q", *args],  # noqa: S607
-        input=stdin,
         capture_output=True,
         text=True,
         check=True,
@@ -137,8 +136,13 @@ def create_users(
     """Create (or reset) the users of `services` through rabbitmqctl; their AMQP URLs."""
     passwords = {service: secrets.token_urlsafe(24) for service in services}
     document = definitions(passwords, prefix=prefix, namespace=namespace)
-    # Through stdin: the server reads a file as its own user, and no file holds the hashes.
-    _rabbitmqctl("import_definitions", stdin=json.dumps(document))
+    # Imported by the node itself: `rabbitmqctl import_definitions` hangs reading its standard
+    # input on RabbitMQ 4.0.5 (Debian 13's; rabbitmq-server issue 13157), and a file would have
+    # to be readable by the broker's user. The document holds salted hashes, never passwords.
+    body = base64.b64encode(json.dumps(document).encode()).decode()
+    imported = _rabbitmqctl("eval", f'rabbit_definitions:import_raw(base64:decode(<<"{body}">>)).')
+    if imported.strip() != "ok":
+        raise RuntimeError(f"RabbitMQ did not import the users: {imported.strip()}")
     wanted = {prefix + service for service in services}
     deadline = time.monotonic() + 10
     while not wanted <= set(_rabbitmqctl("list_users").split()):

@@ -1,4 +1,8 @@
-"""The settings base every service extends: environment variables with local defaults."""
+"""The settings base every service extends: environment variables with local defaults.
+
+Each field's docstring is its documentation: docs/configuration.md is rendered from them by
+docs/configuration.py (a test fails while it is stale).
+"""
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -7,36 +11,52 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ServiceSettings(BaseSettings):
     """Settings common to every service; each service subclasses it with its own."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, use_attribute_docstrings=True)
 
     service_name: str = "service"
+    """The service's own name, set by its settings class (its database, broker user and traces
+    are named after it); not meant to be changed."""
     log_level: str = "INFO"
-    # Secret because a URL may carry credentials; never logged.
+    """Level of the JSON log lines written to standard output."""
     mongo_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
+    """MongoDB connection string (not used by the gateway); unless it is set, `make run` starts
+    an embedded server and points the services at it. On real MongoDB each service has its own
+    user. Secret: a URL may carry credentials, so it is never logged."""
     mongo_database: str = ""
-    # A MongoDB that stops answering must fail requests, not hang them: connecting, finding a
-    # server and waiting for any one reply are each bounded (the last must outlast the
-    # slowest legitimate command, e.g. an index build at start-up).
+    """The service's database; empty means `copost_<service>`."""
     mongo_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    """A MongoDB that stops answering fails the request instead of hanging it: connecting gives
+    up after this."""
     mongo_server_selection_timeout_seconds: float = Field(default=5.0, gt=0)
+    """Finding a server to send a command to gives up after this."""
     mongo_socket_timeout_seconds: float = Field(default=20.0, gt=0)
+    """Waiting for any one reply gives up after this: long enough for the slowest legitimate
+    command, an index build at start-up."""
     amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
-    # Prefixes every exchange and queue name; tests use it to isolate their runs.
+    """RabbitMQ (not used by the gateway); the user it names is the one the service publishes
+    as: under `make run`, the service's own broker user. Never logged."""
     amqp_namespace: str = ""
-    # The broker user of service S is `<prefix>S`: each publishes as itself, and consumers
-    # accept an event only from the broker user of the service that produces its type.
+    """Prefix of every exchange and queue name; tests isolate their runs with it."""
     amqp_user_prefix: str = "copost-"
+    """The broker user of service S is `<prefix>S`: each publishes as itself, and a consumer
+    accepts an event only from the broker user of the service that produces its type."""
     amqp_prefetch: int = Field(default=32, ge=1, le=1000)
-    # Delay before each retry of a failed event; after the last one it is dead-lettered.
+    """Unacknowledged messages a consumer holds at once."""
     event_retry_delays_seconds: tuple[float, ...] = (1.0, 5.0, 30.0)
+    """Delay before each retry of a failed event (JSON list); after the last one, the event is
+    parked in the service's dead-letter queue."""
     outbox_sweep_seconds: float = Field(default=5.0, gt=0)
-    # Internal HTTP calls between services give up after this long.
+    """How often the outbox relay sweeps for events not yet published (it also wakes right
+    after each write)."""
     internal_http_timeout_seconds: float = Field(default=5.0, gt=0)
-    # This process's Ed25519 key (base64url, raw 32 bytes): it signs the assertions of the
-    # calls it makes to services (shared.identity). Empty: an ephemeral key nobody trusts.
+    """Calls between services give up after this."""
     service_private_key: SecretStr = SecretStr("")
-    # The callers this service trusts: process name -> base64url Ed25519 public key.
+    """This process's Ed25519 key (base64url, raw 32 bytes), signing the assertions of the calls
+    it makes to services (`shared.identity`; used by the gateway, posts and invitations). Empty:
+    an ephemeral key nobody trusts. `make run` makes one per process at each start."""
     service_public_keys: dict[str, str] = Field(default_factory=dict)
+    """JSON `{"gateway": key, "posts": key, ...}`: the callers whose assertions this service
+    verifies (base64url Ed25519 public keys). Empty: every call is refused."""
 
     @property
     def database_name(self) -> str:

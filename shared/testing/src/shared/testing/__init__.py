@@ -1,6 +1,7 @@
 """Test helpers every service's tests build on: real broker and database, waiting, stand-ins."""
 
 import asyncio
+import importlib.util
 import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -8,6 +9,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -82,6 +85,16 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+def load_script(path: Path) -> ModuleType:
+    """A script of the repository (deploy/render.py, say), imported as a module for its tests."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def unique_namespace() -> str:
