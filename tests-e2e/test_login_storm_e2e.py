@@ -76,3 +76,47 @@ async def test_200_concurrent_wrong_sign_ins_stay_under_the_memory_limit_and_a_r
     assert statuses <= {401, 503}
     assert 503 in statuses  # refused at once rather than queued
     assert signed_in.status_code == 200, signed_in.text
+
+
+async def test_a_distributed_storm_does_not_stop_a_known_device_signing_in(
+    local_processes: LocalStack, new_user: NewUser
+) -> None:
+    """Issue 23: 200 concurrent sign-ins from 20 addresses took every hashing slot, so every
+    other sign-in got 503. Now no address holds more than half the slots, a freed slot goes
+    round-robin between addresses, and a device that signed in before goes first."""
+    local = local_processes
+    as_gateway = AssertionSigner(
+        "gateway", decode_private_key(local.service_keys["private"]["gateway"])
+    )
+    ada = await new_user("ada")
+
+    async with httpx.AsyncClient(
+        base_url=local.service_url("users"),
+        timeout=60.0,
+        limits=httpx.Limits(max_connections=STORM + 10),
+    ) as direct:
+
+        async def sign_in(
+            handle: str, password: str, address: str, device: str | None = None
+        ) -> httpx.Response:
+            headers = {**as_gateway.headers("users"), "X-Forwarded-For": address}
+            if device:
+                headers["cookie"] = f"copost_device={device}"
+            answer = await direct.post(
+                "/v1/auth/token", json={"handle": handle, "password": password}, headers=headers
+            )
+            direct.cookies.clear()
+            return answer
+
+        first = await sign_in(ada.handle, E2E_PASSWORD, "198.51.100.7")
+        device = first.cookies["copost_device"]
+        storm = [
+            sign_in(f"nobody_{n}", "not the password", f"203.0.113.{n % 20}") for n in range(STORM)
+        ]
+        storming = asyncio.gather(*storm)
+        await asyncio.sleep(0.05)  # the storm has taken every slot
+        signed_in = await sign_in(ada.handle, E2E_PASSWORD, "198.51.100.7", device)
+        answers = await storming
+
+    assert signed_in.status_code == 200, signed_in.text
+    assert {answer.status_code for answer in answers} <= {401, 503}

@@ -132,6 +132,9 @@ _REQUEST_HEADERS_NOT_FORWARDED = HOP_BY_HOP_HEADERS | {
     "forwarded",
 }
 
+# The only cookie a service is sent: the sign-in's device cookie (the users service sets it).
+FORWARDED_COOKIES = frozenset({"copost_device"})
+
 # The gateway's own server adds these; a copy from the service would duplicate them.
 _RESPONSE_HEADERS_NOT_RETURNED = HOP_BY_HOP_HEADERS | {"date", "server", "x-request-id"}
 
@@ -148,7 +151,17 @@ def _connection_listed(headers: list[tuple[str, str]]) -> set[str]:
 
 def forwarded_request_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     dropped = _REQUEST_HEADERS_NOT_FORWARDED | _connection_listed(headers)
-    return [(name, value) for name, value in headers if name.lower() not in dropped]
+    kept = [(name, value) for name, value in headers if name.lower() not in dropped]
+    cookies = [
+        pair.strip()
+        for name, value in headers
+        if name.lower() == "cookie"
+        for pair in value.split(";")
+        if pair.partition("=")[0].strip() in FORWARDED_COOKIES
+    ]
+    if cookies:
+        kept.append(("cookie", "; ".join(cookies)))
+    return kept
 
 
 def returned_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
