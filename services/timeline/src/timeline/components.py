@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated
 
+import httpx
 from fastapi import Depends
 
+from shared.internal_http import users_service
 from shared.mongo import Database, migrate_once
-from shared.relations import MUTE_REPLICA, RelationReplica
+from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, BlockGuard, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 from timeline.core.repository import PostCardRepository
@@ -33,26 +35,39 @@ class TimelineComponents:
     attributions: InsightsCommands
     directory: UserDirectory
     mutes: RelationReplica
+    blocks: RelationReplica
 
 
 @asynccontextmanager
-async def compose(kernel: Kernel[TimelineSettings]) -> AsyncIterator[TimelineComponents]:
-    db = kernel.db
+async def compose(
+    kernel: Kernel[TimelineSettings], *, users_transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[TimelineComponents]:
+    """`users_transport` lets tests serve the users service's API from an in-process app."""
+    db, settings = kernel.db, kernel.settings
     await migrate_once(db, "timeline-entry-positions", EntryRepository(db).store_positions)
     await migrate_once(db, "timeline-counts-on-cards", partial(move_counts_to_cards, db))
     cards, likes, insights = PostCardRepository(db), LikeRepository(db), InsightsRepository(db)
     directory, mutes = UserDirectory(db), RelationReplica(db, MUTE_REPLICA)
-    yield TimelineComponents(
-        fan_out=fan_out_commands(kernel.settings, db),
-        timelines=TimelineQueries(
-            FollowRepository(db), cards, EntryRepository(db), directory, likes, mutes
-        ),
-        engagement=EngagementCommands(cards, likes),
-        insights=InsightsQueries(cards, insights, likes, directory),
-        attributions=InsightsCommands(insights),
-        directory=directory,
-        mutes=mutes,
-    )
+    blocks = RelationReplica(db, BLOCK_REPLICA)
+    async with users_service(settings, settings.users_url, transport=users_transport) as users:
+        yield TimelineComponents(
+            fan_out=fan_out_commands(settings, db),
+            timelines=TimelineQueries(
+                FollowRepository(db),
+                cards,
+                EntryRepository(db),
+                directory,
+                likes,
+                mutes,
+                BlockGuard(users, blocks),
+            ),
+            engagement=EngagementCommands(cards, likes),
+            insights=InsightsQueries(cards, insights, likes, directory),
+            attributions=InsightsCommands(insights),
+            directory=directory,
+            mutes=mutes,
+            blocks=blocks,
+        )
 
 
 def fan_out_commands(settings: TimelineSettings, db: Database) -> FanOutCommands:

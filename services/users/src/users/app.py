@@ -29,6 +29,7 @@ def create_app(settings: UsersSettings | None = None, *, clock: Clock = utc_now)
                 accounts.internal_router,
                 eligibility.internal_router,
                 availability.internal_router,
+                relations.internal_router,
             ],
             indexes=[*ACCOUNT_INDEXES, *SIGN_IN_BUDGET_INDEXES, *RELATION_INDEXES],
             outbox_collections=[USERS, *RELATION_COLLECTIONS],

@@ -13,9 +13,12 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from shared.eligibility import (
+    BLOCKERS_PATH,
     ELIGIBILITY_PATH,
     FEATURES_PATH,
     REMIX_CONSENT_PATH,
+    BlockersRequest,
+    BlockersResponse,
     EligibilityRequest,
     EligibilityResponse,
     EligibilityResult,
@@ -91,16 +94,33 @@ class EligibilityClient:
     async def features(self, user_id: str) -> Features:
         return await self._post(FEATURES_PATH, FeaturesRequest(user_id=user_id), Features)
 
+    async def blockers(
+        self, user_id: str, among: Sequence[str], *, timeout_seconds: float
+    ) -> set[str]:
+        """Which of `among` block `user_id` now (the users service's own records)."""
+        request = BlockersRequest(user_id=user_id, among=[*among])
+        answer = await self._post(BLOCKERS_PATH, request, BlockersResponse, timeout_seconds)
+        return set(answer.blocker_ids)
+
     async def _ask(self, request: EligibilityRequest) -> list[EligibilityResult]:
         results = (await self._post(ELIGIBILITY_PATH, request, EligibilityResponse)).results
         if len(results) != request.invitee_count:
             raise BadGateway("The users service answered for a different number of users.")
         return results
 
-    async def _post[A: BaseModel](self, path: str, request: BaseModel, answer: type[A]) -> A:
+    async def _post[A: BaseModel](
+        self,
+        path: str,
+        request: BaseModel,
+        answer: type[A],
+        timeout_seconds: float | None = None,
+    ) -> A:
         """The users service failing is the server's problem: 504, 503 or 502, never a 500."""
+        timeout = httpx.USE_CLIENT_DEFAULT if timeout_seconds is None else timeout_seconds
         try:
-            response = await self._http.post(path, json=request.model_dump(exclude_none=True))
+            response = await self._http.post(
+                path, json=request.model_dump(exclude_none=True), timeout=timeout
+            )
         except httpx.TimeoutException as exc:
             raise GatewayTimeout("The users service did not answer in time.") from exc
         except httpx.HTTPError as exc:

@@ -86,8 +86,8 @@ async def delete_me(user_id: CurrentUserId, components: Components) -> None:
 
 
 @router.get("/users/{handle}", response_model=Profile)
-async def get_profile(handle: str, _: CurrentUserId, components: Components) -> ModelResponse:
-    return ModelResponse(await components.account_queries.profile(handle))
+async def get_profile(handle: str, user_id: CurrentUserId, components: Components) -> ModelResponse:
+    return ModelResponse(await components.account_queries.profile(handle, user_id))
 
 
 @internal_router.get("/.well-known/jwks.json")

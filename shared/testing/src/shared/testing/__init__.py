@@ -24,9 +24,12 @@ from pydantic import SecretStr
 
 from shared.bus import EventBus
 from shared.eligibility import (
+    BLOCKERS_PATH,
     ELIGIBILITY_PATH,
     FEATURES_PATH,
     REMIX_CONSENT_PATH,
+    BlockersRequest,
+    BlockersResponse,
     EligibilityRequest,
     EligibilityResponse,
     EligibilityResult,
@@ -419,7 +422,8 @@ ALICE, BOB, CAROL = (user.id for user in DIRECTORY_USERS)
 
 
 class EligibilityStandIn:
-    """The users service's `POST /internal/eligibility`, answered over in-test accounts.
+    """The users service's internal API (eligibility, remix consent, features, blockers),
+    answered over in-test accounts.
 
     A real FastAPI app, served in process through `transport()` (pass it to a service's
     `users_transport`). Its facts may change mid-test: `block`, `follow`, or `failing = True`
@@ -550,6 +554,13 @@ class EligibilityStandIn:
         @app.post(FEATURES_PATH)
         async def features(body: FeaturesRequest) -> Features:
             return self.features(body.user_id)
+
+        @app.post(BLOCKERS_PATH)
+        async def blockers(body: BlockersRequest) -> BlockersResponse:
+            if self.failing:
+                raise HTTPException(500, "the users service is failing")
+            blocker_ids = [other for other in body.among if (other, body.user_id) in self.blocks]
+            return BlockersResponse(blocker_ids=blocker_ids)
 
         return app
 
