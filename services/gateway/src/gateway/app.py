@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.api import API_TITLE, PUBLIC_API_PREFIX, PublicApiMiddleware, docs_router
 from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
+from gateway.country import TrustedCountryMiddleware
 from gateway.domain import parse_networks
 from gateway.openapi import OpenApiDocument
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
@@ -88,6 +89,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         ClientIpRateLimitMiddleware, limiter_of=lambda a: components_of(a).ip_limiter
     )
     app.add_middleware(ClientAddressMiddleware, trusted=parse_networks(settings.trusted_proxies))
+    app.add_middleware(
+        TrustedCountryMiddleware,
+        header=settings.country_header,
+        trusted=parse_networks(settings.trusted_proxies),
+    )
     app.add_middleware(
         ProblemCorsMiddleware,
         allow_origins=settings.cors_origins,

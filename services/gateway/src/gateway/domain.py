@@ -234,7 +234,7 @@ def parse_networks(values: Sequence[str]) -> list[IpNetwork]:
     return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
 
 
-def _is_trusted(address: str, trusted: Sequence[IpNetwork]) -> bool:
+def is_trusted_peer(address: str, trusted: Sequence[IpNetwork]) -> bool:
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
@@ -249,10 +249,10 @@ def client_address(peer: str, forwarded_for: Sequence[str], trusted: Sequence[Ip
     nearest X-Forwarded-For hop that is not itself a trusted proxy. Hops further left were
     written by the client and are never believed. No trusted proxies: always the peer.
     """
-    if not _is_trusted(peer, trusted):
+    if not is_trusted_peer(peer, trusted):
         return peer
     hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _is_trusted(hop, trusted):
+        if not is_trusted_peer(hop, trusted):
             return hop
     return hops[0] if hops else peer

@@ -10,6 +10,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 from yarl import URL
 
+from gateway.country import COUNTRY_SCOPE_KEY
 from gateway.domain import (
     QUERY_TOKEN_PARAMETER,
     forwarded_request_headers,
@@ -206,7 +207,9 @@ class Proxy:
         headers = forwarded_request_headers(request.headers.items())
         request_id = request_id_var.get() or ""
         headers.append((REQUEST_ID_HEADER, request_id))
-        headers.append((ASSERTION_HEADER, self._signer.sign(upstream, request_id, user_id)))
+        country = request.scope.get(COUNTRY_SCOPE_KEY)
+        assertion = self._signer.sign(upstream, request_id, user_id, country=country)
+        headers.append((ASSERTION_HEADER, assertion))
         if request.client is not None:
             headers.append(("X-Forwarded-For", request.client.host))
         headers.append(("X-Forwarded-Proto", request.scope.get("scheme", "http")))

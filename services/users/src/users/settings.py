@@ -49,10 +49,12 @@ class UsersSettings(ServiceSettings):
 
     coauthoring_availability: FeatureAvailability = FeatureAvailability()
     """Who may create co-authored posts and invite (a limited test), JSON: `percentage` (0 to 100,
-    stable per account id, default 100), `allow_handles` (list), `countries` (ISO 3166 alpha-2
-    codes; empty: any), `starts_at`, `ends_at` (RFC 3339 with a zone). Inside the window an
-    account is in when allow-listed, or in one of the countries and in the percentage. E.g.
-    `{"percentage": 10, "countries": ["US", "JP"], "allow_handles": ["ada"], "ends_at":
+    stable per account id, default 100), `allow_ids` (account ids), `countries` (ISO 3166
+    alpha-2 codes; empty: any), `starts_at`, `ends_at` (RFC 3339 with a zone). Inside the
+    window an account is in when allow-listed, or in the percentage and its request comes
+    from one of the countries (as the gateway's `COUNTRY_HEADER` from a trusted proxy says;
+    never the account's own `country`). E.g. `{"percentage": 10, "countries": ["US", "JP"],
+    "allow_ids": ["4f1c..."], "ends_at":
     "2026-12-31T00:00:00Z"}`. The default admits everyone, always."""
     remix_availability: FeatureAvailability = FeatureAvailability()
     """Who may remix, as `COAUTHORING_AVAILABILITY` says; each feature draws its own

@@ -98,6 +98,9 @@ class RemixConsent(BaseModel):
 
 class FeaturesRequest(RequestBody):
     user_id: str
+    # Where the user's request comes from, as the gateway's assertion says (trusted); None
+    # when no trusted proxy said.
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
 class Features(BaseModel):

@@ -19,6 +19,7 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -75,12 +76,18 @@ def _unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+# Where the signed-in user's request comes from, as the gateway vouched for it (a trusted
+# proxy's word, issue 23), for the request being handled; None when nobody trusted said.
+caller_country_var: ContextVar[str | None] = ContextVar("caller_country", default=None)
+
+
 @dataclass(frozen=True)
 class Caller:
-    """A verified assertion: which process called, and for which user (if any)."""
+    """A verified assertion: which process called, for which user (if any), from where."""
 
     service: str
     user_id: str | None
+    country: str | None = None
 
 
 class AssertionSigner:
@@ -106,7 +113,14 @@ class AssertionSigner:
             return cls(settings.service_name, Ed25519PrivateKey.generate())
         return cls(settings.service_name, decode_private_key(secret))
 
-    def sign(self, audience: str, request_id: str, user_id: str | None = None) -> str:
+    def sign(
+        self,
+        audience: str,
+        request_id: str,
+        user_id: str | None = None,
+        *,
+        country: str | None = None,
+    ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -117,16 +131,20 @@ class AssertionSigner:
         }
         if user_id is not None:
             claims["sub"] = user_id
+        if country is not None:
+            claims["ctry"] = country
         signing_input = f"{self._encoded_header}.{_b64url(_compact_json(claims))}"
         signature = self._key.sign(signing_input.encode())
         return f"{signing_input}.{_b64url(signature)}"
 
-    def headers(self, audience: str, user_id: str | None = None) -> dict[str, str]:
+    def headers(
+        self, audience: str, user_id: str | None = None, *, country: str | None = None
+    ) -> dict[str, str]:
         """Headers of one new request: a fresh request id and the assertion bound to it."""
         request_id = uuid4().hex
         return {
             REQUEST_ID_HEADER: request_id,
-            ASSERTION_HEADER: self.sign(audience, request_id, user_id),
+            ASSERTION_HEADER: self.sign(audience, request_id, user_id, country=country),
         }
 
 
@@ -164,8 +182,12 @@ class AssertionVerifier:
             raise Unauthorized("The call's assertion is not valid.") from None
         if claims["rid"] != request_id:
             raise Unauthorized("The call's assertion belongs to another request.")
-        user_id = claims.get("sub")
-        return Caller(service=issuer, user_id=user_id if isinstance(user_id, str) else None)
+        user_id, country = claims.get("sub"), claims.get("ctry")
+        return Caller(
+            service=issuer,
+            user_id=user_id if isinstance(user_id, str) else None,
+            country=country if isinstance(country, str) and issuer == GATEWAY else None,
+        )
 
 
 def verified_caller(request: Request) -> Caller:
@@ -176,6 +198,7 @@ def verified_caller(request: Request) -> Caller:
     verifier: AssertionVerifier = request.app.state.assertion_verifier
     caller = verifier.verify(request.headers.get(ASSERTION_HEADER), request_id_var.get())
     request.state.caller = caller
+    caller_country_var.set(caller.country)
     return caller
 
 
@@ -188,6 +211,14 @@ async def current_user_id(request: Request) -> str:
 
 
 CurrentUserId = Annotated[str, Depends(current_user_id)]
+
+
+async def caller_country(request: Request) -> str | None:
+    """Where the request comes from, as the gateway vouched; never the user's own word."""
+    return verified_caller(request).country
+
+
+CallerCountry = Annotated[str | None, Depends(caller_country)]
 
 
 def require_caller(*services: str) -> Callable[[Request], Awaitable[Caller]]:

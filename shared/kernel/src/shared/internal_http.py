@@ -27,7 +27,12 @@ from shared.eligibility import (
     RemixConsent,
     RemixConsentRequest,
 )
-from shared.identity import ASSERTION_HEADER, REQUEST_ID_HEADER, AssertionSigner
+from shared.identity import (
+    ASSERTION_HEADER,
+    REQUEST_ID_HEADER,
+    AssertionSigner,
+    caller_country_var,
+)
 from shared.logging import request_id_var
 from shared.problems import BadGateway, GatewayTimeout, ServiceUnavailable
 from shared.settings import ServiceSettings
@@ -92,7 +97,9 @@ class EligibilityClient:
         return await self._post(REMIX_CONSENT_PATH, request, RemixConsent)
 
     async def features(self, user_id: str) -> Features:
-        return await self._post(FEATURES_PATH, FeaturesRequest(user_id=user_id), Features)
+        """Under the limited tests, for the request being handled: its trusted country."""
+        request = FeaturesRequest(user_id=user_id, country=caller_country_var.get())
+        return await self._post(FEATURES_PATH, request, Features)
 
     async def blockers(
         self, user_id: str, among: Sequence[str], *, timeout_seconds: float

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Depends, Header, Response, status
 
-from shared.identity import GATEWAY, CurrentUserId, require_caller
+from shared.identity import GATEWAY, CallerCountry, CurrentUserId, require_caller
 from shared.responses import ModelResponse
 from users.accounts.commands import SignInClient
 from users.accounts.schemas import (
@@ -68,16 +68,18 @@ async def issue_token(
 
 
 @router.get("/me", response_model=MyProfile)
-async def get_me(user_id: CurrentUserId, components: Components) -> ModelResponse:
-    return ModelResponse(await components.account_queries.my_profile(user_id))
+async def get_me(
+    user_id: CurrentUserId, country: CallerCountry, components: Components
+) -> ModelResponse:
+    return ModelResponse(await components.account_queries.my_profile(user_id, country))
 
 
 @router.patch("/me")
 async def update_me(
-    body: UpdateMeRequest, user_id: CurrentUserId, components: Components
+    body: UpdateMeRequest, user_id: CurrentUserId, country: CallerCountry, components: Components
 ) -> MyProfile:
     await components.accounts.update_me(user_id, body)
-    return await components.account_queries.my_profile(user_id)
+    return await components.account_queries.my_profile(user_id, country)
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)

@@ -23,7 +23,8 @@ class AccountQueries:
     relations: RelationRepository
     availability: AvailabilityQueries
 
-    async def my_profile(self, user_id: str) -> MyProfile:
+    async def my_profile(self, user_id: str, country: str | None) -> MyProfile:
+        """`country`: where this request comes from (trusted), which decides `features`."""
         account = await own_account(self.accounts, user_id)
         profile = await self._profile(account)
         return MyProfile(
@@ -32,7 +33,7 @@ class AccountQueries:
             remix_policy=account.remix_policy,
             remix_approval=account.remix_approval,
             country=account.country,
-            features=self.availability.of_account(account),
+            features=self.availability.of_account(account, country),
         )
 
     async def profile(self, handle: str, viewer_id: str) -> Profile:

@@ -364,9 +364,10 @@ async def _pipe(
 # -- Calling a service as a signed-in user ----------------------------------------------------
 
 
-def identity_headers(user_id: str, service: str) -> dict[str, str]:
-    """What the gateway sends `service` once it has verified `user_id`'s token."""
-    return signer_for(GATEWAY).headers(service, user_id)
+def identity_headers(user_id: str, service: str, *, country: str | None = None) -> dict[str, str]:
+    """What the gateway sends `service` once it has verified `user_id`'s token (and, when a
+    trusted proxy named it, the request's `country`)."""
+    return signer_for(GATEWAY).headers(service, user_id, country=country)
 
 
 def caller_headers(caller: str, service: str) -> dict[str, str]:
