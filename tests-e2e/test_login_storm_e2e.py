@@ -6,8 +6,10 @@ the real process's, read from /proc; the limit is the users Deployment's.
 """
 
 import asyncio
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 from conftest import E2E_PASSWORD, NewUser
@@ -16,6 +18,13 @@ from stack import REPO_ROOT, LocalStack
 from shared.identity import AssertionSigner, decode_private_key
 
 STORM = 200
+
+
+def as_gateway_would_send(signer: AssertionSigner, handle: str, password: str) -> dict[str, Any]:
+    """A sign-in as the gateway forwards it: the body, and an assertion bound to it."""
+    body = json.dumps({"handle": handle, "password": password}).encode()
+    headers = signer.headers("users", method="POST", target="/v1/auth/token", body=body)
+    return {"content": body, "headers": {**headers, "content-type": "application/json"}}
 
 
 def memory_limit_mib(manifest: Path) -> int:
@@ -51,9 +60,8 @@ async def test_200_concurrent_wrong_sign_ins_stay_under_the_memory_limit_and_a_r
     ) as direct:
 
         async def sign_in(handle: str, password: str) -> httpx.Response:
-            body = {"handle": handle, "password": password}
             return await direct.post(
-                "/v1/auth/token", json=body, headers=as_gateway.headers("users")
+                "/v1/auth/token", **as_gateway_would_send(as_gateway, handle, password)
             )
 
         async def legitimate() -> httpx.Response:
@@ -99,12 +107,11 @@ async def test_a_distributed_storm_does_not_stop_a_known_device_signing_in(
         async def sign_in(
             handle: str, password: str, address: str, device: str | None = None
         ) -> httpx.Response:
-            headers = {**as_gateway.headers("users"), "X-Forwarded-For": address}
+            sent = as_gateway_would_send(as_gateway, handle, password)
+            sent["headers"]["X-Forwarded-For"] = address
             if device:
-                headers["cookie"] = f"copost_device={device}"
-            answer = await direct.post(
-                "/v1/auth/token", json={"handle": handle, "password": password}, headers=headers
-            )
+                sent["headers"]["cookie"] = f"copost_device={device}"
+            answer = await direct.post("/v1/auth/token", **sent)
             direct.cookies.clear()
             return answer
 

@@ -170,7 +170,7 @@ class Proxy:
     ) -> Response:
         """Sends one request; a stream's slot is given back when its answer is released."""
         target = _forwarded_path(request) + _forwarded_query(request)
-        headers = self._forwarded_headers(request, upstream, user_id)
+        headers = self._forwarded_headers(request, upstream, user_id, target, body)
         try:
             answer = await self._client(streaming).request(
                 request.method,
@@ -198,17 +198,26 @@ class Proxy:
         return _streamed(answer, _Release(answer, self._stream_slots))
 
     def _forwarded_headers(
-        self, request: Request, upstream: Backend, user_id: str | None
+        self, request: Request, upstream: Backend, user_id: str | None, target: str, body: bytes
     ) -> list[tuple[str, str]]:
         """The client's headers minus identity and hop ones, plus an assertion for `upstream`.
 
-        The assertion names the verified user (or none) and is bound to this request's id.
+        The assertion names the verified user (or none) and is bound to this request's id,
+        method, target and body.
         """
         headers = forwarded_request_headers(request.headers.items())
         request_id = request_id_var.get() or ""
         headers.append((REQUEST_ID_HEADER, request_id))
         country = request.scope.get(COUNTRY_SCOPE_KEY)
-        assertion = self._signer.sign(upstream, request_id, user_id, country=country)
+        assertion = self._signer.sign(
+            upstream,
+            request_id,
+            user_id,
+            method=request.method,
+            target=target,
+            body=body,
+            country=country,
+        )
         headers.append((ASSERTION_HEADER, assertion))
         if request.client is not None:
             headers.append(("X-Forwarded-For", request.client.host))

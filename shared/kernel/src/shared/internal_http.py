@@ -50,8 +50,13 @@ def _signing_hook(
         if REQUEST_ID_HEADER not in request.headers:
             request.headers[REQUEST_ID_HEADER] = request_id_var.get() or uuid4().hex
         if ASSERTION_HEADER not in request.headers:
-            request_id = request.headers[REQUEST_ID_HEADER]
-            request.headers[ASSERTION_HEADER] = signer.sign(audience, request_id)
+            request.headers[ASSERTION_HEADER] = signer.sign(
+                audience,
+                request.headers[REQUEST_ID_HEADER],
+                method=request.method,
+                target=request.url.raw_path.decode("ascii"),
+                body=request.content,
+            )
 
     return sign
 
