@@ -148,10 +148,20 @@ OVERRIDES: dict[str, Override] = {
         "Apache-2.0",
         "classifier only; its LICENSE is the Apache License 2.0",
     ),
+    "jinja2": Override(
+        ("License :: OSI Approved :: BSD License",),
+        "BSD-3-Clause",
+        "classifier only (no BSD variant); its LICENSE.txt is the BSD 3-Clause License",
+    ),
     "sortedcontainers": Override(
         ("License :: OSI Approved :: Apache Software License",),
         "Apache-2.0",
         "License field 'Apache 2.0' (no SPDX id); its LICENSE is the Apache License 2.0",
+    ),
+    "swagger-ui-bundle": Override(
+        ("Apache-2.0", "License :: OSI Approved :: Apache Software License"),
+        "Apache-2.0",
+        "License field and classifier agree; the Swagger UI it bundles is Apache-2.0 too",
     ),
     "uvloop": Override(
         ("MIT", "License :: OSI Approved :: Apache Software License"),

@@ -10,8 +10,15 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # no stubs
 
-from gateway.api import API_TITLE, PUBLIC_API_PREFIX, PublicApiMiddleware, docs_router
+from gateway.api import (
+    API_TITLE,
+    DOCS_ASSETS_PATH,
+    PUBLIC_API_PREFIX,
+    PublicApiMiddleware,
+    docs_router,
+)
 from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
 from gateway.country import TrustedCountryMiddleware
@@ -19,6 +26,7 @@ from gateway.domain import parse_networks
 from gateway.openapi import OpenApiDocument
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
 from gateway.settings import GatewaySettings
+from gateway.web_headers import SecurityHeadersMiddleware
 from shared.logging import configure_logging
 from shared.observability import ReadinessCheck, RequestContextMiddleware, health_router
 from shared.problems import install_problem_handlers
@@ -81,6 +89,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(health_router(_readiness_checks(app), service_name=settings.service_name))
     app.include_router(docs_router)
+    app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=swagger_ui_path), name="docs-assets")
     if settings.static_dir is not None:
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web-client")
     # Added innermost first: request ids wrap everything, CORS headers reach even refusals.
@@ -103,6 +112,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
+    app.add_middleware(SecurityHeadersMiddleware)
     instrument_app(app, settings.service_name)
     return app
 
