@@ -1,9 +1,9 @@
 """The rules of accounts and signing in, free of I/O: display names, login back-off, the errors."""
 
-import unicodedata
 from dataclasses import dataclass
 
 from shared.problems import ServiceUnavailable, TooManyRequests, Unauthorized
+from shared.visible_text import enforce_display_name, shows_something
 
 DISPLAY_NAME_MAX_LENGTH = 50
 # How long a sign-in refused for want of a hashing slot should wait: about one hash's time.
@@ -33,21 +33,14 @@ class HashingBusy(ServiceUnavailable):
         )
 
 
-# Control (Cc), format (Cf: zero-width, bidirectional overrides and isolates), line and
-# paragraph separators, surrogates, private-use and unassigned characters: a name carrying
-# them can look like another account's ("Ali\u200bce", "\u202eecilA").
-_REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
-
-
 def normalize_display_name(raw: str) -> str:
-    """NFC, trimmed, 1 to 50 characters, nothing invisible or reordering; ValueError otherwise."""
-    name = unicodedata.normalize("NFC", raw).strip()
+    """RFC 8266's Nickname profile (case preserved), 1 to 50 characters, showing something;
+    ValueError otherwise (shared.visible_text)."""
+    name = enforce_display_name(raw)
     if not 1 <= len(name) <= DISPLAY_NAME_MAX_LENGTH:
         raise ValueError(f"a display name is 1 to {DISPLAY_NAME_MAX_LENGTH} characters")
-    if any(unicodedata.category(char) in _REFUSED_IN_NAMES for char in name):
-        raise ValueError(
-            "a display name cannot contain control, zero-width or bidirectional-override characters"
-        )
+    if not shows_something(name):
+        raise ValueError("a display name must show something: it is only blanks or fillers")
     return name
 
 
