@@ -128,7 +128,7 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (slug or _slug_for(status)),
-        "title": _TITLES.get(status, "Error"),
+        "title": problem_title(status),
         "status": status,
         "detail": detail,
     }
@@ -141,6 +141,10 @@ def problem_response_for(exc: Problem) -> JSONResponse:
     return problem_response(
         exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
     )
+
+
+def problem_title(status: int) -> str:
+    return _TITLES.get(status, "Error")
 
 
 def _slug_for(status: int) -> str:

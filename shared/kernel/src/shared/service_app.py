@@ -20,6 +20,7 @@ from shared.identity import AssertionVerifier
 from shared.logging import configure_logging
 from shared.mongo import Database, Document, IndexSpec, create_mongo_client, ensure_indexes, ping
 from shared.observability import MetricsRefresher, RequestContextMiddleware, health_router
+from shared.openapi import install_truthful_openapi, operation_id
 from shared.outbox import Outbox, OutboxRelay, outbox_index
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
@@ -88,7 +89,13 @@ def create_service_app[S: ServiceSettings, C](spec: ServiceSpec[S, C]) -> FastAP
 
     configure_tracing(settings.service_name)
     # No slash redirects: their Location would name this service's internal address.
-    app = FastAPI(title=spec.title, lifespan=lifespan, redirect_slashes=False)
+    app = FastAPI(
+        title=spec.title,
+        lifespan=lifespan,
+        redirect_slashes=False,
+        generate_unique_id_function=operation_id,
+    )
+    install_truthful_openapi(app)
     instrument_app(app, settings.service_name)
     app.state.assertion_verifier = AssertionVerifier.from_settings(settings)
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
