@@ -19,6 +19,8 @@ from shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, problem_title
 type OpenApiDocument = dict[str, Any]
 
 SCHEMAS_REF = "#/components/schemas/"
+# The query parameter of every list (shared.pagination.PageCursor): a forged one is a 400.
+PAGE_CURSOR = "cursor"
 # FastAPI's own validation error schemas, which no CoPost service ever answers.
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
@@ -54,7 +56,8 @@ class ValidationIssue(BaseModel):
 
 
 class ValidationProblem(Problem):
-    """A 422: the problem, and each thing wrong with the request."""
+    """A 422: the problem, and each thing wrong with the request that can be pointed at (an
+    empty list when it is the request as a whole, e.g. following oneself)."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -125,6 +128,8 @@ def describe_truthfully(document: OpenApiDocument) -> OpenApiDocument:
     schemas.update(problem_schemas())
     for _, _, operation in operations(document):
         responses: dict[str, Any] = operation.get("responses", {})
+        if any(parameter["name"] == PAGE_CURSOR for parameter in operation.get("parameters", ())):
+            responses.setdefault("400", {})  # a cursor this API did not hand out
         for status in list(responses):
             if status.isdigit() and int(status) >= 400:
                 responses[status] = problem_response(

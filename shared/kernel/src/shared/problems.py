@@ -132,8 +132,9 @@ def problem_response(
         "status": status,
         "detail": detail,
     }
-    if errors is not None:
-        body["errors"] = errors
+    if errors is not None or status == 422:
+        # Every 422 lists what is wrong; empty when it is the request as a whole.
+        body["errors"] = errors or []
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
