@@ -49,6 +49,7 @@ class ApiContract:
         resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource(DOCUMENT_URI, resource)
         self._operations: dict[str, list[_Operation]] = {}
+        self._validators: dict[str, Draft202012Validator] = {}
         for path, item in self.document["paths"].items():
             pattern = re.compile("^" + re.sub(r"\{[^}/]+\}", "[^/]+", path) + "$")
             literal = sum(1 for part in path.split("/") if part and not part.startswith("{"))
@@ -107,9 +108,12 @@ class ApiContract:
             instance = json.loads(body)
         except ValueError:
             return ["the body is not JSON"]
-        validator = Draft202012Validator(
-            {"$ref": f"{DOCUMENT_URI}#{pointer}"}, registry=self._registry
-        )
+        validator = self._validators.get(pointer)
+        if validator is None:
+            validator = Draft202012Validator(
+                {"$ref": f"{DOCUMENT_URI}#{pointer}"}, registry=self._registry
+            )
+            self._validators[pointer] = validator
         return [
             f"{'/'.join(map(str, error.absolute_path)) or 'body'}: {error.message}"
             for error in validator.iter_errors(instance)
