@@ -142,7 +142,7 @@ def describe_truthfully(document: OpenApiDocument) -> OpenApiDocument:
     return document
 
 
-def install_truthful_openapi(app: FastAPI, *, description: str | None = None) -> None:
+def install_truthful_openapi(app: FastAPI) -> None:
     """Serve `describe_truthfully` of the app's document, built once, as FastAPI would."""
 
     def openapi() -> OpenApiDocument:
@@ -151,7 +151,6 @@ def install_truthful_openapi(app: FastAPI, *, description: str | None = None) ->
                 get_openapi(
                     title=app.title,
                     version=app.version,
-                    description=description,
                     routes=app.routes,
                 )
             )
