@@ -7,6 +7,7 @@ custom resources against deploy/k8s/schemas. Then the promises of the prod overl
 must have to run on a real cluster.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -119,6 +120,31 @@ def test_every_overlay_deploys_exactly_the_declared_services(overlay: str) -> No
 
     assert copost == set(SERVICES)
     assert set(of_kind(resources, "Service")) >= set(SERVICES)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_process_is_the_one_template_filled_with_its_own_values(overlay: str) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+    services = of_kind(resources, "Service")
+    rendered = yaml.safe_dump_all(resources)
+
+    for name in SERVICES:
+        deployment, pod = deployments[name], deployments[name]["spec"]["template"]
+        container = containers(deployment)[0]
+        assert deployment["metadata"]["labels"]["app.kubernetes.io/name"] == name
+        assert deployment["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": name}
+        assert pod["metadata"]["labels"]["app.kubernetes.io/name"] == name
+        assert container["name"] == name
+        assert services[name]["spec"]["selector"] == {"app.kubernetes.io/name": name}
+        # Its own Secrets only: copost-<name>, the MongoDB operator's copost-mongo-<name>, and
+        # the token-signing key (dev's generated names end in a hash).
+        own = rf"copost-(mongo-)?{name}|copost-jwt"
+        for secret in secret_names_used(deployment):
+            assert re.fullmatch(rf"({own})(-[a-z0-9]{{10}})?", secret), (name, secret)
+    # Every placeholder of base/process was filled in, and its values never leave the build.
+    assert not re.search(r"\b(NAME|CPU|MEMORY|MEMORY_LIMIT)\b", rendered)
+    assert not set(of_kind(resources, "ConfigMap")) & set(SERVICES)
 
 
 def test_prod_gives_every_backend_and_only_them_a_broker_user() -> None:
