@@ -123,10 +123,30 @@ OVERRIDES: dict[str, Override] = {
         "BSD-3-Clause",
         "License field and classifier agree (the classifier names no BSD variant)",
     ),
+    "jinja2": Override(
+        ("License :: OSI Approved :: BSD License",),
+        "BSD-3-Clause",
+        "classifier only (BSD, no version); its LICENSE.txt is the 3-clause BSD license",
+    ),
+    "jsonschema-path": Override(
+        ("Apache-2.0", "License :: OSI Approved :: Apache Software License"),
+        "Apache-2.0",
+        "License field and classifier agree",
+    ),
     "kubernetes-validate": Override(
         (),
         "Apache-2.0",
         "License field 'Apache' (no SPDX id); its LICENSE grants the Apache License 2.0",
+    ),
+    "openapi-schema-validator": Override(
+        ("BSD-3-Clause", "License :: OSI Approved :: BSD License"),
+        "BSD-3-Clause",
+        "License field; the classifier (BSD) names no version; its LICENSE is BSD 3-Clause",
+    ),
+    "pathable": Override(
+        ("Apache-2.0", "License :: OSI Approved :: Apache Software License"),
+        "Apache-2.0",
+        "License field and classifier agree",
     ),
     "pathspec": Override(
         ("License :: OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)",),
@@ -138,6 +158,11 @@ OVERRIDES: dict[str, Override] = {
         "Apache-2.0",
         "License field and classifier agree",
     ),
+    "pytest-timeout": Override(
+        ("MIT", "License :: DFSG approved"),
+        "MIT",
+        "License field MIT; the DFSG classifier names no license",
+    ),
     "requests": Override(
         ("Apache-2.0", "License :: OSI Approved :: Apache Software License"),
         "Apache-2.0",
@@ -147,11 +172,6 @@ OVERRIDES: dict[str, Override] = {
         ("License :: OSI Approved :: Apache Software License",),
         "Apache-2.0",
         "classifier only; its LICENSE is the Apache License 2.0",
-    ),
-    "jinja2": Override(
-        ("License :: OSI Approved :: BSD License",),
-        "BSD-3-Clause",
-        "classifier only (no BSD variant); its LICENSE.txt is the BSD 3-Clause License",
     ),
     "sortedcontainers": Override(
         ("License :: OSI Approved :: Apache Software License",),

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Depends, Header, Response, status
 
 from shared.identity import GATEWAY, CallerCountry, CurrentUserId, require_caller
+from shared.openapi import problems
 from shared.responses import ModelResponse
 from users.accounts.commands import SignInClient
 from users.accounts.schemas import (
@@ -32,14 +33,16 @@ DEVICE_COOKIE_PATH = "/v1/auth"
 ClientAddress = Annotated[str | None, Header(alias="x-forwarded-for", include_in_schema=False)]
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/users", status_code=status.HTTP_201_CREATED, name="register", responses=problems(409)
+)
 async def register(
     body: RegisterRequest, components: Components, address: ClientAddress = None
 ) -> User:
     return await components.accounts.register(body, SignInClient(address=address))
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", name="sign_in", responses=problems(401, 429))
 async def issue_token(
     body: TokenRequest,
     response: Response,
@@ -67,14 +70,14 @@ async def issue_token(
     return signed_in.token
 
 
-@router.get("/me", response_model=MyProfile)
+@router.get("/me", response_model=MyProfile, name="me")
 async def get_me(
     user_id: CurrentUserId, country: CallerCountry, components: Components
 ) -> ModelResponse:
     return ModelResponse(await components.account_queries.my_profile(user_id, country))
 
 
-@router.patch("/me")
+@router.patch("/me", name="update_me")
 async def update_me(
     body: UpdateMeRequest, user_id: CurrentUserId, country: CallerCountry, components: Components
 ) -> MyProfile:
@@ -82,12 +85,12 @@ async def update_me(
     return await components.account_queries.my_profile(user_id, country)
 
 
-@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, name="delete_me")
 async def delete_me(user_id: CurrentUserId, components: Components) -> None:
     await components.accounts.delete_me(user_id)
 
 
-@router.get("/users/{handle}", response_model=Profile)
+@router.get("/users/{handle}", response_model=Profile, name="get", responses=problems(404))
 async def get_profile(handle: str, user_id: CurrentUserId, components: Components) -> ModelResponse:
     return ModelResponse(await components.account_queries.profile(handle, user_id))
 
