@@ -162,6 +162,11 @@ def broker_users() -> TestBrokerUsers:
     return _session_broker_users[0]
 
 
+def redis_key_prefix(namespace: str) -> str:
+    """The Redis keys of one test's services: its namespace's, deleted after the test."""
+    return f"{namespace.rstrip('.')}:"
+
+
 def test_settings[S: ServiceSettings](
     settings_class: type[S], *, mongo_url: str, amqp_url: str, namespace: str, **overrides: Any
 ) -> S:
@@ -176,6 +181,7 @@ def test_settings[S: ServiceSettings](
         mongo_database=f"{namespace.rstrip('.')}-{name}",
         **broker_users().settings(name, amqp_url),
         amqp_namespace=namespace,
+        redis_key_prefix=redis_key_prefix(namespace),
         event_retry_delays_seconds=(0.1, 0.3),
         outbox_sweep_seconds=0.5,
         **(identity_settings(name) | overrides),

@@ -14,12 +14,20 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+import redis
 
 from shared.broker_users import SERVICES, create_users, delete_users
 from shared.embedded_mongo import embedded_mongo
-from shared.testing import EventRecorder, TestBrokerUsers, unique_namespace, use_broker_users
+from shared.testing import (
+    EventRecorder,
+    TestBrokerUsers,
+    redis_key_prefix,
+    unique_namespace,
+    use_broker_users,
+)
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
@@ -58,9 +66,26 @@ def session_broker_users(amqp_url: str) -> Iterator[TestBrokerUsers]:
     delete_users(services, prefix=prefix)
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
+
+
 @pytest.fixture
-def namespace() -> str:
-    return unique_namespace()
+def namespace(redis_url: str) -> Iterator[str]:
+    """The test's namespace; its Redis keys (prefixed with it, see `test_settings`) are deleted
+    afterwards, never anything else on the shared server."""
+    name = unique_namespace()
+    yield name
+    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        keys = list(client.scan_iter(match=f"{redis_key_prefix(name)}*", count=500))
+        if keys:
+            client.unlink(*keys)
+    except redis.exceptions.ConnectionError:
+        pass  # no Redis: nothing was written to it
+    finally:
+        client.close()
 
 
 @pytest.fixture
