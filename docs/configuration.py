@@ -85,6 +85,12 @@ TOOLING = (
         "how long to wait for a RabbitMQ just started to answer",
     ),
     ToolingVariable(
+        ("REDIS_WAIT_SECONDS",),
+        "`30`",
+        "`make run`, `make test`, `make bench` (`deploy/local/redis.sh`)",
+        "how long to wait for a Redis just started to answer",
+    ),
+    ToolingVariable(
         ("PYTEST_ARGS",),
         "empty",
         "`make test`, `unit`, `e2e`, `test-containers`, `k8s-check`",

@@ -22,7 +22,7 @@ from stack import LocalStack, find_free_base_port
 
 from shared.bus import EventBus
 from shared.settings import ServiceSettings
-from shared.testing import unique_namespace
+from shared.testing import DEFAULT_REDIS_URL, delete_redis_keys, unique_namespace
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 E2E_PASSWORD = "correct horse battery staple"
@@ -119,6 +119,8 @@ async def running_local_stack(
         RUNNING_STACKS.pop(started_stack.gateway_url, None)
         await asyncio.to_thread(started_stack.stop)
         await _delete_amqp_topology(amqp_url, namespace, started)
+        redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
+        await asyncio.to_thread(delete_redis_keys, redis_url, namespace)
 
 
 async def _delete_amqp_topology(amqp_url: str, namespace: str, services: list[str]) -> None:

@@ -310,6 +310,10 @@ class LocalStack:
         else:
             for secret in ("MONGO_URL", "AMQP_URL"):
                 env.pop(secret, None)
+        if self.amqp_namespace:
+            # A namespaced stack (the tests) keeps its Redis keys apart too, as the test plugin
+            # names them (shared.testing.redis_key_prefix), and so deletes them afterwards.
+            env["REDIS_KEY_PREFIX"] = f"{self.amqp_namespace.rstrip('.')}:"
         for backend in BACKEND_PORT_OFFSETS:
             env[f"{backend.upper()}_URL"] = self.service_url(backend)
         if name == "users":

@@ -14,20 +14,19 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-import redis
 
 from shared.broker_users import SERVICES, create_users, delete_users
 from shared.embedded_mongo import embedded_mongo
 from shared.testing import (
+    DEFAULT_REDIS_URL,
     EventRecorder,
     TestBrokerUsers,
-    redis_key_prefix,
+    delete_redis_keys,
     unique_namespace,
     use_broker_users,
 )
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
@@ -77,15 +76,7 @@ def namespace(redis_url: str) -> Iterator[str]:
     afterwards, never anything else on the shared server."""
     name = unique_namespace()
     yield name
-    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
-    try:
-        keys = list(client.scan_iter(match=f"{redis_key_prefix(name)}*", count=500))
-        if keys:
-            client.unlink(*keys)
-    except redis.exceptions.ConnectionError:
-        pass  # no Redis: nothing was written to it
-    finally:
-        client.close()
+    delete_redis_keys(redis_url, name)
 
 
 @pytest.fixture
