@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Self
 
+from shared.embedded_mongo import embedded_url
 from shared.services import BACKENDS, GATEWAY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -178,7 +179,7 @@ class LocalStack:
         self.restart_policy = restart_policy or RestartPolicy()
         self.embedded_mongo = mongo_url is None
         self.mongo_url = (
-            mongo_url or f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+            mongo_url or embedded_url("127.0.0.1", self.mongo_port)
         )
         self.processes: list[StackProcess] = []
         # Each process's own key for signing its calls (SERVICE_PRIVATE_KEY), and every
