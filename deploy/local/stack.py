@@ -178,9 +178,7 @@ class LocalStack:
         self.stop_timeout = stop_timeout
         self.restart_policy = restart_policy or RestartPolicy()
         self.embedded_mongo = mongo_url is None
-        self.mongo_url = (
-            mongo_url or embedded_url("127.0.0.1", self.mongo_port)
-        )
+        self.mongo_url = mongo_url or embedded_url("127.0.0.1", self.mongo_port)
         self.processes: list[StackProcess] = []
         # Each process's own key for signing its calls (SERVICE_PRIVATE_KEY), and every
         # process's public key (SERVICE_PUBLIC_KEYS); made afresh at each start.

@@ -41,7 +41,7 @@ async def forward_public_request(request: Request, gateway: GatewayComponents) -
     deleted = is_account_deletion(request.method, path)
     if deleted and user_id is not None and response.status_code < 300:
         # Refused on every route from now on, not from this gateway's next poll.
-        gateway.revoked.add([user_id])
+        await gateway.revocations.revoke([user_id])
     return response
 
 

@@ -16,10 +16,15 @@ from gateway.domain import BucketPolicy
 from gateway.openapi import OpenApiAggregator, OpenApiDocument
 from gateway.proxy import Proxy
 from gateway.settings import GatewaySettings
-from gateway.shared_limits import SharedRateLimiter, StreamCaps, StreamSlots
+from gateway.shared_limits import (
+    SharedRateLimiter,
+    SharedRevocations,
+    StreamCaps,
+    StreamSlots,
+)
 from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
-from shared.periodic import running
+from shared.periodic import BackgroundWork, running
 from shared.redis_store import RedisClient, create_redis
 from shared.services import Backend
 
@@ -33,6 +38,7 @@ class GatewayComponents:
     clients: dict[Backend, httpx.AsyncClient]
     jwks: JwksCache
     revoked: RevokedUsers
+    revocations: SharedRevocations
     poller: DeletedUsersPoller
     verifier: TokenVerifier
     user_limiter: SharedRateLimiter
@@ -70,7 +76,14 @@ async def compose(
     # Not fatal: a gateway started before the users service fetches the keys on demand.
     await gateway.jwks.refresh()
     try:
-        async with running(gateway.jwks, gateway.poller, gateway.stream_slots.renewer):
+        background: list[BackgroundWork] = [
+            gateway.jwks,
+            gateway.poller,
+            gateway.stream_slots.renewer,
+        ]
+        if gateway.redis is not None:
+            background.append(gateway.revocations.listener)
+        async with running(*background):
             yield gateway
     finally:
         await gateway.aclose()
@@ -119,6 +132,12 @@ def _build(
         clients=clients,
         jwks=jwks,
         revoked=revoked,
+        revocations=SharedRevocations(
+            revoked,
+            redis=redis,
+            key_prefix=prefix,
+            retention_seconds=settings.max_token_lifetime_seconds,
+        ),
         poller=DeletedUsersPoller(
             users,
             revoked,

@@ -13,9 +13,12 @@ refusal is never caused by Redis, only its fairness across replicas is lost for 
 
 import logging
 import secrets
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gateway.auth import RevokedUsers
 from gateway.domain import BucketPolicy
 from gateway.rate_limit import RateLimiter
 from shared.periodic import PeriodicTask
@@ -23,6 +26,9 @@ from shared.problems import TooManyRequests
 from shared.redis_store import REDIS_DOWN, RedisClient
 
 log = logging.getLogger(__name__)
+
+# How long the revocation listener waits for a notice at a time, and before reconnecting.
+LISTEN_RETRY_SECONDS = 1.0
 
 # KEYS[1]: the bucket; ARGV: milliseconds per request, burst. Returns 0, or the wait in ms.
 _GCRA = """
@@ -230,3 +236,56 @@ class StreamSlots:
             except REDIS_DOWN as exc:
                 log.warning("stream slot leases not renewed", extra={"error": repr(exc)})
                 return
+
+
+class SharedRevocations:
+    """Revocation notices through Redis: the gateway that served an account's deletion tells
+    every other one at once (they would otherwise learn it at their next poll of the users
+    service). Kept in a sorted set too, until no token of the account can be alive, so a
+    gateway that (re)connects reads the notices it missed."""
+
+    def __init__(
+        self,
+        revoked: RevokedUsers,
+        *,
+        redis: RedisClient | None,
+        key_prefix: str,
+        retention_seconds: float,
+    ) -> None:
+        self.revoked = revoked
+        self._redis = redis
+        self._key = f"{key_prefix}revoked"
+        self._retention_seconds = retention_seconds
+        self.listener = PeriodicTask(
+            "revocation-notices", self._listen, interval_seconds=LISTEN_RETRY_SECONDS
+        )
+
+    async def revoke(self, user_ids: Sequence[str]) -> None:
+        self.revoked.add(user_ids)
+        if self._redis is None or not user_ids:
+            return
+        now = time.time()
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.zadd(self._key, dict.fromkeys(user_ids, now + self._retention_seconds))
+            pipe.zremrangebyscore(self._key, "-inf", now)
+            pipe.publish(self._key, ",".join(user_ids))
+            await pipe.execute()
+        except REDIS_DOWN as exc:  # the others learn it at their next poll
+            log.warning("revocation not shared", extra={"error": repr(exc)})
+
+    async def _listen(self) -> None:
+        """Until Redis goes away: then the periodic task calls it again, a moment later."""
+        if self._redis is None:
+            return
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self._key)
+            noticed = await self._redis.zrangebyscore(self._key, time.time(), "+inf")
+            self.revoked.add(str(user_id) for user_id in noticed)
+            while True:
+                message = await pubsub.get_message(timeout=LISTEN_RETRY_SECONDS)
+                if message is not None and message["type"] == "message":
+                    self.revoked.add(str(message["data"]).split(","))
+        finally:
+            await pubsub.aclose()
