@@ -74,10 +74,10 @@ unit: install rabbitmq redis ## the service and shared tests, without the end-to
 e2e: install rabbitmq redis chromium ## the end-to-end suite: the whole stack on free ports, through the gateway
 	@$(PYTEST) tests-e2e $(PYTEST_ARGS)
 
-bench: install rabbitmq redis ## reads (wrk), fan-out and the event pipeline beside their floors; writes bench/results/
+bench: install rabbitmq redis ## reads (wrk), fan-out, the event pipeline, a social graph and a mixed workload beside their floors; writes bench/results/
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
-	@for script in read_bench pipeline_bench timeline_bench engagement_bench; do \
+	@for script in read_bench pipeline_bench timeline_bench engagement_bench social_bench; do \
 	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
 
 up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000)

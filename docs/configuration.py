@@ -91,6 +91,13 @@ TOOLING = (
         "how long to wait for a Redis just started to answer",
     ),
     ToolingVariable(
+        ("SOCIAL_GRAPH_DIR",),
+        "`../shared/dsb/socfb-Reed98` (beside the checkout)",
+        "`make bench` (`bench/social_bench.py`)",
+        "a DeathStarBench social graph folder (`<name>.nodes`, `<name>.edges`; never committed"
+        " here); missing: the bench generates a graph of the same shape",
+    ),
+    ToolingVariable(
         ("PYTEST_ARGS",),
         "empty",
         "`make test`, `unit`, `e2e`, `test-containers`, `k8s-check`",
