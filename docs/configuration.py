@@ -91,6 +91,12 @@ TOOLING = (
         "how long to wait for a Redis just started to answer",
     ),
     ToolingVariable(
+        ("FLOOR_BODY_FILE",),
+        "set by the benchmark",
+        "`bench/floor_app.py`",
+        "the bytes the floor app (a bare FastAPI app) returns: the page the benchmark measured",
+    ),
+    ToolingVariable(
         ("SOCIAL_GRAPH_DIR",),
         "`../shared/dsb/socfb-Reed98` (beside the checkout)",
         "`make bench` (`bench/social_bench.py`)",
