@@ -4,10 +4,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import aio_pika
 import pytest
+from aio_pika.exceptions import ChannelNotFoundEntity
 from pydantic import SecretStr
 
-from shared.broker_users import create_users, delete_users
+from shared.broker_users import create_users, delete_namespace, delete_users
 from shared.bus import EventBus
 from shared.events import EventData, make_event
 from shared.events.invitations import InvitationAccepted
@@ -79,3 +81,44 @@ async def test_no_one_can_claim_another_broker_user_as_publisher(
         assert await bus.publish([event]) == []
     finally:
         await bus.close()
+
+
+async def declared(amqp_url: str, queue: str, exchange: str) -> tuple[bool, bool]:
+    """Whether the queue and the exchange exist (passive declarations)."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        found = []
+        for declare in (
+            lambda channel: channel.declare_queue(queue, passive=True),
+            lambda channel: channel.declare_exchange(exchange, passive=True),
+        ):
+            channel = await connection.channel()
+            try:
+                await declare(channel)
+                found.append(True)
+            except ChannelNotFoundEntity:
+                found.append(False)
+        return found[0], found[1]
+
+
+async def test_deleting_a_namespace_removes_its_queues_and_exchanges_and_nothing_else(
+    amqp_url: str,
+) -> None:
+    stack, neighbour = f"stack-{uuid4().hex[:8]}-", f"stack-{uuid4().hex[:8]}-"
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for prefix in (stack, neighbour):
+            await channel.declare_queue(
+                f"{prefix}posts", durable=True, arguments={"x-queue-type": "quorum"}
+            )
+            await channel.declare_exchange(f"{prefix}copost.events", aio_pika.ExchangeType.TOPIC)
+
+    await delete_namespace(amqp_url, stack)
+
+    assert await declared(amqp_url, f"{stack}posts", f"{stack}copost.events") == (False, False)
+    assert await declared(amqp_url, f"{neighbour}posts", f"{neighbour}copost.events") == (
+        True,
+        True,
+    )
+    await delete_namespace(amqp_url, neighbour)

@@ -18,9 +18,13 @@ consumer refuses it (shared.bus). The gateway gets no broker user at all.
     python -m shared.broker_users delete [--prefix P]
     python -m shared.broker_users definitions --passwords-json FILE [--prefix P] [--namespace N]
         prints a RabbitMQ definitions document (for a broker's `load_definitions`)
+
+`delete_namespace` removes the queues and exchanges of one AMQP namespace prefix (what a test
+session or a local stack declared), and nothing else.
 """
 
 import argparse
+import asyncio
 import base64
 import hashlib
 import json
@@ -32,12 +36,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import aio_pika
+
 from shared.events import PRODUCING_SERVICES
 from shared.services import BACKENDS
 
 # Every backend has a broker user; the gateway has none.
 SERVICES = BACKENDS
 DEFAULT_PREFIX = "copost-"
+# rabbitmqctl starts an Erlang VM per call (1-2 s); a broker that answers none in this time is
+# stuck, and saying so beats waiting for ever.
+RABBITMQCTL_TIMEOUT_SECONDS = 60
 # Matches no routing key: the topic permission of a service that publishes nothing.
 NOTHING = "^$"
 
@@ -117,12 +126,19 @@ def service_url(amqp_url: str, user: str, password: str) -> str:
 
 def _rabbitmqctl(*args: str) -> str:
     # S603/S607: the broker's own CLI, found on PATH, with arguments we build.
-    result = subprocess.run(  # noqa: S603
-        ["rabbitmqctl", "-q", *args],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    try:
+        result = subprocess.run(  # noqa: S603
+            ["rabbitmqctl", "-q", *args],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=RABBITMQCTL_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired as stuck:
+        raise RuntimeError(
+            f"rabbitmqctl {args[0]} got no answer from RabbitMQ in {RABBITMQCTL_TIMEOUT_SECONDS}s"
+            " (is the node overloaded or alarmed? `rabbitmq-diagnostics check_alarms`)"
+        ) from stuck
     return result.stdout
 
 
@@ -160,6 +176,30 @@ def delete_users(services: Sequence[str] = SERVICES, *, prefix: str = DEFAULT_PR
     _rabbitmqctl(
         "eval", f'[rabbit_auth_backend_internal:delete_user(U, <<"cli">>) || U <- [{names}]].'
     )
+
+
+def namespace_objects(namespace_prefix: str) -> tuple[list[str], list[str]]:
+    """The queues and the exchanges on the broker whose names start with `namespace_prefix`."""
+    if not namespace_prefix:
+        raise ValueError("an empty prefix would name every queue and exchange on the broker")
+    queues = _rabbitmqctl("list_queues", "--no-table-headers", "name").split()
+    exchanges = _rabbitmqctl("list_exchanges", "--no-table-headers", "name").split()
+    return (
+        [name for name in queues if name.startswith(namespace_prefix)],
+        [name for name in exchanges if name.startswith(namespace_prefix)],
+    )
+
+
+async def delete_namespace(amqp_url: str, namespace_prefix: str) -> None:
+    """Delete the queues and exchanges whose names start with `namespace_prefix`."""
+    queues, exchanges = await asyncio.to_thread(namespace_objects, namespace_prefix)
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in exchanges:
+            await channel.exchange_delete(exchange)
 
 
 def main() -> None:
