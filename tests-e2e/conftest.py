@@ -41,11 +41,13 @@ E2E_ENVIRONMENT = {
     # Demoted as soon as below it (the demotion test); the margin is the timeline tests' own.
     "CELEBRITY_DEMOTION_MARGIN": "0",
     "MAX_STREAMS_PER_ACCOUNT": str(STREAMS_PER_ACCOUNT),
+    "STREAM_MAX_PER_ACCOUNT": str(STREAMS_PER_ACCOUNT),
     "LOG_LEVEL": "INFO",
     # Every test client signs up and in from 127.0.0.1: the per-address allowance of real
     # clients would throttle the suite (its own tests use a stack of their own).
     "LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
     "LOGIN_RATE_LIMIT_BURST": "10000",
+    "STREAM_MAX_PER_ADDRESS": "10000",
 }
 
 

@@ -83,7 +83,7 @@ class GatewaySettings(ServiceSettings):
     """Connections to the notifications service for open streams, a pool apart from ordinary
     requests', so streams never take their connections; a stream beyond it gets 503 with
     `Retry-After`."""
-    stream_max_per_account: int = Field(default=5, ge=1)
+    stream_max_per_account: int = Field(default=10, ge=1)
     """Open streams one account may hold through all the gateways (beyond it: 429)."""
     stream_max_per_address: int = Field(default=50, ge=1)
     """Open streams one client address (IPv6: one /64) may hold through all the gateways
