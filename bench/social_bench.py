@@ -31,7 +31,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,13 +119,32 @@ def sign_up(base_url: str, names: Sequence[str], workers: int) -> tuple[dict[str
     def one(name: str) -> tuple[str, str]:
         with httpx.Client(base_url=base_url, timeout=60) as client:
             body = {"handle": name, "password": PASSWORD, "display_name": name}
-            client.post("/v1/users", json=body).raise_for_status()
-            answer = client.post("/v1/auth/token", json={"handle": name, "password": PASSWORD})
+            created = _retried(lambda: client.post("/v1/users", json=body), ok=(201, 409))
+            created.raise_for_status()
+            credentials = {"handle": name, "password": PASSWORD}
+            answer = _retried(lambda: client.post("/v1/auth/token", json=credentials))
             return name, answer.raise_for_status().json()["access_token"]
 
     with ThreadPoolExecutor(workers) as pool:
         tokens = dict(pool.map(one, names))
     return tokens, time.perf_counter() - started
+
+
+SERVER_ERRORS: list[str] = []
+
+
+def _retried(
+    send: Callable[[], httpx.Response], ok: tuple[int, ...] = (200, 201), attempts: int = 4
+) -> httpx.Response:
+    """A sign-up or sign-in answered 5xx (argon2 slots all taken, a loaded machine) is sent
+    again after a pause; each such answer is counted in the results."""
+    for attempt in range(attempts):
+        answer = send()
+        if answer.status_code in ok or answer.status_code < 500 or attempt == attempts - 1:
+            return answer
+        SERVER_ERRORS.append(f"{answer.status_code} {answer.request.url.path}")
+        time.sleep(1 + attempt)
+    return answer
 
 
 async def follow_all(
@@ -321,6 +340,9 @@ def run(
             floor.wait(10)
         stack.stop()
         delete_redis_keys(os.environ.get("REDIS_URL", DEFAULT_REDIS_URL), namespace)
+        logs = data_dir / "logs"
+        if logs.is_dir():  # the processes' logs outlive the run, for a look at any 5xx
+            shutil.copytree(logs, Path(tempfile.gettempdir()) / f"{data_dir.name}-logs")
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -390,7 +412,9 @@ def report(r: Report) -> str:
         "",
         "## Building the graph",
         "",
-        f"- {r.graph.users} sign-ups (each with a sign-in): {r.sign_up_seconds:.0f} s.",
+        f"- {r.graph.users} sign-ups (each with a sign-in): {r.sign_up_seconds:.0f} s "
+        f"({len(SERVER_ERRORS)} answered 5xx and were sent again: "
+        f"{', '.join(sorted(set(SERVER_ERRORS))) or 'none'}).",
         (
             f"- **Stopped at the time budget**: {len(r.follow_times)} of "
             f"{len(r.graph.follows)} follows made."

@@ -23,6 +23,7 @@ it again (each is rebuilt on its next read): nothing is queued, and nothing is l
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Literal
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 type FeedKind = Literal["home", "profile"]
 type CachedPage = list[TimelinePosition] | Literal["missing", "older"]
 
+RECOVERY_PAUSE_SECONDS = 1.0
 COMPLETE = ""
 TRIMMED = "#"
 BUILDING = "!"
@@ -88,6 +90,8 @@ class FeedCache:
         # A write was lost: no use until every feed is deleted (see the module's docstring).
         self._stale = False
         self._recovering = asyncio.Lock()
+        # While Redis stays away, it is tried again at most this often (not at every read).
+        self._next_attempt = 0.0
 
     def key(self, kind: FeedKind, owner_id: str) -> str:
         return f"{self._prefix}{kind}:{owner_id}"
@@ -96,11 +100,14 @@ class FeedCache:
         """False while Redis is down or since a write was lost and not yet cleared up."""
         if not self._stale:
             return True
+        if time.monotonic() < self._next_attempt:
+            return False
         async with self._recovering:
             if self._stale:
                 try:
                     dropped = await delete_keys(self._redis, f"{self._prefix}*")
                 except REDIS_DOWN:
+                    self._next_attempt = time.monotonic() + RECOVERY_PAUSE_SECONDS
                     return False
                 log.warning("feed cache cleared after lost writes", extra={"feeds": dropped})
                 self._stale = False
