@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from gateway.auth import DeletedUsersPoller, JwksCache, RevokedUsers, TokenVerifier
 from gateway.domain import BucketPolicy
-from gateway.openapi import OpenApiAggregator, OpenApiDocument
+from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
 from gateway.settings import GatewaySettings
 from gateway.shared_limits import (
@@ -24,6 +24,7 @@ from gateway.shared_limits import (
 )
 from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
+from shared.openapi import OpenApiDocument
 from shared.periodic import BackgroundWork, running
 from shared.redis_store import RedisClient, create_redis
 from shared.services import Backend
