@@ -85,6 +85,25 @@ TOOLING = (
         "how long to wait for a RabbitMQ just started to answer",
     ),
     ToolingVariable(
+        ("REDIS_WAIT_SECONDS",),
+        "`30`",
+        "`make run`, `make test`, `make bench` (`deploy/local/redis.sh`)",
+        "how long to wait for a Redis just started to answer",
+    ),
+    ToolingVariable(
+        ("FLOOR_BODY_FILE",),
+        "set by the benchmark",
+        "`bench/floor_app.py`",
+        "the bytes the floor app (a bare FastAPI app) returns: the page the benchmark measured",
+    ),
+    ToolingVariable(
+        ("SOCIAL_GRAPH_DIR",),
+        "`../shared/dsb/socfb-Reed98` (beside the checkout)",
+        "`make bench` (`bench/social_bench.py`)",
+        "a DeathStarBench social graph folder (`<name>.nodes`, `<name>.edges`; never committed"
+        " here); missing: the bench generates a graph of the same shape",
+    ),
+    ToolingVariable(
         ("PYTEST_ARGS",),
         "empty",
         "`make test`, `unit`, `e2e`, `test-containers`, `k8s-check`",

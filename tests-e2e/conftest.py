@@ -23,7 +23,7 @@ from stack import LocalStack, find_free_base_port
 
 from shared.bus import EventBus
 from shared.settings import ServiceSettings
-from shared.testing import unique_namespace
+from shared.testing import DEFAULT_REDIS_URL, delete_redis_keys, unique_namespace
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 E2E_PASSWORD = "correct horse battery staple"
@@ -42,11 +42,13 @@ E2E_ENVIRONMENT = {
     # Demoted as soon as below it (the demotion test); the margin is the timeline tests' own.
     "CELEBRITY_DEMOTION_MARGIN": "0",
     "MAX_STREAMS_PER_ACCOUNT": str(STREAMS_PER_ACCOUNT),
+    "STREAM_MAX_PER_ACCOUNT": str(STREAMS_PER_ACCOUNT),
     "LOG_LEVEL": "INFO",
     # Every test client signs up and in from 127.0.0.1: the per-address allowance of real
     # clients would throttle the suite (its own tests use a stack of their own).
     "LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
     "LOGIN_RATE_LIMIT_BURST": "10000",
+    "STREAM_MAX_PER_ADDRESS": "10000",
 }
 
 
@@ -135,6 +137,8 @@ async def running_local_stack(
         RUNNING_STACKS.pop(started_stack.gateway_url, None)
         await asyncio.to_thread(started_stack.stop)
         await _delete_amqp_topology(amqp_url, namespace, started)
+        redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
+        await asyncio.to_thread(delete_redis_keys, redis_url, namespace)
 
 
 async def _delete_amqp_topology(amqp_url: str, namespace: str, services: list[str]) -> None:

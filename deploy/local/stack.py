@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Self
 
+from shared.embedded_mongo import embedded_url
 from shared.services import BACKENDS, GATEWAY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -177,9 +178,7 @@ class LocalStack:
         self.stop_timeout = stop_timeout
         self.restart_policy = restart_policy or RestartPolicy()
         self.embedded_mongo = mongo_url is None
-        self.mongo_url = (
-            mongo_url or f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
-        )
+        self.mongo_url = mongo_url or embedded_url("127.0.0.1", self.mongo_port)
         self.processes: list[StackProcess] = []
         # Each process's own key for signing its calls (SERVICE_PRIVATE_KEY), and every
         # process's public key (SERVICE_PUBLIC_KEYS); made afresh at each start.
@@ -310,6 +309,10 @@ class LocalStack:
         else:
             for secret in ("MONGO_URL", "AMQP_URL"):
                 env.pop(secret, None)
+        if self.amqp_namespace:
+            # A namespaced stack (the tests) keeps its Redis keys apart too, as the test plugin
+            # names them (shared.testing.redis_key_prefix), and so deletes them afterwards.
+            env["REDIS_KEY_PREFIX"] = f"{self.amqp_namespace.rstrip('.')}:"
         for backend in BACKEND_PORT_OFFSETS:
             env[f"{backend.upper()}_URL"] = self.service_url(backend)
         if name == "users":

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from shared.redis_store import redis_answers
 from shared.relations import MUTE_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES
@@ -24,6 +25,7 @@ def create_app(settings: TimelineSettings | None = None) -> FastAPI:
             compose=compose,
             routers=[reads.router, insights.router],
             subscriptions=subscriptions,
+            degraded_checks={"redis": lambda components: redis_answers(components.redis)},
             indexes=[
                 *CARD_INDEXES,
                 *FAN_OUT_INDEXES,

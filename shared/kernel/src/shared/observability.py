@@ -123,10 +123,13 @@ def _request_id_from(scope: Scope) -> str:
 def health_router(
     readiness_checks: Mapping[str, ReadinessCheck],
     *,
+    degraded_checks: Mapping[str, ReadinessCheck] | None = None,
     service_name: str = "",
     metrics_refreshers: Sequence[MetricsRefresher] = (),
 ) -> APIRouter:
-    """`/healthz`: the process is alive. `/readyz`: every dependency answers. `/metrics`, in
+    """`/healthz`: the process is alive. `/readyz`: every dependency answers (those of
+    `degraded_checks` are named under `degraded` when down, but the process serves without
+    them, so it stays ready). `/metrics`, in
     OpenMetrics (with exemplars: trace ids) when the scraper asks for it, else Prometheus text."""
     router = APIRouter(include_in_schema=False)
     last_ready: list[bool] = []
@@ -139,12 +142,17 @@ def health_router(
     async def readyz() -> Response | dict[str, object]:
         results = {name: await check() for name, check in readiness_checks.items()}
         ready = all(results.values())
+        optional = {name: await check() for name, check in (degraded_checks or {}).items()}
+        results |= optional
         READY.labels(service_name).set(1 if ready else 0)
         if last_ready and last_ready[0] != ready:
             READINESS_CHANGES.labels(service_name).inc()
         last_ready[:] = [ready]
         if ready:
-            return {"status": "ready", "checks": results}
+            body: dict[str, object] = {"status": "ready", "checks": results}
+            if degraded := [name for name, ok in optional.items() if not ok]:
+                body["degraded"] = degraded
+            return body
         failing = ", ".join(name for name, ok in results.items() if not ok)
         return problem_response(503, f"Not ready: {failing} unreachable.")
 

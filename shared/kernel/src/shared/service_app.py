@@ -6,7 +6,7 @@ service's components (its composition root), its queues and consumers, the outbo
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +20,12 @@ from shared.idempotency import PROCESSED_EVENT_INDEXES, MongoProcessedEventLog
 from shared.identity import AssertionVerifier
 from shared.logging import configure_logging
 from shared.mongo import Database, Document, IndexSpec, create_mongo_client, ensure_indexes, ping
-from shared.observability import MetricsRefresher, RequestContextMiddleware, health_router
+from shared.observability import (
+    MetricsRefresher,
+    ReadinessCheck,
+    RequestContextMiddleware,
+    health_router,
+)
 from shared.openapi import install_truthful_openapi, operation_id
 from shared.outbox import Outbox, OutboxRelay, outbox_index
 from shared.problems import install_problem_handlers
@@ -60,6 +65,8 @@ class ServiceSpec[S: ServiceSettings, C]:
     indexes: Sequence[IndexSpec] = ()
     outbox_collections: Sequence[str] = ()
     internal_routers: Sequence[APIRouter] = field(default=())
+    # Dependencies the service degrades without (e.g. a cache): named in /readyz, not required.
+    degraded_checks: Mapping[str, Callable[[C], Awaitable[bool]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,6 +112,9 @@ def create_service_app[S: ServiceSettings, C](spec: ServiceSpec[S, C]) -> FastAP
     app.include_router(
         health_router(
             _readiness_checks(app),
+            degraded_checks={
+                name: _component_check(app, check) for name, check in spec.degraded_checks.items()
+            },
             service_name=settings.service_name,
             metrics_refreshers=_metrics_refreshers(app),
         )
@@ -199,6 +209,14 @@ def _readiness_checks(app: FastAPI) -> dict[str, Callable[[], Any]]:
         return runtime is not None and runtime.bus.is_connected
 
     return {"mongodb": mongodb, "rabbitmq": rabbitmq}
+
+
+def _component_check[C](app: FastAPI, check: Callable[[C], Awaitable[bool]]) -> ReadinessCheck:
+    async def run() -> bool:
+        runtime: ServiceRuntime[Any, C] | None = getattr(app.state, "runtime", None)
+        return runtime is not None and await check(runtime.components)
+
+    return run
 
 
 def _metrics_refreshers(app: FastAPI) -> list[MetricsRefresher]:
