@@ -132,9 +132,13 @@ def create_users(
     *,
     prefix: str = DEFAULT_PREFIX,
     namespace: str | None = "",
+    passwords: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create (or reset) the users of `services` through rabbitmqctl; their AMQP URLs."""
-    passwords = {service: secrets.token_urlsafe(24) for service in services}
+    """Create (or reset) the users of `services` through rabbitmqctl; their AMQP URLs.
+
+    `passwords` (service -> password): the ones to set, for users restored as they were;
+    fresh ones otherwise."""
+    passwords = dict(passwords or {service: secrets.token_urlsafe(24) for service in services})
     document = definitions(passwords, prefix=prefix, namespace=namespace)
     # Imported by the node itself: `rabbitmqctl import_definitions` hangs reading its standard
     # input on RabbitMQ 4.0.5 (Debian 13's; rabbitmq-server issue 13157), and a file would have

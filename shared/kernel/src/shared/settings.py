@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     outbox_sweep_seconds: float = Field(default=5.0, gt=0)
     """How often the outbox relay sweeps for events not yet published (it also wakes right
     after each write)."""
+    shutdown_grace_seconds: float = 10.0
+    """Seconds a process takes at most to stop after SIGTERM: in-flight requests finish or are cut at this deadline, consumers stop taking messages, the outbox relay stops; the Kubernetes grace period is set above it."""  # noqa: E501
     internal_http_timeout_seconds: float = Field(default=5.0, gt=0)
     """Calls between services give up after this."""
     service_private_key: SecretStr = SecretStr("")
