@@ -16,11 +16,15 @@ consumer refuses it (shared.bus). The gateway gets no broker user at all.
         creates (or resets) the users with fresh passwords through `rabbitmqctl`
         (root on the broker's host); prints {service: its AMQP URL} as JSON
     python -m shared.broker_users delete [--prefix P]
+        deletes those of the users that exist; prints the names deleted as JSON
+    python -m shared.broker_users delete-namespace --amqp-url URL --namespace N
+        deletes every queue and exchange named N...; prints their names as JSON
     python -m shared.broker_users definitions --passwords-json FILE [--prefix P] [--namespace N]
         prints a RabbitMQ definitions document (for a broker's `load_definitions`)
 """
 
 import argparse
+import asyncio
 import base64
 import hashlib
 import json
@@ -31,6 +35,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
+
+import aio_pika
 
 from shared.events import PRODUCING_SERVICES
 from shared.services import BACKENDS
@@ -159,18 +165,57 @@ def create_users(
     }
 
 
-def delete_users(services: Sequence[str] = SERVICES, *, prefix: str = DEFAULT_PREFIX) -> None:
-    names = ", ".join(f'<<"{prefix + service}">>' for service in services)
-    _rabbitmqctl(
-        "eval", f'[rabbit_auth_backend_internal:delete_user(U, <<"cli">>) || U <- [{names}]].'
-    )
+def _listed(*command: str) -> list[dict[str, Any]]:
+    """A `rabbitmqctl list_...` as rows (JSON: the table form may end a name with noise)."""
+    rows: list[dict[str, Any]] = json.loads(_rabbitmqctl(*command, "--formatter", "json"))
+    return rows
+
+
+def delete_users(services: Sequence[str] = SERVICES, *, prefix: str = DEFAULT_PREFIX) -> list[str]:
+    """Delete those of the users that exist; the names deleted. A user already gone is no
+    error, nor is one deleted meanwhile (`catch`)."""
+    existing = {row["user"] for row in _listed("list_users")}
+    doomed = [prefix + service for service in services if prefix + service in existing]
+    if doomed:
+        names = ", ".join(f'<<"{name}">>' for name in doomed)
+        _rabbitmqctl(
+            "eval",
+            f'[catch rabbit_auth_backend_internal:delete_user(U, <<"cli">>) || U <- [{names}]].',
+        )
+    return doomed
+
+
+def delete_namespace(amqp_url: str, namespace: str) -> dict[str, list[str]]:
+    """Delete every queue and exchange named `<namespace>...` (a local stack's, at its stop);
+    what was deleted. One already gone is no error."""
+    if not namespace:
+        raise ValueError("no namespace: that would be every CoPost queue and exchange")
+    found = {
+        kind: sorted(
+            row["name"]
+            for row in _listed(f"list_{kind}", "name")
+            if str(row["name"]).startswith(namespace)
+        )
+        for kind in ("queues", "exchanges")
+    }
+    asyncio.run(_delete_topology(amqp_url, found["queues"], found["exchanges"]))
+    return found
+
+
+async def _delete_topology(amqp_url: str, queues: list[str], exchanges: list[str]) -> None:
+    async with await aio_pika.connect(amqp_url) as connection:
+        channel = await connection.channel()
+        for name in queues:
+            await channel.queue_delete(name, if_unused=False, if_empty=False)
+        for name in exchanges:
+            await channel.exchange_delete(name, if_unused=False)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("action", choices=["create", "delete", "definitions"])
+    parser.add_argument("action", choices=["create", "delete", "delete-namespace", "definitions"])
     parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument("--prefix", default=DEFAULT_PREFIX)
     parser.add_argument("--namespace", default="")
@@ -183,7 +228,9 @@ def main() -> None:
         )
         print(json.dumps(urls))
     elif args.action == "delete":
-        delete_users(args.services, prefix=args.prefix)
+        print(json.dumps(delete_users(args.services, prefix=args.prefix)))
+    elif args.action == "delete-namespace":
+        print(json.dumps(delete_namespace(args.amqp_url, args.namespace)))
     else:
         with open(args.passwords_json) as file:
             passwords = json.load(file)
