@@ -1,5 +1,6 @@
 """The broker users of shared.broker_users on the real RabbitMQ: who may publish what."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -7,12 +8,13 @@ from uuid import uuid4
 import pytest
 from pydantic import SecretStr
 
-from shared.broker_users import create_users, delete_users
+from shared.broker_users import create_users, delete_namespace, delete_users
 from shared.bus import EventBus
 from shared.events import EventData, make_event
 from shared.events.invitations import InvitationAccepted
 from shared.events.posts import PostDeleted
 from shared.settings import ServiceSettings
+from shared.testing import unique_namespace
 
 SERVICES = ["posts", "timeline"]
 
@@ -79,3 +81,39 @@ async def test_no_one_can_claim_another_broker_user_as_publisher(
         assert await bus.publish([event]) == []
     finally:
         await bus.close()
+
+
+def test_deleting_users_skips_those_already_gone(amqp_url: str, namespace: str) -> None:
+    prefix = f"copost-gone-{uuid4().hex[:8]}-"
+    create_users(amqp_url, ["posts"], prefix=prefix, namespace=namespace)
+
+    assert delete_users(["posts", "timeline"], prefix=prefix) == [f"{prefix}posts"]
+    assert delete_users(["posts", "timeline"], prefix=prefix) == []
+
+
+async def test_deleting_a_namespace_removes_its_queues_and_exchanges_and_no_others(
+    amqp_url: str, namespace: str
+) -> None:
+    other = unique_namespace()
+    for each in (namespace, other):
+        bus = EventBus(ServiceSettings(amqp_url=SecretStr(amqp_url), amqp_namespace=each))
+        await bus.connect()
+        await bus.close()
+
+    deleted = await asyncio.to_thread(delete_namespace, amqp_url, namespace)
+
+    assert deleted == {
+        "queues": [f"{namespace}copost.unrouted"],
+        "exchanges": [
+            f"{namespace}copost.{name}" for name in ("dead-letter", "events", "unrouted")
+        ],
+    }
+    assert await asyncio.to_thread(delete_namespace, amqp_url, namespace) == {
+        "queues": [],
+        "exchanges": [],
+    }
+    assert (await asyncio.to_thread(delete_namespace, amqp_url, other))["queues"] == [
+        f"{other}copost.unrouted"
+    ]
+    with pytest.raises(ValueError, match="no namespace"):
+        delete_namespace(amqp_url, "")

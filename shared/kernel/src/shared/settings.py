@@ -36,7 +36,8 @@ class ServiceSettings(BaseSettings):
     """RabbitMQ (not used by the gateway); the user it names is the one the service publishes
     as: under `make run`, the service's own broker user. Never logged."""
     amqp_namespace: str = ""
-    """Prefix of every exchange and queue name; tests isolate their runs with it."""
+    """Prefix of every exchange and queue name: each local stack has its own (`make run`:
+    `<STACK>.`), and tests isolate their runs with it."""
     amqp_user_prefix: str = "copost-"
     """The broker user of service S is `<prefix>S`: each publishes as itself, and a consumer
     accepts an event only from the broker user of the service that produces its type."""
