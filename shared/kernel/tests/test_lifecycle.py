@@ -25,7 +25,7 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
-from shared.broker_users import create_users, delete_users
+from shared.broker_users import create_users, delete_users, service_url
 from shared.bus import EventBus
 from shared.embedded_mongo import secantus_command
 from shared.lifecycle import WATCHDOG_EXIT_CODE
@@ -96,12 +96,22 @@ class Wiring:
     prefix: str
 
 
+@dataclass(frozen=True)
+class BrokerUser:
+    prefix: str
+    password: str
+
+    def url(self, amqp_url: str) -> str:
+        """Its AMQP URL at the broker (or proxy) `amqp_url` names."""
+        return service_url(amqp_url, f"{self.prefix}users", self.password)
+
+
 @pytest.fixture
-def broker_user(amqp_url: str, namespace: str) -> Iterator[tuple[str, str]]:
-    """A broker user of this test's own for the users service: (its prefix, its password)."""
+def broker_user(amqp_url: str, namespace: str) -> Iterator[BrokerUser]:
+    """A broker user of this test's own, for the users service."""
     prefix = f"copost-lc-{uuid4().hex[:8]}-"
     url = create_users(amqp_url, ["users"], prefix=prefix, namespace=namespace)["users"]
-    yield prefix, urlsplit(url).password or ""
+    yield BrokerUser(prefix, urlsplit(url).password or "")
     delete_users(["users"], prefix=prefix)
 
 
@@ -112,12 +122,10 @@ async def topology_removed(amqp_url: str, namespace: str) -> AsyncIterator[None]
     await EventBus(settings).delete_topology()
 
 
-def restore_user(amqp_url: str, namespace: str, prefix: str, password: str) -> str:
-    """The broker user back as it was (same password); its AMQP URL at `amqp_url`."""
-    urls = create_users(
-        amqp_url, ["users"], prefix=prefix, namespace=namespace, passwords={"users": password}
-    )
-    return urls["users"]
+def restore_user(amqp_url: str, namespace: str, user: BrokerUser) -> None:
+    """The broker user back as it was (same password)."""
+    passwords = {"users": user.password}
+    create_users(amqp_url, ["users"], prefix=user.prefix, namespace=namespace, passwords=passwords)
 
 
 def refuse_user(prefix: str) -> None:
@@ -133,18 +141,22 @@ def refuse_user(prefix: str) -> None:
 
 async def start_users(tmp_path: Path, mongo_url: str, amqp_url: str, **env: str) -> ServiceProcess:
     """The users service as a process of its own, ready."""
+    environment = {"MONGO_URL": mongo_url, "AMQP_URL": amqp_url, **CHEAP_HASHING, **env}
+    process = start_process(tmp_path, "users", environment)
+    await wait_until(lambda: _readiness_is(process, 200, ""), timeout=60)
+    return process
+
+
+def start_process(tmp_path: Path, name: str, env: dict[str, str]) -> ServiceProcess:
     port = free_port()
-    log = (tmp_path / f"users-{port}.log").open("w+b")
-    popen = subprocess.Popen(  # noqa: S603, ASYNC220 -- this interpreter, fixed arguments
+    log = (tmp_path / f"{name}-{port}.log").open("w+b")
+    popen = subprocess.Popen(  # noqa: S603 -- this interpreter, fixed arguments
         [
-            *(sys.executable, "-m", "uvicorn", "users.app:create_app", "--factory"),
+            *(sys.executable, "-m", "uvicorn", f"{name}.app:create_app", "--factory"),
             *("--host", "127.0.0.1", "--port", str(port)),
         ],
         env={
             **os.environ,
-            **CHEAP_HASHING,
-            "MONGO_URL": mongo_url,
-            "AMQP_URL": amqp_url,
             "SHUTDOWN_GRACE_SECONDS": str(GRACE_SECONDS),
             "OUTBOX_SWEEP_SECONDS": "0.5",
             **env,
@@ -153,18 +165,7 @@ async def start_users(tmp_path: Path, mongo_url: str, amqp_url: str, **env: str)
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    process = ServiceProcess(popen, f"http://127.0.0.1:{port}", log)
-
-    async def ready() -> bool:
-        if popen.poll() is not None:
-            raise AssertionError(f"users exited ({popen.returncode}):\n{process.output()}")
-        try:
-            return (await process.probe("/readyz")).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    await wait_until(ready, timeout=60)
-    return process
+    return ServiceProcess(popen, f"http://127.0.0.1:{port}", log)
 
 
 async def assert_stops_in_time(process: ServiceProcess) -> None:
@@ -178,23 +179,22 @@ async def test_refused_by_its_broker_it_is_not_ready_then_ready_again_and_stops_
     mongo_url: str,
     amqp_url: str,
     namespace: str,
-    broker_user: tuple[str, str],
+    broker_user: BrokerUser,
     event_recorder: EventRecorder,
     topology_removed: None,
 ) -> None:
-    prefix, password = broker_user
+    prefix = broker_user.prefix
     environment = {
         "MONGO_DATABASE": f"{namespace.rstrip('.')}-users",
         "AMQP_NAMESPACE": namespace,
         "AMQP_USER_PREFIX": prefix,
     }
-    service_url = restore_user(amqp_url, namespace, prefix, password)
-    users = await start_users(tmp_path, mongo_url, service_url, **environment)
+    users = await start_users(tmp_path, mongo_url, broker_user.url(amqp_url), **environment)
 
     refuse_user(prefix)
     await wait_until(lambda: _readiness_is(users, 503, "rabbitmq"), timeout=10)
     assert (await users.probe("/healthz")).status_code == 200
-    restore_user(amqp_url, namespace, prefix, password)
+    restore_user(amqp_url, namespace, broker_user)
     await wait_until(lambda: _readiness_is(users, 200, ""), timeout=15)
     refuse_user(prefix)
     await wait_until(lambda: _readiness_is(users, 503, "rabbitmq"), timeout=10)
@@ -204,8 +204,8 @@ async def test_refused_by_its_broker_it_is_not_ready_then_ready_again_and_stops_
     await assert_stops_in_time(users)
 
     # Acknowledged while the broker refused: kept in the outbox, published once it is back.
-    restore_user(amqp_url, namespace, prefix, password)
-    again = await start_users(tmp_path, mongo_url, service_url, **environment)
+    restore_user(amqp_url, namespace, broker_user)
+    again = await start_users(tmp_path, mongo_url, broker_user.url(amqp_url), **environment)
     try:
         events = await event_recorder.wait_for("user.registered", timeout=15)
         assert [event.data["handle"] for event in events] == [handle]
@@ -218,20 +218,19 @@ async def test_with_its_broker_down_it_is_not_ready_then_ready_again_and_stops_i
     mongo_url: str,
     amqp_url: str,
     namespace: str,
-    broker_user: tuple[str, str],
+    broker_user: BrokerUser,
     event_recorder: EventRecorder,
     topology_removed: None,
 ) -> None:
-    prefix, password = broker_user
     broker = urlsplit(amqp_url)
     proxy = TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672)
     await proxy.start()
     environment = {
         "MONGO_DATABASE": f"{namespace.rstrip('.')}-users",
         "AMQP_NAMESPACE": namespace,
-        "AMQP_USER_PREFIX": prefix,
+        "AMQP_USER_PREFIX": broker_user.prefix,
     }
-    proxied = restore_user(f"amqp://127.0.0.1:{proxy.port}/", namespace, prefix, password)
+    proxied = broker_user.url(f"amqp://127.0.0.1:{proxy.port}/")
     users = await start_users(tmp_path, mongo_url, proxied, **environment)
 
     await proxy.cut()
@@ -245,8 +244,7 @@ async def test_with_its_broker_down_it_is_not_ready_then_ready_again_and_stops_i
 
     await assert_stops_in_time(users)
 
-    direct = restore_user(amqp_url, namespace, prefix, password)
-    again = await start_users(tmp_path, mongo_url, direct, **environment)
+    again = await start_users(tmp_path, mongo_url, broker_user.url(amqp_url), **environment)
     try:
         events = await event_recorder.wait_for("user.registered", timeout=15)
         assert [event.data["handle"] for event in events] == [handle]
@@ -258,20 +256,19 @@ async def test_with_its_database_stopped_it_drains_answering_probes_and_stops_in
     tmp_path: Path,
     amqp_url: str,
     namespace: str,
-    broker_user: tuple[str, str],
+    broker_user: BrokerUser,
     event_recorder: EventRecorder,
     topology_removed: None,
 ) -> None:
-    prefix, password = broker_user
     database = Database(tmp_path / "db", free_port())
     database.start()
     try:
         users = await start_users(
             tmp_path,
             database.url,
-            restore_user(amqp_url, namespace, prefix, password),
+            broker_user.url(amqp_url),
             AMQP_NAMESPACE=namespace,
-            AMQP_USER_PREFIX=prefix,
+            AMQP_USER_PREFIX=broker_user.prefix,
             # A request waits for the database long enough to be in flight when the stop comes.
             MONGO_SERVER_SELECTION_TIMEOUT_SECONDS="30",
         )
@@ -306,6 +303,30 @@ async def test_with_its_database_stopped_it_drains_answering_probes_and_stops_in
     finally:
         database.stop()
     assert [event.data["handle"] for event in event_recorder.of_type("user.registered")] == [kept]
+
+
+async def test_with_the_users_service_hung_the_gateway_answers_probes_and_stops_in_time(
+    tmp_path: Path,
+) -> None:
+    # A users service that accepts connections and never answers: a hung process.
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(64)
+        users_url = f"http://127.0.0.1:{hung.getsockname()[1]}"
+        gateway = start_process(tmp_path, "gateway", {"USERS_URL": users_url})
+        await wait_until(lambda: _readiness_is(gateway, 503, "users"), timeout=60)
+        assert (await gateway.probe("/healthz")).status_code == 200
+        waiting = asyncio.create_task(gateway.sign_up(f"hung_{uuid4().hex[:8]}"))
+        await wait_until(lambda: _in_flight(gateway, "gateway"), timeout=10)
+
+        started = time.monotonic()
+        gateway.popen.send_signal(signal.SIGTERM)
+        await wait_until(lambda: _readiness_is(gateway, 503, "shutting down"), timeout=2)
+        cut = await waiting
+        code = await asyncio.to_thread(gateway.popen.wait, GRACE_SECONDS + 10)
+    assert code == STOPPED_CLEANLY, gateway.output()
+    assert time.monotonic() - started < GRACE_SECONDS
+    assert cut.status_code in {502, 503, 504}, cut.text
 
 
 class Database:
@@ -346,12 +367,17 @@ def _listens(port: int) -> bool:
 
 
 async def _readiness_is(process: ServiceProcess, status: int, naming: str) -> bool:
-    code, detail = await process.readiness()
+    if process.popen.poll() is not None:
+        raise AssertionError(f"exited ({process.popen.returncode}):\n{process.output()}")
+    try:
+        code, detail = await process.readiness()
+    except httpx.TransportError:
+        return False
     return code == status and naming in detail
 
 
-async def _in_flight(process: ServiceProcess) -> bool:
+async def _in_flight(process: ServiceProcess, service: str = "users") -> bool:
     # Not a probe: a scrape measures the outbox first, which waits (bounded) on the database.
     async with httpx.AsyncClient(base_url=process.url, timeout=10) as client:
         metrics = (await client.get("/metrics")).text
-    return 'copost_http_requests_in_flight{service="users"} 1.0' in metrics
+    return f'copost_http_requests_in_flight{{service="{service}"}} 1.0' in metrics
