@@ -138,6 +138,11 @@ OVERRIDES: dict[str, Override] = {
         "Apache-2.0",
         "License field and classifier agree",
     ),
+    "pytest-timeout": Override(
+        ("MIT", "License :: DFSG approved"),
+        "MIT",
+        "License field MIT; the DFSG classifier names no license",
+    ),
     "requests": Override(
         ("Apache-2.0", "License :: OSI Approved :: Apache Software License"),
         "Apache-2.0",

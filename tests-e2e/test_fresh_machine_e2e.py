@@ -126,6 +126,8 @@ def fresh_machine_set_ups(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield {release: pool.submit(set_up_both_ways, release, archive) for release in RELEASES}
 
 
+# The first test waits for both set-ups of its release, one after the other.
+@pytest.mark.timeout(2 * SET_UP_TIMEOUT_SECONDS + 600)
 @pytest.mark.parametrize("who", USERS)
 @pytest.mark.parametrize("release", RELEASES)
 def test_the_readme_set_up_works_on_a_fresh_machine(

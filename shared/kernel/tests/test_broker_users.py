@@ -1,11 +1,12 @@
 """The broker users of shared.broker_users on the real RabbitMQ: who may publish what."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import aio_pika
 import pytest
+from aio_pika.exceptions import ChannelNotFoundEntity
 from pydantic import SecretStr
 
 from shared.broker_users import create_users, delete_namespace, delete_users
@@ -14,7 +15,6 @@ from shared.events import EventData, make_event
 from shared.events.invitations import InvitationAccepted
 from shared.events.posts import PostDeleted
 from shared.settings import ServiceSettings
-from shared.testing import unique_namespace
 
 SERVICES = ["posts", "timeline"]
 
@@ -91,29 +91,42 @@ def test_deleting_users_skips_those_already_gone(amqp_url: str, namespace: str) 
     assert delete_users(["posts", "timeline"], prefix=prefix) == []
 
 
-async def test_deleting_a_namespace_removes_its_queues_and_exchanges_and_no_others(
-    amqp_url: str, namespace: str
+async def declared(amqp_url: str, queue: str, exchange: str) -> tuple[bool, bool]:
+    """Whether the queue and the exchange exist (passive declarations)."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        found = []
+        for declare in (
+            lambda channel: channel.declare_queue(queue, passive=True),
+            lambda channel: channel.declare_exchange(exchange, passive=True),
+        ):
+            channel = await connection.channel()
+            try:
+                await declare(channel)
+                found.append(True)
+            except ChannelNotFoundEntity:
+                found.append(False)
+        return found[0], found[1]
+
+
+async def test_deleting_a_namespace_removes_its_queues_and_exchanges_and_nothing_else(
+    amqp_url: str,
 ) -> None:
-    other = unique_namespace()
-    for each in (namespace, other):
-        bus = EventBus(ServiceSettings(amqp_url=SecretStr(amqp_url), amqp_namespace=each))
-        await bus.connect()
-        await bus.close()
+    stack, neighbour = f"stack-{uuid4().hex[:8]}-", f"stack-{uuid4().hex[:8]}-"
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for prefix in (stack, neighbour):
+            await channel.declare_queue(
+                f"{prefix}posts", durable=True, arguments={"x-queue-type": "quorum"}
+            )
+            await channel.declare_exchange(f"{prefix}copost.events", aio_pika.ExchangeType.TOPIC)
 
-    deleted = await asyncio.to_thread(delete_namespace, amqp_url, namespace)
+    await delete_namespace(amqp_url, stack)
 
-    assert deleted == {
-        "queues": [f"{namespace}copost.unrouted"],
-        "exchanges": [
-            f"{namespace}copost.{name}" for name in ("dead-letter", "events", "unrouted")
-        ],
-    }
-    assert await asyncio.to_thread(delete_namespace, amqp_url, namespace) == {
-        "queues": [],
-        "exchanges": [],
-    }
-    assert (await asyncio.to_thread(delete_namespace, amqp_url, other))["queues"] == [
-        f"{other}copost.unrouted"
-    ]
-    with pytest.raises(ValueError, match="no namespace"):
-        delete_namespace(amqp_url, "")
+    assert await declared(amqp_url, f"{stack}posts", f"{stack}copost.events") == (False, False)
+    assert await declared(amqp_url, f"{neighbour}posts", f"{neighbour}copost.events") == (
+        True,
+        True,
+    )
+    await delete_namespace(amqp_url, neighbour)

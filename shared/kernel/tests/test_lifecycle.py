@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -26,10 +26,8 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from shared.broker_users import create_users, delete_users, service_url
-from shared.bus import EventBus
 from shared.embedded_mongo import secantus_command
 from shared.lifecycle import WATCHDOG_EXIT_CODE
-from shared.settings import ServiceSettings
 from shared.testing import EventRecorder, TcpProxy, wait_until
 
 GRACE_SECONDS = 4.0
@@ -116,13 +114,6 @@ def broker_user(amqp_url: str, namespace: str) -> Iterator[BrokerUser]:
     delete_users(["users"], prefix=prefix)
 
 
-@pytest.fixture
-async def topology_removed(amqp_url: str, namespace: str) -> AsyncIterator[None]:
-    yield
-    settings = ServiceSettings(service_name="users", amqp_url=amqp_url, amqp_namespace=namespace)
-    await EventBus(settings).delete_topology()
-
-
 def restore_user(amqp_url: str, namespace: str, user: BrokerUser) -> None:
     """The broker user back as it was (same password)."""
     passwords = {"users": user.password}
@@ -182,7 +173,6 @@ async def test_refused_by_its_broker_it_is_not_ready_then_ready_again_and_stops_
     namespace: str,
     broker_user: BrokerUser,
     event_recorder: EventRecorder,
-    topology_removed: None,
 ) -> None:
     prefix = broker_user.prefix
     environment = {
@@ -221,7 +211,6 @@ async def test_with_its_broker_down_it_is_not_ready_then_ready_again_and_stops_i
     namespace: str,
     broker_user: BrokerUser,
     event_recorder: EventRecorder,
-    topology_removed: None,
 ) -> None:
     broker = urlsplit(amqp_url)
     proxy = TcpProxy(broker.hostname or "127.0.0.1", broker.port or 5672)
@@ -259,7 +248,6 @@ async def test_with_its_database_stopped_it_drains_answering_probes_and_stops_in
     namespace: str,
     broker_user: BrokerUser,
     event_recorder: EventRecorder,
-    topology_removed: None,
 ) -> None:
     database = Database(tmp_path / "db", free_port())
     database.start()

@@ -21,6 +21,9 @@ consumer refuses it (shared.bus). The gateway gets no broker user at all.
         deletes every queue and exchange named N...; prints their names as JSON
     python -m shared.broker_users definitions --passwords-json FILE [--prefix P] [--namespace N]
         prints a RabbitMQ definitions document (for a broker's `load_definitions`)
+
+`delete_namespace` removes the queues and exchanges of one AMQP namespace prefix (what a test
+session or a local stack declared), and nothing else.
 """
 
 import argparse
@@ -33,7 +36,6 @@ import secrets
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -45,6 +47,9 @@ from shared.services import BACKENDS
 # Every backend has a broker user; the gateway has none.
 SERVICES = BACKENDS
 DEFAULT_PREFIX = "copost-"
+# rabbitmqctl starts an Erlang VM per call (1-2 s); a broker that answers none in this time is
+# stuck, and saying so beats waiting for ever.
+RABBITMQCTL_TIMEOUT_SECONDS = 60
 # Matches no routing key: the topic permission of a service that publishes nothing.
 NOTHING = "^$"
 
@@ -124,12 +129,19 @@ def service_url(amqp_url: str, user: str, password: str) -> str:
 
 def _rabbitmqctl(*args: str) -> str:
     # S603/S607: the broker's own CLI, found on PATH, with arguments we build.
-    result = subprocess.run(  # noqa: S603
-        ["rabbitmqctl", "-q", *args],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    try:
+        result = subprocess.run(  # noqa: S603
+            ["rabbitmqctl", "-q", *args],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=RABBITMQCTL_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired as stuck:
+        raise RuntimeError(
+            f"rabbitmqctl {args[0]} got no answer from RabbitMQ in {RABBITMQCTL_TIMEOUT_SECONDS}s"
+            " (is the node overloaded or alarmed? `rabbitmq-diagnostics check_alarms`)"
+        ) from stuck
     return result.stdout
 
 
@@ -166,12 +178,6 @@ def create_users(
     }
 
 
-def _listed(*command: str) -> list[dict[str, Any]]:
-    """A `rabbitmqctl list_...` as rows (JSON: the table form may end a name with noise)."""
-    rows: list[dict[str, Any]] = json.loads(_rabbitmqctl(*command, "--formatter", "json"))
-    return rows
-
-
 def delete_users(services: Sequence[str] = SERVICES, *, prefix: str = DEFAULT_PREFIX) -> list[str]:
     """Delete those of the users that exist; the names deleted. A user already gone is no
     error (`catch`). One `rabbitmqctl` call: each costs seconds."""
@@ -184,29 +190,30 @@ def delete_users(services: Sequence[str] = SERVICES, *, prefix: str = DEFAULT_PR
     return re.findall(r'<<"([^"]*)">>', deleted)
 
 
-def delete_namespace(amqp_url: str, namespace: str) -> dict[str, list[str]]:
-    """Delete every queue and exchange named `<namespace>...` (a local stack's, at its stop);
-    what was deleted. One already gone is no error."""
-    if not namespace:
-        raise ValueError("no namespace: that would be every CoPost queue and exchange")
-    kinds = ("queues", "exchanges")
-    with ThreadPoolExecutor(len(kinds)) as pool:
-        listed = pool.map(lambda kind: _listed(f"list_{kind}", "name"), kinds)
-        found = {
-            kind: sorted(row["name"] for row in rows if str(row["name"]).startswith(namespace))
-            for kind, rows in zip(kinds, listed, strict=True)
-        }
-    asyncio.run(_delete_topology(amqp_url, found["queues"], found["exchanges"]))
-    return found
+def namespace_objects(namespace_prefix: str) -> tuple[list[str], list[str]]:
+    """The queues and the exchanges on the broker whose names start with `namespace_prefix`."""
+    if not namespace_prefix:
+        raise ValueError("an empty prefix would name every queue and exchange on the broker")
+    queues = _rabbitmqctl("list_queues", "--no-table-headers", "name").split()
+    exchanges = _rabbitmqctl("list_exchanges", "--no-table-headers", "name").split()
+    return (
+        [name for name in queues if name.startswith(namespace_prefix)],
+        [name for name in exchanges if name.startswith(namespace_prefix)],
+    )
 
 
-async def _delete_topology(amqp_url: str, queues: list[str], exchanges: list[str]) -> None:
-    async with await aio_pika.connect(amqp_url) as connection:
+async def delete_namespace(amqp_url: str, namespace_prefix: str) -> tuple[list[str], list[str]]:
+    """Delete the queues and exchanges whose names start with `namespace_prefix`; their names.
+    One already gone is no error."""
+    queues, exchanges = await asyncio.to_thread(namespace_objects, namespace_prefix)
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
         channel = await connection.channel()
-        for name in queues:
-            await channel.queue_delete(name, if_unused=False, if_empty=False)
-        for name in exchanges:
-            await channel.exchange_delete(name, if_unused=False)
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in exchanges:
+            await channel.exchange_delete(exchange)
+    return queues, exchanges
 
 
 def main() -> None:
@@ -228,7 +235,8 @@ def main() -> None:
     elif args.action == "delete":
         print(json.dumps(delete_users(args.services, prefix=args.prefix)))
     elif args.action == "delete-namespace":
-        print(json.dumps(delete_namespace(args.amqp_url, args.namespace)))
+        queues, exchanges = asyncio.run(delete_namespace(args.amqp_url, args.namespace))
+        print(json.dumps({"queues": queues, "exchanges": exchanges}))
     else:
         with open(args.passwords_json) as file:
             passwords = json.load(file)

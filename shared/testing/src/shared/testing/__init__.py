@@ -97,8 +97,13 @@ def load_script(path: Path) -> ModuleType:
     return module
 
 
+# Every AMQP namespace of this test process starts with it, so that the session can delete
+# what its tests left on the shared broker (queues, exchanges) and nothing of anyone else's.
+SESSION_NAMESPACE_PREFIX = f"test-{uuid4().hex[:8]}-"
+
+
 def unique_namespace() -> str:
-    return f"test-{uuid4().hex[:10]}."
+    return f"{SESSION_NAMESPACE_PREFIX}{uuid4().hex[:8]}."
 
 
 # -- Service identity: one key per process, for this test session ---------------------------

@@ -3,8 +3,9 @@
 Integration tests need a real RabbitMQ (AMQP_URL, default the local broker) and a MongoDB
 wire-protocol server: MONGO_URL when set, else one embedded server per test session
 (EMBEDDED_MONGO picks which, see shared.embedded_mongo).
-Each test module gets its own AMQP namespace and database names, deleted afterwards; the
-session creates one broker user per service (rabbitmqctl, as root) and deletes them after.
+Each test gets its own AMQP namespace and database names; the session deletes the queues and
+exchanges of its namespaces at its end. It creates one broker user per service (rabbitmqctl, as
+root) and deletes them after.
 """
 
 import os
@@ -15,9 +16,15 @@ from uuid import uuid4
 
 import pytest
 
-from shared.broker_users import SERVICES, create_users, delete_users
+from shared.broker_users import SERVICES, create_users, delete_namespace, delete_users
 from shared.embedded_mongo import embedded_mongo
-from shared.testing import EventRecorder, TestBrokerUsers, unique_namespace, use_broker_users
+from shared.testing import (
+    SESSION_NAMESPACE_PREFIX,
+    EventRecorder,
+    TestBrokerUsers,
+    unique_namespace,
+    use_broker_users,
+)
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
@@ -56,6 +63,14 @@ def session_broker_users(amqp_url: str) -> Iterator[TestBrokerUsers]:
     yield users
     use_broker_users(None)
     delete_users(services, prefix=prefix)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def session_namespaces_deleted(amqp_url: str) -> AsyncIterator[None]:
+    """What this session's tests declared on the shared broker goes when the session ends, so
+    that runs do not pile up queues on it (each quorum queue costs the broker for ever)."""
+    yield
+    await delete_namespace(amqp_url, SESSION_NAMESPACE_PREFIX)
 
 
 @pytest.fixture
