@@ -87,11 +87,6 @@ class Lifecycle:
     def stopping(self) -> bool:
         return self._stopping_at is not None
 
-    @property
-    def deadline(self) -> float | None:
-        """When the watchdog ends the process (time.monotonic), once stopping."""
-        return None if self._stopping_at is None else self._stopping_at + self.grace_seconds
-
     def on_drain(self, what: str, step: Callable[[], Awaitable[None]]) -> None:
         """Run `step` (bounded) as soon as the process begins to stop, before requests drain."""
         self._drain_steps.append((what, step))
