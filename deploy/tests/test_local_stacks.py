@@ -23,7 +23,7 @@ from shared.testing import wait_until
 
 RUN_PY = REPO_ROOT / "deploy" / "local" / "run.py"
 # 14 processes start on a small machine: generous, but bounded.
-READY_SECONDS = 240.0
+READY_SECONDS = 400.0
 # A stop: every child within its grace (10 s), then the broker's clean-up.
 STOP_SECONDS = 60.0
 
