@@ -8,6 +8,7 @@ Standard library only: it runs under any Python and starts the services with the
 import atexit
 import contextlib
 import ctypes
+import http.client
 import itertools
 import json
 import os
@@ -469,7 +470,9 @@ class LocalStack:
                 # S310: a fixed http URL on loopback, not a user-supplied scheme.
                 with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
                     return bool(response.status == 200)
-            except (OSError, urllib.error.URLError):
+            # A port in the ephemeral range that nothing listens on yet can connect to itself
+            # (TCP simultaneous open): the "answer" is the request, not HTTP.
+            except (OSError, urllib.error.URLError, http.client.HTTPException):
                 return False
 
         self._wait(process, ready, "to be ready (/readyz)")
