@@ -123,10 +123,30 @@ OVERRIDES: dict[str, Override] = {
         "BSD-3-Clause",
         "License field and classifier agree (the classifier names no BSD variant)",
     ),
+    "jinja2": Override(
+        ("License :: OSI Approved :: BSD License",),
+        "BSD-3-Clause",
+        "classifier only (BSD, no version); its LICENSE.txt is the 3-clause BSD license",
+    ),
+    "jsonschema-path": Override(
+        ("Apache-2.0", "License :: OSI Approved :: Apache Software License"),
+        "Apache-2.0",
+        "License field and classifier agree",
+    ),
     "kubernetes-validate": Override(
         (),
         "Apache-2.0",
         "License field 'Apache' (no SPDX id); its LICENSE grants the Apache License 2.0",
+    ),
+    "openapi-schema-validator": Override(
+        ("BSD-3-Clause", "License :: OSI Approved :: BSD License"),
+        "BSD-3-Clause",
+        "License field; the classifier (BSD) names no version; its LICENSE is BSD 3-Clause",
+    ),
+    "pathable": Override(
+        ("Apache-2.0", "License :: OSI Approved :: Apache Software License"),
+        "Apache-2.0",
+        "License field and classifier agree",
     ),
     "pathspec": Override(
         ("License :: OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)",),

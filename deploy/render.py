@@ -9,12 +9,12 @@ These files cannot compute, so each is written here from the list:
 - monitoring/prometheus/prometheus.yml: every process's /metrics;
 - and, in files otherwise written by hand, the regions between `# -- rendered by
   deploy/render.py: NAME --` and `# -- end of NAME --`: the services' URLs in
-  docker-compose.yml, the services' manifests of the Kubernetes base, the images and replica
+  docker-compose.yml, the services' directories in the Kubernetes base, the images and replica
   counts of its overlays.
 
-What differs from one service to the next (the compose blocks, each service's manifests, its
-secrets and broker user) stays written by hand; deploy/tests check that those name exactly the
-declared services.
+What differs from one service to the next (the compose blocks, each service's values.yaml and
+kustomization.yaml under deploy/k8s/base/, its secrets and broker user) stays written by hand;
+deploy/tests check that those name exactly the declared services.
 
 Change shared.services or a template below, then: `.venv/bin/python deploy/render.py`.
 deploy/tests/test_service_list.py fails while a rendered file is not what this renders.
@@ -171,7 +171,7 @@ REGIONS: dict[Path, dict[str, Callable[[], list[str]]]] = {
         "service-urls": lambda: [f"{name.upper()}_URL: http://{name}:8000" for name in BACKENDS],
     },
     DEPLOY / "k8s/base/kustomization.yaml": {
-        "service-manifests": lambda: [f"- {name}.yaml" for name in DEPLOYED],
+        "service-manifests": lambda: [f"- {name}" for name in DEPLOYED],
     },
     DEPLOY / "k8s/overlays/dev/kustomization.yaml": {
         "images": lambda: kubernetes_images("dev"),

@@ -18,6 +18,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from compose_stack import ComposeStack, compose_stack, docker_requested
+from contract import ApiContract
 from stack import LocalStack, find_free_base_port
 
 from shared.testing import unique_namespace
@@ -47,6 +48,10 @@ E2E_ENVIRONMENT = {
 }
 
 
+# Every answer the suite's clients get is checked against docs/openapi.json.
+CONTRACT = ApiContract.committed()
+CHECKED_BY_CONTRACT = {"response": [CONTRACT.check]}
+
 # The local stacks running, by gateway URL: for the tests that reach behind the gateway.
 RUNNING_STACKS: dict[str, LocalStack] = {}
 
@@ -57,6 +62,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def answers_follow_the_openapi_document() -> Iterator[None]:
+    """A test fails if an answer it got departs from the public OpenAPI document."""
+    already = len(CONTRACT.broken)
+    yield
+    departures = CONTRACT.broken[already:]
+    assert not departures, "answers the OpenAPI document does not declare:\n" + "\n".join(
+        departures
+    )
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +147,9 @@ def local_processes(stack: str) -> LocalStack:
 @pytest.fixture
 async def gateway(stack: str) -> AsyncIterator[httpx.AsyncClient]:
     """An anonymous client of the gateway."""
-    async with httpx.AsyncClient(base_url=stack, timeout=15.0) as client:
+    async with httpx.AsyncClient(
+        base_url=stack, timeout=15.0, event_hooks=CHECKED_BY_CONTRACT
+    ) as client:
         yield client
 
 
@@ -165,7 +183,9 @@ async def user_factory(stack: str) -> AsyncIterator[NewUser]:
         prefix: str = "user", *, display_name: str | None = None, collab_policy: str | None = None
     ) -> E2EUser:
         handle = f"{prefix[:20]}_{uuid4().hex[:8]}".lower()
-        async with httpx.AsyncClient(base_url=stack, timeout=15.0) as anonymous:
+        async with httpx.AsyncClient(
+            base_url=stack, timeout=15.0, event_hooks=CHECKED_BY_CONTRACT
+        ) as anonymous:
             created = await anonymous.post(
                 "/v1/users",
                 json={
@@ -181,7 +201,10 @@ async def user_factory(stack: str) -> AsyncIterator[NewUser]:
             assert issued.status_code == 200, issued.text
         token = issued.json()["access_token"]
         client = httpx.AsyncClient(
-            base_url=stack, timeout=15.0, headers={"Authorization": f"Bearer {token}"}
+            base_url=stack,
+            timeout=15.0,
+            headers={"Authorization": f"Bearer {token}"},
+            event_hooks=CHECKED_BY_CONTRACT,
         )
         clients.append(client)
         if collab_policy is not None:

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import httpx
+import yaml
 from conftest import E2E_PASSWORD, NewUser
 from stack import REPO_ROOT, LocalStack
 
@@ -18,11 +19,11 @@ from shared.identity import AssertionSigner, decode_private_key
 STORM = 200
 
 
-def memory_limit_mib(manifest: Path) -> int:
-    """`resources.limits.memory` of a Deployment, in MiB (the manifest says e.g. `384Mi`)."""
-    limits = manifest.read_text().split("limits:", 1)[1]
-    found = re.search(r"memory:\s*(\d+)Mi", limits)
-    assert found, f"no memory limit in {manifest}"
+def memory_limit_mib(values: Path) -> int:
+    """The memory limit of a Deployment, in MiB, from its values.yaml (e.g. `384Mi`)."""
+    limit = yaml.safe_load(values.read_text())["data"]["memory-limit"]
+    found = re.fullmatch(r"(\d+)Mi", limit)
+    assert found, f"no memory limit in MiB in {values}: {limit}"
     return int(found.group(1))
 
 
@@ -42,7 +43,7 @@ async def test_200_concurrent_wrong_sign_ins_stay_under_the_memory_limit_and_a_r
     gateway_key = decode_private_key(local.service_keys["private"]["gateway"])
     as_gateway = AssertionSigner("gateway", gateway_key)
     ada = await new_user("ada")
-    limit = memory_limit_mib(REPO_ROOT / "deploy" / "k8s" / "base" / "users.yaml")
+    limit = memory_limit_mib(REPO_ROOT / "deploy" / "k8s" / "base" / "users" / "values.yaml")
 
     async with httpx.AsyncClient(
         base_url=local.service_url("users"),

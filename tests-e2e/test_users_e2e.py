@@ -3,6 +3,7 @@
 import httpx
 import pytest
 from conftest import NewUser
+from contract import ApiContract
 
 from shared.testing import wait_until
 
@@ -212,3 +213,11 @@ async def test_the_aggregated_openapi_document_lists_the_public_routes(
 
     assert {"/v1/users", "/v1/auth/token", "/v1/me"} <= set(document["paths"])
     assert not any(path.startswith("/internal") for path in document["paths"])
+
+
+async def test_the_gateway_serves_the_committed_openapi_document(
+    gateway: httpx.AsyncClient,
+) -> None:
+    served = (await gateway.get("/openapi.json")).json()
+
+    assert served == ApiContract.committed().document

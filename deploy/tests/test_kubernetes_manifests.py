@@ -7,6 +7,7 @@ custom resources against deploy/k8s/schemas. Then the promises of the prod overl
 must have to run on a real cluster.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -21,12 +22,19 @@ import pytest
 import yaml
 
 from shared.services import BACKENDS, SERVICES
+from shared.settings import ServiceSettings
 
 K8S_DIR = Path(__file__).resolve().parents[1] / "k8s"
 OVERLAYS = ["base", "overlays/dev", "overlays/prod"]
-# The oldest Kubernetes the manifests promise to work on (prod uses the preStop sleep action).
+# The oldest Kubernetes the manifests promise to work on (the preStop sleep action).
 KUBERNETES_VERSION = "1.30"
 SSE_PROCESSES = ("gateway", "notifications")
+# Between the process's exit and SIGKILL at the end of the grace period: the kubelet's and the
+# container runtime's own time to stop it, and a deadline met a little late.
+STOP_MARGIN_SECONDS = 5
+# How long /readyz and /healthz take at most, whatever a dependency does (issue 31: every
+# readiness check is bounded by a second, shared.observability).
+PROBE_ANSWER_SECONDS = 1.0
 
 type Resource = dict[str, Any]
 
@@ -119,6 +127,31 @@ def test_every_overlay_deploys_exactly_the_declared_services(overlay: str) -> No
 
     assert copost == set(SERVICES)
     assert set(of_kind(resources, "Service")) >= set(SERVICES)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_process_is_the_one_template_filled_with_its_own_values(overlay: str) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+    services = of_kind(resources, "Service")
+    rendered = yaml.safe_dump_all(resources)
+
+    for name in SERVICES:
+        deployment, pod = deployments[name], deployments[name]["spec"]["template"]
+        container = containers(deployment)[0]
+        assert deployment["metadata"]["labels"]["app.kubernetes.io/name"] == name
+        assert deployment["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": name}
+        assert pod["metadata"]["labels"]["app.kubernetes.io/name"] == name
+        assert container["name"] == name
+        assert services[name]["spec"]["selector"] == {"app.kubernetes.io/name": name}
+        # Its own Secrets only: copost-<name>, the MongoDB operator's copost-mongo-<name>, and
+        # the token-signing key (dev's generated names end in a hash).
+        own = rf"copost-(mongo-)?{name}|copost-jwt"
+        for secret in secret_names_used(deployment):
+            assert re.fullmatch(rf"({own})(-[a-z0-9]{{10}})?", secret), (name, secret)
+    # Every placeholder of base/process was filled in, and its values never leave the build.
+    assert not re.search(r"\b(NAME|CPU|MEMORY|MEMORY_LIMIT)\b", rendered)
+    assert not set(of_kind(resources, "ConfigMap")) & set(SERVICES)
 
 
 def test_prod_gives_every_backend_and_only_them_a_broker_user() -> None:
@@ -218,9 +251,40 @@ def test_prod_scales_spreads_probes_and_drains_every_deployment() -> None:
         }, name
         assert container["startupProbe"]["httpGet"]["path"] == "/healthz", name
         pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
-        assert 0 < pause < pod["terminationGracePeriodSeconds"], name
-        if name in SSE_PROCESSES:
-            assert pod["terminationGracePeriodSeconds"] >= 60, name
+        # Live streams get a longer pause before SIGTERM.
+        assert pause > (5 if name in SSE_PROCESSES else 0), name
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_the_grace_period_covers_the_pause_and_the_shutdown_deadline_and_no_more(
+    overlay: str,
+) -> None:
+    resources = render(overlay)
+    config = next(c for n, c in of_kind(resources, "ConfigMap").items() if "copost-config" in n)
+    default = ServiceSettings.model_fields["shutdown_grace_seconds"].default
+    shutdown = float(config["data"].get("SHUTDOWN_GRACE_SECONDS", default))
+
+    for name, deployment in of_kind(resources, "Deployment").items():
+        if name not in SERVICES:
+            continue
+        pod = deployment["spec"]["template"]["spec"]
+        container = containers(deployment)[0]
+        pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+        needed = pause + shutdown + STOP_MARGIN_SECONDS
+        # SIGKILL never cuts a shutdown short, and a stuck process is not waited on for long.
+        assert needed <= pod["terminationGracePeriodSeconds"] <= needed + STOP_MARGIN_SECONDS, name
+        probes = [
+            container[p]
+            for p in ("readinessProbe", "livenessProbe", "startupProbe")
+            if p in container
+        ]
+        for probe in probes:
+            # A probe waits longer than /readyz and /healthz take to answer, and ends before
+            # the next one starts.
+            assert PROBE_ANSWER_SECONDS < probe["timeoutSeconds"] <= probe["periodSeconds"], name
+        liveness = container["livenessProbe"]
+        # A process draining its requests is not taken for a stuck one.
+        assert liveness["failureThreshold"] * liveness["periodSeconds"] > shutdown, name
 
 
 def test_prod_serves_tls_through_a_named_ingress_class() -> None:

@@ -30,7 +30,7 @@ def test_public_paths_of_each_service_are_merged_with_their_schemas() -> None:
     merged = merge_openapi(OWN, {Upstream.USERS: users, Upstream.POSTS: posts})
 
     assert set(merged["paths"]) == {"/v1/users", "/v1/me", "/v1/posts/{post_id}"}
-    assert set(merged["components"]["schemas"]) == {"User", "Post"}
+    assert {"User", "Post", "Problem"} <= set(merged["components"]["schemas"])
     assert merged["info"]["title"] == "CoPost API"
 
 
@@ -64,7 +64,26 @@ def test_a_bearer_scheme_applies_everywhere_except_registration_and_login() -> N
     assert merged["security"] == [{BEARER_SCHEME_NAME: []}]
     assert merged["paths"]["/v1/users"]["post"]["security"] == []
     assert merged["paths"]["/v1/auth/token"]["post"]["security"] == []
-    assert "security" not in merged["paths"]["/v1/me"]["get"]
+    assert merged["paths"]["/v1/me"]["get"]["security"] == [{BEARER_SCHEME_NAME: []}]
+
+
+def test_each_operation_declares_what_the_gateway_answers_in_front_of_it() -> None:
+    users = _document(
+        {
+            "/v1/users": {"post": _operation("register") | {"requestBody": {"content": {}}}},
+            "/v1/me": {"get": _operation("me")},
+        }
+    )
+
+    paths = merge_openapi(OWN, {Upstream.USERS: users})["paths"]
+
+    register, me = paths["/v1/users"]["post"]["responses"], paths["/v1/me"]["get"]["responses"]
+    assert set(register) == {"200", "413", "422", "429", "502", "503", "504"}
+    assert set(me) == {"200", "401", "429", "502", "503", "504"}
+    assert "Retry-After" in me["429"]["headers"]
+    assert me["401"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
 
 
 def test_the_stream_documents_its_query_token() -> None:

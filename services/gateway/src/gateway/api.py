@@ -9,7 +9,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth import presented_token
 from gateway.components import Components, GatewayComponents, components_of
-from gateway.domain import is_account_deletion, is_public, upstream_for
+from gateway.domain import PUBLIC_API_PREFIX, is_account_deletion, is_public, upstream_for
 from gateway.proxy import read_limited_body
 from shared.problems import (
     NotFound,
@@ -20,8 +20,6 @@ from shared.problems import (
 )
 
 API_TITLE = "CoPost API"
-# Every path under it is forwarded to the service that owns it.
-PUBLIC_API_PREFIX = "/v1/"
 
 docs_router = APIRouter(include_in_schema=False)
 

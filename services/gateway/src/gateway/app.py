@@ -11,16 +11,16 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.api import API_TITLE, PUBLIC_API_PREFIX, PublicApiMiddleware, docs_router
+from gateway.api import API_TITLE, PublicApiMiddleware, docs_router
 from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
-from gateway.domain import parse_networks
-from gateway.openapi import OpenApiDocument
+from gateway.domain import PUBLIC_API_PREFIX, parse_networks
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
 from gateway.settings import GatewaySettings
 from shared.lifecycle import DrainMiddleware, Lifecycle
 from shared.logging import configure_logging
 from shared.observability import ReadinessCheck, RequestContextMiddleware, health_router
+from shared.openapi import OpenApiDocument
 from shared.problems import install_problem_handlers
 from shared.tracing import configure_tracing, instrument_app, tracing_enabled
 
@@ -114,7 +114,7 @@ async def _lifespan(
     settings: GatewaySettings, lifecycle: Lifecycle, app: FastAPI
 ) -> AsyncIterator[None]:
     configure_logging(settings.service_name, settings.log_level)
-    components = compose(settings, partial(_own_openapi, app))
+    components = compose(settings, partial(own_openapi, app))
     async with (
         lifecycle.serving(),
         lifecycle.exits_within("closing the components", components) as gateway,
@@ -125,7 +125,7 @@ async def _lifespan(
         yield
 
 
-def _own_openapi(app: FastAPI) -> OpenApiDocument:
+def own_openapi(app: FastAPI) -> OpenApiDocument:
     return get_openapi(
         title=API_TITLE, version=API_VERSION, description=API_DESCRIPTION, routes=app.routes
     )

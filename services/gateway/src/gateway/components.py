@@ -13,12 +13,13 @@ from starlette.applications import Starlette
 
 from gateway.auth import DeletedUsersPoller, JwksCache, RevokedUsers, TokenVerifier
 from gateway.domain import BucketPolicy
-from gateway.openapi import OpenApiAggregator, OpenApiDocument
+from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
 from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
+from shared.openapi import OpenApiDocument
 from shared.periodic import running
 from shared.services import Backend
 

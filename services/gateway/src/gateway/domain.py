@@ -43,6 +43,9 @@ ROUTES: tuple[UpstreamRoute, ...] = (
     UpstreamRoute(_prefix("/v1/remix-requests"), Backend.POSTS),
 )
 
+# Every path under it is forwarded to the service that owns it.
+PUBLIC_API_PREFIX = "/v1/"
+
 PUBLIC_ENDPOINTS: frozenset[tuple[str, str]] = frozenset(
     {("POST", "/v1/users"), ("POST", "/v1/auth/token")}
 )

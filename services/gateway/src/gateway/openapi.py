@@ -10,16 +10,16 @@ from typing import Any
 import httpx
 
 from gateway.domain import (
+    PUBLIC_API_PREFIX,
     PUBLIC_ENDPOINTS,
     QUERY_TOKEN_ENDPOINT,
     QUERY_TOKEN_PARAMETER,
     upstream_for,
 )
+from shared.openapi import OpenApiDocument, operations, problem_response, problem_schemas
 from shared.services import Backend
 
 log = logging.getLogger(__name__)
-
-type OpenApiDocument = dict[str, Any]
 
 BEARER_SCHEME_NAME = "bearerAuth"
 BEARER_SCHEME: dict[str, Any] = {
@@ -28,7 +28,25 @@ BEARER_SCHEME: dict[str, Any] = {
     "bearerFormat": "JWT",
     "description": "An access token from POST /v1/auth/token.",
 }
-_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+HEADERS_REF = "#/components/headers/"
+# What the gateway itself may answer to any request (its rate limits, the services behind
+# it), and the headers that come with it.
+RETRY_AFTER: dict[str, Any] = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+WWW_AUTHENTICATE: dict[str, Any] = {
+    "description": "`Bearer`: the scheme to authenticate with.",
+    "schema": {"type": "string"},
+}
+TAGS = [
+    {"name": "users", "description": "Accounts, sign-in, profiles, follows, blocks and mutes."},
+    {"name": "posts", "description": "Posts, their co-authors, likes and replies."},
+    {"name": "remixes", "description": "Remixes of posts and the requests to make them."},
+    {"name": "invitations", "description": "Invitations to co-author a post, and answers."},
+    {"name": "timeline", "description": "Home and profile timelines, and a post's insights."},
+    {"name": "notifications", "description": "One's notifications, and their live stream."},
+]
 
 
 def merge_openapi(
@@ -37,7 +55,8 @@ def merge_openapi(
     """The gateway's own document plus every service's public paths the gateway routes to it.
 
     A path a service documents but the gateway would send elsewhere is left out, so the
-    document only promises what the gateway really serves.
+    document only promises what the gateway really serves; and every operation also
+    declares what the gateway answers in front of the services.
     """
     merged = copy.deepcopy(own)
     paths: dict[str, Any] = merged.setdefault("paths", {})
@@ -51,29 +70,44 @@ def merge_openapi(
             for name, entry in entries.items():
                 target.setdefault(name, copy.deepcopy(entry))
     components.setdefault("securitySchemes", {})[BEARER_SCHEME_NAME] = BEARER_SCHEME
+    components.setdefault("schemas", {}).update(problem_schemas())
+    components.setdefault("headers", {}).update(
+        {"RetryAfter": RETRY_AFTER, "WWWAuthenticate": WWW_AUTHENTICATE}
+    )
     merged["security"] = [{BEARER_SCHEME_NAME: []}]
-    _mark_public_operations(paths)
-    _document_query_token(paths)
+    merged["tags"] = TAGS
+    _document_query_token(merged)
+    for method, path, operation in operations(merged):
+        if path.startswith(PUBLIC_API_PREFIX):
+            _declare_gateway_answers(operation, public=(method, path) in PUBLIC_ENDPOINTS)
     return merged
 
 
-def _operations(paths: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (method.upper(), path, operation)
-        for path, item in paths.items()
-        for method, operation in item.items()
-        if method in _HTTP_METHODS
-    ]
+def _declare_gateway_answers(operation: dict[str, Any], *, public: bool) -> None:
+    """The security of the operation and the refusals the gateway answers in front of it."""
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    operation["security"] = [] if public else [{BEARER_SCHEME_NAME: []}]
+    answers: dict[int, dict[str, Any]] = {
+        429: {"Retry-After": {"$ref": HEADERS_REF + "RetryAfter"}},
+        502: {},
+        503: {"Retry-After": {"$ref": HEADERS_REF + "RetryAfter"}},
+        504: {},
+    }
+    if not public:
+        answers[401] = {"WWW-Authenticate": {"$ref": HEADERS_REF + "WWWAuthenticate"}}
+    if "requestBody" in operation:
+        answers[413] = {}
+    if ("requestBody" in operation or operation.get("parameters")) and "422" not in responses:
+        responses["422"] = problem_response(422, "ValidationProblem")
+    for status, headers in answers.items():
+        response = responses.setdefault(str(status), problem_response(status))
+        if headers:
+            response["headers"] = headers
+    operation["responses"] = dict(sorted(responses.items()))
 
 
-def _mark_public_operations(paths: dict[str, Any]) -> None:
-    for method, path, operation in _operations(paths):
-        if (method, path) in PUBLIC_ENDPOINTS:
-            operation["security"] = []
-
-
-def _document_query_token(paths: dict[str, Any]) -> None:
-    for method, path, operation in _operations(paths):
+def _document_query_token(document: OpenApiDocument) -> None:
+    for method, path, operation in operations(document):
         if (method, path) != QUERY_TOKEN_ENDPOINT:
             continue
         parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])

@@ -3,10 +3,33 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+from pydantic.config import JsonDict
 
 from shared.events.posts import PublishMode, RemixStatus
-from shared.public_user import PublicUser
+from shared.public_user import USER_EXAMPLE, PublicUser
+
+POST_EXAMPLE: JsonDict = {
+    "id": "6756f1d3b2c3d4e5f6071829",
+    "text": "Written together.",
+    "author": USER_EXAMPLE,
+    "coauthors": [
+        {
+            "user": USER_EXAMPLE | {"id": "6756f0c2a1b2c3d4e5f60719", "handle": "grace"},
+            "status": "accepted",
+        }
+    ],
+    "status": "published",
+    "publish_mode": "when_accepted",
+    "created_at": "2026-12-06T09:31:00Z",
+    "published_at": "2026-12-06T09:32:00Z",
+    "like_count": 0,
+    "reply_count": 0,
+    "liked_by_me": False,
+    "reply_to": None,
+    "remix_count": 0,
+    "remix_of": None,
+}
 
 type CoauthorStatus = Literal["invited", "accepted"]
 type PostStatus = Literal["pending", "published"]
@@ -18,6 +41,8 @@ class CoauthorOut(BaseModel):
 
 
 class PostOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [POST_EXAMPLE]})
+
     id: str
     text: str
     author: PublicUser

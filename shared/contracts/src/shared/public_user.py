@@ -2,11 +2,21 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+from pydantic.config import JsonDict
+
+USER_EXAMPLE: JsonDict = {
+    "id": "6756f0c2a1b2c3d4e5f60718",
+    "handle": "ada",
+    "display_name": "Ada Lovelace",
+    "created_at": "2026-12-06T09:30:00Z",
+}
 
 
 class PublicUser(BaseModel):
     """The User object of the public API."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [USER_EXAMPLE]})
 
     id: str
     handle: str

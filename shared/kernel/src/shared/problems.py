@@ -128,12 +128,13 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + (slug or _slug_for(status)),
-        "title": _TITLES.get(status, "Error"),
+        "title": problem_title(status),
         "status": status,
         "detail": detail,
     }
-    if errors is not None:
-        body["errors"] = errors
+    if errors is not None or status == 422:
+        # Every 422 lists what is wrong; empty when it is the request as a whole.
+        body["errors"] = errors or []
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -141,6 +142,10 @@ def problem_response_for(exc: Problem) -> JSONResponse:
     return problem_response(
         exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
     )
+
+
+def problem_title(status: int) -> str:
+    return _TITLES.get(status, "Error")
 
 
 def _slug_for(status: int) -> str:

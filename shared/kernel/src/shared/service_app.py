@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
 from shared.bus import EventBus
@@ -23,6 +24,7 @@ from shared.lifecycle import DrainMiddleware, Lifecycle
 from shared.logging import configure_logging
 from shared.mongo import Database, Document, IndexSpec, create_mongo_client, ensure_indexes, ping
 from shared.observability import MetricsRefresher, RequestContextMiddleware, health_router
+from shared.openapi import install_truthful_openapi, operation_id
 from shared.outbox import Outbox, OutboxRelay, outbox_index
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
@@ -93,9 +95,16 @@ def create_service_app[S: ServiceSettings, C](spec: ServiceSpec[S, C]) -> FastAP
 
     configure_tracing(settings.service_name)
     # No slash redirects: their Location would name this service's internal address.
-    app = FastAPI(title=spec.title, lifespan=lifespan, redirect_slashes=False)
+    app = FastAPI(
+        title=spec.title,
+        lifespan=lifespan,
+        redirect_slashes=False,
+        generate_unique_id_function=operation_id,
+    )
+    install_truthful_openapi(app)
     instrument_app(app, settings.service_name)
     app.state.assertion_verifier = AssertionVerifier.from_settings(settings)
+    app.state.spec = spec
     app.state.lifecycle = lifecycle
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
     app.add_middleware(DrainMiddleware, lifecycle=lifecycle)
@@ -172,6 +181,27 @@ async def _connect_with_retry(bus: EventBus, attempts: int = 30) -> None:
             await asyncio.sleep(min(2.0, 0.2 * attempt))
         else:
             return
+
+
+async def subscribed_event_types(app: FastAPI, mongo_url: str) -> list[str]:
+    """The event types a service app consumes, read from its composed subscriptions.
+
+    Composed on the MongoDB at `mongo_url` (a start-up migration may read it) with a broker
+    never connected: for the documents that list who consumes what (docs/asyncapi.py).
+    """
+    spec: ServiceSpec[Any, Any] = app.state.spec
+    if spec.subscriptions is None:
+        return []
+    settings = spec.settings.model_copy(update={"mongo_url": SecretStr(mongo_url)})
+    mongo = create_mongo_client(settings)
+    try:
+        db = mongo[settings.database_name]
+        relay = OutboxRelay(db, (), EventBus(settings), service_name=settings.service_name)
+        kernel = Kernel(settings, db, Outbox(relay, producer=settings.service_name))
+        async with spec.compose(kernel) as components:
+            return sorted(spec.subscriptions(components).event_types)
+    finally:
+        await mongo.close()
 
 
 def _readiness_checks(app: FastAPI) -> dict[str, Callable[[], Any]]:

@@ -6,18 +6,19 @@ from invitations.components import Components
 from invitations.core.rules import Transition
 from invitations.core.schemas import Invitation
 from shared.identity import CurrentUserId
+from shared.openapi import problems
 
 router = APIRouter(prefix="/v1/invitations", tags=["invitations"])
 
 
-@router.post("/{invitation_id}/accept")
+@router.post("/{invitation_id}/accept", name="accept", responses=problems(403, 404, 409))
 async def accept_invitation(
     invitation_id: str, user_id: CurrentUserId, components: Components
 ) -> Invitation:
     return await _answer(components, invitation_id, user_id, Transition.ACCEPT)
 
 
-@router.post("/{invitation_id}/decline")
+@router.post("/{invitation_id}/decline", name="decline", responses=problems(404, 409))
 async def decline_invitation(
     invitation_id: str, user_id: CurrentUserId, components: Components
 ) -> Invitation:

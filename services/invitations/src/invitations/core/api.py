@@ -6,12 +6,13 @@ from invitations.components import Components
 from invitations.core.rules import InvitationStatus
 from invitations.core.schemas import Box, Invitation, InvitationPage
 from shared.identity import CurrentUserId
+from shared.openapi import problems
 from shared.pagination import DEFAULT_PAGE_SIZE, PageCursor, PageLimit
 
 router = APIRouter(prefix="/v1/invitations", tags=["invitations"])
 
 
-@router.get("")
+@router.get("", name="list")
 async def list_invitations(
     user_id: CurrentUserId,
     components: Components,
@@ -25,7 +26,7 @@ async def list_invitations(
     )
 
 
-@router.get("/{invitation_id}")
+@router.get("/{invitation_id}", name="get", responses=problems(404))
 async def get_invitation(
     invitation_id: str, user_id: CurrentUserId, components: Components
 ) -> Invitation:

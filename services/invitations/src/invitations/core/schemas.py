@@ -3,11 +3,11 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from invitations.core.rules import InvitationStatus
 from shared.pagination import Page
-from shared.public_user import PublicUser
+from shared.public_user import USER_EXAMPLE, PublicUser
 
 
 class Box(StrEnum):
@@ -18,6 +18,23 @@ class Box(StrEnum):
 
 
 class Invitation(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "6756f1d3b2c3d4e5f607182a",
+                    "post_id": "6756f1d3b2c3d4e5f6071829",
+                    "inviter": USER_EXAMPLE,
+                    "invitee": USER_EXAMPLE | {"id": "6756f0c2a1b2c3d4e5f60719", "handle": "grace"},
+                    "status": "accepted",
+                    "created_at": "2026-12-06T09:31:00Z",
+                    "expires_at": "2026-12-13T09:31:00Z",
+                    "responded_at": "2026-12-06T09:32:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     post_id: str
     inviter: PublicUser

@@ -11,7 +11,7 @@ from shared.responses import ModelResponse
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
 
-@router.get("", response_model=NotificationPage)
+@router.get("", response_model=NotificationPage, name="list")
 async def list_notifications(
     user_id: CurrentUserId,
     components: Components,
@@ -25,7 +25,7 @@ async def list_notifications(
     return ModelResponse(page)
 
 
-@router.post("/read")
+@router.post("/read", name="mark_read")
 async def mark_notifications_read(
     body: MarkRead, user_id: CurrentUserId, components: Components
 ) -> UnreadCount:

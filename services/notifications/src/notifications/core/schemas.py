@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from notifications.core.rules import NotificationType
 from shared.public_user import PublicUser
@@ -35,6 +35,8 @@ class NotificationPage(BaseModel):
 
 class MarkRead(RequestBody):
     """Either some of the caller's notifications by id, or all of them."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"all": True}]})
 
     ids: list[NotificationId] | None = Field(default=None, max_length=MAX_IDS_PER_REQUEST)
     all: bool = False

@@ -11,6 +11,7 @@ from notifications.components import Components
 from notifications.streams.queries import STREAM_HEADERS, STREAM_MEDIA_TYPE
 from notifications.streams.rules import parse_last_event_id
 from shared.identity import CurrentUserId
+from shared.openapi import problems
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -18,7 +19,11 @@ router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 @router.get(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {STREAM_MEDIA_TYPE: {}}, "description": "Server-Sent Events"}},
+    responses={
+        200: {"content": {STREAM_MEDIA_TYPE: {}}, "description": "Server-Sent Events"},
+        **problems(400),
+    },
+    name="stream",
 )
 async def stream_notifications(
     request: Request,

@@ -1,6 +1,6 @@
 """The request to create a post (the Post answered is shared.public_post's)."""
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from shared.events.posts import PublishMode
 from shared.request_body import RequestBody
@@ -8,6 +8,18 @@ from shared.request_body import RequestBody
 
 class CreatePostRequest(RequestBody):
     """Only what a client may choose; author, status and times are never taken from it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Written together.",
+                    "coauthors": ["grace"],
+                    "publish_mode": "when_accepted",
+                }
+            ]
+        }
+    )
 
     text: str = Field(max_length=10_000)
     coauthors: list[str] = Field(default_factory=list, max_length=100)

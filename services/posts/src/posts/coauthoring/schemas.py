@@ -3,13 +3,15 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.public_user import PublicUser
 from shared.request_body import RequestBody
 
 
 class InviteCoauthorRequest(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"handle": "grace"}]})
+
     handle: str = Field(max_length=100)
 
 

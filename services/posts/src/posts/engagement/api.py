@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response, status
 from posts.components import Components
 from posts.engagement.schemas import ReplyRequest
 from shared.identity import CurrentUserId
+from shared.openapi import problems
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from shared.public_post import PostOut
 from shared.public_user import PublicUser
@@ -12,19 +13,29 @@ from shared.public_user import PublicUser
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
 
 
-@router.put("/{post_id}/like", status_code=status.HTTP_204_NO_CONTENT)
+@router.put(
+    "/{post_id}/like",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="like",
+    responses=problems(403, 404, 409),
+)
 async def like_post(post_id: str, user_id: CurrentUserId, components: Components) -> Response:
     await components.engagement.like(post_id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.delete("/{post_id}/like", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{post_id}/like",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="unlike",
+    responses=problems(404, 409),
+)
 async def unlike_post(post_id: str, user_id: CurrentUserId, components: Components) -> Response:
     await components.engagement.unlike(post_id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{post_id}/likes")
+@router.get("/{post_id}/likes", name="list_likers", responses=problems(404))
 async def list_likers(
     post_id: str,
     user_id: CurrentUserId,
@@ -36,14 +47,19 @@ async def list_likers(
     return await components.engagement_queries.likers(post_id, user_id, limit, cursor)
 
 
-@router.post("/{post_id}/replies", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{post_id}/replies",
+    status_code=status.HTTP_201_CREATED,
+    name="reply",
+    responses=problems(403, 404, 409),
+)
 async def reply_to_post(
     post_id: str, body: ReplyRequest, user_id: CurrentUserId, components: Components
 ) -> PostOut:
     return await components.engagement.reply(post_id, user_id, body.text)
 
 
-@router.get("/{post_id}/replies")
+@router.get("/{post_id}/replies", name="list_replies", responses=problems(404))
 async def list_replies(
     post_id: str,
     user_id: CurrentUserId,

@@ -7,14 +7,15 @@ from posts.components import Components
 from posts.remixing.schemas import RemixRequestOut
 from shared.events.posts import RemixStatus
 from shared.identity import CurrentUserId
+from shared.openapi import problems
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from shared.public_post import PostOut
 
-router = APIRouter(prefix="/v1/posts", tags=["posts"])
+router = APIRouter(prefix="/v1/posts", tags=["remixes"])
 requests_router = APIRouter(prefix="/v1/remix-requests", tags=["remixes"])
 
 
-@router.get("/{post_id}/remixes", tags=["remixes"])
+@router.get("/{post_id}/remixes", name="list", responses=problems(404))
 async def list_remixes(
     post_id: str,
     user_id: CurrentUserId,
@@ -26,7 +27,10 @@ async def list_remixes(
 
 
 @router.delete(
-    "/{post_id}/remixes/{remix_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["remixes"]
+    "/{post_id}/remixes/{remix_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="revoke",
+    responses=problems(403, 404, 409),
 )
 async def revoke_remix(
     post_id: str, remix_id: str, user_id: CurrentUserId, components: Components
@@ -35,7 +39,7 @@ async def revoke_remix(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@requests_router.get("")
+@requests_router.get("", name="list_requests")
 async def list_remix_requests(
     user_id: CurrentUserId,
     components: Components,
@@ -46,14 +50,18 @@ async def list_remix_requests(
     return await components.remix_queries.remix_requests(user_id, status, limit, cursor)
 
 
-@requests_router.post("/{request_id}/approve")
+@requests_router.post(
+    "/{request_id}/approve", name="approve_request", responses=problems(403, 404, 409)
+)
 async def approve_remix_request(
     request_id: str, user_id: CurrentUserId, components: Components
 ) -> RemixRequestOut:
     return await components.remixing.answer_remix_request(request_id, user_id, "approved")
 
 
-@requests_router.post("/{request_id}/reject")
+@requests_router.post(
+    "/{request_id}/reject", name="reject_request", responses=problems(403, 404, 409)
+)
 async def reject_remix_request(
     request_id: str, user_id: CurrentUserId, components: Components
 ) -> RemixRequestOut:

@@ -3,13 +3,14 @@
 from fastapi import APIRouter
 
 from shared.identity import CurrentUserId
+from shared.openapi import problems
 from timeline.components import Components
 from timeline.insights.schemas import InsightsOut
 
 router = APIRouter(prefix="/v1", tags=["timeline"])
 
 
-@router.get("/posts/{post_id}/insights")
+@router.get("/posts/{post_id}/insights", name="insights", responses=problems(404))
 async def post_insights(
     post_id: str, user_id: CurrentUserId, components: Components
 ) -> InsightsOut:

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from shared.identity import CurrentUserId
+from shared.openapi import problems
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from shared.public_post import PostOut
 from shared.responses import ModelResponse
@@ -11,7 +12,7 @@ from timeline.components import Components
 router = APIRouter(prefix="/v1", tags=["timeline"])
 
 
-@router.get("/timeline", response_model=Page[PostOut])
+@router.get("/timeline", response_model=Page[PostOut], name="home")
 async def home_timeline(
     user_id: CurrentUserId,
     components: Components,
@@ -22,7 +23,9 @@ async def home_timeline(
     return ModelResponse(await components.timelines.home(user_id, limit, cursor))
 
 
-@router.get("/users/{handle}/posts", response_model=Page[PostOut])
+@router.get(
+    "/users/{handle}/posts", response_model=Page[PostOut], name="profile", responses=problems(404)
+)
 async def profile_timeline(
     handle: str,
     user_id: CurrentUserId,

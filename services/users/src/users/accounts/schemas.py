@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from shared.eligibility import Features
 from shared.public_user import PublicUser
@@ -24,6 +24,14 @@ Country = Annotated[str, Field(max_length=8), AfterValidator(normalize_country)]
 
 
 class RegisterRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"handle": "ada", "password": "correct horse battery", "display_name": "Ada"}
+            ]
+        }
+    )
+
     handle: NewHandle
     password: Password
     display_name: DisplayName
@@ -31,18 +39,34 @@ class RegisterRequest(RequestBody):
 
 
 class TokenRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"handle": "ada", "password": "correct horse battery"}]}
+    )
+
     # Loose on purpose: any wrong pair is the same 401, whatever its shape.
     handle: str = Field(max_length=64)
     password: str = Field(max_length=1024)
 
 
 class TokenResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"access_token": "eyJhbGciOi...", "token_type": "bearer", "expires_in": 900}
+            ]
+        }
+    )
+
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 -- the OAuth token type, not a secret
     expires_in: int
 
 
 class UpdateMeRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"display_name": "Ada L.", "collab_policy": "following"}]}
+    )
+
     display_name: DisplayName | None = None
     collab_policy: CollabPolicy | None = None
     remix_policy: RemixPolicy | None = None

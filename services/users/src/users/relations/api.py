@@ -3,6 +3,7 @@
 from fastapi import APIRouter, status
 
 from shared.identity import CurrentUserId
+from shared.openapi import problems
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from users.components import Components
 from users.core.schemas import User
@@ -11,39 +12,69 @@ from users.relations.schemas import FollowRequest
 router = APIRouter(prefix="/v1", tags=["users"])
 
 
-@router.put("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
+@router.put(
+    "/users/{handle}/follow",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="follow",
+    responses=problems(403, 404),
+)
 async def follow(
     handle: str, user_id: CurrentUserId, components: Components, body: FollowRequest | None = None
 ) -> None:
     await components.relations.follow(user_id, handle, via_post=body.via_post if body else None)
 
 
-@router.delete("/users/{handle}/follow", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/users/{handle}/follow",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="unfollow",
+    responses=problems(404),
+)
 async def unfollow(handle: str, user_id: CurrentUserId, components: Components) -> None:
     await components.relations.unfollow(user_id, handle)
 
 
-@router.put("/users/{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
+@router.put(
+    "/users/{handle}/block",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="block",
+    responses=problems(404),
+)
 async def block(handle: str, user_id: CurrentUserId, components: Components) -> None:
     await components.relations.block(user_id, handle)
 
 
-@router.delete("/users/{handle}/block", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/users/{handle}/block",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="unblock",
+    responses=problems(404),
+)
 async def unblock(handle: str, user_id: CurrentUserId, components: Components) -> None:
     await components.relations.unblock(user_id, handle)
 
 
-@router.put("/users/{handle}/mute", status_code=status.HTTP_204_NO_CONTENT)
+@router.put(
+    "/users/{handle}/mute",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="mute",
+    responses=problems(404),
+)
 async def mute(handle: str, user_id: CurrentUserId, components: Components) -> None:
     await components.relations.mute(user_id, handle)
 
 
-@router.delete("/users/{handle}/mute", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/users/{handle}/mute",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="unmute",
+    responses=problems(404),
+)
 async def unmute(handle: str, user_id: CurrentUserId, components: Components) -> None:
     await components.relations.unmute(user_id, handle)
 
 
-@router.get("/me/mutes")
+@router.get("/me/mutes", name="list_mutes")
 async def my_mutes(
     user_id: CurrentUserId,
     components: Components,
