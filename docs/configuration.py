@@ -57,6 +57,15 @@ TOOLING = (
         " MongoDB PORT+9; every process listens on 127.0.0.1 only",
     ),
     ToolingVariable(
+        ("STACK",),
+        "`local<PORT>`",
+        "`make run`",
+        "the local stack's name on the shared broker: its queues and exchanges are"
+        " `<STACK>.*` (AMQP_NAMESPACE) and its broker users `copost-<STACK>-<service>`"
+        " (AMQP_USER_PREFIX), unless those are set; a stop removes them all, so several stacks"
+        " (other PORT and DATA_DIR) share one broker",
+    ),
+    ToolingVariable(
         ("DATA_DIR",),
         "`.data`",
         "`make run`",

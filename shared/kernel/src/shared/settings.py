@@ -46,7 +46,8 @@ class ServiceSettings(BaseSettings):
     """A Redis that does not answer within this is treated as down for that call: reads fall
     back to MongoDB (timeline) or to the replica's own counts (gateway)."""
     amqp_namespace: str = ""
-    """Prefix of every exchange and queue name; tests isolate their runs with it."""
+    """Prefix of every exchange and queue name: each local stack has its own (`make run`:
+    `<STACK>.`), and tests isolate their runs with it."""
     amqp_user_prefix: str = "copost-"
     """The broker user of service S is `<prefix>S`: each publishes as itself, and a consumer
     accepts an event only from the broker user of the service that produces its type."""
