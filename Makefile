@@ -32,7 +32,7 @@ PYTEST_ARGS ?=
 # Where bootstrap.sh may have put uv.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help install rabbitmq chromium promtool run test lint format unit e2e bench up down images test-containers k8s-check
+.PHONY: help install rabbitmq redis chromium promtool run test lint format unit e2e bench up down images test-containers k8s-check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,16 +43,19 @@ install: ## install uv, Python 3.13 and the workspace into .venv (idempotent)
 rabbitmq: ## make sure RabbitMQ answers at AMQP_URL (start or install it locally if needed)
 	@deploy/local/rabbitmq.sh
 
+redis: ## make sure Redis answers at REDIS_URL (start or install it locally if needed)
+	@deploy/local/redis.sh
+
 chromium: ## make sure Debian's Chromium is there for the browser tests (installs it as root)
 	@deploy/local/chromium.sh
 
 promtool: ## make sure promtool is there for the alert rules' tests (from Debian's package of this release)
 	@deploy/local/promtool.sh
 
-run: install rabbitmq ## run every service locally: the gateway on http://127.0.0.1:8000 (PORT)
+run: install rabbitmq redis ## run every service locally: the gateway on http://127.0.0.1:8000 (PORT)
 	@$(PYTHON) deploy/local/run.py
 
-test: install rabbitmq chromium promtool lint ## lint, then every test: unit, integration and end-to-end
+test: install rabbitmq redis chromium promtool lint ## lint, then every test: unit, integration and end-to-end
 	@$(PYTEST) $(PYTEST_ARGS)
 
 lint: install ## ruff check, ruff format --check, and mypy --strict over the packages
@@ -65,16 +68,16 @@ format: install ## apply ruff's fixes and formatting
 	@$(RUFF) check --fix .
 	@$(RUFF) format .
 
-unit: install rabbitmq ## the service and shared tests, without the end-to-end suite
+unit: install rabbitmq redis ## the service and shared tests, without the end-to-end suite
 	@$(PYTEST) -m "not e2e" $(PYTEST_ARGS)
 
-e2e: install rabbitmq chromium ## the end-to-end suite: the whole stack on free ports, through the gateway
+e2e: install rabbitmq redis chromium ## the end-to-end suite: the whole stack on free ports, through the gateway
 	@$(PYTEST) tests-e2e $(PYTEST_ARGS)
 
-bench: install rabbitmq ## reads (wrk), fan-out and the event pipeline beside their floors; writes bench/results/
+bench: install rabbitmq redis ## reads (wrk), fan-out, the event pipeline, a social graph and a mixed workload beside their floors; writes bench/results/
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
-	@for script in read_bench pipeline_bench timeline_bench engagement_bench; do \
+	@for script in read_bench pipeline_bench timeline_bench engagement_bench social_bench; do \
 	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
 
 up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000)
@@ -94,7 +97,7 @@ images: ## build copost/<service>:TAG for every service, its SBOM in deploy/imag
 	  echo "images: no docker-buildx here: building with Docker's legacy builder"; fi
 	@if [ "$(OFFLINE)" = 1 ] || [ "$(STANDINS)" = 1 ]; then \
 	  deploy/images/build-base.sh $(OFFLINE_BASE_IMAGE); \
-	  for image in rabbitmq mongo-standin; do \
+	  for image in rabbitmq redis mongo-standin; do \
 	    echo "== copost/$$image:$(TAG) (offline stand-in)"; \
 	    $(DOCKER_BUILD) --file deploy/images/$$image.Dockerfile \
 	      --build-arg BASE_IMAGE=$(OFFLINE_BASE_IMAGE) --tag copost/$$image:$(TAG) . ; \

@@ -54,12 +54,13 @@ for (const service of {services}) {{
 """
 
 OFFLINE_COMPOSE_HEAD = """\
-# For machines that reach no image registry (so cannot pull mongo:7 nor rabbitmq): the backing
-# services from images built locally on the Debian base of deploy/images/build-base.sh.
+# For machines that reach no image registry (so cannot pull mongo, rabbitmq nor redis): the
+# backing services from images built locally on the Debian base of deploy/images/build-base.sh.
 #   make up        (adds this file by itself when no registry answers; OFFLINE=1 forces it)
 #   docker compose -f docker-compose.yml -f docker-compose.offline.yml up --wait
-# copost/rabbitmq is a real RabbitMQ (Debian's rabbitmq-server); copost/mongo-standin is NOT
-# MongoDB but the embedded wire-protocol server of local runs and tests (development only).
+# copost/rabbitmq is a real RabbitMQ (Debian's rabbitmq-server), copost/redis a real Valkey
+# (Debian's valkey-server, Redis's open-source fork); copost/mongo-standin is NOT MongoDB but
+# the embedded wire-protocol server of local runs and tests (development only).
 services:
   mongo:
     image: copost/mongo-standin:${TAG:-dev}
@@ -77,6 +78,15 @@ services:
     build:
       context: .
       dockerfile: deploy/images/rabbitmq.Dockerfile
+      args: {BASE_IMAGE: "${OFFLINE_BASE_IMAGE:-copost-base:trixie}"}
+
+  redis:
+    image: copost/redis:${TAG:-dev}
+    # The image's own health check (a PING) applies.
+    healthcheck: !reset {}
+    build:
+      context: .
+      dockerfile: deploy/images/redis.Dockerfile
       args: {BASE_IMAGE: "${OFFLINE_BASE_IMAGE:-copost-base:trixie}"}
 
   # The stand-in has no authentication: the services connect without a database user.

@@ -57,6 +57,15 @@ TOOLING = (
         " MongoDB PORT+9; every process listens on 127.0.0.1 only",
     ),
     ToolingVariable(
+        ("STACK",),
+        "`local<PORT>`",
+        "`make run`",
+        "the local stack's name on the shared broker: its queues and exchanges are"
+        " `<STACK>.*` (AMQP_NAMESPACE) and its broker users `copost-<STACK>-<service>`"
+        " (AMQP_USER_PREFIX), unless those are set; a stop removes them all, so several stacks"
+        " (other PORT and DATA_DIR) share one broker",
+    ),
+    ToolingVariable(
         ("DATA_DIR",),
         "`.data`",
         "`make run`",
@@ -83,6 +92,25 @@ TOOLING = (
         "`90`",
         "`make run`, `make test` (`deploy/local/rabbitmq.sh`)",
         "how long to wait for a RabbitMQ just started to answer",
+    ),
+    ToolingVariable(
+        ("REDIS_WAIT_SECONDS",),
+        "`30`",
+        "`make run`, `make test`, `make bench` (`deploy/local/redis.sh`)",
+        "how long to wait for a Redis just started to answer",
+    ),
+    ToolingVariable(
+        ("FLOOR_BODY_FILE",),
+        "set by the benchmark",
+        "`bench/floor_app.py`",
+        "the bytes the floor app (a bare FastAPI app) returns: the page the benchmark measured",
+    ),
+    ToolingVariable(
+        ("SOCIAL_GRAPH_DIR",),
+        "`../shared/dsb/socfb-Reed98` (beside the checkout)",
+        "`make bench` (`bench/social_bench.py`)",
+        "a DeathStarBench social graph folder (`<name>.nodes`, `<name>.edges`; never committed"
+        " here); missing: the bench generates a graph of the same shape",
     ),
     ToolingVariable(
         ("PYTEST_ARGS",),

@@ -21,9 +21,7 @@ from compose_stack import ComposeStack, compose_stack, docker_requested
 from contract import ApiContract
 from stack import LocalStack, find_free_base_port
 
-from shared.bus import EventBus
-from shared.settings import ServiceSettings
-from shared.testing import unique_namespace
+from shared.testing import DEFAULT_REDIS_URL, delete_redis_keys, unique_namespace
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 E2E_PASSWORD = "correct horse battery staple"
@@ -43,6 +41,7 @@ E2E_ENVIRONMENT = {
     # Demoted as soon as below it (the demotion test); the margin is the timeline tests' own.
     "CELEBRITY_DEMOTION_MARGIN": "0",
     "MAX_STREAMS_PER_ACCOUNT": str(STREAMS_PER_ACCOUNT),
+    "STREAM_MAX_PER_ACCOUNT": str(STREAMS_PER_ACCOUNT),
     "LOG_LEVEL": "INFO",
     # Every test client signs up and in from 127.0.0.1: the per-address allowance of real
     # clients would throttle the suite (its own tests use a stack of their own).
@@ -50,6 +49,7 @@ E2E_ENVIRONMENT = {
     "LOGIN_RATE_LIMIT_BURST": "10000",
     # A counted wrong password decays in 5 s, so the sign-in tests see an owner's short wait.
     "LOGIN_FAILURE_DECAY_SECONDS": str(LOGIN_FAILURE_DECAY_SECONDS),
+    "STREAM_MAX_PER_ADDRESS": "10000",
 }
 
 
@@ -136,25 +136,11 @@ async def running_local_stack(
         yield started_stack
     finally:
         RUNNING_STACKS.pop(started_stack.gateway_url, None)
-        await asyncio.to_thread(started_stack.stop)
-        await _delete_amqp_topology(amqp_url, namespace, started)
-
-
-async def _delete_amqp_topology(amqp_url: str, namespace: str, services: list[str]) -> None:
-    """Leave no queue or exchange of this run behind on the shared broker."""
-    for name in services:
-        settings = ServiceSettings(
-            service_name=name,
-            amqp_url=amqp_url,
-            amqp_namespace=namespace,
-            event_retry_delays_seconds=RETRY_DELAYS_SECONDS,
-        )
-        bus = EventBus(settings)
-        await bus.connect()
-        try:
-            await bus.delete_topology()
-        finally:
-            await bus.close()
+        # The stop removes the stack's queues, exchanges and broker users (its namespace's).
+        not_cleaned = await asyncio.to_thread(started_stack.stop)
+        assert not not_cleaned, not_cleaned
+        redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
+        await asyncio.to_thread(delete_redis_keys, redis_url, namespace)
 
 
 @pytest.fixture

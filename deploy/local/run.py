@@ -1,8 +1,14 @@
 """`make run`: the whole CoPost stack on this machine until Ctrl-C, with its data in `.data/`.
 
 Environment: PORT (gateway, default 8000; the services take the next ports), DATA_DIR
-(default .data), MONGO_URL (a real MongoDB instead of the embedded one), AMQP_URL,
-AMQP_NAMESPACE, LOG_LEVEL. Every other variable reaches the services unchanged.
+(default .data), STACK (the stack's name on the broker, default `local<PORT>`), MONGO_URL (a
+real MongoDB instead of the embedded one), AMQP_URL, LOG_LEVEL. Every other variable reaches
+the services unchanged.
+
+Several stacks can share one broker: a stack's queues and exchanges are named `<STACK>.*`
+(AMQP_NAMESPACE) and its broker users `copost-<STACK>-<service>` (AMQP_USER_PREFIX); either
+variable set overrides its default. A stop removes them all, and says what it could not
+remove. Every process of the stack gets SIGTERM when run.py dies, however it dies.
 
 A process that dies is restarted with exponential backoff (1 s, 2 s, 4 s ... at most 30 s;
 the count starts afresh once it has stayed up a minute), and run.py says so on stderr. After
@@ -10,6 +16,7 @@ the count starts afresh once it has stayed up a minute), and run.py says so on s
 """
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -27,15 +34,33 @@ from stack import (
 SUPERVISE_SECONDS = 0.5
 
 
+# A stack's name is part of queue, exchange and user names.
+STACK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
 def stack_from_environment() -> LocalStack:
+    port = int(os.environ.get("PORT", "8000"))
+    name = os.environ.get("STACK") or f"local{port}"
+    if not STACK_NAME.match(name):
+        raise StackError(f"STACK must be lowercase letters, digits and dashes, not {name!r}")
     return LocalStack(
         data_dir=REPO_ROOT / os.environ.get("DATA_DIR", ".data"),
-        base_port=int(os.environ.get("PORT", "8000")),
+        base_port=port,
         mongo_url=os.environ.get("MONGO_URL") or None,
         amqp_url=os.environ.get("AMQP_URL", DEFAULT_AMQP_URL),
-        amqp_namespace=os.environ.get("AMQP_NAMESPACE", ""),
+        amqp_namespace=os.environ.get("AMQP_NAMESPACE", f"{name}."),
+        broker_user_prefix=os.environ.get("AMQP_USER_PREFIX", f"copost-{name}-"),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        die_with_parent=True,
     )
+
+
+def stop(stack: LocalStack) -> int:
+    """Stop the stack; 1 when something could not be cleaned (and what), else 0."""
+    problems = stack.stop()
+    for problem in problems:
+        print(f"Not cleaned: {problem}", file=sys.stderr, flush=True)
+    return 1 if problems else 0
 
 
 def print_summary(stack: LocalStack) -> None:
@@ -56,7 +81,11 @@ def print_summary(stack: LocalStack) -> None:
 def main() -> int:
     # While starting, Ctrl-C and SIGTERM interrupt the waits; start() then stops what it began.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    stack = stack_from_environment()
+    try:
+        stack = stack_from_environment()
+    except StackError as error:
+        print(f"CoPost could not start: {error}", file=sys.stderr)
+        return 1
     print(f"Starting CoPost (data in {stack.data_dir}) ...", flush=True)
     try:
         stack.start()
@@ -68,6 +97,7 @@ def main() -> int:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
+    outcome = 0
     try:
         print_summary(stack)
         # A process that dies is restarted with backoff (stack.RestartPolicy); one that keeps
@@ -76,12 +106,10 @@ def main() -> int:
             for note in stack.supervise():
                 print(note, file=sys.stderr, flush=True)
         print("Stopping CoPost ...", flush=True)
-        return 0
     except StackError as error:
         print(f"CoPost stops: {error}", file=sys.stderr)
-        return 1
-    finally:
-        stack.stop()
+        outcome = 1
+    return stop(stack) or outcome
 
 
 if __name__ == "__main__":

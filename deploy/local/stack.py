@@ -7,6 +7,8 @@ Standard library only: it runs under any Python and starts the services with the
 
 import atexit
 import contextlib
+import ctypes
+import http.client
 import itertools
 import json
 import os
@@ -18,10 +20,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Self
 
+from shared.embedded_mongo import embedded_url
 from shared.services import BACKENDS, GATEWAY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +37,8 @@ BACKEND_PORT_OFFSETS: Mapping[str, int] = {
 }
 MONGO_PORT_OFFSET = 9
 PORT_SPAN = 10
+# prctl(2): the signal a child gets when the thread that started it dies.
+PR_SET_PDEATHSIG = 1
 
 
 class StackError(RuntimeError):
@@ -145,6 +151,18 @@ def find_free_base_port(first: int = 20000, last: int = 60000) -> int:
     raise StackError(f"no free span of {PORT_SPAN} ports found between {first} and {last}")
 
 
+def _dies_with(parent: int) -> Callable[[], None]:
+    """In the child before it runs its command: SIGTERM when its parent dies (Linux)."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def set_parent_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_parent_death_signal
+
+
 class LocalStack:
     """Starts and stops the whole system on loopback ports, with logs under `data_dir/logs`."""
 
@@ -162,9 +180,13 @@ class LocalStack:
         python: Path | None = None,
         services: Sequence[str] | None = None,
         ready_timeout: float = 60.0,
-        stop_timeout: float = 10.0,
+        stop_timeout: float = 15.0,
         restart_policy: RestartPolicy | None = None,
+        die_with_parent: bool = False,
     ) -> None:
+        """`die_with_parent`: each child gets SIGTERM when the thread that started it dies (a
+        runner killed outright leaves nothing running); only for a runner that starts and
+        restarts its children from one thread that lives as long as they should (run.py)."""
         self.data_dir = Path(data_dir).resolve()
         self.base_port = base_port
         self.amqp_url = amqp_url
@@ -176,10 +198,9 @@ class LocalStack:
         self.ready_timeout = ready_timeout
         self.stop_timeout = stop_timeout
         self.restart_policy = restart_policy or RestartPolicy()
+        self.die_with_parent = die_with_parent
         self.embedded_mongo = mongo_url is None
-        self.mongo_url = (
-            mongo_url or f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
-        )
+        self.mongo_url = mongo_url or embedded_url("127.0.0.1", self.mongo_port)
         self.processes: list[StackProcess] = []
         # Each process's own key for signing its calls (SERVICE_PRIVATE_KEY), and every
         # process's public key (SERVICE_PUBLIC_KEYS); made afresh at each start.
@@ -220,7 +241,7 @@ class LocalStack:
             installed = installed_services(self.python, self.wanted)
             self.service_keys = generate_service_keys(self.python, installed)
             backends = [name for name in BACKEND_PORT_OFFSETS if name in installed]
-            self.broker_urls = self._broker_users("create", backends)
+            self.broker_urls = self._broker_users(backends)
             started = [self._start_service(name) for name in backends]
             for process in started:
                 self._wait_ready(process)
@@ -231,16 +252,46 @@ class LocalStack:
             raise
         return self
 
-    def stop(self) -> None:
-        """SIGTERM every child (gateway first, MongoDB last); SIGKILL what outlives the timeout."""
+    def stop(self) -> list[str]:
+        """SIGTERM every child (gateway first, MongoDB last), SIGKILL what outlives the timeout;
+        then remove the stack's broker users, and its queues and exchanges when it has a
+        namespace of its own. Idempotent: what is already gone is no error. Returns what it
+        could not clean (empty when all is clean)."""
         services = [process for process in self.processes if process.name != "mongo"]
         mongo = [process for process in self.processes if process.name == "mongo"]
         self._terminate(list(reversed(services)))
         self._terminate(mongo)
         self.processes.clear()
-        if self.broker_urls:
-            self._broker_users("delete", list(self.broker_urls))
-            self.broker_urls = {}
+        if not self.broker_urls:
+            return []
+        self.broker_urls = {}
+        return self.clean_broker()
+
+    def clean_broker(self) -> list[str]:
+        """Delete this stack's broker users (every backend's) and, under a namespace, its queues
+        and exchanges: whatever a stop (or a killed runner) left. What could not be done."""
+        commands = [
+            ["delete", "--prefix", self.broker_user_prefix, "--services", *BACKEND_PORT_OFFSETS]
+        ]
+        if self.amqp_namespace:
+            commands.append(
+                [
+                    "delete-namespace",
+                    "--amqp-url",
+                    self.amqp_url,
+                    "--namespace",
+                    self.amqp_namespace,
+                ]
+            )
+        problems: list[str] = []
+        # At once: each rabbitmqctl call costs seconds.
+        with ThreadPoolExecutor(len(commands)) as pool:
+            for done in [pool.submit(self._broker_tool, *command) for command in commands]:
+                try:
+                    done.result()
+                except StackError as error:
+                    problems.append(str(error))
+        return problems
 
     def dead_processes(self) -> list[StackProcess]:
         return [process for process in self.processes if not process.is_running()]
@@ -310,6 +361,10 @@ class LocalStack:
         else:
             for secret in ("MONGO_URL", "AMQP_URL"):
                 env.pop(secret, None)
+        if self.amqp_namespace:
+            # A namespaced stack (the tests) keeps its Redis keys apart too, as the test plugin
+            # names them (shared.testing.redis_key_prefix), and so deletes them afterwards.
+            env["REDIS_KEY_PREFIX"] = f"{self.amqp_namespace.rstrip('.')}:"
         for backend in BACKEND_PORT_OFFSETS:
             env[f"{backend.upper()}_URL"] = self.service_url(backend)
         if name == "users":
@@ -321,25 +376,31 @@ class LocalStack:
         env.update(self.extra_env)
         return env
 
-    def _broker_users(self, action: str, services: list[str]) -> dict[str, str]:
-        """Create (fresh passwords; their AMQP URLs) or delete the services' broker users."""
-        command = [
-            *(str(self.python), "-m", "shared.broker_users", action),
+    def _broker_users(self, services: list[str]) -> dict[str, str]:
+        """Create the services' broker users with fresh passwords; their AMQP URLs."""
+        created = self._broker_tool(
+            "create",
             *("--amqp-url", self.amqp_url, "--prefix", self.broker_user_prefix),
             *("--namespace", self.amqp_namespace, "--services", *services),
-        ]
+        )
+        urls: dict[str, str] = json.loads(created)
+        return urls
+
+    def _broker_tool(self, action: str, *arguments: str) -> str:
+        """`python -m shared.broker_users <action> ...` (needs rabbitmqctl as root on the
+        broker's host); its standard output."""
+        command = [str(self.python), "-m", "shared.broker_users", action, *arguments]
         try:
             result = subprocess.run(  # noqa: S603 -- the venv's interpreter, fixed arguments
-                command, capture_output=True, text=True, check=True
+                command, capture_output=True, text=True, check=True, timeout=120
             )
-        except (OSError, subprocess.CalledProcessError) as error:
+        except (OSError, subprocess.SubprocessError) as error:
             detail = getattr(error, "stderr", "") or str(error)
             raise StackError(
-                f"could not {action} the services' RabbitMQ users (needs rabbitmqctl as root on"
-                f" the broker's host): {detail.strip()[-500:]}"
+                f"shared.broker_users {action} failed (it needs rabbitmqctl as root on the"
+                f" broker's host): {str(detail).strip()[-500:]}"
             ) from error
-        urls: dict[str, str] = json.loads(result.stdout) if action == "create" else {}
-        return urls
+        return result.stdout
 
     def _start_mongo(self) -> None:
         command = [
@@ -379,9 +440,8 @@ class LocalStack:
         self.processes.append(process)
         return process
 
-    @staticmethod
     def _popen(
-        command: list[str], env: dict[str, str], log_file: IO[bytes]
+        self, command: list[str], env: dict[str, str], log_file: IO[bytes]
     ) -> subprocess.Popen[bytes]:
         # A session of its own: Ctrl-C reaches run.py only, which stops children in order.
         return subprocess.Popen(  # noqa: S603 -- the venv's interpreter with fixed arguments
@@ -392,6 +452,7 @@ class LocalStack:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_dies_with(os.getpid()) if self.die_with_parent else None,
         )
 
     def _wait_port(self, process: StackProcess) -> None:
@@ -412,7 +473,9 @@ class LocalStack:
                 # S310: a fixed http URL on loopback, not a user-supplied scheme.
                 with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
                     return bool(response.status == 200)
-            except (OSError, urllib.error.URLError):
+            # A port in the ephemeral range that nothing listens on yet can connect to itself
+            # (TCP simultaneous open): the "answer" is the request, not HTTP.
+            except (OSError, urllib.error.URLError, http.client.HTTPException):
                 return False
 
         self._wait(process, ready, "to be ready (/readyz)")

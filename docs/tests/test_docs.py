@@ -19,7 +19,7 @@ README = REPO_ROOT / "README.md"
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 # What reads environment variables, and how.
 PYTHON_SOURCES = ["shared/*/src/**/*.py", "services/*/src/**/*.py", "deploy/**/*.py"]
-PYTHON_SOURCES += ["tests-e2e/*.py"]
+PYTHON_SOURCES += ["tests-e2e/*.py", "bench/*.py"]
 PYTHON_READ = re.compile(r"""(?:environ\.get|getenv|environ\[)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
 COMPOSE_FILES = ["docker-compose*.yml", "tests-e2e/*.yml"]
 COMPOSE_READ = re.compile(r"\$\{([A-Z][A-Z0-9_]*)")

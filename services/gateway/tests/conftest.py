@@ -25,6 +25,7 @@ from shared.services import Backend as Upstream
 from shared.testing import (
     TEST_SERVICE_PUBLIC_KEYS,
     identity_settings,
+    redis_key_prefix,
     running_app,
     served_over_http,
 )
@@ -243,8 +244,10 @@ type GatewayFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 
 @pytest.fixture
 def gateway_settings(
-    upstream_urls: dict[Upstream, str], fake_services: FakeServicesState
+    upstream_urls: dict[Upstream, str], fake_services: FakeServicesState, namespace: str
 ) -> SettingsFactory:
+    """Gateways made by one test share their state in Redis, apart from other tests'."""
+
     def make(**overrides: Any) -> GatewaySettings:
         values: dict[str, Any] = (
             {f"{upstream}_url": url for upstream, url in upstream_urls.items()}
@@ -253,6 +256,7 @@ def gateway_settings(
                 "jwks_refetch_min_seconds": 0.0,
                 "upstream_timeout_seconds": 2.0,
                 "max_body_bytes": 1024,
+                "redis_key_prefix": redis_key_prefix(namespace),
             }
             | identity_settings("gateway")
         )

@@ -222,8 +222,9 @@ async def test_two_hundred_open_streams_leave_ordinary_requests_their_connection
     loopback_server: Callable[[FastAPI], AbstractAsyncContextManager[str]],
 ) -> None:
     """The review's attack: one account's 200 streams took every pooled connection to the
-    notifications service, and another user's list waited until 504."""
-    app = create_app(gateway_settings())
+    notifications service, and another user's list waited until 504. (Fair shares per account
+    and address are lifted here: test_gateway_shared_limits.py.)"""
+    app = create_app(gateway_settings(stream_max_per_account=1000, stream_max_per_address=1000))
     unlimited = httpx.Limits(max_connections=None)
     async with (
         loopback_server(app) as gateway_url,

@@ -18,7 +18,6 @@ from timeline.fanout.rules import (
     plan_deliveries,
 )
 from timeline.reads.rules import (
-    celebrity_fetch_size,
     merge_timeline_page,
     position_from_cursor,
     position_to_cursor,
@@ -213,15 +212,6 @@ def test_paging_through_merged_sources_sees_every_post_once() -> None:
             break
         after = page.next_position
     assert seen == [p.post_id for p in everything]
-
-
-@pytest.mark.parametrize(
-    ("limit", "celebrities", "fetch"), [(20, 1, 21), (20, 3, 63), (20, 40, 126), (1, 0, 2)]
-)
-def test_celebrity_fetch_covers_a_post_on_every_profile_it_is_on(
-    limit: int, celebrities: int, fetch: int
-) -> None:
-    assert celebrity_fetch_size(limit, celebrities) == fetch
 
 
 # -- cursors -------------------------------------------------------------------------------

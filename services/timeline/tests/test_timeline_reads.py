@@ -3,6 +3,7 @@
 from typing import Any
 
 from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
 from timeline_support import (
     CommandCounter,
     Events,
@@ -13,7 +14,9 @@ from timeline_support import (
 )
 
 from shared.mongo import MIGRATIONS, Document
+from shared.testing import redis_key_prefix
 from shared.user_directory import UserDirectory
+from timeline.core.feed_cache import FeedCache
 from timeline.core.repository import PostCardRepository
 from timeline.fanout.repository import EntryRepository, FollowRepository
 from timeline.reads.queries import TimelineQueries as TimelineReader
@@ -95,7 +98,7 @@ async def test_a_celebrity_post_leaves_with_its_deletion(events: Events, api: Ti
 
 
 async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows(
-    events: Events, api: TimelineApi, mongo_url: str
+    events: Events, api: TimelineApi, mongo_url: str, redis_url: str, namespace: str
 ) -> None:
     fans = ["f1", "f2", "f3", "f4"]
     authors = [f"a{n}" for n in range(6)]
@@ -110,23 +113,36 @@ async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows
     client: AsyncMongoClient[Document] = AsyncMongoClient(
         mongo_url, tz_aware=True, event_listeners=[counter]
     )
+    redis = Redis.from_url(redis_url, decode_responses=True)
     db = client[api.db.name]
-    reader = TimelineReader(
+    feeds = FeedCache(redis, redis_key_prefix(namespace), cap=800)
+    cached = TimelineReader(
+        FollowRepository(db), PostCardRepository(db), EntryRepository(db, feeds), UserDirectory(db)
+    )
+    uncached = TimelineReader(
         FollowRepository(db), PostCardRepository(db), EntryRepository(db), UserDirectory(db)
     )
     try:
-        page = await reader.home("f1", limit=20, cursor=None)
-        commands = dict(counter.commands)
+        await cached.home("f1", limit=20, cursor=None)  # the feeds are there after a first read
+        counter.commands.clear()
+        page = await cached.home("f1", limit=20, cursor=None)
+        from_redis = dict(counter.commands)
+        counter.commands.clear()
+        await uncached.home("f1", limit=20, cursor=None)
+        from_mongodb = dict(counter.commands)
     finally:
         await client.close()
+        await redis.aclose()
 
     assert len(page.items) == 6
-    assert commands == {
+    assert from_redis == {
         "find follows": 1,  # the celebrities f1 follows
-        "find home_entries": 1,
-        "find profile_entries": 1,  # the celebrities' recent posts
         "find post_cards": 1,
         "find user_profiles": 1,
+    }
+    assert from_mongodb == from_redis | {
+        "find home_entries": 1,
+        "find profile_entries": 2,  # f1's own profile and star's, one query each
     }
 
 

@@ -83,6 +83,14 @@ async def test_no_one_can_claim_another_broker_user_as_publisher(
         await bus.close()
 
 
+def test_deleting_users_skips_those_already_gone(amqp_url: str, namespace: str) -> None:
+    prefix = f"copost-gone-{uuid4().hex[:8]}-"
+    create_users(amqp_url, ["posts"], prefix=prefix, namespace=namespace)
+
+    assert delete_users(["posts", "timeline"], prefix=prefix) == [f"{prefix}posts"]
+    assert delete_users(["posts", "timeline"], prefix=prefix) == []
+
+
 async def declared(amqp_url: str, queue: str, exchange: str) -> tuple[bool, bool]:
     """Whether the queue and the exchange exist (passive declarations)."""
     connection = await aio_pika.connect(amqp_url)

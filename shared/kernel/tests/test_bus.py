@@ -1,5 +1,6 @@
 """The bus against a real RabbitMQ: publishing, consuming, retries, dead letters, idempotency."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import UUID
@@ -297,3 +298,39 @@ async def test_handling_time_retries_dead_letters_and_queue_depths_are_measured(
     await bus.measure_queues()
     assert sample("copost_queue_messages", queue=bus.dead_letter_queue_name) == 1
     assert sample("copost_queue_messages", queue=bus.queue_name) == 0
+
+
+async def test_a_consumer_stopped_while_handling_leaves_the_message_to_the_broker(
+    bus: EventBus, settings: ServiceSettings, amqp_url: str
+) -> None:
+    """As at a stop: the consumer stops taking messages and the connection closes while a
+    handler still runs; the message it held goes back to the queue, handled by the next one."""
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def stuck(_: Delivery[UserFollowed]) -> None:
+        entered.set()
+        await release.wait()
+
+    await bus.consume(on_followed_events(stuck))
+    event = followed()
+    assert await bus.publish([event]) == [event.id]
+    await asyncio.wait_for(entered.wait(), 10)
+
+    await bus.stop_consuming()
+    await bus.close()
+    assert await wait_until(lambda: queue_depth(amqp_url, bus.queue_name)) == 1
+
+    received: list[UUID] = []
+
+    async def handled(delivery: Delivery[UserFollowed]) -> None:
+        received.append(delivery.event_id)
+
+    successor = EventBus(settings)
+    await successor.connect()
+    try:
+        await successor.consume(on_followed_events(handled))
+        await wait_until(lambda: received)
+    finally:
+        release.set()
+        await successor.close()
+    assert received == [event.id]

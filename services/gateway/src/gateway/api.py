@@ -9,7 +9,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth import presented_token
 from gateway.components import Components, GatewayComponents, components_of
-from gateway.domain import PUBLIC_API_PREFIX, is_account_deletion, is_public, upstream_for
+from gateway.domain import (
+    PUBLIC_API_PREFIX,
+    address_key,
+    is_account_deletion,
+    is_public,
+    upstream_for,
+)
 from gateway.proxy import read_limited_body
 from shared.problems import (
     NotFound,
@@ -39,7 +45,7 @@ async def forward_public_request(request: Request, gateway: GatewayComponents) -
     deleted = is_account_deletion(request.method, path)
     if deleted and user_id is not None and response.status_code < 300:
         # Refused on every route from now on, not from this gateway's next poll.
-        gateway.revoked.add([user_id])
+        await gateway.revocations.revoke([user_id])
     return response
 
 
@@ -47,13 +53,14 @@ async def _authenticated_user_id(request: Request, gateway: GatewayComponents) -
     """The verified caller, counted against its rate limit; None on the two public endpoints."""
     if is_public(request.method, request.scope["path"]):
         # Sign-up and sign-in hash a password: each address gets a small allowance of them.
-        gateway.login_limiter.check(request.client.host if request.client else "unknown")
+        address = address_key(request.client.host if request.client else "unknown")
+        await gateway.login_limiter.check(address)
         return None
     token = presented_token(request)
     if token is None:
         raise Unauthorized()
     user_id = await gateway.verifier.user_id_of(token)
-    gateway.user_limiter.check(user_id)
+    await gateway.user_limiter.check(user_id)
     return user_id
 
 

@@ -20,6 +20,7 @@ from gateway.domain import PUBLIC_API_PREFIX, parse_networks
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
 from gateway.settings import GatewaySettings
 from gateway.web_headers import SecurityHeadersMiddleware
+from shared.lifecycle import DrainMiddleware, Lifecycle
 from shared.logging import configure_logging
 from shared.observability import ReadinessCheck, RequestContextMiddleware, health_router
 from shared.openapi import OpenApiDocument
@@ -71,17 +72,23 @@ class GatewayApp(FastAPI):
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     configure_tracing(settings.service_name)
+    lifecycle = Lifecycle(settings.shutdown_grace_seconds, service_name=settings.service_name)
     app = GatewayApp(
         shortcut_public_api=not tracing_enabled(),
         title=API_TITLE,
-        lifespan=partial(_lifespan, settings),
+        lifespan=partial(_lifespan, settings, lifecycle),
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,
     )
     install_problem_handlers(app)
-    app.include_router(health_router(_readiness_checks(app), service_name=settings.service_name))
+    app.state.lifecycle = lifecycle
+    app.include_router(
+        health_router(
+            _readiness_checks(app), service_name=settings.service_name, lifecycle=lifecycle
+        )
+    )
     app.include_router(docs_router)
     app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=swagger_ui_path), name="docs-assets")
     if settings.static_dir is not None:
@@ -107,15 +114,23 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(DrainMiddleware, lifecycle=lifecycle)
     instrument_app(app, settings.service_name)
     return app
 
 
 @asynccontextmanager
-async def _lifespan(settings: GatewaySettings, app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(
+    settings: GatewaySettings, lifecycle: Lifecycle, app: FastAPI
+) -> AsyncIterator[None]:
     configure_logging(settings.service_name, settings.log_level)
-    async with compose(settings, partial(own_openapi, app)) as gateway:
+    components = compose(settings, partial(own_openapi, app))
+    async with (
+        lifecycle.serving(),
+        lifecycle.exits_within("closing the components", components) as gateway,
+    ):
         app.state.components = gateway
+        lifecycle.started()
         log.info("gateway started")
         yield
 

@@ -15,12 +15,18 @@ from gateway.auth import DeletedUsersPoller, JwksCache, RevokedUsers, TokenVerif
 from gateway.domain import BucketPolicy
 from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
-from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
+from gateway.shared_limits import (
+    SharedRateLimiter,
+    SharedRevocations,
+    StreamCaps,
+    StreamSlots,
+)
 from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
 from shared.openapi import OpenApiDocument
-from shared.periodic import running
+from shared.periodic import BackgroundWork, running
+from shared.redis_store import RedisClient, create_redis
 from shared.services import Backend
 
 # Side requests (health, key set, documents) must not hold a request up for long.
@@ -33,12 +39,16 @@ class GatewayComponents:
     clients: dict[Backend, httpx.AsyncClient]
     jwks: JwksCache
     revoked: RevokedUsers
+    revocations: SharedRevocations
     poller: DeletedUsersPoller
     verifier: TokenVerifier
-    user_limiter: RateLimiter
-    ip_limiter: RateLimiter
-    login_limiter: RateLimiter
+    user_limiter: SharedRateLimiter
+    ip_limiter: SharedRateLimiter
+    login_limiter: SharedRateLimiter
+    stream_slots: StreamSlots
     proxy: Proxy
+    # Limits and stream slots shared by every gateway; None when no Redis is configured.
+    redis: RedisClient | None
     openapi: OpenApiAggregator
 
     async def users_answers(self) -> bool:
@@ -52,6 +62,8 @@ class GatewayComponents:
 
     async def aclose(self) -> None:
         await self.proxy.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
         for client in self.clients.values():
             await client.aclose()
 
@@ -65,7 +77,14 @@ async def compose(
     # Not fatal: a gateway started before the users service fetches the keys on demand.
     await gateway.jwks.refresh()
     try:
-        async with running(gateway.jwks, gateway.poller):
+        background: list[BackgroundWork] = [
+            gateway.jwks,
+            gateway.poller,
+            gateway.stream_slots.renewer,
+        ]
+        if gateway.redis is not None:
+            background.append(gateway.revocations.listener)
+        async with running(*background):
             yield gateway
     finally:
         await gateway.aclose()
@@ -92,11 +111,34 @@ def _build(
         refresh_seconds=settings.jwks_refresh_seconds,
     )
     revoked = RevokedUsers(settings.max_token_lifetime_seconds)
+    redis = create_redis(settings)
+    prefix = settings.redis_key_prefix
+
+    def limiter(per_minute: float, burst: int, scope_name: str) -> SharedRateLimiter:
+        policy = BucketPolicy(per_minute, burst)
+        return SharedRateLimiter(policy, scope_name=scope_name, redis=redis, key_prefix=prefix)
+
+    stream_slots = StreamSlots(
+        StreamCaps(
+            settings.stream_max_total,
+            settings.stream_max_per_account,
+            settings.stream_max_per_address,
+        ),
+        redis=redis,
+        key_prefix=prefix,
+        lease_seconds=settings.stream_slot_lease_seconds,
+    )
     return GatewayComponents(
         settings=settings,
         clients=clients,
         jwks=jwks,
         revoked=revoked,
+        revocations=SharedRevocations(
+            revoked,
+            redis=redis,
+            key_prefix=prefix,
+            retention_seconds=settings.max_token_lifetime_seconds,
+        ),
         poller=DeletedUsersPoller(
             users,
             revoked,
@@ -111,24 +153,26 @@ def _build(
             leeway_seconds=settings.jwt_leeway_seconds,
             max_lifetime_seconds=settings.max_token_lifetime_seconds,
         ),
-        user_limiter=RateLimiter(
-            BucketPolicy(settings.user_rate_limit_per_minute, settings.user_rate_limit_burst),
-            scope_name="user",
+        user_limiter=limiter(
+            settings.user_rate_limit_per_minute, settings.user_rate_limit_burst, "user"
         ),
-        ip_limiter=RateLimiter(
-            BucketPolicy(settings.ip_rate_limit_per_minute, settings.ip_rate_limit_burst),
-            scope_name="client address",
+        ip_limiter=limiter(
+            settings.ip_rate_limit_per_minute, settings.ip_rate_limit_burst, "client address"
         ),
-        login_limiter=RateLimiter(
-            BucketPolicy(settings.login_rate_limit_per_minute, settings.login_rate_limit_burst),
-            scope_name="client address's sign-ins",
+        login_limiter=limiter(
+            settings.login_rate_limit_per_minute,
+            settings.login_rate_limit_burst,
+            "client address's sign-ins",
         ),
+        stream_slots=stream_slots,
         proxy=Proxy(
             settings.backend_urls(),
             signer,
             timeout_seconds=settings.upstream_timeout_seconds,
             stream_max_connections=settings.stream_max_connections,
+            stream_shares=stream_slots,
         ),
+        redis=redis,
         openapi=OpenApiAggregator(
             clients,
             own_openapi,

@@ -245,6 +245,21 @@ def is_trusted_peer(address: str, trusted: Sequence[IpNetwork]) -> bool:
     return any(ip in network for network in trusted)
 
 
+def address_key(address: str) -> str:
+    """Whom a client address stands for in limits: an IPv6 address's /64 (what one household
+    or host is given: counting its addresses one by one would give it endless keys), an IPv4
+    address itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def client_address(peer: str, forwarded_for: Sequence[str], trusted: Sequence[IpNetwork]) -> str:
     """The address a request comes from, for limits and logs.
 

@@ -13,11 +13,13 @@ from yarl import URL
 from gateway.country import COUNTRY_SCOPE_KEY
 from gateway.domain import (
     QUERY_TOKEN_PARAMETER,
+    address_key,
     forwarded_request_headers,
     is_json_media_type,
     is_streaming,
     returned_response_headers,
 )
+from gateway.shared_limits import StreamSlot, StreamSlots
 from shared.identity import ASSERTION_HEADER, REQUEST_ID_HEADER, AssertionSigner
 from shared.internal_http import IDLE_CONNECTION_SECONDS
 from shared.logging import request_id_var
@@ -28,6 +30,7 @@ from shared.problems import (
     GatewayTimeout,
     PayloadTooLarge,
     ServiceUnavailable,
+    TooManyRequests,
     problem_response,
 )
 from shared.services import Backend
@@ -115,6 +118,7 @@ class Proxy:
         *,
         timeout_seconds: float,
         stream_max_connections: int,
+        stream_shares: StreamSlots,
     ) -> None:
         self._base_urls = {upstream: url.rstrip("/") for upstream, url in base_urls.items()}
         self._signer = signer
@@ -125,6 +129,7 @@ class Proxy:
         # A live event stream may stay quiet for long; only connecting is bounded.
         self._stream_timeout = aiohttp.ClientTimeout(total=None, connect=timeout_seconds)
         self._stream_slots = _StreamSlots(stream_max_connections)
+        self._stream_shares = stream_shares
         self._requests: aiohttp.ClientSession | None = None
         self._streams: aiohttp.ClientSession | None = None
 
@@ -147,28 +152,43 @@ class Proxy:
     async def forward(
         self, request: Request, upstream: Backend, *, user_id: str | None, body: bytes
     ) -> Response:
-        streaming = is_streaming(request.method, request.scope["path"])
-        if streaming and not self._stream_slots.take():
-            raise ServiceUnavailable(
-                "Too many streams are open; retry later.",
-                headers={"Retry-After": str(STREAM_POOL_FULL_RETRY_AFTER_SECONDS)},
-            )
+        if not is_streaming(request.method, request.scope["path"]):
+            return await self._forward(request, upstream, None, user_id, body)
+        share = await self._take_stream_share(request, user_id)
+        if not self._stream_slots.take():
+            await self._stream_shares.give_back(share)
+            raise _all_streams_taken()
+        release = _Release(self._stream_slots, self._stream_shares, share)
         try:
-            return await self._forward(request, upstream, streaming, user_id, body)
+            return await self._forward(request, upstream, release, user_id, body)
         except BaseException:
-            if streaming:
-                self._stream_slots.give_back()
+            await release()
             raise
+
+    async def _take_stream_share(self, request: Request, user_id: str | None) -> StreamSlot:
+        """The caller's share of the streams of every gateway: per account and per address."""
+        address = address_key(request.client.host if request.client else "unknown")
+        taken = await self._stream_shares.take(user_id or "", address)
+        if taken == "all":
+            raise _all_streams_taken()
+        if isinstance(taken, str):
+            raise TooManyRequests(
+                f"Too many streams are open for this {taken}.",
+                retry_after_seconds=STREAM_POOL_FULL_RETRY_AFTER_SECONDS,
+            )
+        return taken
 
     async def _forward(
         self,
         request: Request,
         upstream: Backend,
-        streaming: bool,
+        release: "_Release | None",
         user_id: str | None,
         body: bytes,
     ) -> Response:
-        """Sends one request; a stream's slot is given back when its answer is released."""
+        """Sends one request; a stream (with its `release`) gives its slots back when its
+        answer is released."""
+        streaming = release is not None
         target = _forwarded_path(request) + _forwarded_query(request)
         headers = self._forwarded_headers(request, upstream, user_id, target, body)
         try:
@@ -188,14 +208,16 @@ class Proxy:
         except aiohttp.ClientError as exc:
             log.warning("upstream transport error", extra={"upstream": upstream, "error": str(exc)})
             raise BadGateway(f"The {upstream} service gave no valid answer.") from None
-        if answer.status >= 400 and not is_json_media_type(answer.headers.get("content-type")):
-            answer.release()
-            if streaming:
-                self._stream_slots.give_back()
-            return _as_problem(answer, upstream)
-        if not streaming:
+        if release is None:
+            if answer.status >= 400 and not is_json_media_type(answer.headers.get("content-type")):
+                answer.release()
+                return _as_problem(answer, upstream)
             return _whole(answer, content)
-        return _streamed(answer, _Release(answer, self._stream_slots))
+        release.answer = answer
+        if answer.status >= 400 and not is_json_media_type(answer.headers.get("content-type")):
+            await release()
+            return _as_problem(answer, upstream)
+        return _streamed(answer, release)
 
     def _forwarded_headers(
         self, request: Request, upstream: Backend, user_id: str | None, target: str, body: bytes
@@ -226,18 +248,30 @@ class Proxy:
 
 
 class _Release:
-    """Ends a relayed stream once: releases the upstream answer and gives its slot back."""
+    """Ends a relayed stream once: releases the upstream answer and gives its slots back."""
 
-    def __init__(self, answer: aiohttp.ClientResponse, slots: _StreamSlots) -> None:
-        self._answer = answer
-        self._slots: _StreamSlots | None = slots
+    def __init__(self, slots: _StreamSlots, shares: StreamSlots, share: StreamSlot) -> None:
+        self.answer: aiohttp.ClientResponse | None = None
+        self._slots = slots
+        self._shares = shares
+        self._share = share
+        self._done = False
 
-    def __call__(self) -> None:
-        if self._slots is None:
+    async def __call__(self) -> None:
+        if self._done:
             return
-        self._answer.release()
+        self._done = True
+        if self.answer is not None:
+            self.answer.release()
         self._slots.give_back()
-        self._slots = None
+        await self._shares.give_back(self._share)
+
+
+def _all_streams_taken() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "Too many streams are open; retry later.",
+        headers={"Retry-After": str(STREAM_POOL_FULL_RETRY_AFTER_SECONDS)},
+    )
 
 
 def _forwarded_path(request: Request) -> str:
@@ -312,7 +346,7 @@ async def _relay(answer: aiohttp.ClientResponse, release: _Release) -> AsyncIter
         log.warning("upstream stream broke", extra={"error": repr(exc)})
     finally:
         # Also here: a client that goes away may end the relay before the background task runs.
-        release()
+        await release()
 
 
 def _as_problem(answer: aiohttp.ClientResponse, upstream: Backend) -> Response:

@@ -3,6 +3,7 @@ sign-ins; and which address a request comes from."""
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -11,6 +12,7 @@ from gateway.domain import (
     BucketPolicy,
     IpNetwork,
     TokenBucket,
+    address_key,
     client_address,
     is_full,
     take_token,
@@ -18,6 +20,11 @@ from gateway.domain import (
 from shared.problems import TooManyRequests, problem_response_for
 
 type Clock = Callable[[], float]
+
+
+class AddressLimiter(Protocol):
+    async def check(self, key: str) -> None: ...
+
 
 # Probes and scrapes come often from the same address and must never be refused.
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -93,7 +100,7 @@ class ClientIpRateLimitMiddleware:
     middleware is declared.
     """
 
-    def __init__(self, app: ASGIApp, limiter_of: Callable[[Starlette], RateLimiter]) -> None:
+    def __init__(self, app: ASGIApp, limiter_of: Callable[[Starlette], AddressLimiter]) -> None:
         self._app = app
         self._limiter_of = limiter_of
 
@@ -103,7 +110,9 @@ class ClientIpRateLimitMiddleware:
             return
         client = scope.get("client")
         try:
-            self._limiter_of(scope["app"]).check(client[0] if client else "unknown")
+            await self._limiter_of(scope["app"]).check(
+                address_key(client[0] if client else "unknown")
+            )
         except TooManyRequests as exc:
             response = problem_response_for(exc)
             await response(scope, receive, send)

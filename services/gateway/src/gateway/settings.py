@@ -88,6 +88,16 @@ class GatewaySettings(ServiceSettings):
     """Connections to the notifications service for open streams, a pool apart from ordinary
     requests', so streams never take their connections; a stream beyond it gets 503 with
     `Retry-After`."""
+    stream_max_per_account: int = Field(default=10, ge=1)
+    """Open streams one account may hold through all the gateways (beyond it: 429)."""
+    stream_max_per_address: int = Field(default=50, ge=1)
+    """Open streams one client address (IPv6: one /64) may hold through all the gateways
+    (beyond it: 429), so accounts made from one place cannot take every slot."""
+    stream_max_total: int = Field(default=1000, ge=1)
+    """Open streams through all the gateways together (beyond it: 503 with `Retry-After`)."""
+    stream_slot_lease_seconds: float = Field(default=60.0, gt=0)
+    """A stream slot kept in Redis is renewed by its gateway every third of this; the slots
+    of a gateway that died are free again after it."""
     openapi_cache_seconds: float = Field(default=30.0, ge=0)
     """The aggregated OpenAPI document is rebuilt from the services at most this often."""
 

@@ -5,6 +5,7 @@ from functools import partial
 import httpx
 from fastapi import FastAPI
 
+from shared.redis_store import redis_answers
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES
@@ -32,6 +33,7 @@ def create_app(
             compose=partial(compose, users_transport=users_transport),
             routers=[reads.router, insights.router],
             subscriptions=subscriptions,
+            degraded_checks={"redis": lambda components: redis_answers(components.redis)},
             indexes=[
                 *CARD_INDEXES,
                 *FAN_OUT_INDEXES,

@@ -16,6 +16,9 @@ consumer refuses it (shared.bus). The gateway gets no broker user at all.
         creates (or resets) the users with fresh passwords through `rabbitmqctl`
         (root on the broker's host); prints {service: its AMQP URL} as JSON
     python -m shared.broker_users delete [--prefix P]
+        deletes those of the users that exist; prints the names deleted as JSON
+    python -m shared.broker_users delete-namespace --amqp-url URL --namespace N
+        deletes every queue and exchange named N...; prints their names as JSON
     python -m shared.broker_users definitions --passwords-json FILE [--prefix P] [--namespace N]
         prints a RabbitMQ definitions document (for a broker's `load_definitions`)
 
@@ -148,9 +151,13 @@ def create_users(
     *,
     prefix: str = DEFAULT_PREFIX,
     namespace: str | None = "",
+    passwords: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Create (or reset) the users of `services` through rabbitmqctl; their AMQP URLs."""
-    passwords = {service: secrets.token_urlsafe(24) for service in services}
+    """Create (or reset) the users of `services` through rabbitmqctl; their AMQP URLs.
+
+    `passwords` (service -> password): the ones to set, for users restored as they were;
+    fresh ones otherwise."""
+    passwords = dict(passwords or {service: secrets.token_urlsafe(24) for service in services})
     document = definitions(passwords, prefix=prefix, namespace=namespace)
     # Imported by the node itself: `rabbitmqctl import_definitions` hangs reading its standard
     # input on RabbitMQ 4.0.5 (Debian 13's; rabbitmq-server issue 13157), and a file would have
@@ -171,11 +178,16 @@ def create_users(
     }
 
 
-def delete_users(services: Sequence[str] = SERVICES, *, prefix: str = DEFAULT_PREFIX) -> None:
+def delete_users(services: Sequence[str] = SERVICES, *, prefix: str = DEFAULT_PREFIX) -> list[str]:
+    """Delete those of the users that exist; the names deleted. A user already gone is no
+    error (`catch`). One `rabbitmqctl` call: each costs seconds."""
     names = ", ".join(f'<<"{prefix + service}">>' for service in services)
-    _rabbitmqctl(
-        "eval", f'[rabbit_auth_backend_internal:delete_user(U, <<"cli">>) || U <- [{names}]].'
+    deleted = _rabbitmqctl(
+        "eval",
+        f"[U || U <- [{names}],"
+        f' (catch rabbit_auth_backend_internal:delete_user(U, <<"cli">>)) =:= ok].',
     )
+    return re.findall(r'<<"([^"]*)">>', deleted)
 
 
 def namespace_objects(namespace_prefix: str) -> tuple[list[str], list[str]]:
@@ -190,8 +202,9 @@ def namespace_objects(namespace_prefix: str) -> tuple[list[str], list[str]]:
     )
 
 
-async def delete_namespace(amqp_url: str, namespace_prefix: str) -> None:
-    """Delete the queues and exchanges whose names start with `namespace_prefix`."""
+async def delete_namespace(amqp_url: str, namespace_prefix: str) -> tuple[list[str], list[str]]:
+    """Delete the queues and exchanges whose names start with `namespace_prefix`; their names.
+    One already gone is no error."""
     queues, exchanges = await asyncio.to_thread(namespace_objects, namespace_prefix)
     connection = await aio_pika.connect(amqp_url)
     async with connection:
@@ -200,13 +213,14 @@ async def delete_namespace(amqp_url: str, namespace_prefix: str) -> None:
             await channel.queue_delete(queue)
         for exchange in exchanges:
             await channel.exchange_delete(exchange)
+    return queues, exchanges
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("action", choices=["create", "delete", "definitions"])
+    parser.add_argument("action", choices=["create", "delete", "delete-namespace", "definitions"])
     parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument("--prefix", default=DEFAULT_PREFIX)
     parser.add_argument("--namespace", default="")
@@ -219,7 +233,10 @@ def main() -> None:
         )
         print(json.dumps(urls))
     elif args.action == "delete":
-        delete_users(args.services, prefix=args.prefix)
+        print(json.dumps(delete_users(args.services, prefix=args.prefix)))
+    elif args.action == "delete-namespace":
+        queues, exchanges = asyncio.run(delete_namespace(args.amqp_url, args.namespace))
+        print(json.dumps({"queues": queues, "exchanges": exchanges}))
     else:
         with open(args.passwords_json) as file:
             passwords = json.load(file)

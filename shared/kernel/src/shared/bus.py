@@ -397,9 +397,10 @@ class EventBus:
             QUEUE_MESSAGES.labels(name).set(queue.declaration_result.message_count or 0)
 
     async def stop_consuming(self) -> None:
-        if self._queue is not None and self._consumer_tag is not None:
-            await self._queue.cancel(self._consumer_tag)
-            self._consumer_tag = None
+        """Take no more messages; those held unacknowledged go back when the connection closes."""
+        tag, self._consumer_tag = self._consumer_tag, None
+        if self._queue is not None and tag is not None:
+            await self._queue.cancel(tag)
 
     async def delete_topology(self) -> None:
         """Remove every queue and exchange this bus declared (for tests that clean up).

@@ -13,6 +13,7 @@ from prometheus_client.exposition import choose_encoder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.identity import REQUEST_ID_HEADER
+from shared.lifecycle import Lifecycle
 from shared.logging import correlation_id_var, request_id_var
 from shared.problems import problem_response
 from shared.tracing import exemplar, untraced
@@ -36,6 +37,9 @@ READINESS_CHANGES = Counter(
 )
 # Measured when scraped, not kept up to date all the time: a bound on each.
 METRICS_REFRESH_TIMEOUT_SECONDS = 2.0
+# A readiness probe answers within this whatever a dependency does: a check still running
+# then counts as failing (and goes on, for the next probe).
+READINESS_CHECK_TIMEOUT_SECONDS = 1.0
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("copost.access")
@@ -123,13 +127,20 @@ def _request_id_from(scope: Scope) -> str:
 def health_router(
     readiness_checks: Mapping[str, ReadinessCheck],
     *,
+    degraded_checks: Mapping[str, ReadinessCheck] | None = None,
     service_name: str = "",
     metrics_refreshers: Sequence[MetricsRefresher] = (),
+    lifecycle: Lifecycle | None = None,
 ) -> APIRouter:
-    """`/healthz`: the process is alive. `/readyz`: every dependency answers. `/metrics`, in
-    OpenMetrics (with exemplars: trace ids) when the scraper asks for it, else Prometheus text."""
+    """`/healthz`: the process is alive. `/readyz`: every dependency answers (those of
+    `degraded_checks` are named under `degraded` when down, but the process serves without
+    them, so it stays ready), and the process is not stopping. `/metrics`, in OpenMetrics (with
+    exemplars: trace ids) when the scraper asks for it, else Prometheus text. The probes never
+    wait on a dependency longer than READINESS_CHECK_TIMEOUT_SECONDS."""
     router = APIRouter(include_in_schema=False)
     last_ready: list[bool] = []
+    checks = {name: _SharedCheck(check) for name, check in readiness_checks.items()}
+    optional_checks = {name: _SharedCheck(check) for name, check in (degraded_checks or {}).items()}
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -137,14 +148,28 @@ def health_router(
 
     @router.get("/readyz", response_model=None)
     async def readyz() -> Response | dict[str, object]:
-        results = {name: await check() for name, check in readiness_checks.items()}
-        ready = all(results.values())
+        stopping = lifecycle is not None and lifecycle.stopping
+        results: dict[str, bool] = {}
+        optional: dict[str, bool] = {}
+        if not stopping:
+            required_outcomes, optional_outcomes = await asyncio.gather(
+                asyncio.gather(*(check.result() for check in checks.values())),
+                asyncio.gather(*(check.result() for check in optional_checks.values())),
+            )
+            results = dict(zip(checks, required_outcomes, strict=True))
+            optional = dict(zip(optional_checks, optional_outcomes, strict=True))
+        ready = not stopping and all(results.values())
         READY.labels(service_name).set(1 if ready else 0)
         if last_ready and last_ready[0] != ready:
             READINESS_CHANGES.labels(service_name).inc()
         last_ready[:] = [ready]
         if ready:
-            return {"status": "ready", "checks": results}
+            body: dict[str, object] = {"status": "ready", "checks": results | optional}
+            if degraded := [name for name, ok in optional.items() if not ok]:
+                body["degraded"] = degraded
+            return body
+        if stopping:
+            return problem_response(503, "Not ready: shutting down.")
         failing = ", ".join(name for name, ok in results.items() if not ok)
         return problem_response(503, f"Not ready: {failing} unreachable.")
 
@@ -156,6 +181,31 @@ def health_router(
         return Response(encode(REGISTRY), media_type=media_type)
 
     return router
+
+
+class _SharedCheck:
+    """A readiness check run once for the probes that arrive while it runs, bounded for each:
+    probes never pile up on a dependency that does not answer."""
+
+    def __init__(self, check: ReadinessCheck) -> None:
+        self._check = check
+        self._running: asyncio.Task[bool] | None = None
+
+    async def result(self) -> bool:
+        if self._running is None or self._running.done():
+            self._running = asyncio.create_task(self._run())
+        try:
+            async with asyncio.timeout(READINESS_CHECK_TIMEOUT_SECONDS):
+                return await asyncio.shield(self._running)
+        except TimeoutError:
+            return False
+
+    async def _run(self) -> bool:
+        try:
+            with untraced():
+                return bool(await self._check())
+        except Exception:
+            return False
 
 
 async def _refresh(refresh: MetricsRefresher) -> None:

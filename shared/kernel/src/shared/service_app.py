@@ -2,12 +2,14 @@
 
 Start-up: logging, MongoDB (indexes created idempotently), RabbitMQ (exchanges), the
 service's components (its composition root), its queues and consumers, the outbox relay.
+Stop (shared.lifecycle): the consumers first, then the requests drain, then the rest in the
+reverse order, each step bounded so the process ends within `shutdown_grace_seconds`.
 """
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +20,15 @@ from pymongo import AsyncMongoClient
 from shared.bus import EventBus
 from shared.idempotency import PROCESSED_EVENT_INDEXES, MongoProcessedEventLog
 from shared.identity import AssertionVerifier
+from shared.lifecycle import DrainMiddleware, Lifecycle
 from shared.logging import configure_logging
 from shared.mongo import Database, Document, IndexSpec, create_mongo_client, ensure_indexes, ping
-from shared.observability import MetricsRefresher, RequestContextMiddleware, health_router
+from shared.observability import (
+    MetricsRefresher,
+    ReadinessCheck,
+    RequestContextMiddleware,
+    health_router,
+)
 from shared.openapi import install_truthful_openapi, operation_id
 from shared.outbox import Outbox, OutboxRelay, outbox_index
 from shared.problems import install_problem_handlers
@@ -60,6 +68,8 @@ class ServiceSpec[S: ServiceSettings, C]:
     indexes: Sequence[IndexSpec] = ()
     outbox_collections: Sequence[str] = ()
     internal_routers: Sequence[APIRouter] = field(default=())
+    # Dependencies the service degrades without (e.g. a cache): named in /readyz, not required.
+    degraded_checks: Mapping[str, Callable[[C], Awaitable[bool]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,12 +89,14 @@ class ServiceRuntime[S: ServiceSettings, C]:
 
 def create_service_app[S: ServiceSettings, C](spec: ServiceSpec[S, C]) -> FastAPI:
     settings = spec.settings
+    lifecycle = Lifecycle(settings.shutdown_grace_seconds, service_name=settings.service_name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
-        async with _running(spec) as runtime:
+        async with lifecycle.serving(), _running(spec, lifecycle) as runtime:
             app.state.runtime = runtime
+            lifecycle.started()
             log.info("service started")
             yield
 
@@ -100,13 +112,19 @@ def create_service_app[S: ServiceSettings, C](spec: ServiceSpec[S, C]) -> FastAP
     instrument_app(app, settings.service_name)
     app.state.assertion_verifier = AssertionVerifier.from_settings(settings)
     app.state.spec = spec
+    app.state.lifecycle = lifecycle
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
+    app.add_middleware(DrainMiddleware, lifecycle=lifecycle)
     install_problem_handlers(app)
     app.include_router(
         health_router(
             _readiness_checks(app),
+            degraded_checks={
+                name: _component_check(app, check) for name, check in spec.degraded_checks.items()
+            },
             service_name=settings.service_name,
             metrics_refreshers=_metrics_refreshers(app),
+            lifecycle=lifecycle,
         )
     )
     for router in spec.routers:
@@ -118,44 +136,51 @@ def create_service_app[S: ServiceSettings, C](spec: ServiceSpec[S, C]) -> FastAP
 
 @asynccontextmanager
 async def _running[S: ServiceSettings, C](
-    spec: ServiceSpec[S, C],
+    spec: ServiceSpec[S, C], lifecycle: Lifecycle
 ) -> AsyncIterator[ServiceRuntime[S, C]]:
-    """Connect, compose the service, start consuming and relaying; undo it all on the way out."""
+    """Connect, compose the service, start consuming and relaying; undo it all on the way out,
+    each step bounded (a broker or database that does not answer cannot hold the stop)."""
     settings = spec.settings
-    mongo = create_mongo_client(settings)
-    db = mongo[settings.database_name]
-    indexes = [*spec.indexes, *PROCESSED_EVENT_INDEXES]
-    indexes += [outbox_index(name) for name in spec.outbox_collections]
-    await ensure_indexes(db, indexes)
-    bus = EventBus(settings)
-    await _connect_with_retry(bus)
-    relay = OutboxRelay(
-        db,
-        spec.outbox_collections,
-        bus,
-        service_name=settings.service_name,
-        sweep_seconds=settings.outbox_sweep_seconds,
-    )
-    kernel = Kernel(settings, db, Outbox(relay, producer=settings.service_name))
-    try:
-        async with spec.compose(kernel) as components:
-            runtime = ServiceRuntime(kernel, components, mongo, bus, relay)
-            if spec.subscriptions is not None:
-                await bus.consume(spec.subscriptions(components), MongoProcessedEventLog(db))
-            relay.start()
-            relay.wake()
-            try:
-                yield runtime
-            finally:
-                await relay.stop()
-                await bus.stop_consuming()
-    finally:
-        await bus.close()
-        await mongo.close()
+    async with AsyncExitStack() as undo:
+        mongo = create_mongo_client(settings)
+        undo.push_async_callback(lifecycle.bounded, "closing the MongoDB client", mongo.close)
+        db = mongo[settings.database_name]
+        indexes = [*spec.indexes, *PROCESSED_EVENT_INDEXES]
+        indexes += [outbox_index(name) for name in spec.outbox_collections]
+        await ensure_indexes(db, indexes)
+        bus = EventBus(settings)
+        undo.push_async_callback(lifecycle.bounded, "closing the broker connection", bus.close)
+        await _connect_with_retry(bus)
+        relay = OutboxRelay(
+            db,
+            spec.outbox_collections,
+            bus,
+            service_name=settings.service_name,
+            sweep_seconds=settings.outbox_sweep_seconds,
+        )
+        kernel = Kernel(settings, db, Outbox(relay, producer=settings.service_name))
+        components = await undo.enter_async_context(
+            lifecycle.exits_within("closing the components", spec.compose(kernel))
+        )
+        runtime = ServiceRuntime(kernel, components, mongo, bus, relay)
+        if spec.subscriptions is not None:
+            # Consumers stop first, as soon as the stop begins; again here for a stop without
+            # a signal (tests), a no-op after the first.
+            undo.push_async_callback(
+                lifecycle.bounded, "stopping the consumers", bus.stop_consuming
+            )
+            await bus.consume(spec.subscriptions(components), MongoProcessedEventLog(db))
+            lifecycle.on_drain("stopping the consumers", bus.stop_consuming)
+        relay.start()
+        undo.push_async_callback(lifecycle.bounded, "stopping the outbox relay", relay.stop)
+        relay.wake()
+        yield runtime
 
 
 async def _connect_with_retry(bus: EventBus, attempts: int = 30) -> None:
-    """The broker may come up after the service (compose, Kubernetes): wait for it a while."""
+    """The broker may come up after the service (compose, Kubernetes): wait for it a while.
+
+    A stop signal meanwhile cancels the wait (shared.lifecycle)."""
     for attempt in range(1, attempts + 1):
         try:
             await bus.connect()
@@ -199,6 +224,14 @@ def _readiness_checks(app: FastAPI) -> dict[str, Callable[[], Any]]:
         return runtime is not None and runtime.bus.is_connected
 
     return {"mongodb": mongodb, "rabbitmq": rabbitmq}
+
+
+def _component_check[C](app: FastAPI, check: Callable[[C], Awaitable[bool]]) -> ReadinessCheck:
+    async def run() -> bool:
+        runtime: ServiceRuntime[Any, C] | None = getattr(app.state, "runtime", None)
+        return runtime is not None and await check(runtime.components)
+
+    return run
 
 
 def _metrics_refreshers(app: FastAPI) -> list[MetricsRefresher]:

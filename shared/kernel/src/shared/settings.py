@@ -35,8 +35,19 @@ class ServiceSettings(BaseSettings):
     amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
     """RabbitMQ (not used by the gateway); the user it names is the one the service publishes
     as: under `make run`, the service's own broker user. Never logged."""
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    """Redis (used by the timeline and the gateway): the timeline's feed cache and the gateway's
+    limits, stream slots and revocations, shared by every replica. Empty: none (the timeline
+    reads MongoDB only, each gateway keeps its own counts). Unless it is set and answers,
+    `make run` starts a local server. Never logged (it may carry a password)."""
+    redis_key_prefix: str = "copost:"
+    """Prefix of every Redis key the services write; tests isolate their runs with it."""
+    redis_timeout_seconds: float = Field(default=0.5, gt=0)
+    """A Redis that does not answer within this is treated as down for that call: reads fall
+    back to MongoDB (timeline) or to the replica's own counts (gateway)."""
     amqp_namespace: str = ""
-    """Prefix of every exchange and queue name; tests isolate their runs with it."""
+    """Prefix of every exchange and queue name: each local stack has its own (`make run`:
+    `<STACK>.`), and tests isolate their runs with it."""
     amqp_user_prefix: str = "copost-"
     """The broker user of service S is `<prefix>S`: each publishes as itself, and a consumer
     accepts an event only from the broker user of the service that produces its type."""

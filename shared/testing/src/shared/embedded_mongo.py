@@ -48,6 +48,18 @@ def configured_engine() -> str:
     return engine
 
 
+# How clients connect to an embedded server. Without retryable writes: each one would leave a
+# record on the server (to answer a retry with the first reply), and SecantusDB scans, then at
+# its cap of 10 000 sorts, all of them on every write: follows slowed from 8/s to 4/s while a
+# graph was built (issue 24). CoPost retries at its own level: events are redelivered and every
+# handler is idempotent.
+EMBEDDED_URL_OPTIONS = "directConnection=true&retryWrites=false"
+
+
+def embedded_url(host: str, port: int) -> str:
+    return f"mongodb://{host}:{port}/?{EMBEDDED_URL_OPTIONS}"
+
+
 def storage_path(engine: str, data_dir: Path) -> Path:
     """Where an engine keeps its data under a data directory (a folder or a SQLite file)."""
     return data_dir / ("secantus" if engine == SECANTUS else "mongo.sqlite3")
@@ -98,7 +110,7 @@ class SecantusProcess:
                 self.stop()
                 raise RuntimeError(f"SecantusDB did not start:\n{output}")
             time.sleep(0.05)
-        self.url = f"mongodb://{self._host}:{port}/?directConnection=true"
+        self.url = embedded_url(self._host, port)
         return self.url
 
     @property
@@ -152,7 +164,7 @@ class MongoecoThread:
         self._thread.start()
         self._server = _mongoeco_server(self._path, self._host, self._port)
         address = asyncio.run_coroutine_threadsafe(self._server.start(), self._loop).result(30)
-        self.url = address.uri
+        self.url = f"{address.uri}{'&' if '?' in address.uri else '?'}retryWrites=false"
         return self.url
 
     def stop(self) -> None:

@@ -33,7 +33,12 @@ from timeline.core.rules import (
     record_remix_status,
 )
 from timeline.fanout.repository import EntryRepository, FollowRepository
-from timeline.fanout.rules import celebrity_change, plan_audiences, plan_deliveries
+from timeline.fanout.rules import (
+    CelebrityFlags,
+    celebrity_change,
+    plan_audiences,
+    plan_deliveries,
+)
 from timeline.insights.repository import InsightsRepository
 from timeline.settings import TimelineSettings
 
@@ -173,8 +178,7 @@ class FanOutCommands:
         )
         if not update.applied:
             return
-        await self._settle_celebrities([follow.followee_id])
-        flags = await self.follows.flags_of(follow.followee_id)
+        flags = (await self._settle_celebrities([follow.followee_id]))[follow.followee_id]
         if flags.merged_at_read:
             # The edge may have been written with a flag read before a promotion flagged
             # the others: read after the write, this catches that race.
@@ -212,19 +216,21 @@ class FanOutCommands:
 
     # -- celebrities -------------------------------------------------------------------
 
-    async def _settle_celebrities(self, author_ids: Sequence[str]) -> None:
+    async def _settle_celebrities(self, author_ids: Sequence[str]) -> dict[str, CelebrityFlags]:
         """Recount these authors' followers and promote or demote those who crossed over.
 
         Counting from the replica (not adding deltas) heals a count left behind by a crash,
         at the next follow change or at the redelivery of the interrupted event. A change is
         followed by a recount: a concurrent follow may have counted before this one did.
+        Returns each author's flags once settled (as far as MAX_SETTLE_ROUNDS goes).
         """
         threshold = self.settings.celebrity_follower_threshold
         margin = self.settings.celebrity_demotion_margin
         pending = list(author_ids)
+        settled: dict[str, CelebrityFlags] = {}
         for _ in range(MAX_SETTLE_ROUNDS):
             if not pending:
-                return
+                break
             counts = await self.follows.count_followers(pending)
             flags = await self.follows.store_counts(counts)
             changes = {
@@ -236,7 +242,12 @@ class FanOutCommands:
                     await self._promote(author_id)
                 elif change == "demote":
                     await self._demote(author_id)
+                else:
+                    settled[author_id] = flags[author_id]
             pending = [author_id for author_id, change in changes.items() if change]
+        for author_id in pending:  # still moving after the last round: as stored now
+            settled[author_id] = await self.follows.flags_of(author_id)
+        return settled
 
     async def _promote(self, author_id: str) -> None:
         """Readers merge the author in before its posts stop being fanned out."""

@@ -11,9 +11,12 @@ Collections:
 - `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author;
 - `home_entries`: `_id` "{owner}:{post}", with `via`, the followed authors through whom the
   owner sees the post; the entry goes when `via` is empty.
+
+Profiles and home timelines are also kept in Redis (`FeedCache`), written after MongoDB and
+read first; MongoDB stays the source they are rebuilt from.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +25,7 @@ from pymongo import DeleteMany, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.mongo import Database, Document, IndexSpec
+from timeline.core.feed_cache import FeedCache, FeedKind
 from timeline.core.repository import raise_unless_only_duplicate_keys
 from timeline.core.rules import PostCard, TimelinePosition
 from timeline.fanout.rules import CelebrityFlags, HomeDelivery
@@ -147,7 +151,11 @@ class FollowRepository:
     # -- follower counts (they decide who is a celebrity) ------------------------------
 
     async def count_followers(self, author_ids: Sequence[str]) -> dict[str, int]:
-        """Active followers of each author, counted from the replica in one aggregation."""
+        """Active followers of each author, counted from the replica in one command (one
+        author, the common case, a count: on the embedded server half an aggregation's cost)."""
+        if len(author_ids) == 1:
+            filter_ = {"followee_id": author_ids[0], "active": True}
+            return {author_ids[0]: await self._follows.count_documents(filter_)}
         cursor = await self._follows.aggregate(
             [
                 {"$match": {"followee_id": {"$in": list(author_ids)}, "active": True}},
@@ -161,6 +169,16 @@ class FollowRepository:
         """Store fresh counts and return each author's flags, read after the count."""
         if not counts:
             return {}
+        if len(counts) == 1:
+            [(author_id, followers)] = counts.items()
+            document = await self._counts.find_one_and_update(
+                {"_id": author_id},
+                {"$set": {"followers": followers}, "$setOnInsert": {"celebrity": False}},
+                _FLAG_FIELDS,
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            return {author_id: _flags(document or {})}
         await self._counts.bulk_write(
             [
                 UpdateOne(
@@ -215,10 +233,11 @@ class FollowRepository:
 
 
 class EntryRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, feeds: FeedCache | None = None) -> None:
         self._profiles = db[PROFILE_ENTRIES]
         self._homes = db[HOME_ENTRIES]
         self._growth = db[HOME_GROWTH]
+        self._feeds = feeds
 
     async def store_positions(self) -> None:
         """Give the entries written before positions were stored theirs (a migration)."""
@@ -251,21 +270,13 @@ class EntryRepository:
                 ],
                 ordered=False,
             )
+            await self._cache_add(
+                "profile", ((user_id, _card_position(card)) for user_id in user_ids)
+            )
 
     async def take_off_profile(self, user_id: str, post_id: str) -> None:
         await self._profiles.delete_one({"_id": f"{user_id}:{post_id}"})
-
-    async def profile_positions(
-        self, owner_ids: Sequence[str], after: TimelinePosition | None, limit: int
-    ) -> list[TimelinePosition]:
-        """Newest-first entries of these profiles (a post on two of them comes twice)."""
-        owners: Any = owner_ids[0] if len(owner_ids) == 1 else {"$in": list(owner_ids)}
-        cursor = (
-            self._profiles.find({"owner_id": owners, **_after(after)}, POSITION_FIELDS)
-            .sort(NEWEST_FIRST)
-            .limit(limit)
-        )
-        return [_position(document) async for document in cursor]
+        await self._invalidate("profile", [user_id])
 
     async def recent_profile_entries(self, owner_id: str, limit: int) -> list[Document]:
         cursor = self._profiles.find({"owner_id": owner_id}).sort(NEWEST_FIRST).limit(limit)
@@ -292,6 +303,7 @@ class EntryRepository:
             ],
             ordered=False,
         )
+        await self._cache_add("home", ((d.owner_id, _card_position(card)) for d in deliveries))
         return [deliveries[index].owner_id for index in result.upserted_ids or {}]
 
     async def copy_to_homes(self, via: str, copies: Sequence[tuple[str, Document]]) -> set[str]:
@@ -321,14 +333,18 @@ class EntryRepository:
             ],
             ordered=False,
         )
+        await self._cache_add("home", ((owner_id, _position(entry)) for owner_id, entry in copies))
         return {copies[index][0] for index in result.upserted_ids or {}}
 
     async def withdraw_post_via(self, post_id: str, author_id: str) -> None:
         """The post no longer reaches anyone through this author."""
+        only_through_author = {"post_id": post_id, "via": [author_id]}
+        losing = await self._homes.distinct("owner_id", only_through_author)
         await self._homes.update_many(
             {"post_id": post_id, "via": author_id}, {"$pull": {"via": author_id}}
         )
         await self._homes.delete_many({"post_id": post_id, "via": {"$size": 0}})
+        await self._invalidate("home", losing)
 
     async def withdraw_followee(self, owner_id: str, followee_id: str) -> None:
         """The owner no longer sees anything through this followee."""
@@ -336,31 +352,90 @@ class EntryRepository:
             {"owner_id": owner_id, "via": followee_id}, {"$pull": {"via": followee_id}}
         )
         await self._homes.delete_many({"owner_id": owner_id, "via": {"$size": 0}})
+        await self._invalidate("home", [owner_id])
 
     async def drop_authored_by(self, owner_id: str, author_id: str) -> None:
         await self._homes.delete_many({"owner_id": owner_id, "author_id": author_id})
+        await self._invalidate("home", [owner_id])
 
     async def purge_post(self, post_id: str) -> None:
+        """Home feeds keep the entry until trimmed: readers skip posts without a card."""
+        profiles = await self._profiles.distinct("owner_id", {"post_id": post_id})
         await self._homes.delete_many({"post_id": post_id})
         await self._profiles.delete_many({"post_id": post_id})
+        await self._invalidate("profile", profiles)
 
     async def purge_account(self, user_id: str) -> None:
         """A deleted account: its timelines, its posts, and every entry reached through it."""
+        reaching_through = await self._homes.distinct("owner_id", {"via": user_id})
         await self._homes.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
         await self._homes.update_many({"via": user_id}, {"$pull": {"via": user_id}})
         await self._homes.delete_many({"via": {"$size": 0}})
         await self._profiles.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
         await self._growth.delete_one({"_id": user_id})
+        await self._invalidate("home", [user_id, *reaching_through])
+        await self._invalidate("profile", [user_id])
 
-    async def home_positions(
-        self, owner_id: str, after: TimelinePosition | None, limit: int
+    async def feed_pages(
+        self, feeds: Sequence[tuple[FeedKind, str]], after: TimelinePosition | None, limit: int
+    ) -> list[list[TimelinePosition]]:
+        """Up to `limit` newest-first positions after `after` from each feed: from Redis in
+        one round trip; a feed Redis lacks from MongoDB (and rebuilt in Redis)."""
+        cached = (
+            await self._feeds.pages(
+                [kind for kind, _ in feeds], [owner for _, owner in feeds], after, limit
+            )
+            if self._feeds is not None
+            else None
+        )
+        pages = []
+        for index, (kind, owner_id) in enumerate(feeds):
+            found = cached[index] if cached is not None else "older"
+            if isinstance(found, list):
+                pages.append(found)
+            elif found == "missing":
+                pages.append(await self._rebuild(kind, owner_id, after, limit))
+            else:
+                pages.append(await self._stored_positions(kind, [owner_id], after, limit))
+        return pages
+
+    async def _rebuild(
+        self, kind: FeedKind, owner_id: str, after: TimelinePosition | None, limit: int
     ) -> list[TimelinePosition]:
+        """Rebuild the feed from MongoDB (its newest entries) and answer the page from them."""
+        assert self._feeds is not None
+        mark = await self._feeds.start_rebuild(kind, owner_id)
+        if mark is None:
+            return await self._stored_positions(kind, [owner_id], after, limit)
+        newest = await self._stored_positions(kind, [owner_id], None, self._feeds.cap + 1)
+        await self._feeds.complete_rebuild(kind, owner_id, mark, newest)
+        page = [p for p in newest[: self._feeds.cap] if after is None or p < after][:limit]
+        if len(page) < limit and len(newest) > self._feeds.cap:
+            return await self._stored_positions(kind, [owner_id], after, limit)
+        return page
+
+    async def _stored_positions(
+        self, kind: FeedKind, owner_ids: Sequence[str], after: TimelinePosition | None, limit: int
+    ) -> list[TimelinePosition]:
+        """Newest-first entries of these feeds in MongoDB (a post on two comes twice)."""
+        entries = self._homes if kind == "home" else self._profiles
+        owners: Any = owner_ids[0] if len(owner_ids) == 1 else {"$in": list(owner_ids)}
         cursor = (
-            self._homes.find({"owner_id": owner_id, **_after(after)}, POSITION_FIELDS)
+            entries.find({"owner_id": owners, **_after(after)}, POSITION_FIELDS)
             .sort(NEWEST_FIRST)
             .limit(limit)
         )
         return [_position(document) async for document in cursor]
+
+    async def _cache_add(
+        self, kind: FeedKind, entries: Iterable[tuple[str, TimelinePosition]]
+    ) -> None:
+        if self._feeds is not None:
+            await self._feeds.add(kind, entries)
+
+    async def _invalidate(self, kind: FeedKind, owner_ids: Sequence[str]) -> None:
+        if self._feeds is not None:
+            await self._feeds.invalidate(kind, owner_ids)
 
     async def count_growth(self, owner_ids: Sequence[str], limit: int) -> list[str]:
         """Count one more entry in each of these home timelines; returns those whose count had
@@ -414,10 +489,14 @@ class EntryRepository:
             )
 
 
-def _entry_fields(card: PostCard) -> Document:
+def _card_position(card: PostCard) -> TimelinePosition:
     if card.published_at is None:
         raise ValueError(f"post {card.post_id} is not published: it has no timeline position")
-    position = TimelinePosition(card.published_at, card.post_id)
+    return TimelinePosition(card.published_at, card.post_id)
+
+
+def _entry_fields(card: PostCard) -> Document:
+    position = _card_position(card)
     return {
         "post_id": card.post_id,
         "author_id": card.author_id,

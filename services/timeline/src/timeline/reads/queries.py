@@ -1,9 +1,9 @@
 """Reading timelines: one page of entries, then one query for their post cards.
 
-A home page is the owner's home entries merged with the profile entries of the owner itself
-and of the celebrities it follows (hybrid fan-out); both lists come newest first from one
-query each, and the merge
-keeps each post once and stays exact across pages (see `merge_timeline_page`).
+A home page is the owner's home feed merged with the profile feeds of the owner itself and of
+the celebrities it follows (hybrid fan-out); the feeds come newest first from Redis in one
+round trip (a feed it lacks from MongoDB), and the merge keeps each post once and stays exact
+across pages (see `merge_timeline_page`).
 """
 
 from collections.abc import Collection, Iterable, Mapping
@@ -14,6 +14,7 @@ from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
 from shared.relations import BlockGuard, RelationReplica
 from shared.user_directory import UserDirectory
+from timeline.core.feed_cache import FeedKind
 from timeline.core.repository import PostCardRepository
 from timeline.core.rules import PostCard, TimelinePosition, shows_original
 from timeline.engagement.repository import LikeRepository
@@ -21,7 +22,6 @@ from timeline.fanout.repository import EntryRepository, FollowRepository
 from timeline.reads.rules import (
     TimelinePage,
     UnknownUser,
-    celebrity_fetch_size,
     merge_timeline_page,
     position_from_cursor,
     position_to_cursor,
@@ -57,13 +57,13 @@ class TimelineQueries:
         return Page(items=items, next_cursor=cursor)
 
     async def _home_page(self, owner_id: str, limit: int, cursor: str | None) -> TimelinePage:
-        after = _position(cursor)
-        home = await self.entries.home_positions(owner_id, after, limit + 1)
-        # The owner's own posts (authored or co-authored) are merged in like a celebrity's.
+        """The owner's own posts (authored or co-authored) are merged in like a celebrity's;
+        each feed gives `limit + 1` distinct posts, so the merge is exact."""
         merged_in = [owner_id, *await self.follows.followed_celebrities(owner_id)]
-        fetch = celebrity_fetch_size(limit, len(merged_in))
-        profiles = await self.entries.profile_positions(merged_in, after, fetch)
-        return merge_timeline_page([home, profiles], limit)
+        feeds: list[tuple[FeedKind, str]] = [("home", owner_id)]
+        feeds += [("profile", author_id) for author_id in merged_in]
+        pages = await self.entries.feed_pages(feeds, _position(cursor), limit + 1)
+        return merge_timeline_page(pages, limit)
 
     async def profile(
         self, handle: str, limit: int, cursor: str | None, viewer_id: str = ""
@@ -73,9 +73,8 @@ class TimelineQueries:
         user = await self.directory.by_handle(handle)
         if user is None:
             raise UnknownUser()
-        after = _position(cursor)
-        positions = await self.entries.profile_positions([user.id], after, limit + 1)
-        page = merge_timeline_page([positions], limit)
+        pages = await self.entries.feed_pages([("profile", user.id)], _position(cursor), limit + 1)
+        page = merge_timeline_page(pages, limit)
         cards = await self.cards.published(page.post_ids) if page.post_ids else {}
         credited = {author for card in cards.values() for author in card.reaching_authors()}
         blockers = (

@@ -8,10 +8,6 @@ from shared.pagination import cursor_text, cursor_time, decode_cursor, encode_cu
 from shared.problems import NotFound
 from timeline.core.rules import TimelinePosition
 
-# The author plus at most five co-authors: a post is on at most this many profiles, which
-# bounds how often one post can come back from a query over several profiles.
-MAX_AUTHORS_PER_POST = 6
-
 
 class UnknownUser(NotFound):
     def __init__(self) -> None:
@@ -38,11 +34,6 @@ def merge_timeline_page(sources: Iterable[Sequence[TimelinePosition]], limit: in
         post_ids=tuple(position.post_id for position in page),
         next_position=page[-1] if has_more and page else None,
     )
-
-
-def celebrity_fetch_size(limit: int, celebrity_count: int) -> int:
-    """Enough profile entries to hold `limit + 1` distinct posts, each on up to 6 profiles."""
-    return (limit + 1) * max(1, min(celebrity_count, MAX_AUTHORS_PER_POST))
 
 
 def position_to_cursor(position: TimelinePosition) -> str:

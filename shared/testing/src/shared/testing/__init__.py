@@ -18,6 +18,7 @@ from uuid import uuid4
 
 import aio_pika
 import httpx
+import redis
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, HTTPException
@@ -173,6 +174,27 @@ def broker_users() -> TestBrokerUsers:
     return _session_broker_users[0]
 
 
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_key_prefix(namespace: str) -> str:
+    """The Redis keys of one test's services: its namespace's, deleted after the test."""
+    return f"{namespace.rstrip('.')}:"
+
+
+def delete_redis_keys(redis_url: str, namespace: str) -> None:
+    """Delete the namespace's keys from the shared Redis (and nothing else); no Redis, no keys."""
+    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        keys = list(client.scan_iter(match=f"{redis_key_prefix(namespace)}*", count=500))
+        if keys:
+            client.unlink(*keys)
+    except redis.exceptions.ConnectionError:
+        pass
+    finally:
+        client.close()
+
+
 def test_settings[S: ServiceSettings](
     settings_class: type[S], *, mongo_url: str, amqp_url: str, namespace: str, **overrides: Any
 ) -> S:
@@ -187,6 +209,7 @@ def test_settings[S: ServiceSettings](
         mongo_database=f"{namespace.rstrip('.')}-{name}",
         **broker_users().settings(name, amqp_url),
         amqp_namespace=namespace,
+        redis_key_prefix=redis_key_prefix(namespace),
         event_retry_delays_seconds=(0.1, 0.3),
         outbox_sweep_seconds=0.5,
         **(identity_settings(name) | overrides),

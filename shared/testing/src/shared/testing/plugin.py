@@ -19,9 +19,11 @@ import pytest
 from shared.broker_users import SERVICES, create_users, delete_namespace, delete_users
 from shared.embedded_mongo import embedded_mongo
 from shared.testing import (
+    DEFAULT_REDIS_URL,
     SESSION_NAMESPACE_PREFIX,
     EventRecorder,
     TestBrokerUsers,
+    delete_redis_keys,
     unique_namespace,
     use_broker_users,
 )
@@ -73,9 +75,18 @@ async def session_namespaces_deleted(amqp_url: str) -> AsyncIterator[None]:
     await delete_namespace(amqp_url, SESSION_NAMESPACE_PREFIX)
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
+
+
 @pytest.fixture
-def namespace() -> str:
-    return unique_namespace()
+def namespace(redis_url: str) -> Iterator[str]:
+    """The test's namespace; its Redis keys (prefixed with it, see `test_settings`) are deleted
+    afterwards, never anything else on the shared server."""
+    name = unique_namespace()
+    yield name
+    delete_redis_keys(redis_url, name)
 
 
 @pytest.fixture

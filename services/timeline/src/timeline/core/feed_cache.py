@@ -1,0 +1,220 @@
+"""Home and profile feeds kept in Redis: a cache of the entries MongoDB holds, rebuilt from it.
+
+Each feed is a sorted set whose members all have score 0 and are entries' sort keys
+(`TimelinePosition.sort_key`): Redis orders equal scores by member, so a page after a cursor is
+one `ZREVRANGEBYLEX`. Beside the entries (which begin with a digit) a feed holds markers, which
+sort before every entry:
+
+- `""`: the feed is complete (rebuilt from MongoDB, then kept up by the fan-out);
+- `"#"`: older entries were trimmed off (past the cap): a page that runs out reads MongoDB;
+- `"!<token>"`: a rebuild is under way.
+
+Writes follow MongoDB (always written first): an entry is added only to a feed that exists, so
+a missing feed is never made partial. A removal (unfollow, block, a co-author's credit gone)
+deletes the feeds it touches; they are rebuilt on their next read. A rebuild marks the feed
+first, so entries delivered while it reads MongoDB land in the feed too, and completes it only
+if its mark is still there: a removal in the meantime deleted it, and what it read may be stale.
+
+Redis down: reads go to MongoDB. A write that fails may leave a feed behind MongoDB, so the
+process stops using the cache and, once Redis answers again, deletes every feed before it uses
+it again (each is rebuilt on its next read): nothing is queued, and nothing is lost.
+"""
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Literal
+
+from redis.asyncio.client import Pipeline
+
+from shared.redis_store import REDIS_DOWN, RedisClient, delete_keys
+from timeline.core.rules import TimelinePosition
+
+log = logging.getLogger(__name__)
+
+type FeedKind = Literal["home", "profile"]
+type CachedPage = list[TimelinePosition] | Literal["missing", "older"]
+
+RECOVERY_PAUSE_SECONDS = 1.0
+COMPLETE = ""
+TRIMMED = "#"
+BUILDING = "!"
+# Entries are sort keys, which begin with a year: every marker sorts before "0".
+FIRST_ENTRY = "[0"
+MARKERS_END = "(0"
+
+# KEYS: feeds; ARGV[1]: the cap; ARGV[i + 1]: the entry for KEYS[i] (a feed may repeat).
+_ADD = """
+local cap = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('ZADD', key, 0, ARGV[i + 1])
+    local markers = redis.call('ZLEXCOUNT', key, '-', '(0')
+    local excess = redis.call('ZCARD', key) - markers - cap
+    if excess > 0 then
+      redis.call('ZREMRANGEBYRANK', key, markers, markers + excess - 1)
+      redis.call('ZADD', key, 0, '#')
+    end
+  end
+end
+"""
+
+# KEYS[1]: the feed; ARGV[1]: the rebuild's mark; ARGV[2]: "#" or ""; ARGV[3..]: its entries.
+_COMPLETE = """
+local key = KEYS[1]
+if not redis.call('ZSCORE', key, ARGV[1]) then
+  return 0
+end
+redis.call('ZREM', key, ARGV[1])
+redis.call('ZADD', key, 0, '')
+if ARGV[2] ~= '' then
+  redis.call('ZADD', key, 0, ARGV[2])
+end
+for i = 3, #ARGV do
+  redis.call('ZADD', key, 0, ARGV[i])
+end
+return 1
+"""
+
+
+class FeedCache:
+    def __init__(self, redis: RedisClient, prefix: str, cap: int) -> None:
+        self._redis = redis
+        self._prefix = f"{prefix}feed:"
+        self.cap = cap
+        self._add = redis.register_script(_ADD)
+        self._complete = redis.register_script(_COMPLETE)
+        # A write was lost: no use until every feed is deleted (see the module's docstring).
+        self._stale = False
+        self._recovering = asyncio.Lock()
+        # While Redis stays away, it is tried again at most this often (not at every read).
+        self._next_attempt = 0.0
+
+    def key(self, kind: FeedKind, owner_id: str) -> str:
+        return f"{self._prefix}{kind}:{owner_id}"
+
+    async def usable(self) -> bool:
+        """False while Redis is down or since a write was lost and not yet cleared up."""
+        if not self._stale:
+            return True
+        if time.monotonic() < self._next_attempt:
+            return False
+        async with self._recovering:
+            if self._stale:
+                try:
+                    dropped = await delete_keys(self._redis, f"{self._prefix}*")
+                except REDIS_DOWN:
+                    self._next_attempt = time.monotonic() + RECOVERY_PAUSE_SECONDS
+                    return False
+                log.warning("feed cache cleared after lost writes", extra={"feeds": dropped})
+                self._stale = False
+        return True
+
+    # -- writes (after MongoDB's) -------------------------------------------------------
+
+    async def add(self, kind: FeedKind, entries: Iterable[tuple[str, TimelinePosition]]) -> None:
+        """Add (owner, position) entries to those owners' feeds that exist."""
+        pairs = list(entries)
+        if not pairs or not await self.usable():
+            return
+        try:
+            await self._add(
+                keys=[self.key(kind, owner) for owner, _ in pairs],
+                args=[self.cap, *(position.sort_key for _, position in pairs)],
+            )
+        except REDIS_DOWN as exc:
+            self._lost(exc)
+
+    async def invalidate(self, kind: FeedKind, owner_ids: Iterable[str]) -> None:
+        keys = [self.key(kind, owner) for owner in owner_ids]
+        if not keys or not await self.usable():
+            return
+        try:
+            await self._redis.unlink(*keys)
+        except REDIS_DOWN as exc:
+            self._lost(exc)
+
+    def _lost(self, exc: BaseException) -> None:
+        log.warning("a feed write did not reach Redis", extra={"error": repr(exc)})
+        self._stale = True
+
+    # -- reads ------------------------------------------------------------------------
+
+    async def pages(
+        self,
+        kinds: Sequence[FeedKind],
+        owner_ids: Sequence[str],
+        after: TimelinePosition | None,
+        limit: int,
+    ) -> list[CachedPage] | None:
+        """Up to `limit` positions after `after` from each feed (`kinds[i]` of `owner_ids[i]`),
+        in one round trip; None when Redis cannot be used.
+
+        A feed is `missing` (not built or being rebuilt: rebuild it) or `older` (the page goes
+        past what was trimmed: read MongoDB) instead of a page.
+        """
+        if not owner_ids or not await self.usable():
+            return None
+        newest = f"({after.sort_key}" if after else "+"
+        pipe: Pipeline = self._redis.pipeline(transaction=False)
+        for kind, owner in zip(kinds, owner_ids, strict=True):
+            key = self.key(kind, owner)
+            pipe.zrangebylex(key, "-", MARKERS_END)
+            pipe.zrevrangebylex(key, newest, FIRST_ENTRY, start=0, num=limit)
+        try:
+            replies = await pipe.execute()
+        except REDIS_DOWN as exc:
+            log.warning(
+                "feeds read from MongoDB: Redis does not answer", extra={"error": repr(exc)}
+            )
+            return None
+        pages: list[CachedPage] = []
+        for markers, members in zip(replies[::2], replies[1::2], strict=True):
+            if COMPLETE not in markers:
+                pages.append("missing")
+            elif len(members) < limit and TRIMMED in markers:
+                pages.append("older")
+            else:
+                pages.append([from_sort_key(member) for member in members])
+        return pages
+
+    # -- rebuilds ---------------------------------------------------------------------
+
+    async def start_rebuild(self, kind: FeedKind, owner_id: str) -> str | None:
+        """Mark the feed as being rebuilt (before MongoDB is read); returns the mark."""
+        if not await self.usable():
+            return None
+        mark = f"{BUILDING}{secrets.token_hex(8)}"
+        try:
+            await self._redis.zadd(self.key(kind, owner_id), {mark: 0})
+        except REDIS_DOWN as exc:
+            log.warning("a feed could not be rebuilt", extra={"error": repr(exc)})
+            return None
+        return mark
+
+    async def complete_rebuild(
+        self, kind: FeedKind, owner_id: str, mark: str, newest: Sequence[TimelinePosition]
+    ) -> None:
+        """Store the feed's entries read from MongoDB, newest first: up to `cap + 1`, the
+        extra one only telling that older entries exist."""
+        trimmed = TRIMMED if len(newest) > self.cap else ""
+        try:
+            await self._complete(
+                keys=[self.key(kind, owner_id)],
+                args=[mark, trimmed, *(p.sort_key for p in newest[: self.cap])],
+            )
+        except REDIS_DOWN as exc:
+            self._lost(exc)
+
+    async def clear(self) -> int:
+        """Delete every feed (they are rebuilt on their next read)."""
+        return await delete_keys(self._redis, f"{self._prefix}*")
+
+
+def from_sort_key(member: str) -> TimelinePosition:
+    """The position a sort key stands for (its time is stored to the millisecond)."""
+    moment, _, post_id = member.partition("|")
+    return TimelinePosition(datetime.fromisoformat(moment).replace(tzinfo=UTC), post_id)
