@@ -29,7 +29,13 @@ from pymongo.monitoring import (
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
 from shared.embedded_mongo import embedded_mongo
-from shared.testing import identity_headers, served_over_http, test_settings, unique_namespace
+from shared.testing import (
+    identity_headers,
+    served_over_http,
+    signing_client,
+    test_settings,
+    unique_namespace,
+)
 
 RESULTS = Path(__file__).parent / "results" / "streams.md"
 STREAM_COUNTS = (0, 50, 200)
@@ -64,7 +70,7 @@ async def measure(base_url: str, counter: FindCounter, streams: int) -> tuple[fl
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
     timeout = httpx.Timeout(30.0, read=None)
     async with (
-        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client,
+        signing_client(base_url=base_url, limits=limits, timeout=timeout) as client,
         AsyncExitStack() as opened,
     ):
         for n in range(streams):

@@ -178,6 +178,11 @@ OVERRIDES: dict[str, Override] = {
         "Apache-2.0",
         "License field 'Apache 2.0' (no SPDX id); its LICENSE is the Apache License 2.0",
     ),
+    "swagger-ui-bundle": Override(
+        ("Apache-2.0", "License :: OSI Approved :: Apache Software License"),
+        "Apache-2.0",
+        "License field and classifier agree; the Swagger UI it bundles is Apache-2.0 too",
+    ),
     "uvloop": Override(
         ("MIT", "License :: OSI Approved :: Apache Software License"),
         "MIT OR Apache-2.0",

@@ -29,6 +29,7 @@ RETRY_DELAYS_SECONDS = (0.2, 0.5)
 CELEBRITY_FOLLOWER_THRESHOLD = 4
 # Open notification streams one account may hold (per notifications replica; one here).
 STREAMS_PER_ACCOUNT = 10
+LOGIN_FAILURE_DECAY_SECONDS = 5.0
 # Fast background loops so eventual consistency settles within a test's patience.
 E2E_ENVIRONMENT = {
     "EVENT_RETRY_DELAYS_SECONDS": str(list(RETRY_DELAYS_SECONDS)),
@@ -46,6 +47,8 @@ E2E_ENVIRONMENT = {
     # clients would throttle the suite (its own tests use a stack of their own).
     "LOGIN_RATE_LIMIT_PER_MINUTE": "100000",
     "LOGIN_RATE_LIMIT_BURST": "10000",
+    # A counted wrong password decays in 5 s, so the sign-in tests see an owner's short wait.
+    "LOGIN_FAILURE_DECAY_SECONDS": str(LOGIN_FAILURE_DECAY_SECONDS),
     "STREAM_MAX_PER_ADDRESS": "10000",
 }
 

@@ -6,8 +6,10 @@ the real process's, read from /proc; the limit is the users Deployment's.
 """
 
 import asyncio
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -17,6 +19,13 @@ from stack import REPO_ROOT, LocalStack
 from shared.identity import AssertionSigner, decode_private_key
 
 STORM = 200
+
+
+def as_gateway_would_send(signer: AssertionSigner, handle: str, password: str) -> dict[str, Any]:
+    """A sign-in as the gateway forwards it: the body, and an assertion bound to it."""
+    body = json.dumps({"handle": handle, "password": password}).encode()
+    headers = signer.headers("users", method="POST", target="/v1/auth/token", body=body)
+    return {"content": body, "headers": {**headers, "content-type": "application/json"}}
 
 
 def memory_limit_mib(values: Path) -> int:
@@ -52,9 +61,8 @@ async def test_200_concurrent_wrong_sign_ins_stay_under_the_memory_limit_and_a_r
     ) as direct:
 
         async def sign_in(handle: str, password: str) -> httpx.Response:
-            body = {"handle": handle, "password": password}
             return await direct.post(
-                "/v1/auth/token", json=body, headers=as_gateway.headers("users")
+                "/v1/auth/token", **as_gateway_would_send(as_gateway, handle, password)
             )
 
         async def legitimate() -> httpx.Response:
@@ -77,3 +85,46 @@ async def test_200_concurrent_wrong_sign_ins_stay_under_the_memory_limit_and_a_r
     assert statuses <= {401, 503}
     assert 503 in statuses  # refused at once rather than queued
     assert signed_in.status_code == 200, signed_in.text
+
+
+async def test_a_distributed_storm_does_not_stop_a_known_device_signing_in(
+    local_processes: LocalStack, new_user: NewUser
+) -> None:
+    """Issue 23: 200 concurrent sign-ins from 20 addresses took every hashing slot, so every
+    other sign-in got 503. Now no address holds more than half the slots, a freed slot goes
+    round-robin between addresses, and a device that signed in before goes first."""
+    local = local_processes
+    as_gateway = AssertionSigner(
+        "gateway", decode_private_key(local.service_keys["private"]["gateway"])
+    )
+    ada = await new_user("ada")
+
+    async with httpx.AsyncClient(
+        base_url=local.service_url("users"),
+        timeout=60.0,
+        limits=httpx.Limits(max_connections=STORM + 10),
+    ) as direct:
+
+        async def sign_in(
+            handle: str, password: str, address: str, device: str | None = None
+        ) -> httpx.Response:
+            sent = as_gateway_would_send(as_gateway, handle, password)
+            sent["headers"]["X-Forwarded-For"] = address
+            if device:
+                sent["headers"]["cookie"] = f"copost_device={device}"
+            answer = await direct.post("/v1/auth/token", **sent)
+            direct.cookies.clear()
+            return answer
+
+        first = await sign_in(ada.handle, E2E_PASSWORD, "198.51.100.7")
+        device = first.cookies["copost_device"]
+        storm = [
+            sign_in(f"nobody_{n}", "not the password", f"203.0.113.{n % 20}") for n in range(STORM)
+        ]
+        storming = asyncio.gather(*storm)
+        await asyncio.sleep(0.05)  # the storm has taken every slot
+        signed_in = await sign_in(ada.handle, E2E_PASSWORD, "198.51.100.7", device)
+        answers = await storming
+
+    assert signed_in.status_code == 200, signed_in.text
+    assert {answer.status_code for answer in answers} <= {401, 503}

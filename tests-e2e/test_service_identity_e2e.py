@@ -37,7 +37,8 @@ def forged_identity(user_id: str) -> dict[str, str]:
 
 def self_signed_assertion(claimed_caller: str, service: str, user_id: str | None) -> dict[str, str]:
     """An assertion in the right shape, signed with a key the services do not know."""
-    return AssertionSigner(claimed_caller, Ed25519PrivateKey.generate()).headers(service, user_id)
+    signer = AssertionSigner(claimed_caller, Ed25519PrivateKey.generate())
+    return signer.headers(service, user_id, method="GET", target="/")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from shared.identity import AssertionVerifier, Caller, decode_public_key
+from shared.identity import AssertionVerifier, Caller, decode_public_key, request_target
 from shared.services import Backend as Upstream
 from shared.testing import (
     TEST_SERVICE_PUBLIC_KEYS,
@@ -81,7 +81,13 @@ def asserted_caller(received: dict[str, Any]) -> Caller:
     keys = {name: decode_public_key(key) for name, key in TEST_SERVICE_PUBLIC_KEYS.items()}
     verifier = AssertionVerifier(received["service"], keys)
     headers = received["headers"]
-    return verifier.verify(headers.get("x-copost-assertion"), headers.get("x-request-id"))
+    return verifier.verify(
+        headers.get("x-copost-assertion"),
+        headers.get("x-request-id"),
+        method=received["method"],
+        target=received["target"],
+        body=received["body"].encode(),
+    )
 
 
 class NewUser(BaseModel):
@@ -94,6 +100,7 @@ async def echo(service: str, request: Request) -> dict[str, Any]:
         "service": service,
         "method": request.method,
         "path": request.url.path,
+        "target": request_target(request.scope),
         "query": request.query_params.multi_items(),
         "headers": dict(request.headers.items()),
         "body": (await request.body()).decode(),

@@ -3,7 +3,7 @@
 import pytest
 
 from gateway.domain import client_address, parse_networks
-from services.gateway.tests.conftest import GatewayFactory, Signer
+from services.gateway.tests.conftest import GatewayFactory, Signer, asserted_caller
 
 INGRESS = parse_networks(["10.0.0.0/8"])
 
@@ -65,3 +65,34 @@ async def test_sign_ins_from_one_address_get_a_small_allowance_other_calls_do_no
 
     assert sign_ins == [200, 200, 429]
     assert other.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("trusted_proxies", "header", "expected"),
+    [
+        # From a trusted proxy: its word, signed into the assertion.
+        ("127.0.0.1", "fr", "FR"),
+        # From anyone else: the client's own words, never believed.
+        ("10.0.0.0/8", "FR", None),
+        # Not a country: a CDN's "unknown", or garbage.
+        ("127.0.0.1", "XX", None),
+        ("127.0.0.1", "France", None),
+    ],
+)
+async def test_the_country_is_a_trusted_proxys_word_signed_into_the_assertion(
+    start_gateway: GatewayFactory,
+    signer: Signer,
+    trusted_proxies: str,
+    header: str,
+    expected: str | None,
+) -> None:
+    """Issue 23: the limited test by country was self-declared (PATCH /v1/me `country`)."""
+    gateway = await start_gateway(trusted_proxies=trusted_proxies, country_header="CF-IPCountry")
+
+    response = await gateway.get(
+        "/v1/me",
+        headers={"Authorization": f"Bearer {signer.token('alice-id')}", "CF-IPCountry": header},
+    )
+
+    assert response.status_code == 200
+    assert asserted_caller(response.json()).country == expected

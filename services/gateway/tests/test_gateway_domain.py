@@ -134,6 +134,19 @@ def test_forwarded_headers_drop_identity_credentials_and_hop_by_hop_headers() ->
     ]
 
 
+def test_of_the_cookies_only_the_sign_in_device_cookie_is_forwarded() -> None:
+    headers = [
+        ("Cookie", "session=abc; copost_device=dev.tok.en"),
+        ("cookie", "tracking=1"),
+        ("Accept", "application/json"),
+    ]
+    assert forwarded_request_headers(headers) == [
+        ("Accept", "application/json"),
+        ("cookie", "copost_device=dev.tok.en"),
+    ]
+    assert forwarded_request_headers([("Cookie", "session=abc")]) == []
+
+
 def test_returned_headers_drop_hop_by_hop_and_the_services_own_server_headers() -> None:
     headers = [
         ("content-type", "application/json"),

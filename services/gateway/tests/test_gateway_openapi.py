@@ -120,9 +120,24 @@ async def test_the_gateway_serves_the_merged_document_of_the_running_services(
     assert document["paths"]["/v1/users"]["post"]["security"] == []
 
 
-async def test_swagger_ui_is_served_for_the_merged_document(gateway: httpx.AsyncClient) -> None:
-    response = await gateway.get("/docs")
+async def test_swagger_ui_is_served_for_the_merged_document_from_packaged_assets(
+    gateway: httpx.AsyncClient,
+) -> None:
+    """Issue 23: /docs loaded Swagger UI from a public CDN, without integrity, on the token's
+    origin. Now every script and style is the gateway's own, and nothing is inline."""
+    page = await gateway.get("/docs")
+    init = await gateway.get("/docs/init.js")
+    assets = [
+        await gateway.get(f"/docs/assets/{name}")
+        for name in ("swagger-ui-bundle.js", "swagger-ui.css")
+    ]
 
-    assert response.status_code == 200
-    assert "/openapi.json" in response.text
-    assert "swagger" in response.text.lower()
+    assert page.status_code == 200
+    assert "swagger-ui" in page.text
+    assert "http://" not in page.text
+    assert "https://" not in page.text
+    assert "<script>" not in page.text  # no inline script: the CSP allows none
+    assert init.status_code == 200
+    assert "/openapi.json" in init.text
+    assert [asset.status_code for asset in assets] == [200, 200]
+    assert "script-src 'self'" in page.headers["content-security-policy"]

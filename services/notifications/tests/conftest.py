@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import pytest
 from notifications_support import NotificationsHarness, ServedHarness
 
@@ -15,6 +14,7 @@ from shared.testing import (
     event_injector,
     running_service,
     served_with_its_queues,
+    signing_client,
     test_settings,
 )
 
@@ -60,7 +60,7 @@ def served_harness(
         app = create_app(notifications_settings(**overrides))
         async with (
             served_with_its_queues(app) as base_url,
-            httpx.AsyncClient(base_url=base_url) as client,
+            signing_client(base_url=base_url) as client,
             event_injector(app.state.runtime.db, amqp_url=amqp_url, namespace=namespace) as events,
         ):
             await events.register(*DIRECTORY_USERS)

@@ -2,6 +2,7 @@
 the counters, the events announcing them, blocks hiding likes, and settling after a crash."""
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,9 +11,10 @@ import httpx
 from posts.engagement.repository import LIKES
 from shared.events.users import UserBlocked, UserDeleted, UserMuted, UserUnblocked
 from shared.mongo import Database
-from shared.testing import EventInjector, EventRecorder, wait_until
+from shared.testing import EligibilityStandIn, EventInjector, EventRecorder, wait_until
 
 type Headers = Callable[[str], dict[str, str]]
+type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 type Ids = Callable[[str], str]
 
 
@@ -82,28 +84,38 @@ async def test_a_reply_is_a_post_in_the_thread_counted_on_its_parent_until_delet
 
 
 async def test_a_block_by_the_author_hides_a_like_and_refuses_replies_until_unblocked(
-    client: httpx.AsyncClient, as_user: Headers, uid: Ids, events: EventInjector
+    start_posts: PostsServiceStarter,
+    users_stand_in: Callable[[], EligibilityStandIn],
+    as_user: Headers,
+    uid: Ids,
+    events: EventInjector,
 ) -> None:
-    post_id = await new_post(client, as_user)
-    await client.put(f"/v1/posts/{post_id}/like", headers=as_user("bob"))
-    start = datetime.now(UTC)
-    block = UserBlocked(blocker_id=uid("alice"), blocked_id=uid("bob"), blocked_at=start)
-    unblock = UserUnblocked(
-        blocker_id=uid("alice"), blocked_id=uid("bob"), unblocked_at=start + timedelta(seconds=1)
-    )
-    await events.publish(block)
-    assert (await read_post(client, as_user, post_id, "carol"))["like_count"] == 0
-    refused = await client.post(
-        f"/v1/posts/{post_id}/replies", json={"text": "hey"}, headers=as_user("bob")
-    )
-    assert refused.status_code == 403
-    likers = await client.get(f"/v1/posts/{post_id}/likes", headers=as_user("alice"))
-    assert likers.json()["items"] == []
+    users = users_stand_in()
+    async with start_posts(users=users.transport()) as client:
+        post_id = await new_post(client, as_user)
+        await client.put(f"/v1/posts/{post_id}/like", headers=as_user("bob"))
+        start = datetime.now(UTC)
+        block = UserBlocked(blocker_id=uid("alice"), blocked_id=uid("bob"), blocked_at=start)
+        unblock = UserUnblocked(
+            blocker_id=uid("alice"),
+            blocked_id=uid("bob"),
+            unblocked_at=start + timedelta(seconds=1),
+        )
+        users.block(uid("alice"), uid("bob"))
+        await events.publish(block)
+        assert (await read_post(client, as_user, post_id, "carol"))["like_count"] == 0
+        refused = await client.post(
+            f"/v1/posts/{post_id}/replies", json={"text": "hey"}, headers=as_user("bob")
+        )
+        assert refused.status_code == 403
+        likers = await client.get(f"/v1/posts/{post_id}/likes", headers=as_user("alice"))
+        assert likers.json()["items"] == []
 
-    # The unblock, then the block again (older news) and the unblock twice: unblocked.
-    await events.publish(unblock, block, unblock)
-    assert (await read_post(client, as_user, post_id, "carol"))["like_count"] == 1
-    assert (await read_post(client, as_user, post_id, "bob"))["liked_by_me"] is True
+        # The unblock, then the block again (older news) and the unblock twice: unblocked.
+        users.blocks.discard((uid("alice"), uid("bob")))
+        await events.publish(unblock, block, unblock)
+        assert (await read_post(client, as_user, post_id, "carol"))["like_count"] == 1
+        assert (await read_post(client, as_user, post_id, "bob"))["liked_by_me"] is True
 
 
 async def test_replies_of_accounts_the_reader_mutes_are_left_out_for_that_reader(

@@ -9,7 +9,7 @@ from pymongo import AsyncMongoClient
 from timeline_support import TEST_CELEBRITY_THRESHOLD, Events, TimelineApi, TimelineStarter
 
 from shared.mongo import Document
-from shared.testing import event_injector, running_service, test_settings
+from shared.testing import EligibilityStandIn, event_injector, running_service, test_settings
 from timeline.app import create_app
 from timeline.settings import TimelineSettings
 
@@ -33,12 +33,16 @@ def start_timeline(
     """Run the service with settings overrides (a small celebrity threshold by default)."""
 
     @asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[TimelineApi]:
+    async def start(
+        *, users: EligibilityStandIn | None = None, **overrides: Any
+    ) -> AsyncIterator[TimelineApi]:
+        """`users`: the users service's stand-in (who blocks whom); by default, nobody blocks."""
         settings = test_settings(
             TimelineSettings,
             mongo_url=mongo_url,
             amqp_url=amqp_url,
             namespace=namespace,
+            users_url="http://users.test",
             **{
                 "celebrity_follower_threshold": TEST_CELEBRITY_THRESHOLD,
                 # Demoted as soon as below the threshold, unless a test sets a margin.
@@ -48,7 +52,9 @@ def start_timeline(
         )
         client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
         try:
-            async with running_service(create_app(settings)) as http:
+            transport = (users or EligibilityStandIn([])).transport()
+            app = create_app(settings, users_transport=transport)
+            async with running_service(app) as http:
                 yield TimelineApi(http, client[settings.database_name])
         finally:
             await client.close()

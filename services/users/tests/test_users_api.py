@@ -297,8 +297,10 @@ async def test_a_block_removes_follows_both_ways_and_forbids_following_either_wa
         (olga["id"], pete["id"]),
         (pete["id"], olga["id"]),
     }
-    assert await counts(client, "olga", pete["id"]) == (0, 0)
+    assert await counts(client, "olga", olga["id"]) == (0, 0)
     assert await counts(client, "pete", olga["id"]) == (0, 0)
+    # To the blocked account, the blocker's profile is not there (issue 23).
+    assert_problem(await client.get("/v1/users/olga", headers=as_user(pete["id"])), 404)
 
     assert_problem(await client.put("/v1/users/olga/follow", headers=as_user(pete["id"])), 403)
     assert_problem(await client.put("/v1/users/pete/follow", headers=as_user(olga["id"])), 403)

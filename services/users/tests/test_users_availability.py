@@ -9,13 +9,13 @@ from users.availability.rules import AccountFacts, FeatureAvailability, bucket, 
 START = datetime(2026, 6, 1, tzinfo=UTC)
 END = START + timedelta(days=30)
 WINDOW = FeatureAvailability(starts_at=START, ends_at=END)
-ANN = AccountFacts("u-ann", "ann", "FR")
+ANN = AccountFacts("u-ann", "FR")
 
 
 def test_by_default_everyone_may_use_every_feature_always() -> None:
     for feature in ("coauthoring", "remix"):
         assert is_available(feature, FeatureAvailability(), ANN, START)
-        assert is_available(feature, FeatureAvailability(), AccountFacts("x", "x", None), START)
+        assert is_available(feature, FeatureAvailability(), AccountFacts("x", None), START)
 
 
 @pytest.mark.parametrize(
@@ -36,24 +36,24 @@ def test_the_allow_list_admits_whatever_the_country_and_percentage_but_not_outsi
     None
 ):
     allow = FeatureAvailability(
-        percentage=0, countries=frozenset({"US"}), allow_handles=frozenset({"ANN"}), ends_at=END
+        percentage=0, countries=frozenset({"US"}), allow_ids=frozenset({"u-ann"}), ends_at=END
     )
     assert is_available("remix", allow, ANN, START)
-    assert not is_available("remix", allow, AccountFacts("u-bob", "bob", "US"), START)
+    assert not is_available("remix", allow, AccountFacts("u-bob", "US"), START)
     assert not is_available("remix", allow, ANN, END)
 
 
-def test_countries_admit_only_accounts_that_say_they_are_there() -> None:
+def test_countries_admit_only_requests_a_trusted_proxy_places_there() -> None:
     us_only = FeatureAvailability(countries=frozenset({"us"}))
     assert us_only.countries == {"US"}
-    assert is_available("coauthoring", us_only, AccountFacts("a", "a", "US"), START)
-    assert not is_available("coauthoring", us_only, AccountFacts("b", "b", "FR"), START)
-    assert not is_available("coauthoring", us_only, AccountFacts("c", "c", None), START)
+    assert is_available("coauthoring", us_only, AccountFacts("a", "US"), START)
+    assert not is_available("coauthoring", us_only, AccountFacts("b", "FR"), START)
+    assert not is_available("coauthoring", us_only, AccountFacts("c", None), START)
 
 
 def test_a_percentage_admits_about_that_share_stably_and_independently_per_feature() -> None:
     ten = FeatureAvailability(percentage=10)
-    accounts = [AccountFacts(f"user-{n}", f"user_{n}", None) for n in range(4000)]
+    accounts = [AccountFacts(f"user-{n}", None) for n in range(4000)]
     admitted = [a for a in accounts if is_available("remix", ten, a, START)]
     assert 300 < len(admitted) < 500
     assert admitted == [a for a in accounts if is_available("remix", ten, a, END)]

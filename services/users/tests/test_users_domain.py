@@ -40,7 +40,15 @@ def test_invalid_handles_are_refused(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "stored"),
-    [("Alice", "Alice"), ("  Alice Liddell  ", "Alice Liddell"), ("x", "x"), ("é" * 50, "é" * 50)],
+    [
+        ("Alice", "Alice"),
+        ("  Alice Liddell  ", "Alice Liddell"),
+        ("x", "x"),
+        ("é" * 50, "é" * 50),
+        # RFC 8266: spaces folded to one, width-mapped (NFKC).
+        ("Ada  \u3000Lovelace", "Ada Lovelace"),
+        ("李 🙂", "李 🙂"),
+    ],
 )
 def test_display_names_are_trimmed(raw: str, stored: str) -> None:
     assert normalize_display_name(raw) == stored
@@ -64,6 +72,12 @@ IMPERSONATING_NAMES = [
     "Ali\u2028ce",  # line separator
     "Ali\u0085ce",  # C1 control (next line)
     "Alice\ue000",  # private use
+    # Issue 23: fillers that draw nothing.
+    "\u3164",  # Hangul filler
+    "\u115f",  # Hangul choseong filler
+    "\u2800",  # Braille pattern blank
+    "\u034f",  # combining grapheme joiner
+    "\u3164\u2800 \u034f",
 ]
 
 

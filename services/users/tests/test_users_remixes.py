@@ -1,6 +1,6 @@
 """Remix consent and limited tests in the users service: the rules, /v1/me, the internal routes."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from shared.eligibility import RemixRefusal
-from shared.testing import EventRecorder, caller_headers, identity_headers, running_service
+from shared.testing import caller_headers, identity_headers, running_service
 from users.app import create_app
 from users.core.rules import RemixApproval, RemixPolicy
 from users.eligibility.rules import RemixFacts, decide_remix_consent
@@ -174,15 +174,20 @@ class Clock:
 START = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-async def limited(
-    users_settings: UsersSettings, event_recorder: EventRecorder
-) -> AsyncIterator[tuple[httpx.AsyncClient, Clock]]:
-    """The users service with a remix test for French accounts during June 2026 (and for
-    @vip anywhere), co-authoring open to all; its clock is the test's."""
+async def test_limited_tests_go_by_the_trusted_country_and_allow_listed_ids_only(
+    users_settings: UsersSettings, client: httpx.AsyncClient
+) -> None:
+    """A remix test for requests from France during June 2026 (and one allow-listed account
+    anywhere). Issue 23: a user outside the test declared `country` and got in; an
+    allow-listed handle, deleted and registered again, was inherited by its new owner."""
+    ids = {}
+    for handle in ("ann", "bob", "vip"):
+        body = {"handle": handle, "password": "correct horse", "display_name": handle}
+        created = await client.post("/v1/users", json={**body, "country": "FR"})
+        ids[handle] = created.json()["id"]
     remix_test = {
         "countries": ["FR"],
-        "allow_handles": ["vip"],
+        "allow_ids": [ids["vip"]],
         "starts_at": START.isoformat(),
         "ends_at": (START + timedelta(days=30)).isoformat(),
     }
@@ -190,36 +195,38 @@ async def limited(
         update={"remix_availability": users_settings.remix_availability.model_validate(remix_test)}
     )
     clock = Clock(START - timedelta(days=1))
-    async with running_service(create_app(settings, clock=clock)) as http:
-        yield http, clock
+    # Where each one's requests come from, as the gateway signs it (a trusted proxy's word).
+    requests_from = {"ann": "FR", "bob": "US", "vip": None}
 
+    async with running_service(create_app(settings, clock=clock)) as limited:
 
-async def test_features_follow_the_window_of_the_test_on_the_injected_clock(
-    limited: tuple[httpx.AsyncClient, Clock],
-) -> None:
-    client, clock = limited
-    ids = {}
-    for handle, country in [("ann", "FR"), ("bob", "US"), ("vip", None)]:
-        body = {"handle": handle, "password": "correct horse", "display_name": handle}
-        created = await client.post("/v1/users", json={**body, "country": country})
-        ids[handle] = created.json()["id"]
+        async def remix_allowed() -> dict[str, bool]:
+            answers = {}
+            for handle, user_id in ids.items():
+                country = requests_from[handle]
+                headers = identity_headers(user_id, "users", country=country)
+                me = (await limited.get("/v1/me", headers=headers)).json()
+                internal = await limited.post(
+                    "/internal/features",
+                    json={"user_id": user_id, "country": country},
+                    headers=caller_headers("posts", "users"),
+                )
+                assert internal.json() == me["features"]
+                assert me["features"]["coauthoring"] is True
+                answers[handle] = me["features"]["remix"]
+            return answers
 
-    async def remix_allowed() -> dict[str, bool]:
-        answers = {}
-        for handle, user_id in ids.items():
-            me = (await client.get("/v1/me", headers=identity_headers(user_id, "users"))).json()
-            internal = await client.post(
-                "/internal/features",
-                json={"user_id": user_id},
-                headers=caller_headers("posts", "users"),
-            )
-            assert internal.json() == me["features"]
-            assert me["features"]["coauthoring"] is True
-            answers[handle] = me["features"]["remix"]
-        return answers
+        assert await remix_allowed() == {"ann": False, "bob": False, "vip": False}
+        clock.now = START
+        # bob says FR on his profile; his requests come from the US: he is not in.
+        assert await remix_allowed() == {"ann": True, "bob": False, "vip": True}
+        clock.now = START + timedelta(days=30)
+        assert await remix_allowed() == {"ann": False, "bob": False, "vip": False}
 
-    assert await remix_allowed() == {"ann": False, "bob": False, "vip": False}
-    clock.now = START
-    assert await remix_allowed() == {"ann": True, "bob": False, "vip": True}
-    clock.now = START + timedelta(days=30)
-    assert await remix_allowed() == {"ann": False, "bob": False, "vip": False}
+        # The allow-listed handle, deleted and taken again, is a new account: not in.
+        clock.now = START
+        await limited.delete("/v1/me", headers=identity_headers(ids["vip"], "users"))
+        body = {"handle": "vip", "password": "correct horse", "display_name": "vip"}
+        taken = (await limited.post("/v1/users", json=body)).json()["id"]
+        headers = identity_headers(taken, "users")
+        assert (await limited.get("/v1/me", headers=headers)).json()["features"]["remix"] is False

@@ -17,11 +17,18 @@ from shared.identity import (
     AssertionSigner,
     Caller,
     CurrentUserId,
+    body_digest,
     require_caller,
 )
 from shared.service_app import Kernel, ServiceSpec, create_service_app
 from shared.settings import ServiceSettings
-from shared.testing import TEST_SERVICE_KEYS, caller_headers, identity_headers, identity_settings
+from shared.testing import (
+    TEST_SERVICE_KEYS,
+    caller_headers,
+    identity_headers,
+    identity_settings,
+    signing_client,
+)
 
 
 def guarded_app() -> FastAPI:
@@ -31,6 +38,10 @@ def guarded_app() -> FastAPI:
     @router.get("/v1/me")
     async def me(user_id: CurrentUserId) -> dict[str, str]:
         return {"user_id": user_id}
+
+    @router.patch("/v1/me")
+    async def change_me(user_id: CurrentUserId) -> dict[str, str]:
+        return {"changed": user_id}
 
     @router.get("/internal/thing")
     async def thing(
@@ -53,7 +64,7 @@ async def nothing_to_compose(_: Kernel[ServiceSettings]) -> AsyncIterator[None]:
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     # No lifespan: the routes under test need neither the database nor the broker.
     transport = httpx.ASGITransport(app=guarded_app())
-    async with httpx.AsyncClient(transport=transport, base_url="http://users") as client:
+    async with signing_client(transport=transport, base_url="http://users") as client:
         yield client
 
 
@@ -65,16 +76,32 @@ async def test_the_gateways_assertion_for_this_service_names_the_user(
     assert response.json() == {"user_id": "u-1"}
 
 
-def expired(headers: dict[str, str]) -> dict[str, str]:
-    claims = {"iss": "gateway", "aud": "users", "sub": "u-1", "rid": headers[REQUEST_ID_HEADER]}
-    past = int(time.time()) - 120
-    token = jwt.encode(
-        {**claims, "iat": past, "exp": past + 30},
-        TEST_SERVICE_KEYS["gateway"],
-        algorithm="EdDSA",
-        headers={"kid": "gateway"},
-    )
-    return {**headers, ASSERTION_HEADER: token}
+def forged(**changes: object) -> dict[str, str]:
+    """The gateway's assertion for `GET /v1/me` as u-1 (request r-1), with `changes` made to
+    its claims; signed with the gateway's key unless `key` is given."""
+    now = int(time.time())
+    claims: dict[str, object] = {
+        "iss": "gateway",
+        "aud": "users",
+        "sub": "u-1",
+        "rid": "r-1",
+        "htm": "GET",
+        "htu": "/v1/me",
+        "bdg": body_digest(b""),
+        "iat": now,
+        "exp": now + 30,
+    }
+    key = changes.pop("key", TEST_SERVICE_KEYS["gateway"])
+    claims.update(changes)
+    token = jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": str(claims["iss"])})  # type: ignore[arg-type]
+    return {REQUEST_ID_HEADER: "r-1", ASSERTION_HEADER: token}
+
+
+async def test_a_well_formed_assertion_passes(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/v1/me", headers=forged())).status_code == 200
+
+
+PAST = int(time.time()) - 120
 
 
 @pytest.mark.parametrize(
@@ -82,20 +109,20 @@ def expired(headers: dict[str, str]) -> dict[str, str]:
     [
         pytest.param({"X-CoPost-User-Id": "u-1"}, id="bare header"),
         pytest.param({}, id="nothing"),
-        pytest.param(identity_headers("u-1", "posts"), id="for another service"),
+        pytest.param(forged(aud="posts"), id="for another service"),
+        pytest.param(forged(rid="another-request"), id="for another request"),
+        pytest.param(forged(key=Ed25519PrivateKey.generate()), id="signed with an unknown key"),
         pytest.param(
-            {**identity_headers("u-1", "users"), REQUEST_ID_HEADER: "another-request"},
-            id="for another request",
-        ),
-        pytest.param(
-            AssertionSigner("gateway", Ed25519PrivateKey.generate()).headers("users", "u-1"),
-            id="signed with an unknown key",
-        ),
-        pytest.param(
-            AssertionSigner("posts", TEST_SERVICE_KEYS["posts"]).headers("users", "u-1"),
+            forged(iss="posts", key=TEST_SERVICE_KEYS["posts"]),
             id="a user vouched for by a service that is not the gateway",
         ),
-        pytest.param(expired(identity_headers("u-1", "users")), id="expired"),
+        pytest.param(forged(iat=PAST, exp=PAST + 30), id="expired"),
+        # Issue 23: a captured assertion was good for another method, path or body, for ten
+        # years, or for several services at once.
+        pytest.param(forged(htu="/v1/me/export"), id="for another path"),
+        pytest.param(forged(bdg=body_digest(b"{}")), id="for another body"),
+        pytest.param(forged(exp=int(time.time()) + 10 * 365 * 86400), id="ten years long"),
+        pytest.param(forged(aud=["users", "posts"]), id="several audiences"),
     ],
 )
 async def test_a_call_without_the_gateways_valid_assertion_is_401(
@@ -105,6 +132,16 @@ async def test_a_call_without_the_gateways_valid_assertion_is_401(
 
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_captured_get_assertion_does_not_work_as_a_patch(
+    client: httpx.AsyncClient,
+) -> None:
+    """Issue 23's finding: a captured GET assertion, same request id, worked as PATCH /v1/me."""
+    captured = forged()
+
+    assert (await client.get("/v1/me", headers=captured)).status_code == 200
+    assert (await client.patch("/v1/me", headers=captured)).status_code == 401
 
 
 async def test_an_internal_route_answers_only_the_services_it_names(
@@ -122,7 +159,9 @@ async def test_an_internal_route_answers_only_the_services_it_names(
 def test_an_assertion_is_the_jwt_pyjwt_would_encode(user_id: str | None) -> None:
     key = TEST_SERVICE_KEYS["gateway"]
 
-    token = AssertionSigner("gateway", key).sign("users", "request-1", user_id)
+    token = AssertionSigner("gateway", key).sign(
+        "users", "request-1", user_id, method="POST", target="/v1/posts?x=1", body=b"{}"
+    )
 
     claims = jwt.decode(token, key.public_key(), algorithms=["EdDSA"], audience="users")
     assert claims.get("sub") == user_id

@@ -27,6 +27,7 @@ from shared.testing import (
     broker_users,
     event_injector,
     identity_headers,
+    sign_test_identity,
 )
 
 HERMIT = KnownUser.named("hermit", collab_policy="nobody")
@@ -51,12 +52,19 @@ async def ask(stand_in: EligibilityStandIn, body: dict[str, Any]) -> httpx.Respo
         return await client.post("/internal/eligibility", json=body)
 
 
-def test_identity_headers_carry_the_gateways_assertion_for_that_service_and_request() -> None:
-    headers = identity_headers("u-1", "posts")
+async def test_identity_headers_carry_the_gateways_assertion_for_that_service_and_request() -> None:
+    request = httpx.Request(
+        "POST", "http://posts/v1/posts?x=1", json={"a": 1}, headers=identity_headers("u-1", "posts")
+    )
+    await sign_test_identity(request)
     keys = {name: decode_public_key(key) for name, key in TEST_SERVICE_PUBLIC_KEYS.items()}
 
     caller = AssertionVerifier("posts", keys).verify(
-        headers["X-CoPost-Assertion"], headers["X-Request-ID"]
+        request.headers["X-CoPost-Assertion"],
+        request.headers["X-Request-ID"],
+        method="POST",
+        target="/v1/posts?x=1",
+        body=request.content,
     )
 
     assert caller == Caller("gateway", "u-1")

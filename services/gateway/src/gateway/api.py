@@ -3,8 +3,8 @@
 from types import SimpleNamespace
 
 from fastapi import APIRouter, Request, Response
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import Response as PlainResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth import presented_token
@@ -104,6 +104,33 @@ async def openapi_document(gateway: Components) -> JSONResponse:
     return JSONResponse(await gateway.openapi.document())
 
 
+# The API explorer: Swagger UI from the installed swagger-ui-bundle package (served at
+# DOCS_ASSETS_PATH), never from a CDN, and no inline script, so the page's strict
+# Content-Security-Policy (gateway.web_headers) holds on the token's origin (issue 23).
+DOCS_ASSETS_PATH = "/docs/assets"
+_DOCS_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{API_TITLE}</title>
+<link rel="stylesheet" href="{DOCS_ASSETS_PATH}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{DOCS_ASSETS_PATH}/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body>
+</html>
+"""
+_DOCS_INIT = """SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true});
+"""
+
+
 @docs_router.get("/docs")
 async def swagger_ui() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title=API_TITLE)
+    return HTMLResponse(_DOCS_PAGE)
+
+
+@docs_router.get("/docs/init.js")
+async def swagger_ui_init() -> PlainResponse:
+    return PlainResponse(_DOCS_INIT, media_type="text/javascript")

@@ -10,13 +10,16 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # no stubs
 
-from gateway.api import API_TITLE, PublicApiMiddleware, docs_router
+from gateway.api import API_TITLE, DOCS_ASSETS_PATH, PublicApiMiddleware, docs_router
 from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
+from gateway.country import TrustedCountryMiddleware
 from gateway.domain import PUBLIC_API_PREFIX, parse_networks
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
 from gateway.settings import GatewaySettings
+from gateway.web_headers import SecurityHeadersMiddleware
 from shared.lifecycle import DrainMiddleware, Lifecycle
 from shared.logging import configure_logging
 from shared.observability import ReadinessCheck, RequestContextMiddleware, health_router
@@ -87,6 +90,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
     )
     app.include_router(docs_router)
+    app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=swagger_ui_path), name="docs-assets")
     if settings.static_dir is not None:
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web-client")
     # Added innermost first: request ids wrap everything, CORS headers reach even refusals.
@@ -96,6 +100,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.add_middleware(ClientAddressMiddleware, trusted=parse_networks(settings.trusted_proxies))
     app.add_middleware(
+        TrustedCountryMiddleware,
+        header=settings.country_header,
+        trusted=parse_networks(settings.trusted_proxies),
+    )
+    app.add_middleware(
         ProblemCorsMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["*"],
@@ -104,6 +113,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, service_name=settings.service_name)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(DrainMiddleware, lifecycle=lifecycle)
     instrument_app(app, settings.service_name)
     return app

@@ -135,6 +135,9 @@ _REQUEST_HEADERS_NOT_FORWARDED = HOP_BY_HOP_HEADERS | {
     "forwarded",
 }
 
+# The only cookie a service is sent: the sign-in's device cookie (the users service sets it).
+FORWARDED_COOKIES = frozenset({"copost_device"})
+
 # The gateway's own server adds these; a copy from the service would duplicate them.
 _RESPONSE_HEADERS_NOT_RETURNED = HOP_BY_HOP_HEADERS | {"date", "server", "x-request-id"}
 
@@ -151,7 +154,17 @@ def _connection_listed(headers: list[tuple[str, str]]) -> set[str]:
 
 def forwarded_request_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     dropped = _REQUEST_HEADERS_NOT_FORWARDED | _connection_listed(headers)
-    return [(name, value) for name, value in headers if name.lower() not in dropped]
+    kept = [(name, value) for name, value in headers if name.lower() not in dropped]
+    cookies = [
+        pair.strip()
+        for name, value in headers
+        if name.lower() == "cookie"
+        for pair in value.split(";")
+        if pair.partition("=")[0].strip() in FORWARDED_COOKIES
+    ]
+    if cookies:
+        kept.append(("cookie", "; ".join(cookies)))
+    return kept
 
 
 def returned_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -224,7 +237,7 @@ def parse_networks(values: Sequence[str]) -> list[IpNetwork]:
     return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
 
 
-def _is_trusted(address: str, trusted: Sequence[IpNetwork]) -> bool:
+def is_trusted_peer(address: str, trusted: Sequence[IpNetwork]) -> bool:
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
@@ -254,10 +267,10 @@ def client_address(peer: str, forwarded_for: Sequence[str], trusted: Sequence[Ip
     nearest X-Forwarded-For hop that is not itself a trusted proxy. Hops further left were
     written by the client and are never believed. No trusted proxies: always the peer.
     """
-    if not _is_trusted(peer, trusted):
+    if not is_trusted_peer(peer, trusted):
         return peer
     hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _is_trusted(hop, trusted):
+        if not is_trusted_peer(hop, trusted):
             return hop
     return hops[0] if hops else peer

@@ -10,6 +10,7 @@ from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 from yarl import URL
 
+from gateway.country import COUNTRY_SCOPE_KEY
 from gateway.domain import (
     QUERY_TOKEN_PARAMETER,
     address_key,
@@ -189,7 +190,7 @@ class Proxy:
         answer is released."""
         streaming = release is not None
         target = _forwarded_path(request) + _forwarded_query(request)
-        headers = self._forwarded_headers(request, upstream, user_id)
+        headers = self._forwarded_headers(request, upstream, user_id, target, body)
         try:
             answer = await self._client(streaming).request(
                 request.method,
@@ -219,16 +220,27 @@ class Proxy:
         return _streamed(answer, release)
 
     def _forwarded_headers(
-        self, request: Request, upstream: Backend, user_id: str | None
+        self, request: Request, upstream: Backend, user_id: str | None, target: str, body: bytes
     ) -> list[tuple[str, str]]:
         """The client's headers minus identity and hop ones, plus an assertion for `upstream`.
 
-        The assertion names the verified user (or none) and is bound to this request's id.
+        The assertion names the verified user (or none) and is bound to this request's id,
+        method, target and body.
         """
         headers = forwarded_request_headers(request.headers.items())
         request_id = request_id_var.get() or ""
         headers.append((REQUEST_ID_HEADER, request_id))
-        headers.append((ASSERTION_HEADER, self._signer.sign(upstream, request_id, user_id)))
+        country = request.scope.get(COUNTRY_SCOPE_KEY)
+        assertion = self._signer.sign(
+            upstream,
+            request_id,
+            user_id,
+            method=request.method,
+            target=target,
+            body=body,
+            country=country,
+        )
+        headers.append((ASSERTION_HEADER, assertion))
         if request.client is not None:
             headers.append(("X-Forwarded-For", request.client.host))
         headers.append(("X-Forwarded-Proto", request.scope.get("scheme", "http")))

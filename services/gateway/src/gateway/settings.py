@@ -72,6 +72,11 @@ class GatewaySettings(ServiceSettings):
     gateway (the ingress): only from them is `X-Forwarded-For` believed (its nearest untrusted
     hop). Empty, the default and `make run`'s: never."""
 
+    country_header: str = ""
+    """The header in which a proxy of `TRUSTED_PROXIES` names the client's country (ISO 3166
+    alpha-2), e.g. `CF-IPCountry`; believed from those proxies only and passed to the services
+    signed, for limited tests by country. Empty (the default): no request has a country."""
+
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Allowed CORS origins, comma-separated or a JSON list, e.g.
     `https://a.example,https://b.example`."""

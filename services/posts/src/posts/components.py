@@ -23,7 +23,7 @@ from posts.remixing.repository import RemixRepository
 from posts.settings import PostsSettings
 from shared.internal_http import EligibilityClient, users_service
 from shared.periodic import PeriodicTask, running
-from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica
+from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, BlockGuard, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
@@ -65,7 +65,7 @@ def _components(kernel: Kernel[PostsSettings], users: EligibilityClient) -> Post
     directory = UserDirectory(db)
     blocks, mutes = RelationReplica(db, BLOCK_REPLICA), RelationReplica(db, MUTE_REPLICA)
     core = PostCommands(posts, kernel.outbox, directory, users)
-    queries = PostQueries(posts, remixes, likes, directory, users)
+    queries = PostQueries(posts, remixes, likes, directory, users, BlockGuard(users, blocks))
     threads = ReplyRepository(db)
     engagement = EngagementCommands(
         settings,

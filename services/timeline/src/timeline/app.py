@@ -1,9 +1,12 @@
 """The timeline service's FastAPI app: `uvicorn timeline.app:create_app --factory`."""
 
+from functools import partial
+
+import httpx
 from fastapi import FastAPI
 
 from shared.redis_store import redis_answers
-from shared.relations import MUTE_REPLICA, relation_replica_indexes
+from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES
 from timeline.components import compose
@@ -17,12 +20,17 @@ from timeline.reads import api as reads
 from timeline.settings import TimelineSettings
 
 
-def create_app(settings: TimelineSettings | None = None) -> FastAPI:
+def create_app(
+    settings: TimelineSettings | None = None,
+    *,
+    users_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """`users_transport` lets tests serve the users service's API from an in-process app."""
     return create_service_app(
         ServiceSpec(
             settings=settings or TimelineSettings(),
             title="CoPost timeline",
-            compose=compose,
+            compose=partial(compose, users_transport=users_transport),
             routers=[reads.router, insights.router],
             subscriptions=subscriptions,
             degraded_checks={"redis": lambda components: redis_answers(components.redis)},
@@ -33,6 +41,7 @@ def create_app(settings: TimelineSettings | None = None) -> FastAPI:
                 *INSIGHTS_INDEXES,
                 *USER_DIRECTORY_INDEXES,
                 *relation_replica_indexes(MUTE_REPLICA),
+                *relation_replica_indexes(BLOCK_REPLICA),
             ],
         )
     )

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated
 
+import httpx
 from fastapi import Depends
 
+from shared.internal_http import users_service
 from shared.mongo import Database, migrate_once
 from shared.redis_store import RedisClient, create_redis
-from shared.relations import MUTE_REPLICA, RelationReplica
+from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, BlockGuard, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 from timeline.core.feed_cache import FeedCache
@@ -35,12 +37,16 @@ class TimelineComponents:
     attributions: InsightsCommands
     directory: UserDirectory
     mutes: RelationReplica
+    blocks: RelationReplica
     # Home and profile feeds in Redis; None when no Redis is configured.
     redis: RedisClient | None = None
 
 
 @asynccontextmanager
-async def compose(kernel: Kernel[TimelineSettings]) -> AsyncIterator[TimelineComponents]:
+async def compose(
+    kernel: Kernel[TimelineSettings], *, users_transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[TimelineComponents]:
+    """`users_transport` lets tests serve the users service's API from an in-process app."""
     db, settings = kernel.db, kernel.settings
     redis = create_redis(settings)
     feeds = (
@@ -50,19 +56,28 @@ async def compose(kernel: Kernel[TimelineSettings]) -> AsyncIterator[TimelineCom
     await migrate_once(db, "timeline-counts-on-cards", partial(move_counts_to_cards, db))
     cards, likes, insights = PostCardRepository(db), LikeRepository(db), InsightsRepository(db)
     directory, mutes = UserDirectory(db), RelationReplica(db, MUTE_REPLICA)
+    blocks = RelationReplica(db, BLOCK_REPLICA)
     try:
-        yield TimelineComponents(
-            fan_out=fan_out_commands(settings, db, feeds),
-            timelines=TimelineQueries(
-                FollowRepository(db), cards, EntryRepository(db, feeds), directory, likes, mutes
-            ),
-            engagement=EngagementCommands(cards, likes),
-            insights=InsightsQueries(cards, insights, likes, directory),
-            attributions=InsightsCommands(insights),
-            directory=directory,
-            mutes=mutes,
-            redis=redis,
-        )
+        async with users_service(settings, settings.users_url, transport=users_transport) as users:
+            yield TimelineComponents(
+                fan_out=fan_out_commands(settings, db, feeds),
+                timelines=TimelineQueries(
+                    FollowRepository(db),
+                    cards,
+                    EntryRepository(db, feeds),
+                    directory,
+                    likes,
+                    mutes,
+                    BlockGuard(users, blocks),
+                ),
+                engagement=EngagementCommands(cards, likes),
+                insights=InsightsQueries(cards, insights, likes, directory),
+                attributions=InsightsCommands(insights),
+                directory=directory,
+                mutes=mutes,
+                blocks=blocks,
+                redis=redis,
+            )
     finally:
         if redis is not None:
             await redis.aclose()

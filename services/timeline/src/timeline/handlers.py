@@ -12,7 +12,7 @@ from shared.events.posts import (
     PostUnliked,
 )
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
-from shared.relations import mute_subscriptions
+from shared.relations import block_subscriptions, mute_subscriptions
 from shared.subscriptions import Subscriptions
 from timeline.components import TimelineComponents
 
@@ -21,6 +21,7 @@ def subscriptions(components: TimelineComponents) -> Subscriptions:
     subscriptions = Subscriptions()
     subscriptions.include(components.directory.subscriptions())
     subscriptions.include(mute_subscriptions(components.mutes))
+    subscriptions.include(block_subscriptions(components.blocks))
 
     fan_out = components.fan_out
     subscriptions.on(PostPublished, fan_out.post_published)

@@ -7,6 +7,8 @@ from shared.settings import ServiceSettings
 
 class TimelineSettings(ServiceSettings):
     service_name: str = "timeline"
+    users_url: str = "http://127.0.0.1:8001"
+    """Where the users service answers (who blocks a profile's viewer, at once)."""
     home_timeline_cap: int = Field(default=800, ge=1)
     """Entries a home timeline keeps; older ones are trimmed."""
     home_timeline_trim_slack: int = Field(default=50, ge=0)

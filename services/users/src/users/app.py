@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from shared.clock import Clock, utc_now
 from shared.service_app import ServiceSpec, create_service_app
 from users.accounts import api as accounts
+from users.accounts.repository import SIGN_IN_BUDGET_INDEXES
 from users.availability import api as availability
 from users.components import compose
 from users.core.repository import ACCOUNT_INDEXES, USERS
@@ -28,8 +29,9 @@ def create_app(settings: UsersSettings | None = None, *, clock: Clock = utc_now)
                 accounts.internal_router,
                 eligibility.internal_router,
                 availability.internal_router,
+                relations.internal_router,
             ],
-            indexes=[*ACCOUNT_INDEXES, *RELATION_INDEXES],
+            indexes=[*ACCOUNT_INDEXES, *SIGN_IN_BUDGET_INDEXES, *RELATION_INDEXES],
             outbox_collections=[USERS, *RELATION_COLLECTIONS],
         )
     )

@@ -12,7 +12,8 @@ from shared.service_app import Kernel, components_dependency
 from users.accounts.commands import AccountCommands
 from users.accounts.passwords import PasswordHasher
 from users.accounts.queries import AccountQueries
-from users.accounts.rules import LoginBackoff
+from users.accounts.repository import SignInBudgetRepository
+from users.accounts.rules import SignInBudget
 from users.accounts.tokens import TokenIssuer
 from users.availability.queries import AvailabilityQueries
 from users.availability.rules import Feature, FeatureAvailability
@@ -54,7 +55,7 @@ async def compose(
             kernel.outbox,
             password_hasher(settings),
             tokens,
-            login_backoff(settings),
+            SignInBudgetRepository(kernel.db, sign_in_budget(settings)),
         ),
         account_queries=AccountQueries(accounts, relations, availability),
         tokens=tokens,
@@ -73,12 +74,8 @@ def password_hasher(settings: UsersSettings) -> PasswordHasher:
     )
 
 
-def login_backoff(settings: UsersSettings) -> LoginBackoff:
-    return LoginBackoff(
-        settings.login_free_failures,
-        settings.login_backoff_base_seconds,
-        settings.login_backoff_max_seconds,
-    )
+def sign_in_budget(settings: UsersSettings) -> SignInBudget:
+    return SignInBudget(settings.login_free_failures, settings.login_failure_decay_seconds)
 
 
 def availability_of(settings: UsersSettings) -> dict[Feature, FeatureAvailability]:

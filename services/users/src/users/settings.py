@@ -37,20 +37,24 @@ class UsersSettings(ServiceSettings):
     password_hash_time_cost: int = Field(default=2, ge=1, le=10)
     """argon2id iterations."""
     login_free_failures: int = Field(default=5, ge=1)
-    """After this many wrong passwords in a row, an account refuses sign-ins (429 with
-    `Retry-After`, before any hashing) for a wait that doubles from the base up to the
-    maximum; a success resets it."""
-    login_backoff_base_seconds: float = Field(default=1.0, gt=0)
-    """The first wait after `LOGIN_FREE_FAILURES` wrong passwords."""
-    login_backoff_max_seconds: float = Field(default=900.0, gt=0)
-    """The longest wait between sign-in attempts of one account."""
+    """Wrong passwords an account takes at once from clients it does not know, across all
+    addresses; beyond them sign-ins from such clients get 429 (no `Retry-After`, before any
+    hashing) until one failure has decayed. A client holding the account's device cookie
+    (`copost_device`, set by a successful sign-in) has the same budget of its own."""
+    login_failure_decay_seconds: float = Field(default=60.0, gt=0)
+    """One counted failure decays every this many seconds: the longest wait an owner meets,
+    and the pace of guessing per account once the free failures are spent."""
+    login_device_ttl_days: int = Field(default=365, ge=1, le=3650)
+    """How long a device cookie is good for (renewed by each successful sign-in)."""
 
     coauthoring_availability: FeatureAvailability = FeatureAvailability()
     """Who may create co-authored posts and invite (a limited test), JSON: `percentage` (0 to 100,
-    stable per account id, default 100), `allow_handles` (list), `countries` (ISO 3166 alpha-2
-    codes; empty: any), `starts_at`, `ends_at` (RFC 3339 with a zone). Inside the window an
-    account is in when allow-listed, or in one of the countries and in the percentage. E.g.
-    `{"percentage": 10, "countries": ["US", "JP"], "allow_handles": ["ada"], "ends_at":
+    stable per account id, default 100), `allow_ids` (account ids), `countries` (ISO 3166
+    alpha-2 codes; empty: any), `starts_at`, `ends_at` (RFC 3339 with a zone). Inside the
+    window an account is in when allow-listed, or in the percentage and its request comes
+    from one of the countries (as the gateway's `COUNTRY_HEADER` from a trusted proxy says;
+    never the account's own `country`). E.g. `{"percentage": 10, "countries": ["US", "JP"],
+    "allow_ids": ["4f1c..."], "ends_at":
     "2026-12-31T00:00:00Z"}`. The default admits everyone, always."""
     remix_availability: FeatureAvailability = FeatureAvailability()
     """Who may remix, as `COAUTHORING_AVAILABILITY` says; each feature draws its own

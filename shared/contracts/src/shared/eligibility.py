@@ -98,6 +98,9 @@ class RemixConsent(BaseModel):
 
 class FeaturesRequest(RequestBody):
     user_id: str
+    # Where the user's request comes from, as the gateway's assertion says (trusted); None
+    # when no trusted proxy said.
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
 class Features(BaseModel):
@@ -105,3 +108,20 @@ class Features(BaseModel):
 
     coauthoring: bool
     remix: bool
+
+
+BLOCKERS_PATH = "/internal/blockers"
+# A page of posts' credited authors, and then some.
+MAX_BLOCKERS_PER_CHECK = 600
+
+
+class BlockersRequest(RequestBody):
+    """Which of `among` block `user_id` now: asked where a block must hold at once, before
+    the event announcing it has reached the asking service (issue 23)."""
+
+    user_id: str
+    among: list[str] = Field(max_length=MAX_BLOCKERS_PER_CHECK)
+
+
+class BlockersResponse(BaseModel):
+    blocker_ids: list[str]

@@ -3,8 +3,11 @@
 Every process that calls a service holds its own Ed25519 key (`SERVICE_PRIVATE_KEY`); every
 service knows the public keys of the callers (`SERVICE_PUBLIC_KEYS`, name -> key). A call
 carries an EdDSA JWT in `X-CoPost-Assertion`: `iss` the calling process, `aud` the service
-called, `rid` the request id it travels with (`X-Request-ID`), `iat`/`exp` a few seconds
-apart and, when the gateway forwards a signed-in client, `sub` the user id it verified.
+called (one string), `rid` the request id it travels with (`X-Request-ID`), `htm`/`htu` the
+method and target (path and query) of this very request and `bdg` the SHA-256 of its body
+(so a captured assertion is good for nothing else, issue 23), `iat`/`exp` at most
+ASSERTION_TTL_SECONDS apart and, when the gateway forwards a signed-in client, `sub` the
+user id it verified (and `ctry`, the country a trusted proxy named).
 
 - `CurrentUserId`: the user of a public route; only the gateway may vouch for one.
 - `require_caller(...)`: guards `/internal/*` routes; only the named services may call them.
@@ -14,11 +17,13 @@ A missing, forged, expired, misdirected or replayed-on-another-request assertion
 """
 
 import base64
+import hashlib
 import json
 import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -75,12 +80,18 @@ def _unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+# Where the signed-in user's request comes from, as the gateway vouched for it (a trusted
+# proxy's word, issue 23), for the request being handled; None when nobody trusted said.
+caller_country_var: ContextVar[str | None] = ContextVar("caller_country", default=None)
+
+
 @dataclass(frozen=True)
 class Caller:
-    """A verified assertion: which process called, and for which user (if any)."""
+    """A verified assertion: which process called, for which user (if any), from where."""
 
     service: str
     user_id: str | None
+    country: str | None = None
 
 
 class AssertionSigner:
@@ -106,28 +117,53 @@ class AssertionSigner:
             return cls(settings.service_name, Ed25519PrivateKey.generate())
         return cls(settings.service_name, decode_private_key(secret))
 
-    def sign(self, audience: str, request_id: str, user_id: str | None = None) -> str:
+    def sign(
+        self,
+        audience: str,
+        request_id: str,
+        user_id: str | None = None,
+        *,
+        method: str,
+        target: str,
+        body: bytes = b"",
+        country: str | None = None,
+    ) -> str:
+        """`target`: the path and query as sent (`/v1/posts?limit=5`)."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": audience,
             "rid": request_id,
+            "htm": method.upper(),
+            "htu": target,
+            "bdg": body_digest(body),
             "iat": now,
             "exp": now + ASSERTION_TTL_SECONDS,
         }
         if user_id is not None:
             claims["sub"] = user_id
+        if country is not None:
+            claims["ctry"] = country
         signing_input = f"{self._encoded_header}.{_b64url(_compact_json(claims))}"
         signature = self._key.sign(signing_input.encode())
         return f"{signing_input}.{_b64url(signature)}"
 
-    def headers(self, audience: str, user_id: str | None = None) -> dict[str, str]:
+    def headers(
+        self,
+        audience: str,
+        user_id: str | None = None,
+        *,
+        method: str,
+        target: str,
+        body: bytes = b"",
+        country: str | None = None,
+    ) -> dict[str, str]:
         """Headers of one new request: a fresh request id and the assertion bound to it."""
         request_id = uuid4().hex
-        return {
-            REQUEST_ID_HEADER: request_id,
-            ASSERTION_HEADER: self.sign(audience, request_id, user_id),
-        }
+        assertion = self.sign(
+            audience, request_id, user_id, method=method, target=target, body=body, country=country
+        )
+        return {REQUEST_ID_HEADER: request_id, ASSERTION_HEADER: assertion}
 
 
 class AssertionVerifier:
@@ -142,7 +178,15 @@ class AssertionVerifier:
         keys = {name: decode_public_key(key) for name, key in settings.service_public_keys.items()}
         return cls(settings.service_name, keys)
 
-    def verify(self, token: str | None, request_id: str | None) -> Caller:
+    def verify(
+        self,
+        token: str | None,
+        request_id: str | None,
+        *,
+        method: str,
+        target: str,
+        body: bytes = b"",
+    ) -> Caller:
         if not token or not request_id:
             raise Unauthorized("This service answers only calls signed by a known caller.")
         try:
@@ -157,37 +201,77 @@ class AssertionVerifier:
                 audience=self._audience,
                 issuer=issuer,
                 leeway=CLOCK_LEEWAY_SECONDS,
-                options={"require": ["iss", "aud", "rid", "iat", "exp"]},
+                options={"require": ["iss", "aud", "rid", "htm", "htu", "bdg", "iat", "exp"]},
             )
         except jwt.InvalidTokenError as exc:
             log.warning("call refused: bad assertion", extra={"error": str(exc)})
             raise Unauthorized("The call's assertion is not valid.") from None
         if claims["rid"] != request_id:
             raise Unauthorized("The call's assertion belongs to another request.")
-        user_id = claims.get("sub")
-        return Caller(service=issuer, user_id=user_id if isinstance(user_id, str) else None)
+        if not isinstance(claims["aud"], str) or claims["exp"] - claims["iat"] > (
+            ASSERTION_TTL_SECONDS
+        ):
+            raise Unauthorized("The call's assertion names several services or lives too long.")
+        bound = (claims["htm"], claims["htu"], claims["bdg"])
+        if bound != (method.upper(), target, body_digest(body)):
+            log.warning("call refused: assertion of another method, path or body")
+            raise Unauthorized("The call's assertion was made for another method, path or body.")
+        user_id, country = claims.get("sub"), claims.get("ctry")
+        return Caller(
+            service=issuer,
+            user_id=user_id if isinstance(user_id, str) else None,
+            country=country if isinstance(country, str) and issuer == GATEWAY else None,
+        )
 
 
-def verified_caller(request: Request) -> Caller:
+def body_digest(body: bytes) -> str:
+    return _b64url(hashlib.sha256(body).digest())
+
+
+def request_target(scope: Mapping[str, Any]) -> str:
+    """The path and query of a request as its client sent them (what `htu` names)."""
+    raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+    # Some servers (and httpx's in-process transport) keep the query in raw_path.
+    path = raw_path.partition(b"?")[0].decode("latin-1")
+    query: bytes = scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+async def verified_caller(request: Request) -> Caller:
     """The caller of this request, verified once and kept on the request."""
     cached: Caller | None = getattr(request.state, "caller", None)
     if cached is not None:
         return cached
     verifier: AssertionVerifier = request.app.state.assertion_verifier
-    caller = verifier.verify(request.headers.get(ASSERTION_HEADER), request_id_var.get())
+    caller = verifier.verify(
+        request.headers.get(ASSERTION_HEADER),
+        request_id_var.get(),
+        method=request.method,
+        target=request_target(request.scope),
+        body=await request.body(),
+    )
     request.state.caller = caller
+    caller_country_var.set(caller.country)
     return caller
 
 
 async def current_user_id(request: Request) -> str:
     """The signed-in user, as the gateway vouched for it after verifying their token."""
-    caller = verified_caller(request)
+    caller = await verified_caller(request)
     if caller.service != GATEWAY or caller.user_id is None:
         raise Unauthorized()
     return caller.user_id
 
 
 CurrentUserId = Annotated[str, Depends(current_user_id)]
+
+
+async def caller_country(request: Request) -> str | None:
+    """Where the request comes from, as the gateway vouched; never the user's own word."""
+    return (await verified_caller(request)).country
+
+
+CallerCountry = Annotated[str | None, Depends(caller_country)]
 
 
 def require_caller(*services: str) -> Callable[[Request], Awaitable[Caller]]:
@@ -198,7 +282,7 @@ def require_caller(*services: str) -> Callable[[Request], Awaitable[Caller]]:
     allowed = frozenset(services)
 
     async def dependency(request: Request) -> Caller:
-        caller = verified_caller(request)
+        caller = await verified_caller(request)
         if caller.service not in allowed:
             raise Forbidden(f"The {caller.service} service may not call this route.")
         return caller

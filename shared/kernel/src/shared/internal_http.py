@@ -13,9 +13,12 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from shared.eligibility import (
+    BLOCKERS_PATH,
     ELIGIBILITY_PATH,
     FEATURES_PATH,
     REMIX_CONSENT_PATH,
+    BlockersRequest,
+    BlockersResponse,
     EligibilityRequest,
     EligibilityResponse,
     EligibilityResult,
@@ -24,7 +27,12 @@ from shared.eligibility import (
     RemixConsent,
     RemixConsentRequest,
 )
-from shared.identity import ASSERTION_HEADER, REQUEST_ID_HEADER, AssertionSigner
+from shared.identity import (
+    ASSERTION_HEADER,
+    REQUEST_ID_HEADER,
+    AssertionSigner,
+    caller_country_var,
+)
 from shared.logging import request_id_var
 from shared.problems import BadGateway, GatewayTimeout, ServiceUnavailable
 from shared.settings import ServiceSettings
@@ -42,8 +50,13 @@ def _signing_hook(
         if REQUEST_ID_HEADER not in request.headers:
             request.headers[REQUEST_ID_HEADER] = request_id_var.get() or uuid4().hex
         if ASSERTION_HEADER not in request.headers:
-            request_id = request.headers[REQUEST_ID_HEADER]
-            request.headers[ASSERTION_HEADER] = signer.sign(audience, request_id)
+            request.headers[ASSERTION_HEADER] = signer.sign(
+                audience,
+                request.headers[REQUEST_ID_HEADER],
+                method=request.method,
+                target=request.url.raw_path.decode("ascii"),
+                body=request.content,
+            )
 
     return sign
 
@@ -89,7 +102,17 @@ class EligibilityClient:
         return await self._post(REMIX_CONSENT_PATH, request, RemixConsent)
 
     async def features(self, user_id: str) -> Features:
-        return await self._post(FEATURES_PATH, FeaturesRequest(user_id=user_id), Features)
+        """Under the limited tests, for the request being handled: its trusted country."""
+        request = FeaturesRequest(user_id=user_id, country=caller_country_var.get())
+        return await self._post(FEATURES_PATH, request, Features)
+
+    async def blockers(
+        self, user_id: str, among: Sequence[str], *, timeout_seconds: float
+    ) -> set[str]:
+        """Which of `among` block `user_id` now (the users service's own records)."""
+        request = BlockersRequest(user_id=user_id, among=[*among])
+        answer = await self._post(BLOCKERS_PATH, request, BlockersResponse, timeout_seconds)
+        return set(answer.blocker_ids)
 
     async def _ask(self, request: EligibilityRequest) -> list[EligibilityResult]:
         results = (await self._post(ELIGIBILITY_PATH, request, EligibilityResponse)).results
@@ -97,10 +120,19 @@ class EligibilityClient:
             raise BadGateway("The users service answered for a different number of users.")
         return results
 
-    async def _post[A: BaseModel](self, path: str, request: BaseModel, answer: type[A]) -> A:
+    async def _post[A: BaseModel](
+        self,
+        path: str,
+        request: BaseModel,
+        answer: type[A],
+        timeout_seconds: float | None = None,
+    ) -> A:
         """The users service failing is the server's problem: 504, 503 or 502, never a 500."""
+        timeout = httpx.USE_CLIENT_DEFAULT if timeout_seconds is None else timeout_seconds
         try:
-            response = await self._http.post(path, json=request.model_dump(exclude_none=True))
+            response = await self._http.post(
+                path, json=request.model_dump(exclude_none=True), timeout=timeout
+            )
         except httpx.TimeoutException as exc:
             raise GatewayTimeout("The users service did not answer in time.") from exc
         except httpx.HTTPError as exc:

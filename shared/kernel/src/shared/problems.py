@@ -99,8 +99,14 @@ class TooManyRequests(Problem):
     status = 429
     slug = "rate-limited"
 
-    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
-        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
+    def __init__(self, detail: str, *, retry_after_seconds: int | None) -> None:
+        """`retry_after_seconds` None: no Retry-After (it would tell an attacker when to guess)."""
+        headers = (
+            None
+            if retry_after_seconds is None
+            else {"Retry-After": str(max(1, retry_after_seconds))}
+        )
+        super().__init__(detail, headers=headers)
 
 
 class BadGateway(Problem):

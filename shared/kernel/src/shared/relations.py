@@ -6,14 +6,23 @@ block/unblock (mute/unmute) events leave the newest state.
 """
 
 import contextlib
+import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from shared.events.users import UserMuted, UserUnmuted
+from shared.events.users import UserBlocked, UserMuted, UserUnblocked, UserUnmuted
+from shared.internal_http import EligibilityClient
 from shared.mongo import Database, IndexSpec
+from shared.problems import BadGateway, GatewayTimeout, ServiceUnavailable
 from shared.subscriptions import Delivery, Subscriptions
+
+log = logging.getLogger(__name__)
+
+# How long a block check waits for the users service before the replica answers instead.
+BLOCK_CHECK_TIMEOUT_SECONDS = 1.0
 
 BLOCK_REPLICA = "block_replica"
 MUTE_REPLICA = "mute_replica"
@@ -77,3 +86,46 @@ def mute_subscriptions(mutes: RelationReplica) -> Subscriptions:
     subscriptions.on(UserMuted, muted)
     subscriptions.on(UserUnmuted, unmuted)
     return subscriptions
+
+
+def block_subscriptions(blocks: RelationReplica) -> Subscriptions:
+    """The handlers that keep a block replica, to include in a service's own."""
+
+    async def blocked(delivery: Delivery[UserBlocked]) -> None:
+        block = delivery.event
+        await blocks.record(block.blocker_id, block.blocked_id, active=True, as_of=block.blocked_at)
+
+    async def unblocked(delivery: Delivery[UserUnblocked]) -> None:
+        unblock = delivery.event
+        await blocks.record(
+            unblock.blocker_id, unblock.blocked_id, active=False, as_of=unblock.unblocked_at
+        )
+
+    subscriptions = Subscriptions()
+    subscriptions.on(UserBlocked, blocked)
+    subscriptions.on(UserUnblocked, unblocked)
+    return subscriptions
+
+
+@dataclass(frozen=True, slots=True)
+class BlockGuard:
+    """Who among some accounts blocks a user *now*, so a block holds the moment the block
+    call returns, not when its event arrives: the users service is asked (signed, internal
+    API); if it does not answer within BLOCK_CHECK_TIMEOUT_SECONDS, the replica kept from
+    user.blocked/unblocked events answers instead (it lags by the event's delivery)."""
+
+    users: EligibilityClient
+    replica: RelationReplica
+
+    async def blockers_among(self, account_ids: Iterable[str], user_id: str) -> set[str]:
+        among = sorted(set(account_ids) - {user_id})
+        if not among or not user_id:
+            return set()
+        try:
+            return await self.users.blockers(
+                user_id, among, timeout_seconds=BLOCK_CHECK_TIMEOUT_SECONDS
+            )
+        except (BadGateway, GatewayTimeout, ServiceUnavailable) as exc:
+            log.warning("block check fell back to the replica", extra={"error": exc.detail})
+        pairs = await self.replica.active_pairs((account_id, user_id) for account_id in among)
+        return {blocker_id for blocker_id, _ in pairs}

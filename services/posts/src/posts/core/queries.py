@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from posts.core.repository import PostRepository, StoredPost
-from posts.core.rules import Change, Post, RemixLink, can_view, require_visible
+from posts.core.rules import Change, Post, PostNotFound, RemixLink, can_view, require_visible
 from posts.engagement.repository import LikeRepository
 from posts.remixing.repository import RemixRepository
 from shared.internal_http import EligibilityClient
 from shared.pagination import time_and_id_cursor
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
+from shared.relations import BlockGuard
 from shared.user_directory import DELETED_USER_HANDLE, UserDirectory
 
 
@@ -30,11 +31,24 @@ class PostQueries:
     likes: LikeRepository
     directory: UserDirectory
     users: EligibilityClient
+    blocks: BlockGuard
 
     async def get(self, post_id: str, viewer_id: str) -> PostOut:
         stored = await self.posts.existing(post_id)
-        require_visible(stored.post, viewer_id)
+        await self.require_seen_by(stored.post, viewer_id)
         return await self.render(stored, viewer_id)
+
+    async def require_seen_by(self, post: Post | None, viewer_id: str) -> Post:
+        """`require_visible`, and no credited author blocks the viewer: to a blocked account a
+        blocker's post is not there (404), from the moment the block call returned."""
+        visible = require_visible(post, viewer_id)
+        if await self.blockers_of(visible, viewer_id):
+            raise PostNotFound()
+        return visible
+
+    async def blockers_of(self, post: Post, user_id: str) -> set[str]:
+        """The post's credited authors who block `user_id` now (asked of the users service)."""
+        return await self.blocks.blockers_among((post.author_id, *post.accepted_ids), user_id)
 
     async def render_after(self, change: Change, caller_id: str) -> PostOut:
         """The post as stored after `change` (or as the change left it, if gone since)."""

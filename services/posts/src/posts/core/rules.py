@@ -16,6 +16,7 @@ from shared.events import EventData
 from shared.events.posts import PostDeleted, PostPublished, PublishMode, RemixStatus
 from shared.problems import Forbidden, NotFound, Unprocessable
 from shared.public_post import CoauthorStatus
+from shared.visible_text import shows_something
 
 type PostStatus = Literal["pending", "published", "deleted"]
 
@@ -155,6 +156,9 @@ def text_errors(text: str, max_length: int) -> list[dict[str, Any]]:
     if CONTROL_CHARACTERS.search(text):
         msg = "Text must not contain control characters (other than tab and line breaks)."
         return [error(("body", "text"), msg, "control_character")]
+    if not shows_something(text):
+        msg = "Text must show something: it is only blanks or fillers."
+        return [error(("body", "text"), msg, "invisible")]
     return []
 
 

@@ -23,6 +23,7 @@ from posts.engagement.repository import (
     ReplyRepository,
 )
 from posts.engagement.rules import (
+    LikeBlocked,
     ReplyBlocked,
     credited_author_ids,
     like_counts,
@@ -58,15 +59,17 @@ class EngagementCommands:
     threads: ReplyRepository
     queries: PostQueries
     outbox: Outbox
-    # Whom each account blocks: its likes are hidden from the blockers' posts, it may not reply.
+    # Whom each account blocks, from events: a like made before a block is hidden by it.
     blocks: RelationReplica
     mutes: RelationReplica
 
     async def like(self, post_id: str, user_id: str) -> None:
         stored = await self.posts.get(post_id)
         post = require_engageable(stored.post if stored else None, user_id)
-        blockers = await self._blockers_among(credited_author_ids(post), user_id)
-        if await self.likes.activate(post_id, user_id, blockers, utc_now()):
+        if await self.queries.blockers_of(post, user_id):
+            raise LikeBlocked()
+        # A block landing after this check hides the like when its event arrives.
+        if await self.likes.activate(post_id, user_id, [], utc_now()):
             await self.settle_like(post_id, user_id)
 
     async def unlike(self, post_id: str, user_id: str) -> None:
@@ -142,7 +145,7 @@ class EngagementCommands:
         return await self.queries.render_after(Change(reply), author_id)
 
     async def require_may_reply(self, parent: Post, user_id: str) -> None:
-        if await self._blockers_among(credited_author_ids(parent), user_id):
+        if await self.queries.blockers_of(parent, user_id):
             raise ReplyBlocked()
 
     async def settle_reply(self, reply_id: str) -> None:
@@ -171,10 +174,6 @@ class EngagementCommands:
             await self.settle_like(like.post_id, like.user_id)
         for reply_id in await self.threads.unsettled_reply_ids(SETTLE_BATCH):
             await self.settle_reply(reply_id)
-
-    async def _blockers_among(self, author_ids: tuple[str, ...], user_id: str) -> list[str]:
-        pairs = await self.blocks.active_pairs((author_id, user_id) for author_id in author_ids)
-        return [author_id for author_id, _ in sorted(pairs)]
 
     async def _count(
         self,

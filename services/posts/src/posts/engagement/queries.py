@@ -29,8 +29,7 @@ class EngagementQueries:
     async def replies(
         self, post_id: str, viewer_id: str, limit: int, cursor: str | None
     ) -> Page[PostOut]:
-        stored = await self.posts.get(post_id)
-        require_engageable(stored.post if stored else None, viewer_id)
+        await self._parent_seen_by(post_id, viewer_id)
         hidden = await self.blocks.targets_of(viewer_id) | await self.mutes.targets_of(viewer_id)
         found = await self.threads.page(
             post_id, hidden_authors=hidden, after=time_and_id_position(cursor), limit=limit + 1
@@ -55,8 +54,7 @@ class EngagementQueries:
         self, post_id: str, viewer_id: str, limit: int, cursor: str | None
     ) -> tuple[list[str], str | None]:
         """The ids of the post's visible likers, newest first, and the next cursor."""
-        stored = await self.posts.get(post_id)
-        require_engageable(stored.post if stored else None, viewer_id)
+        await self._parent_seen_by(post_id, viewer_id)
         likes = await self.likes.visible_page(post_id, time_and_id_position(cursor), limit + 1)
         page, more = likes[:limit], len(likes) > limit
         next_cursor = None
@@ -65,3 +63,8 @@ class EngagementQueries:
                 page[-1].changed_at, like_id(post_id, page[-1].user_id)
             )
         return [like.user_id for like in page], next_cursor
+
+    async def _parent_seen_by(self, post_id: str, viewer_id: str) -> None:
+        stored = await self.posts.get(post_id)
+        post = require_engageable(stored.post if stored else None, viewer_id)
+        await self.queries.require_seen_by(post, viewer_id)

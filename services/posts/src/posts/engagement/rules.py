@@ -20,6 +20,11 @@ class ReplyBlocked(Forbidden):
         super().__init__("An author of this post blocks you: you cannot reply to it.")
 
 
+class LikeBlocked(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("An author of this post blocks you: you cannot like it.")
+
+
 def require_engageable(post: Post | None, user_id: str) -> Post:
     """Likes and replies go to published posts the caller may see; anything else is a 404."""
     visible = require_visible(post, user_id)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from posts.core.queries import PostQueries, one_page
 from posts.core.repository import PostRepository, StoredPost
-from posts.core.rules import can_view, require_visible
+from posts.core.rules import can_view
 from posts.remixing.repository import RemixRepository
 from posts.remixing.schemas import RemixRequestOut
 from shared.events.posts import RemixStatus
@@ -22,7 +22,7 @@ class RemixingQueries:
     async def remixes(
         self, original_id: str, viewer_id: str, limit: int, cursor: str | None
     ) -> Page[PostOut]:
-        require_visible((await self.posts.existing(original_id)).post, viewer_id)
+        await self.queries.require_seen_by((await self.posts.existing(original_id)).post, viewer_id)
         found = await self.remix_links.approved_remixes(
             original_id, time_and_id_position(cursor), limit + 1
         )

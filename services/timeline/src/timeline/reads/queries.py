@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from shared.pagination import Page
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
-from shared.relations import RelationReplica
+from shared.relations import BlockGuard, RelationReplica
 from shared.user_directory import UserDirectory
 from timeline.core.feed_cache import FeedKind
 from timeline.core.repository import PostCardRepository
@@ -40,6 +40,8 @@ class TimelineQueries:
     directory: UserDirectory
     likes: LikeRepository | None = None
     mutes: RelationReplica | None = None
+    # Who blocks a profile's viewer now: the profile and its posts are not there for them.
+    blocks: BlockGuard | None = None
 
     async def home(self, owner_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
         """Posts co-authored by an account the owner mutes are left out."""
@@ -66,12 +68,23 @@ class TimelineQueries:
     async def profile(
         self, handle: str, limit: int, cursor: str | None, viewer_id: str = ""
     ) -> Page[PostOut]:
+        """A profile whose owner blocks the viewer is not there (404); on another's profile,
+        the posts co-authored by an account that blocks the viewer are left out."""
         user = await self.directory.by_handle(handle)
         if user is None:
             raise UnknownUser()
         pages = await self.entries.feed_pages([("profile", user.id)], _position(cursor), limit + 1)
         page = merge_timeline_page(pages, limit)
-        return await self._render(page, viewer_id, known_users={user.id: user})
+        cards = await self.cards.published(page.post_ids) if page.post_ids else {}
+        credited = {author for card in cards.values() for author in card.reaching_authors()}
+        blockers = (
+            await self.blocks.blockers_among({user.id, *credited}, viewer_id)
+            if self.blocks
+            else set()
+        )
+        if user.id in blockers:
+            raise UnknownUser()
+        return await self._render(page, viewer_id, blockers, known_users={user.id: user})
 
     async def _render(
         self,

@@ -2,12 +2,14 @@
 public keys of the tokens (JWKS) and the accounts deleted lately (for the gateway)."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Cookie, Depends, Header, Response, status
 
-from shared.identity import GATEWAY, CurrentUserId, require_caller
+from shared.identity import GATEWAY, CallerCountry, CurrentUserId, require_caller
 from shared.openapi import problems
 from shared.responses import ModelResponse
+from users.accounts.commands import SignInClient
 from users.accounts.schemas import (
     DeletedUsersResponse,
     MyProfile,
@@ -23,30 +25,64 @@ from users.core.schemas import User
 router = APIRouter(prefix="/v1", tags=["users"])
 internal_router = APIRouter(tags=["internal"])
 
+DEVICE_COOKIE = "copost_device"
+# Sent back only to sign-ins: no other route has any use for it.
+DEVICE_COOKIE_PATH = "/v1/auth"
+
+# The client's address as the gateway saw it (the gateway replaces any the client sent).
+ClientAddress = Annotated[str | None, Header(alias="x-forwarded-for", include_in_schema=False)]
+
 
 @router.post(
     "/users", status_code=status.HTTP_201_CREATED, name="register", responses=problems(409)
 )
-async def register(body: RegisterRequest, components: Components) -> User:
-    return await components.accounts.register(body)
+async def register(
+    body: RegisterRequest, components: Components, address: ClientAddress = None
+) -> User:
+    return await components.accounts.register(body, SignInClient(address=address))
 
 
-@router.post("/auth/token", name="sign_in", responses=problems(401))
-async def issue_token(body: TokenRequest, components: Components) -> TokenResponse:
-    return await components.accounts.issue_token(body)
+@router.post("/auth/token", name="sign_in", responses=problems(401, 429))
+async def issue_token(
+    body: TokenRequest,
+    response: Response,
+    components: Components,
+    address: ClientAddress = None,
+    copost_device: Annotated[str | None, Cookie()] = None,
+    forwarded_proto: Annotated[
+        str | None, Header(alias="x-forwarded-proto", include_in_schema=False)
+    ] = None,
+) -> TokenResponse:
+    """Also sets `copost_device`: this client signed in to the account once, so its wrong
+    passwords count in a budget of their own, which guesses from elsewhere cannot spend."""
+    signed_in = await components.accounts.issue_token(
+        body, SignInClient(address=address, device_token=copost_device)
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signed_in.device_token.access_token,
+        max_age=signed_in.device_token.expires_in,
+        path=DEVICE_COOKIE_PATH,
+        secure=forwarded_proto == "https",
+        httponly=True,
+        samesite="strict",
+    )
+    return signed_in.token
 
 
 @router.get("/me", response_model=MyProfile, name="me")
-async def get_me(user_id: CurrentUserId, components: Components) -> ModelResponse:
-    return ModelResponse(await components.account_queries.my_profile(user_id))
+async def get_me(
+    user_id: CurrentUserId, country: CallerCountry, components: Components
+) -> ModelResponse:
+    return ModelResponse(await components.account_queries.my_profile(user_id, country))
 
 
 @router.patch("/me", name="update_me")
 async def update_me(
-    body: UpdateMeRequest, user_id: CurrentUserId, components: Components
+    body: UpdateMeRequest, user_id: CurrentUserId, country: CallerCountry, components: Components
 ) -> MyProfile:
     await components.accounts.update_me(user_id, body)
-    return await components.account_queries.my_profile(user_id)
+    return await components.account_queries.my_profile(user_id, country)
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, name="delete_me")
@@ -55,8 +91,8 @@ async def delete_me(user_id: CurrentUserId, components: Components) -> None:
 
 
 @router.get("/users/{handle}", response_model=Profile, name="get", responses=problems(404))
-async def get_profile(handle: str, _: CurrentUserId, components: Components) -> ModelResponse:
-    return ModelResponse(await components.account_queries.profile(handle))
+async def get_profile(handle: str, user_id: CurrentUserId, components: Components) -> ModelResponse:
+    return ModelResponse(await components.account_queries.profile(handle, user_id))
 
 
 @internal_router.get("/.well-known/jwks.json")

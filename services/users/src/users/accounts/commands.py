@@ -1,7 +1,6 @@
 """The accounts use cases that change state: registering, signing in, changing and deleting
 one's account. Each change and the events announcing it are one write (the outbox)."""
 
-import math
 from dataclasses import dataclass
 from uuid import uuid4
 
@@ -9,15 +8,31 @@ from shared.clock import utc_now
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
 from shared.outbox import Outbox
 from shared.problems import AccountGone
-from users.accounts.passwords import PasswordHasher
-from users.accounts.rules import LoginBackoff, LoginThrottled, WrongCredentials
+from users.accounts.passwords import Hashing, PasswordHasher
+from users.accounts.repository import SignInBudgetRepository
+from users.accounts.rules import UNKNOWN_DEVICE, LoginThrottled, WrongCredentials
 from users.accounts.schemas import RegisterRequest, TokenRequest, TokenResponse, UpdateMeRequest
-from users.accounts.tokens import TokenIssuer
+from users.accounts.tokens import IssuedToken, TokenIssuer
 from users.core.queries import own_account, public_user
 from users.core.repository import Account, AccountRepository
 from users.core.rules import DEFAULT_COLLAB_POLICY, handle_or_none
 from users.core.schemas import User
 from users.relations.repository import RelationRepository
+
+
+@dataclass(frozen=True, slots=True)
+class SignInClient:
+    """Where a sign-in comes from: the client's address and the device cookie it sent."""
+
+    address: str | None = None
+    device_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: TokenResponse
+    # Renewed on every success: the client's device cookie for this account.
+    device_token: IssuedToken
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,16 +42,16 @@ class AccountCommands:
     outbox: Outbox
     passwords: PasswordHasher
     tokens: TokenIssuer
-    login_backoff: LoginBackoff
+    sign_in_budgets: SignInBudgetRepository
 
-    async def register(self, request: RegisterRequest) -> User:
+    async def register(self, request: RegisterRequest, client: SignInClient) -> User:
         account = Account(
             id=uuid4().hex,
             handle=request.handle,
             display_name=request.display_name,
             created_at=utc_now(),
             collab_policy=DEFAULT_COLLAB_POLICY,
-            password_hash=await self.passwords.hash(request.password),
+            password_hash=await self.passwords.hash(request.password, Hashing.of(client.address)),
             country=request.country,
         )
         registered = UserRegistered(
@@ -49,28 +64,31 @@ class AccountCommands:
             await self.accounts.insert_account(account, events)
         return public_user(account)
 
-    async def issue_token(self, request: TokenRequest) -> TokenResponse:
+    async def issue_token(self, request: TokenRequest, client: SignInClient) -> SignedIn:
         handle = handle_or_none(request.handle)
         account = await self.accounts.account_by_handle(handle) if handle else None
-        if account is not None and account.login_blocked_until is not None:
-            # Refused before hashing: guessing an account's password gets slower, not cheaper.
-            wait = (account.login_blocked_until - utc_now()).total_seconds()
-            if wait > 0:
-                raise LoginThrottled(math.ceil(wait))
+        device = self.tokens.device_of(client.device_token, account.id) if account else None
+        budget = device or UNKNOWN_DEVICE
+        # Counted before hashing, atomically: guessing gets slower, not cheaper, and
+        # concurrent guesses cannot share one unit of room.
+        if account is not None and not await self.sign_in_budgets.admit(
+            account.id, budget, utc_now()
+        ):
+            raise LoginThrottled()
+        who = Hashing.of(client.address, known_device=device is not None)
         stored_hash = account.password_hash if account else None
-        if not await self.passwords.verify(stored_hash, request.password) or account is None:
-            if account is not None:
-                await self.accounts.record_login_failure(
-                    account.id, utc_now(), self.login_backoff.wait_after
-                )
+        if not await self.passwords.verify(stored_hash, request.password, who) or account is None:
             raise WrongCredentials()
-        if account.login_blocked_until is not None:
-            await self.accounts.clear_login_failures(account.id)
+        await self.sign_in_budgets.refund(account.id, budget)
         if self.passwords.needs_rehash(account.password_hash):
-            new_hash = await self.passwords.hash(request.password)
+            new_hash = await self.passwords.hash(request.password, who)
             await self.accounts.replace_password_hash(account.id, new_hash)
-        issued = self.tokens.issue(account.id, utc_now())
-        return TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in)
+        now = utc_now()
+        issued = self.tokens.issue(account.id, now)
+        return SignedIn(
+            token=TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in),
+            device_token=self.tokens.issue_device(account.id, device or uuid4().hex, now),
+        )
 
     async def update_me(self, user_id: str, request: UpdateMeRequest) -> None:
         account = await own_account(self.accounts, user_id)

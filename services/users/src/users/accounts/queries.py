@@ -9,7 +9,8 @@ from users.accounts.schemas import DeletedUsersResponse, MyProfile, Profile
 from users.availability.queries import AvailabilityQueries
 from users.core.queries import account_by_handle, own_account, public_user
 from users.core.repository import Account, AccountRepository
-from users.relations.repository import RelationRepository
+from users.core.rules import UnknownUser
+from users.relations.repository import RelationRepository, relation_id
 
 # A deletion whose write lands while the list is read would be missed by a poll starting at
 # "now"; starting the next poll a little earlier repeats some ids, which revoking tolerates.
@@ -22,7 +23,8 @@ class AccountQueries:
     relations: RelationRepository
     availability: AvailabilityQueries
 
-    async def my_profile(self, user_id: str) -> MyProfile:
+    async def my_profile(self, user_id: str, country: str | None) -> MyProfile:
+        """`country`: where this request comes from (trusted), which decides `features`."""
         account = await own_account(self.accounts, user_id)
         profile = await self._profile(account)
         return MyProfile(
@@ -31,11 +33,15 @@ class AccountQueries:
             remix_policy=account.remix_policy,
             remix_approval=account.remix_approval,
             country=account.country,
-            features=self.availability.of_account(account),
+            features=self.availability.of_account(account, country),
         )
 
-    async def profile(self, handle: str) -> Profile:
-        return await self._profile(await account_by_handle(self.accounts, handle))
+    async def profile(self, handle: str, viewer_id: str) -> Profile:
+        """An account that blocks the viewer is, to the viewer, not there (issue 23)."""
+        account = await account_by_handle(self.accounts, handle)
+        if await self.relations.active_blocks([relation_id(account.id, viewer_id)]):
+            raise UnknownUser()
+        return await self._profile(account)
 
     async def deleted_since(self, since: datetime) -> DeletedUsersResponse:
         as_of = utc_now() - DELETED_USERS_POLL_OVERLAP

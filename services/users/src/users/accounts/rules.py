@@ -1,9 +1,9 @@
 """The rules of accounts and signing in, free of I/O: display names, login back-off, the errors."""
 
-import unicodedata
 from dataclasses import dataclass
 
 from shared.problems import ServiceUnavailable, TooManyRequests, Unauthorized
+from shared.visible_text import enforce_display_name, shows_something
 
 DISPLAY_NAME_MAX_LENGTH = 50
 # How long a sign-in refused for want of a hashing slot should wait: about one hash's time.
@@ -16,10 +16,12 @@ class WrongCredentials(Unauthorized):
 
 
 class LoginThrottled(TooManyRequests):
-    def __init__(self, retry_after_seconds: int) -> None:
+    def __init__(self) -> None:
+        # No Retry-After: it would tell whoever is guessing when the next guess is counted.
         super().__init__(
-            "Too many wrong passwords for this account; wait before trying again.",
-            retry_after_seconds=retry_after_seconds,
+            "Too many wrong passwords for this account lately; try again in a minute, or "
+            "from a device you signed in with before.",
+            retry_after_seconds=None,
         )
 
 
@@ -31,35 +33,31 @@ class HashingBusy(ServiceUnavailable):
         )
 
 
-# Control (Cc), format (Cf: zero-width, bidirectional overrides and isolates), line and
-# paragraph separators, surrogates, private-use and unassigned characters: a name carrying
-# them can look like another account's ("Ali\u200bce", "\u202eecilA").
-_REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
-
-
 def normalize_display_name(raw: str) -> str:
-    """NFC, trimmed, 1 to 50 characters, nothing invisible or reordering; ValueError otherwise."""
-    name = unicodedata.normalize("NFC", raw).strip()
+    """RFC 8266's Nickname profile (case preserved), 1 to 50 characters, showing something;
+    ValueError otherwise (shared.visible_text)."""
+    name = enforce_display_name(raw)
     if not 1 <= len(name) <= DISPLAY_NAME_MAX_LENGTH:
         raise ValueError(f"a display name is 1 to {DISPLAY_NAME_MAX_LENGTH} characters")
-    if any(unicodedata.category(char) in _REFUSED_IN_NAMES for char in name):
-        raise ValueError(
-            "a display name cannot contain control, zero-width or bidirectional-override characters"
-        )
+    if not shows_something(name):
+        raise ValueError("a display name must show something: it is only blanks or fillers")
     return name
 
 
+# Whose sign-in failures are counted together: a device cookie from a past success of this
+# account (its own budget), or everyone else (the account's shared budget).
+UNKNOWN_DEVICE = "*"
+
+
 @dataclass(frozen=True, slots=True)
-class LoginBackoff:
-    """Wrong passwords in a row on one account make each further attempt wait, doubling."""
+class SignInBudget:
+    """Wrong passwords an account accepts from one kind of client before it waits: a leaky
+    bucket of `capacity` failures, one of which leaks away every `decay_seconds`.
 
-    free_failures: int = 5
-    base_seconds: float = 1.0
-    max_seconds: float = 900.0
+    Guessing stays bounded per account across all addresses (`capacity` at once, then one
+    every `decay_seconds`), the wait is never longer than `decay_seconds`, and a device that
+    signed in before has a bucket of its own that guesses from elsewhere cannot fill.
+    """
 
-    def wait_after(self, failures: int) -> float:
-        """How long the account refuses sign-ins after its `failures`-th wrong password."""
-        if failures < self.free_failures:
-            return 0.0
-        doubled = self.base_seconds * 2.0 ** (failures - self.free_failures)
-        return min(self.max_seconds, doubled)
+    capacity: int = 5
+    decay_seconds: float = 60.0

@@ -19,6 +19,8 @@ from users.settings import UsersSettings
 log = logging.getLogger(__name__)
 
 ALGORITHM = "EdDSA"
+# The audience of device tokens: never an access token's, so the gateway refuses them as one.
+DEVICE_AUDIENCE = "copost-device"
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class TokenIssuer:
         issuer: str,
         audience: str,
         ttl_seconds: int,
+        device_ttl_seconds: int = 365 * 86_400,
         published: list[SigningKey] | None = None,
     ) -> None:
         self._key = key
@@ -120,6 +123,7 @@ class TokenIssuer:
         self._issuer = issuer
         self._audience = audience
         self._ttl_seconds = ttl_seconds
+        self._device_ttl_seconds = device_ttl_seconds
 
     @classmethod
     def from_settings(cls, settings: UsersSettings) -> "TokenIssuer":
@@ -128,6 +132,7 @@ class TokenIssuer:
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl_seconds=settings.access_token_ttl_seconds,
+            device_ttl_seconds=settings.login_device_ttl_days * 86_400,
             published=load_published_keys(
                 settings.jwt_next_private_key_file, settings.jwt_previous_private_key_file
             ),
@@ -145,6 +150,44 @@ class TokenIssuer:
             claims, self._key.private_key, algorithm=ALGORITHM, headers={"kid": self._key.kid}
         )
         return IssuedToken(access_token=token, expires_in=self._ttl_seconds)
+
+    def issue_device(self, user_id: str, device: str, now: datetime) -> IssuedToken:
+        """A device token (OWASP's device cookie): this client signed in to `user_id` once,
+        so its wrong passwords count in a budget of their own (`device`, kept on renewal)."""
+        claims: dict[str, Any] = {
+            "sub": user_id,
+            "jti": device,
+            "iss": self._issuer,
+            "aud": DEVICE_AUDIENCE,
+            "iat": now,
+            "exp": now + timedelta(seconds=self._device_ttl_seconds),
+        }
+        token = jwt.encode(
+            claims, self._key.private_key, algorithm=ALGORITHM, headers={"kid": self._key.kid}
+        )
+        return IssuedToken(access_token=token, expires_in=self._device_ttl_seconds)
+
+    def device_of(self, token: str | None, user_id: str) -> str | None:
+        """The device id of a valid device token of `user_id`; None for anything else."""
+        if not token:
+            return None
+        keys = {key.kid: key for key in (self._key, *self._published)}
+        try:
+            key = keys.get(jwt.get_unverified_header(token).get("kid", ""))
+            if key is None:
+                return None
+            claims = jwt.decode(
+                token,
+                key.private_key.public_key(),
+                algorithms=[ALGORITHM],
+                audience=DEVICE_AUDIENCE,
+                issuer=self._issuer,
+                options={"require": ["sub", "jti", "exp"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        device = claims["jti"]
+        return device if claims["sub"] == user_id and isinstance(device, str) else None
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         return {"keys": [key.public_jwk() for key in (self._key, *self._published)]}

@@ -11,4 +11,4 @@ internal_router = APIRouter(tags=["internal"])
 
 @internal_router.post(FEATURES_PATH, dependencies=[Depends(require_caller("posts"))])
 async def features(body: FeaturesRequest, components: Components) -> Features:
-    return await components.availability.of_user(body.user_id)
+    return await components.availability.of_user(body.user_id, body.country)

@@ -15,15 +15,16 @@ class AvailabilityQueries:
     availability: Mapping[Feature, FeatureAvailability]
     clock: Clock
 
-    async def of_user(self, user_id: str) -> Features:
+    async def of_user(self, user_id: str, country: str | None) -> Features:
         """What an account that no longer exists may use: nothing."""
         account = await self.accounts.account(user_id)
         if account is None:
             return Features(coauthoring=False, remix=False)
-        return self.of_account(account)
+        return self.of_account(account, country)
 
-    def of_account(self, account: Account) -> Features:
-        facts = AccountFacts(account.id, account.handle, account.country)
+    def of_account(self, account: Account, country: str | None) -> Features:
+        """`country`: where the request comes from, as the gateway's assertion says."""
+        facts = AccountFacts(account.id, country)
         now = self.clock()
 
         def available(feature: Feature) -> bool:

@@ -2,9 +2,13 @@
 passed in.
 
 X tested CoTweets with select accounts, in select countries, for a limited time. A feature's
-test population is: within the window [starts_at, ends_at), every allow-listed handle, plus
-the accounts in one of the countries (any country when none is listed) whose stable bucket
-falls under the percentage. The defaults admit everyone, always.
+test population is: within the window [starts_at, ends_at), every allow-listed account id,
+plus the accounts in one of the countries (any country when none is listed) whose stable
+bucket falls under the percentage. The defaults admit everyone, always.
+
+The country is where the request comes from, as a trusted proxy in front of the gateway
+says (`COUNTRY_HEADER`, signed into the gateway's assertion), never what a user declares
+(issue 23); the allow-list names account ids, which a re-registered handle does not inherit.
 """
 
 import hashlib
@@ -28,15 +32,10 @@ class FeatureAvailability(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     percentage: float = Field(default=100.0, ge=0, le=100)
-    allow_handles: frozenset[str] = frozenset()
+    allow_ids: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
-
-    @field_validator("allow_handles")
-    @classmethod
-    def _lower_case_handles(cls, handles: frozenset[str]) -> frozenset[str]:
-        return frozenset(handle.lower() for handle in handles)
 
     @field_validator("countries")
     @classmethod
@@ -47,7 +46,7 @@ class FeatureAvailability(BaseModel):
 @dataclass(frozen=True, slots=True)
 class AccountFacts:
     user_id: str
-    handle: str
+    # Where the request comes from, as a trusted proxy says; None when nobody trusted said.
     country: str | None
 
 
@@ -64,7 +63,7 @@ def is_available(
         return False
     if availability.ends_at is not None and now >= availability.ends_at:
         return False
-    if account.handle in availability.allow_handles:
+    if account.user_id in availability.allow_ids:
         return True
     if availability.countries and account.country not in availability.countries:
         return False

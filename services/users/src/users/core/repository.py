@@ -1,11 +1,10 @@
 """The users collection: accounts (and the tombstones of deleted ones), each write carrying
 its events."""
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.errors import DuplicateKeyError
 
@@ -41,9 +40,6 @@ class Account:
     created_at: datetime
     collab_policy: CollabPolicy
     password_hash: str
-    # Wrong passwords in a row, and until when sign-ins are refused because of them.
-    login_failures: int = 0
-    login_blocked_until: datetime | None = None
     remix_policy: RemixPolicy = DEFAULT_REMIX_POLICY
     remix_approval: RemixApproval = DEFAULT_REMIX_APPROVAL
     country: str | None = None
@@ -105,28 +101,6 @@ class AccountRepository:
             {"_id": user_id, **_NOT_DELETED}, {"$set": {"password_hash": password_hash}}
         )
 
-    async def record_login_failure(
-        self, user_id: str, now: datetime, wait_after: Callable[[int], float]
-    ) -> None:
-        """Count one more wrong password; refuse sign-ins for `wait_after(count)` seconds."""
-        document = await self._users.find_one_and_update(
-            {"_id": user_id, **_NOT_DELETED},
-            {"$inc": {"login_failures": 1}},
-            projection={"login_failures": 1},
-            return_document=ReturnDocument.AFTER,
-        )
-        if document is None:
-            return
-        blocked_until = now + timedelta(seconds=wait_after(document["login_failures"]))
-        await self._users.update_one(
-            {"_id": user_id}, {"$set": {"login_blocked_until": blocked_until}}
-        )
-
-    async def clear_login_failures(self, user_id: str) -> None:
-        await self._users.update_one(
-            {"_id": user_id}, {"$unset": {"login_failures": "", "login_blocked_until": ""}}
-        )
-
     async def tombstone(
         self, user_id: str, deleted_at: datetime, events: Sequence[EventEnvelope]
     ) -> bool:
@@ -164,8 +138,6 @@ def _account(document: Document) -> Account:
         created_at=document["created_at"],
         collab_policy=CollabPolicy(document.get("collab_policy", DEFAULT_COLLAB_POLICY)),
         password_hash=document["password_hash"],
-        login_failures=document.get("login_failures", 0),
-        login_blocked_until=document.get("login_blocked_until"),
         remix_policy=RemixPolicy(document.get("remix_policy", DEFAULT_REMIX_POLICY)),
         remix_approval=RemixApproval(document.get("remix_approval", DEFAULT_REMIX_APPROVAL)),
         country=document.get("country"),

@@ -1,8 +1,10 @@
-"""Relations over HTTP: follow, block and mute an account by its handle, and list one's mutes."""
+"""Relations over HTTP: follow, block and mute an account by its handle, and list one's mutes;
+and, internally, who blocks an account now."""
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
-from shared.identity import CurrentUserId
+from shared.eligibility import BLOCKERS_PATH, BlockersRequest, BlockersResponse
+from shared.identity import CurrentUserId, require_caller
 from shared.openapi import problems
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from users.components import Components
@@ -10,6 +12,7 @@ from users.core.schemas import User
 from users.relations.schemas import FollowRequest
 
 router = APIRouter(prefix="/v1", tags=["users"])
+internal_router = APIRouter(tags=["internal"])
 
 
 @router.put(
@@ -83,3 +86,10 @@ async def my_mutes(
 ) -> Page[User]:
     """The accounts the caller mutes, most recently muted first."""
     return await components.relation_queries.mutes(user_id, limit, cursor)
+
+
+@internal_router.post(BLOCKERS_PATH, dependencies=[Depends(require_caller("posts", "timeline"))])
+async def blockers(body: BlockersRequest, components: Components) -> BlockersResponse:
+    """Asked where a block must hold before its event arrives (issue 23)."""
+    blocker_ids = await components.relation_queries.blockers(body.user_id, body.among)
+    return BlockersResponse(blocker_ids=blocker_ids)

@@ -3,6 +3,7 @@
 import asyncio
 import importlib.util
 import inspect
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -25,9 +26,12 @@ from pydantic import SecretStr
 
 from shared.bus import EventBus
 from shared.eligibility import (
+    BLOCKERS_PATH,
     ELIGIBILITY_PATH,
     FEATURES_PATH,
     REMIX_CONSENT_PATH,
+    BlockersRequest,
+    BlockersResponse,
     EligibilityRequest,
     EligibilityResponse,
     EligibilityResult,
@@ -50,7 +54,9 @@ from shared.events import (
 from shared.events.users import UserRegistered
 from shared.idempotency import PROCESSED_EVENTS
 from shared.identity import (
+    ASSERTION_HEADER,
     GATEWAY,
+    REQUEST_ID_HEADER,
     AssertionSigner,
     encode_private_key,
     encode_public_key,
@@ -217,7 +223,7 @@ async def running_app(
     """Run an app's lifespan and give an in-process client for it."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+        async with signing_client(transport=transport, base_url=base_url) as client:
             yield client
 
 
@@ -389,14 +395,47 @@ async def _pipe(
 # -- Calling a service as a signed-in user ----------------------------------------------------
 
 
-def identity_headers(user_id: str, service: str) -> dict[str, str]:
-    """What the gateway sends `service` once it has verified `user_id`'s token."""
-    return signer_for(GATEWAY).headers(service, user_id)
+# Asks the test clients' request hook (`sign_test_identity`) to sign the request as a caller:
+# an assertion is bound to its request's method, target and body, known only when it is sent.
+TEST_IDENTITY_HEADER = "X-Test-Sign-As"
+
+
+def identity_headers(user_id: str, service: str, *, country: str | None = None) -> dict[str, str]:
+    """What the gateway sends `service` once it has verified `user_id`'s token (and, when a
+    trusted proxy named it, the request's `country`): signed as the request is sent, by the
+    hook of the clients of `running_app` (`sign_test_identity`)."""
+    identity = {"iss": GATEWAY, "aud": service, "sub": user_id, "ctry": country}
+    return {TEST_IDENTITY_HEADER: json.dumps(identity)}
 
 
 def caller_headers(caller: str, service: str) -> dict[str, str]:
     """What the process `caller` sends with its own calls to `service` (`/internal/*`)."""
-    return signer_for(caller).headers(service)
+    return {TEST_IDENTITY_HEADER: json.dumps({"iss": caller, "aud": service})}
+
+
+async def sign_test_identity(request: httpx.Request) -> None:
+    """An httpx request hook: replaces `identity_headers`' or `caller_headers`' request for a
+    signature by the assertion the caller would send with this very request."""
+    asked = request.headers.pop(TEST_IDENTITY_HEADER, None)
+    if asked is None:
+        return
+    identity = json.loads(asked)
+    request_id = request.headers.get(REQUEST_ID_HEADER) or uuid4().hex
+    request.headers[REQUEST_ID_HEADER] = request_id
+    request.headers[ASSERTION_HEADER] = signer_for(identity["iss"]).sign(
+        identity["aud"],
+        request_id,
+        identity.get("sub"),
+        method=request.method,
+        target=request.url.raw_path.decode("ascii"),
+        body=request.content,
+        country=identity.get("ctry"),
+    )
+
+
+def signing_client(**options: Any) -> httpx.AsyncClient:
+    """An httpx client whose requests carry the assertions `identity_headers` ask for."""
+    return httpx.AsyncClient(event_hooks={"request": [sign_test_identity]}, **options)
 
 
 # -- Accounts as the users service knows them --------------------------------------------------
@@ -447,7 +486,8 @@ ALICE, BOB, CAROL = (user.id for user in DIRECTORY_USERS)
 
 
 class EligibilityStandIn:
-    """The users service's `POST /internal/eligibility`, answered over in-test accounts.
+    """The users service's internal API (eligibility, remix consent, features, blockers),
+    answered over in-test accounts.
 
     A real FastAPI app, served in process through `transport()` (pass it to a service's
     `users_transport`). Its facts may change mid-test: `block`, `follow`, or `failing = True`
@@ -578,6 +618,13 @@ class EligibilityStandIn:
         @app.post(FEATURES_PATH)
         async def features(body: FeaturesRequest) -> Features:
             return self.features(body.user_id)
+
+        @app.post(BLOCKERS_PATH)
+        async def blockers(body: BlockersRequest) -> BlockersResponse:
+            if self.failing:
+                raise HTTPException(500, "the users service is failing")
+            blocker_ids = [other for other in body.among if (other, body.user_id) in self.blocks]
+            return BlockersResponse(blocker_ids=blocker_ids)
 
         return app
 
