@@ -75,7 +75,11 @@ async def measure(base_url: str, counter: FindCounter, streams: int) -> tuple[fl
     ):
         for n in range(streams):
             response = await opened.enter_async_context(
-                client.stream("GET", "/v1/notifications/stream", headers=identity_headers(f"u-{n}"))
+                client.stream(
+                    "GET",
+                    "/v1/notifications/stream",
+                    headers=identity_headers(f"u-{n}", "notifications"),
+                )
             )
             assert response.status_code == 200, response.status_code
         counter.feed = counter.streams = 0
@@ -84,7 +88,9 @@ async def measure(base_url: str, counter: FindCounter, streams: int) -> tuple[fl
         seconds = []
         for _ in range(LIST_ROUNDS):
             started = time.perf_counter()
-            listed = await client.get("/v1/notifications", headers=identity_headers("reader"))
+            listed = await client.get(
+                "/v1/notifications", headers=identity_headers("reader", "notifications")
+            )
             seconds.append(time.perf_counter() - started)
             assert listed.status_code == 200
     return feed, reads, statistics.median(seconds) * 1000
