@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from shared.services import BACKENDS, GATEWAY, SERVICES
+from shared.settings import ServiceSettings
 from shared.testing import load_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,18 @@ def test_compose_runs_every_declared_service_from_its_image() -> None:
     assert {key for key in environment if key.endswith("_URL") and not key.startswith("OTEL")} == {
         f"{name.upper()}_URL" for name in BACKENDS
     }
+
+
+def test_compose_gives_every_service_its_shutdown_time_before_killing_it() -> None:
+    """Docker sends SIGKILL after stop_grace_period: a process must have had its whole
+    SHUTDOWN_GRACE_SECONDS first, and a margin (as the Kubernetes grace periods do)."""
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    shutdown = ServiceSettings.model_fields["shutdown_grace_seconds"].default
+
+    for name in SERVICES:
+        period = compose["services"][name]["stop_grace_period"]
+        assert period.endswith("s"), (name, period)
+        assert float(period.removesuffix("s")) >= shutdown + 5, (name, period)
 
 
 def test_a_region_is_rewritten_from_the_list_and_the_rest_is_left_alone() -> None:
