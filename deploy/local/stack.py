@@ -137,15 +137,28 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def find_free_base_port(first: int = 20000, last: int = 60000) -> int:
-    """A base port whose whole span of ports is free (for a second stack beside a running one)."""
+def ephemeral_ports_start() -> int:
+    """The first port the kernel may give an outgoing connection (Linux; 32768 elsewhere)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def find_free_base_port(first: int = 20000, last: int | None = None) -> int:
+    """A base port whose whole span of ports is free (for a second stack beside a running one).
+
+    Below the kernel's ephemeral ports by default: there a restarted process could find its
+    port taken by some outgoing connection (seen: a timeline restarted after SIGKILL)."""
+    last = last or max(ephemeral_ports_start(), first + PORT_SPAN * 3)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         start = probe.getsockname()[1]
-    start = first + (start % (last - first)) // PORT_SPAN * PORT_SPAN
+    end = last - PORT_SPAN  # the last base whose span ends below `last`
+    start = first + (start % (end - first)) // PORT_SPAN * PORT_SPAN
     # From a random start, then around from the first: a start near the end still finds one.
     step = PORT_SPAN * 3
-    for base in itertools.chain(range(start, last, step), range(first, start, step)):
+    for base in itertools.chain(range(start, end + 1, step), range(first, start, step)):
         if all(port_is_free(base + offset) for offset in range(PORT_SPAN)):
             return base
     raise StackError(f"no free span of {PORT_SPAN} ports found between {first} and {last}")
