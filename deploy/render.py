@@ -82,7 +82,8 @@ services:
 
   redis:
     image: copost/redis:${TAG:-dev}
-    # The image's own health check (a PING) applies.
+    # The image's own command (Valkey's server, under its own name) and health check (a PING).
+    command: !reset []
     healthcheck: !reset {}
     build:
       context: .
