@@ -75,9 +75,9 @@ as_root() {
     fail "promtool does not run the alert rules' tests"
 
   forget_apt_lists
-  say "make install rabbitmq chromium promtool, again"
+  say "make install rabbitmq redis chromium promtool, again"
   local again
-  again=$(make install rabbitmq chromium promtool 2>&1) || { echo "$again"; fail "a second run failed"; }
+  again=$(make install rabbitmq redis chromium promtool 2>&1) || { echo "$again"; fail "a second run failed"; }
   [ -z "$again" ] || { echo "$again"; fail "a second run did something"; }
   say "root: every step worked, and did nothing the second time"
 }
@@ -87,7 +87,7 @@ as_plain_user() {
   cd "$(unpack_checkout newcomer)"
   forget_apt_lists
   local target output code
-  for target in install rabbitmq chromium promtool; do
+  for target in install rabbitmq redis chromium promtool; do
     say "make $target, as newcomer"
     code=0
     output=$(runuser --login newcomer --command "cd copost && make $target" 2>&1) || code=$?
@@ -95,6 +95,7 @@ as_plain_user() {
     case $target in
       install) [[ $code -ne 0 && $output == *"sudo apt-get install -y python3-pip"* ]] ;;
       rabbitmq) [[ $code -ne 0 && $output == *"sudo apt-get install -y rabbitmq-server"* ]] ;;
+      redis) [[ $code -ne 0 && $output == *"sudo apt-get install -y redis-server"* ]] ;;
       chromium) [[ $code -eq 0 && $output == *"sudo apt-get install -y chromium"*"skipped"* ]] ;;
       promtool) [[ $code -eq 0 && $output == *"sudo apt-get update"*"skipped"* ]] ;;
     esac || fail "make $target as a plain user did not say what to do"
