@@ -106,7 +106,7 @@ async def openapi_document(gateway: Components) -> JSONResponse:
 
 # The API explorer: Swagger UI from the installed swagger-ui-bundle package (served at
 # DOCS_ASSETS_PATH), never from a CDN, and no inline script, so the page's strict
-# Content-Security-Policy (gateway.web_headers) holds on the token's origin (issue 23).
+# Content-Security-Policy (gateway.web_headers) holds on the token's origin.
 DOCS_ASSETS_PATH = "/docs/assets"
 _DOCS_PAGE = f"""<!doctype html>
 <html lang="en">

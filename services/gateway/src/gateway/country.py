@@ -1,4 +1,4 @@
-"""Where a request comes from, by country: only a trusted proxy's word (issue 23).
+"""Where a request comes from, by country: only a trusted proxy's word.
 
 A proxy in front of the gateway (a CDN or an ingress with a GeoIP module) names the client's
 country in `COUNTRY_HEADER` (e.g. `CF-IPCountry`). The gateway believes it only when the

@@ -32,7 +32,7 @@ def _prefix(prefix: str) -> re.Pattern[str]:
 ROUTES: tuple[UpstreamRoute, ...] = (
     UpstreamRoute(_exactly("/v1/users/{handle}/posts"), Backend.TIMELINE),
     UpstreamRoute(_prefix("/v1/timeline"), Backend.TIMELINE),
-    # Insights are read from the timeline's delivery records (issue 12).
+    # Insights are read from the timeline's delivery records.
     UpstreamRoute(_exactly("/v1/posts/{id}/insights"), Backend.TIMELINE),
     UpstreamRoute(_prefix("/v1/users"), Backend.USERS),
     UpstreamRoute(_prefix("/v1/auth"), Backend.USERS),

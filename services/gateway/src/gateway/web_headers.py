@@ -1,4 +1,4 @@
-"""The headers that keep the web client and the API explorer safe in a browser (issue 23).
+"""The headers that keep the web client and the API explorer safe in a browser.
 
 Every answer: `X-Content-Type-Options: nosniff` (a browser never guesses a type) and
 `Referrer-Policy: no-referrer` (no URL leaves for another site). Every page: a strict

@@ -61,7 +61,7 @@ class EligibilityResponse(BaseModel):
     results: list[EligibilityResult]
 
 
-# -- remixes and features (issue 13) ---------------------------------------------------------
+# -- remixes and features ---------------------------------------------------------
 # `POST /internal/remix-consent`: may the remixer remix a post of the original's author, and
 # does that author approve by hand? `POST /internal/features`: what an account may use today.
 
@@ -117,7 +117,7 @@ MAX_BLOCKERS_PER_CHECK = 600
 
 class BlockersRequest(RequestBody):
     """Which of `among` block `user_id` now: asked where a block must hold at once, before
-    the event announcing it has reached the asking service (issue 23)."""
+    the event announcing it has reached the asking service."""
 
     user_id: str
     among: list[str] = Field(max_length=MAX_BLOCKERS_PER_CHECK)

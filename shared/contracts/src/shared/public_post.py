@@ -51,13 +51,13 @@ class PostOut(BaseModel):
     publish_mode: PublishMode
     created_at: datetime
     published_at: datetime | None
-    # Engagement (issue 12): one count per post, shared by all its co-authors.
+    # Engagement: one count per post, shared by all its co-authors.
     like_count: int = 0
     reply_count: int = 0
     liked_by_me: bool = False
     reply_to: str | None = None
 
-    # Remixes (issue 13).
+    # Remixes.
     remix_count: int = 0
     remix_of: "RemixOfOut | None" = None
 

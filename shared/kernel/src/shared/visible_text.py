@@ -1,4 +1,4 @@
-"""What users see of a name or a text, by Unicode's own rules (issue 23).
+"""What users see of a name or a text, by Unicode's own rules.
 
 Display names go through the PRECIS Nickname profile (RFC 8266, case preserved), with the
 `precis-i18n` implementation: it refuses control, default-ignorable (zero-width, bidi

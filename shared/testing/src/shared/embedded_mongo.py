@@ -51,7 +51,7 @@ def configured_engine() -> str:
 # How clients connect to an embedded server. Without retryable writes: each one would leave a
 # record on the server (to answer a retry with the first reply), and SecantusDB scans, then at
 # its cap of 10 000 sorts, all of them on every write: follows slowed from 8/s to 4/s while a
-# graph was built (issue 24). CoPost retries at its own level: events are redelivered and every
+# graph was built. CoPost retries at its own level: events are redelivered and every
 # handler is idempotent.
 EMBEDDED_URL_OPTIONS = "directConnection=true&retryWrites=false"
 

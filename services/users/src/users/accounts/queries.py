@@ -37,7 +37,7 @@ class AccountQueries:
         )
 
     async def profile(self, handle: str, viewer_id: str) -> Profile:
-        """An account that blocks the viewer is, to the viewer, not there (issue 23)."""
+        """An account that blocks the viewer is, to the viewer, not there."""
         account = await account_by_handle(self.accounts, handle)
         if await self.relations.active_blocks([relation_id(account.id, viewer_id)]):
             raise UnknownUser()

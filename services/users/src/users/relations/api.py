@@ -90,6 +90,6 @@ async def my_mutes(
 
 @internal_router.post(BLOCKERS_PATH, dependencies=[Depends(require_caller("posts", "timeline"))])
 async def blockers(body: BlockersRequest, components: Components) -> BlockersResponse:
-    """Asked where a block must hold before its event arrives (issue 23)."""
+    """Asked where a block must hold before its event arrives."""
     blocker_ids = await components.relation_queries.blockers(body.user_id, body.among)
     return BlockersResponse(blocker_ids=blocker_ids)

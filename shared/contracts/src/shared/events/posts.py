@@ -6,7 +6,7 @@ from typing import Literal
 from shared.events.envelope import EventData
 
 PublishMode = Literal["now", "when_accepted"]
-# Where a remix stands with its original (issue 13): only `approved` shows the original.
+# Where a remix stands with its original: only `approved` shows the original.
 RemixStatus = Literal["pending", "approved", "rejected", "revoked", "removed"]
 
 
@@ -91,7 +91,7 @@ class PostDeleted(EventData):
     deleted_at: datetime
 
 
-# -- remixes (issue 13) ----------------------------------------------------------------------
+# -- remixes ----------------------------------------------------------------------
 
 
 class RemixEvent(EventData):
@@ -151,7 +151,7 @@ REMIX_EVENTS: tuple[type[RemixEvent], ...] = (
     PostRemixRemoved,
 )
 
-# -- engagement (issue 12): likes and replies -------------------------------------------
+# -- engagement: likes and replies -------------------------------------------
 
 
 class PostCounts(EventData):

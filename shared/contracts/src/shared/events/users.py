@@ -60,7 +60,7 @@ class UserDeleted(EventData):
     deleted_at: datetime
 
 
-# -- muting (issue 12) -------------------------------------------------------------------
+# -- muting -------------------------------------------------------------------
 
 
 class UserMuted(EventData):

@@ -505,7 +505,7 @@ class EligibilityStandIn:
         self.follows = set(follows)  # (follower id, followee id)
         self.blocks = set(blocks)  # (blocker id, blocked id)
         self.failing = False
-        # Remixes (issue 13): user id -> (remix policy, approval); (feature, user id) withheld.
+        # Remixes: user id -> (remix policy, approval); (feature, user id) withheld.
         self.remix_settings: dict[str, tuple[str, RemixApproval]] = {}
         self.withheld: set[tuple[str, str]] = set()
 
