@@ -90,6 +90,11 @@ class PayloadTooLarge(Problem):
     slug = "payload-too-large"
 
 
+class UnsupportedMediaType(Problem):
+    status = 415
+    slug = "unsupported-media-type"
+
+
 class Unprocessable(Problem):
     status = 422
     slug = "validation-error"

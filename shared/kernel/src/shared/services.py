@@ -20,6 +20,7 @@ class Backend(StrEnum):
     INVITATIONS = "invitations"
     TIMELINE = "timeline"
     NOTIFICATIONS = "notifications"
+    MEDIA = "media"
 
 
 BACKENDS = tuple(Backend)

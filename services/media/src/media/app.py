@@ -1,0 +1,25 @@
+"""The media service's FastAPI app: `uvicorn media.app:create_app --factory`."""
+
+from fastapi import FastAPI
+
+from media.components import compose
+from media.core import api as core
+from media.core.repository import MEDIA_INDEXES
+from media.handlers import subscriptions
+from media.serving import api as serving
+from media.settings import MediaSettings
+from media.uploading import api as uploading
+from shared.service_app import ServiceSpec, create_service_app
+
+
+def create_app(settings: MediaSettings | None = None) -> FastAPI:
+    return create_service_app(
+        ServiceSpec(
+            settings=settings or MediaSettings(),
+            title="CoPost media",
+            compose=compose,
+            routers=[uploading.router, core.router, serving.router],
+            subscriptions=subscriptions,
+            indexes=MEDIA_INDEXES,
+        )
+    )

@@ -1,0 +1,54 @@
+"""The media service's composition root: each capability's use cases, built once."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+
+from media.core.commands import MediaCommands
+from media.core.queries import MediaQueries
+from media.core.repository import BlobStore, MediaRepository
+from media.core.signing import UrlSigner
+from media.settings import MediaSettings
+from media.uploading.commands import UploadCommands
+from shared.periodic import PeriodicTask, running
+from shared.service_app import Kernel, components_dependency
+
+
+@dataclass(frozen=True, slots=True)
+class MediaComponents:
+    repository: MediaRepository
+    blobs: BlobStore
+    queries: MediaQueries
+    media: MediaCommands
+    uploads: UploadCommands
+    # The largest upload body read: the larger kind's limit and the form around it.
+    body_limit_bytes: int
+
+
+@asynccontextmanager
+async def compose(kernel: Kernel[MediaSettings]) -> AsyncIterator[MediaComponents]:
+    settings = kernel.settings
+    repository = MediaRepository(kernel.db)
+    blobs = BlobStore(kernel.db)
+    signer = UrlSigner(
+        settings.url_signing_key.get_secret_value().encode(), settings.signed_url_seconds
+    )
+    queries = MediaQueries(repository, signer)
+    media = MediaCommands(repository, blobs, queries)
+    sweep = PeriodicTask("media-sweep", media.sweep, interval_seconds=settings.sweep_seconds)
+    async with running(sweep):
+        yield MediaComponents(
+            repository=repository,
+            blobs=blobs,
+            queries=queries,
+            media=media,
+            uploads=UploadCommands(settings, repository, blobs, queries),
+            body_limit_bytes=max(settings.max_image_bytes, settings.max_video_bytes)
+            + settings.multipart_overhead_bytes,
+        )
+
+
+Components = Annotated[MediaComponents, Depends(components_dependency(MediaComponents))]

@@ -1,0 +1,122 @@
+"""Where media live: one metadata document per medium, its variants' bytes in GridFS."""
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from gridfs import AsyncGridFSBucket, NoFile
+from gridfs.asynchronous.grid_file import AsyncGridOut
+from pymongo import ReturnDocument
+
+from shared.mongo import Database, Document, IndexSpec, increment
+
+MEDIA = "media"
+UPLOAD_COUNTS = "upload_counts"
+BLOBS = "blobs"
+# GridFS chunk size: a Range request reads only the chunks it needs.
+CHUNK_BYTES = 255 * 1024
+
+MEDIA_INDEXES = [
+    IndexSpec(MEDIA, [("owner_id", 1), ("deleted_at", 1)]),
+    IndexSpec(MEDIA, [("post_id", 1)]),
+    IndexSpec(MEDIA, [("expires_at", 1)]),
+    IndexSpec(MEDIA, [("deleted_at", 1)]),
+    IndexSpec(UPLOAD_COUNTS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
+    IndexSpec(f"{BLOBS}.files", [("metadata.media_id", 1)]),
+]
+
+# A medium nobody may see any more (post or account deleted, upload expired): 404 from now
+# on; the sweep removes its files, then the document.
+ALIVE: Mapping[str, Any] = {"deleted_at": None}
+
+
+class MediaRepository:
+    def __init__(self, db: Database) -> None:
+        self._media = db[MEDIA]
+        self._counts = db[UPLOAD_COUNTS]
+
+    async def insert(self, document: Document) -> None:
+        await self._media.insert_one(document)
+
+    async def get_alive(self, media_id: str) -> Document | None:
+        return await self._media.find_one({"_id": media_id, **ALIVE})
+
+    async def update_alive(self, media_id: str, changes: Mapping[str, Any]) -> Document | None:
+        return await self._media.find_one_and_update(
+            {"_id": media_id, **ALIVE},
+            {"$set": dict(changes)},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def stored_bytes_of(self, owner_id: str) -> int:
+        """What an account's media weigh now (those being deleted still count until gone)."""
+        totals = await self._media.aggregate(
+            [{"$match": {"owner_id": owner_id}}, {"$group": {"_id": None, "bytes": {"$sum": "$bytes"}}}]
+        )
+        async for total in totals:
+            return int(total["bytes"])
+        return 0
+
+    async def count_upload(self, owner_id: str, window: str, expires_at: datetime) -> int:
+        """Counts one upload in the account's current window; returns the window's count."""
+        counted = await increment(
+            self._counts,
+            f"{owner_id}:{window}",
+            {"uploads": 1},
+            on_insert={"expires_at": expires_at},
+        )
+        return int(counted["uploads"])
+
+    async def delete_where(self, selector: Mapping[str, Any], now: datetime) -> int:
+        """Makes matching media 404 at once; their files go at the next sweep."""
+        result = await self._media.update_many({**selector, **ALIVE}, {"$set": {"deleted_at": now}})
+        return result.modified_count
+
+    async def expire_unattached(self, now: datetime) -> int:
+        return await self.delete_where({"post_id": None, "expires_at": {"$lte": now}}, now)
+
+    async def deleted(self, limit: int) -> list[Document]:
+        return await self._media.find({"deleted_at": {"$ne": None}}).limit(limit).to_list()
+
+    async def forget(self, media_id: str) -> None:
+        await self._media.delete_one({"_id": media_id})
+
+
+class BlobStore:
+    """The variants' bytes in GridFS, each file tagged with its medium's id."""
+
+    def __init__(self, db: Database) -> None:
+        self._bucket = AsyncGridFSBucket(db, bucket_name=BLOBS, chunk_size_bytes=CHUNK_BYTES)
+        self._files = db[f"{BLOBS}.files"]
+
+    async def put(self, media_id: str, name: str, data: bytes, content_type: str) -> Any:
+        return await self._bucket.upload_from_stream(
+            f"{media_id}/{name}",
+            data,
+            metadata={"media_id": media_id, "content_type": content_type},
+        )
+
+    async def open(self, file_id: Any) -> AsyncGridOut | None:
+        try:
+            return await self._bucket.open_download_stream(file_id)
+        except NoFile:
+            return None
+
+    async def delete_all_of(self, media_id: str) -> None:
+        async for found in self._files.find({"metadata.media_id": media_id}, {"_id": 1}):
+            try:
+                await self._bucket.delete(found["_id"])
+            except NoFile:
+                continue
+
+
+async def chunks(stream: AsyncGridOut, start: int, length: int) -> AsyncIterator[bytes]:
+    """`length` bytes of a stored file from `start`, a GridFS chunk at a time."""
+    await stream.seek(start)
+    left = length
+    while left > 0:
+        data = await stream.read(min(left, CHUNK_BYTES))
+        if not data:
+            return
+        left -= len(data)
+        yield data

@@ -1,0 +1,30 @@
+"""Fixtures of the media tests: the service on real RabbitMQ and the embedded MongoDB."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from media_support import MediaHarness
+
+from media.app import create_app
+from media.settings import MediaSettings
+from shared.testing import running_service, test_settings
+
+type SettingsFactory = Callable[..., MediaSettings]
+
+
+@pytest.fixture
+def media_settings(mongo_url: str, amqp_url: str, namespace: str) -> SettingsFactory:
+    def make(**overrides: Any) -> MediaSettings:
+        return test_settings(
+            MediaSettings, mongo_url=mongo_url, amqp_url=amqp_url, namespace=namespace, **overrides
+        )
+
+    return make
+
+
+@pytest.fixture
+async def media(media_settings: SettingsFactory) -> AsyncIterator[MediaHarness]:
+    app = create_app(media_settings())
+    async with running_service(app) as client:
+        yield MediaHarness(app, client)
