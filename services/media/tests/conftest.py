@@ -1,16 +1,14 @@
 """Fixtures of the media tests: the service on real RabbitMQ and the embedded MongoDB."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from media_support import MediaHarness
+from media_support import MediaHarness, SettingsFactory
 
 from media.app import create_app
 from media.settings import MediaSettings
 from shared.testing import running_service, test_settings
-
-type SettingsFactory = Callable[..., MediaSettings]
 
 
 @pytest.fixture

@@ -2,13 +2,17 @@
 
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
 from PIL import Image
 
+from media.settings import MediaSettings
 from shared.testing import caller_headers, identity_headers
+
+type SettingsFactory = Callable[..., MediaSettings]
 
 
 def picture(

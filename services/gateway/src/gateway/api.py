@@ -10,10 +10,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.auth import presented_token
 from gateway.components import Components, GatewayComponents, components_of
 from gateway.domain import (
-    PUBLIC_API_PREFIX,
+    MEDIA_FILES_METHODS,
+    MEDIA_FILES_PREFIX,
     address_key,
     is_account_deletion,
+    is_forwarded,
     is_public,
+    is_upload,
     upstream_for,
 )
 from gateway.proxy import read_limited_body
@@ -40,7 +43,9 @@ async def forward_public_request(request: Request, gateway: GatewayComponents) -
     if upstream is None:
         raise NotFound("There is no such endpoint.")
     user_id = await _authenticated_user_id(request, gateway)
-    body = await read_limited_body(request, gateway.settings.max_body_bytes)
+    settings = gateway.settings
+    limit = settings.max_upload_bytes if is_upload(request.method, path) else settings.max_body_bytes
+    body = await read_limited_body(request, limit)
     response = await gateway.proxy.forward(request, upstream, user_id=user_id, body=body)
     deleted = is_account_deletion(request.method, path)
     if deleted and user_id is not None and response.status_code < 300:
@@ -51,7 +56,12 @@ async def forward_public_request(request: Request, gateway: GatewayComponents) -
 
 async def _authenticated_user_id(request: Request, gateway: GatewayComponents) -> str | None:
     """The verified caller, counted against its rate limit; None on the two public endpoints."""
-    if is_public(request.method, request.scope["path"]):
+    path: str = request.scope["path"]
+    if path.startswith(MEDIA_FILES_PREFIX):
+        if request.method not in MEDIA_FILES_METHODS:
+            raise NotFound("There is no such endpoint.")
+        return None
+    if is_public(request.method, path):
         # Sign-up and sign-in hash a password: each address gets a small allowance of them.
         address = address_key(request.client.host if request.client else "unknown")
         await gateway.login_limiter.check(address)
@@ -77,7 +87,7 @@ class PublicApiMiddleware:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PUBLIC_API_PREFIX):
+        if scope["type"] != "http" or not is_forwarded(scope["path"]):
             await self._app(scope, receive, send)
             return
         scope["route"] = _ROUTE_LABEL

@@ -16,7 +16,7 @@ from gateway.api import API_TITLE, DOCS_ASSETS_PATH, PublicApiMiddleware, docs_r
 from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
 from gateway.country import TrustedCountryMiddleware
-from gateway.domain import PUBLIC_API_PREFIX, parse_networks
+from gateway.domain import is_forwarded, parse_networks
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
 from gateway.settings import GatewaySettings
 from gateway.web_headers import SecurityHeadersMiddleware
@@ -52,7 +52,7 @@ class GatewayApp(FastAPI):
         if (
             self._shortcut_public_api
             and scope["type"] == "http"
-            and scope["path"].startswith(PUBLIC_API_PREFIX)
+            and is_forwarded(scope["path"])
         ):
             scope["app"] = self
             if self._public_api is None:

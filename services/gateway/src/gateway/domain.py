@@ -41,10 +41,18 @@ ROUTES: tuple[UpstreamRoute, ...] = (
     UpstreamRoute(_prefix("/v1/invitations"), Backend.INVITATIONS),
     UpstreamRoute(_prefix("/v1/notifications"), Backend.NOTIFICATIONS),
     UpstreamRoute(_prefix("/v1/remix-requests"), Backend.POSTS),
+    UpstreamRoute(_prefix("/v1/media"), Backend.MEDIA),
+    UpstreamRoute(_exactly("/media/{id}/{variant}"), Backend.MEDIA),
 )
 
 # Every path under it is forwarded to the service that owns it.
 PUBLIC_API_PREFIX = "/v1/"
+# Media files: read by anyone (browsers load them in <img>, without a token); the media
+# service serves public ones and, for the rest, only signed URLs.
+MEDIA_FILES_PREFIX = "/media/"
+MEDIA_FILES_METHODS = frozenset({"GET", "HEAD"})
+# The one route whose bodies are files, not small JSON documents.
+UPLOAD_ENDPOINT = ("POST", "/v1/media")
 
 PUBLIC_ENDPOINTS: frozenset[tuple[str, str]] = frozenset(
     {("POST", "/v1/users"), ("POST", "/v1/auth/token")}
@@ -78,7 +86,18 @@ def upstream_for(path: str) -> Backend | None:
 
 
 def is_public(method: str, path: str) -> bool:
+    if path.startswith(MEDIA_FILES_PREFIX):
+        return method.upper() in MEDIA_FILES_METHODS
     return (method.upper(), _normalized(path)) in PUBLIC_ENDPOINTS
+
+
+def is_forwarded(path: str) -> bool:
+    """Whether the gateway forwards this path itself (the rest is its own: docs, web client)."""
+    return path.startswith((PUBLIC_API_PREFIX, MEDIA_FILES_PREFIX))
+
+
+def is_upload(method: str, path: str) -> bool:
+    return (method.upper(), _normalized(path)) == UPLOAD_ENDPOINT
 
 
 def is_account_deletion(method: str, path: str) -> bool:

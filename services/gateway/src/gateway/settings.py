@@ -28,6 +28,8 @@ class GatewaySettings(ServiceSettings):
     """Where the timeline service answers."""
     notifications_url: str = "http://127.0.0.1:8005"
     """Where the notifications service answers."""
+    media_url: str = "http://127.0.0.1:8006"
+    """Where the media service answers."""
 
     jwks_url: str = ""
     """Where the users service's public keys are fetched; empty means
@@ -54,6 +56,9 @@ class GatewaySettings(ServiceSettings):
 
     max_body_bytes: int = Field(default=65536, ge=0)
     """Larger request bodies get 413."""
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024 + 65536, ge=0)
+    """Larger media uploads (`POST /v1/media`) get 413, from their declared length before any
+    byte is read; the media service refuses each kind of file beyond its own, smaller limit."""
     user_rate_limit_per_minute: float = Field(default=1200.0, gt=0)
     """Per-user token bucket: requests a minute (beyond: 429 with `Retry-After`)."""
     user_rate_limit_burst: int = Field(default=200, ge=1)
