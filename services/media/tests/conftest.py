@@ -8,7 +8,7 @@ from media_support import MediaHarness, SettingsFactory
 
 from media.app import create_app
 from media.settings import MediaSettings
-from shared.testing import running_service, test_settings
+from shared.testing import event_injector, running_service, test_settings
 
 
 @pytest.fixture
@@ -22,7 +22,12 @@ def media_settings(mongo_url: str, amqp_url: str, namespace: str) -> SettingsFac
 
 
 @pytest.fixture
-async def media(media_settings: SettingsFactory) -> AsyncIterator[MediaHarness]:
-    app = create_app(media_settings())
-    async with running_service(app) as client:
-        yield MediaHarness(app, client)
+async def media(
+    media_settings: SettingsFactory, amqp_url: str, namespace: str
+) -> AsyncIterator[MediaHarness]:
+    app = create_app(media_settings(sweep_seconds=0.2))
+    async with (
+        running_service(app) as client,
+        event_injector(app.state.runtime.db, amqp_url=amqp_url, namespace=namespace) as events,
+    ):
+        yield MediaHarness(app, client, events)

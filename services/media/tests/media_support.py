@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from PIL import Image
 
 from media.settings import MediaSettings
-from shared.testing import caller_headers, identity_headers
+from shared.public_media import ATTACH_PATH, AttachRequest
+from shared.testing import EventInjector, caller_headers, identity_headers
 
 type SettingsFactory = Callable[..., MediaSettings]
 
@@ -54,6 +55,7 @@ def multipart(
 class MediaHarness:
     app: FastAPI
     client: httpx.AsyncClient
+    events: EventInjector
 
     async def upload(
         self,
@@ -67,6 +69,17 @@ class MediaHarness:
         body, headers = multipart(data, content_type, filename=filename, alt_text=alt_text)
         return await self.client.post(
             "/v1/media", content=body, headers=headers | identity_headers(user_id, "media")
+        )
+
+    async def attach(
+        self, owner_id: str, post_id: str, media_ids: list[str], *, public: bool = True
+    ) -> httpx.Response:
+        """As the posts service asks, signed as itself."""
+        request = AttachRequest(
+            owner_id=owner_id, post_id=post_id, media_ids=media_ids, public=public
+        )
+        return await self.client.post(
+            ATTACH_PATH, json=request.model_dump(), headers=caller_headers("posts", "media")
         )
 
     async def fetch(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from media.attaching.commands import AttachingCommands
 from media.core.commands import MediaCommands
 from media.core.queries import MediaQueries
 from media.core.repository import BlobStore, MediaRepository
@@ -24,6 +25,7 @@ class MediaComponents:
     queries: MediaQueries
     media: MediaCommands
     uploads: UploadCommands
+    attaching: AttachingCommands
     # The largest upload body read: the larger kind's limit and the form around it.
     body_limit_bytes: int
 
@@ -46,6 +48,7 @@ async def compose(kernel: Kernel[MediaSettings]) -> AsyncIterator[MediaComponent
             queries=queries,
             media=media,
             uploads=UploadCommands(settings, repository, blobs, queries),
+            attaching=AttachingCommands(repository),
             body_limit_bytes=max(settings.max_image_bytes, settings.max_video_bytes)
             + settings.multipart_overhead_bytes,
         )

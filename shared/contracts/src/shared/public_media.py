@@ -48,3 +48,59 @@ class MediaOut(BaseModel):
     duration_s: float | None = None
     blurhash: str | None
     variants: dict[str, str]
+
+
+class AttachedMedia(BaseModel):
+    """A medium as it travels with its post (events, post documents, timeline cards): enough to
+    render it without asking the media service. Attached media are ready by definition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    kind: MediaKind
+    alt_text: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    blurhash: str | None = None
+    variants: tuple[str, ...] = ()
+
+    def out(self) -> MediaOut:
+        """The Media object of a post that others see: public paths (the media service serves
+        them once the post is published)."""
+        return MediaOut(
+            id=self.id,
+            kind=self.kind,
+            status="ready",
+            alt_text=self.alt_text,
+            width=self.width,
+            height=self.height,
+            duration_s=self.duration_s,
+            blurhash=self.blurhash,
+            variants={name: media_path(self.id, name) for name in self.variants},
+        )
+
+
+# The posts service attaches a caller's uploads to a new post through this internal route.
+ATTACH_PATH = "/internal/media/attach"
+MAX_MEDIA_PER_POST = 4
+
+type AttachRefusal = Literal["unknown", "attached", "not_ready", "composition"]
+
+
+class AttachRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner_id: str
+    post_id: str
+    media_ids: list[str]
+    # Public at once: the post is published as it is created (else when post.published says).
+    public: bool
+
+
+class AttachAnswer(BaseModel):
+    """`media` in the order asked, or why not (`media_id` names the medium refused)."""
+
+    media: list[AttachedMedia] = []
+    refusal: AttachRefusal | None = None
+    media_id: str | None = None

@@ -41,6 +41,28 @@ class MediaRepository:
     async def get_alive(self, media_id: str) -> Document | None:
         return await self._media.find_one({"_id": media_id, **ALIVE})
 
+    async def alive_by_ids(self, media_ids: list[str]) -> dict[str, Document]:
+        found = self._media.find({"_id": {"$in": media_ids}, **ALIVE})
+        return {document["_id"]: document async for document in found}
+
+    async def attach(self, media_id: str, owner_id: str, post_id: str, *, public: bool) -> bool:
+        """Puts the medium on the post unless it is on another one (its expiry no longer applies:
+        only media on no post expire)."""
+        result = await self._media.update_one(
+            {"_id": media_id, "owner_id": owner_id, "post_id": {"$in": [None, post_id]}, **ALIVE},
+            {"$set": {"post_id": post_id, "public": public}},
+        )
+        return result.matched_count == 1
+
+    async def release(self, post_id: str) -> None:
+        """Gives back the media a refused attachment took (they expire as uploads again)."""
+        await self._media.update_many(
+            {"post_id": post_id, **ALIVE}, {"$set": {"post_id": None, "public": False}}
+        )
+
+    async def make_public(self, post_id: str) -> None:
+        await self._media.update_many({"post_id": post_id, **ALIVE}, {"$set": {"public": True}})
+
     async def update_alive(self, media_id: str, changes: Mapping[str, Any]) -> Document | None:
         return await self._media.find_one_and_update(
             {"_id": media_id, **ALIVE},

@@ -1,0 +1,125 @@
+"""Media on posts: only one's own ready uploads, once; public with the post, gone with it."""
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from media_support import MediaHarness, picture
+
+from shared.events.posts import PostDeleted, PostPublished
+from shared.events.users import UserDeleted
+from shared.public_media import media_path
+from shared.testing import caller_headers, identity_headers, wait_until
+
+ALICE = "6756f0c2a1b2c3d4e5f60711"
+BOB = "6756f0c2a1b2c3d4e5f60712"
+POST = "6756f0c2a1b2c3d4e5f60a01"
+OTHER_POST = "6756f0c2a1b2c3d4e5f60a02"
+
+
+async def upload(media: MediaHarness, owner: str = ALICE) -> str:
+    return str((await media.upload(owner, picture((500, 300)), alt_text="A flag")).json()["id"])
+
+
+async def test_attached_media_of_a_published_post_are_public_and_cached_for_good(
+    media: MediaHarness,
+) -> None:
+    first, second = await upload(media), await upload(media)
+    answer = await media.attach(ALICE, POST, [second, first])
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["refusal"] is None
+    assert [item["id"] for item in body["media"]] == [second, first]
+    assert body["media"][0]["variants"] == ["small", "large", "original"]
+    assert body["media"][0]["alt_text"] == "A flag"
+    served = await media.fetch(media_path(first, "small"))
+    assert served.status_code == 200
+    assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+    seen_by_bob = await media.client.get(
+        f"/v1/media/{first}", headers=identity_headers(BOB, "media")
+    )
+    assert seen_by_bob.status_code == 200
+    assert urlsplit(seen_by_bob.json()["variants"]["small"]).query == ""
+
+
+async def test_attaching_again_to_the_same_post_answers_the_same(media: MediaHarness) -> None:
+    media_id = await upload(media)
+    first = await media.attach(ALICE, POST, [media_id])
+    again = await media.attach(ALICE, POST, [media_id])
+    assert first.json() == again.json()
+
+
+async def test_refusals_someone_elses_attached_elsewhere_too_many(media: MediaHarness) -> None:
+    mine, bobs = await upload(media), await upload(media, BOB)
+    refused = (await media.attach(ALICE, POST, [mine, bobs])).json()
+    assert (refused["refusal"], refused["media_id"]) == ("unknown", bobs)
+    assert (await media.attach(ALICE, POST, [mine])).json()["refusal"] is None
+    taken = (await media.attach(ALICE, OTHER_POST, [mine])).json()
+    assert (taken["refusal"], taken["media_id"]) == ("attached", mine)
+    five = [await upload(media) for _ in range(5)]
+    assert (await media.attach(ALICE, OTHER_POST, five)).json()["refusal"] == "composition"
+
+
+async def test_only_the_posts_service_may_attach(media: MediaHarness) -> None:
+    answer = await media.client.post(
+        "/internal/media/attach",
+        json={"owner_id": ALICE, "post_id": POST, "media_ids": [], "public": True},
+        headers=caller_headers("timeline", "media"),
+    )
+    assert answer.status_code == 403
+
+
+async def test_a_pending_posts_media_become_public_when_it_is_published(
+    media: MediaHarness,
+) -> None:
+    media_id = await upload(media)
+    await media.attach(ALICE, POST, [media_id], public=False)
+    assert (await media.fetch(media_path(media_id, "small"))).status_code == 404
+    now = datetime.now(UTC)
+    await media.events.publish(
+        PostPublished(
+            post_id=POST,
+            author_id=ALICE,
+            text="",
+            coauthor_ids=(),
+            created_at=now,
+            published_at=now,
+        )
+    )
+    assert (await media.fetch(media_path(media_id, "small"))).status_code == 200
+
+
+async def test_a_deleted_posts_media_are_gone_at_once_and_from_storage_soon(
+    media: MediaHarness,
+) -> None:
+    media_id = await upload(media)
+    await media.attach(ALICE, POST, [media_id])
+    await media.events.publish(
+        PostDeleted(post_id=POST, author_id=ALICE, coauthor_ids=(), deleted_at=datetime.now(UTC))
+    )
+    assert (await media.fetch(media_path(media_id, "small"))).status_code == 404
+    files = media.app.state.runtime.db["blobs.files"]
+
+    async def removed() -> bool:
+        return await files.count_documents({"metadata.media_id": media_id}) == 0
+
+    await wait_until(removed)
+
+
+async def test_a_deleted_accounts_media_are_deleted(media: MediaHarness) -> None:
+    media_id = await upload(media)
+    await media.events.publish(UserDeleted(user_id=ALICE, deleted_at=datetime.now(UTC)))
+    seen = await media.client.get(f"/v1/media/{media_id}", headers=identity_headers(ALICE, "media"))
+    assert seen.status_code == 404
+
+
+async def test_an_upload_on_no_post_expires(media: MediaHarness) -> None:
+    media_id = await upload(media)
+    db = media.app.state.runtime.db
+    await db["media"].update_one(
+        {"_id": media_id}, {"$set": {"expires_at": datetime.now(UTC) - timedelta(seconds=1)}}
+    )
+
+    async def gone() -> bool:
+        return await db["media"].count_documents({"_id": media_id}) == 0
+
+    await wait_until(gone)
