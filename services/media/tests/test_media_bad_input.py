@@ -8,7 +8,7 @@ from media_support import MediaHarness, SettingsFactory, multipart, picture
 from PIL import Image
 
 from media.app import create_app
-from shared.testing import identity_headers, running_service
+from shared.testing import identity_headers, running_service, wait_until
 
 ALICE = "6756f0c2a1b2c3d4e5f60711"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
@@ -19,12 +19,16 @@ def huge_png(width: int, height: int) -> bytes:
     import struct
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     row = b"\x00" + b"\x00" * ((width + 7) // 8)
     data = zlib.compress(row * 10)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 async def stored_count(media: MediaHarness) -> int:
@@ -129,8 +133,7 @@ async def test_beyond_the_processing_slots_an_upload_is_refused_at_once(
             )
         )
         uploads = app.state.runtime.components.uploads
-        while uploads._slots._free > 0:  # noqa: SLF001 - waiting for the slot to be taken
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: uploads.slots.all_taken)
         second = await client.post(
             "/v1/media", content=small, headers=small_headers | identity_headers(ALICE, "media")
         )

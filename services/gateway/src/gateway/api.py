@@ -44,7 +44,9 @@ async def forward_public_request(request: Request, gateway: GatewayComponents) -
         raise NotFound("There is no such endpoint.")
     user_id = await _authenticated_user_id(request, gateway)
     settings = gateway.settings
-    limit = settings.max_upload_bytes if is_upload(request.method, path) else settings.max_body_bytes
+    limit = (
+        settings.max_upload_bytes if is_upload(request.method, path) else settings.max_body_bytes
+    )
     body = await read_limited_body(request, limit)
     response = await gateway.proxy.forward(request, upstream, user_id=user_id, body=body)
     deleted = is_account_deletion(request.method, path)

@@ -49,11 +49,7 @@ class GatewayApp(FastAPI):
         self._public_api: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            self._shortcut_public_api
-            and scope["type"] == "http"
-            and is_forwarded(scope["path"])
-        ):
+        if self._shortcut_public_api and scope["type"] == "http" and is_forwarded(scope["path"]):
             scope["app"] = self
             if self._public_api is None:
                 self._public_api = self._own_middleware_stack()

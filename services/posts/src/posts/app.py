@@ -24,13 +24,16 @@ def create_app(
     settings: PostsSettings | None = None,
     *,
     users_transport: httpx.AsyncBaseTransport | None = None,
+    media_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """`users_transport` lets tests serve the users service's API from an in-process app."""
+    """The transports let tests serve the users and media services' APIs from in-process apps."""
     return create_service_app(
         ServiceSpec(
             settings=settings or PostsSettings(),
             title="CoPost posts",
-            compose=partial(compose, users_transport=users_transport),
+            compose=partial(
+                compose, users_transport=users_transport, media_transport=media_transport
+            ),
             routers=[
                 authoring.router,
                 coauthoring.router,

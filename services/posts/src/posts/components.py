@@ -17,6 +17,7 @@ from posts.core.repository import PostRepository
 from posts.engagement.commands import EngagementCommands
 from posts.engagement.queries import EngagementQueries
 from posts.engagement.repository import CountRepository, LikeRepository, ReplyRepository
+from posts.media.client import MediaAttachments, media_service
 from posts.remixing.commands import RemixingCommands
 from posts.remixing.queries import RemixingQueries
 from posts.remixing.repository import RemixRepository
@@ -43,12 +44,18 @@ class PostsComponents:
 
 @asynccontextmanager
 async def compose(
-    kernel: Kernel[PostsSettings], *, users_transport: httpx.AsyncBaseTransport | None = None
+    kernel: Kernel[PostsSettings],
+    *,
+    users_transport: httpx.AsyncBaseTransport | None = None,
+    media_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[PostsComponents]:
-    """`users_transport` lets tests serve the users service's API from an in-process app."""
+    """The transports let tests serve the users and media services' APIs from in-process apps."""
     settings = kernel.settings
-    async with users_service(settings, settings.users_url, transport=users_transport) as users:
-        components = _components(kernel, users)
+    async with (
+        users_service(settings, settings.users_url, transport=users_transport) as users,
+        media_service(settings, settings.media_url, transport=media_transport) as media,
+    ):
+        components = _components(kernel, users, media)
         # Counters a crash left half settled are finished by this pass.
         settling = PeriodicTask(
             "settle-engagement",
@@ -59,7 +66,9 @@ async def compose(
             yield components
 
 
-def _components(kernel: Kernel[PostsSettings], users: EligibilityClient) -> PostsComponents:
+def _components(
+    kernel: Kernel[PostsSettings], users: EligibilityClient, media: MediaAttachments
+) -> PostsComponents:
     db, settings = kernel.db, kernel.settings
     posts, remixes, likes = PostRepository(db), RemixRepository(db), LikeRepository(db)
     directory = UserDirectory(db)
@@ -78,6 +87,7 @@ def _components(kernel: Kernel[PostsSettings], users: EligibilityClient) -> Post
         kernel.outbox,
         blocks,
         mutes,
+        media,
     )
     remix_queries = RemixingQueries(posts, remixes, queries)
     remixing = RemixingCommands(core, posts, remixes, remix_queries, users)
@@ -93,7 +103,9 @@ def _components(kernel: Kernel[PostsSettings], users: EligibilityClient) -> Post
     )
     return PostsComponents(
         queries=queries,
-        authoring=AuthoringCommands(settings, core, queries, coauthoring, remixing, engagement),
+        authoring=AuthoringCommands(
+            settings, core, queries, coauthoring, remixing, engagement, media
+        ),
         coauthoring=coauthoring,
         remixing=remixing,
         remix_queries=remix_queries,

@@ -9,6 +9,8 @@ class PostsSettings(ServiceSettings):
     service_name: str = "posts"
     users_url: str = "http://127.0.0.1:8001"
     """Where the users service answers (eligibility, remix consent, features)."""
+    media_url: str = "http://127.0.0.1:8006"
+    """Where the media service answers (attaching uploads to new posts)."""
     max_coauthors: int = Field(default=5, ge=0, le=50)
     """Co-authors per post."""
     max_text_length: int = Field(default=500, ge=1)

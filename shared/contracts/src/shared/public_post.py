@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.config import JsonDict
 
 from shared.events.posts import PublishMode, RemixStatus
+from shared.public_media import MediaOut
 from shared.public_user import USER_EXAMPLE, PublicUser
 
 POST_EXAMPLE: JsonDict = {
@@ -29,6 +30,7 @@ POST_EXAMPLE: JsonDict = {
     "reply_to": None,
     "remix_count": 0,
     "remix_of": None,
+    "media": [],
 }
 
 type CoauthorStatus = Literal["invited", "accepted"]
@@ -60,6 +62,9 @@ class PostOut(BaseModel):
     # Remixes.
     remix_count: int = 0
     remix_of: "RemixOfOut | None" = None
+
+    # Pictures or a video, in the order given; empty when none.
+    media: list[MediaOut] = []
 
 
 class RemixOfOut(BaseModel):

@@ -73,7 +73,10 @@ class MediaRepository:
     async def stored_bytes_of(self, owner_id: str) -> int:
         """What an account's media weigh now (those being deleted still count until gone)."""
         totals = await self._media.aggregate(
-            [{"$match": {"owner_id": owner_id}}, {"$group": {"_id": None, "bytes": {"$sum": "$bytes"}}}]
+            [
+                {"$match": {"owner_id": owner_id}},
+                {"$group": {"_id": None, "bytes": {"$sum": "$bytes"}}},
+            ]
         )
         async for total in totals:
             return int(total["bytes"])

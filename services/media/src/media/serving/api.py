@@ -103,5 +103,3 @@ def _range(header: str | None, size: int) -> tuple[int, int] | str | None:
     if start >= size or start > end:
         return "unsatisfiable"
     return start, end
-
-

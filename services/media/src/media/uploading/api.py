@@ -33,7 +33,7 @@ async def bounded_body(request: Request, components: Components) -> None:
         if len(body) > limit:
             raise PayloadTooLarge(f"An upload may weigh at most {limit} bytes.")
     # Starlette keeps a body read once for whoever asks again (the assertion, the form).
-    request._body = bytes(body)  # noqa: SLF001 - Starlette's documented body cache
+    request._body = bytes(body)
 
 
 async def upload_form(request: Request) -> Upload:

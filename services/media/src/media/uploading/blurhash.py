@@ -13,13 +13,16 @@ type Rgb = tuple[float, float, float]
 
 
 def encode_blurhash(
-    pixels: Sequence[tuple[int, int, int]], width: int, height: int, *, x_parts: int = 4, y_parts: int = 3
+    pixels: Sequence[tuple[int, int, int]],
+    width: int,
+    height: int,
+    *,
+    x_parts: int = 4,
+    y_parts: int = 3,
 ) -> str:
-    """The BlurHash of `pixels` (sRGB, row by row) with `x_parts` × `y_parts` components."""
+    """The BlurHash of `pixels` (sRGB, row by row) with `x_parts` by `y_parts` components."""
     linear = [tuple(_to_linear(channel) for channel in pixel) for pixel in pixels]
-    factors = [
-        _factor(linear, width, height, i, j) for j in range(y_parts) for i in range(x_parts)
-    ]
+    factors = [_factor(linear, width, height, i, j) for j in range(y_parts) for i in range(x_parts)]
     dc, ac = factors[0], factors[1:]
     text = _base83((x_parts - 1) + (y_parts - 1) * 9, 1)
     if ac:
@@ -78,4 +81,6 @@ def _to_srgb(value: float) -> int:
 
 
 def _base83(value: int, length: int) -> str:
-    return "".join(_ALPHABET[(value // 83 ** (length - place)) % 83] for place in range(1, length + 1))
+    return "".join(
+        _ALPHABET[(value // 83 ** (length - place)) % 83] for place in range(1, length + 1)
+    )

@@ -51,6 +51,10 @@ class ProcessingSlots:
         self._free = slots
         self._retry_after_seconds = retry_after_seconds
 
+    @property
+    def all_taken(self) -> bool:
+        return self._free <= 0
+
     @asynccontextmanager
     async def taken(self) -> AsyncIterator[None]:
         if self._free <= 0:
@@ -88,7 +92,7 @@ class UploadCommands:
         self._blobs = blobs
         self._queries = queries
         self._clock = clock
-        self._slots = ProcessingSlots(
+        self.slots = ProcessingSlots(
             settings.processing_slots, settings.processing_retry_after_seconds
         )
         self._limits = ImageLimits(
@@ -108,7 +112,7 @@ class UploadCommands:
                 f"A picture may weigh at most {self._settings.max_image_bytes} bytes."
             )
         await self._count_upload(owner_id)
-        async with self._slots.taken():
+        async with self.slots.taken():
             processed = await self._processed(upload.data, content_type)
         weight = sum(len(variant.data) for variant in processed.variants)
         used = await self._repository.stored_bytes_of(owner_id)

@@ -103,7 +103,9 @@ def _check_size(opened: Image.Image, limits: ImageLimits) -> None:
     if width < 1 or height < 1:
         raise ImageRefused("damaged", "The picture has no pixels.")
     if frames > limits.max_frames:
-        raise ImageRefused("too_many_pixels", f"The picture has more than {limits.max_frames} frames.")
+        raise ImageRefused(
+            "too_many_pixels", f"The picture has more than {limits.max_frames} frames."
+        )
     if width * height * frames > limits.max_pixels:
         raise ImageRefused(
             "too_many_pixels", f"The picture has more than {limits.max_pixels} pixels."

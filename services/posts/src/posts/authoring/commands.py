@@ -12,6 +12,7 @@ from posts.core.queries import PostQueries
 from posts.core.repository import StoredPost
 from posts.core.rules import Change, Post
 from posts.engagement.commands import EngagementCommands
+from posts.media.client import MediaAttachments
 from posts.remixing.commands import RemixingCommands
 from posts.remixing.rules import creation_events
 from posts.settings import PostsSettings
@@ -28,6 +29,7 @@ class AuthoringCommands:
     coauthoring: CoauthoringCommands
     remixing: RemixingCommands
     engagement: EngagementCommands
+    media: MediaAttachments
 
     async def create(self, author_id: str, body: CreatePostRequest) -> PostOut:
         request = validate_new_post(
@@ -35,6 +37,7 @@ class AuthoringCommands:
             body.coauthors,
             max_coauthors=self.settings.max_coauthors,
             max_text_length=self.settings.max_text_length,
+            with_media=bool(body.media_ids),
         )
         await self.core.require_live_account(author_id)
         await self.core.require_features(
@@ -50,14 +53,20 @@ class AuthoringCommands:
         now = utc_now()
         remix_of = await self.remixing.link_to(original, author_id, now) if original else None
         await self.coauthoring.spend_invite_budget(author_id, len(invitees), now)
+        post_id = new_id()
+        # Last, once everything else is known to be fine: the uploads are taken for this post.
+        media = await self.media.attach(
+            author_id, post_id, body.media_ids, public=body.publish_mode == "now"
+        )
         change = create_post(
-            post_id=new_id(),
+            post_id=post_id,
             author_id=author_id,
             request=request,
             publish_mode=body.publish_mode,
             invitees=[(invitee.user_id, new_id()) for invitee in invitees],
             now=now,
             remix_of=remix_of,
+            media=media,
         )
         if original is not None:
             change = Change(change.post, change.events + creation_events(change.post, original))

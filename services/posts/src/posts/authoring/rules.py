@@ -21,6 +21,7 @@ from posts.core.rules import (
 )
 from shared.events import EventData
 from shared.events.posts import InvitedCoauthor, PostCreated, PublishMode
+from shared.public_media import AttachedMedia
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +31,16 @@ class NewPostRequest:
 
 
 def validate_new_post(
-    text: str, handles: Sequence[str], *, max_coauthors: int, max_text_length: int
+    text: str,
+    handles: Sequence[str],
+    *,
+    max_coauthors: int,
+    max_text_length: int,
+    with_media: bool = False,
 ) -> NewPostRequest:
     """The text normalised and the handles lower-cased, or a 422 listing every broken rule."""
     clean_text = normalize_text(text)
-    errors = text_errors(clean_text, max_text_length)
+    errors = text_errors(clean_text, max_text_length, with_media=with_media)
     errors += handle_errors(handles, max_coauthors)
     if errors:
         raise InvalidPost("The post is not valid.", errors=errors)
@@ -50,6 +56,7 @@ def create_post(
     invitees: Sequence[tuple[str, str]],
     now: datetime,
     remix_of: RemixLink | None = None,
+    media: tuple[AttachedMedia, ...] = (),
 ) -> Change:
     """`invitees` are (user id, invitation id) pairs, already found eligible; `remix_of`
     the consented link of a remix (its own events are `posts.remixing.rules.creation_events`)."""
@@ -69,6 +76,7 @@ def create_post(
         published_at=now if publish_mode == "now" else None,
         coauthors=coauthors,
         remix_of=remix_of,
+        media=media,
     )
     created = PostCreated(
         post_id=post.id,
@@ -80,6 +88,7 @@ def create_post(
             InvitedCoauthor(invitation_id=c.invitation_id, invitee_id=c.user_id) for c in coauthors
         ),
         remix_of_post_id=remix_of.original_id if remix_of else None,
+        media=media,
     )
     events: tuple[EventData, ...] = (created,)
     if post.status == "published":

@@ -3,6 +3,7 @@
 from pydantic import ConfigDict, Field
 
 from shared.events.posts import PublishMode
+from shared.public_media import MAX_MEDIA_PER_POST
 from shared.request_body import RequestBody
 
 
@@ -26,3 +27,5 @@ class CreatePostRequest(RequestBody):
     publish_mode: PublishMode = "now"
     # The id of the post this one remixes.
     remix_of: str | None = Field(default=None, min_length=1, max_length=100)
+    # The caller's own uploads (POST /v1/media), in the order shown; text may then be empty.
+    media_ids: list[str] = Field(default_factory=list, max_length=MAX_MEDIA_PER_POST)

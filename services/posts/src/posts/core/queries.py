@@ -99,6 +99,7 @@ class PostQueries:
                     reply_to=post.reply_to,
                     remix_count=remix_counts.get(post.id, 0),
                     remix_of=_remix_of_out(post.remix_of, originals),
+                    media=[item.out() for item in post.media],
                 )
             )
         return rendered

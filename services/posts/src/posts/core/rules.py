@@ -15,6 +15,7 @@ from typing import Any, Literal
 from shared.events import EventData
 from shared.events.posts import PostDeleted, PostPublished, PublishMode, RemixStatus
 from shared.problems import Forbidden, NotFound, Unprocessable
+from shared.public_media import AttachedMedia
 from shared.public_post import CoauthorStatus
 from shared.visible_text import shows_something
 
@@ -95,6 +96,8 @@ class Post:
     # A reply: the post it answers. Replies are published at once, have no
     # co-authors and reach no timeline: they live in their post's thread.
     reply_to: str | None = None
+    # The pictures (or video) it carries, in the order shown; owned by the media service.
+    media: tuple[AttachedMedia, ...] = ()
 
     def coauthor(self, user_id: str) -> Coauthor | None:
         return next((c for c in self.coauthors if c.user_id == user_id), None)
@@ -148,8 +151,11 @@ def normalize_text(text: str) -> str:
     return INVISIBLE_FORMAT_CHARACTERS.sub("", unicodedata.normalize("NFC", text)).strip()
 
 
-def text_errors(text: str, max_length: int) -> list[dict[str, Any]]:
+def text_errors(text: str, max_length: int, *, with_media: bool = False) -> list[dict[str, Any]]:
+    """A post with media may have no text; with some, it must show something."""
     if not text:
+        if with_media:
+            return []
         return [error(("body", "text"), "Text must not be empty.", "empty")]
     if len(text) > max_length:
         return [error(("body", "text"), f"Text is longer than {max_length}.", "too_long")]
@@ -221,6 +227,7 @@ def published_event(post: Post) -> PostPublished:
         publish_mode=post.publish_mode,
         remix_of_post_id=post.remix_of.original_id if post.remix_of else None,
         remix_status=post.remix_of.status if post.remix_of else None,
+        media=post.media,
     )
 
 

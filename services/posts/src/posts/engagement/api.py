@@ -56,7 +56,7 @@ async def list_likers(
 async def reply_to_post(
     post_id: str, body: ReplyRequest, user_id: CurrentUserId, components: Components
 ) -> PostOut:
-    return await components.engagement.reply(post_id, user_id, body.text)
+    return await components.engagement.reply(post_id, user_id, body.text, body.media_ids)
 
 
 @router.get("/{post_id}/replies", name="list_replies", responses=problems(404))

@@ -7,7 +7,7 @@ once, handlers settle after blocks and deletions, and a periodic pass settles wh
 crash left half done. Liking a post costs the same however many likes it has.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +31,7 @@ from posts.engagement.rules import (
     require_engageable,
     validate_reply_text,
 )
+from posts.media.client import MediaAttachments
 from posts.settings import PostsSettings
 from shared.clock import utc_now
 from shared.events import EventData
@@ -62,6 +63,7 @@ class EngagementCommands:
     # Whom each account blocks, from events: a like made before a block is hidden by it.
     blocks: RelationReplica
     mutes: RelationReplica
+    media: MediaAttachments
 
     async def like(self, post_id: str, user_id: str) -> None:
         stored = await self.posts.get(post_id)
@@ -130,15 +132,26 @@ class EngagementCommands:
         """A deleted post's likes go with it."""
         await self.likes.delete_of_post(post_id)
 
-    async def reply(self, post_id: str, author_id: str, text: str) -> PostOut:
-        clean_text = validate_reply_text(text, max_text_length=self.settings.max_text_length)
+    async def reply(
+        self, post_id: str, author_id: str, text: str, media_ids: Sequence[str] = ()
+    ) -> PostOut:
+        clean_text = validate_reply_text(
+            text, max_text_length=self.settings.max_text_length, with_media=bool(media_ids)
+        )
         stored = await self.posts.get(post_id)
         parent = require_engageable(stored.post if stored else None, author_id)
         await self.require_may_reply(parent, author_id)
         await self.core.require_live_account(author_id)
         author = await self.core.author_snapshot(author_id)
+        reply_id = new_id()
+        media = await self.media.attach(author_id, reply_id, media_ids, public=True)
         reply = new_reply(
-            reply_id=new_id(), parent=parent, author_id=author_id, text=clean_text, now=utc_now()
+            reply_id=reply_id,
+            parent=parent,
+            author_id=author_id,
+            text=clean_text,
+            now=utc_now(),
+            media=media,
         )
         await self.core.insert(Change(reply), [author], extra={"unsettled": True})
         await self.settle_reply(reply.id)

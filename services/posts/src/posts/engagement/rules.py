@@ -13,6 +13,7 @@ from posts.core.rules import (
     text_errors,
 )
 from shared.problems import Forbidden
+from shared.public_media import AttachedMedia
 
 
 class ReplyBlocked(Forbidden):
@@ -42,15 +43,23 @@ def like_counts(*, active: bool, hidden_by: Sequence[str]) -> bool:
     return active and not hidden_by
 
 
-def validate_reply_text(text: str, *, max_text_length: int) -> str:
+def validate_reply_text(text: str, *, max_text_length: int, with_media: bool = False) -> str:
     clean_text = normalize_text(text)
-    errors = text_errors(clean_text, max_text_length)
+    errors = text_errors(clean_text, max_text_length, with_media=with_media)
     if errors:
         raise InvalidPost("The reply is not valid.", errors=errors)
     return clean_text
 
 
-def new_reply(*, reply_id: str, parent: Post, author_id: str, text: str, now: datetime) -> Post:
+def new_reply(
+    *,
+    reply_id: str,
+    parent: Post,
+    author_id: str,
+    text: str,
+    now: datetime,
+    media: tuple[AttachedMedia, ...] = (),
+) -> Post:
     return Post(
         id=reply_id,
         author_id=author_id,
@@ -60,4 +69,5 @@ def new_reply(*, reply_id: str, parent: Post, author_id: str, text: str, now: da
         created_at=now,
         published_at=now,
         reply_to=parent.id,
+        media=media,
     )

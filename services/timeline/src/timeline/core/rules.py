@@ -11,6 +11,7 @@ from typing import Literal
 
 from shared.clock import at_storage_precision
 from shared.events.posts import PostPublished, PublishMode, RemixStatus
+from shared.public_media import AttachedMedia
 
 type CardStatus = Literal["unknown", "published", "deleted"]
 
@@ -43,6 +44,8 @@ class PostCard:
     # A remix: its original and where it stands with it.
     remix_of_post_id: str | None = None
     remix_status: RemixStatus | None = None
+    # Its pictures (or video), as published: a page renders them without asking anyone.
+    media: tuple[AttachedMedia, ...] = ()
     # Approved published remixes of this post: recounted, never written with the card.
     remix_count: int = 0
     # The post's shared counters, as the posts service last announced them:
@@ -77,6 +80,7 @@ def publish_card(card: PostCard, event: PostPublished) -> PostCard:
         publish_mode=event.publish_mode,
         created_at=at_storage_precision(event.created_at),
         published_at=at_storage_precision(event.published_at),
+        media=event.media,
     )
     for coauthor_id in event.coauthor_ids:
         published = record_credit(published, coauthor_id, credited=True, as_of=event.published_at)

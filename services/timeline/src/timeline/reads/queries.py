@@ -175,6 +175,7 @@ def _post(
         liked_by_me=liked_by_me,
         remix_count=card.remix_count,
         remix_of=_remix_of(card, users, originals),
+        media=[item.out() for item in card.media],
     )
 
 

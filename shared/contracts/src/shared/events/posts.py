@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from shared.events.envelope import EventData
+from shared.public_media import AttachedMedia
 
 PublishMode = Literal["now", "when_accepted"]
 # Where a remix stands with its original: only `approved` shows the original.
@@ -17,7 +18,7 @@ class InvitedCoauthor(EventData):
 
 class PostCreated(EventData):
     event_type = "post.created"
-    minor_version = 1  # 1.1: remix_of_post_id
+    minor_version = 2  # 1.1: remix_of_post_id; 1.2: media
     post_id: str
     author_id: str
     text: str
@@ -26,11 +27,13 @@ class PostCreated(EventData):
     invitations: tuple[InvitedCoauthor, ...] = ()
     # The post this one remixes (its status travels in post.remix_* events).
     remix_of_post_id: str | None = None
+    # The pictures (or video) it carries, in the order shown.
+    media: tuple[AttachedMedia, ...] = ()
 
 
 class PostPublished(EventData):
     event_type = "post.published"
-    minor_version = 1  # 1.1: remix_of_post_id, remix_status
+    minor_version = 2  # 1.1: remix_of_post_id, remix_status; 1.2: media
     post_id: str
     author_id: str
     text: str
@@ -42,6 +45,8 @@ class PostPublished(EventData):
     # A remix: its original and where it stood with it when published.
     remix_of_post_id: str | None = None
     remix_status: RemixStatus | None = None
+    # The pictures (or video) it carries, in the order shown: cards render them as they are.
+    media: tuple[AttachedMedia, ...] = ()
 
 
 class PostCoauthorInvited(EventData):
