@@ -89,23 +89,27 @@ def start_posts(
 ) -> PostsServiceStarter:
     """Start the posts service with settings overrides; the recorder listens from the start.
 
-    `users` replaces the users service's transport (the stand-in over KNOWN_USERS by default).
+    `users` replaces the users service's transport (the stand-in over KNOWN_USERS by default);
+    `media` serves the media service (none by default: posts without media never ask it).
     """
 
     @asynccontextmanager
     async def start(
-        *, users: httpx.AsyncBaseTransport | None = None, **overrides: Any
+        *,
+        users: httpx.AsyncBaseTransport | None = None,
+        media: httpx.AsyncBaseTransport | None = None,
+        **overrides: Any,
     ) -> AsyncIterator[httpx.AsyncClient]:
         settings = test_settings(
             PostsSettings,
             mongo_url=mongo_url,
             amqp_url=amqp_url,
             namespace=namespace,
-            users_url="http://users.test",
-            **overrides,
+            **({"users_url": "http://users.test", "media_url": "http://media.test"} | overrides),
         )
         transport = users or users_service_stand_in().transport()
-        async with running_service(create_app(settings, users_transport=transport)) as client:
+        app = create_app(settings, users_transport=transport, media_transport=media)
+        async with running_service(app) as client:
             yield client
 
     return start

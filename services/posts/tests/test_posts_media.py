@@ -1,0 +1,151 @@
+"""Posts with pictures: media_ids are attached through the media service (a stand-in here: its
+own tests cover its rules), carried by the post, its events and its answers."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from shared.public_media import ATTACH_PATH, AttachAnswer, AttachedMedia, AttachRequest
+from shared.testing import EventRecorder
+
+
+class MediaStandIn:
+    """The media service's attach route over uploads it is told of: {media id: owner id}."""
+
+    def __init__(self) -> None:
+        self.uploads: dict[str, str] = {}
+        self.on_post: dict[str, str] = {}
+
+    def upload(self, media_id: str, owner_id: str) -> str:
+        self.uploads[media_id] = owner_id
+        return media_id
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post(ATTACH_PATH)
+        async def attach(body: AttachRequest) -> AttachAnswer:
+            for media_id in body.media_ids:
+                if self.uploads.get(media_id) != body.owner_id:
+                    return AttachAnswer(refusal="unknown", media_id=media_id)
+                if self.on_post.get(media_id, body.post_id) != body.post_id:
+                    return AttachAnswer(refusal="attached", media_id=media_id)
+            self.on_post.update(dict.fromkeys(body.media_ids, body.post_id))
+            return AttachAnswer(
+                media=[
+                    AttachedMedia(
+                        id=media_id,
+                        kind="image",
+                        width=640,
+                        height=480,
+                        blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+                        variants=("small", "large", "original"),
+                    )
+                    for media_id in body.media_ids
+                ]
+            )
+
+        return app
+
+
+@pytest.fixture
+def media_stand_in() -> MediaStandIn:
+    return MediaStandIn()
+
+
+@pytest.fixture
+async def posts(
+    start_posts: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]],
+    media_stand_in: MediaStandIn,
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=media_stand_in.app())
+    async with start_posts(media=transport) as client:
+        yield client
+
+
+type Headers = Callable[[str], dict[str, str]]
+
+
+async def create(posts: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> httpx.Response:
+    return await posts.post("/v1/posts", json=body, headers=headers)
+
+
+async def test_a_post_carries_its_pictures_in_order_and_announces_them(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    uid: Callable[[str], str],
+    as_user: Headers,
+    event_recorder: EventRecorder,
+) -> None:
+    first = media_stand_in.upload("m1", uid("alice"))
+    second = media_stand_in.upload("m2", uid("alice"))
+    created = await create(posts, as_user("alice"), text="", media_ids=[second, first])
+    assert created.status_code == 201, created.text
+    post = created.json()
+    assert post["text"] == ""
+    assert [item["id"] for item in post["media"]] == [second, first]
+    assert post["media"][0]["variants"]["small"] == f"/media/{second}/small"
+    assert post["media"][0]["status"] == "ready"
+    (published,) = await event_recorder.wait_for("post.published")
+    assert [item["id"] for item in published.data["media"]] == [second, first]
+    (announced,) = event_recorder.of_type("post.created")
+    assert [item["id"] for item in announced.data["media"]] == [second, first]
+    seen = await posts.get(f"/v1/posts/{post['id']}", headers=as_user("bob"))
+    assert seen.json()["media"] == post["media"]
+
+
+async def test_a_post_without_media_has_an_empty_list(
+    posts: httpx.AsyncClient, as_user: Headers
+) -> None:
+    created = await create(posts, as_user("alice"), text="Words only")
+    assert created.json()["media"] == []
+
+
+async def test_someone_elses_upload_is_not_found_and_one_on_a_post_is_a_conflict(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    uid: Callable[[str], str],
+    as_user: Headers,
+) -> None:
+    bobs = media_stand_in.upload("bobs", uid("bob"))
+    assert (await create(posts, as_user("alice"), text="x", media_ids=[bobs])).status_code == 404
+    mine = media_stand_in.upload("mine", uid("alice"))
+    assert (await create(posts, as_user("alice"), text="1", media_ids=[mine])).status_code == 201
+    assert (await create(posts, as_user("alice"), text="2", media_ids=[mine])).status_code == 409
+
+
+async def test_more_than_four_media_or_neither_text_nor_media_is_invalid(
+    posts: httpx.AsyncClient, as_user: Headers
+) -> None:
+    five = [f"m{index}" for index in range(5)]
+    assert (await create(posts, as_user("alice"), text="x", media_ids=five)).status_code == 422
+    assert (await create(posts, as_user("alice"), text="", media_ids=[])).status_code == 422
+
+
+async def test_a_reply_may_carry_a_picture(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    uid: Callable[[str], str],
+    as_user: Headers,
+) -> None:
+    parent = await create(posts, as_user("alice"), text="Show me")
+    picture = media_stand_in.upload("reply-picture", uid("bob"))
+    reply = await posts.post(
+        f"/v1/posts/{parent.json()['id']}/replies",
+        json={"text": "", "media_ids": [picture]},
+        headers=as_user("bob"),
+    )
+    assert reply.status_code == 201, reply.text
+    assert [item["id"] for item in reply.json()["media"]] == [picture]
+
+
+async def test_the_media_service_down_is_a_503_not_a_500(
+    start_posts: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]], as_user: Headers
+) -> None:
+    async with start_posts(media_url="http://127.0.0.1:9") as posts:
+        answer = await create(posts, as_user("alice"), text="x", media_ids=["m1"])
+    assert answer.status_code == 503
