@@ -54,8 +54,9 @@ async def serve_variant(
     if etag in _etags(request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
     size = int(stored["bytes"])
-    wanted = _range(request.headers.get("range"), size)
-    if wanted == "unsatisfiable":
+    try:
+        wanted = _range(request.headers.get("range"), size)
+    except _Unsatisfiable:
         return problem_response(
             416, "The range is outside the file.", headers={"Content-Range": f"bytes */{size}"}
         )
@@ -86,9 +87,13 @@ def _etags(header: str | None) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in (header or "").split(",") if tag.strip()}
 
 
-def _range(header: str | None, size: int) -> tuple[int, int] | str | None:
+class _Unsatisfiable(Exception):
+    """The range asked lies outside the file."""
+
+
+def _range(header: str | None, size: int) -> tuple[int, int] | None:
     """One `bytes=` range as (first, last); None for the whole file (no or several ranges,
-    which a server may answer whole), "unsatisfiable" when it lies outside the file."""
+    which a server may answer whole); `_Unsatisfiable` when it lies outside the file."""
     match = _RANGE.match((header or "").strip())
     if match is None:
         return None
@@ -97,9 +102,11 @@ def _range(header: str | None, size: int) -> tuple[int, int] | str | None:
         return None
     if not first:
         suffix = int(last)
-        return "unsatisfiable" if suffix == 0 else (max(0, size - suffix), size - 1)
+        if suffix == 0:
+            raise _Unsatisfiable
+        return max(0, size - suffix), size - 1
     start = int(first)
     end = min(int(last), size - 1) if last else size - 1
     if start >= size or start > end:
-        return "unsatisfiable"
+        raise _Unsatisfiable
     return start, end

@@ -9,7 +9,7 @@ import io
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -169,5 +169,5 @@ def _encoded(name: str, frames: Sequence[Image.Image], durations: Sequence[int])
 
 def _blurhash(frame: Image.Image) -> str:
     tiny = frame.convert("RGB").resize((BLURHASH_SIDE, BLURHASH_SIDE), Image.Resampling.BILINEAR)
-    pixels = list(tiny.get_flattened_data())
+    pixels = cast("list[tuple[int, int, int]]", list(tiny.get_flattened_data()))
     return encode_blurhash(pixels, BLURHASH_SIDE, BLURHASH_SIDE)
