@@ -63,6 +63,8 @@ IN_IMAGES = frozenset(
         "ISC",
         "MIT",
         "MIT-0",
+        # Pillow's (the historical PIL license): permissive, a notice to keep.
+        "MIT-CMU",
         "MPL-2.0",
         "PSF-2.0",
         "Python-2.0",

@@ -50,6 +50,10 @@ E2E_ENVIRONMENT = {
     # A counted wrong password decays in 5 s, so the sign-in tests see an owner's short wait.
     "LOGIN_FAILURE_DECAY_SECONDS": str(LOGIN_FAILURE_DECAY_SECONDS),
     "STREAM_MAX_PER_ADDRESS": "10000",
+    # Small enough that the oversized-upload test sends little (the default is 100 MiB).
+    "MAX_UPLOAD_BYTES": str(3 * 1024 * 1024),
+    # Media of deleted posts leave storage within the test's patience.
+    "MEDIA_SWEEP_SECONDS": "0.5",
 }
 
 

@@ -42,7 +42,7 @@ def test_the_repository_and_every_workspace_member_are_under_the_project_license
     for member in members:
         project = tomllib.loads((member / "pyproject.toml").read_text())["project"]
         assert project["license"] == PROJECT_LICENSE, member
-    assert len(members) == 10
+    assert len(members) == 11
 
 
 def test_the_inventory_is_current(environment: dict[str, Package]) -> None:

@@ -25,7 +25,7 @@ def media_settings(mongo_url: str, amqp_url: str, namespace: str) -> SettingsFac
 async def media(
     media_settings: SettingsFactory, amqp_url: str, namespace: str
 ) -> AsyncIterator[MediaHarness]:
-    app = create_app(media_settings(sweep_seconds=0.2))
+    app = create_app(media_settings(media_sweep_seconds=0.2))
     async with (
         running_service(app) as client,
         event_injector(app.state.runtime.db, amqp_url=amqp_url, namespace=namespace) as events,

@@ -46,6 +46,7 @@ TAGS = [
     {"name": "invitations", "description": "Invitations to co-author a post, and answers."},
     {"name": "timeline", "description": "Home and profile timelines, and a post's insights."},
     {"name": "notifications", "description": "One's notifications, and their live stream."},
+    {"name": "media", "description": "Pictures uploaded for posts and profiles."},
 ]
 
 

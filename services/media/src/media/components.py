@@ -40,7 +40,7 @@ async def compose(kernel: Kernel[MediaSettings]) -> AsyncIterator[MediaComponent
     )
     queries = MediaQueries(repository, signer)
     media = MediaCommands(repository, blobs, queries)
-    sweep = PeriodicTask("media-sweep", media.sweep, interval_seconds=settings.sweep_seconds)
+    sweep = PeriodicTask("media-sweep", media.sweep, interval_seconds=settings.media_sweep_seconds)
     async with running(sweep):
         yield MediaComponents(
             repository=repository,

@@ -44,5 +44,5 @@ class MediaSettings(ServiceSettings):
     """How long a signed URL of media not public yet stays valid."""
     unattached_expiry_seconds: int = Field(default=24 * 3600, gt=0)
     """An upload never attached to a post is deleted this long after it was made."""
-    sweep_seconds: float = Field(default=60.0, gt=0)
+    media_sweep_seconds: float = Field(default=60.0, gt=0)
     """How often expired uploads and the files of deleted media are removed from storage."""

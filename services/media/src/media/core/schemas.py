@@ -1,9 +1,17 @@
 """Request bodies of the media routes."""
 
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
+
+from shared.request_body import RequestBody
 
 MAX_ALT_TEXT = 1500
 
 
-class MediaUpdate(BaseModel):
+class MediaUpdate(RequestBody):
+    """The alt text alone may change (null or blank removes it)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"alt_text": "A watercolour of the harbour at dusk."}]}
+    )
+
     alt_text: str | None = Field(default=None, max_length=MAX_ALT_TEXT)

@@ -68,6 +68,7 @@ async def upload_form(request: Request) -> Upload:
                     "schema": {
                         "type": "object",
                         "required": ["file"],
+                        "examples": [{"file": "(the picture's bytes)", "alt_text": "A flag."}],
                         "properties": {
                             "file": {"type": "string", "format": "binary"},
                             "alt_text": {"type": "string", "maxLength": MAX_ALT_TEXT},

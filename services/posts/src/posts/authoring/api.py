@@ -11,7 +11,9 @@ from shared.public_post import PostOut
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, name="create", responses=problems(403, 404))
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, name="create", responses=problems(403, 404, 409)
+)
 async def create_post(
     body: CreatePostRequest, user_id: CurrentUserId, components: Components
 ) -> PostOut:

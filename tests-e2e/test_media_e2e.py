@@ -1,0 +1,156 @@
+"""Pictures through the gateway: an author posts a picture, and her followers see it on their
+timeline cards and load it without a token; bad uploads get a clear 4xx and store nothing."""
+
+import io
+from typing import Any
+
+import httpx
+import pytest
+from collaboration import accept_invitation, home_timeline_becomes
+from conftest import E2EUser, NewUser
+from PIL import Image
+
+from shared.testing import wait_until
+
+
+def jpeg(size: tuple[int, int] = (1200, 900)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def upload(
+    user: E2EUser, data: bytes, content_type: str = "image/jpeg", **form: str
+) -> httpx.Response:
+    return await user.client.post(
+        "/v1/media", files={"file": ("picture", data, content_type)}, data=form
+    )
+
+
+async def uploaded(user: E2EUser, alt_text: str = "A painting") -> dict[str, Any]:
+    answer = await upload(user, jpeg(), alt_text=alt_text)
+    assert answer.status_code == 201, answer.text
+    medium: dict[str, Any] = answer.json()
+    return medium
+
+
+async def anonymous_get(gateway_url: str, path: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=gateway_url) as client:
+        return await client.get(path)
+
+
+async def test_an_artists_picture_reaches_both_audiences_on_their_cards(
+    ada: E2EUser, bob: E2EUser, new_user: NewUser, stack: str
+) -> None:
+    """The seed's story: Ada posts Bob's picture and credits him; once he accepts, followers of
+    either see the picture on the card and load it, cached for good, without a token."""
+    of_ada, of_bob = await new_user("of_ada"), await new_user("of_bob")
+    assert (await of_ada.client.put(f"/v1/users/{ada.handle}/follow")).status_code == 204
+    assert (await of_bob.client.put(f"/v1/users/{bob.handle}/follow")).status_code == 204
+    medium = await uploaded(ada, "Bob's harbour at dusk")
+    assert (await anonymous_get(stack, medium["variants"]["small"])).status_code == 200
+    bare = medium["variants"]["small"].split("?")[0]
+    assert (await anonymous_get(stack, bare)).status_code == 404
+
+    created = await ada.client.post(
+        "/v1/posts",
+        json={"text": "Painted by Bob", "coauthors": [bob.handle], "media_ids": [medium["id"]]},
+    )
+    assert created.status_code == 201, created.text
+    post = created.json()
+    assert [item["id"] for item in post["media"]] == [medium["id"]]
+    await accept_invitation(bob, post["id"])
+
+    for reader in (of_ada, of_bob):
+        await home_timeline_becomes(reader, [post["id"]])
+        (card,) = (await reader.client.get("/v1/timeline")).json()["items"]
+        (shown,) = card["media"]
+        assert shown["alt_text"] == "Bob's harbour at dusk"
+        assert shown["blurhash"] == medium["blurhash"]
+        assert (shown["width"], shown["height"]) == (1200, 900)
+        picture = await anonymous_get(stack, shown["variants"]["small"])
+        assert picture.status_code == 200
+        assert picture.headers["content-type"] == "image/jpeg"
+        assert picture.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert picture.headers["x-content-type-options"] == "nosniff"
+        assert Image.open(io.BytesIO(picture.content)).size == (400, 300)
+        part = await reader.client.get(shown["variants"]["small"], headers={"Range": "bytes=0-9"})
+        assert part.status_code == 206
+        assert part.content == picture.content[:10]
+
+
+async def test_a_deleted_posts_pictures_answer_404(ada: E2EUser, stack: str) -> None:
+    medium = await uploaded(ada)
+    post = (
+        await ada.client.post("/v1/posts", json={"text": "", "media_ids": [medium["id"]]})
+    ).json()
+    public = post["media"][0]["variants"]["large"]
+    assert (await anonymous_get(stack, public)).status_code == 200
+    assert (await ada.client.delete(f"/v1/posts/{post['id']}")).status_code == 204
+
+    async def gone() -> bool:
+        return (await anonymous_get(stack, public)).status_code == 404
+
+    await wait_until(gone)
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        (b"<html><script>alert(1)</script></html>", "image/jpeg", 422),
+        (jpeg()[:2000], "image/jpeg", 422),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
+            "image/svg+xml",
+            415,
+        ),
+    ],
+    ids=["not-the-claimed-type", "truncated", "svg"],
+)
+async def test_bad_uploads_are_refused_with_a_problem(
+    ada: E2EUser, data: bytes, content_type: str, status: int
+) -> None:
+    answer = await upload(ada, data, content_type)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_huge_png_is_refused_before_it_is_decoded(ada: E2EUser) -> None:
+    out = io.BytesIO()
+    Image.new("1", (30000, 30000)).save(out, "PNG")
+    answer = await upload(ada, out.getvalue(), "image/png")
+    assert answer.status_code == 422
+    assert "pixels" in answer.json()["detail"]
+
+
+async def test_an_oversized_body_is_refused_by_the_gateway(ada: E2EUser) -> None:
+    answer = await upload(ada, b"\xff" * (4 * 1024 * 1024))
+    assert answer.status_code == 413
+
+
+async def test_a_jpeg_html_polyglot_is_served_re_encoded(ada: E2EUser, stack: str) -> None:
+    polyglot = jpeg((300, 200)) + b"<html><body><script>alert(document.cookie)</script>"
+    medium = (await upload(ada, polyglot)).json()
+    served = await anonymous_get(stack, medium["variants"]["original"])
+    assert served.headers["content-type"] == "image/jpeg"
+    assert b"<script" not in served.content
+
+
+async def test_posts_take_only_the_callers_own_free_uploads_up_to_four(
+    ada: E2EUser, bob: E2EUser
+) -> None:
+    bobs = await uploaded(bob)
+    refused = await ada.client.post("/v1/posts", json={"text": "x", "media_ids": [bobs["id"]]})
+    assert refused.status_code == 404
+    mine = await uploaded(ada)
+    first = await ada.client.post("/v1/posts", json={"text": "1", "media_ids": [mine["id"]]})
+    assert first.status_code == 201
+    second = await ada.client.post("/v1/posts", json={"text": "2", "media_ids": [mine["id"]]})
+    assert second.status_code == 409
+    five = [(await uploaded(ada))["id"] for _ in range(5)]
+    too_many = await ada.client.post("/v1/posts", json={"text": "5", "media_ids": five})
+    assert too_many.status_code == 422
+    seen = await bob.client.get(f"/v1/media/{mine['id']}")
+    assert seen.status_code == 200
+    unseen = await bob.client.get(f"/v1/media/{five[0]}")
+    assert unseen.status_code == 404
