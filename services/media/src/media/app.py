@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from media.attaching import api as attaching
+from media.avatars import api as avatars
 from media.components import compose
 from media.core import api as core
 from media.core.repository import MEDIA_INDEXES
@@ -22,6 +23,6 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
             routers=[uploading.router, core.router, serving.router],
             subscriptions=subscriptions,
             indexes=MEDIA_INDEXES,
-            internal_routers=[attaching.router],
+            internal_routers=[attaching.router, avatars.router],
         )
     )

@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import Depends
 
 from media.attaching.commands import AttachingCommands
+from media.avatars.commands import AvatarCommands
 from media.core.commands import MediaCommands
 from media.core.queries import MediaQueries
 from media.core.repository import BlobStore, MediaRepository
 from media.core.signing import UrlSigner
 from media.settings import MediaSettings
-from media.uploading.commands import UploadCommands
+from media.uploading.commands import ProcessingSlots, UploadCommands
 from shared.periodic import PeriodicTask, running
 from shared.service_app import Kernel, components_dependency
 
@@ -26,6 +27,7 @@ class MediaComponents:
     media: MediaCommands
     uploads: UploadCommands
     attaching: AttachingCommands
+    avatars: AvatarCommands
     # The largest upload body read: the larger kind's limit and the form around it.
     body_limit_bytes: int
 
@@ -40,6 +42,8 @@ async def compose(kernel: Kernel[MediaSettings]) -> AsyncIterator[MediaComponent
     )
     queries = MediaQueries(repository, signer)
     media = MediaCommands(repository, blobs, queries)
+    # Shared by uploads and profile pictures: what one replica decodes at once.
+    slots = ProcessingSlots(settings.processing_slots, settings.processing_retry_after_seconds)
     sweep = PeriodicTask("media-sweep", media.sweep, interval_seconds=settings.media_sweep_seconds)
     async with running(sweep):
         yield MediaComponents(
@@ -47,8 +51,9 @@ async def compose(kernel: Kernel[MediaSettings]) -> AsyncIterator[MediaComponent
             blobs=blobs,
             queries=queries,
             media=media,
-            uploads=UploadCommands(settings, repository, blobs, queries),
+            uploads=UploadCommands(settings, repository, blobs, queries, slots),
             attaching=AttachingCommands(repository),
+            avatars=AvatarCommands(settings, repository, blobs, slots),
             body_limit_bytes=max(settings.max_image_bytes, settings.max_video_bytes)
             + settings.multipart_overhead_bytes,
         )

@@ -27,6 +27,10 @@ class MediaSettings(ServiceSettings):
     """The longest side of the `large` variant, in pixels."""
     small_max_side: int = Field(default=400, gt=0)
     """The longest side of the `small` variant, in pixels."""
+    avatar_small_side: int = Field(default=96, gt=0)
+    """The side of a profile picture's `small` size (cropped square), in pixels."""
+    avatar_large_side: int = Field(default=400, gt=0)
+    """The side of a profile picture's `large` size (cropped square), in pixels."""
     processing_slots: int = Field(default=2, ge=1)
     """Uploads decoded at once by one replica; one more is refused at once with 503 and
     `Retry-After`, so the memory a replica needs stays bounded however many arrive."""

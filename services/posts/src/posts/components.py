@@ -17,12 +17,13 @@ from posts.core.repository import PostRepository
 from posts.engagement.commands import EngagementCommands
 from posts.engagement.queries import EngagementQueries
 from posts.engagement.repository import CountRepository, LikeRepository, ReplyRepository
-from posts.media.client import MediaAttachments, media_service
+from posts.media.client import MediaAttachments
 from posts.remixing.commands import RemixingCommands
 from posts.remixing.queries import RemixingQueries
 from posts.remixing.repository import RemixRepository
 from posts.settings import PostsSettings
 from shared.internal_http import EligibilityClient, users_service
+from shared.media_client import media_service
 from shared.periodic import PeriodicTask, running
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, BlockGuard, RelationReplica
 from shared.service_app import Kernel, components_dependency
@@ -55,7 +56,7 @@ async def compose(
         users_service(settings, settings.users_url, transport=users_transport) as users,
         media_service(settings, settings.media_url, transport=media_transport) as media,
     ):
-        components = _components(kernel, users, media)
+        components = _components(kernel, users, MediaAttachments(media))
         # Counters a crash left half settled are finished by this pass.
         settling = PeriodicTask(
             "settle-engagement",

@@ -5,6 +5,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.config import JsonDict
 
+from shared.public_user import Avatar
+
 type MediaKind = Literal["image", "video"]
 type MediaStatus = Literal["processing", "ready", "failed"]
 
@@ -104,3 +106,21 @@ class AttachAnswer(BaseModel):
     media: list[AttachedMedia] = []
     refusal: AttachRefusal | None = None
     media_id: str | None = None
+
+
+# The users service sets (or, with no media_id, removes) an account's profile picture here.
+AVATAR_PATH = "/internal/media/avatar"
+
+type AvatarRefusal = Literal["unknown", "not_a_picture"]
+
+
+class AvatarRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner_id: str
+    media_id: str | None
+
+
+class AvatarAnswer(BaseModel):
+    avatar: Avatar | None = None
+    refusal: AvatarRefusal | None = None

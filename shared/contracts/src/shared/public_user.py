@@ -10,7 +10,18 @@ USER_EXAMPLE: JsonDict = {
     "handle": "ada",
     "display_name": "Ada Lovelace",
     "created_at": "2026-12-06T09:30:00Z",
+    "avatar": None,
 }
+
+
+class Avatar(BaseModel):
+    """A profile picture's URLs (gateway paths), cropped square: `small` for cards and lists,
+    `large` for profiles."""
+
+    model_config = ConfigDict(frozen=True)
+
+    small: str
+    large: str
 
 
 class PublicUser(BaseModel):
@@ -22,3 +33,4 @@ class PublicUser(BaseModel):
     handle: str
     display_name: str
     created_at: datetime
+    avatar: Avatar | None = None

@@ -71,7 +71,11 @@ class UserDirectory:
         await self._apply_if_newer(
             data.user_id,
             data.updated_at,
-            {"handle": data.handle, "display_name": data.display_name},
+            {
+                "handle": data.handle,
+                "display_name": data.display_name,
+                "avatar": data.avatar.model_dump() if data.avatar else None,
+            },
         )
 
     async def apply_deleted(self, data: UserDeleted) -> None:
@@ -112,4 +116,5 @@ def _public_user(doc: dict[str, Any]) -> PublicUser:
         handle=doc.get("handle", DELETED_USER_HANDLE),
         display_name=doc.get("display_name", ""),
         created_at=doc.get("created_at", doc["as_of"]),
+        avatar=doc.get("avatar"),
     )

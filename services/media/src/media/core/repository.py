@@ -1,6 +1,7 @@
 """Where media live: one metadata document per medium, its variants' bytes in GridFS."""
 
-from collections.abc import AsyncIterator, Mapping
+import hashlib
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -8,6 +9,7 @@ from gridfs import AsyncGridFSBucket, NoFile
 from gridfs.asynchronous.grid_file import AsyncGridOut
 from pymongo import ReturnDocument
 
+from media.core.images import EncodedVariant
 from shared.mongo import Database, Document, IndexSpec, increment
 
 MEDIA = "media"
@@ -63,6 +65,32 @@ class MediaRepository:
     async def make_public(self, post_id: str) -> None:
         await self._media.update_many({"post_id": post_id, **ALIVE}, {"$set": {"public": True}})
 
+    async def make_avatar(
+        self, media_id: str, owner_id: str, variants: Mapping[str, Document], weight: int
+    ) -> Document | None:
+        """Adds the square variants; public for good, and no longer an upload that expires."""
+        return await self._media.find_one_and_update(
+            {"_id": media_id, **ALIVE},
+            {
+                "$set": {
+                    **{f"variants.{name}": variant for name, variant in variants.items()},
+                    "avatar_of": owner_id,
+                    "public": True,
+                },
+                "$inc": {"bytes": weight},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def delete_avatars_of(
+        self, owner_id: str, now: datetime, *, keeping: str | None = None
+    ) -> None:
+        """The account's former profile pictures (all of them, or all but `keeping`)."""
+        selector: dict[str, Any] = {"avatar_of": owner_id}
+        if keeping is not None:
+            selector["_id"] = {"$ne": keeping}
+        await self.delete_where(selector, now)
+
     async def update_alive(self, media_id: str, changes: Mapping[str, Any]) -> Document | None:
         return await self._media.find_one_and_update(
             {"_id": media_id, **ALIVE},
@@ -98,7 +126,9 @@ class MediaRepository:
         return result.modified_count
 
     async def expire_unattached(self, now: datetime) -> int:
-        return await self.delete_where({"post_id": None, "expires_at": {"$lte": now}}, now)
+        return await self.delete_where(
+            {"post_id": None, "avatar_of": None, "expires_at": {"$lte": now}}, now
+        )
 
     async def deleted(self, limit: int) -> list[Document]:
         return await self._media.find({"deleted_at": {"$ne": None}}).limit(limit).to_list()
@@ -126,6 +156,27 @@ class BlobStore:
             return await self._bucket.open_download_stream(file_id)
         except NoFile:
             return None
+
+    async def store_variants(
+        self, media_id: str, variants: Sequence[EncodedVariant]
+    ) -> dict[str, Document]:
+        """Each variant's file, and what the medium's record says of it."""
+        stored = {}
+        for variant in variants:
+            file_id = await self.put(media_id, variant.name, variant.data, variant.content_type)
+            stored[variant.name] = {
+                "file_id": file_id,
+                "content_type": variant.content_type,
+                "bytes": len(variant.data),
+                "etag": hashlib.sha256(variant.data).hexdigest()[:32],
+                "width": variant.width,
+                "height": variant.height,
+            }
+        return stored
+
+    async def read(self, file_id: Any) -> bytes | None:
+        stream = await self.open(file_id)
+        return None if stream is None else await stream.read()
 
     async def delete_all_of(self, media_id: str) -> None:
         async for found in self._files.find({"metadata.media_id": media_id}, {"_id": 1}):

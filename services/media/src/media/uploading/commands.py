@@ -1,7 +1,6 @@
 """Uploading a medium: refuse what must be refused early, process within bounded slots, store."""
 
 import asyncio
-import hashlib
 import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,16 +9,16 @@ from datetime import timedelta
 
 from bson import ObjectId
 
-from media.core.queries import MediaQueries, media_out
-from media.core.repository import BlobStore, MediaRepository
-from media.settings import MediaSettings
-from media.uploading.images import (
+from media.core.images import (
     IMAGE_FORMATS,
     ImageLimits,
     ImageRefused,
     ProcessedImage,
     process_image,
 )
+from media.core.queries import MediaQueries, media_out
+from media.core.repository import BlobStore, MediaRepository
+from media.settings import MediaSettings
 from shared.clock import Clock, utc_now
 from shared.mongo import Document
 from shared.problems import (
@@ -85,6 +84,7 @@ class UploadCommands:
         repository: MediaRepository,
         blobs: BlobStore,
         queries: MediaQueries,
+        slots: ProcessingSlots,
         clock: Clock = utc_now,
     ) -> None:
         self._settings = settings
@@ -92,9 +92,7 @@ class UploadCommands:
         self._blobs = blobs
         self._queries = queries
         self._clock = clock
-        self.slots = ProcessingSlots(
-            settings.processing_slots, settings.processing_retry_after_seconds
-        )
+        self.slots = slots
         self._limits = ImageLimits(
             max_pixels=settings.max_image_pixels,
             max_frames=settings.max_frames,
@@ -181,19 +179,7 @@ class UploadCommands:
                 "deleted_at": None,
             }
         )
-        variants = {}
-        for variant in processed.variants:
-            file_id = await self._blobs.put(
-                media_id, variant.name, variant.data, variant.content_type
-            )
-            variants[variant.name] = {
-                "file_id": file_id,
-                "content_type": variant.content_type,
-                "bytes": len(variant.data),
-                "etag": hashlib.sha256(variant.data).hexdigest()[:32],
-                "width": variant.width,
-                "height": variant.height,
-            }
+        variants = await self._blobs.store_variants(media_id, processed.variants)
         ready = await self._repository.update_alive(
             media_id, {"status": "ready", "variants": variants}
         )

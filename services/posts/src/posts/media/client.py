@@ -1,27 +1,21 @@
-"""Putting the caller's uploads on a new post: the media service's word, asked signed.
+"""Putting the caller's uploads on a new post: the media service's word (shared.media_client).
 
 The media service owns the uploads; a post keeps the metadata of those it carries (what its
 events and the timeline's cards carry too), so rendering a post never asks for them again.
 """
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-
-import httpx
-from pydantic import ValidationError
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from posts.core.rules import InvalidPost
-from shared.identity import AssertionSigner
-from shared.internal_http import create_internal_client
-from shared.problems import BadGateway, Conflict, GatewayTimeout, NotFound, ServiceUnavailable
-from shared.public_media import ATTACH_PATH, AttachAnswer, AttachedMedia, AttachRequest
-from shared.services import Backend
-from shared.settings import ServiceSettings
+from shared.media_client import MediaClient
+from shared.problems import Conflict, NotFound
+from shared.public_media import AttachedMedia
 
 
+@dataclass(frozen=True, slots=True)
 class MediaAttachments:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self._http = http
+    media: MediaClient
 
     async def attach(
         self, owner_id: str, post_id: str, media_ids: Sequence[str], *, public: bool
@@ -31,10 +25,7 @@ class MediaAttachments:
         post 409."""
         if not media_ids:
             return ()
-        request = AttachRequest(
-            owner_id=owner_id, post_id=post_id, media_ids=[*media_ids], public=public
-        )
-        answer = await self._post(request)
+        answer = await self.media.attach(owner_id, post_id, media_ids, public=public)
         match answer.refusal:
             case None:
                 return tuple(answer.media)
@@ -46,33 +37,3 @@ class MediaAttachments:
                 raise Conflict(f"The medium {answer.media_id} is not ready yet.")
             case "composition":
                 raise InvalidPost("A post carries up to 4 pictures, or 1 video, each once.")
-
-    async def _post(self, request: AttachRequest) -> AttachAnswer:
-        """The media service failing is the server's problem: 504, 503 or 502, never a 500."""
-        try:
-            response = await self._http.post(ATTACH_PATH, json=request.model_dump())
-        except httpx.TimeoutException as exc:
-            raise GatewayTimeout("The media service did not answer in time.") from exc
-        except httpx.HTTPError as exc:
-            raise ServiceUnavailable("The media service is not reachable.") from exc
-        if response.status_code != httpx.codes.OK:
-            raise BadGateway(f"The media service answered {response.status_code}.")
-        try:
-            return AttachAnswer.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise BadGateway("The media service gave an unreadable answer.") from exc
-
-
-@asynccontextmanager
-async def media_service(
-    settings: ServiceSettings, media_url: str, *, transport: httpx.AsyncBaseTransport | None = None
-) -> AsyncIterator[MediaAttachments]:
-    """`transport` lets tests serve the media service's app in process."""
-    async with create_internal_client(
-        media_url,
-        signer=AssertionSigner.from_settings(settings),
-        audience=Backend.MEDIA,
-        timeout_seconds=settings.internal_http_timeout_seconds,
-        transport=transport,
-    ) as http:
-        yield MediaAttachments(http)

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from shared.events.envelope import EventData
+from shared.public_user import Avatar
 
 
 class UserRegistered(EventData):
@@ -17,10 +18,13 @@ class UserUpdated(EventData):
     """The public profile changed; projections of users refresh from it."""
 
     event_type = "user.updated"
+    minor_version = 1  # 1.1: avatar
     user_id: str
     handle: str
     display_name: str
     updated_at: datetime
+    # The profile picture now (every user.updated carries the current one; None: none).
+    avatar: Avatar | None = None
 
 
 class UserFollowed(EventData):

@@ -13,7 +13,7 @@ from typing import Literal, cast
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from media.uploading.blurhash import encode_blurhash
+from media.core.blurhash import encode_blurhash
 
 # What each accepted picture type is decoded as (Pillow's format names).
 IMAGE_FORMATS: Mapping[str, str] = {
