@@ -2,6 +2,7 @@
 
 from functools import partial
 
+import httpx
 from fastapi import FastAPI
 
 from shared.clock import Clock, utc_now
@@ -17,13 +18,19 @@ from users.relations.repository import RELATION_COLLECTIONS, RELATION_INDEXES
 from users.settings import UsersSettings
 
 
-def create_app(settings: UsersSettings | None = None, *, clock: Clock = utc_now) -> FastAPI:
-    """`clock`: tests pass theirs to move through a feature's availability window."""
+def create_app(
+    settings: UsersSettings | None = None,
+    *,
+    clock: Clock = utc_now,
+    media_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """`clock`: tests pass theirs to move through a feature's availability window;
+    `media_transport` serves them the media service's API from an in-process app."""
     return create_service_app(
         ServiceSpec(
             settings=settings or UsersSettings(),
             title="CoPost users",
-            compose=partial(compose, clock=clock),
+            compose=partial(compose, clock=clock, media_transport=media_transport),
             routers=[accounts.router, relations.router],
             internal_routers=[
                 accounts.internal_router,

@@ -5,9 +5,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
+import httpx
 from fastapi import Depends
 
 from shared.clock import Clock, utc_now
+from shared.media_client import MediaClient, media_service
 from shared.service_app import Kernel, components_dependency
 from users.accounts.commands import AccountCommands
 from users.accounts.passwords import PasswordHasher
@@ -38,9 +40,19 @@ class UsersComponents:
 
 @asynccontextmanager
 async def compose(
-    kernel: Kernel[UsersSettings], *, clock: Clock = utc_now
+    kernel: Kernel[UsersSettings],
+    *,
+    clock: Clock = utc_now,
+    media_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[UsersComponents]:
-    """`clock` is the availability windows' (tests move it); other times are the real now."""
+    """`clock` is the availability windows' (tests move it); other times are the real now.
+    `media_transport` lets tests serve the media service's API from an in-process app."""
+    settings = kernel.settings
+    async with media_service(settings, settings.media_url, transport=media_transport) as media:
+        yield _components(kernel, clock, media)
+
+
+def _components(kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient) -> UsersComponents:
     settings = kernel.settings
     accounts = AccountRepository(kernel.db)
     relations = RelationRepository(kernel.db)
@@ -48,7 +60,7 @@ async def compose(
     # the ephemeral-key warning goes through the configured logging.
     tokens = TokenIssuer.from_settings(settings)
     availability = AvailabilityQueries(accounts, availability_of(settings), clock)
-    yield UsersComponents(
+    return UsersComponents(
         accounts=AccountCommands(
             accounts,
             relations,
@@ -56,6 +68,7 @@ async def compose(
             password_hasher(settings),
             tokens,
             SignInBudgetRepository(kernel.db, sign_in_budget(settings)),
+            media,
         ),
         account_queries=AccountQueries(accounts, relations, availability),
         tokens=tokens,

@@ -10,6 +10,8 @@ from users.availability.rules import FeatureAvailability
 
 class UsersSettings(ServiceSettings):
     service_name: str = "users"
+    media_url: str = "http://127.0.0.1:8006"
+    """Where the media service answers (profile pictures, `PATCH /v1/me avatar_media_id`)."""
     jwt_issuer: str = "copost-users"
     """The `iss` of every token issued (the gateway's `JWT_ISSUER` must match)."""
     jwt_audience: str = "copost"

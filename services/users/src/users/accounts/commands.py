@@ -2,12 +2,15 @@
 one's account. Each change and the events announcing it are one write (the outbox)."""
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import uuid4
 
 from shared.clock import utc_now
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
+from shared.media_client import MediaClient
 from shared.outbox import Outbox
-from shared.problems import AccountGone
+from shared.problems import AccountGone, NotFound, Unprocessable
+from shared.public_user import Avatar
 from users.accounts.passwords import Hashing, PasswordHasher
 from users.accounts.repository import SignInBudgetRepository
 from users.accounts.rules import UNKNOWN_DEVICE, LoginThrottled, WrongCredentials
@@ -43,6 +46,7 @@ class AccountCommands:
     passwords: PasswordHasher
     tokens: TokenIssuer
     sign_in_budgets: SignInBudgetRepository
+    media: MediaClient
 
     async def register(self, request: RegisterRequest, client: SignInClient) -> User:
         account = Account(
@@ -92,7 +96,7 @@ class AccountCommands:
 
     async def update_me(self, user_id: str, request: UpdateMeRequest) -> None:
         account = await own_account(self.accounts, user_id)
-        changes: dict[str, str | None] = {}
+        changes: dict[str, Any] = {}
         updates = []
         for setting in ("collab_policy", "remix_policy", "remix_approval"):
             value = getattr(request, setting)
@@ -100,18 +104,37 @@ class AccountCommands:
                 changes[setting] = value.value
         if "country" in request.model_fields_set and request.country != account.country:
             changes["country"] = request.country
+        display_name = account.display_name
         if request.display_name is not None and request.display_name != account.display_name:
-            changes["display_name"] = request.display_name
+            changes["display_name"] = display_name = request.display_name
+        avatar = account.avatar
+        if "avatar_media_id" in request.model_fields_set:
+            avatar = await self._avatar(user_id, request.avatar_media_id)
+            if avatar != account.avatar:
+                changes["avatar"] = avatar.model_dump() if avatar else None
+        if "display_name" in changes or "avatar" in changes:
+            # Every user.updated carries the whole public profile, the avatar included.
             updated = UserUpdated(
                 user_id=account.id,
                 handle=account.handle,
-                display_name=request.display_name,
+                display_name=display_name,
                 updated_at=utc_now(),
+                avatar=avatar,
             )
             updates.append(updated)
         with self.outbox.publishing(*updates) as events:
             if not await self.accounts.update_profile(user_id, changes, events):
                 raise AccountGone()
+
+    async def _avatar(self, user_id: str, media_id: str | None) -> Avatar | None:
+        """The media service crops it (and deletes the previous one); 404 someone else's."""
+        answer = await self.media.set_avatar(user_id, media_id)
+        match answer.refusal:
+            case "unknown":
+                raise NotFound(f"No such picture: {media_id}.")
+            case "not_a_picture":
+                raise Unprocessable("A profile picture must be a ready picture.")
+        return answer.avatar
 
     async def delete_me(self, user_id: str) -> None:
         """Idempotent: a repeated call finishes the clean-up a failed one may have left."""

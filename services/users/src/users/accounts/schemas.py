@@ -73,6 +73,8 @@ class UpdateMeRequest(RequestBody):
     remix_approval: RemixApproval | None = None
     # null clears it: an account need not say where it is.
     country: Country | None = None
+    # One of the caller's own pictures (POST /v1/media), cropped square; null removes it.
+    avatar_media_id: str | None = Field(default=None, min_length=1, max_length=100)
 
     @field_validator(
         "display_name", "collab_policy", "remix_policy", "remix_approval", mode="before"

@@ -28,4 +28,5 @@ def public_user(account: Account) -> User:
         handle=account.handle,
         display_name=account.display_name,
         created_at=account.created_at,
+        avatar=account.avatar,
     )

@@ -11,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import outbox_entry, with_events
+from shared.public_user import Avatar
 from users.core.rules import (
     DEFAULT_COLLAB_POLICY,
     DEFAULT_REMIX_APPROVAL,
@@ -43,6 +44,7 @@ class Account:
     remix_policy: RemixPolicy = DEFAULT_REMIX_POLICY
     remix_approval: RemixApproval = DEFAULT_REMIX_APPROVAL
     country: str | None = None
+    avatar: Avatar | None = None
 
 
 class AccountRepository:
@@ -141,4 +143,5 @@ def _account(document: Document) -> Account:
         remix_policy=RemixPolicy(document.get("remix_policy", DEFAULT_REMIX_POLICY)),
         remix_approval=RemixApproval(document.get("remix_approval", DEFAULT_REMIX_APPROVAL)),
         country=document.get("country"),
+        avatar=document.get("avatar"),
     )
