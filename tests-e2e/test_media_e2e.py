@@ -154,3 +154,29 @@ async def test_posts_take_only_the_callers_own_free_uploads_up_to_four(
     assert seen.status_code == 200
     unseen = await bob.client.get(f"/v1/media/{five[0]}")
     assert unseen.status_code == 404
+
+
+async def test_a_profile_picture_shows_on_the_profile_and_on_cards(
+    ada: E2EUser, new_user: NewUser, stack: str
+) -> None:
+    reader = await new_user("reader")
+    assert (await reader.client.put(f"/v1/users/{ada.handle}/follow")).status_code == 204
+    medium = await uploaded(ada)
+    changed = await ada.client.patch("/v1/me", json={"avatar_media_id": medium["id"]})
+    assert changed.status_code == 200, changed.text
+    avatar = changed.json()["avatar"]
+    small = await anonymous_get(stack, avatar["small"])
+    assert small.status_code == 200
+    assert Image.open(io.BytesIO(small.content)).size == (96, 96)
+    profile = await reader.client.get(f"/v1/users/{ada.handle}")
+    assert profile.json()["avatar"] == avatar
+
+    post = await ada.client.post("/v1/posts", json={"text": "With a face now"})
+    await home_timeline_becomes(reader, [post.json()["id"]])
+
+    async def card_author_avatar() -> dict[str, str] | None:
+        (card,) = (await reader.client.get("/v1/timeline")).json()["items"]
+        shown: dict[str, str] | None = card["author"]["avatar"]
+        return shown
+
+    assert await wait_until(card_author_avatar) == avatar
