@@ -64,20 +64,21 @@ as_root() {
   kill -INT -- "-$run_pid"
   wait "$run_pid" || true
 
-  for target in chromium promtool; do
+  for target in chromium ffmpeg promtool; do
     forget_apt_lists
     say "make $target"
     make "$target"
   done
   chromium --version || fail "no working chromium after make chromium"
+  ffprobe -version >/dev/null || fail "no working ffprobe after make ffmpeg"
   export PATH="$HOME/.local/bin:$PATH"
   promtool test rules deploy/monitoring/prometheus/alerts.test.yaml ||
     fail "promtool does not run the alert rules' tests"
 
   forget_apt_lists
-  say "make install rabbitmq redis chromium promtool, again"
+  say "make install rabbitmq redis chromium ffmpeg promtool, again"
   local again
-  again=$(make install rabbitmq redis chromium promtool 2>&1) || { echo "$again"; fail "a second run failed"; }
+  again=$(make install rabbitmq redis chromium ffmpeg promtool 2>&1) || { echo "$again"; fail "a second run failed"; }
   [ -z "$again" ] || { echo "$again"; fail "a second run did something"; }
   say "root: every step worked, and did nothing the second time"
 }
@@ -87,7 +88,7 @@ as_plain_user() {
   cd "$(unpack_checkout newcomer)"
   forget_apt_lists
   local target output code
-  for target in install rabbitmq redis chromium promtool; do
+  for target in install rabbitmq redis chromium ffmpeg promtool; do
     say "make $target, as newcomer"
     code=0
     output=$(runuser --login newcomer --command "cd copost && make $target" 2>&1) || code=$?
@@ -97,6 +98,7 @@ as_plain_user() {
       rabbitmq) [[ $code -ne 0 && $output == *"sudo apt-get install -y rabbitmq-server"* ]] ;;
       redis) [[ $code -ne 0 && $output == *"sudo apt-get install -y redis-server"* ]] ;;
       chromium) [[ $code -eq 0 && $output == *"sudo apt-get install -y chromium"*"skipped"* ]] ;;
+      ffmpeg) [[ $code -eq 0 && $output == *"sudo apt-get install -y ffmpeg"*"skipped"* ]] ;;
       promtool) [[ $code -eq 0 && $output == *"sudo apt-get update"*"skipped"* ]] ;;
     esac || fail "make $target as a plain user did not say what to do"
   done

@@ -35,6 +35,7 @@ async def test_an_invitation_is_shown_to_its_inviter_and_invitee_with_both_users
         "handle": "alice",
         "display_name": "Alice",
         "created_at": "2026-01-01T00:00:00Z",
+        "avatar": None,
     }
     assert body["invitee"]["handle"] == "bob"
     assert (await invitations.get(invitation_id, ALICE)).json() == body

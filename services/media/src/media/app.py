@@ -6,7 +6,7 @@ from media.attaching import api as attaching
 from media.avatars import api as avatars
 from media.components import compose
 from media.core import api as core
-from media.core.repository import MEDIA_INDEXES
+from media.core.repository import MEDIA, MEDIA_INDEXES
 from media.handlers import subscriptions
 from media.serving import api as serving
 from media.settings import MediaSettings
@@ -24,5 +24,6 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
             subscriptions=subscriptions,
             indexes=MEDIA_INDEXES,
             internal_routers=[attaching.router, avatars.router],
+            outbox_collections=[MEDIA],
         )
     )

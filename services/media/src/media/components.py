@@ -13,6 +13,7 @@ from media.core.commands import MediaCommands
 from media.core.queries import MediaQueries
 from media.core.repository import BlobStore, MediaRepository
 from media.core.signing import UrlSigner
+from media.processing.commands import VideoProcessing
 from media.settings import MediaSettings
 from media.uploading.commands import ProcessingSlots, UploadCommands
 from shared.periodic import PeriodicTask, running
@@ -45,13 +46,17 @@ async def compose(kernel: Kernel[MediaSettings]) -> AsyncIterator[MediaComponent
     # Shared by uploads and profile pictures: what one replica decodes at once.
     slots = ProcessingSlots(settings.processing_slots, settings.processing_retry_after_seconds)
     sweep = PeriodicTask("media-sweep", media.sweep, interval_seconds=settings.media_sweep_seconds)
-    async with running(sweep):
+    videos = VideoProcessing(settings, repository, blobs, slots, kernel.outbox)
+    processing = PeriodicTask(
+        "media-videos", videos.process_waiting, interval_seconds=settings.media_sweep_seconds
+    )
+    async with running(sweep, processing):
         yield MediaComponents(
             repository=repository,
             blobs=blobs,
             queries=queries,
             media=media,
-            uploads=UploadCommands(settings, repository, blobs, queries, slots),
+            uploads=UploadCommands(settings, repository, blobs, queries, slots, processing.wake),
             attaching=AttachingCommands(repository),
             avatars=AvatarCommands(settings, repository, blobs, slots),
             body_limit_bytes=max(settings.max_image_bytes, settings.max_video_bytes)

@@ -31,6 +31,17 @@ class MediaSettings(ServiceSettings):
     """The side of a profile picture's `small` size (cropped square), in pixels."""
     avatar_large_side: int = Field(default=400, gt=0)
     """The side of a profile picture's `large` size (cropped square), in pixels."""
+    max_video_seconds: float = Field(default=180.0, gt=0)
+    """The longest video accepted; longer ones are refused with 422."""
+    video_max_side: int = Field(default=1280, gt=0)
+    """The longest side of a processed video (and its poster), in pixels."""
+    ffprobe_path: str = "/usr/bin/ffprobe"
+    """Debian's ffprobe (package ffmpeg; `make ffmpeg` installs it): checks each video."""
+    ffmpeg_path: str = "/usr/bin/ffmpeg"
+    """Debian's ffmpeg: turns each video into H.264/AAC MP4 with fast start, and a poster."""
+    video_processing_seconds: float = Field(default=600.0, gt=0)
+    """A video still processing this long after a replica took it is taken again (that replica
+    may have died)."""
     processing_slots: int = Field(default=2, ge=1)
     """Uploads decoded at once by one replica; one more is refused at once with 503 and
     `Retry-After`, so the memory a replica needs stays bounded however many arrive."""

@@ -10,7 +10,9 @@ from gridfs.asynchronous.grid_file import AsyncGridOut
 from pymongo import ReturnDocument
 
 from media.core.images import EncodedVariant
+from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec, increment
+from shared.outbox import with_events
 
 MEDIA = "media"
 UPLOAD_COUNTS = "upload_counts"
@@ -23,6 +25,7 @@ MEDIA_INDEXES = [
     IndexSpec(MEDIA, [("post_id", 1)]),
     IndexSpec(MEDIA, [("expires_at", 1)]),
     IndexSpec(MEDIA, [("deleted_at", 1)]),
+    IndexSpec(MEDIA, [("status", 1), ("claimed_until", 1)]),
     IndexSpec(UPLOAD_COUNTS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
     IndexSpec(f"{BLOBS}.files", [("metadata.media_id", 1)]),
 ]
@@ -90,6 +93,23 @@ class MediaRepository:
         if keeping is not None:
             selector["_id"] = {"$ne": keeping}
         await self.delete_where(selector, now)
+
+    async def claim_video(self, now: datetime, until: datetime) -> Document | None:
+        """A video waiting to be processed, taken by this replica until `until`."""
+        return await self._media.find_one_and_update(
+            {"kind": "video", "status": "processing", "claimed_until": {"$lte": now}, **ALIVE},
+            {"$set": {"claimed_until": until}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def finish_video(
+        self, media_id: str, changes: Mapping[str, Any], events: Sequence[EventEnvelope]
+    ) -> None:
+        """The processed video (or its failure) and its event, in one write."""
+        await self._media.update_one(
+            {"_id": media_id, "status": "processing"},
+            with_events({"$set": {**changes, "claimed_until": None}}, events),
+        )
 
     async def update_alive(self, media_id: str, changes: Mapping[str, Any]) -> Document | None:
         return await self._media.find_one_and_update(
@@ -173,6 +193,12 @@ class BlobStore:
                 "height": variant.height,
             }
         return stored
+
+    async def delete(self, file_id: Any) -> None:
+        try:
+            await self._bucket.delete(file_id)
+        except NoFile:
+            return
 
     async def read(self, file_id: Any) -> bytes | None:
         stream = await self.open(file_id)

@@ -2,10 +2,10 @@
 
 import asyncio
 import mimetypes
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 
@@ -18,6 +18,7 @@ from media.core.images import (
 )
 from media.core.queries import MediaQueries, media_out
 from media.core.repository import BlobStore, MediaRepository
+from media.core.videos import VIDEO_CONTAINERS, VideoRefused, VideoToolsMissing, probe_video
 from media.settings import MediaSettings
 from shared.clock import Clock, utc_now
 from shared.mongo import Document
@@ -30,7 +31,6 @@ from shared.problems import (
 )
 from shared.public_media import MediaOut
 
-VIDEO_TYPES = frozenset({"video/mp4", "video/webm", "video/quicktime"})
 GENERIC_TYPES = frozenset({"", "application/octet-stream"})
 RATE_WINDOW_SECONDS = 3600
 
@@ -85,8 +85,11 @@ class UploadCommands:
         blobs: BlobStore,
         queries: MediaQueries,
         slots: ProcessingSlots,
+        videos_waiting: Callable[[], None],
         clock: Clock = utc_now,
     ) -> None:
+        """`videos_waiting` wakes the video processing (a stored video waits for it)."""
+        self._videos_waiting = videos_waiting
         self._settings = settings
         self._repository = repository
         self._blobs = blobs
@@ -105,6 +108,8 @@ class UploadCommands:
 
     async def upload(self, owner_id: str, upload: Upload) -> MediaOut:
         content_type = self._accepted_type(upload)
+        if content_type in VIDEO_CONTAINERS:
+            return await self._upload_video(owner_id, upload, content_type)
         if len(upload.data) > self._settings.max_image_bytes:
             raise PayloadTooLarge(
                 f"A picture may weigh at most {self._settings.max_image_bytes} bytes."
@@ -121,13 +126,71 @@ class UploadCommands:
         document = await self._stored(owner_id, upload, processed, weight)
         return media_out(document, self._queries.signer, self._clock)
 
+    async def _upload_video(self, owner_id: str, upload: Upload, content_type: str) -> MediaOut:
+        """Checked now (ffprobe: 422 when not what it claims), processed in the background."""
+        settings = self._settings
+        if len(upload.data) > settings.max_video_bytes:
+            raise PayloadTooLarge(f"A video may weigh at most {settings.max_video_bytes} bytes.")
+        await self._count_upload(owner_id)
+        async with self.slots.taken():
+            try:
+                probed = await probe_video(
+                    settings.ffprobe_path, upload.data, content_type, settings.max_video_seconds
+                )
+            except VideoRefused as refused:
+                raise Unprocessable(refused.detail) from None
+            except VideoToolsMissing:
+                raise UnsupportedMediaType(
+                    "This server does not take videos (no ffmpeg)."
+                ) from None
+        used = await self._repository.stored_bytes_of(owner_id)
+        if used + len(upload.data) > settings.storage_quota_bytes:
+            raise PayloadTooLarge(
+                "This account's media storage is full: delete posts with media to make room."
+            )
+        now = self._clock()
+        media_id = str(ObjectId())
+        document = {
+            **self._new_record(media_id, owner_id, upload, now),
+            "kind": "video",
+            "width": probed.width,
+            "height": probed.height,
+            "duration_s": probed.duration_s,
+            "bytes": len(upload.data),
+            # Nobody takes it before its file is stored (a crash meanwhile: it expires).
+            "claimed_until": None,
+        }
+        await self._repository.insert(document)
+        source = await self._blobs.put(media_id, "source", upload.data, content_type)
+        # From now on any replica may take it (`claim_video`).
+        ready = await self._repository.update_alive(
+            media_id, {"source_file_id": source, "claimed_until": now}
+        )
+        self._videos_waiting()
+        return media_out(ready or document, self._queries.signer, self._clock)
+
+    def _new_record(self, media_id: str, owner_id: str, upload: Upload, now: datetime) -> Document:
+        return {
+            "_id": media_id,
+            "owner_id": owner_id,
+            "status": "processing",
+            "alt_text": (upload.alt_text or "").strip() or None,
+            "duration_s": None,
+            "variants": {},
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=self._settings.unattached_expiry_seconds),
+            "post_id": None,
+            "public": False,
+            "deleted_at": None,
+        }
+
     def _accepted_type(self, upload: Upload) -> str:
         content_type = claimed_type(upload)
         if content_type in IMAGE_FORMATS:
             return content_type
-        if content_type in VIDEO_TYPES:
-            raise UnsupportedMediaType("Videos are not accepted yet; pictures are.")
-        accepted = ", ".join(IMAGE_FORMATS)
+        if content_type in VIDEO_CONTAINERS:
+            return content_type
+        accepted = ", ".join([*IMAGE_FORMATS, *VIDEO_CONTAINERS])
         raise UnsupportedMediaType(
             f"Files of type {content_type or 'unknown'} are not accepted (accepted: {accepted})."
         )
@@ -158,25 +221,14 @@ class UploadCommands:
         the files, then ready."""
         now = self._clock()
         media_id = str(ObjectId())
-        alt_text = (upload.alt_text or "").strip() or None
         await self._repository.insert(
             {
-                "_id": media_id,
-                "owner_id": owner_id,
+                **self._new_record(media_id, owner_id, upload, now),
                 "kind": "image",
-                "status": "processing",
-                "alt_text": alt_text,
                 "width": processed.width,
                 "height": processed.height,
-                "duration_s": None,
                 "blurhash": processed.blurhash,
-                "variants": {},
                 "bytes": weight,
-                "created_at": now,
-                "expires_at": now + timedelta(seconds=self._settings.unattached_expiry_seconds),
-                "post_id": None,
-                "public": False,
-                "deleted_at": None,
             }
         )
         variants = await self._blobs.store_variants(media_id, processed.variants)

@@ -5,12 +5,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.events import invitations, posts, users  # noqa: F401  (their classes register)
+from shared.events import invitations, media, posts, users  # noqa: F401  (their classes register)
 from shared.events.envelope import EVENT_TYPES, EventData, EventEnvelope, UnknownEventVersion
 
 # The one service allowed to publish each family of event types (DESIGN.md's table): the
 # broker lets it alone write these routing keys, and consumers check who published.
-PRODUCING_SERVICES = {"user": "users", "post": "posts", "invitation": "invitations"}
+PRODUCING_SERVICES = {
+    "user": "users",
+    "post": "posts",
+    "invitation": "invitations",
+    "media": "media",
+}
 
 
 def producing_service(event_type: str) -> str | None:
