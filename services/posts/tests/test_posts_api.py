@@ -50,6 +50,7 @@ async def test_post_published_now_announces_its_creation_with_invitations_and_pu
         "handle": "alice",
         "display_name": "Alice",
         "created_at": "2025-01-01T00:00:00Z",
+        "avatar": None,
     }
     assert [(c["user"]["handle"], c["status"]) for c in post["coauthors"]] == [
         ("bob", "invited"),

@@ -53,6 +53,7 @@ async def test_followers_of_the_author_the_coauthor_or_both_see_the_post_once(
                 "handle": "bob",
                 "display_name": "Bob",
                 "created_at": post["author"]["created_at"],
+                "avatar": None,
             },
             "status": "accepted",
         }

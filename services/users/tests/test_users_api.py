@@ -57,7 +57,8 @@ async def test_registration_answers_the_user_and_publishes_user_registered(
     )
     assert response.status_code == 201
     user = response.json()
-    assert set(user) == {"id", "handle", "display_name", "created_at"}
+    assert set(user) == {"id", "handle", "display_name", "created_at", "avatar"}
+    assert user["avatar"] is None
     assert (user["handle"], user["display_name"]) == ("alice_1", "Alice")
 
     [event] = await event_recorder.wait_for("user.registered")
