@@ -80,7 +80,7 @@ e2e: install rabbitmq redis chromium ffmpeg ## the end-to-end suite: the whole s
 bench: install rabbitmq redis ## reads (wrk), fan-out, the event pipeline, a social graph and a mixed workload beside their floors; writes bench/results/
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 	  || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
-	@for script in read_bench pipeline_bench timeline_bench engagement_bench social_bench; do \
+	@for script in read_bench pipeline_bench timeline_bench engagement_bench social_bench media_bench; do \
 	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
 
 up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000)
