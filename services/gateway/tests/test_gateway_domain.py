@@ -12,6 +12,7 @@ from gateway.domain import (
     is_full,
     is_json_media_type,
     is_public,
+    is_upload,
     returned_response_headers,
     take_token,
     upstream_for,
@@ -38,6 +39,9 @@ from shared.services import Backend as Upstream
         ("/v1/invitations/i1/accept", Upstream.INVITATIONS),
         ("/v1/notifications", Upstream.NOTIFICATIONS),
         ("/v1/notifications/stream", Upstream.NOTIFICATIONS),
+        ("/v1/media", Upstream.MEDIA),
+        ("/v1/media/m1", Upstream.MEDIA),
+        ("/media/m1/small", Upstream.MEDIA),
     ],
 )
 def test_each_public_path_goes_to_the_service_that_owns_it(path: str, upstream: Upstream) -> None:
@@ -56,6 +60,9 @@ def test_each_public_path_goes_to_the_service_that_owns_it(path: str, upstream: 
         "/v1/posts/../../internal/deleted-users",
         "/v1/users/./me",
         "/.well-known/jwks.json",
+        "/media/m1",
+        "/media/m1/small/extra",
+        "/internal/media/attach",
     ],
 )
 def test_unknown_internal_and_dot_segment_paths_go_nowhere(path: str) -> None:
@@ -72,9 +79,13 @@ def test_unknown_internal_and_dot_segment_paths_go_nowhere(path: str) -> None:
         ("GET", "/v1/auth/token", False),
         ("POST", "/v1/users/alice", False),
         ("GET", "/v1/me", False),
+        # Media files are read without a token (the media service decides what it shows).
+        ("GET", "/media/m1/small", True),
+        ("HEAD", "/media/m1/small", True),
+        ("POST", "/v1/media", False),
     ],
 )
-def test_only_registration_and_login_skip_authentication(
+def test_only_registration_login_and_media_files_skip_authentication(
     method: str, path: str, public: bool
 ) -> None:
     assert is_public(method, path) is public
@@ -233,3 +244,13 @@ def test_revoked_users_are_forgotten_after_the_longest_token_lifetime() -> None:
     revoked.add([])
     assert "u1" not in revoked
     assert "u2" in revoked
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "upload"),
+    [("POST", "/v1/media", True), ("PATCH", "/v1/media/m1", False), ("POST", "/v1/posts", False)],
+)
+def test_only_the_media_upload_takes_the_upload_body_limit(
+    method: str, path: str, upload: bool
+) -> None:
+    assert is_upload(method, path) is upload
