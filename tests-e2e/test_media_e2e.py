@@ -2,6 +2,9 @@
 timeline cards and load it without a token; bad uploads get a clear 4xx and store nothing."""
 
 import io
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -180,3 +183,50 @@ async def test_a_profile_picture_shows_on_the_profile_and_on_cards(
         return shown
 
     assert await wait_until(card_author_avatar) == avatar
+
+
+@pytest.mark.skipif(
+    not Path("/usr/bin/ffmpeg").exists(), reason="Debian's ffmpeg is not installed: make ffmpeg"
+)
+async def test_a_video_is_processed_then_posted_and_played_in_ranges(
+    ada: E2EUser, stack: str
+) -> None:
+    data = one_second_clip()
+    created = await upload(ada, data, "video/mp4")
+    assert created.status_code == 201, created.text
+    media_id = created.json()["id"]
+
+    async def ready() -> dict[str, Any] | None:
+        medium: dict[str, Any] = (await ada.client.get(f"/v1/media/{media_id}")).json()
+        return medium if medium["status"] == "ready" else None
+
+    await wait_until(ready, timeout=60)
+    post = await ada.client.post("/v1/posts", json={"text": "", "media_ids": [media_id]})
+    assert post.status_code == 201, post.text
+    (shown,) = post.json()["media"]
+    assert shown["kind"] == "video"
+    assert set(shown["variants"]) == {"video", "poster"}
+    part = await anonymous_get_range(stack, shown["variants"]["video"], "bytes=0-1023")
+    assert part.status_code == 206
+    assert part.headers["content-type"] == "video/mp4"
+    assert len(part.content) == 1024
+
+
+async def anonymous_get_range(gateway_url: str, path: str, wanted: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=gateway_url) as client:
+        return await client.get(path, headers={"Range": wanted})
+
+
+def one_second_clip() -> bytes:
+    """A test pattern with a tone, made by Debian's ffmpeg."""
+    with tempfile.TemporaryDirectory() as folder:
+        clip = Path(folder) / "clip.mp4"
+        subprocess.run(  # noqa: S603 - fixed arguments, a test tool
+            [
+                "/usr/bin/ffmpeg",
+                *("-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15:duration=1"),
+                *("-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-shortest", str(clip)),
+            ],
+            check=True,
+        )
+        return clip.read_bytes()
