@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from shared.events import (
     EVENT_TYPES,
+    PRODUCING_SERVICES,
     EventData,
     UnknownEventVersion,
     decode_envelope,
@@ -38,7 +39,7 @@ def test_an_event_survives_the_wire_unchanged() -> None:
 
 
 def test_every_event_type_is_named_in_the_past_tense_under_its_producer() -> None:
-    producers = {"user", "post", "invitation"}
+    producers = set(PRODUCING_SERVICES)
     for event_type, model in EVENT_TYPES.items():
         assert event_type == model.event_type
         assert event_type.split(".", 1)[0] in producers

@@ -113,6 +113,7 @@ async def test_answers_by_handle_come_in_input_order_with_the_known_users() -> N
         "handle": "bob",
         "display_name": "Bob",
         "created_at": "2026-01-01T00:00:00Z",
+        "avatar": None,
     }
     assert results[1]["user"] is None
 
