@@ -7,6 +7,8 @@ custom resources against deploy/k8s/schemas. Then the promises of the prod overl
 must have to run on a real cluster.
 """
 
+import base64
+import json
 import re
 import shutil
 import subprocess
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -24,8 +27,10 @@ import yaml
 from shared.observability import READINESS_CHECK_TIMEOUT_SECONDS
 from shared.services import BACKENDS, SERVICES
 from shared.settings import ServiceSettings
+from shared.testing import load_script
 
-K8S_DIR = Path(__file__).resolve().parents[1] / "k8s"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+K8S_DIR = REPO_ROOT / "deploy" / "k8s"
 OVERLAYS = ["base", "overlays/dev", "overlays/prod"]
 # The oldest Kubernetes the manifests promise to work on (the preStop sleep action).
 KUBERNETES_VERSION = "1.30"
@@ -114,6 +119,60 @@ def secret_names_used(deployment: Resource) -> Iterator[str]:
                 yield ref["name"]
 
 
+# The keys of the Secret the MongoDB operator writes for a user (connectionStringSecretName).
+MONGO_OPERATOR_KEYS = ("connectionString.standard", "connectionString.standardSrv")
+
+
+def secret_values(resources: tuple[Resource, ...]) -> dict[str, dict[str, str]]:
+    """Secret name -> key -> value, for every Secret the overlay makes or has made: generated
+    ones (decoded), the External Secrets Operator's (the template or the remote value's name)
+    and the MongoDB operator's (its keys, values unknown)."""
+    secrets = {
+        name: {key: base64.b64decode(value).decode() for key, value in s.get("data", {}).items()}
+        for name, s in of_kind(resources, "Secret").items()
+    }
+    for external in of_kind(resources, "ExternalSecret").values():
+        target = external["spec"]["target"]
+        template = target.get("template", {}).get("data")
+        fetched = {d["secretKey"]: f"<{d['remoteRef']['key']}>" for d in external["spec"]["data"]}
+        secrets[target["name"]] = template or fetched
+    for mongo in of_kind(resources, "MongoDBCommunity").values():
+        for user in mongo["spec"]["users"]:
+            if name := user.get("connectionStringSecretName"):
+                secrets[name] = dict.fromkeys(MONGO_OPERATOR_KEYS, "<operator>")
+    return secrets
+
+
+def environment(resources: tuple[Resource, ...], deployment: Resource) -> dict[str, str]:
+    """The variables the process of a Deployment gets, with their values (a Secret's value as
+    secret_values gives it); fails on a reference to a Secret, ConfigMap or key not there."""
+    secrets = secret_values(resources)
+    configs = {n: c.get("data", {}) for n, c in of_kind(resources, "ConfigMap").items()}
+    container = containers(deployment)[0]
+    variables: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        if ref := source.get("configMapRef"):
+            variables |= configs[ref["name"]]
+        else:
+            variables |= secrets[source["secretRef"]["name"]]
+    for variable in container.get("env", []):
+        if "value" in variable:
+            variables[variable["name"]] = variable["value"]
+            continue
+        ref = variable["valueFrom"].get("secretKeyRef") or variable["valueFrom"]["configMapKeyRef"]
+        provided = secrets if "secretKeyRef" in variable["valueFrom"] else configs
+        assert ref["key"] in provided.get(ref["name"], {}), (deployment["metadata"]["name"], ref)
+        variables[variable["name"]] = provided[ref["name"]][ref["key"]]
+    return variables
+
+
+@cache
+def settings_classes() -> dict[str, type[ServiceSettings]]:
+    """Each process's settings class, as docs/configuration.py finds them."""
+    configuration = load_script(REPO_ROOT / "docs" / "configuration.py")
+    return dict(configuration.settings_classes())
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_overlay_deploys_exactly_the_declared_services(overlay: str) -> None:
     resources = render(overlay)
@@ -144,9 +203,9 @@ def test_every_process_is_the_one_template_filled_with_its_own_values(overlay: s
         assert pod["metadata"]["labels"]["app.kubernetes.io/name"] == name
         assert container["name"] == name
         assert services[name]["spec"]["selector"] == {"app.kubernetes.io/name": name}
-        # Its own Secrets only: copost-<name>, the MongoDB operator's copost-mongo-<name>, and
-        # the token-signing key (dev's generated names end in a hash).
-        own = rf"copost-(mongo-)?{name}|copost-jwt"
+        # Its own Secrets only: copost-<name>, the MongoDB operator's copost-mongo-<name>, the
+        # token-signing key and everyone's public keys (dev's generated names end in a hash).
+        own = rf"copost-(mongo-)?{name}|copost-jwt|copost-service-public-keys"
         for secret in secret_names_used(deployment):
             assert re.fullmatch(rf"({own})(-[a-z0-9]{{10}})?", secret), (name, secret)
     # Every placeholder of base/process was filled in, and its values never leave the build.
@@ -352,3 +411,42 @@ def test_prod_runs_mongodb_and_rabbitmq_through_their_operators() -> None:
     # Each service has its own MongoDB user, allowed on its own database only.
     roles = {u["name"]: u["roles"] for u in mongo["users"] if u["name"] != "copost-admin"}
     assert roles == {name: [{"name": "readWrite", "db": f"copost_{name}"}] for name in BACKENDS}
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_every_process_gets_every_variable_its_settings_need_in_a_deployment(
+    overlay: str,
+) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+
+    for name, settings in settings_classes().items():
+        variables = environment(resources, deployments[name])
+        missing = {v for v in settings.deployment_variables() if not variables.get(v)}
+        assert missing == set(), f"{overlay}: {name} lacks {sorted(missing)}"
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_every_process_accepts_calls_from_every_process_and_signs_as_itself(overlay: str) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+
+    for name in SERVICES:
+        variables = environment(resources, deployments[name])
+        private_key = deployments[name]["spec"]["template"]["spec"]["containers"][0]["env"]
+        source = next(v for v in private_key if v["name"] == "SERVICE_PRIVATE_KEY")
+        assert json.loads(variables["SERVICE_PUBLIC_KEYS"]).keys() == set(SERVICES), name
+        assert re.fullmatch(
+            rf"copost-{name}(-[a-z0-9]{{10}})?", source["valueFrom"]["secretKeyRef"]["name"]
+        ), name
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_every_backend_publishes_as_the_broker_user_its_consumers_expect(overlay: str) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+
+    for name in BACKENDS:
+        variables = environment(resources, deployments[name])
+        prefix = variables.get("AMQP_USER_PREFIX", ServiceSettings().amqp_user_prefix)
+        assert urlsplit(variables["AMQP_URL"]).username == f"{prefix}{name}", name
