@@ -84,21 +84,25 @@ def create_redis(settings: ServiceSettings) -> RedisClient | None:
     url = settings.redis_url.get_secret_value()
     if not url:
         return None
-    timeouts = {
-        "socket_timeout": settings.redis_timeout_seconds,
-        "socket_connect_timeout": settings.redis_timeout_seconds,
-    }
+    timeout = settings.redis_timeout_seconds
     if urlsplit(url).scheme != SENTINEL_SCHEME:
-        return Redis.from_url(url, decode_responses=True, **timeouts)
+        return Redis.from_url(
+            url, decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
     address = parse_sentinel_url(url)
-    sentinel = Sentinel(address.sentinels, sentinel_kwargs=timeouts)
+    # A Sentinel that does not answer is given up on as soon as a server would be.
+    sentinel = Sentinel(
+        address.sentinels,
+        sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+    )
     client: Redis = sentinel.master_for(
         address.master,
         decode_responses=True,
         db=address.db,
         username=address.username,
         password=address.password,
-        **timeouts,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
     )
     return client
 
