@@ -114,7 +114,7 @@ class Pods:
         # redis-server and redis-cli answer to Valkey's names, as in the image.
         for valkey, redis in (("valkey-server", "redis-server"), ("valkey-cli", "redis-cli")):
             (shims / valkey).symlink_to(str(shutil.which(redis)))
-        self.path = f"{shims}:{os.environ['PATH']}"
+        self.path = f"{shims}:{os.defpath}"
 
     def start(self, name: str) -> None:
         """Run the pod's script as its container does, with its paths moved under root/name."""
