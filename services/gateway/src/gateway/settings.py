@@ -2,31 +2,39 @@
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
 from gateway.domain import parse_networks
 from shared.services import Backend
-from shared.settings import ServiceSettings
+from shared.settings import BackingService, ServiceSettings, set_when_deployed
 
 WEB_CLIENT_DIR = Path(__file__).parent / "web"
 
 
 class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
+    # Neither MongoDB nor RabbitMQ: the services own the data and the events.
+    uses: ClassVar[frozenset[BackingService]] = frozenset({"redis"})
 
     # Where each backend answers: `<backend>_url` for each in shared.services (`backend_urls`).
-    users_url: str = "http://127.0.0.1:8001"
+    users_url: str = Field(default="http://127.0.0.1:8001", json_schema_extra=set_when_deployed())
     """Where the users service answers."""
-    posts_url: str = "http://127.0.0.1:8002"
+    posts_url: str = Field(default="http://127.0.0.1:8002", json_schema_extra=set_when_deployed())
     """Where the posts service answers."""
-    invitations_url: str = "http://127.0.0.1:8003"
+    invitations_url: str = Field(
+        default="http://127.0.0.1:8003", json_schema_extra=set_when_deployed()
+    )
     """Where the invitations service answers."""
-    timeline_url: str = "http://127.0.0.1:8004"
+    timeline_url: str = Field(
+        default="http://127.0.0.1:8004", json_schema_extra=set_when_deployed()
+    )
     """Where the timeline service answers."""
-    notifications_url: str = "http://127.0.0.1:8005"
+    notifications_url: str = Field(
+        default="http://127.0.0.1:8005", json_schema_extra=set_when_deployed()
+    )
     """Where the notifications service answers."""
     media_url: str = "http://127.0.0.1:8006"
     """Where the media service answers."""
