@@ -2,7 +2,7 @@
 
 from pydantic import Field, SecretStr
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, set_when_deployed
 
 MEGABYTE = 1024 * 1024
 
@@ -52,7 +52,7 @@ class MediaSettings(ServiceSettings):
     storage_quota_bytes: int = Field(default=2 * 1024 * MEGABYTE, gt=0)
     """What one account's stored media may weigh at most (every variant counted); an upload
     beyond it is refused with 413."""
-    url_signing_key: SecretStr = SecretStr("")
+    url_signing_key: SecretStr = Field(default=SecretStr(""), json_schema_extra=set_when_deployed())
     """The HMAC key of the signed URLs of media not public yet (shared by every replica). Empty:
     a key of this process only, so signed URLs work only on the replica that made them."""
     signed_url_seconds: int = Field(default=3600, gt=0)
