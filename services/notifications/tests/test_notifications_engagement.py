@@ -9,6 +9,8 @@ from notifications_support import NotificationsHarness
 from shared.events import make_event
 from shared.events.posts import (
     PostCounts,
+    PostCreated,
+    PostDeleted,
     PostLiked,
     PostReplied,
     PostReplyRemoved,
@@ -136,3 +138,42 @@ async def test_a_reply_notifies_every_author_once_and_its_removal_withdraws_it(
     await notifications.events.publish(replied)
     for author in (ALICE, BOB):
         assert await notifications.types(author) == []
+
+
+async def test_notifications_preview_the_post_or_reply_they_are_about(
+    notifications: NotificationsHarness,
+) -> None:
+    text = "A long caption. " * 12
+    await notifications.events.publish(
+        PostCreated(post_id="p1", author_id=ALICE, text=text, publish_mode="now", created_at=T),
+        like(CAROL),
+        PostReplied(
+            post_id="p1",
+            reply_id="r1",
+            replier_id=DAN,
+            author_ids=(ALICE,),
+            counts=COUNTS,
+            replied_at=T,
+            reply_text="Lovely colours",
+        ),
+    )
+    [liked] = await liked_groups(notifications, ALICE)
+    assert liked["preview"] == text[:139].rstrip() + "…"
+    assert len(liked["preview"]) <= 140
+    items = (await notifications.notifications(ALICE))["items"]
+    [replied] = [n for n in items if n["type"] == "post.replied"]
+    assert replied["preview"] == "Lovely colours"
+
+
+async def test_a_post_unknown_here_or_deleted_is_previewed_as_null(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.events.publish(
+        PostCreated(
+            post_id="p2", author_id=ALICE, text="gone soon", publish_mode="now", created_at=T
+        ),
+        PostDeleted(post_id="p2", author_id=ALICE, coauthor_ids=(), deleted_at=T),
+        like(CAROL, post="p2"),
+        like(CAROL, post="p3"),
+    )
+    assert [g["preview"] for g in await liked_groups(notifications, BOB)] == [None]

@@ -9,7 +9,7 @@ from fastapi import Depends
 
 from notifications.core.commands import NotificationCommands
 from notifications.core.queries import NotificationQueries
-from notifications.core.repository import NotificationRepository
+from notifications.core.repository import NotificationRepository, PostTextRepository
 from notifications.engagement.commands import LikeCommands
 from notifications.engagement.repository import LikeGroupRepository
 from notifications.settings import NotificationsSettings
@@ -42,7 +42,7 @@ async def compose(
     # Shared by the consumers and the streams of this process: a stored notification wakes
     # the streams of its recipient at once.
     wakeups = LocalWakeups(settings.max_streams_per_account)
-    notifications = NotificationCommands(repository, wakeups, mutes)
+    notifications = NotificationCommands(repository, wakeups, mutes, PostTextRepository(kernel.db))
     queries = NotificationQueries(repository, directory)
     streams = StreamQueries(repository, queries, wakeups, settings)
     feed = PeriodicTask(

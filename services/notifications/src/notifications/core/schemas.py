@@ -25,6 +25,8 @@ class Notification(BaseModel):
     read: bool
     # post.liked: the likers since the recipient last read it.
     count: int | None = None
+    # Up to 140 characters of the post or reply it is about, as they were when it was made.
+    preview: str | None = None
 
 
 class NotificationPage(BaseModel):

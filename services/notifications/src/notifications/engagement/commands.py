@@ -87,7 +87,9 @@ class LikeCommands:
             )
             if likers is not None:
                 seq = await self.repository.next_seq(recipient_id)
-                return group_fields(recipient_id, like.post_id, likers, seq), seq
+                preview = await self.notifications.preview(_notification(recipient_id, like))
+                fields = group_fields(recipient_id, like.post_id, likers, seq, preview=preview)
+                return fields, seq
         if group is None:
             # An unlike overtook its like: remembered, so the like is known as older news.
             seq = await self.repository.next_seq(recipient_id)

@@ -42,7 +42,14 @@ def liker_documents(likers: Sequence[Liker]) -> list[Document]:
     return [{"id": liker_id, "at": at} for liker_id, at in likers]
 
 
-def group_fields(recipient_id: str, post_id: str, likers: Sequence[Liker], seq: int) -> Document:
+def group_fields(
+    recipient_id: str,
+    post_id: str,
+    likers: Sequence[Liker],
+    seq: int,
+    *,
+    preview: str | None = None,
+) -> Document:
     """A group's fields when it is (re)opened: unread, with a new sequence number."""
     return {
         "recipient_id": recipient_id,
@@ -53,6 +60,7 @@ def group_fields(recipient_id: str, post_id: str, likers: Sequence[Liker], seq: 
         "invitation_id": None,
         "likers": liker_documents(likers),
         "count": len(likers),
+        "preview": preview,
         # The change feed finds notifications by when they were (re)stored.
         "created_at": utc_now(),
         "read": False,

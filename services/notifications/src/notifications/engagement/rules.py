@@ -26,6 +26,7 @@ def _post_replied(data: PostReplied) -> Reaction:
                 actor_id=data.replier_id,
                 post_id=data.post_id,
                 reply_id=data.reply_id,
+                preview_text=data.reply_text,
                 collapse_key=f"{NotificationType.POST_REPLIED}:{data.reply_id}:{author_id}",
             )
             for author_id in dict.fromkeys(data.author_ids)

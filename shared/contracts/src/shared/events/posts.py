@@ -203,12 +203,15 @@ class PostUnliked(EventData):
 
 class PostReplied(EventData):
     event_type = "post.replied"
+    minor_version = 1  # 1.1: reply_text
     post_id: str
     reply_id: str
     replier_id: str
     author_ids: tuple[str, ...]
     counts: PostCounts
     replied_at: datetime
+    # The reply's text, so its notification can preview it.
+    reply_text: str = ""
 
 
 class PostReplyRemoved(EventData):
