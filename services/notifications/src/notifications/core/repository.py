@@ -41,6 +41,8 @@ def notification_indexes(
         IndexSpec(NOTIFICATIONS, [("post_id", 1)]),
         IndexSpec(NOTIFICATIONS, [("invitation_id", 1)]),
         IndexSpec(NOTIFICATIONS, [("reply_id", 1)], {"sparse": True}),
+        # Reply groups' replies (notifications.engagement), found by a removed reply's id.
+        IndexSpec(NOTIFICATIONS, [("replies.id", 1)], {"sparse": True}),
         IndexSpec(NOTIFICATIONS, [("actor_id", 1)]),
         IndexSpec(
             NOTIFICATIONS,
