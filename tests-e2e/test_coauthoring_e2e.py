@@ -364,6 +364,12 @@ async def test_a_coauthor_credited_for_a_photo_is_shown_so_on_the_post_and_in_ti
     assert (invitation["credit"], invitation["post_text"]) == ("photo", "Bob's picture")
     assert invitation["post_media"] == []
     assert (await received_invitation(cat, post["id"]))["credit"] == "music"
+
+    async def invitation_notification() -> dict[str, Any] | None:
+        page = (await bob.client.get("/v1/notifications")).json()
+        return next((n for n in page["items"] if n["type"] == "invitation.received"), None)
+
+    assert (await wait_until(invitation_notification))["preview"] == "Bob's picture"
     accepted = await bob.client.post(f"/v1/invitations/{invitation['id']}/accept")
     assert accepted.status_code == 200, accepted.text
 
