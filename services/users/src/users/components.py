@@ -48,6 +48,7 @@ async def compose(
     # the ephemeral-key warning goes through the configured logging.
     tokens = TokenIssuer.from_settings(settings)
     availability = AvailabilityQueries(accounts, availability_of(settings), clock)
+    relation_queries = RelationQueries(accounts, relations)
     yield UsersComponents(
         accounts=AccountCommands(
             accounts,
@@ -57,10 +58,10 @@ async def compose(
             tokens,
             SignInBudgetRepository(kernel.db, sign_in_budget(settings)),
         ),
-        account_queries=AccountQueries(accounts, relations, availability),
+        account_queries=AccountQueries(accounts, relations, relation_queries, availability),
         tokens=tokens,
         relations=RelationCommands(accounts, relations, kernel.outbox),
-        relation_queries=RelationQueries(accounts, relations),
+        relation_queries=relation_queries,
         eligibility=EligibilityQueries(accounts, relations),
         availability=availability,
     )
