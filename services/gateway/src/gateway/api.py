@@ -17,6 +17,7 @@ from gateway.domain import (
     is_forwarded,
     is_public,
     is_upload,
+    is_user_search,
     upstream_for,
 )
 from gateway.proxy import read_limited_body
@@ -73,6 +74,8 @@ async def _authenticated_user_id(request: Request, gateway: GatewayComponents) -
         raise Unauthorized()
     user_id = await gateway.verifier.user_id_of(token)
     await gateway.user_limiter.check(user_id)
+    if is_user_search(request.method, request.scope["path"]):
+        await gateway.search_limiter.check(user_id)
     return user_id
 
 

@@ -45,6 +45,7 @@ class GatewayComponents:
     user_limiter: SharedRateLimiter
     ip_limiter: SharedRateLimiter
     login_limiter: SharedRateLimiter
+    search_limiter: SharedRateLimiter
     stream_slots: StreamSlots
     proxy: Proxy
     # Limits and stream slots shared by every gateway; None when no Redis is configured.
@@ -163,6 +164,11 @@ def _build(
             settings.login_rate_limit_per_minute,
             settings.login_rate_limit_burst,
             "client address's sign-ins",
+        ),
+        search_limiter=limiter(
+            settings.search_rate_limit_per_minute,
+            settings.search_rate_limit_burst,
+            "user's searches",
         ),
         stream_slots=stream_slots,
         proxy=Proxy(

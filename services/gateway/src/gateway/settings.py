@@ -80,6 +80,11 @@ class GatewaySettings(ServiceSettings):
     smaller allowance."""
     login_rate_limit_burst: int = Field(default=10, ge=1)
     """The burst of sign-ups and sign-ins allowed per client address."""
+    search_rate_limit_per_minute: float = Field(default=60.0, gt=0)
+    """User searches (`GET /v1/users?q=`) a minute per user, beside the per-user limit: a
+    smaller allowance, so the directory of handles cannot be walked quickly."""
+    search_rate_limit_burst: int = Field(default=20, ge=1)
+    """The burst of user searches allowed per user (enough for typing into an autocomplete)."""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Addresses or CIDR blocks (comma-separated or a JSON list) of the proxies in front of the
     gateway (the ingress): only from them is `X-Forwarded-For` believed (its nearest untrusted

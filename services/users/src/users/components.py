@@ -60,6 +60,7 @@ def _components(kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient)
     # the ephemeral-key warning goes through the configured logging.
     tokens = TokenIssuer.from_settings(settings)
     availability = AvailabilityQueries(accounts, availability_of(settings), clock)
+    relation_queries = RelationQueries(accounts, relations)
     return UsersComponents(
         accounts=AccountCommands(
             accounts,
@@ -70,10 +71,10 @@ def _components(kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient)
             SignInBudgetRepository(kernel.db, sign_in_budget(settings)),
             media,
         ),
-        account_queries=AccountQueries(accounts, relations, availability),
+        account_queries=AccountQueries(accounts, relations, relation_queries, availability),
         tokens=tokens,
         relations=RelationCommands(accounts, relations, kernel.outbox),
-        relation_queries=RelationQueries(accounts, relations),
+        relation_queries=relation_queries,
         eligibility=EligibilityQueries(accounts, relations),
         availability=availability,
     )
