@@ -81,6 +81,14 @@ def is_public(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) in PUBLIC_ENDPOINTS
 
 
+# Answered by the gateway itself (it gathers from every service), not forwarded.
+DATA_EXPORT_ENDPOINT = ("GET", "/v1/me/export")
+
+
+def is_data_export(method: str, path: str) -> bool:
+    return (method.upper(), _normalized(path)) == DATA_EXPORT_ENDPOINT
+
+
 def is_account_deletion(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) == ("DELETE", "/v1/me")
 

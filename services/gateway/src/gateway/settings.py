@@ -67,6 +67,9 @@ class GatewaySettings(ServiceSettings):
     smaller allowance."""
     login_rate_limit_burst: int = Field(default=10, ge=1)
     """The burst of sign-ups and sign-ins allowed per client address."""
+    export_interval_seconds: float = Field(default=3600.0, gt=0)
+    """One export of a person's data (`GET /v1/me/export`) per account in this time, counted
+    by every gateway together (beyond: 429 with `Retry-After`)."""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Addresses or CIDR blocks (comma-separated or a JSON list) of the proxies in front of the
     gateway (the ingress): only from them is `X-Forwarded-For` believed (its nearest untrusted

@@ -10,10 +10,14 @@ from users.accounts import api as accounts
 from users.accounts.repository import SIGN_IN_BUDGET_INDEXES
 from users.availability import api as availability
 from users.components import compose
-from users.core.repository import ACCOUNT_INDEXES, USERS
+from users.core.repository import ACCOUNT_INDEXES, ACCOUNT_PERSONAL_DATA, USERS
 from users.eligibility import api as eligibility
 from users.relations import api as relations
-from users.relations.repository import RELATION_COLLECTIONS, RELATION_INDEXES
+from users.relations.repository import (
+    RELATION_COLLECTIONS,
+    RELATION_INDEXES,
+    RELATION_PERSONAL_DATA,
+)
 from users.settings import UsersSettings
 
 
@@ -33,5 +37,6 @@ def create_app(settings: UsersSettings | None = None, *, clock: Clock = utc_now)
             ],
             indexes=[*ACCOUNT_INDEXES, *SIGN_IN_BUDGET_INDEXES, *RELATION_INDEXES],
             outbox_collections=[USERS, *RELATION_COLLECTIONS],
+            personal_data=[*ACCOUNT_PERSONAL_DATA, *RELATION_PERSONAL_DATA],
         )
     )

@@ -18,12 +18,13 @@ very message it validated, so its `user_id` is the only identity there is, and n
 service can write is believed. A service parks a refused message by publishing a copy as
 itself, marked refused (`x-copost-refused`), which it refuses whoever sends it.
 """
+
 import asyncio
 import logging
 import time
-from functools import partial
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
