@@ -3,6 +3,7 @@
 Screenshots of every main view land in test-artifacts/web/ (gitignored).
 """
 
+import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -260,3 +261,20 @@ async def test_a_follower_likes_and_replies_and_the_author_sees_both_in_the_insi
     await expect(ada.page.locator(f'[data-insight-author="{ada.handle}"]')).to_contain_text("1")
     await expect(ada.page.locator("li.post", has_text="Lovely")).to_be_visible()
     await ada.screenshot("post-insights")
+
+
+async def test_export_my_data_in_the_settings_downloads_the_archive(person: SignUp) -> None:
+    ada = await person("ada")
+    await ada.open("Settings")
+
+    async with ada.page.expect_download() as started:
+        await ada.click("Export my data")
+    download = await started.value
+
+    assert download.suggested_filename == "copost-export.zip"
+    await expect(ada.status).to_have_text("Your data is downloading (copost-export.zip).")
+    archive = await download.path()
+    with zipfile.ZipFile(archive) as files:
+        assert "account.json" in files.namelist()
+    await ada.click("Export my data")
+    await expect(ada.error).to_contain_text("Too Many Requests")

@@ -26,8 +26,9 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
+// The answer to one request; a refusal is thrown as an error (a 401 ends the session).
+async function send(method, path, body, accept = "application/json") {
+  const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   let response;
@@ -36,16 +37,31 @@ async function api(method, path, body) {
   } catch {
     throw new Error("CoPost cannot be reached. Check your connection and try again.");
   }
-  if (response.status === 204) return null;
-  const payload = await response.json().catch(() => ({}));
   if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
     if (response.status === 401 && session.token) {
       signOut();
       throw new Error("Your session has ended. Please sign in again.");
     }
-    throw new ApiError(response.status, payload);
+    throw new ApiError(response.status, problem);
   }
-  return payload;
+  return response;
+}
+
+async function api(method, path, body) {
+  const response = await send(method, path, body);
+  if (response.status === 204) return null;
+  return response.json().catch(() => ({}));
+}
+
+// Save a file the API answers (sent with the token, so not a plain link) under `filename`.
+async function download(path, accept, filename) {
+  const file = await (await send("GET", path, undefined, accept)).blob();
+  const link = h("a", { href: URL.createObjectURL(file), download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
 }
 
 const enc = encodeURIComponent;
@@ -636,7 +652,14 @@ function settingsView() {
     await api("DELETE", "/me");
     signOut();
   }, "Your account is deleted."));
-  return [heading("Settings"), profile, remove];
+  const exportData = h("form", { id: "export-data", "aria-labelledby": "export-title" },
+    h("h2", { id: "export-title" }, "Export my data"),
+    h("p", {}, "One zip file with everything CoPost holds about you: your profile, your posts and those you co-author, replies, likes, follows, blocks, mutes, invitations and notifications. Once an hour."),
+    h("button", {}, "Export my data"));
+  exportData.addEventListener("submit", act(async () => {
+    await download("/me/export", "application/zip", "copost-export.zip");
+  }, "Your data is downloading (copost-export.zip)."));
+  return [heading("Settings"), profile, exportData, remove];
 }
 
 const VIEWS = [
