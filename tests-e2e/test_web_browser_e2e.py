@@ -278,3 +278,29 @@ async def test_export_my_data_in_the_settings_downloads_the_archive(person: Sign
         assert "account.json" in files.namelist()
     await ada.click("Export my data")
     await expect(ada.error).to_contain_text("Too Many Requests")
+
+
+async def test_a_draft_survives_an_expired_access_token_and_a_new_tab_is_signed_in(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    await ada.open("Home")
+    compose = ada.page.locator("#compose")
+    await compose.get_by_role("textbox", name="Text").fill("Written while the token expired")
+    # The access token is no longer accepted (as when its 15 minutes are up): the next call
+    # gets a 401, and the client renews the session with its refresh cookie.
+    await ada.page.evaluate(
+        "session.token = 'expired'; sessionStorage.setItem('copost.token', 'expired')"
+    )
+    await compose.get_by_role("button", name="Post").click()
+    await expect(ada.status).to_contain_text("Your post")
+    await expect(ada.page.locator("#whoami")).to_contain_text(f"@{ada.handle}")
+
+    tab = await ada.page.context.new_page()
+    await tab.goto("/")
+    await expect(tab.locator("#whoami")).to_contain_text(f"@{ada.handle}")
+
+    await tab.get_by_role("button", name="Sign out").click()
+    another = await ada.page.context.new_page()
+    await another.goto("/")
+    await expect(another.locator("#sign-in")).to_be_visible()

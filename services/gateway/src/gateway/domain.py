@@ -47,7 +47,7 @@ ROUTES: tuple[UpstreamRoute, ...] = (
 PUBLIC_API_PREFIX = "/v1/"
 
 PUBLIC_ENDPOINTS: frozenset[tuple[str, str]] = frozenset(
-    {("POST", "/v1/users"), ("POST", "/v1/auth/token")}
+    {("POST", "/v1/users"), ("POST", "/v1/auth/token"), ("POST", "/v1/auth/refresh")}
 )
 
 # EventSource cannot set headers, so this one route may carry the token in the query.
@@ -143,8 +143,9 @@ _REQUEST_HEADERS_NOT_FORWARDED = HOP_BY_HOP_HEADERS | {
     "forwarded",
 }
 
-# The only cookie a service is sent: the sign-in's device cookie (the users service sets it).
-FORWARDED_COOKIES = frozenset({"copost_device"})
+# The only cookies a service is sent, both set by the users service for /v1/auth: the
+# sign-in's device cookie and the session's refresh token.
+FORWARDED_COOKIES = frozenset({"copost_device", "copost_refresh"})
 
 # The gateway's own server adds these; a copy from the service would duplicate them.
 _RESPONSE_HEADERS_NOT_RETURNED = HOP_BY_HOP_HEADERS | {"date", "server", "x-request-id"}

@@ -18,6 +18,8 @@ from users.relations.repository import (
     RELATION_INDEXES,
     RELATION_PERSONAL_DATA,
 )
+from users.sessions import api as sessions
+from users.sessions.repository import SESSION_INDEXES
 from users.settings import UsersSettings
 
 
@@ -28,14 +30,19 @@ def create_app(settings: UsersSettings | None = None, *, clock: Clock = utc_now)
             settings=settings or UsersSettings(),
             title="CoPost users",
             compose=partial(compose, clock=clock),
-            routers=[accounts.router, relations.router],
+            routers=[accounts.router, sessions.router, relations.router],
             internal_routers=[
                 accounts.internal_router,
                 eligibility.internal_router,
                 availability.internal_router,
                 relations.internal_router,
             ],
-            indexes=[*ACCOUNT_INDEXES, *SIGN_IN_BUDGET_INDEXES, *RELATION_INDEXES],
+            indexes=[
+                *ACCOUNT_INDEXES,
+                *SIGN_IN_BUDGET_INDEXES,
+                *SESSION_INDEXES,
+                *RELATION_INDEXES,
+            ],
             outbox_collections=[USERS, *RELATION_COLLECTIONS],
             personal_data=[*ACCOUNT_PERSONAL_DATA, *RELATION_PERSONAL_DATA],
         )

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends
@@ -22,6 +23,8 @@ from users.eligibility.queries import EligibilityQueries
 from users.relations.commands import RelationCommands
 from users.relations.queries import RelationQueries
 from users.relations.repository import RelationRepository
+from users.sessions.commands import SessionCommands
+from users.sessions.repository import RefreshTokenRepository
 from users.settings import UsersSettings
 
 
@@ -30,6 +33,7 @@ class UsersComponents:
     accounts: AccountCommands
     account_queries: AccountQueries
     tokens: TokenIssuer
+    sessions: SessionCommands
     relations: RelationCommands
     relation_queries: RelationQueries
     eligibility: EligibilityQueries
@@ -47,6 +51,12 @@ async def compose(
     # At start-up rather than import, so the key file is made where the service runs and
     # the ephemeral-key warning goes through the configured logging.
     tokens = TokenIssuer.from_settings(settings)
+    sessions = SessionCommands(
+        accounts,
+        RefreshTokenRepository(kernel.db),
+        tokens,
+        timedelta(days=settings.refresh_token_ttl_days),
+    )
     availability = AvailabilityQueries(accounts, availability_of(settings), clock)
     yield UsersComponents(
         accounts=AccountCommands(
@@ -56,9 +66,11 @@ async def compose(
             password_hasher(settings),
             tokens,
             SignInBudgetRepository(kernel.db, sign_in_budget(settings)),
+            sessions,
         ),
         account_queries=AccountQueries(accounts, relations, availability),
         tokens=tokens,
+        sessions=sessions,
         relations=RelationCommands(accounts, relations, kernel.outbox),
         relation_queries=RelationQueries(accounts, relations),
         eligibility=EligibilityQueries(accounts, relations),

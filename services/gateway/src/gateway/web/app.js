@@ -7,7 +7,7 @@
 // when its data changed. A new capability is a new view, a new section or a new action button.
 "use strict";
 
-const session = { token: sessionStorage.getItem("copost.token"), me: null, stream: null, arrivalMessage: null };
+const session = { token: sessionStorage.getItem("copost.token"), me: null, stream: null, arrivalMessage: null, renewing: null };
 let screen = { hash: null, sections: [] };
 let settleTimers = [];
 const SETTLE_DELAYS_MS = [500, 1200, 2500, 5000, 10000];
@@ -26,26 +26,50 @@ class ApiError extends Error {
   }
 }
 
-// The answer to one request; a refusal is thrown as an error (a 401 ends the session).
-async function send(method, path, body, accept = "application/json") {
+async function fetchApi(method, path, body, accept) {
   const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
-  let response;
   try {
-    response = await fetch(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return await fetch(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new Error("CoPost cannot be reached. Check your connection and try again.");
   }
+}
+
+// The answer to one request; a refusal is thrown as an error. A 401 (the access token has
+// expired) renews the session once with the refresh cookie and sends the request again, so
+// what the person was writing stays; only when that fails does the session end.
+async function send(method, path, body, accept = "application/json") {
+  let response = await fetchApi(method, path, body, accept);
+  if (response.status === 401 && session.token && !path.startsWith("/auth/")) {
+    if (await renewSession()) response = await fetchApi(method, path, body, accept);
+  }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
-    if (response.status === 401 && session.token) {
+    if (response.status === 401 && session.token && !path.startsWith("/auth/")) {
       signOut();
       throw new Error("Your session has ended. Please sign in again.");
     }
     throw new ApiError(response.status, problem);
   }
   return response;
+}
+
+// A new access token from the refresh cookie (HttpOnly: this script never sees it). One
+// renewal at a time: the cookie's token is spent by the first, and a second presenting it
+// would end the session.
+function renewSession() {
+  session.renewing ||= fetch("/v1/auth/refresh", { method: "POST", headers: { Accept: "application/json" } })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((answer) => {
+      if (!answer) return false;
+      session.token = answer.access_token;
+      sessionStorage.setItem("copost.token", answer.access_token);
+      return true;
+    }, () => false)
+    .finally(() => { session.renewing = null; });
+  return session.renewing;
 }
 
 async function api(method, path, body) {
@@ -761,7 +785,12 @@ $("#find-user").addEventListener("submit", (event) => {
   event.target.reset();
   if (handle) location.hash = `#/users/${enc(handle)}`;
 });
-$("#sign-out").addEventListener("click", () => { signOut(); say("You are signed out."); });
+$("#sign-out").addEventListener("click", async () => {
+  // Ends the session on the server too (the refresh cookie's), not only in this tab.
+  await send("POST", "/auth/logout").catch(() => undefined);
+  signOut();
+  say("You are signed out.");
+});
 window.addEventListener("hashchange", () => {
   showError(null);
   say(session.arrivalMessage || "");
@@ -769,5 +798,6 @@ window.addEventListener("hashchange", () => {
   showView();
 });
 
+// A new tab has no access token yet: the refresh cookie of an earlier sign-in gives one.
 if (session.token) signIn(session.token).catch(() => signOut());
-else showSignedOut();
+else renewSession().then((renewed) => (renewed ? signIn(session.token) : showSignedOut())).catch(() => signOut());
