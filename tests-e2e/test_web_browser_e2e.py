@@ -64,7 +64,7 @@ async def test_a_follower_sees_the_posts_of_whom_they_follow_and_the_followed_is
     await expect(ada.post_card("Bob's first sketch")).to_contain_text("author")
     await ada.screenshot("profile")
     await expect(bob.page.locator("#unread-count")).to_have_text("1")  # live, no reload
-    await expect(bob.status).to_have_text(f"@{ada.handle} followed you.")
+    await expect(bob.activity).to_have_text(f"@{ada.handle} followed you.")
     await bob.screenshot("home-narrow-screen")
     await ada.open("Home")
     await expect(ada.post_card("Bob's first sketch")).to_be_visible()
@@ -238,7 +238,7 @@ async def test_a_follower_likes_and_replies_and_the_author_sees_both_in_the_insi
     await bob.click("Follow")
     await expect(bob.status).to_have_text(f"You follow @{ada.handle}.")
     # Told live first, so the notification does not overwrite what posting says.
-    await expect(ada.status).to_have_text(f"@{bob.handle} followed you.")
+    await expect(ada.activity).to_have_text(f"@{bob.handle} followed you.")
     await ada.write_post("Ada's tune", [], when_accepted=False)
 
     await bob.open("Home")

@@ -61,6 +61,12 @@ class Person:
         return self.page.get_by_role("status")
 
     @property
+    def activity(self) -> Locator:
+        """The latest notification pushed by the live stream, kept apart from the answers to
+        this person's own actions so a late push never hides what their click did."""
+        return self.page.get_by_role("log", name="Latest activity")
+
+    @property
     def heading(self) -> Locator:
         return self.page.locator("#view-title")
 

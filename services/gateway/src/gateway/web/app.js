@@ -731,7 +731,7 @@ function openStream() {
   session.stream.addEventListener("notification", (event) => {
     const notification = JSON.parse(event.data);
     const actor = notification.actor ? `@${notification.actor.handle}` : "Someone";
-    say(`${actor} ${NOTIFICATION_TEXT[notification.type] || notification.type}.`);
+    $("#activity").textContent = `${actor} ${NOTIFICATION_TEXT[notification.type] || notification.type}.`;
     settle();
   });
   // EventSource retries on its own after a dropped connection, but gives up on a refused one
@@ -758,6 +758,7 @@ function signOut() {
   settleTimers.forEach(clearTimeout);
   for (const id of ["#nav", "#find-user", "#sign-out"]) $(id).hidden = true;
   $("#whoami").textContent = "";
+  $("#activity").textContent = "";
   showError(null);
   showSignedOut();
 }
