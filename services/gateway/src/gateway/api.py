@@ -123,6 +123,8 @@ export_router = APIRouter(tags=["users"])
 async def export_my_data(request: Request, gateway: Components) -> PlainResponse:
     """Everything CoPost holds about the caller, as one zip; once an hour at most."""
     user_id = await authenticated_user_id(request, gateway)
+    if user_id is None:  # never: the route is not public
+        raise Unauthorized()
     await gateway.export_limiter.check(user_id)
     archive = await gateway.export.archive(user_id)
     return PlainResponse(

@@ -85,9 +85,10 @@ class DataExport:
         try:
             response = await self._clients[source].get(PERSONAL_DATA_PATH, headers=headers)
         except httpx.HTTPError as exc:
+            # The hour's export is spent already (the limit is taken before the work), so
+            # no Retry-After: the next 429 says when.
             raise ServiceUnavailable(
-                f"The {source} service did not answer; try the export again later.",
-                retry_after_seconds=5,
+                f"The {source} service did not answer; try the export again later."
             ) from exc
         if response.status_code != 200:
             raise BadGateway(f"The {source} service could not give its part of the export.")
