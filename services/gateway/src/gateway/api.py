@@ -117,7 +117,10 @@ export_router = APIRouter(tags=["users"])
     # The gateway's own refusals (401, 429 with Retry-After, 502, 503) are declared for every
     # /v1 operation by the merge (gateway.openapi).
     responses={
-        200: {"description": "The archive (docs/data-export.md)", "content": {ZIP_MEDIA_TYPE: {}}}
+        200: {
+            "description": "The archive (docs/data-export.md)",
+            "content": {ZIP_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
     },
 )
 async def export_my_data(request: Request, gateway: Components) -> PlainResponse:
