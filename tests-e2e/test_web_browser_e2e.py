@@ -300,7 +300,9 @@ async def test_a_draft_survives_an_expired_access_token_and_a_new_tab_is_signed_
     await tab.goto("/")
     await expect(tab.locator("#whoami")).to_contain_text(f"@{ada.handle}")
 
-    await tab.get_by_role("button", name="Sign out").click()
+    async with tab.expect_response("**/v1/auth/logout") as ended:
+        await tab.get_by_role("button", name="Sign out").click()
+    assert (await ended.value).status == 204
     another = await ada.page.context.new_page()
     await another.goto("/")
     await expect(another.locator("#sign-in")).to_be_visible()
