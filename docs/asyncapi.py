@@ -224,18 +224,45 @@ def breaking_changes(released: dict[str, Any], current: dict[str, Any]) -> list[
     """What a consumer written for `released` could no longer read in `current`."""
     old = _resolved(released, released.get("$defs", {}))
     new = _resolved(current, current.get("$defs", {}))
+    return _object_changes(old, new, prefix="")
+
+
+def _object_changes(old: dict[str, Any], new: dict[str, Any], *, prefix: str) -> list[str]:
+    """The breaking changes of one object schema; an object nested in a field (or in the items
+    of a list field) is compared the same way, so an optional field added inside it is not one."""
     changes = []
-    for field, schema in old.get("properties", {}).items():
-        if field not in new.get("properties", {}):
+    for name, schema in old.get("properties", {}).items():
+        field = prefix + name
+        if name not in new.get("properties", {}):
             changes.append(f"`{field}` was removed")
-        elif new["properties"][field] != schema:
-            changes.append(f"`{field}` changed its schema")
+        elif new["properties"][name] != schema:
+            changes += _field_changes(schema, new["properties"][name], field)
     if added := sorted(set(new.get("required", [])) - set(old.get("required", []))):
-        changes.append(f"{added} became required (messages already sent lack them)")
+        changes.append(
+            f"{[prefix + a for a in added]} became required (messages already sent lack them)"
+        )
     still_there = set(new.get("properties", {}))
     if dropped := sorted(set(old.get("required", [])) - set(new.get("required", [])) & still_there):
-        changes.append(f"{dropped} may now be missing")
+        changes.append(f"{[prefix + d for d in dropped]} may now be missing")
     return changes
+
+
+def _field_changes(old: dict[str, Any], new: dict[str, Any], field: str) -> list[str]:
+    if (
+        "properties" in old
+        and "properties" in new
+        and _same_beside(old, new, "properties", "required")
+    ):
+        return _object_changes(old, new, prefix=f"{field}.")
+    if "items" in old and "items" in new and _same_beside(old, new, "items"):
+        return _field_changes(old["items"], new["items"], f"{field}[]")
+    return [f"`{field}` changed its schema"]
+
+
+def _same_beside(old: dict[str, Any], new: dict[str, Any], *keys: str) -> bool:
+    return {k: v for k, v in old.items() if k not in keys} == {
+        k: v for k, v in new.items() if k not in keys
+    }
 
 
 def version_problems(released: Versions) -> list[str]:

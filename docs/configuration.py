@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from shared.services import SERVICES
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, deployed_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = REPO_ROOT / "docs" / "configuration.md"
@@ -293,7 +293,12 @@ def default_text(name: str, field: FieldInfo) -> str:
 def meaning(owner: str, name: str, field: FieldInfo) -> str:
     if not field.description:
         raise ValueError(f"{owner}.{name} has no docstring: say what the setting means")
-    return " ".join(field.description.split()).replace("|", "\\|")
+    text = " ".join(field.description.split()).replace("|", "\\|")
+    needs = deployed_for(field)
+    if needs is None:
+        return text
+    whom = "every process" if needs == "every process" else f"every process that uses {needs}"
+    return f"{text} **A deployment sets it for {whom}.**"
 
 
 def settings_table(owner: str, fields: dict[str, FieldInfo]) -> list[str]:

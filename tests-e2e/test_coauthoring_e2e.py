@@ -1,5 +1,7 @@
 """Co-authoring through the gateway: posts, invitations and their whole lifecycle."""
 
+from typing import Any
+
 import pytest
 from collaboration import (
     coauthor_statuses,
@@ -337,3 +339,63 @@ async def test_deleting_an_account_deletes_its_posts_and_its_credits_elsewhere(
 
     await wait_until(bobs_post_gone)
     await post_coauthors_become(ada, adas_post["id"], {})
+
+
+async def test_a_coauthor_credited_for_a_photo_is_shown_so_on_the_post_and_in_timelines(
+    ada: E2EUser, bob: E2EUser, cat: E2EUser, eve: E2EUser
+) -> None:
+    followed = await eve.client.put(f"/v1/users/{bob.handle}/follow")
+    assert followed.status_code in (200, 204), followed.text
+    created = await ada.client.post(
+        "/v1/posts",
+        json={"text": "Bob's picture", "coauthors": [{"handle": bob.handle, "credit": "photo"}]},
+    )
+    assert created.status_code == 201, created.text
+    post = created.json()
+    assert [(c["user"]["handle"], c["credit"]) for c in post["coauthors"]] == [
+        (bob.handle, "photo")
+    ]
+    invited = await ada.client.post(
+        f"/v1/posts/{post['id']}/coauthors", json={"handle": cat.handle, "credit": "music"}
+    )
+    assert invited.status_code == 201, invited.text
+
+    invitation = await received_invitation(bob, post["id"])
+    assert (invitation["credit"], invitation["post_text"]) == ("photo", "Bob's picture")
+    assert invitation["post_media"] == []
+    assert (await received_invitation(cat, post["id"]))["credit"] == "music"
+
+    async def invitation_notification() -> dict[str, Any] | None:
+        page = (await bob.client.get("/v1/notifications")).json()
+        return next((n for n in page["items"] if n["type"] == "invitation.received"), None)
+
+    assert (await wait_until(invitation_notification))["preview"] == "Bob's picture"
+    accepted = await bob.client.post(f"/v1/invitations/{invitation['id']}/accept")
+    assert accepted.status_code == 200, accepted.text
+
+    await post_coauthors_become(ada, post["id"], {bob.handle: "accepted", cat.handle: "invited"})
+
+    async def card_in_eves_home() -> dict[str, Any] | None:
+        page = (await eve.client.get("/v1/timeline", params={"limit": 20})).json()
+        return next((p for p in page["items"] if p["id"] == post["id"]), None)
+
+    card = await wait_until(card_in_eves_home)
+    assert [(c["user"]["handle"], c["credit"]) for c in card["coauthors"]] == [
+        (bob.handle, "photo")
+    ]
+
+
+@pytest.mark.parametrize("credit", ["\u3164", "\u2800\u115f", "ph\u200boto", "x" * 31, ""])
+async def test_a_credit_nobody_could_read_is_refused(
+    ada: E2EUser, bob: E2EUser, credit: str
+) -> None:
+    created = await ada.client.post(
+        "/v1/posts", json={"text": "hi", "coauthors": [{"handle": bob.handle, "credit": credit}]}
+    )
+    assert created.status_code == 422, created.text
+    post = await create_post(ada, "credited later", [])
+    invited = await ada.client.post(
+        f"/v1/posts/{post['id']}/coauthors", json={"handle": bob.handle, "credit": credit}
+    )
+    assert invited.status_code == 422, invited.text
+    assert invited.headers["content-type"].startswith("application/problem+json")

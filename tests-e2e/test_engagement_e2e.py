@@ -230,3 +230,29 @@ async def test_bad_engagement_requests_are_4xx_and_change_nothing(new_user: NewU
     assert (await eve.client.put(f"/v1/users/{eve.handle}/mute")).status_code == 422
     page = (await ada.client.get(f"/v1/posts/{post['id']}")).json()
     assert (page["like_count"], page["reply_count"], page["liked_by_me"]) == (0, 0, False)
+
+
+async def test_replies_are_grouped_per_post_and_notifications_preview_what_they_are_about(
+    new_user: NewUser,
+) -> None:
+    ada = await new_user("ada")
+    fans = [await new_user(f"fan{i}") for i in range(3)]
+    post = await create_post(ada, "A new song, out today", [])
+    for index, fan in enumerate(fans):
+        answered = await fan.client.post(
+            f"/v1/posts/{post['id']}/replies", json={"text": f"Reply number {index}"}
+        )
+        assert answered.status_code == 201, answered.text
+    await put(fans[0], f"/v1/posts/{post['id']}/like")
+
+    async def grouped() -> dict[str, Any] | None:
+        replied = await notifications_of_type(ada, "post.replied")
+        return replied[0] if len(replied) == 1 and replied[0]["count"] == 3 else None
+
+    group = await wait_until(grouped)
+    assert (group["post_id"], group["actor"]["handle"]) == (post["id"], fans[2].handle)
+    assert group["preview"] == "Reply number 2"
+    liked = await like_notification(ada, post["id"], count=1)
+    assert liked["preview"] == "A new song, out today"
+    unread = (await ada.client.get("/v1/notifications", params={"unread_only": True})).json()
+    assert unread["unread_count"] == 2

@@ -221,3 +221,47 @@ async def test_the_gateway_serves_the_committed_openapi_document(
     served = (await gateway.get("/openapi.json")).json()
 
     assert served == ApiContract.committed().document
+
+
+async def test_a_profile_tells_the_caller_how_it_relates_to_that_account(
+    new_user: NewUser,
+) -> None:
+    ada, bob = await new_user("ada"), await new_user("bob")
+    assert (await bob.client.put(f"/v1/users/{ada.handle}/follow")).status_code == 204
+    assert (await ada.client.put(f"/v1/users/{bob.handle}/mute")).status_code == 204
+
+    seen = (await ada.client.get(f"/v1/users/{bob.handle}")).json()
+
+    assert seen["relationship"] == {
+        "following": False,
+        "followed_by": True,
+        "blocking": False,
+        "muting": True,
+    }
+    assert "relationship" not in (await ada.client.get(f"/v1/users/{ada.handle}")).json()
+
+
+async def test_a_handle_search_leaves_out_who_blocks_the_caller_and_is_rate_limited(
+    new_user: NewUser,
+) -> None:
+    ada = await new_user("ada")
+    prefix = f"srch{ada.handle[-8:]}"
+    friend = await new_user(f"{prefix}_f")
+    blocker = await new_user(f"{prefix}_b")
+    assert (await blocker.client.put(f"/v1/users/{ada.handle}/block")).status_code == 204
+
+    found = await ada.client.get("/v1/users", params={"q": prefix, "limit": 10})
+
+    assert found.status_code == 200, found.text
+    assert [u["handle"] for u in found.json()["items"]] == [friend.handle]
+    assert found.json()["items"][0]["relationship"]["following"] is False
+    short = await ada.client.get("/v1/users", params={"q": "a"})
+    assert short.status_code == 422
+    assert short.headers["content-type"].startswith(PROBLEM)
+    statuses = [
+        (await ada.client.get("/v1/users", params={"q": prefix})).status_code for _ in range(40)
+    ]
+    assert 429 in statuses
+    refused = await ada.client.get("/v1/users", params={"q": prefix})
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1

@@ -80,18 +80,23 @@ async def test_a_post_published_now_credits_its_coauthor_once_they_accept(
     await bob.screenshot("settings")
     await bob.open("Invitations")
 
-    await ada.write_post("A mural, painted together", [bob.handle], when_accepted=False)
+    await ada.write_post("A mural, painted together", [], when_accepted=False)
+    await ada.open_post("A mural, painted together")
+    await ada.invite(bob.handle, credit="photo")
 
     invitation = bob.page.locator("li.card", has_text=f"@{ada.handle}")
     await expect(invitation).to_contain_text("pending")  # arrives live in the open box
+    await expect(invitation).to_contain_text("credited for photo")
+    await expect(invitation.locator("blockquote")).to_have_text("A mural, painted together")
     await expect(bob.page.locator("#pending-count")).to_have_text("1")
     await bob.screenshot("invitations")
     await invitation.get_by_role("button", name="Accept").click()
     await expect(bob.status).to_have_text("You are now a co-author.")
     await bob.open("Home")
-    await expect(bob.post_card("A mural, painted together")).to_contain_text(f"@{bob.handle}")
+    card = bob.post_card("A mural, painted together")
+    await expect(card.locator(".authors")).to_contain_text(f"Photo: Bob @{bob.handle}")
 
-    await ada.open_post("A mural, painted together")
+    await expect(ada.coauthor(bob.handle)).to_contain_text("Photo:")
     await expect(ada.coauthor(bob.handle)).to_contain_text("co-author")
     await ada.screenshot("post")
 

@@ -111,6 +111,14 @@ class Person:
         await compose.get_by_role("button", name="Post").click()
         await expect(self.status).to_contain_text("Your post")
 
+    async def invite(self, handle: str, *, credit: str = "") -> None:
+        """Invite a co-author from the open post's page, credited for `credit` if given."""
+        invite = self.page.locator("#invite")
+        await invite.get_by_role("textbox", name="Handle").fill(handle)
+        await invite.get_by_role("textbox", name="Credited for").fill(credit)
+        await self.click("Invite")
+        await expect(self.status).to_have_text("Invitation sent.")
+
     async def answer_invitation(self, answer: str) -> None:
         """Accept or Decline the one pending invitation of the invitation box."""
         await self.open("Invitations")

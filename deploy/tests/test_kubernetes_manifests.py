@@ -7,6 +7,8 @@ custom resources against deploy/k8s/schemas. Then the promises of the prod overl
 must have to run on a real cluster.
 """
 
+import base64
+import json
 import re
 import shutil
 import subprocess
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -22,10 +25,13 @@ import pytest
 import yaml
 
 from shared.observability import READINESS_CHECK_TIMEOUT_SECONDS
+from shared.redis_store import SENTINEL_SCHEME, parse_sentinel_url
 from shared.services import BACKENDS, SERVICES
 from shared.settings import ServiceSettings
+from shared.testing import load_script
 
-K8S_DIR = Path(__file__).resolve().parents[1] / "k8s"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+K8S_DIR = REPO_ROOT / "deploy" / "k8s"
 OVERLAYS = ["base", "overlays/dev", "overlays/prod"]
 # The oldest Kubernetes the manifests promise to work on (the preStop sleep action).
 KUBERNETES_VERSION = "1.30"
@@ -114,6 +120,60 @@ def secret_names_used(deployment: Resource) -> Iterator[str]:
                 yield ref["name"]
 
 
+# The keys of the Secret the MongoDB operator writes for a user (connectionStringSecretName).
+MONGO_OPERATOR_KEYS = ("connectionString.standard", "connectionString.standardSrv")
+
+
+def secret_values(resources: tuple[Resource, ...]) -> dict[str, dict[str, str]]:
+    """Secret name -> key -> value, for every Secret the overlay makes or has made: generated
+    ones (decoded), the External Secrets Operator's (the template or the remote value's name)
+    and the MongoDB operator's (its keys, values unknown)."""
+    secrets = {
+        name: {key: base64.b64decode(value).decode() for key, value in s.get("data", {}).items()}
+        for name, s in of_kind(resources, "Secret").items()
+    }
+    for external in of_kind(resources, "ExternalSecret").values():
+        target = external["spec"]["target"]
+        template = target.get("template", {}).get("data")
+        fetched = {d["secretKey"]: f"<{d['remoteRef']['key']}>" for d in external["spec"]["data"]}
+        secrets[target["name"]] = template or fetched
+    for mongo in of_kind(resources, "MongoDBCommunity").values():
+        for user in mongo["spec"]["users"]:
+            if name := user.get("connectionStringSecretName"):
+                secrets[name] = dict.fromkeys(MONGO_OPERATOR_KEYS, "<operator>")
+    return secrets
+
+
+def environment(resources: tuple[Resource, ...], deployment: Resource) -> dict[str, str]:
+    """The variables the process of a Deployment gets, with their values (a Secret's value as
+    secret_values gives it); fails on a reference to a Secret, ConfigMap or key not there."""
+    secrets = secret_values(resources)
+    configs = {n: c.get("data", {}) for n, c in of_kind(resources, "ConfigMap").items()}
+    container = containers(deployment)[0]
+    variables: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        if ref := source.get("configMapRef"):
+            variables |= configs[ref["name"]]
+        else:
+            variables |= secrets[source["secretRef"]["name"]]
+    for variable in container.get("env", []):
+        if "value" in variable:
+            variables[variable["name"]] = variable["value"]
+            continue
+        ref = variable["valueFrom"].get("secretKeyRef") or variable["valueFrom"]["configMapKeyRef"]
+        provided = secrets if "secretKeyRef" in variable["valueFrom"] else configs
+        assert ref["key"] in provided.get(ref["name"], {}), (deployment["metadata"]["name"], ref)
+        variables[variable["name"]] = provided[ref["name"]][ref["key"]]
+    return variables
+
+
+@cache
+def settings_classes() -> dict[str, type[ServiceSettings]]:
+    """Each process's settings class, as docs/configuration.py finds them."""
+    configuration = load_script(REPO_ROOT / "docs" / "configuration.py")
+    return dict(configuration.settings_classes())
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_overlay_deploys_exactly_the_declared_services(overlay: str) -> None:
     resources = render(overlay)
@@ -144,9 +204,12 @@ def test_every_process_is_the_one_template_filled_with_its_own_values(overlay: s
         assert pod["metadata"]["labels"]["app.kubernetes.io/name"] == name
         assert container["name"] == name
         assert services[name]["spec"]["selector"] == {"app.kubernetes.io/name": name}
-        # Its own Secrets only: copost-<name>, the MongoDB operator's copost-mongo-<name>, and
-        # the token-signing key (dev's generated names end in a hash).
-        own = rf"copost-(mongo-)?{name}|copost-jwt"
+        # Its own Secrets only: copost-<name>, the MongoDB operator's copost-mongo-<name>, the
+        # token-signing key, everyone's public keys, and Redis's URL if it uses Redis (dev's
+        # generated names end in a hash).
+        own = rf"copost-(mongo-)?{name}|copost-jwt|copost-service-public-keys"
+        if "redis" in settings_classes()[name].uses:
+            own += "|copost-redis"
         for secret in secret_names_used(deployment):
             assert re.fullmatch(rf"({own})(-[a-z0-9]{{10}})?", secret), (name, secret)
     # Every placeholder of base/process was filled in, and its values never leave the build.
@@ -240,7 +303,8 @@ def test_prod_scales_spreads_probes_and_drains_every_deployment() -> None:
         for p in of_kind(resources, "PodDisruptionBudget").values()
     }
 
-    assert set(deployments) == set(autoscaled) == budgets
+    assert set(deployments) == set(autoscaled)
+    assert budgets == set(deployments) | set(of_kind(resources, "StatefulSet"))
     for name, deployment in deployments.items():
         pod = deployment["spec"]["template"]["spec"]
         container = containers(deployment)[0]
@@ -310,7 +374,7 @@ def test_prod_restricts_egress_of_every_copost_pod() -> None:
 def test_prod_lets_prometheus_scrape_every_service_metrics() -> None:
     resources = render("overlays/prod")
     monitor = of_kind(resources, "ServiceMonitor")["copost"]["spec"]
-    services = of_kind(resources, "Service").values()
+    services = [s for n, s in of_kind(resources, "Service").items() if n in SERVICES]
 
     assert monitor["endpoints"][0]["path"] == "/metrics"
     for service in services:
@@ -348,7 +412,151 @@ def test_prod_runs_mongodb_and_rabbitmq_through_their_operators() -> None:
 
     assert (mongo["type"], mongo["members"]) == ("ReplicaSet", 3)
     assert rabbitmq["replicas"] == 3
-    assert not of_kind(resources, "StatefulSet")
+    # The operators make their own StatefulSets; the only ones here are Redis's.
+    assert set(of_kind(resources, "StatefulSet")) == {"copost-redis", "copost-redis-sentinel"}
     # Each service has its own MongoDB user, allowed on its own database only.
     roles = {u["name"]: u["roles"] for u in mongo["users"] if u["name"] != "copost-admin"}
     assert roles == {name: [{"name": "readWrite", "db": f"copost_{name}"}] for name in BACKENDS}
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_every_process_gets_every_variable_its_settings_need_in_a_deployment(
+    overlay: str,
+) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+
+    for name, settings in settings_classes().items():
+        variables = environment(resources, deployments[name])
+        missing = {v for v in settings.deployment_variables() if not variables.get(v)}
+        assert missing == set(), f"{overlay}: {name} lacks {sorted(missing)}"
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_every_process_accepts_calls_from_every_process_and_signs_as_itself(overlay: str) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+
+    for name in SERVICES:
+        variables = environment(resources, deployments[name])
+        private_key = deployments[name]["spec"]["template"]["spec"]["containers"][0]["env"]
+        source = next(v for v in private_key if v["name"] == "SERVICE_PRIVATE_KEY")
+        assert json.loads(variables["SERVICE_PUBLIC_KEYS"]).keys() == set(SERVICES), name
+        assert re.fullmatch(
+            rf"copost-{name}(-[a-z0-9]{{10}})?", source["valueFrom"]["secretKeyRef"]["name"]
+        ), name
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_every_backend_publishes_as_the_broker_user_its_consumers_expect(overlay: str) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+
+    for name in BACKENDS:
+        variables = environment(resources, deployments[name])
+        prefix = variables.get("AMQP_USER_PREFIX", ServiceSettings().amqp_user_prefix)
+        assert urlsplit(variables["AMQP_URL"]).username == f"{prefix}{name}", name
+
+
+def redis_users() -> set[str]:
+    return {name for name, settings in settings_classes().items() if "redis" in settings.uses}
+
+
+def redis_hosts(url: str) -> list[tuple[str, int]]:
+    """Where a REDIS_URL sends its client first: the Sentinels it names, or the one server."""
+    if urlsplit(url).scheme == SENTINEL_SCHEME:
+        return list(parse_sentinel_url(url).sentinels)
+    parts = urlsplit(url)
+    assert parts.hostname, url
+    return [(parts.hostname, parts.port or 6379)]
+
+
+@pytest.mark.parametrize("overlay", ["overlays/dev", "overlays/prod"])
+def test_every_redis_user_is_pointed_at_the_redis_its_overlay_runs(overlay: str) -> None:
+    resources = render(overlay)
+    deployments = of_kind(resources, "Deployment")
+    services = of_kind(resources, "Service")
+    statefulsets = of_kind(resources, "StatefulSet")
+
+    for name in redis_users():
+        for host, port in redis_hosts(environment(resources, deployments[name])["REDIS_URL"]):
+            # A Service's name, or a StatefulSet pod's under its headless Service.
+            pod, _, service = host.rpartition(".")
+            assert port in {p["port"] for p in services[service]["spec"]["ports"]}, (name, host)
+            if pod:
+                owner, _, ordinal = pod.rpartition("-")
+                assert statefulsets[owner]["spec"]["serviceName"] == service, (name, host)
+                assert int(ordinal) < statefulsets[owner]["spec"]["replicas"], (name, host)
+
+
+def test_prod_runs_redis_as_a_primary_two_replicas_and_three_sentinels() -> None:
+    resources = render("overlays/prod")
+    statefulsets = of_kind(resources, "StatefulSet")
+    scripts = next(c for n, c in of_kind(resources, "ConfigMap").items() if "copost-redis" in n)
+    monitor = re.search(
+        r"sentinel monitor (\w+) \$primary 6379 (\d)\n", scripts["data"]["sentinel.sh"]
+    )
+    deployments = of_kind(resources, "Deployment")
+
+    for name in ("copost-redis", "copost-redis-sentinel"):
+        spec = statefulsets[name]["spec"]
+        pod = spec["template"]["spec"]
+        container = pod["containers"][0]
+        # One per node: losing a node loses one copy of the data, one Sentinel.
+        (anti,) = pod["affinity"]["podAntiAffinity"][
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        ]
+        assert spec["replicas"] == 3, name
+        assert anti["topologyKey"] == "kubernetes.io/hostname", name
+        assert anti["labelSelector"] == spec["selector"], name
+        assert container["resources"]["limits"]["memory"], name
+        assert {"startupProbe", "readinessProbe", "livenessProbe"} <= container.keys(), name
+        assert pod["securityContext"]["runAsNonRoot"], name
+    storage = statefulsets["copost-redis"]["spec"]["volumeClaimTemplates"][0]
+    assert storage["spec"]["resources"]["requests"]["storage"]
+    # A failover needs 2 of the 3 Sentinels; the clients ask all three for that primary.
+    assert monitor is not None
+    assert monitor[2] == "2"
+    sentinels = [(f"copost-redis-sentinel-{i}.copost-redis-sentinel", 26379) for i in range(3)]
+    for name in redis_users():
+        address = parse_sentinel_url(environment(resources, deployments[name])["REDIS_URL"])
+        assert (list(address.sentinels), address.master) == (sentinels, monitor[1]), name
+        assert address.password, name
+
+
+def selected_names(selector: Resource) -> set[str]:
+    """The app.kubernetes.io/name values a pod selector picks."""
+    if name := selector.get("matchLabels", {}).get("app.kubernetes.io/name"):
+        return {name}
+    return {
+        value
+        for expression in selector.get("matchExpressions", [])
+        if expression["key"] == "app.kubernetes.io/name" and expression["operator"] == "In"
+        for value in expression["values"]
+    }
+
+
+def test_prod_lets_only_redis_users_and_its_own_pods_reach_redis() -> None:
+    policies = of_kind(render("overlays/prod"), "NetworkPolicy").values()
+    own = {"copost-redis", "copost-redis-sentinel"}
+
+    for target, port in (("copost-redis", 6379), ("copost-redis-sentinel", 26379)):
+        admitted = {
+            name
+            for policy in policies
+            if selected_names(policy["spec"]["podSelector"]) == {target}
+            for rule in policy["spec"].get("ingress", [])
+            if {"port": port, "protocol": "TCP"} in rule["ports"]
+            for peer in rule["from"]
+            for name in selected_names(peer["podSelector"])
+        }
+        reaching = {
+            name
+            for policy in policies
+            for rule in policy["spec"].get("egress", [])
+            if {"port": port, "protocol": "TCP"} in rule.get("ports", [])
+            and any(selected_names(peer.get("podSelector", {})) == {target} for peer in rule["to"])
+            for name in selected_names(policy["spec"]["podSelector"])
+        }
+        assert admitted == redis_users() | own, target
+        assert reaching == redis_users(), target

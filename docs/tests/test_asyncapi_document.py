@@ -101,6 +101,57 @@ def test_a_change_a_consumer_cannot_read_is_breaking(
     assert asyncapi.breaking_changes(RELEASED, current) == breaking
 
 
+NESTED = {
+    "type": "object",
+    "properties": {
+        "invitations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"invitee_id": {"type": "string"}},
+                "required": ["invitee_id"],
+            },
+        }
+    },
+    "required": ["invitations"],
+}
+
+
+def _nested(item: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    items = {"type": "object", "properties": item, "required": required}
+    return {**NESTED, "properties": {"invitations": {"type": "array", "items": items}}}
+
+
+@pytest.mark.parametrize(
+    ("current", "breaking"),
+    [
+        (
+            _nested(
+                {"invitee_id": {"type": "string"}, "credit": {"type": "string"}}, ["invitee_id"]
+            ),
+            [],
+        ),
+        (
+            _nested({"invitee_id": {"type": "integer"}}, ["invitee_id"]),
+            ["`invitations[].invitee_id` changed its schema"],
+        ),
+        (_nested({}, []), ["`invitations[].invitee_id` was removed"]),
+        (
+            _nested(
+                {"invitee_id": {"type": "string"}, "credit": {"type": "string"}},
+                ["invitee_id", "credit"],
+            ),
+            ["['invitations[].credit'] became required (messages already sent lack them)"],
+        ),
+    ],
+    ids=["optional field added", "field retyped", "field removed", "field newly required"],
+)
+def test_objects_inside_an_event_are_held_to_the_same_rules(
+    current: dict[str, Any], breaking: list[str]
+) -> None:
+    assert asyncapi.breaking_changes(NESTED, current) == breaking
+
+
 def test_a_breaking_change_to_a_real_event_asks_for_a_new_major_version() -> None:
     released = json.loads(asyncapi.VERSIONS.read_text())
     entry = released["post.published"]["1"]

@@ -34,12 +34,19 @@ class InvitationsHarness:
         return db
 
     async def invite(
-        self, invitee_ids: list[str], *, inviter_id: str = ALICE, age: timedelta = timedelta(0)
+        self,
+        invitee_ids: list[str],
+        *,
+        inviter_id: str = ALICE,
+        age: timedelta = timedelta(0),
+        credit: str | None = None,
     ) -> tuple[str, list[str]]:
-        """Publish a post.created inviting `invitee_ids`; the post id and the invitation ids."""
+        """Publish a post.created inviting `invitee_ids` (each credited for `credit`); the post
+        id and the invitation ids."""
         post_id = uuid4().hex
         invitations = [
-            InvitedCoauthor(invitation_id=uuid4().hex, invitee_id=i) for i in invitee_ids
+            InvitedCoauthor(invitation_id=uuid4().hex, invitee_id=i, credit=credit)
+            for i in invitee_ids
         ]
         await self.events.publish(
             PostCreated(

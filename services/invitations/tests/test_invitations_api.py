@@ -10,7 +10,7 @@ from shared.testing import ALICE, BOB, CAROL, identity_headers, wait_until
 async def test_an_invitation_is_shown_to_its_inviter_and_invitee_with_both_users(
     invitations: InvitationsHarness,
 ) -> None:
-    post_id, [invitation_id] = await invitations.invite([BOB])
+    post_id, [invitation_id] = await invitations.invite([BOB], credit="photo")
 
     response = await invitations.get(invitation_id, BOB)
 
@@ -25,7 +25,11 @@ async def test_an_invitation_is_shown_to_its_inviter_and_invitee_with_both_users
         "created_at",
         "expires_at",
         "responded_at",
+        "credit",
+        "post_text",
+        "post_media",
     }
+    assert (body["credit"], body["post_text"], body["post_media"]) == ("photo", "a post", [])
     assert body["id"] == invitation_id
     assert body["post_id"] == post_id
     assert body["status"] == "pending"

@@ -13,6 +13,7 @@ from notifications.core.rules import (
     SubjectKind,
     Withdrawal,
     notification_id,
+    preview_of,
     withdrawals_that_cover,
 )
 from notifications.following.rules import FOLLOWER_NOTIFICATION_WINDOW
@@ -279,3 +280,20 @@ def test_last_event_id_is_a_position(header: str | None, expected: int | None) -
 def test_a_last_event_id_this_service_never_sent_is_a_bad_request(header: str) -> None:
     with pytest.raises(InvalidLastEventId):
         parse_last_event_id(header)
+
+
+@pytest.mark.parametrize(
+    ("text", "preview"),
+    [
+        (None, None),
+        ("", None),
+        ("short", "short"),
+        ("x" * 140, "x" * 140),
+        ("x" * 141, "x" * 139 + "…"),
+        ("word " * 40, ("word " * 28).rstrip() + "…"),
+    ],
+)
+def test_a_preview_is_at_most_140_characters_of_the_text(
+    text: str | None, preview: str | None
+) -> None:
+    assert preview_of(text) == preview

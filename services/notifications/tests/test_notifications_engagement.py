@@ -9,6 +9,8 @@ from notifications_support import NotificationsHarness
 from shared.events import make_event
 from shared.events.posts import (
     PostCounts,
+    PostCreated,
+    PostDeleted,
     PostLiked,
     PostReplied,
     PostReplyRemoved,
@@ -136,3 +138,98 @@ async def test_a_reply_notifies_every_author_once_and_its_removal_withdraws_it(
     await notifications.events.publish(replied)
     for author in (ALICE, BOB):
         assert await notifications.types(author) == []
+
+
+async def test_notifications_preview_the_post_or_reply_they_are_about(
+    notifications: NotificationsHarness,
+) -> None:
+    text = "A long caption. " * 12
+    await notifications.events.publish(
+        PostCreated(post_id="p1", author_id=ALICE, text=text, publish_mode="now", created_at=T),
+        like(CAROL),
+        PostReplied(
+            post_id="p1",
+            reply_id="r1",
+            replier_id=DAN,
+            author_ids=(ALICE,),
+            counts=COUNTS,
+            replied_at=T,
+            reply_text="Lovely colours",
+        ),
+    )
+    [liked] = await liked_groups(notifications, ALICE)
+    assert liked["preview"] == text[:139].rstrip() + "…"
+    assert len(liked["preview"]) <= 140
+    items = (await notifications.notifications(ALICE))["items"]
+    [replied] = [n for n in items if n["type"] == "post.replied"]
+    assert replied["preview"] == "Lovely colours"
+
+
+async def test_a_post_unknown_here_or_deleted_is_previewed_as_null(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.events.publish(
+        PostCreated(
+            post_id="p2", author_id=ALICE, text="gone soon", publish_mode="now", created_at=T
+        ),
+        PostDeleted(post_id="p2", author_id=ALICE, coauthor_ids=(), deleted_at=T),
+        like(CAROL, post="p2"),
+        like(CAROL, post="p3"),
+    )
+    assert [g["preview"] for g in await liked_groups(notifications, BOB)] == [None]
+
+
+def reply(reply_id: str, replier: str, second: int, post: str = "p1") -> PostReplied:
+    return PostReplied(
+        post_id=post,
+        reply_id=reply_id,
+        replier_id=replier,
+        author_ids=(ALICE, BOB),
+        counts=COUNTS,
+        replied_at=T + timedelta(seconds=second),
+        reply_text=f"reply {reply_id}",
+    )
+
+
+def reply_removed(reply_id: str, replier: str) -> PostReplyRemoved:
+    return PostReplyRemoved(
+        post_id="p1", reply_id=reply_id, replier_id=replier, counts=COUNTS, removed_at=T
+    )
+
+
+async def replied_groups(harness: NotificationsHarness, user_id: str) -> list[dict[str, Any]]:
+    items = (await harness.notifications(user_id))["items"]
+    return [n for n in items if n["type"] == "post.replied"]
+
+
+async def test_thirty_replies_make_one_unread_notification_per_author(
+    notifications: NotificationsHarness,
+) -> None:
+    replies = [reply(f"r{i}", (CAROL, DAN)[i % 2], second=i) for i in range(30)]
+    await notifications.events.publish(*replies, replies[3])  # one redelivered
+
+    for author in (ALICE, BOB):
+        [group] = await replied_groups(notifications, author)
+        assert (group["count"], group["post_id"], group["preview"]) == (30, "p1", "reply r29")
+        assert group["actor"] is None or group["actor"]["id"] == DAN
+        assert (await notifications.notifications(author))["unread_count"] == 1
+    await notifications.events.publish(reply_removed("r29", DAN))
+    [group] = await replied_groups(notifications, ALICE)
+    assert (group["count"], group["preview"]) == (29, "reply r28")
+
+    await notifications.mark_read(ALICE, {"all": True})
+    await notifications.events.publish(reply("r30", EVE, second=40))
+    [group] = await replied_groups(notifications, ALICE)
+    assert (group["count"], group["read"], group["preview"]) == (1, False, "reply r30")
+    await notifications.events.publish(reply_removed("r30", EVE))
+    assert await replied_groups(notifications, ALICE) == []
+    [group] = await replied_groups(notifications, BOB)
+    assert group["count"] == 29
+
+
+async def test_a_reply_removed_before_it_arrives_notifies_no_one(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.events.publish(reply_removed("r1", CAROL), reply("r1", CAROL, second=1))
+    for author in (ALICE, BOB):
+        assert await replied_groups(notifications, author) == []

@@ -1,8 +1,17 @@
-"""Grouping likes (issue 12) as pure rules: who hears, and how a group's likers change."""
+"""Grouping likes and replies as pure rules: who hears, and how a group's likers (replies)
+change."""
 
 from datetime import UTC, datetime, timedelta
 
-from notifications.engagement.rules import like_recipients, likers_after_like, likers_after_unlike
+from notifications.engagement.rules import (
+    MAX_REPLIES_PER_GROUP,
+    GroupedReply,
+    like_recipients,
+    likers_after_like,
+    likers_after_unlike,
+    replies_after_removal,
+    replies_after_reply,
+)
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -27,3 +36,20 @@ def test_a_read_group_starts_afresh_and_an_unlike_of_a_stranger_changes_nothing(
     assert likers_after_like([("a", at(1))], ("b", at(2)), reopened=True) == [("b", at(2))]
     assert likers_after_unlike([("a", at(1))], "z") is None
     assert likers_after_unlike([("a", at(1)), ("b", at(2))], "b") == [("a", at(1))]
+
+
+def _reply(reply_id: str, second: int) -> GroupedReply:
+    return GroupedReply(reply_id, f"by-{reply_id}", at(second), "")
+
+
+def test_replies_are_kept_in_time_order_once_each_and_bounded() -> None:
+    first, second = _reply("a", 2), _reply("b", 1)
+    assert replies_after_reply([first], second, reopened=False) == [second, first]
+    assert replies_after_reply([first], first, reopened=True) is None
+    assert replies_after_reply([first], second, reopened=True) == [second]
+    many = [_reply(f"r{i:03}", i % 60) for i in range(MAX_REPLIES_PER_GROUP)]
+    bounded = replies_after_reply(many, _reply("late", 59), reopened=False)
+    assert bounded is not None
+    assert len(bounded) == MAX_REPLIES_PER_GROUP
+    assert replies_after_removal([first, second], "a") == [second]
+    assert replies_after_removal([first], "zzz") is None

@@ -18,7 +18,7 @@ async def create_post(
     client: httpx.AsyncClient,
     headers: dict[str, str],
     *,
-    coauthors: list[str] | None = None,
+    coauthors: list[str | dict[str, str]] | None = None,
     mode: str = "now",
     text: str = "made together",
 ) -> dict[str, Any]:
@@ -64,6 +64,45 @@ async def test_post_published_now_announces_its_creation_with_invitations_and_pu
     assert published.data["coauthor_ids"] == []
 
 
+async def test_coauthors_given_with_a_credit_carry_it_in_the_post_and_its_events(
+    client: httpx.AsyncClient, as_user: Headers, uid: Ids, event_recorder: EventRecorder
+) -> None:
+    post = await create_post(
+        client, as_user("alice"), coauthors=[{"handle": "bob", "credit": " Photo "}, "carol"]
+    )
+
+    assert [(c["user"]["handle"], c["credit"]) for c in post["coauthors"]] == [
+        ("bob", "Photo"),
+        ("carol", None),
+    ]
+    (created,) = await event_recorder.wait_for("post.created")
+    assert [i["credit"] for i in created.data["invitations"]] == ["Photo", None]
+    invited = await client.post(
+        f"/v1/posts/{post['id']}/coauthors",
+        json={"handle": "dave", "credit": "music"},
+        headers=as_user("alice"),
+    )
+    assert invited.status_code == 201, invited.text
+    assert invited.json()["credit"] == "music"
+    (announced,) = await event_recorder.wait_for("post.coauthor_invited")
+    assert (announced.data["credit"], announced.data["post_text"]) == ("music", "made together")
+    shown = (await client.get(f"/v1/posts/{post['id']}", headers=as_user("alice"))).json()
+    assert [c["credit"] for c in shown["coauthors"]] == ["Photo", None, "music"]
+
+
+async def test_an_invitation_with_only_fillers_as_credit_is_unprocessable(
+    client: httpx.AsyncClient, as_user: Headers
+) -> None:
+    post = await create_post(client, as_user("alice"))
+    response = await client.post(
+        f"/v1/posts/{post['id']}/coauthors",
+        json={"handle": "bob", "credit": "\u3164\u2800"},
+        headers=as_user("alice"),
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_when_accepted_post_stays_pending_and_is_only_created(
     client: httpx.AsyncClient, as_user: Headers, event_recorder: EventRecorder
 ) -> None:
@@ -88,6 +127,9 @@ async def test_when_accepted_post_stays_pending_and_is_only_created(
         ({"text": "hi", "coauthors": ["bob", "BOB"]}, 422),
         ({"text": "hi", "coauthors": ["bob", "carol", "dave", "erin", "frank", "gina"]}, 422),
         ({"text": "hi", "publish_mode": "later"}, 422),
+        ({"text": "hi", "coauthors": [{"handle": "bob", "credit": "\u3164"}]}, 422),
+        ({"text": "hi", "coauthors": [{"handle": "bob", "credit": "x" * 31}]}, 422),
+        ({"text": "hi", "coauthors": [{"handle": "bob", "role": "photo"}]}, 422),
         ({"coauthors": []}, 422),
         ({"text": "hi", "coauthors": ["grumpy"]}, 403),
         ({"text": "hi", "coauthors": ["hermit"]}, 403),
@@ -226,7 +268,12 @@ async def test_author_invites_a_coauthor_and_gets_the_invitation(
         "created_at",
         "expires_at",
         "responded_at",
+        "credit",
+        "post_text",
+        "post_media",
     }
+    assert (invitation["credit"], invitation["post_text"]) == (None, post["text"])
+    assert invitation["post_media"] == []
     assert invitation["post_id"] == post["id"]
     assert invitation["inviter"]["id"] == uid("alice")
     assert invitation["invitee"]["handle"] == "bob"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from posts.authoring import rules as authoring
-from posts.authoring.rules import NewPostRequest
+from posts.authoring.rules import NewInvitation, NewPostRequest
 from posts.coauthoring import rules as coauthoring
 from posts.coauthoring.rules import Eligibility
 from posts.core import rules as core
@@ -134,6 +134,91 @@ def test_valid_new_post_is_stripped_and_lower_cased() -> None:
     assert request == NewPostRequest("hi", ("bob", "carol"))
 
 
+# -- credits -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (None, None),
+        ("photo", "photo"),
+        ("  Music  by ", "Music by"),
+        ("x" * 30, "x" * 30),
+        ("写真", "写真"),
+    ],
+)
+def test_credits_are_shown_as_rfc_8266_makes_them(raw: str | None, shown: str | None) -> None:
+    request = authoring.validate_new_post(
+        "hi", ["bob"], credits=[raw], max_coauthors=5, max_text_length=500
+    )
+    assert request.credits == (shown,)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "x" * 31,
+        "\u3164",
+        "\u115f",
+        "\u2800",
+        "\u034f",
+        "ph\u200boto",
+        "a\nb",
+        "\u202ephoto",
+    ],
+)
+def test_credits_nobody_could_read_are_unprocessable(raw: str) -> None:
+    with pytest.raises(Unprocessable) as raised:
+        authoring.validate_new_post(
+            "hi", ["bob", "carol"], credits=[None, raw], max_coauthors=5, max_text_length=500
+        )
+    errors = raised.value.errors or []
+    assert [(e["loc"], e["type"]) for e in errors] == [
+        (["body", "coauthors", "1", "credit"], "invalid_credit")
+    ]
+
+
+def test_an_invitation_with_an_unreadable_credit_is_unprocessable() -> None:
+    with pytest.raises(Unprocessable) as raised:
+        coauthoring.validate_invitee("bob", "\u3164\u3164")
+    assert [e["loc"] for e in raised.value.errors or []] == [["body", "credit"]]
+    assert coauthoring.validate_invitee(" Bob ", " photo ") == ("bob", "photo")
+
+
+def test_credits_travel_from_invitation_to_publication() -> None:
+    change = authoring.create_post(
+        post_id="p1",
+        author_id="author",
+        request=NewPostRequest("hi", ("bob",), ("photo",)),
+        publish_mode="when_accepted",
+        invitees=[NewInvitation("bob", "i1", "photo")],
+        now=NOW,
+    )
+    (created,) = change.events
+    assert isinstance(created, PostCreated)
+    assert [i.credit for i in created.invitations] == ["photo"]
+    accepted = coauthoring.accept_invitation(change.post, "i1", NOW, NOW)
+    (published,) = accepted.events
+    assert isinstance(published, PostPublished)
+    assert published.coauthor_credits == {"bob": "photo"}
+    added = coauthoring.accept_invitation(
+        authoring.create_post(
+            post_id="p2",
+            author_id="author",
+            request=NewPostRequest("hi", ("bob",)),
+            publish_mode="now",
+            invitees=[NewInvitation("bob", "i2", "music")],
+            now=NOW,
+        ).post,
+        "i2",
+        NOW,
+        NOW,
+    ).events
+    assert [(type(e), getattr(e, "credit", None)) for e in added] == [(PostCoauthorAdded, "music")]
+
+
 def test_text_of_exactly_the_maximum_length_is_valid() -> None:
     request = authoring.validate_new_post("x" * 500, [], max_coauthors=5, max_text_length=500)
     assert len(request.text) == 500
@@ -191,7 +276,7 @@ def test_create_post_status_and_events_by_mode(
         author_id="author",
         request=NewPostRequest("hi", ()),
         publish_mode=mode,  # type: ignore[arg-type]
-        invitees=invitees,
+        invitees=[NewInvitation(*invitee) for invitee in invitees],
         now=NOW,
     )
     assert change.post.status == status
@@ -208,7 +293,7 @@ def test_creating_with_oneself_as_invitee_is_unprocessable() -> None:
             author_id="author",
             request=NewPostRequest("hi", ()),
             publish_mode="now",
-            invitees=[("author", "i1")],
+            invitees=[NewInvitation("author", "i1")],
             now=NOW,
         )
 
@@ -325,6 +410,7 @@ def test_invite_rules(
             invitation_id="i-new",
             invitee_id=invitee,
             invited_at=NOW,
+            post_text="hello",
         ),
     )
 

@@ -8,7 +8,14 @@ import pytest
 from shared.events.posts import PostPublished
 from shared.pagination import encode_cursor
 from shared.problems import BadRequest
-from timeline.core.rules import PostCard, TimelinePosition, delete_card, publish_card, record_credit
+from timeline.core.rules import (
+    Credit,
+    PostCard,
+    TimelinePosition,
+    delete_card,
+    publish_card,
+    record_credit,
+)
 from timeline.fanout.rules import (
     CelebrityFlags,
     HomeDelivery,
@@ -57,6 +64,21 @@ def test_coauthor_added_before_published_is_credited_once_published() -> None:
     card = record_credit(PostCard("p"), "bob", credited=True, as_of=at(20))
     card = publish_card(card, published())
     assert card.reaching_authors() == ("ann", "bob")
+
+
+def test_a_card_keeps_what_each_coauthor_is_credited_for_until_the_credit_goes() -> None:
+    card = publish_card(
+        PostCard("p"),
+        published(("bob", "cy")).model_copy(update={"coauthor_credits": {"bob": "photo"}}),
+    )
+    card = record_credit(card, "dee", credited=True, as_of=at(20), label="music")
+    assert [(c.coauthor_id, c.label) for c in card.credited_coauthors()] == [
+        ("bob", "photo"),
+        ("cy", None),
+        ("dee", "music"),
+    ]
+    card = record_credit(card, "bob", credited=False, as_of=at(30))
+    assert card.credit_of("bob") == Credit("bob", False, at(30), None)
 
 
 def test_published_credits_the_coauthors_it_lists() -> None:

@@ -33,7 +33,7 @@ async def co_authored_post(events: Events, api: TimelineApi) -> None:
     await events.follow("z", "ann")
     await events.follow("z", "bob")
     await events.publish("p1", "ann", when=10)
-    await events.add_coauthor("p1", "ann", "bob", when=20)
+    await events.add_coauthor("p1", "ann", "bob", when=20, credit="photo")
     for reader in ("x", "y", "z"):
         await api.wait_for_home(reader, ["p1"])
 
@@ -55,6 +55,7 @@ async def test_followers_of_the_author_the_coauthor_or_both_see_the_post_once(
                 "created_at": post["author"]["created_at"],
             },
             "status": "accepted",
+            "credit": "photo",
         }
     ]
     assert post["status"] == "published"

@@ -72,7 +72,9 @@ class Events:
     ) -> None:
         await self.send(published(post, author, when, coauthors))
 
-    async def add_coauthor(self, post: str, author: str, coauthor: str, when: float) -> None:
+    async def add_coauthor(
+        self, post: str, author: str, coauthor: str, when: float, credit: str | None = None
+    ) -> None:
         await self.send(
             PostCoauthorAdded(
                 post_id=post,
@@ -80,6 +82,7 @@ class Events:
                 coauthor_id=coauthor,
                 invitation_id=f"inv-{post}-{coauthor}",
                 added_at=at(when),
+                credit=credit,
             )
         )
 

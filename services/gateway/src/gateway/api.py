@@ -16,6 +16,7 @@ from gateway.domain import (
     is_account_deletion,
     is_data_export,
     is_public,
+    is_user_search,
     upstream_for,
 )
 from gateway.export import ZIP_MEDIA_TYPE
@@ -64,6 +65,8 @@ async def authenticated_user_id(request: Request, gateway: GatewayComponents) ->
         raise Unauthorized()
     user_id = await gateway.verifier.user_id_of(token)
     await gateway.user_limiter.check(user_id)
+    if is_user_search(request.method, request.scope["path"]):
+        await gateway.search_limiter.check(user_id)
     return user_id
 
 

@@ -48,6 +48,7 @@ class GatewayComponents:
     login_limiter: SharedRateLimiter
     export_limiter: SharedRateLimiter
     export: DataExport
+    search_limiter: SharedRateLimiter
     stream_slots: StreamSlots
     proxy: Proxy
     # Limits and stream slots shared by every gateway; None when no Redis is configured.
@@ -169,6 +170,11 @@ def _build(
         ),
         export_limiter=limiter(60.0 / settings.export_interval_seconds, 1, "account's exports"),
         export=DataExport(clients, signer),
+        search_limiter=limiter(
+            settings.search_rate_limit_per_minute,
+            settings.search_rate_limit_burst,
+            "user's searches",
+        ),
         stream_slots=stream_slots,
         proxy=Proxy(
             settings.backend_urls(),

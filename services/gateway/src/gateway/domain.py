@@ -50,6 +50,9 @@ PUBLIC_ENDPOINTS: frozenset[tuple[str, str]] = frozenset(
     {("POST", "/v1/users"), ("POST", "/v1/auth/token"), ("POST", "/v1/auth/refresh")}
 )
 
+# The search of accounts by handle prefix: rate-limited on its own (gateway.api).
+USER_SEARCH_ENDPOINT = ("GET", "/v1/users")
+
 # EventSource cannot set headers, so this one route may carry the token in the query.
 QUERY_TOKEN_ENDPOINT = ("GET", "/v1/notifications/stream")
 QUERY_TOKEN_PARAMETER = "access_token"  # noqa: S105 - a parameter name, not a secret
@@ -87,6 +90,10 @@ DATA_EXPORT_ENDPOINT = ("GET", "/v1/me/export")
 
 def is_data_export(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) == DATA_EXPORT_ENDPOINT
+
+
+def is_user_search(method: str, path: str) -> bool:
+    return (method.upper(), _normalized(path)) == USER_SEARCH_ENDPOINT
 
 
 def is_account_deletion(method: str, path: str) -> bool:

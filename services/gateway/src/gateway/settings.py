@@ -2,31 +2,39 @@
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
 from gateway.domain import parse_networks
 from shared.services import Backend
-from shared.settings import ServiceSettings
+from shared.settings import BackingService, ServiceSettings, set_when_deployed
 
 WEB_CLIENT_DIR = Path(__file__).parent / "web"
 
 
 class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
+    # Neither MongoDB nor RabbitMQ: the services own the data and the events.
+    uses: ClassVar[frozenset[BackingService]] = frozenset({"redis"})
 
     # Where each backend answers: `<backend>_url` for each in shared.services (`backend_urls`).
-    users_url: str = "http://127.0.0.1:8001"
+    users_url: str = Field(default="http://127.0.0.1:8001", json_schema_extra=set_when_deployed())
     """Where the users service answers."""
-    posts_url: str = "http://127.0.0.1:8002"
+    posts_url: str = Field(default="http://127.0.0.1:8002", json_schema_extra=set_when_deployed())
     """Where the posts service answers."""
-    invitations_url: str = "http://127.0.0.1:8003"
+    invitations_url: str = Field(
+        default="http://127.0.0.1:8003", json_schema_extra=set_when_deployed()
+    )
     """Where the invitations service answers."""
-    timeline_url: str = "http://127.0.0.1:8004"
+    timeline_url: str = Field(
+        default="http://127.0.0.1:8004", json_schema_extra=set_when_deployed()
+    )
     """Where the timeline service answers."""
-    notifications_url: str = "http://127.0.0.1:8005"
+    notifications_url: str = Field(
+        default="http://127.0.0.1:8005", json_schema_extra=set_when_deployed()
+    )
     """Where the notifications service answers."""
 
     jwks_url: str = ""
@@ -70,6 +78,11 @@ class GatewaySettings(ServiceSettings):
     export_interval_seconds: float = Field(default=3600.0, gt=0)
     """One export of a person's data (`GET /v1/me/export`) per account in this time, counted
     by every gateway together (beyond: 429 with `Retry-After`)."""
+    search_rate_limit_per_minute: float = Field(default=60.0, gt=0)
+    """User searches (`GET /v1/users?q=`) a minute per user, beside the per-user limit: a
+    smaller allowance, so the directory of handles cannot be walked quickly."""
+    search_rate_limit_burst: int = Field(default=20, ge=1)
+    """The burst of user searches allowed per user (enough for typing into an autocomplete)."""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Addresses or CIDR blocks (comma-separated or a JSON list) of the proxies in front of the
     gateway (the ingress): only from them is `X-Forwarded-For` believed (its nearest untrusted

@@ -2,14 +2,14 @@
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, set_when_deployed
 
 FOURTEEN_DAYS_SECONDS = 14 * 24 * 60 * 60
 
 
 class InvitationsSettings(ServiceSettings):
     service_name: str = "invitations"
-    users_url: str = "http://127.0.0.1:8001"
+    users_url: str = Field(default="http://127.0.0.1:8001", json_schema_extra=set_when_deployed())
     """Where the users service answers (eligibility, asked again when accepting)."""
     invitation_ttl_seconds: float = Field(default=FOURTEEN_DAYS_SECONDS, gt=0)
     """How long an invitation waits for an answer before it expires (the posts service's

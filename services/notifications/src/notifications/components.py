@@ -9,9 +9,9 @@ from fastapi import Depends
 
 from notifications.core.commands import NotificationCommands
 from notifications.core.queries import NotificationQueries
-from notifications.core.repository import NotificationRepository
-from notifications.engagement.commands import LikeCommands
-from notifications.engagement.repository import LikeGroupRepository
+from notifications.core.repository import NotificationRepository, PostTextRepository
+from notifications.engagement.commands import LikeCommands, ReplyCommands
+from notifications.engagement.repository import GroupRepository
 from notifications.settings import NotificationsSettings
 from notifications.streams.queries import StreamQueries
 from notifications.streams.wakeups import LocalWakeups
@@ -26,6 +26,7 @@ class NotificationsComponents:
     notifications: NotificationCommands
     queries: NotificationQueries
     likes: LikeCommands
+    replies: ReplyCommands
     streams: StreamQueries
     directory: UserDirectory
     mutes: RelationReplica
@@ -42,17 +43,19 @@ async def compose(
     # Shared by the consumers and the streams of this process: a stored notification wakes
     # the streams of its recipient at once.
     wakeups = LocalWakeups(settings.max_streams_per_account)
-    notifications = NotificationCommands(repository, wakeups, mutes)
+    notifications = NotificationCommands(repository, wakeups, mutes, PostTextRepository(kernel.db))
     queries = NotificationQueries(repository, directory)
     streams = StreamQueries(repository, queries, wakeups, settings)
     feed = PeriodicTask(
         "notification-feed", streams.poll_feed, interval_seconds=settings.stream_poll_seconds
     )
+    groups = GroupRepository(kernel.db)
     async with running(feed):
         yield NotificationsComponents(
             notifications=notifications,
             queries=queries,
-            likes=LikeCommands(LikeGroupRepository(kernel.db), repository, notifications),
+            likes=LikeCommands(groups, repository, notifications),
+            replies=ReplyCommands(groups, repository, notifications),
             streams=streams,
             directory=directory,
             mutes=mutes,

@@ -9,11 +9,18 @@ from notifications.coauthoring import rules as coauthoring
 from notifications.components import NotificationsComponents
 from notifications.core.reactions import Reacting, ReactionRule
 from notifications.core.rules import NO_REACTION, Reaction, user_deleted
-from notifications.engagement import rules as engagement
 from notifications.following import rules as following
 from notifications.remixing import rules as remixing
 from shared.events import EventData
-from shared.events.posts import PostLiked, PostUnliked
+from shared.events.posts import (
+    PostCreated,
+    PostDeleted,
+    PostLiked,
+    PostPublished,
+    PostReplied,
+    PostReplyRemoved,
+    PostUnliked,
+)
 from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
 from shared.relations import mute_subscriptions
 from shared.subscriptions import Subscriptions
@@ -23,7 +30,6 @@ REACTIONS: tuple[Reacting, ...] = (
     *coauthoring.REACTIONS,
     *following.REACTIONS,
     *remixing.REACTIONS,
-    *engagement.REACTIONS,
 )
 
 
@@ -40,10 +46,17 @@ def subscriptions(components: NotificationsComponents) -> Subscriptions:
     subscriptions.include(components.directory.subscriptions())
     subscriptions.include(mute_subscriptions(components.mutes))
     notifications = components.notifications
+    # Before the reactions: a post's text is known when its own notifications are stored.
+    subscriptions.on(PostCreated, notifications.post_written)
+    subscriptions.on(PostPublished, notifications.post_written)
     for rule in REACTIONS:
         rule.subscribe(subscriptions, notifications.apply)
+    # After them: post.deleted's notifications keep the text they preview.
+    subscriptions.on(PostDeleted, notifications.post_deleted)
     subscriptions.on(UserBlocked, notifications.user_blocked)
     subscriptions.on(UserUnblocked, notifications.user_unblocked)
     subscriptions.on(PostLiked, components.likes.post_liked)
     subscriptions.on(PostUnliked, components.likes.post_unliked)
+    subscriptions.on(PostReplied, components.replies.post_replied)
+    subscriptions.on(PostReplyRemoved, components.replies.reply_removed)
     return subscriptions

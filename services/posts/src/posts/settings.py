@@ -2,12 +2,12 @@
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, set_when_deployed
 
 
 class PostsSettings(ServiceSettings):
     service_name: str = "posts"
-    users_url: str = "http://127.0.0.1:8001"
+    users_url: str = Field(default="http://127.0.0.1:8001", json_schema_extra=set_when_deployed())
     """Where the users service answers (eligibility, remix consent, features)."""
     max_coauthors: int = Field(default=5, ge=0, le=50)
     """Co-authors per post."""

@@ -1,13 +1,17 @@
 """The timeline service's settings, read from environment variables."""
 
+from typing import ClassVar
+
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import BackingService, ServiceSettings, set_when_deployed
 
 
 class TimelineSettings(ServiceSettings):
     service_name: str = "timeline"
-    users_url: str = "http://127.0.0.1:8001"
+    # Its home feeds are cached in Redis.
+    uses: ClassVar[frozenset[BackingService]] = frozenset({"mongodb", "rabbitmq", "redis"})
+    users_url: str = Field(default="http://127.0.0.1:8001", json_schema_extra=set_when_deployed())
     """Where the users service answers (who blocks a profile's viewer, at once)."""
     home_timeline_cap: int = Field(default=800, ge=1)
     """Entries a home timeline keeps; older ones are trimmed."""

@@ -58,6 +58,7 @@ async def compose(
         timedelta(days=settings.refresh_token_ttl_days),
     )
     availability = AvailabilityQueries(accounts, availability_of(settings), clock)
+    relation_queries = RelationQueries(accounts, relations)
     yield UsersComponents(
         accounts=AccountCommands(
             accounts,
@@ -68,11 +69,11 @@ async def compose(
             SignInBudgetRepository(kernel.db, sign_in_budget(settings)),
             sessions,
         ),
-        account_queries=AccountQueries(accounts, relations, availability),
+        account_queries=AccountQueries(accounts, relations, relation_queries, availability),
         tokens=tokens,
         sessions=sessions,
         relations=RelationCommands(accounts, relations, kernel.outbox),
-        relation_queries=RelationQueries(accounts, relations),
+        relation_queries=relation_queries,
         eligibility=EligibilityQueries(accounts, relations),
         availability=availability,
     )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, set_when_deployed
 from users.availability.rules import FeatureAvailability
 
 
@@ -16,7 +16,7 @@ class UsersSettings(ServiceSettings):
     """The `aud` of every token issued (the gateway's `JWT_AUDIENCE` must match)."""
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     """Access-token lifetime."""
-    jwt_private_key_file: Path | None = None
+    jwt_private_key_file: Path | None = Field(default=None, json_schema_extra=set_when_deployed())
     """PEM file of the Ed25519 signing key, created (mode 0600) when missing;
     `.data/jwt-ed25519.pem` under `make run`. Unset, the key is ephemeral: every restart
     invalidates the tokens issued before."""

@@ -17,6 +17,7 @@ POST_EXAMPLE: JsonDict = {
         {
             "user": USER_EXAMPLE | {"id": "6756f0c2a1b2c3d4e5f60719", "handle": "grace"},
             "status": "accepted",
+            "credit": "photo",
         }
     ],
     "status": "published",
@@ -38,6 +39,8 @@ type PostStatus = Literal["pending", "published"]
 class CoauthorOut(BaseModel):
     user: PublicUser
     status: CoauthorStatus
+    # What the co-author is credited for ("photo"), or None.
+    credit: str | None = None
 
 
 class PostOut(BaseModel):

@@ -2,10 +2,26 @@
 
 Each field's docstring is its documentation: docs/configuration.md is rendered from them by
 docs/configuration.py (a test fails while it is stale).
+
+A setting whose default only works on a developer's machine (a local address, an ephemeral key)
+is marked `set_when_deployed`: every deployment must set it for each process that uses it
+(`ServiceSettings.deployment_variables`; deploy/tests checks the Kubernetes overlays do).
 """
 
+from typing import Any, ClassVar, Literal
+
 from pydantic import Field, SecretStr
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+type BackingService = Literal["mongodb", "rabbitmq", "redis"]
+DEPLOYED = "set_when_deployed"
+
+
+def set_when_deployed(needs: BackingService | None = None) -> dict[str, Any]:
+    """The `json_schema_extra` of a setting every deployment sets: for each process, or only for
+    those that use the backing service it names."""
+    return {DEPLOYED: needs or "every process"}
 
 
 class ServiceSettings(BaseSettings):
@@ -13,12 +29,19 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True, use_attribute_docstrings=True)
 
+    uses: ClassVar[frozenset[BackingService]] = frozenset({"mongodb", "rabbitmq"})
+    """The backing services this process talks to; its settings for the others are never
+    read."""
+
     service_name: str = "service"
     """The service's own name, set by its settings class (its database, broker user and traces
     are named after it); not meant to be changed."""
     log_level: str = "INFO"
     """Level of the JSON log lines written to standard output."""
-    mongo_url: SecretStr = SecretStr("mongodb://127.0.0.1:27017/?directConnection=true")
+    mongo_url: SecretStr = Field(
+        default=SecretStr("mongodb://127.0.0.1:27017/?directConnection=true"),
+        json_schema_extra=set_when_deployed("mongodb"),
+    )
     """MongoDB connection string (not used by the gateway); unless it is set, `make run` starts
     an embedded server and points the services at it. On real MongoDB each service has its own
     user. Secret: a URL may carry credentials, so it is never logged."""
@@ -32,14 +55,22 @@ class ServiceSettings(BaseSettings):
     mongo_socket_timeout_seconds: float = Field(default=20.0, gt=0)
     """Waiting for any one reply gives up after this: long enough for the slowest legitimate
     command, an index build at start-up."""
-    amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    amqp_url: SecretStr = Field(
+        default=SecretStr("amqp://guest:guest@127.0.0.1:5672/"),
+        json_schema_extra=set_when_deployed("rabbitmq"),
+    )
     """RabbitMQ (not used by the gateway); the user it names is the one the service publishes
     as: under `make run`, the service's own broker user. Never logged."""
-    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    redis_url: SecretStr = Field(
+        default=SecretStr("redis://127.0.0.1:6379/0"), json_schema_extra=set_when_deployed("redis")
+    )
     """Redis (used by the timeline and the gateway): the timeline's feed cache and the gateway's
-    limits, stream slots and revocations, shared by every replica. Empty: none (the timeline
-    reads MongoDB only, each gateway keeps its own counts). Unless it is set and answers,
-    `make run` starts a local server. Never logged (it may carry a password)."""
+    limits, stream slots and revocations, shared by every replica. Either one server,
+    `redis://[:password@]host:port/db`, or a primary found through Sentinel (which follows its
+    failovers), `redis+sentinel://[:password@]sentinel1:26379,sentinel2:26379,.../master/db`
+    (the password is the primary's). Empty: none (the timeline reads MongoDB only, each gateway
+    keeps its own counts). Unless it is set and answers, `make run` starts a local server.
+    Never logged (it may carry a password)."""
     redis_key_prefix: str = "copost:"
     """Prefix of every Redis key the services write; tests isolate their runs with it."""
     redis_timeout_seconds: float = Field(default=0.5, gt=0)
@@ -63,14 +94,33 @@ class ServiceSettings(BaseSettings):
     """Seconds a process takes at most to stop after SIGTERM: in-flight requests finish or are cut at this deadline, consumers stop taking messages, the outbox relay stops; the Kubernetes grace period is set above it."""  # noqa: E501
     internal_http_timeout_seconds: float = Field(default=5.0, gt=0)
     """Calls between services give up after this."""
-    service_private_key: SecretStr = SecretStr("")
+    service_private_key: SecretStr = Field(
+        default=SecretStr(""), json_schema_extra=set_when_deployed()
+    )
     """This process's Ed25519 key (base64url, raw 32 bytes), signing the assertions of the calls
     it makes to services (`shared.identity`; used by the gateway, posts and invitations). Empty:
     an ephemeral key nobody trusts. `make run` makes one per process at each start."""
-    service_public_keys: dict[str, str] = Field(default_factory=dict)
+    service_public_keys: dict[str, str] = Field(
+        default_factory=dict, json_schema_extra=set_when_deployed()
+    )
     """JSON `{"gateway": key, "posts": key, ...}`: the callers whose assertions this service
     verifies (base64url Ed25519 public keys). Empty: every call is refused."""
+
+    @classmethod
+    def deployment_variables(cls) -> frozenset[str]:
+        """The variables a deployment must set for this process (`set_when_deployed`)."""
+        return frozenset(
+            name.upper()
+            for name, field in cls.model_fields.items()
+            if (needs := deployed_for(field)) == "every process" or needs in cls.uses
+        )
 
     @property
     def database_name(self) -> str:
         return self.mongo_database or f"copost_{self.service_name}"
+
+
+def deployed_for(field: FieldInfo) -> str | None:
+    """Whom a setting must be set for in a deployment (`set_when_deployed`), or None."""
+    extra = field.json_schema_extra
+    return str(extra[DEPLOYED]) if isinstance(extra, dict) and DEPLOYED in extra else None

@@ -216,12 +216,23 @@ function postAuthors(post) {
   return [post.author, ...post.coauthors.filter((c) => c.status === "accepted").map((c) => c.user)];
 }
 
+// "Photo: @artist": what a co-author is credited for, before its name.
+function creditLabel(credit) {
+  return credit ? `${credit.charAt(0).toUpperCase()}${credit.slice(1)}: ` : "";
+}
+
+function creditedLinks(post) {
+  const credited = [{ user: post.author, credit: null }, ...post.coauthors.filter((c) => c.status === "accepted")];
+  return credited.flatMap(({ user, credit }, index) => [index ? " · " : "",
+    credit ? h("span", { class: "credit" }, creditLabel(credit)) : "", userLink(user)]);
+}
+
 function postCard(post, profileHandle) {
   const role = profileHandle && (post.author.handle === profileHandle ? "author" : "co-author");
   const authors = postAuthors(post);
   return h("li", { class: "card post", "data-post-id": post.id },
     h("article", { "aria-label": `Post by ${authors.map((u) => "@" + u.handle).join(", ")}` },
-      h("p", { class: "authors" }, ...authors.flatMap((user, index) => [index ? " · " : "", userLink(user)]),
+      h("p", { class: "authors" }, ...creditedLinks(post),
         role && h("span", { class: "tag" }, role),
         post.status === "pending" && h("span", { class: "tag pending" }, "pending")),
       h("p", { class: "text" }, post.text),
@@ -487,10 +498,14 @@ function postView(postId) {
   const invite = h("form", { id: "invite", hidden: true, "aria-labelledby": "invite-title" },
     h("h2", { id: "invite-title" }, "Invite a co-author"),
     h("label", {}, "Handle ", h("input", { name: "handle", required: true, autocomplete: "off", autocapitalize: "none" })),
+    h("label", {}, "Credited for ", h("span", { class: "hint" }, "optional, e.g. photo, up to 30 characters"),
+      h("input", { name: "credit", maxlength: "30", autocomplete: "off" })),
     h("button", {}, "Invite"));
   invite.addEventListener("submit", act(async (event) => {
-    const handle = formValues(event.target).handle.trim().replace(/^@/, "");
-    await api("POST", `/posts/${enc(postId)}/coauthors`, { handle });
+    const values = formValues(event.target);
+    const handle = values.handle.trim().replace(/^@/, "");
+    const credit = values.credit.trim() || null;
+    await api("POST", `/posts/${enc(postId)}/coauthors`, { handle, credit });
     event.target.reset();
   }, "Invitation sent."));
   const leaveOrRemove = (handle, label, done) =>
@@ -511,7 +526,8 @@ function postView(postId) {
         if (authorIsMe && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, "Remove", `@${handle} is no longer a co-author.`));
         if (authorIsMe && coauthor.status === "invited") controls.push(leaveOrRemove(handle, "Revoke invitation", `The invitation to @${handle} is revoked.`));
         if (isMe(coauthor.user) && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, "Leave this post", "You left the post."));
-        return h("li", { "data-coauthor": handle }, userLink(coauthor.user), " — ",
+        return h("li", { "data-coauthor": handle },
+          coauthor.credit ? h("span", { class: "credit" }, creditLabel(coauthor.credit)) : "", userLink(coauthor.user), " — ",
           h("span", { class: "state" }, COAUTHOR_STATE[coauthor.status] || coauthor.status), " ", controls);
       }),
     ];
@@ -577,8 +593,10 @@ function invitationsView(params) {
       const pending = invitation.status === "pending";
       return h("li", { class: "card", "data-invitation-id": invitation.id },
         h("p", {}, box === "sent" ? ["You invited ", userLink(other)] : [userLink(other), " invited you"],
-          " to co-author ", h("a", { href: `#/posts/${enc(invitation.post_id)}` }, "a post"), " ",
+          " to co-author ", h("a", { href: `#/posts/${enc(invitation.post_id)}` }, "a post"),
+          invitation.credit ? `, credited for ${invitation.credit}` : "", " ",
           h("span", { class: `tag ${invitation.status}` }, invitation.status)),
+        invitation.post_text && h("blockquote", { class: "text" }, invitation.post_text),
         h("p", { class: "meta" }, "sent ", when(invitation.created_at),
           pending ? [" · expires ", when(invitation.expires_at)] : invitation.responded_at ? [" · answered ", when(invitation.responded_at)] : ""),
         pending && box === "received" && h("div", { class: "actions" }, answerButtons(invitation)),

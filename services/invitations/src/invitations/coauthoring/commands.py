@@ -32,6 +32,14 @@ from shared.user_directory import UserDirectory
 
 
 @dataclass(frozen=True, slots=True)
+class PostAbout:
+    """What an invitation shows of its post, as the post's event said when it was made."""
+
+    credit: str | None
+    post_text: str
+
+
+@dataclass(frozen=True, slots=True)
 class CoauthoringCommands:
     repository: InvitationRepository
     removals: RemovalRepository
@@ -51,6 +59,8 @@ class CoauthoringCommands:
                 inviter_id=post.author_id,
                 invitee_id=invited.invitee_id,
                 created_at=post.created_at,
+                credit=invited.credit,
+                post_text=post.text,
             )
 
     async def coauthor_invited(self, delivery: Delivery[PostCoauthorInvited]) -> None:
@@ -61,6 +71,8 @@ class CoauthoringCommands:
             inviter_id=invited.author_id,
             invitee_id=invited.invitee_id,
             created_at=invited.invited_at,
+            credit=invited.credit,
+            post_text=invited.post_text,
         )
 
     async def _open(
@@ -71,17 +83,21 @@ class CoauthoringCommands:
         inviter_id: str,
         invitee_id: str,
         created_at: datetime,
+        credit: str | None,
+        post_text: str,
     ) -> None:
         """Write a pending invitation; a redelivery of the same id is a no-op."""
         facts = InvitationFacts(
             invitation_id, post_id, inviter_id, invitee_id, InvitationStatus.PENDING
         )
+        about = PostAbout(credit, post_text)
         expires_at = expiry_of(created_at, self.ttl_seconds)
         # post.deleted or post.coauthor_removed came first: keep the invitation, closed, and
         # tell nobody about it.
         if (removal := await self.removals.removal_of(invitation_id)) is not None:
             await self._insert(
                 facts,
+                about,
                 created_at,
                 expires_at,
                 closed_as=TARGET_STATUS[removal.transition],
@@ -91,14 +107,16 @@ class CoauthoringCommands:
         if await self.removals.is_post_deleted(post_id):
             await self._insert(
                 facts,
+                about,
                 created_at,
                 expires_at,
                 closed_as=InvitationStatus.CANCELLED,
                 cancel_reason="post_deleted",
             )
             return
-        with self.outbox.publishing(created_event(facts, created_at, expires_at)) as events:
-            inserted = await self._insert(facts, created_at, expires_at, events=events)
+        created = created_event(facts, created_at, expires_at, post_text=post_text)
+        with self.outbox.publishing(created) as events:
+            inserted = await self._insert(facts, about, created_at, expires_at, events=events)
         if not inserted:
             return
         # post.deleted and post.coauthor_removed write their marker before they look for the
@@ -114,6 +132,7 @@ class CoauthoringCommands:
     async def _insert(
         self,
         facts: InvitationFacts,
+        about: PostAbout,
         created_at: datetime,
         expires_at: datetime,
         *,
@@ -134,6 +153,8 @@ class CoauthoringCommands:
             cancel_reason=cancel_reason,
             inviter_snapshot=users.get(facts.inviter_id),
             invitee_snapshot=users.get(facts.invitee_id),
+            credit=about.credit,
+            post_text=about.post_text,
         )
         return await self.repository.insert(record, list(events))
 

@@ -65,6 +65,8 @@ class InvitationQueries:
                 created_at=r.created_at,
                 expires_at=r.expires_at,
                 responded_at=r.responded_at,
+                credit=r.credit,
+                post_text=r.post_text,
             )
             for r in records
         ]

@@ -47,6 +47,9 @@ class InvitationRecord:
     cancel_reason: str | None
     inviter_snapshot: PublicUser | None
     invitee_snapshot: PublicUser | None
+    # What the invitee is credited for, and the post's text, as the invitation was made.
+    credit: str | None = None
+    post_text: str = ""
 
     @property
     def facts(self) -> InvitationFacts:
@@ -72,6 +75,8 @@ class InvitationRecord:
             "cancel_reason": self.cancel_reason,
             "inviter": _snapshot_document(self.inviter_snapshot),
             "invitee": _snapshot_document(self.invitee_snapshot),
+            "credit": self.credit,
+            "post_text": self.post_text,
         }
 
     @classmethod
@@ -88,6 +93,8 @@ class InvitationRecord:
             cancel_reason=doc.get("cancel_reason"),
             inviter_snapshot=_snapshot(doc.get("inviter")),
             invitee_snapshot=_snapshot(doc.get("invitee")),
+            credit=doc.get("credit"),
+            post_text=doc.get("post_text", ""),
         )
 
 

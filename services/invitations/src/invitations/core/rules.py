@@ -183,7 +183,7 @@ def transition_event(
 
 
 def created_event(
-    invitation: InvitationFacts, created_at: datetime, expires_at: datetime
+    invitation: InvitationFacts, created_at: datetime, expires_at: datetime, *, post_text: str = ""
 ) -> InvitationCreated:
     return InvitationCreated(
         invitation_id=invitation.id,
@@ -192,6 +192,7 @@ def created_event(
         invitee_id=invitation.invitee_id,
         created_at=created_at,
         expires_at=expires_at,
+        post_text=post_text,
     )
 
 

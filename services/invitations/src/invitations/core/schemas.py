@@ -2,8 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from invitations.core.rules import InvitationStatus
 from shared.pagination import Page
@@ -30,6 +31,9 @@ class Invitation(BaseModel):
                     "created_at": "2026-12-06T09:31:00Z",
                     "expires_at": "2026-12-13T09:31:00Z",
                     "responded_at": "2026-12-06T09:32:00Z",
+                    "credit": "photo",
+                    "post_text": "Written together.",
+                    "post_media": [],
                 }
             ]
         }
@@ -43,6 +47,12 @@ class Invitation(BaseModel):
     created_at: datetime
     expires_at: datetime
     responded_at: datetime | None
+    # What the invitee is credited for ("photo"), or None.
+    credit: str | None = None
+    # The post's text as the invitation was made, so the invitee sees what it is asked to sign.
+    post_text: str = ""
+    # The post's media; always empty until posts carry media.
+    post_media: list[dict[str, Any]] = Field(default_factory=list)
 
 
 InvitationPage = Page[Invitation]

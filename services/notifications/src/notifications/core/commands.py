@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-from notifications.core.repository import NotificationRepository
+from notifications.core.repository import NotificationRepository, PostTextRepository
 from notifications.core.rules import (
     NewNotification,
     Reaction,
     Withdrawal,
     notification_id,
+    preview_of,
     withdrawals_that_cover,
 )
+from shared.events.posts import PostCreated, PostDeleted, PostPublished
 from shared.events.users import UserBlocked, UserUnblocked
 from shared.relations import RelationReplica
 from shared.subscriptions import Delivery
@@ -31,6 +33,26 @@ class NotificationCommands:
     wakeups: Wakeups
     # Whom each recipient mutes: they notify it no more.
     mutes: RelationReplica | None = None
+    # The posts' texts the notifications preview.
+    texts: PostTextRepository | None = None
+
+    async def post_written(self, delivery: Delivery[PostCreated | PostPublished]) -> None:
+        written = delivery.event
+        if self.texts is not None:
+            await self.texts.record(written.post_id, written.text)
+
+    async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
+        """Runs after the deletion's own notifications (which keep their preview) are stored."""
+        if self.texts is not None:
+            await self.texts.forget(delivery.event.post_id)
+
+    async def preview(self, notification: NewNotification) -> str | None:
+        """What the notification shows of its reply or post, decided when it is stored."""
+        if notification.preview_text is not None:
+            return preview_of(notification.preview_text)
+        if self.texts is None:
+            return None
+        return preview_of(await self.texts.text_of(notification.post_id))
 
     async def user_blocked(self, delivery: Delivery[UserBlocked]) -> None:
         block = delivery.event
@@ -81,7 +103,10 @@ class NotificationCommands:
         # Withdrawn already (reordered events): stored withdrawn, so a redelivery stays a no-op.
         withdrawn = await repository.any_withdrawn(covering)
         seq = await repository.next_seq(notification.recipient_id)
-        if not await repository.insert(stored_id, seq, notification, withdrawn=withdrawn):
+        preview = await self.preview(notification)
+        if not await repository.insert(
+            stored_id, seq, notification, withdrawn=withdrawn, preview=preview
+        ):
             # A concurrent delivery of the same event won; fill the number it left unused.
             await repository.insert_placeholder(notification.recipient_id, seq)
             return

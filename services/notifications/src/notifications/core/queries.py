@@ -43,6 +43,7 @@ class NotificationQueries:
                 created_at=doc["created_at"],
                 read=doc["read"],
                 count=doc.get("count"),
+                preview=doc.get("preview"),
             )
             for doc in documents
         ]

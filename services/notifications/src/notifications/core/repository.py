@@ -30,6 +30,9 @@ BLOCKS = "blocks"
 NOTIFICATION_PERSONAL_DATA = (
     PersonalRecords("notifications.json", NOTIFICATIONS, lambda user: {"recipient_id": user}),
 )
+# Each live post's text, from post.created and post.published, so a notification about a
+# post stores its preview when it is made (no read of the posts service); gone with the post.
+POST_TEXTS = "post_texts"
 
 
 def notification_indexes(
@@ -43,6 +46,8 @@ def notification_indexes(
         IndexSpec(NOTIFICATIONS, [("post_id", 1)]),
         IndexSpec(NOTIFICATIONS, [("invitation_id", 1)]),
         IndexSpec(NOTIFICATIONS, [("reply_id", 1)], {"sparse": True}),
+        # Reply groups' replies (notifications.engagement), found by a removed reply's id.
+        IndexSpec(NOTIFICATIONS, [("replies.id", 1)], {"sparse": True}),
         IndexSpec(NOTIFICATIONS, [("actor_id", 1)]),
         IndexSpec(
             NOTIFICATIONS,
@@ -58,6 +63,30 @@ def notification_indexes(
 
 
 _EXEMPT_TYPES = [str(t) for t in SURVIVES_ITS_SUBJECT]
+
+
+class PostTextRepository:
+    def __init__(self, db: Database) -> None:
+        self._texts = db[POST_TEXTS]
+
+    async def record(self, post_id: str, text: str) -> None:
+        """Idempotent; a deleted post's text is never recorded again."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self._texts.update_one(
+                {"_id": post_id, "deleted": {"$ne": True}}, {"$set": {"text": text}}, upsert=True
+            )
+
+    async def text_of(self, post_id: str | None) -> str | None:
+        if post_id is None:
+            return None
+        document = await self._texts.find_one({"_id": post_id, "deleted": {"$ne": True}})
+        return document["text"] if document else None
+
+    async def forget(self, post_id: str) -> None:
+        """The text goes; a marker stays, so a late post.created does not bring it back."""
+        await self._texts.update_one(
+            {"_id": post_id}, {"$set": {"deleted": True}, "$unset": {"text": ""}}, upsert=True
+        )
 
 
 class NotificationRepository:
@@ -79,7 +108,13 @@ class NotificationRepository:
         return int(counter["seq"])
 
     async def insert(
-        self, notification_id: str, seq: int, notification: NewNotification, *, withdrawn: bool
+        self,
+        notification_id: str,
+        seq: int,
+        notification: NewNotification,
+        *,
+        withdrawn: bool,
+        preview: str | None = None,
     ) -> bool:
         """False when a notification with this id is already stored."""
         document = {
@@ -91,6 +126,7 @@ class NotificationRepository:
             "post_id": notification.post_id,
             "invitation_id": notification.invitation_id,
             "reply_id": notification.reply_id,
+            "preview": preview,
             "created_at": utc_now(),
             "read": False,
             "withdrawn": withdrawn,

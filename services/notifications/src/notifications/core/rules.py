@@ -30,6 +30,19 @@ class NotificationType(StrEnum):
     POST_REPLIED = "post.replied"
 
 
+# A notification's preview: the start of the post or reply it is about.
+PREVIEW_LENGTH = 140
+
+
+def preview_of(text: str | None) -> str | None:
+    """At most PREVIEW_LENGTH characters of `text` (cut short with an ellipsis), or None."""
+    if not text:
+        return None
+    if len(text) <= PREVIEW_LENGTH:
+        return text
+    return text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+
+
 class SubjectKind(StrEnum):
     POST = "post"
     INVITATION = "invitation"
@@ -56,6 +69,9 @@ class NewNotification:
     collapse_key: str | None = None
     # post.replied: the reply, whose removal withdraws the notification (post_id is the parent).
     reply_id: str | None = None
+    # The text the notification previews when the event carries it (a reply's); otherwise
+    # the post's, as this service last heard it.
+    preview_text: str | None = None
 
     def parties(self) -> tuple[str, ...]:
         """The users whose block (either way) silences this notification."""

@@ -23,8 +23,10 @@ class Notification(BaseModel):
     invitation_id: str | None
     created_at: datetime
     read: bool
-    # post.liked: the likers since the recipient last read it.
+    # post.liked: the likers since the recipient last read it; post.replied: the replies.
     count: int | None = None
+    # Up to 140 characters of the post or reply it is about, as they were when it was made.
+    preview: str | None = None
 
 
 class NotificationPage(BaseModel):

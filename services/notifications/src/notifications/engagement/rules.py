@@ -1,51 +1,55 @@
-"""Who hears of engagement: every credited author of a reply (once) and of likes, grouped per
-post while unread (the group's rules are here; `commands` keeps the groups)."""
+"""Who hears of engagement: every credited author of a post's likes and replies, grouped per
+post while unread (the groups' rules are here; `commands` keeps the groups)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from notifications.core.reactions import Reacting, ReactionRule
-from notifications.core.rules import (
-    NewNotification,
-    NotificationType,
-    Reaction,
-    SubjectKind,
-    Withdrawal,
-    collapsed_id,
-)
-from shared.events.posts import PostReplied, PostReplyRemoved
+from notifications.core.rules import NotificationType, collapsed_id
 
-
-def _post_replied(data: PostReplied) -> Reaction:
-    """Every credited author hears of a reply once, however often the event comes."""
-    return Reaction(
-        notifications=tuple(
-            NewNotification(
-                recipient_id=author_id,
-                type=NotificationType.POST_REPLIED,
-                actor_id=data.replier_id,
-                post_id=data.post_id,
-                reply_id=data.reply_id,
-                collapse_key=f"{NotificationType.POST_REPLIED}:{data.reply_id}:{author_id}",
-            )
-            for author_id in dict.fromkeys(data.author_ids)
-        )
-    )
-
-
-def _reply_removed(data: PostReplyRemoved) -> Reaction:
-    return Reaction(withdrawals=(Withdrawal(SubjectKind.REPLY, data.reply_id),))
-
-
-REACTIONS: tuple[Reacting, ...] = (
-    ReactionRule(PostReplied, _post_replied),
-    ReactionRule(PostReplyRemoved, _reply_removed),
-)
+# A reply group keeps the newest replies since it was read, at most this many (a bounded
+# document however busy the post): `count` then stops growing.
+MAX_REPLIES_PER_GROUP = 100
 
 
 def like_recipients(author_ids: Sequence[str], liker_id: str) -> list[str]:
     """Every credited author but the liker, once each."""
     return [a for a in dict.fromkeys(author_ids) if a != liker_id]
+
+
+def reply_group_id(recipient_id: str, post_id: str) -> str:
+    """One `post.replied` per recipient and post, reopened by a reply after it was read."""
+    return collapsed_id(f"{NotificationType.POST_REPLIED}:{recipient_id}:{post_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupedReply:
+    id: str
+    replier_id: str
+    at: datetime
+    text: str
+
+
+def replies_after_reply(
+    replies: Sequence[GroupedReply], reply: GroupedReply, *, reopened: bool
+) -> list[GroupedReply] | None:
+    """The group's replies, oldest first, once `reply` is made: a read (or emptied) group
+    starts afresh; None when the reply is already in it. Sorted by time, so the latest
+    replier is the actor whatever order the events came in."""
+    if any(known.id == reply.id for known in replies):
+        return None
+    if reopened:
+        return [reply]
+    ordered = sorted([*replies, reply], key=lambda known: (known.at, known.id))
+    return ordered[-MAX_REPLIES_PER_GROUP:]
+
+
+def replies_after_removal(
+    replies: Sequence[GroupedReply], reply_id: str
+) -> list[GroupedReply] | None:
+    if all(known.id != reply_id for known in replies):
+        return None
+    return [known for known in replies if known.id != reply_id]
 
 
 def like_group_id(recipient_id: str, post_id: str) -> str:

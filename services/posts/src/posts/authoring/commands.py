@@ -3,7 +3,7 @@ the original, as co-authoring and remixing decide them) and deleting one."""
 
 from dataclasses import dataclass
 
-from posts.authoring.rules import create_post, delete_post, validate_new_post
+from posts.authoring.rules import NewInvitation, create_post, delete_post, validate_new_post
 from posts.authoring.schemas import CreatePostRequest
 from posts.coauthoring.commands import CoauthoringCommands
 from posts.coauthoring.rules import remove_deleted_account
@@ -32,7 +32,8 @@ class AuthoringCommands:
     async def create(self, author_id: str, body: CreatePostRequest) -> PostOut:
         request = validate_new_post(
             body.text,
-            body.coauthors,
+            body.coauthor_handles,
+            credits=body.coauthor_credits,
             max_coauthors=self.settings.max_coauthors,
             max_text_length=self.settings.max_text_length,
         )
@@ -55,7 +56,10 @@ class AuthoringCommands:
             author_id=author_id,
             request=request,
             publish_mode=body.publish_mode,
-            invitees=[(invitee.user_id, new_id()) for invitee in invitees],
+            invitees=[
+                NewInvitation(invitee.user_id, new_id(), request.credit_of(index))
+                for index, invitee in enumerate(invitees)
+            ],
             now=now,
             remix_of=remix_of,
         )

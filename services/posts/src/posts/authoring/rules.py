@@ -13,6 +13,7 @@ from posts.core.rules import (
     RemixLink,
     delete,
     handle_errors,
+    normalize_credit,
     normalize_text,
     published_event,
     require_author,
@@ -27,18 +28,45 @@ from shared.events.posts import InvitedCoauthor, PostCreated, PublishMode
 class NewPostRequest:
     text: str
     handles: tuple[str, ...]
+    # The credit of each handle, in the same order (None: credited for nothing in particular).
+    credits: tuple[str | None, ...] = ()
+
+    def credit_of(self, index: int) -> str | None:
+        return self.credits[index] if index < len(self.credits) else None
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvitation:
+    """An invitee found eligible, the id of its invitation and what it is credited for."""
+
+    user_id: str
+    invitation_id: str
+    credit: str | None = None
 
 
 def validate_new_post(
-    text: str, handles: Sequence[str], *, max_coauthors: int, max_text_length: int
+    text: str,
+    handles: Sequence[str],
+    *,
+    credits: Sequence[str | None] = (),
+    max_coauthors: int,
+    max_text_length: int,
 ) -> NewPostRequest:
-    """The text normalised and the handles lower-cased, or a 422 listing every broken rule."""
+    """The text normalised, the handles lower-cased and the credits as shown, or a 422
+    listing every broken rule. `credits` go with `handles` by position."""
     clean_text = normalize_text(text)
     errors = text_errors(clean_text, max_text_length)
     errors += handle_errors(handles, max_coauthors)
+    clean_credits: list[str | None] = []
+    for index, raw in enumerate(credits):
+        credit, credit_errors = normalize_credit(raw, ("body", "coauthors", str(index), "credit"))
+        clean_credits.append(credit)
+        errors += credit_errors
     if errors:
         raise InvalidPost("The post is not valid.", errors=errors)
-    return NewPostRequest(clean_text, tuple(h.strip().lower() for h in handles))
+    return NewPostRequest(
+        clean_text, tuple(h.strip().lower() for h in handles), tuple(clean_credits)
+    )
 
 
 def create_post(
@@ -47,17 +75,23 @@ def create_post(
     author_id: str,
     request: NewPostRequest,
     publish_mode: PublishMode,
-    invitees: Sequence[tuple[str, str]],
+    invitees: Sequence[NewInvitation],
     now: datetime,
     remix_of: RemixLink | None = None,
 ) -> Change:
-    """`invitees` are (user id, invitation id) pairs, already found eligible; `remix_of`
-    the consented link of a remix (its own events are `posts.remixing.rules.creation_events`)."""
-    if any(user_id == author_id for user_id, _ in invitees):
+    """`invitees` are already found eligible; `remix_of` the consented link of a remix (its
+    own events are `posts.remixing.rules.creation_events`)."""
+    if any(invitee.user_id == author_id for invitee in invitees):
         raise InvalidPost("The author cannot invite itself.")
     coauthors = tuple(
-        Coauthor(user_id=user_id, invitation_id=invitation_id, status="invited", invited_at=now)
-        for user_id, invitation_id in invitees
+        Coauthor(
+            user_id=invitee.user_id,
+            invitation_id=invitee.invitation_id,
+            status="invited",
+            invited_at=now,
+            credit=invitee.credit,
+        )
+        for invitee in invitees
     )
     post = Post(
         id=post_id,
@@ -77,7 +111,8 @@ def create_post(
         publish_mode=publish_mode,
         created_at=now,
         invitations=tuple(
-            InvitedCoauthor(invitation_id=c.invitation_id, invitee_id=c.user_id) for c in coauthors
+            InvitedCoauthor(invitation_id=c.invitation_id, invitee_id=c.user_id, credit=c.credit)
+            for c in coauthors
         ),
         remix_of_post_id=remix_of.original_id if remix_of else None,
     )

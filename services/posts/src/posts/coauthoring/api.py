@@ -25,7 +25,7 @@ async def publish_post(post_id: str, user_id: CurrentUserId, components: Compone
 async def invite_coauthor(
     post_id: str, body: InviteCoauthorRequest, user_id: CurrentUserId, components: Components
 ) -> InvitationOut:
-    return await components.coauthoring.invite(post_id, user_id, body.handle)
+    return await components.coauthoring.invite(post_id, user_id, body.handle, body.credit)
 
 
 @router.delete(

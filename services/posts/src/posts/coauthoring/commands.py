@@ -22,7 +22,7 @@ from posts.coauthoring.rules import (
     remove_coauthor,
     remove_deleted_account,
     separate_blocked_pair,
-    validate_invitee_handle,
+    validate_invitee,
 )
 from posts.coauthoring.schemas import InvitationOut
 from posts.core.commands import PostCommands, new_id
@@ -84,11 +84,14 @@ class CoauthoringCommands:
         )
         return await self.queries.render_after(change, actor_id)
 
-    async def invite(self, post_id: str, actor_id: str, handle: str) -> InvitationOut:
+    async def invite(
+        self, post_id: str, actor_id: str, handle: str, credit: str | None = None
+    ) -> InvitationOut:
+        wanted_handle, wanted_credit = validate_invitee(handle, credit)
         await self.core.require_live_account(actor_id)
         await self.core.require_features(actor_id, coauthoring=True)
         require_author((await self.posts.existing(post_id)).post, actor_id)
-        (invitee,) = await self.eligible_invitees(actor_id, [validate_invitee_handle(handle)])
+        (invitee,) = await self.eligible_invitees(actor_id, [wanted_handle])
         now = utc_now()
         await self.spend_invite_budget(actor_id, 1, now)
         invitation_id = new_id()
@@ -100,6 +103,7 @@ class CoauthoringCommands:
                     actor_id,
                     invitee_id=invitee.user_id,
                     invitation_id=invitation_id,
+                    credit=wanted_credit,
                     max_coauthors=self.settings.max_coauthors,
                     max_invitations=self.settings.max_invitations_per_post,
                     now=now,
@@ -122,6 +126,8 @@ class CoauthoringCommands:
             expires_at=at_storage_precision(
                 now + timedelta(seconds=self.settings.invitation_ttl_seconds)
             ),
+            credit=wanted_credit,
+            post_text=change.post.text,
         )
 
     async def remove_coauthor(self, post_id: str, actor_id: str, handle: str) -> None:

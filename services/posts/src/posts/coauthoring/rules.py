@@ -15,6 +15,7 @@ from posts.core.rules import (
     delete,
     error,
     handle_errors,
+    normalize_credit,
     publish,
     require_author,
     require_visible,
@@ -55,14 +56,14 @@ class InviteRateLimited(TooManyRequests):
         super().__init__("Too many invitations this hour.", retry_after_seconds=retry_after_seconds)
 
 
-def validate_invitee_handle(handle: str) -> str:
-    errors = handle_errors([handle], max_coauthors=1)
+def validate_invitee(handle: str, credit: str | None) -> tuple[str, str | None]:
+    """The handle lower-cased and the credit as shown, or a 422 listing what is wrong."""
+    errors = [{**e, "loc": ["body", "handle"]} for e in handle_errors([handle], max_coauthors=1)]
+    clean_credit, credit_errors = normalize_credit(credit, ("body", "credit"))
+    errors += credit_errors
     if errors:
-        raise InvalidPost(
-            "The handle is not valid.",
-            errors=[{**e, "loc": ["body", "handle"]} for e in errors],
-        )
-    return handle.strip().lower()
+        raise InvalidPost("The invitation is not valid.", errors=errors)
+    return handle.strip().lower(), clean_credit
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ def invite_coauthor(
     *,
     invitee_id: str,
     invitation_id: str,
+    credit: str | None = None,
     max_coauthors: int,
     max_invitations: int,
     now: datetime,
@@ -126,7 +128,11 @@ def invite_coauthor(
     if len(current.coauthors) + len(current.former_coauthor_ids) >= max_invitations:
         raise InvalidPost(f"A post can have at most {max_invitations} accounts invited to it.")
     entry = Coauthor(
-        user_id=invitee_id, invitation_id=invitation_id, status="invited", invited_at=now
+        user_id=invitee_id,
+        invitation_id=invitation_id,
+        status="invited",
+        invited_at=now,
+        credit=credit,
     )
     invited = PostCoauthorInvited(
         post_id=current.id,
@@ -134,6 +140,8 @@ def invite_coauthor(
         invitation_id=invitation_id,
         invitee_id=invitee_id,
         invited_at=now,
+        credit=credit,
+        post_text=current.text,
     )
     return Change(replace(current, coauthors=(*current.coauthors, entry)), (invited,))
 
@@ -190,6 +198,7 @@ def accept_invitation(
                 coauthor_id=entry.user_id,
                 invitation_id=invitation_id,
                 added_at=accepted_at,
+                credit=entry.credit,
             ),
         )
     return settle(Change(updated, events), now)

@@ -1,7 +1,7 @@
 """Request and response bodies of co-authoring: inviting a co-author, and the invitation."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,9 +10,17 @@ from shared.request_body import RequestBody
 
 
 class InviteCoauthorRequest(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"handle": "grace"}]})
+    """An account to invite, and optionally what it is credited for (1 to 30 visible
+    characters, shown beside its name once it accepts: "Photo: @grace")."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"handle": "grace"}, {"handle": "grace", "credit": "photo"}]
+        }
+    )
 
     handle: str = Field(max_length=100)
+    credit: str | None = Field(default=None, max_length=200)
 
 
 class InvitationOut(BaseModel):
@@ -26,3 +34,7 @@ class InvitationOut(BaseModel):
     created_at: datetime
     expires_at: datetime
     responded_at: datetime | None = None
+    credit: str | None = None
+    post_text: str
+    # The post's media; always empty until posts carry media.
+    post_media: list[dict[str, Any]] = Field(default_factory=list)

@@ -87,7 +87,8 @@ class PostQueries:
                     text=post.text,
                     author=users[post.author_id],
                     coauthors=[
-                        CoauthorOut(user=users[c.user_id], status=c.status) for c in post.coauthors
+                        CoauthorOut(user=users[c.user_id], status=c.status, credit=c.credit)
+                        for c in post.coauthors
                     ],
                     status="pending" if post.status == "pending" else "published",
                     publish_mode=post.publish_mode,

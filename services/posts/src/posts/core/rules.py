@@ -16,11 +16,13 @@ from shared.events import EventData
 from shared.events.posts import PostDeleted, PostPublished, PublishMode, RemixStatus
 from shared.problems import Forbidden, NotFound, Unprocessable
 from shared.public_post import CoauthorStatus
-from shared.visible_text import shows_something
+from shared.visible_text import enforce_visible_label, shows_something
 
 type PostStatus = Literal["pending", "published", "deleted"]
 
 HANDLE_PATTERN = re.compile(r"^[a-z0-9_]{3,30}\Z")
+# What a co-author is credited for ("photo", "music"): a short visible label.
+CREDIT_MAX_LENGTH = 30
 # Control characters other than tab, line feed and carriage return: NUL, escapes, bells, C1.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Invisible format characters stripped from post text: bidirectional embeddings, overrides,
@@ -60,6 +62,7 @@ class Coauthor:
     status: CoauthorStatus
     invited_at: datetime
     accepted_at: datetime | None = None
+    credit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +181,19 @@ def handle_errors(handles: Sequence[str], max_coauthors: int) -> list[dict[str, 
     return errors
 
 
+def normalize_credit(
+    raw: str | None, where: Sequence[str]
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """A credit as shown (shared.visible_text's rules, at most CREDIT_MAX_LENGTH), or the
+    error at `where` for a label nobody could read (blank, fillers, controls, too long)."""
+    if raw is None:
+        return None, []
+    try:
+        return enforce_visible_label(raw, what="a credit", max_length=CREDIT_MAX_LENGTH), []
+    except ValueError as exc:
+        return None, [error(where, str(exc), "invalid_credit")]
+
+
 def error(loc: Sequence[str], msg: str, kind: str) -> dict[str, Any]:
     return {"loc": list(loc), "msg": msg, "type": kind}
 
@@ -216,6 +232,9 @@ def published_event(post: Post) -> PostPublished:
         author_id=post.author_id,
         text=post.text,
         coauthor_ids=post.accepted_ids,
+        coauthor_credits={
+            c.user_id: c.credit for c in post.coauthors if c.status == "accepted" and c.credit
+        },
         created_at=post.created_at,
         published_at=post.published_at,
         publish_mode=post.publish_mode,

@@ -265,6 +265,7 @@ def _reply_event(
             author_ids=credited_author_ids(parent),
             counts=_counts(counts),
             replied_at=at,
+            reply_text=reply.text,
         )
     return PostReplyRemoved(
         post_id=parent.id,

@@ -22,6 +22,8 @@ class Credit:
     coauthor_id: str
     credited: bool
     as_of: datetime
+    # What the co-author is credited for ("photo"), as the invitation said.
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +54,18 @@ class PostCard:
 
     @property
     def credited_coauthor_ids(self) -> tuple[str, ...]:
-        ordered = sorted(self.credits, key=lambda credit: (credit.as_of, credit.coauthor_id))
-        return tuple(credit.coauthor_id for credit in ordered if credit.credited)
+        return tuple(credit.coauthor_id for credit in self.credited_coauthors())
 
     def reaching_authors(self) -> tuple[str, ...]:
         """The accounts whose profiles and audiences carry the post right now."""
         if self.status != "published" or self.author_id is None:
             return ()
         return (self.author_id, *self.credited_coauthor_ids)
+
+    def credited_coauthors(self) -> tuple[Credit, ...]:
+        """The credited co-authors, in the order they were credited."""
+        ordered = sorted(self.credits, key=lambda credit: (credit.as_of, credit.coauthor_id))
+        return tuple(credit for credit in ordered if credit.credited)
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
@@ -79,7 +85,13 @@ def publish_card(card: PostCard, event: PostPublished) -> PostCard:
         published_at=at_storage_precision(event.published_at),
     )
     for coauthor_id in event.coauthor_ids:
-        published = record_credit(published, coauthor_id, credited=True, as_of=event.published_at)
+        published = record_credit(
+            published,
+            coauthor_id,
+            credited=True,
+            as_of=event.published_at,
+            label=event.coauthor_credits.get(coauthor_id),
+        )
     if event.remix_of_post_id is not None:
         status = event.remix_status or "pending"
         published = record_remix_status(published, event.remix_of_post_id, status)
@@ -111,8 +123,16 @@ def shows_original(card: PostCard) -> str | None:
     return card.remix_of_post_id if card.remix_status == "approved" else None
 
 
-def record_credit(card: PostCard, coauthor_id: str, *, credited: bool, as_of: datetime) -> PostCard:
-    """Keep the newest word on a co-author, so a late or repeated event changes nothing."""
+def record_credit(
+    card: PostCard,
+    coauthor_id: str,
+    *,
+    credited: bool,
+    as_of: datetime,
+    label: str | None = None,
+) -> PostCard:
+    """Keep the newest word on a co-author, so a late or repeated event changes nothing;
+    `label`: what a credited co-author is credited for."""
     if card.status == "deleted" or coauthor_id == card.author_id:
         return card
     as_of = at_storage_precision(as_of)
@@ -120,7 +140,8 @@ def record_credit(card: PostCard, coauthor_id: str, *, credited: bool, as_of: da
     if known is not None and not _is_newer(as_of, credited, known):
         return card
     others = tuple(c for c in card.credits if c.coauthor_id != coauthor_id)
-    return replace(card, credits=(*others, Credit(coauthor_id, credited, as_of)))
+    credit = Credit(coauthor_id, credited, as_of, label if credited else None)
+    return replace(card, credits=(*others, credit))
 
 
 def _is_newer(as_of: datetime, credited: bool, known: Credit) -> bool:

@@ -81,7 +81,9 @@ class FanOutCommands:
         added = delivery.event
         _, card = await self.cards.change(
             added.post_id,
-            lambda c: record_credit(c, added.coauthor_id, credited=True, as_of=added.added_at),
+            lambda c: record_credit(
+                c, added.coauthor_id, credited=True, as_of=added.added_at, label=added.credit
+            ),
         )
         await self._settle_coauthor(card, added.coauthor_id)
 

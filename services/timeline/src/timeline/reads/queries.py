@@ -162,9 +162,9 @@ def _post(
         text=card.text,
         author=author,
         coauthors=[
-            CoauthorOut(user=users[coauthor_id], status="accepted")
-            for coauthor_id in card.credited_coauthor_ids
-            if coauthor_id in users
+            CoauthorOut(user=users[credit.coauthor_id], status="accepted", credit=credit.label)
+            for credit in card.credited_coauthors()
+            if credit.coauthor_id in users
         ],
         status="published",
         publish_mode=card.publish_mode,

@@ -4,10 +4,12 @@ public keys of the tokens (JWKS) and the accounts deleted lately (for the gatewa
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Header, Response, status
+from fastapi import APIRouter, Cookie, Depends, Header, Query, Response, status
+from pydantic import AfterValidator
 
 from shared.identity import GATEWAY, CallerCountry, CurrentUserId, require_caller
 from shared.openapi import problems
+from shared.pagination import Page
 from shared.responses import ModelResponse
 from users.accounts.commands import SignInClient
 from users.accounts.schemas import (
@@ -20,11 +22,15 @@ from users.accounts.schemas import (
     UpdateMeRequest,
 )
 from users.components import Components
+from users.core.rules import normalize_handle_prefix
 from users.core.schemas import User
 from users.sessions.api import ForwardedHost, ForwardedProto, secure_cookie, set_refresh_cookie
 
 router = APIRouter(prefix="/v1", tags=["users"])
 internal_router = APIRouter(tags=["internal"])
+
+DEFAULT_SEARCH_RESULTS = 10
+MAX_SEARCH_RESULTS = 50
 
 DEVICE_COOKIE = "copost_device"
 # Sent back only to sign-ins: no other route has any use for it.
@@ -95,6 +101,22 @@ async def update_me(
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT, name="delete_me")
 async def delete_me(user_id: CurrentUserId, components: Components) -> None:
     await components.accounts.delete_me(user_id)
+
+
+@router.get("/users", name="search")
+async def search_users(
+    q: Annotated[
+        str,
+        Query(max_length=100, description="The start of a handle: 2 or more characters"),
+        AfterValidator(normalize_handle_prefix),
+    ],
+    user_id: CurrentUserId,
+    components: Components,
+    limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_RESULTS)] = DEFAULT_SEARCH_RESULTS,
+) -> Page[User]:
+    """Accounts whose handle starts with `q`, in handle order, but for those that block the
+    caller (for co-author autocomplete); no cursor: a longer `q` narrows the list."""
+    return Page(items=await components.account_queries.search(user_id, q, limit), next_cursor=None)
 
 
 @router.get("/users/{handle}", response_model=Profile, name="get", responses=problems(404))

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from shared.problems import ServiceUnavailable, TooManyRequests, Unauthorized
-from shared.visible_text import enforce_display_name, shows_something
+from shared.visible_text import enforce_visible_label
 
 DISPLAY_NAME_MAX_LENGTH = 50
 # How long a sign-in refused for want of a hashing slot should wait: about one hash's time.
@@ -36,12 +36,7 @@ class HashingBusy(ServiceUnavailable):
 def normalize_display_name(raw: str) -> str:
     """RFC 8266's Nickname profile (case preserved), 1 to 50 characters, showing something;
     ValueError otherwise (shared.visible_text)."""
-    name = enforce_display_name(raw)
-    if not 1 <= len(name) <= DISPLAY_NAME_MAX_LENGTH:
-        raise ValueError(f"a display name is 1 to {DISPLAY_NAME_MAX_LENGTH} characters")
-    if not shows_something(name):
-        raise ValueError("a display name must show something: it is only blanks or fillers")
-    return name
+    return enforce_visible_label(raw, what="a display name", max_length=DISPLAY_NAME_MAX_LENGTH)
 
 
 # Whose sign-in failures are counted together: a device cookie from a past success of this

@@ -88,6 +88,18 @@ class AccountRepository:
         cursor = self._users.find({"_id": {"$in": list(set(user_ids))}, **_NOT_DELETED})
         return {account.id: account async for account in _accounts(cursor)}
 
+    async def accounts_by_handle_prefix(
+        self, prefix: str, *, after: str | None, limit: int
+    ) -> list[Account]:
+        """Accounts whose handle starts with `prefix` (of [a-z0-9_]: no pattern character),
+        in handle order after `after`: one range on the unique handle index."""
+        start = {"$gt": after} if after is not None and after >= prefix else {"$gte": prefix}
+        # Every handle starting with the prefix sorts below the prefix followed by "{", the
+        # character after "z" (and after "_" and the digits).
+        query = {"handle": {**start, "$lt": prefix + "{"}, **_NOT_DELETED}
+        cursor = self._users.find(query).sort("handle", 1).limit(limit)
+        return [account async for account in _accounts(cursor)]
+
     async def ever_existed(self, user_id: str) -> bool:
         return await self._users.count_documents({"_id": user_id}, limit=1) > 0
 

@@ -7,6 +7,8 @@ from shared.problems import Conflict, NotFound
 from shared.user_directory import RESERVED_HANDLES
 
 HANDLE_PATTERN = re.compile(r"[a-z0-9_]{3,30}")
+# What a search by handle starts from: at least two characters of a handle ("@" dropped).
+HANDLE_PREFIX_PATTERN = re.compile(r"[a-z0-9_]{2,30}")
 
 
 class CollabPolicy(StrEnum):
@@ -84,6 +86,15 @@ def handle_or_none(raw: str) -> str | None:
         return normalize_handle(raw)
     except ValueError:
         return None
+
+
+def normalize_handle_prefix(raw: str) -> str:
+    """The start of a handle to search for, lower case, without a leading "@"; ValueError
+    when it is shorter than two characters or holds what no handle does."""
+    prefix = raw.strip().removeprefix("@").lower()
+    if not HANDLE_PREFIX_PATTERN.fullmatch(prefix):
+        raise ValueError("search for 2 to 30 characters of a handle (a-z, 0-9 and _)")
+    return prefix
 
 
 def normalize_country(raw: str) -> str:

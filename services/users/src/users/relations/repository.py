@@ -92,6 +92,9 @@ class RelationRepository:
     async def active_blocks(self, ids: Iterable[str]) -> set[str]:
         return await _active_ids(self._blocks, ids)
 
+    async def active_mutes(self, ids: Iterable[str]) -> set[str]:
+        return await _active_ids(self._mutes, ids)
+
     async def blocked_either_way(self, user_id: str, other_id: str) -> bool:
         ids = {relation_id(user_id, other_id), relation_id(other_id, user_id)}
         return bool(await self.active_blocks(ids))

@@ -15,8 +15,11 @@ class _InvitationEvent(EventData):
 
 class InvitationCreated(_InvitationEvent):
     event_type = "invitation.created"
+    minor_version = 1  # 1.1: post_text
     created_at: datetime
     expires_at: datetime
+    # The post's text when the invitation was made (what its notification previews).
+    post_text: str = ""
 
 
 class InvitationAccepted(_InvitationEvent):

@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from shared.events.envelope import EventData
 
 PublishMode = Literal["now", "when_accepted"]
@@ -13,11 +15,13 @@ RemixStatus = Literal["pending", "approved", "rejected", "revoked", "removed"]
 class InvitedCoauthor(EventData):
     invitation_id: str
     invitee_id: str
+    # What the invitee is credited for ("photo"), shown beside its name once it accepts.
+    credit: str | None = None
 
 
 class PostCreated(EventData):
     event_type = "post.created"
-    minor_version = 1  # 1.1: remix_of_post_id
+    minor_version = 2  # 1.1: remix_of_post_id; 1.2: invitations[].credit
     post_id: str
     author_id: str
     text: str
@@ -30,7 +34,7 @@ class PostCreated(EventData):
 
 class PostPublished(EventData):
     event_type = "post.published"
-    minor_version = 1  # 1.1: remix_of_post_id, remix_status
+    minor_version = 2  # 1.1: remix_of_post_id, remix_status; 1.2: coauthor_credits
     post_id: str
     author_id: str
     text: str
@@ -42,26 +46,34 @@ class PostPublished(EventData):
     # A remix: its original and where it stood with it when published.
     remix_of_post_id: str | None = None
     remix_status: RemixStatus | None = None
+    # The credit of each co-author in `coauthor_ids` that has one, by co-author id.
+    coauthor_credits: dict[str, str] = Field(default_factory=dict)
 
 
 class PostCoauthorInvited(EventData):
     """An invitation added to an existing post (creation carries its own in post.created)."""
 
     event_type = "post.coauthor_invited"
+    minor_version = 1  # 1.1: credit, post_text
     post_id: str
     author_id: str
     invitation_id: str
     invitee_id: str
     invited_at: datetime
+    credit: str | None = None
+    # The post's text when the invitation was made, so the invitation can show it.
+    post_text: str = ""
 
 
 class PostCoauthorAdded(EventData):
     event_type = "post.coauthor_added"
+    minor_version = 1  # 1.1: credit
     post_id: str
     author_id: str
     coauthor_id: str
     invitation_id: str
     added_at: datetime
+    credit: str | None = None
 
 
 CoauthorRemovalReason = Literal[
@@ -191,12 +203,15 @@ class PostUnliked(EventData):
 
 class PostReplied(EventData):
     event_type = "post.replied"
+    minor_version = 1  # 1.1: reply_text
     post_id: str
     reply_id: str
     replier_id: str
     author_ids: tuple[str, ...]
     counts: PostCounts
     replied_at: datetime
+    # The reply's text, so its notification can preview it.
+    reply_text: str = ""
 
 
 class PostReplyRemoved(EventData):
