@@ -26,7 +26,13 @@ PACKAGE = "copost_client"
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 # No formatting of the generated code (it is read by nobody): the generator's default runs
 # ruff over it, which only costs time here.
-GENERATOR_CONFIG = {"package_name_override": PACKAGE, "post_hooks": []}
+# The export's zip is bytes to the generator, which knows binary answers by the name
+# application/octet-stream only (its documented override for other binary types).
+GENERATOR_CONFIG = {
+    "package_name_override": PACKAGE,
+    "post_hooks": [],
+    "content_type_overrides": {"application/zip": "application/octet-stream"},
+}
 GENERATION_TIMEOUT_SECONDS = 120
 
 

@@ -3,6 +3,7 @@
 Screenshots of every main view land in test-artifacts/web/ (gitignored).
 """
 
+import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -265,3 +266,48 @@ async def test_a_follower_likes_and_replies_and_the_author_sees_both_in_the_insi
     await expect(ada.page.locator(f'[data-insight-author="{ada.handle}"]')).to_contain_text("1")
     await expect(ada.page.locator("li.post", has_text="Lovely")).to_be_visible()
     await ada.screenshot("post-insights")
+
+
+async def test_export_my_data_in_the_settings_downloads_the_archive(person: SignUp) -> None:
+    ada = await person("ada")
+    await ada.open("Settings")
+
+    async with ada.page.expect_download() as started:
+        await ada.click("Export my data")
+    download = await started.value
+
+    assert download.suggested_filename == "copost-export.zip"
+    await expect(ada.status).to_have_text("Your data is downloading (copost-export.zip).")
+    archive = await download.path()
+    with zipfile.ZipFile(archive) as files:
+        assert "account.json" in files.namelist()
+    await ada.click("Export my data")
+    await expect(ada.error).to_contain_text("Too Many Requests")
+
+
+async def test_a_draft_survives_an_expired_access_token_and_a_new_tab_is_signed_in(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    await ada.open("Home")
+    compose = ada.page.locator("#compose")
+    await compose.get_by_role("textbox", name="Text").fill("Written while the token expired")
+    # The access token is no longer accepted (as when its 15 minutes are up): the next call
+    # gets a 401, and the client renews the session with its refresh cookie.
+    await ada.page.evaluate(
+        "session.token = 'expired'; sessionStorage.setItem('copost.token', 'expired')"
+    )
+    await compose.get_by_role("button", name="Post").click()
+    await expect(ada.status).to_contain_text("Your post")
+    await expect(ada.page.locator("#whoami")).to_contain_text(f"@{ada.handle}")
+
+    tab = await ada.page.context.new_page()
+    await tab.goto("/")
+    await expect(tab.locator("#whoami")).to_contain_text(f"@{ada.handle}")
+
+    async with tab.expect_response("**/v1/auth/logout") as ended:
+        await tab.get_by_role("button", name="Sign out").click()
+    assert (await ended.value).status == 204
+    another = await ada.page.context.new_page()
+    await another.goto("/")
+    await expect(another.locator("#sign-in")).to_be_visible()

@@ -5,6 +5,7 @@ posts credited the co-author and published the pending post. Now the posts servi
 such an event in its dead-letter queue, unhandled, and the post stays as it was.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import aio_pika
@@ -13,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from services.posts.tests.test_posts_events import create_post
+from shared.broker_users import namespace_objects
 from shared.bus import EventBus
 from shared.events import make_event
 from shared.events.invitations import InvitationAccepted
@@ -95,3 +97,48 @@ async def test_the_same_acceptance_from_the_invitations_service_is_applied(
 
     (published,) = await event_recorder.wait_for("post.published")
     assert published.data["post_id"] == post.id
+
+
+async def test_an_acceptance_forged_into_the_posts_services_own_queues_changes_nothing(
+    client: httpx.AsyncClient,
+    posts_db: Database,
+    as_user: Callable[[str], dict[str, str]],
+    uid: Callable[[str], str],
+    event_recorder: EventRecorder,
+    amqp_url: str,
+    namespace: str,
+) -> None:
+    """The posts service's own broker user writes straight into each of its queues (the retry
+    queues included) through the default exchange, claiming in a header that the invitations
+    service published the acceptance: only what RabbitMQ validated, the `user_id`, counts."""
+    post = await create_post(client, event_recorder, as_user("alice"), ["bob"], "when_accepted")
+    before = await posts_db["posts"].find_one({"_id": post.id}, {"outbox": 0})
+    invitations_user = broker_users().prefix + "invitations"
+    posts_url = broker_users().settings("posts", amqp_url)["amqp_url"].get_secret_value()
+    connection = await aio_pika.connect(posts_url)
+    async with connection:
+        channel = await connection.channel()
+        names, _ = await asyncio.to_thread(namespace_objects, f"{namespace}posts")
+        queues = [name for name in names if name != f"{namespace}posts.dead-letter"]
+        assert any(".retry." in name for name in queues)
+        for queue in queues:
+            forged = make_event(post.accepted_by(uid("bob")), producer="invitations")
+            await channel.default_exchange.publish(
+                aio_pika.Message(
+                    body=forged.model_dump_json().encode(),
+                    content_type="application/json",
+                    message_id=str(forged.id),
+                    type=forged.type,
+                    user_id=broker_users().prefix + "posts",
+                    headers={"x-copost-publisher": invitations_user, "x-copost-attempt": 1},
+                ),
+                routing_key=queue,
+            )
+
+    async def every_forgery_parked() -> bool:
+        return await dead_letter_count(amqp_url, namespace) == len(queues)
+
+    await wait_until(every_forgery_parked, timeout=10)
+    assert await posts_db["posts"].find_one({"_id": post.id}, {"outbox": 0}) == before
+    assert event_recorder.of_type("post.coauthor_added") == []
+    assert event_recorder.of_type("post.published") == []

@@ -7,6 +7,7 @@ from uuid import uuid4
 import aio_pika
 import pytest
 from aio_pika.exceptions import ChannelNotFoundEntity
+from aiormq.exceptions import ChannelAccessRefused
 from pydantic import SecretStr
 
 from shared.broker_users import create_users, delete_namespace, delete_users
@@ -15,6 +16,7 @@ from shared.events import EventData, make_event
 from shared.events.invitations import InvitationAccepted
 from shared.events.posts import PostDeleted
 from shared.settings import ServiceSettings
+from shared.subscriptions import Delivery, Subscriptions
 
 SERVICES = ["posts", "timeline"]
 
@@ -80,6 +82,36 @@ async def test_no_one_can_claim_another_broker_user_as_publisher(
         event = make_event(accepted(), producer="invitations")
         assert await bus.publish([event]) == []
     finally:
+        await bus.close()
+
+
+async def ignore(_: Delivery[InvitationAccepted]) -> None:
+    return None
+
+
+async def test_a_service_declares_its_queues_but_cannot_address_a_queue_directly(
+    restricted_urls: dict[str, str], namespace: str
+) -> None:
+    """Its retries and redrives need no default exchange: the broker moves them itself."""
+    posts = restricted_urls["posts"]
+    bus = EventBus(
+        ServiceSettings(service_name="posts", amqp_url=SecretStr(posts), amqp_namespace=namespace)
+    )
+    await bus.connect()
+    try:
+        subscriptions = Subscriptions()
+        subscriptions.on(InvitationAccepted, ignore)
+        await bus.consume(subscriptions)
+        connection = await aio_pika.connect(posts)
+        async with connection:
+            channel = await connection.channel(publisher_confirms=True)
+            with pytest.raises(ChannelAccessRefused):
+                await channel.default_exchange.publish(
+                    aio_pika.Message(b"{}", user_id=f"{bus.broker_user}"),
+                    routing_key=bus.retry_queue_name(1),
+                )
+    finally:
+        await bus.stop_consuming()
         await bus.close()
 
 

@@ -219,45 +219,67 @@ async def test_parked_events_can_be_redriven_once_the_handler_is_fixed(
     assert await count_dead_letters(settings) == 0
 
 
-async def test_an_event_whose_retry_cannot_be_published_is_parked_and_frees_its_slot(
-    amqp_url: str, namespace: str
+async def test_a_forged_publisher_header_on_a_retry_counts_for_nothing(
+    settings: ServiceSettings, amqp_url: str
 ) -> None:
-    # One slot: a message left unsettled would stop the consumer for good.
-    settings = ServiceSettings(
-        service_name="bus-slot-test",
-        **broker_users().settings("users", amqp_url),
-        amqp_namespace=namespace,
-        amqp_prefetch=1,
-        event_retry_delays_seconds=(0.05,),
-    )
-    bus = EventBus(settings)
+    """A consumer's own broker user writes a `user.*` event into the consumer's retry queue,
+    naming the users service in a header: only the `user_id` RabbitMQ validated counts."""
+    own = broker_users().settings("timeline", amqp_url)
+    bus = EventBus(settings.model_copy(update=own))
     await bus.connect()
-    failing, later = followed(1), followed(2)
     handled: list[UUID] = []
 
-    async def fails_first(delivery: Delivery[UserFollowed]) -> None:
-        if delivery.event_id == failing.id:
-            raise RuntimeError("handling failed")
+    async def on_followed(delivery: Delivery[UserFollowed]) -> None:
         handled.append(delivery.event_id)
 
     try:
-        await bus.consume(on_followed_events(fails_first))
-        # Without its retry queue, republishing the failed event is refused (unroutable).
-        connection = await aio_pika.connect(amqp_url)
+        await bus.consume(on_followed_events(on_followed))
+        forged = followed()
+        connection = await aio_pika.connect(own["amqp_url"].get_secret_value())
         async with connection:
             channel = await connection.channel()
-            await channel.queue_delete(bus.retry_queue_name(1), if_unused=False, if_empty=False)
-        await bus.publish([failing, later])
-
-        await wait_until(lambda: handled == [later.id])
+            await channel.default_exchange.publish(
+                aio_pika.Message(
+                    forged.model_dump_json().encode(),
+                    user_id=bus.broker_user,
+                    headers={"x-copost-publisher": broker_users().prefix + "users"},
+                ),
+                routing_key=bus.retry_queue_name(1),
+            )
 
         async def parked() -> bool:
             return await count_dead_letters(settings) == 1
 
         await wait_until(parked)
+        assert handled == []
     finally:
         await bus.delete_topology()
         await bus.close()
+
+
+async def test_a_refused_event_redriven_is_refused_again(
+    bus: EventBus, settings: ServiceSettings, amqp_url: str
+) -> None:
+    handled: list[UUID] = []
+
+    async def on_followed(delivery: Delivery[UserFollowed]) -> None:
+        handled.append(delivery.event_id)
+
+    await bus.consume(on_followed_events(on_followed))
+    impostor = EventBus(settings.model_copy(update=broker_users().settings("timeline", amqp_url)))
+    await impostor.connect()
+    try:
+        await impostor.publish([followed()])
+    finally:
+        await impostor.close()
+
+    async def parked() -> bool:
+        return await count_dead_letters(settings) == 1
+
+    await wait_until(parked)
+    assert await redrive_dead_letters(settings) == 1
+    await wait_until(parked)
+    assert handled == []
 
 
 def sample(name: str, **labels: str) -> float:

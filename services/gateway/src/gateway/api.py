@@ -10,16 +10,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.auth import presented_token
 from gateway.components import Components, GatewayComponents, components_of
 from gateway.domain import (
+    DATA_EXPORT_ENDPOINT,
     MEDIA_FILES_METHODS,
     MEDIA_FILES_PREFIX,
     address_key,
     is_account_deletion,
+    is_data_export,
     is_forwarded,
     is_public,
     is_upload,
     is_user_search,
     upstream_for,
 )
+from gateway.export import ZIP_MEDIA_TYPE
 from gateway.proxy import read_limited_body
 from shared.problems import (
     NotFound,
@@ -43,7 +46,7 @@ async def forward_public_request(request: Request, gateway: GatewayComponents) -
     upstream = upstream_for(path)
     if upstream is None:
         raise NotFound("There is no such endpoint.")
-    user_id = await _authenticated_user_id(request, gateway)
+    user_id = await authenticated_user_id(request, gateway)
     settings = gateway.settings
     limit = (
         settings.max_upload_bytes if is_upload(request.method, path) else settings.max_body_bytes
@@ -57,7 +60,7 @@ async def forward_public_request(request: Request, gateway: GatewayComponents) -
     return response
 
 
-async def _authenticated_user_id(request: Request, gateway: GatewayComponents) -> str | None:
+async def authenticated_user_id(request: Request, gateway: GatewayComponents) -> str | None:
     """The verified caller, counted against its rate limit; None on the two public endpoints."""
     path: str = request.scope["path"]
     if path.startswith(MEDIA_FILES_PREFIX):
@@ -92,7 +95,11 @@ class PublicApiMiddleware:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_forwarded(scope["path"]):
+        if (
+            scope["type"] != "http"
+            or not is_forwarded(scope["path"])
+            or is_data_export(scope["method"], scope["path"])
+        ):
             await self._app(scope, receive, send)
             return
         scope["route"] = _ROUTE_LABEL
@@ -112,6 +119,40 @@ class PublicApiMiddleware:
 
 # What metrics and logs name the route, as a router would have set it.
 _ROUTE_LABEL = SimpleNamespace(path="/v1/{path:path}")
+
+
+export_router = APIRouter(tags=["users"])
+
+
+@export_router.get(
+    DATA_EXPORT_ENDPOINT[1],
+    name="export_my_data",
+    operation_id="users.export_my_data",
+    response_class=PlainResponse,
+    # The gateway's own refusals (401, 429 with Retry-After, 502, 503) are declared for every
+    # /v1 operation by the merge (gateway.openapi).
+    responses={
+        200: {
+            "description": "The archive (docs/data-export.md)",
+            "content": {ZIP_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def export_my_data(request: Request, gateway: Components) -> PlainResponse:
+    """Everything CoPost holds about the caller, as one zip; once an hour at most."""
+    user_id = await authenticated_user_id(request, gateway)
+    if user_id is None:  # never: the route is not public
+        raise Unauthorized()
+    await gateway.export_limiter.check(user_id)
+    archive = await gateway.export.archive(user_id)
+    return PlainResponse(
+        archive,
+        media_type=ZIP_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": 'attachment; filename="copost-export.zip"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @docs_router.get("/openapi.json")

@@ -12,11 +12,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # no stubs
 
-from gateway.api import API_TITLE, DOCS_ASSETS_PATH, PublicApiMiddleware, docs_router
+from gateway.api import (
+    API_TITLE,
+    DOCS_ASSETS_PATH,
+    PublicApiMiddleware,
+    docs_router,
+    export_router,
+)
 from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
 from gateway.country import TrustedCountryMiddleware
-from gateway.domain import is_forwarded, parse_networks
+from gateway.domain import is_data_export, is_forwarded, parse_networks
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
 from gateway.settings import GatewaySettings
 from gateway.web_headers import SecurityHeadersMiddleware
@@ -49,7 +55,13 @@ class GatewayApp(FastAPI):
         self._public_api: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._shortcut_public_api and scope["type"] == "http" and is_forwarded(scope["path"]):
+        if (
+            self._shortcut_public_api
+            and scope["type"] == "http"
+            and is_forwarded(scope["path"])
+            # Answered by a route of the gateway's own, which needs FastAPI's layers.
+            and not is_data_export(scope["method"], scope["path"])
+        ):
             scope["app"] = self
             if self._public_api is None:
                 self._public_api = self._own_middleware_stack()
@@ -86,6 +98,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
     )
     app.include_router(docs_router)
+    app.include_router(export_router)
     app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=swagger_ui_path), name="docs-assets")
     if settings.static_dir is not None:
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web-client")

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from gateway.auth import DeletedUsersPoller, JwksCache, RevokedUsers, TokenVerifier
 from gateway.domain import BucketPolicy
+from gateway.export import DataExport
 from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
 from gateway.settings import GatewaySettings
@@ -45,6 +46,8 @@ class GatewayComponents:
     user_limiter: SharedRateLimiter
     ip_limiter: SharedRateLimiter
     login_limiter: SharedRateLimiter
+    export_limiter: SharedRateLimiter
+    export: DataExport
     search_limiter: SharedRateLimiter
     stream_slots: StreamSlots
     proxy: Proxy
@@ -165,6 +168,8 @@ def _build(
             settings.login_rate_limit_burst,
             "client address's sign-ins",
         ),
+        export_limiter=limiter(60.0 / settings.export_interval_seconds, 1, "account's exports"),
+        export=DataExport(clients, signer),
         search_limiter=limiter(
             settings.search_rate_limit_per_minute,
             settings.search_rate_limit_burst,

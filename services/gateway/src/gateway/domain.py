@@ -55,7 +55,7 @@ MEDIA_FILES_METHODS = frozenset({"GET", "HEAD"})
 UPLOAD_ENDPOINT = ("POST", "/v1/media")
 
 PUBLIC_ENDPOINTS: frozenset[tuple[str, str]] = frozenset(
-    {("POST", "/v1/users"), ("POST", "/v1/auth/token")}
+    {("POST", "/v1/users"), ("POST", "/v1/auth/token"), ("POST", "/v1/auth/refresh")}
 )
 
 # The search of accounts by handle prefix: rate-limited on its own (gateway.api).
@@ -101,6 +101,14 @@ def is_forwarded(path: str) -> bool:
 
 def is_upload(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) == UPLOAD_ENDPOINT
+
+
+# Answered by the gateway itself (it gathers from every service), not forwarded.
+DATA_EXPORT_ENDPOINT = ("GET", "/v1/me/export")
+
+
+def is_data_export(method: str, path: str) -> bool:
+    return (method.upper(), _normalized(path)) == DATA_EXPORT_ENDPOINT
 
 
 def is_user_search(method: str, path: str) -> bool:
@@ -161,8 +169,9 @@ _REQUEST_HEADERS_NOT_FORWARDED = HOP_BY_HOP_HEADERS | {
     "forwarded",
 }
 
-# The only cookie a service is sent: the sign-in's device cookie (the users service sets it).
-FORWARDED_COOKIES = frozenset({"copost_device"})
+# The only cookies a service is sent, both set by the users service for /v1/auth: the
+# sign-in's device cookie and the session's refresh token.
+FORWARDED_COOKIES = frozenset({"copost_device", "copost_refresh"})
 
 # The gateway's own server adds these; a copy from the service would duplicate them.
 _RESPONSE_HEADERS_NOT_RETURNED = HOP_BY_HOP_HEADERS | {"date", "server", "x-request-id"}

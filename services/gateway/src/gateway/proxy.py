@@ -244,6 +244,8 @@ class Proxy:
         if request.client is not None:
             headers.append(("X-Forwarded-For", request.client.host))
         headers.append(("X-Forwarded-Proto", request.scope.get("scheme", "http")))
+        if "host" in request.headers:
+            headers.append(("X-Forwarded-Host", request.headers["host"]))
         return headers
 
 

@@ -80,6 +80,9 @@ class GatewaySettings(ServiceSettings):
     smaller allowance."""
     login_rate_limit_burst: int = Field(default=10, ge=1)
     """The burst of sign-ups and sign-ins allowed per client address."""
+    export_interval_seconds: float = Field(default=3600.0, gt=0)
+    """One export of a person's data (`GET /v1/me/export`) per account in this time, counted
+    by every gateway together (beyond: 429 with `Retry-After`)."""
     search_rate_limit_per_minute: float = Field(default=60.0, gt=0)
     """User searches (`GET /v1/users?q=`) a minute per user, beside the per-user limit: a
     smaller allowance, so the directory of handles cannot be walked quickly."""

@@ -8,7 +8,11 @@ from fastapi import FastAPI
 from invitations.answers import api as answers
 from invitations.components import compose
 from invitations.core import api as core
-from invitations.core.repository import INVITATION_INDEXES, INVITATIONS
+from invitations.core.repository import (
+    INVITATION_INDEXES,
+    INVITATION_PERSONAL_DATA,
+    INVITATIONS,
+)
 from invitations.handlers import subscriptions
 from invitations.settings import InvitationsSettings
 from shared.service_app import ServiceSpec, create_service_app
@@ -30,5 +34,6 @@ def create_app(
             subscriptions=subscriptions,
             indexes=[*INVITATION_INDEXES, *USER_DIRECTORY_INDEXES],
             outbox_collections=[INVITATIONS],
+            personal_data=INVITATION_PERSONAL_DATA,
         )
     )

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from notifications.components import compose
 from notifications.core import api as core
-from notifications.core.repository import notification_indexes
+from notifications.core.repository import NOTIFICATION_PERSONAL_DATA, notification_indexes
 from notifications.handlers import subscriptions
 from notifications.settings import NotificationsSettings
 from notifications.streams import api as streams
@@ -29,5 +29,6 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             *USER_DIRECTORY_INDEXES,
             *relation_replica_indexes(MUTE_REPLICA),
         ],
+        personal_data=NOTIFICATION_PERSONAL_DATA,
     )
     return create_service_app(spec)

@@ -9,9 +9,9 @@ from posts.authoring import api as authoring
 from posts.coauthoring import api as coauthoring
 from posts.coauthoring.repository import COAUTHORING_INDEXES
 from posts.components import compose
-from posts.core.repository import POST_INDEXES, POSTS
+from posts.core.repository import POST_INDEXES, POST_PERSONAL_DATA, POSTS
 from posts.engagement import api as engagement
-from posts.engagement.repository import ENGAGEMENT_INDEXES
+from posts.engagement.repository import ENGAGEMENT_INDEXES, LIKE_PERSONAL_DATA
 from posts.handlers import subscriptions
 from posts.remixing import api as remixing
 from posts.remixing.repository import REMIX_INDEXES
@@ -51,5 +51,6 @@ def create_app(
                 *relation_replica_indexes(MUTE_REPLICA),
             ],
             outbox_collections=[POSTS],
+            personal_data=[*POST_PERSONAL_DATA, *LIKE_PERSONAL_DATA],
         )
     )

@@ -11,10 +11,16 @@ from users.accounts import api as accounts
 from users.accounts.repository import SIGN_IN_BUDGET_INDEXES
 from users.availability import api as availability
 from users.components import compose
-from users.core.repository import ACCOUNT_INDEXES, USERS
+from users.core.repository import ACCOUNT_INDEXES, ACCOUNT_PERSONAL_DATA, USERS
 from users.eligibility import api as eligibility
 from users.relations import api as relations
-from users.relations.repository import RELATION_COLLECTIONS, RELATION_INDEXES
+from users.relations.repository import (
+    RELATION_COLLECTIONS,
+    RELATION_INDEXES,
+    RELATION_PERSONAL_DATA,
+)
+from users.sessions import api as sessions
+from users.sessions.repository import SESSION_INDEXES
 from users.settings import UsersSettings
 
 
@@ -31,14 +37,20 @@ def create_app(
             settings=settings or UsersSettings(),
             title="CoPost users",
             compose=partial(compose, clock=clock, media_transport=media_transport),
-            routers=[accounts.router, relations.router],
+            routers=[accounts.router, sessions.router, relations.router],
             internal_routers=[
                 accounts.internal_router,
                 eligibility.internal_router,
                 availability.internal_router,
                 relations.internal_router,
             ],
-            indexes=[*ACCOUNT_INDEXES, *SIGN_IN_BUDGET_INDEXES, *RELATION_INDEXES],
+            indexes=[
+                *ACCOUNT_INDEXES,
+                *SIGN_IN_BUDGET_INDEXES,
+                *SESSION_INDEXES,
+                *RELATION_INDEXES,
+            ],
             outbox_collections=[USERS, *RELATION_COLLECTIONS],
+            personal_data=[*ACCOUNT_PERSONAL_DATA, *RELATION_PERSONAL_DATA],
         )
     )

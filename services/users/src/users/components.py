@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 import httpx
@@ -24,6 +25,8 @@ from users.eligibility.queries import EligibilityQueries
 from users.relations.commands import RelationCommands
 from users.relations.queries import RelationQueries
 from users.relations.repository import RelationRepository
+from users.sessions.commands import SessionCommands
+from users.sessions.repository import RefreshTokenRepository
 from users.settings import UsersSettings
 
 
@@ -32,6 +35,7 @@ class UsersComponents:
     accounts: AccountCommands
     account_queries: AccountQueries
     tokens: TokenIssuer
+    sessions: SessionCommands
     relations: RelationCommands
     relation_queries: RelationQueries
     eligibility: EligibilityQueries
@@ -59,6 +63,12 @@ def _components(kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient)
     # At start-up rather than import, so the key file is made where the service runs and
     # the ephemeral-key warning goes through the configured logging.
     tokens = TokenIssuer.from_settings(settings)
+    sessions = SessionCommands(
+        accounts,
+        RefreshTokenRepository(kernel.db),
+        tokens,
+        timedelta(days=settings.refresh_token_ttl_days),
+    )
     availability = AvailabilityQueries(accounts, availability_of(settings), clock)
     relation_queries = RelationQueries(accounts, relations)
     return UsersComponents(
@@ -69,10 +79,12 @@ def _components(kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient)
             password_hasher(settings),
             tokens,
             SignInBudgetRepository(kernel.db, sign_in_budget(settings)),
+            sessions,
             media,
         ),
         account_queries=AccountQueries(accounts, relations, relation_queries, availability),
         tokens=tokens,
+        sessions=sessions,
         relations=RelationCommands(accounts, relations, kernel.outbox),
         relation_queries=relation_queries,
         eligibility=EligibilityQueries(accounts, relations),

@@ -46,6 +46,9 @@ class UsersSettings(ServiceSettings):
     login_failure_decay_seconds: float = Field(default=60.0, gt=0)
     """One counted failure decays every this many seconds: the longest wait an owner meets,
     and the pace of guessing per account once the free failures are spent."""
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    """How long a session lasts without use: a refresh token's lifetime (each refresh gives
+    the next one, good for as long again)."""
     login_device_ttl_days: int = Field(default=365, ge=1, le=3650)
     """How long a device cookie is good for (renewed by each successful sign-in)."""
 

@@ -3,14 +3,15 @@
 The users are `<prefix><service>` (AMQP_USER_PREFIX, default `copost-`). Each may:
 - configure (declare) the shared exchanges and its own queues (`<service>`, its retry and
   dead-letter queues);
-- write to the events exchange, the dead-letter exchange, its own queues and the default
-  exchange (retries go back to its own retry queues through it), and, by topic permission
-  on the events exchange, only the routing keys of the events its service produces;
+- write to the events exchange (by topic permission only the routing keys of the events its
+  service produces), the dead-letter exchange (where it parks the copies of messages it
+  refused) and its own queues (to bind them); not to the default exchange: no service needs
+  to address a queue directly, since retries and redrives are moved by RabbitMQ itself;
 - read (consume, bind from) the exchanges and its own queues.
 
-A service could still push a message straight into another service's queue through the
-default exchange; the AMQP `user_id` RabbitMQ stamps on it then names that service, and the
-consumer refuses it (shared.bus). The gateway gets no broker user at all.
+Whatever a service's user publishes, through any exchange it may write to, carries the AMQP
+`user_id` RabbitMQ validated, naming that service, and the consumers believe nothing else
+(shared.bus). The gateway gets no broker user at all.
 
     python -m shared.broker_users create --amqp-url URL [--prefix P] [--namespace N]
         creates (or resets) the users with fresh passwords through `rabbitmqctl`
@@ -72,7 +73,7 @@ def permissions(service: str, namespace: str | None = "") -> dict[str, str]:
     exchanges = r"copost\.(events|dead-letter|unrouted)"
     return {
         "configure": f"^{ns}({exchanges}|{own})$",
-        "write": f"^({ns}({exchanges}|{own})|amq\\.default)$",
+        "write": f"^{ns}({exchanges}|{own})$",
         "read": f"^{ns}({exchanges}|{own})$",
     }
 

@@ -3,15 +3,20 @@
 Topology (names get the settings' namespace prefix):
 - `copost.events`, durable topic exchange, routing key = event type; whatever no queue takes
   goes to its alternate exchange `copost.unrouted` and is kept in the queue of that name;
-- per service: quorum queue `<service>` bound to the types it handles; on failure a message
-  is republished to `<service>.retry.<n>`, whose TTL dead-letters it back into `<service>`;
-  after the last retry it is rejected into `<service>.dead-letter` through `copost.dead-letter`.
+- per service: quorum queue `<service>` bound to the types it handles. A message whose
+  handling fails is rejected, and RabbitMQ itself moves it on through `copost.dead-letter`
+  (each queue dead-letters with its own name as routing key): to the wait queue
+  `<service>.retry.<n>`, whose TTL moves it to `<service>.retried.<n>` (consumed like
+  `<service>`), and after the last retry to `<service>.dead-letter`, whose own dead-lettering
+  leads back to `<service>` (the redrive tool rejects parked messages to send them back).
 
 Authenticity: every message carries the AMQP `user_id` of the broker user that published it,
 which RabbitMQ checks against the connection's user. A consumer accepts an event only from
 the broker user of the service producing its type (`<AMQP_USER_PREFIX><service>`); anything
-else is dead-lettered unhandled. A message a service republishes itself (a retry, a redrive)
-carries its own user id and, in `x-copost-publisher`, the publisher it had verified.
+else is parked unhandled. Retries and redrives are never republished: the broker moves the
+very message it validated, so its `user_id` is the only identity there is, and no header a
+service can write is believed. A service parks a refused message by publishing a copy as
+itself, marked refused (`x-copost-refused`), which it refuses whoever sends it.
 """
 
 import asyncio
@@ -19,6 +24,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 from uuid import UUID
@@ -50,9 +56,11 @@ from shared.tracing import SERVICE_ATTRIBUTE, continued, exemplar, traced
 
 log = logging.getLogger(__name__)
 
-ATTEMPT_HEADER = "x-copost-attempt"
-# On a message a service republishes to itself: the broker-validated original publisher.
-PUBLISHER_HEADER = "x-copost-publisher"
+# On the copy of a refused message a service parks: why it was refused. The copy is published
+# as the parking service, so this marker makes the consumer refuse it again, even redriven.
+REFUSED_HEADER = "x-copost-refused"
+# On that copy, for the operator only (never believed): the user id of the refused original.
+REFUSED_PUBLISHER_HEADER = "x-copost-refused-publisher"
 # A publish during an outage waits for the reconnection; past this it fails and is retried.
 PUBLISH_TIMEOUT_SECONDS = 10.0
 # At-least-once dead-lettering needs reject-publish overflow (RabbitMQ >= 3.10).
@@ -109,7 +117,8 @@ class EventBus:
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
-        self._consumer_tag: str | None = None
+        self._dead_letter_exchange: AbstractExchange | None = None
+        self._consumer_tags: list[tuple[AbstractQueue, str]] = []
         self._queue: AbstractQueue | None = None
         self._subscriptions = Subscriptions()
         self._processed: ProcessedEventLog | None = None
@@ -121,7 +130,30 @@ class EventBus:
         return connection is not None and connection.connected.is_set()
 
     def retry_queue_name(self, attempt: int) -> str:
+        """Where a message waits (the attempt's delay) before its `attempt`-th retry."""
         return f"{self.queue_name}.retry.{attempt}"
+
+    def retried_queue_name(self, attempt: int) -> str:
+        """Where a message is consumed from for its `attempt`-th retry."""
+        return f"{self.queue_name}.retried.{attempt}"
+
+    @property
+    def consumed_queue_names(self) -> list[str]:
+        """The queues the consumer takes messages from, first deliveries first."""
+        retries = len(self._settings.event_retry_delays_seconds)
+        return [self.queue_name] + [self.retried_queue_name(n) for n in range(1, retries + 1)]
+
+    @property
+    def queue_names(self) -> list[str]:
+        """Every queue of this service."""
+        retries = range(1, len(self._settings.event_retry_delays_seconds) + 1)
+        waiting = [self.retry_queue_name(n) for n in retries]
+        return [*self.consumed_queue_names, *waiting, self.dead_letter_queue_name]
+
+    @property
+    def refused_routing_key(self) -> str:
+        """The dead-letter exchange's key to this service's dead-letter queue for refused copies."""
+        return f"{self.queue_name}.refused"
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(
@@ -147,7 +179,7 @@ class EventBus:
             self.unrouted_name, durable=True, arguments=_QUORUM
         )
         await unrouted_queue.bind(unrouted)
-        await channel.declare_exchange(
+        self._dead_letter_exchange = await channel.declare_exchange(
             self.dead_letter_exchange_name, aio_pika.ExchangeType.DIRECT, durable=True
         )
         return await channel.declare_exchange(
@@ -231,54 +263,65 @@ class EventBus:
         self._processed = processed
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=self._settings.amqp_prefetch)
-        self._queue = await self._declare_service_queues(channel)
-        self._consumer_tag = await self._queue.consume(self._on_message)
+        consumed = await self._declare_service_queues(channel)
+        self._queue = consumed[0]
+        last = len(consumed) - 1
+        for attempt, queue in enumerate(consumed):
+            tag = await queue.consume(partial(self._on_message, is_last_attempt=attempt == last))
+            self._consumer_tags.append((queue, tag))
 
-    async def _declare_service_queues(self, channel: AbstractChannel) -> AbstractQueue:
+    async def _declare_service_queues(self, channel: AbstractChannel) -> list[AbstractQueue]:
+        """The chain `<service>` -> retry.1 -> retried.1 -> ... -> dead-letter -> `<service>`,
+        every hop made by RabbitMQ's dead-lettering; the consumed queues, first one first."""
         dead_letter_exchange = await channel.get_exchange(self.dead_letter_exchange_name)
-        dead_letters = await channel.declare_queue(
-            self.dead_letter_queue_name, durable=True, arguments={"x-queue-type": "quorum"}
-        )
-        await dead_letters.bind(dead_letter_exchange, routing_key=self.queue_name)
-        queue = await channel.declare_queue(
-            self.queue_name,
-            durable=True,
-            arguments={
-                **_QUORUM,
-                "x-dead-letter-exchange": self.dead_letter_exchange_name,
-                "x-dead-letter-routing-key": self.queue_name,
-            },
-        )
-        exchange = await channel.get_exchange(self.exchange_name)
-        for event_type in self._subscriptions.event_types:
-            await queue.bind(exchange, routing_key=event_type)
-        for attempt, delay in enumerate(self._settings.event_retry_delays_seconds, start=1):
-            await channel.declare_queue(
-                self.retry_queue_name(attempt),
+
+        async def declare(name: str, fed_by: str, **arguments: Any) -> AbstractQueue:
+            # Each queue dead-letters with its own name as key; the queue after it in the chain
+            # is bound to that key (`fed_by`).
+            queue = await channel.declare_queue(
+                name,
                 durable=True,
                 arguments={
                     **_QUORUM,
-                    "x-message-ttl": int(delay * 1000),
-                    "x-dead-letter-exchange": "",
-                    "x-dead-letter-routing-key": self.queue_name,
+                    **arguments,
+                    "x-dead-letter-exchange": self.dead_letter_exchange_name,
+                    "x-dead-letter-routing-key": name,
                 },
             )
-        return queue
+            await queue.bind(dead_letter_exchange, routing_key=fed_by)
+            return queue
 
-    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        consumed = [await declare(self.queue_name, self.dead_letter_queue_name)]
+        for attempt, delay in enumerate(self._settings.event_retry_delays_seconds, start=1):
+            await declare(
+                self.retry_queue_name(attempt),
+                consumed[-1].name,
+                **{"x-message-ttl": int(delay * 1000)},
+            )
+            consumed.append(
+                await declare(self.retried_queue_name(attempt), self.retry_queue_name(attempt))
+            )
+        dead_letters = await declare(self.dead_letter_queue_name, consumed[-1].name)
+        await dead_letters.bind(dead_letter_exchange, routing_key=self.refused_routing_key)
+        exchange = await channel.get_exchange(self.exchange_name)
+        for event_type in self._subscriptions.event_types:
+            await consumed[0].bind(exchange, routing_key=event_type)
+        return consumed
+
+    async def _on_message(self, message: AbstractIncomingMessage, *, is_last_attempt: bool) -> None:
         try:
             envelope = decode_envelope(message.body)
             data = parse_event_data(envelope)
         except (ValidationError, UnknownEventVersion, ValueError) as exc:
             log.error("unreadable event dead-lettered", extra={"error": str(exc)})
-            await self._dead_letter(message, "unreadable")
+            await self._park_refused(message, "unreadable")
             return
         if not self._subscriptions.handles(envelope.type):
             await message.ack()
             return
         publisher = self.verified_publisher(message)
         expected = self.expected_publisher(envelope.type)
-        if publisher != expected:
+        if publisher != expected or REFUSED_HEADER in message.headers:
             log.error(
                 "event from a publisher not allowed to produce it dead-lettered",
                 extra={
@@ -288,7 +331,7 @@ class EventBus:
                     "expected_publisher": expected,
                 },
             )
-            await self._dead_letter(message, "publisher")
+            await self._park_refused(message, "publisher")
             return
         token = correlation_id_var.set(envelope.correlation_id)
         started, outcome = time.perf_counter(), "handled"
@@ -301,7 +344,7 @@ class EventBus:
                 "event handling failed",
                 extra={"event_id": str(envelope.id), "event_type": envelope.type},
             )
-            await self._retry_or_dead_letter(message)
+            await self._retry_or_dead_letter(message, is_last_attempt=is_last_attempt)
         else:
             await message.ack()
         finally:
@@ -317,8 +360,40 @@ class EventBus:
             {SERVICE_ATTRIBUTE: service, "messaging.message.id": str(envelope.id)},
         )
 
-    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
-        await message.reject(requeue=False)
+    async def _park_refused(self, message: AbstractIncomingMessage, reason: str) -> None:
+        """Park a copy marked refused at once (not after every retry), then drop the original.
+
+        The copy is published as this service; the marker makes it refused again wherever it
+        goes, so the copy can never pass for the original publisher. A copy not confirmed
+        leaves the original to go the retries' way (to the dead-letter queue in the end)."""
+        headers = {
+            **message.headers,
+            REFUSED_HEADER: reason,
+            REFUSED_PUBLISHER_HEADER: message.user_id or "",
+        }
+        copy = aio_pika.Message(
+            body=message.body,
+            headers=headers,
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+            type=message.type,
+            user_id=self.broker_user,
+        )
+        try:
+            if self._dead_letter_exchange is None:
+                raise RuntimeError("the bus is not connected")
+            await self._dead_letter_exchange.publish(
+                copy,
+                routing_key=self.refused_routing_key,
+                mandatory=True,
+                timeout=PUBLISH_TIMEOUT_SECONDS,
+            )
+        except Exception:
+            log.exception("refused event not parked; rejected", extra={"reason": reason})
+            await message.reject(requeue=False)
+        else:
+            await message.ack()
         EVENTS_DEAD_LETTERED.labels(self.queue_name, reason).inc()
 
     def expected_publisher(self, event_type: str) -> str | None:
@@ -326,29 +401,9 @@ class EventBus:
         return None if service is None else f"{self._settings.amqp_user_prefix}{service}"
 
     def verified_publisher(self, message: AbstractIncomingMessage) -> str | None:
-        """The broker user that published the event (RabbitMQ checked `user_id` on publish).
-
-        Only this service can publish with its own user id, so on such a message (its own
-        retry or redrive) the publisher header is the one it verified earlier.
-        """
-        if message.user_id == self.broker_user and PUBLISHER_HEADER in message.headers:
-            return str(message.headers[PUBLISHER_HEADER])
+        """The broker user that published the event: RabbitMQ checked `user_id` on publish,
+        and retries and redrives are the same message moved by RabbitMQ, never republished."""
         return message.user_id
-
-    def republished(
-        self, message: AbstractIncomingMessage, headers: Mapping[str, Any]
-    ) -> aio_pika.Message:
-        """`message` published again by this service to itself, keeping who published it first."""
-        return aio_pika.Message(
-            body=message.body,
-            headers={**headers, PUBLISHER_HEADER: self.verified_publisher(message) or ""},
-            content_type=message.content_type,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            type=message.type,
-            user_id=self.broker_user,
-        )
 
     async def _handle_once(self, envelope: EventEnvelope, data: EventData) -> None:
         if self._processed is not None and await self._processed.seen(envelope.id):
@@ -357,29 +412,15 @@ class EventBus:
         if self._processed is not None:
             await self._processed.record(envelope.id, envelope.type)
 
-    async def _retry_or_dead_letter(self, message: AbstractIncomingMessage) -> None:
-        attempt = int(str(message.headers.get(ATTEMPT_HEADER, 0))) + 1
-        if attempt > len(self._settings.event_retry_delays_seconds):
-            await self._dead_letter(message, "retries_exhausted")
-            return
-        retry = self.republished(message, {**message.headers, ATTEMPT_HEADER: attempt})
-        try:
-            await self._channel().default_exchange.publish(
-                retry,
-                routing_key=self.retry_queue_name(attempt),
-                mandatory=True,
-                timeout=PUBLISH_TIMEOUT_SECONDS,
-            )
-        except Exception:
-            # Left unsettled, the message would hold a prefetch slot for good; requeued, it
-            # would loop at once. Parked, it is kept for the redrive tool.
-            log.exception(
-                "retry not published; event dead-lettered", extra={"event_id": message.message_id}
-            )
-            await self._dead_letter(message, "retry_unpublished")
-            return
-        await message.ack()
-        EVENTS_RETRIED.labels(self.queue_name).inc()
+    async def _retry_or_dead_letter(
+        self, message: AbstractIncomingMessage, *, is_last_attempt: bool
+    ) -> None:
+        """Reject: RabbitMQ moves the message to its next retry, or parks it after the last."""
+        await message.reject(requeue=False)
+        if is_last_attempt:
+            EVENTS_DEAD_LETTERED.labels(self.queue_name, "retries_exhausted").inc()
+        else:
+            EVENTS_RETRIED.labels(self.queue_name).inc()
 
     async def measure_queues(self) -> None:
         """Set the depth gauges of this service's queues (for a scrape; consumers only)."""
@@ -387,20 +428,15 @@ class EventBus:
             return
         if self._metrics_channel is None or self._metrics_channel.is_closed:
             self._metrics_channel = await self._require_connection().channel()
-        names = [self.queue_name, self.dead_letter_queue_name]
-        names += [
-            self.retry_queue_name(n)
-            for n in range(1, len(self._settings.event_retry_delays_seconds) + 1)
-        ]
-        for name in names:
+        for name in self.queue_names:
             queue = await self._metrics_channel.declare_queue(name, passive=True)
             QUEUE_MESSAGES.labels(name).set(queue.declaration_result.message_count or 0)
 
     async def stop_consuming(self) -> None:
         """Take no more messages; those held unacknowledged go back when the connection closes."""
-        tag, self._consumer_tag = self._consumer_tag, None
-        if self._queue is not None and tag is not None:
-            await self._queue.cancel(tag)
+        tags, self._consumer_tags = self._consumer_tags, []
+        for queue, tag in tags:
+            await queue.cancel(tag)
 
     async def delete_topology(self) -> None:
         """Remove every queue and exchange this bus declared (for tests that clean up).
@@ -408,11 +444,7 @@ class EventBus:
         On a connection of its own, so that it can run once the service has stopped: deleting
         a quorum queue while the service's relay publishes to it crashes the publishing
         channel on RabbitMQ 3.10 (INTERNAL_ERROR)."""
-        names = [self.queue_name, self.dead_letter_queue_name, self.unrouted_name]
-        names += [
-            self.retry_queue_name(n)
-            for n in range(1, len(self._settings.event_retry_delays_seconds) + 1)
-        ]
+        names = [*self.queue_names, self.unrouted_name]
         url = self._settings.amqp_url.get_secret_value()
         async with await aio_pika.connect(url) as connection:
             channel = await connection.channel()

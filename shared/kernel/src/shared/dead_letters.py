@@ -3,10 +3,11 @@
     python -m shared.dead_letters count users
     python -m shared.dead_letters redrive users [--limit N]
 
-Redriving republishes each parked message to the service's own queue with its retry count
-reset (as the service's own broker user: run it with the service's AMQP_URL), then
-acknowledges it from the dead-letter queue, so nothing is lost if it stops
-half-way (at worst a message is handled twice, which consumers tolerate).
+Redriving rejects each parked message, and RabbitMQ moves it back to the service's own queue
+(the dead-letter queue dead-letters there), retries afresh: the same message, never
+republished, so it keeps the publisher RabbitMQ validated. Run it with the service's
+AMQP_URL. Moved by the broker with at-least-once dead-lettering, nothing is lost if it stops
+half-way.
 """
 
 import argparse
@@ -14,7 +15,7 @@ import asyncio
 
 import aio_pika
 
-from shared.bus import ATTEMPT_HEADER, EventBus
+from shared.bus import EventBus
 from shared.settings import ServiceSettings
 
 
@@ -28,23 +29,26 @@ async def count_dead_letters(settings: ServiceSettings) -> int:
 
 
 async def redrive_dead_letters(settings: ServiceSettings, limit: int | None = None) -> int:
-    """Move up to `limit` parked messages back to the service's queue; returns how many."""
+    """Send up to `limit` parked messages (all those parked now, by default) back to the
+    service's queue; returns how many.
+
+    Each is rejected from the dead-letter queue, and RabbitMQ's dead-lettering moves it to the
+    service's queue: the very message, with the `user_id` RabbitMQ validated when its publisher
+    sent it, so a message parked because the wrong publisher sent it is refused again."""
     bus = EventBus(settings)
     connection = await aio_pika.connect(settings.amqp_url.get_secret_value())
     moved = 0
     async with connection:
-        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        channel = await connection.channel()
         parked = await channel.declare_queue(bus.dead_letter_queue_name, passive=True)
-        while limit is None or moved < limit:
+        # Those refused again come back: counted at the start, the loop ends.
+        waiting = parked.declaration_result.message_count or 0
+        limit = waiting if limit is None else min(limit, waiting)
+        while moved < limit:
             message = await parked.get(fail=False, no_ack=False)
             if message is None:
                 break
-            headers = {k: v for k, v in message.headers.items() if k != ATTEMPT_HEADER}
-            # Sent as this service's own broker user, the original publisher kept: an event
-            # parked because a wrong publisher sent it is refused again, not let through.
-            retry = bus.republished(message, headers)
-            await channel.default_exchange.publish(retry, routing_key=bus.queue_name)
-            await message.ack()
+            await message.reject(requeue=False)
             moved += 1
     return moved
 

@@ -31,6 +31,7 @@ from shared.observability import (
 )
 from shared.openapi import install_truthful_openapi, operation_id
 from shared.outbox import Outbox, OutboxRelay, outbox_index
+from shared.personal_data import PersonalRecords, personal_data_router
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
 from shared.subscriptions import Subscriptions
@@ -68,6 +69,8 @@ class ServiceSpec[S: ServiceSettings, C]:
     indexes: Sequence[IndexSpec] = ()
     outbox_collections: Sequence[str] = ()
     internal_routers: Sequence[APIRouter] = field(default=())
+    # What the service holds about a person, for their export (shared.personal_data).
+    personal_data: Sequence[PersonalRecords] = ()
     # Dependencies the service degrades without (e.g. a cache): named in /readyz, not required.
     degraded_checks: Mapping[str, Callable[[C], Awaitable[bool]]] = field(default_factory=dict)
 
@@ -131,6 +134,8 @@ def create_service_app[S: ServiceSettings, C](spec: ServiceSpec[S, C]) -> FastAP
         app.include_router(router)
     for router in spec.internal_routers:
         app.include_router(router, include_in_schema=False)
+    if spec.personal_data:
+        app.include_router(personal_data_router(spec.personal_data), include_in_schema=False)
     return app
 
 

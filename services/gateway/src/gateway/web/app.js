@@ -7,7 +7,7 @@
 // when its data changed. A new capability is a new view, a new section or a new action button.
 "use strict";
 
-const session = { token: sessionStorage.getItem("copost.token"), me: null, stream: null, arrivalMessage: null };
+const session = { token: sessionStorage.getItem("copost.token"), me: null, stream: null, arrivalMessage: null, renewing: null };
 let screen = { hash: null, sections: [] };
 let settleTimers = [];
 const SETTLE_DELAYS_MS = [500, 1200, 2500, 5000, 10000];
@@ -26,26 +26,66 @@ class ApiError extends Error {
   }
 }
 
-async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
+async function fetchApi(method, path, body, accept) {
+  const headers = { Accept: accept };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
-  let response;
   try {
-    response = await fetch(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return await fetch(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new Error("CoPost cannot be reached. Check your connection and try again.");
   }
-  if (response.status === 204) return null;
-  const payload = await response.json().catch(() => ({}));
+}
+
+// The answer to one request; a refusal is thrown as an error. A 401 (the access token has
+// expired) renews the session once with the refresh cookie and sends the request again, so
+// what the person was writing stays; only when that fails does the session end.
+async function send(method, path, body, accept = "application/json") {
+  let response = await fetchApi(method, path, body, accept);
+  if (response.status === 401 && session.token && !path.startsWith("/auth/")) {
+    if (await renewSession()) response = await fetchApi(method, path, body, accept);
+  }
   if (!response.ok) {
-    if (response.status === 401 && session.token) {
+    const problem = await response.json().catch(() => ({}));
+    if (response.status === 401 && session.token && !path.startsWith("/auth/")) {
       signOut();
       throw new Error("Your session has ended. Please sign in again.");
     }
-    throw new ApiError(response.status, payload);
+    throw new ApiError(response.status, problem);
   }
-  return payload;
+  return response;
+}
+
+// A new access token from the refresh cookie (HttpOnly: this script never sees it). One
+// renewal at a time: the cookie's token is spent by the first, and a second presenting it
+// would end the session.
+function renewSession() {
+  session.renewing ||= fetch("/v1/auth/refresh", { method: "POST", headers: { Accept: "application/json" } })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((answer) => {
+      if (!answer) return false;
+      session.token = answer.access_token;
+      sessionStorage.setItem("copost.token", answer.access_token);
+      return true;
+    }, () => false)
+    .finally(() => { session.renewing = null; });
+  return session.renewing;
+}
+
+async function api(method, path, body) {
+  const response = await send(method, path, body);
+  if (response.status === 204) return null;
+  return response.json().catch(() => ({}));
+}
+
+// Save a file the API answers (sent with the token, so not a plain link) under `filename`.
+async function download(path, accept, filename) {
+  const file = await (await send("GET", path, undefined, accept)).blob();
+  const link = h("a", { href: URL.createObjectURL(file), download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
 }
 
 const enc = encodeURIComponent;
@@ -654,7 +694,14 @@ function settingsView() {
     await api("DELETE", "/me");
     signOut();
   }, "Your account is deleted."));
-  return [heading("Settings"), profile, remove];
+  const exportData = h("form", { id: "export-data", "aria-labelledby": "export-title" },
+    h("h2", { id: "export-title" }, "Export my data"),
+    h("p", {}, "One zip file with everything CoPost holds about you: your profile, your posts and those you co-author, replies, likes, follows, blocks, mutes, invitations and notifications. Once an hour."),
+    h("button", {}, "Export my data"));
+  exportData.addEventListener("submit", act(async () => {
+    await download("/me/export", "application/zip", "copost-export.zip");
+  }, "Your data is downloading (copost-export.zip)."));
+  return [heading("Settings"), profile, exportData, remove];
 }
 
 const VIEWS = [
@@ -757,7 +804,13 @@ $("#find-user").addEventListener("submit", (event) => {
   event.target.reset();
   if (handle) location.hash = `#/users/${enc(handle)}`;
 });
-$("#sign-out").addEventListener("click", () => { signOut(); say("You are signed out."); });
+$("#sign-out").addEventListener("click", () => {
+  const token = session.token;
+  signOut();
+  say("You are signed out.");
+  // Ends the session on the server too (the refresh cookie's family), not only in this tab.
+  fetch("/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } }).catch(() => undefined);
+});
 window.addEventListener("hashchange", () => {
   showError(null);
   say(session.arrivalMessage || "");
@@ -765,5 +818,6 @@ window.addEventListener("hashchange", () => {
   showView();
 });
 
+// A new tab has no access token yet: the refresh cookie of an earlier sign-in gives one.
 if (session.token) signIn(session.token).catch(() => signOut());
-else showSignedOut();
+else renewSession().then((renewed) => (renewed ? signIn(session.token) : showSignedOut())).catch(() => signOut());

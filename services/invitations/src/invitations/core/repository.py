@@ -11,9 +11,18 @@ from invitations.core.rules import InvitationFacts, InvitationStatus
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
+from shared.personal_data import PersonalRecords
 from shared.public_user import PublicUser
 
 INVITATIONS = "invitations"
+# The invitations the person sent and received.
+INVITATION_PERSONAL_DATA = (
+    PersonalRecords(
+        "invitations.json",
+        INVITATIONS,
+        lambda user: {"$or": [{"inviter_id": user}, {"invitee_id": user}]},
+    ),
+)
 
 INVITATION_INDEXES = [
     IndexSpec(INVITATIONS, [("invitee_id", 1), ("created_at", -1), ("_id", -1)]),

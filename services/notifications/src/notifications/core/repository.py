@@ -16,6 +16,7 @@ from notifications.core.rules import (
 )
 from shared.clock import utc_now
 from shared.mongo import Database, Document, IndexSpec, increment
+from shared.personal_data import PersonalRecords
 
 NOTIFICATIONS = "notifications"
 # One document per recipient: the last sequence number handed out to its notifications.
@@ -25,6 +26,10 @@ RECIPIENT_SEQUENCES = "recipient_sequences"
 WITHDRAWN_SUBJECTS = "withdrawn_subjects"
 # A replica of who blocks whom, from user.blocked / user.unblocked, newest event wins.
 BLOCKS = "blocks"
+# The person's notifications (those kept: they expire after the retention).
+NOTIFICATION_PERSONAL_DATA = (
+    PersonalRecords("notifications.json", NOTIFICATIONS, lambda user: {"recipient_id": user}),
+)
 # Each live post's text, from post.created and post.published, so a notification about a
 # post stores its preview when it is made (no read of the posts service); gone with the post.
 POST_TEXTS = "post_texts"

@@ -15,10 +15,25 @@ from posts.core.rules import Change, Counts, Post, PostNotFound
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
+from shared.personal_data import PersonalRecords
 from shared.public_user import PublicUser
 from shared.user_directory import USER_DIRECTORY_INDEXES
 
 POSTS = "posts"
+# Posts the person authored or is (or was invited to be) a co-author of, and their replies.
+POST_PERSONAL_DATA = (
+    PersonalRecords(
+        "posts.json",
+        POSTS,
+        lambda user: {
+            "reply_to": None,
+            "$or": [{"author_id": user}, {"coauthors.user_id": user}],
+        },
+    ),
+    PersonalRecords(
+        "replies.json", POSTS, lambda user: {"author_id": user, "reply_to": {"$ne": None}}
+    ),
+)
 # A post's fields as read, without the events waiting in its outbox.
 WITHOUT_OUTBOX = {OUTBOX_FIELD: 0}
 

@@ -22,8 +22,11 @@ from posts.core.rules import Counts
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import with_events
+from shared.personal_data import PersonalRecords
 
 LIKES = "likes"
+# Every like the person gave, and took back (`active`).
+LIKE_PERSONAL_DATA = (PersonalRecords("likes.json", LIKES, lambda user: {"user_id": user}),)
 # The last counter changes applied to a post, by id: a change retried after a crash finds
 # itself here and is not counted twice. Retries come within seconds; this is many changes.
 RECENT_COUNT_OPS = 500

@@ -24,6 +24,7 @@ from users.accounts.schemas import (
 from users.components import Components
 from users.core.rules import normalize_handle_prefix
 from users.core.schemas import User
+from users.sessions.api import ForwardedHost, ForwardedProto, secure_cookie, set_refresh_cookie
 
 router = APIRouter(prefix="/v1", tags=["users"])
 internal_router = APIRouter(tags=["internal"])
@@ -55,12 +56,12 @@ async def issue_token(
     components: Components,
     address: ClientAddress = None,
     copost_device: Annotated[str | None, Cookie()] = None,
-    forwarded_proto: Annotated[
-        str | None, Header(alias="x-forwarded-proto", include_in_schema=False)
-    ] = None,
+    forwarded_proto: ForwardedProto = None,
+    forwarded_host: ForwardedHost = None,
 ) -> TokenResponse:
     """Also sets `copost_device`: this client signed in to the account once, so its wrong
-    passwords count in a budget of their own, which guesses from elsewhere cannot spend."""
+    passwords count in a budget of their own, which guesses from elsewhere cannot spend;
+    and `copost_refresh`, the session's refresh token (`POST /v1/auth/refresh`)."""
     signed_in = await components.accounts.issue_token(
         body, SignInClient(address=address, device_token=copost_device)
     )
@@ -72,6 +73,12 @@ async def issue_token(
         secure=forwarded_proto == "https",
         httponly=True,
         samesite="strict",
+    )
+    set_refresh_cookie(
+        response,
+        signed_in.refresh,
+        signed_in.token.refresh_expires_in,
+        secure=secure_cookie(forwarded_proto, forwarded_host),
     )
     return signed_in.token
 

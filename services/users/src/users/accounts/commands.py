@@ -21,6 +21,8 @@ from users.core.repository import Account, AccountRepository
 from users.core.rules import DEFAULT_COLLAB_POLICY, handle_or_none
 from users.core.schemas import User
 from users.relations.repository import RelationRepository
+from users.sessions.commands import SessionCommands, token_response
+from users.sessions.rules import RefreshToken
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,8 @@ class SignInClient:
 @dataclass(frozen=True, slots=True)
 class SignedIn:
     token: TokenResponse
+    # The session's first refresh token (also the client's cookie).
+    refresh: RefreshToken
     # Renewed on every success: the client's device cookie for this account.
     device_token: IssuedToken
 
@@ -46,6 +50,7 @@ class AccountCommands:
     passwords: PasswordHasher
     tokens: TokenIssuer
     sign_in_budgets: SignInBudgetRepository
+    sessions: SessionCommands
     media: MediaClient
 
     async def register(self, request: RegisterRequest, client: SignInClient) -> User:
@@ -89,8 +94,10 @@ class AccountCommands:
             await self.accounts.replace_password_hash(account.id, new_hash)
         now = utc_now()
         issued = self.tokens.issue(account.id, now)
+        refresh = await self.sessions.start(account.id, now)
         return SignedIn(
-            token=TokenResponse(access_token=issued.access_token, expires_in=issued.expires_in),
+            token=token_response(issued, refresh, now),
+            refresh=refresh,
             device_token=self.tokens.issue_device(account.id, device or uuid4().hex, now),
         )
 

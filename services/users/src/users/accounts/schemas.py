@@ -52,7 +52,13 @@ class TokenResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"access_token": "eyJhbGciOi...", "token_type": "bearer", "expires_in": 900}
+                {
+                    "access_token": "eyJhbGciOi...",
+                    "token_type": "bearer",
+                    "expires_in": 900,
+                    "refresh_token": "q3Xh...",
+                    "refresh_expires_in": 2592000,
+                }
             ]
         }
     )
@@ -60,6 +66,17 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 -- the OAuth token type, not a secret
     expires_in: int
+    # Also set as the `copost_refresh` cookie (HttpOnly, for /v1/auth only).
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class RefreshRequest(RequestBody):
+    """Without a token here, the `copost_refresh` cookie's is used."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"refresh_token": "q3Xh..."}]})
+
+    refresh_token: str | None = Field(default=None, max_length=256)
 
 
 class UpdateMeRequest(RequestBody):

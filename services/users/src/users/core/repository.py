@@ -11,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import outbox_entry, with_events
+from shared.personal_data import PersonalRecords
 from shared.public_user import Avatar
 from users.core.rules import (
     DEFAULT_COLLAB_POLICY,
@@ -23,6 +24,10 @@ from users.core.rules import (
 )
 
 USERS = "users"
+# The account itself, as stored: its profile and settings, never its password's hash.
+ACCOUNT_PERSONAL_DATA = (
+    PersonalRecords("account.json", USERS, lambda user: {"_id": user}, hidden=("password_hash",)),
+)
 
 ACCOUNT_INDEXES = [
     # Sparse: a deleted account's tombstone has no handle, which frees the handle for reuse.

@@ -15,11 +15,23 @@ from pymongo.errors import DuplicateKeyError
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import with_events
+from shared.personal_data import PersonalRecords
 
 FOLLOWS = "follows"
 BLOCKS = "blocks"
 MUTES = "mutes"
 RELATION_COLLECTIONS = (FOLLOWS, BLOCKS, MUTES)
+# Whom the person follows and who follows them; whom they block and mute (not who blocks or
+# mutes them: that is the other person's own business).
+RELATION_PERSONAL_DATA = (
+    PersonalRecords(
+        "follows.json",
+        FOLLOWS,
+        lambda user: {"$or": [{"follower_id": user}, {"followee_id": user}]},
+    ),
+    PersonalRecords("blocks.json", BLOCKS, lambda user: {"blocker_id": user}),
+    PersonalRecords("mutes.json", MUTES, lambda user: {"muter_id": user}),
+)
 
 RELATION_INDEXES = [
     IndexSpec(FOLLOWS, [("followee_id", 1), ("active", 1)]),
