@@ -8,6 +8,7 @@ from typing import Any
 
 from collaboration import accept_invitation, create_post, received_invitation
 from conftest import E2EUser, NewUser
+from PIL import Image
 
 from shared.testing import wait_until
 
@@ -22,18 +23,32 @@ EXPECTED_FILES = {
     "mutes.json",
     "invitations.json",
     "notifications.json",
+    "media.json",
     "media/README.txt",
 }
 
 
 def read_archive(content: bytes) -> dict[str, Any]:
+    """JSON files decoded, text files as text, uploaded files as their bytes."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        return {
-            name: archive.read(name).decode()
-            if name.endswith(".txt")
-            else json.loads(archive.read(name))
-            for name in archive.namelist()
-        }
+        return {name: _decoded(name, archive.read(name)) for name in archive.namelist()}
+
+
+def _decoded(name: str, data: bytes) -> Any:
+    if name.endswith(".txt"):
+        return data.decode()
+    return json.loads(data) if name.endswith(".json") else data
+
+
+async def uploaded_picture(user: E2EUser, size: tuple[int, int]) -> str:
+    picture = io.BytesIO()
+    Image.new("RGB", size, (30, 90, 160)).save(picture, "JPEG")
+    answer = await user.client.post(
+        "/v1/media", files={"file": ("picture.jpg", picture.getvalue(), "image/jpeg")}
+    )
+    assert answer.status_code == 201, answer.text
+    media_id: str = answer.json()["id"]
+    return media_id
 
 
 async def test_the_export_holds_everything_about_the_caller_and_nothing_secret(
@@ -84,6 +99,36 @@ async def test_the_export_holds_everything_about_the_caller_and_nothing_secret(
     assert files["notifications.json"]
     assert all(n["recipient_id"] == bob.id for n in files["notifications.json"])
     assert "uploaded" in files["media/README.txt"]
+
+
+async def test_the_export_carries_the_callers_pictures_and_no_one_elses(
+    ada: E2EUser, bob: E2EUser
+) -> None:
+    on_post = await uploaded_picture(bob, (1200, 900))
+    face = await uploaded_picture(bob, (500, 500))
+    adas = await uploaded_picture(ada, (300, 200))
+    post = await bob.client.post("/v1/posts", json={"text": "", "media_ids": [on_post]})
+    assert post.status_code == 201, post.text
+    avatar = await bob.client.patch("/v1/me", json={"avatar_media_id": face})
+    assert avatar.status_code == 200, avatar.text
+    shared = await ada.client.post("/v1/posts", json={"text": "", "media_ids": [adas]})
+    assert shared.status_code == 201, shared.text
+
+    response = await bob.client.get("/v1/me/export")
+
+    assert response.status_code == 200, response.text
+    files = read_archive(response.content)
+    records = {record["id"]: record for record in files["media.json"]}
+    assert set(records) == {on_post, face}
+    assert records[on_post]["post_id"] == post.json()["id"]
+    assert records[face]["avatar_of"] == bob.id
+    assert all(record["owner_id"] == bob.id for record in records.values())
+    uploads = {name for name in files if name.startswith("media/")} - {"media/README.txt"}
+    assert uploads == {f"media/{on_post}.jpg", f"media/{face}.jpg"}
+    for media_id, size in ((on_post, (1200, 900)), (face, (500, 500))):
+        picture = Image.open(io.BytesIO(files[f"media/{media_id}.jpg"]))
+        assert (picture.format, picture.size) == ("JPEG", size)
+    assert not any(adas in name for name in files)
 
 
 async def test_a_second_export_within_the_hour_is_refused_with_retry_after(

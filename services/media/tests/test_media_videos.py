@@ -9,6 +9,7 @@ import pytest
 from media_support import MediaHarness, SettingsFactory, multipart
 
 from media.app import create_app
+from shared.personal_data import personal_media_path
 from shared.testing import EventRecorder, identity_headers, running_service, wait_until
 
 ALICE = "6756f0c2a1b2c3d4e5f60711"
@@ -78,6 +79,20 @@ async def test_a_video_is_processed_into_a_web_safe_mp4_and_a_poster(
     (processed,) = await event_recorder.wait_for("media.processed")
     assert processed.data["status"] == "ready"
     assert processed.data["media_id"] == created["id"]
+
+
+async def test_a_processed_video_is_what_its_owner_exports(media: MediaHarness) -> None:
+    media_id = (await media.upload(ALICE, video("webm"), "video/webm")).json()["id"]
+
+    async def exported() -> bytes | None:
+        answer = await media.client.get(
+            personal_media_path(media_id), headers=identity_headers(ALICE, "media")
+        )
+        return answer.content if answer.status_code == 200 else None
+
+    data = await wait_until(exported, timeout=60)
+    assert data[4:8] == b"ftyp"
+    assert 0 <= data.find(b"moov") < data.find(b"mdat")
 
 
 @pytest.mark.parametrize(

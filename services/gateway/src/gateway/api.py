@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.responses import Response as PlainResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -22,7 +22,7 @@ from gateway.domain import (
     is_user_search,
     upstream_for,
 )
-from gateway.export import ZIP_MEDIA_TYPE
+from gateway.export import ZIP_MEDIA_TYPE, stream_archive
 from gateway.proxy import read_limited_body
 from shared.problems import (
     NotFound,
@@ -138,19 +138,22 @@ export_router = APIRouter(tags=["users"])
         }
     },
 )
-async def export_my_data(request: Request, gateway: Components) -> PlainResponse:
+async def export_my_data(request: Request, gateway: Components) -> Response:
     """Everything CoPost holds about the caller, as one zip; once an hour at most."""
     user_id = await authenticated_user_id(request, gateway)
     if user_id is None:  # never: the route is not public
         raise Unauthorized()
     await gateway.export_limiter.check(user_id)
     archive = await gateway.export.archive(user_id)
-    return PlainResponse(
-        archive,
+    size = archive.seek(0, 2)
+    archive.seek(0)
+    return StreamingResponse(
+        stream_archive(archive),
         media_type=ZIP_MEDIA_TYPE,
         headers={
             "Content-Disposition": 'attachment; filename="copost-export.zip"',
             "Cache-Control": "no-store",
+            "Content-Length": str(size),
         },
     )
 

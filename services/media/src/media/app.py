@@ -6,7 +6,8 @@ from media.attaching import api as attaching
 from media.avatars import api as avatars
 from media.components import compose
 from media.core import api as core
-from media.core.repository import MEDIA, MEDIA_INDEXES
+from media.core.repository import MEDIA, MEDIA_INDEXES, MEDIA_PERSONAL_DATA
+from media.exporting import api as exporting
 from media.handlers import subscriptions
 from media.serving import api as serving
 from media.settings import MediaSettings
@@ -23,7 +24,8 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
             routers=[uploading.router, core.router, serving.router],
             subscriptions=subscriptions,
             indexes=MEDIA_INDEXES,
-            internal_routers=[attaching.router, avatars.router],
+            internal_routers=[attaching.router, avatars.router, exporting.router],
             outbox_collections=[MEDIA],
+            personal_data=MEDIA_PERSONAL_DATA,
         )
     )

@@ -7,12 +7,16 @@ the signed-in user its assertion names, with `{"files": {file name: [records]}}`
 the stored documents as they are (the person gets what CoPost holds, not a rendering of it),
 with `_id` as `id`, without the events waiting in their outbox and without `hidden` fields
 (secrets such as a password hash).
+
+Uploaded files are bytes, not records: the media service lists them in `media.json` and
+answers each one's file at `personal_media_path(id)`, for its owner only.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bson import ObjectId
 from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
@@ -22,6 +26,8 @@ from shared.mongo import Database, Document
 from shared.outbox import OUTBOX_FIELD
 
 PERSONAL_DATA_PATH = "/internal/personal-data"
+# One uploaded file of the signed-in user, as their export carries it (the media service).
+PERSONAL_MEDIA_PATH = "/internal/personal-data/media/{media_id}"
 # A person's records of one kind, at most: an export is one answer, not a stream.
 MAX_RECORDS_PER_FILE = 100_000
 
@@ -34,6 +40,10 @@ class PersonalRecords:
     collection: str
     about: Callable[[str], Document]
     hidden: tuple[str, ...] = ()
+
+
+def personal_media_path(media_id: str) -> str:
+    return PERSONAL_MEDIA_PATH.format(media_id=media_id)
 
 
 class PersonalData(BaseModel):
@@ -57,7 +67,8 @@ async def gather(
 
 def _as_record(document: Mapping[str, Any]) -> dict[str, Any]:
     record = {"id": document["_id"], **{k: v for k, v in document.items() if k != "_id"}}
-    encoded: dict[str, Any] = jsonable_encoder(record)
+    # Stored files are named by ObjectId (GridFS): their text is all the person can use.
+    encoded: dict[str, Any] = jsonable_encoder(record, custom_encoder={ObjectId: str})
     return encoded
 
 

@@ -13,6 +13,7 @@ from media.core.images import EncodedVariant
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec, increment
 from shared.outbox import with_events
+from shared.personal_data import PersonalRecords
 
 MEDIA = "media"
 UPLOAD_COUNTS = "upload_counts"
@@ -33,6 +34,11 @@ MEDIA_INDEXES = [
 # A medium nobody may see any more (post or account deleted, upload expired): 404 from now
 # on; the sweep removes its files, then the document.
 ALIVE: Mapping[str, Any] = {"deleted_at": None}
+
+# A person's uploads still kept (their files go into `media/` of the export beside this).
+MEDIA_PERSONAL_DATA = (
+    PersonalRecords("media.json", MEDIA, lambda user: {"owner_id": user, **ALIVE}),
+)
 
 
 class MediaRepository:
