@@ -343,8 +343,9 @@ async def test_a_picture_credited_to_its_artist_shows_once_to_followers_of_each(
     alt = "The harbour at dusk, boats in blue"
     harbour = painted(tmp_path / "harbour.png", (30, 90, 160))
 
-    await ada.write_post("Harbour, photographed together", [], when_accepted=False,
-                         picture=harbour, alt_text=alt)
+    await ada.write_post(
+        "Harbour, photographed together", [], when_accepted=False, picture=harbour, alt_text=alt
+    )
     await ada.open_post("Harbour, photographed together")
     await ada.invite(artist.handle, credit="photo")
     await artist.answer_invitation("Accept")
@@ -373,7 +374,9 @@ async def test_a_profile_picture_uploaded_in_the_settings_shows_on_the_profile(
     ada = await person("ada")
     bob = await person("bob")
     await bob.open_profile(ada.handle)
-    await expect(bob.page.locator(".profile .avatar.initials")).to_have_attribute("data-initials", "A")
+    await expect(bob.page.locator(".profile .avatar.initials")).to_have_attribute(
+        "data-initials", "A"
+    )
 
     await ada.upload_avatar(painted(tmp_path / "me.png", (200, 120, 40)))
     await expect_loaded(ada.page.locator("#avatar-settings img.avatar"))
@@ -385,3 +388,30 @@ async def test_a_profile_picture_uploaded_in_the_settings_shows_on_the_profile(
     await ada.click("Remove the picture")
     await expect(ada.status).to_have_text("Your profile picture is removed.")
     await expect(ada.page.locator("#avatar-settings .avatar.initials")).to_be_visible()
+
+
+async def test_a_file_that_is_not_a_picture_and_a_fifth_picture_are_refused_clearly(
+    person: SignUp, tmp_path: Path
+) -> None:
+    ada = await person("ada")
+    await ada.open("Home")
+    picker = ada.page.locator("#compose").get_by_label("Add pictures or a video")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+
+    await picker.set_input_files(notes)
+    await expect(ada.error).to_contain_text("notes.txt was not uploaded: this kind of file")
+    await expect(ada.page.locator(".attachment")).to_have_count(0)
+
+    pictures = [painted(tmp_path / f"p{n}.png", (40 * n, 80, 120)) for n in range(5)]
+    await picker.set_input_files(pictures)
+    await expect(ada.error).to_have_text("A post carries up to 4 pictures, or one video alone.")
+    await expect(ada.page.locator(".attachment")).to_have_count(0)
+    await picker.set_input_files(pictures[:2])
+    await expect(ada.page.locator(".attachment img")).to_have_count(2)
+    await ada.click("Remove p0.png")
+    await expect(ada.page.locator(".attachment")).to_have_count(1)
+    await ada.write_post("Two sketches, one kept", [], when_accepted=False)
+    card = ada.post_card("Two sketches, one kept")
+    await expect(card.locator(".gallery img")).to_have_count(1)
+    await expect(card.locator(".gallery img")).to_have_attribute("alt", "")
