@@ -364,6 +364,7 @@ async def test_a_picture_credited_to_its_artist_shows_once_to_followers_of_each(
     viewer = fan_of_ada.page.get_by_role("dialog", name="Picture")
     await expect(viewer).to_be_visible()
     await expect_loaded(viewer.locator(f'img[alt="{alt}"]'))
+    await fan_of_ada.screenshot("picture-viewer")
     await fan_of_ada.page.keyboard.press("Escape")
     await expect(viewer).to_be_hidden()
 
@@ -390,7 +391,7 @@ async def test_a_profile_picture_uploaded_in_the_settings_shows_on_the_profile(
     await expect(ada.page.locator("#avatar-settings .avatar.initials")).to_be_visible()
 
 
-async def test_a_file_that_is_not_a_picture_and_a_fifth_picture_are_refused_clearly(
+async def test_pictures_are_picked_or_dropped_and_refusals_are_clear(
     person: SignUp, tmp_path: Path
 ) -> None:
     ada = await person("ada")
@@ -410,6 +411,10 @@ async def test_a_file_that_is_not_a_picture_and_a_fifth_picture_are_refused_clea
     await picker.set_input_files(pictures[:2])
     await expect(ada.page.locator(".attachment img")).to_have_count(2)
     await ada.click("Remove p0.png")
+    await expect(ada.page.locator(".attachment")).to_have_count(1)
+    await ada.drop_on_compose(pictures[4])
+    await expect(ada.page.locator(".attachment img")).to_have_count(2)
+    await ada.click("Remove p4.png")
     await expect(ada.page.locator(".attachment")).to_have_count(1)
     await ada.write_post("Two sketches, one kept", [], when_accepted=False)
     card = ada.post_card("Two sketches, one kept")

@@ -4,6 +4,7 @@ The browser is Debian's Chromium (`apt-get install -y chromium`), driven by Play
 Python; Playwright never downloads a browser of its own here.
 """
 
+import base64
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -132,6 +133,21 @@ class Person:
         await expect(attachment).to_contain_text("Describe it for people who cannot see it.")
         await attachment.get_by_label(f"Alt text for {picture.name}").fill(alt_text)
         await expect(attachment.locator(".alt-reminder")).to_be_hidden()
+
+    async def drop_on_compose(self, picture: Path) -> None:
+        """Drag a picture file onto the compose form and drop it there."""
+        data = await self.page.evaluate_handle(
+            """([name, base64]) => {
+                const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], name, { type: "image/png" }));
+                return transfer;
+            }""",
+            [picture.name, base64.b64encode(picture.read_bytes()).decode()],
+        )
+        compose = self.page.locator("#compose")
+        await compose.dispatch_event("dragover", {"dataTransfer": data})
+        await compose.dispatch_event("drop", {"dataTransfer": data})
 
     async def upload_avatar(self, picture: Path) -> None:
         await self.open("Settings")
