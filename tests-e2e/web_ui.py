@@ -4,6 +4,7 @@ The browser is Debian's Chromium (`apt-get install -y chromium`), driven by Play
 Python; Playwright never downloads a browser of its own here.
 """
 
+import asyncio
 import base64
 import re
 from collections.abc import AsyncIterator
@@ -136,6 +137,7 @@ class Person:
 
     async def drop_on_compose(self, picture: Path) -> None:
         """Drag a picture file onto the compose form and drop it there."""
+        content = await asyncio.to_thread(picture.read_bytes)
         data = await self.page.evaluate_handle(
             """([name, base64]) => {
                 const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
@@ -143,7 +145,7 @@ class Person:
                 transfer.items.add(new File([bytes], name, { type: "image/png" }));
                 return transfer;
             }""",
-            [picture.name, base64.b64encode(picture.read_bytes()).decode()],
+            [picture.name, base64.b64encode(content).decode()],
         )
         compose = self.page.locator("#compose")
         await compose.dispatch_event("dragover", {"dataTransfer": data})
