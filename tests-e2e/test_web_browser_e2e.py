@@ -5,9 +5,11 @@ Screenshots of every main view land in test-artifacts/web/ (gitignored).
 
 import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, expect
+from PIL import Image
+from playwright.async_api import Browser, Locator, expect
 from web_ui import CHROMIUM, Person, chromium, sign_up
 
 type SignUp = Callable[..., Awaitable[Person]]
@@ -311,3 +313,110 @@ async def test_a_draft_survives_an_expired_access_token_and_a_new_tab_is_signed_
     another = await ada.page.context.new_page()
     await another.goto("/")
     await expect(another.locator("#sign-in")).to_be_visible()
+
+
+def painted(path: Path, colour: tuple[int, int, int]) -> Path:
+    """A small PNG made here (Pillow), so the test needs no picture file of its own."""
+    Image.new("RGB", (320, 200), colour).save(path)
+    return path
+
+
+async def expect_loaded(image: Locator) -> None:
+    """The picture's bytes arrived and decoded (not just an <img> pointing somewhere)."""
+    await expect(image).to_be_visible()
+    handle = await image.element_handle()
+    await image.page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=handle, timeout=15_000
+    )
+
+
+async def test_a_picture_credited_to_its_artist_shows_once_to_followers_of_each(
+    person: SignUp, tmp_path: Path
+) -> None:
+    ada, artist = await author_and_invitees(person, "artist")
+    fan_of_ada = await person("fan")
+    fan_of_artist = await person("pal")
+    for fan, followed in ((fan_of_ada, ada), (fan_of_artist, artist)):
+        await fan.open_profile(followed.handle)
+        await fan.click("Follow")
+        await expect(fan.status).to_have_text(f"You follow @{followed.handle}.")
+    alt = "The harbour at dusk, boats in blue"
+    harbour = painted(tmp_path / "harbour.png", (30, 90, 160))
+
+    await ada.write_post(
+        "Harbour, photographed together", [], when_accepted=False, picture=harbour, alt_text=alt
+    )
+    await ada.open_post("Harbour, photographed together")
+    await ada.invite(artist.handle, credit="photo")
+    await artist.answer_invitation("Accept")
+
+    for fan in (fan_of_ada, fan_of_artist):
+        await fan.open("Home")
+        card = fan.post_card("Harbour, photographed together")
+        await expect(card.locator(".authors")).to_contain_text(f"Photo: Artist @{artist.handle}")
+        await expect(card).to_have_count(1)
+        await expect(card.locator(f'img[alt="{alt}"]')).to_have_count(1)
+        await expect_loaded(card.locator(f'img[alt="{alt}"]'))
+    await fan_of_artist.screenshot("post-with-picture")
+
+    picture = fan_of_ada.post_card("Harbour, photographed together").locator(".picture")
+    await picture.click()
+    viewer = fan_of_ada.page.get_by_role("dialog", name="Picture")
+    await expect(viewer).to_be_visible()
+    await expect_loaded(viewer.locator(f'img[alt="{alt}"]'))
+    await fan_of_ada.screenshot("picture-viewer")
+    await fan_of_ada.page.keyboard.press("Escape")
+    await expect(viewer).to_be_hidden()
+
+
+async def test_a_profile_picture_uploaded_in_the_settings_shows_on_the_profile(
+    person: SignUp, tmp_path: Path
+) -> None:
+    ada = await person("ada")
+    bob = await person("bob")
+    await bob.open_profile(ada.handle)
+    await expect(bob.page.locator(".profile .avatar.initials")).to_have_attribute(
+        "data-initials", "A"
+    )
+
+    await ada.upload_avatar(painted(tmp_path / "me.png", (200, 120, 40)))
+    await expect_loaded(ada.page.locator("#avatar-settings img.avatar"))
+
+    await bob.open_profile(ada.handle)
+    await expect_loaded(bob.page.locator(".profile img.avatar"))
+    await bob.screenshot("profile-with-avatar")
+
+    await ada.click("Remove the picture")
+    await expect(ada.status).to_have_text("Your profile picture is removed.")
+    await expect(ada.page.locator("#avatar-settings .avatar.initials")).to_be_visible()
+
+
+async def test_pictures_are_picked_or_dropped_and_refusals_are_clear(
+    person: SignUp, tmp_path: Path
+) -> None:
+    ada = await person("ada")
+    await ada.open("Home")
+    picker = ada.page.locator("#compose").get_by_label("Add pictures or a video")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+
+    await picker.set_input_files(notes)
+    await expect(ada.error).to_contain_text("notes.txt was not uploaded: this kind of file")
+    await expect(ada.page.locator(".attachment")).to_have_count(0)
+
+    pictures = [painted(tmp_path / f"p{n}.png", (40 * n, 80, 120)) for n in range(5)]
+    await picker.set_input_files(pictures)
+    await expect(ada.error).to_have_text("A post carries up to 4 pictures, or one video alone.")
+    await expect(ada.page.locator(".attachment")).to_have_count(0)
+    await picker.set_input_files(pictures[:2])
+    await expect(ada.page.locator(".attachment img")).to_have_count(2)
+    await ada.click("Remove p0.png")
+    await expect(ada.page.locator(".attachment")).to_have_count(1)
+    await ada.drop_on_compose(pictures[4])
+    await expect(ada.page.locator(".attachment img")).to_have_count(2)
+    await ada.click("Remove p4.png")
+    await expect(ada.page.locator(".attachment")).to_have_count(1)
+    await ada.write_post("Two sketches, one kept", [], when_accepted=False)
+    card = ada.post_card("Two sketches, one kept")
+    await expect(card.locator(".gallery img")).to_have_count(1)
+    await expect(card.locator(".gallery img")).to_have_attribute("alt", "")

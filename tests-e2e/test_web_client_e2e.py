@@ -6,6 +6,7 @@ import httpx
 
 API_CALL = re.compile(r"""api\("(?P<method>[A-Z]+)", [`"](?P<path>[^`"?]*)""")
 STREAM = re.compile(r"EventSource\(`(?P<path>/v1[^`?]*)")
+UPLOAD = re.compile(r"""\.open\("(?P<method>[A-Z]+)", "(?P<path>/v1[^"?]*)""")  # XMLHttpRequest
 TEMPLATE_PART = re.compile(r"\$\{[^}]*\}")
 PATH_PARAMETER = re.compile(r"\{[^}]*\}")
 
@@ -14,6 +15,7 @@ def calls_in(script: str) -> set[tuple[str, str]]:
     """(method, /v1 path) pairs the script sends, with `${...}` standing for any segment."""
     calls = {(m["method"].lower(), "/v1" + m["path"]) for m in API_CALL.finditer(script)}
     calls |= {("get", m["path"]) for m in STREAM.finditer(script)}
+    calls |= {(m["method"].lower(), m["path"]) for m in UPLOAD.finditer(script)}
     return {(method, TEMPLATE_PART.sub("{}", path)) for method, path in calls}
 
 

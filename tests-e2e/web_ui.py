@@ -4,6 +4,9 @@ The browser is Debian's Chromium (`apt-get install -y chromium`), driven by Play
 Python; Playwright never downloads a browser of its own here.
 """
 
+import asyncio
+import base64
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -101,15 +104,59 @@ class Person:
     async def click(self, name: str) -> None:
         await self.page.get_by_role("button", name=name, exact=True).click()
 
-    async def write_post(self, text: str, coauthors: list[str], *, when_accepted: bool) -> None:
+    async def write_post(
+        self,
+        text: str,
+        coauthors: list[str],
+        *,
+        when_accepted: bool,
+        picture: Path | None = None,
+        alt_text: str = "",
+    ) -> None:
         await self.open("Home")
         compose = self.page.locator("#compose")
-        await compose.get_by_role("textbox", name="Text").fill(text)
+        if picture is not None:
+            await self.attach(picture, alt_text)
+        # The post's text, not an attachment's "Alt text for ...".
+        await compose.get_by_role("textbox", name=re.compile("^Text")).fill(text)
         await compose.get_by_role("textbox", name="Co-authors").fill(", ".join(coauthors))
         mode = "when every co-author has answered" if when_accepted else "now"
         await compose.get_by_role("radio", name=mode).check()
         await compose.get_by_role("button", name="Post").click()
         await expect(self.status).to_contain_text("Your post")
+
+    async def attach(self, picture: Path, alt_text: str) -> None:
+        """Pick a picture in the compose form, wait for its upload's preview, describe it."""
+        compose = self.page.locator("#compose")
+        await compose.get_by_label("Add pictures or a video").set_input_files(picture)
+        attachment = compose.locator(".attachment", has_text=picture.name)
+        await expect(attachment.locator("img")).to_be_visible()
+        await expect(attachment).to_contain_text("Describe it for people who cannot see it.")
+        await attachment.get_by_label(f"Alt text for {picture.name}").fill(alt_text)
+        await expect(attachment.locator(".alt-reminder")).to_be_hidden()
+
+    async def drop_on_compose(self, picture: Path) -> None:
+        """Drag a picture file onto the compose form and drop it there."""
+        content = await asyncio.to_thread(picture.read_bytes)
+        data = await self.page.evaluate_handle(
+            """([name, base64]) => {
+                const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], name, { type: "image/png" }));
+                return transfer;
+            }""",
+            [picture.name, base64.b64encode(content).decode()],
+        )
+        compose = self.page.locator("#compose")
+        await compose.dispatch_event("dragover", {"dataTransfer": data})
+        await compose.dispatch_event("drop", {"dataTransfer": data})
+
+    async def upload_avatar(self, picture: Path) -> None:
+        await self.open("Settings")
+        form = self.page.locator("#avatar-settings")
+        await form.get_by_label("Choose a picture").set_input_files(picture)
+        await form.get_by_role("button", name="Upload picture").click()
+        await expect(self.status).to_have_text("Your profile picture is saved.")
 
     async def invite(self, handle: str, *, credit: str = "") -> None:
         """Invite a co-author from the open post's page, credited for `credit` if given."""

@@ -18,6 +18,8 @@ async def test_the_web_client_is_served_with_a_strict_policy_and_cannot_be_frame
     for directive in (
         "default-src 'none'",
         "script-src 'self'",
+        "img-src 'self' data:;",
+        "media-src 'self';",
         "frame-ancestors 'none'",
         "base-uri 'none'",
     ):

@@ -2,7 +2,7 @@
 
 Every answer: `X-Content-Type-Options: nosniff` (a browser never guesses a type) and
 `Referrer-Policy: no-referrer` (no URL leaves for another site). Every page: a strict
-Content-Security-Policy (only this origin's own scripts, styles, images and connections;
+Content-Security-Policy (only this origin's own scripts, styles, images, videos and connections;
 no plugins, no `<base>`), and `frame-ancestors 'none'` with `X-Frame-Options: DENY` for
 older browsers, so no other site can frame it (clickjacking).
 """
@@ -16,6 +16,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        "media-src 'self'",
         "font-src 'self'",
         "connect-src 'self'",
         "manifest-src 'self'",

@@ -115,7 +115,7 @@ function counted(count, noun) {
 
 function userLink(user) {
   if (!user) return h("span", {}, "someone");
-  return h("a", { href: `#/users/${enc(user.handle)}` }, `${user.display_name} `, h("span", { class: "handle" }, `@${user.handle}`));
+  return h("a", { href: `#/users/${enc(user.handle)}`, class: "user" }, avatar(user), `${user.display_name} `, h("span", { class: "handle" }, `@${user.handle}`));
 }
 
 function showError(error) {
@@ -235,7 +235,8 @@ function postCard(post, profileHandle) {
       h("p", { class: "authors" }, ...creditedLinks(post),
         role && h("span", { class: "tag" }, role),
         post.status === "pending" && h("span", { class: "tag pending" }, "pending")),
-      h("p", { class: "text" }, post.text),
+      post.text && h("p", { class: "text" }, post.text),
+      mediaGallery(post.media),
       remixOf(post),
       h("p", { class: "meta" }, when(post.published_at || post.created_at), " · ",
         h("a", { href: `#/posts/${enc(post.id)}` }, "Open post"),
@@ -261,6 +262,7 @@ function remixOf(post) {
     return h("blockquote", { class: "remix-of", "data-remix-status": link.status },
       h("p", { class: "meta" }, "Remix of ", ...postAuthors(original).flatMap((user, index) => [index ? " · " : "", userLink(user)])),
       h("p", { class: "text" }, original.text),
+      mediaGallery(original.media),
       h("p", { class: "meta" }, h("a", { href: `#/posts/${enc(original.id)}` }, "Open the original")));
   }
   return h("p", { class: "remix-of meta", "data-remix-status": link.status },
@@ -406,6 +408,297 @@ function postList(page, loadMore, empty, profileHandle) {
   return page.items.length ? [list, more] : h("p", { class: "meta" }, empty);
 }
 
+// ---------------------------------------------------------------- media: pictures, videos, avatars
+
+const ACCEPTED_PICTURES = "image/jpeg,image/png,image/webp,image/gif";
+const ACCEPTED_MEDIA = `${ACCEPTED_PICTURES},video/mp4,video/webm,video/quicktime`;
+const MAX_PICTURES = 4;
+const UPLOAD_REFUSALS = {
+  413: "it is too large (or your storage is full).",
+  415: "this kind of file is not accepted: JPEG, PNG, WebP or GIF pictures, MP4, WebM or QuickTime videos.",
+  422: "it cannot be read as the picture or video it claims to be.",
+  429: "you have uploaded too many files for now; try again later.",
+};
+
+// One upload attempt (POST /v1/media) with XMLHttpRequest, whose upload reports its progress.
+function postMediaFile(file, progress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", "/v1/media");
+    request.setRequestHeader("Accept", "application/json");
+    if (session.token) request.setRequestHeader("Authorization", `Bearer ${session.token}`);
+    request.upload.addEventListener("progress", (event) => event.lengthComputable && progress(event.loaded / event.total));
+    request.addEventListener("load", () => resolve(request));
+    request.addEventListener("error", () => reject(new Error("CoPost cannot be reached. Check your connection and try again.")));
+    const form = new FormData();
+    form.append("file", file);
+    request.send(form);
+  });
+}
+
+// The Media object of an uploaded file; a refusal is thrown with what it means for this file.
+async function uploadFile(file, progress = () => undefined) {
+  let request = await postMediaFile(file, progress);
+  if (request.status === 401 && (await renewSession())) request = await postMediaFile(file, progress);
+  let answer = {};
+  try { answer = JSON.parse(request.responseText); } catch { /* not JSON: the status says enough */ }
+  if (request.status >= 200 && request.status < 300) return answer;
+  if (request.status === 401) {
+    signOut();
+    throw new Error("Your session has ended. Please sign in again.");
+  }
+  const problem = new ApiError(request.status, answer);
+  const meaning = UPLOAD_REFUSALS[request.status];
+  throw new Error(meaning ? `${file.name} was not uploaded: ${meaning} (${problem.message})` : `${file.name} was not uploaded: ${problem.message}`);
+}
+
+function mediaKind(file) {
+  return file.type.startsWith("video/") ? "video" : "image";
+}
+
+// The pictures (up to four) or the video (one) a new post carries. Each file is uploaded as
+// soon as it is picked, dropped or pasted, with its progress, then shows its preview, its alt
+// text (with a reminder while empty) and a Remove button.
+function mediaPicker() {
+  const items = [];
+  const list = h("ul", { class: "attachments", "aria-label": "Attached files" });
+  const input = h("input", { type: "file", accept: ACCEPTED_MEDIA, multiple: true });
+  input.addEventListener("change", () => {
+    add([...input.files]);
+    input.value = "";
+  });
+  const node = h("fieldset", { class: "media-picker" }, h("legend", {}, "Pictures or a video"),
+    h("label", {}, "Add pictures or a video ", h("span", { class: "hint" }, `up to ${MAX_PICTURES} pictures or 1 video; you can also drop or paste them here`), input),
+    list);
+
+  function add(files) {
+    if (!files.length) return;
+    const kinds = [...items.map((item) => item.kind), ...files.map(mediaKind)];
+    if ((kinds.includes("video") && kinds.length > 1) || kinds.length > MAX_PICTURES) {
+      showError(new Error(`A post carries up to ${MAX_PICTURES} pictures, or one video alone.`));
+      return;
+    }
+    showError(null);
+    for (const file of files) upload(attachment(file));
+  }
+
+  function attachment(file) {
+    const item = { file, kind: mediaKind(file), media: null, progress: h("progress", { max: "1", value: "0", "aria-label": `Uploading ${file.name}` }) };
+    item.alt = h("textarea", { maxlength: "1500", rows: "2" });
+    const reminder = h("p", { class: "hint alt-reminder" }, "Describe it for people who cannot see it.");
+    item.alt.addEventListener("input", () => { reminder.hidden = Boolean(item.alt.value.trim()); });
+    item.preview = h("div", { class: "preview" }, item.progress);
+    item.node = h("li", { class: "attachment", "data-file": file.name }, item.preview,
+      h("div", { class: "describe" },
+        h("label", {}, `Alt text for ${file.name}`, item.alt), reminder,
+        button(`Remove ${file.name}`, () => remove(item), { class: "small" })));
+    items.push(item);
+    list.append(item.node);
+    return item;
+  }
+
+  async function upload(item) {
+    try {
+      item.media = await uploadFile(item.file, (fraction) => { item.progress.value = fraction; });
+      if (!items.includes(item)) return;
+      item.preview.replaceChildren(item.kind === "video"
+        ? h("p", { class: "meta" }, `Video, ${item.media.status === "ready" ? "ready" : "being prepared"}`)
+        : h("img", { src: item.media.variants.small, alt: "", width: item.media.width, height: item.media.height }));
+    } catch (error) {
+      remove(item);
+      showError(error);
+    }
+  }
+
+  function remove(item) {
+    if (items.includes(item)) items.splice(items.indexOf(item), 1);
+    item.node.remove();
+  }
+
+  // The uploaded media's ids, their alt texts saved first; refused while an upload runs.
+  async function attach() {
+    if (items.some((item) => !item.media)) throw new Error("Wait until every file is uploaded, or remove it.");
+    await Promise.all(items.filter((item) => item.alt.value.trim()).map((item) =>
+      api("PATCH", `/media/${enc(item.media.id)}`, { alt_text: item.alt.value.trim() })));
+    return items.map((item) => item.media.id);
+  }
+
+  function clear() {
+    items.splice(0).forEach((item) => item.node.remove());
+  }
+
+  return { node, add, attach, clear };
+}
+
+// Files dropped on, or pasted into, `form` go to the picker.
+function acceptDroppedFiles(form, picker) {
+  form.addEventListener("dragover", (event) => {
+    if (!event.dataTransfer.types.includes("Files")) return;
+    event.preventDefault();
+    form.classList.add("dropping");
+  });
+  form.addEventListener("dragleave", () => form.classList.remove("dropping"));
+  form.addEventListener("drop", (event) => {
+    if (!event.dataTransfer.files.length) return;
+    event.preventDefault();
+    form.classList.remove("dropping");
+    picker.add([...event.dataTransfer.files]);
+  });
+  form.addEventListener("paste", (event) => {
+    if (!event.clipboardData.files.length) return;
+    event.preventDefault();
+    picker.add([...event.clipboardData.files]);
+  });
+}
+
+// Blurhash (https://blurha.sh): a picture's few colour components, painted while it loads.
+const BASE83 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
+const BLURHASH_SIDE = 32;
+const placeholders = new Map();
+
+function base83(text) {
+  return [...text].reduce((value, digit) => value * 83 + BASE83.indexOf(digit), 0);
+}
+
+function toLinear(value) {
+  const v = value / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+}
+
+function toSrgb(value) {
+  const v = Math.max(0, Math.min(1, value));
+  return Math.round((v <= 0.0031308 ? v * 12.92 : 1.055 * v ** (1 / 2.4) - 0.055) * 255);
+}
+
+// The colour components of a blurhash, or null when it is not one.
+function blurhashComponents(hash) {
+  const size = base83(hash[0] || "");
+  const across = (size % 9) + 1;
+  const down = Math.floor(size / 9) + 1;
+  if (hash.length !== 4 + 2 * across * down) return null;
+  const scale = (base83(hash[1]) + 1) / 166;
+  const dc = base83(hash.slice(2, 6));
+  const colours = [[dc >> 16, (dc >> 8) & 255, dc & 255].map(toLinear)];
+  for (let index = 1; index < across * down; index++) {
+    const ac = base83(hash.slice(4 + index * 2, 6 + index * 2));
+    colours.push([Math.floor(ac / 361), Math.floor(ac / 19) % 19, ac % 19]
+      .map((q) => Math.sign(q - 9) * ((q - 9) / 9) ** 2 * scale));
+  }
+  return { across, down, colours };
+}
+
+// A small picture (data: URL) painted from a blurhash, or null.
+function blurhashImage(hash) {
+  if (!hash) return null;
+  if (placeholders.has(hash)) return placeholders.get(hash);
+  const parts = blurhashComponents(hash);
+  let url = null;
+  if (parts) {
+    const canvas = h("canvas", { width: BLURHASH_SIDE, height: BLURHASH_SIDE });
+    const context = canvas.getContext("2d");
+    const pixels = context.createImageData(BLURHASH_SIDE, BLURHASH_SIDE);
+    for (let y = 0; y < BLURHASH_SIDE; y++) {
+      for (let x = 0; x < BLURHASH_SIDE; x++) {
+        const rgb = [0, 0, 0];
+        parts.colours.forEach((colour, index) => {
+          const i = index % parts.across;
+          const j = Math.floor(index / parts.across);
+          const basis = Math.cos((Math.PI * x * i) / BLURHASH_SIDE) * Math.cos((Math.PI * y * j) / BLURHASH_SIDE);
+          colour.forEach((value, channel) => { rgb[channel] += value * basis; });
+        });
+        pixels.data.set([...rgb.map(toSrgb), 255], (y * BLURHASH_SIDE + x) * 4);
+      }
+    }
+    context.putImageData(pixels, 0, 0);
+    url = canvas.toDataURL();
+  }
+  placeholders.set(hash, url);
+  return url;
+}
+
+// A post's pictures (1–4, in a grid, each opening the viewer) or its video. Width and height are
+// set so nothing moves when they load; the blurhash shows meanwhile.
+function mediaGallery(media) {
+  if (!media || !media.length) return "";
+  return h("div", { class: `gallery count-${media.length}`, "data-media-count": media.length },
+    media.map((medium) => (medium.kind === "video" ? videoOf(medium) : pictureOf(medium, media.length === 1))));
+}
+
+// Alone, a picture is shown wide (its large variant); in a grid, its small one.
+function pictureOf(medium, alone) {
+  const variant = (alone && medium.variants.large) || medium.variants.small || medium.variants.large;
+  const image = h("img", { src: variant, alt: medium.alt_text || "",
+    width: medium.width, height: medium.height, loading: "lazy", decoding: "async" });
+  const placeholder = blurhashImage(medium.blurhash);
+  if (placeholder) {
+    // CSSOM, not a style attribute: the page's CSP forbids inline styles.
+    image.style.backgroundImage = `url("${placeholder}")`;
+    image.addEventListener("load", () => { image.style.backgroundImage = ""; }, { once: true });
+  }
+  return h("button", { type: "button", class: "picture", "aria-label": `View the picture${medium.alt_text ? `: ${medium.alt_text}` : ""}`,
+    onclick: () => openViewer(medium) }, image);
+}
+
+function videoOf(medium) {
+  return h("video", { controls: true, preload: "none", poster: medium.variants.poster, src: medium.variants.video,
+    width: medium.width, height: medium.height, "aria-label": medium.alt_text || "Video" });
+}
+
+// The picture in full in a modal dialog: Esc (or Close, or a click beside it) closes it.
+function openViewer(medium) {
+  const viewer = $("#viewer");
+  const image = $("#viewer-image");
+  image.src = medium.variants.large || medium.variants.small;
+  image.alt = medium.alt_text || "";
+  image.width = medium.width;
+  image.height = medium.height;
+  $("#viewer-caption").textContent = medium.alt_text || "";
+  viewer.showModal();
+}
+
+function initials(user) {
+  return (user.display_name || user.handle || "?").split(/\s+/).filter(Boolean).slice(0, 2).map((word) => word[0].toUpperCase()).join("");
+}
+
+// A user's profile picture, or their initials when they have none (decorative: the name is beside it).
+function avatar(user, size = "small") {
+  if (user.avatar && user.avatar[size]) {
+    return h("img", { class: `avatar ${size}`, src: user.avatar[size], alt: "", width: size === "small" ? 96 : 400, height: size === "small" ? 96 : 400 });
+  }
+  return h("span", { class: `avatar ${size} initials`, "data-initials": initials(user), "aria-hidden": "true" });
+}
+
+// Upload a profile picture (cropped square by the service) or remove it.
+function avatarSettings() {
+  const current = h("div", { class: "avatar-current" }, avatar(session.me, "large"));
+  const input = h("input", { type: "file", accept: ACCEPTED_PICTURES, required: true });
+  const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Uploading the picture" });
+  const removeButton = button("Remove the picture", act(async () => {
+    setMe(await api("PATCH", "/me", { avatar_media_id: null }));
+    show();
+  }, "Your profile picture is removed."), { hidden: !session.me.avatar });
+  const form = h("form", { id: "avatar-settings", "aria-labelledby": "avatar-title" },
+    h("h2", { id: "avatar-title" }, "Profile picture"), current,
+    h("label", {}, "Choose a picture ", h("span", { class: "hint" }, "JPEG, PNG, WebP or GIF; cropped square"), input),
+    progress, h("div", { class: "actions" }, h("button", {}, "Upload picture"), removeButton));
+  function show() {
+    current.replaceChildren(avatar(session.me, "large"));
+    removeButton.hidden = !session.me.avatar;
+  }
+  form.addEventListener("submit", act(async () => {
+    progress.hidden = false;
+    try {
+      const media = await uploadFile(input.files[0], (fraction) => { progress.value = fraction; });
+      setMe(await api("PATCH", "/me", { avatar_media_id: media.id }));
+    } finally {
+      progress.hidden = true;
+    }
+    form.reset();
+    show();
+  }, "Your profile picture is saved."));
+  return form;
+}
+
 // ---------------------------------------------------------------- views
 
 function heading(text) {
@@ -413,10 +706,12 @@ function heading(text) {
 }
 
 function homeView() {
+  const picker = mediaPicker();
   const compose = h("form", { id: "compose", "aria-labelledby": "compose-title" },
     h("h2", { id: "compose-title" }, "Write a post"),
     h("label", {}, "Text ", h("span", { class: "hint" }, "up to 500 characters"),
-      h("textarea", { name: "text", required: true, maxlength: "500", rows: "3" })),
+      h("textarea", { name: "text", maxlength: "500", rows: "3" })),
+    picker.node,
     h("label", {}, "Co-authors ", h("span", { class: "hint" }, "handles separated by commas or spaces, up to 5"),
       h("input", { name: "coauthors", autocomplete: "off", autocapitalize: "none", spellcheck: "false" })),
     h("fieldset", {},
@@ -429,13 +724,17 @@ function homeView() {
   compose.addEventListener("submit", act(async (event) => {
     const { text, coauthors, publish_mode } = formValues(event.target);
     const handles = coauthors.split(/[\s,]+/).map((handle) => handle.replace(/^@/, "")).filter(Boolean);
-    const post = await api("POST", "/posts", { text, coauthors: handles, publish_mode });
+    const media_ids = await picker.attach();
+    if (!text.trim() && !media_ids.length) throw new Error("Write something, or add a picture or a video.");
+    const post = await api("POST", "/posts", { text, coauthors: handles, publish_mode, media_ids });
     event.target.reset();
+    picker.clear();
     if (post.status === "pending") {
       // Only its authors see a pending post, and not on timelines: show it where its state is.
       go(`#/posts/${enc(post.id)}`, "Your post waits for its co-authors' answers.");
     } else say("Your post is published.");
   }));
+  acceptDroppedFiles(compose, picker);
   return [heading("Home"), compose,
     h("section", { "aria-labelledby": "timeline-title" },
       h("h2", { id: "timeline-title" }, "Your timeline"),
@@ -451,6 +750,7 @@ function profileView(handle) {
     const relation = (label, call, done) => button(label, act(call, done), { "data-key": label });
     const path = enc(profile.handle);
     return h("div", { class: "card profile" },
+      avatar(profile, "large"),
       h("p", { class: "big" }, profile.display_name, " ", h("span", { class: "handle" }, target)),
       h("p", { class: "counts" },
         h("span", { "data-count": "followers" }, counted(profile.followers_count, "follower")), " · ",
@@ -542,7 +842,8 @@ function postView(postId) {
           go("#/", "The post is deleted.");
         }), { class: "danger" })));
     return h("article", { class: "card post" },
-      h("p", { class: "text big" }, post.text),
+      post.text && h("p", { class: "text big" }, post.text),
+      mediaGallery(post.media),
       remixOf(post),
       h("p", { class: "meta" },
         post.status === "pending"
@@ -701,7 +1002,7 @@ function settingsView() {
   exportData.addEventListener("submit", act(async () => {
     await download("/me/export", "application/zip", "copost-export.zip");
   }, "Your data is downloading (copost-export.zip)."));
-  return [heading("Settings"), profile, exportData, remove];
+  return [heading("Settings"), profile, avatarSettings(), exportData, remove];
 }
 
 const VIEWS = [
@@ -798,6 +1099,9 @@ function showSignedOut() {
   }, "Welcome to CoPost."));
 }
 
+$("#viewer-close").addEventListener("click", () => $("#viewer").close());
+// A click on the backdrop (the dialog itself, not its contents) closes the viewer too.
+$("#viewer").addEventListener("click", (event) => { if (event.target === event.currentTarget) event.currentTarget.close(); });
 $("#find-user").addEventListener("submit", (event) => {
   event.preventDefault();
   const handle = formValues(event.target).handle.trim().replace(/^@/, "").toLowerCase();
