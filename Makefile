@@ -84,8 +84,7 @@ bench: install rabbitmq redis ## reads (wrk), fan-out, the event pipeline, a soc
 	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
 
 up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000)
-	@test -f deploy/compose/keys/gateway.env || $(VENV_BIN)/python -m shared.identity \
-	  --env-dir deploy/compose/keys $(SERVICES)
+	@$(VENV_BIN)/python -m shared.identity --env-dir deploy/compose/keys $(SERVICES)
 	TAG=$(TAG) BASE_IMAGE=$(BASE_IMAGE) $(if $(filter 1,$(OBSERVABILITY)),OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318) \
 	  $(COMPOSE) $(if $(filter 1,$(OBSERVABILITY)),--profile observability) up --detach --wait
 

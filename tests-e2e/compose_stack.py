@@ -123,8 +123,7 @@ def compose_stack(
     project_name: str | None = None,
 ) -> Iterator[ComposeStack]:
     """Start the stack in containers with `settings` in every service; remove it all after."""
-    if not (COMPOSE_KEYS_DIR / f"{GATEWAY}.env").exists():
-        write_env_files(COMPOSE_KEYS_DIR, SERVICES)
+    write_env_files(COMPOSE_KEYS_DIR, SERVICES)
     files = ["docker-compose.yml"]
     if os.environ.get("OFFLINE") == "1":
         files.append("docker-compose.offline.yml")

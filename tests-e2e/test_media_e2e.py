@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from collaboration import accept_invitation, home_timeline_becomes
+from compose_stack import docker_requested
 from conftest import E2EUser, NewUser
 from PIL import Image
 
@@ -185,9 +186,26 @@ async def test_a_profile_picture_shows_on_the_profile_and_on_cards(
     assert await wait_until(card_author_avatar) == avatar
 
 
-@pytest.mark.skipif(
+NO_FFMPEG = pytest.mark.skipif(
     not Path("/usr/bin/ffmpeg").exists(), reason="Debian's ffmpeg is not installed: make ffmpeg"
 )
+
+
+@NO_FFMPEG
+@pytest.mark.skipif(
+    not docker_requested(), reason="the local stack has Debian's ffmpeg: it takes videos"
+)
+async def test_the_container_images_refuse_videos_they_cannot_process(ada: E2EUser) -> None:
+    """The media image carries no ffmpeg (Debian's build is GPL, which the images' license
+    policy refuses): videos get a clear 415 rather than a file nobody could play."""
+    refused = await upload(ada, one_second_clip(), "video/mp4")
+
+    assert refused.status_code == 415, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+@NO_FFMPEG
+@pytest.mark.skipif(docker_requested(), reason="the container images carry no ffmpeg")
 async def test_a_video_is_processed_then_posted_and_played_in_ranges(
     ada: E2EUser, stack: str
 ) -> None:

@@ -1,8 +1,10 @@
 """Service identity: who may say which user is calling, and who may call internal routes."""
 
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
 import httpx
@@ -19,6 +21,7 @@ from shared.identity import (
     CurrentUserId,
     body_digest,
     require_caller,
+    write_env_files,
 )
 from shared.service_app import Kernel, ServiceSpec, create_service_app
 from shared.settings import ServiceSettings
@@ -166,3 +169,17 @@ def test_an_assertion_is_the_jwt_pyjwt_would_encode(user_id: str | None) -> None
     claims = jwt.decode(token, key.public_key(), algorithms=["EdDSA"], audience="users")
     assert claims.get("sub") == user_id
     assert token == jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": "gateway"})
+
+
+def test_compose_env_files_are_kept_until_a_process_is_added(tmp_path: Path) -> None:
+    write_env_files(tmp_path, ["gateway", "users"])
+    first = (tmp_path / "users.env").read_text()
+
+    write_env_files(tmp_path, ["gateway", "users"])
+    assert (tmp_path / "users.env").read_text() == first  # a running stack keeps its keys
+
+    write_env_files(tmp_path, ["gateway", "users", "media"])
+    for name in ("gateway", "users", "media"):
+        written = (tmp_path / f"{name}.env").read_text()
+        public = json.loads(written.split("SERVICE_PUBLIC_KEYS=", 1)[1])
+        assert set(public) == {"gateway", "users", "media"}, name

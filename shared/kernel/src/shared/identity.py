@@ -300,7 +300,13 @@ def generate_keys(names: Iterable[str]) -> dict[str, dict[str, str]]:
 
 
 def write_env_files(directory: Path, names: Iterable[str]) -> None:
-    """`<name>.env` per process: its own private key and every process's public key (Compose)."""
+    """`<name>.env` per process: its own private key and every process's public key (Compose).
+
+    Kept while every process has one, so a running stack keeps its keys; written anew, all of
+    them, when one is missing (a process added since): each file lists every public key."""
+    names = list(names)
+    if all((directory / f"{name}.env").exists() for name in names):
+        return
     keys = generate_keys(names)
     directory.mkdir(parents=True, exist_ok=True)
     public = json.dumps(keys["public"], separators=(",", ":"))
