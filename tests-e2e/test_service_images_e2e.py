@@ -21,6 +21,9 @@ from inventory import image_problems, normalized, packages_of, runtime_closure
 from stack import REPO_ROOT
 
 SIZE_LIMIT_BYTES = 200 * 1000 * 1000
+# Beyond the limit, only what a service's own work needs: Pillow's wheel bundles the image
+# codecs it decodes and re-encodes with (pillow.libs, about 15 MB, plus PIL itself).
+SIZE_ALLOWANCE_BYTES = {"media": 25 * 1000 * 1000}
 DPKG_FORMAT = "${db:Status-Abbrev}\t${Package}\t${Version}\n"
 LIST_DISTRIBUTIONS = (
     "import importlib.metadata as m; print(*{d.metadata['Name'] for d in m.distributions()})"
@@ -63,7 +66,8 @@ def test_a_service_image_is_small_non_root_and_free_of_development_packages(
     installed = docker("run", "--rm", image, "python3", "-c", LIST_DISTRIBUTIONS).split()
     testing_importable = docker("run", "--rm", image, "python3", "-c", FIND_TESTING_MODULES)
 
-    assert size <= SIZE_LIMIT_BYTES, f"{image} is {size / 1e6:.0f} MB"
+    limit = SIZE_LIMIT_BYTES + SIZE_ALLOWANCE_BYTES.get(service, 0)
+    assert size <= limit, f"{image} is {size / 1e6:.0f} MB"
     assert user.split(":")[0] not in ("", "0", "root"), f"{image} runs as {user!r}"
     assert service in installed
     assert development_packages() & {normalized(name) for name in installed} == set()

@@ -182,8 +182,10 @@ function live(load, draw, label) {
 
 async function refresh() {
   if (!session.token) return;
-  const sections = screen.sections;
-  await Promise.all([...sections.map((reload) => reload().catch(showError)), refreshCounts()]);
+  const shown = screen;
+  // A reload still under way when the person moved on (or signed out) reports to nobody.
+  const failed = (error) => { if (screen === shown) showError(error); };
+  await Promise.all([...shown.sections.map((reload) => reload().catch(failed)), refreshCounts()]);
 }
 
 // Refresh now and a few times over the next seconds, while the services catch up.
