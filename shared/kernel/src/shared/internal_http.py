@@ -127,22 +127,38 @@ class EligibilityClient:
         answer: type[A],
         timeout_seconds: float | None = None,
     ) -> A:
-        """The users service failing is the server's problem: 504, 503 or 502, never a 500."""
-        timeout = httpx.USE_CLIENT_DEFAULT if timeout_seconds is None else timeout_seconds
-        try:
-            response = await self._http.post(
-                path, json=request.model_dump(exclude_none=True), timeout=timeout
-            )
-        except httpx.TimeoutException as exc:
-            raise GatewayTimeout("The users service did not answer in time.") from exc
-        except httpx.HTTPError as exc:
-            raise ServiceUnavailable("The users service is not reachable.") from exc
-        if response.status_code != httpx.codes.OK:
-            raise BadGateway(f"The users service answered {response.status_code}.")
-        try:
-            return answer.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise BadGateway("The users service gave an unreadable answer.") from exc
+        return await post_internal(
+            self._http, "users", path, request, answer, timeout_seconds=timeout_seconds
+        )
+
+
+async def post_internal[A: BaseModel](
+    http: httpx.AsyncClient,
+    service: str,
+    path: str,
+    request: BaseModel,
+    answer: type[A],
+    *,
+    timeout_seconds: float | None = None,
+    exclude_none: bool = True,
+) -> A:
+    """POST `request` to another service's internal API and read its `answer`. That service
+    failing is the server's problem: 504, 503 or 502, never a 500."""
+    timeout = httpx.USE_CLIENT_DEFAULT if timeout_seconds is None else timeout_seconds
+    try:
+        response = await http.post(
+            path, json=request.model_dump(exclude_none=exclude_none), timeout=timeout
+        )
+    except httpx.TimeoutException as exc:
+        raise GatewayTimeout(f"The {service} service did not answer in time.") from exc
+    except httpx.HTTPError as exc:
+        raise ServiceUnavailable(f"The {service} service is not reachable.") from exc
+    if response.status_code != httpx.codes.OK:
+        raise BadGateway(f"The {service} service answered {response.status_code}.")
+    try:
+        return answer.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise BadGateway(f"The {service} service gave an unreadable answer.") from exc
 
 
 @asynccontextmanager

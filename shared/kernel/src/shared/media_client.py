@@ -5,11 +5,10 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from shared.identity import AssertionSigner
-from shared.internal_http import create_internal_client
-from shared.problems import BadGateway, GatewayTimeout, ServiceUnavailable
+from shared.internal_http import create_internal_client, post_internal
 from shared.public_media import (
     ATTACH_PATH,
     AVATAR_PATH,
@@ -41,19 +40,7 @@ class MediaClient:
         return await self._post(AVATAR_PATH, request, AvatarAnswer)
 
     async def _post[A: BaseModel](self, path: str, request: BaseModel, answer: type[A]) -> A:
-        """The media service failing is the server's problem: 504, 503 or 502, never a 500."""
-        try:
-            response = await self._http.post(path, json=request.model_dump())
-        except httpx.TimeoutException as exc:
-            raise GatewayTimeout("The media service did not answer in time.") from exc
-        except httpx.HTTPError as exc:
-            raise ServiceUnavailable("The media service is not reachable.") from exc
-        if response.status_code != httpx.codes.OK:
-            raise BadGateway(f"The media service answered {response.status_code}.")
-        try:
-            return answer.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise BadGateway("The media service gave an unreadable answer.") from exc
+        return await post_internal(self._http, "media", path, request, answer, exclude_none=False)
 
 
 @asynccontextmanager
