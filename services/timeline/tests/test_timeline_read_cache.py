@@ -180,8 +180,8 @@ async def test_a_fill_that_raced_with_a_write_is_dropped(redis_url: str, namespa
         assert await redis.get(f"{prefix}v:x") == "=new"
         assert await redis.get(f"{prefix}v:gone") == "-"  # known to be absent
 
-        assert await sets.members(["x"], read_set_then_a_write_lands) == {"x": {"a"}}
-        assert await sets.members(["x"], read_set) == {"x": {"a", "b"}}
+        assert await sets.members("x", read_set_then_a_write_lands) == {"a"}
+        assert await sets.members("x", read_set) == {"a", "b"}
         assert await redis.smembers(f"{prefix}s:x") == {"", "a", "b"}
     finally:
         await redis.aclose()

@@ -19,7 +19,11 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from shared.redis_store import REDIS_DOWN, RedisClient, delete_keys
 
@@ -205,10 +209,11 @@ class CachedValues[T]:
 
 
 class CachedSets:
-    """Sets of ids by owner (`{prefix}{owner}`), each what `load` read for its owner."""
+    """Sets of ids by owner (`{prefix}{owner}`), each what a `SetRead`'s `load` read for it."""
 
     def __init__(self, redis: RedisClient, prefix: str, ttl_seconds: int) -> None:
         self._health = _CacheHealth(redis, prefix)
+        self.redis = redis
         self._members_or_mark = redis.register_script(_MEMBERS_OR_MARK)
         self._fill = redis.register_script(_FILL_SET)
         self._ttl = ttl_seconds
@@ -216,33 +221,22 @@ class CachedSets:
     def _key(self, owner_id: str) -> str:
         return f"{self._health.prefix}{owner_id}"
 
-    async def members(
-        self, owner_ids: Collection[str], load: Callable[[str], Awaitable[set[str]]]
-    ) -> dict[str, set[str]]:
-        """Each owner's set: from Redis in one round trip; a set it lacks from `load`."""
-        owners = list(dict.fromkeys(owner_ids))
-        if not owners:
-            return {}
-        if not await self._health.usable():
-            return {owner: await load(owner) for owner in owners}
-        mark = f"{MARK}{secrets.token_hex(8)}"
-        try:
-            stored = await self._members_or_mark(
-                keys=[self._key(o) for o in owners], args=[mark, MARK_TTL_MS]
-            )
-        except REDIS_DOWN as exc:
-            _down(exc)
-            return {owner: await load(owner) for owner in owners}
-        sets: dict[str, set[str]] = {}
-        for owner, members in zip(owners, stored, strict=True):
-            if members is None:
-                sets[owner] = await load(owner)
-                await self._store(owner, mark, sets[owner])
-            else:
-                sets[owner] = {member for member in members if member != COMPLETE}
-        return sets
+    async def members(self, owner_id: str, load: Callable[[str], Awaitable[set[str]]]) -> set[str]:
+        """One owner's set: from Redis; if it lacks it, from `load`."""
+        [found] = await read_sets([SetRead(self, owner_id, load)])
+        return found
 
-    async def _store(self, owner_id: str, mark: str, members: set[str]) -> None:
+    async def usable(self) -> bool:
+        return await self._health.usable()
+
+    def queue_read(self, pipe: Pipeline, owner_id: str, mark: str) -> None:
+        pipe.evalsha(self._members_or_mark.sha, 1, self._key(owner_id), mark, MARK_TTL_MS)
+
+    async def load_scripts(self) -> None:
+        await self.redis.script_load(_MEMBERS_OR_MARK)
+
+    async def store(self, owner_id: str, mark: str, members: set[str]) -> None:
+        """What `load` read for a set whose read put `mark` in it (dropped if it is gone)."""
         try:
             await self._fill(keys=[self._key(owner_id)], args=[mark, self._ttl, *members])
         except REDIS_DOWN as exc:
@@ -254,3 +248,56 @@ class CachedSets:
 
     async def clear(self) -> int:
         return await self._health.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class SetRead:
+    """One owner's set: from `cache` when it holds it, else from `load` (MongoDB)."""
+
+    cache: CachedSets | None
+    owner_id: str
+    load: Callable[[str], Awaitable[set[str]]]
+
+
+async def read_sets(reads: Sequence[SetRead]) -> list[set[str]]:
+    """Each read's set; those Redis holds in one pipelined round trip (the caches share the
+    process's client), the others from their `load`, then kept in Redis."""
+    cached = [read for read in reads if read.cache is not None and await read.cache.usable()]
+    replies: dict[int, list[str] | None] = {}
+    mark = f"{MARK}{secrets.token_hex(8)}"
+    if cached:
+        try:
+            replies = dict(zip(map(id, cached), await _members_or_mark(cached, mark), strict=True))
+        except REDIS_DOWN as exc:
+            _down(exc)
+            cached = []
+    sets: list[set[str]] = []
+    for read in reads:
+        members = replies.get(id(read))
+        if members is not None:
+            sets.append({member for member in members if member != COMPLETE})
+            continue
+        loaded = await read.load(read.owner_id)
+        if read.cache is not None and any(read is c for c in cached):
+            await read.cache.store(read.owner_id, mark, loaded)
+        sets.append(loaded)
+    return sets
+
+
+async def _members_or_mark(reads: Sequence[SetRead], mark: str) -> list[list[str] | None]:
+    first = reads[0].cache
+    assert first is not None
+    for attempt in range(2):
+        pipe: Pipeline = first.redis.pipeline(transaction=False)
+        for read in reads:
+            assert read.cache is not None
+            read.cache.queue_read(pipe, read.owner_id, mark)
+        try:
+            # Each script answers a list: the one key's members, or None.
+            return [reply[0] for reply in await pipe.execute()]
+        except NoScriptError:
+            # Redis restarted or flushed its scripts: load them, then read again once.
+            if attempt:
+                raise
+            await first.load_scripts()
+    raise AssertionError("unreachable")

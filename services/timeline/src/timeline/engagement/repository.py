@@ -8,11 +8,9 @@ or an unlike deletes the liker's set after its MongoDB write, the next page read
 deleted post's likes stay in its likers' sets until they expire: a deleted post is never shown.
 """
 
-from collections.abc import Sequence
-
 from shared.events.posts import PostCounts
 from shared.mongo import Database, IndexSpec
-from shared.read_cache import CachedSets
+from shared.read_cache import CachedSets, SetRead
 from timeline.core.repository import PostCardRepository, upsert_if_newer
 
 # Where the counts were kept before they were kept on the cards.
@@ -46,19 +44,12 @@ class LikeRepository:
     async def forget_post(self, post_id: str) -> None:
         await self._likes.delete_many({"post_id": post_id})
 
-    async def liked_among(self, user_id: str, post_ids: Sequence[str]) -> set[str]:
-        if self._liked_by_reader is None:
-            return await self._stored_liked_among(user_id, post_ids)
-        liked = await self._liked_by_reader.members([user_id], self._liked_by)
-        return liked[user_id].intersection(post_ids)
+    def liked_by(self, user_id: str) -> SetRead:
+        """Every post the user likes, to read with other sets in one round trip (`read_sets`)."""
+        return SetRead(self._liked_by_reader, user_id, self._stored_liked_by)
 
-    async def _liked_by(self, user_id: str) -> set[str]:
+    async def _stored_liked_by(self, user_id: str) -> set[str]:
         cursor = self._likes.find({"user_id": user_id, "active": True}, {"post_id": 1})
-        return {doc["post_id"] async for doc in cursor}
-
-    async def _stored_liked_among(self, user_id: str, post_ids: Sequence[str]) -> set[str]:
-        ids = [f"{post_id}:{user_id}" for post_id in post_ids]
-        cursor = self._likes.find({"_id": {"$in": ids}, "active": True}, {"post_id": 1})
         return {doc["post_id"] async for doc in cursor}
 
     async def likers_of(self, post_id: str) -> set[str]:

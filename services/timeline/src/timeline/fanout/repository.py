@@ -26,7 +26,7 @@ from pymongo import DeleteMany, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.mongo import Database, Document, IndexSpec
-from shared.read_cache import CachedSets
+from shared.read_cache import CachedSets, SetRead
 from timeline.core.feed_cache import FeedCache, FeedKind
 from timeline.core.repository import raise_unless_only_duplicate_keys
 from timeline.core.rules import PostCard, TimelinePosition
@@ -128,13 +128,9 @@ class FollowRepository:
         ).batch_size(FOLLOWER_READ_BATCH)
         return [document["follower_id"] async for document in cursor]
 
-    async def followed_celebrities(self, follower_id: str) -> set[str]:
-        if self._celebrities_followed is None:
-            return await self._stored_followed_celebrities(follower_id)
-        found = await self._celebrities_followed.members(
-            [follower_id], self._stored_followed_celebrities
-        )
-        return found[follower_id]
+    def followed_celebrities(self, follower_id: str) -> SetRead:
+        """The celebrities the follower follows, to read with other sets (`read_sets`)."""
+        return SetRead(self._celebrities_followed, follower_id, self._stored_followed_celebrities)
 
     async def _stored_followed_celebrities(self, follower_id: str) -> set[str]:
         cursor = self._follows.find(
