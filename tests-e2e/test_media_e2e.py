@@ -83,6 +83,38 @@ async def test_an_artists_picture_reaches_both_audiences_on_their_cards(
         assert part.content == picture.content[:10]
 
 
+async def test_alt_text_edited_after_posting_reaches_the_post_and_the_cards(
+    ada: E2EUser, new_user: NewUser
+) -> None:
+    reader = await new_user("reader")
+    assert (await reader.client.put(f"/v1/users/{ada.handle}/follow")).status_code == 204
+    medium = await uploaded(ada, "A harbour")
+    post = (
+        await ada.client.post("/v1/posts", json={"text": "Dusk", "media_ids": [medium["id"]]})
+    ).json()
+    await home_timeline_becomes(reader, [post["id"]])
+
+    edited = await ada.client.patch(
+        f"/v1/media/{medium['id']}", json={"alt_text": "The harbour at dusk, two boats"}
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["alt_text"] == "The harbour at dusk, two boats"
+
+    async def post_alt_text() -> str | None:
+        shown = (await reader.client.get(f"/v1/posts/{post['id']}")).json()["media"][0]
+        return str(shown["alt_text"]) if shown["alt_text"] != "A harbour" else None
+
+    async def card_alt_text() -> str | None:
+        (card,) = (await reader.client.get("/v1/timeline")).json()["items"]
+        shown = card["media"][0]
+        return str(shown["alt_text"]) if shown["alt_text"] != "A harbour" else None
+
+    assert await wait_until(post_alt_text, timeout=10) == "The harbour at dusk, two boats"
+    assert await wait_until(card_alt_text, timeout=10) == "The harbour at dusk, two boats"
+    not_hers = await reader.client.patch(f"/v1/media/{medium['id']}", json={"alt_text": "x"})
+    assert not_hers.status_code == 404
+
+
 async def test_a_deleted_posts_pictures_answer_404(ada: E2EUser, stack: str) -> None:
     medium = await uploaded(ada)
     post = (

@@ -1,5 +1,6 @@
 """The Media object of the public API (API.md), as media, posts and timeline return it."""
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -66,6 +67,8 @@ class AttachedMedia(BaseModel):
     duration_s: float | None = None
     blurhash: str | None = None
     variants: tuple[str, ...] = ()
+    # One more at every edit of the alt text: of two copies, the higher is the newer.
+    alt_text_version: int = 1
 
     def out(self) -> MediaOut:
         """The Media object of a post that others see: public paths (the media service serves
@@ -81,6 +84,20 @@ class AttachedMedia(BaseModel):
             blurhash=self.blurhash,
             variants={name: media_path(self.id, name) for name in self.variants},
         )
+
+
+def newest_media(
+    media: tuple[AttachedMedia, ...], others: Iterable[AttachedMedia]
+) -> tuple[AttachedMedia, ...]:
+    """`media`, each replaced by the copy of it in `others` with newer alt text, if any: how a
+    post or a card takes an alt-text edit, whatever order the copies arrive in."""
+    newer = {other.id: other for other in others}
+    return tuple(
+        newer[medium.id]
+        if medium.id in newer and newer[medium.id].alt_text_version > medium.alt_text_version
+        else medium
+        for medium in media
+    )
 
 
 # The posts service attaches a caller's uploads to a new post through this internal route.

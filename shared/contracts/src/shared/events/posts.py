@@ -22,7 +22,8 @@ class InvitedCoauthor(EventData):
 
 class PostCreated(EventData):
     event_type = "post.created"
-    minor_version = 3  # 1.1: remix_of_post_id; 1.2: invitations[].credit; 1.3: media
+    # 1.1: remix_of_post_id; 1.2: invitations[].credit; 1.3: media; 1.4: media[].alt_text_version
+    minor_version = 4
     post_id: str
     author_id: str
     text: str
@@ -37,7 +38,9 @@ class PostCreated(EventData):
 
 class PostPublished(EventData):
     event_type = "post.published"
-    minor_version = 3  # 1.1: remix_of_post_id, remix_status; 1.2: coauthor_credits; 1.3: media
+    # 1.1: remix_of_post_id, remix_status; 1.2: coauthor_credits; 1.3: media;
+    # 1.4: media[].alt_text_version
+    minor_version = 4
     post_id: str
     author_id: str
     text: str
