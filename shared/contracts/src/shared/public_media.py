@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from shared.public_user import Avatar
@@ -112,7 +112,7 @@ class AttachRequest(BaseModel):
 
     owner_id: str
     post_id: str
-    media_ids: list[str]
+    media_ids: list[str] = Field(max_length=MAX_MEDIA_PER_POST)
     # Public at once: the post is published as it is created (else when post.published says).
     public: bool
 
@@ -123,6 +123,32 @@ class AttachAnswer(BaseModel):
     media: list[AttachedMedia] = []
     refusal: AttachRefusal | None = None
     media_id: str | None = None
+
+
+# The invitations service shows a post's media to those it invites through this route: the
+# answer carries URLs they may load (signed, short-lived, while the post is not published).
+PREVIEWS_PATH = "/internal/media/previews"
+# Posts previewed per call: a page of invitations at most.
+MAX_PREVIEWED_POSTS = 100
+
+
+class PostMediaIds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    post_id: str
+    media_ids: list[str] = Field(max_length=MAX_MEDIA_PER_POST)
+
+
+class PreviewsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    posts: list[PostMediaIds] = Field(max_length=MAX_PREVIEWED_POSTS)
+
+
+class PreviewsAnswer(BaseModel):
+    """The media still on the post each was asked with (the others are left out)."""
+
+    media: list[MediaOut] = []
 
 
 # The users service sets (or, with no media_id, removes) an account's profile picture here.

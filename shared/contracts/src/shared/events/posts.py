@@ -62,7 +62,7 @@ class PostCoauthorInvited(EventData):
     """An invitation added to an existing post (creation carries its own in post.created)."""
 
     event_type = "post.coauthor_invited"
-    minor_version = 1  # 1.1: credit, post_text
+    minor_version = 2  # 1.1: credit, post_text; 1.2: post_media_ids
     post_id: str
     author_id: str
     invitation_id: str
@@ -71,6 +71,8 @@ class PostCoauthorInvited(EventData):
     credit: str | None = None
     # The post's text when the invitation was made, so the invitation can show it.
     post_text: str = ""
+    # The post's media, in the order shown, so the invitation can show them too.
+    post_media_ids: tuple[str, ...] = ()
 
 
 class PostCoauthorAdded(EventData):
