@@ -112,7 +112,7 @@ class AttachRequest(BaseModel):
 
     owner_id: str
     post_id: str
-    media_ids: list[str] = Field(max_length=MAX_MEDIA_PER_POST)
+    media_ids: list[str]
     # Public at once: the post is published as it is created (else when post.published says).
     public: bool
 
