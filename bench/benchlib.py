@@ -1,10 +1,16 @@
-"""What the benchmarks share: the machine line, process CPU counters, percentiles, results."""
+"""What the benchmarks share: the machine line, process CPU counters, percentiles, results,
+`wrk` runs and the bare floor app."""
 
 import os
 import platform
+import re
+import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+import httpx
 
 # The local stack's launcher (deploy/local/stack.py) is a script, not a package.
 sys.path.insert(0, str(Path(__file__).parents[1] / "deploy" / "local"))
@@ -49,3 +55,61 @@ def write_results(name: str, text: str) -> Path:
 
 def embedded_engine() -> str:
     return os.environ.get("EMBEDDED_MONGO", "secantus")
+
+
+# wrk's connections: a few more than the 2 cores, so every process stays busy.
+CONNECTIONS = 8
+
+
+def wrk(url: str, seconds: int, headers: dict[str, str]) -> tuple[int, float, int]:
+    """Requests served, their duration and the non-2xx answers or socket errors."""
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(  # noqa: S603 -- wrk with fixed arguments
+        [*command, url], capture_output=True, text=True, check=True
+    ).stdout
+    found = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
+    if found is None:
+        raise RuntimeError(f"unreadable wrk output:\n{output}")
+    duration = float(found.group(2)) / (1000 if found.group(3) == "ms" else 1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    failed = int(errors.group(1)) if errors else 0
+    failed += sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    return int(found.group(1)), duration, failed
+
+
+def start_floor(
+    port: int, body_file: Path, content_type: str = "application/json"
+) -> "subprocess.Popen[bytes]":
+    """The bare FastAPI app (`bench/floor_app.py`, the services' uvicorn) serving `body_file`
+    at `/page`, once it answers."""
+    floor = subprocess.Popen(  # noqa: S603 -- the venv's uvicorn with fixed arguments
+        [
+            *(sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", "bench"),
+            *("--no-access-log", "--log-level", "warning", "--port", str(port)),
+        ],
+        cwd=Path(__file__).parents[1],
+        env={
+            **os.environ,
+            "FLOOR_BODY_FILE": str(body_file),
+            "FLOOR_CONTENT_TYPE": content_type,
+        },
+    )
+    deadline = time.monotonic() + 30
+    while not _answers(f"http://127.0.0.1:{port}/page"):
+        if time.monotonic() > deadline:
+            floor.terminate()
+            raise RuntimeError("the floor app did not start")
+        time.sleep(0.1)
+    return floor
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -13,10 +13,8 @@ Writes bench/results/reads.md.
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -24,11 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from benchlib import cpu_seconds, embedded_engine, machine, write_results
+from benchlib import (
+    CONNECTIONS,
+    cpu_seconds,
+    embedded_engine,
+    machine,
+    start_floor,
+    write_results,
+    wrk,
+)
 from stack import DEFAULT_AMQP_URL, LocalStack, find_free_base_port, port_is_free
 
 PAGE = 20
-CONNECTIONS = 8
 UNLIMITED = {
     "USER_RATE_LIMIT_PER_MINUTE": "1e12",
     "USER_RATE_LIMIT_BURST": "1000000000",
@@ -59,27 +64,6 @@ class Measured:
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
-
-
-def wrk(url: str, seconds: int, headers: dict[str, str]) -> tuple[int, float, int]:
-    """Requests served, their duration and the non-2xx answers or socket errors."""
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(  # noqa: S603 -- wrk with fixed arguments
-        [*command, url], capture_output=True, text=True, check=True
-    ).stdout
-    found = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
-    if found is None:
-        raise RuntimeError(f"unreadable wrk output:\n{output}")
-    duration = float(found.group(2)) / (1000 if found.group(3) == "ms" else 1)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    failed = int(errors.group(1)) if errors else 0
-    failed += sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
-    return int(found.group(1)), duration, failed
 
 
 def measure(
@@ -152,20 +136,8 @@ def run(seconds: int) -> str:
         body_file.write_bytes(page)
         floor_port = stack.base_port + 8
         assert port_is_free(floor_port)
-        floor = subprocess.Popen(  # noqa: S603 -- the venv's uvicorn with fixed arguments
-            [
-                *(sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", "bench"),
-                *("--no-access-log", "--log-level", "warning", "--port", str(floor_port)),
-            ],
-            cwd=Path(__file__).parents[1],
-            env={**os.environ, "FLOOR_BODY_FILE": str(body_file)},
-        )
+        floor = start_floor(floor_port, body_file)
         floor_url = f"http://127.0.0.1:{floor_port}/page"
-        deadline = time.monotonic() + 30
-        while not _answers(floor_url):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the floor app did not start")
-            time.sleep(0.1)
         headers = {"Authorization": f"Bearer {token}"}
         author = f"a{run_id}"
         routes = [
@@ -201,13 +173,6 @@ def run(seconds: int) -> str:
             floor.wait(10)
         stack.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _verdict(value: float, target: float) -> str:

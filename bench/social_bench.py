@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from benchlib import cpu_seconds, embedded_engine, machine, percentile, write_results
+from benchlib import cpu_seconds, embedded_engine, machine, percentile, write_results, wrk
 from pymongo import MongoClient
-from read_bench import UNLIMITED, wrk
+from read_bench import UNLIMITED
 from stack import DEFAULT_AMQP_URL, LocalStack, find_free_base_port, port_is_free
 
 from shared.testing import DEFAULT_REDIS_URL, delete_redis_keys

@@ -106,6 +106,12 @@ TOOLING = (
         "the bytes the floor app (a bare FastAPI app) returns: the page the benchmark measured",
     ),
     ToolingVariable(
+        ("FLOOR_CONTENT_TYPE",),
+        "set by the media benchmark",
+        "`bench/floor_app.py`",
+        "the content type the floor app answers with (`application/json` unless set)",
+    ),
+    ToolingVariable(
         ("SOCIAL_GRAPH_DIR",),
         "`../shared/dsb/socfb-Reed98` (beside the checkout)",
         "`make bench` (`bench/social_bench.py`)",

@@ -4,17 +4,22 @@ timeline cards and load it without a token; bad uploads get a clear 4xx and stor
 import io
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from collaboration import accept_invitation, home_timeline_becomes
+from collaboration import accept_invitation, home_timeline_becomes, received_invitation
 from compose_stack import docker_requested
 from conftest import E2EUser, NewUser
 from PIL import Image
 
 from shared.testing import wait_until
+
+# The media service's SIGNED_URL_SECONDS where the stack leaves it unset.
+SIGNED_URL_SECONDS = 3600
 
 
 def jpeg(size: tuple[int, int] = (1200, 900)) -> bytes:
@@ -81,6 +86,86 @@ async def test_an_artists_picture_reaches_both_audiences_on_their_cards(
         part = await reader.client.get(shown["variants"]["small"], headers={"Range": "bytes=0-9"})
         assert part.status_code == 206
         assert part.content == picture.content[:10]
+
+
+async def test_the_invitee_sees_a_pending_posts_picture_before_accepting(
+    ada: E2EUser, bob: E2EUser, new_user: NewUser, stack: str
+) -> None:
+    """ "Ask the artist to approve it": the invitation shows Bob the picture through short-lived
+    signed URLs; a stranger gets 404 for the same picture until the post is published."""
+    stranger = await new_user("stranger")
+    medium = await uploaded(ada, "Bob's harbour at dusk")
+    created = await ada.client.post(
+        "/v1/posts",
+        json={
+            "text": "Painted by Bob",
+            "coauthors": [{"handle": bob.handle, "credit": "photo"}],
+            "media_ids": [medium["id"]],
+            "publish_mode": "when_accepted",
+        },
+    )
+    assert created.status_code == 201, created.text
+    post_id = created.json()["id"]
+
+    invitation = await received_invitation(bob, post_id)
+    assert invitation["credit"] == "photo"
+    (shown,) = invitation["post_media"]
+    assert shown["id"] == medium["id"]
+    assert shown["alt_text"] == "Bob's harbour at dusk"
+    signed = shown["variants"]["large"]
+    query = parse_qs(urlsplit(signed).query)
+    assert int(query["expires"][0]) <= time.time() + SIGNED_URL_SECONDS + 60
+    picture = await anonymous_get(stack, signed)
+    assert picture.status_code == 200
+    assert picture.headers["cache-control"] == "private, no-store"
+    assert Image.open(io.BytesIO(picture.content)).size == (1200, 900)
+
+    bare = signed.split("?")[0]
+    assert (await anonymous_get(stack, bare)).status_code == 404
+    assert (await stranger.client.get(bare)).status_code == 404
+    assert (await stranger.client.get(f"/v1/media/{medium['id']}")).status_code == 404
+    assert (await stranger.client.get(f"/v1/posts/{post_id}")).status_code == 404
+    expired = signed.replace(f"expires={query['expires'][0]}", "expires=1000000000")
+    assert (await anonymous_get(stack, expired)).status_code == 404
+
+    await accept_invitation(bob, post_id)
+
+    async def public() -> bool:
+        return (await anonymous_get(stack, bare)).status_code == 200
+
+    await wait_until(public)
+
+
+async def test_alt_text_edited_after_posting_reaches_the_post_and_the_cards(
+    ada: E2EUser, new_user: NewUser
+) -> None:
+    reader = await new_user("reader")
+    assert (await reader.client.put(f"/v1/users/{ada.handle}/follow")).status_code == 204
+    medium = await uploaded(ada, "A harbour")
+    post = (
+        await ada.client.post("/v1/posts", json={"text": "Dusk", "media_ids": [medium["id"]]})
+    ).json()
+    await home_timeline_becomes(reader, [post["id"]])
+
+    edited = await ada.client.patch(
+        f"/v1/media/{medium['id']}", json={"alt_text": "The harbour at dusk, two boats"}
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["alt_text"] == "The harbour at dusk, two boats"
+
+    async def post_alt_text() -> str | None:
+        shown = (await reader.client.get(f"/v1/posts/{post['id']}")).json()["media"][0]
+        return str(shown["alt_text"]) if shown["alt_text"] != "A harbour" else None
+
+    async def card_alt_text() -> str | None:
+        (card,) = (await reader.client.get("/v1/timeline")).json()["items"]
+        shown = card["media"][0]
+        return str(shown["alt_text"]) if shown["alt_text"] != "A harbour" else None
+
+    assert await wait_until(post_alt_text, timeout=10) == "The harbour at dusk, two boats"
+    assert await wait_until(card_alt_text, timeout=10) == "The harbour at dusk, two boats"
+    not_hers = await reader.client.patch(f"/v1/media/{medium['id']}", json={"alt_text": "x"})
+    assert not_hers.status_code == 404
 
 
 async def test_a_deleted_posts_pictures_answer_404(ada: E2EUser, stack: str) -> None:

@@ -348,6 +348,9 @@ async def test_a_picture_credited_to_its_artist_shows_once_to_followers_of_each(
     )
     await ada.open_post("Harbour, photographed together")
     await ada.invite(artist.handle, credit="photo")
+    # "Ask the artist to approve it": the invitation shows the picture before the answer.
+    await artist.open("Invitations")
+    await expect_loaded(artist.page.locator(".invitations").locator(f'img[alt="{alt}"]'))
     await artist.answer_invitation("Accept")
 
     for fan in (fan_of_ada, fan_of_artist):

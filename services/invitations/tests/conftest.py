@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
 from invitations_support import HarnessFactory, InvitationsHarness
 
@@ -23,10 +24,13 @@ from shared.testing import (
 def start_invitations(
     mongo_url: str, amqp_url: str, namespace: str, event_recorder: EventRecorder
 ) -> HarnessFactory:
-    """Start the service with settings overrides (a long expiry sweep unless told otherwise)."""
+    """Start the service with settings overrides (a long expiry sweep unless told otherwise);
+    `media_transport` serves the media service's API in process."""
 
     @asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[InvitationsHarness]:
+    async def start(
+        media_transport: httpx.AsyncBaseTransport | None = None, **overrides: Any
+    ) -> AsyncIterator[InvitationsHarness]:
         overrides.setdefault("expiry_sweep_seconds", 3600.0)
         settings = test_settings(
             InvitationsSettings,
@@ -36,7 +40,9 @@ def start_invitations(
             **overrides,
         )
         users = EligibilityStandIn(DIRECTORY_USERS)
-        app = create_app(settings, users_transport=users.transport())
+        app = create_app(
+            settings, users_transport=users.transport(), media_transport=media_transport
+        )
         async with (
             running_service(app) as client,
             event_injector(app.state.runtime.db, amqp_url=amqp_url, namespace=namespace) as events,

@@ -8,7 +8,7 @@ from media_support import MediaHarness, picture
 from shared.events.posts import PostDeleted, PostPublished
 from shared.events.users import UserDeleted
 from shared.public_media import media_path
-from shared.testing import caller_headers, identity_headers, wait_until
+from shared.testing import EventRecorder, caller_headers, identity_headers, wait_until
 
 ALICE = "6756f0c2a1b2c3d4e5f60711"
 BOB = "6756f0c2a1b2c3d4e5f60712"
@@ -123,3 +123,38 @@ async def test_an_upload_on_no_post_expires(media: MediaHarness) -> None:
         return await db["media"].count_documents({"_id": media_id}) == 0
 
     await wait_until(gone)
+
+
+async def test_an_alt_text_edited_on_a_post_is_announced_with_its_version(
+    media: MediaHarness, event_recorder: EventRecorder
+) -> None:
+    loose, posted = await upload(media), await upload(media)
+    await media.attach(ALICE, POST, [posted])
+
+    async def edit(media_id: str, alt_text: str) -> dict[str, object]:
+        answer = await media.client.patch(
+            f"/v1/media/{media_id}",
+            json={"alt_text": alt_text},
+            headers=identity_headers(ALICE, "media"),
+        )
+        assert answer.status_code == 200, answer.text
+        body: dict[str, object] = answer.json()
+        return body
+
+    assert (await edit(loose, "Not on a post"))["alt_text"] == "Not on a post"
+    await edit(posted, "Two boats")
+    await edit(posted, "Three boats")
+    first, second = await event_recorder.wait_for("media.alt_text_changed", count=2)
+    assert [event.data["medium"]["alt_text"] for event in (first, second)] == [
+        "Two boats",
+        "Three boats",
+    ]
+    assert [event.data["medium"]["alt_text_version"] for event in (first, second)] == [2, 3]
+    assert {event.data["post_id"] for event in (first, second)} == {POST}
+    assert {
+        event.data["media_id"] for event in event_recorder.of_type("media.alt_text_changed")
+    } == {posted}
+    not_hers = await media.client.patch(
+        f"/v1/media/{posted}", json={"alt_text": "x"}, headers=identity_headers(BOB, "media")
+    )
+    assert not_hers.status_code == 404

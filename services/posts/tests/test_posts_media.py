@@ -3,14 +3,16 @@ own tests cover its rules), carried by the post, its events and its answers."""
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from shared.events.media import MediaAltTextChanged
 from shared.public_media import ATTACH_PATH, AttachAnswer, AttachedMedia, AttachRequest
-from shared.testing import EventRecorder
+from shared.testing import EventInjector, EventRecorder
 
 
 class MediaStandIn:
@@ -149,3 +151,31 @@ async def test_the_media_service_down_is_a_503_not_a_500(
     async with start_posts(media_url="http://127.0.0.1:9") as posts:
         answer = await create(posts, as_user("alice"), text="x", media_ids=["m1"])
     assert answer.status_code == 503
+
+
+async def test_an_edited_alt_text_reaches_the_post_and_an_older_or_repeated_one_does_not(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    uid: Callable[[str], str],
+    as_user: Headers,
+    events: EventInjector,
+) -> None:
+    picture = media_stand_in.upload("edited", uid("alice"))
+    post = (await create(posts, as_user("alice"), text="", media_ids=[picture])).json()
+
+    def edit(alt_text: str, version: int) -> MediaAltTextChanged:
+        medium = AttachedMedia(
+            id=picture, kind="image", alt_text=alt_text, alt_text_version=version
+        )
+        return MediaAltTextChanged(
+            media_id=picture,
+            owner_id=uid("alice"),
+            post_id=post["id"],
+            medium=medium.model_copy(update={"variants": ("small", "large", "original")}),
+            changed_at=datetime.now(UTC),
+        )
+
+    await events.publish(edit("Three boats", 3), edit("Two boats", 2), edit("Three boats", 3))
+    seen = (await posts.get(f"/v1/posts/{post['id']}", headers=as_user("bob"))).json()
+    assert seen["media"][0]["alt_text"] == "Three boats"
+    assert seen["media"][0]["variants"]["small"] == f"/media/{picture}/small"

@@ -23,13 +23,16 @@ def create_app(
     settings: InvitationsSettings | None = None,
     *,
     users_transport: httpx.AsyncBaseTransport | None = None,
+    media_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """`users_transport` lets tests serve the users service's API in process."""
+    """The transports let tests serve the users and media services' APIs in process."""
     return create_service_app(
         ServiceSpec(
             settings=settings or InvitationsSettings(),
             title="CoPost invitations",
-            compose=partial(compose, users_transport=users_transport),
+            compose=partial(
+                compose, users_transport=users_transport, media_transport=media_transport
+            ),
             routers=[core.router, answers.router],
             subscriptions=subscriptions,
             indexes=[*INVITATION_INDEXES, *USER_DIRECTORY_INDEXES],

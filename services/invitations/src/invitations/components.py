@@ -17,6 +17,7 @@ from invitations.core.repository import InvitationRepository
 from invitations.expiry.commands import ExpiryCommands
 from invitations.settings import InvitationsSettings
 from shared.internal_http import users_service
+from shared.media_client import media_service
 from shared.periodic import PeriodicTask, running
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
@@ -36,8 +37,9 @@ async def compose(
     kernel: Kernel[InvitationsSettings],
     *,
     users_transport: httpx.AsyncBaseTransport | None = None,
+    media_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[InvitationsComponents]:
-    """`users_transport` lets tests serve the users service's API in process."""
+    """The transports let tests serve the users and media services' APIs in process."""
     settings = kernel.settings
     repository = InvitationRepository(kernel.db)
     directory = UserDirectory(kernel.db)
@@ -48,10 +50,11 @@ async def compose(
     )
     async with (
         users_service(settings, settings.users_url, transport=users_transport) as users,
+        media_service(settings, settings.media_url, transport=media_transport) as media,
         running(sweep),
     ):
         yield InvitationsComponents(
-            queries=InvitationQueries(repository, directory),
+            queries=InvitationQueries(repository, directory, media),
             answers=AnswerCommands(repository, invitations, users),
             coauthoring=CoauthoringCommands(
                 repository,

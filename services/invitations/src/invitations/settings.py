@@ -11,6 +11,8 @@ class InvitationsSettings(ServiceSettings):
     service_name: str = "invitations"
     users_url: str = Field(default="http://127.0.0.1:8001", json_schema_extra=set_when_deployed())
     """Where the users service answers (eligibility, asked again when accepting)."""
+    media_url: str = "http://127.0.0.1:8006"
+    """Where the media service answers (a post's media shown on its invitations)."""
     invitation_ttl_seconds: float = Field(default=FOURTEEN_DAYS_SECONDS, gt=0)
     """How long an invitation waits for an answer before it expires (the posts service's
     `INVITATION_TTL_SECONDS`)."""

@@ -9,6 +9,7 @@ from media.core import api as core
 from media.core.repository import MEDIA, MEDIA_INDEXES, MEDIA_PERSONAL_DATA
 from media.exporting import api as exporting
 from media.handlers import subscriptions
+from media.previews import api as previews
 from media.serving import api as serving
 from media.settings import MediaSettings
 from media.uploading import api as uploading
@@ -24,7 +25,7 @@ def create_app(settings: MediaSettings | None = None) -> FastAPI:
             routers=[uploading.router, core.router, serving.router],
             subscriptions=subscriptions,
             indexes=MEDIA_INDEXES,
-            internal_routers=[attaching.router, avatars.router, exporting.router],
+            internal_routers=[attaching.router, avatars.router, exporting.router, previews.router],
             outbox_collections=[MEDIA],
             personal_data=MEDIA_PERSONAL_DATA,
         )

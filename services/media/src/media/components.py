@@ -42,7 +42,7 @@ async def compose(kernel: Kernel[MediaSettings]) -> AsyncIterator[MediaComponent
         settings.url_signing_key.get_secret_value().encode(), settings.signed_url_seconds
     )
     queries = MediaQueries(repository, signer)
-    media = MediaCommands(repository, blobs, queries)
+    media = MediaCommands(repository, blobs, queries, kernel.outbox)
     # Shared by uploads and profile pictures: what one replica decodes at once.
     slots = ProcessingSlots(settings.processing_slots, settings.processing_retry_after_seconds)
     sweep = PeriodicTask("media-sweep", media.sweep, interval_seconds=settings.media_sweep_seconds)

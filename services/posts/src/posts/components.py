@@ -18,6 +18,7 @@ from posts.engagement.commands import EngagementCommands
 from posts.engagement.queries import EngagementQueries
 from posts.engagement.repository import CountRepository, LikeRepository, ReplyRepository
 from posts.media.client import MediaAttachments
+from posts.media.commands import MediaEdits
 from posts.remixing.commands import RemixingCommands
 from posts.remixing.queries import RemixingQueries
 from posts.remixing.repository import RemixRepository
@@ -39,6 +40,7 @@ class PostsComponents:
     remix_queries: RemixingQueries
     engagement: EngagementCommands
     engagement_queries: EngagementQueries
+    media_edits: MediaEdits
     directory: UserDirectory
     mutes: RelationReplica
 
@@ -114,6 +116,7 @@ def _components(
         engagement_queries=EngagementQueries(
             posts, likes, threads, queries, directory, users, blocks, mutes
         ),
+        media_edits=MediaEdits(core),
         directory=directory,
         mutes=mutes,
     )

@@ -8,6 +8,7 @@ from shared.events.invitations import (
     InvitationExpired,
     InvitationRevoked,
 )
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import PostDeleted
 from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
 from shared.relations import mute_subscriptions
@@ -37,4 +38,5 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
     subscriptions.on(UserUnblocked, engagement.user_unblocked)
 
     subscriptions.on(PostDeleted, components.remixing.post_deleted)
+    subscriptions.on(MediaAltTextChanged, components.media_edits.alt_text_changed)
     return subscriptions

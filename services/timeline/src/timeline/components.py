@@ -30,8 +30,10 @@ from timeline.reads.queries import TimelineQueries
 from timeline.settings import TimelineSettings
 
 # What a page reads besides the feeds (cards, profiles, each reader's likes, mutes and
-# followed celebrities) is kept in Redis this long after it was last copied from MongoDB.
-READ_CACHE_TTL_SECONDS = 24 * 3600
+# followed celebrities) is kept in Redis this long after it was last copied from MongoDB. An
+# hour keeps the pages people come back to warm while bounding how long a copy can stay stale
+# when a failover loses the delete that should have removed it.
+READ_CACHE_TTL_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)

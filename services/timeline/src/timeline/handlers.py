@@ -1,5 +1,6 @@
 """Which events the timeline service handles, and by which capability's use case."""
 
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     REMIX_EVENTS,
     PostCoauthorAdded,
@@ -29,6 +30,7 @@ def subscriptions(components: TimelineComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorRemoved, fan_out.coauthor_removed)
     subscriptions.on(PostDeleted, fan_out.post_deleted)
     subscriptions.on_each(REMIX_EVENTS, fan_out.remix_status_changed)
+    subscriptions.on(MediaAltTextChanged, fan_out.alt_text_changed)
     subscriptions.on(UserFollowed, fan_out.user_followed)
     subscriptions.on(UserUnfollowed, fan_out.user_unfollowed)
     subscriptions.on(UserBlocked, fan_out.user_blocked)

@@ -1,8 +1,9 @@
 """The Media object of the public API (API.md), as media, posts and timeline return it."""
 
+from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from shared.public_user import Avatar
@@ -66,6 +67,8 @@ class AttachedMedia(BaseModel):
     duration_s: float | None = None
     blurhash: str | None = None
     variants: tuple[str, ...] = ()
+    # One more at every edit of the alt text: of two copies, the higher is the newer.
+    alt_text_version: int = 1
 
     def out(self) -> MediaOut:
         """The Media object of a post that others see: public paths (the media service serves
@@ -81,6 +84,20 @@ class AttachedMedia(BaseModel):
             blurhash=self.blurhash,
             variants={name: media_path(self.id, name) for name in self.variants},
         )
+
+
+def newest_media(
+    media: tuple[AttachedMedia, ...], others: Iterable[AttachedMedia]
+) -> tuple[AttachedMedia, ...]:
+    """`media`, each replaced by the copy of it in `others` with newer alt text, if any: how a
+    post or a card takes an alt-text edit, whatever order the copies arrive in."""
+    newer = {other.id: other for other in others}
+    return tuple(
+        newer[medium.id]
+        if medium.id in newer and newer[medium.id].alt_text_version > medium.alt_text_version
+        else medium
+        for medium in media
+    )
 
 
 # The posts service attaches a caller's uploads to a new post through this internal route.
@@ -106,6 +123,32 @@ class AttachAnswer(BaseModel):
     media: list[AttachedMedia] = []
     refusal: AttachRefusal | None = None
     media_id: str | None = None
+
+
+# The invitations service shows a post's media to those it invites through this route: the
+# answer carries URLs they may load (signed, short-lived, while the post is not published).
+PREVIEWS_PATH = "/internal/media/previews"
+# Posts previewed per call: a page of invitations at most.
+MAX_PREVIEWED_POSTS = 100
+
+
+class PostMediaIds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    post_id: str
+    media_ids: list[str] = Field(max_length=MAX_MEDIA_PER_POST)
+
+
+class PreviewsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    posts: list[PostMediaIds] = Field(max_length=MAX_PREVIEWED_POSTS)
+
+
+class PreviewsAnswer(BaseModel):
+    """The media still on the post each was asked with (the others are left out)."""
+
+    media: list[MediaOut] = []
 
 
 # The users service sets (or, with no media_id, removes) an account's profile picture here.

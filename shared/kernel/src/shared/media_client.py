@@ -1,5 +1,6 @@
 """The media service's internal API, as the services that call it see it: posts attach uploads
-to new posts, users set profile pictures. Every call is signed (shared.internal_http)."""
+to new posts, users set profile pictures, invitations show a post's media to its invitees.
+Every call is signed (shared.internal_http)."""
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -12,10 +13,14 @@ from shared.internal_http import create_internal_client, post_internal
 from shared.public_media import (
     ATTACH_PATH,
     AVATAR_PATH,
+    PREVIEWS_PATH,
     AttachAnswer,
     AttachRequest,
     AvatarAnswer,
     AvatarRequest,
+    PostMediaIds,
+    PreviewsAnswer,
+    PreviewsRequest,
 )
 from shared.services import Backend
 from shared.settings import ServiceSettings
@@ -38,6 +43,9 @@ class MediaClient:
     async def set_avatar(self, owner_id: str, media_id: str | None) -> AvatarAnswer:
         request = AvatarRequest(owner_id=owner_id, media_id=media_id)
         return await self._post(AVATAR_PATH, request, AvatarAnswer)
+
+    async def previews(self, posts: Sequence[PostMediaIds]) -> PreviewsAnswer:
+        return await self._post(PREVIEWS_PATH, PreviewsRequest(posts=[*posts]), PreviewsAnswer)
 
     async def _post[A: BaseModel](self, path: str, request: BaseModel, answer: type[A]) -> A:
         return await post_internal(self._http, "media", path, request, answer, exclude_none=False)

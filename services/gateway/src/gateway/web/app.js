@@ -900,6 +900,7 @@ function invitationsView(params) {
           invitation.credit ? `, credited for ${invitation.credit}` : "", " ",
           h("span", { class: `tag ${invitation.status}` }, invitation.status)),
         invitation.post_text && h("blockquote", { class: "text" }, invitation.post_text),
+        mediaGallery(invitation.post_media),
         h("p", { class: "meta" }, "sent ", when(invitation.created_at),
           pending ? [" · expires ", when(invitation.expires_at)] : invitation.responded_at ? [" · answered ", when(invitation.responded_at)] : ""),
         pending && box === "received" && h("div", { class: "actions" }, answerButtons(invitation)),

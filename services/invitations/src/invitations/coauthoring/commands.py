@@ -37,6 +37,7 @@ class PostAbout:
 
     credit: str | None
     post_text: str
+    post_media_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,9 @@ class CoauthoringCommands:
                 inviter_id=post.author_id,
                 invitee_id=invited.invitee_id,
                 created_at=post.created_at,
-                credit=invited.credit,
-                post_text=post.text,
+                about=PostAbout(
+                    invited.credit, post.text, tuple(medium.id for medium in post.media)
+                ),
             )
 
     async def coauthor_invited(self, delivery: Delivery[PostCoauthorInvited]) -> None:
@@ -71,8 +73,7 @@ class CoauthoringCommands:
             inviter_id=invited.author_id,
             invitee_id=invited.invitee_id,
             created_at=invited.invited_at,
-            credit=invited.credit,
-            post_text=invited.post_text,
+            about=PostAbout(invited.credit, invited.post_text, invited.post_media_ids),
         )
 
     async def _open(
@@ -83,14 +84,12 @@ class CoauthoringCommands:
         inviter_id: str,
         invitee_id: str,
         created_at: datetime,
-        credit: str | None,
-        post_text: str,
+        about: PostAbout,
     ) -> None:
         """Write a pending invitation; a redelivery of the same id is a no-op."""
         facts = InvitationFacts(
             invitation_id, post_id, inviter_id, invitee_id, InvitationStatus.PENDING
         )
-        about = PostAbout(credit, post_text)
         expires_at = expiry_of(created_at, self.ttl_seconds)
         # post.deleted or post.coauthor_removed came first: keep the invitation, closed, and
         # tell nobody about it.
@@ -114,7 +113,7 @@ class CoauthoringCommands:
                 cancel_reason="post_deleted",
             )
             return
-        created = created_event(facts, created_at, expires_at, post_text=post_text)
+        created = created_event(facts, created_at, expires_at, post_text=about.post_text)
         with self.outbox.publishing(created) as events:
             inserted = await self._insert(facts, about, created_at, expires_at, events=events)
         if not inserted:
@@ -155,6 +154,7 @@ class CoauthoringCommands:
             invitee_snapshot=users.get(facts.invitee_id),
             credit=about.credit,
             post_text=about.post_text,
+            post_media_ids=about.post_media_ids,
         )
         return await self.repository.insert(record, list(events))
 

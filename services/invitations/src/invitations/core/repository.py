@@ -50,6 +50,8 @@ class InvitationRecord:
     # What the invitee is credited for, and the post's text, as the invitation was made.
     credit: str | None = None
     post_text: str = ""
+    # The post's media (ids, in the order shown): shown to the invitation's participants.
+    post_media_ids: tuple[str, ...] = ()
 
     @property
     def facts(self) -> InvitationFacts:
@@ -77,6 +79,7 @@ class InvitationRecord:
             "invitee": _snapshot_document(self.invitee_snapshot),
             "credit": self.credit,
             "post_text": self.post_text,
+            "post_media_ids": list(self.post_media_ids),
         }
 
     @classmethod
@@ -95,6 +98,7 @@ class InvitationRecord:
             invitee_snapshot=_snapshot(doc.get("invitee")),
             credit=doc.get("credit"),
             post_text=doc.get("post_text", ""),
+            post_media_ids=tuple(doc.get("post_media_ids", ())),
         )
 
 

@@ -2,12 +2,12 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from invitations.core.rules import InvitationStatus
 from shared.pagination import Page
+from shared.public_media import MediaOut
 from shared.public_user import USER_EXAMPLE, PublicUser
 
 
@@ -51,8 +51,9 @@ class Invitation(BaseModel):
     credit: str | None = None
     # The post's text as the invitation was made, so the invitee sees what it is asked to sign.
     post_text: str = ""
-    # The post's media; always empty until posts carry media.
-    post_media: list[dict[str, Any]] = Field(default_factory=list)
+    # The post's media while the invitation is pending or accepted, with URLs its participants
+    # may load (signed and short-lived while the post is not published); else empty.
+    post_media: list[MediaOut] = Field(default_factory=list)
 
 
 InvitationPage = Page[Invitation]

@@ -3,6 +3,7 @@ four pictures or one video."""
 
 from collections.abc import Mapping, Sequence
 
+from media.core.repository import alt_text_version
 from shared.mongo import Document
 from shared.public_media import MAX_MEDIA_PER_POST, AttachedMedia, AttachRefusal
 
@@ -39,4 +40,5 @@ def attached(document: Document) -> AttachedMedia:
         duration_s=document.get("duration_s"),
         blurhash=document.get("blurhash"),
         variants=tuple(document.get("variants", {})),
+        alt_text_version=alt_text_version(document),
     )

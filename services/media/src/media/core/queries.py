@@ -1,11 +1,13 @@
 """Reading media: who may see one, and the Media object with the URLs that caller may use."""
 
+from collections.abc import Sequence
+
 from media.core.repository import MediaRepository
 from media.core.signing import UrlSigner
 from shared.clock import Clock, utc_now
 from shared.mongo import Document
 from shared.problems import NotFound
-from shared.public_media import MediaOut, media_path
+from shared.public_media import MediaOut, PostMediaIds, media_path
 
 
 def media_out(document: Document, signer: UrlSigner, clock: Clock = utc_now) -> MediaOut:
@@ -37,6 +39,17 @@ class MediaQueries:
 
     async def get(self, media_id: str, user_id: str) -> MediaOut:
         return media_out(await self.visible_document(media_id, user_id), self.signer)
+
+    async def previews(self, posts: Sequence[PostMediaIds]) -> list[MediaOut]:
+        """The media still on the post each is asked with, with the URLs a caller the asking
+        service vouches for may load: signed while the post is not published."""
+        on_post = {media_id: wanted.post_id for wanted in posts for media_id in wanted.media_ids}
+        found = await self._repository.alive_by_ids([*on_post])
+        return [
+            media_out(document, self.signer)
+            for media_id, document in found.items()
+            if document.get("post_id") == on_post[media_id] and document["status"] == "ready"
+        ]
 
     async def visible_document(self, media_id: str, user_id: str) -> Document:
         """The medium, for its uploader or (once public) anyone; 404 for everyone else."""

@@ -35,6 +35,14 @@ MEDIA_INDEXES = [
 # on; the sweep removes its files, then the document.
 ALIVE: Mapping[str, Any] = {"deleted_at": None}
 
+# One more at every edit of the alt text (absent: 1), so copies elsewhere know the newest.
+ALT_TEXT_VERSION = "alt_text_version"
+
+
+def alt_text_version(document: Document) -> int:
+    return int(document.get(ALT_TEXT_VERSION) or 1)
+
+
 # A person's uploads still kept (their files go into `media/` of the export beside this).
 MEDIA_PERSONAL_DATA = (
     PersonalRecords("media.json", MEDIA, lambda user: {"owner_id": user, **ALIVE}),
@@ -121,6 +129,18 @@ class MediaRepository:
         return await self._media.find_one_and_update(
             {"_id": media_id, **ALIVE},
             {"$set": dict(changes)},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def set_alt_text(
+        self, before: Document, alt_text: str | None, events: Sequence[EventEnvelope]
+    ) -> Document | None:
+        """The new alt text and its version, with the event announcing it, unless the medium
+        changed (or went) since `before` was read."""
+        version = alt_text_version(before)
+        return await self._media.find_one_and_update(
+            {"_id": before["_id"], ALT_TEXT_VERSION: before.get(ALT_TEXT_VERSION), **ALIVE},
+            with_events({"$set": {"alt_text": alt_text, ALT_TEXT_VERSION: version + 1}}, events),
             return_document=ReturnDocument.AFTER,
         )
 

@@ -1,5 +1,6 @@
 """Uploading over HTTP: POST /v1/media, a multipart form with one `file` and an `alt_text`."""
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
@@ -14,6 +15,13 @@ from shared.problems import BadRequest, PayloadTooLarge, Unprocessable
 from shared.public_media import MediaOut
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
+
+
+async def admitted(components: Components) -> AsyncIterator[None]:
+    """Beyond the processing slots an upload is refused at once (503 with Retry-After),
+    before its body is read: the bodies in memory are never more than the slots."""
+    async with components.uploads.admissions.taken():
+        yield
 
 
 async def bounded_body(request: Request, components: Components) -> None:
@@ -58,7 +66,7 @@ async def upload_form(request: Request) -> Upload:
     "",
     status_code=status.HTTP_201_CREATED,
     name="upload",
-    dependencies=[Depends(bounded_body)],
+    dependencies=[Depends(admitted), Depends(bounded_body)],
     responses=problems(400, 413, 415, 422, 429, 503),
     openapi_extra={
         "requestBody": {

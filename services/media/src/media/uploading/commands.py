@@ -96,6 +96,13 @@ class UploadCommands:
         self._queries = queries
         self._clock = clock
         self.slots = slots
+        # Uploads this replica holds, from their arrival (before their body is read) to their
+        # answer: beyond the slots, the next is refused at once, unread. Behind the gateway,
+        # which relays a body only once it has it whole, holding one costs no waiting on a
+        # slow client.
+        self.admissions = ProcessingSlots(
+            settings.processing_slots, settings.processing_retry_after_seconds
+        )
         self._limits = ImageLimits(
             max_pixels=settings.max_image_pixels,
             max_frames=settings.max_frames,

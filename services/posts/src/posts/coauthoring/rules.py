@@ -142,6 +142,7 @@ def invite_coauthor(
         invited_at=now,
         credit=credit,
         post_text=current.text,
+        post_media_ids=tuple(medium.id for medium in current.media),
     )
     return Change(replace(current, coauthors=(*current.coauthors, entry)), (invited,))
 

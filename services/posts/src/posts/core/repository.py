@@ -50,6 +50,8 @@ _CHANGEABLE = {
     "former_coauthor_ids",
     "version",
     "remix_of",
+    # Alt text edited after posting (the media service's media.alt_text_changed).
+    "media",
 }
 
 

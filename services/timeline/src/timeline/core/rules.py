@@ -11,7 +11,7 @@ from typing import Literal
 
 from shared.clock import at_storage_precision
 from shared.events.posts import PostPublished, PublishMode, RemixStatus
-from shared.public_media import AttachedMedia
+from shared.public_media import AttachedMedia, newest_media
 
 type CardStatus = Literal["unknown", "published", "deleted"]
 
@@ -86,7 +86,8 @@ def publish_card(card: PostCard, event: PostPublished) -> PostCard:
         publish_mode=event.publish_mode,
         created_at=at_storage_precision(event.created_at),
         published_at=at_storage_precision(event.published_at),
-        media=event.media,
+        # An alt text edited before this event arrived is newer than the one it carries.
+        media=newest_media(event.media, card.media),
     )
     for coauthor_id in event.coauthor_ids:
         published = record_credit(
@@ -153,6 +154,16 @@ def _is_newer(as_of: datetime, credited: bool, known: Credit) -> bool:
     if as_of != known.as_of:
         return as_of > known.as_of
     return known.credited and not credited
+
+
+def record_alt_text(card: PostCard, edited: AttachedMedia) -> PostCard:
+    """Keep the newest alt text of a medium; on a card not published yet, keep the edit itself,
+    so the post.published that follows cannot bring back an older one."""
+    if card.status == "deleted":
+        return card
+    if card.status == "unknown" and edited.id not in {medium.id for medium in card.media}:
+        return replace(card, media=(*card.media, edited))
+    return replace(card, media=newest_media(card.media, [edited]))
 
 
 def delete_card(card: PostCard) -> PostCard:

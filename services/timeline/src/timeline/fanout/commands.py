@@ -14,6 +14,7 @@ from itertools import batched
 
 from prometheus_client import Histogram
 
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
@@ -29,6 +30,7 @@ from timeline.core.rules import (
     PostCard,
     delete_card,
     publish_card,
+    record_alt_text,
     record_credit,
     record_remix_status,
 )
@@ -105,6 +107,11 @@ class FanOutCommands:
         await self.entries.purge_post(deleted.post_id)
         if card.remix_of_post_id is not None:
             await self.cards.recount_remixes(card.remix_of_post_id)
+
+    async def alt_text_changed(self, delivery: Delivery[MediaAltTextChanged]) -> None:
+        """Cards are read when timelines are: the new alt text shows on the next page read."""
+        edited = delivery.event
+        await self.cards.change(edited.post_id, lambda c: record_alt_text(c, edited.medium))
 
     async def remix_status_changed(self, delivery: Delivery[RemixEvent]) -> None:
         """Cards are read when timelines are: the remix shows or hides its original at once."""

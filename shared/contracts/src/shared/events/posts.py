@@ -22,7 +22,8 @@ class InvitedCoauthor(EventData):
 
 class PostCreated(EventData):
     event_type = "post.created"
-    minor_version = 3  # 1.1: remix_of_post_id; 1.2: invitations[].credit; 1.3: media
+    # 1.1: remix_of_post_id; 1.2: invitations[].credit; 1.3: media; 1.4: media[].alt_text_version
+    minor_version = 4
     post_id: str
     author_id: str
     text: str
@@ -37,7 +38,9 @@ class PostCreated(EventData):
 
 class PostPublished(EventData):
     event_type = "post.published"
-    minor_version = 3  # 1.1: remix_of_post_id, remix_status; 1.2: coauthor_credits; 1.3: media
+    # 1.1: remix_of_post_id, remix_status; 1.2: coauthor_credits; 1.3: media;
+    # 1.4: media[].alt_text_version
+    minor_version = 4
     post_id: str
     author_id: str
     text: str
@@ -59,7 +62,7 @@ class PostCoauthorInvited(EventData):
     """An invitation added to an existing post (creation carries its own in post.created)."""
 
     event_type = "post.coauthor_invited"
-    minor_version = 1  # 1.1: credit, post_text
+    minor_version = 2  # 1.1: credit, post_text; 1.2: post_media_ids
     post_id: str
     author_id: str
     invitation_id: str
@@ -68,6 +71,8 @@ class PostCoauthorInvited(EventData):
     credit: str | None = None
     # The post's text when the invitation was made, so the invitation can show it.
     post_text: str = ""
+    # The post's media, in the order shown, so the invitation can show them too.
+    post_media_ids: tuple[str, ...] = ()
 
 
 class PostCoauthorAdded(EventData):
