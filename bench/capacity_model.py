@@ -107,7 +107,8 @@ HOME_TIMELINE_TRIM_SLACK = 50
 SMALLER_FEED_CACHE_CAP = 200
 # A profile feed's entries: an author's posts, capped like a home's; 90 days at 2 a day.
 PROFILE_FEED_ENTRIES = 180
-# Per reader, Redis also holds its likes, mutes and followed celebrities (24 h) and a profile.
+# Per reader, Redis also holds its likes, mutes and followed celebrities (for an hour, as the
+# cards: READ_CACHE_TTL_SECONDS) and a profile.
 READER_SETS_BYTES = 1_000
 # maxmemory is 75 % of the container's limit in the prod overlay (768 MB of 1 GiB).
 REDIS_MEMORY_HEADROOM = 1 / 0.75
@@ -218,8 +219,8 @@ class Tier:
 
     def feed_store_gb(self, cap: int) -> float:
         """Redis: every active reader's home feed (full: it receives ~100 entries a day), a
-        profile feed per active user, the day's cards, the readers' sets; with maxmemory's
-        headroom."""
+        profile feed per active user, a day's cards (an upper bound: they expire after an
+        hour), the readers' sets; with maxmemory's headroom."""
         feeds = self.dau * (cap + min(cap, PROFILE_FEED_ENTRIES)) * REDIS_BYTES_PER_FEED_ENTRY
         cards = self.dau * POSTS * CARD_BYTES
         readers = self.dau * READER_SETS_BYTES
