@@ -131,6 +131,9 @@ MAX_REPLICAS = {
 @dataclass(frozen=True, slots=True)
 class Tier:
     dau: int
+    # What the plan is most sensitive to, varied by the second table.
+    followers: float = MEAN_FOLLOWERS
+    per_entry_ms: float = TIMELINE_PER_ENTRY_MS
 
     def per_second(self, per_dau_per_day: float) -> float:
         """The busiest hour's rate of something each daily active user does so often a day."""
@@ -169,7 +172,7 @@ class Tier:
     @property
     def entries(self) -> float:
         """Home entries fanned out per second."""
-        audience = MEAN_FOLLOWERS * (1 + COAUTHORED_SHARE * COAUTHOR_EXTRA_AUDIENCE)
+        audience = self.followers * (1 + COAUTHORED_SHARE * COAUTHOR_EXTRA_AUDIENCE)
         return self.posts * (1 - CELEBRITY_POST_SHARE) * audience
 
     def deliveries(self) -> dict[str, float]:
@@ -201,7 +204,7 @@ class Tier:
             + writes * GATEWAY_WRITE_MS,
             "timeline": self.home * TIMELINE_HOME_MS
             + self.profile * TIMELINE_PROFILE_MS
-            + self.entries * TIMELINE_PER_ENTRY_MS
+            + self.entries * self.per_entry_ms
             + consumer["timeline"],
             "users": (self.profile + self.follows) * USERS_PER_CALL_MS,
             "posts": self.posts * POSTS_PER_POST_MS
@@ -274,11 +277,39 @@ def number(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
 
 
+# The second table: 1 M daily active users under other followers per account (socfb-Reed98's
+# 39, the plan's, twice the plan's) and timeline CPU per fanned-out entry.
+SENSITIVITY_DAU = 1_000_000
+SENSITIVITY_FOLLOWERS = (39, MEAN_FOLLOWERS, 2 * MEAN_FOLLOWERS)
+SENSITIVITY_PER_ENTRY_MS = (TIMELINE_PER_ENTRY_MS, 0.2)
+
+
 def render() -> str:
+    return render_plan() + "\n" + render_sensitivity()
+
+
+def render_sensitivity() -> str:
+    lines = [
+        f"| {users(SENSITIVITY_DAU)} DAU: followers per account, timeline ms per entry "
+        "| home entries/s | timeline cores / replicas | timeline shards |",
+        "|---|---:|---:|---:|",
+    ]
+    for followers in SENSITIVITY_FOLLOWERS:
+        for per_entry_ms in SENSITIVITY_PER_ENTRY_MS:
+            tier = Tier(SENSITIVITY_DAU, followers, per_entry_ms)
+            cores = tier.cores()["timeline"]
+            lines.append(
+                f"| {followers}, {per_entry_ms} | {number(tier.entries)} "
+                f"| {cores:.1f} / {replicas(cores)} | {tier.timeline_shards} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def render_plan() -> str:
     tiers = [Tier(dau) for dau in TIERS]
     rows: list[tuple[str, list[str]]] = [
         ("registered accounts", [number(t.dau * ACCOUNTS_PER_DAU) for t in tiers]),
-        ("requests/s in the busiest hour (all types)", [number(t.requests) for t in tiers]),
+        ("requests/s (all types)", [number(t.requests) for t in tiers]),
         ("… home / profile pages/s", [f"{number(t.home)} / {number(t.profile)}" for t in tiers]),
         ("… posts / likes/s", [f"{t.posts:.1f} / {number(t.likes)}" for t in tiers]),
         ("home entries fanned out/s", [number(t.entries) for t in tiers]),
@@ -301,7 +332,11 @@ def render() -> str:
         ("MongoDB: posts, TB a year", [f"{t.posts_tb_a_year:.2f}" for t in tiers]),
         ("MongoDB: notifications (90 days), TB", [f"{t.notifications_tb:.2f}" for t in tiers]),
     ]
-    header = "| at the busiest hour | " + " | ".join(f"{users(t.dau)} DAU" for t in tiers) + " |"
+    header = (
+        "| estimate (rates: the busiest hour) | "
+        + " | ".join(f"{users(t.dau)} DAU" for t in tiers)
+        + " |"
+    )
     lines = [header, "|---|" + "---:|" * len(tiers)]
     lines += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in rows]
     return "\n".join(lines) + "\n"
