@@ -115,6 +115,8 @@ class Person:
     ) -> None:
         await self.open("Home")
         compose = self.page.locator("#compose")
+        if not await compose.is_visible():  # on a phone, the compose button opens its sheet
+            await self.page.get_by_role("button", name="Write a post").click()
         if picture is not None:
             await self.attach(picture, alt_text)
         # The post's text, not an attachment's "Alt text for ...".
