@@ -1065,13 +1065,13 @@ function closeCompose() {
 
 function homeView() {
   const picker = mediaPicker();
-  const text = h("textarea", { name: "text", rows: "3" });
+  const text = h("textarea", { name: "text", rows: "3", placeholder: t("What are you writing about?") });
   const compose = h("form", { id: "compose", "aria-labelledby": "compose-title" },
     button(t("Close"), closeCompose, { id: "compose-close", class: "small" }),
     h("h2", { id: "compose-title" }, t("Write a post")),
     h("label", {}, t("Text"), " ", h("span", { class: "hint" }, t("up to 500 characters")), text),
     characterCounter(text),
-    picker.node,
+    h("div", { class: "more-options" }, picker.node,
     h("label", {}, "Co-authors ", h("span", { class: "hint" }, "handles separated by commas or spaces, up to 5"),
       h("input", { name: "coauthors", autocomplete: "off", autocapitalize: "none", spellcheck: "false" })),
     h("fieldset", {},
@@ -1079,8 +1079,8 @@ function homeView() {
       h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "now", checked: true }),
         " now — co-authors are credited as they accept"),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "when_accepted" }),
-        " when every co-author has answered")),
-    h("button", {}, "Post"));
+        " when every co-author has answered"))),
+    h("button", {}, t("Post")));
   compose.addEventListener("submit", act(async (event) => {
     const { text, coauthors, publish_mode } = formValues(event.target);
     const handles = coauthors.split(/[\s,]+/).map((handle) => handle.replace(/^@/, "")).filter(Boolean);
