@@ -32,13 +32,15 @@ async def person(browser: Browser, stack: str) -> AsyncIterator[SignUp]:
     """Factory: `await person("ada")` signs a new account up in a browser context of its own."""
     people: list[Person] = []
 
-    async def signed_up(prefix: str, *, phone: bool = False) -> Person:
-        people.append(await sign_up(browser, stack, prefix, phone=phone))
+    async def signed_up(prefix: str, *, phone: bool = False, locale: str = "en-GB") -> Person:
+        people.append(await sign_up(browser, stack, prefix, phone=phone, locale=locale))
         return people[-1]
 
     yield signed_up
     for someone in people:
         await someone.page.context.close()
+    # No console error and no refused or failed request but those the story expects.
+    assert {someone.handle: someone.problems for someone in people if someone.problems} == {}
 
 
 async def author_and_invitees(person: SignUp, *invitees: str) -> list[Person]:
@@ -182,6 +184,7 @@ async def test_a_blocked_user_is_told_clearly_the_blockers_profile_is_not_there(
 ) -> None:
     ada = await person("ada")
     bob = await person("bob")
+    ada.expect_refusal(404)  # the blocker's profile, to the blocked
     await bob.open_profile(ada.handle)
     await bob.click("Block")
     await expect(bob.status).to_have_text(f"You blocked @{ada.handle}.")
@@ -272,6 +275,7 @@ async def test_a_follower_likes_and_replies_and_the_author_sees_both_in_the_insi
 
 async def test_export_my_data_in_the_settings_downloads_the_archive(person: SignUp) -> None:
     ada = await person("ada")
+    ada.expect_refusal(429)  # the second export within the hour
     await ada.open("Settings")
 
     async with ada.page.expect_download() as started:
@@ -291,6 +295,7 @@ async def test_a_draft_survives_an_expired_access_token_and_a_new_tab_is_signed_
     person: SignUp,
 ) -> None:
     ada = await person("ada")
+    ada.expect_refusal(401)  # the expired access token
     await ada.open("Home")
     compose = ada.page.locator("#compose")
     await compose.get_by_role("textbox", name="Text").fill("Written while the token expired")
@@ -395,6 +400,7 @@ async def test_pictures_are_picked_or_dropped_and_refusals_are_clear(
     person: SignUp, tmp_path: Path
 ) -> None:
     ada = await person("ada")
+    ada.expect_refusal(415)  # the text file offered as a picture
     await ada.open("Home")
     picker = ada.page.locator("#compose").get_by_label("Add pictures or a video")
     notes = tmp_path / "notes.txt"

@@ -12,6 +12,7 @@ let screen = { hash: null, sections: [] };
 let settleTimers = [];
 const SETTLE_DELAYS_MS = [500, 1200, 2500, 5000, 10000];
 const STREAM_REOPEN_MS = 5000;
+const SIGNED_IN = "copost.signedIn";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -1495,6 +1496,7 @@ const POLL_MS = 30000;
 async function signIn(token) {
   session.token = token;
   sessionStorage.setItem("copost.token", token);
+  localStorage.setItem(SIGNED_IN, "yes");
   setMe(await api("GET", "/me"));
   for (const id of ["#nav", "#find-user", "#sign-out", "#compose-open"]) $(id).hidden = false;
   document.body.classList.add("signed-in");
@@ -1506,6 +1508,7 @@ async function signIn(token) {
 
 function signOut() {
   sessionStorage.removeItem("copost.token");
+  localStorage.removeItem(SIGNED_IN);
   if (session.stream) session.stream.close();
   Object.assign(session, { token: null, me: null, stream: null });
   settleTimers.forEach(clearTimeout);
@@ -1599,6 +1602,9 @@ document.documentElement.lang = language;
 translateMarkup(document);
 setInterval(relativeTimes, 60000);
 
-// A new tab has no access token yet: the refresh cookie of an earlier sign-in gives one.
+// A new tab has no access token yet: the refresh cookie of an earlier sign-in gives one
+// (asked for only when this browser signed in and did not sign out since: the cookie is
+// HttpOnly, so this is how the script knows one may be there).
 if (session.token) signIn(session.token).catch(() => signOut());
+else if (!localStorage.getItem(SIGNED_IN)) showSignedOut();
 else renewSession().then((renewed) => (renewed ? signIn(session.token) : showSignedOut())).catch(() => signOut());
