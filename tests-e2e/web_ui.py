@@ -258,10 +258,10 @@ async def sign_up(
     person = Person(page, handle)
     person.watch()
     await page.goto("/")
-    form = page.locator("#sign-up")
-    await form.get_by_label("Handle").fill(handle)
-    await form.get_by_label("Display name").fill(prefix.title())
-    await form.get_by_label("Password").fill(PASSWORD)
-    await form.get_by_role("button", name="Create account").click()
+    form = page.locator("#sign-up")  # by the fields' names: the labels are in the locale's language
+    await form.locator('input[name="handle"]').fill(handle)
+    await form.locator('input[name="display_name"]').fill(prefix.title())
+    await form.locator('input[name="password"]').fill(PASSWORD)
+    await form.get_by_role("button").click()
     await expect(page.locator("#whoami")).to_have_text(f"{prefix.title()} @{handle}")
     return person
