@@ -504,7 +504,7 @@ async def test_a_card_offers_to_follow_one_author_not_followed_and_new_posts_wai
 
     await dan.open("Home")
     card = dan.post_card("Three voices")
-    await expect(card.locator(".faces .avatar")).to_have_count(3)
+    await expect(card.locator(".faces .avatar")).to_have_count(3)  # ada, bob and cat
     follows = card.get_by_role("button", name=re.compile("^Follow @"))
     await expect(follows).to_have_count(1)  # one, and not for ada, whom dan follows
     await expect(follows).to_have_text(f"Follow @{bob.handle}")

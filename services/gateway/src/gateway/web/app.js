@@ -340,13 +340,14 @@ function creditedLinks(post) {
   return others > 0 ? [...named, " ", h("a", { href: `#/posts/${enc(post.id)}`, class: "more-authors" }, t("and {count} more", { count: others }))] : named;
 }
 
-// The authors' pictures, stacked: the author's large, up to two co-authors' small beneath.
+// The authors' pictures: the author's, and beneath it up to three co-authors' in a pile.
 const PILE_FACES = 3;
 
-function facePile(authors) {
-  const shown = authors.slice(0, PILE_FACES).map((user) => avatar(user, "medium"));
-  const more = authors.length - PILE_FACES;
-  return h("div", { class: "faces", "aria-hidden": "true" }, shown, more > 0 && h("span", { class: "more" }, `+${more}`));
+function facePile([author, ...coauthors]) {
+  const more = coauthors.length - PILE_FACES;
+  return h("div", { class: "faces", "aria-hidden": "true" }, avatar(author, "medium"),
+    coauthors.length ? h("span", { class: "pile" }, coauthors.slice(0, PILE_FACES).map((user) => avatar(user, "small")),
+      more > 0 && h("span", { class: "more" }, `+${more}`)) : "");
 }
 
 function postCard(post, profileHandle) {
