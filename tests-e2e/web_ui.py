@@ -179,6 +179,7 @@ class Person:
     ) -> None:
         await self.open("Home")
         compose = self.page.locator("#compose")
+        await compose.wait_for(state="attached")  # the home view is drawn
         if not await compose.is_visible():  # on a phone, the compose button opens its sheet
             await self.page.get_by_role("button", name="Write a post").click()
         if picture is not None:
