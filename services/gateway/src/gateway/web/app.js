@@ -384,7 +384,7 @@ function remixOf(post) {
   if (link.status === "approved" && link.post) {
     const original = link.post;
     return h("blockquote", { class: "remix-of", "data-remix-status": link.status },
-      h("p", { class: "meta" }, "Remix of ", ...postAuthors(original).flatMap((user, index) => [index ? " · " : "", userLink(user)])),
+      h("p", { class: "meta" }, t("Remix of"), " ", ...postAuthors(original).flatMap((user, index) => [index ? " · " : "", userLink(user)])),
       h("p", { class: "text" }, original.text),
       mediaGallery(original.media),
       h("p", { class: "meta" }, h("a", { href: `#/posts/${enc(original.id)}` }, "Open the original")));
@@ -414,26 +414,26 @@ function remixSection(postId, currentPost) {
     return { post, remixes };
   };
   const draw = ({ post, remixes }) => {
-    if (!post || !remixes || !remixes.items.length) return h("p", { class: "meta" }, "No remixes yet.");
+    if (!post || !remixes || !remixes.items.length) return h("p", { class: "meta" }, t("No remixes yet."));
     const mayRevoke = postAuthors(post).some(isMe);
     return h("ol", { class: "remixes" }, remixes.items.map((remix) => h("li", { class: "card", "data-remix-id": remix.id },
       h("p", {}, userLink(remix.author), " ", remix.text, " · ", h("a", { href: `#/posts/${enc(remix.id)}` }, "open")),
-      mayRevoke && button("Revoke remix", act(() => api("DELETE", `/posts/${enc(postId)}/remixes/${enc(remix.id)}`), "The remix no longer shows your post."), { "data-key": `revoke-remix:${remix.id}` }))));
+      mayRevoke && button(t("Revoke remix"), act(() => api("DELETE", `/posts/${enc(postId)}/remixes/${enc(remix.id)}`), t("The remix no longer shows your post.")), { "data-key": `revoke-remix:${remix.id}` }))));
   };
   return h("section", { "aria-labelledby": "remixes-title" },
-    h("h2", { id: "remixes-title" }, "Remixes"), live(load, draw, "the remixes"), form);
+    h("h2", { id: "remixes-title" }, t("Remixes")), live(load, draw, "the remixes"), form);
 }
 
 const REMIX_REQUEST_STATUSES = ["pending", "approved", "rejected", "revoked", "removed"];
 
 function remixRequestsView(params) {
   const status = REMIX_REQUEST_STATUSES.includes(params.get("status")) ? params.get("status") : "";
-  const filter = h("label", {}, "Status ",
+  const filter = h("label", {}, t("Status"), " ",
     h("select", { name: "status", onchange: (event) => go(event.target.value ? `#/remix-requests?status=${event.target.value}` : "#/remix-requests") },
-      h("option", { value: "", selected: !status }, "all"),
+      h("option", { value: "", selected: !status }, t("all")),
       REMIX_REQUEST_STATUSES.map((name) => h("option", { value: name, selected: name === status }, name))));
   const draw = (page) => {
-    if (!page.items.length) return h("p", { class: "meta" }, "No remix requests.");
+    if (!page.items.length) return h("p", { class: "meta" }, t("No remix requests."));
     return h("ol", { class: "remix-requests" }, page.items.map((request) => {
       const answer = (verb, label, done) =>
         button(label, act(() => api("POST", `/remix-requests/${enc(request.id)}/${verb}`), done), { "data-key": `${verb}:${request.id}` });
@@ -442,7 +442,7 @@ function remixRequestsView(params) {
           request.original ? h("a", { href: `#/posts/${enc(request.original.id)}` }, "your post") : "a post", " ",
           h("span", { class: `tag ${request.status}` }, request.status)),
         h("p", { class: "text" }, request.remix.text),
-        h("p", { class: "meta" }, "asked ", when(request.created_at), " · ", h("a", { href: `#/posts/${enc(request.remix.id)}` }, "open the remix")),
+        h("p", { class: "meta" }, t("asked"), " ", when(request.created_at), " · ", h("a", { href: `#/posts/${enc(request.remix.id)}` }, t("open the remix"))),
         request.status === "pending" && h("div", { class: "actions" },
           answer("approve", "Approve", "The remix now shows your post."), " ",
           answer("reject", "Reject", "The remix will not show your post.")));
@@ -450,7 +450,7 @@ function remixRequestsView(params) {
   };
   const query = new URLSearchParams({ limit: "50" });
   if (status) query.set("status", status);
-  return [heading("Remix requests"), h("div", { class: "toolbar" }, filter),
+  return [heading(t("Remix requests")), h("div", { class: "toolbar" }, filter),
     live(() => api("GET", `/remix-requests?${query}`), draw, "the remix requests")];
 }
 
@@ -569,8 +569,8 @@ function repliesSection(postId, currentPost) {
     return api("GET", `/posts/${enc(postId)}/replies?limit=50`);
   };
   return h("section", { "aria-labelledby": "replies-title" },
-    h("h2", { id: "replies-title" }, "Replies"),
-    live(load, (page) => postList(page, (cursor) => api("GET", `/posts/${enc(postId)}/replies?limit=50&cursor=${enc(cursor)}`), "No replies yet."), "the replies"));
+    h("h2", { id: "replies-title" }, t("Replies")),
+    live(load, (page) => postList(page, (cursor) => api("GET", `/posts/${enc(postId)}/replies?limit=50&cursor=${enc(cursor)}`), t("No replies yet.")), "the replies"));
 }
 
 // Only the post's credited authors get insights (and ask for them); for anyone else the
@@ -587,7 +587,7 @@ function insightsSection(postId, currentPost) {
   const draw = (insights) => {
     if (!insights) return [];
     return h("section", { class: "card insights", "aria-labelledby": "insights-title" },
-      h("h2", { id: "insights-title" }, "Insights"),
+      h("h2", { id: "insights-title" }, t("Insights")),
       h("p", { "data-insight": "totals" }, `Reached ${counted(insights.reached, "account")} · ${counted(insights.likes, "like")} · ${repliesCount(insights.replies)}`),
       h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("Insights by author") }, h("table", {},
         h("thead", {}, h("tr", {}, ["Author", "Audience", "Only through them", "Likes from audience", "New followers"].map((title) => h("th", { scope: "col" }, title)))),
@@ -791,8 +791,8 @@ function mediaPicker() {
     add([...input.files]);
     input.value = "";
   });
-  const node = h("fieldset", { class: "media-picker" }, h("legend", {}, "Pictures or a video"),
-    h("label", {}, "Add pictures or a video ", h("span", { class: "hint" }, `up to ${MAX_PICTURES} pictures or 1 video; you can also drop or paste them here`), input),
+  const node = h("fieldset", { class: "media-picker" }, h("legend", {}, t("Pictures or a video")),
+    h("label", {}, t("Add pictures or a video"), " ", h("span", { class: "hint" }, t("up to {count} pictures or 1 video; you can also drop or paste them here", { count: MAX_PICTURES })), input),
     list);
 
   function add(files) {
@@ -809,7 +809,7 @@ function mediaPicker() {
   function attachment(file) {
     const item = { file, kind: mediaKind(file), media: null, progress: h("progress", { max: "1", value: "0", "aria-label": `Uploading ${file.name}` }) };
     item.alt = h("textarea", { maxlength: "1500", rows: "2" });
-    const reminder = h("p", { class: "hint alt-reminder" }, "Describe it for people who cannot see it.");
+    const reminder = h("p", { class: "hint alt-reminder" }, t("Describe it for people who cannot see it."));
     item.alt.addEventListener("input", () => { reminder.hidden = Boolean(item.alt.value.trim()); });
     item.preview = h("div", { class: "preview" }, item.progress);
     item.node = h("li", { class: "attachment", "data-file": file.name }, item.preview,
@@ -998,14 +998,14 @@ function avatarSettings() {
   const current = h("div", { class: "avatar-current" }, avatar(session.me, "large"));
   const input = h("input", { type: "file", accept: ACCEPTED_PICTURES, required: true });
   const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Uploading the picture" });
-  const removeButton = button("Remove the picture", act(async () => {
+  const removeButton = button(t("Remove the picture"), act(async () => {
     setMe(await api("PATCH", "/me", { avatar_media_id: null }));
     show();
   }, "Your profile picture is removed."), { hidden: !session.me.avatar });
   const form = h("form", { id: "avatar-settings", "aria-labelledby": "avatar-title" },
-    h("h2", { id: "avatar-title" }, "Profile picture"), current,
-    h("label", {}, "Choose a picture ", h("span", { class: "hint" }, "JPEG, PNG, WebP or GIF; cropped square"), input),
-    progress, h("div", { class: "actions" }, h("button", {}, "Upload picture"), removeButton));
+    h("h2", { id: "avatar-title" }, t("Profile picture")), current,
+    h("label", {}, t("Choose a picture"), " ", h("span", { class: "hint" }, t("JPEG, PNG, WebP or GIF; cropped square")), input),
+    progress, h("div", { class: "actions" }, h("button", {}, t("Upload picture")), removeButton));
   function show() {
     current.replaceChildren(avatar(session.me, "large"));
     removeButton.hidden = !session.me.avatar;
@@ -1020,7 +1020,7 @@ function avatarSettings() {
     }
     form.reset();
     show();
-  }, "Your profile picture is saved."));
+  }, t("Your profile picture is saved.")));
   return form;
 }
 
@@ -1074,10 +1074,10 @@ function homeView() {
     h("label", {}, t("Text"), " ", h("span", { class: "hint" }, t("up to 500 characters")), text),
     characterCounter(text),
     h("div", { class: "more-options" }, picker.node,
-    h("label", {}, "Co-authors ", h("span", { class: "hint" }, "handles separated by commas or spaces, up to 5"),
+    h("label", {}, t("Co-authors"), " ", h("span", { class: "hint" }, t("handles separated by commas or spaces, up to 5")),
       h("input", { name: "coauthors", autocomplete: "off", autocapitalize: "none", spellcheck: "false" })),
     h("fieldset", {},
-      h("legend", {}, "Publish"),
+      h("legend", {}, t("Publish")),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "now", checked: true }),
         " now — co-authors are credited as they accept"),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "when_accepted" }),
@@ -1189,30 +1189,30 @@ function sharedLoad(load) {
 function postView(postId) {
   const currentPost = sharedLoad(() => loadPost(postId));
   const invite = h("form", { id: "invite", hidden: true, "aria-labelledby": "invite-title" },
-    h("h2", { id: "invite-title" }, "Invite a co-author"),
-    h("label", {}, "Handle ", h("input", { name: "handle", required: true, autocomplete: "off", autocapitalize: "none" })),
-    h("label", {}, "Credited for ", h("span", { class: "hint" }, "optional, e.g. photo, up to 30 characters"),
+    h("h2", { id: "invite-title" }, t("Invite a co-author")),
+    h("label", {}, t("Handle"), " ", h("input", { name: "handle", required: true, autocomplete: "off", autocapitalize: "none" })),
+    h("label", {}, t("Credited for"), " ", h("span", { class: "hint" }, t("optional, e.g. photo, up to 30 characters")),
       h("input", { name: "credit", maxlength: "30", autocomplete: "off" })),
-    h("button", {}, "Invite"));
+    h("button", {}, t("Invite")));
   invite.addEventListener("submit", act(async (event) => {
     const values = formValues(event.target);
     const handle = values.handle.trim().replace(/^@/, "");
     const credit = values.credit.trim() || null;
     await api("POST", `/posts/${enc(postId)}/coauthors`, { handle, credit });
     event.target.reset();
-  }, "Invitation sent."));
+  }, t("Invitation sent.")));
   const leaveOrRemove = (handle, label, done) =>
     button(label, act(() => api("DELETE", `/posts/${enc(postId)}/coauthors/${enc(handle)}`), done), { "data-key": `${label}:${handle}` });
 
   const draw = ({ gone, post, invitation }) => {
     if (gone) {
       invite.hidden = true;
-      return h("p", { class: "card" }, "This post was deleted, or you may not see it. ", h("a", { href: "#/" }, "Back home"));
+      return h("p", { class: "card" }, t("This post was deleted, or you may not see it."), " ", h("a", { href: "#/" }, t("Back home")));
     }
     const authorIsMe = isMe(post.author);
     invite.hidden = !authorIsMe;
     const people = [
-      h("li", {}, userLink(post.author), " — ", h("span", { class: "state" }, "author")),
+      h("li", {}, userLink(post.author), " — ", h("span", { class: "state" }, t("author"))),
       ...post.coauthors.map((coauthor) => {
         const handle = coauthor.user.handle;
         const controls = [];
@@ -1228,9 +1228,9 @@ function postView(postId) {
       h("p", {}, `@${invitation.inviter.handle} invites you to co-author this post.`),
       answerButtons(invitation));
     const authorControls = authorIsMe && h("div", { class: "actions" },
-      post.status === "pending" && button("Publish now", act(() => api("POST", `/posts/${enc(postId)}/publish`), "The post is published."), { "data-key": "publish" }),
-      h("details", {}, h("summary", {}, "Delete this post…"),
-        button("Yes, delete it", act(async () => {
+      post.status === "pending" && button(t("Publish now"), act(() => api("POST", `/posts/${enc(postId)}/publish`), t("The post is published.")), { "data-key": "publish" }),
+      h("details", {}, h("summary", {}, t("Delete this post…")),
+        button(t("Yes, delete it"), act(async () => {
           await api("DELETE", `/posts/${enc(postId)}`);
           go("#/", "The post is deleted.");
         }), { class: "danger" })));
@@ -1240,13 +1240,13 @@ function postView(postId) {
       remixOf(post),
       h("p", { class: "meta" },
         post.status === "pending"
-          ? h("span", { class: "tag pending" }, "pending: published when every co-author has answered")
-          : h("span", {}, "published ", when(post.published_at)),
+          ? h("span", { class: "tag pending" }, t("pending: published when every co-author has answered"))
+          : h("span", {}, t("published"), " ", when(post.published_at)),
         " · mode: ", post.publish_mode === "now" ? "publish now" : "when every co-author has answered",
         " · written ", when(post.created_at)),
-      h("h2", {}, "Authors"),
+      h("h2", {}, t("Authors")),
       h("ul", { class: "people" }, people),
-      post.reply_to && h("p", { class: "meta" }, "A reply to ", h("a", { href: `#/posts/${enc(post.reply_to)}` }, "this post")),
+      post.reply_to && h("p", { class: "meta" }, t("A reply to"), " ", h("a", { href: `#/posts/${enc(post.reply_to)}` }, t("this post"))),
       post.status !== "pending" && engagementBar(post),
       answer, authorControls);
   };
@@ -1261,9 +1261,9 @@ function postView(postId) {
 
 function answerButtons(invitation) {
   return [
-    button("Accept", act(() => api("POST", `/invitations/${enc(invitation.id)}/accept`), "You are now a co-author."), { "data-key": `accept:${invitation.id}` }),
+    button(t("Accept"), act(() => api("POST", `/invitations/${enc(invitation.id)}/accept`), t("You are now a co-author.")), { "data-key": `accept:${invitation.id}` }),
     " ",
-    button("Decline", act(() => api("POST", `/invitations/${enc(invitation.id)}/decline`), "You declined the invitation."), { "data-key": `decline:${invitation.id}` }),
+    button(t("Decline"), act(() => api("POST", `/invitations/${enc(invitation.id)}/decline`), t("You declined the invitation.")), { "data-key": `decline:${invitation.id}` }),
   ];
 }
 
@@ -1279,9 +1279,9 @@ function invitationsView(params) {
   };
   const tabs = h("div", { class: "actions", role: "group", "aria-label": "Box" },
     ["received", "sent"].map((name) => button(name === "received" ? "Received" : "Sent", () => choose({ box: name }), { "aria-pressed": String(name === box) })));
-  const filter = h("label", {}, "Status ",
+  const filter = h("label", {}, t("Status"), " ",
     h("select", { name: "status", onchange: (event) => choose({ status: event.target.value }) },
-      h("option", { value: "", selected: !status }, "all"),
+      h("option", { value: "", selected: !status }, t("all")),
       INVITATION_STATUSES.map((name) => h("option", { value: name, selected: name === status }, name))));
   const query = new URLSearchParams({ box, limit: "50" });
   if (status) query.set("status", status);
@@ -1297,14 +1297,14 @@ function invitationsView(params) {
           h("span", { class: `tag ${invitation.status}` }, invitation.status)),
         invitation.post_text && h("blockquote", { class: "text" }, invitation.post_text),
         invitation.post_media && invitation.post_media.length ? h("div", { class: "thumbs" }, mediaGallery(invitation.post_media)) : "",
-        h("p", { class: "meta" }, "sent ", when(invitation.created_at),
+        h("p", { class: "meta" }, t("sent"), " ", when(invitation.created_at),
           pending ? [" · expires ", when(invitation.expires_at)] : invitation.responded_at ? [" · answered ", when(invitation.responded_at)] : ""),
         pending && box === "received" && h("div", { class: "actions" }, answerButtons(invitation)),
         pending && box === "sent" && h("div", { class: "actions" },
-          button("Revoke", act(() => api("DELETE", `/posts/${enc(invitation.post_id)}/coauthors/${enc(other.handle)}`), `The invitation to @${other.handle} is revoked.`), { "data-key": `revoke:${invitation.id}` })));
+          button(t("Revoke"), act(() => api("DELETE", `/posts/${enc(invitation.post_id)}/coauthors/${enc(other.handle)}`), `The invitation to @${other.handle} is revoked.`), { "data-key": `revoke:${invitation.id}` })));
     }));
   };
-  return [heading("Invitations"), h("div", { class: "toolbar" }, tabs, filter),
+  return [heading(t("Invitations")), h("div", { class: "toolbar" }, tabs, filter),
     live(() => api("GET", `/invitations?${query}`), draw, "the invitations")];
 }
 
@@ -1332,9 +1332,9 @@ function notificationText(type) {
 }
 
 function notificationsView() {
-  const readAll = button("Mark all as read", act(() => api("POST", "/notifications/read", { all: true }), "Every notification is read."));
+  const readAll = button(t("Mark all as read"), act(() => api("POST", "/notifications/read", { all: true }), t("Every notification is read.")));
   const draw = (page) => {
-    if (!page.items.length) return h("p", { class: "meta" }, "No notifications yet.");
+    if (!page.items.length) return h("p", { class: "meta" }, t("No notifications yet."));
     return [
       h("p", { class: "meta" }, `${page.unread_count} unread`),
       h("ol", { class: "notifications" }, page.items.map((n) =>
@@ -1344,10 +1344,10 @@ function notificationsView() {
             n.read ? "" : h("span", { class: "tag unread-tag" }, t("new"))),
           n.preview && h("blockquote", { class: "text preview" }, n.preview),
           h("p", { class: "meta" }, when(n.created_at),
-            !n.read && [" ", button("Mark read", act(() => api("POST", "/notifications/read", { ids: [n.id] })), { class: "small", "data-key": `read:${n.id}` })])))),
+            !n.read && [" ", button(t("Mark read"), act(() => api("POST", "/notifications/read", { ids: [n.id] })), { class: "small", "data-key": `read:${n.id}` })])))),
     ];
   };
-  return [heading("Notifications"), h("div", { class: "toolbar" }, readAll),
+  return [heading(t("Notifications")), h("div", { class: "toolbar" }, readAll),
     live(() => api("GET", "/notifications?limit=50"), draw, "your notifications")];
 }
 
@@ -1365,13 +1365,13 @@ const REMIX_POLICY_TEXT = {
 
 function remixSettings(me) {
   return [
-    h("fieldset", {}, h("legend", {}, "Who may remix my posts"),
+    h("fieldset", {}, h("legend", {}, t("Who may remix my posts")),
       Object.entries(REMIX_POLICY_TEXT).map(([value, text]) => h("label", { class: "choice" },
-        h("input", { type: "radio", name: "remix_policy", value, checked: me.remix_policy === value }), ` ${text}`))),
-    h("fieldset", {}, h("legend", {}, "Remixes show my post"),
+        h("input", { type: "radio", name: "remix_policy", value, checked: me.remix_policy === value }), " ", t(text)))),
+    h("fieldset", {}, h("legend", {}, t("Remixes show my post")),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "automatic", checked: me.remix_approval === "automatic" }), " at once"),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "manual", checked: me.remix_approval === "manual" }), " once I (or a co-author) approve")),
-    h("label", {}, "Country ", h("span", { class: "hint" }, "optional, two letters (ISO 3166), e.g. FR"),
+    h("label", {}, t("Country"), " ", h("span", { class: "hint" }, t("optional, two letters (ISO 3166), e.g. FR")),
       h("input", { name: "country", maxlength: "2", autocomplete: "country", value: me.country || "" })),
   ];
 }
@@ -1379,33 +1379,33 @@ function remixSettings(me) {
 function settingsView() {
   const me = session.me;
   const profile = h("form", { id: "settings", "aria-labelledby": "settings-title" },
-    h("h2", { id: "settings-title" }, "Profile and collaboration"),
-    h("label", {}, "Display name ", h("input", { name: "display_name", required: true, maxlength: "50", value: me.display_name })),
-    h("fieldset", {}, h("legend", {}, "Who may invite me to co-author"),
+    h("h2", { id: "settings-title" }, t("Profile and collaboration")),
+    h("label", {}, t("Display name"), " ", h("input", { name: "display_name", required: true, maxlength: "50", value: me.display_name })),
+    h("fieldset", {}, h("legend", {}, t("Who may invite me to co-author")),
       Object.entries(POLICY_TEXT).map(([value, text]) => h("label", { class: "choice" },
-        h("input", { type: "radio", name: "collab_policy", value, checked: me.collab_policy === value }), ` ${text}`))),
+        h("input", { type: "radio", name: "collab_policy", value, checked: me.collab_policy === value }), " ", t(text)))),
     remixSettings(me),
-    h("button", {}, "Save"));
+    h("button", {}, t("Save")));
   profile.addEventListener("submit", act(async (event) => {
     const { display_name, collab_policy, remix_policy, remix_approval, country } = formValues(event.target);
     setMe(await api("PATCH", "/me", { display_name, collab_policy, remix_policy, remix_approval, country: country.trim() || null }));
-  }, "Your settings are saved."));
+  }, t("Your settings are saved.")));
   const remove = h("form", { id: "delete-account", "aria-labelledby": "delete-title", class: "danger-zone" },
-    h("h2", { id: "delete-title" }, "Delete my account"),
-    h("p", {}, "Your account and the posts you authored are deleted; your credits on others' posts are removed. This cannot be undone."),
+    h("h2", { id: "delete-title" }, t("Delete my account")),
+    h("p", {}, t("Your account and the posts you authored are deleted; your credits on others' posts are removed. This cannot be undone.")),
     h("label", { class: "choice" }, h("input", { type: "checkbox", name: "confirm", required: true }), " I understand"),
-    h("button", { class: "danger" }, "Delete my account"));
+    h("button", { class: "danger" }, t("Delete my account")));
   remove.addEventListener("submit", act(async () => {
     await api("DELETE", "/me");
     signOut();
-  }, "Your account is deleted."));
+  }, t("Your account is deleted.")));
   const exportData = h("form", { id: "export-data", "aria-labelledby": "export-title" },
-    h("h2", { id: "export-title" }, "Export my data"),
-    h("p", {}, "One zip file with everything CoPost holds about you: your profile, your posts and those you co-author, replies, likes, follows, blocks, mutes, invitations and notifications. Once an hour."),
-    h("button", {}, "Export my data"));
+    h("h2", { id: "export-title" }, t("Export my data")),
+    h("p", {}, t("One zip file with everything CoPost holds about you: your profile, your posts and those you co-author, replies, likes, follows, blocks, mutes, invitations and notifications. Once an hour.")),
+    h("button", {}, t("Export my data")));
   exportData.addEventListener("submit", act(async () => {
     await download("/me/export", "application/zip", "copost-export.zip");
-  }, "Your data is downloading (copost-export.zip)."));
+  }, t("Your data is downloading (copost-export.zip).")));
   return [heading(t("Settings")), languageSettings(), profile, avatarSettings(), exportData, remove];
 }
 
@@ -1537,7 +1537,7 @@ function showSignedOut() {
     await api("POST", "/users", { handle: handle.trim(), password, display_name });
     const { access_token } = await api("POST", "/auth/token", { handle: handle.trim(), password });
     await signIn(access_token);
-  }, "Welcome to CoPost."));
+  }, t("Welcome to CoPost.")));
 }
 
 // ---------------------------------------------------------------- keyboard shortcuts
