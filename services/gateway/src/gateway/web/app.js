@@ -496,6 +496,7 @@ function showLike(control, state) {
 }
 
 async function toggleLike(post, control) {
+  const shown = screen;
   const before = likeShown(post);
   const wanted = { liked: !before.liked, count: Math.max(0, before.count + (before.liked ? -1 : 1)) };
   likeOverrides.set(post.id, { ...wanted, until: Date.now() + LIKE_OVERRIDE_MS });
@@ -506,6 +507,8 @@ async function toggleLike(post, control) {
     const told = { liked: answer.liked_by_me, count: answer.like_count };
     likeOverrides.set(post.id, { ...told, until: Date.now() + LIKE_OVERRIDE_MS });
     showLike(control, told);
+    // Said only on the view it was asked from: a late answer must not talk over the next one.
+    if (screen !== shown) return;
     const message = told.liked ? t("You like this post.") : t("You no longer like this post.");
     say(message);
     feedbackBeside(control, message);
