@@ -26,5 +26,9 @@ if ! command -v npm >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends npm >/dev/null 2>&1 ||
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends npm >/dev/null; }
 fi
-npm ci --no-audit --no-fund --loglevel=error >/dev/null
+# A test tool out of reach (no registry) must not stop `make run`: the checks skip, saying why.
+if ! npm ci --no-audit --no-fund --loglevel=error >/dev/null; then
+  say "'npm ci' failed: the browser tests' accessibility checks are skipped until it works"
+  exit 0
+fi
 cp package-lock.json "$installed"
