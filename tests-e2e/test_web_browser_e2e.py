@@ -162,7 +162,7 @@ async def test_the_author_invites_revokes_publishes_early_and_deletes_from_the_p
 ) -> None:
     ada, bob, cat = await author_and_invitees(person, "bob", "cat")
     await ada.write_post("Not yet: waiting for Bob", [bob.handle], when_accepted=True)
-    await ada.page.locator("#invite").get_by_role("textbox", name="Handle").fill(cat.handle)
+    await ada.page.locator("#invite").get_by_role("combobox", name="Handle").fill(cat.handle)
     await ada.click("Invite")
     await expect(ada.coauthor(cat.handle)).to_contain_text("invited, no answer yet")
 
@@ -593,6 +593,13 @@ async def test_unknown_handles_and_pending_posts_have_no_loose_ends(person: Sign
     await expect(ada.page.locator("#view")).not_to_contain_text("Loading")
     await expect(ada.page.locator(".unavailable").first).to_be_visible()
 
+    await ada.open("Home")
+    coauthors = ada.page.locator("#compose").get_by_role("combobox", name="Co-authors")
+    await ada.page.locator("#compose textarea[name=text]").focus()
+    await coauthors.fill(bob.handle[:7])  # the handle-prefix search suggests bob
+    await expect(
+        ada.page.locator(f'#suggest-coauthors option[value="{bob.handle}"]')
+    ).to_have_count(1)
     await ada.write_post("Waiting for Bob", [bob.handle], when_accepted=True)
     await expect(ada.page.locator("article.post .tag.pending")).to_be_visible()
     await expect(ada.page.locator("#reply")).to_be_hidden()

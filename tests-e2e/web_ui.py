@@ -186,7 +186,7 @@ class Person:
             await self.attach(picture, alt_text)
         # The post's text, not an attachment's "Alt text for ...".
         await compose.get_by_role("textbox", name=re.compile("^Text")).fill(text)
-        await compose.get_by_role("textbox", name="Co-authors").fill(", ".join(coauthors))
+        await compose.get_by_role("combobox", name="Co-authors").fill(", ".join(coauthors))
         mode = "when every co-author has answered" if when_accepted else "now"
         await compose.get_by_role("radio", name=mode).check()
         await compose.get_by_role("button", name="Post").click()
@@ -228,7 +228,7 @@ class Person:
     async def invite(self, handle: str, *, credit: str = "") -> None:
         """Invite a co-author from the open post's page, credited for `credit` if given."""
         invite = self.page.locator("#invite")
-        await invite.get_by_role("textbox", name="Handle").fill(handle)
+        await invite.get_by_role("combobox", name="Handle").fill(handle)
         await invite.get_by_role("textbox", name="Credited for").fill(credit)
         await self.click("Invite")
         await expect(self.status).to_have_text("Invitation sent.")

@@ -1051,6 +1051,31 @@ function characterCounter(field) {
   return counter;
 }
 
+// Handles that start with what is being typed (its last word, in a list of handles), offered
+// in a <datalist> from the handle-prefix search; asked for once typing pauses.
+const SUGGEST_AFTER_MS = 300;
+const SUGGEST_MIN_CHARS = 2;
+
+function handleSuggestions(input) {
+  const list = h("datalist", { id: `suggest-${input.name}` });
+  input.setAttribute("list", list.id);
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const words = input.value.split(/([\s,]+)/);
+    const typed = words.at(-1).replace(/^@/, "");
+    if (typed.length < SUGGEST_MIN_CHARS || !/^\w+$/.test(typed)) return;
+    timer = setTimeout(async () => {
+      const found = await api("GET", `/users?q=${enc(typed)}&limit=8`).catch(() => null);
+      if (!found || input.value.split(/([\s,]+)/).at(-1).replace(/^@/, "") !== typed) return;
+      const before = words.slice(0, -1).join("");
+      list.replaceChildren(...found.items.filter((user) => !isMe(user)).map((user) =>
+        h("option", { value: `${before}${user.handle}` }, `${user.display_name} @${user.handle}`)));
+    }, SUGGEST_AFTER_MS);
+  });
+  return [input, list];
+}
+
 // On a phone the compose form is a sheet, opened by the compose button (or the `n` key).
 function openCompose() {
   const compose = $("#compose");
@@ -1078,7 +1103,7 @@ function homeView() {
     characterCounter(text),
     h("div", { class: "more-options" }, picker.node,
     h("label", {}, t("Co-authors"), " ", h("span", { class: "hint" }, t("handles separated by commas or spaces, up to 5")),
-      h("input", { name: "coauthors", autocomplete: "off", autocapitalize: "none", spellcheck: "false" })),
+      handleSuggestions(h("input", { name: "coauthors", autocomplete: "off", autocapitalize: "none", spellcheck: "false" }))),
     h("fieldset", {},
       h("legend", {}, t("Publish")),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "now", checked: true }),
@@ -1193,7 +1218,7 @@ function postView(postId) {
   const currentPost = sharedLoad(() => loadPost(postId));
   const invite = h("form", { id: "invite", hidden: true, "aria-labelledby": "invite-title" },
     h("h2", { id: "invite-title" }, t("Invite a co-author")),
-    h("label", {}, t("Handle"), " ", h("input", { name: "handle", required: true, autocomplete: "off", autocapitalize: "none" })),
+    h("label", {}, t("Handle"), " ", handleSuggestions(h("input", { name: "handle", required: true, autocomplete: "off", autocapitalize: "none" }))),
     h("label", {}, t("Credited for"), " ", h("span", { class: "hint" }, t("optional, e.g. photo, up to 30 characters")),
       h("input", { name: "credit", maxlength: "30", autocomplete: "off" })),
     h("button", {}, t("Invite")));
