@@ -1037,8 +1037,10 @@ const MAX_TEXT = 500;
 
 // A text field's counter ("12 / 500"), red past the limit. The field has no maxlength, so
 // nothing pasted is cut silently; the form refuses to send a text over the limit.
+let countersMade = 0;
+
 function characterCounter(field) {
-  const counter = h("p", { class: "counter", id: `counter-${field.name}` });
+  const counter = h("p", { class: "counter", id: `counter-${++countersMade}` });
   field.setAttribute("aria-describedby", counter.id);
   const update = () => {
     const length = [...field.value].length;
