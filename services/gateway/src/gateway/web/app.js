@@ -387,7 +387,7 @@ function remixOf(post) {
       h("p", { class: "meta" }, t("Remix of"), " ", ...postAuthors(original).flatMap((user, index) => [index ? " · " : "", userLink(user)])),
       h("p", { class: "text" }, original.text),
       mediaGallery(original.media),
-      h("p", { class: "meta" }, h("a", { href: `#/posts/${enc(original.id)}` }, "Open the original")));
+      h("p", { class: "meta" }, h("a", { href: `#/posts/${enc(original.id)}` }, t("Open the original"))));
   }
   return h("p", { class: "remix-of meta", "data-remix-status": link.status },
     "A remix — ", REMIX_STATUS_TEXT[link.status] || link.status);
@@ -405,7 +405,7 @@ function remixSection(postId, currentPost) {
     const remix = await api("POST", "/posts", { text: formValues(event.target).text, remix_of: postId });
     event.target.reset();
     go(`#/posts/${enc(remix.id)}`, remix.remix_of.status === "pending"
-      ? "Your remix waits for the original's authors to approve it." : "Your remix is published.");
+      ? t("Your remix waits for the original's authors to approve it.") : t("Your remix is published."));
   }));
   const load = async () => {
     const { post } = await currentPost();
@@ -438,14 +438,14 @@ function remixRequestsView(params) {
       const answer = (verb, label, done) =>
         button(label, act(() => api("POST", `/remix-requests/${enc(request.id)}/${verb}`), done), { "data-key": `${verb}:${request.id}` });
       return h("li", { class: "card", "data-remix-request-id": request.id },
-        h("p", {}, userLink(request.remix.author), " asks to remix ",
-          request.original ? h("a", { href: `#/posts/${enc(request.original.id)}` }, "your post") : "a post", " ",
-          h("span", { class: `tag ${request.status}` }, request.status)),
+        h("p", {}, userLink(request.remix.author), " ", t("asks to remix"), " ",
+          request.original ? h("a", { href: `#/posts/${enc(request.original.id)}` }, t("your post")) : t("a post"), " ",
+          h("span", { class: `tag ${request.status}` }, t(request.status))),
         h("p", { class: "text" }, request.remix.text),
         h("p", { class: "meta" }, t("asked"), " ", when(request.created_at), " · ", h("a", { href: `#/posts/${enc(request.remix.id)}` }, t("open the remix"))),
         request.status === "pending" && h("div", { class: "actions" },
-          answer("approve", "Approve", "The remix now shows your post."), " ",
-          answer("reject", "Reject", "The remix will not show your post.")));
+          answer("approve", t("Approve"), t("The remix now shows your post.")), " ",
+          answer("reject", t("Reject"), t("The remix will not show your post."))));
     }));
   };
   const query = new URLSearchParams({ limit: "50" });
@@ -593,7 +593,7 @@ function insightsSection(postId, currentPost) {
       h("h2", { id: "insights-title" }, t("Insights")),
       h("p", { "data-insight": "totals" }, `Reached ${counted(insights.reached, "account")} · ${counted(insights.likes, "like")} · ${repliesCount(insights.replies)}`),
       h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("Insights by author") }, h("table", {},
-        h("thead", {}, h("tr", {}, ["Author", "Audience", "Only through them", "Likes from audience", "New followers"].map((title) => h("th", { scope: "col" }, title)))),
+        h("thead", {}, h("tr", {}, ["Author", "Audience", "Only through them", "Likes from audience", "New followers"].map((title) => h("th", { scope: "col" }, t(title))))),
         h("tbody", {}, insights.authors.map((author) => h("tr", { "data-insight-author": author.user.handle },
           h("th", { scope: "row" }, userLink(author.user)),
           h("td", {}, String(author.audience)), h("td", {}, String(author.exclusive_audience)),
@@ -1004,7 +1004,7 @@ function avatarSettings() {
   const removeButton = button(t("Remove the picture"), act(async () => {
     setMe(await api("PATCH", "/me", { avatar_media_id: null }));
     show();
-  }, "Your profile picture is removed."), { hidden: !session.me.avatar });
+  }, t("Your profile picture is removed.")), { hidden: !session.me.avatar });
   const form = h("form", { id: "avatar-settings", "aria-labelledby": "avatar-title" },
     h("h2", { id: "avatar-title" }, t("Profile picture")), current,
     h("label", {}, t("Choose a picture"), " ", h("span", { class: "hint" }, t("JPEG, PNG, WebP or GIF; cropped square")), input),
@@ -1125,8 +1125,8 @@ function homeView() {
     closeCompose();
     if (post.status === "pending") {
       // Only its authors see a pending post, and not on timelines: show it where its state is.
-      go(`#/posts/${enc(post.id)}`, "Your post waits for its co-authors' answers.");
-    } else say("Your post is published.");
+      go(`#/posts/${enc(post.id)}`, t("Your post waits for its co-authors' answers."));
+    } else say(t("Your post is published."));
   }));
   acceptDroppedFiles(compose, picker);
   const page = (cursor) => api("GET", `/timeline?limit=20${cursor ? `&cursor=${enc(cursor)}` : ""}`);
@@ -1246,12 +1246,12 @@ function postView(postId) {
       ...post.coauthors.map((coauthor) => {
         const handle = coauthor.user.handle;
         const controls = [];
-        if (authorIsMe && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, "Remove", `@${handle} is no longer a co-author.`));
-        if (authorIsMe && coauthor.status === "invited") controls.push(leaveOrRemove(handle, "Revoke invitation", `The invitation to @${handle} is revoked.`));
-        if (isMe(coauthor.user) && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, "Leave this post", "You left the post."));
+        if (authorIsMe && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, t("Remove"), t("@{handle} is no longer a co-author.", { handle })));
+        if (authorIsMe && coauthor.status === "invited") controls.push(leaveOrRemove(handle, t("Revoke invitation"), t("The invitation to @{handle} is revoked.", { handle })));
+        if (isMe(coauthor.user) && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, t("Leave this post"), t("You left the post.")));
         return h("li", { "data-coauthor": handle },
           coauthor.credit ? h("span", { class: "credit" }, creditLabel(coauthor.credit)) : "", userLink(coauthor.user), " — ",
-          h("span", { class: "state" }, COAUTHOR_STATE[coauthor.status] || coauthor.status), " ", controls);
+          h("span", { class: "state" }, t(COAUTHOR_STATE[coauthor.status] || coauthor.status)), " ", controls);
       }),
     ];
     const answer = invitation && h("div", { class: "actions", role: "group", "aria-label": "Your invitation" },
@@ -1262,7 +1262,7 @@ function postView(postId) {
       h("details", {}, h("summary", {}, t("Delete this post…")),
         button(t("Yes, delete it"), act(async () => {
           await api("DELETE", `/posts/${enc(postId)}`);
-          go("#/", "The post is deleted.");
+          go("#/", t("The post is deleted."));
         }), { class: "danger" })));
     return h("article", { class: "card post" },
       post.text && h("p", { class: "text big" }, post.text),
@@ -1316,22 +1316,22 @@ function invitationsView(params) {
   const query = new URLSearchParams({ box, limit: "50" });
   if (status) query.set("status", status);
   const draw = (page) => {
-    if (!page.items.length) return h("p", { class: "meta" }, `No ${status || ""} invitations ${box === "sent" ? "sent" : "received"}.`);
+    if (!page.items.length) return h("p", { class: "meta" }, box === "sent" ? t("No invitations sent.") : t("No invitations received."));
     return h("ol", { class: "invitations" }, page.items.map((invitation) => {
       const other = box === "sent" ? invitation.invitee : invitation.inviter;
       const pending = invitation.status === "pending";
       return h("li", { class: "card", "data-invitation-id": invitation.id },
-        h("p", {}, box === "sent" ? ["You invited ", userLink(other)] : [userLink(other), " invited you"],
-          " to co-author ", h("a", { href: `#/posts/${enc(invitation.post_id)}` }, "a post"),
-          invitation.credit ? `, credited for ${invitation.credit}` : "", " ",
-          h("span", { class: `tag ${invitation.status}` }, invitation.status)),
+        h("p", {}, box === "sent" ? [t("You invited"), " ", userLink(other)] : [userLink(other), " ", t("invited you")],
+          " ", t("to co-author"), " ", h("a", { href: `#/posts/${enc(invitation.post_id)}` }, t("a post")),
+          invitation.credit ? t(", credited for {credit}", { credit: invitation.credit }) : "", " ",
+          h("span", { class: `tag ${invitation.status}` }, t(invitation.status))),
         invitation.post_text && h("blockquote", { class: "text" }, invitation.post_text),
         invitation.post_media && invitation.post_media.length ? h("div", { class: "thumbs" }, mediaGallery(invitation.post_media)) : "",
         h("p", { class: "meta" }, t("sent"), " ", when(invitation.created_at),
-          pending ? [" · expires ", when(invitation.expires_at)] : invitation.responded_at ? [" · answered ", when(invitation.responded_at)] : ""),
+          pending ? [" · ", t("expires"), " ", when(invitation.expires_at)] : invitation.responded_at ? [" · ", t("answered"), " ", when(invitation.responded_at)] : ""),
         pending && box === "received" && h("div", { class: "actions" }, answerButtons(invitation)),
         pending && box === "sent" && h("div", { class: "actions" },
-          button(t("Revoke"), act(() => api("DELETE", `/posts/${enc(invitation.post_id)}/coauthors/${enc(other.handle)}`), `The invitation to @${other.handle} is revoked.`), { "data-key": `revoke:${invitation.id}` })));
+          button(t("Revoke"), act(() => api("DELETE", `/posts/${enc(invitation.post_id)}/coauthors/${enc(other.handle)}`), t("The invitation to @{handle} is revoked.", { handle: other.handle })), { "data-key": `revoke:${invitation.id}` })));
     }));
   };
   return [heading(t("Invitations")), h("div", { class: "toolbar" }, tabs, filter),
