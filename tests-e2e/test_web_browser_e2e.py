@@ -3,6 +3,7 @@
 Screenshots of every main view land in test-artifacts/web/ (gitignored).
 """
 
+import re
 import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.async_api import Browser, Locator, expect
-from web_ui import CHROMIUM, Person, chromium, sign_up
+from web_ui import AXE, CHROMIUM, Person, chromium, sign_up
 
 type SignUp = Callable[..., Awaitable[Person]]
 
@@ -32,13 +33,15 @@ async def person(browser: Browser, stack: str) -> AsyncIterator[SignUp]:
     """Factory: `await person("ada")` signs a new account up in a browser context of its own."""
     people: list[Person] = []
 
-    async def signed_up(prefix: str, *, phone: bool = False) -> Person:
-        people.append(await sign_up(browser, stack, prefix, phone=phone))
+    async def signed_up(prefix: str, *, phone: bool = False, locale: str = "en-GB") -> Person:
+        people.append(await sign_up(browser, stack, prefix, phone=phone, locale=locale))
         return people[-1]
 
     yield signed_up
     for someone in people:
         await someone.page.context.close()
+    # No console error and no refused or failed request but those the story expects.
+    assert {someone.handle: someone.problems for someone in people if someone.problems} == {}
 
 
 async def author_and_invitees(person: SignUp, *invitees: str) -> list[Person]:
@@ -159,7 +162,7 @@ async def test_the_author_invites_revokes_publishes_early_and_deletes_from_the_p
 ) -> None:
     ada, bob, cat = await author_and_invitees(person, "bob", "cat")
     await ada.write_post("Not yet: waiting for Bob", [bob.handle], when_accepted=True)
-    await ada.page.locator("#invite").get_by_role("textbox", name="Handle").fill(cat.handle)
+    await ada.page.locator("#invite").get_by_role("combobox", name="Handle").fill(cat.handle)
     await ada.click("Invite")
     await expect(ada.coauthor(cat.handle)).to_contain_text("invited, no answer yet")
 
@@ -182,6 +185,7 @@ async def test_a_blocked_user_is_told_clearly_the_blockers_profile_is_not_there(
 ) -> None:
     ada = await person("ada")
     bob = await person("bob")
+    ada.expect_refusal(404)  # the blocker's profile, to the blocked
     await bob.open_profile(ada.handle)
     await bob.click("Block")
     await expect(bob.status).to_have_text(f"You blocked @{ada.handle}.")
@@ -272,6 +276,7 @@ async def test_a_follower_likes_and_replies_and_the_author_sees_both_in_the_insi
 
 async def test_export_my_data_in_the_settings_downloads_the_archive(person: SignUp) -> None:
     ada = await person("ada")
+    ada.expect_refusal(429)  # the second export within the hour
     await ada.open("Settings")
 
     async with ada.page.expect_download() as started:
@@ -291,6 +296,7 @@ async def test_a_draft_survives_an_expired_access_token_and_a_new_tab_is_signed_
     person: SignUp,
 ) -> None:
     ada = await person("ada")
+    ada.expect_refusal(401)  # the expired access token
     await ada.open("Home")
     compose = ada.page.locator("#compose")
     await compose.get_by_role("textbox", name="Text").fill("Written while the token expired")
@@ -398,6 +404,7 @@ async def test_pictures_are_picked_or_dropped_and_refusals_are_clear(
     person: SignUp, tmp_path: Path
 ) -> None:
     ada = await person("ada")
+    ada.expect_refusal(415)  # the text file offered as a picture
     await ada.open("Home")
     picker = ada.page.locator("#compose").get_by_label("Add pictures or a video")
     notes = tmp_path / "notes.txt"
@@ -423,3 +430,239 @@ async def test_pictures_are_picked_or_dropped_and_refusals_are_clear(
     card = ada.post_card("Two sketches, one kept")
     await expect(card.locator(".gallery img")).to_have_count(1)
     await expect(card.locator(".gallery img")).to_have_attribute("alt", "")
+
+
+async def post_through_the_page(someone: Person, texts: list[str]) -> None:
+    """Posts written in bulk with the page's own session (set-up, not a story step)."""
+    await someone.page.evaluate(
+        """async (texts) => {
+            for (const text of texts) {
+                const headers = {
+                    "Content-Type": "application/json", Authorization: `Bearer ${session.token}`,
+                };
+                const body = JSON.stringify({ text });
+                const answer = await fetch("/v1/posts", { method: "POST", body, headers });
+                if (!answer.ok) throw new Error(`posting answered ${answer.status}`);
+            }
+        }""",
+        texts,
+    )
+
+
+async def test_on_a_phone_the_first_post_is_on_the_first_screen_and_compose_is_a_sheet(
+    person: SignUp,
+) -> None:
+    bob = await person("bob", phone=True)
+    compose = bob.page.locator("#compose")
+    await bob.write_post("Bob on the bus", [], when_accepted=False)
+
+    card = bob.post_card("Bob on the bus")
+    await expect(card).to_be_visible()
+    await expect(compose).to_be_hidden()  # the sheet closes once the post is sent
+    box = await card.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= 844
+    header = await bob.page.locator("header").bounding_box()
+    assert header is not None
+    assert header["height"] <= 56
+    tabs = await bob.page.get_by_role("navigation", name="Main").bounding_box()
+    assert tabs is not None
+    assert tabs["y"] + tabs["height"] == 844
+    await expect(bob.page.locator('#nav a[href="#/"]')).to_have_attribute("aria-current", "page")
+
+    await bob.page.get_by_role("button", name="Write a post").click()
+    text = compose.get_by_role("textbox", name=re.compile("^Text"))
+    await expect(text).to_be_focused()
+    await text.fill("x" * 510)  # as pasted: nothing is cut
+    await expect(compose.locator(".counter")).to_have_text("510 / 500")
+    await expect(compose.locator(".counter")).to_have_class(re.compile("over"))
+    await compose.get_by_role("button", name="Post").click()
+    assert not await text.evaluate("field => field.checkValidity()")
+    await expect(text).to_have_value("x" * 510)
+    await bob.screenshot("compose-sheet-phone")
+
+
+async def test_on_a_desktop_the_header_holds_on_one_line(person: SignUp) -> None:
+    ada = await person("ada")
+    header = await ada.page.locator("header").bounding_box()
+    sign_out = await ada.page.get_by_role("button", name="Sign out").bounding_box()
+    assert header is not None
+    assert header["height"] <= 60
+    assert sign_out is not None
+    assert sign_out["x"] + sign_out["width"] <= 1100
+
+
+async def test_a_card_offers_to_follow_one_author_not_followed_and_new_posts_wait_in_a_pill(
+    person: SignUp,
+) -> None:
+    ada, bob, cat = await author_and_invitees(person, "bob", "cat")
+    dan = await person("dan")
+    await ada.write_post("Three voices", [bob.handle, cat.handle], when_accepted=False)
+    for invitee in (bob, cat):
+        await invitee.answer_invitation("Accept")
+    await dan.open_profile(ada.handle)
+    await dan.click("Follow")
+    await expect(dan.status).to_have_text(f"You follow @{ada.handle}.")
+    await expect(dan.page.get_by_role("button", name="Unfollow")).to_be_visible()
+
+    await dan.open("Home")
+    card = dan.post_card("Three voices")
+    await expect(card.locator(".faces .avatar")).to_have_count(3)  # ada, bob and cat
+    follows = card.get_by_role("button", name=re.compile("^Follow @"))
+    await expect(follows).to_have_count(1)  # one, and not for ada, whom dan follows
+    await expect(follows).to_have_text(f"Follow @{bob.handle}")
+    await follows.click()
+    await expect(dan.status).to_have_text(f"You follow @{bob.handle}.")
+    await expect(follows).to_have_text(f"Follow @{cat.handle}")
+    time = card.locator("time")
+    await expect(time).to_have_attribute("title", re.compile(r"\d"))  # the exact time on hover
+    await dan.screenshot("home-follow-one")
+
+    fresh = f"Sunset with @{bob.handle}, see https://example.org/sky #sunset"
+    await ada.write_post(fresh, [], when_accepted=False)
+    await ada.open_profile(dan.handle)
+    await ada.click("Follow")  # dan is told live, and his timeline reloads meanwhile
+    await expect(dan.activity).to_contain_text("followed you")
+    pill = dan.page.get_by_role("button", name="1 new post")
+    await expect(pill).to_be_visible()
+    await expect(dan.post_card("Sunset with")).to_have_count(0)  # nothing moved meanwhile
+    await dan.screenshot("home-new-posts-pill")
+    await pill.click()
+    text = dan.post_card("Sunset with").locator(".text")
+    await expect(text.locator(f'a[href="#/users/{bob.handle}"]')).to_have_text(f"@{bob.handle}")
+    await expect(text.locator('a[href="https://example.org/sky"]')).to_be_visible()
+    await dan.page.emulate_media(color_scheme="dark")
+    await dan.screenshot("home-dark")  # the dark palette passes axe's contrast checks too
+    await text.locator('a[href="#/tags/sunset"]').click()
+    await expect(dan.heading).to_have_text("#sunset")
+    await expect(dan.post_card("Sunset with")).to_be_visible()
+
+
+async def test_the_feed_scrolls_on_and_the_keyboard_selects_likes_and_writes(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    await post_through_the_page(ada, [f"Numbered post {n}" for n in range(23)])
+    await ada.open_profile(ada.handle)
+    cards = ada.page.locator("li.post")
+    await expect(cards).to_have_count(20)
+    await cards.last.scroll_into_view_if_needed()
+    await expect(cards).to_have_count(23)  # the next page came with the scroll
+
+    await ada.page.keyboard.press("?")
+    help_dialog = ada.page.get_by_role("dialog", name="Keyboard shortcuts")
+    await expect(help_dialog).to_be_visible()
+    await ada.screenshot("shortcuts-help")
+    await ada.page.keyboard.press("Escape")
+    await expect(help_dialog).to_be_hidden()
+    await ada.page.keyboard.press("j")
+    await ada.page.keyboard.press("j")
+    second = cards.nth(1)
+    await expect(second).to_have_class(re.compile("selected"))
+    await ada.page.keyboard.press("l")
+    like = second.get_by_role("button", name="Unlike (1)")
+    await expect(like).to_have_attribute("aria-pressed", "true")
+    await expect(ada.status).to_have_text("You like this post.")  # the server's answer
+    await expect(second.locator(".feedback")).to_have_text("You like this post.")
+    await ada.page.keyboard.press("l")
+    await expect(second.get_by_role("button", name="Like (0)")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    await ada.page.keyboard.press("n")
+    await expect(ada.heading).to_have_text("Home")
+    await expect(ada.page.locator("#compose textarea[name=text]")).to_be_focused()
+
+
+async def test_french_by_default_for_a_french_browser_and_english_chosen_in_settings(
+    person: SignUp,
+) -> None:
+    marie = await person("marie", locale="fr-FR")
+    nav = marie.page.get_by_role("navigation", name="Main")
+    await expect(nav.get_by_role("link", name="Accueil")).to_be_visible()
+    await expect(marie.heading).to_have_text("Accueil")
+    await expect(marie.page.locator("#compose-title")).to_have_text("Écrire un post")
+    await marie.screenshot("home-french")
+    await nav.get_by_role("link", name="Réglages").click()
+    await marie.page.get_by_label("Langue de CoPost").select_option("en")
+    await expect(marie.heading).to_have_text("Settings")
+    await expect(marie.page.locator("html")).to_have_attribute("lang", "en")
+
+
+async def test_unknown_handles_and_pending_posts_have_no_loose_ends(person: SignUp) -> None:
+    ada, bob = await author_and_invitees(person, "bob")
+    ada.expect_refusal(404)  # the unknown handle
+    await ada.open_profile("nobody_at_all")
+    await expect(ada.error).to_contain_text("Not Found")
+    await expect(ada.page.locator("#view")).not_to_contain_text("Loading")
+    await expect(ada.page.locator(".unavailable").first).to_be_visible()
+
+    await ada.open("Home")
+    coauthors = ada.page.locator("#compose").get_by_role("combobox", name="Co-authors")
+    await ada.page.locator("#compose textarea[name=text]").focus()
+    await coauthors.fill(bob.handle[:7])  # the handle-prefix search suggests bob
+    await expect(
+        ada.page.locator(f'#suggest-coauthors option[value="{bob.handle}"]')
+    ).to_have_count(1)
+    await ada.write_post("Waiting for Bob", [bob.handle], when_accepted=True)
+    await expect(ada.page.locator("article.post .tag.pending")).to_be_visible()
+    await expect(ada.page.locator("#reply")).to_be_hidden()
+    await expect(ada.page.locator("#remix")).to_be_hidden()
+    await bob.open("Invitations")
+    await bob.page.locator("li.card").get_by_role("link", name="a post").click()
+    await expect(bob.page.get_by_role("button", name="Accept")).to_be_visible()
+    await expect(bob.page.locator("#reply")).to_be_hidden()
+    # No 404 for the pending post's replies or insights: the fixture asserts it.
+
+
+async def test_every_main_view_is_accessible_at_desktop_and_phone_sizes(
+    person: SignUp, tmp_path: Path
+) -> None:
+    if not AXE.exists():
+        pytest.skip(f"no axe-core at {AXE}: `make install` installs it with npm")
+    for size, phone in (("desktop", False), ("phone", True)):
+        ada = await person("ada", phone=phone)
+        bob = await person("bob")
+        await bob.allow_invitations_from_everyone()
+        await ada.write_post(
+            "A harbour, a sketch",
+            [bob.handle],
+            when_accepted=False,
+            picture=painted(tmp_path / f"{size}.png", (30, 90, 160)),
+            alt_text="Boats",
+        )
+        await bob.answer_invitation("Accept")
+        await bob.open_profile(ada.handle)
+        await bob.click("Follow")
+        await bob.open_post("A harbour, a sketch")
+        await bob.page.get_by_label("Your reply").fill("Lovely boats")
+        await bob.click("Reply")
+        await expect(bob.status).to_have_text("Your reply is posted.")
+
+        await ada.open("Home")
+        await expect(ada.post_card("A harbour, a sketch")).to_be_visible()
+        await ada.screenshot(f"home-{size}")
+        await ada.open_post("A harbour, a sketch")
+        await expect(ada.page.locator('[data-insight="totals"]')).to_contain_text("1 reply")
+        await ada.screenshot(f"post-{size}")
+        page_width = await ada.page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= (390 if phone else 1100)  # the insights table stays inside
+        await ada.open_profile(ada.handle)
+        await ada.screenshot(f"profile-{size}")
+        await ada.open("Invitations")
+        await ada.page.get_by_role("button", name="Sent").click()
+        await expect(ada.page.get_by_role("button", name="Sent")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        await expect(ada.page.locator("li.card blockquote")).to_have_text("A harbour, a sketch")
+        await ada.screenshot(f"invitations-{size}")
+        await ada.open("Notifications")
+        replied = ada.page.locator('[data-type="post.replied"]')
+        await expect(replied.locator(".preview")).to_have_text("Lovely boats")
+        await ada.screenshot(f"notifications-{size}")
+        await ada.open("Remix requests")
+        await ada.screenshot(f"remix-requests-{size}")
+        await ada.open("Settings")
+        await ada.screenshot(f"settings-{size}")
+        await ada.page.get_by_role("button", name="Sign out").click()
+        await expect(ada.page.get_by_role("heading", name="Sign in")).to_be_visible()
+        await ada.screenshot(f"sign-in-{size}")

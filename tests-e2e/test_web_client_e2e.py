@@ -34,7 +34,7 @@ async def test_the_gateway_serves_the_web_client(gateway: httpx.AsyncClient) -> 
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert '<script src="app.js">' in page.text
-    for asset in ("/app.js", "/style.css"):
+    for asset in ("/app.js", "/messages.js", "/style.css"):
         assert (await gateway.get(asset)).status_code == 200
     icon = await gateway.get("/favicon.ico")
     assert icon.status_code == 200
@@ -59,3 +59,14 @@ async def test_every_call_of_the_web_client_is_a_documented_route(
         )
     }
     assert undocumented == set()
+
+
+# What a first visit downloads of the client itself (uncompressed: the gateway sends it as is).
+FIRST_LOAD = ("/", "/app.js", "/messages.js", "/style.css", "/favicon.ico")
+FIRST_LOAD_BUDGET_BYTES = 150_000
+
+
+async def test_the_client_first_load_stays_small(gateway: httpx.AsyncClient) -> None:
+    sizes = {path: len((await gateway.get(path)).content) for path in FIRST_LOAD}
+
+    assert sum(sizes.values()) <= FIRST_LOAD_BUDGET_BYTES, sizes

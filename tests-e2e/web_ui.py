@@ -9,11 +9,21 @@ import base64
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
-from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Locator,
+    Page,
+    Request,
+    Response,
+    async_playwright,
+    expect,
+)
 from stack import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,6 +44,10 @@ expect.set_options(timeout=15_000)
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1100, "height": 800}
+# axe-core, installed from npm by `make install` (package.json, package-lock.json).
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# What the accessibility checks refuse: axe's two highest impacts.
+BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 @asynccontextmanager
@@ -54,6 +68,36 @@ class Person:
 
     page: Page
     handle: str
+    # Console errors and refused or failed requests while this person used the client; the
+    # browser tests end by asserting there were none but those the story expects.
+    problems: list[str] = field(default_factory=list)
+    expected_refusals: set[int] = field(default_factory=set)
+
+    def watch(self) -> None:
+        self.page.on("console", self._console)
+        self.page.on("response", self._response)
+        self.page.on("requestfailed", self._request_failed)
+
+    def expect_refusal(self, status: int) -> None:
+        """This story provokes answers with this status (a block's 404, say): not a problem."""
+        self.expected_refusals.add(status)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        refused = re.search(r"status of (\d{3})", message.text)
+        if refused and int(refused[1]) in self.expected_refusals:
+            return
+        self.problems.append(f"console: {message.text}")
+
+    def _response(self, response: Response) -> None:
+        if response.status >= 400 and response.status not in self.expected_refusals:
+            self.problems.append(f"{response.status} {response.request.method} {response.url}")
+
+    def _request_failed(self, request: Request) -> None:
+        # A request cut short by the page moving on (or closing) is not a failure.
+        if request.failure and "ERR_ABORTED" not in request.failure:
+            self.problems.append(f"failed {request.method} {request.url}: {request.failure}")
 
     @property
     def error(self) -> Locator:
@@ -74,8 +118,28 @@ class Person:
         return self.page.locator("#view-title")
 
     async def screenshot(self, name: str) -> None:
+        """A picture of the view into test-artifacts/web/, once axe-core found it accessible."""
+        await self.check_accessibility(name)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         await self.page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+    async def check_accessibility(self, view: str) -> None:
+        """axe-core's serious and critical violations on the page as it is now: none."""
+        if not AXE.exists():
+            return  # `make install` without npm: test_every_main_view_... says why it skips
+        if not await self.page.evaluate("typeof axe !== 'undefined'"):
+            # Evaluated through the DevTools protocol, which the page's CSP does not govern.
+            await self.page.evaluate(await asyncio.to_thread(AXE.read_text))
+        results: dict[str, Any] = await self.page.evaluate(
+            "axe.run(document, { resultTypes: ['violations'] })"
+        )
+        blocking = [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+            + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+            for violation in results["violations"]
+            if violation["impact"] in BLOCKING_IMPACTS
+        ]
+        assert blocking == [], f"{view}: {blocking}"
 
     async def open(self, section: str) -> None:
         """Follow a link of the main navigation ("Home", "Invitations", "Settings", ...)."""
@@ -115,11 +179,14 @@ class Person:
     ) -> None:
         await self.open("Home")
         compose = self.page.locator("#compose")
+        await compose.wait_for(state="attached")  # the home view is drawn
+        if not await compose.is_visible():  # on a phone, the compose button opens its sheet
+            await self.page.get_by_role("button", name="Write a post").click()
         if picture is not None:
             await self.attach(picture, alt_text)
         # The post's text, not an attachment's "Alt text for ...".
         await compose.get_by_role("textbox", name=re.compile("^Text")).fill(text)
-        await compose.get_by_role("textbox", name="Co-authors").fill(", ".join(coauthors))
+        await compose.get_by_role("combobox", name="Co-authors").fill(", ".join(coauthors))
         mode = "when every co-author has answered" if when_accepted else "now"
         await compose.get_by_role("radio", name=mode).check()
         await compose.get_by_role("button", name="Post").click()
@@ -161,7 +228,7 @@ class Person:
     async def invite(self, handle: str, *, credit: str = "") -> None:
         """Invite a co-author from the open post's page, credited for `credit` if given."""
         invite = self.page.locator("#invite")
-        await invite.get_by_role("textbox", name="Handle").fill(handle)
+        await invite.get_by_role("combobox", name="Handle").fill(handle)
         await invite.get_by_role("textbox", name="Credited for").fill(credit)
         await self.click("Invite")
         await expect(self.status).to_have_text("Invitation sent.")
@@ -180,18 +247,22 @@ class Person:
         await expect(self.status).to_have_text("Your settings are saved.")
 
 
-async def sign_up(browser: Browser, base_url: str, prefix: str, *, phone: bool = False) -> Person:
+async def sign_up(
+    browser: Browser, base_url: str, prefix: str, *, phone: bool = False, locale: str = "en-GB"
+) -> Person:
     """A new account created through the sign-up form, in a fresh browser context."""
     context = await browser.new_context(
-        base_url=base_url, viewport=PHONE if phone else DESKTOP, locale="en-GB"
+        base_url=base_url, viewport=PHONE if phone else DESKTOP, locale=locale
     )
     page = await context.new_page()
     handle = f"{prefix}_{uuid4().hex[:8]}"
+    person = Person(page, handle)
+    person.watch()
     await page.goto("/")
-    form = page.locator("#sign-up")
-    await form.get_by_label("Handle").fill(handle)
-    await form.get_by_label("Display name").fill(prefix.title())
-    await form.get_by_label("Password").fill(PASSWORD)
-    await form.get_by_role("button", name="Create account").click()
+    form = page.locator("#sign-up")  # by the fields' names: the labels are in the locale's language
+    await form.locator('input[name="handle"]').fill(handle)
+    await form.locator('input[name="display_name"]').fill(prefix.title())
+    await form.locator('input[name="password"]').fill(PASSWORD)
+    await form.get_by_role("button").click()
     await expect(page.locator("#whoami")).to_have_text(f"{prefix.title()} @{handle}")
-    return Person(page, handle)
+    return person

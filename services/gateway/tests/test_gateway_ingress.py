@@ -26,6 +26,8 @@ def test_probes_and_metrics_are_not_routed_from_outside(path: str) -> None:
     assert not ingress_routes(path)
 
 
-@pytest.mark.parametrize("path", ["/v1/me", "/v1/notifications/stream", "/docs", "/", "/app.js"])
+@pytest.mark.parametrize(
+    "path", ["/v1/me", "/v1/notifications/stream", "/docs", "/", "/app.js", "/messages.js"]
+)
 def test_the_api_the_docs_and_the_web_client_are(path: str) -> None:
     assert ingress_routes(path)

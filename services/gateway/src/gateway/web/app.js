@@ -12,8 +12,37 @@ let screen = { hash: null, sections: [] };
 let settleTimers = [];
 const SETTLE_DELAYS_MS = [500, 1200, 2500, 5000, 10000];
 const STREAM_REOPEN_MS = 5000;
+const SIGNED_IN = "copost.signedIn";
 
 const $ = (selector) => document.querySelector(selector);
+
+// ---------------------------------------------------------------- language
+
+// One message catalogue: the English text is the key (and the English message); each other
+// language maps it to its translation, `{name}` standing for a value. A missing translation
+// shows the English one.
+const LANGUAGES = { en: "English", fr: "Français" };
+const TRANSLATIONS = { fr: MESSAGES_FR }; // messages.js, loaded before this script
+const language = chosenLanguage();
+
+function chosenLanguage() {
+  const saved = localStorage.getItem("copost.language");
+  if (saved in LANGUAGES) return saved;
+  const preferred = (navigator.languages || [navigator.language]).map((tag) => tag.slice(0, 2).toLowerCase());
+  return preferred.find((code) => code in LANGUAGES) || "en";
+}
+
+function t(text, values = {}) {
+  const message = (TRANSLATIONS[language] && TRANSLATIONS[language][text]) || text;
+  return message.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+}
+
+// The page's own markup (index.html) names its texts with data-i18n attributes.
+function translateMarkup(root) {
+  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+}
 
 // ---------------------------------------------------------------- the API
 
@@ -105,26 +134,88 @@ function h(tag, attributes = {}, ...children) {
   return node;
 }
 
+// How long ago, in words ("5 min", "3 h", or the date); the exact time on hover. A minute's
+// tick keeps the words true (relativeTimes).
 function when(iso) {
-  return iso ? h("time", { datetime: iso }, new Date(iso).toLocaleString()) : "";
+  if (!iso) return "";
+  const at = new Date(iso);
+  return h("time", { datetime: iso, title: at.toLocaleString(language) }, ago(at));
 }
 
+const RELATIVE_UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+
+function ago(at) {
+  const seconds = Math.round((at.getTime() - Date.now()) / 1000);
+  if (Math.abs(seconds) < 45) return t("just now");
+  const words = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
+  const [unit, size] = RELATIVE_UNITS.find(([, length]) => Math.abs(seconds) >= length) || RELATIVE_UNITS.at(-1);
+  return words.format(Math.round(seconds / size), unit);
+}
+
+function relativeTimes() {
+  for (const time of document.querySelectorAll("time[datetime]")) time.textContent = ago(new Date(time.getAttribute("datetime")));
+}
+
+const PLURALS = { remix: "remixes", reply: "replies" };
+
+// "1 follower", "3 followers": the catalogue has both forms of each noun counted.
 function counted(count, noun) {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+  return count === 1 ? t(`1 ${noun}`) : t(`{count} ${PLURALS[noun] || `${noun}s`}`, { count });
 }
 
-function userLink(user) {
-  if (!user) return h("span", {}, "someone");
-  return h("a", { href: `#/users/${enc(user.handle)}`, class: "user" }, avatar(user), `${user.display_name} `, h("span", { class: "handle" }, `@${user.handle}`));
+// A link to a user's profile: their picture (unless `face` is false), name and handle.
+function userLink(user, face = true) {
+  if (!user) return h("span", {}, t("someone"));
+  return h("a", { href: `#/users/${enc(user.handle)}`, class: "user" }, face && avatar(user), `${user.display_name} `, h("span", { class: "handle" }, `@${user.handle}`));
+}
+
+// Links, @mentions (to the profile) and #tags (to the tag's page) in a post's text.
+const RICH_TEXT = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'])|(^|[^\w@])@(\w{3,30})|(^|[^\w#&])#(\w{1,50})/gu;
+
+function richText(text) {
+  const parts = [];
+  let last = 0;
+  for (const match of text.matchAll(RICH_TEXT)) {
+    const [whole, url, beforeMention, handle, beforeTag, tag] = match;
+    const lead = beforeMention || beforeTag || "";
+    parts.push(text.slice(last, match.index) + lead);
+    if (url) parts.push(h("a", { href: url, rel: "noopener noreferrer nofollow", target: "_blank" }, url));
+    else if (handle) parts.push(h("a", { href: `#/users/${enc(handle.toLowerCase())}`, class: "mention" }, `@${handle}`));
+    else parts.push(h("a", { href: `#/tags/${enc(tag.toLowerCase())}`, class: "hashtag" }, `#${tag}`));
+    last = match.index + whole.length;
+  }
+  parts.push(text.slice(last));
+  return parts.filter(Boolean);
+}
+
+// Messages show at the bottom of the screen, in sight, and go after a while.
+const MESSAGE_MS = { error: 15000, status: 8000, activity: 10000 };
+const messageTimers = {};
+
+function showMessage(id, text) {
+  clearTimeout(messageTimers[id]);
+  $(`#${id}`).textContent = text;
+  if (text) messageTimers[id] = setTimeout(() => { $(`#${id}`).textContent = ""; }, MESSAGE_MS[id]);
 }
 
 function showError(error) {
-  $("#error").textContent = error ? error.message : "";
-  if (error) $("#status").textContent = "";
+  showMessage("error", error ? error.message : "");
+  if (error) showMessage("status", "");
 }
 
 function say(message) {
-  $("#status").textContent = message;
+  showMessage("status", message);
+}
+
+// The outcome of an action also shows beside the control that caused it (the live region
+// above reads it out; this copy is for the eyes, so it is hidden from screen readers).
+function feedbackBeside(control, text, failed = false) {
+  const next = control.nextElementSibling;
+  if (next && next.classList.contains("feedback")) next.remove();
+  if (!text || !control.isConnected) return;
+  const note = h("span", { class: failed ? "feedback failed" : "feedback", "aria-hidden": "true" }, text);
+  control.after(note);
+  setTimeout(() => note.remove(), MESSAGE_MS.status);
 }
 
 // An action button or form: runs `work`, reports success or the problem, then refreshes.
@@ -136,10 +227,15 @@ function act(work, done) {
     try {
       await work(event);
       showError(null);
-      if (done) say(typeof done === "function" ? done() : done);
+      const message = typeof done === "function" ? done() : done;
+      if (message) {
+        say(message);
+        feedbackBeside(control, message);
+      }
       settle();
     } catch (error) {
       showError(error);
+      feedbackBeside(control, error.message, true);
     } finally {
       control.disabled = false;
     }
@@ -162,12 +258,21 @@ function formValues(form) {
 
 // ---------------------------------------------------------------- live sections and refresh
 
-// A part of the current view that reloads on every refresh and redraws only on change.
+// A part of the current view that reloads on every refresh and redraws only on change; when
+// loading fails, it says so in place of "Loading…" (and the error shows as an alert).
 function live(load, draw, label) {
-  const box = h("div", { class: "live", "aria-busy": "true" }, h("p", { class: "meta" }, `Loading ${label}…`));
+  const box = h("div", { class: "live", "aria-busy": "true" }, h("p", { class: "meta" }, t("Loading {what}…", { what: t(label) })));
   let last = null;
   screen.sections.push(async () => {
-    const data = await load();
+    let data;
+    try {
+      data = await load();
+    } catch (error) {
+      box.setAttribute("aria-busy", "false");
+      last = null;
+      box.replaceChildren(h("p", { class: "meta unavailable" }, t("Could not show {what}.", { what: t(label) })));
+      throw error;
+    }
     const key = JSON.stringify(data);
     box.setAttribute("aria-busy", "false");
     if (key === last) return;
@@ -181,7 +286,8 @@ function live(load, draw, label) {
 }
 
 async function refresh() {
-  if (!session.token) return;
+  // Not while the person is on their way to another view (the hash changed, its view not yet shown).
+  if (!session.token || screen.hash !== location.hash) return;
   const shown = screen;
   // A reload still under way when the person moved on (or signed out) reports to nobody.
   const failed = (error) => { if (screen === shown) showError(error); };
@@ -223,26 +329,42 @@ function creditLabel(credit) {
   return credit ? `${credit.charAt(0).toUpperCase()}${credit.slice(1)}: ` : "";
 }
 
+// The credited authors' names; past the first two, "and N more" (their faces are in the pile).
+const NAMED_AUTHORS = 2;
+
 function creditedLinks(post) {
   const credited = [{ user: post.author, credit: null }, ...post.coauthors.filter((c) => c.status === "accepted")];
-  return credited.flatMap(({ user, credit }, index) => [index ? " · " : "",
-    credit ? h("span", { class: "credit" }, creditLabel(credit)) : "", userLink(user)]);
+  const named = credited.slice(0, NAMED_AUTHORS).flatMap(({ user, credit }, index) => [index ? " · " : "",
+    credit ? h("span", { class: "credit" }, creditLabel(credit)) : "", userLink(user, false)]);
+  const others = credited.length - NAMED_AUTHORS;
+  return others > 0 ? [...named, " ", h("a", { href: `#/posts/${enc(post.id)}`, class: "more-authors" }, t("and {count} more", { count: others }))] : named;
+}
+
+// The authors' pictures: the author's, and beneath it up to three co-authors' in a pile.
+const PILE_FACES = 3;
+
+function facePile([author, ...coauthors]) {
+  const more = coauthors.length - PILE_FACES;
+  return h("div", { class: "faces", "aria-hidden": "true" }, avatar(author, "medium"),
+    coauthors.length ? h("span", { class: "pile" }, coauthors.slice(0, PILE_FACES).map((user) => avatar(user, "small")),
+      more > 0 && h("span", { class: "more" }, `+${more}`)) : "");
 }
 
 function postCard(post, profileHandle) {
   const role = profileHandle && (post.author.handle === profileHandle ? "author" : "co-author");
   const authors = postAuthors(post);
   return h("li", { class: "card post", "data-post-id": post.id },
-    h("article", { "aria-label": `Post by ${authors.map((u) => "@" + u.handle).join(", ")}` },
+    h("article", { tabindex: "-1", "aria-label": t("Post by {handles}", { handles: authors.map((u) => "@" + u.handle).join(", ") }) },
+      facePile(authors),
       h("p", { class: "authors" }, ...creditedLinks(post),
-        role && h("span", { class: "tag" }, role),
-        post.status === "pending" && h("span", { class: "tag pending" }, "pending")),
-      post.text && h("p", { class: "text" }, post.text),
+        role && h("span", { class: "tag" }, t(role)),
+        post.status === "pending" && h("span", { class: "tag pending" }, t("pending"))),
+      post.text && h("p", { class: "text" }, richText(post.text)),
       mediaGallery(post.media),
       remixOf(post),
       h("p", { class: "meta" }, when(post.published_at || post.created_at), " · ",
-        h("a", { href: `#/posts/${enc(post.id)}` }, "Open post"),
-        post.remix_count ? [" · ", post.remix_count === 1 ? "1 remix" : `${post.remix_count} remixes`] : ""),
+        h("a", { href: `#/posts/${enc(post.id)}` }, t("Open post")),
+        post.remix_count ? [" · ", counted(post.remix_count, "remix")] : ""),
       post.status !== "pending" && engagementBar(post)));
 }
 
@@ -262,152 +384,355 @@ function remixOf(post) {
   if (link.status === "approved" && link.post) {
     const original = link.post;
     return h("blockquote", { class: "remix-of", "data-remix-status": link.status },
-      h("p", { class: "meta" }, "Remix of ", ...postAuthors(original).flatMap((user, index) => [index ? " · " : "", userLink(user)])),
+      h("p", { class: "meta" }, t("Remix of"), " ", ...postAuthors(original).flatMap((user, index) => [index ? " · " : "", userLink(user)])),
       h("p", { class: "text" }, original.text),
       mediaGallery(original.media),
-      h("p", { class: "meta" }, h("a", { href: `#/posts/${enc(original.id)}` }, "Open the original")));
+      h("p", { class: "meta" }, h("a", { href: `#/posts/${enc(original.id)}` }, t("Open the original"))));
   }
   return h("p", { class: "remix-of meta", "data-remix-status": link.status },
     "A remix — ", REMIX_STATUS_TEXT[link.status] || link.status);
 }
 
 // On a post's page: remix it, and (its authors) see its remixes and revoke one.
-function remixSection(postId) {
+function remixSection(postId, currentPost) {
+  const text = h("textarea", { name: "text", required: true, rows: "2" });
   const form = h("form", { id: "remix", "aria-labelledby": "remix-title" },
-    h("h2", { id: "remix-title" }, "Remix this post"),
-    h("label", {}, "Your text ", h("textarea", { name: "text", required: true, maxlength: "500", rows: "2" })),
-    h("button", {}, "Remix"));
+    h("h2", { id: "remix-title" }, t("Remix this post")),
+    h("label", {}, t("Your text"), " ", text), characterCounter(text),
+    h("button", {}, t("Remix")));
   form.hidden = session.me && session.me.features && !session.me.features.remix;
   form.addEventListener("submit", act(async (event) => {
     const remix = await api("POST", "/posts", { text: formValues(event.target).text, remix_of: postId });
     event.target.reset();
     go(`#/posts/${enc(remix.id)}`, remix.remix_of.status === "pending"
-      ? "Your remix waits for the original's authors to approve it." : "Your remix is published.");
+      ? t("Your remix waits for the original's authors to approve it.") : t("Your remix is published."));
   }));
   const load = async () => {
-    const [post, remixes] = await Promise.all([
-      api("GET", `/posts/${enc(postId)}`), api("GET", `/posts/${enc(postId)}/remixes?limit=50`)]).catch(() => [null, null]);
+    const { post } = await currentPost();
+    if (!post || post.status === "pending") return { post: null, remixes: null };
+    const remixes = await api("GET", `/posts/${enc(postId)}/remixes?limit=50`).catch(() => null);
     return { post, remixes };
   };
   const draw = ({ post, remixes }) => {
-    if (!post || !remixes || !remixes.items.length) return h("p", { class: "meta" }, "No remixes yet.");
+    if (!post || !remixes || !remixes.items.length) return h("p", { class: "meta" }, t("No remixes yet."));
     const mayRevoke = postAuthors(post).some(isMe);
     return h("ol", { class: "remixes" }, remixes.items.map((remix) => h("li", { class: "card", "data-remix-id": remix.id },
       h("p", {}, userLink(remix.author), " ", remix.text, " · ", h("a", { href: `#/posts/${enc(remix.id)}` }, "open")),
-      mayRevoke && button("Revoke remix", act(() => api("DELETE", `/posts/${enc(postId)}/remixes/${enc(remix.id)}`), "The remix no longer shows your post."), { "data-key": `revoke-remix:${remix.id}` }))));
+      mayRevoke && button(t("Revoke remix"), act(() => api("DELETE", `/posts/${enc(postId)}/remixes/${enc(remix.id)}`), t("The remix no longer shows your post.")), { "data-key": `revoke-remix:${remix.id}` }))));
   };
   return h("section", { "aria-labelledby": "remixes-title" },
-    h("h2", { id: "remixes-title" }, "Remixes"), live(load, draw, "the remixes"), form);
+    h("h2", { id: "remixes-title" }, t("Remixes")), live(load, draw, "the remixes"), form);
 }
 
 const REMIX_REQUEST_STATUSES = ["pending", "approved", "rejected", "revoked", "removed"];
 
 function remixRequestsView(params) {
   const status = REMIX_REQUEST_STATUSES.includes(params.get("status")) ? params.get("status") : "";
-  const filter = h("label", {}, "Status ",
+  const filter = h("label", {}, t("Status"), " ",
     h("select", { name: "status", onchange: (event) => go(event.target.value ? `#/remix-requests?status=${event.target.value}` : "#/remix-requests") },
-      h("option", { value: "", selected: !status }, "all"),
+      h("option", { value: "", selected: !status }, t("all")),
       REMIX_REQUEST_STATUSES.map((name) => h("option", { value: name, selected: name === status }, name))));
   const draw = (page) => {
-    if (!page.items.length) return h("p", { class: "meta" }, "No remix requests.");
+    if (!page.items.length) return h("p", { class: "meta" }, t("No remix requests."));
     return h("ol", { class: "remix-requests" }, page.items.map((request) => {
       const answer = (verb, label, done) =>
         button(label, act(() => api("POST", `/remix-requests/${enc(request.id)}/${verb}`), done), { "data-key": `${verb}:${request.id}` });
       return h("li", { class: "card", "data-remix-request-id": request.id },
-        h("p", {}, userLink(request.remix.author), " asks to remix ",
-          request.original ? h("a", { href: `#/posts/${enc(request.original.id)}` }, "your post") : "a post", " ",
-          h("span", { class: `tag ${request.status}` }, request.status)),
+        h("p", {}, userLink(request.remix.author), " ", t("asks to remix"), " ",
+          request.original ? h("a", { href: `#/posts/${enc(request.original.id)}` }, t("your post")) : t("a post"), " ",
+          h("span", { class: `tag ${request.status}` }, t(request.status))),
         h("p", { class: "text" }, request.remix.text),
-        h("p", { class: "meta" }, "asked ", when(request.created_at), " · ", h("a", { href: `#/posts/${enc(request.remix.id)}` }, "open the remix")),
+        h("p", { class: "meta" }, t("asked"), " ", when(request.created_at), " · ", h("a", { href: `#/posts/${enc(request.remix.id)}` }, t("open the remix"))),
         request.status === "pending" && h("div", { class: "actions" },
-          answer("approve", "Approve", "The remix now shows your post."), " ",
-          answer("reject", "Reject", "The remix will not show your post.")));
+          answer("approve", t("Approve"), t("The remix now shows your post.")), " ",
+          answer("reject", t("Reject"), t("The remix will not show your post."))));
     }));
   };
   const query = new URLSearchParams({ limit: "50" });
   if (status) query.set("status", status);
-  return [heading("Remix requests"), h("div", { class: "toolbar" }, filter),
+  return [heading(t("Remix requests")), h("div", { class: "toolbar" }, filter),
     live(() => api("GET", `/remix-requests?${query}`), draw, "the remix requests")];
 }
 
 // ---------------------------------------------------------------- engagement (issue 12)
 
-// Like or unlike with the shared counts, and Follow for authors the reader may not follow
-// (the follow names the post it came from, for the post's insights).
+// Like or unlike with the shared counts, and Follow for one author the reader does not
+// follow yet (the follow names the post it came from, for the post's insights).
 function engagementBar(post) {
-  const path = `/posts/${enc(post.id)}/like`;
-  const like = post.liked_by_me
-    ? button(`Unlike (${post.like_count})`, act(() => api("DELETE", path), "You no longer like this post."), { "data-key": `unlike:${post.id}`, "aria-pressed": "true" })
-    : button(`Like (${post.like_count})`, act(() => api("PUT", path), "You like this post."), { "data-key": `like:${post.id}`, "aria-pressed": "false" });
-  const follows = postAuthors(post).filter((user) => !isMe(user)).map((user) =>
-    button(`Follow @${user.handle}`, act(() => followFromPost(user, post), `You follow @${user.handle}.`), { class: "small", "data-key": `follow:${post.id}:${user.handle}` }));
-  return h("div", { class: "actions engagement", role: "group", "aria-label": "Engagement" },
-    like, " ", h("span", { class: "reply-count", "data-count": "replies" }, repliesCount(post.reply_count)), " ", follows);
+  const shown = likeShown(post);
+  const like = button(likeLabel(shown), (event) => toggleLike(post, event.currentTarget),
+    { "data-key": `like:${post.id}`, "aria-pressed": String(shown.liked), class: "like" });
+  const suggested = followSuggestion(post);
+  const follow = suggested && button(t("Follow @{handle}", { handle: suggested.handle }),
+    act(() => followFromPost(suggested, post), t("You follow @{handle}.", { handle: suggested.handle })),
+    { class: "small", "data-key": `follow:${post.id}:${suggested.handle}` });
+  return h("div", { class: "actions engagement", role: "group", "aria-label": t("Engagement") },
+    like, " ", h("span", { class: "reply-count", "data-count": "replies" }, repliesCount(post.reply_count)), " ", follow);
 }
 
 function repliesCount(count) {
-  return `${count} ${count === 1 ? "reply" : "replies"}`;
+  return count === 1 ? t("1 reply") : t("{count} replies", { count });
 }
 
-function followFromPost(user, post) {
-  return api("PUT", `/users/${enc(user.handle)}/follow`, { via_post: post.id });
+function likeLabel({ liked, count }) {
+  return liked ? t("Unlike ({count})", { count }) : t("Like ({count})", { count });
+}
+
+// Likes show at once (optimistic); the server's answer then decides. Until the timelines
+// catch up (they are eventually consistent), what the server said overrides what they show.
+const likeOverrides = new Map();
+const LIKE_OVERRIDE_MS = 15000;
+
+function likeShown(post) {
+  const override = likeOverrides.get(post.id);
+  if (override && Date.now() < override.until && !(post.liked_by_me === override.liked && post.like_count === override.count)) return override;
+  likeOverrides.delete(post.id);
+  return { liked: post.liked_by_me, count: post.like_count };
+}
+
+function showLike(control, state) {
+  control.textContent = likeLabel(state);
+  control.setAttribute("aria-pressed", String(state.liked));
+}
+
+async function toggleLike(post, control) {
+  const shown = screen;
+  const before = likeShown(post);
+  const wanted = { liked: !before.liked, count: Math.max(0, before.count + (before.liked ? -1 : 1)) };
+  likeOverrides.set(post.id, { ...wanted, until: Date.now() + LIKE_OVERRIDE_MS });
+  showLike(control, wanted);
+  try {
+    await api(wanted.liked ? "PUT" : "DELETE", `/posts/${enc(post.id)}/like`);
+    const answer = await api("GET", `/posts/${enc(post.id)}`);
+    const told = { liked: answer.liked_by_me, count: answer.like_count };
+    likeOverrides.set(post.id, { ...told, until: Date.now() + LIKE_OVERRIDE_MS });
+    showLike(control, told);
+    // Said only on the view it was asked from: a late answer must not talk over the next one.
+    if (screen !== shown) return;
+    const message = told.liked ? t("You like this post.") : t("You no longer like this post.");
+    say(message);
+    feedbackBeside(control, message);
+  } catch (error) {
+    likeOverrides.delete(post.id);
+    showLike(control, before);
+    showError(error);
+    feedbackBeside(control, error.message, true);
+  }
+}
+
+// Whom the reader follows, as their profiles said (GET /v1/users/{handle} carries the
+// relationship); asked once per author, kept up to date by the reader's own follows.
+const relationships = new Map();
+
+function knowRelationship(profile) {
+  if (profile && profile.relationship) relationships.set(profile.handle, profile.relationship);
+}
+
+async function learnRelationships(posts) {
+  const unknown = new Set(posts.flatMap(postAuthors).filter((user) => !isMe(user) && !relationships.has(user.handle)).map((user) => user.handle));
+  await Promise.all([...unknown].map((handle) => api("GET", `/users/${enc(handle)}`).then(knowRelationship, () => {
+    relationships.set(handle, { following: false, blocking: true, unknown: true });
+  })));
+  // What the cards depend on goes with the page, so a change of it redraws them.
+  return posts.map((post) => ({ ...post, suggested_follow: followSuggestion(post) ? followSuggestion(post).handle : null }));
+}
+
+// The first credited author the reader does not follow (nor blocks), if any.
+function followSuggestion(post) {
+  return postAuthors(post).find((user) => {
+    const relation = relationships.get(user.handle);
+    return !isMe(user) && relation && !relation.following && !relation.blocking;
+  }) || null;
+}
+
+async function followFromPost(user, post) {
+  await api("PUT", `/users/${enc(user.handle)}/follow`, { via_post: post.id });
+  relationships.set(user.handle, { ...relationships.get(user.handle), following: true });
 }
 
 function replyForm(postId) {
+  const text = h("textarea", { name: "text", required: true, rows: "2" });
   const form = h("form", { id: "reply", "aria-labelledby": "reply-title" },
-    h("h2", { id: "reply-title" }, "Reply"),
-    h("label", {}, "Your reply ", h("textarea", { name: "text", required: true, maxlength: "500", rows: "2" })),
-    h("button", {}, "Reply"));
+    h("h2", { id: "reply-title" }, t("Reply")),
+    h("label", {}, t("Your reply"), " ", text), characterCounter(text),
+    h("button", {}, t("Reply")));
   form.addEventListener("submit", act(async (event) => {
     await api("POST", `/posts/${enc(postId)}/replies`, { text: formValues(event.target).text });
     event.target.reset();
-  }, "Your reply is posted."));
+    resetCounters(event.target);
+  }, () => t("Your reply is posted.")));
   return form;
 }
 
-function repliesSection(postId) {
-  const load = () => api("GET", `/posts/${enc(postId)}/replies?limit=50`).catch((error) => {
-    if (error.status === 404) return { items: [], next_cursor: null };
-    throw error;
-  });
+// A pending post has no replies yet: they are asked for only once it is published.
+function repliesSection(postId, currentPost) {
+  const load = async () => {
+    const { post } = await currentPost();
+    if (!post || post.status === "pending") return { items: [], next_cursor: null };
+    return api("GET", `/posts/${enc(postId)}/replies?limit=50`);
+  };
   return h("section", { "aria-labelledby": "replies-title" },
-    h("h2", { id: "replies-title" }, "Replies"),
-    live(load, (page) => postList(page, (cursor) => api("GET", `/posts/${enc(postId)}/replies?limit=50&cursor=${enc(cursor)}`), "No replies yet."), "the replies"));
+    h("h2", { id: "replies-title" }, t("Replies")),
+    live(load, (page) => postList(page, (cursor) => api("GET", `/posts/${enc(postId)}/replies?limit=50&cursor=${enc(cursor)}`), t("No replies yet.")), "the replies"));
 }
 
-// Only the post's credited authors get insights; for anyone else the section stays empty.
-function insightsSection(postId) {
-  const load = () => api("GET", `/posts/${enc(postId)}/insights`).catch((error) => {
-    if (error.status === 404) return null;
-    throw error;
-  });
+// Only the post's credited authors get insights (and ask for them); for anyone else the
+// section stays empty.
+function insightsSection(postId, currentPost) {
+  const load = async () => {
+    const { post } = await currentPost();
+    if (!post || post.status === "pending" || !postAuthors(post).some(isMe)) return null;
+    return api("GET", `/posts/${enc(postId)}/insights`).catch((error) => {
+      if (error.status === 404) return null;
+      throw error;
+    });
+  };
   const draw = (insights) => {
     if (!insights) return [];
     return h("section", { class: "card insights", "aria-labelledby": "insights-title" },
-      h("h2", { id: "insights-title" }, "Insights"),
+      h("h2", { id: "insights-title" }, t("Insights")),
       h("p", { "data-insight": "totals" }, `Reached ${counted(insights.reached, "account")} · ${counted(insights.likes, "like")} · ${repliesCount(insights.replies)}`),
-      h("table", {},
-        h("thead", {}, h("tr", {}, ["Author", "Audience", "Only through them", "Likes from audience", "New followers"].map((title) => h("th", { scope: "col" }, title)))),
+      h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("Insights by author") }, h("table", {},
+        h("thead", {}, h("tr", {}, ["Author", "Audience", "Only through them", "Likes from audience", "New followers"].map((title) => h("th", { scope: "col" }, t(title))))),
         h("tbody", {}, insights.authors.map((author) => h("tr", { "data-insight-author": author.user.handle },
           h("th", { scope: "row" }, userLink(author.user)),
           h("td", {}, String(author.audience)), h("td", {}, String(author.exclusive_audience)),
-          h("td", {}, String(author.likes_from_audience)), h("td", {}, String(author.new_followers)))))));
+          h("td", {}, String(author.likes_from_audience)), h("td", {}, String(author.new_followers))))))));
   };
   return live(load, draw, "the insights");
 }
 
-// A list of posts with a "More" button that appends the next pages: `more(cursor)` loads one.
+// Calls `more` whenever `end` (the last thing of a list) comes near the screen: infinite
+// scroll. It stops with the view.
+function whenNear(end, more) {
+  const shown = screen;
+  const observer = new IntersectionObserver((entries) => {
+    if (screen !== shown) observer.disconnect();
+    else if (entries.some((entry) => entry.isIntersecting)) more();
+  }, { rootMargin: "600px 0px" });
+  observer.observe(end);
+}
+
+// A list of posts that appends the next pages as the reader scrolls: `loadMore(cursor)` loads one.
 function postList(page, loadMore, empty, profileHandle) {
+  if (!page.items.length) return h("p", { class: "meta" }, empty);
   const list = h("ol", { class: "posts" }, page.items.map((post) => postCard(post, profileHandle)));
-  const more = h("button", { type: "button", hidden: !page.next_cursor }, "More posts");
+  const end = h("div", { class: "scroll-end" });
   let cursor = page.next_cursor;
-  more.addEventListener("click", act(async () => {
-    const next = await loadMore(cursor);
-    list.append(...next.items.map((post) => postCard(post, profileHandle)));
-    cursor = next.next_cursor;
-    more.hidden = !cursor;
-  }));
-  return page.items.length ? [list, more] : h("p", { class: "meta" }, empty);
+  let loading = false;
+  whenNear(end, async () => {
+    if (!cursor || loading) return;
+    loading = true;
+    try {
+      const next = await loadMore(cursor);
+      list.append(...next.items.map((post) => postCard(post, profileHandle)));
+      cursor = next.next_cursor;
+    } catch (error) {
+      showError(error);
+    } finally {
+      loading = false;
+    }
+  });
+  return [list, end];
+}
+
+function postTime(post) {
+  return post.published_at || post.created_at;
+}
+
+// A feed (the home timeline, a profile's posts): the next pages load as the reader scrolls
+// to its end (the cursor); every refresh takes in the first page again. Changed cards are
+// redrawn in place; new posts by others wait behind an "N new posts" pill so that nothing
+// moves under the reader; the reader's own new posts show at once.
+function feed(loadPage, empty, { profileHandle = null, label = "the posts" } = {}) {
+  const list = h("ol", { class: "posts" });
+  const pill = button("", () => showWaiting(), { class: "new-posts", hidden: true });
+  const end = h("div", { class: "scroll-end" });
+  const none = h("p", { class: "meta", hidden: true }, empty);
+  const box = h("div", { class: "feed", "aria-busy": "true" }, h("p", { class: "meta" }, t("Loading {what}…", { what: t(label) })));
+  const cards = new Map();
+  let waiting = [];
+  let cursor = null;
+  let started = false;
+  let loadingMore = false;
+
+  function draw(post) {
+    const node = postCard(post, profileHandle);
+    cards.set(post.id, { key: JSON.stringify(post), node });
+    return node;
+  }
+  function redraw(post) {
+    const shown = cards.get(post.id);
+    if (shown.key === JSON.stringify(post)) return;
+    const focused = shown.node.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    const node = draw(post);
+    if (shown.node.classList.contains("selected")) node.classList.add("selected");
+    shown.node.replaceWith(node);
+    const again = focused && node.querySelector(`[data-key="${CSS.escape(focused)}"]`);
+    if (again) again.focus();
+  }
+  function showWaiting() {
+    list.prepend(...waiting.map(draw));
+    waiting = [];
+    pill.hidden = true;
+    none.hidden = cards.size > 0;
+    window.scrollTo({ top: 0 });
+    const first = list.querySelector("article");
+    if (first) first.focus();
+  }
+  async function more() {
+    if (!cursor || loadingMore) return;
+    loadingMore = true;
+    try {
+      const page = await loadPage(cursor);
+      list.append(...(await learnRelationships(page.items)).filter((post) => !cards.has(post.id)).map(draw));
+      cursor = page.next_cursor;
+    } catch (error) {
+      showError(error);
+    } finally {
+      loadingMore = false;
+    }
+  }
+
+  screen.sections.push(async () => {
+    let page;
+    try {
+      page = await loadPage(null);
+    } catch (error) {
+      box.setAttribute("aria-busy", "false");
+      if (!started) box.replaceChildren(h("p", { class: "meta unavailable" }, t("Could not show {what}.", { what: t(label) })));
+      throw error;
+    }
+    const items = await learnRelationships(page.items);
+    box.setAttribute("aria-busy", "false");
+    if (!started) {
+      started = true;
+      cursor = page.next_cursor;
+      list.append(...items.map(draw));
+      box.replaceChildren(pill, none, list, end);
+      none.hidden = cards.size > 0;
+      whenNear(end, more);
+      return;
+    }
+    const present = new Set(items.map((post) => post.id));
+    const oldest = items.length ? postTime(items.at(-1)) : null;
+    for (const [id, shown] of cards) {
+      const post = JSON.parse(shown.key);
+      if (!present.has(id) && (!page.next_cursor || (oldest && postTime(post) >= oldest))) {
+        shown.node.remove();
+        cards.delete(id);
+      }
+    }
+    items.filter((post) => cards.has(post.id)).forEach(redraw);
+    const fresh = items.filter((post) => !cards.has(post.id) && !waiting.some((other) => other.id === post.id));
+    const mine = fresh.filter((post) => postAuthors(post).some(isMe) || !cards.size);
+    list.prepend(...mine.map(draw));
+    waiting = [...fresh.filter((post) => !mine.includes(post)), ...waiting.filter((post) => present.has(post.id))];
+    pill.hidden = !waiting.length;
+    pill.textContent = waiting.length === 1 ? t("1 new post") : t("{count} new posts", { count: waiting.length });
+    none.hidden = cards.size > 0;
+  });
+  return box;
 }
 
 // ---------------------------------------------------------------- media: pictures, videos, avatars
@@ -469,8 +794,8 @@ function mediaPicker() {
     add([...input.files]);
     input.value = "";
   });
-  const node = h("fieldset", { class: "media-picker" }, h("legend", {}, "Pictures or a video"),
-    h("label", {}, "Add pictures or a video ", h("span", { class: "hint" }, `up to ${MAX_PICTURES} pictures or 1 video; you can also drop or paste them here`), input),
+  const node = h("fieldset", { class: "media-picker" }, h("legend", {}, t("Pictures or a video")),
+    h("label", {}, t("Add pictures or a video"), " ", h("span", { class: "hint" }, t("up to {count} pictures or 1 video; you can also drop or paste them here", { count: MAX_PICTURES })), input),
     list);
 
   function add(files) {
@@ -487,7 +812,7 @@ function mediaPicker() {
   function attachment(file) {
     const item = { file, kind: mediaKind(file), media: null, progress: h("progress", { max: "1", value: "0", "aria-label": `Uploading ${file.name}` }) };
     item.alt = h("textarea", { maxlength: "1500", rows: "2" });
-    const reminder = h("p", { class: "hint alt-reminder" }, "Describe it for people who cannot see it.");
+    const reminder = h("p", { class: "hint alt-reminder" }, t("Describe it for people who cannot see it."));
     item.alt.addEventListener("input", () => { reminder.hidden = Boolean(item.alt.value.trim()); });
     item.preview = h("div", { class: "preview" }, item.progress);
     item.node = h("li", { class: "attachment", "data-file": file.name }, item.preview,
@@ -664,8 +989,9 @@ function initials(user) {
 
 // A user's profile picture, or their initials when they have none (decorative: the name is beside it).
 function avatar(user, size = "small") {
-  if (user.avatar && user.avatar[size]) {
-    return h("img", { class: `avatar ${size}`, src: user.avatar[size], alt: "", width: size === "small" ? 96 : 400, height: size === "small" ? 96 : 400 });
+  const variant = size === "large" ? "large" : "small";
+  if (user.avatar && user.avatar[variant]) {
+    return h("img", { class: `avatar ${size}`, src: user.avatar[variant], alt: "", width: variant === "small" ? 96 : 400, height: variant === "small" ? 96 : 400 });
   }
   return h("span", { class: `avatar ${size} initials`, "data-initials": initials(user), "aria-hidden": "true" });
 }
@@ -675,14 +1001,14 @@ function avatarSettings() {
   const current = h("div", { class: "avatar-current" }, avatar(session.me, "large"));
   const input = h("input", { type: "file", accept: ACCEPTED_PICTURES, required: true });
   const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Uploading the picture" });
-  const removeButton = button("Remove the picture", act(async () => {
+  const removeButton = button(t("Remove the picture"), act(async () => {
     setMe(await api("PATCH", "/me", { avatar_media_id: null }));
     show();
-  }, "Your profile picture is removed."), { hidden: !session.me.avatar });
+  }, t("Your profile picture is removed.")), { hidden: !session.me.avatar });
   const form = h("form", { id: "avatar-settings", "aria-labelledby": "avatar-title" },
-    h("h2", { id: "avatar-title" }, "Profile picture"), current,
-    h("label", {}, "Choose a picture ", h("span", { class: "hint" }, "JPEG, PNG, WebP or GIF; cropped square"), input),
-    progress, h("div", { class: "actions" }, h("button", {}, "Upload picture"), removeButton));
+    h("h2", { id: "avatar-title" }, t("Profile picture")), current,
+    h("label", {}, t("Choose a picture"), " ", h("span", { class: "hint" }, t("JPEG, PNG, WebP or GIF; cropped square")), input),
+    progress, h("div", { class: "actions" }, h("button", {}, t("Upload picture")), removeButton));
   function show() {
     current.replaceChildren(avatar(session.me, "large"));
     removeButton.hidden = !session.me.avatar;
@@ -697,7 +1023,7 @@ function avatarSettings() {
     }
     form.reset();
     show();
-  }, "Your profile picture is saved."));
+  }, t("Your profile picture is saved.")));
   return form;
 }
 
@@ -707,22 +1033,86 @@ function heading(text) {
   return h("h1", { id: "view-title", tabindex: "-1" }, text);
 }
 
+const MAX_TEXT = 500;
+
+// A text field's counter ("12 / 500"), red past the limit. The field has no maxlength, so
+// nothing pasted is cut silently; the form refuses to send a text over the limit.
+let countersMade = 0;
+
+function characterCounter(field) {
+  const counter = h("p", { class: "counter", id: `counter-${++countersMade}` });
+  field.setAttribute("aria-describedby", counter.id);
+  const update = () => {
+    const length = [...field.value].length;
+    counter.textContent = t("{count} / {max}", { count: length, max: MAX_TEXT });
+    counter.classList.toggle("over", length > MAX_TEXT);
+    field.setCustomValidity(length > MAX_TEXT ? t("{count} characters: a post holds up to {max}.", { count: length, max: MAX_TEXT }) : "");
+  };
+  field.addEventListener("input", update);
+  update();
+  return counter;
+}
+
+// Handles that start with what is being typed (its last word, in a list of handles), offered
+// in a <datalist> from the handle-prefix search; asked for once typing pauses.
+const SUGGEST_AFTER_MS = 300;
+const SUGGEST_MIN_CHARS = 2;
+
+function handleSuggestions(input) {
+  const list = h("datalist", { id: `suggest-${input.name}` });
+  input.setAttribute("list", list.id);
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const words = input.value.split(/([\s,]+)/);
+    const typed = words.at(-1).replace(/^@/, "");
+    if (typed.length < SUGGEST_MIN_CHARS || !/^\w+$/.test(typed)) return;
+    timer = setTimeout(async () => {
+      const found = await api("GET", `/users?q=${enc(typed)}&limit=8`).catch(() => null);
+      if (!found || input.value.split(/([\s,]+)/).at(-1).replace(/^@/, "") !== typed) return;
+      const before = words.slice(0, -1).join("");
+      list.replaceChildren(...found.items.filter((user) => !isMe(user)).map((user) =>
+        h("option", { value: `${before}${user.handle}` }, `${user.display_name} @${user.handle}`)));
+    }, SUGGEST_AFTER_MS);
+  });
+  return [input, list];
+}
+
+// On a phone the compose form is a sheet, opened by the compose button (or the `n` key).
+function openCompose() {
+  const compose = $("#compose");
+  if (!compose) {
+    go("#/", null);
+    window.addEventListener("hashchange", () => setTimeout(openCompose), { once: true });
+    return;
+  }
+  compose.classList.add("open");
+  compose.querySelector("textarea[name=text]").focus();
+}
+
+function closeCompose() {
+  const compose = $("#compose");
+  if (compose) compose.classList.remove("open");
+}
+
 function homeView() {
   const picker = mediaPicker();
+  const text = h("textarea", { name: "text", rows: "3", placeholder: t("What are you writing about?") });
   const compose = h("form", { id: "compose", "aria-labelledby": "compose-title" },
-    h("h2", { id: "compose-title" }, "Write a post"),
-    h("label", {}, "Text ", h("span", { class: "hint" }, "up to 500 characters"),
-      h("textarea", { name: "text", maxlength: "500", rows: "3" })),
-    picker.node,
-    h("label", {}, "Co-authors ", h("span", { class: "hint" }, "handles separated by commas or spaces, up to 5"),
-      h("input", { name: "coauthors", autocomplete: "off", autocapitalize: "none", spellcheck: "false" })),
+    button(t("Close"), closeCompose, { id: "compose-close", class: "small" }),
+    h("h2", { id: "compose-title" }, t("Write a post")),
+    h("label", {}, t("Text"), " ", h("span", { class: "hint" }, t("up to 500 characters")), text),
+    characterCounter(text),
+    h("div", { class: "more-options" }, picker.node,
+    h("label", {}, t("Co-authors"), " ", h("span", { class: "hint" }, t("handles separated by commas or spaces, up to 5")),
+      handleSuggestions(h("input", { name: "coauthors", autocomplete: "off", autocapitalize: "none", spellcheck: "false" }))),
     h("fieldset", {},
-      h("legend", {}, "Publish"),
+      h("legend", {}, t("Publish")),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "now", checked: true }),
         " now — co-authors are credited as they accept"),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "when_accepted" }),
-        " when every co-author has answered")),
-    h("button", {}, "Post"));
+        " when every co-author has answered"))),
+    h("button", {}, t("Post")));
   compose.addEventListener("submit", act(async (event) => {
     const { text, coauthors, publish_mode } = formValues(event.target);
     const handles = coauthors.split(/[\s,]+/).map((handle) => handle.replace(/^@/, "")).filter(Boolean);
@@ -730,19 +1120,25 @@ function homeView() {
     if (!text.trim() && !media_ids.length) throw new Error("Write something, or add a picture or a video.");
     const post = await api("POST", "/posts", { text, coauthors: handles, publish_mode, media_ids });
     event.target.reset();
+    resetCounters(event.target);
     picker.clear();
+    closeCompose();
     if (post.status === "pending") {
       // Only its authors see a pending post, and not on timelines: show it where its state is.
-      go(`#/posts/${enc(post.id)}`, "Your post waits for its co-authors' answers.");
-    } else say("Your post is published.");
+      go(`#/posts/${enc(post.id)}`, t("Your post waits for its co-authors' answers."));
+    } else say(t("Your post is published."));
   }));
   acceptDroppedFiles(compose, picker);
-  return [heading("Home"), compose,
+  const page = (cursor) => api("GET", `/timeline?limit=20${cursor ? `&cursor=${enc(cursor)}` : ""}`);
+  return [heading(t("Home")), compose,
     h("section", { "aria-labelledby": "timeline-title" },
-      h("h2", { id: "timeline-title" }, "Your timeline"),
-      live(() => api("GET", "/timeline?limit=20"),
-        (page) => postList(page, (cursor) => api("GET", `/timeline?limit=20&cursor=${enc(cursor)}`), "Nothing here yet: follow someone or write a post."),
-        "your timeline"))];
+      h("h2", { id: "timeline-title" }, t("Your timeline")),
+      feed(page, t("Nothing here yet: follow someone or write a post."), { label: "your timeline" }))];
+}
+
+// After form.reset(), which sends no input event, the counters count again.
+function resetCounters(form) {
+  for (const field of form.querySelectorAll("textarea[aria-describedby]")) field.dispatchEvent(new Event("input"));
 }
 
 function profileView(handle) {
@@ -751,30 +1147,45 @@ function profileView(handle) {
     const target = `@${profile.handle}`;
     const relation = (label, call, done) => button(label, act(call, done), { "data-key": label });
     const path = enc(profile.handle);
+    // Only what can be done now: Follow or Unfollow, Mute or Unmute, Block or Unblock.
+    const { following, followed_by, blocking, muting } = profile.relationship || {};
     return h("div", { class: "card profile" },
       avatar(profile, "large"),
-      h("p", { class: "big" }, profile.display_name, " ", h("span", { class: "handle" }, target)),
+      h("p", { class: "big" }, profile.display_name, " ", h("span", { class: "handle" }, target),
+        followed_by && h("span", { class: "tag" }, t("Follows you"))),
       h("p", { class: "counts" },
         h("span", { "data-count": "followers" }, counted(profile.followers_count, "follower")), " · ",
-        h("span", { "data-count": "following" }, `${profile.following_count} following`)),
-      h("p", { class: "meta" }, "Joined ", when(profile.created_at)),
+        h("span", { "data-count": "following" }, t("{count} following", { count: profile.following_count }))),
+      h("p", { class: "meta" }, t("Joined"), " ", when(profile.created_at)),
       mine
-        ? h("p", {}, "This is you. ", h("a", { href: "#/settings" }, "Edit your settings"))
-        : h("div", { class: "actions", role: "group", "aria-label": `Your relation to ${target}` },
-          relation("Follow", () => api("PUT", `/users/${path}/follow`), `You follow ${target}.`),
-          relation("Unfollow", () => api("DELETE", `/users/${path}/follow`), `You no longer follow ${target}.`),
-          relation("Block", () => api("PUT", `/users/${path}/block`), `You blocked ${target}.`),
-          relation("Unblock", () => api("DELETE", `/users/${path}/block`), `You unblocked ${target}.`),
-          relation("Mute", () => api("PUT", `/users/${path}/mute`), `You muted ${target}: their posts and co-authored posts leave your timeline.`),
-          relation("Unmute", () => api("DELETE", `/users/${path}/mute`), `You unmuted ${target}.`)));
+        ? h("p", {}, t("This is you."), " ", h("a", { href: "#/settings" }, t("Edit your settings")))
+        : h("div", { class: "actions", role: "group", "aria-label": t("Your relation to {handle}", { handle: target }) },
+          blocking ? "" : following
+            ? relation(t("Unfollow"), () => api("DELETE", `/users/${path}/follow`), t("You no longer follow {handle}.", { handle: target }))
+            : relation(t("Follow"), () => api("PUT", `/users/${path}/follow`), t("You follow {handle}.", { handle: target })),
+          muting
+            ? relation(t("Unmute"), () => api("DELETE", `/users/${path}/mute`), t("You unmuted {handle}.", { handle: target }))
+            : relation(t("Mute"), () => api("PUT", `/users/${path}/mute`), t("You muted {handle}: their posts and co-authored posts leave your timeline.", { handle: target })),
+          blocking
+            ? relation(t("Unblock"), () => api("DELETE", `/users/${path}/block`), t("You unblocked {handle}.", { handle: target }))
+            : relation(t("Block"), () => api("PUT", `/users/${path}/block`), t("You blocked {handle}.", { handle: target }))));
+  };
+  // The posts are asked for only once the profile is there (an unknown or blocking account
+  // answers one 404, not two).
+  let profileLoaded = null;
+  const loadProfile = () => {
+    profileLoaded = api("GET", `/users/${enc(handle)}`);
+    return profileLoaded.then((profile) => { knowRelationship(profile); return profile; });
+  };
+  const page = async (cursor) => {
+    if (!cursor) await profileLoaded;
+    return api("GET", `/users/${enc(handle)}/posts?limit=20${cursor ? `&cursor=${enc(cursor)}` : ""}`);
   };
   return [heading(`@${handle}`),
-    live(() => api("GET", `/users/${enc(handle)}`), drawProfile, "the profile"),
+    live(loadProfile, drawProfile, "the profile"),
     h("section", { "aria-labelledby": "profile-posts-title" },
-      h("h2", { id: "profile-posts-title" }, "Posts authored and co-authored"),
-      live(() => api("GET", `/users/${enc(handle)}/posts?limit=20`),
-        (page) => postList(page, (cursor) => api("GET", `/users/${enc(handle)}/posts?limit=20&cursor=${enc(cursor)}`), "No posts yet.", handle),
-        "the posts"))];
+      h("h2", { id: "profile-posts-title" }, t("Posts authored and co-authored")),
+      feed(page, t("No posts yet."), { profileHandle: handle }))];
 }
 
 async function loadPost(postId) {
@@ -796,52 +1207,62 @@ async function loadPost(postId) {
 
 const COAUTHOR_STATE = { accepted: "co-author", invited: "invited, no answer yet" };
 
+// One load that the sections asking for it at the same time (one refresh) share.
+function sharedLoad(load) {
+  let pending = null;
+  return () => {
+    pending ||= load().finally(() => setTimeout(() => { pending = null; }));
+    return pending;
+  };
+}
+
 function postView(postId) {
+  const currentPost = sharedLoad(() => loadPost(postId));
   const invite = h("form", { id: "invite", hidden: true, "aria-labelledby": "invite-title" },
-    h("h2", { id: "invite-title" }, "Invite a co-author"),
-    h("label", {}, "Handle ", h("input", { name: "handle", required: true, autocomplete: "off", autocapitalize: "none" })),
-    h("label", {}, "Credited for ", h("span", { class: "hint" }, "optional, e.g. photo, up to 30 characters"),
+    h("h2", { id: "invite-title" }, t("Invite a co-author")),
+    h("label", {}, t("Handle"), " ", handleSuggestions(h("input", { name: "handle", required: true, autocomplete: "off", autocapitalize: "none" }))),
+    h("label", {}, t("Credited for"), " ", h("span", { class: "hint" }, t("optional, e.g. photo, up to 30 characters")),
       h("input", { name: "credit", maxlength: "30", autocomplete: "off" })),
-    h("button", {}, "Invite"));
+    h("button", {}, t("Invite")));
   invite.addEventListener("submit", act(async (event) => {
     const values = formValues(event.target);
     const handle = values.handle.trim().replace(/^@/, "");
     const credit = values.credit.trim() || null;
     await api("POST", `/posts/${enc(postId)}/coauthors`, { handle, credit });
     event.target.reset();
-  }, "Invitation sent."));
+  }, t("Invitation sent.")));
   const leaveOrRemove = (handle, label, done) =>
     button(label, act(() => api("DELETE", `/posts/${enc(postId)}/coauthors/${enc(handle)}`), done), { "data-key": `${label}:${handle}` });
 
   const draw = ({ gone, post, invitation }) => {
     if (gone) {
       invite.hidden = true;
-      return h("p", { class: "card" }, "This post was deleted, or you may not see it. ", h("a", { href: "#/" }, "Back home"));
+      return h("p", { class: "card" }, t("This post was deleted, or you may not see it."), " ", h("a", { href: "#/" }, t("Back home")));
     }
     const authorIsMe = isMe(post.author);
     invite.hidden = !authorIsMe;
     const people = [
-      h("li", {}, userLink(post.author), " — ", h("span", { class: "state" }, "author")),
+      h("li", {}, userLink(post.author), " — ", h("span", { class: "state" }, t("author"))),
       ...post.coauthors.map((coauthor) => {
         const handle = coauthor.user.handle;
         const controls = [];
-        if (authorIsMe && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, "Remove", `@${handle} is no longer a co-author.`));
-        if (authorIsMe && coauthor.status === "invited") controls.push(leaveOrRemove(handle, "Revoke invitation", `The invitation to @${handle} is revoked.`));
-        if (isMe(coauthor.user) && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, "Leave this post", "You left the post."));
+        if (authorIsMe && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, t("Remove"), t("@{handle} is no longer a co-author.", { handle })));
+        if (authorIsMe && coauthor.status === "invited") controls.push(leaveOrRemove(handle, t("Revoke invitation"), t("The invitation to @{handle} is revoked.", { handle })));
+        if (isMe(coauthor.user) && coauthor.status === "accepted") controls.push(leaveOrRemove(handle, t("Leave this post"), t("You left the post.")));
         return h("li", { "data-coauthor": handle },
           coauthor.credit ? h("span", { class: "credit" }, creditLabel(coauthor.credit)) : "", userLink(coauthor.user), " — ",
-          h("span", { class: "state" }, COAUTHOR_STATE[coauthor.status] || coauthor.status), " ", controls);
+          h("span", { class: "state" }, t(COAUTHOR_STATE[coauthor.status] || coauthor.status)), " ", controls);
       }),
     ];
     const answer = invitation && h("div", { class: "actions", role: "group", "aria-label": "Your invitation" },
       h("p", {}, `@${invitation.inviter.handle} invites you to co-author this post.`),
       answerButtons(invitation));
     const authorControls = authorIsMe && h("div", { class: "actions" },
-      post.status === "pending" && button("Publish now", act(() => api("POST", `/posts/${enc(postId)}/publish`), "The post is published."), { "data-key": "publish" }),
-      h("details", {}, h("summary", {}, "Delete this post…"),
-        button("Yes, delete it", act(async () => {
+      post.status === "pending" && button(t("Publish now"), act(() => api("POST", `/posts/${enc(postId)}/publish`), t("The post is published.")), { "data-key": "publish" }),
+      h("details", {}, h("summary", {}, t("Delete this post…")),
+        button(t("Yes, delete it"), act(async () => {
           await api("DELETE", `/posts/${enc(postId)}`);
-          go("#/", "The post is deleted.");
+          go("#/", t("The post is deleted."));
         }), { class: "danger" })));
     return h("article", { class: "card post" },
       post.text && h("p", { class: "text big" }, post.text),
@@ -849,25 +1270,30 @@ function postView(postId) {
       remixOf(post),
       h("p", { class: "meta" },
         post.status === "pending"
-          ? h("span", { class: "tag pending" }, "pending: published when every co-author has answered")
-          : h("span", {}, "published ", when(post.published_at)),
+          ? h("span", { class: "tag pending" }, t("pending: published when every co-author has answered"))
+          : h("span", {}, t("published"), " ", when(post.published_at)),
         " · mode: ", post.publish_mode === "now" ? "publish now" : "when every co-author has answered",
         " · written ", when(post.created_at)),
-      h("h2", {}, "Authors"),
+      h("h2", {}, t("Authors")),
       h("ul", { class: "people" }, people),
-      post.reply_to && h("p", { class: "meta" }, "A reply to ", h("a", { href: `#/posts/${enc(post.reply_to)}` }, "this post")),
+      post.reply_to && h("p", { class: "meta" }, t("A reply to"), " ", h("a", { href: `#/posts/${enc(post.reply_to)}` }, t("this post"))),
       post.status !== "pending" && engagementBar(post),
       answer, authorControls);
   };
-  return [heading("Post"), live(() => loadPost(postId), draw, "the post"), invite,
-    insightsSection(postId), replyForm(postId), repliesSection(postId), remixSection(postId)];
+  const reply = replyForm(postId);
+  const replies = repliesSection(postId, currentPost);
+  const remixes = remixSection(postId, currentPost);
+  // Replies and remixes are for published posts only.
+  const published = (post) => { for (const part of [reply, replies, remixes]) part.hidden = !post || post.status === "pending"; };
+  return [heading(t("Post")), live(currentPost, (loaded) => { published(loaded.post); return draw(loaded); }, "the post"), invite,
+    insightsSection(postId, currentPost), reply, replies, remixes];
 }
 
 function answerButtons(invitation) {
   return [
-    button("Accept", act(() => api("POST", `/invitations/${enc(invitation.id)}/accept`), "You are now a co-author."), { "data-key": `accept:${invitation.id}` }),
+    button(t("Accept"), act(() => api("POST", `/invitations/${enc(invitation.id)}/accept`), t("You are now a co-author.")), { "data-key": `accept:${invitation.id}` }),
     " ",
-    button("Decline", act(() => api("POST", `/invitations/${enc(invitation.id)}/decline`), "You declined the invitation."), { "data-key": `decline:${invitation.id}` }),
+    button(t("Decline"), act(() => api("POST", `/invitations/${enc(invitation.id)}/decline`), t("You declined the invitation.")), { "data-key": `decline:${invitation.id}` }),
   ];
 }
 
@@ -883,32 +1309,32 @@ function invitationsView(params) {
   };
   const tabs = h("div", { class: "actions", role: "group", "aria-label": "Box" },
     ["received", "sent"].map((name) => button(name === "received" ? "Received" : "Sent", () => choose({ box: name }), { "aria-pressed": String(name === box) })));
-  const filter = h("label", {}, "Status ",
+  const filter = h("label", {}, t("Status"), " ",
     h("select", { name: "status", onchange: (event) => choose({ status: event.target.value }) },
-      h("option", { value: "", selected: !status }, "all"),
+      h("option", { value: "", selected: !status }, t("all")),
       INVITATION_STATUSES.map((name) => h("option", { value: name, selected: name === status }, name))));
   const query = new URLSearchParams({ box, limit: "50" });
   if (status) query.set("status", status);
   const draw = (page) => {
-    if (!page.items.length) return h("p", { class: "meta" }, `No ${status || ""} invitations ${box === "sent" ? "sent" : "received"}.`);
+    if (!page.items.length) return h("p", { class: "meta" }, box === "sent" ? t("No invitations sent.") : t("No invitations received."));
     return h("ol", { class: "invitations" }, page.items.map((invitation) => {
       const other = box === "sent" ? invitation.invitee : invitation.inviter;
       const pending = invitation.status === "pending";
       return h("li", { class: "card", "data-invitation-id": invitation.id },
-        h("p", {}, box === "sent" ? ["You invited ", userLink(other)] : [userLink(other), " invited you"],
-          " to co-author ", h("a", { href: `#/posts/${enc(invitation.post_id)}` }, "a post"),
-          invitation.credit ? `, credited for ${invitation.credit}` : "", " ",
-          h("span", { class: `tag ${invitation.status}` }, invitation.status)),
+        h("p", {}, box === "sent" ? [t("You invited"), " ", userLink(other)] : [userLink(other), " ", t("invited you")],
+          " ", t("to co-author"), " ", h("a", { href: `#/posts/${enc(invitation.post_id)}` }, t("a post")),
+          invitation.credit ? t(", credited for {credit}", { credit: invitation.credit }) : "", " ",
+          h("span", { class: `tag ${invitation.status}` }, t(invitation.status))),
         invitation.post_text && h("blockquote", { class: "text" }, invitation.post_text),
-        mediaGallery(invitation.post_media),
-        h("p", { class: "meta" }, "sent ", when(invitation.created_at),
-          pending ? [" · expires ", when(invitation.expires_at)] : invitation.responded_at ? [" · answered ", when(invitation.responded_at)] : ""),
+        invitation.post_media && invitation.post_media.length ? h("div", { class: "thumbs" }, mediaGallery(invitation.post_media)) : "",
+        h("p", { class: "meta" }, t("sent"), " ", when(invitation.created_at),
+          pending ? [" · ", t("expires"), " ", when(invitation.expires_at)] : invitation.responded_at ? [" · ", t("answered"), " ", when(invitation.responded_at)] : ""),
         pending && box === "received" && h("div", { class: "actions" }, answerButtons(invitation)),
         pending && box === "sent" && h("div", { class: "actions" },
-          button("Revoke", act(() => api("DELETE", `/posts/${enc(invitation.post_id)}/coauthors/${enc(other.handle)}`), `The invitation to @${other.handle} is revoked.`), { "data-key": `revoke:${invitation.id}` })));
+          button(t("Revoke"), act(() => api("DELETE", `/posts/${enc(invitation.post_id)}/coauthors/${enc(other.handle)}`), t("The invitation to @{handle} is revoked.", { handle: other.handle })), { "data-key": `revoke:${invitation.id}` })));
     }));
   };
-  return [heading("Invitations"), h("div", { class: "toolbar" }, tabs, filter),
+  return [heading(t("Invitations")), h("div", { class: "toolbar" }, tabs, filter),
     live(() => api("GET", `/invitations?${query}`), draw, "the invitations")];
 }
 
@@ -931,22 +1357,27 @@ const NOTIFICATION_TEXT = {
   "post.replied": "replied to your post",
 };
 
+function notificationText(type) {
+  return NOTIFICATION_TEXT[type] ? t(NOTIFICATION_TEXT[type]) : type;
+}
+
 function notificationsView() {
-  const readAll = button("Mark all as read", act(() => api("POST", "/notifications/read", { all: true }), "Every notification is read."));
+  const readAll = button(t("Mark all as read"), act(() => api("POST", "/notifications/read", { all: true }), t("Every notification is read.")));
   const draw = (page) => {
-    if (!page.items.length) return h("p", { class: "meta" }, "No notifications yet.");
+    if (!page.items.length) return h("p", { class: "meta" }, t("No notifications yet."));
     return [
       h("p", { class: "meta" }, `${page.unread_count} unread`),
       h("ol", { class: "notifications" }, page.items.map((n) =>
         h("li", { class: n.read ? "card" : "card unread", "data-type": n.type },
-          h("p", {}, userLink(n.actor), n.count > 1 ? ` and ${counted(n.count - 1, "other")}` : "", " ", NOTIFICATION_TEXT[n.type] || n.type,
+          h("p", {}, userLink(n.actor), n.count > 1 ? [" ", t("and {others}", { others: counted(n.count - 1, "other") })] : "", " ", notificationText(n.type),
             n.post_id && n.type !== "post.deleted" ? [" · ", h("a", { href: `#/posts/${enc(n.post_id)}` }, "open post")] : "",
-            n.read ? "" : h("span", { class: "tag unread-tag" }, "new")),
+            n.read ? "" : h("span", { class: "tag unread-tag" }, t("new"))),
+          n.preview && h("blockquote", { class: "text preview" }, n.preview),
           h("p", { class: "meta" }, when(n.created_at),
-            !n.read && [" ", button("Mark read", act(() => api("POST", "/notifications/read", { ids: [n.id] })), { class: "small", "data-key": `read:${n.id}` })])))),
+            !n.read && [" ", button(t("Mark read"), act(() => api("POST", "/notifications/read", { ids: [n.id] })), { class: "small", "data-key": `read:${n.id}` })])))),
     ];
   };
-  return [heading("Notifications"), h("div", { class: "toolbar" }, readAll),
+  return [heading(t("Notifications")), h("div", { class: "toolbar" }, readAll),
     live(() => api("GET", "/notifications?limit=50"), draw, "your notifications")];
 }
 
@@ -964,13 +1395,13 @@ const REMIX_POLICY_TEXT = {
 
 function remixSettings(me) {
   return [
-    h("fieldset", {}, h("legend", {}, "Who may remix my posts"),
+    h("fieldset", {}, h("legend", {}, t("Who may remix my posts")),
       Object.entries(REMIX_POLICY_TEXT).map(([value, text]) => h("label", { class: "choice" },
-        h("input", { type: "radio", name: "remix_policy", value, checked: me.remix_policy === value }), ` ${text}`))),
-    h("fieldset", {}, h("legend", {}, "Remixes show my post"),
+        h("input", { type: "radio", name: "remix_policy", value, checked: me.remix_policy === value }), " ", t(text)))),
+    h("fieldset", {}, h("legend", {}, t("Remixes show my post")),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "automatic", checked: me.remix_approval === "automatic" }), " at once"),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "manual", checked: me.remix_approval === "manual" }), " once I (or a co-author) approve")),
-    h("label", {}, "Country ", h("span", { class: "hint" }, "optional, two letters (ISO 3166), e.g. FR"),
+    h("label", {}, t("Country"), " ", h("span", { class: "hint" }, t("optional, two letters (ISO 3166), e.g. FR")),
       h("input", { name: "country", maxlength: "2", autocomplete: "country", value: me.country || "" })),
   ];
 }
@@ -978,37 +1409,62 @@ function remixSettings(me) {
 function settingsView() {
   const me = session.me;
   const profile = h("form", { id: "settings", "aria-labelledby": "settings-title" },
-    h("h2", { id: "settings-title" }, "Profile and collaboration"),
-    h("label", {}, "Display name ", h("input", { name: "display_name", required: true, maxlength: "50", value: me.display_name })),
-    h("fieldset", {}, h("legend", {}, "Who may invite me to co-author"),
+    h("h2", { id: "settings-title" }, t("Profile and collaboration")),
+    h("label", {}, t("Display name"), " ", h("input", { name: "display_name", required: true, maxlength: "50", value: me.display_name })),
+    h("fieldset", {}, h("legend", {}, t("Who may invite me to co-author")),
       Object.entries(POLICY_TEXT).map(([value, text]) => h("label", { class: "choice" },
-        h("input", { type: "radio", name: "collab_policy", value, checked: me.collab_policy === value }), ` ${text}`))),
+        h("input", { type: "radio", name: "collab_policy", value, checked: me.collab_policy === value }), " ", t(text)))),
     remixSettings(me),
-    h("button", {}, "Save"));
+    h("button", {}, t("Save")));
   profile.addEventListener("submit", act(async (event) => {
     const { display_name, collab_policy, remix_policy, remix_approval, country } = formValues(event.target);
     setMe(await api("PATCH", "/me", { display_name, collab_policy, remix_policy, remix_approval, country: country.trim() || null }));
-  }, "Your settings are saved."));
+  }, t("Your settings are saved.")));
   const remove = h("form", { id: "delete-account", "aria-labelledby": "delete-title", class: "danger-zone" },
-    h("h2", { id: "delete-title" }, "Delete my account"),
-    h("p", {}, "Your account and the posts you authored are deleted; your credits on others' posts are removed. This cannot be undone."),
+    h("h2", { id: "delete-title" }, t("Delete my account")),
+    h("p", {}, t("Your account and the posts you authored are deleted; your credits on others' posts are removed. This cannot be undone.")),
     h("label", { class: "choice" }, h("input", { type: "checkbox", name: "confirm", required: true }), " I understand"),
-    h("button", { class: "danger" }, "Delete my account"));
+    h("button", { class: "danger" }, t("Delete my account")));
   remove.addEventListener("submit", act(async () => {
     await api("DELETE", "/me");
     signOut();
-  }, "Your account is deleted."));
+  }, t("Your account is deleted.")));
   const exportData = h("form", { id: "export-data", "aria-labelledby": "export-title" },
-    h("h2", { id: "export-title" }, "Export my data"),
-    h("p", {}, "One zip file with everything CoPost holds about you: your profile, your posts and those you co-author, replies, likes, follows, blocks, mutes, invitations and notifications. Once an hour."),
-    h("button", {}, "Export my data"));
+    h("h2", { id: "export-title" }, t("Export my data")),
+    h("p", {}, t("One zip file with everything CoPost holds about you: your profile, your posts and those you co-author, replies, likes, follows, blocks, mutes, invitations and notifications. Once an hour.")),
+    h("button", {}, t("Export my data")));
   exportData.addEventListener("submit", act(async () => {
     await download("/me/export", "application/zip", "copost-export.zip");
-  }, "Your data is downloading (copost-export.zip)."));
-  return [heading("Settings"), profile, avatarSettings(), exportData, remove];
+  }, t("Your data is downloading (copost-export.zip).")));
+  return [heading(t("Settings")), languageSettings(), profile, avatarSettings(), exportData, remove];
+}
+
+// The language of this browser's CoPost (kept in it); by default the browser's own.
+function languageSettings() {
+  const choice = h("select", { name: "language", id: "language" },
+    Object.entries(LANGUAGES).map(([code, name]) => h("option", { value: code, selected: code === language, lang: code }, name)));
+  choice.addEventListener("change", () => {
+    localStorage.setItem("copost.language", choice.value);
+    location.reload();
+  });
+  return h("form", { id: "language-settings", "aria-labelledby": "language-title" },
+    h("h2", { id: "language-title" }, t("Language")),
+    h("label", { for: "language" }, t("Language of CoPost")), choice);
+}
+
+// The posts of one #tag among the latest of the home timeline (the API has no search by tag).
+function tagView(tag) {
+  const tagged = new RegExp(`(^|[^\\w#&])#${tag.replace(/[^\w]/gu, "")}(?!\\w)`, "iu");
+  const load = async () => {
+    const page = await api("GET", "/timeline?limit=50");
+    return { items: await learnRelationships(page.items.filter((post) => tagged.test(post.text || ""))), next_cursor: null };
+  };
+  return [heading(`#${tag}`), h("p", { class: "meta" }, t("Posts with this tag among the latest of your timeline.")),
+    live(load, (page) => postList(page, null, t("No post of your timeline has this tag.")), "the posts")];
 }
 
 const VIEWS = [
+  [/^#\/tags\/([^/?]+)$/, (match) => tagView(decodeURIComponent(match[1]))],
   [/^#?\/?$/, () => homeView()],
   [/^#\/users\/([^/?]+)$/, (match) => profileView(decodeURIComponent(match[1]))],
   [/^#\/posts\/([^/?]+)$/, (match) => postView(decodeURIComponent(match[1]))],
@@ -1027,8 +1483,9 @@ function showView() {
     const match = hash.match(pattern);
     if (match) { content = view(match); break; }
   }
-  content = content || [heading("Not found"), h("p", {}, "There is no such page. ", h("a", { href: "#/" }, "Go home"))];
+  content = content || [heading(t("Not found")), h("p", {}, t("There is no such page."), " ", h("a", { href: "#/" }, t("Go home")))];
   $("#view").replaceChildren(...content);
+  selected = null;
   for (const link of document.querySelectorAll("#nav a")) {
     if (link.getAttribute("href") === hash.split("?")[0] || (link.getAttribute("href") === "#/" && hash === "")) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
@@ -1052,8 +1509,8 @@ function openStream() {
   session.stream = new EventSource(`/v1/notifications/stream?access_token=${enc(session.token)}`);
   session.stream.addEventListener("notification", (event) => {
     const notification = JSON.parse(event.data);
-    const actor = notification.actor ? `@${notification.actor.handle}` : "Someone";
-    $("#activity").textContent = `${actor} ${NOTIFICATION_TEXT[notification.type] || notification.type}.`;
+    const actor = notification.actor ? `@${notification.actor.handle}` : t("Someone");
+    showMessage("activity", `${actor} ${notificationText(notification.type)}.`);
     settle();
   });
   // EventSource retries on its own after a dropped connection, but gives up on a refused one
@@ -1064,23 +1521,33 @@ function openStream() {
   });
 }
 
+// New posts of the people one follows bring no notification: the views also reload now and then.
+const POLL_MS = 30000;
+
 async function signIn(token) {
   session.token = token;
   sessionStorage.setItem("copost.token", token);
+  localStorage.setItem(SIGNED_IN, "yes");
   setMe(await api("GET", "/me"));
-  for (const id of ["#nav", "#find-user", "#sign-out"]) $(id).hidden = false;
+  for (const id of ["#nav", "#find-user", "#sign-out", "#compose-open"]) $(id).hidden = false;
+  document.body.classList.add("signed-in");
   openStream();
+  clearInterval(session.poll);
+  session.poll = setInterval(refresh, POLL_MS);
   showView();
 }
 
 function signOut() {
   sessionStorage.removeItem("copost.token");
+  localStorage.removeItem(SIGNED_IN);
   if (session.stream) session.stream.close();
   Object.assign(session, { token: null, me: null, stream: null });
   settleTimers.forEach(clearTimeout);
-  for (const id of ["#nav", "#find-user", "#sign-out"]) $(id).hidden = true;
+  clearInterval(session.poll);
+  for (const id of ["#nav", "#find-user", "#sign-out", "#compose-open"]) $(id).hidden = true;
+  document.body.classList.remove("signed-in");
   $("#whoami").textContent = "";
-  $("#activity").textContent = "";
+  showMessage("activity", "");
   showError(null);
   showSignedOut();
 }
@@ -1088,7 +1555,8 @@ function signOut() {
 function showSignedOut() {
   screen = { hash: null, sections: [] };
   $("#view").replaceChildren($("#signed-out").content.cloneNode(true));
-  document.title = "Sign in · CoPost";
+  translateMarkup($("#view"));
+  document.title = `${t("Sign in")} · CoPost`;
   $("#sign-in").addEventListener("submit", act(async (event) => {
     const { handle, password } = formValues(event.target);
     const { access_token } = await api("POST", "/auth/token", { handle: handle.trim(), password });
@@ -1099,9 +1567,45 @@ function showSignedOut() {
     await api("POST", "/users", { handle: handle.trim(), password, display_name });
     const { access_token } = await api("POST", "/auth/token", { handle: handle.trim(), password });
     await signIn(access_token);
-  }, "Welcome to CoPost."));
+  }, t("Welcome to CoPost.")));
 }
 
+// ---------------------------------------------------------------- keyboard shortcuts
+
+// n: write a post; j / k: next / previous post; l: like it; o: open it; ?: the help.
+let selected = null;
+
+function selectPost(step) {
+  const cards = [...document.querySelectorAll("#view li.post")];
+  if (!cards.length) return;
+  const index = cards.indexOf(selected);
+  const next = cards[Math.max(0, Math.min(cards.length - 1, index < 0 ? 0 : index + step))];
+  if (selected) selected.classList.remove("selected");
+  selected = next;
+  next.classList.add("selected");
+  next.querySelector("article").focus();
+  next.scrollIntoView({ block: "nearest" });
+}
+
+const SHORTCUTS = {
+  n: () => openCompose(),
+  j: () => selectPost(1),
+  k: () => selectPost(-1),
+  l: () => selected && selected.isConnected && selected.querySelector("button.like") && selected.querySelector("button.like").click(),
+  o: () => selected && selected.isConnected && (location.hash = `#/posts/${enc(selected.dataset.postId)}`),
+  "?": () => $("#shortcuts-help").showModal(),
+};
+
+document.addEventListener("keydown", (event) => {
+  if (!session.token || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest("input, textarea, select, [contenteditable], dialog[open]")) return;
+  const shortcut = SHORTCUTS[event.key];
+  if (!shortcut) return;
+  event.preventDefault();
+  shortcut();
+});
+
+$("#compose-open").addEventListener("click", openCompose);
 $("#viewer-close").addEventListener("click", () => $("#viewer").close());
 // A click on the backdrop (the dialog itself, not its contents) closes the viewer too.
 $("#viewer").addEventListener("click", (event) => { if (event.target === event.currentTarget) event.currentTarget.close(); });
@@ -1125,6 +1629,13 @@ window.addEventListener("hashchange", () => {
   showView();
 });
 
-// A new tab has no access token yet: the refresh cookie of an earlier sign-in gives one.
+document.documentElement.lang = language;
+translateMarkup(document);
+setInterval(relativeTimes, 60000);
+
+// A new tab has no access token yet: the refresh cookie of an earlier sign-in gives one
+// (asked for only when this browser signed in and did not sign out since: the cookie is
+// HttpOnly, so this is how the script knows one may be there).
 if (session.token) signIn(session.token).catch(() => signOut());
+else if (!localStorage.getItem(SIGNED_IN)) showSignedOut();
 else renewSession().then((renewed) => (renewed ? signIn(session.token) : showSignedOut())).catch(() => signOut());
