@@ -10,6 +10,8 @@ from posts.coauthoring import api as coauthoring
 from posts.coauthoring.repository import COAUTHORING_INDEXES
 from posts.components import compose
 from posts.core.repository import POST_INDEXES, POST_PERSONAL_DATA, POSTS
+from posts.editing import api as editing
+from posts.editing.repository import EDITING_INDEXES
 from posts.engagement import api as engagement
 from posts.engagement.repository import ENGAGEMENT_INDEXES, LIKE_PERSONAL_DATA
 from posts.handlers import subscriptions
@@ -40,6 +42,7 @@ def create_app(
                 remixing.router,
                 engagement.router,
                 remixing.requests_router,
+                editing.router,
             ],
             subscriptions=subscriptions,
             indexes=[
@@ -47,6 +50,7 @@ def create_app(
                 *COAUTHORING_INDEXES,
                 *REMIX_INDEXES,
                 *ENGAGEMENT_INDEXES,
+                *EDITING_INDEXES,
                 *relation_replica_indexes(BLOCK_REPLICA),
                 *relation_replica_indexes(MUTE_REPLICA),
             ],

@@ -14,6 +14,9 @@ from posts.coauthoring.repository import CoauthorRepository, InviteCounterReposi
 from posts.core.commands import PostCommands
 from posts.core.queries import PostQueries
 from posts.core.repository import PostRepository
+from posts.editing.commands import EditingCommands, edit_limits
+from posts.editing.queries import EditingQueries
+from posts.editing.repository import EditRepository
 from posts.engagement.commands import EngagementCommands
 from posts.engagement.queries import EngagementQueries
 from posts.engagement.repository import CountRepository, LikeRepository, ReplyRepository
@@ -39,6 +42,8 @@ class PostsComponents:
     remix_queries: RemixingQueries
     engagement: EngagementCommands
     engagement_queries: EngagementQueries
+    editing: EditingCommands
+    edit_queries: EditingQueries
     directory: UserDirectory
     mutes: RelationReplica
 
@@ -63,7 +68,12 @@ async def compose(
             components.engagement.settle_unsettled,
             interval_seconds=settings.outbox_sweep_seconds,
         )
-        async with running(settling):
+        expiring_edits = PeriodicTask(
+            "expire-edits",
+            components.editing.expire_due,
+            interval_seconds=settings.edit_expiry_sweep_seconds,
+        )
+        async with running(settling, expiring_edits):
             yield components
 
 
@@ -102,6 +112,8 @@ def _components(
         users,
         engagement,
     )
+    edit_queries = EditingQueries(posts, queries)
+    editing = EditingCommands(edit_limits(settings), core, EditRepository(db), edit_queries)
     return PostsComponents(
         queries=queries,
         authoring=AuthoringCommands(
@@ -114,6 +126,8 @@ def _components(
         engagement_queries=EngagementQueries(
             posts, likes, threads, queries, directory, users, blocks, mutes
         ),
+        editing=editing,
+        edit_queries=edit_queries,
         directory=directory,
         mutes=mutes,
     )

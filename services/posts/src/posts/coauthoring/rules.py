@@ -22,6 +22,7 @@ from posts.core.rules import (
     settle,
     unchanged,
 )
+from posts.editing.rules import settle as edit_settle
 from shared.events import EventData
 from shared.events.posts import (
     CoauthorRemovalReason,
@@ -257,7 +258,9 @@ def _drop(post: Post, entry: Coauthor, reason: CoauthorRemovalReason, now: datet
         was_credited=entry.status == "accepted",
         invitation_id=entry.invitation_id,
     )
-    return Change(_without(post, entry), (removed,))
+    remaining = _without(post, entry)
+    # Whoever leaves is no longer needed for an open edit, which may then apply.
+    return Change(remaining, (removed,)).then(edit_settle(remaining, now))
 
 
 def _swap(coauthors: tuple[Coauthor, ...], old: Coauthor, new: Coauthor) -> tuple[Coauthor, ...]:
