@@ -62,13 +62,15 @@ def test_an_edit_of_a_solo_post_applies_at_once_and_keeps_the_old_text() -> None
     assert change.post.text == "the original"
     assert change.post.content_version == 2
     assert change.post.edited_at == NOW
-    assert change.post.edit is not None and change.post.edit.status == "applied"
+    assert change.post.edit is not None
+    assert change.post.edit.status == "applied"
     assert [(r.version, r.text) for r in editing.history(change.post)] == [
         (1, "teh original"),
         (2, "the original"),
     ]
     (event,) = change.events
-    assert isinstance(event, PostEdited) and event.version == 2
+    assert isinstance(event, PostEdited)
+    assert event.version == 2
 
 
 def test_an_edit_of_a_shared_post_waits_for_every_other_credited_author() -> None:
@@ -85,13 +87,15 @@ def test_an_edit_of_a_shared_post_waits_for_every_other_credited_author() -> Non
     assert change.post.edit is not None
     assert [a.user_id for a in change.post.edit.approvals] == ["ann", "cat"]
     (event,) = change.events
-    assert isinstance(event, PostEditProposed) and event.approver_ids == ("ann", "cat")
+    assert isinstance(event, PostEditProposed)
+    assert event.approver_ids == ("ann", "cat")
 
 
 def test_it_applies_only_with_the_last_approval() -> None:
     post = proposed(SHARED)
     after_bob = editing.answer(post, "e1", "bob", "approved", NOW)
-    assert after_bob.post.text == "teh original" and not after_bob.events
+    assert after_bob.post.text == "teh original"
+    assert not after_bob.events
     after_cat = editing.answer(after_bob.post, "e1", "cat", "approved", NOW)
     assert after_cat.post.text == "the original"
     assert after_cat.post.content_version == 2
@@ -102,9 +106,11 @@ def test_one_rejection_ends_it_and_nothing_applies() -> None:
     post = editing.answer(proposed(SHARED), "e1", "bob", "approved", NOW).post
     change = editing.answer(post, "e1", "cat", "rejected", NOW)
     assert change.post.text == "teh original"
-    assert change.post.edit is not None and change.post.edit.status == "rejected"
+    assert change.post.edit is not None
+    assert change.post.edit.status == "rejected"
     (event,) = change.events
-    assert isinstance(event, PostEditEnded) and event.actor_id == "cat"
+    assert isinstance(event, PostEditEnded)
+    assert event.actor_id == "cat"
     with pytest.raises(EditConflict):
         editing.answer(change.post, "e1", "bob", "rejected", NOW)
 
@@ -146,7 +152,8 @@ def test_a_proposal_past_its_time_expires_and_refuses_late_approvals() -> None:
     with pytest.raises(EditConflict):
         editing.answer(post, "e1", "cat", "approved", late)
     change = editing.expire(post, late)
-    assert change.post.edit is not None and change.post.edit.status == "expired"
+    assert change.post.edit is not None
+    assert change.post.edit.status == "expired"
     assert change.post.text == "teh original"
     assert editing.expire(change.post, late).post == change.post
     assert editing.expire(post, NOW).post == post
@@ -159,7 +166,8 @@ def test_the_proposer_or_the_author_withdraws_others_may_not() -> None:
     with pytest.raises(editing.NotTheProposer):
         editing.withdraw(post, "e1", "cat", NOW)
     change = editing.withdraw(post, "e1", "ann", NOW)
-    assert change.post.edit is not None and change.post.edit.status == "withdrawn"
+    assert change.post.edit is not None
+    assert change.post.edit.status == "withdrawn"
     assert editing.withdraw(change.post, "e1", "bob", NOW).post == change.post
     applied = editing.answer(
         editing.answer(post, "e1", "ann", "approved", NOW).post, "e1", "cat", "approved", NOW
@@ -177,7 +185,8 @@ def test_a_coauthor_who_leaves_is_no_longer_needed() -> None:
 
 def test_a_proposer_who_leaves_withdraws_the_proposal() -> None:
     change = remove_coauthor(proposed(SHARED, by="bob"), "bob", "bob", NOW)
-    assert change.post.edit is not None and change.post.edit.status == "withdrawn"
+    assert change.post.edit is not None
+    assert change.post.edit.status == "withdrawn"
 
 
 @pytest.mark.parametrize(
