@@ -5,6 +5,7 @@ from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
     PostDeleted,
+    PostEdited,
     PostLiked,
     PostPublished,
     PostReplied,
@@ -28,6 +29,7 @@ def subscriptions(components: TimelineComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorAdded, fan_out.coauthor_added)
     subscriptions.on(PostCoauthorRemoved, fan_out.coauthor_removed)
     subscriptions.on(PostDeleted, fan_out.post_deleted)
+    subscriptions.on(PostEdited, fan_out.post_edited)
     subscriptions.on_each(REMIX_EVENTS, fan_out.remix_status_changed)
     subscriptions.on(UserFollowed, fan_out.user_followed)
     subscriptions.on(UserUnfollowed, fan_out.user_unfollowed)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from shared.clock import at_storage_precision
-from shared.events.posts import PostPublished, PublishMode, RemixStatus
+from shared.events.posts import PostEdited, PostPublished, PublishMode, RemixStatus
 from shared.public_media import AttachedMedia
 
 type CardStatus = Literal["unknown", "published", "deleted"]
@@ -48,6 +48,10 @@ class PostCard:
     remix_status: RemixStatus | None = None
     # Its pictures (or video), as published: a page renders them without asking anyone.
     media: tuple[AttachedMedia, ...] = ()
+    # The version of the content above (1 as published, one more per edit) and the last
+    # edit's time: the highest version heard of wins, whatever order events arrive in.
+    content_version: int = 1
+    edited_at: datetime | None = None
     # Approved published remixes of this post: recounted, never written with the card.
     remix_count: int = 0
     # The post's shared counters, as the posts service last announced them:
@@ -82,12 +86,13 @@ def publish_card(card: PostCard, event: PostPublished) -> PostCard:
         card,
         status="published",
         author_id=event.author_id,
-        text=event.text,
         publish_mode=event.publish_mode,
         created_at=at_storage_precision(event.created_at),
         published_at=at_storage_precision(event.published_at),
-        media=event.media,
     )
+    if card.content_version == 1:
+        # An edit heard of first keeps its newer content.
+        published = replace(published, text=event.text, media=event.media)
     for coauthor_id in event.coauthor_ids:
         published = record_credit(
             published,
@@ -153,6 +158,19 @@ def _is_newer(as_of: datetime, credited: bool, known: Credit) -> bool:
     if as_of != known.as_of:
         return as_of > known.as_of
     return known.credited and not credited
+
+
+def edit_card(card: PostCard, event: PostEdited) -> PostCard:
+    """The edited content, unless the card already shows this version or a later one."""
+    if card.status == "deleted" or event.version <= card.content_version:
+        return card
+    return replace(
+        card,
+        text=event.text,
+        media=event.media,
+        content_version=event.version,
+        edited_at=at_storage_precision(event.edited_at),
+    )
 
 
 def delete_card(card: PostCard) -> PostCard:

@@ -18,6 +18,7 @@ from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
     PostDeleted,
+    PostEdited,
     PostPublished,
     RemixEvent,
 )
@@ -28,6 +29,7 @@ from timeline.core.repository import PostCardRepository
 from timeline.core.rules import (
     PostCard,
     delete_card,
+    edit_card,
     publish_card,
     record_credit,
     record_remix_status,
@@ -105,6 +107,11 @@ class FanOutCommands:
         await self.entries.purge_post(deleted.post_id)
         if card.remix_of_post_id is not None:
             await self.cards.recount_remixes(card.remix_of_post_id)
+
+    async def post_edited(self, delivery: Delivery[PostEdited]) -> None:
+        """Cards are read when timelines and profiles are: the new version shows at once."""
+        edited = delivery.event
+        await self.cards.change(edited.post_id, lambda c: edit_card(c, edited))
 
     async def remix_status_changed(self, delivery: Delivery[RemixEvent]) -> None:
         """Cards are read when timelines are: the remix shows or hides its original at once."""
