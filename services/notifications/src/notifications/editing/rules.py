@@ -1,0 +1,82 @@
+"""Who hears of edits: every approver of a proposal; the credited authors of its outcome (an
+applied edit, a rejection, an expiry; a withdrawal tells nobody); and, of an applied edit, each
+account that engaged with the post (see `editing.commands`)."""
+
+from notifications.core.reactions import Reacting, ReactionRule
+from notifications.core.rules import NewNotification, NotificationType, Reaction
+from shared.events.posts import PostEdited, PostEditEnded, PostEditProposed
+
+_ENDED_TYPES = {
+    "rejected": NotificationType.POST_EDIT_REJECTED,
+    "expired": NotificationType.POST_EDIT_EXPIRED,
+}
+
+
+def _edit_proposed(data: PostEditProposed) -> Reaction:
+    return Reaction(
+        notifications=tuple(
+            NewNotification(
+                recipient_id=approver,
+                type=NotificationType.POST_EDIT_PROPOSED,
+                actor_id=data.proposer_id,
+                post_id=data.post_id,
+                preview_text=data.text,
+            )
+            for approver in dict.fromkeys(data.approver_ids)
+        )
+    )
+
+
+def _edit_ended(data: PostEditEnded) -> Reaction:
+    kind = _ENDED_TYPES.get(data.status)
+    if kind is None:
+        return Reaction()
+    return Reaction(
+        notifications=tuple(
+            NewNotification(
+                recipient_id=author, type=kind, actor_id=data.actor_id, post_id=data.post_id
+            )
+            for author in dict.fromkeys(data.author_ids)
+        )
+    )
+
+
+def _edit_applied(data: PostEdited) -> Reaction:
+    return Reaction(
+        notifications=tuple(
+            NewNotification(
+                recipient_id=author,
+                type=NotificationType.POST_EDIT_APPLIED,
+                actor_id=data.proposer_id,
+                post_id=data.post_id,
+                preview_text=data.text,
+            )
+            for author in dict.fromkeys((data.author_id, *data.coauthor_ids))
+        )
+    )
+
+
+def post_edited_for(engager_ids: list[str], data: PostEdited) -> Reaction:
+    """One `post.edited` per account that engaged with the post, its authors left out (they
+    hear `post.edit_applied`)."""
+    authors = {data.author_id, *data.coauthor_ids}
+    return Reaction(
+        notifications=tuple(
+            NewNotification(
+                recipient_id=engager,
+                type=NotificationType.POST_EDITED,
+                actor_id=data.author_id,
+                post_id=data.post_id,
+                preview_text=data.text,
+            )
+            for engager in dict.fromkeys(engager_ids)
+            if engager not in authors
+        )
+    )
+
+
+REACTIONS: tuple[Reacting, ...] = (
+    ReactionRule(PostEditProposed, _edit_proposed),
+    ReactionRule(PostEditEnded, _edit_ended),
+    ReactionRule(PostEdited, _edit_applied),
+)
