@@ -12,6 +12,8 @@ from shared.events.posts import (
     PostEdited,
     PostEditEnded,
     PostEditProposed,
+    PostHandedOver,
+    PostHandoverRequested,
     PostLiked,
     PostRemixApproved,
     PostReplied,
@@ -113,3 +115,24 @@ async def test_everyone_who_engaged_hears_once_of_an_applied_edit(
         n for n in (await notifications.notifications(DAN))["items"] if n["type"] == "post.edited"
     ]
     assert shown["preview"] == "fixed"
+
+
+async def test_hand_overs_tell_the_coauthor_asked_then_the_new_author_and_coauthors(
+    notifications: NotificationsHarness,
+) -> None:
+    await notifications.events.publish(
+        PostHandoverRequested(
+            post_id="p1", request_id="h1", author_id=ALICE, to_user_id=BOB, requested_at=T
+        ),
+        PostHandedOver(
+            post_id="p1",
+            from_author_id=ALICE,
+            to_author_id=BOB,
+            coauthor_ids=(ALICE, CAROL),
+            reason="accepted",
+            handed_over_at=T,
+        ),
+    )
+    assert await notifications.types(BOB) == ["post.handed_over", "post.handover_requested"]
+    assert await notifications.types(CAROL) == ["post.handed_over"]
+    assert await notifications.types(ALICE) == []

@@ -18,6 +18,7 @@ from posts.handlers import subscriptions
 from posts.remixing import api as remixing
 from posts.remixing.repository import REMIX_INDEXES
 from posts.settings import PostsSettings
+from posts.succession import api as succession
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
 
@@ -43,6 +44,7 @@ def create_app(
                 engagement.router,
                 remixing.requests_router,
                 editing.router,
+                succession.router,
             ],
             subscriptions=subscriptions,
             indexes=[

@@ -25,6 +25,7 @@ from posts.remixing.commands import RemixingCommands
 from posts.remixing.queries import RemixingQueries
 from posts.remixing.repository import RemixRepository
 from posts.settings import PostsSettings
+from posts.succession.commands import SuccessionCommands
 from shared.internal_http import EligibilityClient, users_service
 from shared.media_client import media_service
 from shared.periodic import PeriodicTask, running
@@ -44,6 +45,7 @@ class PostsComponents:
     engagement_queries: EngagementQueries
     editing: EditingCommands
     edit_queries: EditingQueries
+    succession: SuccessionCommands
     directory: UserDirectory
     mutes: RelationReplica
 
@@ -128,6 +130,7 @@ def _components(
         ),
         editing=editing,
         edit_queries=edit_queries,
+        succession=SuccessionCommands(core, queries),
         directory=directory,
         mutes=mutes,
     )

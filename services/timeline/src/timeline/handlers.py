@@ -6,6 +6,7 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostDeleted,
     PostEdited,
+    PostHandedOver,
     PostLiked,
     PostPublished,
     PostReplied,
@@ -30,6 +31,7 @@ def subscriptions(components: TimelineComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorRemoved, fan_out.coauthor_removed)
     subscriptions.on(PostDeleted, fan_out.post_deleted)
     subscriptions.on(PostEdited, fan_out.post_edited)
+    subscriptions.on(PostHandedOver, fan_out.post_handed_over)
     subscriptions.on_each(REMIX_EVENTS, fan_out.remix_status_changed)
     subscriptions.on(UserFollowed, fan_out.user_followed)
     subscriptions.on(UserUnfollowed, fan_out.user_unfollowed)

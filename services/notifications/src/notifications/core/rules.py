@@ -34,6 +34,9 @@ class NotificationType(StrEnum):
     POST_EDIT_REJECTED = "post.edit_rejected"
     POST_EDIT_EXPIRED = "post.edit_expired"
     POST_EDITED = "post.edited"
+    # Hand-overs.
+    POST_HANDOVER_REQUESTED = "post.handover_requested"
+    POST_HANDED_OVER = "post.handed_over"
 
 
 # A notification's preview: the start of the post or reply it is about.

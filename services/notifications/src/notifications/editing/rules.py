@@ -1,10 +1,17 @@
 """Who hears of edits: every approver of a proposal; the credited authors of its outcome (an
 applied edit, a rejection, an expiry; a withdrawal tells nobody); and, of an applied edit, each
-account that engaged with the post (see `editing.commands`)."""
+account that engaged with the post (see `editing.commands`). And of hand-overs, which change
+who may edit: the co-author asked, then the new author and the co-authors."""
 
 from notifications.core.reactions import Reacting, ReactionRule
-from notifications.core.rules import NewNotification, NotificationType, Reaction
-from shared.events.posts import PostEdited, PostEditEnded, PostEditProposed
+from notifications.core.rules import NewNotification, NotificationType, Reaction, notify
+from shared.events.posts import (
+    PostEdited,
+    PostEditEnded,
+    PostEditProposed,
+    PostHandedOver,
+    PostHandoverRequested,
+)
 
 _ENDED_TYPES = {
     "rejected": NotificationType.POST_EDIT_REJECTED,
@@ -75,8 +82,38 @@ def post_edited_for(engager_ids: list[str], data: PostEdited) -> Reaction:
     )
 
 
+def _handover_requested(data: PostHandoverRequested) -> Reaction:
+    return notify(
+        NewNotification(
+            recipient_id=data.to_user_id,
+            type=NotificationType.POST_HANDOVER_REQUESTED,
+            actor_id=data.author_id,
+            post_id=data.post_id,
+        )
+    )
+
+
+def _handed_over(data: PostHandedOver) -> Reaction:
+    """The new author and every co-author hear who keeps the post now; from a deleted account,
+    with no actor (its notifications are withdrawn with it)."""
+    actor = data.from_author_id if data.reason == "accepted" else None
+    return Reaction(
+        notifications=tuple(
+            NewNotification(
+                recipient_id=recipient,
+                type=NotificationType.POST_HANDED_OVER,
+                actor_id=actor,
+                post_id=data.post_id,
+            )
+            for recipient in dict.fromkeys((data.to_author_id, *data.coauthor_ids))
+        )
+    )
+
+
 REACTIONS: tuple[Reacting, ...] = (
     ReactionRule(PostEditProposed, _edit_proposed),
     ReactionRule(PostEditEnded, _edit_ended),
     ReactionRule(PostEdited, _edit_applied),
+    ReactionRule(PostHandoverRequested, _handover_requested),
+    ReactionRule(PostHandedOver, _handed_over),
 )

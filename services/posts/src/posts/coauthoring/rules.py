@@ -12,7 +12,6 @@ from posts.core.rules import (
     InvalidPost,
     NotPostAuthor,
     Post,
-    delete,
     error,
     handle_errors,
     normalize_credit,
@@ -23,6 +22,7 @@ from posts.core.rules import (
     unchanged,
 )
 from posts.editing.rules import settle as edit_settle
+from posts.succession.rules import author_account_deleted
 from shared.events import EventData
 from shared.events.posts import (
     CoauthorRemovalReason,
@@ -30,6 +30,7 @@ from shared.events.posts import (
     PostCoauthorInvited,
     PostCoauthorRemoved,
 )
+from shared.events.users import KeepCoauthoredPosts
 from shared.problems import AccountGone, Forbidden, NotFound, TooManyRequests
 
 # Eligibility reasons that mean the request itself is wrong, versus the invitee refusing it.
@@ -213,12 +214,15 @@ def drop_invitation(post: Post, invitation_id: str, now: datetime) -> Change:
     return settle(Change(_without(post, entry)), now)
 
 
-def remove_deleted_account(post: Post, user_id: str, now: datetime) -> Change:
-    """The account's own posts are deleted; its credits and invitations elsewhere removed."""
+def remove_deleted_account(
+    post: Post, user_id: str, keep: KeepCoauthoredPosts, now: datetime
+) -> Change:
+    """The account's own posts are deleted or handed over (as it chose); its credits and
+    invitations elsewhere removed."""
     if post.is_deleted:
         return unchanged(post)
     if post.author_id == user_id:
-        return delete(post, now)
+        return author_account_deleted(post, keep, now)
     entry = post.coauthor(user_id)
     if entry is None:
         return unchanged(post)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from shared.events import EventData
 from shared.events.posts import EditStatus, PostDeleted, PostPublished, PublishMode, RemixStatus
+from shared.events.users import KeepCoauthoredPosts
 from shared.problems import Forbidden, NotFound, Unprocessable
 from shared.public_media import AttachedMedia
 from shared.public_post import CoauthorStatus
@@ -116,6 +117,18 @@ class Revision:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoverRequest:
+    """The author's request that an accepted co-author take the post over (the rules are in
+    `posts.succession.rules`)."""
+
+    id: str
+    to_user_id: str
+    status: Literal["pending", "accepted", "declined", "cancelled"]
+    created_at: datetime
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     id: str
     author_id: str
@@ -142,6 +155,10 @@ class Post:
     edited_at: datetime | None = None
     revisions: tuple[Revision, ...] = ()
     edit: EditProposal | None = None
+    # What happens to the post when its author's account is deleted, if the author chose for
+    # this post (otherwise the account's setting decides), and an open hand-over request.
+    keep_on_author_deletion: KeepCoauthoredPosts | None = None
+    handover: HandoverRequest | None = None
 
     def coauthor(self, user_id: str) -> Coauthor | None:
         return next((c for c in self.coauthors if c.user_id == user_id), None)

@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from shared.clock import at_storage_precision
-from shared.events.posts import PostEdited, PostPublished, PublishMode, RemixStatus
+from shared.events.posts import (
+    PostEdited,
+    PostHandedOver,
+    PostPublished,
+    PublishMode,
+    RemixStatus,
+)
 from shared.public_media import AttachedMedia
 
 type CardStatus = Literal["unknown", "published", "deleted"]
@@ -171,6 +177,21 @@ def edit_card(card: PostCard, event: PostEdited) -> PostCard:
         content_version=event.version,
         edited_at=at_storage_precision(event.edited_at),
     )
+
+
+def hand_over_card(card: PostCard, event: PostHandedOver) -> PostCard:
+    """The co-author is the author from now on, no longer among the credits; the former
+    author is credited when they stay on the post. A repeated hand-over changes nothing."""
+    if card.status == "deleted" or card.author_id == event.to_author_id:
+        return card
+    handed = replace(
+        card,
+        author_id=event.to_author_id,
+        credits=tuple(c for c in card.credits if c.coauthor_id != event.to_author_id),
+    )
+    if event.from_author_id not in event.coauthor_ids:
+        return handed
+    return record_credit(handed, event.from_author_id, credited=True, as_of=event.handed_over_at)
 
 
 def delete_card(card: PostCard) -> PostCard:

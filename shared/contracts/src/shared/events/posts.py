@@ -278,3 +278,32 @@ class PostEdited(EventData):
     media: tuple[AttachedMedia, ...] = ()
     version: int
     edited_at: datetime
+
+
+# -- hand-overs -------------------------------------------------------------------
+
+HandoverReason = Literal["accepted", "account_deleted"]
+
+
+class PostHandoverRequested(EventData):
+    """The author asks an accepted co-author to take the post over."""
+
+    event_type = "post.handover_requested"
+    post_id: str
+    request_id: str
+    author_id: str
+    to_user_id: str
+    requested_at: datetime
+
+
+class PostHandedOver(EventData):
+    """`to_author_id` (an accepted co-author until now) is the post's author from now on;
+    credits, likes, replies and remixes stay. `coauthor_ids`: the credited co-authors left."""
+
+    event_type = "post.handed_over"
+    post_id: str
+    from_author_id: str
+    to_author_id: str
+    coauthor_ids: tuple[str, ...]
+    reason: HandoverReason
+    handed_over_at: datetime
