@@ -9,7 +9,7 @@ from shared.identity import CurrentUserId
 from shared.openapi import problems
 from shared.pagination import Page
 
-router = APIRouter(prefix="/v1/posts", tags=["edits"])
+router = APIRouter(prefix="/v1/posts", tags=["posts"])
 
 
 @router.post(
