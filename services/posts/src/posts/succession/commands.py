@@ -5,14 +5,16 @@ from dataclasses import dataclass
 
 from posts.core.commands import PostCommands, new_id
 from posts.core.queries import PostQueries
-from posts.core.rules import Post
+from posts.core.rules import Post, require_visible
 from posts.succession.rules import (
     HandoverAnswer,
+    HandoverNotFound,
     answer_handover,
     cancel_handover,
     choose_keeping,
     request_handover,
 )
+from posts.succession.schemas import HandoverOut
 from shared.clock import utc_now
 from shared.events.users import KeepCoauthoredPosts
 from shared.public_post import PostOut
@@ -52,6 +54,22 @@ class SuccessionCommands:
         self, post_id: str, actor_id: str, keep: KeepCoauthoredPosts | None
     ) -> None:
         await self.core.apply(post_id, lambda post: choose_keeping(post, actor_id, keep))
+
+    async def current(self, post_id: str, viewer_id: str) -> HandoverOut:
+        """The latest request, for the author and the co-author asked (404 for anyone else)."""
+        stored = await self.queries.posts.existing(post_id)
+        post = require_visible(stored.post, viewer_id)
+        request = post.handover
+        if request is None or viewer_id not in (post.author_id, request.to_user_id):
+            raise HandoverNotFound()
+        users = await self.queries.users_for(stored, [request.to_user_id], viewer_id)
+        return HandoverOut(
+            post_id=post.id,
+            to=users[request.to_user_id],
+            status=request.status,
+            created_at=request.created_at,
+            answered_at=request.answered_at,
+        )
 
     async def _coauthor_by_handle(
         self, post_id: str, actor_id: str, handle: str
