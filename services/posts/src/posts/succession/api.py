@@ -4,7 +4,7 @@ choose what becomes of a post when its author's account is deleted."""
 from fastapi import APIRouter, Response, status
 
 from posts.components import Components
-from posts.succession.schemas import HandoverRequestBody, KeepingRequest
+from posts.succession.schemas import HandoverOut, HandoverRequestBody, KeepingRequest
 from shared.identity import CurrentUserId
 from shared.openapi import problems
 from shared.public_post import PostOut
@@ -22,6 +22,11 @@ async def request_handover(
     post_id: str, body: HandoverRequestBody, user_id: CurrentUserId, components: Components
 ) -> PostOut:
     return await components.succession.request(post_id, user_id, body.to)
+
+
+@router.get("/{post_id}/handover", name="get_handover", responses=problems(404))
+async def get_handover(post_id: str, user_id: CurrentUserId, components: Components) -> HandoverOut:
+    return await components.succession.current(post_id, user_id)
 
 
 @router.post("/{post_id}/handover/accept", name="accept_handover", responses=problems(404, 409))
