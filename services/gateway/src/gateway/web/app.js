@@ -1064,11 +1064,10 @@ const EDIT_STATUS_TEXT = {
 
 // Proposing an edit, reviewing the open one (approve, reject, withdraw), and the history.
 function editsSection(postId) {
-  const path = `/posts/${enc(postId)}`;
   const orNull = (promise) => promise.catch((error) => { if (error.status === 404) return null; throw error; });
   const load = async () => {
     const [post, edits, history] = await Promise.all([
-      orNull(api("GET", path)), orNull(api("GET", `${path}/edits`)), orNull(api("GET", `${path}/history`))]);
+      orNull(api("GET", `/posts/${enc(postId)}`)), orNull(api("GET", `/posts/${enc(postId)}/edits`)), orNull(api("GET", `/posts/${enc(postId)}/history`))]);
     return { post, edit: edits && edits.items[0], history: history ? history.items : [] };
   };
   const draw = ({ post, edit, history }) => {
@@ -1095,7 +1094,6 @@ function editForm(postId, post) {
 }
 
 function editReview(postId, edit) {
-  const path = `/posts/${enc(postId)}/edits/${enc(edit.id)}`;
   const mine = edit.approvals.find((approval) => isMe(approval.user));
   const pending = edit.status === "pending";
   return h("div", { class: "edit-review", "data-edit-id": edit.id, "data-status": edit.status },
@@ -1105,9 +1103,9 @@ function editReview(postId, edit) {
     h("ul", { class: "people" }, edit.approvals.map((approval) => h("li", { "data-approval": approval.user.handle }, userLink(approval.user), ` — ${approval.state}`))),
     pending && h("div", { class: "actions" },
       mine && mine.state === "pending" && [
-        button("Approve edit", act(() => api("POST", `${path}/approve`), "You approved the edit."), { "data-key": `approve-edit:${edit.id}` }), " ",
-        button("Reject edit", act(() => api("POST", `${path}/reject`), "You rejected the edit."), { "data-key": `reject-edit:${edit.id}` })],
-      (isMe(edit.proposer) || !mine) && button("Withdraw edit", act(() => api("DELETE", path), "The edit is withdrawn."), { "data-key": `withdraw-edit:${edit.id}` })));
+        button("Approve edit", act(() => api("POST", `/posts/${enc(postId)}/edits/${enc(edit.id)}/approve`), "You approved the edit."), { "data-key": `approve-edit:${edit.id}` }), " ",
+        button("Reject edit", act(() => api("POST", `/posts/${enc(postId)}/edits/${enc(edit.id)}/reject`), "You rejected the edit."), { "data-key": `reject-edit:${edit.id}` })],
+      (isMe(edit.proposer) || !mine) && button("Withdraw edit", act(() => api("DELETE", `/posts/${enc(postId)}/edits/${enc(edit.id)}`), "The edit is withdrawn."), { "data-key": `withdraw-edit:${edit.id}` })));
 }
 
 function editHistory(versions) {
@@ -1120,10 +1118,9 @@ function editHistory(versions) {
 // Handing the post to an accepted co-author, answering such a request, and the author's
 // choice for when their account is deleted.
 function handoverSection(postId) {
-  const path = `/posts/${enc(postId)}`;
   const load = async () => {
-    const post = await api("GET", path).catch(() => null);
-    const handover = post && postAuthors(post).some(isMe) ? await api("GET", `${path}/handover`).catch(() => null) : null;
+    const post = await api("GET", `/posts/${enc(postId)}`).catch(() => null);
+    const handover = post && postAuthors(post).some(isMe) ? await api("GET", `/posts/${enc(postId)}/handover`).catch(() => null) : null;
     return { post, handover };
   };
   const draw = ({ post, handover }) => {
@@ -1136,10 +1133,10 @@ function handoverSection(postId) {
     return h("section", { class: "card handover", "aria-labelledby": "handover-title" },
       h("h2", { id: "handover-title" }, "Who keeps this post"),
       askedOfMe && h("div", { class: "actions" }, h("p", {}, userLink(post.author), " asks you to take this post over."),
-        button("Accept hand-over", act(() => api("POST", `${path}/handover/accept`), "You are now the post's author."), { "data-key": "accept-handover" }), " ",
-        button("Decline hand-over", act(() => api("POST", `${path}/handover/decline`), "You declined the hand-over."), { "data-key": "decline-handover" })),
+        button("Accept hand-over", act(() => api("POST", `/posts/${enc(postId)}/handover/accept`), "You are now the post's author."), { "data-key": "accept-handover" }), " ",
+        button("Decline hand-over", act(() => api("POST", `/posts/${enc(postId)}/handover/decline`), "You declined the hand-over."), { "data-key": "decline-handover" })),
       authorIsMe && waiting && h("p", {}, "Waiting for ", userLink(handover.to), " to accept. ",
-        button("Cancel hand-over", act(() => api("DELETE", `${path}/handover`), "The hand-over is cancelled."), { "data-key": "cancel-handover" })),
+        button("Cancel hand-over", act(() => api("DELETE", `/posts/${enc(postId)}/handover`), "The hand-over is cancelled."), { "data-key": "cancel-handover" })),
       authorIsMe && !waiting && accepted.length > 0 && handoverForm(postId, accepted),
       authorIsMe && accepted.length > 0 && keepChoice(postId));
   };
