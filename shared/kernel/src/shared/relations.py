@@ -3,6 +3,9 @@
 One document per ordered pair (`"<from>:<to>"`) with its state and the time of the event
 that set it; an event older than what is stored is ignored, so duplicated or reordered
 block/unblock (mute/unmute) events leave the newest state.
+
+A service may keep each account's targets in Redis too (`targets_cache`): every write deletes
+the sets it changed after its MongoDB write; the next read copies them again.
 """
 
 import contextlib
@@ -17,6 +20,7 @@ from shared.events.users import UserBlocked, UserMuted, UserUnblocked, UserUnmut
 from shared.internal_http import EligibilityClient
 from shared.mongo import Database, IndexSpec
 from shared.problems import BadGateway, GatewayTimeout, ServiceUnavailable
+from shared.read_cache import CachedSets, SetRead, read_sets
 from shared.subscriptions import Delivery, Subscriptions
 
 log = logging.getLogger(__name__)
@@ -33,8 +37,11 @@ def relation_replica_indexes(collection: str) -> list[IndexSpec]:
 
 
 class RelationReplica:
-    def __init__(self, db: Database, collection: str) -> None:
+    def __init__(
+        self, db: Database, collection: str, targets_cache: CachedSets | None = None
+    ) -> None:
         self._relations = db[collection]
+        self._targets_cache = targets_cache
 
     async def record(self, from_id: str, to_id: str, *, active: bool, as_of: datetime) -> bool:
         """Store the pair's state unless a newer one is stored; False when this was older news."""
@@ -46,10 +53,23 @@ class RelationReplica:
             )
         except DuplicateKeyError:
             return False
+        await self._changed(from_id)
         return True
 
+    async def _changed(self, from_id: str) -> None:
+        if self._targets_cache is not None:
+            await self._targets_cache.invalidate([from_id])
+
     async def targets_of(self, from_id: str) -> set[str]:
-        """Everyone `from_id` blocks (mutes) now: one indexed query."""
+        """Everyone `from_id` blocks (mutes) now: one indexed query, or none from Redis."""
+        [targets] = await read_sets([self.targets_read(from_id)])
+        return targets
+
+    def targets_read(self, from_id: str) -> SetRead:
+        """`targets_of`, to read with other sets in one round trip (`read_sets`)."""
+        return SetRead(self._targets_cache, from_id, self._stored_targets_of)
+
+    async def _stored_targets_of(self, from_id: str) -> set[str]:
         cursor = self._relations.find({"from_id": from_id, "active": True}, {"to_id": 1})
         return {document["to_id"] async for document in cursor}
 
@@ -69,6 +89,7 @@ class RelationReplica:
             await self._relations.update_many(
                 {"from_id": user_id, "active": True}, {"$set": {"active": False}}
             )
+        await self._changed(user_id)
 
 
 def mute_subscriptions(mutes: RelationReplica) -> Subscriptions:

@@ -3,10 +3,15 @@
 Services that render a User (posts, invitations, timeline, notifications) keep this
 projection in their own database instead of reading the users service's. Updates are
 applied only when newer than what is stored, so duplicated or reordered events are safe.
+
+A service may keep the profiles (and which account holds a handle) in Redis too
+(`DirectoryCache`): every update deletes the copies it changed after its MongoDB write; the
+next read copies them again.
 """
 
 import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +20,8 @@ from pymongo.errors import DuplicateKeyError
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
 from shared.mongo import Database, IndexSpec
 from shared.public_user import PublicUser
+from shared.read_cache import CachedValues
+from shared.redis_store import RedisClient
 from shared.subscriptions import Delivery, Subscriptions
 
 USER_PROFILES = "user_profiles"
@@ -30,9 +37,30 @@ RESERVED_HANDLES = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class DirectoryCache:
+    profiles: CachedValues[PublicUser]
+    # A handle's holder as last read: checked against the holder's profile at each read.
+    handles: CachedValues[str]
+
+
+def directory_cache(redis: RedisClient, prefix: str, ttl_seconds: int) -> DirectoryCache:
+    return DirectoryCache(
+        profiles=CachedValues(
+            redis,
+            f"{prefix}user:",
+            ttl_seconds,
+            encode=PublicUser.model_dump_json,
+            decode=PublicUser.model_validate_json,
+        ),
+        handles=CachedValues(redis, f"{prefix}handle:", ttl_seconds, encode=str, decode=str),
+    )
+
+
 class UserDirectory:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: DirectoryCache | None = None) -> None:
         self._profiles = db[USER_PROFILES]
+        self._cache = cache
 
     async def get(self, user_id: str) -> PublicUser | None:
         found = await self.get_many([user_id])
@@ -40,7 +68,11 @@ class UserDirectory:
 
     async def get_many(self, user_ids: Iterable[str]) -> dict[str, PublicUser]:
         """One query for all of them; deleted or unknown users are missing from the answer."""
-        ids = list(dict.fromkeys(user_ids))
+        if self._cache is not None:
+            return await self._cache.profiles.get_many(user_ids, self._stored_many)
+        return await self._stored_many(list(dict.fromkeys(user_ids)))
+
+    async def _stored_many(self, ids: list[str]) -> dict[str, PublicUser]:
         if not ids:
             return {}
         cursor = self._profiles.find({"_id": {"$in": ids}, "deleted": {"$ne": True}})
@@ -52,8 +84,32 @@ class UserDirectory:
         return found is not None
 
     async def by_handle(self, handle: str) -> PublicUser | None:
-        doc = await self._profiles.find_one({"handle": handle.lower(), "deleted": {"$ne": True}})
+        handle = handle.lower()
+        if self._cache is None:
+            return await self._stored_by_handle(handle)
+        holders = await self._cache.handles.get_many([handle], self._stored_holders)
+        holder_id = holders.get(handle)
+        holder = (await self.get_many([holder_id])).get(holder_id) if holder_id else None
+        if holder_id is None or (holder is not None and holder.handle == handle):
+            return holder
+        # The holder changed its handle or left since: ask again (the handle may be taken).
+        await self._cache.handles.invalidate([handle])
+        return await self._stored_by_handle(handle)
+
+    async def _stored_by_handle(self, handle: str) -> PublicUser | None:
+        doc = await self._profiles.find_one({"handle": handle, "deleted": {"$ne": True}})
         return _public_user(doc) if doc else None
+
+    async def _stored_holders(self, handles: list[str]) -> dict[str, str]:
+        found = [await self._stored_by_handle(handle) for handle in handles]
+        return {user.handle: user.id for user in found if user is not None}
+
+    async def _changed(self, user_id: str, handle: str | None = None) -> None:
+        """After a write to this profile (and the handle it now has)."""
+        if self._cache is not None:
+            await self._cache.profiles.invalidate([user_id])
+            if handle is not None:
+                await self._cache.handles.invalidate([handle.lower()])
 
     async def apply_registered(self, data: UserRegistered) -> None:
         await self._apply_if_newer(
@@ -66,6 +122,7 @@ class UserDirectory:
             {"_id": data.user_id, "created_at": {"$exists": False}},
             {"$set": {"created_at": data.created_at}},
         )
+        await self._changed(data.user_id, data.handle)
 
     async def apply_updated(self, data: UserUpdated) -> None:
         await self._apply_if_newer(
@@ -77,10 +134,12 @@ class UserDirectory:
                 "avatar": data.avatar.model_dump() if data.avatar else None,
             },
         )
+        await self._changed(data.user_id, data.handle)
 
     async def apply_deleted(self, data: UserDeleted) -> None:
         # A tombstone: no later event brings the profile back.
         await self._apply_if_newer(data.user_id, data.deleted_at, {"deleted": True})
+        await self._changed(data.user_id)
 
     async def _apply_if_newer(self, user_id: str, as_of: datetime, fields: dict[str, Any]) -> None:
         """Compare-and-set in the filter: only a live profile older than `as_of` is replaced."""

@@ -2,6 +2,9 @@
 content and its credits (`PostCard`), and its like and reply counts with their
 `counts_version` (the highest version announced wins) and its remix count, neither of which is
 written with the card.
+
+Published cards are also kept in Redis (`card_cache`) for the reads: every write here deletes
+the card's copy after its MongoDB write, and the next read copies it again.
 """
 
 import contextlib
@@ -15,6 +18,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events.posts import PostCounts
 from shared.mongo import Database, Document, IndexSpec
+from shared.read_cache import CachedValues
+from shared.redis_store import RedisClient
 from timeline.core.rules import PostCard
 
 POST_CARDS = "post_cards"
@@ -33,9 +38,20 @@ class CardWriteConflict(RuntimeError):
     """Too many concurrent writers on one card; the event is retried by the bus."""
 
 
+def card_cache(redis: RedisClient, prefix: str, ttl_seconds: int) -> CachedValues[PostCard]:
+    return CachedValues(
+        redis,
+        f"{prefix}card:",
+        ttl_seconds,
+        encode=lambda card: _CARD.dump_json(card).decode(),
+        decode=_CARD.validate_json,
+    )
+
+
 class PostCardRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: CachedValues[PostCard] | None = None) -> None:
         self._cards = db[POST_CARDS]
+        self._cache = cache
 
     async def change(
         self, post_id: str, change: Callable[[PostCard], PostCard], *, likely_new: bool = False
@@ -62,13 +78,20 @@ class PostCardRepository:
         if previous is None:
             with contextlib.suppress(DuplicateKeyError):
                 await self._cards.insert_one({"_id": card.post_id, **_card_fields(card)})
+                await self._changed([card.post_id])
                 return True
             return False
         result = await self._cards.update_one(
             {"_id": card.post_id, "version": previous["version"]},
             {"$set": _card_fields(card, version=previous["version"] + 1)},
         )
+        await self._changed([card.post_id])
         return result.modified_count == 1
+
+    async def _changed(self, post_ids: Sequence[str]) -> None:
+        """After any write to these cards, whether or not it changed them."""
+        if self._cache is not None:
+            await self._cache.invalidate(post_ids)
 
     async def recount_remixes(self, original_id: str) -> None:
         """Count the original's approved published remixes into its card (made if not yet
@@ -85,12 +108,14 @@ class PostCardRepository:
                 },
                 upsert=True,
             )
+        await self._changed([original_id])
 
     async def record_counts(self, post_id: str, counts: PostCounts) -> None:
         """Keep the counts unless the card has this version of them or a newer one (a card
         not there yet is made `unknown`, as for a remix count)."""
         with contextlib.suppress(DuplicateKeyError):  # this version or a newer one is stored
             await self._cards.update_one(*_counts_update(post_id, counts), upsert=True)
+        await self._changed([post_id])
 
     async def record_many_counts(self, counts: Mapping[str, PostCounts]) -> None:
         """`record_counts` for many posts in one command."""
@@ -104,11 +129,18 @@ class PostCardRepository:
             await self._cards.bulk_write(writes, ordered=False)
         except BulkWriteError as exc:
             raise_unless_only_duplicate_keys(exc)
+        await self._changed(list(counts))
 
     async def forget_counts(self, post_id: str) -> None:
         await self._cards.update_one({"_id": post_id}, {"$unset": dict.fromkeys(COUNT_FIELDS, "")})
+        await self._changed([post_id])
 
     async def published(self, post_ids: Sequence[str]) -> dict[str, PostCard]:
+        if self._cache is None:
+            return await self._published(list(post_ids))
+        return await self._cache.get_many(post_ids, self._published)
+
+    async def _published(self, post_ids: list[str]) -> dict[str, PostCard]:
         cursor = self._cards.find({"_id": {"$in": list(post_ids)}, "status": "published"})
         return {document["_id"]: _card(document) async for document in cursor}
 

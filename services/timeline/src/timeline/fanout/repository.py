@@ -13,7 +13,8 @@ Collections:
   owner sees the post; the entry goes when `via` is empty.
 
 Profiles and home timelines are also kept in Redis (`FeedCache`), written after MongoDB and
-read first; MongoDB stays the source they are rebuilt from.
+read first; MongoDB stays the source they are rebuilt from. So are the celebrities each reader
+follows (`CachedSets`): every write to an edge deletes its follower's set after it.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ from pymongo import DeleteMany, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.mongo import Database, Document, IndexSpec
+from shared.read_cache import CachedSets, SetRead
 from timeline.core.feed_cache import FeedCache, FeedKind
 from timeline.core.repository import raise_unless_only_duplicate_keys
 from timeline.core.rules import PostCard, TimelinePosition
@@ -88,9 +90,10 @@ class FollowUpdate:
 
 
 class FollowRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, celebrities_followed: CachedSets | None = None) -> None:
         self._follows = db[FOLLOWS]
         self._counts = db[FOLLOWER_COUNTS]
+        self._celebrities_followed = celebrities_followed
 
     async def record(
         self, follower_id: str, followee_id: str, *, active: bool, as_of: datetime
@@ -114,6 +117,7 @@ class FollowRepository:
             )
         except DuplicateKeyError:
             return FollowUpdate(applied=False, changed=False)
+        await self._edges_changed([follower_id])
         was_active = before is not None and bool(before["active"])
         return FollowUpdate(applied=True, changed=was_active != active)
 
@@ -124,12 +128,28 @@ class FollowRepository:
         ).batch_size(FOLLOWER_READ_BATCH)
         return [document["follower_id"] async for document in cursor]
 
-    async def followed_celebrities(self, follower_id: str) -> list[str]:
+    def followed_celebrities(self, follower_id: str) -> SetRead:
+        """The celebrities the follower follows, to read with other sets (`read_sets`)."""
+        return SetRead(self._celebrities_followed, follower_id, self._stored_followed_celebrities)
+
+    async def _stored_followed_celebrities(self, follower_id: str) -> set[str]:
         cursor = self._follows.find(
             {"follower_id": follower_id, "active": True, "followee_celebrity": True},
             {"followee_id": 1, "_id": 0},
         )
-        return [document["followee_id"] async for document in cursor]
+        return {document["followee_id"] async for document in cursor}
+
+    async def _edges_changed(self, follower_ids: Sequence[str]) -> None:
+        """After a write to these followers' edges: their followed celebrities are read again."""
+        if self._celebrities_followed is not None:
+            await self._celebrities_followed.invalidate(follower_ids)
+
+    async def _edges_to_changed(self, followee_id: str) -> None:
+        """After a write to every edge to this followee (edges are never deleted, so every
+        follower whose edge it changed is read here)."""
+        if self._celebrities_followed is not None:
+            followers = await self._follows.distinct("follower_id", {"followee_id": followee_id})
+            await self._celebrities_followed.invalidate(followers)
 
     async def active_followees(self, follower_id: str) -> list[str]:
         cursor = self._follows.find(
@@ -147,6 +167,8 @@ class FollowRepository:
             },
             {"$set": {"active": False, "as_of": as_of}},
         )
+        await self._edges_changed([user_id])
+        await self._edges_to_changed(user_id)
 
     # -- follower counts (they decide who is a celebrity) ------------------------------
 
@@ -214,6 +236,7 @@ class FollowRepository:
         await self._follows.update_many(
             {"followee_id": author_id}, {"$set": {"followee_celebrity": celebrity}}
         )
+        await self._edges_to_changed(author_id)
 
     async def flag_edge(self, follower_id: str, followee_id: str) -> None:
         """Flag one follow edge, if still active, as leading to a celebrity."""
@@ -221,6 +244,7 @@ class FollowRepository:
             {"_id": f"{follower_id}:{followee_id}", "active": True},
             {"$set": {"followee_celebrity": True}},
         )
+        await self._edges_changed([follower_id])
 
     async def celebrities_among(self, author_ids: Sequence[str]) -> set[str]:
         cursor = self._counts.find(

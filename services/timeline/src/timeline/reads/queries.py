@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from shared.pagination import Page
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
+from shared.read_cache import read_sets
 from shared.relations import BlockGuard, RelationReplica
 from shared.user_directory import UserDirectory
 from timeline.core.feed_cache import FeedKind
@@ -45,21 +46,42 @@ class TimelineQueries:
 
     async def home(self, owner_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
         """Posts co-authored by an account the owner mutes are left out."""
-        muted = await self.mutes.targets_of(owner_id) if self.mutes else set()
+        celebrities, muted, liked = await self._reader_sets(owner_id, with_celebrities=True)
         items: list[PostOut] = []
         for _ in range(MAX_MUTED_PAGE_ROUNDS):
-            page = await self._home_page(owner_id, limit - len(items), cursor)
-            rendered = await self._render(page, owner_id, muted)
+            page = await self._home_page(owner_id, celebrities, limit - len(items), cursor)
+            rendered = await self._render(page, liked, muted)
             items += rendered.items
             cursor = rendered.next_cursor
             if len(items) >= limit or cursor is None:
                 break
         return Page(items=items, next_cursor=cursor)
 
-    async def _home_page(self, owner_id: str, limit: int, cursor: str | None) -> TimelinePage:
+    async def _reader_sets(
+        self, reader_id: str, *, with_celebrities: bool
+    ) -> tuple[set[str], set[str], set[str]]:
+        """The celebrities the reader follows (if asked), whom it mutes and the posts it
+        likes: one round trip to Redis when it holds them."""
+        wanted = {
+            "celebrities": self.follows.followed_celebrities(reader_id)
+            if with_celebrities
+            else None,
+            "muted": self.mutes.targets_read(reader_id) if self.mutes else None,
+            "liked": self.likes.liked_by(reader_id) if self.likes and reader_id else None,
+        }
+        reads = [read for read in wanted.values() if read is not None]
+        found = iter(await read_sets(reads))
+        celebrities, muted, liked = (
+            next(found) if read is not None else set() for read in wanted.values()
+        )
+        return celebrities, muted, liked
+
+    async def _home_page(
+        self, owner_id: str, celebrities: set[str], limit: int, cursor: str | None
+    ) -> TimelinePage:
         """The owner's own posts (authored or co-authored) are merged in like a celebrity's;
         each feed gives `limit + 1` distinct posts, so the merge is exact."""
-        merged_in = [owner_id, *await self.follows.followed_celebrities(owner_id)]
+        merged_in = [owner_id, *sorted(celebrities)]
         feeds: list[tuple[FeedKind, str]] = [("home", owner_id)]
         feeds += [("profile", author_id) for author_id in merged_in]
         pages = await self.entries.feed_pages(feeds, _position(cursor), limit + 1)
@@ -84,12 +106,13 @@ class TimelineQueries:
         )
         if user.id in blockers:
             raise UnknownUser()
-        return await self._render(page, viewer_id, blockers, known_users={user.id: user})
+        _, _, liked = await self._reader_sets(viewer_id, with_celebrities=False)
+        return await self._render(page, liked, blockers, known_users={user.id: user})
 
     async def _render(
         self,
         page: TimelinePage,
-        viewer_id: str,
+        liked: Collection[str],
         muted: Collection[str] = (),
         known_users: Mapping[str, PublicUser] | None = None,
     ) -> Page[PostOut]:
@@ -118,17 +141,9 @@ class TimelineQueries:
             for post_id in page.post_ids
             if post_id in cards and _renderable(cards[post_id], users)
         ]
-        liked = await self._liked_among([card.post_id for card in shown], viewer_id)
         items = [_post(card, users, originals, card.post_id in liked) for card in shown]
         next_cursor = position_to_cursor(page.next_position) if page.next_position else None
         return Page(items=[post for post in items if post is not None], next_cursor=next_cursor)
-
-    async def _liked_among(self, post_ids: list[str], viewer_id: str) -> set[str]:
-        """`liked_by_me`: one query for the page, whatever the number of likes (the counts
-        come with the cards)."""
-        if self.likes is None or not post_ids or not viewer_id:
-            return set()
-        return await self.likes.liked_among(viewer_id, post_ids)
 
     async def _originals_shown(self, cards: Iterable[PostCard]) -> dict[str, PostCard]:
         """The originals approved remixes show: one more query, only when there are some."""
