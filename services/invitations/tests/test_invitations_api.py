@@ -1,9 +1,10 @@
 """The invitations API: seeing, listing and answering invitations, against the real stack."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from invitations_support import InvitationsHarness
 
+from shared.events.posts import PostEdited
 from shared.testing import ALICE, BOB, CAROL, identity_headers, wait_until
 
 
@@ -208,3 +209,25 @@ async def test_a_bad_box_status_limit_or_cursor_is_a_client_error(
         )
         assert response.status_code == status, params
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_invitation_shows_the_posts_newest_text_whatever_the_order_of_edits(
+    invitations: InvitationsHarness,
+) -> None:
+    post_id, [invitation_id] = await invitations.invite([BOB])
+
+    def edited(version: int) -> PostEdited:
+        return PostEdited(
+            post_id=post_id,
+            edit_id=f"e{version}",
+            proposer_id=ALICE,
+            author_id=ALICE,
+            coauthor_ids=(),
+            text=f"a post, version {version}",
+            version=version,
+            edited_at=datetime.now(UTC),
+        )
+
+    await invitations.events.publish(edited(3), edited(2))
+    shown = (await invitations.get(invitation_id, BOB)).json()
+    assert shown["post_text"] == "a post, version 3"

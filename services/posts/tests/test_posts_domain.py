@@ -622,7 +622,7 @@ def test_applying_the_same_answer_twice_gives_the_same_post() -> None:
 def test_deleted_account_loses_its_posts_and_credits(
     user: str, status: str, events: list[str]
 ) -> None:
-    change = coauthoring.remove_deleted_account(PUBLISHED, user, LATER)
+    change = coauthoring.remove_deleted_account(PUBLISHED, user, "delete", LATER)
     assert change.post.status == status
     assert event_types(change) == events
     if user != "author":

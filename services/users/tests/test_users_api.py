@@ -159,6 +159,7 @@ async def test_me_shows_the_profile_with_counts_and_the_default_collab_policy(
         "collab_policy": "following",
         "remix_policy": "everyone",
         "remix_approval": "automatic",
+        "keep_coauthored_posts": "delete",
         "country": None,
         "features": {"coauthoring": True, "remix": True},
     }
@@ -357,3 +358,20 @@ async def test_deleting_the_account_frees_the_handle_and_drops_its_follows(
     assert (await client.delete("/v1/me", headers=as_user(tess["id"]))).status_code == 204
     await wait_until(lambda: event_recorder.of_type("user.registered")[-1].data["handle"] == "tess")
     assert len(event_recorder.of_type("user.deleted")) == 1
+
+
+async def test_the_choice_for_coauthored_posts_is_kept_and_announced_with_the_deletion(
+    client: httpx.AsyncClient, register: Register, event_recorder: EventRecorder
+) -> None:
+    vera = await register("vera")
+    me = as_user(vera["id"])
+    assert (await client.get("/v1/me", headers=me)).json()["keep_coauthored_posts"] == "delete"
+    assert_problem(
+        await client.patch("/v1/me", json={"keep_coauthored_posts": "keep"}, headers=me), 422
+    )
+    chosen = await client.patch("/v1/me", json={"keep_coauthored_posts": "hand_over"}, headers=me)
+    assert chosen.json()["keep_coauthored_posts"] == "hand_over"
+
+    assert (await client.delete("/v1/me", headers=me)).status_code == 204
+    [deleted] = await event_recorder.wait_for("user.deleted")
+    assert deleted.data["keep_coauthored_posts"] == "hand_over"

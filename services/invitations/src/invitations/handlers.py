@@ -1,7 +1,13 @@
 """Which events the invitations service handles, and by which capability's use case."""
 
 from invitations.components import InvitationsComponents
-from shared.events.posts import PostCoauthorInvited, PostCoauthorRemoved, PostCreated, PostDeleted
+from shared.events.posts import (
+    PostCoauthorInvited,
+    PostCoauthorRemoved,
+    PostCreated,
+    PostDeleted,
+    PostEdited,
+)
 from shared.events.users import UserBlocked, UserDeleted
 from shared.subscriptions import Subscriptions
 
@@ -14,6 +20,7 @@ def subscriptions(components: InvitationsComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorInvited, coauthoring.coauthor_invited)
     subscriptions.on(PostCoauthorRemoved, coauthoring.coauthor_removed)
     subscriptions.on(PostDeleted, coauthoring.post_deleted)
+    subscriptions.on(PostEdited, coauthoring.post_edited)
     subscriptions.on(UserBlocked, coauthoring.user_blocked)
     subscriptions.on(UserDeleted, coauthoring.user_deleted)
     return subscriptions

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from notifications.components import compose
 from notifications.core import api as core
 from notifications.core.repository import NOTIFICATION_PERSONAL_DATA, notification_indexes
+from notifications.editing.repository import ENGAGER_INDEXES
 from notifications.handlers import subscriptions
 from notifications.settings import NotificationsSettings
 from notifications.streams import api as streams
@@ -28,6 +29,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             ),
             *USER_DIRECTORY_INDEXES,
             *relation_replica_indexes(MUTE_REPLICA),
+            *ENGAGER_INDEXES,
         ],
         personal_data=NOTIFICATION_PERSONAL_DATA,
     )

@@ -10,6 +10,8 @@ from fastapi import Depends
 from notifications.core.commands import NotificationCommands
 from notifications.core.queries import NotificationQueries
 from notifications.core.repository import NotificationRepository, PostTextRepository
+from notifications.editing.commands import EditCommands
+from notifications.editing.repository import EngagerRepository
 from notifications.engagement.commands import LikeCommands, ReplyCommands
 from notifications.engagement.repository import GroupRepository
 from notifications.settings import NotificationsSettings
@@ -27,6 +29,7 @@ class NotificationsComponents:
     queries: NotificationQueries
     likes: LikeCommands
     replies: ReplyCommands
+    edits: EditCommands
     streams: StreamQueries
     directory: UserDirectory
     mutes: RelationReplica
@@ -56,6 +59,7 @@ async def compose(
             queries=queries,
             likes=LikeCommands(groups, repository, notifications),
             replies=ReplyCommands(groups, repository, notifications),
+            edits=EditCommands(EngagerRepository(kernel.db), notifications),
             streams=streams,
             directory=directory,
             mutes=mutes,

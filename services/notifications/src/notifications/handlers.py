@@ -9,14 +9,17 @@ from notifications.coauthoring import rules as coauthoring
 from notifications.components import NotificationsComponents
 from notifications.core.reactions import Reacting, ReactionRule
 from notifications.core.rules import NO_REACTION, Reaction, user_deleted
+from notifications.editing import rules as editing
 from notifications.following import rules as following
 from notifications.remixing import rules as remixing
 from shared.events import EventData
 from shared.events.posts import (
     PostCreated,
     PostDeleted,
+    PostEdited,
     PostLiked,
     PostPublished,
+    PostRemixApproved,
     PostReplied,
     PostReplyRemoved,
     PostUnliked,
@@ -30,6 +33,7 @@ REACTIONS: tuple[Reacting, ...] = (
     *coauthoring.REACTIONS,
     *following.REACTIONS,
     *remixing.REACTIONS,
+    *editing.REACTIONS,
 )
 
 
@@ -49,6 +53,7 @@ def subscriptions(components: NotificationsComponents) -> Subscriptions:
     # Before the reactions: a post's text is known when its own notifications are stored.
     subscriptions.on(PostCreated, notifications.post_written)
     subscriptions.on(PostPublished, notifications.post_written)
+    subscriptions.on(PostEdited, notifications.post_written)
     for rule in REACTIONS:
         rule.subscribe(subscriptions, notifications.apply)
     # After them: post.deleted's notifications keep the text they preview.
@@ -59,4 +64,10 @@ def subscriptions(components: NotificationsComponents) -> Subscriptions:
     subscriptions.on(PostUnliked, components.likes.post_unliked)
     subscriptions.on(PostReplied, components.replies.post_replied)
     subscriptions.on(PostReplyRemoved, components.replies.reply_removed)
+    edits = components.edits
+    subscriptions.on(PostLiked, edits.post_liked)
+    subscriptions.on(PostReplied, edits.post_replied)
+    subscriptions.on(PostRemixApproved, edits.remix_approved)
+    subscriptions.on(PostEdited, edits.post_edited)
+    subscriptions.on(PostDeleted, edits.post_deleted)
     return subscriptions

@@ -10,12 +10,15 @@ from posts.coauthoring import api as coauthoring
 from posts.coauthoring.repository import COAUTHORING_INDEXES
 from posts.components import compose
 from posts.core.repository import POST_INDEXES, POST_PERSONAL_DATA, POSTS
+from posts.editing import api as editing
+from posts.editing.repository import EDITING_INDEXES
 from posts.engagement import api as engagement
 from posts.engagement.repository import ENGAGEMENT_INDEXES, LIKE_PERSONAL_DATA
 from posts.handlers import subscriptions
 from posts.remixing import api as remixing
 from posts.remixing.repository import REMIX_INDEXES
 from posts.settings import PostsSettings
+from posts.succession import api as succession
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
 
@@ -40,6 +43,8 @@ def create_app(
                 remixing.router,
                 engagement.router,
                 remixing.requests_router,
+                editing.router,
+                succession.router,
             ],
             subscriptions=subscriptions,
             indexes=[
@@ -47,6 +52,7 @@ def create_app(
                 *COAUTHORING_INDEXES,
                 *REMIX_INDEXES,
                 *ENGAGEMENT_INDEXES,
+                *EDITING_INDEXES,
                 *relation_replica_indexes(BLOCK_REPLICA),
                 *relation_replica_indexes(MUTE_REPLICA),
             ],

@@ -14,6 +14,9 @@ from posts.coauthoring.repository import CoauthorRepository, InviteCounterReposi
 from posts.core.commands import PostCommands
 from posts.core.queries import PostQueries
 from posts.core.repository import PostRepository
+from posts.editing.commands import EditingCommands, edit_limits
+from posts.editing.queries import EditingQueries
+from posts.editing.repository import EditRepository
 from posts.engagement.commands import EngagementCommands
 from posts.engagement.queries import EngagementQueries
 from posts.engagement.repository import CountRepository, LikeRepository, ReplyRepository
@@ -23,6 +26,7 @@ from posts.remixing.commands import RemixingCommands
 from posts.remixing.queries import RemixingQueries
 from posts.remixing.repository import RemixRepository
 from posts.settings import PostsSettings
+from posts.succession.commands import SuccessionCommands
 from shared.internal_http import EligibilityClient, users_service
 from shared.media_client import media_service
 from shared.periodic import PeriodicTask, running
@@ -41,6 +45,9 @@ class PostsComponents:
     engagement: EngagementCommands
     engagement_queries: EngagementQueries
     media_edits: MediaEdits
+    editing: EditingCommands
+    edit_queries: EditingQueries
+    succession: SuccessionCommands
     directory: UserDirectory
     mutes: RelationReplica
 
@@ -65,7 +72,12 @@ async def compose(
             components.engagement.settle_unsettled,
             interval_seconds=settings.outbox_sweep_seconds,
         )
-        async with running(settling):
+        expiring_edits = PeriodicTask(
+            "expire-edits",
+            components.editing.expire_due,
+            interval_seconds=settings.edit_expiry_sweep_seconds,
+        )
+        async with running(settling, expiring_edits):
             yield components
 
 
@@ -104,6 +116,8 @@ def _components(
         users,
         engagement,
     )
+    edit_queries = EditingQueries(posts, queries)
+    editing = EditingCommands(edit_limits(settings), core, EditRepository(db), edit_queries)
     return PostsComponents(
         queries=queries,
         authoring=AuthoringCommands(
@@ -117,6 +131,9 @@ def _components(
             posts, likes, threads, queries, directory, users, blocks, mutes
         ),
         media_edits=MediaEdits(core),
+        editing=editing,
+        edit_queries=edit_queries,
+        succession=SuccessionCommands(core, queries),
         directory=directory,
         mutes=mutes,
     )

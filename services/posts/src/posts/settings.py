@@ -23,3 +23,12 @@ class PostsSettings(ServiceSettings):
     invitation_ttl_seconds: float = Field(default=14 * 24 * 3600, gt=0)
     """An unanswered invitation expires after this: the same variable and type as the
     invitations service's, so both compute one `expires_at`."""
+    edit_window_seconds: float = Field(default=7 * 24 * 3600, gt=0)
+    """A post may be edited for this long after its publication."""
+    max_edits_per_post: int = Field(default=10, ge=0, le=100)
+    """Applied edits per post (each keeps a version in its history: bounds its document)."""
+    edit_approval_seconds: float = Field(default=72 * 3600, gt=0)
+    """A proposed edit of a co-authored post expires unless every other credited author
+    approves it within this."""
+    edit_expiry_sweep_seconds: float = Field(default=30, gt=0)
+    """How often proposals past their time are marked expired (answers refuse them at once)."""

@@ -6,6 +6,8 @@ from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
     PostDeleted,
+    PostEdited,
+    PostHandedOver,
     PostLiked,
     PostPublished,
     PostReplied,
@@ -29,6 +31,8 @@ def subscriptions(components: TimelineComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorAdded, fan_out.coauthor_added)
     subscriptions.on(PostCoauthorRemoved, fan_out.coauthor_removed)
     subscriptions.on(PostDeleted, fan_out.post_deleted)
+    subscriptions.on(PostEdited, fan_out.post_edited)
+    subscriptions.on(PostHandedOver, fan_out.post_handed_over)
     subscriptions.on_each(REMIX_EVENTS, fan_out.remix_status_changed)
     subscriptions.on(MediaAltTextChanged, fan_out.alt_text_changed)
     subscriptions.on(UserFollowed, fan_out.user_followed)

@@ -32,6 +32,8 @@ POST_EXAMPLE: JsonDict = {
     "remix_count": 0,
     "remix_of": None,
     "media": [],
+    "version": 1,
+    "edited_at": None,
 }
 
 type CoauthorStatus = Literal["invited", "accepted"]
@@ -68,6 +70,11 @@ class PostOut(BaseModel):
 
     # Pictures or a video, in the order given; empty when none.
     media: list[MediaOut] = []
+
+    # Edits: the content's version (1 at creation, one more per applied edit) and the last
+    # edit's time ("edited" on cards); earlier versions are in the post's history.
+    version: int = 1
+    edited_at: datetime | None = None
 
 
 class RemixOfOut(BaseModel):

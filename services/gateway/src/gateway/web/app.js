@@ -364,7 +364,8 @@ function postCard(post, profileHandle) {
       remixOf(post),
       h("p", { class: "meta" }, when(post.published_at || post.created_at), " · ",
         h("a", { href: `#/posts/${enc(post.id)}` }, t("Open post")),
-        post.remix_count ? [" · ", counted(post.remix_count, "remix")] : ""),
+        post.remix_count ? [" · ", counted(post.remix_count, "remix")] : "",
+        editedMark(post)),
       post.status !== "pending" && engagementBar(post)));
 }
 
@@ -1286,7 +1287,7 @@ function postView(postId) {
   // Replies and remixes are for published posts only.
   const published = (post) => { for (const part of [reply, replies, remixes]) part.hidden = !post || post.status === "pending"; };
   return [heading(t("Post")), live(currentPost, (loaded) => { published(loaded.post); return draw(loaded); }, "the post"), invite,
-    insightsSection(postId, currentPost), reply, replies, remixes];
+    editsSection(postId), handoverSection(postId), insightsSection(postId, currentPost), reply, replies, remixes];
 }
 
 function answerButtons(invitation) {
@@ -1355,6 +1356,13 @@ const NOTIFICATION_TEXT = {
   "remix.revoked": "withdrew consent for your remix",
   "post.liked": "liked your post",
   "post.replied": "replied to your post",
+  "post.edit_proposed": "proposes an edit of a post you co-author",
+  "post.edit_applied": "edited a post you co-author",
+  "post.edit_rejected": "rejected an edit of a post you co-author",
+  "post.edit_expired": "let an edit expire",
+  "post.edited": "edited a post you engaged with",
+  "post.handover_requested": "asks you to take over a post",
+  "post.handed_over": "now keeps a post you co-author",
 };
 
 function notificationText(type) {
@@ -1415,10 +1423,11 @@ function settingsView() {
       Object.entries(POLICY_TEXT).map(([value, text]) => h("label", { class: "choice" },
         h("input", { type: "radio", name: "collab_policy", value, checked: me.collab_policy === value }), " ", t(text)))),
     remixSettings(me),
+    keepPostsSettings(me),
     h("button", {}, t("Save")));
   profile.addEventListener("submit", act(async (event) => {
-    const { display_name, collab_policy, remix_policy, remix_approval, country } = formValues(event.target);
-    setMe(await api("PATCH", "/me", { display_name, collab_policy, remix_policy, remix_approval, country: country.trim() || null }));
+    const { display_name, collab_policy, remix_policy, remix_approval, country, keep_coauthored_posts } = formValues(event.target);
+    setMe(await api("PATCH", "/me", { display_name, collab_policy, remix_policy, remix_approval, country: country.trim() || null, keep_coauthored_posts }));
   }, t("Your settings are saved.")));
   const remove = h("form", { id: "delete-account", "aria-labelledby": "delete-title", class: "danger-zone" },
     h("h2", { id: "delete-title" }, t("Delete my account")),
@@ -1461,6 +1470,154 @@ function tagView(tag) {
   };
   return [heading(`#${tag}`), h("p", { class: "meta" }, t("Posts with this tag among the latest of your timeline.")),
     live(load, (page) => postList(page, null, t("No post of your timeline has this tag.")), "the posts")];
+}
+
+// ---------------------------------------------------------------- edits and hand-overs
+
+
+const KEEP_POSTS_TEXT = {
+  delete: "are deleted with it",
+  hand_over: "pass to their earliest co-author",
+};
+
+function editedMark(post) {
+  return post.edited_at ? [" · ", h("span", { class: "tag edited", title: `version ${post.version}` }, t("edited"), " ", when(post.edited_at))] : "";
+}
+
+function keepPostsSettings(me) {
+  return h("fieldset", {}, h("legend", {}, "When I delete my account, my co-authored posts"),
+    Object.entries(KEEP_POSTS_TEXT).map(([value, text]) => h("label", { class: "choice" },
+      h("input", { type: "radio", name: "keep_coauthored_posts", value, checked: (me.keep_coauthored_posts || "delete") === value }), ` ${text}`)));
+}
+
+// Words removed and added between two texts (a longest common subsequence of words).
+function wordDiff(before, after) {
+  const a = before.split(/(\s+)/), b = after.split(/(\s+)/);
+  const common = a.map(() => new Array(b.length + 1).fill(0));
+  common.push(new Array(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      common[i][j] = a[i] === b[j] ? common[i + 1][j + 1] + 1 : Math.max(common[i + 1][j], common[i][j + 1]);
+    }
+  }
+  const parts = [];
+  let i = 0, j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) { parts.push(a[i]); i++; j++; }
+    else if (j < b.length && (i === a.length || common[i][j + 1] >= common[i + 1][j])) parts.push(h("ins", {}, b[j++]));
+    else parts.push(h("del", {}, a[i++]));
+  }
+  return h("p", { class: "diff", "aria-label": "Changes" }, parts);
+}
+
+const EDIT_STATUS_TEXT = {
+  pending: "waiting for every co-author's approval",
+  applied: "applied",
+  rejected: "rejected",
+  expired: "expired before everyone approved",
+  withdrawn: "withdrawn",
+};
+
+// Proposing an edit, reviewing the open one (approve, reject, withdraw), and the history.
+function editsSection(postId) {
+  const orNull = (promise) => promise.catch((error) => { if (error.status === 404) return null; throw error; });
+  const load = async () => {
+    const [post, edits, history] = await Promise.all([
+      orNull(api("GET", `/posts/${enc(postId)}`)), orNull(api("GET", `/posts/${enc(postId)}/edits`)), orNull(api("GET", `/posts/${enc(postId)}/history`))]);
+    return { post, edit: edits && edits.items[0], history: history ? history.items : [] };
+  };
+  const draw = ({ post, edit, history }) => {
+    if (!post) return [];
+    const credited = postAuthors(post).some(isMe);
+    return h("section", { class: "card edits", "aria-labelledby": "edits-title" },
+      h("h2", { id: "edits-title" }, "Edits"),
+      edit && editReview(postId, edit),
+      credited && post.status === "published" && !(edit && edit.status === "pending") && editForm(postId, post),
+      history.length > 1 ? editHistory(history) : h("p", { class: "meta" }, "Never edited."));
+  };
+  return live(load, draw, "the edits");
+}
+
+function editForm(postId, post) {
+  const form = h("form", { class: "propose-edit", "aria-label": "Propose an edit" },
+    h("label", {}, "New text ", h("textarea", { name: "text", required: true, maxlength: "500", rows: "3" }, post.text)),
+    h("button", { "data-key": "propose-edit" }, post.coauthors.some((c) => c.status === "accepted") ? "Propose this edit" : "Save this edit"));
+  form.addEventListener("submit", act(async (event) => {
+    const edit = await api("POST", `/posts/${enc(postId)}/edits`, { text: formValues(event.target).text, base_version: post.version });
+    say(edit.status === "applied" ? "The post is edited." : "Your edit waits for your co-authors' approval.");
+  }));
+  return form;
+}
+
+function editReview(postId, edit) {
+  const mine = edit.approvals.find((approval) => isMe(approval.user));
+  const pending = edit.status === "pending";
+  return h("div", { class: "edit-review", "data-edit-id": edit.id, "data-status": edit.status },
+    h("p", {}, userLink(edit.proposer), ` proposed an edit: ${EDIT_STATUS_TEXT[edit.status] || edit.status}`,
+      pending ? [" until ", when(edit.expires_at)] : ""),
+    edit.previous_text !== null ? wordDiff(edit.previous_text, edit.text) : h("p", {}, edit.text),
+    h("ul", { class: "people" }, edit.approvals.map((approval) => h("li", { "data-approval": approval.user.handle }, userLink(approval.user), ` — ${approval.state}`))),
+    pending && h("div", { class: "actions" },
+      mine && mine.state === "pending" && [
+        button("Approve edit", act(() => api("POST", `/posts/${enc(postId)}/edits/${enc(edit.id)}/approve`), "You approved the edit."), { "data-key": `approve-edit:${edit.id}` }), " ",
+        button("Reject edit", act(() => api("POST", `/posts/${enc(postId)}/edits/${enc(edit.id)}/reject`), "You rejected the edit."), { "data-key": `reject-edit:${edit.id}` })],
+      (isMe(edit.proposer) || !mine) && button("Withdraw edit", act(() => api("DELETE", `/posts/${enc(postId)}/edits/${enc(edit.id)}`), "The edit is withdrawn."), { "data-key": `withdraw-edit:${edit.id}` })));
+}
+
+function editHistory(versions) {
+  return h("details", { class: "history" }, h("summary", {}, `History: ${counted(versions.length, "version")}`),
+    h("ol", {}, versions.map((version) => h("li", { "data-version": version.version },
+      h("p", { class: "meta" }, `Version ${version.version}`, version.edited_at ? [" · edited ", when(version.edited_at)] : " · as published"),
+      h("p", { class: "text" }, version.text)))));
+}
+
+// Handing the post to an accepted co-author, answering such a request, and the author's
+// choice for when their account is deleted.
+function handoverSection(postId) {
+  const load = async () => {
+    const post = await api("GET", `/posts/${enc(postId)}`).catch(() => null);
+    const handover = post && postAuthors(post).some(isMe) ? await api("GET", `/posts/${enc(postId)}/handover`).catch(() => null) : null;
+    return { post, handover };
+  };
+  const draw = ({ post, handover }) => {
+    if (!post) return [];
+    const authorIsMe = isMe(post.author);
+    const waiting = handover && handover.status === "pending";
+    const askedOfMe = waiting && isMe(handover.to);
+    if (!authorIsMe && !askedOfMe) return [];
+    const accepted = post.coauthors.filter((c) => c.status === "accepted");
+    return h("section", { class: "card handover", "aria-labelledby": "handover-title" },
+      h("h2", { id: "handover-title" }, "Who keeps this post"),
+      askedOfMe && h("div", { class: "actions" }, h("p", {}, userLink(post.author), " asks you to take this post over."),
+        button("Accept hand-over", act(() => api("POST", `/posts/${enc(postId)}/handover/accept`), "You are now the post's author."), { "data-key": "accept-handover" }), " ",
+        button("Decline hand-over", act(() => api("POST", `/posts/${enc(postId)}/handover/decline`), "You declined the hand-over."), { "data-key": "decline-handover" })),
+      authorIsMe && waiting && h("p", {}, "Waiting for ", userLink(handover.to), " to accept. ",
+        button("Cancel hand-over", act(() => api("DELETE", `/posts/${enc(postId)}/handover`), "The hand-over is cancelled."), { "data-key": "cancel-handover" })),
+      authorIsMe && !waiting && accepted.length > 0 && handoverForm(postId, accepted),
+      authorIsMe && accepted.length > 0 && keepChoice(postId));
+  };
+  return live(load, draw, "who keeps the post");
+}
+
+function handoverForm(postId, accepted) {
+  const form = h("form", { class: "handover-form", "aria-label": "Hand this post over" },
+    h("label", {}, "Hand over to ", h("select", { name: "to" }, accepted.map((c) => h("option", { value: c.user.handle }, `@${c.user.handle}`)))),
+    h("button", { "data-key": "request-handover" }, "Ask to take it over"));
+  form.addEventListener("submit", act((event) => api("POST", `/posts/${enc(postId)}/handover`, { to: formValues(event.target).to }), "Hand-over asked."));
+  return form;
+}
+
+function keepChoice(postId) {
+  const form = h("form", { class: "keep-choice", "aria-label": "If I delete my account" },
+    h("label", {}, "If I delete my account, this post ",
+      h("select", { name: "on_author_deletion" },
+        h("option", { value: "" }, "follows my settings"),
+        h("option", { value: "delete" }, "is deleted with it"),
+        h("option", { value: "hand_over" }, "passes to its earliest co-author"))),
+    h("button", { "data-key": "keep-choice" }, "Save"));
+  form.addEventListener("submit", act((event) => api("PUT", `/posts/${enc(postId)}/succession`,
+    { on_author_deletion: formValues(event.target).on_author_deletion || null }), "Your choice for this post is saved."));
+  return form;
 }
 
 const VIEWS = [

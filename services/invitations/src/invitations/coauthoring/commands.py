@@ -24,7 +24,13 @@ from invitations.core.rules import (
 )
 from shared.events import EventEnvelope
 from shared.events.invitations import CancellationReason
-from shared.events.posts import PostCoauthorInvited, PostCoauthorRemoved, PostCreated, PostDeleted
+from shared.events.posts import (
+    PostCoauthorInvited,
+    PostCoauthorRemoved,
+    PostCreated,
+    PostDeleted,
+    PostEdited,
+)
 from shared.events.users import UserBlocked, UserDeleted
 from shared.outbox import Outbox
 from shared.subscriptions import Delivery
@@ -167,6 +173,11 @@ class CoauthoringCommands:
         await self.invitations.close_each(
             pending, Transition.CANCEL, at=deleted.deleted_at, reason="post_deleted"
         )
+
+    async def post_edited(self, delivery: Delivery[PostEdited]) -> None:
+        """Invitations show the post's current text: the highest version heard of wins."""
+        edited = delivery.event
+        await self.repository.refresh_post_text(edited.post_id, edited.text, edited.version)
 
     async def coauthor_removed(self, delivery: Delivery[PostCoauthorRemoved]) -> None:
         """Close the removed entry's invitation, even one not opened here yet (a marker waits

@@ -114,6 +114,14 @@ class InvitationRepository:
     def __init__(self, db: Database) -> None:
         self._invitations = db[INVITATIONS]
 
+    async def refresh_post_text(self, post_id: str, text: str, version: int) -> None:
+        """The post's text as of `version`, on its invitations that show an older one."""
+        older = [{"post_text_version": {"$lt": version}}, {"post_text_version": None}]
+        await self._invitations.update_many(
+            {"post_id": post_id, "$or": older},
+            {"$set": {"post_text": text, "post_text_version": version}},
+        )
+
     async def insert(self, record: InvitationRecord, events: Sequence[EventEnvelope]) -> bool:
         """Write a new invitation with its events; False when that id exists (a redelivery)."""
         document = record.to_document()

@@ -15,7 +15,7 @@ from notifications.core.rules import (
     preview_of,
     withdrawals_that_cover,
 )
-from shared.events.posts import PostCreated, PostDeleted, PostPublished
+from shared.events.posts import PostCreated, PostDeleted, PostEdited, PostPublished
 from shared.events.users import UserBlocked, UserUnblocked
 from shared.relations import RelationReplica
 from shared.subscriptions import Delivery
@@ -36,7 +36,9 @@ class NotificationCommands:
     # The posts' texts the notifications preview.
     texts: PostTextRepository | None = None
 
-    async def post_written(self, delivery: Delivery[PostCreated | PostPublished]) -> None:
+    async def post_written(
+        self, delivery: Delivery[PostCreated | PostPublished | PostEdited]
+    ) -> None:
         written = delivery.event
         if self.texts is not None:
             await self.texts.record(written.post_id, written.text)

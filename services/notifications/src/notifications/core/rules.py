@@ -28,6 +28,15 @@ class NotificationType(StrEnum):
     # Engagement.
     POST_LIKED = "post.liked"
     POST_REPLIED = "post.replied"
+    # Edits.
+    POST_EDIT_PROPOSED = "post.edit_proposed"
+    POST_EDIT_APPLIED = "post.edit_applied"
+    POST_EDIT_REJECTED = "post.edit_rejected"
+    POST_EDIT_EXPIRED = "post.edit_expired"
+    POST_EDITED = "post.edited"
+    # Hand-overs.
+    POST_HANDOVER_REQUESTED = "post.handover_requested"
+    POST_HANDED_OVER = "post.handed_over"
 
 
 # A notification's preview: the start of the post or reply it is about.

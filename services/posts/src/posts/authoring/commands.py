@@ -98,6 +98,8 @@ class AuthoringCommands:
         if not await self.core.is_account_deleted(post.author_id):
             return
         await self.core.apply_if_present(
-            post.id, lambda current: remove_deleted_account(current, post.author_id, utc_now())
+            # Just written, it has no accepted co-author to hand it to.
+            post.id,
+            lambda current: remove_deleted_account(current, post.author_id, "delete", utc_now()),
         )
         raise AccountGone()

@@ -159,10 +159,10 @@ class CoauthoringCommands:
         Runs after the user directory has recorded the deletion: a post created meanwhile is
         undone by its author's tombstone (see authoring's create).
         """
-        user_id = delivery.event.user_id
+        user_id, keep = delivery.event.user_id, delivery.event.keep_coauthored_posts
         for post_id in await self.coauthors.ids_involving(user_id):
             change = await self.core.apply_if_present(
-                post_id, lambda post: remove_deleted_account(post, user_id, utc_now())
+                post_id, lambda post: remove_deleted_account(post, user_id, keep, utc_now())
             )
             if change is not None and change.post.is_deleted:
                 await self.engagement.forget_likes_of(post_id)

@@ -12,7 +12,6 @@ from posts.core.rules import (
     InvalidPost,
     NotPostAuthor,
     Post,
-    delete,
     error,
     handle_errors,
     normalize_credit,
@@ -22,6 +21,8 @@ from posts.core.rules import (
     settle,
     unchanged,
 )
+from posts.editing.rules import settle as edit_settle
+from posts.succession.rules import author_account_deleted
 from shared.events import EventData
 from shared.events.posts import (
     CoauthorRemovalReason,
@@ -29,6 +30,7 @@ from shared.events.posts import (
     PostCoauthorInvited,
     PostCoauthorRemoved,
 )
+from shared.events.users import KeepCoauthoredPosts
 from shared.problems import AccountGone, Forbidden, NotFound, TooManyRequests
 
 # Eligibility reasons that mean the request itself is wrong, versus the invitee refusing it.
@@ -213,12 +215,15 @@ def drop_invitation(post: Post, invitation_id: str, now: datetime) -> Change:
     return settle(Change(_without(post, entry)), now)
 
 
-def remove_deleted_account(post: Post, user_id: str, now: datetime) -> Change:
-    """The account's own posts are deleted; its credits and invitations elsewhere removed."""
+def remove_deleted_account(
+    post: Post, user_id: str, keep: KeepCoauthoredPosts, now: datetime
+) -> Change:
+    """The account's own posts are deleted or handed over (as it chose); its credits and
+    invitations elsewhere removed."""
     if post.is_deleted:
         return unchanged(post)
     if post.author_id == user_id:
-        return delete(post, now)
+        return author_account_deleted(post, keep, now)
     entry = post.coauthor(user_id)
     if entry is None:
         return unchanged(post)
@@ -258,7 +263,9 @@ def _drop(post: Post, entry: Coauthor, reason: CoauthorRemovalReason, now: datet
         was_credited=entry.status == "accepted",
         invitation_id=entry.invitation_id,
     )
-    return Change(_without(post, entry), (removed,))
+    remaining = _without(post, entry)
+    # Whoever leaves is no longer needed for an open edit, which may then apply.
+    return Change(remaining, (removed,)).then(edit_settle(remaining, now))
 
 
 def _swap(coauthors: tuple[Coauthor, ...], old: Coauthor, new: Coauthor) -> tuple[Coauthor, ...]:

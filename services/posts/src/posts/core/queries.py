@@ -101,6 +101,8 @@ class PostQueries:
                     remix_count=remix_counts.get(post.id, 0),
                     remix_of=_remix_of_out(post.remix_of, originals),
                     media=[item.out() for item in post.media],
+                    version=post.content_version,
+                    edited_at=post.edited_at,
                 )
             )
         return rendered

@@ -41,8 +41,18 @@ POST_INDEXES = [IndexSpec(POSTS, [("author_id", 1)]), *USER_DIRECTORY_INDEXES]
 
 _POST = TypeAdapter(Post)
 _SNAPSHOTS = TypeAdapter(list[PublicUser])
-# What a transition may change (author, text, mode and creation time never do).
+# What a transition may change (mode and creation time never do; text and media only by an
+# applied edit, the author only by a hand-over).
 _CHANGEABLE = {
+    "author_id",
+    "keep_on_author_deletion",
+    "handover",
+    "text",
+    "media",
+    "content_version",
+    "edited_at",
+    "revisions",
+    "edit",
     "status",
     "published_at",
     "deleted_at",

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.events import EventData
-from shared.events.posts import PostDeleted, PostPublished, PublishMode, RemixStatus
+from shared.events.posts import EditStatus, PostDeleted, PostPublished, PublishMode, RemixStatus
+from shared.events.users import KeepCoauthoredPosts
 from shared.problems import Forbidden, NotFound, Unprocessable
 from shared.public_media import AttachedMedia
 from shared.public_post import CoauthorStatus
@@ -80,6 +81,53 @@ class RemixLink:
     answered_at: datetime | None = None
 
 
+type ApprovalState = Literal["pending", "approved", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    user_id: str
+    state: ApprovalState = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class EditProposal:
+    """The post's latest proposed edit (the rules are in `posts.editing.rules`)."""
+
+    id: str
+    proposer_id: str
+    text: str
+    # The content version it was proposed against: it applies to that version only.
+    base_version: int
+    status: EditStatus
+    approvals: tuple[Approval, ...]
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """An earlier version of the post's content, kept for its public history."""
+
+    version: int
+    text: str
+    media: tuple[AttachedMedia, ...]
+    edited_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverRequest:
+    """The author's request that an accepted co-author take the post over (the rules are in
+    `posts.succession.rules`)."""
+
+    id: str
+    to_user_id: str
+    status: Literal["pending", "accepted", "declined", "cancelled"]
+    created_at: datetime
+    answered_at: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Post:
     id: str
@@ -101,6 +149,16 @@ class Post:
     reply_to: str | None = None
     # The pictures (or video) it carries, in the order shown; owned by the media service.
     media: tuple[AttachedMedia, ...] = ()
+    # The content's version (1 at creation, one more per applied edit), unlike `version`,
+    # which counts every write of the document.
+    content_version: int = 1
+    edited_at: datetime | None = None
+    revisions: tuple[Revision, ...] = ()
+    edit: EditProposal | None = None
+    # What happens to the post when its author's account is deleted, if the author chose for
+    # this post (otherwise the account's setting decides), and an open hand-over request.
+    keep_on_author_deletion: KeepCoauthoredPosts | None = None
+    handover: HandoverRequest | None = None
 
     def coauthor(self, user_id: str) -> Coauthor | None:
         return next((c for c in self.coauthors if c.user_id == user_id), None)

@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from shared.clock import at_storage_precision
-from shared.events.posts import PostPublished, PublishMode, RemixStatus
+from shared.events.posts import (
+    PostEdited,
+    PostHandedOver,
+    PostPublished,
+    PublishMode,
+    RemixStatus,
+)
 from shared.public_media import AttachedMedia, newest_media
 
 type CardStatus = Literal["unknown", "published", "deleted"]
@@ -48,6 +54,10 @@ class PostCard:
     remix_status: RemixStatus | None = None
     # Its pictures (or video), as published: a page renders them without asking anyone.
     media: tuple[AttachedMedia, ...] = ()
+    # The version of the content above (1 as published, one more per edit) and the last
+    # edit's time: the highest version heard of wins, whatever order events arrive in.
+    content_version: int = 1
+    edited_at: datetime | None = None
     # Approved published remixes of this post: recounted, never written with the card.
     remix_count: int = 0
     # The post's shared counters, as the posts service last announced them:
@@ -82,13 +92,16 @@ def publish_card(card: PostCard, event: PostPublished) -> PostCard:
         card,
         status="published",
         author_id=event.author_id,
-        text=event.text,
         publish_mode=event.publish_mode,
         created_at=at_storage_precision(event.created_at),
         published_at=at_storage_precision(event.published_at),
-        # An alt text edited before this event arrived is newer than the one it carries.
-        media=newest_media(event.media, card.media),
     )
+    if card.content_version == 1:
+        # An edit heard of first keeps its newer content; an alt text edited before this event
+        # arrived is newer than the one it carries.
+        published = replace(
+            published, text=event.text, media=newest_media(event.media, card.media)
+        )
     for coauthor_id in event.coauthor_ids:
         published = record_credit(
             published,
@@ -164,6 +177,34 @@ def record_alt_text(card: PostCard, edited: AttachedMedia) -> PostCard:
     if card.status == "unknown" and edited.id not in {medium.id for medium in card.media}:
         return replace(card, media=(*card.media, edited))
     return replace(card, media=newest_media(card.media, [edited]))
+
+
+def edit_card(card: PostCard, event: PostEdited) -> PostCard:
+    """The edited content, unless the card already shows this version or a later one."""
+    if card.status == "deleted" or event.version <= card.content_version:
+        return card
+    return replace(
+        card,
+        text=event.text,
+        media=newest_media(event.media, card.media),
+        content_version=event.version,
+        edited_at=at_storage_precision(event.edited_at),
+    )
+
+
+def hand_over_card(card: PostCard, event: PostHandedOver) -> PostCard:
+    """The co-author is the author from now on, no longer among the credits; the former
+    author is credited when they stay on the post. A repeated hand-over changes nothing."""
+    if card.status == "deleted" or card.author_id == event.to_author_id:
+        return card
+    handed = replace(
+        card,
+        author_id=event.to_author_id,
+        credits=tuple(c for c in card.credits if c.coauthor_id != event.to_author_id),
+    )
+    if event.from_author_id not in event.coauthor_ids:
+        return handed
+    return record_credit(handed, event.from_author_id, credited=True, as_of=event.handed_over_at)
 
 
 def delete_card(card: PostCard) -> PostCard:

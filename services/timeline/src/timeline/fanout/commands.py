@@ -19,6 +19,8 @@ from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
     PostDeleted,
+    PostEdited,
+    PostHandedOver,
     PostPublished,
     RemixEvent,
 )
@@ -29,6 +31,8 @@ from timeline.core.repository import PostCardRepository
 from timeline.core.rules import (
     PostCard,
     delete_card,
+    edit_card,
+    hand_over_card,
     publish_card,
     record_alt_text,
     record_credit,
@@ -112,6 +116,24 @@ class FanOutCommands:
         """Cards are read when timelines are: the new alt text shows on the next page read."""
         edited = delivery.event
         await self.cards.change(edited.post_id, lambda c: record_alt_text(c, edited.medium))
+
+    async def post_edited(self, delivery: Delivery[PostEdited]) -> None:
+        """Cards are read when timelines and profiles are: the new version shows at once."""
+        edited = delivery.event
+        await self.cards.change(edited.post_id, lambda c: edit_card(c, edited))
+
+    async def post_handed_over(self, delivery: Delivery[PostHandedOver]) -> None:
+        """Entries name the new author; a former author who left with their account takes the
+        post off their profile and from followers who saw it only through them."""
+        handed = delivery.event
+        _, card = await self.cards.change(handed.post_id, lambda c: hand_over_card(c, handed))
+        if card.status != "published" or card.author_id != handed.to_author_id:
+            return
+        await self.entries.rename_author(handed.post_id, handed.to_author_id)
+        if handed.from_author_id not in card.reaching_authors():
+            await self.entries.take_off_profile(handed.from_author_id, handed.post_id)
+            await self.entries.withdraw_post_via(handed.post_id, handed.from_author_id)
+        await self._reach(card, card.reaching_authors())
 
     async def remix_status_changed(self, delivery: Delivery[RemixEvent]) -> None:
         """Cards are read when timelines are: the remix shows or hides its original at once."""

@@ -382,6 +382,11 @@ class EntryRepository:
         await self._homes.delete_many({"owner_id": owner_id, "author_id": author_id})
         await self._invalidate("home", [owner_id])
 
+    async def rename_author(self, post_id: str, author_id: str) -> None:
+        """A hand-over: the post's entries name its new author (purges by author go by it)."""
+        await self._homes.update_many({"post_id": post_id}, {"$set": {"author_id": author_id}})
+        await self._profiles.update_many({"post_id": post_id}, {"$set": {"author_id": author_id}})
+
     async def purge_post(self, post_id: str) -> None:
         """Home feeds keep the entry until trimmed: readers skip posts without a card."""
         profiles = await self._profiles.distinct("owner_id", {"post_id": post_id})

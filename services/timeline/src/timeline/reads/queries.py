@@ -191,6 +191,8 @@ def _post(
         remix_count=card.remix_count,
         remix_of=_remix_of(card, users, originals),
         media=[item.out() for item in card.media],
+        version=card.content_version,
+        edited_at=card.edited_at,
     )
 
 

@@ -109,6 +109,9 @@ class AccountCommands:
             value = getattr(request, setting)
             if value is not None and value != getattr(account, setting):
                 changes[setting] = value.value
+        keep = request.keep_coauthored_posts
+        if keep is not None and keep != account.keep_coauthored_posts:
+            changes["keep_coauthored_posts"] = keep
         if "country" in request.model_fields_set and request.country != account.country:
             changes["country"] = request.country
         display_name = account.display_name
@@ -148,6 +151,8 @@ class AccountCommands:
         if not await self.accounts.ever_existed(user_id):
             raise AccountGone()
         deleted_at = utc_now()
-        with self.outbox.publishing(UserDeleted(user_id=user_id, deleted_at=deleted_at)) as events:
+        keep = await self.accounts.keep_coauthored_posts_of(user_id)
+        deleted = UserDeleted(user_id=user_id, deleted_at=deleted_at, keep_coauthored_posts=keep)
+        with self.outbox.publishing(deleted) as events:
             await self.accounts.tombstone(user_id, deleted_at, events)
         await self.relations.deactivate_relations_of(user_id, deleted_at)

@@ -39,6 +39,7 @@ class AccountQueries:
             collab_policy=account.collab_policy,
             remix_policy=account.remix_policy,
             remix_approval=account.remix_approval,
+            keep_coauthored_posts=account.keep_coauthored_posts,
             country=account.country,
             features=self.availability.of_account(account, country),
         )

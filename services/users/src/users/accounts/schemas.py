@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from shared.eligibility import Features
+from shared.events.users import KeepCoauthoredPosts
 from shared.public_user import PublicUser
 from shared.request_body import RequestBody
 from users.accounts.rules import normalize_display_name
@@ -88,13 +89,20 @@ class UpdateMeRequest(RequestBody):
     collab_policy: CollabPolicy | None = None
     remix_policy: RemixPolicy | None = None
     remix_approval: RemixApproval | None = None
+    # What happens to the posts this account wrote with co-authors when it is deleted.
+    keep_coauthored_posts: KeepCoauthoredPosts | None = None
     # null clears it: an account need not say where it is.
     country: Country | None = None
     # One of the caller's own pictures (POST /v1/media), cropped square; null removes it.
     avatar_media_id: str | None = Field(default=None, min_length=1, max_length=100)
 
     @field_validator(
-        "display_name", "collab_policy", "remix_policy", "remix_approval", mode="before"
+        "display_name",
+        "collab_policy",
+        "remix_policy",
+        "remix_approval",
+        "keep_coauthored_posts",
+        mode="before",
     )
     @classmethod
     def _omitted_not_null(cls, value: Any) -> Any:
@@ -112,6 +120,7 @@ class MyProfile(Profile):
     collab_policy: CollabPolicy
     remix_policy: RemixPolicy
     remix_approval: RemixApproval
+    keep_coauthored_posts: KeepCoauthoredPosts = "delete"
     country: str | None
     features: Features
 

@@ -9,6 +9,7 @@ from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import EventEnvelope
+from shared.events.users import KeepCoauthoredPosts
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import outbox_entry, with_events
 from shared.personal_data import PersonalRecords
@@ -50,6 +51,7 @@ class Account:
     remix_approval: RemixApproval = DEFAULT_REMIX_APPROVAL
     country: str | None = None
     avatar: Avatar | None = None
+    keep_coauthored_posts: KeepCoauthoredPosts = "delete"
 
 
 class AccountRepository:
@@ -139,6 +141,12 @@ class AccountRepository:
         )
         return result.modified_count == 1
 
+    async def keep_coauthored_posts_of(self, user_id: str) -> KeepCoauthoredPosts:
+        """The account's choice, kept by its tombstone: a repeated deletion announces it again."""
+        document = await self._users.find_one({"_id": user_id}, {"keep_coauthored_posts": 1})
+        keep: KeepCoauthoredPosts = (document or {}).get("keep_coauthored_posts", "delete")
+        return keep
+
     async def deleted_since(self, since: datetime) -> list[str]:
         cursor = self._users.find({"deleted_at": {"$gte": since}}, {"_id": 1})
         return [document["_id"] async for document in cursor]
@@ -161,4 +169,5 @@ def _account(document: Document) -> Account:
         remix_approval=RemixApproval(document.get("remix_approval", DEFAULT_REMIX_APPROVAL)),
         country=document.get("country"),
         avatar=document.get("avatar"),
+        keep_coauthored_posts=document.get("keep_coauthored_posts", "delete"),
     )

@@ -233,3 +233,82 @@ class PostReplyRemoved(EventData):
     replier_id: str
     counts: PostCounts
     removed_at: datetime
+
+
+# -- edits ----------------------------------------------------------------------
+
+EditStatus = Literal["pending", "applied", "rejected", "expired", "withdrawn"]
+
+
+class PostEditProposed(EventData):
+    """An edit waits for the approval of each of `approver_ids` (the post's other credited
+    authors when it was proposed) until `expires_at`."""
+
+    event_type = "post.edit_proposed"
+    post_id: str
+    edit_id: str
+    proposer_id: str
+    approver_ids: tuple[str, ...]
+    text: str
+    proposed_at: datetime
+    expires_at: datetime
+
+
+class PostEditEnded(EventData):
+    """A proposal ended without applying: rejected (by `actor_id`), expired or withdrawn.
+    `author_ids`: the post's credited authors then, who are told."""
+
+    event_type = "post.edit_ended"
+    post_id: str
+    edit_id: str
+    proposer_id: str
+    status: EditStatus
+    actor_id: str | None = None
+    author_ids: tuple[str, ...]
+    ended_at: datetime
+
+
+class PostEdited(EventData):
+    """An edit applied: the post's content as of `version` (1 at creation, one more per edit).
+    A consumer keeps the content of the highest version it has seen, so duplicates and
+    reordering cannot bring back an older text."""
+
+    event_type = "post.edited"
+    post_id: str
+    edit_id: str
+    proposer_id: str
+    author_id: str
+    coauthor_ids: tuple[str, ...]
+    text: str
+    media: tuple[AttachedMedia, ...] = ()
+    version: int
+    edited_at: datetime
+
+
+# -- hand-overs -------------------------------------------------------------------
+
+HandoverReason = Literal["accepted", "account_deleted"]
+
+
+class PostHandoverRequested(EventData):
+    """The author asks an accepted co-author to take the post over."""
+
+    event_type = "post.handover_requested"
+    post_id: str
+    request_id: str
+    author_id: str
+    to_user_id: str
+    requested_at: datetime
+
+
+class PostHandedOver(EventData):
+    """`to_author_id` (an accepted co-author until now) is the post's author from now on;
+    credits, likes, replies and remixes stay. `coauthor_ids`: the credited co-authors left."""
+
+    event_type = "post.handed_over"
+    post_id: str
+    from_author_id: str
+    to_author_id: str
+    coauthor_ids: tuple[str, ...]
+    reason: HandoverReason
+    handed_over_at: datetime

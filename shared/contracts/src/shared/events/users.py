@@ -1,6 +1,7 @@
 """Events published by the users service."""
 
 from datetime import datetime
+from typing import Literal
 
 from shared.events.envelope import EventData
 from shared.public_user import Avatar
@@ -58,10 +59,17 @@ class UserUnblocked(EventData):
     unblocked_at: datetime
 
 
+# What happens to the posts an account wrote with co-authors when it is deleted: they go with
+# it (the default), or pass to their earliest accepted co-author.
+KeepCoauthoredPosts = Literal["delete", "hand_over"]
+
+
 class UserDeleted(EventData):
     event_type = "user.deleted"
+    minor_version = 1  # 1.1: keep_coauthored_posts
     user_id: str
     deleted_at: datetime
+    keep_coauthored_posts: KeepCoauthoredPosts = "delete"
 
 
 # -- muting -------------------------------------------------------------------
