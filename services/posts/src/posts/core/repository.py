@@ -42,7 +42,7 @@ POST_INDEXES = [IndexSpec(POSTS, [("author_id", 1)]), *USER_DIRECTORY_INDEXES]
 _POST = TypeAdapter(Post)
 _SNAPSHOTS = TypeAdapter(list[PublicUser])
 # What a transition may change (mode and creation time never do; text and media only by an
-# applied edit, the author only by a hand-over).
+# applied edit or, for media, an alt text edited after posting; the author only by a hand-over).
 _CHANGEABLE = {
     "author_id",
     "keep_on_author_deletion",
@@ -60,8 +60,6 @@ _CHANGEABLE = {
     "former_coauthor_ids",
     "version",
     "remix_of",
-    # Alt text edited after posting (the media service's media.alt_text_changed).
-    "media",
 }
 
 

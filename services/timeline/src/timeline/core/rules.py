@@ -99,9 +99,7 @@ def publish_card(card: PostCard, event: PostPublished) -> PostCard:
     if card.content_version == 1:
         # An edit heard of first keeps its newer content; an alt text edited before this event
         # arrived is newer than the one it carries.
-        published = replace(
-            published, text=event.text, media=newest_media(event.media, card.media)
-        )
+        published = replace(published, text=event.text, media=newest_media(event.media, card.media))
     for coauthor_id in event.coauthor_ids:
         published = record_credit(
             published,
