@@ -1485,9 +1485,9 @@ function editedMark(post) {
 }
 
 function keepPostsSettings(me) {
-  return h("fieldset", {}, h("legend", {}, "When I delete my account, my co-authored posts"),
+  return h("fieldset", {}, h("legend", {}, t("When I delete my account, my co-authored posts")),
     Object.entries(KEEP_POSTS_TEXT).map(([value, text]) => h("label", { class: "choice" },
-      h("input", { type: "radio", name: "keep_coauthored_posts", value, checked: (me.keep_coauthored_posts || "delete") === value }), ` ${text}`)));
+      h("input", { type: "radio", name: "keep_coauthored_posts", value, checked: (me.keep_coauthored_posts || "delete") === value }), " ", t(text))));
 }
 
 // Words removed and added between two texts (a longest common subsequence of words).
@@ -1507,7 +1507,7 @@ function wordDiff(before, after) {
     else if (j < b.length && (i === a.length || common[i][j + 1] >= common[i + 1][j])) parts.push(h("ins", {}, b[j++]));
     else parts.push(h("del", {}, a[i++]));
   }
-  return h("p", { class: "diff", "aria-label": "Changes" }, parts);
+  return h("p", { class: "diff", "aria-label": t("Changes") }, parts);
 }
 
 const EDIT_STATUS_TEXT = {
@@ -1530,21 +1530,21 @@ function editsSection(postId) {
     if (!post) return [];
     const credited = postAuthors(post).some(isMe);
     return h("section", { class: "card edits", "aria-labelledby": "edits-title" },
-      h("h2", { id: "edits-title" }, "Edits"),
+      h("h2", { id: "edits-title" }, t("Edits")),
       edit && editReview(postId, edit),
       credited && post.status === "published" && !(edit && edit.status === "pending") && editForm(postId, post),
-      history.length > 1 ? editHistory(history) : h("p", { class: "meta" }, "Never edited."));
+      history.length > 1 ? editHistory(history) : h("p", { class: "meta" }, t("Never edited.")));
   };
   return live(load, draw, "the edits");
 }
 
 function editForm(postId, post) {
-  const form = h("form", { class: "propose-edit", "aria-label": "Propose an edit" },
-    h("label", {}, "New text ", h("textarea", { name: "text", required: true, maxlength: "500", rows: "3" }, post.text)),
-    h("button", { "data-key": "propose-edit" }, post.coauthors.some((c) => c.status === "accepted") ? "Propose this edit" : "Save this edit"));
+  const form = h("form", { class: "propose-edit", "aria-label": t("Propose an edit") },
+    h("label", {}, t("New text"), " ", h("textarea", { name: "text", required: true, maxlength: "500", rows: "3" }, post.text)),
+    h("button", { "data-key": "propose-edit" }, post.coauthors.some((c) => c.status === "accepted") ? t("Propose this edit") : t("Save this edit")));
   form.addEventListener("submit", act(async (event) => {
     const edit = await api("POST", `/posts/${enc(postId)}/edits`, { text: formValues(event.target).text, base_version: post.version });
-    say(edit.status === "applied" ? "The post is edited." : "Your edit waits for your co-authors' approval.");
+    say(edit.status === "applied" ? t("The post is edited.") : t("Your edit waits for your co-authors' approval."));
   }));
   return form;
 }
@@ -1553,21 +1553,21 @@ function editReview(postId, edit) {
   const mine = edit.approvals.find((approval) => isMe(approval.user));
   const pending = edit.status === "pending";
   return h("div", { class: "edit-review", "data-edit-id": edit.id, "data-status": edit.status },
-    h("p", {}, userLink(edit.proposer), ` proposed an edit: ${EDIT_STATUS_TEXT[edit.status] || edit.status}`,
-      pending ? [" until ", when(edit.expires_at)] : ""),
+    h("p", {}, userLink(edit.proposer), " ", t("proposed an edit: {status}", { status: t(EDIT_STATUS_TEXT[edit.status] || edit.status) }),
+      pending ? [" ", t("until"), " ", when(edit.expires_at)] : ""),
     edit.previous_text !== null ? wordDiff(edit.previous_text, edit.text) : h("p", {}, edit.text),
-    h("ul", { class: "people" }, edit.approvals.map((approval) => h("li", { "data-approval": approval.user.handle }, userLink(approval.user), ` — ${approval.state}`))),
+    h("ul", { class: "people" }, edit.approvals.map((approval) => h("li", { "data-approval": approval.user.handle }, userLink(approval.user), " — ", t(approval.state)))),
     pending && h("div", { class: "actions" },
       mine && mine.state === "pending" && [
-        button("Approve edit", act(() => api("POST", `/posts/${enc(postId)}/edits/${enc(edit.id)}/approve`), "You approved the edit."), { "data-key": `approve-edit:${edit.id}` }), " ",
-        button("Reject edit", act(() => api("POST", `/posts/${enc(postId)}/edits/${enc(edit.id)}/reject`), "You rejected the edit."), { "data-key": `reject-edit:${edit.id}` })],
-      (isMe(edit.proposer) || !mine) && button("Withdraw edit", act(() => api("DELETE", `/posts/${enc(postId)}/edits/${enc(edit.id)}`), "The edit is withdrawn."), { "data-key": `withdraw-edit:${edit.id}` })));
+        button(t("Approve edit"), act(() => api("POST", `/posts/${enc(postId)}/edits/${enc(edit.id)}/approve`), t("You approved the edit.")), { "data-key": `approve-edit:${edit.id}` }), " ",
+        button(t("Reject edit"), act(() => api("POST", `/posts/${enc(postId)}/edits/${enc(edit.id)}/reject`), t("You rejected the edit.")), { "data-key": `reject-edit:${edit.id}` })],
+      (isMe(edit.proposer) || !mine) && button(t("Withdraw edit"), act(() => api("DELETE", `/posts/${enc(postId)}/edits/${enc(edit.id)}`), t("The edit is withdrawn.")), { "data-key": `withdraw-edit:${edit.id}` })));
 }
 
 function editHistory(versions) {
-  return h("details", { class: "history" }, h("summary", {}, `History: ${counted(versions.length, "version")}`),
+  return h("details", { class: "history" }, h("summary", {}, t("History"), ": ", counted(versions.length, "version")),
     h("ol", {}, versions.map((version) => h("li", { "data-version": version.version },
-      h("p", { class: "meta" }, `Version ${version.version}`, version.edited_at ? [" · edited ", when(version.edited_at)] : " · as published"),
+      h("p", { class: "meta" }, t("Version {version}", { version: version.version }), " · ", version.edited_at ? [t("edited"), " ", when(version.edited_at)] : t("as published")),
       h("p", { class: "text" }, version.text)))));
 }
 
@@ -1587,12 +1587,12 @@ function handoverSection(postId) {
     if (!authorIsMe && !askedOfMe) return [];
     const accepted = post.coauthors.filter((c) => c.status === "accepted");
     return h("section", { class: "card handover", "aria-labelledby": "handover-title" },
-      h("h2", { id: "handover-title" }, "Who keeps this post"),
-      askedOfMe && h("div", { class: "actions" }, h("p", {}, userLink(post.author), " asks you to take this post over."),
-        button("Accept hand-over", act(() => api("POST", `/posts/${enc(postId)}/handover/accept`), "You are now the post's author."), { "data-key": "accept-handover" }), " ",
-        button("Decline hand-over", act(() => api("POST", `/posts/${enc(postId)}/handover/decline`), "You declined the hand-over."), { "data-key": "decline-handover" })),
-      authorIsMe && waiting && h("p", {}, "Waiting for ", userLink(handover.to), " to accept. ",
-        button("Cancel hand-over", act(() => api("DELETE", `/posts/${enc(postId)}/handover`), "The hand-over is cancelled."), { "data-key": "cancel-handover" })),
+      h("h2", { id: "handover-title" }, t("Who keeps this post")),
+      askedOfMe && h("div", { class: "actions" }, h("p", {}, userLink(post.author), " ", t("asks you to take this post over.")),
+        button(t("Accept hand-over"), act(() => api("POST", `/posts/${enc(postId)}/handover/accept`), t("You are now the post's author.")), { "data-key": "accept-handover" }), " ",
+        button(t("Decline hand-over"), act(() => api("POST", `/posts/${enc(postId)}/handover/decline`), t("You declined the hand-over.")), { "data-key": "decline-handover" })),
+      authorIsMe && waiting && h("p", {}, t("Waiting for"), " ", userLink(handover.to), " ", t("to accept."), " ",
+        button(t("Cancel hand-over"), act(() => api("DELETE", `/posts/${enc(postId)}/handover`), t("The hand-over is cancelled.")), { "data-key": "cancel-handover" })),
       authorIsMe && !waiting && accepted.length > 0 && handoverForm(postId, accepted),
       authorIsMe && accepted.length > 0 && keepChoice(postId));
   };
@@ -1600,23 +1600,23 @@ function handoverSection(postId) {
 }
 
 function handoverForm(postId, accepted) {
-  const form = h("form", { class: "handover-form", "aria-label": "Hand this post over" },
-    h("label", {}, "Hand over to ", h("select", { name: "to" }, accepted.map((c) => h("option", { value: c.user.handle }, `@${c.user.handle}`)))),
-    h("button", { "data-key": "request-handover" }, "Ask to take it over"));
-  form.addEventListener("submit", act((event) => api("POST", `/posts/${enc(postId)}/handover`, { to: formValues(event.target).to }), "Hand-over asked."));
+  const form = h("form", { class: "handover-form", "aria-label": t("Hand this post over") },
+    h("label", {}, t("Hand over to"), " ", h("select", { name: "to" }, accepted.map((c) => h("option", { value: c.user.handle }, `@${c.user.handle}`)))),
+    h("button", { "data-key": "request-handover" }, t("Ask to take it over")));
+  form.addEventListener("submit", act((event) => api("POST", `/posts/${enc(postId)}/handover`, { to: formValues(event.target).to }), t("Hand-over asked.")));
   return form;
 }
 
 function keepChoice(postId) {
-  const form = h("form", { class: "keep-choice", "aria-label": "If I delete my account" },
-    h("label", {}, "If I delete my account, this post ",
+  const form = h("form", { class: "keep-choice", "aria-label": t("If I delete my account") },
+    h("label", {}, t("If I delete my account, this post"), " ",
       h("select", { name: "on_author_deletion" },
-        h("option", { value: "" }, "follows my settings"),
-        h("option", { value: "delete" }, "is deleted with it"),
-        h("option", { value: "hand_over" }, "passes to its earliest co-author"))),
-    h("button", { "data-key": "keep-choice" }, "Save"));
+        h("option", { value: "" }, t("follows my settings")),
+        h("option", { value: "delete" }, t("is deleted with it")),
+        h("option", { value: "hand_over" }, t("passes to its earliest co-author")))),
+    h("button", { "data-key": "keep-choice" }, t("Save")));
   form.addEventListener("submit", act((event) => api("PUT", `/posts/${enc(postId)}/succession`,
-    { on_author_deletion: formValues(event.target).on_author_deletion || null }), "Your choice for this post is saved."));
+    { on_author_deletion: formValues(event.target).on_author_deletion || null }), t("Your choice for this post is saved.")));
   return form;
 }
 
