@@ -32,7 +32,7 @@ PYTEST_ARGS ?=
 # Where bootstrap.sh may have put uv.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help install rabbitmq redis chromium ffmpeg promtool run test lint format unit e2e bench up down images test-containers k8s-check
+.PHONY: help install rabbitmq redis chromium ffmpeg promtool npm-tools run test lint format unit e2e bench up down images test-containers k8s-check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,13 +52,16 @@ chromium: ## make sure Debian's Chromium is there for the browser tests (install
 ffmpeg: ## make sure Debian's ffmpeg is there for videos and their tests (installs it as root)
 	@deploy/local/ffmpeg.sh
 
+npm-tools: ## the browser tests' JavaScript tools (axe-core) from npm, as package-lock.json says
+	@deploy/local/npm-tools.sh
+
 promtool: ## make sure promtool is there for the alert rules' tests (from Debian's package of this release)
 	@deploy/local/promtool.sh
 
 run: install rabbitmq redis ffmpeg ## run every service locally: the gateway on http://127.0.0.1:8000 (PORT)
 	@$(PYTHON) deploy/local/run.py
 
-test: install rabbitmq redis chromium ffmpeg promtool lint ## lint, then every test: unit, integration and end-to-end
+test: install rabbitmq redis chromium ffmpeg promtool npm-tools lint ## lint, then every test: unit, integration and end-to-end
 	@$(PYTEST) $(PYTEST_ARGS)
 
 lint: install ## ruff check, ruff format --check, and mypy --strict over the packages
@@ -74,7 +77,7 @@ format: install ## apply ruff's fixes and formatting
 unit: install rabbitmq redis ## the service and shared tests, without the end-to-end suite
 	@$(PYTEST) -m "not e2e" $(PYTEST_ARGS)
 
-e2e: install rabbitmq redis chromium ffmpeg ## the end-to-end suite: the whole stack on free ports, through the gateway
+e2e: install rabbitmq redis chromium ffmpeg npm-tools ## the end-to-end suite: the whole stack on free ports, through the gateway
 	@$(PYTEST) tests-e2e $(PYTEST_ARGS)
 
 bench: install rabbitmq redis ## reads (wrk), fan-out, the event pipeline, a social graph and a mixed workload beside their floors; writes bench/results/

@@ -3,7 +3,7 @@
 # filesystem (tests-e2e/test_fresh_machine_e2e.py starts it as root, the checkout's files in
 # /tmp/checkout.tar):
 #   fresh_machine.sh root        `make run` until the gateway answers a sign-up and a post, then
-#                                the rest of `make test`'s install steps (Chromium, promtool),
+#                                the rest of `make test`'s install steps (Chromium, ffmpeg, promtool, axe-core),
 #                                then every step again, which must do and say nothing
 #   fresh_machine.sh plain-user  the same steps as a user who is not root: each says what to do
 # Before each step apt's package lists are removed, as on a machine that never fetched them:
@@ -64,21 +64,22 @@ as_root() {
   kill -INT -- "-$run_pid"
   wait "$run_pid" || true
 
-  for target in chromium ffmpeg promtool; do
+  for target in chromium ffmpeg promtool npm-tools; do
     forget_apt_lists
     say "make $target"
     make "$target"
   done
   chromium --version || fail "no working chromium after make chromium"
   ffprobe -version >/dev/null || fail "no working ffprobe after make ffmpeg"
+  [ -f node_modules/axe-core/axe.min.js ] || fail "no axe-core after make npm-tools"
   export PATH="$HOME/.local/bin:$PATH"
   promtool test rules deploy/monitoring/prometheus/alerts.test.yaml ||
     fail "promtool does not run the alert rules' tests"
 
   forget_apt_lists
-  say "make install rabbitmq redis chromium ffmpeg promtool, again"
+  say "make install rabbitmq redis chromium ffmpeg promtool npm-tools, again"
   local again
-  again=$(make install rabbitmq redis chromium ffmpeg promtool 2>&1) || { echo "$again"; fail "a second run failed"; }
+  again=$(make install rabbitmq redis chromium ffmpeg promtool npm-tools 2>&1) || { echo "$again"; fail "a second run failed"; }
   [ -z "$again" ] || { echo "$again"; fail "a second run did something"; }
   say "root: every step worked, and did nothing the second time"
 }
@@ -88,7 +89,7 @@ as_plain_user() {
   cd "$(unpack_checkout newcomer)"
   forget_apt_lists
   local target output code
-  for target in install rabbitmq redis chromium ffmpeg promtool; do
+  for target in install rabbitmq redis chromium ffmpeg promtool npm-tools; do
     say "make $target, as newcomer"
     code=0
     output=$(runuser --login newcomer --command "cd copost && make $target" 2>&1) || code=$?
@@ -100,6 +101,7 @@ as_plain_user() {
       chromium) [[ $code -eq 0 && $output == *"sudo apt-get install -y chromium"*"skipped"* ]] ;;
       ffmpeg) [[ $code -eq 0 && $output == *"sudo apt-get install -y ffmpeg"*"skipped"* ]] ;;
       promtool) [[ $code -eq 0 && $output == *"sudo apt-get update"*"skipped"* ]] ;;
+      npm-tools) [[ $code -eq 0 && $output == *"sudo apt-get install -y npm"*"skipped"* ]] ;;
     esac || fail "make $target as a plain user did not say what to do"
   done
   say "plain user: every step said what to do"

@@ -618,7 +618,7 @@ async def test_every_main_view_is_accessible_at_desktop_and_phone_sizes(
     person: SignUp, tmp_path: Path
 ) -> None:
     if not AXE.exists():
-        pytest.skip(f"no axe-core at {AXE}: `make install` installs it with npm")
+        pytest.skip(f"no axe-core at {AXE}: `make npm-tools` installs it with npm")
     for size, phone in (("desktop", False), ("phone", True)):
         ada = await person("ada", phone=phone)
         bob = await person("bob")

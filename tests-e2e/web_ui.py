@@ -44,7 +44,7 @@ expect.set_options(timeout=15_000)
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1100, "height": 800}
-# axe-core, installed from npm by `make install` (package.json, package-lock.json).
+# axe-core, installed from npm by `make npm-tools` (package.json, package-lock.json).
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # What the accessibility checks refuse: axe's two highest impacts.
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -126,7 +126,7 @@ class Person:
     async def check_accessibility(self, view: str) -> None:
         """axe-core's serious and critical violations on the page as it is now: none."""
         if not AXE.exists():
-            return  # `make install` without npm: test_every_main_view_... says why it skips
+            return  # `make npm-tools` without npm: test_every_main_view_... says why it skips
         if not await self.page.evaluate("typeof axe !== 'undefined'"):
             # Evaluated through the DevTools protocol, which the page's CSP does not govern.
             await self.page.evaluate(await asyncio.to_thread(AXE.read_text))

@@ -77,5 +77,3 @@ if ! uv sync "${sync_flags[@]}"; then
   esac
   exit 1
 fi
-# The tests' JavaScript tools (axe-core), from npm with its lockfile.
-"$repo_root/deploy/local/npm-tools.sh"
