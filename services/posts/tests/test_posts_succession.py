@@ -37,10 +37,11 @@ async def test_a_hand_over_asked_shown_and_accepted(
     assert (await client.post(path, json={"to": "bob"}, headers=as_user("bob"))).status_code == 403
     asked = await client.post(path, json={"to": "bob"}, headers=as_user("alice"))
     assert asked.status_code == 201, asked.text
-    shown = await client.get(path, headers=as_user("bob"))
+    shown = await client.get(f"{path}s", headers=as_user("bob"))
     assert shown.status_code == 200, shown.text
-    assert (shown.json()["to"]["handle"], shown.json()["status"]) == ("bob", "pending")
-    assert (await client.get(path, headers=as_user("carol"))).status_code == 404
+    assert [(h["to"]["handle"], h["status"]) for h in shown.json()["items"]] == [("bob", "pending")]
+    # Another co-author sees the post, not the request; a stranger to a pending post, nothing.
+    assert (await client.get(f"{path}s", headers=as_user("carol"))).json()["items"] == []
     assert (await client.post(f"{path}/accept", headers=as_user("carol"))).status_code == 404
 
     accepted = await client.post(f"{path}/accept", headers=as_user("bob"))

@@ -1576,7 +1576,7 @@ function editHistory(versions) {
 function handoverSection(postId) {
   const load = async () => {
     const post = await api("GET", `/posts/${enc(postId)}`).catch(() => null);
-    const handover = post && postAuthors(post).some(isMe) ? await api("GET", `/posts/${enc(postId)}/handover`).catch(() => null) : null;
+    const handover = post && postAuthors(post).some(isMe) ? (await api("GET", `/posts/${enc(postId)}/handovers`)).items[0] : null;
     return { post, handover };
   };
   const draw = ({ post, handover }) => {

@@ -7,6 +7,7 @@ from posts.components import Components
 from posts.succession.schemas import HandoverOut, HandoverRequestBody, KeepingRequest
 from shared.identity import CurrentUserId
 from shared.openapi import problems
+from shared.pagination import Page
 from shared.public_post import PostOut
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
@@ -24,9 +25,11 @@ async def request_handover(
     return await components.succession.request(post_id, user_id, body.to)
 
 
-@router.get("/{post_id}/handover", name="get_handover", responses=problems(404))
-async def get_handover(post_id: str, user_id: CurrentUserId, components: Components) -> HandoverOut:
-    return await components.succession.current(post_id, user_id)
+@router.get("/{post_id}/handovers", name="list_handovers", responses=problems(404))
+async def list_handovers(
+    post_id: str, user_id: CurrentUserId, components: Components
+) -> Page[HandoverOut]:
+    return Page(items=await components.succession.latest(post_id, user_id), next_cursor=None)
 
 
 @router.post("/{post_id}/handover/accept", name="accept_handover", responses=problems(404, 409))

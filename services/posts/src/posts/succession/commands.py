@@ -8,7 +8,6 @@ from posts.core.queries import PostQueries
 from posts.core.rules import Post, require_visible
 from posts.succession.rules import (
     HandoverAnswer,
-    HandoverNotFound,
     answer_handover,
     cancel_handover,
     choose_keeping,
@@ -55,21 +54,24 @@ class SuccessionCommands:
     ) -> None:
         await self.core.apply(post_id, lambda post: choose_keeping(post, actor_id, keep))
 
-    async def current(self, post_id: str, viewer_id: str) -> HandoverOut:
-        """The latest request, for the author and the co-author asked (404 for anyone else)."""
+    async def latest(self, post_id: str, viewer_id: str) -> list[HandoverOut]:
+        """The latest request, for the author and the co-author asked; none for anyone else
+        who may see the post, so a post page asks without expecting a 404."""
         stored = await self.queries.posts.existing(post_id)
         post = require_visible(stored.post, viewer_id)
         request = post.handover
         if request is None or viewer_id not in (post.author_id, request.to_user_id):
-            raise HandoverNotFound()
+            return []
         users = await self.queries.users_for(stored, [request.to_user_id], viewer_id)
-        return HandoverOut(
-            post_id=post.id,
-            to=users[request.to_user_id],
-            status=request.status,
-            created_at=request.created_at,
-            answered_at=request.answered_at,
-        )
+        return [
+            HandoverOut(
+                post_id=post.id,
+                to=users[request.to_user_id],
+                status=request.status,
+                created_at=request.created_at,
+                answered_at=request.answered_at,
+            )
+        ]
 
     async def _coauthor_by_handle(
         self, post_id: str, actor_id: str, handle: str
