@@ -1287,7 +1287,7 @@ function postView(postId) {
   // Replies and remixes are for published posts only.
   const published = (post) => { for (const part of [reply, replies, remixes]) part.hidden = !post || post.status === "pending"; };
   return [heading(t("Post")), live(currentPost, (loaded) => { published(loaded.post); return draw(loaded); }, "the post"), invite,
-    editsSection(postId), handoverSection(postId), insightsSection(postId, currentPost), reply, replies, remixes];
+    editsSection(postId, currentPost), handoverSection(postId, currentPost), insightsSection(postId, currentPost), reply, replies, remixes];
 }
 
 function answerButtons(invitation) {
@@ -1519,12 +1519,15 @@ const EDIT_STATUS_TEXT = {
 };
 
 // Proposing an edit, reviewing the open one (approve, reject, withdraw), and the history.
-function editsSection(postId) {
-  const orNull = (promise) => promise.catch((error) => { if (error.status === 404) return null; throw error; });
+function editsSection(postId, currentPost) {
   const load = async () => {
-    const [post, edits, history] = await Promise.all([
-      orNull(api("GET", `/posts/${enc(postId)}`)), orNull(api("GET", `/posts/${enc(postId)}/edits`)), orNull(api("GET", `/posts/${enc(postId)}/history`))]);
-    return { post, edit: edits && edits.items[0], history: history ? history.items : [] };
+    const { post } = await currentPost();
+    // Only a published post has a history, and only its credited authors see proposals.
+    if (!post || post.status !== "published") return { post: null };
+    const [edits, history] = await Promise.all([
+      postAuthors(post).some(isMe) ? api("GET", `/posts/${enc(postId)}/edits`) : { items: [] },
+      api("GET", `/posts/${enc(postId)}/history`)]);
+    return { post, edit: edits.items[0], history: history.items };
   };
   const draw = ({ post, edit, history }) => {
     if (!post) return [];
@@ -1573,9 +1576,9 @@ function editHistory(versions) {
 
 // Handing the post to an accepted co-author, answering such a request, and the author's
 // choice for when their account is deleted.
-function handoverSection(postId) {
+function handoverSection(postId, currentPost) {
   const load = async () => {
-    const post = await api("GET", `/posts/${enc(postId)}`).catch(() => null);
+    const { post } = await currentPost();
     const handover = post && postAuthors(post).some(isMe) ? (await api("GET", `/posts/${enc(postId)}/handovers`)).items[0] : null;
     return { post, handover };
   };
