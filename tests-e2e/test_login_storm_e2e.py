@@ -60,15 +60,20 @@ async def test_200_concurrent_wrong_sign_ins_stay_under_the_memory_limit_and_a_r
         limits=httpx.Limits(max_connections=STORM + 10),
     ) as direct:
 
-        async def sign_in(handle: str, password: str) -> httpx.Response:
-            return await direct.post(
+        async def sign_in(
+            handle: str, password: str, client: httpx.AsyncClient = direct
+        ) -> httpx.Response:
+            return await client.post(
                 "/v1/auth/token", **as_gateway_would_send(as_gateway, handle, password)
             )
 
         async def legitimate() -> httpx.Response:
-            """A real client: on 503 it waits what Retry-After says and tries again."""
+            """A real client: on 503 it waits what Retry-After says and tries again. Each try
+            on a new connection: after the wait, an idle pooled one may be the one the server
+            is closing, and a POST sent on it fails with no answer."""
             for _ in range(60):
-                answer = await sign_in(ada.handle, E2E_PASSWORD)
+                async with httpx.AsyncClient(base_url=direct.base_url, timeout=60.0) as fresh:
+                    answer = await sign_in(ada.handle, E2E_PASSWORD, fresh)
                 if answer.status_code != 503:
                     return answer
                 await asyncio.sleep(float(answer.headers["retry-after"]))
