@@ -2,8 +2,9 @@
 and liking a post that has 10 000 likes against liking a new one.
 
 Runs the services' own code (timeline's TimelineQueries with its engagement projections,
-posts' EngagementCommands.like) against an embedded MongoDB server in a separate process, counting
-every database command with PyMongo's command monitoring. Writes bench/results/engagement.md.
+posts' EngagementCommands.like as the posts service composes it) against an embedded MongoDB
+server in a separate process, counting every database command with PyMongo's command
+monitoring. Writes bench/results/engagement.md.
 
     .venv/bin/python bench/engagement_bench.py [--quick]
 """
@@ -20,24 +21,22 @@ from benchlib import embedded_engine, machine, percentile, write_results
 from pymongo import AsyncMongoClient
 from timeline_bench import CommandCounter, per_call
 
+from posts.components import compose
 from posts.core.repository import POST_INDEXES, POSTS, PostRepository
 from posts.core.rules import Post
 from posts.engagement.commands import EngagementCommands
 from posts.engagement.repository import ENGAGEMENT_INDEXES as POST_ENGAGEMENT_INDEXES
-from posts.engagement.repository import (
-    LIKES,
-    CountRepository,
-    LikeRepository,
-    ReplyRepository,
-)
+from posts.engagement.repository import LIKES
 from posts.settings import PostsSettings
 from shared.embedded_mongo import embedded_mongo
 from shared.events.posts import PostCounts, PostPublished
 from shared.events.users import UserFollowed, UserRegistered
 from shared.mongo import Database, Document, ensure_indexes
 from shared.outbox import Outbox
-from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, RelationReplica, relation_replica_indexes
+from shared.relations import MUTE_REPLICA, RelationReplica, relation_replica_indexes
+from shared.service_app import Kernel
 from shared.subscriptions import Delivery
+from shared.testing import EligibilityStandIn
 from shared.user_directory import USER_DIRECTORY_INDEXES, UserDirectory
 from timeline.components import fan_out_commands
 from timeline.core.repository import CARD_INDEXES, PostCardRepository
@@ -191,18 +190,21 @@ async def measure_likes(
     await ensure_indexes(db, [*POST_INDEXES, *POST_ENGAGEMENT_INDEXES])
     for existing in sizes:
         await seed_post(db, f"post-with-{existing}", existing)
-    engagement = EngagementCommands(
-        settings=PostsSettings(),
-        core=None,  # type: ignore[arg-type]  # liking needs neither core's steps nor rendering
-        posts=PostRepository(db),
-        likes=LikeRepository(db),
-        counts=CountRepository(db),
-        threads=ReplyRepository(db),
-        queries=None,  # type: ignore[arg-type]
-        outbox=NO_OUTBOX,
-        blocks=RelationReplica(db, BLOCK_REPLICA),
-        mutes=RelationReplica(db, MUTE_REPLICA),
-    )
+    # Built by the posts service's own composition root; the users service (asked who blocks
+    # the liker) is the in-process stand-in, and the settling sweep waits past the run so its
+    # queries are not counted as a like's.
+    kernel = Kernel(PostsSettings(outbox_sweep_seconds=3600), db, NO_OUTBOX)
+    async with compose(kernel, users_transport=EligibilityStandIn([]).transport()) as components:
+        return await like_alternately(db, counter, components.engagement, sizes, likes)
+
+
+async def like_alternately(
+    db: Database,
+    counter: CommandCounter,
+    engagement: EngagementCommands,
+    sizes: list[int],
+    likes: int,
+) -> list[tuple[int, list[float], Counter[str]]]:
     results = {existing: ([], Counter()) for existing in sizes}
     for n in range(likes):
         for existing in sizes:
@@ -251,8 +253,9 @@ def report(
         "",
         f"Produced by `bench/engagement_bench.py`{' --quick' if quick else ''} on {machine()}, "
         f"against the embedded MongoDB (`{embedded_engine()}`, in memory, in its own process). "
-        "It calls the services' own code directly (no HTTP, no broker); database commands are "
-        "counted with `pymongo.monitoring.CommandListener`.",
+        "It calls the services' own code directly (no broker; the one HTTP call, a like asking the "
+        "users service who blocks the liker, is served by an in-process stand-in); database "
+        "commands are counted with `pymongo.monitoring.CommandListener`.",
         "",
         "## A home page of 20 posts with their counts and `liked_by_me`",
         "",
@@ -277,7 +280,8 @@ def report(
         "",
         "## Liking a post",
         "",
-        "`EngagementCommands.like` by a new account (the like, its settling on the post's counter "
+        "`EngagementCommands.like` by a new account, built by the posts service's `compose` (the "
+        "users service asked who blocks the liker, the like, its settling on the post's counter "
         "with the announcing event, the like marked settled), alternating between a new post "
         "and one with many likes.",
         "",
