@@ -207,6 +207,155 @@ DEVELOPMENT_ONLY: dict[str, str] = {
     ),
 }
 
+# Debian packages beyond the base system: a service names the programs it runs in
+# services/<service>/debian-packages, and its image installs them with their dependencies.
+# Copyleft is refused there as for Python packages, except the source packages named here for
+# that one image, each with why it may ship. All of them are separate programs the service runs
+# by subprocess on files (aggregation: nothing of them is linked with CoPost's code, which
+# stays Apache-2.0), installed unmodified from Debian, with their copyright files and the
+# source offer of docs/licensing.md. A package whose copyright file is not machine-readable
+# (so its licenses are not known here) must be named too, its license read by hand.
+FFMPEG = (
+    "ffmpeg and ffprobe (GPL-2+ as Debian builds them, --enable-gpl), which the media service "
+    "runs as separate programs to probe and process videos"
+)
+FFMPEG_DEPENDENCY = (
+    "a library or its data that Debian's ffmpeg depends on (SDL, Mesa, codecs...), loaded only "
+    "by ffmpeg's processes; its copyright file names GPL or LGPL for all or some of its files"
+)
+FFMPEG_DEPENDENCY_UNREAD = (
+    "a library or its data that Debian's ffmpeg depends on (X11, krb5, GCC's runtime...), "
+    "loaded only by ffmpeg's processes; its copyright file is not machine-readable"
+)
+DEBIAN_COPYLEFT_IN_IMAGES: dict[str, dict[str, str]] = {
+    "media": {
+        "ffmpeg": FFMPEG,
+        **dict.fromkeys(
+            (
+                "alsa-lib",
+                "chromaprint",
+                "codec2",
+                "dbus",
+                "e2fsprogs",
+                "elfutils",
+                "fftw3",
+                "flac",
+                "fonts-dejavu",
+                "freetype",
+                "fribidi",
+                "game-music-emu",
+                "gdk-pixbuf",
+                "glib2.0",
+                "graphite2",
+                "harfbuzz",
+                "jackd2",
+                "keyutils",
+                "lame",
+                "lcms2",
+                "libass",
+                "libavc1394",
+                "libbluray",
+                "libbs2b",
+                "libcaca",
+                "libcdio",
+                "libcdio-paranoia",
+                "libdatrie",
+                "libdc1394",
+                "libdecor-0",
+                "libdvdnav",
+                "libdvdread",
+                "libglvnd",
+                "libidn2",
+                "libiec61883",
+                "libmysofa",
+                "libopenmpt",
+                "libpgm",
+                "libplacebo",
+                "libpng1.6",
+                "librsvg",
+                "libsamplerate",
+                "libsdl2",
+                "libsndfile",
+                "libsodium",
+                "libsoxr",
+                "libssh",
+                "libthai",
+                "libtheora",
+                "libudfread",
+                "libunistring",
+                "libusb-1.0",
+                "libva",
+                "libvidstab",
+                "lm-sensors",
+                "mbedtls",
+                "mesa",
+                "mpg123",
+                "openal-soft",
+                "p11-kit",
+                "pango1.0",
+                "pocketsphinx",
+                "pulseaudio",
+                "rubberband",
+                "shine",
+                "slang2",
+                "speex",
+                "sphinxbase",
+                "srt",
+                "svt-av1",
+                "twolame",
+                "x264",
+                "x265",
+                "xvidcore",
+                "z3",
+                "zeromq3",
+                "zimg",
+                "zvbi",
+            ),
+            FFMPEG_DEPENDENCY,
+        ),
+        **dict.fromkeys(
+            (
+                "cairo",
+                "flite",
+                "fontconfig",
+                "gcc-14",
+                "gnutls28",
+                "jbigkit",
+                "krb5",
+                "libasyncns",
+                "libdrm",
+                "libpciaccess",
+                "libraw1394",
+                "libtasn1-6",
+                "libx11",
+                "libxau",
+                "libxcb",
+                "libxcursor",
+                "libxdmcp",
+                "libxext",
+                "libxfixes",
+                "libxi",
+                "libxkbcommon",
+                "libxrandr",
+                "libxrender",
+                "libxshmfence",
+                "libxss",
+                "libxv",
+                "libxxf86vm",
+                "numactl",
+                "pixman",
+                "shared-mime-info",
+                "xkeyboard-config",
+                "xorg",
+            ),
+            FFMPEG_DEPENDENCY_UNREAD,
+        ),
+    },
+}
+# A license name of a Debian copyright file (DEP-5: GPL-2+, LGPL-2.1+, ...) that is copyleft
+# beyond what IN_IMAGES allows (MPL-2.0's file-level copyleft is allowed here too).
+DEBIAN_COPYLEFT = re.compile(r"(^|[^A-Za-z])(A|L)?GPL|EUPL|SSPL|CC-BY-SA", re.IGNORECASE)
+
 _SPDX = get_spdx_licensing()
 
 
@@ -420,6 +569,34 @@ def problems(environment: Mapping[str, Package]) -> list[str]:
     return found
 
 
+def debian_packages_named(service: str) -> list[str]:
+    """The Debian packages services/<service>/debian-packages asks its image for."""
+    path = REPO_ROOT / "services" / service / "debian-packages"
+    return path.read_text().split() if path.is_file() else []
+
+
+def debian_problems(service: str, added: Iterable[Mapping[str, Any]]) -> list[str]:
+    """What the policy refuses among the Debian packages (SBOM components) an image adds to
+    its base."""
+    allowed_sources = DEBIAN_COPYLEFT_IN_IMAGES.get(service, {})
+    found, sources = [], set()
+    for component in sorted(added, key=lambda c: str(c["name"])):
+        properties = {p["name"]: p["value"] for p in component.get("properties", [])}
+        source = properties["copost:deb:source_package"]
+        sources.add(source)
+        names = [entry["license"]["name"] for entry in component.get("licenses", [])]
+        if source in allowed_sources:
+            continue
+        if not names:
+            found.append(f"{service}: {component['name']} (source {source}) states no license")
+        elif any(DEBIAN_COPYLEFT.search(name) for name in names):
+            copyleft = ", ".join(n for n in names if DEBIAN_COPYLEFT.search(n))
+            found.append(f"{service}: {component['name']} (source {source}) is {copyleft}")
+    for source in sorted(allowed_sources.keys() - sources):
+        found.append(f"{service}: {source} is allowed but not in the image: drop it")
+    return found
+
+
 def _version(package: Package | None) -> str:
     return "none" if package is None else package.version
 
@@ -482,6 +659,22 @@ def render(environment: Mapping[str, Package]) -> str:
         "",
     ]
     lines += [f"- {name}: {override.reason}." for name, override in sorted(OVERRIDES.items())]
+    lines += [
+        "",
+        "## Debian copyleft allowed in an image",
+        "",
+        "Beyond the Debian base, an image holds the Debian programs its service names in",
+        "`services/<service>/debian-packages`, with their dependencies. Copyleft among them",
+        "ships only from these source packages (`DEBIAN_COPYLEFT_IN_IMAGES`), as separate",
+        "programs the service runs; the source offer is in [licensing.md](licensing.md).",
+        "",
+        "| image | why it may ship | Debian source packages |",
+        "|---|---|---|",
+    ]
+    for service, sources in sorted(DEBIAN_COPYLEFT_IN_IMAGES.items()):
+        for reason in dict.fromkeys(sources.values()):
+            named = ", ".join(sorted(s for s, why in sources.items() if why == reason))
+            lines.append(f"| {service} | {reason} | {named} |")
     return "\n".join(lines) + "\n"
 
 

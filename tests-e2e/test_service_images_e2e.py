@@ -17,13 +17,23 @@ import pytest
 from compose_stack import SERVICES, docker, docker_requested
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
-from inventory import image_problems, normalized, packages_of, runtime_closure
+from inventory import (
+    debian_packages_named,
+    debian_problems,
+    image_problems,
+    normalized,
+    packages_of,
+    runtime_closure,
+)
 from stack import REPO_ROOT
 
 SIZE_LIMIT_BYTES = 200 * 1000 * 1000
-# Beyond the limit, only what a service's own work needs: Pillow's wheel bundles the image
-# codecs it decodes and re-encodes with (pillow.libs, about 15 MB, plus PIL itself).
-SIZE_ALLOWANCE_BYTES = {"media": 25 * 1000 * 1000}
+# Beyond the limit, only what a service's own work needs. The media service's: Pillow's wheel
+# bundles the image codecs it decodes and re-encodes with (pillow.libs, about 15 MB, plus PIL
+# itself), and Debian's ffmpeg, which probes and processes videos, with the 204 packages it
+# depends on (Mesa with LLVM, about 200 MB of them, through SDL). Measured on the offline
+# Debian trixie base: media 753 MB, the others 183 to 197 MB.
+SIZE_ALLOWANCE_BYTES = {"media": 575 * 1000 * 1000}
 DPKG_FORMAT = "${db:Status-Abbrev}\t${Package}\t${Version}\n"
 LIST_DISTRIBUTIONS = (
     "import importlib.metadata as m; print(*{d.metadata['Name'] for d in m.distributions()})"
@@ -77,6 +87,35 @@ def test_a_service_image_is_small_non_root_and_free_of_development_packages(
 @cache
 def sbom_validator() -> JsonStrictValidator:
     return JsonStrictValidator(SchemaVersion.V1_6)
+
+
+@cache
+def debian_components(service: str) -> dict[str, dict[str, Any]]:
+    """Name -> SBOM component of each Debian package of a service's image."""
+    image = f"copost/{service}:{os.environ.get('TAG', 'dev')}"
+    text = docker("run", "--rm", "--network", "none", image, "cat", "/app/sbom.cdx.json")
+    sbom = json.loads(text)
+    return {c["name"]: c for c in sbom["components"] if c.get("purl", "").startswith("pkg:deb/")}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_image_adds_to_its_base_only_the_debian_programs_it_names(
+    service: str,
+) -> None:
+    """Every image shares its base's Debian packages; beyond them, a service's image holds only
+    what its debian-packages file names (with their dependencies), under the Debian policy of
+    deploy/inventory.py: no copyleft but the source packages allowed for that image."""
+    if not docker_requested():
+        pytest.skip("inspects the built images: E2E_DOCKER=1 (make test-containers)")
+    base = set.intersection(*(set(debian_components(other)) for other in SERVICES))
+    packages = debian_components(service)
+    added = [packages[name] for name in sorted(packages.keys() - base)]
+    named = debian_packages_named(service)
+
+    assert {c["name"] for c in added} >= set(named)
+    assert bool(added) == bool(named), [c["name"] for c in added]
+    assert debian_problems(service, added) == []
+    # Their copyright files are in the image: the SBOM test below reads them for each.
 
 
 @pytest.mark.parametrize("service", SERVICES)

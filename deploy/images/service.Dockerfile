@@ -40,11 +40,24 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends binutil
 # below adds its Debian packages.
 RUN /opt/sbom/bin/cyclonedx-py environment --pyproject "services/$SERVICE/pyproject.toml" \
       --no-validate --output-file /tmp/python.cdx.json .venv
+# The Debian programs a service runs as separate processes, named by its own
+# services/<service>/debian-packages (one a line; none for most services).
+RUN { cat "services/$SERVICE/debian-packages" 2>/dev/null || true; } > /tmp/debian-packages
 
 FROM ${BASE_IMAGE} AS runtime
 ARG SERVICE
 ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 COPOST_SERVICE=${SERVICE}
 RUN install -d -o 10001 -g 10001 /data
+# Installed without recommends; of their documentation only each package's copyright file
+# stays (the license it is shipped under; the SBOM reads it), as on the offline base.
+COPY --from=build /tmp/debian-packages /tmp/debian-packages
+RUN if [ -s /tmp/debian-packages ]; then \
+      apt-get update -qq \
+      && xargs -a /tmp/debian-packages apt-get install -y -qq --no-install-recommends >/dev/null \
+      && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /usr/share/man/* \
+      && find /usr/share/doc -type f ! -name copyright -delete \
+      && find /usr/share/doc -depth -type d -empty -delete; \
+    fi; rm /tmp/debian-packages
 COPY --from=build /app/.venv /app/.venv
 COPY LICENSE /app/LICENSE
 WORKDIR /app

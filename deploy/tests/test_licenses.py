@@ -9,6 +9,7 @@ import tomllib
 
 import pytest
 from inventory import (
+    DEBIAN_COPYLEFT_IN_IMAGES,
     DEVELOPMENT_ONLY,
     INVENTORY,
     OVERRIDES,
@@ -16,12 +17,15 @@ from inventory import (
     REPO_ROOT,
     Package,
     allowed,
+    debian_packages_named,
+    debian_problems,
     image_contents,
     image_problems,
     packages_of,
     problems,
     render,
     sbom_of_this_environment,
+    service_names,
 )
 
 
@@ -120,3 +124,34 @@ def test_a_copyleft_development_tool_must_be_acknowledged(environment: dict[str,
 
     assert "gpl-linter (GPL-3.0-only): not allowed in images and not acknowledged" in found
     assert "gpl-linter: 1.0 installed, uv.lock says none (run make install)" in found
+
+
+def debian_package(name: str, source: str, *licenses: str) -> dict[str, object]:
+    """A Debian package as an image's SBOM shows it (deploy/images/sbom.py)."""
+    return {
+        "name": name,
+        "properties": [{"name": "copost:deb:source_package", "value": source}],
+        **({"licenses": [{"license": {"name": n}} for n in licenses]} if licenses else {}),
+    }
+
+
+def test_an_image_adds_copyleft_debian_packages_only_by_their_allowed_source() -> None:
+    added = [
+        debian_package("libfine1", "fine", "BSD-3-clause", "MPL-2.0"),
+        debian_package("libcopyleft1", "copyleft", "GPL-2+", "Expat"),
+        debian_package("liblesser1", "lesser", "LGPL-2.1+"),
+        debian_package("libunread1", "unread"),
+    ]
+
+    assert debian_problems("posts", added) == [
+        "posts: libcopyleft1 (source copyleft) is GPL-2+",
+        "posts: liblesser1 (source lesser) is LGPL-2.1+",
+        "posts: libunread1 (source unread) states no license",
+    ]
+
+
+def test_the_allowed_debian_sources_are_for_images_that_add_debian_packages() -> None:
+    assert set(DEBIAN_COPYLEFT_IN_IMAGES) <= set(service_names())
+    for service, sources in DEBIAN_COPYLEFT_IN_IMAGES.items():
+        assert debian_packages_named(service), f"{service} adds no Debian package"
+        assert all(reason.strip() for reason in sources.values())
