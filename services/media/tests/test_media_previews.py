@@ -1,5 +1,6 @@
-"""A pending post's media shown to its invitees: the invitations service asks, signed as itself,
-and gets URLs that work until they expire; nothing for media not on the post it names."""
+"""A pending post's media shown to those who may see it: the invitations service (invitations)
+or the posts service (the post itself) asks, signed as itself, and gets URLs that work until
+they expire; nothing for media not on the post it names."""
 
 import time
 from collections.abc import Callable
@@ -17,11 +18,11 @@ OTHER_POST = "6756f0c2a1b2c3d4e5f60a02"
 
 
 async def previews(
-    media: MediaHarness, post_id: str, media_ids: list[str]
+    media: MediaHarness, post_id: str, media_ids: list[str], *, caller: str = "invitations"
 ) -> list[dict[str, object]]:
     request = PreviewsRequest(posts=[PostMediaIds(post_id=post_id, media_ids=media_ids)])
     answer = await media.client.post(
-        PREVIEWS_PATH, json=request.model_dump(), headers=caller_headers("invitations", "media")
+        PREVIEWS_PATH, json=request.model_dump(), headers=caller_headers(caller, "media")
     )
     assert answer.status_code == 200, answer.text
     shown: list[dict[str, object]] = answer.json()["media"]
@@ -50,10 +51,22 @@ async def test_a_pending_posts_media_are_previewed_through_signed_urls_only(
     assert await previews(media, OTHER_POST, [media_id]) == []
 
 
-async def test_only_the_invitations_service_may_ask_for_previews(media: MediaHarness) -> None:
+async def test_the_posts_service_gets_the_same_signed_urls_for_the_post_itself(
+    media: MediaHarness,
+) -> None:
+    media_id = await pending_post_medium(media)
+    (shown,) = await previews(media, PENDING_POST, [media_id], caller="posts")
+    variants = shown["variants"]
+    assert isinstance(variants, dict)
+    assert (await media.fetch(variants["large"])).status_code == 200
+
+
+async def test_only_the_invitations_and_posts_services_may_ask_for_previews(
+    media: MediaHarness,
+) -> None:
     request = PreviewsRequest(posts=[PostMediaIds(post_id=PENDING_POST, media_ids=["x"])])
     answer = await media.client.post(
-        PREVIEWS_PATH, json=request.model_dump(), headers=caller_headers("posts", "media")
+        PREVIEWS_PATH, json=request.model_dump(), headers=caller_headers("users", "media")
     )
     assert answer.status_code == 403
 

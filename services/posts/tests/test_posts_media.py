@@ -1,5 +1,6 @@
 """Posts with pictures: media_ids are attached through the media service (a stand-in here: its
-own tests cover its rules), carried by the post, its events and its answers."""
+own tests cover its rules), carried by the post, its events and its answers; a pending post's
+media are shown to those who may see it with URLs the media service signs."""
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
@@ -8,19 +9,32 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 
 from shared.events.media import MediaAltTextChanged
-from shared.public_media import ATTACH_PATH, AttachAnswer, AttachedMedia, AttachRequest
+from shared.public_media import (
+    ATTACH_PATH,
+    PREVIEWS_PATH,
+    AttachAnswer,
+    AttachedMedia,
+    AttachRequest,
+    MediaOut,
+    PreviewsAnswer,
+    PreviewsRequest,
+)
 from shared.testing import EventInjector, EventRecorder
 
 
 class MediaStandIn:
-    """The media service's attach route over uploads it is told of: {media id: owner id}."""
+    """The media service's attach and previews routes over uploads it is told of: {media id:
+    owner id}. Previews answer URLs that say they were signed, and are recorded; `down` makes
+    them answer 503."""
 
     def __init__(self) -> None:
         self.uploads: dict[str, str] = {}
         self.on_post: dict[str, str] = {}
+        self.previews_asked: list[PreviewsRequest] = []
+        self.down = False
 
     def upload(self, media_id: str, owner_id: str) -> str:
         self.uploads[media_id] = owner_id
@@ -51,7 +65,34 @@ class MediaStandIn:
                 ]
             )
 
+        @app.post(PREVIEWS_PATH, response_model=None)
+        async def previews(body: PreviewsRequest) -> PreviewsAnswer | Response:
+            if self.down:
+                return Response(status_code=503)
+            self.previews_asked.append(body)
+            return PreviewsAnswer(
+                media=[
+                    MediaOut(
+                        id=media_id,
+                        kind="image",
+                        status="ready",
+                        alt_text=None,
+                        width=640,
+                        height=480,
+                        blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+                        variants={"small": signed_url(media_id, "small")},
+                    )
+                    for wanted in body.posts
+                    for media_id in wanted.media_ids
+                    if self.on_post.get(media_id) == wanted.post_id
+                ]
+            )
+
         return app
+
+
+def signed_url(media_id: str, variant: str) -> str:
+    return f"/media/{media_id}/{variant}?expires=1&signature=stand-in"
 
 
 @pytest.fixture
@@ -179,3 +220,77 @@ async def test_an_edited_alt_text_reaches_the_post_and_an_older_or_repeated_one_
     seen = (await posts.get(f"/v1/posts/{post['id']}", headers=as_user("bob"))).json()
     assert seen["media"][0]["alt_text"] == "Three boats"
     assert seen["media"][0]["variants"]["small"] == f"/media/{picture}/small"
+
+
+async def test_a_pending_posts_pictures_are_signed_for_its_author_and_invitee_in_one_call(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    uid: Callable[[str], str],
+    as_user: Headers,
+) -> None:
+    first = media_stand_in.upload("p1", uid("alice"))
+    second = media_stand_in.upload("p2", uid("alice"))
+    created = await create(
+        posts,
+        as_user("alice"),
+        text="Painted by Bob",
+        media_ids=[first, second],
+        coauthors=["bob"],
+        publish_mode="when_accepted",
+    )
+    assert created.status_code == 201, created.text
+    post_id = created.json()["id"]
+    signed = {"small": signed_url(first, "small")}
+    assert created.json()["media"][0]["variants"] == signed
+    media_stand_in.previews_asked.clear()
+    for reader in ("alice", "bob"):
+        seen = await posts.get(f"/v1/posts/{post_id}", headers=as_user(reader))
+        assert seen.status_code == 200, seen.text
+        assert [item["variants"] for item in seen.json()["media"]] == [
+            signed,
+            {"small": signed_url(second, "small")},
+        ]
+    assert [asked.model_dump() for asked in media_stand_in.previews_asked] == [
+        {"posts": [{"post_id": post_id, "media_ids": [first, second]}]}
+    ] * 2
+    stranger = await posts.get(f"/v1/posts/{post_id}", headers=as_user("carol"))
+    assert stranger.status_code == 404
+    assert len(media_stand_in.previews_asked) == 2
+
+
+async def test_a_published_posts_pictures_have_public_paths_and_ask_the_media_service_nothing(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    uid: Callable[[str], str],
+    as_user: Headers,
+) -> None:
+    picture = media_stand_in.upload("pub", uid("alice"))
+    created = await create(posts, as_user("alice"), text="", media_ids=[picture])
+    seen = await posts.get(f"/v1/posts/{created.json()['id']}", headers=as_user("bob"))
+    assert seen.json()["media"][0]["variants"]["small"] == f"/media/{picture}/small"
+    assert media_stand_in.previews_asked == []
+
+
+async def test_without_the_media_service_a_pending_post_is_answered_with_unlinked_media(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    uid: Callable[[str], str],
+    as_user: Headers,
+) -> None:
+    picture = media_stand_in.upload("down", uid("alice"))
+    created = await create(
+        posts,
+        as_user("alice"),
+        text="Painted by Bob",
+        media_ids=[picture],
+        coauthors=["bob"],
+        publish_mode="when_accepted",
+    )
+    media_stand_in.down = True
+    seen = await posts.get(f"/v1/posts/{created.json()['id']}", headers=as_user("bob"))
+    assert seen.status_code == 200, seen.text
+    (shown,) = seen.json()["media"]
+    assert shown["id"] == picture
+    assert shown["blurhash"] == "LEHV6nWB2yk8pyo0adR*.7kCMdnj"
+    assert (shown["width"], shown["height"]) == (640, 480)
+    assert shown["variants"] == {}

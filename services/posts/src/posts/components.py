@@ -20,7 +20,7 @@ from posts.editing.repository import EditRepository
 from posts.engagement.commands import EngagementCommands
 from posts.engagement.queries import EngagementQueries
 from posts.engagement.repository import CountRepository, LikeRepository, ReplyRepository
-from posts.media.client import MediaAttachments
+from posts.media.client import MediaAttachments, PendingMediaUrls
 from posts.media.commands import MediaEdits
 from posts.remixing.commands import RemixingCommands
 from posts.remixing.queries import RemixingQueries
@@ -28,7 +28,7 @@ from posts.remixing.repository import RemixRepository
 from posts.settings import PostsSettings
 from posts.succession.commands import SuccessionCommands
 from shared.internal_http import EligibilityClient, users_service
-from shared.media_client import media_service
+from shared.media_client import MediaClient, media_service
 from shared.periodic import PeriodicTask, running
 from shared.relations import BLOCK_REPLICA, MUTE_REPLICA, BlockGuard, RelationReplica
 from shared.service_app import Kernel, components_dependency
@@ -65,7 +65,7 @@ async def compose(
         users_service(settings, settings.users_url, transport=users_transport) as users,
         media_service(settings, settings.media_url, transport=media_transport) as media,
     ):
-        components = _components(kernel, users, MediaAttachments(media))
+        components = _components(kernel, users, media)
         # Counters a crash left half settled are finished by this pass.
         settling = PeriodicTask(
             "settle-engagement",
@@ -82,14 +82,23 @@ async def compose(
 
 
 def _components(
-    kernel: Kernel[PostsSettings], users: EligibilityClient, media: MediaAttachments
+    kernel: Kernel[PostsSettings], users: EligibilityClient, media_client: MediaClient
 ) -> PostsComponents:
     db, settings = kernel.db, kernel.settings
     posts, remixes, likes = PostRepository(db), RemixRepository(db), LikeRepository(db)
     directory = UserDirectory(db)
     blocks, mutes = RelationReplica(db, BLOCK_REPLICA), RelationReplica(db, MUTE_REPLICA)
     core = PostCommands(posts, kernel.outbox, directory, users)
-    queries = PostQueries(posts, remixes, likes, directory, users, BlockGuard(users, blocks))
+    media = MediaAttachments(media_client)
+    queries = PostQueries(
+        posts,
+        remixes,
+        likes,
+        directory,
+        users,
+        BlockGuard(users, blocks),
+        PendingMediaUrls(media_client),
+    )
     threads = ReplyRepository(db)
     engagement = EngagementCommands(
         settings,

@@ -125,10 +125,11 @@ class AttachAnswer(BaseModel):
     media_id: str | None = None
 
 
-# The invitations service shows a post's media to those it invites through this route: the
-# answer carries URLs they may load (signed, short-lived, while the post is not published).
+# The invitations service (in invitations) and the posts service (in the post itself) show a
+# pending post's media to those who may see it through this route: the answer carries URLs
+# they may load (signed, short-lived, while the post is not published).
 PREVIEWS_PATH = "/internal/media/previews"
-# Posts previewed per call: a page of invitations at most.
+# Posts previewed per call: a page of invitations or of posts at most.
 MAX_PREVIEWED_POSTS = 100
 
 

@@ -68,7 +68,8 @@ class PostOut(BaseModel):
     remix_count: int = 0
     remix_of: "RemixOfOut | None" = None
 
-    # Pictures or a video, in the order given; empty when none.
+    # Pictures or a video, in the order given; empty when none. Public paths once published;
+    # while pending, signed short-lived URLs for those who may see the post (docs/media.md).
     media: list[MediaOut] = []
 
     # Edits: the content's version (1 at creation, one more per applied edit) and the last

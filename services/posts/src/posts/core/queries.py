@@ -5,7 +5,8 @@ it (engagement), its approved remixes and the original it remixes (remixing), a 
 queries however many posts. A User comes from this service's UserDirectory (kept from user.*
 events); when the directory does not know it yet, from the snapshot stored on the post when the
 user was first referenced (the eligibility answer for invitees, the directory or users service
-for the author); failing both, the users service is asked; a user nobody knows is gone.
+for the author); failing both, the users service is asked; a user nobody knows is gone. A
+pending post's media are signed for its viewer by the media service, once per answer.
 """
 
 from collections.abc import Iterable, Sequence
@@ -15,9 +16,11 @@ from datetime import datetime
 from posts.core.repository import PostRepository, StoredPost
 from posts.core.rules import Change, Post, PostNotFound, RemixLink, can_view, require_visible
 from posts.engagement.repository import LikeRepository
+from posts.media.client import PendingMediaUrls, media_out
 from posts.remixing.repository import RemixRepository
 from shared.internal_http import EligibilityClient
 from shared.pagination import time_and_id_cursor
+from shared.public_media import MediaOut
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
 from shared.relations import BlockGuard
@@ -32,6 +35,7 @@ class PostQueries:
     directory: UserDirectory
     users: EligibilityClient
     blocks: BlockGuard
+    pending_media: PendingMediaUrls
 
     async def get(self, post_id: str, viewer_id: str) -> PostOut:
         stored = await self.posts.existing(post_id)
@@ -65,12 +69,33 @@ class PostQueries:
         self, stored_posts: Sequence[StoredPost], caller_id: str, *, with_original: bool = True
     ) -> list[PostOut]:
         """Posts with their counts, `liked_by_me` and remix links: a fixed number of queries
-        (users, the caller's likes, remix counts, originals), however many posts and likes.
+        (users, the caller's likes, remix counts, originals, a pending post's signed media),
+        however many posts and likes.
         `with_original`: a remix shows its approved original (whose own link shows none)."""
+        originals = await self._originals_seen(stored_posts, caller_id) if with_original else []
+        signed = await self.pending_media.signed_for(
+            [s.post for s in (*stored_posts, *originals)], caller_id
+        )
+        return await self._render_all(stored_posts, caller_id, originals, signed)
+
+    async def _render_all(
+        self,
+        stored_posts: Sequence[StoredPost],
+        caller_id: str,
+        originals_seen: Sequence[StoredPost],
+        signed: dict[str, MediaOut],
+    ) -> list[PostOut]:
         post_ids = [s.post.id for s in stored_posts]
         liked = await self.likes.liked_among(caller_id, post_ids)
         remix_counts = await self.remix_links.approved_remix_counts(post_ids)
-        originals = await self._originals_shown(stored_posts, caller_id) if with_original else {}
+        originals = (
+            {
+                post.id: post
+                for post in await self._render_all(originals_seen, caller_id, [], signed)
+            }
+            if originals_seen
+            else {}
+        )
         known = await self.directory.get_many(
             uid for s in stored_posts for uid in _user_ids_of(s.post)
         )
@@ -100,7 +125,7 @@ class PostQueries:
                     reply_to=post.reply_to,
                     remix_count=remix_counts.get(post.id, 0),
                     remix_of=_remix_of_out(post.remix_of, originals),
-                    media=[item.out() for item in post.media],
+                    media=media_out(post, signed),
                     version=post.content_version,
                     edited_at=post.edited_at,
                 )
@@ -124,22 +149,20 @@ class PostQueries:
                 found[user_id] = answer.user or _gone_user(user_id, stored.post.created_at)
         return found
 
-    async def _originals_shown(
+    async def _originals_seen(
         self, stored_posts: Sequence[StoredPost], viewer_id: str
-    ) -> dict[str, PostOut]:
-        """The approved originals of these remixes the viewer may see, rendered in one batch
-        (an original shows no original of its own)."""
+    ) -> list[StoredPost]:
+        """The approved originals of these remixes the viewer may see (rendered in the same
+        batch, each showing no original of its own)."""
         wanted = [
             s.post.remix_of.original_id
             for s in stored_posts
             if s.post.remix_of is not None and s.post.remix_of.status == "approved"
         ]
         if not wanted:
-            return {}
+            return []
         found = await self.posts.many(wanted)
-        visible = [o for o in found.values() if can_view(o.post, viewer_id)]
-        rendered = await self.render_all(visible, viewer_id, with_original=False)
-        return {post.id: post for post in rendered}
+        return [o for o in found.values() if can_view(o.post, viewer_id)]
 
 
 def _gone_user(user_id: str, since: datetime) -> PublicUser:
