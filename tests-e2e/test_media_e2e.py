@@ -135,6 +135,59 @@ async def test_the_invitee_sees_a_pending_posts_picture_before_accepting(
     await wait_until(public)
 
 
+async def test_a_pending_posts_picture_loads_from_the_post_for_its_author_and_invitee(
+    ada: E2EUser, bob: E2EUser, new_user: NewUser, stack: str
+) -> None:
+    """The post itself carries signed URLs while pending, for those who may see it; once
+    published, the public path."""
+    stranger = await new_user("stranger")
+    medium = await uploaded(ada, "Bob's harbour at dusk")
+    created = await ada.client.post(
+        "/v1/posts",
+        json={
+            "text": "Painted by Bob",
+            "coauthors": [bob.handle],
+            "media_ids": [medium["id"]],
+            "publish_mode": "when_accepted",
+        },
+    )
+    assert created.status_code == 201, created.text
+    post_id = created.json()["id"]
+    bare = f"/media/{medium['id']}/small"
+
+    for reader in (ada, bob):
+        post = await reader.client.get(f"/v1/posts/{post_id}")
+        assert post.status_code == 200, post.text
+        (shown,) = post.json()["media"]
+        signed = shown["variants"]["small"]
+        assert signed.startswith(f"{bare}?")
+        assert int(parse_qs(urlsplit(signed).query)["expires"][0]) <= (
+            time.time() + SIGNED_URL_SECONDS + 60
+        )
+        picture = await anonymous_get(stack, signed)
+        assert picture.status_code == 200
+        assert picture.headers["cache-control"] == "private, no-store"
+        assert Image.open(io.BytesIO(picture.content)).size == (400, 300)
+
+    assert (await stranger.client.get(f"/v1/posts/{post_id}")).status_code == 404
+    assert (await stranger.client.get(bare)).status_code == 404
+    assert (await anonymous_get(stack, bare)).status_code == 404
+
+    await accept_invitation(bob, post_id)
+
+    async def published_media() -> list[dict[str, Any]] | None:
+        post = (await stranger.client.get(f"/v1/posts/{post_id}")).json()
+        return post["media"] if post.get("status") == "published" else None
+
+    (shown,) = await wait_until(published_media)
+    assert shown["variants"]["small"] == bare
+
+    async def public() -> bool:
+        return (await anonymous_get(stack, bare)).status_code == 200
+
+    await wait_until(public)
+
+
 async def test_alt_text_edited_after_posting_reaches_the_post_and_the_cards(
     ada: E2EUser, new_user: NewUser
 ) -> None:
