@@ -294,3 +294,27 @@ async def test_without_the_media_service_a_pending_post_is_answered_with_unlinke
     assert shown["blurhash"] == "LEHV6nWB2yk8pyo0adR*.7kCMdnj"
     assert (shown["width"], shown["height"]) == (640, 480)
     assert shown["variants"] == {}
+
+
+async def test_once_published_a_pending_posts_pictures_have_public_paths_again(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    uid: Callable[[str], str],
+    as_user: Headers,
+) -> None:
+    picture = media_stand_in.upload("later", uid("alice"))
+    created = await create(
+        posts,
+        as_user("alice"),
+        text="Painted by Bob",
+        media_ids=[picture],
+        coauthors=["bob"],
+        publish_mode="when_accepted",
+    )
+    post_id = created.json()["id"]
+    published = await posts.post(f"/v1/posts/{post_id}/publish", headers=as_user("alice"))
+    assert published.status_code == 200, published.text
+    media_stand_in.previews_asked.clear()
+    seen = await posts.get(f"/v1/posts/{post_id}", headers=as_user("bob"))
+    assert seen.json()["media"][0]["variants"]["small"] == f"/media/{picture}/small"
+    assert media_stand_in.previews_asked == []
