@@ -1,73 +1,16 @@
 """Posts with pictures: media_ids are attached through the media service (a stand-in here: its
 own tests cover its rules), carried by the post, its events and its answers."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
-from fastapi import FastAPI
 
 from shared.events.media import MediaAltTextChanged
-from shared.public_media import ATTACH_PATH, AttachAnswer, AttachedMedia, AttachRequest
-from shared.testing import EventInjector, EventRecorder
-
-
-class MediaStandIn:
-    """The media service's attach route over uploads it is told of: {media id: owner id}."""
-
-    def __init__(self) -> None:
-        self.uploads: dict[str, str] = {}
-        self.on_post: dict[str, str] = {}
-
-    def upload(self, media_id: str, owner_id: str) -> str:
-        self.uploads[media_id] = owner_id
-        return media_id
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        @app.post(ATTACH_PATH)
-        async def attach(body: AttachRequest) -> AttachAnswer:
-            for media_id in body.media_ids:
-                if self.uploads.get(media_id) != body.owner_id:
-                    return AttachAnswer(refusal="unknown", media_id=media_id)
-                if self.on_post.get(media_id, body.post_id) != body.post_id:
-                    return AttachAnswer(refusal="attached", media_id=media_id)
-            self.on_post.update(dict.fromkeys(body.media_ids, body.post_id))
-            return AttachAnswer(
-                media=[
-                    AttachedMedia(
-                        id=media_id,
-                        kind="image",
-                        width=640,
-                        height=480,
-                        blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
-                        variants=("small", "large", "original"),
-                    )
-                    for media_id in body.media_ids
-                ]
-            )
-
-        return app
-
-
-@pytest.fixture
-def media_stand_in() -> MediaStandIn:
-    return MediaStandIn()
-
-
-@pytest.fixture
-async def posts(
-    start_posts: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]],
-    media_stand_in: MediaStandIn,
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=media_stand_in.app())
-    async with start_posts(media=transport) as client:
-        yield client
-
+from shared.public_media import AttachedMedia
+from shared.testing import EventInjector, EventRecorder, MediaStandIn
 
 type Headers = Callable[[str], dict[str, str]]
 

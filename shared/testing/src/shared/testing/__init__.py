@@ -62,6 +62,7 @@ from shared.identity import (
     encode_public_key,
 )
 from shared.mongo import Database
+from shared.public_media import ATTACH_PATH, AttachAnswer, AttachedMedia, AttachRequest
 from shared.public_user import PublicUser
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
@@ -483,6 +484,46 @@ class KnownUser:
 DIRECTORY_USERS = tuple(KnownUser.named(handle) for handle in ("alice", "bob", "carol"))
 """The accounts most service tests start with: registered, open to invitations from anyone."""
 ALICE, BOB, CAROL = (user.id for user in DIRECTORY_USERS)
+
+
+class MediaStandIn:
+    """The media service's attach route, for the posts service's tests (the media service's
+    own tests cover its rules), over uploads it is told of: {media id: owner id}."""
+
+    def __init__(self) -> None:
+        self.uploads: dict[str, str] = {}
+        self.on_post: dict[str, str] = {}
+
+    def upload(self, media_id: str, owner_id: str) -> str:
+        self.uploads[media_id] = owner_id
+        return media_id
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post(ATTACH_PATH)
+        async def attach(body: AttachRequest) -> AttachAnswer:
+            for media_id in body.media_ids:
+                if self.uploads.get(media_id) != body.owner_id:
+                    return AttachAnswer(refusal="unknown", media_id=media_id)
+                if self.on_post.get(media_id, body.post_id) != body.post_id:
+                    return AttachAnswer(refusal="attached", media_id=media_id)
+            self.on_post.update(dict.fromkeys(body.media_ids, body.post_id))
+            return AttachAnswer(
+                media=[
+                    AttachedMedia(
+                        id=media_id,
+                        kind="image",
+                        width=640,
+                        height=480,
+                        blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+                        variants=("small", "large", "original"),
+                    )
+                    for media_id in body.media_ids
+                ]
+            )
+
+        return app
 
 
 class EligibilityStandIn:
