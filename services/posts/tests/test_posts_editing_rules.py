@@ -318,11 +318,27 @@ def test_removing_every_medium_needs_text() -> None:
         proposed(wordless, text=None, media_ids=[])
 
 
-def test_only_the_uploads_not_on_the_post_are_reserved() -> None:
-    assert editing.media_to_reserve(
-        ILLUSTRATED, "bob", ["kept", "new", "new"], None, LIMITS, NOW
-    ) == ("new",)
+def test_only_the_uploads_not_on_the_post_are_reserved_and_only_for_a_valid_proposal() -> None:
+    def reserve(by: str = "bob", base_version: int | None = None, **kw: object) -> tuple[str, ...]:
+        args: dict[str, object] = {
+            "proposer_id": by,
+            "text": None,
+            "base_version": base_version,
+            "limits": LIMITS,
+            "now": NOW,
+            "media_ids": ["kept", "new"],
+            "alt_texts": None,
+        } | kw
+        return editing.media_to_reserve(ILLUSTRATED, **args)  # type: ignore[arg-type]
+
+    assert reserve() == ("new",)
     with pytest.raises(PostNotFound):
-        editing.media_to_reserve(ILLUSTRATED, "ivy", ["new"], None, LIMITS, NOW)
+        reserve(by="ivy")
     with pytest.raises(EditConflict):
-        editing.media_to_reserve(ILLUSTRATED, "bob", ["new"], 5, LIMITS, NOW)
+        reserve(base_version=5)
+    with pytest.raises(InvalidPost):
+        reserve(text="\x00")
+    with pytest.raises(InvalidPost):
+        reserve(alt_texts={"old": "gone"})
+    with pytest.raises(InvalidPost):
+        reserve(media_ids=["new", "new"])

@@ -45,11 +45,13 @@ class EditingCommands:
         stored = await self.core.posts.get(post_id)
         new_media_ids = media_to_reserve(
             stored.post if stored else None,
-            proposer_id,
-            request.media_ids,
-            request.base_version,
-            self.limits,
-            now,
+            proposer_id=proposer_id,
+            text=request.text,
+            base_version=request.base_version,
+            limits=self.limits,
+            now=now,
+            media_ids=request.media_ids,
+            alt_texts=request.alt_texts,
         )
         # The proposer's uploads are reserved for this edit as a new post takes them.
         reserved = await self.media.attach(

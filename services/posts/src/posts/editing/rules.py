@@ -75,18 +75,34 @@ def require_credited(post: Post | None, user_id: str) -> Post:
 
 def media_to_reserve(
     post: Post | None,
+    *,
     proposer_id: str,
-    media_ids: Sequence[str] | None,
+    text: str | None,
     base_version: int | None,
     limits: EditLimits,
     now: datetime,
+    media_ids: Sequence[str] | None,
+    alt_texts: Mapping[str, str | None] | None,
 ) -> tuple[str, ...]:
-    """The uploads a proposal would add to the post (the proposer's own, which the media
-    service reserves for it), once the post is known to take a proposal now."""
+    """The uploads a proposal would add to the post, for the media service to reserve, once
+    the proposal is known to be fine but for what only that service knows of them (whose they
+    are, whether free and ready, and a video's kind): bad input reserves nothing."""
     current = require_credited(post, proposer_id)
-    require_open_to_edits(expire(current, now).post, base_version, limits, now)
     on_post = {medium.id for medium in current.media}
-    return tuple(dict.fromkeys(m for m in media_ids or () if m not in on_post))
+    new_ids = tuple(dict.fromkeys(m for m in media_ids or () if m not in on_post))
+    propose(
+        current,
+        edit_id="",
+        proposer_id=proposer_id,
+        text=text,
+        base_version=base_version,
+        limits=limits,
+        now=now,
+        media_ids=media_ids,
+        alt_texts=alt_texts,
+        reserved=tuple(AttachedMedia(id=m, kind="image") for m in new_ids),
+    )
+    return new_ids
 
 
 def propose(
