@@ -1549,7 +1549,7 @@ function editForm(postId, post) {
     media.length ? h("fieldset", { class: "edit-media" }, h("legend", {}, t("Media")),
       media.map((medium, index) => h("div", { class: "edit-medium", "data-media-id": medium.id },
         h("label", {}, h("input", { type: "checkbox", name: `keep:${medium.id}`, checked: true }), " ", t("Keep media {number}", { number: index + 1 })), " ",
-        h("label", {}, t("Alt text"), " ", h("input", { name: `alt:${medium.id}`, value: medium.alt_text || "", maxlength: "1500" }))))) : "",
+        h("label", {}, t("Alt text of media {number}", { number: index + 1 }), " ", h("input", { name: `alt:${medium.id}`, value: medium.alt_text || "", maxlength: "1500" }))))) : "",
     h("button", { "data-key": "propose-edit" }, post.coauthors.some((c) => c.status === "accepted") ? t("Propose this edit") : t("Save this edit")));
   form.addEventListener("submit", act(async (event) => {
     const values = formValues(event.target);

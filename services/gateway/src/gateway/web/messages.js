@@ -266,6 +266,7 @@ const MESSAGES_FR = {
   "Media": "Médias",
   "Keep media {number}": "Garder le média {number}",
   "Alt text": "Texte alternatif",
+  "Alt text of media {number}": "Texte alternatif du média {number}",
   "Media after the edit": "Médias après la modification",
   "none": "aucun",
   "Propose an edit": "Proposer une modification",
