@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from shared.events.invitations import InvitationAccepted
+from shared.events.media import MediaAltTextChanged
+from shared.public_media import AttachedMedia
 from shared.testing import EventInjector, EventRecorder, MediaStandIn, wait_until
 
 type Headers = Callable[[str], dict[str, str]]
@@ -393,3 +395,32 @@ async def test_a_rejected_proposal_frees_the_uploads_it_reserved(
         "cat",
         "dgo",
     ]
+
+
+async def test_an_alt_text_the_uploader_edits_meanwhile_reaches_the_proposal(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    illustrated: dict[str, Any],
+    as_user: Headers,
+    uid: Ids,
+    events: EventInjector,
+) -> None:
+    post_id = illustrated["id"]
+    bird = media_stand_in.upload("bird", uid("bob"))
+    path = f"/v1/posts/{post_id}/edits"
+    edit = (await posts.post(path, json={"media_ids": [bird]}, headers=as_user("bob"))).json()
+    await events.publish(
+        MediaAltTextChanged(
+            media_id=bird,
+            owner_id=uid("bob"),
+            post_id=post_id,
+            medium=AttachedMedia(id=bird, kind="image", alt_text="A gull", alt_text_version=2),
+            changed_at=datetime.now(UTC),
+        )
+    )
+    shown = (await posts.get(f"{path}/{edit['id']}", headers=as_user("alice"))).json()
+    assert [m["alt_text"] for m in shown["media"]] == ["A gull"]
+    for approver in ("alice", "carol"):
+        await posts.post(f"{path}/{edit['id']}/approve", headers=as_user(approver))
+    applied = await text_of(posts, post_id, as_user("erin"))
+    assert [(m["id"], m["alt_text"]) for m in applied["media"]] == [(bird, "A gull")]
