@@ -5,13 +5,16 @@ The cast: ada writes a post with bob and cat (bob accepts first); fan follows ad
 post, rae replies to it. ada proposes a fix; it goes live only once both co-authors approved;
 fan sees it "edited" with its history and is told once; ada chose to hand this post over, and
 when she deletes her account it stays up under bob, likes and replies kept, while her other
-co-authored post goes with her.
+co-authored post goes with her. Then a picture swap and an alt-text fix on another shared
+post: live only once both co-authors approved, on followers' cards with the new picture and
+alt text, the picture taken off gone from the media service.
 """
 
 from typing import Any
 
 from collaboration import accept_invitation, create_post, timeline_post_ids
 from conftest import E2EUser, NewUser
+from test_media_e2e import anonymous_get, uploaded
 
 from shared.testing import wait_until
 
@@ -107,6 +110,86 @@ async def test_a_fix_goes_live_with_both_coauthors_consent_and_the_post_outlives
         return post["id"] in await timeline_post_ids(fan, f"/v1/users/{bob.handle}/posts")
 
     await wait_until(on_bobs_profile)
+
+
+async def test_a_picture_swap_and_alt_text_fix_go_live_once_both_coauthors_approve(
+    new_user: NewUser, stack: str
+) -> None:
+    ada = await new_user("ada")
+    bob = await new_user("bob", collab_policy="everyone")
+    cat = await new_user("cat", collab_policy="everyone")
+    fan = await new_user("fan")
+    await ok(await fan.client.put(f"/v1/users/{ada.handle}/follow"), 204)
+    harbour = (await uploaded(ada, "Teh harbour"))["id"]
+    boat = (await uploaded(ada, "A boat"))["id"]
+    post = await ok(
+        await ada.client.post(
+            "/v1/posts",
+            json={
+                "text": "At dusk",
+                "coauthors": [bob.handle, cat.handle],
+                "media_ids": [harbour, boat],
+            },
+        ),
+        201,
+    )
+    await accept_invitation(bob, post["id"])
+    await accept_invitation(cat, post["id"])
+    await wait_until(lambda: _in_home(fan, post["id"]))
+
+    # bob swaps ada's boat for his bird and fixes the harbour's alt text.
+    bird = (await uploaded(bob, "A gull"))["id"]
+    someone_elses = await cat.client.post(
+        f"/v1/posts/{post['id']}/edits", json={"media_ids": [harbour, bird]}
+    )
+    assert someone_elses.status_code == 404
+    edit = await ok(
+        await bob.client.post(
+            f"/v1/posts/{post['id']}/edits",
+            json={
+                "media_ids": [harbour, bird],
+                "alt_texts": {harbour: "The harbour"},
+                "base_version": 1,
+            },
+        ),
+        201,
+    )
+    assert [(m["id"], m["alt_text"]) for m in edit["media"]] == [
+        (harbour, "The harbour"),
+        (bird, "A gull"),
+    ]
+    path = f"/v1/posts/{post['id']}/edits/{edit['id']}"
+    await ok(await ada.client.post(f"{path}/approve"))
+    card = await timeline_post(fan, post["id"])
+    assert card is not None
+    assert [(m["id"], m["alt_text"]) for m in card["media"]] == [
+        (harbour, "Teh harbour"),
+        (boat, "A boat"),
+    ]
+    assert (await ok(await cat.client.post(f"{path}/approve")))["status"] == "applied"
+
+    async def swapped_on_fans_card() -> dict[str, Any] | None:
+        shown = await timeline_post(fan, post["id"])
+        return shown if shown and shown["version"] == 2 else None
+
+    card = await wait_until(swapped_on_fans_card)
+    assert [(m["id"], m["alt_text"]) for m in card["media"]] == [
+        (harbour, "The harbour"),
+        (bird, "A gull"),
+    ]
+    assert (await anonymous_get(stack, card["media"][1]["variants"]["small"])).status_code == 200
+    history = await ok(await fan.client.get(f"/v1/posts/{post['id']}/history"))
+    assert [[m["id"] for m in v["media"]] for v in history["items"]] == [
+        [harbour, boat],
+        [harbour, bird],
+    ]
+
+    async def media_followed() -> bool:
+        fixed = (await ada.client.get(f"/v1/media/{harbour}")).json()
+        gone = await ada.client.get(f"/v1/media/{boat}")
+        return fixed.get("alt_text") == "The harbour" and gone.status_code == 404
+
+    await wait_until(media_followed)
 
 
 async def _in_home(account: E2EUser, post_id: str) -> bool:

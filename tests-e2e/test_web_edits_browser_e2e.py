@@ -2,11 +2,14 @@
 
 ada writes a post with bob and cat; she proposes a fix, bob reviews the diff and approves,
 cat approves, and the post shows "edited" with its history; ada then hands it to bob, who
-accepts. A second proposal is withdrawn, a third rejected.
+accepts. A second proposal is withdrawn, a third rejected. On a post with a picture, bob
+fixes its alt text in the edit form; it shows once ada and cat approved.
 """
 
+from pathlib import Path
+
 from playwright.async_api import expect
-from test_web_browser_e2e import SignUp, author_and_invitees, browser, person
+from test_web_browser_e2e import SignUp, author_and_invitees, browser, painted, person
 from web_ui import Person
 
 __all__ = ["browser", "person"]  # the browser fixtures, shared with the main browser module
@@ -81,3 +84,32 @@ async def test_a_fix_reviewed_approved_by_both_then_the_post_handed_over(
     await expect(bob.status).to_have_text("You are now the post's author.")
     await expect(bob.page.locator(".people li").first).to_contain_text(f"@{bob.handle}")
     await expect(bob.coauthor(ada.handle)).to_contain_text("co-author")
+
+
+async def test_an_alt_text_fix_shows_once_both_other_authors_approve(
+    person: SignUp, tmp_path: Path
+) -> None:
+    ada, bob, cat = await author_and_invitees(person, "bob", "cat")
+    harbour = painted(tmp_path / "harbour.png", (30, 90, 160))
+    await ada.write_post(
+        "Harbour", [bob.handle, cat.handle], when_accepted=False, picture=harbour, alt_text="Teh"
+    )
+    for invitee in (bob, cat):
+        await invitee.answer_invitation("Accept")
+
+    await open_shared_post(bob, "Harbour")
+    form = bob.page.get_by_role("form", name="Propose an edit")
+    await expect(form.get_by_role("checkbox", name="Keep media 1")).to_be_checked()
+    await form.get_by_role("textbox", name="Alt text of media 1").fill("The harbour")
+    await form.get_by_role("button", name="Propose this edit").click()
+    await expect(bob.status).to_have_text("Your edit waits for your co-authors' approval.")
+    await expect(bob.page.locator(".edit-review .edit-media")).to_contain_text("The harbour")
+    await expect(bob.page.locator('article.post > .gallery img[alt="Teh"]')).to_be_visible()
+
+    for approver in (ada, cat):
+        await open_shared_post(approver, "Harbour")
+        await approver.click("Approve edit")
+        await expect(approver.status).to_have_text("You approved the edit.")
+    await cat.page.reload()
+    shown = cat.page.locator('article.post > .gallery img[alt="The harbour"]')
+    await expect(shown).to_be_visible()

@@ -72,11 +72,17 @@ class MediaHarness:
         )
 
     async def attach(
-        self, owner_id: str, post_id: str, media_ids: list[str], *, public: bool = True
+        self,
+        owner_id: str,
+        post_id: str,
+        media_ids: list[str],
+        *,
+        public: bool = True,
+        edit_id: str | None = None,
     ) -> httpx.Response:
         """As the posts service asks, signed as itself."""
         request = AttachRequest(
-            owner_id=owner_id, post_id=post_id, media_ids=media_ids, public=public
+            owner_id=owner_id, post_id=post_id, media_ids=media_ids, public=public, edit_id=edit_id
         )
         return await self.client.post(
             ATTACH_PATH, json=request.model_dump(), headers=caller_headers("posts", "media")

@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 
 from media_support import MediaHarness, picture
 
-from shared.events.posts import PostDeleted, PostPublished
+from shared.events.posts import PostDeleted, PostEdited, PostEditEnded, PostPublished
 from shared.events.users import UserDeleted
-from shared.public_media import media_path
+from shared.public_media import AttachedMedia, media_path
 from shared.testing import EventRecorder, caller_headers, identity_headers, wait_until
 
 ALICE = "6756f0c2a1b2c3d4e5f60711"
@@ -158,3 +158,78 @@ async def test_an_alt_text_edited_on_a_post_is_announced_with_its_version(
         f"/v1/media/{posted}", json={"alt_text": "x"}, headers=identity_headers(BOB, "media")
     )
     assert not_hers.status_code == 404
+
+
+async def alive(media: MediaHarness, media_id: str) -> dict[str, object] | None:
+    found: dict[str, object] | None = await media.app.state.runtime.db["media"].find_one(
+        {"_id": media_id, "deleted_at": None}
+    )
+    return found
+
+
+async def test_a_refused_attachment_gives_back_only_what_it_took(media: MediaHarness) -> None:
+    on_post, mine = await upload(media), await upload(media)
+    await media.attach(ALICE, POST, [on_post])
+    await media.attach(ALICE, OTHER_POST, [mine])
+    retaken = await upload(media)
+    refused = (await media.attach(ALICE, POST, [retaken, mine], edit_id="e1")).json()
+    assert (refused["refusal"], refused["media_id"]) == ("attached", mine)
+    assert (await alive(media, on_post) or {}).get("post_id") == POST
+    assert (await alive(media, retaken) or {}).get("post_id") is None
+
+
+async def test_an_applied_edit_deletes_the_media_it_removed_and_takes_its_alt_texts(
+    media: MediaHarness,
+) -> None:
+    removed, kept = await upload(media), await upload(media)
+    await media.attach(ALICE, POST, [removed, kept])
+    now = datetime.now(UTC)
+    edited = PostEdited(
+        post_id=POST,
+        edit_id="e1",
+        proposer_id=BOB,
+        author_id=ALICE,
+        coauthor_ids=(BOB,),
+        text="",
+        media=(AttachedMedia(id=kept, kind="image", alt_text="A dog", alt_text_version=2),),
+        version=2,
+        edited_at=now,
+        removed_media_ids=(removed,),
+    )
+    await media.events.publish(edited, edited)
+    assert (await media.fetch(media_path(removed, "small"))).status_code == 404
+    seen = await media.client.get(f"/v1/media/{kept}", headers=identity_headers(ALICE, "media"))
+    assert seen.json()["alt_text"] == "A dog"
+    # The owner's own edit after it is a newer version still.
+    patched = await media.client.patch(
+        f"/v1/media/{kept}", json={"alt_text": "A puppy"}, headers=identity_headers(ALICE, "media")
+    )
+    assert patched.json()["alt_text"] == "A puppy"
+    await media.events.publish(edited)
+    assert (await alive(media, kept) or {}).get("alt_text") == "A puppy"
+    assert (await alive(media, kept) or {}).get("alt_text_version") == 3
+
+
+async def test_an_edit_that_did_not_apply_frees_its_uploads_unless_another_took_them(
+    media: MediaHarness,
+) -> None:
+    first, second = await upload(media, BOB), await upload(media, BOB)
+    await media.attach(BOB, POST, [first, second], edit_id="e1")
+
+    def ended(edit_id: str, released: tuple[str, ...]) -> PostEditEnded:
+        return PostEditEnded(
+            post_id=POST,
+            edit_id=edit_id,
+            proposer_id=BOB,
+            status="rejected",
+            author_ids=(ALICE, BOB),
+            ended_at=datetime.now(UTC),
+            released_media_ids=released,
+        )
+
+    await media.attach(BOB, POST, [second], edit_id="e2")
+    await media.events.publish(ended("e1", (first, second)))
+    assert (await alive(media, first) or {}).get("post_id") is None
+    assert (await alive(media, second) or {}).get("post_id") == POST
+    await media.events.publish(ended("e2", (second,)))
+    assert (await alive(media, second) or {}).get("post_id") is None

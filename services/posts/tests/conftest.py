@@ -21,6 +21,7 @@ from shared.testing import (
     EventInjector,
     EventRecorder,
     KnownUser,
+    MediaStandIn,
     event_injector,
     identity_headers,
     running_service,
@@ -119,6 +120,22 @@ def start_posts(
 async def client(start_posts: PostsServiceStarter) -> AsyncIterator[httpx.AsyncClient]:
     async with start_posts() as posts_client:
         yield posts_client
+
+
+@pytest.fixture
+def media_stand_in() -> MediaStandIn:
+    return MediaStandIn()
+
+
+@pytest.fixture
+async def posts(
+    start_posts: PostsServiceStarter,
+    media_stand_in: MediaStandIn,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The posts service, with the media service's attach route served by `media_stand_in`."""
+    transport = httpx.ASGITransport(app=media_stand_in.app())
+    async with start_posts(media=transport) as client:
+        yield client
 
 
 @pytest.fixture

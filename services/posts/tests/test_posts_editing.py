@@ -14,7 +14,9 @@ import httpx
 import pytest
 
 from shared.events.invitations import InvitationAccepted
-from shared.testing import EventInjector, EventRecorder, wait_until
+from shared.events.media import MediaAltTextChanged
+from shared.public_media import AttachedMedia
+from shared.testing import EventInjector, EventRecorder, MediaStandIn, wait_until
 
 type Headers = Callable[[str], dict[str, str]]
 type Ids = Callable[[str], str]
@@ -28,10 +30,13 @@ async def shared_post(
     headers: dict[str, str],
     coauthor_ids: list[str],
     coauthors: list[str],
+    **body: Any,
 ) -> dict[str, Any]:
-    """A post by the caller that every one of `coauthors` accepted."""
+    """A post by the caller that every one of `coauthors` accepted (`body`: more of it)."""
     response = await posts.post(
-        "/v1/posts", json={"text": "teh draft", "coauthors": coauthors}, headers=headers
+        "/v1/posts",
+        json={"text": "teh draft", "coauthors": coauthors, **body},
+        headers=headers,
     )
     assert response.status_code == 201, response.text
     post: dict[str, Any] = response.json()
@@ -156,8 +161,6 @@ async def test_a_stale_proposal_is_409_and_bad_text_422(
     stale = await propose(client, post["id"], as_user("alice"), base_version=2)
     assert stale.status_code == 409
     assert (await propose(client, post["id"], as_user("alice"), text="")).status_code == 422
-    media = await propose(client, post["id"], as_user("alice"), media_ids=["m1"])
-    assert media.status_code == 422
     assert (await client.get(f"/v1/posts/{post['id']}/edits", headers=as_user("alice"))).json()[
         "items"
     ] == []
@@ -263,3 +266,161 @@ async def test_two_approvals_racing_apply_the_edit_once(
     assert "applied" in [r.json()["status"] for r in answers]
     history = (await client.get(f"/v1/posts/{post['id']}/history", headers=as_user("erin"))).json()
     assert [v["version"] for v in history["items"]] == [1, 2]
+
+
+# -- media and alt text (the media service's attach route is a stand-in here) ---------
+
+
+@pytest.fixture
+async def illustrated(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    events: EventInjector,
+    event_recorder: EventRecorder,
+    as_user: Headers,
+    uid: Ids,
+) -> dict[str, Any]:
+    """Alice's post with her two pictures, co-authored by bob and carol."""
+    media_ids = [media_stand_in.upload(name, uid("alice")) for name in ("cat", "dgo")]
+    return await shared_post(
+        posts,
+        events,
+        event_recorder,
+        as_user("alice"),
+        [uid("bob"), uid("carol")],
+        ["bob", "carol"],
+        media_ids=media_ids,
+    )
+
+
+async def test_a_picture_swap_and_an_alt_text_fix_apply_only_once_everyone_approves(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    illustrated: dict[str, Any],
+    as_user: Headers,
+    uid: Ids,
+    event_recorder: EventRecorder,
+) -> None:
+    post_id = illustrated["id"]
+    bird = media_stand_in.upload("bird", uid("bob"))
+    proposed = await posts.post(
+        f"/v1/posts/{post_id}/edits",
+        json={"media_ids": [bird, "dgo"], "alt_texts": {"dgo": "A dog."}, "base_version": 1},
+        headers=as_user("bob"),
+    )
+    assert proposed.status_code == 201, proposed.text
+    edit = proposed.json()
+    assert [(m["id"], m["alt_text"]) for m in edit["media"]] == [(bird, None), ("dgo", "A dog.")]
+    assert media_stand_in.on_post[bird] == post_id
+    shown = await text_of(posts, post_id, as_user("erin"))
+    assert [m["id"] for m in shown["media"]] == ["cat", "dgo"]
+
+    answer = f"/v1/posts/{post_id}/edits/{edit['id']}"
+    assert (await posts.post(f"{answer}/approve", headers=as_user("alice"))).status_code == 200
+    assert [m["id"] for m in (await text_of(posts, post_id, as_user("erin")))["media"]] == [
+        "cat",
+        "dgo",
+    ]
+    applied = await posts.post(f"{answer}/approve", headers=as_user("carol"))
+    assert applied.json()["status"] == "applied"
+    shown = await text_of(posts, post_id, as_user("erin"))
+    assert [(m["id"], m["alt_text"]) for m in shown["media"]] == [(bird, None), ("dgo", "A dog.")]
+    assert (shown["text"], shown["version"]) == ("teh draft", 2)
+    (edited,) = await wait_until(
+        lambda: [e for e in event_recorder.of_type("post.edited") if e.data["post_id"] == post_id]
+    )
+    assert [(m["id"], m["alt_text_version"]) for m in edited.data["media"]] == [
+        (bird, 1),
+        ("dgo", 2),
+    ]
+    assert edited.data["removed_media_ids"] == ["cat"]
+    history = (await posts.get(f"/v1/posts/{post_id}/history", headers=as_user("erin"))).json()
+    assert [[m["id"] for m in v["media"]] for v in history["items"]] == [
+        ["cat", "dgo"],
+        [bird, "dgo"],
+    ]
+
+
+async def test_a_proposal_takes_only_the_proposers_free_uploads(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    illustrated: dict[str, Any],
+    as_user: Headers,
+    uid: Ids,
+) -> None:
+    post_id = illustrated["id"]
+    path = f"/v1/posts/{post_id}/edits"
+    carols = media_stand_in.upload("carols", uid("carol"))
+    refused = await posts.post(path, json={"media_ids": [carols]}, headers=as_user("bob"))
+    assert refused.status_code == 404
+    elsewhere = media_stand_in.upload("elsewhere", uid("bob"))
+    media_stand_in.on_post[elsewhere] = "another-post"
+    taken = await posts.post(path, json={"media_ids": [elsewhere]}, headers=as_user("bob"))
+    assert taken.status_code == 409
+    too_many = await posts.post(
+        path, json={"media_ids": ["cat", "dgo", "cat"]}, headers=as_user("alice")
+    )
+    assert too_many.status_code == 422
+    stray = await posts.post(path, json={"alt_texts": {"nope": "x"}}, headers=as_user("alice"))
+    assert stray.status_code == 422
+    assert (await posts.get(path, headers=as_user("alice"))).json()["items"] == []
+
+
+async def test_a_rejected_proposal_frees_the_uploads_it_reserved(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    illustrated: dict[str, Any],
+    as_user: Headers,
+    uid: Ids,
+    event_recorder: EventRecorder,
+) -> None:
+    post_id = illustrated["id"]
+    bird = media_stand_in.upload("bird", uid("bob"))
+    edit = (
+        await posts.post(
+            f"/v1/posts/{post_id}/edits", json={"media_ids": [bird]}, headers=as_user("bob")
+        )
+    ).json()
+    rejected = await posts.post(
+        f"/v1/posts/{post_id}/edits/{edit['id']}/reject", headers=as_user("carol")
+    )
+    assert rejected.json()["status"] == "rejected"
+    (ended,) = await wait_until(
+        lambda: [
+            e for e in event_recorder.of_type("post.edit_ended") if e.data["post_id"] == post_id
+        ]
+    )
+    assert ended.data["released_media_ids"] == [bird]
+    assert [m["id"] for m in (await text_of(posts, post_id, as_user("erin")))["media"]] == [
+        "cat",
+        "dgo",
+    ]
+
+
+async def test_an_alt_text_the_uploader_edits_meanwhile_reaches_the_proposal(
+    posts: httpx.AsyncClient,
+    media_stand_in: MediaStandIn,
+    illustrated: dict[str, Any],
+    as_user: Headers,
+    uid: Ids,
+    events: EventInjector,
+) -> None:
+    post_id = illustrated["id"]
+    bird = media_stand_in.upload("bird", uid("bob"))
+    path = f"/v1/posts/{post_id}/edits"
+    edit = (await posts.post(path, json={"media_ids": [bird]}, headers=as_user("bob"))).json()
+    await events.publish(
+        MediaAltTextChanged(
+            media_id=bird,
+            owner_id=uid("bob"),
+            post_id=post_id,
+            medium=AttachedMedia(id=bird, kind="image", alt_text="A gull", alt_text_version=2),
+            changed_at=datetime.now(UTC),
+        )
+    )
+    shown = (await posts.get(f"{path}/{edit['id']}", headers=as_user("alice"))).json()
+    assert [m["alt_text"] for m in shown["media"]] == ["A gull"]
+    for approver in ("alice", "carol"):
+        await posts.post(f"{path}/{edit['id']}/approve", headers=as_user(approver))
+    applied = await text_of(posts, post_id, as_user("erin"))
+    assert [(m["id"], m["alt_text"]) for m in applied["media"]] == [(bird, "A gull")]

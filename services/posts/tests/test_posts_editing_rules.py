@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from posts.coauthoring.rules import remove_coauthor
-from posts.core.rules import Coauthor, InvalidPost, Post, PostNotFound
+from posts.core.rules import Change, Coauthor, InvalidPost, Post, PostNotFound
 from posts.editing import rules as editing
 from posts.editing.rules import EditConflict, EditLimits, EditNotFound, NotAnApprover
 from shared.events.posts import PostEdited, PostEditEnded, PostEditProposed
+from shared.problems import NotFound
+from shared.public_media import MAX_ALT_TEXT, AttachedMedia
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 LIMITS = EditLimits(
@@ -214,3 +216,129 @@ def test_the_number_of_edits_is_limited() -> None:
 def test_an_edit_must_change_the_text_and_follow_its_rules(text: str) -> None:
     with pytest.raises(InvalidPost):
         proposed(SOLO, text=text)
+
+
+# -- media and alt text --------------------------------------------------------------
+
+
+def picture(media_id: str, alt_text: str | None = None, version: int = 1) -> AttachedMedia:
+    return AttachedMedia(id=media_id, kind="image", alt_text=alt_text, alt_text_version=version)
+
+
+ILLUSTRATED = replace(SHARED, media=(picture("old", "a cat"), picture("kept", "a dgo")))
+
+
+def answered_by_all(post: Post) -> Change:
+    change = editing.answer(post, "e1", "bob", "approved", NOW)
+    return editing.answer(change.post, "e1", "cat", "approved", NOW)
+
+
+def test_a_picture_swap_and_an_alt_text_fix_apply_together_once_everyone_approves() -> None:
+    pending = proposed(
+        ILLUSTRATED,
+        text=None,
+        media_ids=["new", "kept"],
+        alt_texts={"kept": " a dog "},
+        reserved=(picture("new", "a bird"),),
+    )
+    assert pending.media == ILLUSTRATED.media
+    change = answered_by_all(pending)
+    assert [(m.id, m.alt_text, m.alt_text_version) for m in change.post.media] == [
+        ("new", "a bird", 1),
+        ("kept", "a dog", 2),
+    ]
+    assert change.post.content_version == 2
+    (event,) = change.events
+    assert isinstance(event, PostEdited)
+    assert event.media == change.post.media
+    assert event.removed_media_ids == ("old",)
+    assert [r.media for r in editing.history(change.post)] == [
+        ILLUSTRATED.media,
+        change.post.media,
+    ]
+
+
+def test_an_alt_text_edited_meanwhile_is_overridden_as_a_newer_version() -> None:
+    pending = proposed(ILLUSTRATED, text=None, alt_texts={"kept": "a dog"})
+    recaptioned = replace(
+        pending, media=(picture("old", "a cat"), picture("kept", "a puppy", version=2))
+    )
+    (kept,) = [m for m in answered_by_all(recaptioned).post.media if m.id == "kept"]
+    assert (kept.alt_text, kept.alt_text_version) == ("a dog", 3)
+
+
+@pytest.mark.parametrize("status", ["rejected", "withdrawn", "expired"])
+def test_an_edit_that_does_not_apply_frees_the_uploads_it_reserved(status: str) -> None:
+    pending = proposed(
+        ILLUSTRATED, text=None, media_ids=["new"], reserved=(picture("new"),), by="bob"
+    )
+    if status == "rejected":
+        change = editing.answer(pending, "e1", "cat", "rejected", NOW)
+    elif status == "withdrawn":
+        change = editing.withdraw(pending, "e1", "bob", NOW)
+    else:
+        change = editing.expire(pending, NOW + timedelta(hours=72))
+    (event,) = change.events
+    assert isinstance(event, PostEditEnded)
+    assert event.status == status
+    assert event.released_media_ids == ("new",)
+    assert change.post.media == ILLUSTRATED.media
+
+
+def test_media_follow_the_limits_of_a_new_post() -> None:
+    video = AttachedMedia(id="v", kind="video")
+    with pytest.raises(InvalidPost):
+        proposed(ILLUSTRATED, media_ids=["old", "v"], reserved=(video,))
+    with pytest.raises(InvalidPost):
+        proposed(ILLUSTRATED, media_ids=["old", "old"])
+    with pytest.raises(InvalidPost):
+        proposed(ILLUSTRATED, media_ids=[f"n{i}" for i in range(5)])
+    with pytest.raises(NotFound):
+        proposed(ILLUSTRATED, media_ids=["nobody-reserved-it"])
+
+
+def test_an_alt_text_is_for_a_medium_the_edited_post_carries() -> None:
+    with pytest.raises(InvalidPost):
+        proposed(ILLUSTRATED, text=None, media_ids=["kept"], alt_texts={"old": "gone"})
+    with pytest.raises(InvalidPost):
+        proposed(ILLUSTRATED, text=None, alt_texts={"kept": "x" * (MAX_ALT_TEXT + 1)})
+
+
+def test_an_edit_that_changes_nothing_is_refused_media_included() -> None:
+    with pytest.raises(InvalidPost):
+        proposed(ILLUSTRATED, text=None, media_ids=["old", "kept"], alt_texts={"old": "a cat"})
+    removed_all = proposed(ILLUSTRATED, text=None, media_ids=[])
+    assert removed_all.edit is not None
+    assert removed_all.edit.media == ()
+
+
+def test_removing_every_medium_needs_text() -> None:
+    wordless = replace(ILLUSTRATED, text="")
+    with pytest.raises(InvalidPost):
+        proposed(wordless, text=None, media_ids=[])
+
+
+def test_only_the_uploads_not_on_the_post_are_reserved_and_only_for_a_valid_proposal() -> None:
+    def reserve(by: str = "bob", base_version: int | None = None, **kw: object) -> tuple[str, ...]:
+        args: dict[str, object] = {
+            "proposer_id": by,
+            "text": None,
+            "base_version": base_version,
+            "limits": LIMITS,
+            "now": NOW,
+            "media_ids": ["kept", "new"],
+            "alt_texts": None,
+        } | kw
+        return editing.media_to_reserve(ILLUSTRATED, **args)  # type: ignore[arg-type]
+
+    assert reserve() == ("new",)
+    with pytest.raises(PostNotFound):
+        reserve(by="ivy")
+    with pytest.raises(EditConflict):
+        reserve(base_version=5)
+    with pytest.raises(InvalidPost):
+        reserve(text="\x00")
+    with pytest.raises(InvalidPost):
+        reserve(alt_texts={"old": "gone"})
+    with pytest.raises(InvalidPost):
+        reserve(media_ids=["new", "new"])

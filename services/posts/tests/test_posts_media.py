@@ -2,113 +2,18 @@
 own tests cover its rules), carried by the post, its events and its answers; a pending post's
 media are shown to those who may see it with URLs the media service signs."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
-from fastapi import FastAPI, Response
 
 from shared.events.media import MediaAltTextChanged
-from shared.public_media import (
-    ATTACH_PATH,
-    PREVIEWS_PATH,
-    AttachAnswer,
-    AttachedMedia,
-    AttachRequest,
-    MediaOut,
-    PreviewsAnswer,
-    PreviewsRequest,
-)
-from shared.testing import EventInjector, EventRecorder
+from shared.public_media import AttachedMedia
+from shared.testing import EventInjector, EventRecorder, MediaStandIn
 
-
-class MediaStandIn:
-    """The media service's attach and previews routes over uploads it is told of: {media id:
-    owner id}. Previews answer URLs that say they were signed, and are recorded; `down` makes
-    them answer 503."""
-
-    def __init__(self) -> None:
-        self.uploads: dict[str, str] = {}
-        self.on_post: dict[str, str] = {}
-        self.previews_asked: list[PreviewsRequest] = []
-        self.down = False
-
-    def upload(self, media_id: str, owner_id: str) -> str:
-        self.uploads[media_id] = owner_id
-        return media_id
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        @app.post(ATTACH_PATH)
-        async def attach(body: AttachRequest) -> AttachAnswer:
-            for media_id in body.media_ids:
-                if self.uploads.get(media_id) != body.owner_id:
-                    return AttachAnswer(refusal="unknown", media_id=media_id)
-                if self.on_post.get(media_id, body.post_id) != body.post_id:
-                    return AttachAnswer(refusal="attached", media_id=media_id)
-            self.on_post.update(dict.fromkeys(body.media_ids, body.post_id))
-            return AttachAnswer(
-                media=[
-                    AttachedMedia(
-                        id=media_id,
-                        kind="image",
-                        width=640,
-                        height=480,
-                        blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
-                        variants=("small", "large", "original"),
-                    )
-                    for media_id in body.media_ids
-                ]
-            )
-
-        @app.post(PREVIEWS_PATH, response_model=None)
-        async def previews(body: PreviewsRequest) -> PreviewsAnswer | Response:
-            if self.down:
-                return Response(status_code=503)
-            self.previews_asked.append(body)
-            return PreviewsAnswer(
-                media=[
-                    MediaOut(
-                        id=media_id,
-                        kind="image",
-                        status="ready",
-                        alt_text=None,
-                        width=640,
-                        height=480,
-                        blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
-                        variants={"small": signed_url(media_id, "small")},
-                    )
-                    for wanted in body.posts
-                    for media_id in wanted.media_ids
-                    if self.on_post.get(media_id) == wanted.post_id
-                ]
-            )
-
-        return app
-
-
-def signed_url(media_id: str, variant: str) -> str:
-    return f"/media/{media_id}/{variant}?expires=1&signature=stand-in"
-
-
-@pytest.fixture
-def media_stand_in() -> MediaStandIn:
-    return MediaStandIn()
-
-
-@pytest.fixture
-async def posts(
-    start_posts: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]],
-    media_stand_in: MediaStandIn,
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=media_stand_in.app())
-    async with start_posts(media=transport) as client:
-        yield client
-
+signed_url = MediaStandIn.signed_url
 
 type Headers = Callable[[str], dict[str, str]]
 

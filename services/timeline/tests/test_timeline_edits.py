@@ -9,10 +9,11 @@ from timeline_support import Events, TimelineApi, at
 from shared.events import EventEnvelope, make_event
 from shared.events.posts import PostEdited, PostHandedOver
 from shared.events.users import UserDeleted
+from shared.public_media import AttachedMedia
 from shared.testing import identity_headers
 
 
-def edited(version: int, text: str) -> PostEdited:
+def edited(version: int, text: str, media: tuple[AttachedMedia, ...] = ()) -> PostEdited:
     return PostEdited(
         post_id="p",
         edit_id=f"e{version}",
@@ -20,6 +21,7 @@ def edited(version: int, text: str) -> PostEdited:
         author_id="ann",
         coauthor_ids=("ben",),
         text=text,
+        media=media,
         version=version,
         edited_at=at(100 + version),
     )
@@ -41,6 +43,23 @@ async def test_the_newest_version_shows_whatever_the_delivery_order(
     for post in (home[0], profile[0]):
         assert (post["text"], post["version"]) == ("text 3", 3)
         assert post["edited_at"] is not None
+
+
+async def test_an_edit_swaps_the_cards_pictures_and_alt_texts(
+    api: TimelineApi, events: Events
+) -> None:
+    await events.register("ann", "f1")
+    await events.follow("f1", "ann")
+    await events.publish("p", "ann", when=10)
+    swapped = (
+        AttachedMedia(id="bird", kind="image", variants=("small",)),
+        AttachedMedia(id="dog", kind="image", alt_text="A dog", alt_text_version=2),
+    )
+    older = (AttachedMedia(id="cat", kind="image"),)
+    await events.send(edited(3, "same", swapped), edited(2, "same", older))
+    post = (await api.home("f1")).json()["items"][0]
+    assert [(m["id"], m["alt_text"]) for m in post["media"]] == [("bird", None), ("dog", "A dog")]
+    assert post["media"][0]["variants"] == {"small": "/media/bird/small"}
 
 
 async def test_an_edit_heard_of_before_the_publication_keeps_its_text(

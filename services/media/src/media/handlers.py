@@ -5,7 +5,7 @@ Every handler is naturally idempotent (each sets a state that a second delivery 
 """
 
 from media.components import MediaComponents
-from shared.events.posts import PostDeleted, PostPublished
+from shared.events.posts import PostDeleted, PostEdited, PostEditEnded, PostPublished
 from shared.events.users import UserDeleted
 from shared.subscriptions import Subscriptions
 
@@ -13,6 +13,8 @@ from shared.subscriptions import Subscriptions
 def subscriptions(components: MediaComponents) -> Subscriptions:
     subscriptions = Subscriptions()
     subscriptions.on(PostPublished, components.attaching.post_published)
+    subscriptions.on(PostEdited, components.attaching.post_edited)
+    subscriptions.on(PostEditEnded, components.attaching.edit_ended)
     subscriptions.on(PostDeleted, components.media.post_deleted)
     subscriptions.on(UserDeleted, components.media.user_deleted)
     return subscriptions

@@ -126,7 +126,7 @@ def _components(
         engagement,
     )
     edit_queries = EditingQueries(posts, queries)
-    editing = EditingCommands(edit_limits(settings), core, EditRepository(db), edit_queries)
+    editing = EditingCommands(edit_limits(settings), core, EditRepository(db), edit_queries, media)
     return PostsComponents(
         queries=queries,
         authoring=AuthoringCommands(

@@ -100,9 +100,11 @@ def newest_media(
     )
 
 
-# The posts service attaches a caller's uploads to a new post through this internal route.
+# The posts service attaches a caller's uploads to a new post (or reserves them for a proposed
+# edit of one) through this internal route.
 ATTACH_PATH = "/internal/media/attach"
 MAX_MEDIA_PER_POST = 4
+MAX_ALT_TEXT = 1500
 
 type AttachRefusal = Literal["unknown", "attached", "not_ready", "composition"]
 
@@ -115,6 +117,8 @@ class AttachRequest(BaseModel):
     media_ids: list[str]
     # Public at once: the post is published as it is created (else when post.published says).
     public: bool
+    # Reserved for this proposed edit of the post: freed if the edit ends without applying.
+    edit_id: str | None = None
 
 
 class AttachAnswer(BaseModel):

@@ -33,10 +33,20 @@ class MediaClient:
         self._http = http
 
     async def attach(
-        self, owner_id: str, post_id: str, media_ids: Sequence[str], *, public: bool
+        self,
+        owner_id: str,
+        post_id: str,
+        media_ids: Sequence[str],
+        *,
+        public: bool,
+        edit_id: str | None = None,
     ) -> AttachAnswer:
         request = AttachRequest(
-            owner_id=owner_id, post_id=post_id, media_ids=[*media_ids], public=public
+            owner_id=owner_id,
+            post_id=post_id,
+            media_ids=[*media_ids],
+            public=public,
+            edit_id=edit_id,
         )
         return await self._post(ATTACH_PATH, request, AttachAnswer)
 

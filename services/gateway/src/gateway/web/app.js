@@ -1541,12 +1541,25 @@ function editsSection(postId, currentPost) {
   return live(load, draw, "the edits");
 }
 
+// The text, and for each of the post's media whether it stays and its alt text.
 function editForm(postId, post) {
+  const media = post.media || [];
   const form = h("form", { class: "propose-edit", "aria-label": t("Propose an edit") },
-    h("label", {}, t("New text"), " ", h("textarea", { name: "text", required: true, maxlength: "500", rows: "3" }, post.text)),
+    h("label", {}, t("New text"), " ", h("textarea", { name: "text", required: !media.length, maxlength: "500", rows: "3" }, post.text)),
+    media.length ? h("fieldset", { class: "edit-media" }, h("legend", {}, t("Media")),
+      media.map((medium, index) => h("div", { class: "edit-medium", "data-media-id": medium.id },
+        h("label", {}, h("input", { type: "checkbox", name: `keep:${medium.id}`, checked: true }), " ", t("Keep media {number}", { number: index + 1 })), " ",
+        h("label", {}, t("Alt text of media {number}", { number: index + 1 }), " ", h("input", { name: `alt:${medium.id}`, value: medium.alt_text || "", maxlength: "1500" }))))) : "",
     h("button", { "data-key": "propose-edit" }, post.coauthors.some((c) => c.status === "accepted") ? t("Propose this edit") : t("Save this edit")));
   form.addEventListener("submit", act(async (event) => {
-    const edit = await api("POST", `/posts/${enc(postId)}/edits`, { text: formValues(event.target).text, base_version: post.version });
+    const values = formValues(event.target);
+    const kept = media.filter((medium) => values[`keep:${medium.id}`]);
+    const altTexts = Object.fromEntries(kept.filter((medium) => (values[`alt:${medium.id}`] || "").trim() !== (medium.alt_text || ""))
+      .map((medium) => [medium.id, values[`alt:${medium.id}`]]));
+    const body = { text: values.text, base_version: post.version };
+    if (kept.length !== media.length) body.media_ids = kept.map((medium) => medium.id);
+    if (Object.keys(altTexts).length) body.alt_texts = altTexts;
+    const edit = await api("POST", `/posts/${enc(postId)}/edits`, body);
     say(edit.status === "applied" ? t("The post is edited.") : t("Your edit waits for your co-authors' approval."));
   }));
   return form;
@@ -1559,6 +1572,8 @@ function editReview(postId, edit) {
     h("p", {}, userLink(edit.proposer), " ", t("proposed an edit: {status}", { status: t(EDIT_STATUS_TEXT[edit.status] || edit.status) }),
       pending ? [" ", t("until"), " ", when(edit.expires_at)] : ""),
     edit.previous_text !== null ? wordDiff(edit.previous_text, edit.text) : h("p", {}, edit.text),
+    edit.media.length ? h("div", { class: "edit-media", "aria-label": t("Media after the edit") }, mediaGallery(edit.media),
+      h("ul", { class: "meta" }, edit.media.map((medium) => h("li", { "data-media-id": medium.id }, t("Alt text"), ": ", medium.alt_text || t("none"))))) : "",
     h("ul", { class: "people" }, edit.approvals.map((approval) => h("li", { "data-approval": approval.user.handle }, userLink(approval.user), " — ", t(approval.state)))),
     pending && h("div", { class: "actions" },
       mine && mine.state === "pending" && [
@@ -1571,7 +1586,7 @@ function editHistory(versions) {
   return h("details", { class: "history" }, h("summary", {}, t("History"), ": ", counted(versions.length, "version")),
     h("ol", {}, versions.map((version) => h("li", { "data-version": version.version },
       h("p", { class: "meta" }, t("Version {version}", { version: version.version }), " · ", version.edited_at ? [t("edited"), " ", when(version.edited_at)] : t("as published")),
-      h("p", { class: "text" }, version.text)))));
+      h("p", { class: "text" }, version.text), mediaGallery(version.media)))));
 }
 
 // Handing the post to an accepted co-author, answering such a request, and the author's

@@ -64,19 +64,44 @@ class MediaRepository:
         found = self._media.find({"_id": {"$in": media_ids}, **ALIVE})
         return {document["_id"]: document async for document in found}
 
-    async def attach(self, media_id: str, owner_id: str, post_id: str, *, public: bool) -> bool:
+    async def attach(
+        self, media_id: str, owner_id: str, post_id: str, *, public: bool, edit_id: str | None
+    ) -> bool:
         """Puts the medium on the post unless it is on another one (its expiry no longer applies:
-        only media on no post expire)."""
+        only media on no post expire); `edit_id`: reserved for that proposed edit of the post."""
         result = await self._media.update_one(
             {"_id": media_id, "owner_id": owner_id, "post_id": {"$in": [None, post_id]}, **ALIVE},
-            {"$set": {"post_id": post_id, "public": public}},
+            {"$set": {"post_id": post_id, "public": public, "edit_id": edit_id}},
         )
         return result.matched_count == 1
 
-    async def release(self, post_id: str) -> None:
-        """Gives back the media a refused attachment took (they expire as uploads again)."""
+    async def release(
+        self, post_id: str, media_ids: Sequence[str], *, edit_id: str | None = None
+    ) -> None:
+        """Gives back media a post took (they expire as uploads again): those a refused
+        attachment took, or those an edit that did not apply reserved (`edit_id`: only while
+        still reserved for it, not for a later proposal that took them again)."""
+        selector: dict[str, Any] = {"_id": {"$in": [*media_ids]}, "post_id": post_id, **ALIVE}
+        if edit_id is not None:
+            selector["edit_id"] = edit_id
         await self._media.update_many(
-            {"post_id": post_id, **ALIVE}, {"$set": {"post_id": None, "public": False}}
+            selector, {"$set": {"post_id": None, "public": False, "edit_id": None}}
+        )
+
+    async def take_alt_text(
+        self, post_id: str, media_id: str, alt_text: str | None, version: int
+    ) -> None:
+        """An alt text changed by an applied edit of its post, unless the medium already has a
+        newer one (a version as high)."""
+        await self._media.update_one(
+            {
+                "_id": media_id,
+                "post_id": post_id,
+                # Absent is version 1: setting it again to version 1 rewrites the same text.
+                "$or": [{ALT_TEXT_VERSION: {"$lt": version}}, {ALT_TEXT_VERSION: None}],
+                **ALIVE,
+            },
+            {"$set": {"alt_text": alt_text, ALT_TEXT_VERSION: version}},
         )
 
     async def make_public(self, post_id: str) -> None:

@@ -2,9 +2,8 @@
 
 from pydantic import ConfigDict, Field
 
+from shared.public_media import MAX_ALT_TEXT
 from shared.request_body import RequestBody
-
-MAX_ALT_TEXT = 1500
 
 
 class MediaUpdate(RequestBody):

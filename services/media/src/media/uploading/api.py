@@ -7,12 +7,11 @@ from fastapi import APIRouter, Depends, Request, status
 from starlette.datastructures import UploadFile
 
 from media.components import Components
-from media.core.schemas import MAX_ALT_TEXT
 from media.uploading.commands import Upload
 from shared.identity import CurrentUserId
 from shared.openapi import problems
 from shared.problems import BadRequest, PayloadTooLarge, Unprocessable
-from shared.public_media import MediaOut
+from shared.public_media import MAX_ALT_TEXT, MediaOut
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 

@@ -104,6 +104,10 @@ class EditProposal:
     created_at: datetime
     expires_at: datetime
     ended_at: datetime | None = None
+    # The media the post would carry, in order (None: the post's own, as they are), and the
+    # alt texts it would give them (media id, new alt text; None removes it).
+    media: tuple[AttachedMedia, ...] | None = None
+    alt_texts: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

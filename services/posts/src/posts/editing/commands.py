@@ -5,11 +5,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from posts.core.commands import PostCommands, new_id
-from posts.core.rules import InvalidPost
 from posts.editing.queries import EditingQueries
 from posts.editing.repository import EditRepository
-from posts.editing.rules import EditAnswer, EditLimits, answer, expire, propose, withdraw
+from posts.editing.rules import (
+    EditAnswer,
+    EditLimits,
+    answer,
+    expire,
+    media_to_reserve,
+    propose,
+    withdraw,
+)
 from posts.editing.schemas import EditOut, EditRequest
+from posts.media.client import MediaAttachments
 from posts.settings import PostsSettings
 from shared.clock import utc_now
 
@@ -29,21 +37,26 @@ class EditingCommands:
     core: PostCommands
     edits: EditRepository
     queries: EditingQueries
+    media: MediaAttachments
 
     async def propose(self, post_id: str, proposer_id: str, request: EditRequest) -> EditOut:
-        if request.media_ids or request.alt_texts:
-            raise InvalidPost(
-                "Only a post's text can be edited.",
-                errors=[
-                    {
-                        "loc": ["body"],
-                        "msg": "Editing media is not supported.",
-                        "type": "unsupported",
-                    }
-                ],
-            )
         await self.core.require_live_account(proposer_id)
         edit_id, now = new_id(), utc_now()
+        stored = await self.core.posts.get(post_id)
+        new_media_ids = media_to_reserve(
+            stored.post if stored else None,
+            proposer_id=proposer_id,
+            text=request.text,
+            base_version=request.base_version,
+            limits=self.limits,
+            now=now,
+            media_ids=request.media_ids,
+            alt_texts=request.alt_texts,
+        )
+        # The proposer's uploads are reserved for this edit as a new post takes them.
+        reserved = await self.media.attach(
+            proposer_id, post_id, new_media_ids, public=True, edit_id=edit_id
+        )
         change = await self.core.apply(
             post_id,
             lambda post: propose(
@@ -54,6 +67,9 @@ class EditingCommands:
                 base_version=request.base_version,
                 limits=self.limits,
                 now=now,
+                media_ids=request.media_ids,
+                alt_texts=request.alt_texts,
+                reserved=reserved,
             ),
         )
         return await self.queries.render_edit(change.post, proposer_id)

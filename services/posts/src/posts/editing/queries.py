@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from posts.core.queries import PostQueries
 from posts.core.repository import PostRepository, StoredPost
 from posts.core.rules import Post
-from posts.editing.rules import EditNotFound, history, require_credited, status_at
+from posts.editing.rules import EditNotFound, edited_media, history, require_credited, status_at
 from posts.editing.schemas import ApprovalOut, EditOut, RevisionOut
 from shared.clock import utc_now
 
@@ -52,7 +52,7 @@ class EditingQueries:
             post_id=post.id,
             proposer=users[proposal.proposer_id],
             text=proposal.text,
-            media=[item.out() for item in post.media],
+            media=[item.out() for item in edited_media(post, proposal)],
             status=status_at(proposal, utc_now()),
             approvals=[
                 ApprovalOut(user=users[a.user_id], state=a.state) for a in proposal.approvals

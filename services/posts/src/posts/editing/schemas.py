@@ -19,10 +19,10 @@ class EditRequest(RequestBody):
     )
 
     text: str | None = Field(default=None, max_length=10_000)
-    # Accepted for the contract's shape; only text is edited today (docs/edits.md): a
-    # non-empty value is refused with a 422 rather than silently ignored.
+    # The post's media after the edit, in order (absent: as they are): its own, or the
+    # proposer's ready uploads; and new alt texts by media id (null or blank removes one).
     media_ids: list[str] | None = Field(default=None, max_length=MAX_MEDIA_PER_POST)
-    alt_texts: dict[str, str] | None = Field(default=None, max_length=MAX_MEDIA_PER_POST)
+    alt_texts: dict[str, str | None] | None = Field(default=None, max_length=MAX_MEDIA_PER_POST)
     # The version the proposer saw: when the post has moved on since, 409.
     base_version: int | None = Field(default=None, ge=1)
 

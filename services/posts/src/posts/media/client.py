@@ -1,5 +1,6 @@
 """The media service's word on a post's media (shared.media_client): putting the caller's
-uploads on a new post, and the URLs a pending post's media are loaded with.
+uploads on a new post or reserving them for a proposed edit of one, and the URLs a pending
+post's media are loaded with.
 
 The media service owns the uploads; a post keeps the metadata of those it carries (what its
 events and the timeline's cards carry too), so rendering a published post never asks for them
@@ -23,14 +24,22 @@ class MediaAttachments:
     media: MediaClient
 
     async def attach(
-        self, owner_id: str, post_id: str, media_ids: Sequence[str], *, public: bool
+        self,
+        owner_id: str,
+        post_id: str,
+        media_ids: Sequence[str],
+        *,
+        public: bool,
+        edit_id: str | None = None,
     ) -> tuple[AttachedMedia, ...]:
-        """The media, in the order given, now on the post; asked again for the same post (a
-        retried request) it answers the same. Someone else's upload is 404, one on another
-        post 409."""
+        """The media, in the order given, now on the post (`edit_id`: reserved for that proposed
+        edit of it); asked again for the same post (a retried request) it answers the same.
+        Someone else's upload is 404, one on another post 409."""
         if not media_ids:
             return ()
-        answer = await self.media.attach(owner_id, post_id, media_ids, public=public)
+        answer = await self.media.attach(
+            owner_id, post_id, media_ids, public=public, edit_id=edit_id
+        )
         match answer.refusal:
             case None:
                 return tuple(answer.media)

@@ -1,5 +1,5 @@
 """What the media service's events do to the posts carrying them: an alt text edited after
-posting reaches the copy the post keeps."""
+posting reaches the copy the post keeps (and a proposed edit's)."""
 
 from dataclasses import dataclass, replace
 
@@ -19,6 +19,10 @@ class MediaEdits:
         edited = delivery.event.medium
 
         def take_edit(post: Post) -> Change:
-            return Change(replace(post, media=newest_media(post.media, [edited])))
+            # An upload reserved for a proposed edit is on the proposal, not yet on the post.
+            proposal = post.edit
+            if proposal is not None and proposal.media is not None:
+                proposal = replace(proposal, media=newest_media(proposal.media, [edited]))
+            return Change(replace(post, media=newest_media(post.media, [edited]), edit=proposal))
 
         await self.core.apply_if_present(delivery.event.post_id, take_edit)

@@ -256,7 +256,8 @@ class PostEditProposed(EventData):
 
 class PostEditEnded(EventData):
     """A proposal ended without applying: rejected (by `actor_id`), expired or withdrawn.
-    `author_ids`: the post's credited authors then, who are told."""
+    `author_ids`: the post's credited authors then, who are told; `released_media_ids`: the
+    uploads it had reserved, free again."""
 
     event_type = "post.edit_ended"
     post_id: str
@@ -266,6 +267,7 @@ class PostEditEnded(EventData):
     actor_id: str | None = None
     author_ids: tuple[str, ...]
     ended_at: datetime
+    released_media_ids: tuple[str, ...] = ()
 
 
 class PostEdited(EventData):
@@ -283,6 +285,8 @@ class PostEdited(EventData):
     media: tuple[AttachedMedia, ...] = ()
     version: int
     edited_at: datetime
+    # Media the edit took off the post: deleted, as a deleted post's are.
+    removed_media_ids: tuple[str, ...] = ()
 
 
 # -- hand-overs -------------------------------------------------------------------

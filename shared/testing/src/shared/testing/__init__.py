@@ -21,7 +21,7 @@ import httpx
 import redis
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Response
 from pydantic import SecretStr
 
 from shared.bus import EventBus
@@ -62,6 +62,16 @@ from shared.identity import (
     encode_public_key,
 )
 from shared.mongo import Database
+from shared.public_media import (
+    ATTACH_PATH,
+    PREVIEWS_PATH,
+    AttachAnswer,
+    AttachedMedia,
+    AttachRequest,
+    MediaOut,
+    PreviewsAnswer,
+    PreviewsRequest,
+)
 from shared.public_user import PublicUser
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
@@ -483,6 +493,77 @@ class KnownUser:
 DIRECTORY_USERS = tuple(KnownUser.named(handle) for handle in ("alice", "bob", "carol"))
 """The accounts most service tests start with: registered, open to invitations from anyone."""
 ALICE, BOB, CAROL = (user.id for user in DIRECTORY_USERS)
+
+
+class MediaStandIn:
+    """The media service's attach and previews routes, for the posts service's tests (the
+    media service's own tests cover its rules), over uploads it is told of: {media id: owner
+    id}. Previews answer URLs that say they were signed, and are recorded; `down` makes them
+    answer 503."""
+
+    def __init__(self) -> None:
+        self.uploads: dict[str, str] = {}
+        self.on_post: dict[str, str] = {}
+        self.previews_asked: list[PreviewsRequest] = []
+        self.down = False
+
+    @staticmethod
+    def signed_url(media_id: str, variant: str) -> str:
+        return f"/media/{media_id}/{variant}?expires=1&signature=stand-in"
+
+    def upload(self, media_id: str, owner_id: str) -> str:
+        self.uploads[media_id] = owner_id
+        return media_id
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post(ATTACH_PATH)
+        async def attach(body: AttachRequest) -> AttachAnswer:
+            for media_id in body.media_ids:
+                if self.uploads.get(media_id) != body.owner_id:
+                    return AttachAnswer(refusal="unknown", media_id=media_id)
+                if self.on_post.get(media_id, body.post_id) != body.post_id:
+                    return AttachAnswer(refusal="attached", media_id=media_id)
+            self.on_post.update(dict.fromkeys(body.media_ids, body.post_id))
+            return AttachAnswer(
+                media=[
+                    AttachedMedia(
+                        id=media_id,
+                        kind="image",
+                        width=640,
+                        height=480,
+                        blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+                        variants=("small", "large", "original"),
+                    )
+                    for media_id in body.media_ids
+                ]
+            )
+
+        @app.post(PREVIEWS_PATH, response_model=None)
+        async def previews(body: PreviewsRequest) -> PreviewsAnswer | Response:
+            if self.down:
+                return Response(status_code=503)
+            self.previews_asked.append(body)
+            return PreviewsAnswer(
+                media=[
+                    MediaOut(
+                        id=media_id,
+                        kind="image",
+                        status="ready",
+                        alt_text=None,
+                        width=640,
+                        height=480,
+                        blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+                        variants={"small": self.signed_url(media_id, "small")},
+                    )
+                    for wanted in body.posts
+                    for media_id in wanted.media_ids
+                    if self.on_post.get(media_id) == wanted.post_id
+                ]
+            )
+
+        return app
 
 
 class EligibilityStandIn:
