@@ -558,7 +558,9 @@ async def test_the_feed_scrolls_on_and_the_keyboard_selects_likes_and_writes(
     await ada.page.keyboard.press("j")
     await ada.page.keyboard.press("j")
     second = cards.nth(1)
-    await expect(second).to_have_class(re.compile("selected"))
+    await expect(second.locator("article")).to_have_attribute("aria-current", "true")
+    await expect(cards.first.locator("article")).not_to_have_attribute("aria-current", "true")
+    await expect(second.locator("article")).to_be_focused()
     await ada.page.keyboard.press("l")
     like = second.get_by_role("button", name="Unlike (1)")
     await expect(like).to_have_attribute("aria-pressed", "true")
@@ -573,8 +575,28 @@ async def test_the_feed_scrolls_on_and_the_keyboard_selects_likes_and_writes(
     await expect(ada.page.locator("#compose textarea[name=text]")).to_be_focused()
 
 
+async def assert_no_english(someone: Person) -> None:
+    """No text of the catalogue shows in English on the page (its text, labels and titles)."""
+    english: list[str] = await someone.page.evaluate(
+        """() => {
+            const shown = [document.body.innerText, ...[...document.querySelectorAll(
+                "[aria-label], [placeholder], [title]")].flatMap((node) =>
+                [node.getAttribute("aria-label"), node.getAttribute("placeholder"),
+                 node.getAttribute("title")])].filter(Boolean).join("\\n");
+            const escape = (text) => text.replace(/[.*+?^${}()|[\\]\\\\]/g, "\\\\$&");
+            const french = new Set(Object.values(MESSAGES_FR)); // "Remixes": "Remix"
+            return Object.keys(MESSAGES_FR)
+                .filter((english) => !french.has(english) && !english.includes("{"))
+                .filter((english) => english.length > 2)
+                .filter((english) =>
+                    new RegExp(`(^|\\\\P{L})${escape(english)}($|\\\\P{L})`, "u").test(shown));
+        }"""
+    )
+    assert english == [], f"English on {await someone.heading.inner_text()}: {english}"
+
+
 async def test_french_by_default_for_a_french_browser_and_english_chosen_in_settings(
-    person: SignUp,
+    person: SignUp, tmp_path: Path
 ) -> None:
     marie = await person("marie", locale="fr-FR")
     nav = marie.page.get_by_role("navigation", name="Main")
@@ -582,6 +604,34 @@ async def test_french_by_default_for_a_french_browser_and_english_chosen_in_sett
     await expect(marie.heading).to_have_text("Accueil")
     await expect(marie.page.locator("#compose-title")).to_have_text("Écrire un post")
     await marie.screenshot("home-french")
+    await assert_no_english(marie)
+
+    marie.expect_refusal(415)  # the text file offered as a picture
+    notes = tmp_path / "notes.txt"
+    notes.write_text("pas une image")
+    picker = marie.page.locator("#compose").get_by_label("Ajouter des images ou une vidéo")
+    await picker.set_input_files(notes)
+    await expect(marie.error).to_contain_text(
+        "notes.txt n\N{RIGHT SINGLE QUOTATION MARK}a pas été envoyé : ce type de fichier"
+    )
+    compose = marie.page.locator("#compose")
+    await compose.locator("textarea[name=text]").fill("Bonjour à tous")
+    await compose.get_by_role("button", name="Post", exact=True).click()
+    card = marie.post_card("Bonjour à tous")  # one's own post shows at once
+    await card.get_by_role("link", name="Ouvrir le post").click()
+    await expect(marie.heading).to_have_text("Post")
+    await expect(marie.page.locator('[data-insight="totals"]')).to_contain_text("0 réponse")
+    await assert_no_english(marie)
+    for view in ("Invitations", "Notifications", "Demandes de remix", "Mon profil", "Réglages"):
+        await nav.get_by_role("link", name=view).click()
+        await expect(marie.page.locator("#view [aria-busy=true]")).to_have_count(0)
+        await assert_no_english(marie)
+    await nav.get_by_role("link", name="Invitations").click()
+    await marie.page.get_by_role("button", name="Envoyées").click()
+    await expect(marie.page.get_by_role("button", name="Envoyées")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await assert_no_english(marie)
     await nav.get_by_role("link", name="Réglages").click()
     await marie.page.get_by_label("Langue de CoPost").select_option("en")
     await expect(marie.heading).to_have_text("Settings")

@@ -50,7 +50,7 @@ class ApiError extends Error {
   constructor(status, problem) {
     const details = (problem.errors || []).map((e) => `${e.loc.slice(1).join(".") || "request"}: ${e.msg}`);
     const detail = [problem.detail, ...details].filter(Boolean).join(" ");
-    super(problem.title ? `${problem.title}: ${detail}` : detail || `The request failed (HTTP ${status}).`);
+    super(problem.title ? `${problem.title}: ${detail}` : detail || t("The request failed (HTTP {status}).", { status }));
     this.status = status;
   }
 }
@@ -62,7 +62,7 @@ async function fetchApi(method, path, body, accept) {
   try {
     return await fetch(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
-    throw new Error("CoPost cannot be reached. Check your connection and try again.");
+    throw new Error(t("CoPost cannot be reached. Check your connection and try again."));
   }
 }
 
@@ -78,7 +78,7 @@ async function send(method, path, body, accept = "application/json") {
     const problem = await response.json().catch(() => ({}));
     if (response.status === 401 && session.token && !path.startsWith("/auth/")) {
       signOut();
-      throw new Error("Your session has ended. Please sign in again.");
+      throw new Error(t("Your session has ended. Please sign in again."));
     }
     throw new ApiError(response.status, problem);
   }
@@ -308,10 +308,10 @@ async function refreshCounts() {
   ]).catch(() => [null, null]);
   if (!notifications) return;
   $("#unread-count").textContent = notifications.unread_count || "";
-  $("#unread-count").setAttribute("aria-label", `${notifications.unread_count} unread`);
+  $("#unread-count").setAttribute("aria-label", t("{count} unread", { count: notifications.unread_count }));
   const pending = invitations.items.length;
   $("#pending-count").textContent = pending ? (invitations.next_cursor ? "100+" : pending) : "";
-  $("#pending-count").setAttribute("aria-label", `${pending} pending`);
+  $("#pending-count").setAttribute("aria-label", t("{count} pending", { count: pending }));
 }
 
 // ---------------------------------------------------------------- posts
@@ -391,7 +391,7 @@ function remixOf(post) {
       h("p", { class: "meta" }, h("a", { href: `#/posts/${enc(original.id)}` }, t("Open the original"))));
   }
   return h("p", { class: "remix-of meta", "data-remix-status": link.status },
-    "A remix — ", REMIX_STATUS_TEXT[link.status] || link.status);
+    t("A remix — {why}", { why: REMIX_STATUS_TEXT[link.status] ? t(REMIX_STATUS_TEXT[link.status]) : link.status }));
 }
 
 // On a post's page: remix it, and (its authors) see its remixes and revoke one.
@@ -432,7 +432,7 @@ function remixRequestsView(params) {
   const filter = h("label", {}, t("Status"), " ",
     h("select", { name: "status", onchange: (event) => go(event.target.value ? `#/remix-requests?status=${event.target.value}` : "#/remix-requests") },
       h("option", { value: "", selected: !status }, t("all")),
-      REMIX_REQUEST_STATUSES.map((name) => h("option", { value: name, selected: name === status }, name))));
+      REMIX_REQUEST_STATUSES.map((name) => h("option", { value: name, selected: name === status }, t(name)))));
   const draw = (page) => {
     if (!page.items.length) return h("p", { class: "meta" }, t("No remix requests."));
     return h("ol", { class: "remix-requests" }, page.items.map((request) => {
@@ -592,7 +592,7 @@ function insightsSection(postId, currentPost) {
     if (!insights) return [];
     return h("section", { class: "card insights", "aria-labelledby": "insights-title" },
       h("h2", { id: "insights-title" }, t("Insights")),
-      h("p", { "data-insight": "totals" }, `Reached ${counted(insights.reached, "account")} · ${counted(insights.likes, "like")} · ${repliesCount(insights.replies)}`),
+      h("p", { "data-insight": "totals" }, t("Reached {accounts} · {likes} · {replies}", { accounts: counted(insights.reached, "account"), likes: counted(insights.likes, "like"), replies: repliesCount(insights.replies) })),
       h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("Insights by author") }, h("table", {},
         h("thead", {}, h("tr", {}, ["Author", "Audience", "Only through them", "Likes from audience", "New followers"].map((title) => h("th", { scope: "col" }, t(title))))),
         h("tbody", {}, insights.authors.map((author) => h("tr", { "data-insight-author": author.user.handle },
@@ -667,7 +667,10 @@ function feed(loadPage, empty, { profileHandle = null, label = "the posts" } = {
     if (shown.key === JSON.stringify(post)) return;
     const focused = shown.node.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     const node = draw(post);
-    if (shown.node.classList.contains("selected")) node.classList.add("selected");
+    if (shown.node === selected) {
+      markSelected(node, true);
+      selected = node;
+    }
     shown.node.replaceWith(node);
     const again = focused && node.querySelector(`[data-key="${CSS.escape(focused)}"]`);
     if (again) again.focus();
@@ -757,7 +760,7 @@ function postMediaFile(file, progress) {
     if (session.token) request.setRequestHeader("Authorization", `Bearer ${session.token}`);
     request.upload.addEventListener("progress", (event) => event.lengthComputable && progress(event.loaded / event.total));
     request.addEventListener("load", () => resolve(request));
-    request.addEventListener("error", () => reject(new Error("CoPost cannot be reached. Check your connection and try again.")));
+    request.addEventListener("error", () => reject(new Error(t("CoPost cannot be reached. Check your connection and try again."))));
     const form = new FormData();
     form.append("file", file);
     request.send(form);
@@ -773,11 +776,13 @@ async function uploadFile(file, progress = () => undefined) {
   if (request.status >= 200 && request.status < 300) return answer;
   if (request.status === 401) {
     signOut();
-    throw new Error("Your session has ended. Please sign in again.");
+    throw new Error(t("Your session has ended. Please sign in again."));
   }
   const problem = new ApiError(request.status, answer);
   const meaning = UPLOAD_REFUSALS[request.status];
-  throw new Error(meaning ? `${file.name} was not uploaded: ${meaning} (${problem.message})` : `${file.name} was not uploaded: ${problem.message}`);
+  throw new Error(meaning
+    ? t("{file} was not uploaded: {meaning} ({problem})", { file: file.name, meaning: t(meaning), problem: problem.message })
+    : t("{file} was not uploaded: {problem}", { file: file.name, problem: problem.message }));
 }
 
 function mediaKind(file) {
@@ -789,7 +794,7 @@ function mediaKind(file) {
 // text (with a reminder while empty) and a Remove button.
 function mediaPicker() {
   const items = [];
-  const list = h("ul", { class: "attachments", "aria-label": "Attached files" });
+  const list = h("ul", { class: "attachments", "aria-label": t("Attached files") });
   const input = h("input", { type: "file", accept: ACCEPTED_MEDIA, multiple: true });
   input.addEventListener("change", () => {
     add([...input.files]);
@@ -803,7 +808,7 @@ function mediaPicker() {
     if (!files.length) return;
     const kinds = [...items.map((item) => item.kind), ...files.map(mediaKind)];
     if ((kinds.includes("video") && kinds.length > 1) || kinds.length > MAX_PICTURES) {
-      showError(new Error(`A post carries up to ${MAX_PICTURES} pictures, or one video alone.`));
+      showError(new Error(t("A post carries up to {count} pictures, or one video alone.", { count: MAX_PICTURES })));
       return;
     }
     showError(null);
@@ -811,15 +816,15 @@ function mediaPicker() {
   }
 
   function attachment(file) {
-    const item = { file, kind: mediaKind(file), media: null, progress: h("progress", { max: "1", value: "0", "aria-label": `Uploading ${file.name}` }) };
+    const item = { file, kind: mediaKind(file), media: null, progress: h("progress", { max: "1", value: "0", "aria-label": t("Uploading {file}", { file: file.name }) }) };
     item.alt = h("textarea", { maxlength: "1500", rows: "2" });
     const reminder = h("p", { class: "hint alt-reminder" }, t("Describe it for people who cannot see it."));
     item.alt.addEventListener("input", () => { reminder.hidden = Boolean(item.alt.value.trim()); });
     item.preview = h("div", { class: "preview" }, item.progress);
     item.node = h("li", { class: "attachment", "data-file": file.name }, item.preview,
       h("div", { class: "describe" },
-        h("label", {}, `Alt text for ${file.name}`, item.alt), reminder,
-        button(`Remove ${file.name}`, () => remove(item), { class: "small" })));
+        h("label", {}, t("Alt text for {file}", { file: file.name }), item.alt), reminder,
+        button(t("Remove {file}", { file: file.name }), () => remove(item), { class: "small" })));
     items.push(item);
     list.append(item.node);
     return item;
@@ -830,7 +835,7 @@ function mediaPicker() {
       item.media = await uploadFile(item.file, (fraction) => { item.progress.value = fraction; });
       if (!items.includes(item)) return;
       item.preview.replaceChildren(item.kind === "video"
-        ? h("p", { class: "meta" }, `Video, ${item.media.status === "ready" ? "ready" : "being prepared"}`)
+        ? h("p", { class: "meta" }, item.media.status === "ready" ? t("Video, ready") : t("Video, being prepared"))
         : h("img", { src: item.media.variants.small, alt: "", width: item.media.width, height: item.media.height }));
     } catch (error) {
       remove(item);
@@ -845,7 +850,7 @@ function mediaPicker() {
 
   // The uploaded media's ids, their alt texts saved first; refused while an upload runs.
   async function attach() {
-    if (items.some((item) => !item.media)) throw new Error("Wait until every file is uploaded, or remove it.");
+    if (items.some((item) => !item.media)) throw new Error(t("Wait until every file is uploaded, or remove it."));
     await Promise.all(items.filter((item) => item.alt.value.trim()).map((item) =>
       api("PATCH", `/media/${enc(item.media.id)}`, { alt_text: item.alt.value.trim() })));
     return items.map((item) => item.media.id);
@@ -963,13 +968,13 @@ function pictureOf(medium, alone) {
     image.style.backgroundImage = `url("${placeholder}")`;
     image.addEventListener("load", () => { image.style.backgroundImage = ""; }, { once: true });
   }
-  return h("button", { type: "button", class: "picture", "aria-label": `View the picture${medium.alt_text ? `: ${medium.alt_text}` : ""}`,
+  return h("button", { type: "button", class: "picture", "aria-label": medium.alt_text ? t("View the picture: {alt}", { alt: medium.alt_text }) : t("View the picture"),
     onclick: () => openViewer(medium) }, image);
 }
 
 function videoOf(medium) {
   return h("video", { controls: true, preload: "none", poster: medium.variants.poster, src: medium.variants.video,
-    width: medium.width, height: medium.height, "aria-label": medium.alt_text || "Video" });
+    width: medium.width, height: medium.height, "aria-label": medium.alt_text || t("Video") });
 }
 
 // The picture in full in a modal dialog: Esc (or Close, or a click beside it) closes it.
@@ -1001,7 +1006,7 @@ function avatar(user, size = "small") {
 function avatarSettings() {
   const current = h("div", { class: "avatar-current" }, avatar(session.me, "large"));
   const input = h("input", { type: "file", accept: ACCEPTED_PICTURES, required: true });
-  const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": "Uploading the picture" });
+  const progress = h("progress", { max: "1", value: "0", hidden: true, "aria-label": t("Uploading the picture") });
   const removeButton = button(t("Remove the picture"), act(async () => {
     setMe(await api("PATCH", "/me", { avatar_media_id: null }));
     show();
@@ -1110,15 +1115,15 @@ function homeView() {
     h("fieldset", {},
       h("legend", {}, t("Publish")),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "now", checked: true }),
-        " now — co-authors are credited as they accept"),
+        " ", t("now — co-authors are credited as they accept")),
       h("label", { class: "choice" }, h("input", { type: "radio", name: "publish_mode", value: "when_accepted" }),
-        " when every co-author has answered"))),
+        " ", t("when every co-author has answered")))),
     h("button", {}, t("Post")));
   compose.addEventListener("submit", act(async (event) => {
     const { text, coauthors, publish_mode } = formValues(event.target);
     const handles = coauthors.split(/[\s,]+/).map((handle) => handle.replace(/^@/, "")).filter(Boolean);
     const media_ids = await picker.attach();
-    if (!text.trim() && !media_ids.length) throw new Error("Write something, or add a picture or a video.");
+    if (!text.trim() && !media_ids.length) throw new Error(t("Write something, or add a picture or a video."));
     const post = await api("POST", "/posts", { text, coauthors: handles, publish_mode, media_ids });
     event.target.reset();
     resetCounters(event.target);
@@ -1255,8 +1260,8 @@ function postView(postId) {
           h("span", { class: "state" }, t(COAUTHOR_STATE[coauthor.status] || coauthor.status)), " ", controls);
       }),
     ];
-    const answer = invitation && h("div", { class: "actions", role: "group", "aria-label": "Your invitation" },
-      h("p", {}, `@${invitation.inviter.handle} invites you to co-author this post.`),
+    const answer = invitation && h("div", { class: "actions", role: "group", "aria-label": t("Your invitation") },
+      h("p", {}, t("@{handle} invites you to co-author this post.", { handle: invitation.inviter.handle })),
       answerButtons(invitation));
     const authorControls = authorIsMe && h("div", { class: "actions" },
       post.status === "pending" && button(t("Publish now"), act(() => api("POST", `/posts/${enc(postId)}/publish`), t("The post is published.")), { "data-key": "publish" }),
@@ -1273,8 +1278,8 @@ function postView(postId) {
         post.status === "pending"
           ? h("span", { class: "tag pending" }, t("pending: published when every co-author has answered"))
           : h("span", {}, t("published"), " ", when(post.published_at)),
-        " · mode: ", post.publish_mode === "now" ? "publish now" : "when every co-author has answered",
-        " · written ", when(post.created_at)),
+        " · ", t("mode:"), " ", post.publish_mode === "now" ? t("publish now") : t("when every co-author has answered"),
+        " · ", t("written"), " ", when(post.created_at)),
       h("h2", {}, t("Authors")),
       h("ul", { class: "people" }, people),
       post.reply_to && h("p", { class: "meta" }, t("A reply to"), " ", h("a", { href: `#/posts/${enc(post.reply_to)}` }, t("this post"))),
@@ -1308,12 +1313,12 @@ function invitationsView(params) {
     if (!query.get("status")) query.delete("status");
     go(`#/invitations?${query}`);
   };
-  const tabs = h("div", { class: "actions", role: "group", "aria-label": "Box" },
-    ["received", "sent"].map((name) => button(name === "received" ? "Received" : "Sent", () => choose({ box: name }), { "aria-pressed": String(name === box) })));
+  const tabs = h("div", { class: "actions", role: "group", "aria-label": t("Box") },
+    ["received", "sent"].map((name) => button(name === "received" ? t("Received") : t("Sent"), () => choose({ box: name }), { "aria-pressed": String(name === box) })));
   const filter = h("label", {}, t("Status"), " ",
     h("select", { name: "status", onchange: (event) => choose({ status: event.target.value }) },
       h("option", { value: "", selected: !status }, t("all")),
-      INVITATION_STATUSES.map((name) => h("option", { value: name, selected: name === status }, name))));
+      INVITATION_STATUSES.map((name) => h("option", { value: name, selected: name === status }, t(name)))));
   const query = new URLSearchParams({ box, limit: "50" });
   if (status) query.set("status", status);
   const draw = (page) => {
@@ -1374,7 +1379,7 @@ function notificationsView() {
   const draw = (page) => {
     if (!page.items.length) return h("p", { class: "meta" }, t("No notifications yet."));
     return [
-      h("p", { class: "meta" }, `${page.unread_count} unread`),
+      h("p", { class: "meta" }, t("{count} unread", { count: page.unread_count })),
       h("ol", { class: "notifications" }, page.items.map((n) =>
         h("li", { class: n.read ? "card" : "card unread", "data-type": n.type },
           h("p", {}, userLink(n.actor), n.count > 1 ? [" ", t("and {others}", { others: counted(n.count - 1, "other") })] : "", " ", notificationText(n.type),
@@ -1407,8 +1412,8 @@ function remixSettings(me) {
       Object.entries(REMIX_POLICY_TEXT).map(([value, text]) => h("label", { class: "choice" },
         h("input", { type: "radio", name: "remix_policy", value, checked: me.remix_policy === value }), " ", t(text)))),
     h("fieldset", {}, h("legend", {}, t("Remixes show my post")),
-      h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "automatic", checked: me.remix_approval === "automatic" }), " at once"),
-      h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "manual", checked: me.remix_approval === "manual" }), " once I (or a co-author) approve")),
+      h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "automatic", checked: me.remix_approval === "automatic" }), " ", t("at once")),
+      h("label", { class: "choice" }, h("input", { type: "radio", name: "remix_approval", value: "manual", checked: me.remix_approval === "manual" }), " ", t("once I (or a co-author) approve"))),
     h("label", {}, t("Country"), " ", h("span", { class: "hint" }, t("optional, two letters (ISO 3166), e.g. FR")),
       h("input", { name: "country", maxlength: "2", autocomplete: "country", value: me.country || "" })),
   ];
@@ -1481,7 +1486,7 @@ const KEEP_POSTS_TEXT = {
 };
 
 function editedMark(post) {
-  return post.edited_at ? [" · ", h("span", { class: "tag edited", title: `version ${post.version}` }, t("edited"), " ", when(post.edited_at))] : "";
+  return post.edited_at ? [" · ", h("span", { class: "tag edited", title: t("version {version}", { version: post.version }) }, t("edited"), " ", when(post.edited_at))] : "";
 }
 
 function keepPostsSettings(me) {
@@ -1755,11 +1760,19 @@ function selectPost(step) {
   if (!cards.length) return;
   const index = cards.indexOf(selected);
   const next = cards[Math.max(0, Math.min(cards.length - 1, index < 0 ? 0 : index + step))];
-  if (selected) selected.classList.remove("selected");
+  if (selected) markSelected(selected, false);
   selected = next;
-  next.classList.add("selected");
+  markSelected(next, true);
   next.querySelector("article").focus();
   next.scrollIntoView({ block: "nearest" });
+}
+
+// The selected card's article, which takes the focus, says it is the current one (screen
+// readers announce "current"); the outline shows it.
+function markSelected(card, on) {
+  const article = card.querySelector("article");
+  if (on) article.setAttribute("aria-current", "true");
+  else article.removeAttribute("aria-current");
 }
 
 const SHORTCUTS = {
@@ -1793,7 +1806,7 @@ $("#find-user").addEventListener("submit", (event) => {
 $("#sign-out").addEventListener("click", () => {
   const token = session.token;
   signOut();
-  say("You are signed out.");
+  say(t("You are signed out."));
   // Ends the session on the server too (the refresh cookie's family), not only in this tab.
   fetch("/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } }).catch(() => undefined);
 });
