@@ -8,7 +8,7 @@
 "use strict";
 
 const session = { token: sessionStorage.getItem("copost.token"), me: null, stream: null, arrivalMessage: null, renewing: null };
-let screen = { hash: null, sections: [] };
+let screen = { hash: null, sections: [], reloading: new Set() };
 let settleTimers = [];
 const SETTLE_DELAYS_MS = [500, 1200, 2500, 5000, 10000];
 const STREAM_REOPEN_MS = 5000;
@@ -291,7 +291,16 @@ async function refresh() {
   const shown = screen;
   // A reload still under way when the person moved on (or signed out) reports to nobody.
   const failed = (error) => { if (screen === shown) showError(error); };
-  await Promise.all([...shown.sections.map((reload) => reload().catch(failed)), refreshCounts()]);
+  const reloading = Promise.all(shown.sections.map((reload) => reload().catch(failed)));
+  shown.reloading.add(reloading);
+  await Promise.all([reloading, refreshCounts()]).finally(() => shown.reloading.delete(reloading));
+}
+
+// Before deleting what this screen shows: it reloads nothing more, and the reloads under way
+// finish first, so none of them asks for what is gone (a 404 the person never caused).
+async function stopReloading() {
+  screen.sections = [];
+  await Promise.allSettled([...screen.reloading]);
 }
 
 // Refresh now and a few times over the next seconds, while the services catch up.
@@ -1267,6 +1276,7 @@ function postView(postId) {
       post.status === "pending" && button(t("Publish now"), act(() => api("POST", `/posts/${enc(postId)}/publish`), t("The post is published.")), { "data-key": "publish" }),
       h("details", {}, h("summary", {}, t("Delete this post…")),
         button(t("Yes, delete it"), act(async () => {
+          await stopReloading();
           await api("DELETE", `/posts/${enc(postId)}`);
           go("#/", t("The post is deleted."));
         }), { class: "danger" })));
@@ -1440,6 +1450,7 @@ function settingsView() {
     h("label", { class: "choice" }, h("input", { type: "checkbox", name: "confirm", required: true }), " I understand"),
     h("button", { class: "danger" }, t("Delete my account")));
   remove.addEventListener("submit", act(async () => {
+    await stopReloading();
     await api("DELETE", "/me");
     signOut();
   }, t("Your account is deleted.")));
@@ -1657,7 +1668,7 @@ const VIEWS = [
 function showView() {
   if (!session.token) return showSignedOut();
   const hash = location.hash;
-  screen = { hash, sections: [] };
+  screen = { hash, sections: [], reloading: new Set() };
   let content = null;
   for (const [pattern, view] of VIEWS) {
     const match = hash.match(pattern);
@@ -1733,7 +1744,7 @@ function signOut() {
 }
 
 function showSignedOut() {
-  screen = { hash: null, sections: [] };
+  screen = { hash: null, sections: [], reloading: new Set() };
   $("#view").replaceChildren($("#signed-out").content.cloneNode(true));
   translateMarkup($("#view"));
   document.title = `${t("Sign in")} · CoPost`;
