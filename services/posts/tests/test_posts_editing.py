@@ -153,6 +153,11 @@ async def test_non_authors_get_404_and_a_second_open_proposal_409(
     again = await propose(client, post["id"], as_user("carol"), text="other")
     assert again.status_code == 409
     assert again.headers["content-type"].startswith("application/problem+json")
+    # The open proposal is the credited authors' business: a reader of the post sees none.
+    listed = f"/v1/posts/{post['id']}/edits"
+    assert len((await client.get(listed, headers=as_user("carol"))).json()["items"]) == 1
+    assert (await client.get(listed, headers=as_user("erin"))).json()["items"] == []
+    assert (await client.get("/v1/posts/nope/edits", headers=as_user("erin"))).status_code == 404
 
 
 async def test_a_stale_proposal_is_409_and_bad_text_422(

@@ -7,6 +7,7 @@ from posts.core.repository import PostRepository, StoredPost
 from posts.core.rules import Post
 from posts.editing.rules import EditNotFound, edited_media, history, require_credited, status_at
 from posts.editing.schemas import ApprovalOut, EditOut, RevisionOut
+from posts.engagement.rules import credited_author_ids
 from shared.clock import utc_now
 
 
@@ -16,9 +17,15 @@ class EditingQueries:
     queries: PostQueries
 
     async def edits(self, post_id: str, viewer_id: str) -> list[EditOut]:
-        """The post's latest proposal, if any (one at a time: a list of at most one)."""
-        post = require_credited((await self.posts.existing(post_id)).post, viewer_id)
-        return [await self.render_edit(post, viewer_id)] if post.edit is not None else []
+        """The post's latest proposal, if any (one at a time: a list of at most one), for its
+        credited authors; none for anyone else who may see the post, so a post page asks
+        without expecting a 404 (a co-author who just left included)."""
+        post = await self.queries.require_seen_by(
+            (await self.posts.existing(post_id)).post, viewer_id
+        )
+        if post.edit is None or viewer_id not in credited_author_ids(post):
+            return []
+        return [await self.render_edit(post, viewer_id)]
 
     async def edit(self, post_id: str, edit_id: str, viewer_id: str) -> EditOut:
         post = require_credited((await self.posts.existing(post_id)).post, viewer_id)
