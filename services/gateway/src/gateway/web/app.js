@@ -296,11 +296,16 @@ async function refresh() {
   await Promise.all([reloading, refreshCounts()]).finally(() => shown.reloading.delete(reloading));
 }
 
-// Before deleting what this screen shows: it reloads nothing more, and the reloads under way
-// finish first, so none of them asks for what is gone (a 404 the person never caused).
+// An action that takes away what the screen's reloads ask for (a post, a co-author's credit)
+// waits for the reloads under way, so none of them asks after it: a 404 the person never caused.
+function reloadsFinished() {
+  return Promise.allSettled([...screen.reloading]);
+}
+
+// Before deleting what this screen shows: it reloads nothing more, once those under way finish.
 async function stopReloading() {
   screen.sections = [];
-  await Promise.allSettled([...screen.reloading]);
+  await reloadsFinished();
 }
 
 // Refresh now and a few times over the next seconds, while the services catch up.
@@ -1247,7 +1252,10 @@ function postView(postId) {
     event.target.reset();
   }, t("Invitation sent.")));
   const leaveOrRemove = (handle, label, done) =>
-    button(label, act(() => api("DELETE", `/posts/${enc(postId)}/coauthors/${enc(handle)}`), done), { "data-key": `${label}:${handle}` });
+    button(label, act(async () => {
+      await reloadsFinished();
+      await api("DELETE", `/posts/${enc(postId)}/coauthors/${enc(handle)}`);
+    }, done), { "data-key": `${label}:${handle}` });
 
   const draw = ({ gone, post, invitation }) => {
     if (gone) {
