@@ -43,7 +43,8 @@ async def test_a_guessing_flood_keeps_neither_the_owners_device_out_nor_the_owne
 
     # Within one decay nothing has leaked yet, so the bucket's five is the whole bound.
     assert took < LOGIN_FAILURE_DECAY_SECONDS, f"the flood took {took:.1f} s: nothing to judge"
-    assert {answer.status_code for answer in flood} <= {401, 429}
+    # Each guess refused: wrong (401), limited (429), or the hashing slots busy at once (503).
+    assert {answer.status_code for answer in flood} <= {401, 429, 503}
     assert sum(answer.status_code == 401 for answer in flood) <= 5  # bounded per account
     assert from_elsewhere.status_code == 429
     assert "retry-after" not in from_elsewhere.headers
