@@ -99,8 +99,10 @@ return 1
 type Loader[T] = Callable[[list[str]], Awaitable[dict[str, T]]]
 
 
-class _CacheHealth:
-    """Whether the cache under one prefix may be used (see the module's docstring)."""
+class CacheHealth:
+    """Whether the cache under one prefix may be used (see the module's docstring): after a
+    write or deletion that did not reach Redis, not until every key under the prefix is gone.
+    Every Redis copy of MongoDB's data (these read caches, the timeline's feeds) keeps one."""
 
     def __init__(self, redis: RedisClient, prefix: str) -> None:
         self.redis = redis
@@ -122,9 +124,19 @@ class _CacheHealth:
                 except REDIS_DOWN:
                     self._next_attempt = time.monotonic() + RECOVERY_PAUSE_SECONDS
                     return False
-                log.warning("read cache cleared after lost invalidations", extra={"keys": dropped})
+                log.warning(
+                    "Redis copies cleared after lost writes",
+                    extra={"prefix": self.prefix, "keys": dropped},
+                )
                 self._stale = False
         return True
+
+    def lost(self, exc: BaseException) -> None:
+        """A write or deletion did not reach Redis: the copies may be stale from now on."""
+        log.warning(
+            "a change did not reach Redis", extra={"prefix": self.prefix, "error": repr(exc)}
+        )
+        self._stale = True
 
     async def invalidate(self, keys: list[str]) -> None:
         if not keys or not await self.usable():
@@ -132,8 +144,7 @@ class _CacheHealth:
         try:
             await self.redis.unlink(*keys)
         except REDIS_DOWN as exc:
-            log.warning("an invalidation did not reach Redis", extra={"error": repr(exc)})
-            self._stale = True
+            self.lost(exc)
 
     async def clear(self) -> int:
         return await delete_keys(self.redis, f"{self.prefix}*")
@@ -154,7 +165,7 @@ class CachedValues[T]:
         encode: Callable[[T], str],
         decode: Callable[[str], T],
     ) -> None:
-        self._health = _CacheHealth(redis, prefix)
+        self._health = CacheHealth(redis, prefix)
         self._get_or_mark = redis.register_script(_GET_OR_MARK)
         self._fill = redis.register_script(_FILL_VALUES)
         self._ttl = ttl_seconds
@@ -212,7 +223,7 @@ class CachedSets:
     """Sets of ids by owner (`{prefix}{owner}`), each what a `SetRead`'s `load` read for it."""
 
     def __init__(self, redis: RedisClient, prefix: str, ttl_seconds: int) -> None:
-        self._health = _CacheHealth(redis, prefix)
+        self._health = CacheHealth(redis, prefix)
         self.redis = redis
         self._members_or_mark = redis.register_script(_MEMBERS_OR_MARK)
         self._fill = redis.register_script(_FILL_SET)

@@ -20,17 +20,16 @@ process stops using the cache and, once Redis answers again, deletes every feed 
 it again (each is rebuilt on its next read): nothing is queued, and nothing is lost.
 """
 
-import asyncio
 import logging
 import secrets
-import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
 from redis.asyncio.client import Pipeline
 
-from shared.redis_store import REDIS_DOWN, RedisClient, delete_keys
+from shared.read_cache import CacheHealth
+from shared.redis_store import REDIS_DOWN, RedisClient
 from timeline.core.rules import TimelinePosition
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 type FeedKind = Literal["home", "profile"]
 type CachedPage = list[TimelinePosition] | Literal["missing", "older"]
 
-RECOVERY_PAUSE_SECONDS = 1.0
 COMPLETE = ""
 TRIMMED = "#"
 BUILDING = "!"
@@ -88,30 +86,14 @@ class FeedCache:
         self._add = redis.register_script(_ADD)
         self._complete = redis.register_script(_COMPLETE)
         # A write was lost: no use until every feed is deleted (see the module's docstring).
-        self._stale = False
-        self._recovering = asyncio.Lock()
-        # While Redis stays away, it is tried again at most this often (not at every read).
-        self._next_attempt = 0.0
+        self._health = CacheHealth(redis, self._prefix)
 
     def key(self, kind: FeedKind, owner_id: str) -> str:
         return f"{self._prefix}{kind}:{owner_id}"
 
     async def usable(self) -> bool:
         """False while Redis is down or since a write was lost and not yet cleared up."""
-        if not self._stale:
-            return True
-        if time.monotonic() < self._next_attempt:
-            return False
-        async with self._recovering:
-            if self._stale:
-                try:
-                    dropped = await delete_keys(self._redis, f"{self._prefix}*")
-                except REDIS_DOWN:
-                    self._next_attempt = time.monotonic() + RECOVERY_PAUSE_SECONDS
-                    return False
-                log.warning("feed cache cleared after lost writes", extra={"feeds": dropped})
-                self._stale = False
-        return True
+        return await self._health.usable()
 
     # -- writes (after MongoDB's) -------------------------------------------------------
 
@@ -126,20 +108,10 @@ class FeedCache:
                 args=[self.cap, *(position.sort_key for _, position in pairs)],
             )
         except REDIS_DOWN as exc:
-            self._lost(exc)
+            self._health.lost(exc)
 
     async def invalidate(self, kind: FeedKind, owner_ids: Iterable[str]) -> None:
-        keys = [self.key(kind, owner) for owner in owner_ids]
-        if not keys or not await self.usable():
-            return
-        try:
-            await self._redis.unlink(*keys)
-        except REDIS_DOWN as exc:
-            self._lost(exc)
-
-    def _lost(self, exc: BaseException) -> None:
-        log.warning("a feed write did not reach Redis", extra={"error": repr(exc)})
-        self._stale = True
+        await self._health.invalidate([self.key(kind, owner) for owner in owner_ids])
 
     # -- reads ------------------------------------------------------------------------
 
@@ -207,11 +179,11 @@ class FeedCache:
                 args=[mark, trimmed, *(p.sort_key for p in newest[: self.cap])],
             )
         except REDIS_DOWN as exc:
-            self._lost(exc)
+            self._health.lost(exc)
 
     async def clear(self) -> int:
         """Delete every feed (they are rebuilt on their next read)."""
-        return await delete_keys(self._redis, f"{self._prefix}*")
+        return await self._health.clear()
 
 
 def from_sort_key(member: str) -> TimelinePosition:
