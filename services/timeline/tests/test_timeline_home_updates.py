@@ -97,4 +97,3 @@ async def test_muters_and_blockers_hear_nothing_their_home_leaves_out(
     assert channels.posts_for("f3") == []
     assert await api.home_ids("f2") == ["solo"]  # the home leaves "shared" out too
     assert await api.home_ids("f3") == []
-

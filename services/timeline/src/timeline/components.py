@@ -95,9 +95,10 @@ async def compose(
         async with users_service(settings, settings.users_url, transport=users_transport) as users:
             yield TimelineComponents(
                 fan_out=fan_out_commands(
-                    settings, db, caches, HomeAnnouncements(redis, settings.redis_key_prefix, mutes)
-                    if redis
-                    else None,
+                    settings,
+                    db,
+                    caches,
+                    HomeAnnouncements(redis, settings.redis_key_prefix, mutes) if redis else None,
                 ),
                 timelines=TimelineQueries(
                     follow_repository(db, caches),
