@@ -330,9 +330,11 @@ async def test_a_draft_survives_a_session_that_ended_and_goes_once_posted(
     compose = ada.page.locator("#compose")
     await compose.get_by_role("textbox", name="Text").fill("A thought worth keeping")
     # The session ends for good: no refresh cookie any more (as when it expired or was
-    # revoked) and an access token no longer accepted.
+    # revoked) and an access token no longer accepted. The reloads still due after signing up
+    # are called off, so that the next click is what finds out.
     await ada.page.context.clear_cookies()
     await ada.page.evaluate(
+        "settleTimers.forEach(clearTimeout); clearInterval(session.poll);"
         "session.token = 'expired'; sessionStorage.setItem('copost.token', 'expired')"
     )
     await ada.open("Notifications")
@@ -366,8 +368,13 @@ async def test_a_followed_accounts_new_post_reaches_the_pill_over_the_live_strea
     await ada.write_post("Before bob came", [], when_accepted=False)
     await bob.open_profile(ada.handle)
     await bob.click("Follow")
+    await expect(bob.status).to_have_text(f"You follow @{ada.handle}.")
     await bob.open("Home")
     await expect(bob.post_card("Before bob came")).to_be_visible()
+    # The card knows bob follows ada now (the profile's answer before the follow is not kept).
+    await expect(
+        bob.post_card("Before bob came").get_by_role("button", name=re.compile("^Follow @"))
+    ).to_have_count(0)
     # Nothing but the stream may bring the next post: no poll, no reloads after the follow.
     await bob.page.evaluate("clearInterval(session.poll); settleTimers.forEach(clearTimeout)")
 

@@ -76,13 +76,20 @@ async function send(method, path, body, accept = "application/json") {
   }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
-    if (response.status === 401 && session.token && !path.startsWith("/auth/")) {
-      signOut();
-      throw new Error(t("Your session has ended. Please sign in again."));
-    }
+    if (response.status === 401 && session.token && !path.startsWith("/auth/")) throw sessionEnded();
     throw new ApiError(response.status, problem);
   }
   return response;
+}
+
+// The session could not be renewed (the refresh cookie expired or was revoked): back to the
+// sign-in form, which says why (the screen that asked is gone, so it would tell no one).
+// What was being written is kept (drafts).
+function sessionEnded() {
+  signOut();
+  const ended = new Error(t("Your session has ended. Please sign in again."));
+  showError(ended);
+  return ended;
 }
 
 // A new access token from the refresh cookie (HttpOnly: this script never sees it). One
@@ -815,10 +822,7 @@ async function uploadFile(file, progress = () => undefined) {
   let answer = {};
   try { answer = JSON.parse(request.responseText); } catch { /* not JSON: the status says enough */ }
   if (request.status >= 200 && request.status < 300) return answer;
-  if (request.status === 401) {
-    signOut();
-    throw new Error(t("Your session has ended. Please sign in again."));
-  }
+  if (request.status === 401) throw sessionEnded();
   const problem = new ApiError(request.status, answer);
   const meaning = UPLOAD_REFUSALS[request.status];
   throw new Error(meaning
@@ -1228,7 +1232,9 @@ function profileView(handle) {
   const drawProfile = (profile) => {
     const mine = isMe(profile);
     const target = `@${profile.handle}`;
-    const relation = (label, call, done) => button(label, act(call, done), { "data-key": label });
+    // A change of relation is asked about again by the next card that shows this author.
+    const changed = (call) => async () => { await call(); relationships.delete(profile.handle); };
+    const relation = (label, call, done) => button(label, act(changed(call), done), { "data-key": label });
     const path = enc(profile.handle);
     // Only what can be done now: Follow or Unfollow, Mute or Unmute, Block or Unblock.
     const { following, followed_by, blocking, muting } = profile.relationship || {};
