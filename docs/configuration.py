@@ -203,6 +203,27 @@ TOOLING = (
         " node's host part); the nodes then find each other at start",
     ),
     ToolingVariable(
+        ("REPLICAS",),
+        "`1` (`make up`); `2` in `docker-compose.replicas.yml`",
+        "`make up`, `docker-compose.replicas.yml`",
+        "more than `1`: `make up` adds `docker-compose.replicas.yml`, this many replicas of every"
+        " backend service behind two gateways and HAProxy"
+        " ([deployment](deployment.md#replicas-in-compose))",
+    ),
+    ToolingVariable(
+        ("GATEWAY_REPLICAS",),
+        "`2`",
+        "`docker-compose.replicas.yml`",
+        "the gateways behind HAProxy (at most 8: its server slots)",
+    ),
+    ToolingVariable(
+        ("HAPROXY_STATS_PORT",),
+        "a free port",
+        "`docker-compose.replicas.yml`",
+        "the loopback port of HAProxy's statistics page, `/stats` (`docker compose port haproxy"
+        " 8404` tells the free one)",
+    ),
+    ToolingVariable(
         ("OBSERVABILITY",),
         "`0`",
         "`make up`",
