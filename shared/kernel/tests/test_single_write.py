@@ -203,3 +203,26 @@ async def test_the_applied_ids_are_bounded_and_a_write_outside_a_single_write_ha
         with pytest.raises(NotASingleWrite):
             await write_once(db.counters, uuid4(), {"_id": "other"}, {"$inc": {"n": 1}})
     assert await db.counters.find_one({"_id": "other"}) is None
+
+
+async def test_an_event_a_handler_of_several_documents_also_handles_keeps_the_log(
+    bus: EventBus, db: Database
+) -> None:
+    applied: list[UUID] = []
+    other_writes: list[UUID] = []
+
+    async def spans_documents(delivery: Delivery[UserFollowed]) -> None:
+        other_writes.append(delivery.event_id)
+
+    subscriptions = single_write(counting_followers(db, applied))
+    subscriptions.on(UserFollowed, spans_documents)
+    assert not subscriptions.single_write(UserFollowed.event_type)
+    await bus.consume(subscriptions, MongoProcessedEventLog(db))
+    event, later = followed("a1"), followed("a2")
+    await bus.publish([event])
+    await wait_until(lambda: other_writes)
+    await bus.publish([event, later])
+    await wait_until(lambda: later.id in other_writes)
+    assert other_writes == [event.id, later.id]
+    assert await followers(db) == 2
+    assert await db[PROCESSED_EVENTS].count_documents({}) == 2
