@@ -23,10 +23,9 @@ import redis
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, HTTPException, Response
-from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
-from shared.bus import EventBus
+from shared.bus import EVENT_HANDLING, EventBus
 from shared.eligibility import (
     BLOCKERS_PATH,
     ELIGIBILITY_PATH,
@@ -755,16 +754,22 @@ class EventInjector:
 
         await wait_until(all_handled)
 
-    def _handled_counts(self, envelopes: Iterable[EventEnvelope]) -> dict[str, float]:
-        """How many events of these types the service's bus has handled so far."""
-        return {
-            envelope.type: REGISTRY.get_sample_value(
-                "copost_event_handling_seconds_count",
-                {"service": self._service, "event_type": envelope.type, "outcome": "handled"},
-            )
-            or 0.0
-            for envelope in envelopes
-        }
+    def _handled_counts(self, envelopes: Iterable[EventEnvelope]) -> Counter[str]:
+        """How many events of these types the service's bus has handled so far (from the bus's
+        own histogram only: collecting the whole registry at each poll starves the service)."""
+        types = {envelope.type for envelope in envelopes}
+        counts: Counter[str] = Counter()
+        for metric in EVENT_HANDLING.collect():
+            for sample in metric.samples:
+                labels = sample.labels
+                if (
+                    sample.name.endswith("_count")
+                    and labels["service"] == self._service
+                    and labels["outcome"] == "handled"
+                    and labels["event_type"] in types
+                ):
+                    counts[labels["event_type"]] += int(sample.value)
+        return counts
 
     async def register(self, *users: KnownUser) -> list[EventEnvelope]:
         """Announce accounts as the users service would, so the service's directory has them."""
