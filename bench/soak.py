@@ -74,13 +74,15 @@ RECOVERY_TIMEOUT = 180.0
 # A long soak's faults, in turn (a random target where none is named).
 LONG_SCHEDULE = (
     f"{KILL}:consumer",
+    RESTART_DB,
     f"{TERM}:service",
     f"{KILL}:gateway",
     ROLLING,
-    RESTART_DB,
     f"{KILL}:any",
     f"{TERM}:gateway",
 )
+# A fault a minute, or closer in a short soak so that it goes through the schedule once.
+FAULT_INTERVAL = 60.0
 # The stack's settings for a soak: no client limits (one address, a few accounts), cheap
 # password hashing, tokens for the whole run, homes long enough to hold every post.
 SOAK_ENVIRONMENT = {
@@ -164,7 +166,7 @@ class SoakConfig:
     duration: float = 1800.0
     rate: float = 15.0
     users: int = 40
-    fault_interval: float = 60.0
+    fault_interval: float = FAULT_INTERVAL
     schedule: tuple[str, ...] = LONG_SCHEDULE
     seed: int = 26
     settle_seconds: float = SETTLE_SECONDS
@@ -881,11 +883,16 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=1800.0, help="seconds of load")
     parser.add_argument("--rate", type=float, default=15.0, help="arrivals a second")
     parser.add_argument("--users", type=int, default=40)
-    parser.add_argument("--fault-interval", type=float, default=60.0)
+    parser.add_argument(
+        "--fault-interval", type=float, help="seconds between faults (default: see FAULT_INTERVAL)"
+    )
     parser.add_argument("--seed", type=int, default=26)
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "soak.md")
     args = parser.parse_args()
-    config = SoakConfig(args.duration, args.rate, args.users, args.fault_interval, seed=args.seed)
+    interval = args.fault_interval or min(
+        FAULT_INTERVAL, args.duration / (len(LONG_SCHEDULE) + 0.5)
+    )
+    config = SoakConfig(args.duration, args.rate, args.users, interval, seed=args.seed)
     with tempfile.TemporaryDirectory(prefix="copost-soak-") as data_dir:
         stack = start_stack(Path(data_dir), {})
         try:
