@@ -36,7 +36,7 @@ PYTEST_ARGS ?=
 # Where bootstrap.sh may have put uv.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help install rabbitmq redis chromium ffmpeg promtool npm-tools run test lint format unit e2e bench up down images test-containers k8s-check
+.PHONY: help install rabbitmq redis chromium ffmpeg promtool npm-tools run test lint format unit e2e bench soak up down images test-containers k8s-check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -89,6 +89,12 @@ bench: install rabbitmq redis ## reads (wrk), fan-out, the event pipeline, a soc
 	  || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
 	@for script in read_bench pipeline_bench timeline_bench engagement_bench social_bench media_bench; do \
 	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
+
+# The soak's length in seconds (30 minutes by default), its arrivals a second, its report.
+DURATION ?= 1800
+RATE ?= 15
+soak: install rabbitmq redis ## a constant-rate social workload with faults (DURATION=1800 s), checked against its ledger; writes bench/results/soak.md
+	@$(PYTHON) bench/soak.py --duration $(DURATION) --rate $(RATE) --output bench/results/soak.md
 
 up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000; REPLICAS=2: behind HAProxy)
 	@$(VENV_BIN)/python -m shared.identity --env-dir deploy/compose/keys $(SERVICES)

@@ -119,6 +119,18 @@ TOOLING = (
         " here); missing: the bench generates a graph of the same shape",
     ),
     ToolingVariable(
+        ("DURATION",),
+        "`1800`",
+        "`make soak`",
+        "seconds of the soak's load (`make soak DURATION=300`: five minutes)",
+    ),
+    ToolingVariable(
+        ("RATE",),
+        "`15`",
+        "`make soak`",
+        "the soak's arrivals a second (open loop)",
+    ),
+    ToolingVariable(
         ("PYTEST_ARGS",),
         "empty",
         "`make test`, `unit`, `e2e`, `test-containers`, `k8s-check`",
