@@ -211,8 +211,8 @@ class FanOutCommands:
             return
         flags = (await self._settle_celebrities([follow.followee_id]))[follow.followee_id]
         if flags.merged_at_read:
-            # The edge may have been written with a flag read before a promotion flagged
-            # the others: read after the write, this catches that race.
+            # The edge is flagged here, from flags read after its write: a promotion that
+            # flagged the others before the edge existed is caught too.
             await self.follows.flag_edge(follow.follower_id, follow.followee_id)
         if not flags.skips_fan_out:
             await self._backfill(follow.follower_id, follow.followee_id)

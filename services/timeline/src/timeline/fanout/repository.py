@@ -98,20 +98,28 @@ class FollowRepository:
     async def record(
         self, follower_id: str, followee_id: str, *, active: bool, as_of: datetime
     ) -> FollowUpdate:
-        """Store the edge's state unless a newer one is stored (same time: applied again)."""
-        celebrity = active and (await self.flags_of(followee_id)).merged_at_read
+        """Store the edge's state unless a newer one is stored (same time: applied again).
+
+        An ended edge is unflagged; a new one starts unflagged and an existing one keeps the
+        flag promotions and demotions keep on every edge of the followee: the caller flags it
+        after the write when the followee is merged at read (`flag_edge`), which a flag read
+        here, before the write, would not spare (a promotion may run in between).
+        """
+        state: Document = {
+            "follower_id": follower_id,
+            "followee_id": followee_id,
+            "active": active,
+            "as_of": as_of,
+        }
+        update: Document = (
+            {"$set": state, "$setOnInsert": {"followee_celebrity": False}}
+            if active
+            else {"$set": {**state, "followee_celebrity": False}}
+        )
         try:
             before = await self._follows.find_one_and_update(
                 {"_id": f"{follower_id}:{followee_id}", "as_of": {"$lte": as_of}},
-                {
-                    "$set": {
-                        "follower_id": follower_id,
-                        "followee_id": followee_id,
-                        "active": active,
-                        "as_of": as_of,
-                        "followee_celebrity": celebrity,
-                    }
-                },
+                update,
                 upsert=True,
                 return_document=ReturnDocument.BEFORE,
             )
