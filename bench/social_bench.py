@@ -12,8 +12,9 @@ MongoDB and Redis) on free ports and, through the gateway:
 3. measures the floor (a bare FastAPI app returning a home page's bytes) and a home page's
    CPU through the gateway with `wrk`, in the same run;
 4. runs DeathStarBench's socialNetwork mix for SECONDS with CLIENTS closed-loop clients: 60 %
-   home timelines, 30 % profiles, 10 % new posts (a tenth of them co-authored), reporting
-   throughput, p50/p90/p99 per request type and each process's CPU.
+   home timelines, 30 % profiles, 10 % new posts (a tenth of them co-authored with one of
+   the author's followers), reporting throughput, p50/p90/p99 per request type (failures by
+   status) and each process's CPU.
 
 Writes bench/results/social.md.
 
@@ -247,8 +248,15 @@ class Mixed:
 
 
 async def mixed_workload(
-    base_url: str, handles: list[str], tokens: dict[str, str], clients: int, seconds: float
+    base_url: str,
+    handles: list[str],
+    followers: dict[str, list[str]],
+    tokens: dict[str, str],
+    clients: int,
+    seconds: float,
 ) -> Mixed:
+    """`followers`: who follows each user. A co-author is one of the author's followers: by
+    default an account may be invited only by accounts it follows (a stranger is a 403)."""
     rng = random.Random(6)  # noqa: S311 -- a reproducible mix, not a secret
     result = Mixed(
         latencies={kind: [] for kind, _ in MIX}, errors={kind: Counter() for kind, _ in MIX}
@@ -269,8 +277,8 @@ async def mixed_workload(
                 answer = await client.get(f"/v1/users/{other}/posts?limit={PAGE}", headers=headers)
             else:
                 body: dict[str, object] = {"text": f"post {uuid.uuid4().hex} " + "text " * 20}
-                if rng.random() < COAUTHORED_SHARE:
-                    body["coauthors"] = [rng.choice([h for h in handles if h != user][:50])]
+                if rng.random() < COAUTHORED_SHARE and followers.get(user):
+                    body["coauthors"] = [rng.choice(followers[user])]
                 answer = await client.post("/v1/posts", json=body, headers=headers)
             result.latencies[kind].append((time.perf_counter() - started) * 1000)
             if answer.status_code >= 300:
@@ -372,7 +380,12 @@ def run(
 
         print(f"mixed workload: {clients} clients for {seconds} s ...", flush=True)
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        mixed = asyncio.run(mixed_workload(stack.gateway_url, names, tokens, clients, seconds))
+        followers: dict[str, list[str]] = {}
+        for follower, followee in follows:
+            followers.setdefault(followee, []).append(follower)
+        mixed = asyncio.run(
+            mixed_workload(stack.gateway_url, names, followers, tokens, clients, seconds)
+        )
         mixed.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
         return Report(
             graph,
