@@ -4,8 +4,9 @@ Collections:
 - `follows`: `_id` "{follower}:{followee}", `active`, `as_of` (the event time; an older event
   never overwrites a newer one) and `followee_celebrity` (so a reader finds the celebrities
   it follows with one indexed query);
-- `follower_counts`: `_id` author, `followers` (recounted from `follows` on every follow
-  change, so a crash between the two writes heals at the next change or redelivery),
+- `follower_counts`: `_id` author, `followers` (one added or taken by each follow change, and
+  recounted from `follows` near the celebrity threshold, for a redelivered event, which is
+  how a crash between the edge's write and the count's heals, and for deleted accounts),
   `celebrity` (its posts are not fanned out) and `merged_at_read` (its edges are flagged;
   absent in documents older than the field: then equal to `celebrity`);
 - `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author;
@@ -25,7 +26,7 @@ from typing import Any
 from pymongo import DeleteMany, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from shared.mongo import Database, Document, IndexSpec
+from shared.mongo import Database, Document, IndexSpec, increment
 from shared.read_cache import CachedSets, SetRead
 from timeline.core.feed_cache import FeedCache, FeedKind
 from timeline.core.repository import raise_unless_only_duplicate_keys
@@ -222,6 +223,13 @@ class FollowRepository:
         )
         cursor = self._counts.find({"_id": {"$in": list(counts)}}, _FLAG_FIELDS)
         return {document["_id"]: _flags(document) async for document in cursor}
+
+    async def add_follower(self, author_id: str, change: int) -> tuple[int, CelebrityFlags]:
+        """Add `change` (1 or -1) to the author's stored count: the count and flags after it."""
+        document = await increment(
+            self._counts, author_id, {"followers": change}, on_insert={"celebrity": False}
+        )
+        return int(document["followers"]), _flags(document)
 
     async def flags_of(self, author_id: str) -> CelebrityFlags:
         document = await self._counts.find_one({"_id": author_id}, _FLAG_FIELDS)
