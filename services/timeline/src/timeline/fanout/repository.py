@@ -18,6 +18,7 @@ read first; MongoDB stays the source they are rebuilt from. So are the celebriti
 follows (`CachedSets`): every write to an edge deletes its follower's set after it.
 """
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ from typing import Any
 from pymongo import DeleteMany, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from shared.mongo import Database, Document, IndexSpec, increment
+from shared.mongo import Database, Document, IndexSpec
 from shared.read_cache import CachedSets, SetRead
 from timeline.core.feed_cache import FeedCache, FeedKind
 from timeline.core.repository import raise_unless_only_duplicate_keys
@@ -225,10 +226,22 @@ class FollowRepository:
         return {document["_id"]: _flags(document) async for document in cursor}
 
     async def add_follower(self, author_id: str, change: int) -> tuple[int, CelebrityFlags]:
-        """Add `change` (1 or -1) to the author's stored count: the count and flags after it."""
-        document = await increment(
-            self._counts, author_id, {"followers": change}, on_insert={"celebrity": False}
-        )
+        """Add `change` (1 or -1) to the author's stored count: the count and flags after it.
+
+        An update, then a read: the embedded server answers a find-and-modify of an existing
+        document by scanning the whole collection (it re-checks the query beside the `_id`,
+        which its planner cannot index), one document per author. A concurrent change may
+        land in between, which the count's slack allows (`needs_recount`).
+        """
+        inc = {"$inc": {"followers": change}}
+        if (await self._counts.update_one({"_id": author_id}, inc)).matched_count == 0:
+            with contextlib.suppress(DuplicateKeyError):  # created first by a concurrent change
+                await self._counts.insert_one(
+                    {"_id": author_id, "followers": 0, "celebrity": False}
+                )
+            await self._counts.update_one({"_id": author_id}, inc)
+        document = await self._counts.find_one({"_id": author_id}, {"followers": 1, **_FLAG_FIELDS})
+        assert document is not None  # written above; counts are never deleted
         return int(document["followers"]), _flags(document)
 
     async def flags_of(self, author_id: str) -> CelebrityFlags:
