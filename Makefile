@@ -24,7 +24,11 @@ BASE_IMAGE ?= $(if $(filter 1,$(OFFLINE)),$(OFFLINE_BASE_IMAGE),python:3.13-slim
 # Images build with BuildKit (docker-buildx, --load into the engine's images), else with the
 # legacy builder. Never a registry: the Dockerfiles have no `# syntax` line (a frontend image).
 DOCKER_BUILD = $(if $(shell docker buildx version 2>/dev/null),docker buildx build --load,DOCKER_BUILDKIT=0 docker build) --quiet
-COMPOSE = docker compose -f docker-compose.yml $(if $(filter 1,$(OFFLINE)),-f docker-compose.offline.yml)
+# REPLICAS=N (N > 1): `make up` runs N replicas of every backend service and two gateways
+# behind HAProxy (docker-compose.replicas.yml), as the prod overlay does in Kubernetes.
+REPLICAS ?= 1
+COMPOSE_FILES = -f docker-compose.yml $(if $(filter 1,$(OFFLINE)),-f docker-compose.offline.yml)
+COMPOSE = docker compose $(COMPOSE_FILES) $(if $(filter-out 1,$(REPLICAS)),-f docker-compose.replicas.yml)
 # OBSERVABILITY=1: `make up` also starts the collector, Jaeger, Prometheus and Grafana (compose
 # profile "observability", images from a registry) and the services send it their traces.
 OBSERVABILITY ?= 0
@@ -32,7 +36,7 @@ PYTEST_ARGS ?=
 # Where bootstrap.sh may have put uv.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help install rabbitmq redis chromium ffmpeg promtool npm-tools run test lint format unit e2e bench up down images test-containers k8s-check
+.PHONY: help install rabbitmq redis chromium ffmpeg promtool npm-tools run test lint format unit e2e bench soak up down images test-containers k8s-check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -86,13 +90,19 @@ bench: install rabbitmq redis ## reads (wrk), fan-out, the event pipeline, a soc
 	@for script in read_bench pipeline_bench timeline_bench engagement_bench social_bench media_bench; do \
 	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
 
-up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000)
+# The soak's length in seconds (30 minutes by default), its arrivals a second, its report.
+DURATION ?= 1800
+RATE ?= 15
+soak: install rabbitmq redis ## a constant-rate social workload with faults (DURATION=1800 s), checked against its ledger; writes bench/results/soak.md
+	@$(PYTHON) bench/soak.py --duration $(DURATION) --rate $(RATE) --output bench/results/soak.md
+
+up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000; REPLICAS=2: behind HAProxy)
 	@$(VENV_BIN)/python -m shared.identity --env-dir deploy/compose/keys $(SERVICES)
-	TAG=$(TAG) BASE_IMAGE=$(BASE_IMAGE) $(if $(filter 1,$(OBSERVABILITY)),OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318) \
+	TAG=$(TAG) BASE_IMAGE=$(BASE_IMAGE) REPLICAS=$(REPLICAS) $(if $(filter 1,$(OBSERVABILITY)),OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318) \
 	  $(COMPOSE) $(if $(filter 1,$(OBSERVABILITY)),--profile observability) up --detach --wait
 
 down: ## docker compose: stop and remove the containers (volumes are kept)
-	TAG=$(TAG) $(COMPOSE) --profile observability down
+	TAG=$(TAG) docker compose $(COMPOSE_FILES) -f docker-compose.replicas.yml --profile observability down
 
 images: ## build copost/<service>:TAG for every service, its SBOM in deploy/images/sbom/ (OFFLINE=1 or STANDINS=1: the base and stand-ins too)
 	@mkdir -p deploy/images/ca-certificates
@@ -109,6 +119,11 @@ images: ## build copost/<service>:TAG for every service, its SBOM in deploy/imag
 	  done; \
 	fi
 	@mkdir -p deploy/images/sbom
+	@echo "== copost/haproxy:$(TAG) (the load balancer of REPLICAS > 1)"
+	@$(DOCKER_BUILD) --file deploy/images/haproxy.Dockerfile --build-arg BASE_IMAGE=$(BASE_IMAGE) \
+	  --tag copost/haproxy:$(TAG) .
+	@docker run --rm --network none copost/haproxy:$(TAG) cat /sbom.cdx.json \
+	  > deploy/images/sbom/haproxy.cdx.json
 	@for service in $(SERVICES); do \
 	  echo "== copost/$$service:$(TAG)"; \
 	  $(DOCKER_BUILD) --file deploy/images/service.Dockerfile --build-arg SERVICE=$$service \

@@ -207,6 +207,11 @@ DEVELOPMENT_ONLY: dict[str, str] = {
     ),
 }
 
+# Images that run no CoPost service but a Debian program, the Debian packages their Dockerfile
+# (deploy/images/<image>.Dockerfile) installs: under the same policy as the service images'
+# Debian packages, each with its SBOM (/sbom.cdx.json).
+DEBIAN_PROGRAM_IMAGES: dict[str, list[str]] = {"haproxy": ["haproxy"]}
+
 # Debian packages beyond the base system: a service names the programs it runs in
 # services/<service>/debian-packages, and its image installs them with their dependencies.
 # Copyleft is refused there as for Python packages, except the source packages named here for
@@ -227,7 +232,17 @@ FFMPEG_DEPENDENCY_UNREAD = (
     "a library or its data that Debian's ffmpeg depends on (X11, krb5, GCC's runtime...), "
     "loaded only by ffmpeg's processes; its copyright file is not machine-readable"
 )
+HAPROXY = (
+    "HAProxy (GPL-2+), the load balancer in front of the gateways of the replicated compose "
+    "stack: a program of its own in an image of its own, which CoPost's code only talks to "
+    "over HTTP"
+)
+ADDUSER = (
+    "adduser (GPL-2+), which haproxy's installation runs to create its system user; a separate "
+    "program, not run afterwards"
+)
 DEBIAN_COPYLEFT_IN_IMAGES: dict[str, dict[str, str]] = {
+    "haproxy": {"haproxy": HAPROXY, "adduser": ADDUSER},
     "media": {
         "ffmpeg": FFMPEG,
         **dict.fromkeys(
@@ -570,7 +585,10 @@ def problems(environment: Mapping[str, Package]) -> list[str]:
 
 
 def debian_packages_named(service: str) -> list[str]:
-    """The Debian packages services/<service>/debian-packages asks its image for."""
+    """The Debian packages services/<service>/debian-packages asks its image for (or those of
+    an image of DEBIAN_PROGRAM_IMAGES)."""
+    if service in DEBIAN_PROGRAM_IMAGES:
+        return DEBIAN_PROGRAM_IMAGES[service]
     path = REPO_ROOT / "services" / service / "debian-packages"
     return path.read_text().split() if path.is_file() else []
 
@@ -664,9 +682,10 @@ def render(environment: Mapping[str, Package]) -> str:
         "## Debian copyleft allowed in an image",
         "",
         "Beyond the Debian base, an image holds the Debian programs its service names in",
-        "`services/<service>/debian-packages`, with their dependencies. Copyleft among them",
-        "ships only from these source packages (`DEBIAN_COPYLEFT_IN_IMAGES`), as separate",
-        "programs the service runs; the source offer is in [licensing.md](licensing.md).",
+        "`services/<service>/debian-packages` (or, for an image that runs no service, those",
+        "`DEBIAN_PROGRAM_IMAGES` names), with their dependencies. Copyleft among them ships",
+        "only from these source packages (`DEBIAN_COPYLEFT_IN_IMAGES`), as separate programs;",
+        "the source offer is in [licensing.md](licensing.md).",
         "",
         "| image | why it may ship | Debian source packages |",
         "|---|---|---|",

@@ -119,6 +119,18 @@ TOOLING = (
         " here); missing: the bench generates a graph of the same shape",
     ),
     ToolingVariable(
+        ("DURATION",),
+        "`1800`",
+        "`make soak`",
+        "seconds of the soak's load (`make soak DURATION=300`: five minutes)",
+    ),
+    ToolingVariable(
+        ("RATE",),
+        "`15`",
+        "`make soak`",
+        "the soak's arrivals a second (open loop)",
+    ),
+    ToolingVariable(
         ("PYTEST_ARGS",),
         "empty",
         "`make test`, `unit`, `e2e`, `test-containers`, `k8s-check`",
@@ -201,6 +213,27 @@ TOOLING = (
         "clustering: every node gets the same cookie and the list of the cluster's nodes"
         ' (`"rabbit@rabbitmq-1 rabbit@rabbitmq-2 ..."`, each container\'s hostname being its'
         " node's host part); the nodes then find each other at start",
+    ),
+    ToolingVariable(
+        ("REPLICAS",),
+        "`1` (`make up`); `2` in `docker-compose.replicas.yml`",
+        "`make up`, `docker-compose.replicas.yml`",
+        "more than `1`: `make up` adds `docker-compose.replicas.yml`, this many replicas of every"
+        " backend service behind two gateways and HAProxy"
+        " ([deployment](deployment.md#replicas-in-compose))",
+    ),
+    ToolingVariable(
+        ("GATEWAY_REPLICAS",),
+        "`2`",
+        "`docker-compose.replicas.yml`",
+        "the gateways behind HAProxy (at most 8: its server slots)",
+    ),
+    ToolingVariable(
+        ("HAPROXY_STATS_PORT",),
+        "a free port",
+        "`docker-compose.replicas.yml`",
+        "the loopback port of HAProxy's statistics page, `/stats` (`docker compose port haproxy"
+        " 8404` tells the free one)",
     ),
     ToolingVariable(
         ("OBSERVABILITY",),

@@ -5,6 +5,8 @@ down with its volumes cannot touch a `make up` stack) on a free loopback port, w
 settings put into every service's environment by a generated override file. It runs the
 images `make images` built (TAG); with OFFLINE=1 the locally built backing images of
 docker-compose.offline.yml. It is torn down, volumes included, even when start-up fails.
+A replicated stack (docker-compose.replicas.yml) publishes HAProxy on that port, and each
+gateway replica on a free loopback port of its own, so a test can pick its gateway.
 """
 
 import json
@@ -25,6 +27,8 @@ from stack import BACKEND_PORT_OFFSETS, GATEWAY, REPO_ROOT
 from shared.identity import write_env_files
 
 SERVICES = [*BACKEND_PORT_OFFSETS, GATEWAY]
+# The replicas of each service (gateways too) in a replicated stack.
+REPLICAS = 2
 # The processes' signing keys, which docker-compose.yml reads (`make up` writes them too).
 COMPOSE_KEYS_DIR = REPO_ROOT / "deploy" / "compose" / "keys"
 # No registry is reachable for the Ryuk reaper image; traffic goes to published ports.
@@ -66,9 +70,24 @@ class ComposeStack:
     gateway_url: str
 
     def container_id(self, service: str) -> str:
+        [container] = self.container_ids(service)
+        return container
+
+    def container_ids(self, service: str) -> list[str]:
+        """The service's containers (one per replica), in the order of their replica number."""
         project = f"label=com.docker.compose.project={self.compose.project_name}"
         wanted = f"label=com.docker.compose.service={service}"
-        return docker("ps", "-aq", "--filter", project, "--filter", wanted)
+        listed = docker(
+            "ps", "-a", "--filter", project, "--filter", wanted,
+            "--format", '{{.ID}} {{.Label "com.docker.compose.container-number"}}',
+        )  # fmt: skip
+        numbered = [line.split() for line in listed.splitlines()]
+        return [container for container, _ in sorted(numbered, key=lambda pair: int(pair[1]))]
+
+    def published_url(self, container: str, port: int = 8000) -> str:
+        """The loopback URL at which a container's port is published."""
+        published = docker("port", container, str(port)).splitlines()[0]
+        return f"http://{published}"
 
     def crash(self, service: str) -> None:
         """SIGKILL the service's main process from outside, as a crash would end it."""
@@ -98,18 +117,26 @@ def _free_port() -> int:
         return port
 
 
-def _settings_override(work_dir: Path, settings: Mapping[str, str], gateway_port: int) -> Path:
+def _settings_override(
+    work_dir: Path, settings: Mapping[str, str], gateway_port: int, replicated: bool
+) -> Path:
     """A compose file that puts `settings` in every service and publishes on this run's ports."""
     environment = json.dumps(dict(settings))  # a JSON object is a YAML flow mapping
     lines = ["services:"]
     for name in SERVICES:
         lines += [f"  {name}:", f"    environment: {environment}"]
+        if replicated:  # two of each, whatever REPLICAS the caller's environment holds
+            lines += [f"    deploy: {{replicas: {REPLICAS}}}"]
     # !override replaces the base file's port lists instead of adding to them.
-    lines += [
-        f'    ports: !override ["127.0.0.1:{gateway_port}:8000"]',  # under GATEWAY, the last
-        "  rabbitmq:",
-        '    ports: !override ["127.0.0.1::15672"]',
-    ]
+    if replicated:
+        lines += [
+            '    ports: !override ["127.0.0.1::8000"]',  # under GATEWAY: each replica's own
+            "  haproxy:",
+            f'    ports: !override ["127.0.0.1:{gateway_port}:8000", "127.0.0.1::8404"]',
+        ]
+    else:
+        lines += [f'    ports: !override ["127.0.0.1:{gateway_port}:8000"]']  # under GATEWAY
+    lines += ["  rabbitmq:", '    ports: !override ["127.0.0.1::15672"]']
     path = work_dir / "e2e.compose.yml"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -121,14 +148,18 @@ def compose_stack(
     settings: Mapping[str, str],
     extra_files: Sequence[Path] = (),
     project_name: str | None = None,
+    replicated: bool = False,
 ) -> Iterator[ComposeStack]:
-    """Start the stack in containers with `settings` in every service; remove it all after."""
+    """Start the stack in containers with `settings` in every service; remove it all after.
+    `replicated`: with docker-compose.replicas.yml (two of each, HAProxy published)."""
     write_env_files(COMPOSE_KEYS_DIR, SERVICES)
     files = ["docker-compose.yml"]
     if os.environ.get("OFFLINE") == "1":
         files.append("docker-compose.offline.yml")
+    if replicated:
+        files.append("docker-compose.replicas.yml")
     gateway_port = _free_port()
-    override = _settings_override(work_dir, settings, gateway_port)
+    override = _settings_override(work_dir, settings, gateway_port, replicated)
     files += [str(path) for path in extra_files] + [str(override)]
     compose = ProjectCompose(
         context=str(REPO_ROOT),

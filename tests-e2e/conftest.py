@@ -121,7 +121,14 @@ async def local_stack(
 async def running_local_stack(
     tmp_path_factory: pytest.TempPathFactory, overrides: Mapping[str, str] | None = None
 ) -> AsyncIterator[LocalStack]:
-    """As local_stack, giving the LocalStack itself (its processes, its supervision)."""
+    """As local_stack, giving the LocalStack itself (its processes, its supervision).
+
+    The tests that start one to kill, stop or restart its processes have nothing to add in the
+    container stage: `make test` ran them on the same commit, and the container stage drives
+    containers (test_container_crash_e2e.py, test_replicas_e2e.py).
+    """
+    if docker_requested():
+        pytest.skip("drives local processes; make test runs it (E2E_DOCKER=1 drives containers)")
     amqp_url = os.environ.get("AMQP_URL", DEFAULT_AMQP_URL)
     namespace = unique_namespace()
     started_stack = LocalStack(

@@ -148,3 +148,29 @@ def test_a_service_image_carries_the_sbom_of_what_it_holds(service: str) -> None
         assert "licenses" in component or "copost:deb:copyright_file" in properties, component
     [system] = [c for c in sbom["components"] if c["type"] == "operating-system"]
     assert system["name"] == "debian"
+
+
+def test_the_load_balancer_image_holds_debians_haproxy_under_the_same_policy() -> None:
+    """copost/haproxy (docker-compose.replicas.yml) runs no service: beyond the base it holds
+    what DEBIAN_PROGRAM_IMAGES names, with the SBOM of every Debian package in it."""
+    if not docker_requested():
+        pytest.skip("inspects the built images: E2E_DOCKER=1 (make test-containers)")
+    image = f"copost/haproxy:{os.environ.get('TAG', 'dev')}"
+    text = docker("run", "--rm", "--network", "none", image, "cat", "/sbom.cdx.json")
+    sbom = json.loads(text)
+    listing = docker("run", "--rm", image, "dpkg-query", "--show", "--showformat", DPKG_FORMAT)
+    user = docker("image", "inspect", "--format", "{{.Config.User}}", image)
+    components = sbom["components"]
+    packages = {c["name"]: c for c in components if c.get("purl", "").startswith("pkg:deb/")}
+    base = set.intersection(*(set(debian_components(other)) for other in SERVICES))
+    added = [packages[name] for name in sorted(packages.keys() - base)]
+
+    assert sbom_validator().validate_str(text) is None
+    kept = REPO_ROOT / "deploy" / "images" / "sbom" / "haproxy.cdx.json"
+    assert json.loads(kept.read_text()) == sbom
+    assert sorted((c["name"], c["version"]) for c in packages.values()) == sorted(
+        tuple(line.split("\t")[1:]) for line in listing.splitlines() if line.startswith("ii ")
+    )
+    assert {c["name"] for c in added} >= set(debian_packages_named("haproxy"))
+    assert debian_problems("haproxy", added) == []
+    assert user not in ("", "0", "root"), user

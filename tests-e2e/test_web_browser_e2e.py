@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.async_api import Browser, Locator, expect
-from web_ui import AXE, CHROMIUM, Person, chromium, sign_up
+from web_ui import AXE, CHROMIUM, PASSWORD, Person, chromium, sign_up
 
 type SignUp = Callable[..., Awaitable[Person]]
 
@@ -319,6 +319,73 @@ async def test_a_draft_survives_an_expired_access_token_and_a_new_tab_is_signed_
     another = await ada.page.context.new_page()
     await another.goto("/")
     await expect(another.locator("#sign-in")).to_be_visible()
+
+
+async def test_a_draft_survives_a_session_that_ended_and_goes_once_posted(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    ada.expect_refusal(401)  # the dead access token, then the refresh without a cookie
+    await ada.open("Home")
+    compose = ada.page.locator("#compose")
+    await compose.get_by_role("textbox", name="Text").fill("A thought worth keeping")
+    # The session ends for good: no refresh cookie any more (as when it expired or was
+    # revoked) and an access token no longer accepted. The reloads still due after signing up
+    # are called off, so that the next click is what finds out.
+    await ada.page.context.clear_cookies()
+    await ada.page.evaluate(
+        "settleTimers.forEach(clearTimeout); clearInterval(session.poll);"
+        "session.token = 'expired'; sessionStorage.setItem('copost.token', 'expired')"
+    )
+    await ada.open("Notifications")
+    await expect(ada.page.locator("#sign-in")).to_be_visible()
+    await expect(ada.error).to_contain_text("Your session has ended.")
+
+    form = ada.page.locator("#sign-in")
+    await form.locator('input[name="handle"]').fill(ada.handle)
+    await form.locator('input[name="password"]').fill(PASSWORD)
+    await form.get_by_role("button").click()
+    await expect(ada.page.locator("#whoami")).to_contain_text(f"@{ada.handle}")
+    await ada.open("Home")
+    text = ada.page.locator("#compose").get_by_role("textbox", name="Text")
+    await expect(text).to_have_value("A thought worth keeping")
+    await ada.page.locator("#compose").get_by_role("button", name="Post").click()
+    await expect(ada.status).to_have_text("Your post is published.")
+    await expect(ada.post_card("A thought worth keeping")).to_be_visible()
+    kept = await ada.page.evaluate(
+        "Object.keys(localStorage).filter((key) => key.startsWith('copost.drafts.'))"
+    )
+    assert kept == []
+    await ada.page.reload()
+    await expect(ada.page.locator("#compose").get_by_role("textbox", name="Text")).to_have_value("")
+
+
+async def test_a_followed_accounts_new_post_reaches_the_pill_over_the_live_stream(
+    person: SignUp,
+) -> None:
+    ada = await person("ada")
+    bob = await person("bob", phone=True)
+    await ada.write_post("Before bob came", [], when_accepted=False)
+    await bob.open_profile(ada.handle)
+    await bob.click("Follow")
+    await expect(bob.status).to_have_text(f"You follow @{ada.handle}.")
+    await bob.open("Home")
+    await expect(bob.post_card("Before bob came")).to_be_visible()
+    # The card knows bob follows ada now (the profile's answer before the follow is not kept).
+    await expect(
+        bob.post_card("Before bob came").get_by_role("button", name=re.compile("^Follow @"))
+    ).to_have_count(0)
+    # Nothing but the stream may bring the next post: no poll, no reloads after the follow.
+    await bob.page.evaluate("clearInterval(session.poll); settleTimers.forEach(clearTimeout)")
+
+    await ada.write_post("Straight from the stream", [], when_accepted=False)
+    pill = bob.page.get_by_role("button", name="1 new post")
+    await expect(pill).to_be_visible(timeout=10_000)  # the poll would take 30 s
+    await expect(bob.post_card("Straight from the stream")).to_have_count(0)
+    await bob.screenshot("home-new-posts-pill-phone")
+    await pill.click()
+    await expect(bob.post_card("Straight from the stream")).to_be_visible()
+    await expect(pill).to_be_hidden()
 
 
 def painted(path: Path, colour: tuple[int, int, int]) -> Path:
@@ -674,7 +741,7 @@ async def test_every_main_view_is_accessible_at_desktop_and_phone_sizes(
         bob = await person("bob")
         await bob.allow_invitations_from_everyone()
         await ada.write_post(
-            "A harbour, a sketch",
+            "A harbour, a sketch #boats",
             [bob.handle],
             when_accepted=False,
             picture=painted(tmp_path / f"{size}.png", (30, 90, 160)),
@@ -691,6 +758,11 @@ async def test_every_main_view_is_accessible_at_desktop_and_phone_sizes(
         await ada.open("Home")
         await expect(ada.post_card("A harbour, a sketch")).to_be_visible()
         await ada.screenshot(f"home-{size}")
+        await ada.post_card("A harbour, a sketch").locator('a[href="#/tags/boats"]').click()
+        await expect(ada.heading).to_have_text("#boats")
+        await expect(ada.post_card("A harbour, a sketch")).to_be_visible()
+        await ada.screenshot(f"tag-{size}")
+        await ada.open("Home")
         await ada.open_post("A harbour, a sketch")
         await expect(ada.page.locator('[data-insight="totals"]')).to_contain_text("1 reply")
         await ada.screenshot(f"post-{size}")
@@ -703,7 +775,9 @@ async def test_every_main_view_is_accessible_at_desktop_and_phone_sizes(
         await expect(ada.page.get_by_role("button", name="Sent")).to_have_attribute(
             "aria-pressed", "true"
         )
-        await expect(ada.page.locator("li.card blockquote")).to_have_text("A harbour, a sketch")
+        await expect(ada.page.locator("li.card blockquote")).to_have_text(
+            "A harbour, a sketch #boats"
+        )
         await ada.screenshot(f"invitations-{size}")
         await ada.open("Notifications")
         replied = ada.page.locator('[data-type="post.replied"]')

@@ -10,6 +10,7 @@ import tomllib
 import pytest
 from inventory import (
     DEBIAN_COPYLEFT_IN_IMAGES,
+    DEBIAN_PROGRAM_IMAGES,
     DEVELOPMENT_ONLY,
     INVENTORY,
     OVERRIDES,
@@ -151,7 +152,17 @@ def test_an_image_adds_copyleft_debian_packages_only_by_their_allowed_source() -
 
 
 def test_the_allowed_debian_sources_are_for_images_that_add_debian_packages() -> None:
-    assert set(DEBIAN_COPYLEFT_IN_IMAGES) <= set(service_names())
+    assert set(DEBIAN_COPYLEFT_IN_IMAGES) <= set(service_names()) | set(DEBIAN_PROGRAM_IMAGES)
     for service, sources in DEBIAN_COPYLEFT_IN_IMAGES.items():
         assert debian_packages_named(service), f"{service} adds no Debian package"
         assert all(reason.strip() for reason in sources.values())
+
+
+@pytest.mark.parametrize("image", sorted(DEBIAN_PROGRAM_IMAGES))
+def test_a_program_image_installs_what_the_inventory_names(image: str) -> None:
+    dockerfile = REPO_ROOT / "deploy" / "images" / f"{image}.Dockerfile"
+    text = dockerfile.read_text().replace("\\\n", " ")
+    [install] = [line for line in text.splitlines() if "apt-get install" in line]
+    named = install.split("--no-install-recommends", 1)[1].split(">", 1)[0].split()
+
+    assert named == DEBIAN_PROGRAM_IMAGES[image]

@@ -60,6 +60,37 @@ def test_compose_gives_every_service_its_shutdown_time_before_killing_it() -> No
         assert float(period.removesuffix("s")) >= shutdown + 5, (name, period)
 
 
+class ComposeLoader(yaml.SafeLoader):
+    """YAML with compose's merge tags (!reset, !override), read as their plain values."""
+
+
+def _plain(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+for _tag in ("!reset", "!override"):
+    ComposeLoader.add_constructor(_tag, _plain)
+
+
+def test_the_replicas_overlay_replicates_every_service_behind_haproxy_alone() -> None:
+    """A service added to the list must be replicated too; only HAProxy is published."""
+    overlay = yaml.load(
+        (REPO_ROOT / "docker-compose.replicas.yml").read_text(),
+        Loader=ComposeLoader,  # noqa: S506 -- a SafeLoader, with two tags more
+    )
+    services = overlay["services"]
+
+    replicated = {name for name, spec in services.items() if "replicas" in spec.get("deploy", {})}
+    assert replicated == set(SERVICES)
+    assert services[GATEWAY]["ports"] == []
+    assert [port.rsplit(":", 1)[1] for port in services["haproxy"]["ports"]] == ["8000", "8404"]
+    assert services["haproxy"]["depends_on"] == {GATEWAY: {"condition": "service_healthy"}}
+
+
 def test_a_region_is_rewritten_from_the_list_and_the_rest_is_left_alone() -> None:
     text = (
         "resources:\n"

@@ -1,6 +1,8 @@
 """The token signing key: kept in a private file when one is configured, stable across starts."""
 
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +17,22 @@ def test_a_missing_key_file_is_created_private_and_reused(tmp_path: Path) -> Non
     first = load_or_create_signing_key(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_signing_key(path).kid == first.kid
+
+
+def test_replicas_starting_at_once_all_read_the_one_key_written_whole(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "jwt.pem"
+    starters = 8
+    together = threading.Barrier(starters)
+
+    def start() -> str:
+        together.wait()
+        return load_or_create_signing_key(path).kid
+
+    with ThreadPoolExecutor(starters) as pool:
+        kids = list(pool.map(lambda _: start(), range(starters)))
+
+    assert len(set(kids)) == 1
+    assert [entry.name for entry in path.parent.iterdir()] == ["jwt.pem"]  # no draft left
 
 
 def test_without_a_key_file_each_start_gets_a_new_ephemeral_key() -> None:

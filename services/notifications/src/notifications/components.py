@@ -16,8 +16,9 @@ from notifications.engagement.commands import LikeCommands, ReplyCommands
 from notifications.engagement.repository import GroupRepository
 from notifications.settings import NotificationsSettings
 from notifications.streams.queries import StreamQueries
-from notifications.streams.wakeups import LocalWakeups
-from shared.periodic import PeriodicTask, running
+from notifications.streams.wakeups import HomeUpdateRelay, LocalWakeups
+from shared.periodic import BackgroundWork, PeriodicTask, running
+from shared.redis_store import create_redis
 from shared.relations import MUTE_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
@@ -53,17 +54,26 @@ async def compose(
         "notification-feed", streams.poll_feed, interval_seconds=settings.stream_poll_seconds
     )
     groups = GroupRepository(kernel.db)
-    async with running(feed):
-        yield NotificationsComponents(
-            notifications=notifications,
-            queries=queries,
-            likes=LikeCommands(groups, repository, notifications),
-            replies=ReplyCommands(groups, repository, notifications),
-            edits=EditCommands(EngagerRepository(kernel.db), notifications),
-            streams=streams,
-            directory=directory,
-            mutes=mutes,
-        )
+    # Posts new in a recipient's home timeline reach its streams through Redis; none without.
+    redis = create_redis(settings)
+    background: list[BackgroundWork] = [feed]
+    if redis is not None:
+        background.append(HomeUpdateRelay(redis, settings.redis_key_prefix, wakeups))
+    try:
+        async with running(*background):
+            yield NotificationsComponents(
+                notifications=notifications,
+                queries=queries,
+                likes=LikeCommands(groups, repository, notifications),
+                replies=ReplyCommands(groups, repository, notifications),
+                edits=EditCommands(EngagerRepository(kernel.db), notifications),
+                streams=streams,
+                directory=directory,
+                mutes=mutes,
+            )
+    finally:
+        if redis is not None:
+            await redis.aclose()
 
 
 Components = Annotated[

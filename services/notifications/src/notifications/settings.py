@@ -1,12 +1,16 @@
 """Settings of the notifications service, read from environment variables."""
 
+from typing import ClassVar
+
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import BackingService, ServiceSettings
 
 
 class NotificationsSettings(ServiceSettings):
     service_name: str = "notifications"
+    # Posts new in home timelines reach the live streams through Redis (none without it).
+    uses: ClassVar[frozenset[BackingService]] = frozenset({"mongodb", "rabbitmq", "redis"})
     stream_poll_seconds: float = Field(default=0.3, gt=0, le=5)
     """How often each replica's change feed looks for notifications any replica stored for the
     recipients of its open streams: one query per replica, not per stream (mongoeco has no

@@ -22,7 +22,7 @@ from timeline.core.rules import PostCard
 from timeline.engagement.commands import EngagementCommands
 from timeline.engagement.repository import LikeRepository, move_counts_to_cards
 from timeline.fanout.commands import FanOutCommands
-from timeline.fanout.repository import EntryRepository, FollowRepository
+from timeline.fanout.repository import EntryRepository, FollowRepository, HomeAnnouncements
 from timeline.insights.commands import InsightsCommands
 from timeline.insights.queries import InsightsQueries
 from timeline.insights.repository import InsightsRepository
@@ -94,7 +94,12 @@ async def compose(
     try:
         async with users_service(settings, settings.users_url, transport=users_transport) as users:
             yield TimelineComponents(
-                fan_out=fan_out_commands(settings, db, caches),
+                fan_out=fan_out_commands(
+                    settings,
+                    db,
+                    caches,
+                    HomeAnnouncements(redis, settings.redis_key_prefix, mutes) if redis else None,
+                ),
                 timelines=TimelineQueries(
                     follow_repository(db, caches),
                     cards,
@@ -118,7 +123,10 @@ async def compose(
 
 
 def fan_out_commands(
-    settings: TimelineSettings, db: Database, caches: ReadCaches | None = None
+    settings: TimelineSettings,
+    db: Database,
+    caches: ReadCaches | None = None,
+    announcements: HomeAnnouncements | None = None,
 ) -> FanOutCommands:
     return FanOutCommands(
         settings,
@@ -126,6 +134,7 @@ def fan_out_commands(
         follow_repository(db, caches),
         EntryRepository(db, caches.feeds if caches else None),
         InsightsRepository(db),
+        announcements,
     )
 
 

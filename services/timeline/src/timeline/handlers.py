@@ -43,8 +43,8 @@ def subscriptions(components: TimelineComponents) -> Subscriptions:
     engagement = components.engagement
     subscriptions.on(PostLiked, engagement.post_liked)
     subscriptions.on(PostUnliked, engagement.post_unliked)
-    subscriptions.on(PostReplied, engagement.post_replied)
-    subscriptions.on(PostReplyRemoved, engagement.reply_removed)
+    subscriptions.on(PostReplied, engagement.post_replied, single_write=True)
+    subscriptions.on(PostReplyRemoved, engagement.reply_removed, single_write=True)
     subscriptions.on(PostDeleted, engagement.post_deleted)
 
     attributions = components.attributions

@@ -406,11 +406,14 @@ class EventBus:
         return message.user_id
 
     async def _handle_once(self, envelope: EventEnvelope, data: EventData) -> None:
-        if self._processed is not None and await self._processed.seen(envelope.id):
+        if self._processed is None or self._subscriptions.single_write(envelope.type):
+            # Single-write handlers keep the id in the document they write (write_once).
+            await self._subscriptions.deliver(envelope.id, data)
+            return
+        if await self._processed.seen(envelope.id):
             return
         await self._subscriptions.deliver(envelope.id, data)
-        if self._processed is not None:
-            await self._processed.record(envelope.id, envelope.type)
+        await self._processed.record(envelope.id, envelope.type)
 
     async def _retry_or_dead_letter(
         self, message: AbstractIncomingMessage, *, is_last_attempt: bool

@@ -14,6 +14,15 @@ them run in the order they were registered. An order that cannot be met (a cycle
 handler not subscribed to that event) is refused by `check()`, which the bus calls before it
 consumes: the service does not start. The bus records the event as handled once all have run.
 Handlers must be idempotent: a failure in any of them redelivers the event to all.
+
+A handler whose effect is one conditional write to one document says so,
+
+    subscriptions.on(PostReplied, engagement.post_replied, single_write=True)
+
+and makes that write with `shared.idempotency.write_once(..., delivery.event_id, ...)`, which
+keeps the event's id in the document it writes (a second write in the same delivery, or a
+`write_once` outside such a handler, raises). An event whose handlers are all single-write
+is then consumed without the processed-event log (`single_write(event_type)`).
 """
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -21,6 +30,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from shared.events import EventData
+from shared.idempotency import single_write_delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +54,7 @@ class _Registration:
     handler: Callable[..., Awaitable[None]]
     after: tuple[Callable[..., Awaitable[None]], ...]
     run: Callable[[UUID, EventData], Awaitable[None]]
+    single_write: bool
 
 
 class Subscriptions:
@@ -57,16 +68,23 @@ class Subscriptions:
         handler: Handler[E],
         *,
         after: Handler[E] | Sequence[Handler[E]] = (),
+        single_write: bool = False,
     ) -> None:
-        """Run `handler` for each `event`; after the handlers named in `after`, if any."""
+        """Run `handler` for each `event`; after the handlers named in `after`, if any.
+
+        `single_write`: its effect is at most one `write_once` (see the module's docstring)."""
 
         async def run(event_id: UUID, data: EventData) -> None:
             if not isinstance(data, event):
                 raise TypeError(f"{event.event_type} was delivered as {type(data).__name__}")
-            await handler(Delivery(data, event_id))
+            if not single_write:
+                await handler(Delivery(data, event_id))
+                return
+            with single_write_delivery():
+                await handler(Delivery(data, event_id))
 
         dependencies = (after,) if callable(after) else tuple(after)
-        self._add(event.event_type, [_Registration(handler, dependencies, run)])
+        self._add(event.event_type, [_Registration(handler, dependencies, run, single_write)])
 
     def on_each[E: EventData](self, events: Iterable[type[E]], handler: Handler[E]) -> None:
         for event in events:
@@ -87,6 +105,12 @@ class Subscriptions:
 
     def handles(self, event_type: str) -> bool:
         return event_type in self._registrations
+
+    def single_write(self, event_type: str) -> bool:
+        """Whether every handler of the event keeps its id in the one document it writes, so
+        a redelivery changes nothing without the processed-event log."""
+        registrations = self._registrations.get(event_type, [])
+        return bool(registrations) and all(r.single_write for r in registrations)
 
     def check(self) -> None:
         """Raise UnsatisfiableOrder unless every event's handlers can run in the declared order."""

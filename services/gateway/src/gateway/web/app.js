@@ -76,13 +76,20 @@ async function send(method, path, body, accept = "application/json") {
   }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
-    if (response.status === 401 && session.token && !path.startsWith("/auth/")) {
-      signOut();
-      throw new Error(t("Your session has ended. Please sign in again."));
-    }
+    if (response.status === 401 && session.token && !path.startsWith("/auth/")) throw sessionEnded();
     throw new ApiError(response.status, problem);
   }
   return response;
+}
+
+// The session could not be renewed (the refresh cookie expired or was revoked): back to the
+// sign-in form, which says why (the screen that asked is gone, so it would tell no one).
+// What was being written is kept (drafts).
+function sessionEnded() {
+  signOut();
+  const ended = new Error(t("Your session has ended. Please sign in again."));
+  showError(ended);
+  return ended;
 }
 
 // A new access token from the refresh cookie (HttpOnly: this script never sees it). One
@@ -294,6 +301,23 @@ async function refresh() {
   const reloading = Promise.all(shown.sections.map((reload) => reload().catch(failed)));
   shown.reloading.add(reloading);
   await Promise.all([reloading, refreshCounts()]).finally(() => shown.reloading.delete(reloading));
+}
+
+// One section of the screen again (the home timeline, told of a new post); reloads asked for
+// while one is under way make one more after it, not one each.
+function refreshSection(reload) {
+  const shown = screen;
+  if (shown.again) return;
+  const previous = shown.sectionReload || Promise.resolve();
+  shown.again = true;
+  const reloading = previous.then(() => {
+    shown.again = false;
+    if (screen !== shown || !session.token) return undefined;
+    return reload().catch((error) => { if (screen === shown) showError(error); });
+  });
+  shown.sectionReload = reloading;
+  shown.reloading.add(reloading);
+  reloading.finally(() => shown.reloading.delete(reloading));
 }
 
 // An action that takes away what the screen's reloads ask for (a post, a co-author's credit)
@@ -567,12 +591,14 @@ async function followFromPost(user, post) {
 
 function replyForm(postId) {
   const text = h("textarea", { name: "text", required: true, rows: "2" });
+  const draft = keepDraft(text, `reply:${postId}`);
   const form = h("form", { id: "reply", "aria-labelledby": "reply-title" },
     h("h2", { id: "reply-title" }, t("Reply")),
     h("label", {}, t("Your reply"), " ", text), characterCounter(text),
     h("button", {}, t("Reply")));
   form.addEventListener("submit", act(async (event) => {
     await api("POST", `/posts/${enc(postId)}/replies`, { text: formValues(event.target).text });
+    draft.clear();
     event.target.reset();
     resetCounters(event.target);
   }, () => t("Your reply is posted.")));
@@ -659,7 +685,7 @@ function postTime(post) {
 // to its end (the cursor); every refresh takes in the first page again. Changed cards are
 // redrawn in place; new posts by others wait behind an "N new posts" pill so that nothing
 // moves under the reader; the reader's own new posts show at once.
-function feed(loadPage, empty, { profileHandle = null, label = "the posts" } = {}) {
+function feed(loadPage, empty, { profileHandle = null, label = "the posts", announced = false } = {}) {
   const list = h("ol", { class: "posts" });
   const pill = button("", () => showWaiting(), { class: "new-posts", hidden: true });
   const end = h("div", { class: "scroll-end" });
@@ -712,7 +738,7 @@ function feed(loadPage, empty, { profileHandle = null, label = "the posts" } = {
     }
   }
 
-  screen.sections.push(async () => {
+  const reload = async () => {
     let page;
     try {
       page = await loadPage(null);
@@ -749,7 +775,15 @@ function feed(loadPage, empty, { profileHandle = null, label = "the posts" } = {
     pill.hidden = !waiting.length;
     pill.textContent = waiting.length === 1 ? t("1 new post") : t("{count} new posts", { count: waiting.length });
     none.hidden = cards.size > 0;
-  });
+  };
+  screen.sections.push(reload);
+  // The live stream names each post new in the home timeline (home.updated): one not on the
+  // page yet has the first page read again, which puts it behind the pill.
+  if (announced) {
+    screen.homeUpdated = (postId) => {
+      if (started && !cards.has(postId) && !waiting.some((post) => post.id === postId)) refreshSection(reload);
+    };
+  }
   return box;
 }
 
@@ -788,10 +822,7 @@ async function uploadFile(file, progress = () => undefined) {
   let answer = {};
   try { answer = JSON.parse(request.responseText); } catch { /* not JSON: the status says enough */ }
   if (request.status >= 200 && request.status < 300) return answer;
-  if (request.status === 401) {
-    signOut();
-    throw new Error(t("Your session has ended. Please sign in again."));
-  }
+  if (request.status === 401) throw sessionEnded();
   const problem = new ApiError(request.status, answer);
   const meaning = UPLOAD_REFUSALS[request.status];
   throw new Error(meaning
@@ -1059,6 +1090,40 @@ const MAX_TEXT = 500;
 // nothing pasted is cut silently; the form refuses to send a text over the limit.
 let countersMade = 0;
 
+// What one is writing (a post, a reply) is kept in this browser for the signed-in account as
+// it is typed, so a session that ends (the refresh cookie expired or revoked) loses nothing:
+// the field has it again once the person signs back in. Sending it, or signing out, drops it.
+const DRAFTS = "copost.drafts.";
+
+function drafts(userId = session.me && session.me.id) {
+  if (!userId) return null;
+  try {
+    return { userId, kept: JSON.parse(localStorage.getItem(DRAFTS + userId)) || {} };
+  } catch {
+    return { userId, kept: {} };
+  }
+}
+
+function saveDraft(name, text) {
+  const mine = drafts();
+  if (!mine) return;
+  if (text.trim()) mine.kept[name] = text;
+  else delete mine.kept[name];
+  if (Object.keys(mine.kept).length) localStorage.setItem(DRAFTS + mine.userId, JSON.stringify(mine.kept));
+  else localStorage.removeItem(DRAFTS + mine.userId);
+}
+
+function keepDraft(field, name) {
+  const mine = drafts();
+  if (mine && mine.kept[name] && !field.value) field.value = mine.kept[name];
+  field.addEventListener("input", () => saveDraft(name, field.value));
+  return { clear: () => saveDraft(name, "") };
+}
+
+function forgetDrafts(userId) {
+  localStorage.removeItem(DRAFTS + userId);
+}
+
 function characterCounter(field) {
   const counter = h("p", { class: "counter", id: `counter-${++countersMade}` });
   field.setAttribute("aria-describedby", counter.id);
@@ -1118,6 +1183,7 @@ function closeCompose() {
 function homeView() {
   const picker = mediaPicker();
   const text = h("textarea", { name: "text", rows: "3", placeholder: t("What are you writing about?") });
+  const draft = keepDraft(text, "post");
   const compose = h("form", { id: "compose", "aria-labelledby": "compose-title" },
     button(t("Close"), closeCompose, { id: "compose-close", class: "small" }),
     h("h2", { id: "compose-title" }, t("Write a post")),
@@ -1139,6 +1205,7 @@ function homeView() {
     const media_ids = await picker.attach();
     if (!text.trim() && !media_ids.length) throw new Error(t("Write something, or add a picture or a video."));
     const post = await api("POST", "/posts", { text, coauthors: handles, publish_mode, media_ids });
+    draft.clear();
     event.target.reset();
     resetCounters(event.target);
     picker.clear();
@@ -1153,7 +1220,7 @@ function homeView() {
   return [heading(t("Home")), compose,
     h("section", { "aria-labelledby": "timeline-title" },
       h("h2", { id: "timeline-title" }, t("Your timeline")),
-      feed(page, t("Nothing here yet: follow someone or write a post."), { label: "your timeline" }))];
+      feed(page, t("Nothing here yet: follow someone or write a post."), { label: "your timeline", announced: true }))];
 }
 
 // After form.reset(), which sends no input event, the counters count again.
@@ -1165,7 +1232,9 @@ function profileView(handle) {
   const drawProfile = (profile) => {
     const mine = isMe(profile);
     const target = `@${profile.handle}`;
-    const relation = (label, call, done) => button(label, act(call, done), { "data-key": label });
+    // A change of relation is asked about again by the next card that shows this author.
+    const changed = (call) => async () => { await call(); relationships.delete(profile.handle); };
+    const relation = (label, call, done) => button(label, act(changed(call), done), { "data-key": label });
     const path = enc(profile.handle);
     // Only what can be done now: Follow or Unfollow, Mute or Unmute, Block or Unblock.
     const { following, followed_by, blocking, muting } = profile.relationship || {};
@@ -1712,6 +1781,9 @@ function openStream() {
     showMessage("activity", `${actor} ${notificationText(notification.type)}.`);
     settle();
   });
+  session.stream.addEventListener("home.updated", (event) => {
+    if (screen.homeUpdated) screen.homeUpdated(event.data);
+  });
   // EventSource retries on its own after a dropped connection, but gives up on a refused one
   // (an expired token): asking who we are then signs out on a 401, or else opens a new stream.
   session.stream.addEventListener("error", () => {
@@ -1720,8 +1792,18 @@ function openStream() {
   });
 }
 
-// New posts of the people one follows bring no notification: the views also reload now and then.
+// New posts of the people one follows come over the stream (home.updated). The views reload
+// every 30 s while it is down, and every 2 minutes while it is up: the stream does not announce
+// celebrities' posts, which are merged into homes when read (docs/web-client.md).
 const POLL_MS = 30000;
+const POLL_WHILE_STREAM_UP_MS = 120000;
+
+function pollForPostsTheStreamMisses() {
+  const streamUp = session.stream && session.stream.readyState === EventSource.OPEN;
+  if (streamUp && Date.now() - session.polledAt < POLL_WHILE_STREAM_UP_MS) return;
+  session.polledAt = Date.now();
+  refresh();
+}
 
 async function signIn(token) {
   session.token = token;
@@ -1732,7 +1814,8 @@ async function signIn(token) {
   document.body.classList.add("signed-in");
   openStream();
   clearInterval(session.poll);
-  session.poll = setInterval(refresh, POLL_MS);
+  session.polledAt = Date.now();
+  session.poll = setInterval(pollForPostsTheStreamMisses, POLL_MS);
   showView();
 }
 
@@ -1824,6 +1907,7 @@ $("#find-user").addEventListener("submit", (event) => {
 });
 $("#sign-out").addEventListener("click", () => {
   const token = session.token;
+  if (session.me) forgetDrafts(session.me.id);
   signOut();
   say(t("You are signed out."));
   // Ends the session on the server too (the refresh cookie's family), not only in this tab.

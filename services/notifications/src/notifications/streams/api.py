@@ -20,7 +20,12 @@ router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
     "/stream",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {STREAM_MEDIA_TYPE: {}}, "description": "Server-Sent Events"},
+        200: {
+            "content": {STREAM_MEDIA_TYPE: {}},
+            "description": "Server-Sent Events: `notification` (JSON Notification, with an `id:`"
+            " to resume from as Last-Event-ID) and `home.updated` (the id of a post new in the"
+            " caller's home timeline; no `id:`).",
+        },
         **problems(400),
     },
     name="stream",

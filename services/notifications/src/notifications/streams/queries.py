@@ -7,6 +7,10 @@ streams that are behind. A notification this process stores wakes its streams at
 stream reads the database only when woken, so a thousand quiet streams cost one query per
 poll, not a thousand. Positions are per-recipient sequence numbers: the SSE `id`, which a
 reconnecting client sends back as Last-Event-ID to resume without gaps.
+
+The stream also says when a post is new in the recipient's home timeline (`home.updated`,
+the post's id, no `id:`), relayed from Redis (`HomeUpdateRelay`); woken for that alone, it
+does not read the notifications again.
 """
 
 import asyncio
@@ -24,6 +28,7 @@ from notifications.settings import NotificationsSettings
 from notifications.streams.rules import StreamPosition
 from notifications.streams.wakeups import LocalWakeups, StreamSubscription
 from shared.clock import utc_now
+from shared.home_updates import HOME_UPDATED
 from shared.observability import OPEN_STREAMS
 
 STREAM_MEDIA_TYPE = "text/event-stream"
@@ -35,6 +40,12 @@ _BATCH = 100
 def sse_event(seq: int, notification: Notification) -> bytes:
     data = notification.model_dump_json()
     return f"id: {seq}\nevent: notification\ndata: {data}\n\n".encode()
+
+
+def home_updated_event(post_id: str) -> bytes:
+    """No `id:` line: Last-Event-ID stays the last notification's, and a reconnecting client
+    reads its timeline again rather than these."""
+    return f"event: {HOME_UPDATED}\ndata: {post_id}\n\n".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,24 +76,33 @@ class StreamQueries:
         ):
             yield f"retry: {settings.stream_retry_milliseconds}\n: connected\n\n".encode()
             last_sent = time.monotonic()
+            backlog, gap_pending = False, False
             while not await request.is_disconnected():
                 subscription.woken.clear()
-                found = await self.repository.after(recipient_id, position.last_seq, _BATCH)
-                delivered = position.advance([(doc["seq"], doc) for doc in found], time.monotonic())
-                subscription.last_seq = position.last_seq
-                shown = [doc for doc in delivered if not doc.get("withdrawn")]
-                for doc, notification in zip(
-                    shown, await self.notifications.render(shown), strict=True
-                ):
-                    yield sse_event(doc["seq"], notification)
+                for post_id in subscription.take_home_posts():
+                    yield home_updated_event(post_id)
                     last_sent = time.monotonic()
+                if subscription.read_due or backlog or gap_pending:
+                    subscription.read_due = False
+                    found = await self.repository.after(recipient_id, position.last_seq, _BATCH)
+                    delivered = position.advance(
+                        [(doc["seq"], doc) for doc in found], time.monotonic()
+                    )
+                    subscription.last_seq = position.last_seq
+                    shown = [doc for doc in delivered if not doc.get("withdrawn")]
+                    for doc, notification in zip(
+                        shown, await self.notifications.render(shown), strict=True
+                    ):
+                        yield sse_event(doc["seq"], notification)
+                        last_sent = time.monotonic()
+                    backlog = len(found) == _BATCH and len(delivered) == _BATCH
+                    # A number still being written holds the rest back: look again soon for it.
+                    gap_pending = len(delivered) < len(found)
                 if time.monotonic() - last_sent >= settings.keepalive_seconds:
                     yield KEEPALIVE
                     last_sent = time.monotonic()
-                if len(found) == _BATCH and len(delivered) == _BATCH:
-                    continue  # a backlog: read on without waiting
-                # A number still being written holds the rest back: look again soon for it.
-                gap_pending = len(delivered) < len(found)
+                if backlog:
+                    continue  # read on without waiting
                 while (
                     not await self._woken(subscription, last_sent, gap_pending) and not gap_pending
                 ):

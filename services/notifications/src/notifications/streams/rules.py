@@ -63,3 +63,17 @@ def parse_last_event_id(value: str | None) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise InvalidLastEventId("Last-Event-ID is not a notification position.")
     return int(text)
+
+
+# A post id is a short token; anything else on a home channel is not passed on.
+MAX_POST_ID_LENGTH = 64
+
+
+def home_update_post_id(data: object) -> str | None:
+    """The post id a home update carries, or None when it is not one (a line break would end
+    the SSE event early)."""
+    if not isinstance(data, str) or not 0 < len(data) <= MAX_POST_ID_LENGTH:
+        return None
+    if not data.isascii() or not data.isprintable():
+        return None
+    return data

@@ -10,6 +10,7 @@ the card's copy after its MongoDB write, and the next read copies it again.
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from uuid import UUID
 
 from pydantic import TypeAdapter
 from pymongo import UpdateOne
@@ -17,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events.posts import PostCounts
+from shared.idempotency import APPLIED_EVENTS, write_once
 from shared.mongo import Database, Document, IndexSpec
 from shared.read_cache import CachedValues
 from shared.redis_store import RedisClient
@@ -67,7 +69,7 @@ class PostCardRepository:
             if await self._write(after, None):
                 return before, after
         for _ in range(MAX_CARD_WRITE_ATTEMPTS):
-            document = await self._cards.find_one({"_id": post_id})
+            document = await self._cards.find_one({"_id": post_id}, {APPLIED_EVENTS: 0})
             before = _card(document) if document else PostCard(post_id)
             after = change(before)
             if after == before or await self._write(after, document):
@@ -117,6 +119,11 @@ class PostCardRepository:
             await self._cards.update_one(*_counts_update(post_id, counts), upsert=True)
         await self._changed([post_id])
 
+    async def record_counts_once(self, event_id: UUID, post_id: str, counts: PostCounts) -> None:
+        """`record_counts` as a single-write handler's one write (`write_once`)."""
+        await write_once(self._cards, event_id, *_counts_update(post_id, counts), upsert=True)
+        await self._changed([post_id])
+
     async def record_many_counts(self, counts: Mapping[str, PostCounts]) -> None:
         """`record_counts` for many posts in one command."""
         if not counts:
@@ -141,7 +148,9 @@ class PostCardRepository:
         return await self._cache.get_many(post_ids, self._published)
 
     async def _published(self, post_ids: list[str]) -> dict[str, PostCard]:
-        cursor = self._cards.find({"_id": {"$in": list(post_ids)}, "status": "published"})
+        cursor = self._cards.find(
+            {"_id": {"$in": list(post_ids)}, "status": "published"}, {APPLIED_EVENTS: 0}
+        )
         return {document["_id"]: _card(document) async for document in cursor}
 
 

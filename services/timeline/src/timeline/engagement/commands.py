@@ -1,6 +1,7 @@
 """What posts' engagement events change here: each post's counts on its card and the replica
 of who likes it. Every write is guarded by a version, so duplicated and reordered events leave
-the same state."""
+the same state. A reply's count change is one write to the card, so its handlers are
+single-write (`shared.idempotency.write_once`): no processed-event log around them."""
 
 from dataclasses import dataclass
 
@@ -28,10 +29,14 @@ class EngagementCommands:
         await self.cards.record_counts(unliked.post_id, unliked.counts)
 
     async def post_replied(self, delivery: Delivery[PostReplied]) -> None:
-        await self.cards.record_counts(delivery.event.post_id, delivery.event.counts)
+        """Single-write: one conditional write to the card (see the handlers)."""
+        replied = delivery.event
+        await self.cards.record_counts_once(delivery.event_id, replied.post_id, replied.counts)
 
     async def reply_removed(self, delivery: Delivery[PostReplyRemoved]) -> None:
-        await self.cards.record_counts(delivery.event.post_id, delivery.event.counts)
+        """Single-write: one conditional write to the card (see the handlers)."""
+        removed = delivery.event
+        await self.cards.record_counts_once(delivery.event_id, removed.post_id, removed.counts)
 
     async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
         await self.cards.forget_counts(delivery.event.post_id)

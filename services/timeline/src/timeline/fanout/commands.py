@@ -38,7 +38,12 @@ from timeline.core.rules import (
     record_credit,
     record_remix_status,
 )
-from timeline.fanout.repository import EntryRepository, FollowRepository, FollowUpdate
+from timeline.fanout.repository import (
+    EntryRepository,
+    FollowRepository,
+    FollowUpdate,
+    HomeAnnouncements,
+)
 from timeline.fanout.rules import (
     CelebrityFlags,
     celebrity_change,
@@ -72,6 +77,8 @@ class FanOutCommands:
     entries: EntryRepository
     # Where whom each delivery reached is recorded, for the insights.
     insights: InsightsRepository | None = None
+    # Who is told at once of a post new in their home timeline; no one without Redis.
+    announcements: HomeAnnouncements | None = None
 
     # -- posts -------------------------------------------------------------------------
 
@@ -170,6 +177,8 @@ class FanOutCommands:
         grown: list[str] = []
         for batch in batched(deliveries, self.settings.fan_out_batch_size, strict=False):
             grown += await self.entries.deliver(card, batch)
+            if self.announcements is not None:
+                await self.announcements.announce(card, [d.owner_id for d in batch])
         await self._trim(grown)
         FAN_OUT_DELIVERIES.observe(len(deliveries))
         FAN_OUT_DURATION.observe(time.perf_counter() - started, exemplar=exemplar())

@@ -27,8 +27,11 @@ from typing import Any
 from pymongo import DeleteMany, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from shared.home_updates import announce_home_update
 from shared.mongo import Database, Document, IndexSpec
 from shared.read_cache import CachedSets, SetRead
+from shared.redis_store import RedisClient
+from shared.relations import RelationReplica
 from timeline.core.feed_cache import FeedCache, FeedKind
 from timeline.core.repository import raise_unless_only_duplicate_keys
 from timeline.core.rules import PostCard, TimelinePosition
@@ -561,3 +564,23 @@ def _entry_fields(card: PostCard) -> Document:
         "published_at": card.published_at,
         POSITION: position.sort_key,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class HomeAnnouncements:
+    """Tells readers' open streams (through Redis, `shared.home_updates`) that a post was just
+    written to their home timelines; not those who mute one of its authors, whose timeline
+    leaves it out (`TimelineQueries.home`)."""
+
+    redis: RedisClient
+    prefix: str
+    mutes: RelationReplica
+
+    async def announce(self, card: PostCard, owner_ids: Sequence[str]) -> None:
+        authors = card.reaching_authors()
+        muting = await self.mutes.active_pairs(
+            (owner_id, author_id) for owner_id in owner_ids for author_id in authors
+        )
+        muters = {owner_id for owner_id, _ in muting}
+        readers = [owner_id for owner_id in owner_ids if owner_id not in muters]
+        await announce_home_update(self.redis, self.prefix, card.post_id, readers)

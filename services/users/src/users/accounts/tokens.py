@@ -5,6 +5,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -78,13 +79,19 @@ def _create_key_file(path: Path) -> None:
         serialization.NoEncryption(),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole under a name of its own, then linked to `path`, which fails if it exists:
+    # when two replicas start at once, the second reads the first one's key, never a file
+    # still being written.
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        # O_EXCL: when two replicas start at once, the second reads the first one's key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as key_file:
+            key_file.write(pem)
+        os.link(draft, path)
     except FileExistsError:
         return
-    with os.fdopen(fd, "wb") as key_file:
-        key_file.write(pem)
+    finally:
+        draft.unlink()
     log.info("created a new signing key file", extra={"path": str(path)})
 
 

@@ -27,7 +27,7 @@ from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 from pymongo.monitoring import CommandListener, CommandStartedEvent
 
-from shared.bus import EventBus
+from shared.bus import EVENT_HANDLING, EventBus
 from shared.eligibility import (
     BLOCKERS_PATH,
     ELIGIBILITY_PATH,
@@ -758,13 +758,16 @@ class EventInjector:
     """Publishes other services' events to the service under test and waits until it handled them.
 
     Each event is published as the broker user of the service that produces it, as the real
-    producer would. Handled means recorded in the service's processed-event log, so once
-    `publish` returns a test may also assert that something did NOT happen.
+    producer would. Handled means the service's bus has handled every delivery and acked it
+    (its count of handled events grew by as many of each type; an event only single-write
+    handlers handle leaves no processed-event record to wait on), so once `publish` returns a
+    test may also assert that something did NOT happen.
     """
 
-    def __init__(self, buses: Mapping[str, EventBus], service_db: Database) -> None:
+    def __init__(self, buses: Mapping[str, EventBus], service_db: Database, service: str) -> None:
         self._buses = buses
         self._processed = service_db[PROCESSED_EVENTS]
+        self._service = service
 
     async def publish(self, *events: EventData) -> list[EventEnvelope]:
         """Publish each event in a new envelope; wait until every one of them was handled."""
@@ -774,20 +777,36 @@ class EventInjector:
 
     async def deliver(self, *envelopes: EventEnvelope) -> None:
         """Publish these very envelopes (the same one twice is a redelivery) and wait for them."""
+        before = self._handled_counts(envelopes)
         # In the given order; consecutive events of one producer are published together.
         for producer, run in groupby(envelopes, lambda e: producing_service(e.type) or "users"):
             batch = list(run)
             confirmed = await self._buses[producer].publish(batch)
             assert confirmed == [envelope.id for envelope in batch]
-        await self.handled(envelopes)
+        expected = Counter(envelope.type for envelope in envelopes)
 
-    async def handled(self, envelopes: Iterable[EventEnvelope]) -> None:
-        ids = list({str(envelope.id) for envelope in envelopes})
+        def all_handled() -> bool:
+            now = self._handled_counts(envelopes)
+            return all(now[t] - before[t] >= count for t, count in expected.items())
 
-        async def all_processed() -> bool:
-            return await self._processed.count_documents({"_id": {"$in": ids}}) == len(ids)
+        await wait_until(all_handled)
 
-        await wait_until(all_processed)
+    def _handled_counts(self, envelopes: Iterable[EventEnvelope]) -> Counter[str]:
+        """How many events of these types the service's bus has handled so far (from the bus's
+        own histogram only: collecting the whole registry at each poll starves the service)."""
+        types = {envelope.type for envelope in envelopes}
+        counts: Counter[str] = Counter()
+        for metric in EVENT_HANDLING.collect():
+            for sample in metric.samples:
+                labels = sample.labels
+                if (
+                    sample.name.endswith("_count")
+                    and labels["service"] == self._service
+                    and labels["outcome"] == "handled"
+                    and labels["event_type"] in types
+                ):
+                    counts[labels["event_type"]] += int(sample.value)
+        return counts
 
     async def register(self, *users: KnownUser) -> list[EventEnvelope]:
         """Announce accounts as the users service would, so the service's directory has them."""
@@ -802,7 +821,8 @@ class EventInjector:
 async def event_injector(
     service_db: Database, *, amqp_url: str, namespace: str
 ) -> AsyncIterator[EventInjector]:
-    """An EventInjector on connections to `namespace` as each producer, watching `service_db`."""
+    """An EventInjector on connections to `namespace` as each producer, watching the service
+    whose database is `service_db` (named `<namespace>-<service>`, as `test_settings` does)."""
     users = broker_users()
     buses = {
         producer: EventBus(
@@ -817,7 +837,9 @@ async def event_injector(
     try:
         for bus in buses.values():
             await bus.connect()
-        yield EventInjector(buses, service_db)
+        yield EventInjector(
+            buses, service_db, service=service_db.name.removeprefix(f"{namespace.rstrip('.')}-")
+        )
     finally:
         for bus in buses.values():
             await bus.close()
