@@ -12,8 +12,9 @@ MongoDB and Redis) on free ports and, through the gateway:
 3. measures the floor (a bare FastAPI app returning a home page's bytes) and a home page's
    CPU through the gateway with `wrk`, in the same run;
 4. runs DeathStarBench's socialNetwork mix for SECONDS with CLIENTS closed-loop clients: 60 %
-   home timelines, 30 % profiles, 10 % new posts (a tenth of them co-authored), reporting
-   throughput, p50/p90/p99 per request type and each process's CPU.
+   home timelines, 30 % profiles, 10 % new posts (a tenth of them co-authored with one of
+   the author's followers), reporting throughput, p50/p90/p99 per request type (failures by
+   status) and each process's CPU.
 
 Writes bench/results/social.md.
 
@@ -48,7 +49,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_GRAPH = REPO_ROOT.parent / "shared" / "dsb" / "socfb-Reed98"
 PASSWORD = "correct horse battery staple"  # noqa: S105 -- a benchmark user's
 PAGE = 20
-FOLLOW_BLOCK = 2000
+FOLLOW_BLOCK = 1000
 GENERATED_USERS = 1000
 GENERATED_FOLLOWS_EACH = 20  # friendships made by each new user: ~40 follows each, both ways
 MIX = (("home", 0.6), ("profile", 0.3), ("post", 0.1))
@@ -183,6 +184,41 @@ async def follow_all(
     return done, failures
 
 
+def top_counters(mongo_url: str) -> dict[str, tuple[int, int]]:
+    """The embedded server's per-collection counters (`top`): commands and microseconds."""
+    with MongoClient(mongo_url) as client:
+        totals = client.admin.command("top")["totals"]
+    return {
+        namespace: (counters["total"]["count"], counters["total"]["time"])
+        for namespace, counters in totals.items()
+        if isinstance(counters, dict)
+    }
+
+
+def per_follow(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], follows: int
+) -> dict[str, tuple[float, float]]:
+    """Per collection: database commands and milliseconds in the server per follow."""
+    result = {}
+    for namespace, (count, micros) in after.items():
+        count_before, micros_before = before.get(namespace, (0, 0))
+        if count > count_before:
+            spent_ms = (micros - micros_before) / 1000
+            result[namespace] = ((count - count_before) / follows, spent_ms / follows)
+    return result
+
+
+def wait_for_follower_notifications(mongo_url: str, expected: int, timeout: float) -> None:
+    """Until the notifications service has told every followee of its new follower."""
+    started = time.perf_counter()
+    with MongoClient(mongo_url) as client:
+        notifications = client["copost_notifications"]["notifications"]
+        while notifications.count_documents({"type": "follower.new"}) < expected:
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError("the notifications service did not handle every follow")
+            time.sleep(2)
+
+
 def wait_for_timeline_follows(mongo_url: str, expected: int, timeout: float) -> float:
     """Until the timeline service has recorded every follow; returns the time it took."""
     started = time.perf_counter()
@@ -202,7 +238,8 @@ def wait_for_timeline_follows(mongo_url: str, expected: int, timeout: float) -> 
 class Mixed:
     seconds: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=dict)
-    errors: dict[str, int] = field(default_factory=dict)
+    # Per request type: how many answers had each status of 300 or more.
+    errors: dict[str, Counter[int]] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -211,10 +248,19 @@ class Mixed:
 
 
 async def mixed_workload(
-    base_url: str, handles: list[str], tokens: dict[str, str], clients: int, seconds: float
+    base_url: str,
+    handles: list[str],
+    followers: dict[str, list[str]],
+    tokens: dict[str, str],
+    clients: int,
+    seconds: float,
 ) -> Mixed:
+    """`followers`: who follows each user. A co-author is one of the author's followers: by
+    default an account may be invited only by accounts it follows (a stranger is a 403)."""
     rng = random.Random(6)  # noqa: S311 -- a reproducible mix, not a secret
-    result = Mixed(latencies={kind: [] for kind, _ in MIX}, errors={kind: 0 for kind, _ in MIX})
+    result = Mixed(
+        latencies={kind: [] for kind, _ in MIX}, errors={kind: Counter() for kind, _ in MIX}
+    )
     kinds, weights = [k for k, _ in MIX], [w for _, w in MIX]
     deadline = time.perf_counter() + seconds
 
@@ -231,12 +277,12 @@ async def mixed_workload(
                 answer = await client.get(f"/v1/users/{other}/posts?limit={PAGE}", headers=headers)
             else:
                 body: dict[str, object] = {"text": f"post {uuid.uuid4().hex} " + "text " * 20}
-                if rng.random() < COAUTHORED_SHARE:
-                    body["coauthors"] = [rng.choice([h for h in handles if h != user][:50])]
+                if rng.random() < COAUTHORED_SHARE and followers.get(user):
+                    body["coauthors"] = [rng.choice(followers[user])]
                 answer = await client.post("/v1/posts", json=body, headers=headers)
             result.latencies[kind].append((time.perf_counter() - started) * 1000)
             if answer.status_code >= 300:
-                result.errors[kind] += 1
+                result.errors[kind][answer.status_code] += 1
 
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
@@ -257,6 +303,8 @@ class Report:
     follow_started: float
     follow_failures: int
     timeline_drain_seconds: float
+    follow_cpu_ms: dict[str, float]
+    follow_db: dict[str, tuple[float, float]]
     floor_ms: float
     home_ms: dict[str, float]
     home_rate: float
@@ -288,12 +336,21 @@ def run(
         tokens, sign_up_seconds = sign_up(stack.gateway_url, names, workers=4)
         follows = [(names[u], names[v]) for u, v in graph.follows]
         print(f"making {len(follows)} follows ...", flush=True)
+        top_before = top_counters(stack.mongo_url)
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         follow_started = time.perf_counter()
         follow_times, failures = asyncio.run(
             follow_all(stack.gateway_url, follows, tokens, follow_workers, follow_budget)
         )
         print(f"follows done in {time.perf_counter() - follow_started:.0f} s", flush=True)
-        drain = wait_for_timeline_follows(stack.mongo_url, len(follow_times) - failures, 900)
+        made = len(follow_times) - failures
+        drain = wait_for_timeline_follows(stack.mongo_url, made, 900)
+        wait_for_follower_notifications(stack.mongo_url, made, 900)
+        follow_cpu = {
+            name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / max(made, 1)
+            for name, pid in pids.items()
+        }
+        follow_db = per_follow(top_before, top_counters(stack.mongo_url), max(made, 1))
 
         # Every user posts once, so every home timeline has something to show.
         asyncio.run(seed_posts(stack.gateway_url, names, tokens))
@@ -323,7 +380,12 @@ def run(
 
         print(f"mixed workload: {clients} clients for {seconds} s ...", flush=True)
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        mixed = asyncio.run(mixed_workload(stack.gateway_url, names, tokens, clients, seconds))
+        followers: dict[str, list[str]] = {}
+        for follower, followee in follows:
+            followers.setdefault(followee, []).append(follower)
+        mixed = asyncio.run(
+            mixed_workload(stack.gateway_url, names, followers, tokens, clients, seconds)
+        )
         mixed.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
         return Report(
             graph,
@@ -332,6 +394,8 @@ def run(
             follow_started,
             failures,
             drain,
+            follow_cpu,
+            follow_db,
             floor_ms["floor"],
             home_ms,
             home_rate,
@@ -392,6 +456,14 @@ def cpu_per_request(
 # -- the results -------------------------------------------------------------------------------
 
 
+def errors_text(statuses: Counter[int]) -> str:
+    """`19 (409: 12, 503: 7)`: how many failed, and with which statuses."""
+    if not statuses:
+        return "0"
+    each = ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items()))
+    return f"{statuses.total()} ({each})"
+
+
 def report(r: Report) -> str:
     follow_seconds = (r.follow_times[-1] - r.follow_started) if r.follow_times else 0.0
     blocks = []
@@ -435,6 +507,28 @@ def report(r: Report) -> str:
         f"- Rate per block of {FOLLOW_BLOCK} follows, in order (it must not fall as the "
         f"graph grows): {', '.join(f'{rate:.0f}' for rate in blocks)} follows/s.",
         "",
+        "What one follow cost, from the moment the first was sent until the timeline and the "
+        "notifications services had handled the last: each process's CPU, and the database "
+        "commands each collection received (the embedded server's own `top` counters; its "
+        "time is the wall time it spent on them):",
+        "",
+        "| process | CPU ms per follow |",
+        "|---|---|",
+        *(
+            f"| {name} | {used:.2f} |"
+            for name, used in sorted(r.follow_cpu_ms.items(), key=lambda item: -item[1])
+        ),
+        "",
+        "| collection | commands per follow | server ms per follow |",
+        "|---|---|---|",
+        *(
+            f"| {namespace} | {count:.2f} | {ms:.2f} |"
+            for namespace, (count, ms) in sorted(r.follow_db.items(), key=lambda item: -item[1][1])
+            if count >= 0.01
+        ),
+        f"| all | {sum(c for c, _ in r.follow_db.values()):.2f} "
+        f"| {sum(ms for _, ms in r.follow_db.values()):.2f} |",
+        "",
         "## A home page beside its floor",
         "",
         f"`wrk -t1 -c8 -d8s` on one 20-post home page (the user following the most), "
@@ -462,13 +556,13 @@ def report(r: Report) -> str:
             lines.append(
                 f"| {kind} | {share:.0%} | {len(values)} | {percentile(values, 0.5):.0f} "
                 f"| {percentile(values, 0.9):.0f} | {percentile(values, 0.99):.0f} "
-                f"| {m.errors[kind]} |"
+                f"| {errors_text(m.errors[kind])} |"
             )
     if every:
         lines.append(
             f"| all | | {len(every)} | {percentile(every, 0.5):.0f} | "
             f"{percentile(every, 0.9):.0f} | {percentile(every, 0.99):.0f} "
-            f"| {sum(m.errors.values())} |"
+            f"| {errors_text(sum(m.errors.values(), Counter[int]()))} |"
         )
     lines += [
         "",

@@ -9,7 +9,14 @@ from notifications_support import NotificationsHarness, ServedHarness
 
 from notifications.core.commands import NotificationCommands as Notifier
 from notifications.core.repository import NOTIFICATIONS, WITHDRAWN_SUBJECTS, NotificationRepository
-from notifications.core.rules import NewNotification, NotificationType, Reaction
+from notifications.core.rules import (
+    NewNotification,
+    NotificationType,
+    Reaction,
+    SubjectKind,
+    Withdrawal,
+    notification_id,
+)
 from notifications.streams.wakeups import LocalWakeups
 from shared.events.invitations import (
     InvitationAccepted,
@@ -20,7 +27,8 @@ from shared.events.invitations import (
 )
 from shared.events.posts import PostCoauthorRemoved, PostDeleted, PostPublished
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnblocked
-from shared.testing import ALICE, BOB, CAROL, identity_headers, wait_until
+from shared.relations import MUTE_REPLICA, RelationReplica
+from shared.testing import ALICE, BOB, CAROL, counted_database, identity_headers, wait_until
 
 T = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -102,6 +110,50 @@ async def test_a_redelivered_event_makes_one_notification(
     page = await notifications.notifications(ALICE)
     assert [n["type"] for n in page["items"]] == ["follower.new"]
     assert page["unread_count"] == 1
+
+
+async def test_a_new_follower_costs_six_commands(
+    notifications: NotificationsHarness, mongo_url: str
+) -> None:
+    await notifications.events.publish(followed(BOB, ALICE))  # Alice's sequence exists
+    async with counted_database(mongo_url, notifications.db.name) as (db, commands):
+        mutes = RelationReplica(db, MUTE_REPLICA)
+        notifier = Notifier(NotificationRepository(db), LocalWakeups(), mutes)
+        await notifier.apply(uuid4(), follow_of(ALICE, CAROL))
+
+    assert dict(commands) == {
+        "find blocks": 1,  # a block either way silences it
+        "find mute_replica": 1,  # so does Alice muting Carol
+        "find withdrawn_subjects": 2,  # withdrawn already? and again after the insert
+        "findAndModify recipient_sequences": 1,  # Alice's next number
+        "insert notifications": 1,  # no read first: a redelivery fails its insert
+    }
+    assert await notifications.types(ALICE) == ["follower.new", "follower.new"]
+
+
+async def test_a_redelivery_after_a_crash_still_meets_a_withdrawal_it_missed(
+    notifications: NotificationsHarness,
+) -> None:
+    """The first attempt stored the notification and stopped before its second check, while
+    Carol's account was deleted: the redelivery withdraws it."""
+    repository = NotificationRepository(notifications.db)
+    notifier = Notifier(repository, LocalWakeups())
+    event_id = uuid4()
+    [notification] = follow_of(ALICE, CAROL).notifications
+    stored_id = notification_id(event_id, notification)
+    await repository.insert(
+        stored_id, await repository.next_seq(ALICE), notification, withdrawn=False
+    )
+    await repository.withdraw(Withdrawal(SubjectKind.USER, CAROL))
+    await notifications.db[NOTIFICATIONS].update_one(
+        {"_id": stored_id}, {"$set": {"withdrawn": False}}
+    )
+
+    await notifier.apply(event_id, follow_of(ALICE, CAROL))
+
+    assert (await notifications.notifications(ALICE))["items"] == []
+    stored = notifications.db[NOTIFICATIONS].find({"recipient_id": ALICE}).sort("seq", 1)
+    assert [doc["seq"] async for doc in stored] == [1, 2]  # the redelivery's number filled
 
 
 async def test_concurrent_deliveries_keep_one_notification_per_event_and_an_exact_count(

@@ -127,6 +127,32 @@ async def test_a_follow_redelivered_after_a_crash_counts_the_followers_again(
         assert await api.home_ids(fan) == ["s1"]
 
 
+async def test_far_from_the_threshold_a_crash_before_the_count_heals_at_the_redelivery(
+    events: Events, start_timeline: TimelineStarter
+) -> None:
+    """Far below the threshold each follow change adds or takes one, without a recount."""
+    async with start_timeline(celebrity_follower_threshold=10_000) as api:
+        await events.register("ann", *FANS)
+        for fan in FANS[:3]:
+            await events.follow(fan, "ann")
+        await events.send(UserUnfollowed(follower_id="f1", followee_id="ann", unfollowed_at=at(5)))
+        # A crash after writing f4's edge and before adding it to the count.
+        await FollowRepository(api.db).record("f4", "ann", active=True, as_of=at(9))
+        assert await followers_stored(api, "ann") == 2
+
+        await events.follow("f4", "ann", when=9)  # delivered again: counted again
+
+        assert await followers_stored(api, "ann") == 3
+        await events.follow("f4", "ann", when=9)  # and again: nothing changes
+        assert await followers_stored(api, "ann") == 3
+
+
+async def followers_stored(api: TimelineApi, author: str) -> int:
+    count = await api.db["follower_counts"].find_one({"_id": author})
+    assert count is not None
+    return int(count["followers"])
+
+
 async def test_a_follow_toggled_at_the_threshold_neither_demotes_nor_copies_posts(
     events: Events, start_timeline: TimelineStarter
 ) -> None:

@@ -21,6 +21,7 @@ from timeline.fanout.rules import (
     HomeDelivery,
     celebrity_change,
     is_celebrity,
+    needs_recount,
     plan_audiences,
     plan_deliveries,
 )
@@ -180,6 +181,22 @@ def test_a_celebrity_has_more_followers_than_the_threshold(
     followers: int, threshold: int, celebrity: bool
 ) -> None:
     assert is_celebrity(followers, threshold) is celebrity
+
+
+@pytest.mark.parametrize(
+    ("counted", "flags", "recount"),
+    [
+        (8_899, CelebrityFlags(False, False), False),  # 10 000 - 1 000 - 100 - 1
+        (8_900, CelebrityFlags(False, False), True),  # within the margin and the slack
+        (0, CelebrityFlags(True, True), True),  # a celebrity: a demotion may be due
+        (0, CelebrityFlags(False, True), True),  # a change half done
+        (-1, CelebrityFlags(False, False), True),  # a count gone wrong
+    ],
+)
+def test_only_counts_near_the_threshold_or_of_flagged_authors_are_recounted(
+    counted: int, flags: CelebrityFlags, recount: bool
+) -> None:
+    assert needs_recount(counted, flags, threshold=10_000, demotion_margin=1_000) is recount
 
 
 @pytest.mark.parametrize(

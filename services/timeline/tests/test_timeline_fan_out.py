@@ -9,7 +9,6 @@ import pytest
 from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 from timeline_support import (
-    CommandCounter,
     Events,
     TimelineApi,
     TimelineStarter,
@@ -18,9 +17,10 @@ from timeline_support import (
 )
 
 from shared.events import make_event
-from shared.events.users import UserBlocked, UserDeleted, UserUnfollowed
+from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
 from shared.mongo import Document
 from shared.subscriptions import Delivery
+from shared.testing import CommandCounter, counted_database
 from timeline.components import fan_out_commands as timeline_writer
 from timeline.fanout.repository import EntryRepository
 from timeline.settings import TimelineSettings
@@ -301,3 +301,33 @@ async def test_each_fan_out_is_measured_by_size_and_duration(
     assert REGISTRY.get_sample_value("copost_fan_out_deliveries_count") == fan_outs + 1
     assert REGISTRY.get_sample_value("copost_fan_out_deliveries_sum") == delivered + 2
     assert REGISTRY.get_sample_value("copost_fan_out_duration_seconds_count") == timed + 1
+
+
+async def test_a_follow_back_filling_one_batch_costs_six_commands(
+    events: Events, api: TimelineApi, mongo_url: str
+) -> None:
+    await events.register("ann", "x", "y")
+    await events.follow("y", "ann")
+    await events.publish("p1", "ann", when=10)
+    await api.wait_for_home("y", ["p1"])
+
+    async with counted_database(mongo_url, api.db.name) as (db, commands):
+        writer = timeline_writer(TimelineSettings(celebrity_follower_threshold=10_000), db)
+        follow = UserFollowed(follower_id="x", followee_id="ann", followed_at=at(20))
+        await writer.user_followed(Delivery(follow, uuid4()))
+
+    assert dict(commands) == {
+        "findAndModify follows": 1,  # the edge, unflagged (ann is no celebrity: no flag read)
+        # One more follower for ann, then her count and flags read back (no find-and-modify:
+        # the embedded server scans the collection for one): far below the threshold, her
+        # followers are not counted again.
+        "update follower_counts": 1,
+        "find follower_counts": 1,
+        "find profile_entries": 1,  # ann's recent posts, for the back-fill
+        "update home_entries": 1,  # copied to x's home timeline
+        "update home_growth": 1,  # x's timeline size
+    }
+    await api.wait_for_home("x", ["p1"])
+    assert await api.db["follower_counts"].find_one({"_id": "ann"}, {"_id": 0, "followers": 1}) == {
+        "followers": 2
+    }

@@ -5,7 +5,6 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from timeline_support import (
-    CommandCounter,
     Events,
     TimelineApi,
     TimelineStarter,
@@ -15,7 +14,7 @@ from timeline_support import (
 
 from shared.mongo import MIGRATIONS, Document
 from shared.relations import MUTE_REPLICA, RelationReplica
-from shared.testing import redis_key_prefix
+from shared.testing import CommandCounter, redis_key_prefix
 from shared.user_directory import UserDirectory
 from timeline.components import follow_repository, read_caches
 from timeline.core.repository import PostCardRepository

@@ -4,7 +4,6 @@ Events arrive as the users and posts services would publish them, from a second 
 same namespace; the timelines are read back through the service's HTTP API.
 """
 
-from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from pymongo.monitoring import CommandListener, CommandStartedEvent
 
 from shared.events import EventData, EventEnvelope, make_event
 from shared.events.posts import (
@@ -182,20 +180,3 @@ async def wait_for_celebrity(api: TimelineApi, author: str, *, celebrity: bool) 
 
 
 type TimelineStarter = Callable[..., AbstractAsyncContextManager[TimelineApi]]
-
-
-class CommandCounter(CommandListener):
-    """Counts the database commands of a client by name and collection ("find follows")."""
-
-    def __init__(self) -> None:
-        self.commands: Counter[str] = Counter()
-
-    def started(self, event: CommandStartedEvent) -> None:
-        collection = event.command.get(event.command_name)
-        self.commands[f"{event.command_name} {collection}"] += 1
-
-    def succeeded(self, event: object) -> None:
-        pass
-
-    def failed(self, event: object) -> None:
-        pass

@@ -6,8 +6,14 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.bus import EventBus
+from shared.outbox import Outbox, OutboxRelay
 from shared.problems import PROBLEM_MEDIA_TYPE
-from shared.testing import EventRecorder, identity_headers, wait_until
+from shared.testing import EventRecorder, counted_database, identity_headers, wait_until
+from users.core.repository import AccountRepository
+from users.relations.commands import RelationCommands
+from users.relations.repository import RelationRepository
+from users.settings import UsersSettings
 
 PASSWORD = "correct horse battery"
 
@@ -246,6 +252,27 @@ async def test_follow_and_unfollow_change_both_profiles_counts(
     assert await counts(client, "kate", jack["id"]) == (0, 0)
     [unfollowed] = await event_recorder.wait_for("user.unfollowed")
     assert unfollowed.data["follower_id"] == jack["id"]
+
+
+async def test_a_follow_costs_five_commands(
+    client: httpx.AsyncClient, register: Register, users_settings: UsersSettings, mongo_url: str
+) -> None:
+    jack = await register("jack")
+    await register("kate")
+    async with counted_database(mongo_url, users_settings.database_name) as (db, commands):
+        # A relay that is never started: the service's own publishes the event.
+        relay = OutboxRelay(db, (), EventBus(users_settings), service_name="users")
+        relations = RelationCommands(
+            AccountRepository(db), RelationRepository(db), Outbox(relay, producer="users")
+        )
+        await relations.follow(jack["id"], "kate")
+
+    assert dict(commands) == {
+        "find users": 2,  # the follower's account, the followee's by handle
+        "find blocks": 2,  # a block either way, before the write and after it
+        "update follows": 1,  # the follow and its event, one write
+    }
+    assert await counts(client, "kate", jack["id"]) == (1, 0)
 
 
 async def test_following_twice_publishes_one_event_and_unfollowing_twice_too(

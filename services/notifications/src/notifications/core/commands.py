@@ -94,13 +94,13 @@ class NotificationCommands:
             await self._store(notification_id(event_id, notification), notification)
 
     async def _store(self, stored_id: str, notification: NewNotification) -> None:
+        # No read of whether it is stored already: a redelivery (rare) fails its insert below.
         repository = self.repository
         covering = withdrawals_that_cover(notification)
-        if await repository.exists(stored_id):
-            # A retry after a crash: the first attempt may have missed its second check.
-            await self._withdraw_if_covered(stored_id, covering)
-            return
         if await self.silenced(notification):
+            # A retry after a crash may find the pair silenced since; the first attempt may
+            # have stored it and missed its second check.
+            await self._withdraw_if_covered(stored_id, covering)
             return
         # Withdrawn already (reordered events): stored withdrawn, so a redelivery stays a no-op.
         withdrawn = await repository.any_withdrawn(covering)
@@ -109,8 +109,10 @@ class NotificationCommands:
         if not await repository.insert(
             stored_id, seq, notification, withdrawn=withdrawn, preview=preview
         ):
-            # A concurrent delivery of the same event won; fill the number it left unused.
+            # Stored already, by a concurrent delivery or by a first attempt that crashed
+            # (and may have missed its second check): fill the number left unused, check.
             await repository.insert_placeholder(notification.recipient_id, seq)
+            await self._withdraw_if_covered(stored_id, covering)
             return
         # A withdrawal that ran between the check and the insert missed this document, but
         # its marker was written before its update, so checking again after the insert

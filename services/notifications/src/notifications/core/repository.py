@@ -98,10 +98,6 @@ class NotificationRepository:
 
     # -- writing ----------------------------------------------------------------------
 
-    async def exists(self, notification_id: str) -> bool:
-        found = await self._notifications.find_one({"_id": notification_id}, {"_id": 1})
-        return found is not None
-
     async def next_seq(self, recipient_id: str) -> int:
         """The recipient's next sequence number, from one atomic increment."""
         counter = await increment(self._sequences, recipient_id, {"seq": 1})

@@ -38,10 +38,16 @@ from timeline.core.rules import (
     record_credit,
     record_remix_status,
 )
-from timeline.fanout.repository import EntryRepository, FollowRepository, HomeAnnouncements
+from timeline.fanout.repository import (
+    EntryRepository,
+    FollowRepository,
+    FollowUpdate,
+    HomeAnnouncements,
+)
 from timeline.fanout.rules import (
     CelebrityFlags,
     celebrity_change,
+    needs_recount,
     plan_audiences,
     plan_deliveries,
 )
@@ -213,10 +219,10 @@ class FanOutCommands:
         )
         if not update.applied:
             return
-        flags = (await self._settle_celebrities([follow.followee_id]))[follow.followee_id]
+        flags = await self._count_follow(follow.followee_id, update, change=1)
         if flags.merged_at_read:
-            # The edge may have been written with a flag read before a promotion flagged
-            # the others: read after the write, this catches that race.
+            # The edge is flagged here, from flags read after its write: a promotion that
+            # flagged the others before the edge existed is caught too.
             await self.follows.flag_edge(follow.follower_id, follow.followee_id)
         if not flags.skips_fan_out:
             await self._backfill(follow.follower_id, follow.followee_id)
@@ -246,10 +252,28 @@ class FanOutCommands:
         update = await self.follows.record(follower_id, followee_id, active=False, as_of=as_of)
         if not update.applied:
             return
-        await self._settle_celebrities([followee_id])
+        await self._count_follow(followee_id, update, change=-1)
         await self.entries.withdraw_followee(follower_id, followee_id)
 
     # -- celebrities -------------------------------------------------------------------
+
+    async def _count_follow(
+        self, author_id: str, update: FollowUpdate, *, change: int
+    ) -> CelebrityFlags:
+        """Count a follow change into the author's follower count; the author's flags after.
+
+        Far from the threshold the stored count is changed by one (the edge's write said the
+        edge changed, which only one delivery can see); near it, or when the edge did not
+        change (a redelivery, perhaps after a crash before the count's write), the followers
+        are counted again and the author promoted or demoted if need be.
+        """
+        if update.changed:
+            counted, flags = await self.follows.add_follower(author_id, change)
+            threshold = self.settings.celebrity_follower_threshold
+            margin = self.settings.celebrity_demotion_margin
+            if not needs_recount(counted, flags, threshold, margin):
+                return flags
+        return (await self._settle_celebrities([author_id]))[author_id]
 
     async def _settle_celebrities(self, author_ids: Sequence[str]) -> dict[str, CelebrityFlags]:
         """Recount these authors' followers and promote or demote those who crossed over.

@@ -4,8 +4,9 @@ Collections:
 - `follows`: `_id` "{follower}:{followee}", `active`, `as_of` (the event time; an older event
   never overwrites a newer one) and `followee_celebrity` (so a reader finds the celebrities
   it follows with one indexed query);
-- `follower_counts`: `_id` author, `followers` (recounted from `follows` on every follow
-  change, so a crash between the two writes heals at the next change or redelivery),
+- `follower_counts`: `_id` author, `followers` (one added or taken by each follow change, and
+  recounted from `follows` near the celebrity threshold, for a redelivered event, which is
+  how a crash between the edge's write and the count's heals, and for deleted accounts),
   `celebrity` (its posts are not fanned out) and `merged_at_read` (its edges are flagged;
   absent in documents older than the field: then equal to `celebrity`);
 - `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author;
@@ -17,6 +18,7 @@ read first; MongoDB stays the source they are rebuilt from. So are the celebriti
 follows (`CachedSets`): every write to an edge deletes its follower's set after it.
 """
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,20 +103,28 @@ class FollowRepository:
     async def record(
         self, follower_id: str, followee_id: str, *, active: bool, as_of: datetime
     ) -> FollowUpdate:
-        """Store the edge's state unless a newer one is stored (same time: applied again)."""
-        celebrity = active and (await self.flags_of(followee_id)).merged_at_read
+        """Store the edge's state unless a newer one is stored (same time: applied again).
+
+        An ended edge is unflagged; a new one starts unflagged and an existing one keeps the
+        flag promotions and demotions keep on every edge of the followee: the caller flags it
+        after the write when the followee is merged at read (`flag_edge`), which a flag read
+        here, before the write, would not spare (a promotion may run in between).
+        """
+        state: Document = {
+            "follower_id": follower_id,
+            "followee_id": followee_id,
+            "active": active,
+            "as_of": as_of,
+        }
+        update: Document = (
+            {"$set": state, "$setOnInsert": {"followee_celebrity": False}}
+            if active
+            else {"$set": {**state, "followee_celebrity": False}}
+        )
         try:
             before = await self._follows.find_one_and_update(
                 {"_id": f"{follower_id}:{followee_id}", "as_of": {"$lte": as_of}},
-                {
-                    "$set": {
-                        "follower_id": follower_id,
-                        "followee_id": followee_id,
-                        "active": active,
-                        "as_of": as_of,
-                        "followee_celebrity": celebrity,
-                    }
-                },
+                update,
                 upsert=True,
                 return_document=ReturnDocument.BEFORE,
             )
@@ -217,6 +227,25 @@ class FollowRepository:
         )
         cursor = self._counts.find({"_id": {"$in": list(counts)}}, _FLAG_FIELDS)
         return {document["_id"]: _flags(document) async for document in cursor}
+
+    async def add_follower(self, author_id: str, change: int) -> tuple[int, CelebrityFlags]:
+        """Add `change` (1 or -1) to the author's stored count: the count and flags after it.
+
+        An update, then a read: the embedded server answers a find-and-modify of an existing
+        document by scanning the whole collection (it re-checks the query beside the `_id`,
+        which its planner cannot index), one document per author. A concurrent change may
+        land in between, which the count's slack allows (`needs_recount`).
+        """
+        inc = {"$inc": {"followers": change}}
+        if (await self._counts.update_one({"_id": author_id}, inc)).matched_count == 0:
+            with contextlib.suppress(DuplicateKeyError):  # created first by a concurrent change
+                await self._counts.insert_one(
+                    {"_id": author_id, "followers": 0, "celebrity": False}
+                )
+            await self._counts.update_one({"_id": author_id}, inc)
+        document = await self._counts.find_one({"_id": author_id}, {"followers": 1, **_FLAG_FIELDS})
+        assert document is not None  # written above; counts are never deleted
+        return int(document["followers"]), _flags(document)
 
     async def flags_of(self, author_id: str) -> CelebrityFlags:
         document = await self._counts.find_one({"_id": author_id}, _FLAG_FIELDS)

@@ -11,6 +11,11 @@ def is_celebrity(follower_count: int, threshold: int) -> bool:
     return follower_count > threshold
 
 
+# How far a follower count kept by increments may be off: only a recount racing an increment
+# for the same author moves it (one each time), and every recount puts it right again.
+COUNT_DRIFT_SLACK = 100
+
+
 @dataclass(frozen=True, slots=True)
 class CelebrityFlags:
     """Where an author stands on the two sides of the hybrid fan-out.
@@ -84,3 +89,17 @@ def plan_deliveries(followers_by_author: Mapping[str, Iterable[str]]) -> list[Ho
             if author_id not in reached_through:
                 reached_through.append(author_id)
     return [HomeDelivery(owner, tuple(via)) for owner, via in via_by_owner.items()]
+
+
+def needs_recount(
+    counted: int, flags: CelebrityFlags, threshold: int, demotion_margin: int = 0
+) -> bool:
+    """Whether an author's follower count, kept by increments, must be counted exactly.
+
+    Only a count near the threshold (within the demotion margin and the drift slack) can
+    change the author's status, and only exact counts decide it; an author with either flag
+    set is always recounted, so a demotion (or a half-done change) is never missed.
+    """
+    if flags.skips_fan_out or flags.merged_at_read or counted < 0:
+        return True
+    return counted >= threshold - demotion_margin - COUNT_DRIFT_SLACK

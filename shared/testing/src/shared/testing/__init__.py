@@ -24,6 +24,8 @@ import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, HTTPException, Response
 from pydantic import SecretStr
+from pymongo import AsyncMongoClient
+from pymongo.monitoring import CommandListener, CommandStartedEvent
 
 from shared.bus import EVENT_HANDLING, EventBus
 from shared.eligibility import (
@@ -62,7 +64,7 @@ from shared.identity import (
     encode_private_key,
     encode_public_key,
 )
-from shared.mongo import Database
+from shared.mongo import Database, Document
 from shared.public_media import (
     ATTACH_PATH,
     PREVIEWS_PATH,
@@ -103,6 +105,41 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+class CommandCounter(CommandListener):
+    """Counts the database commands of a client by name and collection ("find follows")."""
+
+    def __init__(self) -> None:
+        self.commands: Counter[str] = Counter()
+
+    def started(self, event: CommandStartedEvent) -> None:
+        if event.command_name == "endSessions":  # the client closing, not the code under test
+            return
+        collection = event.command.get(event.command_name)
+        self.commands[f"{event.command_name} {collection}"] += 1
+
+    def succeeded(self, event: object) -> None:
+        pass
+
+    def failed(self, event: object) -> None:
+        pass
+
+
+@asynccontextmanager
+async def counted_database(
+    mongo_url: str, name: str
+) -> AsyncIterator[tuple[Database, Counter[str]]]:
+    """A database through a client of its own that counts every command it sends: pass it to
+    the use case under test, then read the counter."""
+    counter = CommandCounter()
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        mongo_url, tz_aware=True, event_listeners=[counter]
+    )
+    try:
+        yield client[name], counter.commands
+    finally:
+        await client.close()
 
 
 def load_script(path: Path) -> ModuleType:
