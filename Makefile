@@ -91,10 +91,20 @@ bench: install rabbitmq redis ## reads (wrk), fan-out, the event pipeline, a soc
 	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
 
 # The soak's length in seconds (30 minutes by default), its arrivals a second, its report.
+# STACK=docker: the replicated stack in containers (two of each service, two gateways behind
+# HAProxy) with container faults (broker, database, cache, network); report soak-containers.md.
 DURATION ?= 1800
 RATE ?= 15
-soak: install rabbitmq redis ## a constant-rate social workload with faults (DURATION=1800 s), checked against its ledger; writes bench/results/soak.md
-	@$(PYTHON) bench/soak.py --duration $(DURATION) --rate $(RATE) --output bench/results/soak.md
+STACK ?= local
+SOAK_REPORT = bench/results/$(if $(filter docker,$(STACK)),soak-containers,soak).md
+soak: install $(if $(filter docker,$(STACK)),soak-images,rabbitmq redis) ## a constant-rate social workload with faults (DURATION=1800 s; STACK=docker: replicated, in containers), checked against its ledger; writes bench/results/
+	OFFLINE=$(OFFLINE) TAG=$(TAG) $(PYTHON) bench/soak.py --stack $(STACK) --duration $(DURATION) \
+	  --rate $(RATE) --output $(SOAK_REPORT)
+
+.PHONY: soak-images
+soak-images:
+	@deploy/images/install-docker.sh
+	@$(MAKE) --no-print-directory images OFFLINE=$(OFFLINE) STANDINS=1
 
 up: install images ## docker compose: MongoDB, RabbitMQ and every service, healthy (gateway on 127.0.0.1:8000; REPLICAS=2: behind HAProxy)
 	@$(VENV_BIN)/python -m shared.identity --env-dir deploy/compose/keys $(SERVICES)

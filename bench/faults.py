@@ -1,44 +1,53 @@
-"""Faults a soak injects, behind one small interface: the local stack's processes now, the
-container stage's containers later (kill/restart a container, disconnect it from a network).
+"""Faults a soak injects, behind one small interface: the local stack's processes, or the
+containers of a replicated compose stack (kill/restart a container, stop the broker, restart
+the database or the cache, disconnect a replica from the network).
 
 A `FaultInjector` names its targets (process or container names) and the kinds of fault it
 can cause; `inject` causes one and returns once the fault is in effect; `recovered` waits
 until the target serves again (ready); `stats` measures each target (memory, connections).
 `LocalProcessFaults` drives deploy/local/stack.py's processes, restarted by the stack's own
-supervision as `make run` restarts them. RabbitMQ is never stopped here: the machine's broker
-is shared (`broker-stop` is left to an injector that owns its broker).
+supervision as `make run` restarts them. RabbitMQ is never stopped there: the machine's broker
+is shared. `ContainerFaults` drives a compose project's containers (Docker restarts nothing
+here: the injector starts again what it stopped), its own broker included.
 """
 
 import asyncio
 import contextlib
 import http.client
+import json
 import os
 import random
 import signal
+import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from compose_stack import docker
 from stack import LocalStack, RestartPolicy, StackError
 
-# The kinds of fault. `kill`: SIGKILL, the supervisor restarts it. `term`: SIGTERM (a graceful
-# stop within SHUTDOWN_GRACE_SECONDS), the supervisor restarts it. `rolling`: `term` for each
-# target in turn, the next once the previous is ready again (a rolling update). `restart-db`:
-# the database process stopped and started (SIGTERM). `broker-stop`, `partition`: for
-# injectors that own a broker node or a network.
-KILL, TERM, ROLLING, RESTART_DB, BROKER_STOP, PARTITION = (
+# The kinds of fault. `kill`: SIGKILL, then restarted. `term`: SIGTERM (a graceful stop within
+# SHUTDOWN_GRACE_SECONDS), then restarted. `rolling`: `term` for each target in turn, the next
+# once the previous is ready again (a rolling update). `restart-db`: the database stopped and
+# started (SIGTERM). `restart-cache`: Redis likewise. `broker-stop`: the broker stopped for an
+# outage, then started. `partition`: a replica cut off the network for an outage, then
+# reconnected. The last three need an injector that owns the broker, the cache, the network.
+KILL, TERM, ROLLING, RESTART_DB, RESTART_CACHE, BROKER_STOP, PARTITION = (
     "kill",
     "term",
     "rolling",
     "restart-db",
+    "restart-cache",
     "broker-stop",
     "partition",
 )
-DATABASE = "mongo"
+DATABASE, CACHE, BROKER = "mongo", "redis", "rabbitmq"
+# Whom a fault of each kind hits when the schedule names no target.
+INFRASTRUCTURE_TARGETS = {RESTART_DB: DATABASE, RESTART_CACHE: CACHE, BROKER_STOP: BROKER}
 SUPERVISE_SECONDS = 0.2
 # Back up soon after a fault, and count a process stable again after a short while: a soak
 # kills the same process several times, which is not a crash loop.
@@ -53,8 +62,10 @@ class ProcessStats:
 
 
 class FaultInjector(Protocol):
+    notes: list[str]
+
     def targets(self) -> list[str]:
-        """What faults may hit (service, gateway and database names)."""
+        """What faults may hit: the services' processes or replicas (`timeline`, `timeline-2`)."""
         ...
 
     def supports(self, kind: str) -> bool: ...
@@ -110,7 +121,9 @@ class LocalProcessFaults:
                 await self._supervisor
 
     def targets(self) -> list[str]:
-        return [process.name for process in self.stack.processes]
+        return [
+            p.name for p in self.stack.processes if p.name not in INFRASTRUCTURE_TARGETS.values()
+        ]
 
     def supports(self, kind: str) -> bool:
         if kind == RESTART_DB:
@@ -175,3 +188,167 @@ class LocalProcessFaults:
                 return bool(response.status == 200)
         except (OSError, urllib.error.URLError, http.client.HTTPException):
             return False
+
+
+def replica_of(target: str) -> str:
+    """The service a target belongs to: `timeline-2` and `timeline` are the timeline's."""
+    service, _, number = target.rpartition("-")
+    return service if number.isdigit() else target
+
+
+def container_stats(container: str, memory: str) -> ProcessStats:
+    """A container's memory (as `docker stats` gives it) and its network namespace's TCP
+    connections (established, from /proc/<pid>/net/tcp{,6} of its main process)."""
+    pid = int(docker("inspect", "--format", "{{.State.Pid}}", container))
+    established = 0
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(OSError):
+            rows = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+            established += sum(row.split()[3] == "01" for row in rows)
+    return ProcessStats(pid, _mebibytes(memory.split("/")[0]), established)
+
+
+def _mebibytes(amount: str) -> float:
+    units = {"B": 2**-20, "KiB": 2**-10, "kB": 2**-10, "MiB": 1, "MB": 1, "GiB": 2**10, "GB": 2**10}
+    number = amount.strip().rstrip("BKMGikb")
+    return float(number) * units[amount.strip()[len(number) :]]
+
+
+class ContainerFaults:
+    """Faults on the containers of a running compose project (a replicated stack).
+
+    Targets are the replicas of the services, `<service>-<n>` (compose's container number).
+    A killed or stopped container is started again by the injector (`docker kill`, then
+    `docker start`), as an orchestrator would; the broker's stop and a partition last
+    `outage_seconds` before the broker is started or the replica reconnected, with the same
+    network aliases, so the service's name (and HAProxy's lookup) finds it again. Ready means
+    the container's /readyz answers 200 (asked inside it: the replicas publish no port), and,
+    for the database, the cache or the broker, every replica of every service ready again.
+    """
+
+    def __init__(self, project: str, outage_seconds: float = 15.0) -> None:
+        self.project = project
+        self.outage_seconds = outage_seconds
+        self.notes: list[str] = []
+
+    def containers(self) -> dict[str, str]:
+        """Every container of the project by target name (`timeline-2`, `mongo-1`)."""
+        listed = docker(
+            "ps", "-a", "--filter", f"label=com.docker.compose.project={self.project}",
+            "--format",
+            '{{.ID}} {{.Label "com.docker.compose.service"}}'
+            ' {{.Label "com.docker.compose.container-number"}}',
+        )  # fmt: skip
+        found = {}
+        for line in listed.splitlines():
+            container, service, number = line.split()
+            found[f"{service}-{number}"] = container
+        return found
+
+    def targets(self) -> list[str]:
+        infrastructure = {*INFRASTRUCTURE_TARGETS.values(), "haproxy"}
+        return sorted(t for t in self.containers() if replica_of(t) not in infrastructure)
+
+    def supports(self, kind: str) -> bool:
+        return kind in (KILL, TERM, ROLLING, RESTART_DB, RESTART_CACHE, BROKER_STOP, PARTITION)
+
+    async def inject(self, kind: str, target: str) -> None:
+        if kind == ROLLING:
+            for name in self.targets():
+                await self.inject(TERM, name)
+                await self.recovered(name, within=120.0)
+            return
+        container = self._container(INFRASTRUCTURE_TARGETS.get(kind, target))
+        if kind == KILL:
+            await self._docker("kill", container)
+            await self._docker("start", container)
+        elif kind in (TERM, RESTART_DB, RESTART_CACHE):
+            # SIGTERM, then SIGKILL after the compose file's grace (15 s) had it not stopped.
+            await self._docker("stop", "--time", "15", container)
+            await self._docker("start", container)
+        elif kind == BROKER_STOP:
+            await self._docker("stop", "--time", "15", container)
+            await asyncio.sleep(self.outage_seconds)
+            await self._docker("start", container)
+        elif kind == PARTITION:
+            await self._partition(container)
+        else:
+            raise StackError(f"no such fault: {kind}")
+
+    async def _partition(self, container: str) -> None:
+        inspected = await self._docker(
+            "inspect", "--format", "{{json .NetworkSettings.Networks}}", container
+        )
+        networks: dict[str, dict[str, list[str] | None]] = json.loads(inspected)
+        for network in networks:
+            await self._docker("network", "disconnect", network, container)
+        await asyncio.sleep(self.outage_seconds)
+        for network, settings in networks.items():
+            aliases = [a for alias in settings.get("Aliases") or [] for a in ("--alias", alias)]
+            await self._docker("network", "connect", *aliases, network, container)
+
+    async def recovered(self, target: str, within: float) -> None:
+        deadline = time.monotonic() + within
+        infrastructure = replica_of(target) in INFRASTRUCTURE_TARGETS.values()
+        names = self.targets() if infrastructure or target == "all" else [target]
+        if infrastructure:
+            await self._until(self._healthy, self._container(target), deadline)
+        await asyncio.gather(
+            *(self._until(self._ready, self._container(n), deadline) for n in names)
+        )
+
+    def stats(self) -> dict[str, ProcessStats]:
+        listed = docker("stats", "--no-stream", "--format", "{{.Container}} {{.MemUsage}}")
+        memory: dict[str, str] = {}
+        for line in listed.splitlines():
+            container, _, usage = line.partition(" ")
+            memory[container] = usage
+        found = {}
+        for name, container in self.containers().items():
+            usage = next((m for c, m in memory.items() if container.startswith(c)), "")
+            if usage:
+                with contextlib.suppress(subprocess.CalledProcessError, ValueError, KeyError):
+                    found[name] = container_stats(container, usage)
+        return found
+
+    def queues(self) -> dict[str, tuple[int, int]]:
+        """The broker's queues: (ready, unacknowledged) messages each."""
+        listed = docker(
+            "exec", self._container(BROKER), "rabbitmqctl", "-q", "list_queues",
+            "--no-table-headers", "name", "messages_ready", "messages_unacknowledged",
+        )  # fmt: skip
+        queues = {}
+        for line in listed.splitlines():
+            parts = line.split()
+            if len(parts) == 3:
+                queues[parts[0]] = (int(parts[1]), int(parts[2]))
+        return queues
+
+    def _container(self, target: str) -> str:
+        containers = self.containers()
+        return containers.get(target) or containers[f"{target}-1"]
+
+    async def _docker(self, *args: str) -> str:
+        return await asyncio.to_thread(docker, *args)
+
+    async def _until(self, ready: Callable[[str], bool], container: str, deadline: float) -> None:
+        while not await asyncio.to_thread(ready, container):
+            if time.monotonic() > deadline:
+                names = {c: n for n, c in self.containers().items()}
+                raise TimeoutError(f"{names.get(container, container)} not ready again in time")
+            await asyncio.sleep(0.5)
+
+    def _healthy(self, container: str) -> bool:
+        try:
+            health = docker("inspect", "--format", "{{.State.Health.Status}}", container)
+        except subprocess.CalledProcessError:
+            return False
+        return health == "healthy"
+
+    def _ready(self, container: str) -> bool:
+        probe = "import urllib.request as r; r.urlopen('http://127.0.0.1:8000/readyz', timeout=2)"
+        try:
+            docker("exec", container, "python3", "-c", probe)
+        except subprocess.CalledProcessError:
+            return False
+        return True

@@ -43,12 +43,28 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 from benchlib import RESULTS_DIR, machine, percentile
-from faults import KILL, RESTART_DB, ROLLING, TERM, FaultInjector, LocalProcessFaults, ProcessStats
+from compose_stack import compose_stack
+from faults import (
+    BROKER_STOP,
+    INFRASTRUCTURE_TARGETS,
+    KILL,
+    PARTITION,
+    RESTART_CACHE,
+    RESTART_DB,
+    ROLLING,
+    TERM,
+    ContainerFaults,
+    FaultInjector,
+    LocalProcessFaults,
+    ProcessStats,
+    replica_of,
+)
 from stack import DEFAULT_AMQP_URL, LocalStack, find_free_base_port
 
 from shared.testing import DEFAULT_REDIS_URL, delete_redis_keys
@@ -80,6 +96,21 @@ LONG_SCHEDULE = (
     ROLLING,
     f"{KILL}:any",
     f"{TERM}:gateway",
+)
+# The replicated stack in containers (--stack docker): a random replica of a service or a
+# gateway killed or stopped, then started again; the broker stopped for a while; MongoDB and
+# Redis restarted; a replica cut off the network for a while; a rolling restart of them all.
+CONTAINER_SCHEDULE = (
+    f"{KILL}:consumer",
+    BROKER_STOP,
+    f"{KILL}:gateway",
+    RESTART_DB,
+    f"{PARTITION}:consumer",
+    f"{TERM}:service",
+    RESTART_CACHE,
+    f"{PARTITION}:gateway",
+    f"{KILL}:any",
+    ROLLING,
 )
 # A fault a minute, or closer in a short soak so that it goes through the schedule once.
 FAULT_INTERVAL = 60.0
@@ -170,6 +201,7 @@ class SoakConfig:
     schedule: tuple[str, ...] = LONG_SCHEDULE
     seed: int = 26
     settle_seconds: float = SETTLE_SECONDS
+    stack: str = "local"  # or "docker": the replicated stack in containers
 
 
 @dataclass
@@ -678,12 +710,14 @@ def is_dead_letter(queue: str) -> bool:
     return queue.endswith(".dead-letter") or queue.endswith("copost.unrouted")
 
 
-async def quiet(namespace: str, within: float) -> dict[str, tuple[int, int]]:
+async def quiet(
+    stack_queues: Callable[[], dict[str, tuple[int, int]]], within: float
+) -> dict[str, tuple[int, int]]:
     """Wait until every queue of the stack but the dead-letter ones is empty, twice in a row."""
     deadline = time.monotonic() + within
     empty_in_a_row = 0
     while True:
-        queues = await asyncio.to_thread(stack_queues, namespace)
+        queues = await asyncio.to_thread(stack_queues)
         busy = {q: n for q, n in queues.items() if not is_dead_letter(q) and sum(n)}
         empty_in_a_row = 0 if busy else empty_in_a_row + 1
         if empty_in_a_row >= 2 or time.monotonic() > deadline:
@@ -698,8 +732,8 @@ async def run_faults(
     injector: FaultInjector, config: SoakConfig, rng: random.Random, started: float
 ) -> list[FaultRecord]:
     records: list[FaultRecord] = []
-    services = [t for t in injector.targets() if t != "mongo"]
-    consumers = [t for t in services if t != "gateway"]
+    services = injector.targets()
+    consumers = [t for t in services if replica_of(t) != "gateway"]
     for number in range(int(config.duration // config.fault_interval)):
         at = started + (number + 1) * config.fault_interval
         last = started + config.duration - config.fault_interval / 2
@@ -714,10 +748,12 @@ async def run_faults(
                 FaultRecord(kind, target, time.monotonic(), note="not supported: skipped")
             )
             continue
+        # A class of targets, or a service (one of its replicas), or none named.
         pool = {"consumer": consumers, "service": consumers, "any": services}.get(target)
-        if pool is not None:
+        pool = pool or [t for t in services if replica_of(t) == target]
+        if pool:
             target = rng.choice(pool)
-        target = target or ("mongo" if kind == RESTART_DB else "all")
+        target = target or INFRASTRUCTURE_TARGETS.get(kind, "all")
         record = FaultRecord(kind, target, time.monotonic())
         records.append(record)
         try:
@@ -731,35 +767,48 @@ async def run_faults(
 
 async def soak(stack: LocalStack, config: SoakConfig) -> SoakResult:
     """Run the workload and the faults on a started local stack; check the ledger."""
-    workload = Workload(stack.gateway_url, config)
     faults = LocalProcessFaults(stack)
+    async with faults.supervising():
+        return await soak_through(
+            stack.gateway_url, faults, partial(stack_queues, stack.amqp_namespace), config
+        )
+
+
+async def soak_through(
+    gateway_url: str,
+    faults: FaultInjector,
+    queues: Callable[[], dict[str, tuple[int, int]]],
+    config: SoakConfig,
+) -> SoakResult:
+    """Run the workload through `gateway_url` while `faults` hit the stack behind it; check
+    the ledger. `queues`: the stack's queues and what they hold."""
+    workload = Workload(gateway_url, config)
     await workload.set_up()
     workload.samples.clear()  # the set-up's follows are in the ledger, not in the load
     try:
-        async with faults.supervising():
-            stats_start = faults.stats()
-            started = time.monotonic()
-            fault_task = asyncio.create_task(
-                run_faults(faults, config, random.Random(config.seed), started)  # noqa: S311
-            )
-            await workload.run(config.duration)
-            records = await fault_task
-            settling = time.monotonic()
-            await faults.recovered("all", RECOVERY_TIMEOUT)
-            queues = await quiet(stack.amqp_namespace, config.settle_seconds)
-            check = LedgerCheck(workload)
+        stats_start = faults.stats()
+        started = time.monotonic()
+        fault_task = asyncio.create_task(
+            run_faults(faults, config, random.Random(config.seed), started)  # noqa: S311
+        )
+        await workload.run(config.duration)
+        records = await fault_task
+        settling = time.monotonic()
+        await faults.recovered("all", RECOVERY_TIMEOUT)
+        held = await quiet(queues, config.settle_seconds)
+        check = LedgerCheck(workload)
+        problems = await check.problems()
+        while problems and time.monotonic() < settling + config.settle_seconds:
+            await asyncio.sleep(2.0)
             problems = await check.problems()
-            while problems and time.monotonic() < settling + config.settle_seconds:
-                await asyncio.sleep(2.0)
-                problems = await check.problems()
-            settled = time.monotonic() - settling
-            queues = await quiet(stack.amqp_namespace, 30.0)
-            problems += [
-                f"queue {q} holds {n[0]} ready, {n[1]} unacknowledged"
-                for q, n in queues.items()
-                if sum(n) and not is_dead_letter(q)
-            ]
-            stats_end = faults.stats()
+        settled = time.monotonic() - settling
+        held = await quiet(queues, 30.0)
+        problems += [
+            f"queue {q} holds {n[0]} ready, {n[1]} unacknowledged"
+            for q, n in held.items()
+            if sum(n) and not is_dead_letter(q)
+        ]
+        stats_end = faults.stats()
     finally:
         await workload.close()
     return SoakResult(
@@ -767,7 +816,7 @@ async def soak(stack: LocalStack, config: SoakConfig) -> SoakResult:
         workload.samples,
         records,
         problems,
-        queues,
+        held,
         stats_start,
         stats_end,
         workload.shed,
@@ -791,9 +840,9 @@ def report(result: SoakResult) -> str:
     lines = [
         "# Soak with faults",
         "",
-        f"{machine()}. `make soak DURATION={config.duration:g}`: {config.rate:g} arrivals/s (open"
-        f" loop), {config.users} accounts ({CELEBRITIES} celebrities), a fault every"
-        f" {config.fault_interval:g} s, seed {config.seed}.",
+        f"{machine()}. `make soak{STACKS[config.stack]} DURATION={config.duration:g}`:"
+        f" {config.rate:g} arrivals/s (open loop), {config.users} accounts ({CELEBRITIES}"
+        f" celebrities), a fault every {config.fault_interval:g} s, seed {config.seed}.",
         "",
         f"**Ledger check: {'passed' if result.passed else 'FAILED'}** (settled"
         f" {result.settled_seconds:.1f} s after the load). Acknowledged: {len(ledger.posts)} posts,"
@@ -879,6 +928,35 @@ def start_stack(data_dir: Path, overrides: dict[str, str]) -> LocalStack:
     ).start()
 
 
+def run_locally(config: SoakConfig) -> SoakResult:
+    with tempfile.TemporaryDirectory(prefix="copost-soak-") as data_dir:
+        stack = start_stack(Path(data_dir), {})
+        try:
+            return asyncio.run(soak(stack, config))
+        finally:
+            for problem in stack.stop():
+                print(f"  not cleaned: {problem}", file=sys.stderr)
+            delete_redis_keys(os.environ.get("REDIS_URL", DEFAULT_REDIS_URL), stack.amqp_namespace)
+
+
+def run_in_containers(config: SoakConfig) -> SoakResult:
+    """The replicated stack (two of each service, two gateways behind HAProxy) in containers
+    of a compose project of its own, removed with its volumes after."""
+    project = f"copost-soak-{uuid.uuid4().hex[:8]}"
+    with (
+        tempfile.TemporaryDirectory(prefix="copost-soak-") as work_dir,
+        compose_stack(
+            Path(work_dir), SOAK_ENVIRONMENT, project_name=project, replicated=True
+        ) as stack,
+    ):
+        faults = ContainerFaults(project)
+        return asyncio.run(soak_through(stack.gateway_url, faults, faults.queues, config))
+
+
+# How each stack is asked for (`make soak` and its switch, in the report).
+STACKS = {"local": "", "docker": " STACK=docker"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -890,23 +968,19 @@ def main() -> int:
         "--fault-interval", type=float, help="seconds between faults (default: see FAULT_INTERVAL)"
     )
     parser.add_argument("--seed", type=int, default=26)
+    parser.add_argument("--stack", choices=list(STACKS), default="local")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "soak.md")
     args = parser.parse_args()
-    interval = args.fault_interval or min(
-        FAULT_INTERVAL, args.duration / (len(LONG_SCHEDULE) + 0.5)
+    schedule = CONTAINER_SCHEDULE if args.stack == "docker" else LONG_SCHEDULE
+    interval = args.fault_interval or min(FAULT_INTERVAL, args.duration / (len(schedule) + 0.5))
+    config = SoakConfig(
+        args.duration, args.rate, args.users, interval, schedule, args.seed, stack=args.stack
     )
-    config = SoakConfig(args.duration, args.rate, args.users, interval, seed=args.seed)
-    with tempfile.TemporaryDirectory(prefix="copost-soak-") as data_dir:
-        stack = start_stack(Path(data_dir), {})
-        try:
-            result = asyncio.run(soak(stack, config))
-        finally:
-            not_cleaned = stack.stop()
-            delete_redis_keys(os.environ.get("REDIS_URL", DEFAULT_REDIS_URL), stack.amqp_namespace)
+    result = run_in_containers(config) if args.stack == "docker" else run_locally(config)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report(result))
     print(f"soak: ledger check {'passed' if result.passed else 'FAILED'}; report in {args.output}")
-    for problem in [*result.problems[:20], *not_cleaned]:
+    for problem in result.problems[:20]:
         print(f"  {problem}", file=sys.stderr)
     return 0 if result.passed else 1
 

@@ -3,8 +3,9 @@
 By default the stack is the local one (deploy/local/stack.py): the embedded MongoDB, every
 installed service and the gateway as processes of the workspace venv, on a fresh data dir
 and a unique AMQP namespace, beside any stack a developer already runs. With E2E_DOCKER=1,
-every stack runs in containers instead (compose_stack.py: docker compose via testcontainers,
-the same settings), and the tests that need containers (crashes, a RabbitMQ cluster) run too.
+every stack runs in containers instead (deploy/local/compose_stack.py: docker compose via
+testcontainers, the same settings), and the tests that need containers (crashes, a RabbitMQ
+cluster, replicas and their soak) run too.
 """
 
 import asyncio

@@ -4,7 +4,9 @@ The stack of docker-compose.replicas.yml, as `make up REPLICAS=2` runs it: HAPro
 requests over both gateways; every consumed queue has a consumer in each replica (competing
 consumers); a co-authored post reaches each follower's home once; a notification stream open
 on one gateway gets what was caused through the other; a per-account limit counts the
-requests of both gateways together; and a replica of the timeline and of the notifications
+requests of both gateways together; four minutes of the soak's social mix survive a replica
+and a gateway killed, the broker stopped, MongoDB and Redis restarted and a replica cut off
+the network, with its ledger check; and a replica of the timeline and of the notifications
 killed mid-burst loses nothing, its peer consuming what it left.
 """
 
@@ -18,7 +20,9 @@ from burst import burst_with_failure
 from collaboration import accept_invitation, create_post, home_timeline_becomes
 from compose_stack import REPLICAS, ComposeStack, compose_stack, docker, docker_requested
 from conftest import E2E_ENVIRONMENT, NewUser, user_factory
+from faults import BROKER_STOP, KILL, PARTITION, RESTART_CACHE, RESTART_DB, ContainerFaults
 from live_stream import notification_stream
+from soak import SOAK_ENVIRONMENT, SoakConfig, report, soak_through
 from stack import BACKEND_PORT_OFFSETS
 
 from shared.testing import wait_until
@@ -37,6 +41,10 @@ REPLICATED_ENVIRONMENT = {
     "EXPIRY_SWEEP_SECONDS": "30",
     "MEDIA_SWEEP_SECONDS": "60",
     "PASSWORD_HASH_TIME_COST": "1",
+    # The soak's accounts: no client limits, tokens for the whole run.
+    **{key: SOAK_ENVIRONMENT[key] for key in SOAK_ENVIRONMENT if "LIMIT" in key or "TTL" in key},
+    # Twelve accounts: the two everyone follows are celebrities, merged in at read time.
+    "CELEBRITY_FOLLOWER_THRESHOLD": "6",
 }
 GATEWAY_HEADER = "X-CoPost-Gateway"
 KILLED = ("timeline", "notifications")
@@ -166,6 +174,58 @@ async def test_a_per_account_limit_counts_the_requests_of_both_gateways(
     assert answered.count(429) == SEARCH_BURST, statuses
     # Each gateway refused some: neither kept an allowance of its own.
     assert all(429 in statuses[url] for url in urls), statuses
+
+
+# Four minutes of the social mix, a fault every 35 s: a consumer's replica and a gateway killed
+# (then started), the broker stopped for 15 s, MongoDB and Redis restarted, a consumer's
+# replica cut off the network for 15 s.
+SOAK_SCHEDULE = (
+    f"{KILL}:consumer",
+    f"{KILL}:gateway",
+    BROKER_STOP,
+    RESTART_DB,
+    RESTART_CACHE,
+    f"{PARTITION}:consumer",
+)
+SOAK = SoakConfig(
+    duration=240.0, rate=6.0, users=12, fault_interval=35.0, schedule=SOAK_SCHEDULE,
+    settle_seconds=240.0, stack="docker",
+)  # fmt: skip
+# The bounds on errors (5xx or no answer), in the share of the requests sent:
+# - Outside the faults (and a margin after each for retries under way): none but a stray.
+# - During a replica's or a gateway's kill or partition, its peer serves; what fails is what
+#   was on the connections to the lost replica at that moment (in flight, or kept alive in
+#   a gateway's pool and used before the loss was seen): a few requests.
+# - During the broker's stop nothing synchronous needs it (the outboxes hold the events).
+# - MongoDB has one node here: while it restarts, a request that writes waits for it (the
+#   driver's server selection) and fails only past the gateway's 10 s timeout; Redis is a
+#   cache the services work without.
+# Overall, over the whole soak, at most 2 % of the requests.
+MARGIN_SECONDS = 5.0
+ERROR_RATE_OUTSIDE_FAULTS = 0.005
+ERROR_RATE_OVERALL = 0.02
+UNAVAILABLE = {0, 502, 503, 504}
+
+
+async def test_a_soak_with_container_faults_loses_and_doubles_nothing(
+    replicated: ComposeStack,
+) -> None:
+    faults = ContainerFaults(replicated.compose.project_name)
+
+    result = await soak_through(replicated.gateway_url, faults, faults.queues, SOAK)
+
+    details = report(result)
+    assert result.passed, details
+    assert [f.kind for f in result.faults] == [s.partition(":")[0] for s in SOAK_SCHEDULE], details
+    assert all(f.recovered is not None for f in result.faults), details
+    windows = [(f.started, (f.recovered or f.started) + MARGIN_SECONDS) for f in result.faults]
+    outside = [s for s in result.samples if not any(a <= s.started <= b for a, b in windows)]
+    assert sum(s.outcome == "error" for s in outside) <= ERROR_RATE_OUTSIDE_FAULTS * len(outside), (
+        details
+    )
+    assert result.error_rate() <= ERROR_RATE_OVERALL, details
+    assert {s.status for s in result.samples if s.outcome == "error"} <= UNAVAILABLE, details
+    assert not [s for s in result.samples if s.outcome == "refused"], details
 
 
 async def test_a_killed_replica_loses_nothing_its_peer_consumes(
