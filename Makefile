@@ -91,15 +91,14 @@ bench: install rabbitmq redis ## reads (wrk), fan-out, the event pipeline, a soc
 	  echo "== bench/$$script.py"; $(PYTHON) bench/$$script.py; done
 
 # The soak's length in seconds (30 minutes by default), its arrivals a second, its report.
-# STACK=docker: the replicated stack in containers (two of each service, two gateways behind
+# DOCKER=1: the replicated stack in containers (two of each service, two gateways behind
 # HAProxy) with container faults (broker, database, cache, network); report soak-containers.md.
 DURATION ?= 1800
 RATE ?= 15
-STACK ?= local
-SOAK_REPORT = bench/results/$(if $(filter docker,$(STACK)),soak-containers,soak).md
-soak: install $(if $(filter docker,$(STACK)),soak-images,rabbitmq redis) ## a constant-rate social workload with faults (DURATION=1800 s; STACK=docker: replicated, in containers), checked against its ledger; writes bench/results/
-	OFFLINE=$(OFFLINE) TAG=$(TAG) $(PYTHON) bench/soak.py --stack $(STACK) --duration $(DURATION) \
-	  --rate $(RATE) --output $(SOAK_REPORT)
+DOCKER ?= 0
+soak: install $(if $(filter 1,$(DOCKER)),soak-images,rabbitmq redis) ## a constant-rate social workload with faults (DURATION=1800 s; DOCKER=1: replicated, in containers), checked against its ledger; writes bench/results/
+	OFFLINE=$(OFFLINE) TAG=$(TAG) $(PYTHON) bench/soak.py --duration $(DURATION) --rate $(RATE) \
+	  $(if $(filter 1,$(DOCKER)),--stack docker --output bench/results/soak-containers.md,--output bench/results/soak.md)
 
 .PHONY: soak-images
 soak-images:

@@ -954,7 +954,7 @@ def run_in_containers(config: SoakConfig) -> SoakResult:
 
 
 # How each stack is asked for (`make soak` and its switch, in the report).
-STACKS = {"local": "", "docker": " STACK=docker"}
+STACKS = {"local": "", "docker": " DOCKER=1"}
 
 
 def main() -> int:

@@ -131,6 +131,14 @@ TOOLING = (
         "the soak's arrivals a second (open loop)",
     ),
     ToolingVariable(
+        ("DOCKER",),
+        "`0`",
+        "`make soak`",
+        "`1`: the soak runs on the replicated stack in containers (two of each service, two"
+        " gateways behind HAProxy) with container faults; its report is"
+        " `bench/results/soak-containers.md`",
+    ),
+    ToolingVariable(
         ("PYTEST_ARGS",),
         "empty",
         "`make test`, `unit`, `e2e`, `test-containers`, `k8s-check`",
