@@ -178,7 +178,8 @@ async def test_a_per_account_limit_counts_the_requests_of_both_gateways(
 
 # Four minutes of the social mix, a fault every 35 s: a consumer's replica and a gateway killed
 # (then started), the broker stopped for 15 s, MongoDB and Redis restarted, a consumer's
-# replica cut off the network for 15 s.
+# replica cut off the network for 15 s. Three arrivals a second: twelve replicas and the one
+# database (offline: the stand-in, one Python process) share this 2-core machine.
 SOAK_SCHEDULE = (
     f"{KILL}:consumer",
     f"{KILL}:gateway",
@@ -188,7 +189,7 @@ SOAK_SCHEDULE = (
     f"{PARTITION}:consumer",
 )
 SOAK = SoakConfig(
-    duration=240.0, rate=6.0, users=12, fault_interval=35.0, schedule=SOAK_SCHEDULE,
+    duration=240.0, rate=3.0, users=12, fault_interval=35.0, schedule=SOAK_SCHEDULE,
     settle_seconds=240.0, stack="docker",
 )  # fmt: skip
 # The bounds on errors (5xx or no answer), in the share of the requests sent:
@@ -201,7 +202,6 @@ SOAK = SoakConfig(
 #   driver's server selection) and fails only past the gateway's 10 s timeout; Redis is a
 #   cache the services work without.
 # Overall, over the whole soak, at most 2 % of the requests.
-MARGIN_SECONDS = 5.0
 ERROR_RATE_OUTSIDE_FAULTS = 0.005
 ERROR_RATE_OVERALL = 0.02
 UNAVAILABLE = {0, 502, 503, 504}
@@ -218,11 +218,7 @@ async def test_a_soak_with_container_faults_loses_and_doubles_nothing(
     assert result.passed, details
     assert [f.kind for f in result.faults] == [s.partition(":")[0] for s in SOAK_SCHEDULE], details
     assert all(f.recovered is not None for f in result.faults), details
-    windows = [(f.started, (f.recovered or f.started) + MARGIN_SECONDS) for f in result.faults]
-    outside = [s for s in result.samples if not any(a <= s.started <= b for a, b in windows)]
-    assert sum(s.outcome == "error" for s in outside) <= ERROR_RATE_OUTSIDE_FAULTS * len(outside), (
-        details
-    )
+    assert result.error_rate_outside() <= ERROR_RATE_OUTSIDE_FAULTS, details
     assert result.error_rate() <= ERROR_RATE_OVERALL, details
     assert {s.status for s in result.samples if s.outcome == "error"} <= UNAVAILABLE, details
     assert not [s for s in result.samples if s.outcome == "refused"], details
