@@ -99,7 +99,7 @@ LONG_SCHEDULE = (
 )
 # The replicated stack in containers (--stack docker): a random replica of a service or a
 # gateway killed or stopped, then started again; the broker stopped for a while; MongoDB and
-# Redis restarted; a replica cut off the network for a while; a rolling restart of them all.
+# Redis restarted; a replica cut off the network for a while.
 CONTAINER_SCHEDULE = (
     f"{KILL}:consumer",
     BROKER_STOP,
@@ -110,7 +110,6 @@ CONTAINER_SCHEDULE = (
     RESTART_CACHE,
     f"{PARTITION}:gateway",
     f"{KILL}:any",
-    ROLLING,
 )
 # After a fault's target is ready again, connections the restart broke and retries under way
 # may still fail a request for this long: still the fault's, not the steady state's.
@@ -811,7 +810,11 @@ async def soak_through(
         await workload.run(config.duration)
         records = await fault_task
         settling = time.monotonic()
-        await faults.recovered("all", RECOVERY_TIMEOUT)
+        not_ready = []
+        try:
+            await faults.recovered("all", RECOVERY_TIMEOUT)
+        except TimeoutError as error:
+            not_ready.append(f"after the load: {error}")
         held = await quiet(queues, config.settle_seconds)
         check = LedgerCheck(workload)
         problems = await check.problems()
@@ -820,7 +823,7 @@ async def soak_through(
             problems = await check.problems()
         settled = time.monotonic() - settling
         held = await quiet(queues, 30.0)
-        problems += [
+        problems += not_ready + [
             f"queue {q} holds {n[0]} ready, {n[1]} unacknowledged"
             for q, n in held.items()
             if sum(n) and not is_dead_letter(q)
