@@ -1,7 +1,6 @@
 """Taking an activity into an inbox: its signature verified against its actor's key (fetched
 and cached), each activity handled once, then handed to the capability its type belongs to."""
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,16 +11,10 @@ from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
 from federation.following.commands import FollowingCommands
 from federation.inbox.repository import ReceivedActivities
+from federation.inbox.rules import SignatureRequired, activity_of
 from shared.clock import utc_now
-from shared.problems import BadRequest, Unauthorized
 
 log = logging.getLogger(__name__)
-
-
-class SignatureRequired(Unauthorized):
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.headers = {"WWW-Authenticate": 'Signature realm="inbox"'}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +25,7 @@ class InboxCommands:
     max_age: timedelta
 
     async def receive(self, request: SignedRequest) -> None:
-        activity = _activity(request.body)
+        activity = activity_of(request.body)
         sender = await self.verified_sender(request)
         if activity["actor"] != sender.id:
             raise SignatureRequired("The activity's actor is not the one who signed it.")
@@ -68,15 +61,3 @@ class InboxCommands:
                 await self.following.undo_follow(activity, sender)
             case other:
                 log.info("activity type not handled yet", extra={"type": other})
-
-
-def _activity(body: bytes) -> dict[str, Any]:
-    try:
-        activity = json.loads(body)
-    except ValueError as exc:
-        raise BadRequest("The body is not JSON.") from exc
-    if not isinstance(activity, dict) or not all(
-        isinstance(activity.get(field), str) for field in ("id", "type", "actor")
-    ):
-        raise BadRequest("An activity needs an id, a type and an actor.")
-    return activity
