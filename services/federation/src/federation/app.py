@@ -9,6 +9,7 @@ from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
 from federation.handlers import subscriptions
 from federation.inbox import api as inbox
+from federation.publishing.repository import PUBLISHED_NOTES
 from federation.settings import FederationSettings
 from shared.mongo import IndexSpec
 from shared.service_app import ServiceSpec, create_service_app
@@ -30,6 +31,6 @@ def create_app(settings: FederationSettings | None = None) -> FastAPI:
             routers=[discovery.router, following.router, inbox.router],
             subscriptions=subscriptions,
             indexes=INDEXES,
-            outbox_collections=[REMOTE_FOLLOWERS],
+            outbox_collections=[REMOTE_FOLLOWERS, PUBLISHED_NOTES],
         )
     )

@@ -19,6 +19,8 @@ from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
 from federation.inbox.commands import InboxCommands
 from federation.inbox.repository import ReceivedActivities
+from federation.publishing.commands import PublishingCommands
+from federation.publishing.repository import PublishedNotes
 from federation.settings import FederationSettings
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
@@ -35,6 +37,7 @@ class FederationComponents:
     following_queries: FollowingQueries
     inbox: InboxCommands
     deliveries: Deliveries
+    publishing: PublishingCommands
 
 
 @asynccontextmanager
@@ -67,6 +70,14 @@ async def compose(kernel: Kernel[FederationSettings]) -> AsyncIterator[Federatio
                 timedelta(seconds=settings.signature_max_age_seconds),
             ),
             deliveries=Deliveries(keys, remote),
+            publishing=PublishingCommands(
+                settings.federating,
+                urls,
+                directory,
+                followers,
+                PublishedNotes(kernel.db),
+                kernel.outbox,
+            ),
         )
 
 

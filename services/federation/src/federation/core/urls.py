@@ -42,6 +42,9 @@ class LocalUrls:
     def following(self, handle: str) -> str:
         return self.actor(handle) + "/following"
 
+    def post(self, post_id: str) -> str:
+        return f"{self.base}/posts/{post_id}"
+
     def key_id(self, handle: str) -> str:
         return self.actor(handle) + "#main-key"
 

@@ -31,6 +31,14 @@ class RemoteFollowers:
         result = await self._followers.delete_many({"actor_id": actor_id, "$or": criteria})
         return result.deleted_count
 
+    async def delivery_inboxes(self, user_ids: list[str]) -> list[str]:
+        """Where to send what these users publish: each following server once, at its shared
+        inbox (an actor without one, at its own inbox)."""
+        found = self._followers.find(
+            {"user_id": {"$in": user_ids}}, {"inbox": 1, "shared_inbox": 1, "_id": 0}
+        )
+        return sorted({doc.get("shared_inbox") or doc["inbox"] async for doc in found})
+
     async def count(self, user_id: str) -> int:
         return await self._followers.count_documents({"user_id": user_id})
 
