@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,7 +20,8 @@ from starlette.routing import Route
 from federation.core.signatures import SignedRequest, sign_cavage, sign_rfc9421
 from federation.settings import FederationSettings
 from shared.clock import utc_now
-from shared.testing import EventInjector, caller_headers
+from shared.events.posts import PostPublished
+from shared.testing import EventInjector, caller_headers, wait_until
 
 type SettingsFactory = Callable[..., FederationSettings]
 type Signer = Callable[..., dict[str, str]]
@@ -27,6 +29,7 @@ type StartFederation = Callable[..., AbstractAsyncContextManager["FederationHarn
 
 DOMAIN = "copost.test"
 ACTIVITY_JSON = "application/activity+json"
+PUBLISHED = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 DIALECTS: dict[str, Signer] = {"cavage": sign_cavage, "rfc9421": sign_rfc9421}
 
 
@@ -99,8 +102,12 @@ class RemotePeer:
         }
 
     def accepts(self) -> list[dict[str, Any]]:
+        return self.activities("Accept")
+
+    def activities(self, kind: str) -> list[dict[str, Any]]:
+        """What the inboxes received of one type, in the order received."""
         found = [json.loads(request.body) for request in self.received]
-        return [activity for activity in found if activity.get("type") == "Accept"]
+        return [activity for activity in found if activity.get("type") == kind]
 
 
 @dataclass
@@ -112,6 +119,14 @@ class FederationHarness:
     async def get(self, path: str, **params: str) -> httpx.Response:
         return await self.client.get(
             path, params=params, headers=caller_headers("gateway", "federation")
+        )
+
+    async def fetch(self, url: str) -> httpx.Response:
+        """GETs one of this instance's ActivityPub URLs as a remote server would."""
+        path = url.removeprefix(f"http://{DOMAIN}")
+        assert path != url, f"{url} is not on this instance"
+        return await self.client.get(
+            path, headers={"accept": ACTIVITY_JSON} | caller_headers("gateway", "federation")
         )
 
     async def post_signed(
@@ -144,3 +159,28 @@ class FederationHarness:
             | {"content-type": ACTIVITY_JSON}
             | caller_headers("gateway", "federation"),
         )
+
+
+def published(
+    post_id: str,
+    author: str,
+    *coauthors: str,
+    text: str = "Hi <you>",
+    credits: dict[str, str] | None = None,
+) -> PostPublished:
+    return PostPublished(
+        post_id=post_id,
+        author_id=author,
+        text=text,
+        coauthor_ids=coauthors,
+        created_at=PUBLISHED,
+        published_at=PUBLISHED,
+        coauthor_credits=credits or {},
+    )
+
+
+async def followed_by_peer(federation: FederationHarness, peer: RemotePeer, *handles: str) -> None:
+    for handle in handles:
+        answer = await federation.post_signed("/inbox", peer.follow(handle), peer)
+        assert answer.status_code == 202
+    await wait_until(lambda: len(peer.accepts()) == len(handles) or None)

@@ -1,44 +1,18 @@
 """Local posts to remote followers: one Create per server, credited to every author."""
 
 import json
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from federation_support import DOMAIN, FederationHarness, RemotePeer
+from federation_support import DOMAIN, FederationHarness, RemotePeer, followed_by_peer, published
 
 from federation.core.signatures import verify
 from federation.publishing.repository import PUBLISHED_NOTES
 from shared.clock import utc_now
-from shared.events.posts import PostPublished
 from shared.testing import DIRECTORY_USERS, wait_until
 
 ALICE, BOB, CAROL = DIRECTORY_USERS
-PUBLISHED = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-
-
-def published(post_id: str, author: str, *coauthors: str, text: str = "Hi <you>") -> PostPublished:
-    return PostPublished(
-        post_id=post_id,
-        author_id=author,
-        text=text,
-        coauthor_ids=coauthors,
-        created_at=PUBLISHED,
-        published_at=PUBLISHED,
-    )
-
-
-def creates(peer: RemotePeer) -> list[dict[str, Any]]:
-    found = [json.loads(request.body) for request in peer.received]
-    return [activity for activity in found if activity.get("type") == "Create"]
-
-
-async def followed_by_peer(federation: FederationHarness, peer: RemotePeer, *handles: str) -> None:
-    for handle in handles:
-        answer = await federation.post_signed("/inbox", peer.follow(handle), peer)
-        assert answer.status_code == 202
-    await wait_until(lambda: len(peer.accepts()) == len(handles) or None)
 
 
 async def test_a_coauthored_post_reaches_a_server_following_both_authors_once(
@@ -48,7 +22,7 @@ async def test_a_coauthored_post_reaches_a_server_following_both_authors_once(
 
     await federation.events.publish(published("p1", ALICE.id, BOB.id))
 
-    (create,) = await wait_until(lambda: creates(peer) or None)
+    (create,) = await wait_until(lambda: peer.activities("Create") or None)
     actor = f"http://{DOMAIN}/users/alice"
     assert create["actor"] == actor
     note = create["object"]
@@ -76,7 +50,7 @@ async def test_a_repeated_post_published_sends_nothing_more(
     await federation.events.publish(event)
     await federation.events.publish(event)
 
-    await wait_until(lambda: creates(peer) or None)
+    await wait_until(lambda: peer.activities("Create") or None)
     notes = federation.app.state.runtime.db[PUBLISHED_NOTES]
     assert await notes.count_documents({"_id": "p2"}) == 1
 
@@ -89,4 +63,5 @@ async def test_a_post_nobody_remote_follows_is_sent_nowhere(
     await federation.events.publish(published("p3", CAROL.id))
 
     notes = federation.app.state.runtime.db[PUBLISHED_NOTES]
-    assert await notes.find_one({"_id": "p3"}) is None
+    assert (await notes.find_one({"_id": "p3"}))["inboxes"] == []
+    assert peer.activities("Create") == []

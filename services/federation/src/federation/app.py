@@ -3,12 +3,14 @@
 from fastapi import FastAPI
 
 from federation.components import compose
+from federation.consent import api as consent
 from federation.core.remote import REMOTE_ACTORS
 from federation.discovery import api as discovery
 from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
 from federation.handlers import subscriptions
 from federation.inbox import api as inbox
+from federation.publishing import api as publishing
 from federation.publishing.repository import PUBLISHED_NOTES
 from federation.settings import FederationSettings
 from shared.mongo import IndexSpec
@@ -28,7 +30,13 @@ def create_app(settings: FederationSettings | None = None) -> FastAPI:
             settings=settings or FederationSettings(),
             title="CoPost federation",
             compose=compose,
-            routers=[discovery.router, following.router, inbox.router],
+            routers=[
+                discovery.router,
+                following.router,
+                inbox.router,
+                publishing.router,
+                consent.router,
+            ],
             subscriptions=subscriptions,
             indexes=INDEXES,
             outbox_collections=[REMOTE_FOLLOWERS, PUBLISHED_NOTES],

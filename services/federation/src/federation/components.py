@@ -9,6 +9,7 @@ from typing import Annotated
 import httpx
 from fastapi import Depends
 
+from federation.consent.queries import ConsentQueries
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActors
 from federation.core.urls import LocalUrls
@@ -20,6 +21,7 @@ from federation.following.repository import RemoteFollowers
 from federation.inbox.commands import InboxCommands
 from federation.inbox.repository import ReceivedActivities
 from federation.publishing.commands import PublishingCommands
+from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
 from federation.settings import FederationSettings
 from shared.service_app import Kernel, components_dependency
@@ -38,6 +40,8 @@ class FederationComponents:
     inbox: InboxCommands
     deliveries: Deliveries
     publishing: PublishingCommands
+    notes: NoteQueries
+    consent: ConsentQueries
 
 
 @asynccontextmanager
@@ -47,6 +51,7 @@ async def compose(kernel: Kernel[FederationSettings]) -> AsyncIterator[Federatio
     directory = UserDirectory(kernel.db)
     keys = ActorKeys(kernel.db)
     followers = RemoteFollowers(kernel.db)
+    notes = PublishedNotes(kernel.db)
     # The one client for other servers: no proxies from the environment, bounded waits.
     async with httpx.AsyncClient(
         timeout=settings.remote_fetch_timeout_seconds,
@@ -75,9 +80,11 @@ async def compose(kernel: Kernel[FederationSettings]) -> AsyncIterator[Federatio
                 urls,
                 directory,
                 followers,
-                PublishedNotes(kernel.db),
+                notes,
                 kernel.outbox,
             ),
+            notes=NoteQueries(urls, directory, notes),
+            consent=ConsentQueries(urls, directory, notes),
         )
 
 

@@ -45,6 +45,10 @@ class LocalUrls:
     def post(self, post_id: str) -> str:
         return f"{self.base}/posts/{post_id}"
 
+    def coauthorization(self, handle: str, post_id: str) -> str:
+        """Where a co-author's consent to be credited on a post is served (their stamp)."""
+        return f"{self.actor(handle)}/coauthorizations/{post_id}"
+
     def key_id(self, handle: str) -> str:
         return self.actor(handle) + "#main-key"
 
