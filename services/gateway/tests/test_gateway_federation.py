@@ -23,6 +23,9 @@ async def federating(start_gateway: GatewayFactory) -> httpx.AsyncClient:
         ("GET", "/users/alice", LD_JSON),
         ("GET", "/users/alice", f"text/html;q=0.5, {ACTIVITY_JSON}"),
         ("GET", "/users/alice/followers", ACTIVITY_JSON),
+        ("GET", "/posts/6756f1d3b2c3d4e5f6071829", ACTIVITY_JSON),
+        ("GET", "/posts/6756f1d3b2c3d4e5f6071829", LD_JSON),
+        ("GET", "/users/bob/coauthorizations/6756f1d3b2c3d4e5f6071829", ACTIVITY_JSON),
         ("POST", "/users/alice/inbox", ACTIVITY_JSON),
         ("POST", "/inbox", ACTIVITY_JSON),
     ],
@@ -42,10 +45,11 @@ async def test_federation_paths_reach_the_federation_service_without_a_token(
     assert received["headers"]["signature"] == 'keyId="k"'
 
 
-async def test_an_actor_asked_for_as_a_page_is_not_forwarded(
-    federating: httpx.AsyncClient,
+@pytest.mark.parametrize("path", ["/users/alice", "/posts/6756f1d3b2c3d4e5f6071829"])
+async def test_an_actor_or_a_note_asked_for_as_a_page_is_not_forwarded(
+    federating: httpx.AsyncClient, path: str
 ) -> None:
-    response = await federating.get("/users/alice", headers={"Accept": "text/html"})
+    response = await federating.get(path, headers={"Accept": "text/html"})
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
@@ -61,7 +65,11 @@ async def test_an_inbox_body_over_the_limit_is_refused_before_forwarding(
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/.well-known/webfinger?resource=acct:alice@copost.test"), ("POST", "/inbox")],
+    [
+        ("GET", "/.well-known/webfinger?resource=acct:alice@copost.test"),
+        ("GET", "/posts/6756f1d3b2c3d4e5f6071829"),
+        ("POST", "/inbox"),
+    ],
 )
 async def test_without_a_domain_the_federation_paths_are_not_there(
     gateway: httpx.AsyncClient, method: str, path: str

@@ -1,6 +1,6 @@
-"""The fediverse's way in, when FEDERATION_DOMAIN is set: WebFinger, actors, collections and
-inboxes, forwarded without a token to the federation service, which checks the HTTP
-signatures of what other servers post."""
+"""The fediverse's way in, when FEDERATION_DOMAIN is set: WebFinger, actors, notes, co-authors'
+consent stamps, collections and inboxes, forwarded without a token to the federation service,
+which checks the HTTP signatures of what other servers post."""
 
 from fastapi import APIRouter, Request, Response
 
@@ -23,11 +23,25 @@ async def webfinger(request: Request, gateway: Components) -> Response:
     return await _forward(request, gateway)
 
 
-@federation_router.get("/users/{handle}")
-async def actor(request: Request, gateway: Components) -> Response:
-    # Browsers get no page here yet; only servers asking for ActivityPub JSON get the actor.
+async def _forward_activity(request: Request, gateway: Components) -> Response:
+    # Browsers get no page here yet; only servers asking for ActivityPub JSON get the object.
     if not asks_for_activity(request.headers.get("accept")):
         raise NotFound("There is no such page.")
+    return await _forward(request, gateway)
+
+
+@federation_router.get("/users/{handle}")
+async def actor(request: Request, gateway: Components) -> Response:
+    return await _forward_activity(request, gateway)
+
+
+@federation_router.get("/posts/{post_id}")
+async def note(request: Request, gateway: Components) -> Response:
+    return await _forward_activity(request, gateway)
+
+
+@federation_router.get("/users/{handle}/coauthorizations/{post_id}")
+async def coauthorization(request: Request, gateway: Components) -> Response:
     return await _forward(request, gateway)
 
 
