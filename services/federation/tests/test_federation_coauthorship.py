@@ -101,6 +101,8 @@ async def test_a_coauthor_leaving_sends_an_update_without_them_and_their_stamp_i
     assert update["actor"] == ALICE_ACTOR
     assert update["object"]["id"] == create["object"]["id"]
     assert update["object"]["attributedTo"] == [ALICE_ACTOR, CAROL_ACTOR]
+    # Mastodon applies an Update only when the Note's `updated` moved on.
+    assert update["object"]["updated"] == "2026-12-06T12:05:00Z"
     # Bob's followers' server gets it though Bob is credited no more: it has the copy.
     assert peer.received[-1].url == f"{peer.url}/inbox"
     await signed_by_alice(federation, peer, "Update")

@@ -77,6 +77,16 @@ class LocalPost:
     def public(self) -> bool:
         return self.status == "published"
 
+    @property
+    def updated_at(self) -> datetime | None:
+        """When what the Note shows last changed after publication: an edit, or a co-author
+        joining, leaving or removed. Mastodon applies an Update only when this moved on."""
+        published = self.published_at
+        changes = [c.as_of for c in self.credits if published is None or c.as_of > published]
+        if self.edited_at is not None:
+            changes.append(self.edited_at)
+        return max(changes, default=None)
+
 
 # -- how each event changes the post -----------------------------------------------------
 
@@ -88,7 +98,7 @@ def publish(post: LocalPost, event: PostPublished) -> LocalPost:
         post,
         status="published",
         author_id=event.author_id,
-        published_at=event.published_at,
+        published_at=at_storage_precision(event.published_at),
         # An edit that came first is newer than the text published.
         text=post.text if post.version > 1 else event.text,
         version=max(post.version, 1),
@@ -112,13 +122,14 @@ def coauthor_removed(post: LocalPost, event: PostCoauthorRemoved) -> LocalPost:
 def edit(post: LocalPost, event: PostEdited) -> LocalPost:
     if post.status == "deleted" or event.version <= post.version:
         return post
-    return replace(post, text=event.text, version=event.version, edited_at=event.edited_at)
+    edited_at = at_storage_precision(event.edited_at)
+    return replace(post, text=event.text, version=event.version, edited_at=edited_at)
 
 
 def delete(post: LocalPost, deleted_at: datetime) -> LocalPost:
     if post.status == "deleted":
         return post
-    return replace(post, status="deleted", deleted_at=deleted_at)
+    return replace(post, status="deleted", deleted_at=at_storage_precision(deleted_at))
 
 
 def credit(
@@ -182,8 +193,8 @@ def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[s
         "cc": [urls.followers(handle) for handle in authors],
         "coauthorAuthorization": [urls.coauthorization(h, post.post_id) for h in coauthors],
     }
-    if post.edited_at is not None:
-        note["updated"] = timestamp(post.edited_at)
+    if post.updated_at is not None:
+        note["updated"] = timestamp(post.updated_at)
     return note
 
 
@@ -212,10 +223,10 @@ def create_of(note: dict[str, Any], author_handle: str, urls: LocalUrls) -> dict
 def update_of(
     note: dict[str, Any], post: LocalPost, author_handle: str, urls: LocalUrls
 ) -> dict[str, Any]:
-    """Named by what it brings the Note to (its content version and who is credited), so a
-    repeat of the same change is the same activity to the receiver."""
-    activity_id = f"{note['id']}/updates/{post.version}-{_newest_credit_millis(post)}"
-    return _activity("Update", activity_id, note, author_handle, urls)
+    """Named by when the Note changed, so a repeat of the same change is the same activity."""
+    changed_at = post.updated_at or post.published_at
+    millis = int(changed_at.timestamp() * 1000) if changed_at else 0
+    return _activity("Update", f"{note['id']}/updates/{millis}", note, author_handle, urls)
 
 
 def delete_of(post: LocalPost, author_handle: str, urls: LocalUrls) -> dict[str, Any]:
@@ -249,11 +260,6 @@ def _activity(
         "cc": note["cc"],
         "object": note,
     }
-
-
-def _newest_credit_millis(post: LocalPost) -> int:
-    newest = max((credit.as_of for credit in post.credits), default=None)
-    return int(newest.timestamp() * 1000) if newest else 0
 
 
 def html_of(text: str) -> str:
