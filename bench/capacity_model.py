@@ -191,9 +191,10 @@ class Tier:
             "posts": 2 * invitees,
             # post.published.
             "media": self.posts,
-            # user.registered/updated/deleted only (a negligible rate); what remote servers
-            # send and are sent is not modeled yet (docs/federation.md).
-            "federation": 0.0,
+            # post.published; each accepted invitee's post.coauthor_added (kept as remote
+            # servers see the post; edits and deletions are rare). What remote servers send
+            # and are sent is not modeled yet (docs/federation.md).
+            "federation": self.posts + invitees,
         }
 
     def cores(self) -> dict[str, float]:
