@@ -107,6 +107,18 @@ def is_upload(method: str, path: str) -> bool:
 DATA_EXPORT_ENDPOINT = ("GET", "/v1/me/export")
 
 
+# ActivityPub media types a remote server asks an actor for (either means the same document).
+ACTIVITY_MEDIA_TYPES = ("application/activity+json", "application/ld+json")
+
+
+def asks_for_activity(accept: str | None) -> bool:
+    """Whether an `Accept` header asks for ActivityPub JSON rather than a page."""
+    if not accept:
+        return False
+    kinds = (part.split(";", 1)[0].strip().lower() for part in accept.split(","))
+    return any(kind in ACTIVITY_MEDIA_TYPES for kind in kinds)
+
+
 def is_data_export(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) == DATA_EXPORT_ENDPOINT
 

@@ -38,6 +38,12 @@ class GatewaySettings(ServiceSettings):
     """Where the notifications service answers."""
     media_url: str = "http://127.0.0.1:8006"
     """Where the media service answers."""
+    federation_url: str = "http://127.0.0.1:8007"
+    """Where the federation service answers."""
+    federation_domain: str = ""
+    """The instance's domain on the fediverse (as the federation service reads it). Set: the
+    gateway forwards WebFinger, actors (asked for as ActivityPub JSON), inboxes and
+    collections to the federation service. Empty: those paths answer 404."""
 
     jwks_url: str = ""
     """Where the users service's public keys are fetched; empty means

@@ -1,0 +1,91 @@
+"""The federation service's composition root: each capability's use cases, built once."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+import httpx
+from fastapi import Depends
+
+from federation.consent.queries import ConsentQueries
+from federation.core.keys import ActorKeys
+from federation.core.remote import RemoteActors
+from federation.core.urls import LocalUrls
+from federation.delivery.commands import Deliveries
+from federation.discovery.queries import DiscoveryQueries
+from federation.following.commands import FollowingCommands
+from federation.following.queries import FollowingQueries
+from federation.following.repository import RemoteFollowers
+from federation.inbox.commands import InboxCommands
+from federation.inbox.repository import ReceivedActivities
+from federation.publishing.commands import PublishingCommands
+from federation.publishing.queries import NoteQueries
+from federation.publishing.repository import PublishedNotes
+from federation.settings import FederationSettings
+from shared.service_app import Kernel, components_dependency
+from shared.user_directory import UserDirectory
+
+
+@dataclass(frozen=True, slots=True)
+class FederationComponents:
+    settings: FederationSettings
+    urls: LocalUrls
+    directory: UserDirectory
+    keys: ActorKeys
+    followers: RemoteFollowers
+    discovery: DiscoveryQueries
+    following_queries: FollowingQueries
+    inbox: InboxCommands
+    deliveries: Deliveries
+    publishing: PublishingCommands
+    notes: NoteQueries
+    consent: ConsentQueries
+
+
+@asynccontextmanager
+async def compose(kernel: Kernel[FederationSettings]) -> AsyncIterator[FederationComponents]:
+    settings = kernel.settings
+    urls = LocalUrls.from_settings(settings)
+    directory = UserDirectory(kernel.db)
+    keys = ActorKeys(kernel.db)
+    followers = RemoteFollowers(kernel.db)
+    notes = PublishedNotes(kernel.db)
+    # The one client for other servers: no proxies from the environment, bounded waits.
+    async with httpx.AsyncClient(
+        timeout=settings.remote_fetch_timeout_seconds,
+        trust_env=False,
+        headers={"User-Agent": f"CoPost (+{urls.base})"},
+    ) as http:
+        remote = RemoteActors(kernel.db, settings, http)
+        following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
+        yield FederationComponents(
+            settings=settings,
+            urls=urls,
+            directory=directory,
+            keys=keys,
+            followers=followers,
+            discovery=DiscoveryQueries(urls, directory, keys),
+            following_queries=FollowingQueries(urls, directory, followers),
+            inbox=InboxCommands(
+                remote,
+                ReceivedActivities(kernel.db),
+                following,
+                timedelta(seconds=settings.signature_max_age_seconds),
+            ),
+            deliveries=Deliveries(keys, remote),
+            publishing=PublishingCommands(
+                settings.federating,
+                urls,
+                directory,
+                followers,
+                notes,
+                kernel.outbox,
+            ),
+            notes=NoteQueries(urls, directory, notes),
+            consent=ConsentQueries(urls, directory, notes),
+        )
+
+
+Components = Annotated[FederationComponents, Depends(components_dependency(FederationComponents))]

@@ -1,0 +1,63 @@
+"""Taking an activity into an inbox: its signature verified against its actor's key (fetched
+and cached), each activity handled once, then handed to the capability its type belongs to."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from federation.core import signatures
+from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
+from federation.core.signatures import SignatureRefused, SignedRequest
+from federation.following.commands import FollowingCommands
+from federation.inbox.repository import ReceivedActivities
+from federation.inbox.rules import SignatureRequired, activity_of
+from shared.clock import utc_now
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxCommands:
+    actors: RemoteActors
+    received: ReceivedActivities
+    following: FollowingCommands
+    max_age: timedelta
+
+    async def receive(self, request: SignedRequest) -> None:
+        activity = activity_of(request.body)
+        sender = await self.verified_sender(request)
+        if activity["actor"] != sender.id:
+            raise SignatureRequired("The activity's actor is not the one who signed it.")
+        if not await self.received.claim(activity["id"], sender.id):
+            log.info("activity already received", extra={"activity": activity["id"]})
+            return
+        try:
+            await self._handle(activity, sender)
+        except BaseException:
+            await self.received.release(activity["id"])
+            raise
+
+    async def verified_sender(self, request: SignedRequest) -> RemoteActor:
+        """The remote actor whose key signed `request`; a key that fails is fetched again once,
+        since the actor may have rotated it since it was cached."""
+        try:
+            key_id = signatures.claimed_key_id(request)
+            actor = await self.actors.by_key_id(key_id)
+            try:
+                signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
+            except SignatureRefused:
+                actor = await self.actors.by_key_id(key_id, refresh=True)
+                signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
+        except (SignatureRefused, RemoteRefused) as exc:
+            raise SignatureRequired(str(exc)) from exc
+        return actor
+
+    async def _handle(self, activity: dict[str, Any], sender: RemoteActor) -> None:
+        match activity["type"]:
+            case "Follow":
+                await self.following.follow(activity, sender)
+            case "Undo":
+                await self.following.undo_follow(activity, sender)
+            case other:
+                log.info("activity type not handled yet", extra={"type": other})
