@@ -857,7 +857,7 @@ def ms(values: list[float], fraction: float) -> str:
 def report(result: SoakResult) -> str:
     config, samples = result.config, result.samples
     ledger = result.ledger
-    errors = Counter(s.status for s in samples if s.outcome == "error")
+    by_status = Counter(s.status for s in samples if s.outcome == "error")
     lines = [
         "# Soak with faults",
         "",
@@ -874,7 +874,7 @@ def report(result: SoakResult) -> str:
         f"Errors (5xx or no answer): {result.error_rate():.2%} of the requests; outside the"
         f" faults (and {FAULT_MARGIN_SECONDS:g} s after each): {result.error_rate_outside():.2%}."
         " By status (0: no answer within the client's timeout): "
-        + (", ".join(f"{status}: {n}" for status, n in sorted(errors.items())) or "none")
+        + (", ".join(f"{status}: {n}" for status, n in sorted(by_status.items())) or "none")
         + ".",
         "",
         "| request | sent | errors (5xx, none) | refused (4xx) | p50 ms | p99 ms |",
