@@ -193,17 +193,17 @@ SOAK = SoakConfig(
     settle_seconds=240.0, stack="docker",
 )  # fmt: skip
 # The bounds on errors (5xx or no answer), in the share of the requests sent:
-# - Outside the faults (and a margin after each for retries under way): none but a stray.
+# - Outside the faults (and soak.FAULT_MARGIN_SECONDS after each): a stray, at most 1 %.
 # - During a replica's or a gateway's kill or partition, its peer serves; what fails is what
 #   was on the connections to the lost replica at that moment (in flight, or kept alive in
 #   a gateway's pool and used before the loss was seen): a few requests.
 # - During the broker's stop nothing synchronous needs it (the outboxes hold the events).
-# - MongoDB has one node here: while it restarts, a request that writes waits for it (the
-#   driver's server selection) and fails only past the gateway's 10 s timeout; Redis is a
-#   cache the services work without.
-# Overall, over the whole soak, at most 2 % of the requests.
-ERROR_RATE_OUTSIDE_FAULTS = 0.005
-ERROR_RATE_OVERALL = 0.02
+# - MongoDB has one node here: while it restarts (about 10 s) the requests that read or write
+#   it fail once the driver's 5 s server selection gives up, about half the mix for 10 s of
+#   the 240 s, 2 %; Redis is a cache the services work without.
+# Overall, over the whole soak, at most 5 % of the requests.
+ERROR_RATE_OUTSIDE_FAULTS = 0.01
+ERROR_RATE_OVERALL = 0.05
 UNAVAILABLE = {0, 502, 503, 504}
 
 
