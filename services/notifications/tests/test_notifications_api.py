@@ -112,7 +112,7 @@ async def test_a_redelivered_event_makes_one_notification(
     assert page["unread_count"] == 1
 
 
-async def test_a_new_follower_costs_six_commands(
+async def test_a_new_follower_costs_seven_commands(
     notifications: NotificationsHarness, mongo_url: str
 ) -> None:
     await notifications.events.publish(followed(BOB, ALICE))  # Alice's sequence exists
@@ -125,7 +125,8 @@ async def test_a_new_follower_costs_six_commands(
         "find blocks": 1,  # a block either way silences it
         "find mute_replica": 1,  # so does Alice muting Carol
         "find withdrawn_subjects": 2,  # withdrawn already? and again after the insert
-        "findAndModify recipient_sequences": 1,  # Alice's next number
+        "find recipient_sequences": 1,  # Alice's next number: read by _id,
+        "update recipient_sequences": 1,  # then swapped if still the one read
         "insert notifications": 1,  # no read first: a redelivery fails its insert
     }
     assert await notifications.types(ALICE) == ["follower.new", "follower.new"]
