@@ -132,6 +132,19 @@ async def test_a_new_follower_costs_seven_commands(
     assert await notifications.types(ALICE) == ["follower.new", "follower.new"]
 
 
+async def test_notifications_to_one_recipient_at_once_take_consecutive_numbers_without_races(
+    notifications: NotificationsHarness, mongo_url: str
+) -> None:
+    await NotificationRepository(notifications.db).next_seq(ALICE)  # Alice's sequence exists
+    async with counted_database(mongo_url, notifications.db.name) as (db, commands):
+        repository = NotificationRepository(db)
+        numbers = await asyncio.gather(*(repository.next_seq(ALICE) for _ in range(8)))
+
+    assert sorted(numbers) == list(range(2, 10))
+    # Taken one at a time in this process: no compare-and-swap lost, none read again.
+    assert dict(commands) == {"find recipient_sequences": 8, "update recipient_sequences": 8}
+
+
 async def test_a_redelivery_after_a_crash_still_meets_a_withdrawal_it_missed(
     notifications: NotificationsHarness,
 ) -> None:
