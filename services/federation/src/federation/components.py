@@ -28,6 +28,7 @@ from federation.publishing.repository import PublishedNotes
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.periodic import PeriodicTask, running
+from shared.rate_limits import BucketPolicy, RateLimiter
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
@@ -98,6 +99,12 @@ async def compose(
                     following,
                     deliveries,
                     settings.federation_blocked_domains,
+                    RateLimiter(
+                        BucketPolicy(
+                            settings.inbox_rate_limit_per_minute, settings.inbox_rate_limit_burst
+                        ),
+                        scope_name="remote host",
+                    ),
                     timedelta(seconds=settings.signature_max_age_seconds),
                 ),
                 deliveries=deliveries,

@@ -39,6 +39,12 @@ class FederationSettings(ServiceSettings):
     (`spam.example,bad.example`); each covers its subdomains. Their activities are refused
     (403) before their keys are fetched, nothing is delivered to them, and their followers
     are not counted."""
+    inbox_rate_limit_per_minute: float = Field(default=600.0, gt=0)
+    """Activities a minute one remote host may send to the inboxes (beyond: 429 with
+    `Retry-After`, which servers honour by backing off), counted before its key is fetched.
+    Counted by each replica alone: the service has no Redis, so N replicas allow N times this."""
+    inbox_rate_limit_burst: int = Field(default=100, ge=1)
+    """The burst one remote host may send at once (a post fanned out by a large server)."""
     delivery_backoff_base_seconds: float = Field(default=60.0, gt=0)
     """How long deliveries to a host wait after its first failure; each further failure in a
     row doubles the wait, up to `DELIVERY_BACKOFF_MAX_SECONDS`."""
