@@ -125,6 +125,7 @@ MAX_REPLICAS = {
     "notifications": 6,
     "invitations": 4,
     "media": 6,
+    "federation": 4,
 }
 
 
@@ -190,6 +191,10 @@ class Tier:
             "posts": 2 * invitees,
             # post.published.
             "media": self.posts,
+            # post.published; each accepted invitee's post.coauthor_added (kept as remote
+            # servers see the post; edits and deletions are rare). What remote servers send
+            # and are sent is not modeled yet (docs/federation.md).
+            "federation": self.posts + invitees,
         }
 
     def cores(self) -> dict[str, float]:
@@ -213,6 +218,7 @@ class Tier:
             "notifications": self.notifications * NOTIFICATIONS_READ_MS + consumer["notifications"],
             "invitations": consumer["invitations"],
             "media": consumer["media"],
+            "federation": consumer["federation"],
         }
         return {name: ms / 1000 for name, ms in milliseconds.items()}
 

@@ -120,6 +120,12 @@ OVERRIDES: dict[str, Override] = {
         "MIT",
         "License field MIT; the other classifier names no license",
     ),
+    "http-message-signatures": Override(
+        ("License :: OSI Approved :: Apache Software License",),
+        "Apache-2.0",
+        "License field 'Apache Software License' (no SPDX id); its LICENSE is the Apache "
+        "License 2.0, with a NOTICE",
+    ),
     "httpx": Override(
         ("BSD-3-Clause", "License :: OSI Approved :: BSD License"),
         "BSD-3-Clause",

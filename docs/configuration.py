@@ -53,7 +53,7 @@ TOOLING = (
         ("PORT",),
         "`8000`",
         "`make run`",
-        "the gateway's port; the services take the next five (8001 to 8005), the embedded"
+        "the gateway's port; the services take the next seven (8001 to 8007), the embedded"
         " MongoDB PORT+9; every process listens on 127.0.0.1 only",
     ),
     ToolingVariable(

@@ -71,6 +71,9 @@ def print_summary(stack: LocalStack) -> None:
     if stack.embedded_mongo:
         print(f"  {'mongodb':<14} {stack.mongo_url} (embedded, {stack.data_dir})")
     print(f"  logs           {stack.data_dir / 'logs'}")
+    domain = os.environ.get("FEDERATION_DOMAIN", "")
+    fediverse = f"as {domain}" if domain else "off (FEDERATION_DOMAIN=<domain> turns it on)"
+    print(f"  {'fediverse':<14} {fediverse}")
     if GATEWAY in running:
         print(f"CoPost is up at {stack.gateway_url} (API docs: {stack.gateway_url}/docs)")
     else:

@@ -29,6 +29,8 @@ from inventory import (
     service_names,
 )
 
+from shared.services import SERVICES
+
 
 @pytest.fixture(scope="module")
 def environment() -> dict[str, Package]:
@@ -47,7 +49,8 @@ def test_the_repository_and_every_workspace_member_are_under_the_project_license
     for member in members:
         project = tomllib.loads((member / "pyproject.toml").read_text())["project"]
         assert project["license"] == PROJECT_LICENSE, member
-    assert len(members) == 11
+    # The root, the three parts of `shared`, and every service.
+    assert len(members) == 1 + 3 + len(SERVICES)
 
 
 def test_the_inventory_is_current(environment: dict[str, Package]) -> None:

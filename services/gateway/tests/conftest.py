@@ -228,6 +228,7 @@ async def upstream_urls(shared_state: FakeServicesState) -> AsyncIterator[dict[U
         served_over_http(fake_service_app(Upstream.INVITATIONS, shared_state)) as invitations,
         served_over_http(fake_service_app(Upstream.TIMELINE, shared_state)) as timeline,
         served_over_http(fake_service_app(Upstream.NOTIFICATIONS, shared_state)) as notifications,
+        served_over_http(fake_service_app(Upstream.FEDERATION, shared_state)) as federation,
     ):
         yield {
             Upstream.USERS: users,
@@ -235,6 +236,7 @@ async def upstream_urls(shared_state: FakeServicesState) -> AsyncIterator[dict[U
             Upstream.INVITATIONS: invitations,
             Upstream.TIMELINE: timeline,
             Upstream.NOTIFICATIONS: notifications,
+            Upstream.FEDERATION: federation,
         }
 
 

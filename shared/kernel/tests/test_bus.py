@@ -1,7 +1,6 @@
 """The bus against a real RabbitMQ: publishing, consuming, retries, dead letters, idempotency."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -40,26 +39,6 @@ class SeenIds:
 
     async def record(self, event_id: UUID, event_type: str) -> None:
         self.ids.add(event_id)
-
-
-@pytest.fixture
-def settings(amqp_url: str, namespace: str) -> ServiceSettings:
-    # Connected as the users service's broker user: the events it publishes here are user.*.
-    return ServiceSettings(
-        service_name="bus-test",
-        **broker_users().settings("users", amqp_url),
-        amqp_namespace=namespace,
-        event_retry_delays_seconds=(0.05, 0.1),
-    )
-
-
-@pytest.fixture
-async def bus(settings: ServiceSettings) -> AsyncIterator[EventBus]:
-    bus = EventBus(settings)
-    await bus.connect()
-    yield bus
-    await bus.delete_topology()
-    await bus.close()
 
 
 async def queue_depth(amqp_url: str, name: str) -> int:

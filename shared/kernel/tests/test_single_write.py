@@ -26,22 +26,12 @@ from shared.idempotency import (
 from shared.mongo import Database, Document
 from shared.settings import ServiceSettings
 from shared.subscriptions import Delivery, Handler, Subscriptions
-from shared.testing import broker_users, wait_until
+from shared.testing import wait_until
 
 
 def followed(follower: str, followee: str = "b") -> EventEnvelope:
     data = UserFollowed(follower_id=follower, followee_id=followee, followed_at=datetime.now(UTC))
     return make_event(data, producer="test")
-
-
-@pytest.fixture
-def settings(amqp_url: str, namespace: str) -> ServiceSettings:
-    return ServiceSettings(
-        service_name="single-write-test",
-        **broker_users().settings("users", amqp_url),
-        amqp_namespace=namespace,
-        event_retry_delays_seconds=(0.05, 0.1),
-    )
 
 
 @pytest.fixture
@@ -51,15 +41,6 @@ async def db(mongo_url: str, namespace: str) -> AsyncIterator[Database]:
     yield client[name]
     await client.drop_database(name)
     await client.close()
-
-
-@pytest.fixture
-async def bus(settings: ServiceSettings) -> AsyncIterator[EventBus]:
-    bus = EventBus(settings)
-    await bus.connect()
-    yield bus
-    await bus.delete_topology()
-    await bus.close()
 
 
 def counting_followers(

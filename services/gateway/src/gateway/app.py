@@ -23,6 +23,7 @@ from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
 from gateway.country import TrustedCountryMiddleware
 from gateway.domain import is_data_export, is_forwarded, parse_networks
+from gateway.federation import federation_router
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
 from gateway.settings import GatewaySettings
 from gateway.web_headers import SecurityHeadersMiddleware
@@ -99,6 +100,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.include_router(docs_router)
     app.include_router(export_router)
+    if settings.federation_domain:
+        app.include_router(federation_router)
     app.mount(DOCS_ASSETS_PATH, StaticFiles(directory=swagger_ui_path), name="docs-assets")
     if settings.static_dir is not None:
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="web-client")

@@ -3,9 +3,9 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from prometheus_client import Counter, Gauge
 
@@ -22,6 +22,25 @@ LAST_SUCCESS = Gauge(
 FAILURES = Counter("copost_periodic_task_failures_total", "Failed background passes", ["task"])
 
 
+class BackgroundTask:
+    """A coroutine run beside a service's requests, from `start()` until `stop()` cancels it."""
+
+    def __init__(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self._name = name
+        self._run = run
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self._name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
 class PeriodicTask:
     """Runs `work` every `interval_seconds` in a background task, and right away after `wake()`.
 
@@ -36,22 +55,18 @@ class PeriodicTask:
         self._work = work
         self._interval_seconds = interval_seconds
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask(name, self._repeat)
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=self._name)
+        self._task.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
-    async def _run(self) -> None:
+    async def _repeat(self) -> None:
         while True:
             try:
                 with untraced():

@@ -21,6 +21,7 @@ class Backend(StrEnum):
     TIMELINE = "timeline"
     NOTIFICATIONS = "notifications"
     MEDIA = "media"
+    FEDERATION = "federation"
 
 
 BACKENDS = tuple(Backend)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from notifications.streams.rules import TooManyStreams, home_update_post_id
 from shared.home_updates import home_channel, home_channel_prefix
+from shared.periodic import BackgroundTask
 from shared.redis_store import REDIS_DOWN, RedisClient
 
 log = logging.getLogger(__name__)
@@ -90,19 +91,15 @@ class HomeUpdateRelay:
         self._redis = redis
         self._prefix = prefix
         self._wakeups = wakeups
-        self._task: asyncio.Task[None] | None = None
+        self._task = BackgroundTask("home-update-relay", self._reconnect_while_running)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="home-update-relay")
+        self._task.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._task.stop()
 
-    async def _run(self) -> None:
+    async def _reconnect_while_running(self) -> None:
         while True:
             try:
                 await self._relay()

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.events import invitations, media, posts, users  # noqa: F401  (their classes register)
+from shared.events import federation, invitations, media, posts, users  # noqa: F401  (their classes register)
 from shared.events.envelope import EVENT_TYPES, EventData, EventEnvelope, UnknownEventVersion
 
 # The one service allowed to publish each family of event types (DESIGN.md's table): the
@@ -15,6 +15,7 @@ PRODUCING_SERVICES = {
     "post": "posts",
     "invitation": "invitations",
     "media": "media",
+    "federation": "federation",
 }
 
 

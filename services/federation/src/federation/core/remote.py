@@ -1,0 +1,176 @@
+"""Remote servers, reached safely: actor documents fetched (and their keys cached) and
+activities posted, never to an address inside this network (SSRF) unless tests allow it."""
+
+import asyncio
+import ipaddress
+import json
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from federation.settings import FederationSettings
+from shared.clock import utc_now
+from shared.mongo import Database
+
+REMOTE_ACTORS = "remote_actors"
+ACTIVITY_JSON = "application/activity+json"
+ACTIVITY_ACCEPT = (
+    f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+)
+
+
+class RemoteRefused(Exception):
+    """A remote URL this service will not fetch or post to, or a document it cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteActor:
+    id: str
+    key_id: str
+    public_pem: str
+    inbox: str
+    shared_inbox: str | None
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        key = serialization.load_pem_public_key(self.public_pem.encode())
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise RemoteRefused("Only RSA keys are accepted.")
+        return key
+
+    @property
+    def delivery_inbox(self) -> str:
+        """Where this actor's server takes activities for all its accounts at once."""
+        return self.shared_inbox or self.inbox
+
+
+class RemoteAddresses:
+    """Refuses URLs whose host resolves to loopback, private, link-local or other non-public
+    addresses (cloud metadata, the cluster's own services), and non-HTTPS URLs outside tests."""
+
+    def __init__(self, settings: FederationSettings) -> None:
+        self._allow_private = settings.allow_private_addresses
+        self._schemes = {"https", settings.federation_scheme}
+
+    async def check(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in self._schemes or not parts.hostname:
+            raise RemoteRefused(f"Not a URL this service fetches: {url!r}.")
+        if self._allow_private:
+            return
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(
+                parts.hostname, parts.port or 443, type=socket.SOCK_STREAM
+            )
+        except OSError as exc:
+            raise RemoteRefused(f"{parts.hostname} does not resolve.") from exc
+        for *_, address in found:
+            if not ipaddress.ip_address(address[0]).is_global:
+                raise RemoteRefused(f"{parts.hostname} resolves to a non-public address.")
+
+
+class RemoteActors:
+    """Remote actors by key id, fetched when unknown or stale and kept in this database."""
+
+    def __init__(self, db: Database, settings: FederationSettings, http: httpx.AsyncClient) -> None:
+        self._actors = db[REMOTE_ACTORS]
+        self._addresses = RemoteAddresses(settings)
+        self._http = http
+        self._max_bytes = settings.remote_fetch_max_bytes
+        self._fresh_for = timedelta(seconds=settings.remote_key_cache_seconds)
+
+    async def by_key_id(self, key_id: str, *, refresh: bool = False) -> RemoteActor:
+        if not refresh:
+            stored = await self._actors.find_one({"key_id": key_id})
+            if stored is not None and utc_now() - stored["fetched_at"] < self._fresh_for:
+                return _actor(stored)
+        document = await self.fetch(_without_fragment(key_id))
+        if "publicKey" not in document and isinstance(document.get("owner"), str):
+            document = await self.fetch(document["owner"])
+        actor = _actor_of(document, key_id)
+        await self._actors.replace_one(
+            {"_id": actor.id},
+            {**_stored(actor), "fetched_at": utc_now()},
+            upsert=True,
+        )
+        return actor
+
+    async def fetch(self, url: str) -> dict[str, Any]:
+        await self._addresses.check(url)
+        try:
+            async with self._http.stream(
+                "GET", url, headers={"Accept": ACTIVITY_ACCEPT}, follow_redirects=False
+            ) as answer:
+                if answer.status_code != 200:
+                    raise RemoteRefused(f"{url} answered {answer.status_code}.")
+                body = bytearray()
+                async for chunk in answer.aiter_bytes():
+                    body += chunk
+                    if len(body) > self._max_bytes:
+                        raise RemoteRefused(f"{url} answered more than {self._max_bytes} bytes.")
+        except httpx.HTTPError as exc:
+            raise RemoteRefused(f"{url} could not be fetched: {exc}") from exc
+        try:
+            document = json.loads(body)
+        except ValueError as exc:
+            raise RemoteRefused(f"{url} answered no JSON.") from exc
+        if not isinstance(document, dict):
+            raise RemoteRefused(f"{url} answered no JSON object.")
+        return document
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        await self._addresses.check(url)
+        return await self._http.post(url, content=body, headers=headers, follow_redirects=False)
+
+
+def _actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
+    """The actor a fetched document describes, if its key is the one a signature named."""
+    key = document.get("publicKey")
+    inbox = document.get("inbox")
+    actor_id = document.get("id")
+    if not (isinstance(key, dict) and isinstance(inbox, str) and isinstance(actor_id, str)):
+        raise RemoteRefused("The document is not an actor with a key and an inbox.")
+    if key.get("id") != key_id or key.get("owner") != actor_id:
+        raise RemoteRefused("The actor does not own the key the request was signed with.")
+    if urlsplit(key_id).netloc != urlsplit(actor_id).netloc:
+        raise RemoteRefused("The key and its actor are not on one server.")
+    pem = key.get("publicKeyPem")
+    endpoints = document.get("endpoints")
+    shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    if not isinstance(pem, str):
+        raise RemoteRefused("The actor's key has no PEM.")
+    actor = RemoteActor(actor_id, key_id, pem, inbox, shared if isinstance(shared, str) else None)
+    try:
+        _ = actor.public_key
+    except ValueError as exc:
+        raise RemoteRefused("The actor's key cannot be read.") from exc
+    return actor
+
+
+def _stored(actor: RemoteActor) -> dict[str, Any]:
+    return {
+        "key_id": actor.key_id,
+        "public_pem": actor.public_pem,
+        "inbox": actor.inbox,
+        "shared_inbox": actor.shared_inbox,
+    }
+
+
+def _actor(document: dict[str, Any]) -> RemoteActor:
+    return RemoteActor(
+        document["_id"],
+        document["key_id"],
+        document["public_pem"],
+        document["inbox"],
+        document.get("shared_inbox"),
+    )
+
+
+def _without_fragment(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(fragment=""))

@@ -1,0 +1,22 @@
+"""WebFinger and actor documents: GET /.well-known/webfinger and GET /users/{handle}."""
+
+from fastapi import APIRouter, Response
+
+from federation.components import Components
+from federation.core.api import FEDERATION_ROUTE, activity_response
+
+router = APIRouter(tags=["federation"], dependencies=FEDERATION_ROUTE)
+
+JRD_JSON = "application/jrd+json"
+
+
+@router.get("/.well-known/webfinger", include_in_schema=False)
+async def webfinger(resource: str, components: Components) -> Response:
+    document = await components.discovery.webfinger(resource)
+    return activity_response(document, media_type=JRD_JSON)
+
+
+@router.get("/users/{handle}", include_in_schema=False)
+async def actor(handle: str, components: Components) -> Response:
+    document = await components.discovery.person(handle)
+    return activity_response(document)

@@ -1,0 +1,13 @@
+"""GET /users/{handle}/followers: how many follow a local user from other servers."""
+
+from fastapi import APIRouter, Response
+
+from federation.components import Components
+from federation.core.api import FEDERATION_ROUTE, activity_response
+
+router = APIRouter(tags=["federation"], dependencies=FEDERATION_ROUTE)
+
+
+@router.get("/users/{handle}/followers", include_in_schema=False)
+async def followers(handle: str, components: Components) -> Response:
+    return activity_response(await components.following_queries.followers_collection(handle))

@@ -1,0 +1,40 @@
+"""What a remote Follow and its Undo mean for a local user, as pure decisions."""
+
+import uuid
+from typing import Any
+
+from federation.core.api import AS_CONTEXT
+from federation.core.urls import LocalUrls
+
+
+def followed_handle(follow: dict[str, Any], urls: LocalUrls) -> str | None:
+    """The local handle a Follow is about, or None when it follows no one here."""
+    target = follow.get("object")
+    return urls.handle_of(target) if isinstance(target, str) else None
+
+
+def accept_of(follow: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
+    """The Accept a local user answers a Follow with (followers are accepted at once)."""
+    actor = urls.actor(handle)
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor}#accepts/follows/{uuid.uuid4()}",
+        "type": "Accept",
+        "actor": actor,
+        "object": {key: follow[key] for key in ("id", "type", "actor", "object") if key in follow},
+    }
+
+
+def undone_follow(undo: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The Follow an Undo takes back: its id, and the actor URL it followed (either may lack)."""
+    target = undo.get("object")
+    if isinstance(target, str):
+        return target, None
+    if isinstance(target, dict) and target.get("type") == "Follow":
+        follow_id = target.get("id")
+        followed = target.get("object")
+        return (
+            follow_id if isinstance(follow_id, str) else None,
+            followed if isinstance(followed, str) else None,
+        )
+    return None, None

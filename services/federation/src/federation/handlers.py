@@ -1,0 +1,41 @@
+"""Which events the federation service handles: the local users' profiles (who can be found
+from the fediverse), a deleted account's keys and followers, its own deliveries, and local
+posts kept as the posts service describes them and sent to remote followers: a Create once
+published, an Update when an edit or a co-author's acceptance, leaving or removal changes its
+Note, a Delete once deleted (a repeated or late event finds nothing to change, so sends nothing).
+
+Every handler is idempotent: profiles apply only when newer, deletions delete again, and a
+repeated delivery posts an activity the remote recognises by its id.
+"""
+
+from federation.components import FederationComponents
+from shared.events.federation import ActivityDeliveryRequested
+from shared.events.posts import (
+    PostCoauthorAdded,
+    PostCoauthorRemoved,
+    PostDeleted,
+    PostEdited,
+    PostPublished,
+)
+from shared.events.users import UserDeleted
+from shared.subscriptions import Delivery, Subscriptions
+
+
+def subscriptions(components: FederationComponents) -> Subscriptions:
+    subscriptions = Subscriptions()
+    subscriptions.include(components.directory.subscriptions())
+
+    async def user_deleted(delivery: Delivery[UserDeleted]) -> None:
+        await components.keys.forget(delivery.event.user_id)
+        await components.followers.forget_user(delivery.event.user_id)
+
+    subscriptions.on(UserDeleted, user_deleted)
+    subscriptions.on(ActivityDeliveryRequested, components.deliveries.deliver)
+    # Each change to a post is one write of its document, carrying the event's id.
+    publishing = components.publishing
+    subscriptions.on(PostPublished, publishing.post_published, single_write=True)
+    subscriptions.on(PostCoauthorAdded, publishing.coauthor_added, single_write=True)
+    subscriptions.on(PostCoauthorRemoved, publishing.coauthor_removed, single_write=True)
+    subscriptions.on(PostEdited, publishing.post_edited, single_write=True)
+    subscriptions.on(PostDeleted, publishing.post_deleted, single_write=True)
+    return subscriptions

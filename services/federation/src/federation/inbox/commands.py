@@ -1,0 +1,90 @@
+"""Taking an activity into an inbox: refused from a blocked domain before anything is fetched,
+limited per remote host (the one its signing key names: what it costs us to check it), its
+signature verified against its actor's key (fetched and cached), each activity handled
+once, then handed to the capability its type belongs to. A verified activity also tells that
+its server is up again (its deliveries' back-off or parking ends)."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from federation.core import signatures
+from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
+from federation.core.signatures import SignatureRefused, SignedRequest
+from federation.delivery.commands import Deliveries
+from federation.delivery.rules import host_of, is_blocked
+from federation.following.commands import FollowingCommands
+from federation.inbox.repository import ReceivedActivities
+from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
+from shared.clock import utc_now
+from shared.rate_limits import RateLimiter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxCommands:
+    actors: RemoteActors
+    received: ReceivedActivities
+    following: FollowingCommands
+    deliveries: Deliveries
+    blocked_domains: list[str]
+    limits: RateLimiter
+    max_age: timedelta
+
+    async def receive(self, request: SignedRequest) -> None:
+        activity = activity_of(request.body)
+        self._refuse_blocked(activity["actor"], request)
+        self.limits.check(host_of(self._claimed_key_id(request) or activity["actor"]))
+        sender = await self.verified_sender(request)
+        if activity["actor"] != sender.id:
+            raise SignatureRequired("The activity's actor is not the one who signed it.")
+        await self.deliveries.heard_from(host_of(sender.delivery_inbox))
+        if not await self.received.claim(activity["id"], sender.id):
+            log.info("activity already received", extra={"activity": activity["id"]})
+            return
+        try:
+            await self._handle(activity, sender)
+        except BaseException:
+            await self.received.release(activity["id"])
+            raise
+
+    def _refuse_blocked(self, actor: str, request: SignedRequest) -> None:
+        """Before any key is fetched: neither the actor nor the signing key may be on a blocked
+        domain (an unreadable signature is refused later, when verified)."""
+        key_id = self._claimed_key_id(request)
+        if any(is_blocked(url, self.blocked_domains) for url in (actor, key_id)):
+            raise DomainBlocked("This server does not federate with your domain.")
+
+    @staticmethod
+    def _claimed_key_id(request: SignedRequest) -> str:
+        """The key the request names, unchecked yet ("" when it names none it can read)."""
+        try:
+            return signatures.claimed_key_id(request)
+        except SignatureRefused:
+            return ""
+
+    async def verified_sender(self, request: SignedRequest) -> RemoteActor:
+        """The remote actor whose key signed `request`; a key that fails is fetched again once,
+        since the actor may have rotated it since it was cached."""
+        try:
+            key_id = signatures.claimed_key_id(request)
+            actor = await self.actors.by_key_id(key_id)
+            try:
+                signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
+            except SignatureRefused:
+                actor = await self.actors.by_key_id(key_id, refresh=True)
+                signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
+        except (SignatureRefused, RemoteRefused) as exc:
+            raise SignatureRequired(str(exc)) from exc
+        return actor
+
+    async def _handle(self, activity: dict[str, Any], sender: RemoteActor) -> None:
+        match activity["type"]:
+            case "Follow":
+                await self.following.follow(activity, sender)
+            case "Undo":
+                await self.following.undo_follow(activity, sender)
+            case other:
+                log.info("activity type not handled yet", extra={"type": other})

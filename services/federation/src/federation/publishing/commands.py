@@ -1,0 +1,111 @@
+"""Keeping remote servers' copies of local posts as the posts service says they are: the
+Create once a post is published, an Update when what its Note shows changes (an edit, a
+co-author accepting, leaving or removed), a Delete with a Tombstone once it is deleted. Each
+goes once to every server that follows any of the post's authors (its shared inbox) or was
+sent the post before; a repeated or late event changes nothing, so it sends nothing."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from federation.core.urls import LocalUrls
+from federation.following.repository import RemoteFollowers
+from federation.publishing.repository import PublishedNotes
+from federation.publishing.rules import (
+    LocalPost,
+    Outgoing,
+    activity_of,
+    coauthor_added,
+    coauthor_removed,
+    delete,
+    edit,
+    outgoing,
+    publish,
+)
+from shared.clock import utc_now
+from shared.events.federation import ActivityDeliveryRequested
+from shared.events.posts import (
+    PostCoauthorAdded,
+    PostCoauthorRemoved,
+    PostDeleted,
+    PostEdited,
+    PostPublished,
+)
+from shared.outbox import Outbox
+from shared.subscriptions import Delivery
+from shared.user_directory import UserDirectory
+
+
+@dataclass(frozen=True, slots=True)
+class PublishingCommands:
+    federating: bool
+    urls: LocalUrls
+    directory: UserDirectory
+    followers: RemoteFollowers
+    notes: PublishedNotes
+    outbox: Outbox
+
+    async def post_published(self, delivery: Delivery[PostPublished]) -> None:
+        event = delivery.event
+        await self._change(event.post_id, delivery.event_id, lambda p: publish(p, event))
+
+    async def coauthor_added(self, delivery: Delivery[PostCoauthorAdded]) -> None:
+        event = delivery.event
+        await self._change(event.post_id, delivery.event_id, lambda p: coauthor_added(p, event))
+
+    async def coauthor_removed(self, delivery: Delivery[PostCoauthorRemoved]) -> None:
+        event = delivery.event
+        await self._change(event.post_id, delivery.event_id, lambda p: coauthor_removed(p, event))
+
+    async def post_edited(self, delivery: Delivery[PostEdited]) -> None:
+        event = delivery.event
+        await self._change(event.post_id, delivery.event_id, lambda p: edit(p, event))
+
+    async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
+        event = delivery.event
+        await self._change(event.post_id, delivery.event_id, lambda p: delete(p, event.deleted_at))
+
+    async def _change(
+        self, post_id: str, event_id: UUID, change: Callable[[LocalPost], LocalPost]
+    ) -> None:
+        """One write: the post as changed, with the deliveries the change causes."""
+        stored = await self.notes.get(post_id)
+        before = stored.post if stored else LocalPost(post_id)
+        after = change(before)
+        if after == before:
+            return
+        sent = stored.inboxes if stored else ()
+        kind = outgoing(before, after) if self.federating else None
+        deliveries = await self._deliveries(kind, after, sent) if kind else []
+        inboxes = tuple(sorted({*sent, *(d.inbox for d in deliveries)}))
+        with self.outbox.publishing(*deliveries) as events:
+            await self.notes.save(stored, after, inboxes, events, event_id)
+
+    async def _deliveries(
+        self, kind: Outgoing, post: LocalPost, sent: tuple[str, ...]
+    ) -> list[ActivityDeliveryRequested]:
+        """The activity to every server concerned, once each, signed as the author. A Create
+        goes to the followers of whoever it credits; an Update or a Delete also to those of
+        whoever it credited before and to every server that has a copy."""
+        credited = [post.author_id, *post.coauthor_ids]
+        if kind == "Create":
+            inboxes = await self.followers.delivery_inboxes(credited)
+        else:
+            reached = await self.followers.delivery_inboxes(post.everyone_credited)
+            inboxes = sorted({*reached, *sent})
+        found = await self.directory.get_many(credited)
+        if not inboxes or post.author_id not in found:
+            return []
+        handles = {user_id: user.handle for user_id, user in found.items()}
+        activity = activity_of(kind, post, handles, self.urls)
+        key_id = self.urls.key_id(handles[post.author_id])
+        return [
+            ActivityDeliveryRequested(
+                sender_id=post.author_id,
+                key_id=key_id,
+                inbox=inbox,
+                activity=activity,
+                requested_at=utc_now(),
+            )
+            for inbox in inboxes
+        ]

@@ -1,0 +1,273 @@
+"""A local post as the fediverse reads it, and how the posts service's events change it.
+
+The post is kept as the events describe it (`LocalPost`), each fact with the time or version
+that makes the newest word win, so a late or repeated event changes nothing. One function,
+`note_of`, turns it into the Note the Create, the Update and `GET /posts/{id}` all carry:
+credited to the author first, then each accepted co-author (servers that read only the first
+`attributedTo` still credit the author), with a link per co-author to their consent stamp."""
+
+import html
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from federation.core.api import AS_CONTEXT
+from federation.core.urls import LocalUrls
+from shared.clock import at_storage_precision
+from shared.events.posts import PostCoauthorAdded, PostCoauthorRemoved, PostEdited, PostPublished
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+# Terms of our own: the Note's links to its co-authors' consent stamps (named after FEP-044f's
+# `quoteAuthorization`, which a quote post carries to its stamp) and the stamps' type.
+COPOST_NS = "https://w3id.org/copost/ns#"
+NOTE_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {
+        "copost": COPOST_NS,
+        "coauthorAuthorization": {
+            "@id": "copost:coauthorAuthorization",
+            "@type": "@id",
+            "@container": "@set",
+        },
+    },
+]
+
+type PostStatus = Literal["unknown", "published", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """The newest word on one co-author: credited (accepted) or not (left, removed...)."""
+
+    coauthor_id: str
+    credited: bool
+    as_of: datetime
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalPost:
+    """`unknown`: an event about the post came before its post.published. `version`: of the
+    content (1 at publication, one more per applied edit; 0 while unknown)."""
+
+    post_id: str
+    status: PostStatus = "unknown"
+    author_id: str = ""
+    text: str = ""
+    version: int = 0
+    published_at: datetime | None = None
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+    credits: tuple[Credit, ...] = ()
+
+    def credit_of(self, coauthor_id: str) -> Credit | None:
+        return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
+
+    @property
+    def coauthor_ids(self) -> list[str]:
+        """The accepted co-authors, in the order they were first credited."""
+        return [credit.coauthor_id for credit in self.credits if credit.credited]
+
+    @property
+    def everyone_credited(self) -> list[str]:
+        """The author and whoever was ever credited: whose followers saw the post."""
+        return [self.author_id, *(credit.coauthor_id for credit in self.credits)]
+
+    @property
+    def public(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def updated_at(self) -> datetime | None:
+        """When what the Note shows last changed after publication: an edit, or a co-author
+        joining, leaving or removed. Mastodon applies an Update only when this moved on."""
+        published = self.published_at
+        changes = [c.as_of for c in self.credits if published is None or c.as_of > published]
+        if self.edited_at is not None:
+            changes.append(self.edited_at)
+        return max(changes, default=None)
+
+
+# -- how each event changes the post -----------------------------------------------------
+
+
+def publish(post: LocalPost, event: PostPublished) -> LocalPost:
+    if post.status != "unknown":
+        return post
+    published = replace(
+        post,
+        status="published",
+        author_id=event.author_id,
+        published_at=at_storage_precision(event.published_at),
+        # An edit that came first is newer than the text published.
+        text=post.text if post.version > 1 else event.text,
+        version=max(post.version, 1),
+    )
+    for coauthor_id in event.coauthor_ids:
+        label = event.coauthor_credits.get(coauthor_id)
+        published = credit(published, coauthor_id, True, event.published_at, label)
+    return published
+
+
+def coauthor_added(post: LocalPost, event: PostCoauthorAdded) -> LocalPost:
+    return credit(post, event.coauthor_id, True, event.added_at, event.credit)
+
+
+def coauthor_removed(post: LocalPost, event: PostCoauthorRemoved) -> LocalPost:
+    if not event.was_credited:
+        return post
+    return credit(post, event.coauthor_id, False, event.removed_at)
+
+
+def edit(post: LocalPost, event: PostEdited) -> LocalPost:
+    if post.status == "deleted" or event.version <= post.version:
+        return post
+    edited_at = at_storage_precision(event.edited_at)
+    return replace(post, text=event.text, version=event.version, edited_at=edited_at)
+
+
+def delete(post: LocalPost, deleted_at: datetime) -> LocalPost:
+    if post.status == "deleted":
+        return post
+    return replace(post, status="deleted", deleted_at=at_storage_precision(deleted_at))
+
+
+def credit(
+    post: LocalPost, coauthor_id: str, credited: bool, as_of: datetime, label: str | None = None
+) -> LocalPost:
+    """Keep the newest word on a co-author (a removal wins a tie: crediting twice at one
+    instant is not a thing); a co-author keeps their place in the order once credited."""
+    if post.status == "deleted" or coauthor_id == post.author_id:
+        return post
+    as_of = at_storage_precision(as_of)
+    known = post.credit_of(coauthor_id)
+    if known is not None and not _is_newer(as_of, credited, known):
+        return post
+    new = Credit(coauthor_id, credited, as_of, label if credited else None)
+    if known is None:
+        return replace(post, credits=(*post.credits, new))
+    return replace(post, credits=tuple(new if c is known else c for c in post.credits))
+
+
+def _is_newer(as_of: datetime, credited: bool, known: Credit) -> bool:
+    if as_of != known.as_of:
+        return as_of > known.as_of
+    return known.credited and not credited
+
+
+type Outgoing = Literal["Create", "Update", "Delete"]
+
+
+def outgoing(before: LocalPost, after: LocalPost) -> Outgoing | None:
+    """What remote servers are sent for a change: the Create once it is published, a Delete
+    once a published post is deleted, an Update when what its Note shows changed."""
+    if not before.public:
+        return "Create" if after.public else None
+    if not after.public:
+        return "Delete"
+    return "Update" if _shown(before) != _shown(after) else None
+
+
+def _shown(post: LocalPost) -> tuple[object, ...]:
+    credited = tuple((c.coauthor_id, c.label) for c in post.credits if c.credited)
+    return (post.author_id, post.text, post.version, credited)
+
+
+# -- what the fediverse reads ------------------------------------------------------------
+
+
+def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[str, Any]:
+    """The Note of a published post. `handles`: by user id, of the author and co-authors (a
+    co-author whose account is gone is not credited)."""
+    note_id = urls.post(post.post_id)
+    coauthors = [handles[c] for c in post.coauthor_ids if c in handles]
+    authors = [handles[post.author_id], *coauthors]
+    note: dict[str, Any] = {
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": [urls.actor(handle) for handle in authors],
+        "content": html_of(post.text),
+        "published": timestamp(post.published_at),
+        "url": note_id,
+        "to": [PUBLIC],
+        "cc": [urls.followers(handle) for handle in authors],
+        "coauthorAuthorization": [urls.coauthorization(h, post.post_id) for h in coauthors],
+    }
+    if post.updated_at is not None:
+        note["updated"] = timestamp(post.updated_at)
+    return note
+
+
+def activity_of(
+    kind: Outgoing, post: LocalPost, handles: dict[str, str], urls: LocalUrls
+) -> dict[str, Any]:
+    """The activity telling remote servers of a change, as the post's author."""
+    author = handles[post.author_id]
+    if kind == "Delete":
+        return delete_of(post, author, urls)
+    note = note_of(post, handles, urls)
+    if kind == "Create":
+        return create_of(note, author, urls)
+    return update_of(note, post, author, urls)
+
+
+def document_of(note: dict[str, Any]) -> dict[str, Any]:
+    """The Note served on its own (inside an activity, the activity carries the context)."""
+    return {"@context": NOTE_CONTEXT, **note}
+
+
+def create_of(note: dict[str, Any], author_handle: str, urls: LocalUrls) -> dict[str, Any]:
+    return _activity("Create", f"{note['id']}/activity", note, author_handle, urls)
+
+
+def update_of(
+    note: dict[str, Any], post: LocalPost, author_handle: str, urls: LocalUrls
+) -> dict[str, Any]:
+    """Named by when the Note changed, so a repeat of the same change is the same activity."""
+    changed_at = post.updated_at or post.published_at
+    millis = int(changed_at.timestamp() * 1000) if changed_at else 0
+    return _activity("Update", f"{note['id']}/updates/{millis}", note, author_handle, urls)
+
+
+def delete_of(post: LocalPost, author_handle: str, urls: LocalUrls) -> dict[str, Any]:
+    note_id = urls.post(post.post_id)
+    tombstone = {
+        "id": note_id,
+        "type": "Tombstone",
+        "formerType": "Note",
+        "deleted": timestamp(post.deleted_at),
+    }
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{note_id}#delete",
+        "type": "Delete",
+        "actor": urls.actor(author_handle),
+        "to": [PUBLIC],
+        "object": tombstone,
+    }
+
+
+def _activity(
+    kind: str, activity_id: str, note: dict[str, Any], author_handle: str, urls: LocalUrls
+) -> dict[str, Any]:
+    return {
+        "@context": NOTE_CONTEXT,
+        "id": activity_id,
+        "type": kind,
+        "actor": urls.actor(author_handle),
+        "published": note.get("updated", note["published"]),
+        "to": note["to"],
+        "cc": note["cc"],
+        "object": note,
+    }
+
+
+def html_of(text: str) -> str:
+    """Post text as the HTML a Note carries: escaped, one paragraph, line breaks kept."""
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
+
+
+def timestamp(moment: datetime | None) -> str:
+    if moment is None:
+        raise ValueError("a published post has its times")
+    return moment.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,203 @@
+"""What the federation tests share: a remote server of their own (a small Starlette app on a
+loopback port, with its own RSA key, signing as Mastodon or per RFC 9421) and a harness."""
+
+import json
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from federation.core.signatures import SignedRequest, sign_cavage, sign_rfc9421
+from federation.settings import FederationSettings
+from shared.clock import utc_now
+from shared.events.posts import PostPublished
+from shared.testing import EventInjector, caller_headers, wait_until
+
+type SettingsFactory = Callable[..., FederationSettings]
+type Signer = Callable[..., dict[str, str]]
+type StartFederation = Callable[..., AbstractAsyncContextManager["FederationHarness"]]
+
+DOMAIN = "copost.test"
+ACTIVITY_JSON = "application/activity+json"
+PUBLISHED = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+DIALECTS: dict[str, Signer] = {"cavage": sign_cavage, "rfc9421": sign_rfc9421}
+
+
+@dataclass
+class RemotePeer:
+    """A remote server with one actor, `/actor`, whose inbox keeps what it receives."""
+
+    key: rsa.RSAPrivateKey = field(
+        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
+    url: str = ""
+    received: list[SignedRequest] = field(default_factory=list)
+    inbox_status: int = 202
+    actor_fetches: int = 0
+    """What its inboxes answer (503: a server that is down, though it still records the try)."""
+
+    @property
+    def actor_id(self) -> str:
+        return f"{self.url}/actor"
+
+    @property
+    def key_id(self) -> str:
+        return f"{self.actor_id}#main-key"
+
+    def app(self) -> FastAPI:
+        async def actor(_: Request) -> Response:
+            self.actor_fetches += 1
+            return JSONResponse(self.person(), media_type=ACTIVITY_JSON)
+
+        async def inbox(request: Request) -> Response:
+            body = await request.body()
+            headers = dict(request.headers.items())
+            self.received.append(SignedRequest("POST", str(request.url), headers, body))
+            return Response(status_code=self.inbox_status)
+
+        return FastAPI(
+            routes=[
+                Route("/actor", actor),
+                Route("/inbox", inbox, methods=["POST"]),
+                Route("/actor/inbox", inbox, methods=["POST"]),
+            ]
+        )
+
+    def person(self) -> dict[str, Any]:
+        pem = self.key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return {
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": self.actor_id,
+            "type": "Person",
+            "preferredUsername": "remote",
+            "inbox": f"{self.actor_id}/inbox",
+            "endpoints": {"sharedInbox": f"{self.url}/inbox"},
+            "publicKey": {"id": self.key_id, "owner": self.actor_id, "publicKeyPem": pem.decode()},
+        }
+
+    def follow(self, handle: str) -> dict[str, Any]:
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.url}/follows/{uuid.uuid4()}",
+            "type": "Follow",
+            "actor": self.actor_id,
+            "object": f"http://{DOMAIN}/users/{handle}",
+        }
+
+    def undo(self, activity: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.url}/undos/{uuid.uuid4()}",
+            "type": "Undo",
+            "actor": self.actor_id,
+            "object": activity,
+        }
+
+    def accepts(self) -> list[dict[str, Any]]:
+        return self.activities("Accept")
+
+    def activities(self, kind: str) -> list[dict[str, Any]]:
+        """What the inboxes received of one type, in the order received."""
+        found = [json.loads(request.body) for request in self.received]
+        return [activity for activity in found if activity.get("type") == kind]
+
+
+@dataclass
+class MovableClock:
+    """The service's clock in tests that go through back-offs: time moves when told."""
+
+    now: datetime = PUBLISHED
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class FederationHarness:
+    app: FastAPI
+    client: httpx.AsyncClient
+    events: EventInjector
+
+    async def get(self, path: str, **params: str) -> httpx.Response:
+        return await self.client.get(
+            path, params=params, headers=caller_headers("gateway", "federation")
+        )
+
+    async def fetch(self, url: str) -> httpx.Response:
+        """GETs one of this instance's ActivityPub URLs as a remote server would."""
+        path = url.removeprefix(f"http://{DOMAIN}")
+        assert path != url, f"{url} is not on this instance"
+        return await self.client.get(
+            path, headers={"accept": ACTIVITY_JSON} | caller_headers("gateway", "federation")
+        )
+
+    async def post_signed(
+        self,
+        path: str,
+        activity: dict[str, Any],
+        peer: RemotePeer,
+        *,
+        dialect: str = "cavage",
+        body: bytes | None = None,
+    ) -> httpx.Response:
+        """POSTs `activity` as the peer would send it to this instance, signed."""
+        content = json.dumps(activity).encode()
+        headers = DIALECTS[dialect](
+            "POST",
+            f"http://{DOMAIN}{path}",
+            content,
+            key_id=peer.key_id,
+            key=peer.key,
+            now=utc_now(),
+        )
+        return await self.post(path, body if body is not None else content, headers)
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        headers = {name: value for name, value in headers.items() if name != "host"}
+        return await self.client.post(
+            path,
+            content=body,
+            headers=headers
+            | {"content-type": ACTIVITY_JSON}
+            | caller_headers("gateway", "federation"),
+        )
+
+
+def published(
+    post_id: str,
+    author: str,
+    *coauthors: str,
+    text: str = "Hi <you>",
+    credits: dict[str, str] | None = None,
+) -> PostPublished:
+    return PostPublished(
+        post_id=post_id,
+        author_id=author,
+        text=text,
+        coauthor_ids=coauthors,
+        created_at=PUBLISHED,
+        published_at=PUBLISHED,
+        coauthor_credits=credits or {},
+    )
+
+
+async def followed_by_peer(federation: FederationHarness, peer: RemotePeer, *handles: str) -> None:
+    for handle in handles:
+        answer = await federation.post_signed("/inbox", peer.follow(handle), peer)
+        assert answer.status_code == 202
+    await wait_until(lambda: len(peer.accepts()) == len(handles) or None)
