@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-
 from shared.mongo import Database, Document, IndexSpec
 from users.sessions.rules import RefreshToken, token_hash
 
