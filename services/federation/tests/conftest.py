@@ -10,6 +10,7 @@ from federation_support import DOMAIN, FederationHarness, RemotePeer, SettingsFa
 
 from federation.app import create_app
 from federation.settings import FederationSettings
+from shared.clock import Clock, utc_now
 from shared.testing import (
     DIRECTORY_USERS,
     event_injector,
@@ -43,8 +44,8 @@ def start_federation(
     federation_settings: SettingsFactory, amqp_url: str, namespace: str
 ) -> Callable[..., AbstractAsyncContextManager[FederationHarness]]:
     @asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[FederationHarness]:
-        app = create_app(federation_settings(**overrides))
+    async def start(clock: Clock = utc_now, **overrides: Any) -> AsyncIterator[FederationHarness]:
+        app = create_app(federation_settings(**overrides), clock=clock)
         async with (
             running_service(app) as client,
             event_injector(app.state.runtime.db, amqp_url=amqp_url, namespace=namespace) as events,

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -42,6 +42,9 @@ class RemotePeer:
     )
     url: str = ""
     received: list[SignedRequest] = field(default_factory=list)
+    inbox_status: int = 202
+    actor_fetches: int = 0
+    """What its inboxes answer (503: a server that is down, though it still records the try)."""
 
     @property
     def actor_id(self) -> str:
@@ -53,13 +56,14 @@ class RemotePeer:
 
     def app(self) -> FastAPI:
         async def actor(_: Request) -> Response:
+            self.actor_fetches += 1
             return JSONResponse(self.person(), media_type=ACTIVITY_JSON)
 
         async def inbox(request: Request) -> Response:
             body = await request.body()
             headers = dict(request.headers.items())
             self.received.append(SignedRequest("POST", str(request.url), headers, body))
-            return Response(status_code=202)
+            return Response(status_code=self.inbox_status)
 
         return FastAPI(
             routes=[
@@ -108,6 +112,19 @@ class RemotePeer:
         """What the inboxes received of one type, in the order received."""
         found = [json.loads(request.body) for request in self.received]
         return [activity for activity in found if activity.get("type") == kind]
+
+
+@dataclass
+class MovableClock:
+    """The service's clock in tests that go through back-offs: time moves when told."""
+
+    now: datetime = PUBLISHED
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
 
 
 @dataclass

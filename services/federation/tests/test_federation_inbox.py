@@ -1,5 +1,6 @@
 """Inboxes: signed activities from another server, Follow answered by a signed Accept that
-the broker delivers, Undo, repeats recognised, and what is refused."""
+the broker delivers, Undo, repeats recognised, and what is refused (a host sending too fast
+among it)."""
 
 import json
 from datetime import timedelta
@@ -18,7 +19,7 @@ from federation_support import (
 from federation.core.remote import RemoteAddresses, RemoteRefused
 from federation.core.signatures import verify
 from shared.clock import utc_now
-from shared.testing import wait_until
+from shared.testing import served_over_http, wait_until
 
 INBOXES = pytest.mark.parametrize("inbox", ["/users/alice/inbox", "/inbox"])
 
@@ -174,3 +175,25 @@ async def test_addresses_inside_the_network_are_refused(
 
     with pytest.raises(RemoteRefused):
         await addresses.check(url)
+
+
+async def test_a_remote_host_sending_too_fast_is_told_to_wait_while_others_are_not(
+    start_federation: StartFederation, peer: RemotePeer
+) -> None:
+    other = RemotePeer()
+    limit = {"inbox_rate_limit_per_minute": 1, "inbox_rate_limit_burst": 2}
+    async with (
+        served_over_http(other.app()) as url,
+        start_federation(**limit) as federation,
+    ):
+        other.url = url
+        answers = [
+            await federation.post_signed("/inbox", peer.follow("alice"), peer) for _ in range(3)
+        ]
+
+        assert [answer.status_code for answer in answers] == [202, 202, 429]
+        assert answers[2].headers["content-type"] == "application/problem+json"
+        assert int(answers[2].headers["retry-after"]) > 0
+        assert (
+            await federation.post_signed("/inbox", other.follow("bob"), other)
+        ).status_code == 202

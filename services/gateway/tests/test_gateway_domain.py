@@ -4,19 +4,16 @@ import pytest
 
 from gateway.auth import RevokedUsers
 from gateway.domain import (
-    BucketPolicy,
-    TokenBucket,
     accepts_query_token,
     bearer_token,
     forwarded_request_headers,
-    is_full,
     is_json_media_type,
     is_public,
     is_upload,
     returned_response_headers,
-    take_token,
     upstream_for,
 )
+from shared.rate_limits import BucketPolicy, TokenBucket, is_full, take_token
 from shared.services import Backend as Upstream
 
 

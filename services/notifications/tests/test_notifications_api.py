@@ -112,7 +112,7 @@ async def test_a_redelivered_event_makes_one_notification(
     assert page["unread_count"] == 1
 
 
-async def test_a_new_follower_costs_six_commands(
+async def test_a_new_follower_costs_seven_commands(
     notifications: NotificationsHarness, mongo_url: str
 ) -> None:
     await notifications.events.publish(followed(BOB, ALICE))  # Alice's sequence exists
@@ -125,10 +125,24 @@ async def test_a_new_follower_costs_six_commands(
         "find blocks": 1,  # a block either way silences it
         "find mute_replica": 1,  # so does Alice muting Carol
         "find withdrawn_subjects": 2,  # withdrawn already? and again after the insert
-        "findAndModify recipient_sequences": 1,  # Alice's next number
+        "find recipient_sequences": 1,  # Alice's next number: read by _id,
+        "update recipient_sequences": 1,  # then swapped if still the one read
         "insert notifications": 1,  # no read first: a redelivery fails its insert
     }
     assert await notifications.types(ALICE) == ["follower.new", "follower.new"]
+
+
+async def test_notifications_to_one_recipient_at_once_take_consecutive_numbers_without_races(
+    notifications: NotificationsHarness, mongo_url: str
+) -> None:
+    await NotificationRepository(notifications.db).next_seq(ALICE)  # Alice's sequence exists
+    async with counted_database(mongo_url, notifications.db.name) as (db, commands):
+        repository = NotificationRepository(db)
+        numbers = await asyncio.gather(*(repository.next_seq(ALICE) for _ in range(8)))
+
+    assert sorted(numbers) == list(range(2, 10))
+    # Taken one at a time in this process: no compare-and-swap lost, none read again.
+    assert dict(commands) == {"find recipient_sequences": 8, "update recipient_sequences": 8}
 
 
 async def test_a_redelivery_after_a_crash_still_meets_a_withdrawal_it_missed(

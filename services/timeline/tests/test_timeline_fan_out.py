@@ -317,7 +317,7 @@ async def test_a_follow_back_filling_one_batch_costs_six_commands(
         await writer.user_followed(Delivery(follow, uuid4()))
 
     assert dict(commands) == {
-        "findAndModify follows": 1,  # the edge, unflagged (ann is no celebrity: no flag read)
+        "insert follows": 1,  # the new edge, unflagged (ann is no celebrity: no flag read)
         # One more follower for ann, then her count and flags read back (no find-and-modify:
         # the embedded server scans the collection for one): far below the threshold, her
         # followers are not counted again.

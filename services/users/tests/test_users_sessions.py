@@ -1,6 +1,7 @@
 """Sessions (API.md, third round): a refresh token with every sign-in, rotated on each use;
 a spent one presented again ends the whole session; sign-out ends it; stored hashed."""
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -77,6 +78,17 @@ async def test_a_spent_token_presented_again_ends_the_whole_session(
     assert replayed.headers["content-type"].startswith("application/problem+json")
     # The thief's replay revoked the family: the owner's newest token is refused too.
     assert (await refreshed(client, second["refresh_token"])).status_code == 401
+
+
+async def test_one_token_presented_at_once_many_times_is_spent_once(
+    client: httpx.AsyncClient, register: Register
+) -> None:
+    await register("ada")
+    first = await signed_in(client, "ada")
+
+    answers = await asyncio.gather(*(refreshed(client, first["refresh_token"]) for _ in range(8)))
+
+    assert sorted(answer.status_code for answer in answers) == [200] + [401] * 7
 
 
 async def test_other_sessions_survive_one_ending(

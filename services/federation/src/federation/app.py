@@ -1,10 +1,13 @@
 """The federation service's FastAPI app: `uvicorn federation.app:create_app --factory`."""
 
+from functools import partial
+
 from fastapi import FastAPI
 
 from federation.components import compose
 from federation.consent import api as consent
 from federation.core.remote import REMOTE_ACTORS
+from federation.delivery.repository import HELD_DELIVERIES_INDEXES
 from federation.discovery import api as discovery
 from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
@@ -13,6 +16,7 @@ from federation.inbox import api as inbox
 from federation.publishing import api as publishing
 from federation.publishing.repository import PUBLISHED_NOTES
 from federation.settings import FederationSettings
+from shared.clock import Clock, utc_now
 from shared.mongo import IndexSpec
 from shared.service_app import ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES
@@ -20,16 +24,18 @@ from shared.user_directory import USER_DIRECTORY_INDEXES
 INDEXES = [
     *USER_DIRECTORY_INDEXES,
     *REMOTE_FOLLOWERS_INDEXES,
+    *HELD_DELIVERIES_INDEXES,
     IndexSpec(REMOTE_ACTORS, [("key_id", 1)]),
 ]
 
 
-def create_app(settings: FederationSettings | None = None) -> FastAPI:
+def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc_now) -> FastAPI:
+    """The clock lets tests move time through delivery back-offs."""
     return create_service_app(
         ServiceSpec(
             settings=settings or FederationSettings(),
             title="CoPost federation",
-            compose=compose,
+            compose=partial(compose, clock=clock),
             routers=[
                 discovery.router,
                 following.router,

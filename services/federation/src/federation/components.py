@@ -14,6 +14,8 @@ from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActors
 from federation.core.urls import LocalUrls
 from federation.delivery.commands import Deliveries
+from federation.delivery.repository import HeldDeliveries, RemoteHosts
+from federation.delivery.rules import DeliveryPolicy
 from federation.discovery.queries import DiscoveryQueries
 from federation.following.commands import FollowingCommands
 from federation.following.queries import FollowingQueries
@@ -24,6 +26,9 @@ from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
 from federation.settings import FederationSettings
+from shared.clock import Clock, utc_now
+from shared.periodic import PeriodicTask, running
+from shared.rate_limits import BucketPolicy, RateLimiter
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
@@ -45,7 +50,10 @@ class FederationComponents:
 
 
 @asynccontextmanager
-async def compose(kernel: Kernel[FederationSettings]) -> AsyncIterator[FederationComponents]:
+async def compose(
+    kernel: Kernel[FederationSettings], *, clock: Clock = utc_now
+) -> AsyncIterator[FederationComponents]:
+    """The clock lets tests move time through back-offs."""
     settings = kernel.settings
     urls = LocalUrls.from_settings(settings)
     directory = UserDirectory(kernel.db)
@@ -59,33 +67,66 @@ async def compose(kernel: Kernel[FederationSettings]) -> AsyncIterator[Federatio
         headers={"User-Agent": f"CoPost (+{urls.base})"},
     ) as http:
         remote = RemoteActors(kernel.db, settings, http)
-        following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
-        yield FederationComponents(
-            settings=settings,
-            urls=urls,
-            directory=directory,
-            keys=keys,
-            followers=followers,
-            discovery=DiscoveryQueries(urls, directory, keys),
-            following_queries=FollowingQueries(urls, directory, followers),
-            inbox=InboxCommands(
-                remote,
-                ReceivedActivities(kernel.db),
-                following,
-                timedelta(seconds=settings.signature_max_age_seconds),
-            ),
-            deliveries=Deliveries(keys, remote),
-            publishing=PublishingCommands(
-                settings.federating,
-                urls,
-                directory,
-                followers,
-                notes,
-                kernel.outbox,
-            ),
-            notes=NoteQueries(urls, directory, notes),
-            consent=ConsentQueries(urls, directory, notes),
+        deliveries = Deliveries(
+            keys,
+            remote,
+            RemoteHosts(kernel.db),
+            HeldDeliveries(kernel.db),
+            _delivery_policy(settings),
+            settings.federation_blocked_domains,
+            clock,
         )
+        sweep = PeriodicTask(
+            "federation-delivery-sweep",
+            deliveries.sweep,
+            interval_seconds=settings.delivery_sweep_seconds,
+        )
+        following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
+        async with running(sweep):
+            yield FederationComponents(
+                settings=settings,
+                urls=urls,
+                directory=directory,
+                keys=keys,
+                followers=followers,
+                discovery=DiscoveryQueries(urls, directory, keys),
+                following_queries=FollowingQueries(
+                    urls, directory, followers, settings.federation_blocked_domains
+                ),
+                inbox=InboxCommands(
+                    remote,
+                    ReceivedActivities(kernel.db),
+                    following,
+                    deliveries,
+                    settings.federation_blocked_domains,
+                    RateLimiter(
+                        BucketPolicy(
+                            settings.inbox_rate_limit_per_minute, settings.inbox_rate_limit_burst
+                        ),
+                        scope_name="remote host",
+                    ),
+                    timedelta(seconds=settings.signature_max_age_seconds),
+                ),
+                deliveries=deliveries,
+                publishing=PublishingCommands(
+                    settings.federating,
+                    urls,
+                    directory,
+                    followers,
+                    notes,
+                    kernel.outbox,
+                ),
+                notes=NoteQueries(urls, directory, notes),
+                consent=ConsentQueries(urls, directory, notes),
+            )
+
+
+def _delivery_policy(settings: FederationSettings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        backoff_base=timedelta(seconds=settings.delivery_backoff_base_seconds),
+        backoff_max=timedelta(seconds=settings.delivery_backoff_max_seconds),
+        give_up_after=timedelta(seconds=settings.delivery_give_up_seconds),
+    )
 
 
 Components = Annotated[FederationComponents, Depends(components_dependency(FederationComponents))]

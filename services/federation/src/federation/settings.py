@@ -1,10 +1,11 @@
 """Settings of the federation service, read from environment variables."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, listed
 
 KILOBYTE = 1024
 
@@ -32,6 +33,39 @@ class FederationSettings(ServiceSettings):
     allow_private_addresses: bool = False
     """Whether remote actors may live on loopback or private addresses. Off outside tests: a
     key URL pointing inside the network would make this service fetch from it (SSRF)."""
+
+    federation_blocked_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Domains this instance does not federate with, comma-separated or a JSON list
+    (`spam.example,bad.example`); each covers its subdomains. Their activities are refused
+    (403) before their keys are fetched, nothing is delivered to them, and their followers
+    are not counted."""
+    inbox_rate_limit_per_minute: float = Field(default=600.0, gt=0)
+    """Activities a minute one remote host may send to the inboxes (beyond: 429 with
+    `Retry-After`, which servers honour by backing off), counted before its key is fetched.
+    Counted by each replica alone: the service has no Redis, so N replicas allow N times this."""
+    inbox_rate_limit_burst: int = Field(default=100, ge=1)
+    """The burst one remote host may send at once (a post fanned out by a large server)."""
+    delivery_backoff_base_seconds: float = Field(default=60.0, gt=0)
+    """How long deliveries to a host wait after its first failure; each further failure in a
+    row doubles the wait, up to `DELIVERY_BACKOFF_MAX_SECONDS`."""
+    delivery_backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    """The longest wait between two attempts at a failing host."""
+    delivery_give_up_seconds: float = Field(default=2 * 24 * 3600.0, gt=0)
+    """A host failing for longer than this is parked: its deliveries are kept and counted but
+    not attempted until it is heard from again (a signed activity from it) or an operator
+    redrives them (`python -m federation.delivery.parked redrive`)."""
+    delivery_sweep_seconds: float = Field(default=15.0, gt=0)
+    """How often the deliveries waiting for a host's back-off are looked at again."""
+
+    @field_validator("federation_blocked_domains", mode="before")
+    @classmethod
+    def _split_domains(cls, value: object) -> object:
+        return listed(value)
+
+    @field_validator("federation_blocked_domains")
+    @classmethod
+    def _lower_domains(cls, value: list[str]) -> list[str]:
+        return [domain.lower().strip(".") for domain in value]
 
     @property
     def federating(self) -> bool:

@@ -12,7 +12,6 @@ from fastapi import Depends, Request
 from starlette.applications import Starlette
 
 from gateway.auth import DeletedUsersPoller, JwksCache, RevokedUsers, TokenVerifier
-from gateway.domain import BucketPolicy
 from gateway.export import DataExport
 from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
@@ -27,6 +26,7 @@ from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
 from shared.openapi import OpenApiDocument
 from shared.periodic import BackgroundWork, running
+from shared.rate_limits import BucketPolicy
 from shared.redis_store import RedisClient, create_redis
 from shared.services import Backend
 

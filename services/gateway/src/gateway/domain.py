@@ -1,7 +1,6 @@
 """The gateway's rules as pure functions: which service owns a path, who may skip auth, buckets."""
 
 import ipaddress
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -222,58 +221,6 @@ def returned_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str,
 def is_json_media_type(content_type: str | None) -> bool:
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
-
-
-@dataclass(frozen=True)
-class BucketPolicy:
-    """A token bucket: `burst` requests at once, refilled at `per_minute` requests a minute."""
-
-    per_minute: float
-    burst: int
-
-    @property
-    def refill_per_second(self) -> float:
-        return self.per_minute / 60.0
-
-
-@dataclass(frozen=True)
-class TokenBucket:
-    tokens: float
-    updated_at: float
-
-
-@dataclass(frozen=True)
-class BucketDecision:
-    bucket: TokenBucket
-    allowed: bool
-    # Whole seconds until a token is available again; 0 when allowed.
-    retry_after_seconds: int
-
-
-def full_bucket(policy: BucketPolicy, now: float) -> TokenBucket:
-    return TokenBucket(tokens=float(policy.burst), updated_at=now)
-
-
-def refilled(bucket: TokenBucket, policy: BucketPolicy, now: float) -> TokenBucket:
-    elapsed = max(0.0, now - bucket.updated_at)
-    tokens = min(float(policy.burst), bucket.tokens + elapsed * policy.refill_per_second)
-    return TokenBucket(tokens=tokens, updated_at=max(now, bucket.updated_at))
-
-
-def take_token(bucket: TokenBucket | None, policy: BucketPolicy, now: float) -> BucketDecision:
-    """Spend one token if there is one; otherwise say how long until there is."""
-    current = refilled(bucket, policy, now) if bucket else full_bucket(policy, now)
-    if current.tokens >= 1.0:
-        spent = TokenBucket(tokens=current.tokens - 1.0, updated_at=current.updated_at)
-        return BucketDecision(bucket=spent, allowed=True, retry_after_seconds=0)
-    wait_seconds = (1.0 - current.tokens) / policy.refill_per_second
-    retry_after = max(1, math.ceil(wait_seconds))
-    return BucketDecision(bucket=current, allowed=False, retry_after_seconds=retry_after)
-
-
-def is_full(bucket: TokenBucket, policy: BucketPolicy, now: float) -> bool:
-    """A full bucket is the same as no bucket at all, so it may be forgotten."""
-    return refilled(bucket, policy, now).tokens >= policy.burst
 
 
 type IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

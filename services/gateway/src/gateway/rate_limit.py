@@ -1,25 +1,14 @@
-"""In-memory rate limits: token buckets per user id, per client address, and per address for
-sign-ins; and which address a request comes from."""
+"""Limiting every request by client address (the buckets are `shared.rate_limits`'), and which
+address a request comes from."""
 
-import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.domain import (
-    BucketPolicy,
-    IpNetwork,
-    TokenBucket,
-    address_key,
-    client_address,
-    is_full,
-    take_token,
-)
+from gateway.domain import IpNetwork, address_key, client_address
 from shared.problems import TooManyRequests, problem_response_for
-
-type Clock = Callable[[], float]
 
 
 class AddressLimiter(Protocol):
@@ -28,44 +17,6 @@ class AddressLimiter(Protocol):
 
 # Probes and scrapes come often from the same address and must never be refused.
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-
-
-class RateLimiter:
-    """Token buckets by key; full buckets are forgotten when the table grows large."""
-
-    def __init__(
-        self,
-        policy: BucketPolicy,
-        *,
-        scope_name: str,
-        max_keys: int = 100_000,
-        clock: Clock = time.monotonic,
-    ) -> None:
-        self._policy = policy
-        self._scope_name = scope_name
-        self._max_keys = max_keys
-        self._clock = clock
-        self._buckets: dict[str, TokenBucket] = {}
-
-    def check(self, key: str) -> None:
-        """Spend one request of `key`'s allowance, or raise 429 with Retry-After."""
-        now = self._clock()
-        decision = take_token(self._buckets.get(key), self._policy, now)
-        self._buckets[key] = decision.bucket
-        if len(self._buckets) > self._max_keys:
-            self._forget_full_buckets(now)
-        if not decision.allowed:
-            raise TooManyRequests(
-                f"Too many requests for this {self._scope_name}; retry later.",
-                retry_after_seconds=decision.retry_after_seconds,
-            )
-
-    def _forget_full_buckets(self, now: float) -> None:
-        self._buckets = {
-            key: bucket
-            for key, bucket in self._buckets.items()
-            if not is_full(bucket, self._policy, now)
-        }
 
 
 class ClientAddressMiddleware:

@@ -1,6 +1,5 @@
 """The gateway's settings: where the services live, how tokens are checked, the limits."""
 
-import json
 from pathlib import Path
 from typing import Annotated, ClassVar
 
@@ -9,7 +8,7 @@ from pydantic_settings import NoDecode
 
 from gateway.domain import parse_networks
 from shared.services import Backend
-from shared.settings import BackingService, ServiceSettings, set_when_deployed
+from shared.settings import BackingService, ServiceSettings, listed, set_when_deployed
 
 WEB_CLIENT_DIR = Path(__file__).parent / "web"
 
@@ -131,12 +130,7 @@ class GatewaySettings(ServiceSettings):
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [origin.strip() for origin in text.split(",") if origin.strip()]
-        return value
+        return listed(value)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from gateway.auth import RevokedUsers
-from gateway.domain import BucketPolicy
-from gateway.rate_limit import RateLimiter
 from shared.periodic import PeriodicTask
 from shared.problems import TooManyRequests
+from shared.rate_limits import BucketPolicy, RateLimiter
 from shared.redis_store import REDIS_DOWN, RedisClient
 
 log = logging.getLogger(__name__)

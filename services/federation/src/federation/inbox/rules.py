@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from shared.problems import BadRequest, Unauthorized
+from shared.problems import BadRequest, Forbidden, Unauthorized
 
 
 class SignatureRequired(Unauthorized):
@@ -12,6 +12,10 @@ class SignatureRequired(Unauthorized):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.headers = {"WWW-Authenticate": 'Signature realm="inbox"'}
+
+
+class DomainBlocked(Forbidden):
+    """The operators of this instance block the sender's domain (403)."""
 
 
 def activity_of(body: bytes) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The notifications collection, the recipients' sequence numbers, withdrawal markers, blocks."""
 
+import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -95,13 +96,35 @@ class NotificationRepository:
         self._sequences = db[RECIPIENT_SEQUENCES]
         self._withdrawn = db[WITHDRAWN_SUBJECTS]
         self._blocks = db[BLOCKS]
+        # Each recipient's lock while this process numbers its notifications, and how many
+        # hold or wait for it (it goes with the last).
+        self._numbering: dict[str, tuple[asyncio.Lock, list[int]]] = {}
 
     # -- writing ----------------------------------------------------------------------
 
     async def next_seq(self, recipient_id: str) -> int:
-        """The recipient's next sequence number, from one atomic increment."""
-        counter = await increment(self._sequences, recipient_id, {"seq": 1})
+        """The recipient's next sequence number, from one atomic increment.
+
+        This process takes one recipient's numbers one at a time: the increment is a
+        compare-and-swap, correct however many take numbers at once (replicas too), but each
+        lost race costs two more commands (three a follow instead of two while a graph's
+        follows to one user were handled together, measured).
+        """
+        async with self._one_at_a_time(recipient_id):
+            counter = await increment(self._sequences, recipient_id, {"seq": 1})
         return int(counter["seq"])
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, recipient_id: str) -> AsyncIterator[None]:
+        lock, holders = self._numbering.setdefault(recipient_id, (asyncio.Lock(), [0]))
+        holders[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            holders[0] -= 1
+            if holders[0] == 0:
+                del self._numbering[recipient_id]
 
     async def insert(
         self,

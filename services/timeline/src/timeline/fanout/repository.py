@@ -110,29 +110,47 @@ class FollowRepository:
         after the write when the followee is merged at read (`flag_edge`), which a flag read
         here, before the write, would not spare (a promotion may run in between).
         """
+        edge_id = f"{follower_id}:{followee_id}"
         state: Document = {
             "follower_id": follower_id,
             "followee_id": followee_id,
             "active": active,
             "as_of": as_of,
         }
-        update: Document = (
-            {"$set": state, "$setOnInsert": {"followee_celebrity": False}}
-            if active
-            else {"$set": {**state, "followee_celebrity": False}}
-        )
-        try:
-            before = await self._follows.find_one_and_update(
-                {"_id": f"{follower_id}:{followee_id}", "as_of": {"$lte": as_of}},
-                update,
-                upsert=True,
-                return_document=ReturnDocument.BEFORE,
-            )
-        except DuplicateKeyError:
+        applied, was_active = await self._write_edge(edge_id, state)
+        if not applied:
             return FollowUpdate(applied=False, changed=False)
         await self._edges_changed([follower_id])
-        was_active = before is not None and bool(before["active"])
         return FollowUpdate(applied=True, changed=was_active != active)
+
+    async def _write_edge(self, edge_id: str, state: Document) -> tuple[bool, bool]:
+        """Write the edge's state unless a newer one is stored: whether it was written, and
+        whether the edge was active before.
+
+        A new edge is one insert. An existing one is read, then written only if it is still
+        as read and not newer than `state` (both commands by `_id`); a write that matches
+        nothing lost a race (the edge changed: again) or met a newer state (it did not). No
+        find-and-modify: SecantusDB answers one that matches a document by scanning the
+        collection, and `follows` holds one document per edge.
+        """
+        unflagged = {**state, "followee_celebrity": False}
+        with contextlib.suppress(DuplicateKeyError):
+            await self._follows.insert_one({"_id": edge_id, **unflagged})
+            return True, False
+        # An ended edge is unflagged; an existing active one keeps its flag.
+        update = {"$set": state if state["active"] else unflagged}
+        fields = {"active": 1, "as_of": 1}
+        before = await self._follows.find_one({"_id": edge_id}, fields)
+        while before is not None:  # edges are never deleted
+            as_read = {"_id": edge_id, "active": before["active"]}
+            as_read["as_of"] = {"$eq": before["as_of"], "$lte": state["as_of"]}
+            if (await self._follows.update_one(as_read, update)).matched_count == 1:
+                return True, bool(before["active"])
+            again = await self._follows.find_one({"_id": edge_id}, fields)
+            if again == before:
+                return False, False
+            before = again
+        raise RuntimeError(f"follow {edge_id} vanished while written")
 
     async def followers(self, followee_id: str) -> list[str]:
         """Every active follower, streamed in large batches (few getMore round trips)."""

@@ -2,8 +2,6 @@
 
 from datetime import datetime
 
-from pymongo import ReturnDocument
-
 from shared.mongo import Database, Document, IndexSpec
 from users.sessions.rules import RefreshToken, token_hash
 
@@ -35,18 +33,22 @@ class RefreshTokenRepository:
         )
 
     async def spend(self, token: str, now: datetime) -> Document | None:
-        """Mark the token spent if it is live, in one atomic write (two presentations of one
-        token cannot both spend it); the token's document as it was, or None."""
-        return await self._tokens.find_one_and_update(
-            {
-                "_id": token_hash(token),
-                "spent_at": None,
-                "revoked": False,
-                "expires_at": {"$gt": now},
-            },
-            {"$set": {"spent_at": now}},
-            return_document=ReturnDocument.BEFORE,
+        """Mark the token spent if it is live, in one conditional write (two presentations of
+        one token cannot both spend it); the token's document as it was, or None.
+
+        Read by `_id`, then written where it is still live: not a find-and-modify, which
+        SecantusDB answers by scanning the collection, one document per token issued. The
+        fields read are never changed but by this write (`spent_at`) and a revocation
+        (`revoked`), both in the write's filter.
+        """
+        live = {"spent_at": None, "revoked": False, "expires_at": {"$gt": now}}
+        found = await self.find(token)
+        if found is None:
+            return None
+        spent = await self._tokens.update_one(
+            {"_id": found["_id"], **live}, {"$set": {"spent_at": now}}
         )
+        return found if spent.matched_count == 1 else None
 
     async def find(self, token: str) -> Document | None:
         return await self._tokens.find_one({"_id": token_hash(token)})

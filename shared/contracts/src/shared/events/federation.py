@@ -8,8 +8,9 @@ from shared.events.envelope import EventData
 
 class ActivityDeliveryRequested(EventData):
     """An activity a local user sends to a remote inbox. The federation service consumes it
-    itself: the signed POST happens off the request that caused it, retried with the broker's
-    back-off (a failed delivery goes to the retry queues, then to the dead letters)."""
+    itself: the signed POST happens off the request that caused it. A host that fails is backed
+    off as a whole (its deliveries held in the federation database, tried again after a wait
+    that doubles), and parked once it has failed for longer than `DELIVERY_GIVE_UP_SECONDS`."""
 
     event_type = "federation.activity_delivery_requested"
     sender_id: str
