@@ -216,7 +216,12 @@ async def test_a_soak_with_container_faults_loses_and_doubles_nothing(
 
     details = report(result)
     assert result.passed, details
-    assert [f.kind for f in result.faults] == [s.partition(":")[0] for s in SOAK_SCHEDULE], details
+    # The schedule repeats while the load lasts: every kind in it came, in its order.
+    kinds = [s.partition(":")[0] for s in SOAK_SCHEDULE]
+    assert len(result.faults) >= len(kinds), details
+    assert [f.kind for f in result.faults] == [
+        kinds[i % len(kinds)] for i in range(len(result.faults))
+    ], details
     assert all(f.recovered is not None for f in result.faults), details
     assert result.error_rate_outside() <= ERROR_RATE_OUTSIDE_FAULTS, details
     assert result.error_rate() <= ERROR_RATE_OVERALL, details
