@@ -2,6 +2,7 @@
 
 import httpx
 from fastapi import FastAPI
+from pymongo import AsyncMongoClient
 
 from shared.observability import RequestContextMiddleware
 from shared.problems import NotFound, install_problem_handlers
@@ -20,6 +21,17 @@ def app_that_fails() -> FastAPI:
     @app.get("/missing")
     async def missing() -> None:
         raise NotFound("No such thing.")
+
+    @app.get("/stored")
+    async def stored() -> None:
+        # A real driver against a port nothing listens on: the database is down.
+        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+            "mongodb://127.0.0.1:9/?directConnection=true", serverSelectionTimeoutMS=200
+        )
+        try:
+            await client.db.things.find_one({})
+        finally:
+            await client.close()
 
     @app.get("/fine")
     async def fine() -> dict[str, bool]:
@@ -58,3 +70,13 @@ async def test_a_trailing_slash_is_not_redirected() -> None:
 
     assert response.status_code == 404
     assert "location" not in response.headers
+
+
+async def test_a_database_out_of_reach_is_a_503_to_retry_not_a_500() -> None:
+    async with served_over_http(app_that_fails()) as url, httpx.AsyncClient(base_url=url) as c:
+        response = await c.get("/stored")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) >= 1
+    assert "127.0.0.1" not in response.text  # no internals leak

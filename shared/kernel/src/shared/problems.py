@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -175,6 +176,10 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+# How soon a client may try again after the database was unreachable (a restart, a failover).
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Map every error a FastAPI app can raise to problem+json, in this one place."""
 
@@ -190,6 +195,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem_response(
             exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(ConnectionFailure)
+    @app.exception_handler(ExecutionTimeout)
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database unreachable or too slow (restarting, failing over, overloaded) is an
+        # outage the client may retry, not a bug: 503, as the readiness probe then says too.
+        log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc)})
+        return problem_response(
+            503,
+            "The service cannot reach its database right now; try again shortly.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
 
     @app.exception_handler(Exception)
