@@ -176,7 +176,7 @@ async def test_a_per_account_limit_counts_the_requests_of_both_gateways(
     assert all(429 in statuses[url] for url in urls), statuses
 
 
-# Four minutes of the social mix, a fault every 30 s: a consumer's replica and a gateway killed
+# Three and a half minutes of the social mix, a fault every 30 s, each of the six once: a consumer's replica and a gateway killed
 # (then started), the broker stopped for 15 s, MongoDB and Redis restarted, a consumer's
 # replica cut off the network for 15 s. Two arrivals a second: twelve replicas and the one
 # database (offline: the stand-in, one Python process) share this 2-core machine.
@@ -189,7 +189,7 @@ SOAK_SCHEDULE = (
     BROKER_STOP,
 )
 SOAK = SoakConfig(
-    duration=240.0, rate=2.0, users=12, fault_interval=30.0, schedule=SOAK_SCHEDULE,
+    duration=210.0, rate=2.0, users=12, fault_interval=30.0, schedule=SOAK_SCHEDULE,
     settle_seconds=240.0, stack="docker",
 )  # fmt: skip
 # The bounds on errors (5xx or no answer), in the share of the requests sent:
