@@ -176,10 +176,11 @@ async def test_a_per_account_limit_counts_the_requests_of_both_gateways(
     assert all(429 in statuses[url] for url in urls), statuses
 
 
-# Three and a half minutes of the social mix, a fault every 30 s, each of the six once: a consumer's replica and a gateway killed
-# (then started), the broker stopped for 15 s, MongoDB and Redis restarted, a consumer's
-# replica cut off the network for 15 s. Two arrivals a second: twelve replicas and the one
-# database (offline: the stand-in, one Python process) share this 2-core machine.
+# Three and a half minutes of the social mix, a fault every 30 s, each of the six once: a
+# consumer's replica and a gateway killed (then started), the broker stopped for 15 s, MongoDB
+# and Redis restarted, a consumer's replica cut off the network for 15 s. Two arrivals a
+# second: twelve replicas and the one database (offline: the stand-in, one Python process)
+# share this 2-core machine.
 SOAK_SCHEDULE = (
     f"{KILL}:consumer",
     f"{PARTITION}:consumer",
