@@ -91,9 +91,9 @@ class RemoteActors:
             if stored is not None and utc_now() - stored["fetched_at"] < self._fresh_for:
                 return _actor(stored)
         document = await self.fetch(_without_fragment(key_id))
-        if "publicKey" not in document and isinstance(document.get("owner"), str):
-            document = await self.fetch(document["owner"])
-        actor = _actor_of(document, key_id)
+        if not isinstance(document.get("inbox"), str) and (owner := _owner_of(document, key_id)):
+            document = await self.fetch(owner)
+        actor = actor_of(document, key_id)
         await self._actors.replace_one(
             {"_id": actor.id},
             {**_stored(actor), "fetched_at": utc_now()},
@@ -129,9 +129,9 @@ class RemoteActors:
         return await self._http.post(url, content=body, headers=headers, follow_redirects=False)
 
 
-def _actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
+def actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
     """The actor a fetched document describes, if its key is the one a signature named."""
-    key = document.get("publicKey")
+    key = _key_of(document, key_id)
     inbox = document.get("inbox")
     actor_id = document.get("id")
     if not (isinstance(key, dict) and isinstance(inbox, str) and isinstance(actor_id, str)):
@@ -151,6 +151,24 @@ def _actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
     except ValueError as exc:
         raise RemoteRefused("The actor's key cannot be read.") from exc
     return actor
+
+
+def _key_of(document: dict[str, Any], key_id: str) -> dict[str, Any] | None:
+    """The actor's key a signature named: `publicKey` is one key or, on servers that publish
+    several (a rotation under way), a list of them."""
+    keys = document.get("publicKey")
+    for key in keys if isinstance(keys, list) else [keys]:
+        if isinstance(key, dict) and key.get("id") == key_id:
+            return key
+    return keys if isinstance(keys, dict) else None
+
+
+def _owner_of(document: dict[str, Any], key_id: str) -> str | None:
+    """Who owns a key whose document is not the actor's: a bare Key, or GoToSocial's stub at
+    `/main-key` (the key and the actor's id, but no inbox: the actor is fetched from there)."""
+    key = _key_of(document, key_id) or document
+    owner = key.get("owner")
+    return owner if isinstance(owner, str) and owner != _without_fragment(key_id) else None
 
 
 def _stored(actor: RemoteActor) -> dict[str, Any]:

@@ -41,13 +41,17 @@ class InboxCommands:
         if activity["actor"] != sender.id:
             raise SignatureRequired("The activity's actor is not the one who signed it.")
         await self.deliveries.heard_from(host_of(sender.delivery_inbox))
-        if not await self.received.claim(activity["id"], sender.id):
-            log.info("activity already received", extra={"activity": activity["id"]})
+        activity_id = activity.get("id")
+        if activity_id is None:
+            await self._handle(activity, sender)
+            return
+        if not await self.received.claim(activity_id, sender.id):
+            log.info("activity already received", extra={"activity": activity_id})
             return
         try:
             await self._handle(activity, sender)
         except BaseException:
-            await self.received.release(activity["id"])
+            await self.received.release(activity_id)
             raise
 
     def _refuse_blocked(self, actor: str, request: SignedRequest) -> None:
