@@ -10,6 +10,7 @@ import http from "node:http";
 import {
   Accept,
   Create,
+  Endpoints,
   Follow,
   Like,
   Note,
@@ -33,7 +34,7 @@ federation
       id: ctx.getActorUri(identifier),
       preferredUsername: identifier,
       inbox: ctx.getInboxUri(identifier),
-      endpoints: { sharedInbox: ctx.getInboxUri() },
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
       publicKey: pair.cryptographicKey,
     });
   })
