@@ -33,6 +33,9 @@ COMPOSE = docker compose $(COMPOSE_FILES) $(if $(filter-out 1,$(REPLICAS)),-f do
 # profile "observability", images from a registry) and the services send it their traces.
 OBSERVABILITY ?= 0
 PYTEST_ARGS ?=
+# The CI stages' pytest runs end on their 30 slowest set-ups, calls and teardowns (a session
+# stack's start is its first test's set-up): where the time goes, in every CI log.
+SLOWEST := --durations=30
 # Where bootstrap.sh may have put uv.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
@@ -66,7 +69,7 @@ run: install rabbitmq redis ffmpeg ## run every service locally: the gateway on 
 	@$(PYTHON) deploy/local/run.py
 
 test: install rabbitmq redis chromium ffmpeg promtool npm-tools lint ## lint, then every test: unit, integration and end-to-end
-	@$(PYTEST) $(PYTEST_ARGS)
+	@$(PYTEST) $(SLOWEST) $(PYTEST_ARGS)
 
 lint: install ## ruff check, ruff format --check, and mypy --strict over the packages
 	@$(RUFF) check .
@@ -144,8 +147,9 @@ images: ## build copost/<service>:TAG for every service, its SBOM in deploy/imag
 test-containers: install ## in containers: the e2e suite, the RabbitMQ cluster and crash tests (installs Docker)
 	@deploy/images/install-docker.sh
 	@# The cluster test runs the Debian-based RabbitMQ image, online or not.
-	@$(MAKE) --no-print-directory images OFFLINE=$(OFFLINE) STANDINS=1
-	E2E_DOCKER=1 OFFLINE=$(OFFLINE) TAG=$(TAG) $(PYTEST) tests-e2e $(PYTEST_ARGS)
+	@started=$$SECONDS; $(MAKE) --no-print-directory images OFFLINE=$(OFFLINE) STANDINS=1; \
+	  echo "test-containers: the images took $$((SECONDS - started)) s"
+	E2E_DOCKER=1 OFFLINE=$(OFFLINE) TAG=$(TAG) $(PYTEST) tests-e2e $(SLOWEST) $(PYTEST_ARGS)
 
 k8s-check: install ## render every Kubernetes overlay (kubectl kustomize) and validate it offline
 	@$(PYTEST) deploy/tests/test_kubernetes_manifests.py $(PYTEST_ARGS)
