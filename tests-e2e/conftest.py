@@ -69,12 +69,21 @@ CHECKED_BY_CONTRACT = {"response": [CONTRACT.check]}
 RUNNING_STACKS: dict[str, LocalStack] = {}
 
 
+# The fixtures only a local stack has: a test using one skips in the container stage.
+LOCAL_STACK_ONLY = {"local_processes", "expiring_stack"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test of this directory is an end-to-end test (`make unit` leaves them out)."""
+    """Every test of this directory is an end-to-end test (`make unit` leaves them out). One
+    on the session's stack that needs nothing only a local stack has runs in the container
+    stage too (`container_stage`): .ci/run's first stage leaves it to that stage."""
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+            fixtures = set(getattr(item, "fixturenames", ()))
+            if "stack" in fixtures and not fixtures & LOCAL_STACK_ONLY:
+                item.add_marker(pytest.mark.container_stage)
 
 
 @pytest.fixture(autouse=True)
