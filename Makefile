@@ -59,7 +59,7 @@ chromium: ## make sure Debian's Chromium is there for the browser tests (install
 ffmpeg: ## make sure Debian's ffmpeg is there for videos and their tests (installs it as root)
 	@deploy/local/ffmpeg.sh
 
-npm-tools: ## the browser tests' JavaScript tools (axe-core) from npm, as package-lock.json says
+npm-tools: ## the tests' JavaScript tools (axe-core, Fedify) from npm, as package-lock.json says
 	@deploy/local/npm-tools.sh
 
 promtool: ## make sure promtool is there for the alert rules' tests (from Debian's package of this release)
