@@ -17,6 +17,8 @@ from federation.delivery.commands import Deliveries
 from federation.delivery.repository import HeldDeliveries, RemoteHosts
 from federation.delivery.rules import DeliveryPolicy
 from federation.discovery.queries import DiscoveryQueries
+from federation.engagement.commands import EngagementCommands
+from federation.engagement.repository import RemoteEngagements
 from federation.following.commands import FollowingCommands
 from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
@@ -97,6 +99,7 @@ async def compose(
                     remote,
                     ReceivedActivities(kernel.db),
                     following,
+                    EngagementCommands(urls, RemoteEngagements(kernel.db), kernel.outbox),
                     deliveries,
                     settings.federation_blocked_domains,
                     RateLimiter(
