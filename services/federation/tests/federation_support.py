@@ -96,7 +96,45 @@ class RemotePeer:
             "object": f"http://{DOMAIN}/users/{handle}",
         }
 
-    def undo(self, activity: dict[str, Any]) -> dict[str, Any]:
+    def like(self, post_id: str, kind: str = "Like") -> dict[str, Any]:
+        """A Like (or an Announce) of one of this instance's posts."""
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.url}/{kind.lower()}s/{uuid.uuid4()}",
+            "type": kind,
+            "actor": self.actor_id,
+            "object": f"http://{DOMAIN}/posts/{post_id}",
+        }
+
+    def reply(self, post_id: str, content: str) -> dict[str, Any]:
+        """The Create of a public Note replying to one of this instance's posts."""
+        note_id = f"{self.url}/notes/{uuid.uuid4()}"
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{note_id}/activity",
+            "type": "Create",
+            "actor": self.actor_id,
+            "object": {
+                "id": note_id,
+                "type": "Note",
+                "attributedTo": self.actor_id,
+                "inReplyTo": f"http://{DOMAIN}/posts/{post_id}",
+                "content": content,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            },
+        }
+
+    def delete(self, object_id: str) -> dict[str, Any]:
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{object_id}#delete",
+            "type": "Delete",
+            "actor": self.actor_id,
+            "object": {"id": object_id, "type": "Tombstone"},
+        }
+
+    def undo(self, activity: dict[str, Any] | str) -> dict[str, Any]:
+        """The Undo of an activity, embedded or named by its id."""
         return {
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": f"{self.url}/undos/{uuid.uuid4()}",
