@@ -45,6 +45,6 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
             ],
             subscriptions=subscriptions,
             indexes=INDEXES,
-            outbox_collections=[REMOTE_FOLLOWERS, PUBLISHED_NOTES],
+            outbox_collections=[REMOTE_FOLLOWERS, PUBLISHED_NOTES, REMOTE_ACTORS],
         )
     )
