@@ -45,6 +45,8 @@ class RemotePeer:
     inbox_status: int = 202
     actor_fetches: int = 0
     """What its inboxes answer (503: a server that is down, though it still records the try)."""
+    name: str | None = None
+    icon_url: str | None = None
 
     @property
     def actor_id(self) -> str:
@@ -85,7 +87,18 @@ class RemotePeer:
             "inbox": f"{self.actor_id}/inbox",
             "endpoints": {"sharedInbox": f"{self.url}/inbox"},
             "publicKey": {"id": self.key_id, "owner": self.actor_id, "publicKeyPem": pem.decode()},
-        }
+        } | self._profile()
+
+    def _profile(self) -> dict[str, Any]:
+        profile: dict[str, Any] = {"name": self.name} if self.name else {}
+        if self.icon_url:
+            profile["icon"] = {"type": "Image", "url": self.icon_url}
+        return profile
+
+    def rotate_key(self) -> None:
+        """A new key, as a server rotating it would: the next signature fails with the cached
+        one, so the actor is fetched again."""
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     def follow(self, handle: str) -> dict[str, Any]:
         return {

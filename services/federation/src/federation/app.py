@@ -47,6 +47,11 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
             ],
             subscriptions=subscriptions,
             indexes=INDEXES,
-            outbox_collections=[REMOTE_FOLLOWERS, PUBLISHED_NOTES, REMOTE_ENGAGEMENTS],
+            outbox_collections=[
+                REMOTE_FOLLOWERS,
+                PUBLISHED_NOTES,
+                REMOTE_ACTORS,
+                REMOTE_ENGAGEMENTS,
+            ],
         )
     )

@@ -58,7 +58,8 @@ async def compose(
     """The clock lets tests move time through back-offs."""
     settings = kernel.settings
     urls = LocalUrls.from_settings(settings)
-    directory = UserDirectory(kernel.db)
+    # Remote accounts are remote_actors here: none may be served as an actor of this instance.
+    directory = UserDirectory(kernel.db, local_only=True)
     keys = ActorKeys(kernel.db)
     followers = RemoteFollowers(kernel.db)
     notes = PublishedNotes(kernel.db)
@@ -68,7 +69,7 @@ async def compose(
         trust_env=False,
         headers={"User-Agent": f"CoPost (+{urls.base})"},
     ) as http:
-        remote = RemoteActors(kernel.db, settings, http)
+        remote = RemoteActors(kernel.db, settings, http, kernel.outbox)
         deliveries = Deliveries(
             keys,
             remote,

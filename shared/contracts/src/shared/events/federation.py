@@ -20,6 +20,21 @@ class ActivityDeliveryRequested(EventData):
     requested_at: datetime
 
 
+class RemoteAccountSeen(EventData):
+    """A remote actor was fetched or verified and its document is new or changed: the users
+    service keeps it as an account with a `domain` (one that can never sign in). `user_id` is
+    `shared.remote_accounts.remote_user_id(actor_url)`; `handle` is `preferredUsername@host`."""
+
+    event_type = "federation.remote_account_seen"
+    user_id: str
+    handle: str
+    display_name: str
+    actor_url: str
+    domain: str
+    avatar_url: str | None = None
+    seen_at: datetime
+
+
 # -- What remote accounts did to local posts -------------------------------------------------
 #
 # Facts the federation service has verified (the activity's actor signed it), published once
