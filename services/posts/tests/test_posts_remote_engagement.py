@@ -130,7 +130,7 @@ async def test_a_remote_like_counts_once_however_often_it_comes_and_its_undo_tak
     assert len(event_recorder.of_type("post.liked")) == 1
 
 
-async def test_a_remote_like_of_a_post_whose_author_blocks_the_account_is_refused(
+async def test_a_remote_like_and_reply_to_a_post_whose_author_blocks_the_account_are_refused(
     client: httpx.AsyncClient,
     users: EligibilityStandIn,
     as_user: Headers,
@@ -142,11 +142,14 @@ async def test_a_remote_like_of_a_post_whose_author_blocks_the_account_is_refuse
     post_id = await new_post(client, as_user)
     users.block(uid("alice"), ZOE.id)
 
-    await events.publish(liked(post_id))
+    await events.publish(liked(post_id), replied(post_id))
 
-    assert (await read_post(client, as_user, post_id))["like_count"] == 0
+    post = await read_post(client, as_user, post_id)
+    assert (post["like_count"], post["reply_count"]) == (0, 0)
     assert await posts_db[LIKES].count_documents({"user_id": ZOE.id}) == 0
+    assert await posts_db[POSTS].count_documents({"_id": REPLY_ID}) == 0
     assert event_recorder.of_type("post.liked") == []
+    assert event_recorder.of_type("post.replied") == []
 
 
 async def test_a_like_of_a_post_not_there_is_nothing(
@@ -201,25 +204,6 @@ async def test_a_remote_reply_longer_than_a_local_one_may_be_is_cut_to_the_limit
     [reply] = thread.json()["items"]
     assert len(reply["text"]) <= 500
     assert reply["text"].endswith("word…")
-
-
-async def test_a_remote_reply_to_a_post_whose_author_blocks_the_account_is_refused(
-    client: httpx.AsyncClient,
-    users: EligibilityStandIn,
-    as_user: Headers,
-    uid: Ids,
-    events: EventInjector,
-    event_recorder: EventRecorder,
-    posts_db: Database,
-) -> None:
-    post_id = await new_post(client, as_user)
-    users.block(uid("alice"), ZOE.id)
-
-    await events.publish(replied(post_id))
-
-    assert (await read_post(client, as_user, post_id))["reply_count"] == 0
-    assert await posts_db[POSTS].count_documents({"_id": REPLY_ID}) == 0
-    assert event_recorder.of_type("post.replied") == []
 
 
 async def test_a_remote_share_tells_the_posts_authors_unless_one_blocks_the_account(
