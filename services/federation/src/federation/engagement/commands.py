@@ -109,7 +109,7 @@ _KIND_OF: dict[type[Liked | Announced | Replied], str] = {
 
 def _ignored(activity: dict[str, Any]) -> None:
     log.info(
-        "activity about no local post, ignored",
+        "activity not about engagement with a local post, ignored",
         extra={"activity": activity["id"], "type": activity["type"]},
     )
 
