@@ -4,10 +4,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
-from shared.mongo import Document
+from shared.testing import own_database
 from shared.user_directory import UserDirectory
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -15,11 +14,8 @@ T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def directory(mongo_url: str, namespace: str) -> AsyncIterator[UserDirectory]:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
-    name = f"{namespace.rstrip('.')}-directory"
-    yield UserDirectory(client[name])
-    await client.drop_database(name)
-    await client.close()
+    async with own_database(mongo_url, namespace, "directory") as db:
+        yield UserDirectory(db)
 
 
 def registered() -> UserRegistered:
