@@ -69,10 +69,8 @@ async def test_a_deleted_user_stays_deleted_whatever_arrives_later(
 async def test_a_local_only_directory_keeps_no_remote_account(
     mongo_url: str, namespace: str
 ) -> None:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
-    name = f"{namespace.rstrip('.')}-local-directory"
-    directory = UserDirectory(client[name], local_only=True)
-    try:
+    async with own_database(mongo_url, namespace, "local-directory") as db:
+        directory = UserDirectory(db, local_only=True)
         await directory.apply_registered(registered())
         remote = UserRegistered(
             user_id="r1",
@@ -95,6 +93,3 @@ async def test_a_local_only_directory_keeps_no_remote_account(
         assert await directory.get("u1") is not None
         assert await directory.get("r1") is None
         assert await directory.by_handle("ada@social.example") is None
-    finally:
-        await client.drop_database(name)
-        await client.close()
