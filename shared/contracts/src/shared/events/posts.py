@@ -262,6 +262,17 @@ class PostReplyRemoved(EventData):
     removed_at: datetime
 
 
+class PostShared(EventData):
+    """An account shared the post with its followers elsewhere: a remote account's Announce
+    (boost), which no credited author blocks. Not counted on the post; it notifies."""
+
+    event_type = "post.shared"
+    post_id: str
+    sharer_id: str
+    author_ids: tuple[str, ...]
+    shared_at: datetime
+
+
 # -- edits ----------------------------------------------------------------------
 
 EditStatus = Literal["pending", "applied", "rejected", "expired", "withdrawn"]
