@@ -100,6 +100,21 @@ def test_a_public_reply_to_a_local_post_is_a_reply_with_a_derived_id() -> None:
     )
 
 
+@pytest.mark.parametrize("kind", ["Like", "Announce"])
+def test_a_like_or_share_without_an_id_is_nothing(kind: str) -> None:
+    without_id = {key: value for key, value in activity(kind, POST).items() if key != "id"}
+
+    assert engagement_of(without_id, URLS) is None
+
+
+def test_a_reply_created_without_an_id_is_known_by_its_note() -> None:
+    create = {key: value for key, value in activity("Create", note()).items() if key != "id"}
+
+    assert engagement_of(create, URLS) == Replied(
+        NOTE, NOTE, reply_id_of(NOTE), "p1", "Lovely photo"
+    )
+
+
 def test_a_derived_reply_id_has_the_shape_of_a_local_id_and_is_never_one() -> None:
     reply_id = reply_id_of(NOTE)
 

@@ -53,7 +53,7 @@ class EngagementCommands:
                 if reply is None:
                     _ignored(activity)
                 else:
-                    await self._undo(reply, activity["id"])
+                    await self._undo(reply, activity.get("id") or note_id)
             case None:
                 _ignored(activity)
 
@@ -110,7 +110,7 @@ _KIND_OF: dict[type[Liked | Announced | Replied], str] = {
 def _ignored(activity: dict[str, Any]) -> None:
     log.info(
         "activity not about engagement with a local post, ignored",
-        extra={"activity": activity["id"], "type": activity["type"]},
+        extra={"activity": activity.get("id"), "type": activity["type"]},
     )
 
 

@@ -74,14 +74,15 @@ type Engagement = Liked | Announced | Replied | Undone | NoteDeleted
 
 def engagement_of(activity: dict[str, Any], urls: LocalUrls) -> Engagement | None:
     """What `activity` (verified: its actor signed it) does to a local post, or None."""
-    actor = activity["actor"]
+    actor, activity_id = activity["actor"], activity.get("id")
     match activity["type"]:
+        # A like or share with no id could never be undone nor told from its repetition.
         case "Like":
             post_id = local_post_id(activity.get("object"), urls)
-            return Liked(activity["id"], post_id) if post_id else None
+            return Liked(activity_id, post_id) if post_id and activity_id else None
         case "Announce":
             post_id = local_post_id(activity.get("object"), urls)
-            return Announced(activity["id"], post_id) if post_id else None
+            return Announced(activity_id, post_id) if post_id and activity_id else None
         case "Create":
             return _reply_of(activity, urls)
         case "Undo":
@@ -132,7 +133,9 @@ def _reply_of(create: dict[str, Any], urls: LocalUrls) -> Replied | None:
     text = text_of(content) if isinstance(content, str) else ""
     if not text:
         return None
-    return Replied(create["id"], note_id, reply_id_of(note_id), post_id, text)
+    # A Create with no id (GoToSocial's Deletes have none; a Create may not either) is
+    # known by its Note, which is unique too.
+    return Replied(create.get("id") or note_id, note_id, reply_id_of(note_id), post_id, text)
 
 
 def _undone_of(undone: object, urls: LocalUrls) -> Undone | None:
