@@ -45,6 +45,7 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
             ],
             subscriptions=subscriptions,
             indexes=INDEXES,
-            outbox_collections=[REMOTE_FOLLOWERS, PUBLISHED_NOTES, REMOTE_ACTORS],
+            # Actors first: a relay pass announces an account before the follows naming it.
+            outbox_collections=[REMOTE_ACTORS, REMOTE_FOLLOWERS, PUBLISHED_NOTES],
         )
     )

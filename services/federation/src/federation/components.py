@@ -41,6 +41,7 @@ class FederationComponents:
     keys: ActorKeys
     followers: RemoteFollowers
     discovery: DiscoveryQueries
+    following: FollowingCommands
     following_queries: FollowingQueries
     inbox: InboxCommands
     deliveries: Deliveries
@@ -91,6 +92,7 @@ async def compose(
                 keys=keys,
                 followers=followers,
                 discovery=DiscoveryQueries(urls, directory, keys),
+                following=following,
                 following_queries=FollowingQueries(
                     urls, directory, followers, settings.federation_blocked_domains
                 ),

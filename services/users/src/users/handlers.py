@@ -1,7 +1,12 @@
 """Which events the users service handles: the remote actors the federation service saw,
-kept as accounts with a domain (an upsert that a repeated or older sighting leaves as is)."""
+kept as accounts with a domain (an upsert that a repeated or older sighting leaves as is),
+and their follows of local accounts (a follow switched on or off once, whatever repeats)."""
 
-from shared.events.federation import RemoteAccountSeen
+from shared.events.federation import (
+    RemoteAccountSeen,
+    RemoteFollowReceived,
+    RemoteUnfollowReceived,
+)
 from shared.subscriptions import Subscriptions
 from users.components import UsersComponents
 
@@ -9,4 +14,6 @@ from users.components import UsersComponents
 def subscriptions(components: UsersComponents) -> Subscriptions:
     subscriptions = Subscriptions()
     subscriptions.on(RemoteAccountSeen, components.remote_accounts.account_seen)
+    subscriptions.on(RemoteFollowReceived, components.relations.remote_follow_received)
+    subscriptions.on(RemoteUnfollowReceived, components.relations.remote_unfollow_received)
     return subscriptions

@@ -25,6 +25,7 @@ from shared.events.posts import (
     RemixEvent,
 )
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from shared.remote_accounts import is_remote_user_id
 from shared.subscriptions import Delivery
 from shared.tracing import exemplar
 from timeline.core.repository import PostCardRepository
@@ -214,6 +215,8 @@ class FanOutCommands:
 
     async def user_followed(self, delivery: Delivery[UserFollowed]) -> None:
         follow = delivery.event
+        if is_remote_user_id(follow.follower_id):
+            return  # a remote account has no home timeline here: nothing to fan out to
         update = await self.follows.record(
             follow.follower_id, follow.followee_id, active=True, as_of=follow.followed_at
         )
@@ -229,6 +232,8 @@ class FanOutCommands:
 
     async def user_unfollowed(self, delivery: Delivery[UserUnfollowed]) -> None:
         unfollow = delivery.event
+        if is_remote_user_id(unfollow.follower_id):
+            return
         await self._end_follow(unfollow.follower_id, unfollow.followee_id, unfollow.unfollowed_at)
 
     async def user_blocked(self, delivery: Delivery[UserBlocked]) -> None:

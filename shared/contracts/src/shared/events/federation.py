@@ -33,3 +33,24 @@ class RemoteAccountSeen(EventData):
     domain: str
     avatar_url: str | None = None
     seen_at: datetime
+
+
+class RemoteFollowReceived(EventData):
+    """A remote account (`follower_id`, seen in `federation.remote_account_seen`) follows a
+    local one: the users service makes it its own follow and announces `user.followed`."""
+
+    event_type = "federation.remote_follow_received"
+    activity_id: str
+    follower_id: str
+    followee_id: str
+    followed_at: datetime
+
+
+class RemoteUnfollowReceived(EventData):
+    """A remote account took its follow of a local one back (`Undo` of its `Follow`)."""
+
+    event_type = "federation.remote_unfollow_received"
+    activity_id: str
+    follower_id: str
+    followee_id: str
+    unfollowed_at: datetime
