@@ -53,6 +53,15 @@ class RemotePeer:
         return f"{self.url}/actor"
 
     @property
+    def host(self) -> str:
+        return self.url.removeprefix("http://")
+
+    @property
+    def handle(self) -> str:
+        """The actor's handle as CoPost names it: `remote@host:port`."""
+        return f"remote@{self.host}"
+
+    @property
     def key_id(self) -> str:
         return f"{self.actor_id}#main-key"
 
@@ -67,8 +76,16 @@ class RemotePeer:
             self.received.append(SignedRequest("POST", str(request.url), headers, body))
             return Response(status_code=self.inbox_status)
 
+        async def webfinger(request: Request) -> Response:
+            if request.query_params.get("resource") != f"acct:remote@{self.host}":
+                return Response(status_code=404)
+            link = {"rel": "self", "type": ACTIVITY_JSON, "href": self.actor_id}
+            jrd = {"subject": f"acct:remote@{self.host}", "links": [link]}
+            return JSONResponse(jrd, media_type="application/jrd+json")
+
         return FastAPI(
             routes=[
+                Route("/.well-known/webfinger", webfinger),
                 Route("/actor", actor),
                 Route("/inbox", inbox, methods=["POST"]),
                 Route("/actor/inbox", inbox, methods=["POST"]),
@@ -110,10 +127,14 @@ class RemotePeer:
         }
 
     def undo(self, activity: dict[str, Any]) -> dict[str, Any]:
+        return self.answer("Undo", activity)
+
+    def answer(self, kind: str, activity: dict[str, Any]) -> dict[str, Any]:
+        """The actor's Accept or Reject of `activity` (a Follow sent to it), or an Undo of it."""
         return {
             "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{self.url}/undos/{uuid.uuid4()}",
-            "type": "Undo",
+            "id": f"{self.url}/{kind.lower()}s/{uuid.uuid4()}",
+            "type": kind,
             "actor": self.actor_id,
             "object": activity,
         }

@@ -66,7 +66,7 @@ async def test_a_verified_actor_is_announced_once_until_its_profile_changes(
         (first,) = await event_recorder.wait_for(SEEN)
         assert first.producer == "federation"
         assert first.data["user_id"] == remote_user_id(peer.actor_id)
-        assert first.data["handle"] == f"remote@{peer.url.removeprefix('http://')}"
+        assert first.data["handle"] == peer.handle
         assert first.data["display_name"] == "Remote One"
         assert first.data["actor_url"] == peer.actor_id
         assert first.data["avatar_url"] == peer.icon_url

@@ -14,10 +14,17 @@ from shared.bus import EVENT_HANDLING
 from shared.events.federation import (
     RemoteAccountSeen,
     RemoteFollowReceived,
+    RemoteFollowRejected,
     RemoteUnfollowReceived,
 )
 from shared.remote_accounts import remote_user_id
-from shared.testing import EventInjector, EventRecorder, identity_headers, wait_until
+from shared.testing import (
+    EventInjector,
+    EventRecorder,
+    FederationStandIn,
+    identity_headers,
+    wait_until,
+)
 from users.remote.rules import remote_display_name
 
 type Register = Callable[..., Awaitable[dict[str, Any]]]
@@ -211,3 +218,71 @@ async def profile_of(client: httpx.AsyncClient, handle: str, viewer_id: str) -> 
     assert answer.status_code == 200, answer.text
     found: dict[str, Any] = answer.json()
     return found
+
+
+# Local accounts finding and following remote ones
+
+
+async def test_a_remote_handle_not_seen_yet_is_looked_up_and_answered_at_once(
+    client: httpx.AsyncClient,
+    register: Register,
+    federation: FederationStandIn,
+    event_recorder: EventRecorder,
+) -> None:
+    viewer = await register("viewer")
+    federation.accounts[HANDLE] = seen()
+
+    answer = await client.get(
+        "/v1/users/@Ada@Social.Example", headers=identity_headers(viewer["id"], "users")
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["handle"] == HANDLE
+    assert answer.json()["domain"] == "social.example"
+    _, registered = await event_recorder.wait_for("user.registered", count=2)
+    assert registered.data["user_id"] == remote_user_id(ACTOR)
+
+
+async def test_a_remote_handle_of_no_account_is_not_found(
+    client: httpx.AsyncClient, register: Register
+) -> None:
+    viewer = await register("viewer")
+
+    answer = await client.get(
+        "/v1/users/nobody@social.example", headers=identity_headers(viewer["id"], "users")
+    )
+
+    assert answer.status_code == 404
+
+
+async def test_a_local_user_follows_a_remote_account_by_handle_until_it_rejects(
+    client: httpx.AsyncClient,
+    register: Register,
+    federation: FederationStandIn,
+    events: EventInjector,
+    event_recorder: EventRecorder,
+) -> None:
+    ann = await register("ann")
+    federation.accounts[HANDLE] = seen()
+
+    answer = await client.put(
+        f"/v1/users/{HANDLE}/follow", headers=identity_headers(ann["id"], "users")
+    )
+
+    assert answer.status_code == 204, answer.text
+    assert (await profile_of(client, "ann", ann["id"]))["following_count"] == 1
+    (follow,) = await event_recorder.wait_for("user.followed")
+    assert follow.data["followee_id"] == remote_user_id(ACTOR)
+
+    await events.publish(
+        RemoteFollowRejected(
+            activity_id="https://social.example/rejects/1",
+            follower_id=ann["id"],
+            followee_id=remote_user_id(ACTOR),
+            rejected_at=SEEN_AT,
+        )
+    )
+
+    assert (await profile_of(client, "ann", ann["id"]))["following_count"] == 0
+    (unfollow,) = await event_recorder.wait_for("user.unfollowed")
+    assert unfollow.data["followee_id"] == remote_user_id(ACTOR)

@@ -4,11 +4,13 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from federation.accounts import api as accounts
 from federation.components import compose
 from federation.consent import api as consent
 from federation.core.remote import REMOTE_ACTORS
 from federation.delivery.repository import HELD_DELIVERIES_INDEXES
 from federation.discovery import api as discovery
+from federation.followees.repository import FOLLOWEES_INDEXES, REMOTE_FOLLOWEES
 from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
 from federation.handlers import subscriptions
@@ -26,6 +28,8 @@ INDEXES = [
     *REMOTE_FOLLOWERS_INDEXES,
     *HELD_DELIVERIES_INDEXES,
     IndexSpec(REMOTE_ACTORS, [("key_id", 1)]),
+    IndexSpec(REMOTE_ACTORS, [("user_id", 1)]),
+    *FOLLOWEES_INDEXES,
 ]
 
 
@@ -43,9 +47,10 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 publishing.router,
                 consent.router,
             ],
+            internal_routers=[accounts.internal_router],
             subscriptions=subscriptions,
             indexes=INDEXES,
             # Actors first: a relay pass announces an account before the follows naming it.
-            outbox_collections=[REMOTE_ACTORS, REMOTE_FOLLOWERS, PUBLISHED_NOTES],
+            outbox_collections=[REMOTE_ACTORS, REMOTE_FOLLOWERS, REMOTE_FOLLOWEES, PUBLISHED_NOTES],
         )
     )

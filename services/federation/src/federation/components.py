@@ -9,6 +9,7 @@ from typing import Annotated
 import httpx
 from fastapi import Depends
 
+from federation.accounts.commands import AccountLookup
 from federation.consent.queries import ConsentQueries
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActors
@@ -17,6 +18,8 @@ from federation.delivery.commands import Deliveries
 from federation.delivery.repository import HeldDeliveries, RemoteHosts
 from federation.delivery.rules import DeliveryPolicy
 from federation.discovery.queries import DiscoveryQueries
+from federation.followees.commands import FolloweeCommands
+from federation.followees.repository import RemoteFollowees
 from federation.following.commands import FollowingCommands
 from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
@@ -42,6 +45,8 @@ class FederationComponents:
     followers: RemoteFollowers
     discovery: DiscoveryQueries
     following: FollowingCommands
+    followees: FolloweeCommands
+    accounts: AccountLookup
     following_queries: FollowingQueries
     inbox: InboxCommands
     deliveries: Deliveries
@@ -84,6 +89,9 @@ async def compose(
             interval_seconds=settings.delivery_sweep_seconds,
         )
         following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
+        followees = FolloweeCommands(
+            urls, directory, remote, RemoteFollowees(kernel.db), kernel.outbox
+        )
         async with running(sweep):
             yield FederationComponents(
                 settings=settings,
@@ -93,6 +101,10 @@ async def compose(
                 followers=followers,
                 discovery=DiscoveryQueries(urls, directory, keys),
                 following=following,
+                followees=followees,
+                accounts=AccountLookup(
+                    settings.federating, urls, remote, settings.federation_blocked_domains
+                ),
                 following_queries=FollowingQueries(
                     urls, directory, followers, settings.federation_blocked_domains
                 ),
@@ -100,6 +112,7 @@ async def compose(
                     remote,
                     ReceivedActivities(kernel.db),
                     following,
+                    followees,
                     deliveries,
                     settings.federation_blocked_domains,
                     RateLimiter(

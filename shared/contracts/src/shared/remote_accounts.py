@@ -9,6 +9,10 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel, Field
+
+from shared.events.federation import RemoteAccountSeen
+
 # Local ids are uuid4 hex (version nibble 4 at index 12); a uuid5 has 5 there: the same shape
 # and length as a local id, which every validator accepts, and never equal to one.
 _REMOTE_ID_VERSION = 5
@@ -48,3 +52,19 @@ def split_remote_handle(raw: str) -> tuple[str, str] | None:
     """(username, host) of `user@host`, lower case (a leading "@" ignored), or None."""
     found = REMOTE_HANDLE_PATTERN.fullmatch(raw.strip().removeprefix("@").lower())
     return (found["username"], found["host"]) if found else None
+
+
+# The federation service's internal API: a remote account looked up by its handle (WebFinger,
+# then its actor), for the users service to show or follow one it has not seen yet.
+LOOKUP_PATH = "/internal/remote-accounts/lookup"
+
+
+class RemoteAccountLookup(BaseModel):
+    handle: str = Field(max_length=320)
+
+
+class RemoteAccountFound(BaseModel):
+    """The account as the federation service announces it; None: there is no such account (or
+    it cannot be reached, or federation is off)."""
+
+    account: RemoteAccountSeen | None

@@ -8,19 +8,17 @@ from typing import Any
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActor
 from federation.core.urls import LocalUrls
+from federation.delivery.rules import delivery_as
 from federation.following.repository import RemoteFollowers
 from federation.following.rules import accept_of, followed_handle, reject_of, undone_follow
 from shared.clock import utc_now
-from shared.events import EventData
 from shared.events.federation import (
-    ActivityDeliveryRequested,
     RemoteFollowReceived,
     RemoteUnfollowReceived,
 )
 from shared.events.users import UserUnfollowed
 from shared.outbox import Outbox
 from shared.problems import NotFound
-from shared.public_user import PublicUser
 from shared.remote_accounts import is_remote_user_id, remote_user_id
 from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
@@ -43,7 +41,8 @@ class FollowingCommands:
             raise NotFound("The Follow is about no account here.")
         now = utc_now()
         follower_id = remote_user_id(sender.id)
-        accept = self._delivery(user, sender.inbox, accept_of(follow, user.handle, self.urls))
+        answer = accept_of(follow, user.handle, self.urls)
+        accept = delivery_as(user.id, user.handle, sender.inbox, answer, self.urls)
         followed = RemoteFollowReceived(
             activity_id=follow["id"], follower_id=follower_id, followee_id=user.id, followed_at=now
         )
@@ -88,15 +87,6 @@ class FollowingCommands:
             return
         for follower in await self.followers.of_follower(user.id, unfollowed.follower_id):
             reject_follow = reject_of(follower, user.handle, self.urls)
-            reject = self._delivery(user, follower["inbox"], reject_follow)
+            reject = delivery_as(user.id, user.handle, follower["inbox"], reject_follow, self.urls)
             with self.outbox.publishing(reject) as events:
                 await self.followers.undo(follower, unfollowed.unfollowed_at, events)
-
-    def _delivery(self, user: PublicUser, inbox: str, activity: dict[str, Any]) -> EventData:
-        return ActivityDeliveryRequested(
-            sender_id=user.id,
-            key_id=self.urls.key_id(user.handle),
-            inbox=inbox,
-            activity=activity,
-            requested_at=utc_now(),
-        )

@@ -14,6 +14,8 @@ from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
 from federation.delivery.commands import Deliveries
 from federation.delivery.rules import host_of, is_blocked
+from federation.followees.commands import FolloweeCommands
+from federation.followees.rules import undoes_an_accept
 from federation.following.commands import FollowingCommands
 from federation.inbox.repository import ReceivedActivities
 from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
@@ -28,6 +30,7 @@ class InboxCommands:
     actors: RemoteActors
     received: ReceivedActivities
     following: FollowingCommands
+    followees: FolloweeCommands
     deliveries: Deliveries
     blocked_domains: list[str]
     limits: RateLimiter
@@ -84,7 +87,13 @@ class InboxCommands:
         match activity["type"]:
             case "Follow":
                 await self.following.follow(activity, sender)
+            case "Undo" if undoes_an_accept(activity):
+                await self.followees.rejected(activity, sender)
             case "Undo":
                 await self.following.undo_follow(activity, sender)
+            case "Accept":
+                await self.followees.accepted(activity, sender)
+            case "Reject":
+                await self.followees.rejected(activity, sender)
             case other:
                 log.info("activity type not handled yet", extra={"type": other})

@@ -6,7 +6,11 @@ import logging
 from dataclasses import dataclass
 
 from shared.clock import utc_now
-from shared.events.federation import RemoteFollowReceived, RemoteUnfollowReceived
+from shared.events.federation import (
+    RemoteFollowReceived,
+    RemoteFollowRejected,
+    RemoteUnfollowReceived,
+)
 from shared.events.users import (
     UserBlocked,
     UserFollowed,
@@ -27,6 +31,7 @@ from users.relations.rules import (
     ensure_may_follow,
     ensure_may_mute,
 )
+from users.remote.commands import RemoteAccountCommands
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +41,12 @@ class RelationCommands:
     accounts: AccountRepository
     relations: RelationRepository
     outbox: Outbox
+    remote: RemoteAccountCommands
 
     async def follow(self, follower_id: str, handle: str, via_post: str | None = None) -> None:
+        """A remote account (`user@host`) not known here yet is looked up first."""
         follower = await own_account(self.accounts, follower_id)
-        followee = await account_by_handle(self.accounts, handle)
+        followee = await account_by_handle(self.accounts, handle, look_up=self.remote.look_up)
         await self._follow(follower, followee, via_post)
 
     async def remote_follow_received(self, delivery: Delivery[RemoteFollowReceived]) -> None:
@@ -61,6 +68,11 @@ class RelationCommands:
     async def remote_unfollow_received(self, delivery: Delivery[RemoteUnfollowReceived]) -> None:
         unfollowed = delivery.event
         await self._remove_follow(unfollowed.follower_id, unfollowed.followee_id)
+
+    async def remote_follow_rejected(self, delivery: Delivery[RemoteFollowRejected]) -> None:
+        """A remote account refused (or later ended) a local account's follow of it."""
+        rejected = delivery.event
+        await self._remove_follow(rejected.follower_id, rejected.followee_id)
 
     async def _follow(self, follower: Account, followee: Account, via_post: str | None) -> None:
         await self._ensure_may_follow(follower, followee)

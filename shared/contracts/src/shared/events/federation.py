@@ -54,3 +54,14 @@ class RemoteUnfollowReceived(EventData):
     follower_id: str
     followee_id: str
     unfollowed_at: datetime
+
+
+class RemoteFollowRejected(EventData):
+    """A remote account refused or ended a local account's follow of it (a `Reject` of the
+    Follow, or an `Undo` of its `Accept`): the users service ends the follow."""
+
+    event_type = "federation.remote_follow_rejected"
+    activity_id: str
+    follower_id: str
+    followee_id: str
+    rejected_at: datetime
