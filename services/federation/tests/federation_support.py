@@ -21,7 +21,9 @@ from federation.core.signatures import SignedRequest, sign_cavage, sign_rfc9421
 from federation.settings import FederationSettings
 from shared.clock import utc_now
 from shared.events.posts import PostPublished
-from shared.testing import EventInjector, caller_headers, wait_until
+from shared.events.users import UserFollowed
+from shared.remote_accounts import LOOKUP_PATH, remote_user_id
+from shared.testing import ALICE, EventInjector, caller_headers, wait_until
 
 type SettingsFactory = Callable[..., FederationSettings]
 type Signer = Callable[..., dict[str, str]]
@@ -235,3 +237,24 @@ async def followed_by_peer(federation: FederationHarness, peer: RemotePeer, *han
         answer = await federation.post_signed("/inbox", peer.follow(handle), peer)
         assert answer.status_code == 202
     await wait_until(lambda: len(peer.accepts()) == len(handles) or None)
+
+
+async def look_up(federation: FederationHarness, handle: str) -> dict[str, Any] | None:
+    answer = await federation.client.post(
+        LOOKUP_PATH, json={"handle": handle}, headers=caller_headers("users", "federation")
+    )
+    assert answer.status_code == 200, answer.text
+    account: dict[str, Any] | None = answer.json()["account"]
+    return account
+
+
+async def alice_follows_peer(federation: FederationHarness, peer: RemotePeer) -> dict[str, Any]:
+    """The Follow the peer received once the users service said alice follows it."""
+    assert await look_up(federation, peer.handle) is not None
+    await federation.events.publish(
+        UserFollowed(
+            follower_id=ALICE, followee_id=remote_user_id(peer.actor_id), followed_at=utc_now()
+        )
+    )
+    (follow,) = await wait_until(lambda: peer.activities("Follow") or None)
+    return follow

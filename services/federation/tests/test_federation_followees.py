@@ -3,36 +3,25 @@ followed with a signed Follow once the users service says so, its Accept recorde
 or Undo of the Accept told back, and an unfollow sent as Undo(Follow)."""
 
 from datetime import timedelta
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from federation_support import DOMAIN, FederationHarness, RemotePeer, StartFederation
+from federation_support import (
+    DOMAIN,
+    FederationHarness,
+    RemotePeer,
+    StartFederation,
+    alice_follows_peer,
+    look_up,
+)
 
 from federation.core.signatures import verify
 from federation.followees.repository import REMOTE_FOLLOWEES
 from federation.followees.rules import answered_follow_id
 from shared.clock import utc_now
 from shared.events.users import UserFollowed, UserUnfollowed
-from shared.remote_accounts import LOOKUP_PATH, remote_user_id
-from shared.testing import ALICE, EventRecorder, caller_headers, wait_until
-
-
-async def look_up(federation: FederationHarness, handle: str) -> dict[str, Any] | None:
-    answer = await federation.client.post(
-        LOOKUP_PATH, json={"handle": handle}, headers=caller_headers("users", "federation")
-    )
-    assert answer.status_code == 200, answer.text
-    account: dict[str, Any] | None = answer.json()["account"]
-    return account
-
-
-async def alice_follows_peer(federation: FederationHarness, peer: RemotePeer) -> dict[str, Any]:
-    """The Follow the peer received once the users service said alice follows it."""
-    assert await look_up(federation, peer.handle) is not None
-    await federation.events.publish(_followed(peer))
-    (follow,) = await wait_until(lambda: peer.activities("Follow") or None)
-    return follow
+from shared.remote_accounts import remote_user_id
+from shared.testing import ALICE, EventRecorder, wait_until
 
 
 def test_an_answer_names_the_follow_it_answers_by_id_or_embedded() -> None:

@@ -17,6 +17,7 @@ from federation.handlers import subscriptions
 from federation.inbox import api as inbox
 from federation.publishing import api as publishing
 from federation.publishing.repository import PUBLISHED_NOTES
+from federation.remote_posts.repository import REMOTE_NOTES
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.mongo import IndexSpec
@@ -51,6 +52,12 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
             subscriptions=subscriptions,
             indexes=INDEXES,
             # Actors first: a relay pass announces an account before the follows naming it.
-            outbox_collections=[REMOTE_ACTORS, REMOTE_FOLLOWERS, REMOTE_FOLLOWEES, PUBLISHED_NOTES],
+            outbox_collections=[
+                REMOTE_ACTORS,
+                REMOTE_FOLLOWERS,
+                REMOTE_FOLLOWEES,
+                REMOTE_NOTES,
+                PUBLISHED_NOTES,
+            ],
         )
     )

@@ -28,6 +28,8 @@ from federation.inbox.repository import ReceivedActivities
 from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
+from federation.remote_posts.commands import RemotePostCommands
+from federation.remote_posts.repository import RemoteNotes
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.periodic import PeriodicTask, running
@@ -89,8 +91,10 @@ async def compose(
             interval_seconds=settings.delivery_sweep_seconds,
         )
         following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
-        followees = FolloweeCommands(
-            urls, directory, remote, RemoteFollowees(kernel.db), kernel.outbox
+        remote_followees = RemoteFollowees(kernel.db)
+        followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
+        remote_posts = RemotePostCommands(
+            urls, remote_followees, RemoteNotes(kernel.db), kernel.outbox
         )
         async with running(sweep):
             yield FederationComponents(
@@ -113,6 +117,7 @@ async def compose(
                     ReceivedActivities(kernel.db),
                     following,
                     followees,
+                    remote_posts,
                     deliveries,
                     settings.federation_blocked_domains,
                     RateLimiter(

@@ -1,6 +1,7 @@
 """Which events the posts service handles, by which capability's use case, in which order."""
 
 from posts.components import PostsComponents
+from shared.events.federation import RemotePostDeleted, RemotePostEdited, RemotePostReceived
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
@@ -39,4 +40,9 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
 
     subscriptions.on(PostDeleted, components.remixing.post_deleted)
     subscriptions.on(MediaAltTextChanged, components.media_edits.alt_text_changed)
+
+    remote = components.remote_posts
+    subscriptions.on(RemotePostReceived, remote.remote_post_received)
+    subscriptions.on(RemotePostEdited, remote.remote_post_edited)
+    subscriptions.on(RemotePostDeleted, remote.remote_post_deleted)
     return subscriptions

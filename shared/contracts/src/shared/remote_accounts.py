@@ -1,6 +1,7 @@
 """Remote (fediverse) accounts as the rest of CoPost names them: a user id derived from the
-actor's URL, and a handle `preferredUsername@host`. Derived, never allocated, so the federation
-service can name a remote account in any event without asking the users service first.
+actor's URL (a post's id from its Note's), and a handle `preferredUsername@host`. Derived,
+never allocated, so the federation service can name a remote account (or post) in any event
+without asking the users (or posts) service first.
 
 The handle is lower case as a whole, like local handles: every lookup by handle here lowers
 what it is given, and the servers that allow capitals (Mastodon) match usernames regardless."""
@@ -26,6 +27,11 @@ REMOTE_HANDLE_PATTERN = re.compile(rf"(?P<username>{_USERNAME})@(?P<host>{_HOST}
 def remote_user_id(actor_url: str) -> str:
     """The CoPost user id of the remote actor at `actor_url` (deterministic)."""
     return uuid.uuid5(uuid.NAMESPACE_URL, actor_url).hex
+
+
+def remote_post_id(note_id: str) -> str:
+    """The CoPost post id of a remote Note (deterministic, shaped like a local post id)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, note_id).hex
 
 
 def is_remote_user_id(user_id: str) -> bool:

@@ -12,6 +12,7 @@ REMOTE_FOLLOWEES = "remote_followees"
 FOLLOWEES_INDEXES = [
     IndexSpec(REMOTE_FOLLOWEES, [("follower_id", 1), ("followee_id", 1)]),
     IndexSpec(REMOTE_FOLLOWEES, [("follow_id", 1)]),
+    IndexSpec(REMOTE_FOLLOWEES, [("actor_id", 1)]),
 ]
 
 _ACTIVE: Document = {"ended_at": None}
@@ -25,6 +26,11 @@ class RemoteFollowees:
         return await self._followees.find_one(
             {"follower_id": follower_id, "followee_id": followee_id, **_ACTIVE}
         )
+
+    async def is_followed(self, actor_id: str) -> bool:
+        """Whether any local user follows (or asked to follow) this remote actor."""
+        found = await self._followees.find_one({"actor_id": actor_id, **_ACTIVE}, {"_id": 1})
+        return found is not None
 
     async def active_by_follow(self, actor_id: str, follow_id: str) -> Document | None:
         """The follow a remote actor answers, by the id of the Follow sent to it."""

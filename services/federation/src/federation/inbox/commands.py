@@ -19,6 +19,7 @@ from federation.followees.rules import undoes_an_accept
 from federation.following.commands import FollowingCommands
 from federation.inbox.repository import ReceivedActivities
 from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
+from federation.remote_posts.commands import RemotePostCommands
 from shared.clock import utc_now
 from shared.rate_limits import RateLimiter
 
@@ -31,6 +32,7 @@ class InboxCommands:
     received: ReceivedActivities
     following: FollowingCommands
     followees: FolloweeCommands
+    remote_posts: RemotePostCommands
     deliveries: Deliveries
     blocked_domains: list[str]
     limits: RateLimiter
@@ -95,5 +97,11 @@ class InboxCommands:
                 await self.followees.accepted(activity, sender)
             case "Reject":
                 await self.followees.rejected(activity, sender)
+            case "Create":
+                await self.remote_posts.created(activity, sender)
+            case "Update":
+                await self.remote_posts.updated(activity, sender)
+            case "Delete":
+                await self.remote_posts.deleted(activity, sender)
             case other:
                 log.info("activity type not handled yet", extra={"type": other})

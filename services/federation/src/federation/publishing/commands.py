@@ -32,6 +32,7 @@ from shared.events.posts import (
     PostPublished,
 )
 from shared.outbox import Outbox
+from shared.remote_accounts import is_remote_user_id
 from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
 
@@ -47,6 +48,8 @@ class PublishingCommands:
 
     async def post_published(self, delivery: Delivery[PostPublished]) -> None:
         event = delivery.event
+        if is_remote_user_id(event.author_id):
+            return  # a remote account's post, taken in here: its own server sent it
         await self._change(event.post_id, delivery.event_id, lambda p: publish(p, event))
 
     async def coauthor_added(self, delivery: Delivery[PostCoauthorAdded]) -> None:
@@ -59,10 +62,14 @@ class PublishingCommands:
 
     async def post_edited(self, delivery: Delivery[PostEdited]) -> None:
         event = delivery.event
+        if is_remote_user_id(event.author_id):
+            return  # a remote account's post, taken in here: its own server sent it
         await self._change(event.post_id, delivery.event_id, lambda p: edit(p, event))
 
     async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
         event = delivery.event
+        if is_remote_user_id(event.author_id):
+            return  # a remote account's post, taken in here: its own server sent it
         await self._change(event.post_id, delivery.event_id, lambda p: delete(p, event.deleted_at))
 
     async def _change(
