@@ -16,7 +16,7 @@ from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_I
 from federation.handlers import subscriptions
 from federation.inbox import api as inbox
 from federation.publishing import api as publishing
-from federation.publishing.repository import PUBLISHED_NOTES
+from federation.publishing.repository import PUBLISHED_NOTES, PUBLISHED_NOTES_INDEXES
 from federation.remote_posts.repository import REMOTE_NOTES
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
@@ -31,6 +31,7 @@ INDEXES = [
     IndexSpec(REMOTE_ACTORS, [("key_id", 1)]),
     IndexSpec(REMOTE_ACTORS, [("user_id", 1)]),
     *FOLLOWEES_INDEXES,
+    *PUBLISHED_NOTES_INDEXES,
 ]
 
 

@@ -110,7 +110,11 @@ async def compose(
                     settings.federating, urls, remote, settings.federation_blocked_domains
                 ),
                 following_queries=FollowingQueries(
-                    urls, directory, followers, settings.federation_blocked_domains
+                    urls,
+                    directory,
+                    followers,
+                    remote_followees,
+                    settings.federation_blocked_domains,
                 ),
                 inbox=InboxCommands(
                     remote,

@@ -50,6 +50,16 @@ async def followers(request: Request, gateway: Components) -> Response:
     return await _forward(request, gateway)
 
 
+@federation_router.get("/users/{handle}/following")
+async def following(request: Request, gateway: Components) -> Response:
+    return await _forward(request, gateway)
+
+
+@federation_router.get("/users/{handle}/outbox")
+async def outbox(request: Request, gateway: Components) -> Response:
+    return await _forward(request, gateway)
+
+
 @federation_router.post("/users/{handle}/inbox")
 async def personal_inbox(request: Request, gateway: Components) -> Response:
     return await _forward(request, gateway)

@@ -54,5 +54,9 @@ class RemoteFollowees:
         result = await self._followees.update_one({"_id": followee["_id"], **_ACTIVE}, update)
         return result.modified_count == 1
 
+    async def count(self, follower_id: str) -> int:
+        """How many remote actors `follower_id` follows (accepted or not yet answered)."""
+        return await self._followees.count_documents({"follower_id": follower_id, **_ACTIVE})
+
     async def forget_user(self, user_id: str) -> None:
         await self._followees.delete_many({"follower_id": user_id})
