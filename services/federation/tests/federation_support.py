@@ -251,10 +251,13 @@ async def look_up(federation: FederationHarness, handle: str) -> dict[str, Any] 
 async def alice_follows_peer(federation: FederationHarness, peer: RemotePeer) -> dict[str, Any]:
     """The Follow the peer received once the users service said alice follows it."""
     assert await look_up(federation, peer.handle) is not None
-    await federation.events.publish(
-        UserFollowed(
-            follower_id=ALICE, followee_id=remote_user_id(peer.actor_id), followed_at=utc_now()
-        )
-    )
+    await federation.events.publish(alice_followed(peer))
     (follow,) = await wait_until(lambda: peer.activities("Follow") or None)
     return follow
+
+
+def alice_followed(peer: RemotePeer) -> UserFollowed:
+    """The users service's word that alice follows the peer's actor."""
+    return UserFollowed(
+        follower_id=ALICE, followee_id=remote_user_id(peer.actor_id), followed_at=utc_now()
+    )

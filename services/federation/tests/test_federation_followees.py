@@ -11,6 +11,7 @@ from federation_support import (
     FederationHarness,
     RemotePeer,
     StartFederation,
+    alice_followed,
     alice_follows_peer,
     look_up,
 )
@@ -19,7 +20,7 @@ from federation.core.signatures import verify
 from federation.followees.repository import REMOTE_FOLLOWEES
 from federation.followees.rules import answered_follow_id
 from shared.clock import utc_now
-from shared.events.users import UserFollowed, UserUnfollowed
+from shared.events.users import UserUnfollowed
 from shared.remote_accounts import remote_user_id
 from shared.testing import ALICE, EventRecorder, wait_until
 
@@ -90,11 +91,7 @@ async def test_a_reject_is_told_to_the_users_service_and_sends_no_undo_after(
     assert rejected.data["followee_id"] == remote_user_id(peer.actor_id)
     # The users service then ends the follow; nothing is left to undo.
     await federation.events.publish(_unfollowed(peer))
-    await federation.events.publish(
-        UserFollowed(
-            follower_id=ALICE, followee_id=remote_user_id(peer.actor_id), followed_at=utc_now()
-        )
-    )
+    await federation.events.publish(alice_followed(peer))
     await wait_until(lambda: len(peer.activities("Follow")) == 2 or None)
     assert peer.activities("Undo") == []
 
@@ -124,12 +121,6 @@ async def test_an_unfollow_sends_undo_of_the_follow(
     assert undo["actor"] == f"http://{DOMAIN}/users/alice"
     assert undo["object"]["id"] == follow["id"]
     assert undo["object"]["type"] == "Follow"
-
-
-def _followed(peer: RemotePeer) -> UserFollowed:
-    return UserFollowed(
-        follower_id=ALICE, followee_id=remote_user_id(peer.actor_id), followed_at=utc_now()
-    )
 
 
 def _unfollowed(peer: RemotePeer) -> UserUnfollowed:

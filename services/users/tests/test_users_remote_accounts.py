@@ -89,7 +89,7 @@ async def test_a_local_profile_has_no_domain(client: httpx.AsyncClient, register
     viewer = await register("viewer")
     await register("local")
 
-    answer = await client.get("/v1/users/local", headers=identity_headers(viewer["id"], "users"))
+    answer = await get_user(client, "local", viewer["id"])
 
     assert "domain" not in answer.json()
     assert "actor_url" not in answer.json()
@@ -213,8 +213,12 @@ async def test_a_remote_follow_of_an_account_blocking_it_is_not_made(
     assert (await profile_of(client, "ann", ann["id"]))["followers_count"] == 0
 
 
+async def get_user(client: httpx.AsyncClient, handle: str, viewer_id: str) -> httpx.Response:
+    return await client.get(f"/v1/users/{handle}", headers=identity_headers(viewer_id, "users"))
+
+
 async def profile_of(client: httpx.AsyncClient, handle: str, viewer_id: str) -> dict[str, Any]:
-    answer = await client.get(f"/v1/users/{handle}", headers=identity_headers(viewer_id, "users"))
+    answer = await get_user(client, handle, viewer_id)
     assert answer.status_code == 200, answer.text
     found: dict[str, Any] = answer.json()
     return found
@@ -232,9 +236,7 @@ async def test_a_remote_handle_not_seen_yet_is_looked_up_and_answered_at_once(
     viewer = await register("viewer")
     federation.accounts[HANDLE] = seen()
 
-    answer = await client.get(
-        "/v1/users/@Ada@Social.Example", headers=identity_headers(viewer["id"], "users")
-    )
+    answer = await get_user(client, "@Ada@Social.Example", viewer["id"])
 
     assert answer.status_code == 200, answer.text
     assert answer.json()["handle"] == HANDLE
@@ -248,9 +250,7 @@ async def test_a_remote_handle_of_no_account_is_not_found(
 ) -> None:
     viewer = await register("viewer")
 
-    answer = await client.get(
-        "/v1/users/nobody@social.example", headers=identity_headers(viewer["id"], "users")
-    )
+    answer = await get_user(client, "nobody@social.example", viewer["id"])
 
     assert answer.status_code == 404
 
