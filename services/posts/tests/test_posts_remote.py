@@ -92,7 +92,8 @@ async def test_a_newer_edit_of_a_remote_post_applies_and_an_older_one_does_not(
 ) -> None:
     await events.publish(received())
 
-    await events.publish(edited("Second thoughts", 10), edited("Stale", 5))
+    await events.publish(edited("Second thoughts", 10))
+    await events.publish(edited("Stale", 5))
 
     answer = await client.get(f"/v1/posts/{POST}", headers=as_user("alice"))
     assert answer.json()["text"] == "Second thoughts"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from federation.core.keys import ActorKeys
-from federation.core.remote import RemoteActor
+from federation.core.remote import RemoteActor, account_seen
 from federation.core.urls import LocalUrls
 from federation.delivery.rules import delivery_as
 from federation.following.repository import RemoteFollowers
@@ -55,7 +55,10 @@ class FollowingCommands:
             "follow_id": follow.get("id"),
             "followed_at": now,
         }
-        with self.outbox.publishing(accept, followed) as events:
+        # An actor that can be no account here (no usable username) follows for deliveries
+        # only: the users service would wait for an account that never comes.
+        told = [followed] if account_seen(sender, now) is not None else []
+        with self.outbox.publishing(accept, *told) as events:
             await self.followers.add(follower, events)
 
     async def undo_follow(self, undo: dict[str, Any], sender: RemoteActor) -> None:

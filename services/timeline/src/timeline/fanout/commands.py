@@ -232,8 +232,6 @@ class FanOutCommands:
 
     async def user_unfollowed(self, delivery: Delivery[UserUnfollowed]) -> None:
         unfollow = delivery.event
-        if is_remote_user_id(unfollow.follower_id):
-            return
         await self._end_follow(unfollow.follower_id, unfollow.followee_id, unfollow.unfollowed_at)
 
     async def user_blocked(self, delivery: Delivery[UserBlocked]) -> None:
@@ -254,6 +252,8 @@ class FanOutCommands:
         await self.entries.purge_account(deleted.user_id)
 
     async def _end_follow(self, follower_id: str, followee_id: str, as_of: datetime) -> None:
+        if is_remote_user_id(follower_id):
+            return  # never recorded (see `user_followed`)
         update = await self.follows.record(follower_id, followee_id, active=False, as_of=as_of)
         if not update.applied:
             return
