@@ -21,7 +21,9 @@ from federation.core.signatures import SignedRequest, sign_cavage, sign_rfc9421
 from federation.settings import FederationSettings
 from shared.clock import utc_now
 from shared.events.posts import PostPublished
-from shared.testing import EventInjector, caller_headers, wait_until
+from shared.events.users import UserFollowed
+from shared.remote_accounts import LOOKUP_PATH, remote_user_id
+from shared.testing import ALICE, EventInjector, caller_headers, wait_until
 
 type SettingsFactory = Callable[..., FederationSettings]
 type Signer = Callable[..., dict[str, str]]
@@ -53,6 +55,15 @@ class RemotePeer:
         return f"{self.url}/actor"
 
     @property
+    def host(self) -> str:
+        return self.url.removeprefix("http://")
+
+    @property
+    def handle(self) -> str:
+        """The actor's handle as CoPost names it: `remote@host:port`."""
+        return f"remote@{self.host}"
+
+    @property
     def key_id(self) -> str:
         return f"{self.actor_id}#main-key"
 
@@ -67,8 +78,16 @@ class RemotePeer:
             self.received.append(SignedRequest("POST", str(request.url), headers, body))
             return Response(status_code=self.inbox_status)
 
+        async def webfinger(request: Request) -> Response:
+            if request.query_params.get("resource") != f"acct:remote@{self.host}":
+                return Response(status_code=404)
+            link = {"rel": "self", "type": ACTIVITY_JSON, "href": self.actor_id}
+            jrd = {"subject": f"acct:remote@{self.host}", "links": [link]}
+            return JSONResponse(jrd, media_type="application/jrd+json")
+
         return FastAPI(
             routes=[
+                Route("/.well-known/webfinger", webfinger),
                 Route("/actor", actor),
                 Route("/inbox", inbox, methods=["POST"]),
                 Route("/actor/inbox", inbox, methods=["POST"]),
@@ -147,11 +166,14 @@ class RemotePeer:
         }
 
     def undo(self, activity: dict[str, Any] | str) -> dict[str, Any]:
-        """The Undo of an activity, embedded or named by its id."""
+        return self.answer("Undo", activity)
+
+    def answer(self, kind: str, activity: dict[str, Any] | str) -> dict[str, Any]:
+        """The actor's Accept or Reject of `activity` (a Follow sent to it), or an Undo of it."""
         return {
             "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{self.url}/undos/{uuid.uuid4()}",
-            "type": "Undo",
+            "id": f"{self.url}/{kind.lower()}s/{uuid.uuid4()}",
+            "type": kind,
             "actor": self.actor_id,
             "object": activity,
         }
@@ -252,3 +274,27 @@ async def followed_by_peer(federation: FederationHarness, peer: RemotePeer, *han
         answer = await federation.post_signed("/inbox", peer.follow(handle), peer)
         assert answer.status_code == 202
     await wait_until(lambda: len(peer.accepts()) == len(handles) or None)
+
+
+async def look_up(federation: FederationHarness, handle: str) -> dict[str, Any] | None:
+    answer = await federation.client.post(
+        LOOKUP_PATH, json={"handle": handle}, headers=caller_headers("users", "federation")
+    )
+    assert answer.status_code == 200, answer.text
+    account: dict[str, Any] | None = answer.json()["account"]
+    return account
+
+
+async def alice_follows_peer(federation: FederationHarness, peer: RemotePeer) -> dict[str, Any]:
+    """The Follow the peer received once the users service said alice follows it."""
+    assert await look_up(federation, peer.handle) is not None
+    await federation.events.publish(alice_followed(peer))
+    (follow,) = await wait_until(lambda: peer.activities("Follow") or None)
+    return follow
+
+
+def alice_followed(peer: RemotePeer) -> UserFollowed:
+    """The users service's word that alice follows the peer's actor."""
+    return UserFollowed(
+        follower_id=ALICE, followee_id=remote_user_id(peer.actor_id), followed_at=utc_now()
+    )

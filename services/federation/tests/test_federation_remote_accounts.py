@@ -1,12 +1,22 @@
 """Remote accounts: an actor fetched to verify its signature is announced to the rest of the
-system (`federation.remote_account_seen`) when its profile is new or changed, and only then."""
+system (`federation.remote_account_seen`) when its profile is new or changed, and only then;
+its follows of local users and their undoing are told to the users service, and a follow ended
+there (a block) is rejected to its server."""
 
-from federation_support import RemotePeer, StartFederation
+from federation_support import (
+    DOMAIN,
+    FederationHarness,
+    RemotePeer,
+    StartFederation,
+    followed_by_peer,
+    published,
+)
 
 from federation.core.remote import RemoteActor, account_seen
 from shared.clock import utc_now
+from shared.events.users import UserUnfollowed
 from shared.remote_accounts import remote_user_id
-from shared.testing import EventRecorder
+from shared.testing import ALICE, BOB, EventRecorder, wait_until
 
 SEEN = "federation.remote_account_seen"
 
@@ -56,7 +66,7 @@ async def test_a_verified_actor_is_announced_once_until_its_profile_changes(
         (first,) = await event_recorder.wait_for(SEEN)
         assert first.producer == "federation"
         assert first.data["user_id"] == remote_user_id(peer.actor_id)
-        assert first.data["handle"] == f"remote@{peer.url.removeprefix('http://')}"
+        assert first.data["handle"] == peer.handle
         assert first.data["display_name"] == "Remote One"
         assert first.data["actor_url"] == peer.actor_id
         assert first.data["avatar_url"] == peer.icon_url
@@ -73,3 +83,42 @@ async def test_a_verified_actor_is_announced_once_until_its_profile_changes(
         _, renamed = await event_recorder.wait_for(SEEN, count=2)
         assert renamed.data["display_name"] == "Remote Renamed"
         assert len(event_recorder.of_type(SEEN)) == 2
+
+
+async def test_a_remote_follow_and_its_undo_are_told_to_the_users_service(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    follow = peer.follow("alice")
+    assert (await federation.post_signed("/inbox", follow, peer)).status_code == 202
+    (followed,) = await event_recorder.wait_for("federation.remote_follow_received")
+    assert followed.data["activity_id"] == follow["id"]
+    assert followed.data["follower_id"] == remote_user_id(peer.actor_id)
+    assert followed.data["followee_id"] == ALICE
+
+    undo = peer.undo(follow)
+    assert (await federation.post_signed("/inbox", undo, peer)).status_code == 202
+
+    (unfollowed,) = await event_recorder.wait_for("federation.remote_unfollow_received")
+    assert unfollowed.data["activity_id"] == undo["id"]
+    assert unfollowed.data["followee_id"] == ALICE
+    assert (await federation.get("/users/alice/followers")).json()["totalItems"] == 0
+
+
+async def test_a_remote_follower_unfollowed_here_gets_a_reject_and_no_more_posts(
+    federation: FederationHarness, peer: RemotePeer
+) -> None:
+    await followed_by_peer(federation, peer, "alice", "bob")
+
+    await federation.events.publish(
+        UserUnfollowed(
+            follower_id=remote_user_id(peer.actor_id), followee_id=ALICE, unfollowed_at=utc_now()
+        )
+    )
+
+    (reject,) = await wait_until(lambda: peer.activities("Reject") or None)
+    assert reject["actor"] == f"http://{DOMAIN}/users/alice"
+    assert reject["object"]["actor"] == peer.actor_id
+    assert (await federation.get("/users/alice/followers")).json()["totalItems"] == 0
+    await federation.events.publish(published("p1", ALICE), published("p2", BOB))
+    (create,) = await wait_until(lambda: peer.activities("Create") or None)
+    assert create["object"]["id"] == f"http://{DOMAIN}/posts/p2"

@@ -23,6 +23,8 @@ async def federating(start_gateway: GatewayFactory) -> httpx.AsyncClient:
         ("GET", "/users/alice", LD_JSON),
         ("GET", "/users/alice", f"text/html;q=0.5, {ACTIVITY_JSON}"),
         ("GET", "/users/alice/followers", ACTIVITY_JSON),
+        ("GET", "/users/alice/following", ACTIVITY_JSON),
+        ("GET", "/users/alice/outbox?page=true", ACTIVITY_JSON),
         ("GET", "/posts/6756f1d3b2c3d4e5f6071829", ACTIVITY_JSON),
         ("GET", "/posts/6756f1d3b2c3d4e5f6071829", LD_JSON),
         ("GET", "/users/bob/coauthorizations/6756f1d3b2c3d4e5f6071829", ACTIVITY_JSON),

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from shared.testing import (
     EventInjector,
     EventRecorder,
+    FederationStandIn,
     event_injector,
     running_service,
     test_settings,
@@ -36,8 +37,13 @@ def users_settings(mongo_url: str, amqp_url: str, namespace: str) -> UsersSettin
 
 
 @pytest.fixture
-def users_app(users_settings: UsersSettings) -> FastAPI:
-    return create_app(users_settings)
+def federation() -> FederationStandIn:
+    return FederationStandIn()
+
+
+@pytest.fixture
+def users_app(users_settings: UsersSettings, federation: FederationStandIn) -> FastAPI:
+    return create_app(users_settings, federation_transport=federation.transport())
 
 
 @pytest.fixture

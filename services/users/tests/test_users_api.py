@@ -13,6 +13,8 @@ from shared.testing import EventRecorder, counted_database, identity_headers, wa
 from users.core.repository import AccountRepository
 from users.relations.commands import RelationCommands
 from users.relations.repository import RelationRepository
+from users.remote.commands import RemoteAccountCommands
+from users.remote.lookup import FederationLookup
 from users.settings import UsersSettings
 
 PASSWORD = "correct horse battery"
@@ -262,9 +264,10 @@ async def test_a_follow_costs_five_commands(
     async with counted_database(mongo_url, users_settings.database_name) as (db, commands):
         # A relay that is never started: the service's own publishes the event.
         relay = OutboxRelay(db, (), EventBus(users_settings), service_name="users")
-        relations = RelationCommands(
-            AccountRepository(db), RelationRepository(db), Outbox(relay, producer="users")
-        )
+        accounts, outbox = AccountRepository(db), Outbox(relay, producer="users")
+        # Never asked: both accounts are local.
+        remote = RemoteAccountCommands(accounts, outbox, FederationLookup(httpx.AsyncClient()))
+        relations = RelationCommands(accounts, RelationRepository(db), outbox, remote)
         await relations.follow(jack["id"], "kate")
 
     assert dict(commands) == {

@@ -69,25 +69,15 @@ async def test_a_deleted_user_stays_deleted_whatever_arrives_later(
 async def test_a_local_only_directory_keeps_no_remote_account(
     mongo_url: str, namespace: str
 ) -> None:
+    remote = {"user_id": "r1", "handle": "ada@social.example", "domain": "social.example"}
     async with own_database(mongo_url, namespace, "local-directory") as db:
         directory = UserDirectory(db, local_only=True)
         await directory.apply_registered(registered())
-        remote = UserRegistered(
-            user_id="r1",
-            handle="ada@social.example",
-            display_name="Ada",
-            created_at=T0,
-            domain="social.example",
+        await directory.apply_registered(
+            UserRegistered(**remote, display_name="Ada", created_at=T0)
         )
-        await directory.apply_registered(remote)
         await directory.apply_updated(
-            UserUpdated(
-                user_id="r1",
-                handle="ada@social.example",
-                display_name="Ada L.",
-                updated_at=T0 + timedelta(minutes=1),
-                domain="social.example",
-            )
+            UserUpdated(**remote, display_name="Ada L.", updated_at=T0 + timedelta(minutes=1))
         )
 
         assert await directory.get("u1") is not None

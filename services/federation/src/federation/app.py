@@ -4,18 +4,21 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from federation.accounts import api as accounts
 from federation.components import compose
 from federation.consent import api as consent
 from federation.core.remote import REMOTE_ACTORS
 from federation.delivery.repository import HELD_DELIVERIES_INDEXES
 from federation.discovery import api as discovery
 from federation.engagement.repository import REMOTE_ENGAGEMENTS, REMOTE_ENGAGEMENTS_INDEXES
+from federation.followees.repository import FOLLOWEES_INDEXES, REMOTE_FOLLOWEES
 from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
 from federation.handlers import subscriptions
 from federation.inbox import api as inbox
 from federation.publishing import api as publishing
-from federation.publishing.repository import PUBLISHED_NOTES
+from federation.publishing.repository import PUBLISHED_NOTES, PUBLISHED_NOTES_INDEXES
+from federation.remote_posts.repository import REMOTE_NOTES
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.mongo import IndexSpec
@@ -28,6 +31,9 @@ INDEXES = [
     *HELD_DELIVERIES_INDEXES,
     *REMOTE_ENGAGEMENTS_INDEXES,
     IndexSpec(REMOTE_ACTORS, [("key_id", 1)]),
+    IndexSpec(REMOTE_ACTORS, [("user_id", 1)]),
+    *FOLLOWEES_INDEXES,
+    *PUBLISHED_NOTES_INDEXES,
 ]
 
 
@@ -45,12 +51,16 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 publishing.router,
                 consent.router,
             ],
+            internal_routers=[accounts.internal_router],
             subscriptions=subscriptions,
             indexes=INDEXES,
+            # Actors first: a relay pass announces an account before the follows naming it.
             outbox_collections=[
-                REMOTE_FOLLOWERS,
-                PUBLISHED_NOTES,
                 REMOTE_ACTORS,
+                REMOTE_FOLLOWERS,
+                REMOTE_FOLLOWEES,
+                REMOTE_NOTES,
+                PUBLISHED_NOTES,
                 REMOTE_ENGAGEMENTS,
             ],
         )

@@ -9,6 +9,7 @@ from typing import Annotated
 import httpx
 from fastapi import Depends
 
+from federation.accounts.commands import AccountLookup
 from federation.consent.queries import ConsentQueries
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActors
@@ -19,6 +20,8 @@ from federation.delivery.rules import DeliveryPolicy
 from federation.discovery.queries import DiscoveryQueries
 from federation.engagement.commands import EngagementCommands
 from federation.engagement.repository import RemoteEngagements
+from federation.followees.commands import FolloweeCommands
+from federation.followees.repository import RemoteFollowees
 from federation.following.commands import FollowingCommands
 from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
@@ -27,6 +30,8 @@ from federation.inbox.repository import ReceivedActivities
 from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
+from federation.remote_posts.commands import RemotePostCommands
+from federation.remote_posts.repository import RemoteNotes
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.periodic import PeriodicTask, running
@@ -43,6 +48,9 @@ class FederationComponents:
     keys: ActorKeys
     followers: RemoteFollowers
     discovery: DiscoveryQueries
+    following: FollowingCommands
+    followees: FolloweeCommands
+    accounts: AccountLookup
     following_queries: FollowingQueries
     inbox: InboxCommands
     deliveries: Deliveries
@@ -85,6 +93,11 @@ async def compose(
             interval_seconds=settings.delivery_sweep_seconds,
         )
         following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
+        remote_followees = RemoteFollowees(kernel.db)
+        followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
+        remote_posts = RemotePostCommands(
+            urls, remote_followees, RemoteNotes(kernel.db), kernel.outbox
+        )
         async with running(sweep):
             yield FederationComponents(
                 settings=settings,
@@ -93,14 +106,25 @@ async def compose(
                 keys=keys,
                 followers=followers,
                 discovery=DiscoveryQueries(urls, directory, keys),
+                following=following,
+                followees=followees,
+                accounts=AccountLookup(
+                    settings.federating, urls, remote, settings.federation_blocked_domains
+                ),
                 following_queries=FollowingQueries(
-                    urls, directory, followers, settings.federation_blocked_domains
+                    urls,
+                    directory,
+                    followers,
+                    remote_followees,
+                    settings.federation_blocked_domains,
                 ),
                 inbox=InboxCommands(
                     remote,
                     ReceivedActivities(kernel.db),
                     following,
                     EngagementCommands(urls, RemoteEngagements(kernel.db), kernel.outbox),
+                    followees,
+                    remote_posts,
                     deliveries,
                     settings.federation_blocked_domains,
                     RateLimiter(

@@ -20,6 +20,8 @@ _PATHS: tuple[tuple[str, str, bool], ...] = (
     ("GET", "/posts/{post_id}", True),
     ("GET", "/users/{handle}/coauthorizations/{post_id}", False),
     ("GET", "/users/{handle}/followers", False),
+    ("GET", "/users/{handle}/following", False),
+    ("GET", "/users/{handle}/outbox", False),
     ("POST", "/users/{handle}/inbox", False),
     ("POST", "/inbox", False),
 )

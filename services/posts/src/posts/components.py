@@ -25,6 +25,7 @@ from posts.media.commands import MediaEdits
 from posts.remixing.commands import RemixingCommands
 from posts.remixing.queries import RemixingQueries
 from posts.remixing.repository import RemixRepository
+from posts.remote.commands import RemotePostCommands
 from posts.settings import PostsSettings
 from posts.succession.commands import SuccessionCommands
 from shared.internal_http import EligibilityClient, users_service
@@ -50,6 +51,7 @@ class PostsComponents:
     succession: SuccessionCommands
     directory: UserDirectory
     mutes: RelationReplica
+    remote_posts: RemotePostCommands
 
 
 @asynccontextmanager
@@ -145,6 +147,7 @@ def _components(
         succession=SuccessionCommands(core, queries),
         directory=directory,
         mutes=mutes,
+        remote_posts=RemotePostCommands(settings, core, posts, directory),
     )
 
 

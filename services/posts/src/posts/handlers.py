@@ -6,6 +6,9 @@ from shared.events.federation import (
     RemoteLikeReceived,
     RemoteLikeUndone,
     RemoteReplyDeleted,
+    RemotePostDeleted,
+    RemotePostEdited,
+    RemotePostReceived,
     RemoteReplyReceived,
 )
 from shared.events.invitations import (
@@ -52,4 +55,9 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
 
     subscriptions.on(PostDeleted, components.remixing.post_deleted)
     subscriptions.on(MediaAltTextChanged, components.media_edits.alt_text_changed)
+
+    remote = components.remote_posts
+    subscriptions.on(RemotePostReceived, remote.remote_post_received)
+    subscriptions.on(RemotePostEdited, remote.remote_post_edited)
+    subscriptions.on(RemotePostDeleted, remote.remote_post_deleted)
     return subscriptions

@@ -30,14 +30,21 @@ def create_app(
     *,
     clock: Clock = utc_now,
     media_transport: httpx.AsyncBaseTransport | None = None,
+    federation_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """`clock`: tests pass theirs to move through a feature's availability window;
-    `media_transport` serves them the media service's API from an in-process app."""
+    `media_transport` and `federation_transport` serve them those services' APIs from
+    in-process apps."""
     return create_service_app(
         ServiceSpec(
             settings=settings or UsersSettings(),
             title="CoPost users",
-            compose=partial(compose, clock=clock, media_transport=media_transport),
+            compose=partial(
+                compose,
+                clock=clock,
+                media_transport=media_transport,
+                federation_transport=federation_transport,
+            ),
             routers=[accounts.router, sessions.router, relations.router],
             subscriptions=subscriptions,
             internal_routers=[

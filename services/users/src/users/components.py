@@ -26,6 +26,7 @@ from users.relations.commands import RelationCommands
 from users.relations.queries import RelationQueries
 from users.relations.repository import RelationRepository
 from users.remote.commands import RemoteAccountCommands
+from users.remote.lookup import FederationLookup, federation_service
 from users.sessions.commands import SessionCommands
 from users.sessions.repository import RefreshTokenRepository
 from users.settings import UsersSettings
@@ -50,15 +51,24 @@ async def compose(
     *,
     clock: Clock = utc_now,
     media_transport: httpx.AsyncBaseTransport | None = None,
+    federation_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[UsersComponents]:
     """`clock` is the availability windows' (tests move it); other times are the real now.
-    `media_transport` lets tests serve the media service's API from an in-process app."""
+    `media_transport` and `federation_transport` let tests serve those services' APIs from
+    in-process apps."""
     settings = kernel.settings
-    async with media_service(settings, settings.media_url, transport=media_transport) as media:
-        yield _components(kernel, clock, media)
+    async with (
+        media_service(settings, settings.media_url, transport=media_transport) as media,
+        federation_service(
+            settings, settings.federation_url, transport=federation_transport
+        ) as federation,
+    ):
+        yield _components(kernel, clock, media, federation)
 
 
-def _components(kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient) -> UsersComponents:
+def _components(
+    kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient, federation: FederationLookup
+) -> UsersComponents:
     settings = kernel.settings
     accounts = AccountRepository(kernel.db)
     relations = RelationRepository(kernel.db)
@@ -73,6 +83,7 @@ def _components(kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient)
     )
     availability = AvailabilityQueries(accounts, availability_of(settings), clock)
     relation_queries = RelationQueries(accounts, relations)
+    remote_accounts = RemoteAccountCommands(accounts, kernel.outbox, federation)
     return UsersComponents(
         accounts=AccountCommands(
             accounts,
@@ -84,14 +95,16 @@ def _components(kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient)
             sessions,
             media,
         ),
-        account_queries=AccountQueries(accounts, relations, relation_queries, availability),
+        account_queries=AccountQueries(
+            accounts, relations, relation_queries, availability, remote_accounts
+        ),
         tokens=tokens,
         sessions=sessions,
-        relations=RelationCommands(accounts, relations, kernel.outbox),
+        relations=RelationCommands(accounts, relations, kernel.outbox, remote_accounts),
         relation_queries=relation_queries,
         eligibility=EligibilityQueries(accounts, relations),
         availability=availability,
-        remote_accounts=RemoteAccountCommands(accounts, kernel.outbox),
+        remote_accounts=remote_accounts,
     )
 
 

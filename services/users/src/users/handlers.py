@@ -1,7 +1,14 @@
 """Which events the users service handles: the remote actors the federation service saw,
-kept as accounts with a domain (an upsert that a repeated or older sighting leaves as is)."""
+kept as accounts with a domain (an upsert that a repeated or older sighting leaves as is),
+their follows of local accounts and their refusals of local accounts' follows (a follow
+switched on or off once, whatever repeats)."""
 
-from shared.events.federation import RemoteAccountSeen
+from shared.events.federation import (
+    RemoteAccountSeen,
+    RemoteFollowReceived,
+    RemoteFollowRejected,
+    RemoteUnfollowReceived,
+)
 from shared.subscriptions import Subscriptions
 from users.components import UsersComponents
 
@@ -9,4 +16,7 @@ from users.components import UsersComponents
 def subscriptions(components: UsersComponents) -> Subscriptions:
     subscriptions = Subscriptions()
     subscriptions.on(RemoteAccountSeen, components.remote_accounts.account_seen)
+    subscriptions.on(RemoteFollowReceived, components.relations.remote_follow_received)
+    subscriptions.on(RemoteUnfollowReceived, components.relations.remote_unfollow_received)
+    subscriptions.on(RemoteFollowRejected, components.relations.remote_follow_rejected)
     return subscriptions

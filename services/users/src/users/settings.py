@@ -12,6 +12,8 @@ class UsersSettings(ServiceSettings):
     service_name: str = "users"
     media_url: str = "http://127.0.0.1:8006"
     """Where the media service answers (profile pictures, `PATCH /v1/me avatar_media_id`)."""
+    federation_url: str = "http://127.0.0.1:8007"
+    """Where the federation service answers (remote accounts looked up by `user@host`)."""
     jwt_issuer: str = "copost-users"
     """The `iss` of every token issued (the gateway's `JWT_ISSUER` must match)."""
     jwt_audience: str = "copost"

@@ -113,6 +113,25 @@ class RemoteActors:
         await self._keep(actor)
         return actor
 
+    async def by_actor_url(self, url: str) -> RemoteActor:
+        """The actor at `url`, fetched now and kept (its account announced if new or changed);
+        an actor claiming to live on another server than the one that served it is refused."""
+        document = await self.fetch(url)
+        key = document.get("publicKey")
+        key_id = key.get("id") if isinstance(key, dict) else None
+        if not isinstance(key_id, str):
+            raise RemoteRefused("The document is not an actor with a key.")
+        actor = actor_of(document, key_id)
+        if urlsplit(actor.id).netloc != urlsplit(url).netloc:
+            raise RemoteRefused("The actor is not on the server that served it.")
+        await self._keep(actor)
+        return actor
+
+    async def by_user_id(self, user_id: str) -> RemoteActor | None:
+        """The stored actor of a remote account (shared.remote_accounts.remote_user_id)."""
+        stored = await self._actors.find_one({"user_id": user_id})
+        return _actor(stored) if stored else None
+
     async def _keep(self, actor: RemoteActor) -> None:
         """Stores the actor as fetched now, announcing its account when its profile is new or
         changed (two replicas fetching at once may announce it twice: the users service's
@@ -128,11 +147,11 @@ class RemoteActors:
                 {"_id": actor.id}, with_events(update, events), upsert=True
             )
 
-    async def fetch(self, url: str) -> dict[str, Any]:
+    async def fetch(self, url: str, *, accept: str = ACTIVITY_ACCEPT) -> dict[str, Any]:
         await self._addresses.check(url)
         try:
             async with self._http.stream(
-                "GET", url, headers={"Accept": ACTIVITY_ACCEPT}, follow_redirects=False
+                "GET", url, headers={"Accept": accept}, follow_redirects=False
             ) as answer:
                 if answer.status_code != 200:
                     raise RemoteRefused(f"{url} answered {answer.status_code}.")
@@ -242,6 +261,7 @@ def _icon_url(icon: Any) -> str | None:
 
 def _stored(actor: RemoteActor) -> Document:
     return {
+        "user_id": remote_user_id(actor.id),
         "key_id": actor.key_id,
         "public_pem": actor.public_pem,
         "inbox": actor.inbox,

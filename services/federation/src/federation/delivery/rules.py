@@ -3,7 +3,12 @@ that doubles with each failure in a row, a host failing for too long not until h
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
+
+from federation.core.urls import LocalUrls
+from shared.clock import utc_now
+from shared.events.federation import ActivityDeliveryRequested
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +31,19 @@ class HostHealth:
     def waiting(self, now: datetime) -> bool:
         """Whether deliveries to this host are held now instead of attempted."""
         return self.parked or now < self.next_attempt_at
+
+
+def delivery_as(
+    sender_id: str, handle: str, inbox: str, activity: dict[str, Any], urls: LocalUrls
+) -> ActivityDeliveryRequested:
+    """`activity` to send to `inbox`, signed as the local user `sender_id` (`handle`)."""
+    return ActivityDeliveryRequested(
+        sender_id=sender_id,
+        key_id=urls.key_id(handle),
+        inbox=inbox,
+        activity=activity,
+        requested_at=utc_now(),
+    )
 
 
 def host_of(url: str) -> str:

@@ -1,4 +1,5 @@
-"""GET /users/{handle}/followers: how many follow a local user from other servers."""
+"""GET /users/{handle}/followers and /following: how many follow a local user from other
+servers, and how many remote accounts it follows."""
 
 from fastapi import APIRouter, Response
 
@@ -11,3 +12,8 @@ router = APIRouter(tags=["federation"], dependencies=FEDERATION_ROUTE)
 @router.get("/users/{handle}/followers", include_in_schema=False)
 async def followers(handle: str, components: Components) -> Response:
     return activity_response(await components.following_queries.followers_collection(handle))
+
+
+@router.get("/users/{handle}/following", include_in_schema=False)
+async def following(handle: str, components: Components) -> Response:
+    return activity_response(await components.following_queries.following_collection(handle))

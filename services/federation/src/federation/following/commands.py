@@ -1,17 +1,26 @@
-"""Remote actors following and unfollowing local users."""
+"""Remote actors following and unfollowing local users, told to the users service (whose
+follows they are) as facts; and a follow the users service ended (a block) answered to the
+remote server with a Reject."""
 
 from dataclasses import dataclass
 from typing import Any
 
 from federation.core.keys import ActorKeys
-from federation.core.remote import RemoteActor
+from federation.core.remote import RemoteActor, account_seen
 from federation.core.urls import LocalUrls
+from federation.delivery.rules import delivery_as
 from federation.following.repository import RemoteFollowers
-from federation.following.rules import accept_of, followed_handle, undone_follow
+from federation.following.rules import accept_of, followed_handle, reject_of, undone_follow
 from shared.clock import utc_now
-from shared.events.federation import ActivityDeliveryRequested
+from shared.events.federation import (
+    RemoteFollowReceived,
+    RemoteUnfollowReceived,
+)
+from shared.events.users import UserUnfollowed
 from shared.outbox import Outbox
 from shared.problems import NotFound
+from shared.remote_accounts import is_remote_user_id, remote_user_id
+from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
 
 
@@ -24,34 +33,63 @@ class FollowingCommands:
     outbox: Outbox
 
     async def follow(self, follow: dict[str, Any], sender: RemoteActor) -> None:
-        """Stores the follower and queues its Accept in one write; the POST is the relay's."""
+        """Stores the follower and queues its Accept and the fact in one write; the POST is
+        the relay's."""
         handle = followed_handle(follow, self.urls)
         user = await self.directory.by_handle(handle) if handle else None
         if user is None:
             raise NotFound("The Follow is about no account here.")
-        accept = accept_of(follow, user.handle, self.urls)
-        delivery = ActivityDeliveryRequested(
-            sender_id=user.id,
-            key_id=self.urls.key_id(user.handle),
-            inbox=sender.inbox,
-            activity=accept,
-            requested_at=utc_now(),
+        now = utc_now()
+        follower_id = remote_user_id(sender.id)
+        answer = accept_of(follow, user.handle, self.urls)
+        accept = delivery_as(user.id, user.handle, sender.inbox, answer, self.urls)
+        followed = RemoteFollowReceived(
+            activity_id=follow["id"], follower_id=follower_id, followee_id=user.id, followed_at=now
         )
         follower = {
             "user_id": user.id,
             "actor_id": sender.id,
+            "follower_id": follower_id,
             "inbox": sender.inbox,
             "shared_inbox": sender.shared_inbox,
             "follow_id": follow.get("id"),
-            "followed_at": utc_now(),
+            "followed_at": now,
         }
-        with self.outbox.publishing(delivery) as events:
+        # An actor that can be no account here (no usable username) follows for deliveries
+        # only: the users service would wait for an account that never comes.
+        told = [followed] if account_seen(sender, now) is not None else []
+        with self.outbox.publishing(accept, *told) as events:
             await self.followers.add(follower, events)
 
     async def undo_follow(self, undo: dict[str, Any], sender: RemoteActor) -> None:
         follow_id, followed = undone_follow(undo)
         handle = self.urls.handle_of(followed) if followed else None
         user = await self.directory.by_handle(handle) if handle else None
-        await self.followers.remove(
+        now = utc_now()
+        for follower in await self.followers.active(
             sender.id, follow_id=follow_id, user_id=user.id if user else None
-        )
+        ):
+            unfollowed = RemoteUnfollowReceived(
+                activity_id=undo["id"],
+                follower_id=remote_user_id(sender.id),
+                followee_id=follower["user_id"],
+                unfollowed_at=now,
+            )
+            with self.outbox.publishing(unfollowed) as events:
+                await self.followers.undo(follower, now, events)
+
+    async def user_unfollowed(self, delivery: Delivery[UserUnfollowed]) -> None:
+        """A remote follower's follow ended here (the followee blocked it): its server is told
+        with a Reject of the Follow, and nothing is delivered to it for that follow any more.
+        Once the Undo that ended it was taken, nothing is left to end."""
+        unfollowed = delivery.event
+        if not is_remote_user_id(unfollowed.follower_id):
+            return
+        user = await self.directory.get(unfollowed.followee_id)
+        if user is None:
+            return
+        for follower in await self.followers.of_follower(user.id, unfollowed.follower_id):
+            reject_follow = reject_of(follower, user.handle, self.urls)
+            reject = delivery_as(user.id, user.handle, follower["inbox"], reject_follow, self.urls)
+            with self.outbox.publishing(reject) as events:
+                await self.followers.undo(follower, unfollowed.unfollowed_at, events)

@@ -25,6 +25,22 @@ def accept_of(follow: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str,
     }
 
 
+def reject_of(follower: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
+    """The Reject that ends a remote follower's accepted Follow (as Mastodon sends when a
+    follower is removed or blocked): its server drops the follow."""
+    actor = urls.actor(handle)
+    follow = {"type": "Follow", "actor": follower["actor_id"], "object": actor}
+    if follower.get("follow_id"):
+        follow["id"] = follower["follow_id"]
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor}#rejects/follows/{uuid.uuid4()}",
+        "type": "Reject",
+        "actor": actor,
+        "object": follow,
+    }
+
+
 def undone_follow(undo: dict[str, Any]) -> tuple[str | None, str | None]:
     """The Follow an Undo takes back: its id, and the actor URL it followed (either may lack)."""
     target = undo.get("object")

@@ -16,9 +16,12 @@ from federation.core.signatures import SignatureRefused, SignedRequest
 from federation.delivery.commands import Deliveries
 from federation.delivery.rules import host_of, is_blocked
 from federation.engagement.commands import EngagementCommands
+from federation.followees.commands import FolloweeCommands
+from federation.followees.rules import undoes_an_accept
 from federation.following.commands import FollowingCommands
 from federation.inbox.repository import ReceivedActivities
 from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
+from federation.remote_posts.commands import RemotePostCommands
 from shared.clock import utc_now
 from shared.rate_limits import RateLimiter
 
@@ -31,6 +34,8 @@ class InboxCommands:
     received: ReceivedActivities
     following: FollowingCommands
     engagement: EngagementCommands
+    followees: FolloweeCommands
+    remote_posts: RemotePostCommands
     deliveries: Deliveries
     blocked_domains: list[str]
     limits: RateLimiter
@@ -91,11 +96,27 @@ class InboxCommands:
         match activity["type"]:
             case "Follow":
                 await self.following.follow(activity, sender)
+            case "Undo" if undoes_an_accept(activity):
+                await self.followees.rejected(activity, sender)
             case "Undo":
                 # An Undo naming its activity by id alone may take back a Follow or a Like.
                 await self.following.undo_follow(activity, sender)
                 await self.engagement.receive(activity, sender)
-            case "Like" | "Announce" | "Create" | "Delete":
+            case "Accept":
+                await self.followees.accepted(activity, sender)
+            case "Reject":
+                await self.followees.rejected(activity, sender)
+            case "Like" | "Announce":
                 await self.engagement.receive(activity, sender)
+            # A reply to a local post (or its deletion) is engagement with that post; any
+            # other public Note, a post of its author's. Each takes only what is its own.
+            case "Create":
+                await self.engagement.receive(activity, sender)
+                await self.remote_posts.created(activity, sender)
+            case "Delete":
+                await self.engagement.receive(activity, sender)
+                await self.remote_posts.deleted(activity, sender)
+            case "Update":
+                await self.remote_posts.updated(activity, sender)
             case other:
                 log.info("activity type not handled yet", extra={"type": other})

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from federation.core.urls import LocalUrls
+from federation.delivery.rules import delivery_as
 from federation.following.repository import RemoteFollowers
 from federation.publishing.repository import PublishedNotes
 from federation.publishing.rules import (
@@ -22,7 +23,6 @@ from federation.publishing.rules import (
     outgoing,
     publish,
 )
-from shared.clock import utc_now
 from shared.events.federation import ActivityDeliveryRequested
 from shared.events.posts import (
     PostCoauthorAdded,
@@ -32,6 +32,7 @@ from shared.events.posts import (
     PostPublished,
 )
 from shared.outbox import Outbox
+from shared.remote_accounts import is_remote_user_id
 from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
 
@@ -65,6 +66,8 @@ class PublishingCommands:
     ](self, delivery: Delivery[E], rule: Callable[[LocalPost, E], LocalPost]) -> None:
         """`rule`: how the event changes the post."""
         event = delivery.event
+        if is_remote_user_id(event.author_id):
+            return  # a remote account's post, taken in here: its own server sent it
         await self._change(event.post_id, delivery.event_id, lambda post: rule(post, event))
 
     async def _change(
@@ -100,14 +103,7 @@ class PublishingCommands:
             return []
         handles = {user_id: user.handle for user_id, user in found.items()}
         activity = activity_of(kind, post, handles, self.urls)
-        key_id = self.urls.key_id(handles[post.author_id])
+        handle = handles[post.author_id]
         return [
-            ActivityDeliveryRequested(
-                sender_id=post.author_id,
-                key_id=key_id,
-                inbox=inbox,
-                activity=activity,
-                requested_at=utc_now(),
-            )
-            for inbox in inboxes
+            delivery_as(post.author_id, handle, inbox, activity, self.urls) for inbox in inboxes
         ]

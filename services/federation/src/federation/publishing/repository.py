@@ -3,6 +3,7 @@ service's events describe it, with the servers its Create went to. Each change i
 that also carries the deliveries it causes and the id of the event that caused it."""
 
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,10 +11,14 @@ from federation.publishing.rules import LocalPost
 from shared.events import EventEnvelope
 from shared.events.posts import Credit
 from shared.idempotency import APPLIED_EVENTS, write_once
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import OUTBOX_FIELD, with_events
 
 PUBLISHED_NOTES = "published_notes"
+# An author's outbox, newest first.
+PUBLISHED_NOTES_INDEXES = [
+    IndexSpec(PUBLISHED_NOTES, [("author_id", 1), ("status", 1), ("published_at", -1), ("_id", -1)])
+]
 _POST_FIELDS = [field.name for field in fields(LocalPost) if field.name != "post_id"]
 
 
@@ -40,6 +45,28 @@ class PublishedNotes:
             {"_id": post_id}, {OUTBOX_FIELD: 0, APPLIED_EVENTS: 0}
         )
         return _stored(document) if document else None
+
+    async def count_published(self, author_id: str) -> int:
+        return await self._notes.count_documents({"author_id": author_id, "status": "published"})
+
+    async def published_by(
+        self, author_id: str, *, before: tuple[datetime, str] | None, limit: int
+    ) -> list[LocalPost]:
+        """The author's published posts, newest first, after the position `before` (its
+        publication time and post id) when given."""
+        query: Document = {"author_id": author_id, "status": "published"}
+        if before is not None:
+            at, post_id = before
+            query["$or"] = [
+                {"published_at": {"$lt": at}},
+                {"published_at": at, "_id": {"$lt": post_id}},
+            ]
+        found = (
+            self._notes.find(query, {OUTBOX_FIELD: 0, APPLIED_EVENTS: 0})
+            .sort([("published_at", -1), ("_id", -1)])
+            .limit(limit)
+        )
+        return [_stored(document).post async for document in found]
 
     async def save(
         self,

@@ -91,6 +91,12 @@ class PostRepository:
         cursor = self._posts.find({"_id": {"$in": list(post_ids)}}, WITHOUT_OUTBOX)
         return {document["_id"]: stored_post(document) async for document in cursor}
 
+    async def remote_url(self, post_id: str) -> str | None:
+        """Where a remote account's post is read on its own server (None: not a remote post)."""
+        document = await self._posts.find_one({"_id": post_id}, {"remote.url": 1})
+        url: str | None = ((document or {}).get("remote") or {}).get("url")
+        return url
+
     async def insert(
         self,
         post: Post,

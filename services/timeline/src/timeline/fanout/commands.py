@@ -25,6 +25,7 @@ from shared.events.posts import (
     RemixEvent,
 )
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from shared.remote_accounts import is_remote_user_id
 from shared.subscriptions import Delivery
 from shared.tracing import exemplar
 from timeline.core.repository import PostCardRepository
@@ -214,6 +215,8 @@ class FanOutCommands:
 
     async def user_followed(self, delivery: Delivery[UserFollowed]) -> None:
         follow = delivery.event
+        if is_remote_user_id(follow.follower_id):
+            return  # a remote account has no home timeline here: nothing to fan out to
         update = await self.follows.record(
             follow.follower_id, follow.followee_id, active=True, as_of=follow.followed_at
         )
@@ -249,6 +252,8 @@ class FanOutCommands:
         await self.entries.purge_account(deleted.user_id)
 
     async def _end_follow(self, follower_id: str, followee_id: str, as_of: datetime) -> None:
+        if is_remote_user_id(follower_id):
+            return  # never recorded (see `user_followed`)
         update = await self.follows.record(follower_id, followee_id, active=False, as_of=as_of)
         if not update.applied:
             return

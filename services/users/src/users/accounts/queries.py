@@ -13,6 +13,7 @@ from users.core.rules import UnknownUser
 from users.core.schemas import User
 from users.relations.queries import RelationQueries
 from users.relations.repository import RelationRepository, relation_id
+from users.remote.commands import RemoteAccountCommands
 
 # A search reads at most this many batches of matches to fill a page past the accounts that
 # block the caller; a shorter page is then answered (bounded work per request).
@@ -29,6 +30,7 @@ class AccountQueries:
     relations: RelationRepository
     relation_queries: RelationQueries
     availability: AvailabilityQueries
+    remote: RemoteAccountCommands
 
     async def my_profile(self, user_id: str, country: str | None) -> MyProfile:
         """`country`: where this request comes from (trusted), which decides `features`."""
@@ -46,8 +48,9 @@ class AccountQueries:
 
     async def profile(self, handle: str, viewer_id: str) -> Profile:
         """An account that blocks the viewer is, to the viewer, not there; to anyone else it
-        comes with the viewer's relationship to it."""
-        account = await account_by_handle(self.accounts, handle)
+        comes with the viewer's relationship to it. A remote account (`user@host`) not known
+        here yet is looked up first."""
+        account = await account_by_handle(self.accounts, handle, look_up=self.remote.look_up)
         if await self.relations.active_blocks([relation_id(account.id, viewer_id)]):
             raise UnknownUser()
         (profile,) = await self.relation_queries.seen_by(viewer_id, [await self._profile(account)])

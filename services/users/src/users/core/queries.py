@@ -1,9 +1,13 @@
 """Finding the account a request names, and showing it as a public User."""
 
+from collections.abc import Awaitable, Callable
+
 from shared.problems import AccountGone
 from users.core.repository import Account, AccountRepository
 from users.core.rules import UnknownUser, account_handle_or_none
 from users.core.schemas import User
+
+type RemoteLookUp = Callable[[str], Awaitable[Account | None]]
 
 
 async def own_account(accounts: AccountRepository, user_id: str) -> Account:
@@ -14,9 +18,14 @@ async def own_account(accounts: AccountRepository, user_id: str) -> Account:
     return account
 
 
-async def account_by_handle(accounts: AccountRepository, raw_handle: str) -> Account:
+async def account_by_handle(
+    accounts: AccountRepository, raw_handle: str, *, look_up: RemoteLookUp | None = None
+) -> Account:
+    """`look_up`: how to find a remote account (`user@host`) not known here yet."""
     handle = account_handle_or_none(raw_handle)
     account = await accounts.account_by_handle(handle) if handle else None
+    if account is None and handle is not None and "@" in handle and look_up is not None:
+        account = await look_up(handle)
     if account is None:
         raise UnknownUser()
     return account

@@ -1,9 +1,16 @@
 """The relations use cases: follow, block and mute (and undo them), each change written with
-its event (the outbox)."""
+its event (the outbox); remote accounts' follows of local ones, as the federation service
+reports them, made the same follows."""
 
+import logging
 from dataclasses import dataclass
 
 from shared.clock import utc_now
+from shared.events.federation import (
+    RemoteFollowReceived,
+    RemoteFollowRejected,
+    RemoteUnfollowReceived,
+)
 from shared.events.users import (
     UserBlocked,
     UserFollowed,
@@ -13,15 +20,20 @@ from shared.events.users import (
     UserUnmuted,
 )
 from shared.outbox import Outbox
+from shared.subscriptions import Delivery
 from users.core.queries import account_by_handle, own_account
 from users.core.repository import Account, AccountRepository
 from users.relations.repository import RelationRepository
 from users.relations.rules import (
     FollowBlocked,
+    RemoteAccountNotYetKnown,
     ensure_may_block,
     ensure_may_follow,
     ensure_may_mute,
 )
+from users.remote.commands import RemoteAccountCommands
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +41,40 @@ class RelationCommands:
     accounts: AccountRepository
     relations: RelationRepository
     outbox: Outbox
+    remote: RemoteAccountCommands
 
     async def follow(self, follower_id: str, handle: str, via_post: str | None = None) -> None:
+        """A remote account (`user@host`) not known here yet is looked up first."""
         follower = await own_account(self.accounts, follower_id)
-        followee = await account_by_handle(self.accounts, handle)
+        followee = await account_by_handle(self.accounts, handle, look_up=self.remote.look_up)
+        await self._follow(follower, followee, via_post)
+
+    async def remote_follow_received(self, delivery: Delivery[RemoteFollowReceived]) -> None:
+        """A remote account's Follow is a follow like any other (counted, `user.followed`); one
+        a block forbids is not made (logged; its server was accepted already)."""
+        followed = delivery.event
+        follower = await self.accounts.account(followed.follower_id)
+        if follower is None:
+            # Its federation.remote_account_seen is on its way (retried until it arrived).
+            raise RemoteAccountNotYetKnown(followed.follower_id)
+        followee = await self.accounts.account(followed.followee_id)
+        if followee is None:
+            return
+        try:
+            await self._follow(follower, followee, None)
+        except FollowBlocked:
+            log.info("remote follow refused by a block", extra={"activity": followed.activity_id})
+
+    async def remote_unfollow_received(self, delivery: Delivery[RemoteUnfollowReceived]) -> None:
+        unfollowed = delivery.event
+        await self._remove_follow(unfollowed.follower_id, unfollowed.followee_id)
+
+    async def remote_follow_rejected(self, delivery: Delivery[RemoteFollowRejected]) -> None:
+        """A remote account refused (or later ended) a local account's follow of it."""
+        rejected = delivery.event
+        await self._remove_follow(rejected.follower_id, rejected.followee_id)
+
+    async def _follow(self, follower: Account, followee: Account, via_post: str | None) -> None:
         await self._ensure_may_follow(follower, followee)
         at = utc_now()
         followed = UserFollowed(

@@ -23,6 +23,11 @@ class FollowBlocked(Forbidden):
         super().__init__("A block between you and this account forbids following it.")
 
 
+class RemoteAccountNotYetKnown(Exception):
+    """A fact about a remote account whose `federation.remote_account_seen` was not handled
+    yet (both come from the federation service, not always in order): the event is retried."""
+
+
 def ensure_may_follow(*, is_self: bool, blocked_either_way: bool) -> None:
     if is_self:
         raise CannotFollowSelf()

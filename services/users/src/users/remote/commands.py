@@ -1,6 +1,6 @@
-"""Remote accounts: a remote actor the federation service saw becomes an account with a
-domain (never able to sign in), announced as user.registered / user.updated like any other,
-so every projection learns it the way it learns local accounts."""
+"""Remote accounts: a remote actor the federation service saw (or found when asked by handle)
+becomes an account with a domain (never able to sign in), announced as user.registered /
+user.updated like any other, so every projection learns it the way it learns local accounts."""
 
 import logging
 from dataclasses import dataclass, replace
@@ -12,6 +12,7 @@ from shared.outbox import Outbox
 from shared.subscriptions import Delivery
 from users.core.repository import Account, AccountRepository
 from users.core.rules import CollabPolicy, HandleTaken
+from users.remote.lookup import FederationLookup
 from users.remote.rules import remote_avatar, remote_display_name
 
 log = logging.getLogger(__name__)
@@ -21,11 +22,23 @@ log = logging.getLogger(__name__)
 class RemoteAccountCommands:
     accounts: AccountRepository
     outbox: Outbox
+    federation: FederationLookup
 
     async def account_seen(self, delivery: Delivery[RemoteAccountSeen]) -> None:
+        await self._apply(delivery.event)
+
+    async def look_up(self, handle: str) -> Account | None:
+        """A remote account not seen yet, by `user@host`: the federation service finds it (and
+        announces it); it is kept here at once, so the caller gets it in this request."""
+        seen = await self.federation.look_up(handle)
+        if seen is None:
+            return None
+        await self._apply(seen)
+        return await self.accounts.account(seen.user_id)
+
+    async def _apply(self, seen: RemoteAccountSeen) -> None:
         """Creates the account, or refreshes its profile when this sighting is newer than the
         one it has; a repeated or older sighting changes nothing."""
-        seen = delivery.event
         try:
             if await self.accounts.ever_existed(seen.user_id):
                 await self._refresh(seen)

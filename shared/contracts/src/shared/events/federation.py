@@ -99,3 +99,73 @@ class RemoteReplyDeleted(EventData):
     post_id: str
     reply_id: str
     deleted_at: datetime
+
+
+class RemoteFollowReceived(EventData):
+    """A remote account (`follower_id`, seen in `federation.remote_account_seen`) follows a
+    local one: the users service makes it its own follow and announces `user.followed`."""
+
+    event_type = "federation.remote_follow_received"
+    activity_id: str
+    follower_id: str
+    followee_id: str
+    followed_at: datetime
+
+
+class RemoteUnfollowReceived(EventData):
+    """A remote account took its follow of a local one back (`Undo` of its `Follow`)."""
+
+    event_type = "federation.remote_unfollow_received"
+    activity_id: str
+    follower_id: str
+    followee_id: str
+    unfollowed_at: datetime
+
+
+class RemoteFollowRejected(EventData):
+    """A remote account refused or ended a local account's follow of it (a `Reject` of the
+    Follow, or an `Undo` of its `Accept`): the users service ends the follow."""
+
+    event_type = "federation.remote_follow_rejected"
+    activity_id: str
+    follower_id: str
+    followee_id: str
+    rejected_at: datetime
+
+
+class RemotePostReceived(EventData):
+    """A remote account's post (a `Create` of a Note, not a reply) from an account local users
+    follow or addressed to one of them: the posts service keeps it as a published post of
+    that account (`post.created`, `post.published`), so it is fanned out like any post.
+    `post_id` is `shared.remote_accounts.remote_post_id(note_id)`; `text` is the Note's content
+    reduced to plain text (the posts service fits it to its own rules)."""
+
+    event_type = "federation.remote_post_received"
+    activity_id: str
+    post_id: str
+    note_id: str
+    url: str
+    author_id: str
+    text: str
+    published_at: datetime
+
+
+class RemotePostEdited(EventData):
+    """The remote account changed its post (an `Update` of the Note, newer than the last)."""
+
+    event_type = "federation.remote_post_edited"
+    activity_id: str
+    post_id: str
+    author_id: str
+    text: str
+    edited_at: datetime
+
+
+class RemotePostDeleted(EventData):
+    """The remote account deleted its post (a `Delete` of the Note)."""
+
+    event_type = "federation.remote_post_deleted"
+    activity_id: str
+    post_id: str
+    author_id: str
+    deleted_at: datetime

@@ -54,6 +54,7 @@ from shared.events import (
     make_event,
     producing_service,
 )
+from shared.events.federation import RemoteAccountSeen
 from shared.events.users import UserRegistered
 from shared.idempotency import PROCESSED_EVENTS
 from shared.identity import (
@@ -76,6 +77,7 @@ from shared.public_media import (
     PreviewsRequest,
 )
 from shared.public_user import PublicUser
+from shared.remote_accounts import LOOKUP_PATH, RemoteAccountFound, RemoteAccountLookup
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
 
@@ -620,6 +622,23 @@ class MediaStandIn:
             )
 
         return app
+
+
+class FederationStandIn:
+    """The federation service's lookup of remote accounts (the users service's tests), over
+    the accounts it is given by handle."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, RemoteAccountSeen] = {}
+
+    def transport(self) -> httpx.ASGITransport:
+        app = FastAPI()
+
+        @app.post(LOOKUP_PATH)
+        async def look_up(body: RemoteAccountLookup) -> RemoteAccountFound:
+            return RemoteAccountFound(account=self.accounts.get(body.handle.lower()))
+
+        return httpx.ASGITransport(app=app)
 
 
 class EligibilityStandIn:

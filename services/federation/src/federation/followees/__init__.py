@@ -1,0 +1,1 @@
+"""Remote actors local users follow: the Follow sent, its Accept or Reject, its Undo."""

@@ -1,0 +1,59 @@
+"""What local users send to follow remote actors and what their answers name, free of I/O."""
+
+import uuid
+from typing import Any
+
+from federation.core.api import AS_CONTEXT
+from federation.core.urls import LocalUrls
+
+
+def follow_of(handle: str, actor_id: str, urls: LocalUrls) -> dict[str, Any]:
+    actor = urls.actor(handle)
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor}#follows/{uuid.uuid4()}",
+        "type": "Follow",
+        "actor": actor,
+        "object": actor_id,
+    }
+
+
+def undo_of(followee: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
+    """The Undo of a local user's Follow (unfollowing, or blocking the remote account)."""
+    actor = urls.actor(handle)
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor}#undos/follows/{uuid.uuid4()}",
+        "type": "Undo",
+        "actor": actor,
+        "object": {
+            "id": followee["follow_id"],
+            "type": "Follow",
+            "actor": actor,
+            "object": followee["actor_id"],
+        },
+    }
+
+
+def answered_follow_id(answer: dict[str, Any]) -> str | None:
+    """The id of the Follow an Accept or Reject answers (its object, by id or embedded); of an
+    Undo of an Accept, the Follow that Accept answered."""
+    target = answer.get("object")
+    if answer.get("type") == "Undo":
+        target = (
+            target.get("object") if isinstance(target, dict) and _is_a(target, "Accept") else None
+        )
+    if isinstance(target, str):
+        return target
+    if isinstance(target, dict) and isinstance(target.get("id"), str):
+        follow_id: str = target["id"]
+        return follow_id
+    return None
+
+
+def undoes_an_accept(undo: dict[str, Any]) -> bool:
+    return _is_a(undo.get("object"), "Accept")
+
+
+def _is_a(value: Any, kind: str) -> bool:
+    return isinstance(value, dict) and value.get("type") == kind

@@ -1,0 +1,1 @@
+"""Remote posts: Notes created, updated and deleted by remote accounts local users follow."""

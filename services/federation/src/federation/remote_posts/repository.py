@@ -1,0 +1,35 @@
+"""Remote Notes this instance took in: one document per Note id, with its post id, author and
+the time of its last version, each write carrying the fact it causes."""
+
+from pymongo.errors import DuplicateKeyError
+
+from shared.events import EventEnvelope
+from shared.mongo import Database, Document
+from shared.outbox import outbox_entry, with_events
+
+REMOTE_NOTES = "remote_notes"
+
+
+class RemoteNotes:
+    def __init__(self, db: Database) -> None:
+        self._notes = db[REMOTE_NOTES]
+
+    async def get(self, note_id: str) -> Document | None:
+        return await self._notes.find_one({"_id": note_id}, {"outbox": 0})
+
+    async def insert(self, note: Document, events: list[EventEnvelope]) -> bool:
+        """False for a Note taken in already (a repeated or second Create)."""
+        document = {**note, "outbox": [outbox_entry(event) for event in events]}
+        try:
+            await self._notes.insert_one(document)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def update(self, note: Document, changes: Document, events: list[EventEnvelope]) -> bool:
+        """Writes `changes` unless the Note changed since `note` was read."""
+        result = await self._notes.update_one(
+            {"_id": note["_id"], "updated_at": note["updated_at"], "deleted_at": None},
+            with_events({"$set": changes}, events),
+        )
+        return result.modified_count == 1

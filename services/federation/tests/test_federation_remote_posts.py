@@ -1,0 +1,99 @@
+"""Remote posts taken in: a Note created by an account local users follow (or addressed to one
+of them) is told to the posts service once, its text freed of markup; a newer Update and a
+Delete by its author follow; what nobody here asked for, and replies, are left alone."""
+
+import uuid
+from typing import Any
+
+from federation_support import DOMAIN, FederationHarness, RemotePeer, alice_follows_peer
+
+from federation.core.notes import text_of
+from shared.remote_accounts import remote_post_id, remote_user_id
+from shared.testing import EventRecorder
+
+RECEIVED = "federation.remote_post_received"
+
+
+def note(peer: RemotePeer, content: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": f"{peer.url}/notes/{uuid.uuid4()}",
+        "type": "Note",
+        "attributedTo": peer.actor_id,
+        "content": content,
+        "published": "2026-12-07T03:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        **fields,
+    }
+
+
+def activity(peer: RemotePeer, kind: str, obj: Any) -> dict[str, Any]:
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{peer.url}/activities/{uuid.uuid4()}",
+        "type": kind,
+        "actor": peer.actor_id,
+        "object": obj,
+    }
+
+
+async def send(federation: FederationHarness, peer: RemotePeer, item: dict[str, Any]) -> None:
+    assert (await federation.post_signed("/inbox", item, peer)).status_code == 202
+
+
+def test_html_is_reduced_to_the_text_it_shows() -> None:
+    html = (
+        '<p>Hi <a href="https://x/@a" class="mention">@<span>a</span></a> &amp; all</p>'
+        "<p>line one<br>line two</p><script>alert(1)</script><style>p{}</style>"
+        "<p>&lt;b&gt;not bold&lt;/b&gt;</p>"
+    )
+
+    assert text_of(html) == "Hi @a & all\n\nline one\nline two\n\n<b>not bold</b>"
+    assert text_of(None) == ""
+
+
+async def test_a_followed_accounts_note_is_told_once_then_its_edit_and_deletion(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    await alice_follows_peer(federation, peer)
+    posted = note(peer, "<p>Hello <b>there</b></p>", url=f"{peer.url}/@remote/1")
+    create = activity(peer, "Create", posted)
+
+    await send(federation, peer, create)
+    await send(federation, peer, activity(peer, "Create", posted))
+
+    (received,) = await event_recorder.wait_for(RECEIVED)
+    assert received.data["activity_id"] == create["id"]
+    assert received.data["post_id"] == remote_post_id(posted["id"])
+    assert received.data["author_id"] == remote_user_id(peer.actor_id)
+    assert received.data["text"] == "Hello there"
+    assert received.data["url"] == f"{peer.url}/@remote/1"
+
+    stale = {**posted, "content": "stale", "updated": "2026-12-07T02:00:00Z"}
+    newer = {**posted, "content": "<p>Edited</p>", "updated": "2026-12-07T04:00:00Z"}
+    await send(federation, peer, activity(peer, "Update", stale))
+    await send(federation, peer, activity(peer, "Update", newer))
+    (edited,) = await event_recorder.wait_for("federation.remote_post_edited")
+    assert edited.data["text"] == "Edited"
+
+    await send(
+        federation, peer, activity(peer, "Delete", {"id": posted["id"], "type": "Tombstone"})
+    )
+    (deleted,) = await event_recorder.wait_for("federation.remote_post_deleted")
+    assert deleted.data["post_id"] == remote_post_id(posted["id"])
+    assert len(event_recorder.of_type(RECEIVED)) == 1
+    assert len(event_recorder.of_type("federation.remote_post_edited")) == 1
+
+
+async def test_only_notes_someone_here_asked_for_are_taken_and_no_replies(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    unasked = note(peer, "nobody follows me")
+    reply = note(peer, "a reply", cc=[f"http://{DOMAIN}/users/alice"], inReplyTo="https://x/1")
+    mention = note(peer, "hi @alice", cc=[f"http://{DOMAIN}/users/alice"])
+
+    for posted in (unasked, reply, mention):
+        await send(federation, peer, activity(peer, "Create", posted))
+
+    (received,) = await event_recorder.wait_for(RECEIVED)
+    assert received.data["note_id"] == mention["id"]
+    assert len(event_recorder.of_type(RECEIVED)) == 1

@@ -1,0 +1,1 @@
+"""Remote posts: the posts of remote accounts, as the federation service reports them."""

@@ -1,0 +1,55 @@
+"""Remote accounts' posts, as the federation service reports them: kept as published posts
+of those accounts (so the timeline fans them out to their local followers like any post, and
+blocks and mutes apply as to any author), edited and deleted by their authors' word. Each is
+idempotent: a post's id is derived from its Note's, an edit applies only when newer."""
+
+from dataclasses import dataclass
+
+from pymongo.errors import DuplicateKeyError
+
+from posts.core.commands import PostCommands
+from posts.core.repository import PostRepository
+from posts.remote.rules import delete_remote_post, edit_remote_post, received_post
+from posts.settings import PostsSettings
+from shared.events.federation import RemotePostDeleted, RemotePostEdited, RemotePostReceived
+from shared.subscriptions import Delivery
+from shared.user_directory import UserDirectory
+
+# Beside the post: where it came from (its Note, and where people read it).
+REMOTE_FIELD = "remote"
+
+
+@dataclass(frozen=True, slots=True)
+class RemotePostCommands:
+    settings: PostsSettings
+    core: PostCommands
+    posts: PostRepository
+    directory: UserDirectory
+
+    async def remote_post_received(self, delivery: Delivery[RemotePostReceived]) -> None:
+        received = delivery.event
+        if await self.posts.get(received.post_id) is not None:
+            return  # taken already
+        change = received_post(received, self.settings.max_text_length)
+        # The author's profile arrives from the users service, maybe after this: the post
+        # renders from the directory when it does.
+        author = await self.directory.get(received.author_id)
+        origin = {"note_id": received.note_id, "url": received.url}
+        try:
+            await self.core.insert(change, [author] if author else [], extra={REMOTE_FIELD: origin})
+        except DuplicateKeyError:
+            return  # another delivery of it took it meanwhile
+
+    async def remote_post_edited(self, delivery: Delivery[RemotePostEdited]) -> None:
+        edited = delivery.event
+        url = await self.posts.remote_url(edited.post_id)
+        await self.core.apply_if_present(
+            edited.post_id,
+            lambda post: edit_remote_post(post, edited, url or "", self.settings.max_text_length),
+        )
+
+    async def remote_post_deleted(self, delivery: Delivery[RemotePostDeleted]) -> None:
+        deleted = delivery.event
+        await self.core.apply_if_present(
+            deleted.post_id, lambda post: delete_remote_post(post, deleted)
+        )
