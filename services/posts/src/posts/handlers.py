@@ -5,10 +5,10 @@ from shared.events.federation import (
     RemoteAnnounceReceived,
     RemoteLikeReceived,
     RemoteLikeUndone,
-    RemoteReplyDeleted,
     RemotePostDeleted,
     RemotePostEdited,
     RemotePostReceived,
+    RemoteReplyDeleted,
     RemoteReplyReceived,
 )
 from shared.events.invitations import (
