@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from federation.core.notes import MAX_REMOTE_TEXT_CHARS, text_of
 from federation.core.urls import LocalUrls
 from federation.engagement.rules import (
-    MAX_REMOTE_TEXT_CHARS,
     Announced,
     Liked,
     NoteDeleted,
@@ -16,7 +16,6 @@ from federation.engagement.rules import (
     Undone,
     engagement_of,
     reply_id_of,
-    text_of,
 )
 from federation.publishing.rules import PUBLIC
 

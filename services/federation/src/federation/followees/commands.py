@@ -74,7 +74,7 @@ class FolloweeCommands:
             return
         now = utc_now()
         rejected = RemoteFollowRejected(
-            activity_id=answer["id"],
+            activity_id=answer.get("id") or followee["follow_id"],
             follower_id=followee["follower_id"],
             followee_id=followee["followee_id"],
             rejected_at=now,

@@ -38,14 +38,14 @@ class RemotePostCommands:
     async def created(self, create: dict[str, Any], sender: RemoteActor) -> None:
         note = created_note(create)
         if note is None:
-            log.info("Create of no post taken in", extra={"activity": create["id"]})
+            log.info("Create of no post taken in", extra={"activity": create.get("id")})
             return
         if not (await self.followees.is_followed(sender.id) or addressed_here(note, self.urls)):
             return  # nobody here asked for it
         now = utc_now()
         published = note_time(note, "published") or now
         received = RemotePostReceived(
-            activity_id=create["id"],
+            activity_id=create.get("id") or note["id"],
             post_id=remote_post_id(note["id"]),
             note_id=note["id"],
             url=note_url(note),
@@ -72,7 +72,7 @@ class RemotePostCommands:
         if stored is None or attributed_to(note) != sender.id or edited_at <= stored["updated_at"]:
             return  # not ours to change, or not newer than what was taken
         edited = RemotePostEdited(
-            activity_id=update["id"],
+            activity_id=update.get("id") or note["id"],
             post_id=stored["post_id"],
             author_id=remote_user_id(sender.id),
             text=text_of(note.get("content")),
@@ -88,7 +88,7 @@ class RemotePostCommands:
             return
         now = utc_now()
         deleted = RemotePostDeleted(
-            activity_id=delete["id"],
+            activity_id=delete.get("id") or stored["_id"],
             post_id=stored["post_id"],
             author_id=remote_user_id(sender.id),
             deleted_at=now,
