@@ -8,6 +8,7 @@ from typing import Any
 from federation_support import DOMAIN, FederationHarness, RemotePeer, alice_follows_peer
 
 from federation.core.notes import text_of
+from federation.remote_posts.rules import created_note
 from shared.remote_accounts import remote_post_id, remote_user_id
 from shared.testing import EventRecorder
 
@@ -49,6 +50,26 @@ def test_html_is_reduced_to_the_text_it_shows() -> None:
 
     assert text_of(html) == "Hi @a & all\n\nline one\nline two\n\n<b>not bold</b>"
     assert text_of(None) == ""
+
+
+def test_only_a_public_note_is_a_post() -> None:
+    peer_actor = "https://remote.example/users/zoe"
+    public = {
+        "id": "https://remote.example/notes/1",
+        "type": "Note",
+        "attributedTo": peer_actor,
+        "content": "<p>hi</p>",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    }
+    direct = public | {"to": ["https://copost.test/users/alice"]}
+    followers_only = public | {"to": ["https://remote.example/users/zoe/followers"]}
+
+    def create(note: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "Create", "actor": peer_actor, "object": note}
+
+    assert created_note(create(public)) == public
+    assert created_note(create(direct)) is None
+    assert created_note(create(followers_only)) is None
 
 
 async def test_a_followed_accounts_note_is_told_once_then_its_edit_and_deletion(
