@@ -1,4 +1,5 @@
-"""Home and profile feeds kept in Redis: a cache of the entries MongoDB holds, rebuilt from it.
+"""Home and profile feeds kept in Redis, rebuilt from MongoDB: a profile from its entries, a
+home feed pulled from the followees' profile entries (`timeline.fanout.repository`).
 
 Each feed is a sorted set whose members all have score 0 and are entries' sort keys
 (`TimelinePosition.sort_key`): Redis orders equal scores by member, so a page after a cursor is
@@ -9,11 +10,12 @@ sort before every entry:
 - `"#"`: older entries were trimmed off (past the cap): a page that runs out reads MongoDB;
 - `"!<token>"`: a rebuild is under way.
 
-Writes follow MongoDB (always written first): an entry is added only to a feed that exists, so
-a missing feed is never made partial. A removal (unfollow, block, a co-author's credit gone)
-deletes the feeds it touches; they are rebuilt on their next read. A rebuild marks the feed
-first, so entries delivered while it reads MongoDB land in the feed too, and completes it only
-if its mark is still there: a removal in the meantime deleted it, and what it read may be stale.
+Writes follow MongoDB's (a post's profile entries are written before its fan-out): an entry is
+added only to a feed that exists, so a missing feed is never made partial. A removal (unfollow,
+block, a co-author's credit gone) deletes the feeds it touches; they are rebuilt on their next
+read. A rebuild marks the feed first, so entries delivered while it reads MongoDB land in the
+feed too, and completes it only if its mark is still there: a removal in the meantime deleted
+it, and what it read may be stale.
 
 Redis down: reads go to MongoDB. A write that fails may leave a feed behind MongoDB, so the
 process stops using the cache and, once Redis answers again, deletes every feed before it uses
