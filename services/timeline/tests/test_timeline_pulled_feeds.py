@@ -5,8 +5,6 @@ Redis is away come from those, complete and each post once.
 Story: z follows ann and bob, who co-author some posts; z blocks carl, whom bob credits.
 """
 
-from typing import Any
-
 from timeline_support import Events, Feeds, TimelineApi, TimelineStarter, at, published
 
 from shared.events.users import UserBlocked, UserUnfollowed
@@ -15,16 +13,8 @@ from shared.events.users import UserBlocked, UserUnfollowed
 Z_HOME = ["b3", "c3", "a2", "c2", "b1", "c1", "a1"]
 
 
-async def pages(api: TimelineApi, user: str, limit: int) -> list[list[str]]:
-    found, cursor = [], None
-    while True:
-        params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
-        response = await api.home(user, **params)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        found.append([post["id"] for post in body["items"]])
-        if (cursor := body["next_cursor"]) is None:
-            return found
+def in_pages(posts: list[str], limit: int) -> list[list[str]]:
+    return [posts[start : start + limit] for start in range(0, len(posts), limit)]
 
 
 async def co_authored_posts(events: Events, api: TimelineApi) -> None:
@@ -48,9 +38,9 @@ async def test_a_pulled_feed_holds_each_co_authored_post_once_and_pages_exactly(
 ) -> None:
     await co_authored_posts(events, api)
 
-    assert await pages(api, "z", limit=2) == [Z_HOME[0:2], Z_HOME[2:4], Z_HOME[4:6], Z_HOME[6:]]
+    assert await api.home_pages("z", limit=2) == in_pages(Z_HOME, 2)
     assert await feeds.posts("home", "z") == Z_HOME  # pulled by the first page, each once
-    assert await pages(api, "z", limit=3) == [Z_HOME[0:3], Z_HOME[3:6], Z_HOME[6:]]
+    assert await api.home_pages("z", limit=3) == in_pages(Z_HOME, 3)
 
 
 async def test_past_the_cap_pages_are_pulled_from_mongodb_each_post_once(
@@ -59,12 +49,7 @@ async def test_past_the_cap_pages_are_pulled_from_mongodb_each_post_once(
     async with start_timeline(home_timeline_cap=3) as api:
         await co_authored_posts(events, api)
 
-        assert await pages(api, "z", limit=2) == [
-            Z_HOME[0:2],
-            Z_HOME[2:4],
-            Z_HOME[4:6],
-            Z_HOME[6:],
-        ]
+        assert await api.home_pages("z", limit=2) == in_pages(Z_HOME, 2)
         assert await feeds.posts("home", "z") == Z_HOME[:3]
 
 
@@ -73,12 +58,7 @@ async def test_without_redis_pages_are_pulled_and_follow_unfollows_and_blocks(
 ) -> None:
     async with start_timeline(redis_url="redis://127.0.0.1:1/0") as api:
         await co_authored_posts(events, api)
-        assert await pages(api, "z", limit=2) == [
-            Z_HOME[0:2],
-            Z_HOME[2:4],
-            Z_HOME[4:6],
-            Z_HOME[6:],
-        ]
+        assert await api.home_pages("z", limit=2) == in_pages(Z_HOME, 2)
 
         await events.publish("k1", "carl", when=20, coauthors=("bob",))
         await api.wait_for_home("z", ["k1", *Z_HOME])

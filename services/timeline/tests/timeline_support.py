@@ -143,6 +143,18 @@ class TimelineApi:
         assert response.status_code == 200, response.text
         return [post["id"] for post in response.json()["items"]]
 
+    async def home_pages(self, user: str, limit: int) -> list[list[str]]:
+        """Every page of the user's home timeline, `limit` posts a page."""
+        pages, cursor = [], None
+        while True:
+            params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+            response = await self.home(user, **params)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            pages.append([post["id"] for post in body["items"]])
+            if (cursor := body["next_cursor"]) is None:
+                return pages
+
     async def profile(self, handle: str, viewer: str = "viewer", **params: Any) -> httpx.Response:
         return await self.http.get(
             f"/v1/users/{handle}/posts", params=params, headers=identity_headers(viewer, "timeline")
