@@ -187,6 +187,13 @@ class FeedCache:
         """Delete every feed (they are rebuilt on their next read)."""
         return await self._health.clear()
 
+    async def clear_when_reachable(self) -> None:
+        """Delete every feed now or, Redis away, before this process next uses one."""
+        try:
+            await self.clear()
+        except REDIS_DOWN as exc:
+            self._health.lost(exc)
+
 
 def from_sort_key(member: str) -> TimelinePosition:
     """The position a sort key stands for (its time is stored to the millisecond)."""

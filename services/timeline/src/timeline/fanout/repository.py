@@ -484,7 +484,7 @@ async def retire_home_entries(db: Database, feeds: FeedCache | None) -> None:
     for name in RETIRED_COLLECTIONS:
         await db.drop_collection(name)
     if feeds is not None:
-        await feeds.clear()
+        await feeds.clear_when_reachable()
 
 
 def _card_position(card: PostCard) -> TimelinePosition:
