@@ -47,13 +47,18 @@ FIRST_ENTRY = "[0"
 MARKERS_END = "(0"
 
 # KEYS: feeds; ARGV[1]: the cap; ARGV[i + 1]: the entry for KEYS[i] (a feed may repeat).
+# Markers are counted only when the feed may be over the cap (one call less per feed).
 _ADD = """
 local cap = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then
     redis.call('ZADD', key, 0, ARGV[i + 1])
-    local markers = redis.call('ZLEXCOUNT', key, '-', '(0')
-    local excess = redis.call('ZCARD', key) - markers - cap
+    local size = redis.call('ZCARD', key)
+    local markers = 0
+    if size > cap then
+      markers = redis.call('ZLEXCOUNT', key, '-', '(0')
+    end
+    local excess = size - markers - cap
     if excess > 0 then
       redis.call('ZREMRANGEBYRANK', key, markers, markers + excess - 1)
       redis.call('ZADD', key, 0, '#')

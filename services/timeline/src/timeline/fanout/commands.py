@@ -10,6 +10,7 @@ when Redis lacks them (`EntryRepository`): a post adds itself to the feeds Redis
 what changes which posts a feed pulls deletes the feeds it touches, after its MongoDB write.
 """
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,7 +61,6 @@ from timeline.fanout.rules import (
     celebrity_change,
     needs_recount,
     plan_audiences,
-    plan_deliveries,
 )
 from timeline.insights.repository import InsightsRepository
 from timeline.settings import TimelineSettings
@@ -188,20 +188,31 @@ class FanOutCommands:
         await self.entries.put_on_profiles(card, authors)
         celebrities = await self.follows.celebrities_among(authors)
         plan = plan_audiences(authors, celebrities)
-        followers_by_author = {
-            author: await self.follows.followers(author) for author in plan.fan_out_authors
-        }
-        deliveries = plan_deliveries(followers_by_author)
         # Pulled feeds leave out posts authored by an account in a block with their owner.
         excluded = await self.blocks.counterparts_of(card.author_id) if card.author_id else set()
-        owners = [d.owner_id for d in deliveries if d.owner_id not in excluded]
-        for batch in batched(owners, self.settings.fan_out_batch_size, strict=False):
-            await self.entries.deliver(card, batch)
-            if self.announcements is not None:
-                await self.announcements.announce(card, batch)
-        FAN_OUT_DELIVERIES.observe(len(owners))
+        followers_by_author: dict[str, list[str]] = {}
+        reached: set[str] = set()
+        # Each batch of followers is written to Redis while the next is read from the
+        # database: the two servers work at once, and the first feeds have the post before
+        # the last followers are read.
+        async with asyncio.TaskGroup() as writes:
+            for author in plan.fan_out_authors:
+                followers = followers_by_author.setdefault(author, [])
+                batches = self.follows.follower_batches(author, self.settings.fan_out_batch_size)
+                async for batch in batches:
+                    followers += batch
+                    # A follower of several authors gets the post once.
+                    owners = [o for o in batch if o not in reached and o not in excluded]
+                    reached.update(owners)
+                    writes.create_task(self._deliver(card, owners))
+        FAN_OUT_DELIVERIES.observe(len(reached))
         FAN_OUT_DURATION.observe(time.perf_counter() - started, exemplar=exemplar())
         await self._record_reach(card, plan.celebrity_authors, followers_by_author)
+
+    async def _deliver(self, card: PostCard, owner_ids: Sequence[str]) -> None:
+        await self.entries.deliver(card, owner_ids)
+        if self.announcements is not None:
+            await self.announcements.announce(card, owner_ids)
 
     async def _record_reach(
         self,

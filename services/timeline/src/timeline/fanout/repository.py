@@ -26,7 +26,7 @@ to an edge deletes its follower's set after it.
 """
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import batched
@@ -161,6 +161,21 @@ class FollowRepository:
             {"followee_id": followee_id, "active": True}, {"follower_id": 1, "_id": 0}
         ).batch_size(FOLLOWER_READ_BATCH)
         return [document["follower_id"] async for document in cursor]
+
+    async def follower_batches(self, followee_id: str, size: int) -> AsyncIterator[list[str]]:
+        """Every active follower, `size` at a time as the server sends them (one reply each),
+        so a fan-out writes the first feeds while the database reads the next followers."""
+        cursor = self._follows.find(
+            {"followee_id": followee_id, "active": True}, {"follower_id": 1, "_id": 0}
+        ).batch_size(size)
+        batch: list[str] = []
+        async for document in cursor:
+            batch.append(document["follower_id"])
+            if len(batch) == size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
     def followed_celebrities(self, follower_id: str) -> SetRead:
         """The celebrities the follower follows, to read with other sets (`read_sets`)."""
