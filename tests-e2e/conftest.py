@@ -3,9 +3,10 @@
 By default the stack is the local one (deploy/local/stack.py): the embedded MongoDB, every
 installed service and the gateway as processes of the workspace venv, on a fresh data dir
 and a unique AMQP namespace, beside any stack a developer already runs. With E2E_DOCKER=1,
-every stack runs in containers instead (deploy/local/compose_stack.py: docker compose via
-testcontainers, the same settings), and the tests that need containers (crashes, a RabbitMQ
-cluster, replicas and their soak) run too.
+the session's stack runs in containers instead (deploy/local/compose_stack.py: docker compose
+via testcontainers, the same settings), the tests that need containers (crashes, a RabbitMQ
+cluster, replicas and their soak) run too, and those that need local processes or a local
+stack of their own skip: `make test` ran them on the same commit.
 """
 
 import asyncio
@@ -68,12 +69,21 @@ CHECKED_BY_CONTRACT = {"response": [CONTRACT.check]}
 RUNNING_STACKS: dict[str, LocalStack] = {}
 
 
+# The fixtures only a local stack has: a test using one skips in the container stage.
+LOCAL_STACK_ONLY = {"local_processes", "expiring_stack"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test of this directory is an end-to-end test (`make unit` leaves them out)."""
+    """Every test of this directory is an end-to-end test (`make unit` leaves them out). One
+    on the session's stack that needs nothing only a local stack has runs in the container
+    stage too (`container_stage`): .ci/run's first stage leaves it to that stage."""
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+            fixtures = set(getattr(item, "fixturenames", ()))
+            if "stack" in fixtures and not fixtures & LOCAL_STACK_ONLY:
+                item.add_marker(pytest.mark.container_stage)
 
 
 @pytest.fixture(autouse=True)
@@ -262,11 +272,11 @@ SHORT_INVITATION_TTL = {"INVITATION_TTL_SECONDS": "3", "EXPIRY_SWEEP_SECONDS": "
 
 @pytest.fixture(scope="session")
 async def expiring_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """Local only: expiry is the invitations service's sweep, the same code in a container,
+    and test_compose_stack_e2e.py proves the suite's settings reach the containers; a second
+    stack of containers for three tests would prove nothing more."""
     if docker_requested():
-        settings = {**E2E_ENVIRONMENT, **SHORT_INVITATION_TTL}
-        with compose_stack(tmp_path_factory.mktemp("compose-expiring"), settings) as running:
-            yield running.gateway_url
-        return
+        pytest.skip("a local stack of its own; make test runs it (E2E_DOCKER=1 runs one stack)")
     async with local_stack(tmp_path_factory, SHORT_INVITATION_TTL) as gateway_url:
         yield gateway_url
 

@@ -4,7 +4,6 @@ A process that reaches a service port must not act as anyone: a bare or forged i
 header is 401, `/internal/*` refuses a caller without a credential, and nothing changes.
 """
 
-import os
 import socket
 from collections.abc import AsyncIterator, Callable
 
@@ -17,10 +16,8 @@ from stack import BACKEND_PORT_OFFSETS
 
 from shared.identity import AssertionSigner
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("E2E_DOCKER") == "1",
-    reason="service ports are published only by the local stack",
-)
+# Service ports are published only by the local stack: skipped on any other.
+pytestmark = pytest.mark.usefixtures("local_processes")
 
 
 def service_url(gateway_url: str, service: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from compose_stack import docker_requested
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -37,6 +38,11 @@ from timeline.app import create_app as create_timeline
 from timeline.settings import TimelineSettings
 from users.app import create_app as create_users
 from users.settings import UsersSettings
+
+# No container takes part: the container stage would run it again as make test ran it.
+pytestmark = pytest.mark.skipif(
+    docker_requested(), reason="runs in this process, no container; make test runs it"
+)
 
 PASSWORD = "correct horse battery staple"
 OPENMETRICS = "application/openmetrics-text; version=1.0.0"

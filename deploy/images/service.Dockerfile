@@ -13,6 +13,10 @@ ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_NATIVE_
     PIP_CERT=/etc/ssl/certs/ca-certificates.crt SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 COPY deploy/images/ca-certificates/ /usr/local/share/ca-certificates/
 RUN update-ca-certificates >/dev/null && python3 -m venv /opt/uv && /opt/uv/bin/pip install -q uv
+# binutils strips the compiled extensions below. Installed before the sources are copied, this
+# layer is built once and cached for every service and commit (after them, every image of
+# every changed commit ran its own apt-get update and install).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends binutils >/dev/null
 ENV PATH=/opt/uv/bin:$PATH
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
@@ -34,8 +38,7 @@ ARG SERVICE
 RUN test -n "$SERVICE" && uv sync --locked --no-dev --no-editable --package "$SERVICE" -p python3
 # The debug sections of compiled extensions serve nothing at run time (uvloop's alone are 14 of
 # its 16 MB): stripping them keeps every image well under 200 MB.
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends binutils >/dev/null \
-    && find .venv -name '*.so' -exec strip --strip-debug {} +
+RUN find .venv -name '*.so' -exec strip --strip-debug {} +
 # The SBOM of the image's Python packages, from their installed metadata; the `sbom` stage
 # below adds its Debian packages.
 RUN /opt/sbom/bin/cyclonedx-py environment --pyproject "services/$SERVICE/pyproject.toml" \

@@ -45,6 +45,8 @@ class RemotePeer:
     inbox_status: int = 202
     actor_fetches: int = 0
     """What its inboxes answer (503: a server that is down, though it still records the try)."""
+    name: str | None = None
+    icon_url: str | None = None
 
     @property
     def actor_id(self) -> str:
@@ -85,7 +87,18 @@ class RemotePeer:
             "inbox": f"{self.actor_id}/inbox",
             "endpoints": {"sharedInbox": f"{self.url}/inbox"},
             "publicKey": {"id": self.key_id, "owner": self.actor_id, "publicKeyPem": pem.decode()},
-        }
+        } | self._profile()
+
+    def _profile(self) -> dict[str, Any]:
+        profile: dict[str, Any] = {"name": self.name} if self.name else {}
+        if self.icon_url:
+            profile["icon"] = {"type": "Image", "url": self.icon_url}
+        return profile
+
+    def rotate_key(self) -> None:
+        """A new key, as a server rotating it would: the next signature fails with the cached
+        one, so the actor is fetched again."""
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     def follow(self, handle: str) -> dict[str, Any]:
         return {
@@ -96,7 +109,45 @@ class RemotePeer:
             "object": f"http://{DOMAIN}/users/{handle}",
         }
 
-    def undo(self, activity: dict[str, Any]) -> dict[str, Any]:
+    def like(self, post_id: str, kind: str = "Like") -> dict[str, Any]:
+        """A Like (or an Announce) of one of this instance's posts."""
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.url}/{kind.lower()}s/{uuid.uuid4()}",
+            "type": kind,
+            "actor": self.actor_id,
+            "object": f"http://{DOMAIN}/posts/{post_id}",
+        }
+
+    def reply(self, post_id: str, content: str) -> dict[str, Any]:
+        """The Create of a public Note replying to one of this instance's posts."""
+        note_id = f"{self.url}/notes/{uuid.uuid4()}"
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{note_id}/activity",
+            "type": "Create",
+            "actor": self.actor_id,
+            "object": {
+                "id": note_id,
+                "type": "Note",
+                "attributedTo": self.actor_id,
+                "inReplyTo": f"http://{DOMAIN}/posts/{post_id}",
+                "content": content,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            },
+        }
+
+    def delete(self, object_id: str) -> dict[str, Any]:
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{object_id}#delete",
+            "type": "Delete",
+            "actor": self.actor_id,
+            "object": {"id": object_id, "type": "Tombstone"},
+        }
+
+    def undo(self, activity: dict[str, Any] | str) -> dict[str, Any]:
+        """The Undo of an activity, embedded or named by its id."""
         return {
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": f"{self.url}/undos/{uuid.uuid4()}",

@@ -1,8 +1,9 @@
 """Grouping likes and replies as pure rules: who hears, and how a group's likers (replies)
-change."""
+change; who hears of a share."""
 
 from datetime import UTC, datetime, timedelta
 
+from notifications.core.rules import NotificationType
 from notifications.engagement.rules import (
     MAX_REPLIES_PER_GROUP,
     GroupedReply,
@@ -12,6 +13,8 @@ from notifications.engagement.rules import (
     replies_after_removal,
     replies_after_reply,
 )
+from notifications.handlers import reaction_to
+from shared.events.posts import PostShared
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -53,3 +56,16 @@ def test_replies_are_kept_in_time_order_once_each_and_bounded() -> None:
     assert len(bounded) == MAX_REPLIES_PER_GROUP
     assert replies_after_removal([first, second], "a") == [second]
     assert replies_after_removal([first], "zzz") is None
+
+
+def test_a_share_tells_each_credited_author_but_the_sharer_once_per_sharer_and_post() -> None:
+    shared = PostShared(post_id="p", sharer_id="cy", author_ids=("ann", "ben", "cy"), shared_at=T)
+    again = PostShared(post_id="p", sharer_id="cy", author_ids=("ann",), shared_at=at(60))
+
+    notifications = reaction_to(shared).notifications
+
+    assert [(n.recipient_id, n.type, n.actor_id, n.post_id) for n in notifications] == [
+        ("ann", NotificationType.POST_SHARED, "cy", "p"),
+        ("ben", NotificationType.POST_SHARED, "cy", "p"),
+    ]
+    assert reaction_to(again).notifications[0].collapse_key == notifications[0].collapse_key

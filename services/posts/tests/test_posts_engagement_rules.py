@@ -55,3 +55,15 @@ def test_reply_text_is_normalised_and_checked_like_a_posts() -> None:
     assert engagement.validate_reply_text("  hi\u200b  ", max_text_length=10) == "hi"
     with pytest.raises(core.InvalidPost):
         engagement.validate_reply_text("x" * 11, max_text_length=10)
+
+
+def test_a_remote_reply_is_cut_to_a_local_replys_length_not_refused() -> None:
+    assert engagement.remote_reply_text("  short\u200b ", max_text_length=10) == "short"
+    assert engagement.remote_reply_text("one two three", max_text_length=8) == "one two…"
+    assert len(engagement.remote_reply_text("x" * 600, max_text_length=500)) == 500
+
+
+@pytest.mark.parametrize("text", ["", "\u2800", "bell\x07"])
+def test_a_remote_reply_that_would_be_invalid_locally_is_invalid(text: str) -> None:
+    with pytest.raises(core.InvalidPost):
+        engagement.remote_reply_text(text, max_text_length=500)

@@ -4,11 +4,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from shared.events.posts import PostPublished
+from shared.events.posts import Credit, PostPublished
 from shared.pagination import encode_cursor
 from shared.problems import BadRequest
 from timeline.core.rules import (
-    Credit,
     PostCard,
     TimelinePosition,
     delete_card,

@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pymongo import AsyncMongoClient
 
-from shared.mongo import Database, Document
-from shared.testing import counted_database
+from shared.mongo import Database
+from shared.testing import counted_database, own_database
 from timeline.fanout.repository import FOLLOWS, FollowRepository
 
 WRITERS = 40
@@ -23,14 +22,8 @@ def at(second: int) -> datetime:
 
 @pytest.fixture
 async def db(mongo_url: str, namespace: str) -> AsyncIterator[Database]:
-    # Many connections, so that the writers' commands really reach the server together.
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        mongo_url, tz_aware=True, maxPoolSize=WRITERS
-    )
-    name = f"{namespace.rstrip('.')}-edges"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    async with own_database(mongo_url, namespace, "edges", connections=WRITERS) as db:
+        yield db
 
 
 async def test_concurrent_states_of_one_edge_leave_the_newest(db: Database) -> None:

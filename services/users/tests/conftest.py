@@ -5,8 +5,15 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from shared.testing import EventRecorder, running_service, test_settings
+from shared.testing import (
+    EventInjector,
+    EventRecorder,
+    event_injector,
+    running_service,
+    test_settings,
+)
 from users.app import create_app
 from users.settings import UsersSettings
 
@@ -29,12 +36,28 @@ def users_settings(mongo_url: str, amqp_url: str, namespace: str) -> UsersSettin
 
 
 @pytest.fixture
+def users_app(users_settings: UsersSettings) -> FastAPI:
+    return create_app(users_settings)
+
+
+@pytest.fixture
 async def client(
-    users_settings: UsersSettings, event_recorder: EventRecorder
+    users_app: FastAPI, event_recorder: EventRecorder
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The running app; the recorder is bound before it starts, so it sees every event."""
-    async with running_service(create_app(users_settings)) as http:
+    async with running_service(users_app) as http:
         yield http
+
+
+@pytest.fixture
+async def events(
+    users_app: FastAPI, client: httpx.AsyncClient, amqp_url: str, namespace: str
+) -> AsyncIterator[EventInjector]:
+    """Other services' events (the federation service's), published to the running app."""
+    async with event_injector(
+        users_app.state.runtime.db, amqp_url=amqp_url, namespace=namespace
+    ) as injector:
+        yield injector
 
 
 @pytest.fixture

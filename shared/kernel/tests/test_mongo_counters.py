@@ -4,24 +4,17 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from pymongo import AsyncMongoClient
 
-from shared.mongo import Database, Document, increment
-from shared.testing import counted_database
+from shared.mongo import Database, increment
+from shared.testing import counted_database, own_database
 
 CREATORS = 40
 
 
 @pytest.fixture
 async def db(mongo_url: str, namespace: str) -> AsyncIterator[Database]:
-    # Many connections, so that the creators' commands really reach the server together.
-    client: AsyncMongoClient[Document] = AsyncMongoClient(
-        mongo_url, tz_aware=True, maxPoolSize=CREATORS
-    )
-    name = f"{namespace.rstrip('.')}-counters"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    async with own_database(mongo_url, namespace, "counters", connections=CREATORS) as db:
+        yield db
 
 
 async def test_increment_creates_a_missing_counter_with_its_insert_fields(db: Database) -> None:

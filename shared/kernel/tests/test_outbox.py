@@ -6,13 +6,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from prometheus_client import REGISTRY
-from pymongo import AsyncMongoClient
 
 from shared.bus import EventBus
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserRegistered
 from shared.logging import correlation_id_var
-from shared.mongo import Database, Document
+from shared.mongo import Database
 from shared.outbox import (
     OUTBOX_DEAD_LETTERS,
     OUTBOX_FIELD,
@@ -21,7 +20,7 @@ from shared.outbox import (
     with_events,
 )
 from shared.settings import ServiceSettings
-from shared.testing import EventRecorder, TcpProxy, tcp_proxy_to, wait_until
+from shared.testing import EventRecorder, TcpProxy, own_database, tcp_proxy_to, wait_until
 
 
 def registered(handle: str) -> EventEnvelope:
@@ -33,11 +32,8 @@ def registered(handle: str) -> EventEnvelope:
 
 @pytest.fixture
 async def db(mongo_url: str, namespace: str) -> AsyncIterator[Database]:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
-    name = f"{namespace.rstrip('.')}-outbox"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    async with own_database(mongo_url, namespace, "outbox") as db:
+        yield db
 
 
 def _through(proxy_port: int, amqp_url: str) -> str:

@@ -9,7 +9,6 @@ from uuid import UUID, uuid4
 
 import pytest
 from bson import Binary
-from pymongo import AsyncMongoClient
 
 from shared.bus import EventBus
 from shared.events import EventEnvelope, make_event
@@ -23,10 +22,10 @@ from shared.idempotency import (
     single_write_delivery,
     write_once,
 )
-from shared.mongo import Database, Document
+from shared.mongo import Database
 from shared.settings import ServiceSettings
 from shared.subscriptions import Delivery, Handler, Subscriptions
-from shared.testing import wait_until
+from shared.testing import own_database, wait_until
 
 
 def followed(follower: str, followee: str = "b") -> EventEnvelope:
@@ -36,11 +35,8 @@ def followed(follower: str, followee: str = "b") -> EventEnvelope:
 
 @pytest.fixture
 async def db(mongo_url: str, namespace: str) -> AsyncIterator[Database]:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
-    name = f"{namespace.rstrip('.')}-single-write"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    async with own_database(mongo_url, namespace, "single-write") as db:
+        yield db
 
 
 def counting_followers(

@@ -4,10 +4,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
-from shared.mongo import Document
+from shared.testing import own_database
 from shared.user_directory import UserDirectory
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -15,11 +14,8 @@ T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def directory(mongo_url: str, namespace: str) -> AsyncIterator[UserDirectory]:
-    client: AsyncMongoClient[Document] = AsyncMongoClient(mongo_url, tz_aware=True)
-    name = f"{namespace.rstrip('.')}-directory"
-    yield UserDirectory(client[name])
-    await client.drop_database(name)
-    await client.close()
+    async with own_database(mongo_url, namespace, "directory") as db:
+        yield UserDirectory(db)
 
 
 def registered() -> UserRegistered:
@@ -68,3 +64,32 @@ async def test_a_deleted_user_stays_deleted_whatever_arrives_later(
     await directory.apply_updated(renamed("Ghost", 30))
     assert await directory.get("u1") is None
     assert await directory.get_many(["u1", "nobody"]) == {}
+
+
+async def test_a_local_only_directory_keeps_no_remote_account(
+    mongo_url: str, namespace: str
+) -> None:
+    async with own_database(mongo_url, namespace, "local-directory") as db:
+        directory = UserDirectory(db, local_only=True)
+        await directory.apply_registered(registered())
+        remote = UserRegistered(
+            user_id="r1",
+            handle="ada@social.example",
+            display_name="Ada",
+            created_at=T0,
+            domain="social.example",
+        )
+        await directory.apply_registered(remote)
+        await directory.apply_updated(
+            UserUpdated(
+                user_id="r1",
+                handle="ada@social.example",
+                display_name="Ada L.",
+                updated_at=T0 + timedelta(minutes=1),
+                domain="social.example",
+            )
+        )
+
+        assert await directory.get("u1") is not None
+        assert await directory.get("r1") is None
+        assert await directory.by_handle("ada@social.example") is None

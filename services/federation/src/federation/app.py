@@ -9,6 +9,7 @@ from federation.consent import api as consent
 from federation.core.remote import REMOTE_ACTORS
 from federation.delivery.repository import HELD_DELIVERIES_INDEXES
 from federation.discovery import api as discovery
+from federation.engagement.repository import REMOTE_ENGAGEMENTS, REMOTE_ENGAGEMENTS_INDEXES
 from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
 from federation.handlers import subscriptions
@@ -25,6 +26,7 @@ INDEXES = [
     *USER_DIRECTORY_INDEXES,
     *REMOTE_FOLLOWERS_INDEXES,
     *HELD_DELIVERIES_INDEXES,
+    *REMOTE_ENGAGEMENTS_INDEXES,
     IndexSpec(REMOTE_ACTORS, [("key_id", 1)]),
 ]
 
@@ -45,6 +47,11 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
             ],
             subscriptions=subscriptions,
             indexes=INDEXES,
-            outbox_collections=[REMOTE_FOLLOWERS, PUBLISHED_NOTES],
+            outbox_collections=[
+                REMOTE_FOLLOWERS,
+                PUBLISHED_NOTES,
+                REMOTE_ACTORS,
+                REMOTE_ENGAGEMENTS,
+            ],
         )
     )

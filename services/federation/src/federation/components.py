@@ -17,6 +17,8 @@ from federation.delivery.commands import Deliveries
 from federation.delivery.repository import HeldDeliveries, RemoteHosts
 from federation.delivery.rules import DeliveryPolicy
 from federation.discovery.queries import DiscoveryQueries
+from federation.engagement.commands import EngagementCommands
+from federation.engagement.repository import RemoteEngagements
 from federation.following.commands import FollowingCommands
 from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
@@ -56,7 +58,8 @@ async def compose(
     """The clock lets tests move time through back-offs."""
     settings = kernel.settings
     urls = LocalUrls.from_settings(settings)
-    directory = UserDirectory(kernel.db)
+    # Remote accounts are remote_actors here: none may be served as an actor of this instance.
+    directory = UserDirectory(kernel.db, local_only=True)
     keys = ActorKeys(kernel.db)
     followers = RemoteFollowers(kernel.db)
     notes = PublishedNotes(kernel.db)
@@ -66,7 +69,7 @@ async def compose(
         trust_env=False,
         headers={"User-Agent": f"CoPost (+{urls.base})"},
     ) as http:
-        remote = RemoteActors(kernel.db, settings, http)
+        remote = RemoteActors(kernel.db, settings, http, kernel.outbox)
         deliveries = Deliveries(
             keys,
             remote,
@@ -97,6 +100,7 @@ async def compose(
                     remote,
                     ReceivedActivities(kernel.db),
                     following,
+                    EngagementCommands(urls, RemoteEngagements(kernel.db), kernel.outbox),
                     deliveries,
                     settings.federation_blocked_domains,
                     RateLimiter(

@@ -2,6 +2,8 @@
 consent stamps, collections and inboxes, forwarded without a token to the federation service,
 which checks the HTTP signatures of what other servers post."""
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Request, Response
 
 from gateway.components import Components
@@ -10,51 +12,36 @@ from gateway.proxy import read_limited_body
 from shared.problems import NotFound
 from shared.services import Backend
 
-federation_router = APIRouter(include_in_schema=False)
+# Each path by method, and whether only servers asking for ActivityPub JSON get it: browsers
+# get no page at an actor or a note yet.
+_PATHS: tuple[tuple[str, str, bool], ...] = (
+    ("GET", "/.well-known/webfinger", False),
+    ("GET", "/users/{handle}", True),
+    ("GET", "/posts/{post_id}", True),
+    ("GET", "/users/{handle}/coauthorizations/{post_id}", False),
+    ("GET", "/users/{handle}/followers", False),
+    ("POST", "/users/{handle}/inbox", False),
+    ("POST", "/inbox", False),
+)
+
+type Endpoint = Callable[[Request, Components], Awaitable[Response]]
 
 
-async def _forward(request: Request, gateway: Components) -> Response:
-    body = await read_limited_body(request, gateway.settings.max_body_bytes)
-    return await gateway.proxy.forward(request, Backend.FEDERATION, user_id=None, body=body)
+def _forwarding(*, activity_only: bool) -> Endpoint:
+    async def forward(request: Request, gateway: Components) -> Response:
+        if activity_only and not asks_for_activity(request.headers.get("accept")):
+            raise NotFound("There is no such page.")
+        body = await read_limited_body(request, gateway.settings.max_body_bytes)
+        return await gateway.proxy.forward(request, Backend.FEDERATION, user_id=None, body=body)
+
+    return forward
 
 
-@federation_router.get("/.well-known/webfinger")
-async def webfinger(request: Request, gateway: Components) -> Response:
-    return await _forward(request, gateway)
+def _router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    for method, path, activity_only in _PATHS:
+        router.add_api_route(path, _forwarding(activity_only=activity_only), methods=[method])
+    return router
 
 
-async def _forward_activity(request: Request, gateway: Components) -> Response:
-    # Browsers get no page here yet; only servers asking for ActivityPub JSON get the object.
-    if not asks_for_activity(request.headers.get("accept")):
-        raise NotFound("There is no such page.")
-    return await _forward(request, gateway)
-
-
-@federation_router.get("/users/{handle}")
-async def actor(request: Request, gateway: Components) -> Response:
-    return await _forward_activity(request, gateway)
-
-
-@federation_router.get("/posts/{post_id}")
-async def note(request: Request, gateway: Components) -> Response:
-    return await _forward_activity(request, gateway)
-
-
-@federation_router.get("/users/{handle}/coauthorizations/{post_id}")
-async def coauthorization(request: Request, gateway: Components) -> Response:
-    return await _forward(request, gateway)
-
-
-@federation_router.get("/users/{handle}/followers")
-async def followers(request: Request, gateway: Components) -> Response:
-    return await _forward(request, gateway)
-
-
-@federation_router.post("/users/{handle}/inbox")
-async def personal_inbox(request: Request, gateway: Components) -> Response:
-    return await _forward(request, gateway)
-
-
-@federation_router.post("/inbox")
-async def shared_inbox(request: Request, gateway: Components) -> Response:
-    return await _forward(request, gateway)
+federation_router = _router()

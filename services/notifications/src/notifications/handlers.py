@@ -10,6 +10,7 @@ from notifications.components import NotificationsComponents
 from notifications.core.reactions import Reacting, ReactionRule
 from notifications.core.rules import NO_REACTION, Reaction, user_deleted
 from notifications.editing import rules as editing
+from notifications.engagement import rules as engagement
 from notifications.following import rules as following
 from notifications.remixing import rules as remixing
 from shared.events import EventData
@@ -34,6 +35,7 @@ REACTIONS: tuple[Reacting, ...] = (
     *following.REACTIONS,
     *remixing.REACTIONS,
     *editing.REACTIONS,
+    *engagement.REACTIONS,
 )
 
 

@@ -1,6 +1,13 @@
 """Which events the posts service handles, by which capability's use case, in which order."""
 
 from posts.components import PostsComponents
+from shared.events.federation import (
+    RemoteAnnounceReceived,
+    RemoteLikeReceived,
+    RemoteLikeUndone,
+    RemoteReplyDeleted,
+    RemoteReplyReceived,
+)
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
@@ -36,6 +43,12 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
     subscriptions.on(UserDeleted, engagement.user_deleted, after=coauthoring.user_deleted)
     subscriptions.on(UserBlocked, engagement.user_blocked)
     subscriptions.on(UserUnblocked, engagement.user_unblocked)
+    # What remote accounts did, as the federation service verified it.
+    subscriptions.on(RemoteLikeReceived, engagement.remote_like_received)
+    subscriptions.on(RemoteLikeUndone, engagement.remote_like_undone)
+    subscriptions.on(RemoteReplyReceived, engagement.remote_reply_received)
+    subscriptions.on(RemoteReplyDeleted, components.authoring.remote_reply_deleted)
+    subscriptions.on(RemoteAnnounceReceived, engagement.remote_announce_received)
 
     subscriptions.on(PostDeleted, components.remixing.post_deleted)
     subscriptions.on(MediaAltTextChanged, components.media_edits.alt_text_changed)

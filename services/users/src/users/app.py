@@ -13,6 +13,7 @@ from users.availability import api as availability
 from users.components import compose
 from users.core.repository import ACCOUNT_INDEXES, ACCOUNT_PERSONAL_DATA, USERS
 from users.eligibility import api as eligibility
+from users.handlers import subscriptions
 from users.relations import api as relations
 from users.relations.repository import (
     RELATION_COLLECTIONS,
@@ -38,6 +39,7 @@ def create_app(
             title="CoPost users",
             compose=partial(compose, clock=clock, media_transport=media_transport),
             routers=[accounts.router, sessions.router, relations.router],
+            subscriptions=subscriptions,
             internal_routers=[
                 accounts.internal_router,
                 eligibility.internal_router,

@@ -25,6 +25,7 @@ from users.eligibility.queries import EligibilityQueries
 from users.relations.commands import RelationCommands
 from users.relations.queries import RelationQueries
 from users.relations.repository import RelationRepository
+from users.remote.commands import RemoteAccountCommands
 from users.sessions.commands import SessionCommands
 from users.sessions.repository import RefreshTokenRepository
 from users.settings import UsersSettings
@@ -40,6 +41,7 @@ class UsersComponents:
     relation_queries: RelationQueries
     eligibility: EligibilityQueries
     availability: AvailabilityQueries
+    remote_accounts: RemoteAccountCommands
 
 
 @asynccontextmanager
@@ -89,6 +91,7 @@ def _components(kernel: Kernel[UsersSettings], clock: Clock, media: MediaClient)
         relation_queries=relation_queries,
         eligibility=EligibilityQueries(accounts, relations),
         availability=availability,
+        remote_accounts=RemoteAccountCommands(accounts, kernel.outbox),
     )
 
 

@@ -58,9 +58,14 @@ def directory_cache(redis: RedisClient, prefix: str, ttl_seconds: int) -> Direct
 
 
 class UserDirectory:
-    def __init__(self, db: Database, cache: DirectoryCache | None = None) -> None:
+    def __init__(
+        self, db: Database, cache: DirectoryCache | None = None, *, local_only: bool = False
+    ) -> None:
+        """`local_only`: keep the accounts of this instance only, not remote ones (those with a
+        `domain`), for a service that must never take a remote account for one of its own."""
         self._profiles = db[USER_PROFILES]
         self._cache = cache
+        self._local_only = local_only
 
     async def get(self, user_id: str) -> PublicUser | None:
         found = await self.get_many([user_id])
@@ -112,6 +117,8 @@ class UserDirectory:
                 await self._cache.handles.invalidate([handle.lower()])
 
     async def apply_registered(self, data: UserRegistered) -> None:
+        if self._local_only and data.domain is not None:
+            return
         await self._apply_if_newer(
             data.user_id,
             data.created_at,
@@ -125,6 +132,8 @@ class UserDirectory:
         await self._changed(data.user_id, data.handle)
 
     async def apply_updated(self, data: UserUpdated) -> None:
+        if self._local_only and data.domain is not None:
+            return
         await self._apply_if_newer(
             data.user_id,
             data.updated_at,

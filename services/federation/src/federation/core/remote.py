@@ -1,12 +1,14 @@
-"""Remote servers, reached safely: actor documents fetched (and their keys cached) and
-activities posted, never to an address inside this network (SSRF) unless tests allow it."""
+"""Remote servers, reached safely: actor documents fetched (and their keys and profiles kept)
+and activities posted, never to an address inside this network (SSRF) unless tests allow it.
+An actor whose profile is new or changed is announced (`federation.remote_account_seen`) in
+the same write that keeps it."""
 
 import asyncio
 import ipaddress
 import json
 import socket
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,7 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from federation.settings import FederationSettings
 from shared.clock import utc_now
-from shared.mongo import Database
+from shared.events.federation import RemoteAccountSeen
+from shared.mongo import Database, Document
+from shared.outbox import Outbox, with_events
+from shared.remote_accounts import remote_domain, remote_handle, remote_user_id
 
 REMOTE_ACTORS = "remote_actors"
 ACTIVITY_JSON = "application/activity+json"
@@ -36,6 +41,10 @@ class RemoteActor:
     public_pem: str
     inbox: str
     shared_inbox: str | None
+    # The profile, as the actor's document gives it (None: not given, or unusable).
+    preferred_username: str | None = None
+    name: str | None = None
+    icon_url: str | None = None
 
     @property
     def public_key(self) -> rsa.RSAPublicKey:
@@ -78,8 +87,15 @@ class RemoteAddresses:
 class RemoteActors:
     """Remote actors by key id, fetched when unknown or stale and kept in this database."""
 
-    def __init__(self, db: Database, settings: FederationSettings, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: FederationSettings,
+        http: httpx.AsyncClient,
+        outbox: Outbox,
+    ) -> None:
         self._actors = db[REMOTE_ACTORS]
+        self._outbox = outbox
         self._addresses = RemoteAddresses(settings)
         self._http = http
         self._max_bytes = settings.remote_fetch_max_bytes
@@ -91,15 +107,26 @@ class RemoteActors:
             if stored is not None and utc_now() - stored["fetched_at"] < self._fresh_for:
                 return _actor(stored)
         document = await self.fetch(_without_fragment(key_id))
-        if "publicKey" not in document and isinstance(document.get("owner"), str):
-            document = await self.fetch(document["owner"])
-        actor = _actor_of(document, key_id)
-        await self._actors.replace_one(
-            {"_id": actor.id},
-            {**_stored(actor), "fetched_at": utc_now()},
-            upsert=True,
-        )
+        if not isinstance(document.get("inbox"), str) and (owner := _owner_of(document, key_id)):
+            document = await self.fetch(owner)
+        actor = actor_of(document, key_id)
+        await self._keep(actor)
         return actor
+
+    async def _keep(self, actor: RemoteActor) -> None:
+        """Stores the actor as fetched now, announcing its account when its profile is new or
+        changed (two replicas fetching at once may announce it twice: the users service's
+        upsert takes it once)."""
+        stored = await self._actors.find_one({"_id": actor.id}, {"account": 1})
+        now = utc_now()
+        seen = account_seen(actor, now)
+        account = seen.model_dump(exclude={"seen_at"}) if seen else None
+        announced = [seen] if seen and (stored or {}).get("account") != account else []
+        update = {"$set": {**_stored(actor), "account": account, "fetched_at": now}}
+        with self._outbox.publishing(*announced) as events:
+            await self._actors.update_one(
+                {"_id": actor.id}, with_events(update, events), upsert=True
+            )
 
     async def fetch(self, url: str) -> dict[str, Any]:
         await self._addresses.check(url)
@@ -129,9 +156,9 @@ class RemoteActors:
         return await self._http.post(url, content=body, headers=headers, follow_redirects=False)
 
 
-def _actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
+def actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
     """The actor a fetched document describes, if its key is the one a signature named."""
-    key = document.get("publicKey")
+    key = _key_of(document, key_id)
     inbox = document.get("inbox")
     actor_id = document.get("id")
     if not (isinstance(key, dict) and isinstance(inbox, str) and isinstance(actor_id, str)):
@@ -145,7 +172,16 @@ def _actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
     shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
     if not isinstance(pem, str):
         raise RemoteRefused("The actor's key has no PEM.")
-    actor = RemoteActor(actor_id, key_id, pem, inbox, shared if isinstance(shared, str) else None)
+    actor = RemoteActor(
+        actor_id,
+        key_id,
+        pem,
+        inbox,
+        shared if isinstance(shared, str) else None,
+        preferred_username=_text(document.get("preferredUsername")),
+        name=_text(document.get("name")),
+        icon_url=_icon_url(document.get("icon")),
+    )
     try:
         _ = actor.public_key
     except ValueError as exc:
@@ -153,22 +189,79 @@ def _actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
     return actor
 
 
-def _stored(actor: RemoteActor) -> dict[str, Any]:
+def _key_of(document: dict[str, Any], key_id: str) -> dict[str, Any] | None:
+    """The actor's key a signature named: `publicKey` is one key or, on servers that publish
+    several (a rotation under way), a list of them."""
+    keys = document.get("publicKey")
+    for key in keys if isinstance(keys, list) else [keys]:
+        if isinstance(key, dict) and key.get("id") == key_id:
+            return key
+    return keys if isinstance(keys, dict) else None
+
+
+def _owner_of(document: dict[str, Any], key_id: str) -> str | None:
+    """Who owns a key whose document is not the actor's: a bare Key, or GoToSocial's stub at
+    `/main-key` (the key and the actor's id, but no inbox: the actor is fetched from there)."""
+    key = _key_of(document, key_id) or document
+    owner = key.get("owner")
+    return owner if isinstance(owner, str) and owner != _without_fragment(key_id) else None
+
+
+def account_seen(actor: RemoteActor, now: datetime) -> RemoteAccountSeen | None:
+    """The account a remote actor is here; None when its username can be no handle."""
+    try:
+        handle = remote_handle(actor.preferred_username or "", actor.id)
+    except ValueError:
+        return None
+    return RemoteAccountSeen(
+        user_id=remote_user_id(actor.id),
+        handle=handle,
+        display_name=actor.name or actor.preferred_username or handle,
+        actor_url=actor.id,
+        domain=remote_domain(actor.id),
+        avatar_url=actor.icon_url,
+        seen_at=now,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _icon_url(icon: Any) -> str | None:
+    """`icon` is an Image (or a list of them, the first taken) whose `url` is a web URL."""
+    if isinstance(icon, list):
+        icon = icon[0] if icon else None
+    url = icon.get("url") if isinstance(icon, dict) else None
+    if isinstance(url, dict):  # a Link
+        url = url.get("href")
+    if isinstance(url, str) and urlsplit(url).scheme in {"https", "http"}:
+        return url
+    return None
+
+
+def _stored(actor: RemoteActor) -> Document:
     return {
         "key_id": actor.key_id,
         "public_pem": actor.public_pem,
         "inbox": actor.inbox,
         "shared_inbox": actor.shared_inbox,
+        "preferred_username": actor.preferred_username,
+        "name": actor.name,
+        "icon_url": actor.icon_url,
     }
 
 
-def _actor(document: dict[str, Any]) -> RemoteActor:
+def _actor(document: Document) -> RemoteActor:
     return RemoteActor(
         document["_id"],
         document["key_id"],
         document["public_pem"],
         document["inbox"],
         document.get("shared_inbox"),
+        preferred_username=document.get("preferred_username"),
+        name=document.get("name"),
+        icon_url=document.get("icon_url"),
     )
 
 

@@ -136,7 +136,7 @@ def _verify_cavage(
     if not required <= set(names):
         raise SignatureRefused(f"The signature must cover {' '.join(sorted(required))}.")
     _check_date(request.header("date"), now, max_age)
-    if request.body and request.header("digest") != _sha256_digest(request.body):
+    if request.body and not _digest_matches(request.header("digest") or "", request.body):
         raise SignatureRefused("The Digest header does not match the body.")
     headers = {name.lower(): value for name, value in request.headers.items()}
     try:
@@ -169,6 +169,18 @@ def _check_date(date: str | None, now: datetime, max_age: timedelta) -> None:
 
 def _sha256_digest(body: bytes) -> str:
     return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+
+
+def _digest_matches(header: str, body: bytes) -> bool:
+    """Whether the Digest header's SHA-256 is the body's. RFC 3230 algorithm names are
+    case-insensitive (Mastodon's documentation sends `sha-256=`) and a header may list several
+    digests, comma-separated."""
+    expected = _sha256_digest(body).partition("=")[2]
+    for digest in header.split(","):
+        algorithm, _, value = digest.strip().partition("=")
+        if algorithm.lower() == "sha-256" and value == expected:
+            return True
+    return False
 
 
 def _rfc9421_key_id(request: SignedRequest) -> str:

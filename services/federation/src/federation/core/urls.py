@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from federation.settings import FederationSettings
 
 SHARED_INBOX_PATH = "/inbox"
+POSTS_PATH = "/posts/"
 USERS_PATH = "/users/"
 
 
@@ -43,7 +44,7 @@ class LocalUrls:
         return self.actor(handle) + "/following"
 
     def post(self, post_id: str) -> str:
-        return f"{self.base}/posts/{post_id}"
+        return f"{self.base}{POSTS_PATH}{post_id}"
 
     def coauthorization(self, handle: str, post_id: str) -> str:
         """Where a co-author's consent to be credited on a post is served (their stamp)."""
@@ -59,3 +60,10 @@ class LocalUrls:
             return None
         handle = actor_url.removeprefix(prefix)
         return handle if handle and "/" not in handle and "#" not in handle else None
+
+    def post_id_of(self, url: str) -> str | None:
+        """The id of one of this instance's post URLs, or None for any other URL."""
+        post_id = url.removeprefix(self.base + POSTS_PATH)
+        if post_id == url or not post_id or any(char in post_id for char in "/#?"):
+            return None
+        return post_id

@@ -1,7 +1,8 @@
 """Taking an activity into an inbox: refused from a blocked domain before anything is fetched,
 limited per remote host (the one its signing key names: what it costs us to check it), its
 signature verified against its actor's key (fetched and cached), each activity handled
-once, then handed to the capability its type belongs to. A verified activity also tells that
+once, then handed to the capability its type belongs to (following, or engagement with local
+posts). A verified activity also tells that
 its server is up again (its deliveries' back-off or parking ends)."""
 
 import logging
@@ -14,6 +15,7 @@ from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
 from federation.delivery.commands import Deliveries
 from federation.delivery.rules import host_of, is_blocked
+from federation.engagement.commands import EngagementCommands
 from federation.following.commands import FollowingCommands
 from federation.inbox.repository import ReceivedActivities
 from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
@@ -28,6 +30,7 @@ class InboxCommands:
     actors: RemoteActors
     received: ReceivedActivities
     following: FollowingCommands
+    engagement: EngagementCommands
     deliveries: Deliveries
     blocked_domains: list[str]
     limits: RateLimiter
@@ -41,13 +44,17 @@ class InboxCommands:
         if activity["actor"] != sender.id:
             raise SignatureRequired("The activity's actor is not the one who signed it.")
         await self.deliveries.heard_from(host_of(sender.delivery_inbox))
-        if not await self.received.claim(activity["id"], sender.id):
-            log.info("activity already received", extra={"activity": activity["id"]})
+        activity_id = activity.get("id")
+        if activity_id is None:
+            await self._handle(activity, sender)
+            return
+        if not await self.received.claim(activity_id, sender.id):
+            log.info("activity already received", extra={"activity": activity_id})
             return
         try:
             await self._handle(activity, sender)
         except BaseException:
-            await self.received.release(activity["id"])
+            await self.received.release(activity_id)
             raise
 
     def _refuse_blocked(self, actor: str, request: SignedRequest) -> None:
@@ -85,6 +92,10 @@ class InboxCommands:
             case "Follow":
                 await self.following.follow(activity, sender)
             case "Undo":
+                # An Undo naming its activity by id alone may take back a Follow or a Like.
                 await self.following.undo_follow(activity, sender)
+                await self.engagement.receive(activity, sender)
+            case "Like" | "Announce" | "Create" | "Delete":
+                await self.engagement.receive(activity, sender)
             case other:
                 log.info("activity type not handled yet", extra={"type": other})

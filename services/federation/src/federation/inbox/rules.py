@@ -19,13 +19,17 @@ class DomainBlocked(Forbidden):
 
 
 def activity_of(body: bytes) -> dict[str, Any]:
-    """The activity a body carries: a JSON object with a string id, type and actor."""
+    """The activity a body carries: a JSON object with a string type and actor, and an id if
+    any. Ids are optional because servers send activities without one (GoToSocial's `Delete`,
+    as its documentation shows); such an activity cannot be recognised when repeated."""
     try:
         activity = json.loads(body)
     except ValueError as exc:
         raise BadRequest("The body is not JSON.") from exc
     if not isinstance(activity, dict) or not all(
-        isinstance(activity.get(field), str) for field in ("id", "type", "actor")
+        isinstance(activity.get(field), str) for field in ("type", "actor")
     ):
-        raise BadRequest("An activity needs an id, a type and an actor.")
+        raise BadRequest("An activity needs a type and an actor.")
+    if not isinstance(activity.get("id", ""), str):
+        raise BadRequest("An activity's id is a URL.")
     return activity

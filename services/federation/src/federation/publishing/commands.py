@@ -46,24 +46,26 @@ class PublishingCommands:
     outbox: Outbox
 
     async def post_published(self, delivery: Delivery[PostPublished]) -> None:
-        event = delivery.event
-        await self._change(event.post_id, delivery.event_id, lambda p: publish(p, event))
+        await self._apply(delivery, publish)
 
     async def coauthor_added(self, delivery: Delivery[PostCoauthorAdded]) -> None:
-        event = delivery.event
-        await self._change(event.post_id, delivery.event_id, lambda p: coauthor_added(p, event))
+        await self._apply(delivery, coauthor_added)
 
     async def coauthor_removed(self, delivery: Delivery[PostCoauthorRemoved]) -> None:
-        event = delivery.event
-        await self._change(event.post_id, delivery.event_id, lambda p: coauthor_removed(p, event))
+        await self._apply(delivery, coauthor_removed)
 
     async def post_edited(self, delivery: Delivery[PostEdited]) -> None:
-        event = delivery.event
-        await self._change(event.post_id, delivery.event_id, lambda p: edit(p, event))
+        await self._apply(delivery, edit)
 
     async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
+        await self._apply(delivery, lambda post, event: delete(post, event.deleted_at))
+
+    async def _apply[
+        E: (PostPublished, PostCoauthorAdded, PostCoauthorRemoved, PostEdited, PostDeleted)
+    ](self, delivery: Delivery[E], rule: Callable[[LocalPost, E], LocalPost]) -> None:
+        """`rule`: how the event changes the post."""
         event = delivery.event
-        await self._change(event.post_id, delivery.event_id, lambda p: delete(p, event.deleted_at))
+        await self._change(event.post_id, delivery.event_id, lambda post: rule(post, event))
 
     async def _change(
         self, post_id: str, event_id: UUID, change: Callable[[LocalPost], LocalPost]

@@ -6,8 +6,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 from uuid import UUID
 
-from federation.publishing.rules import Credit, LocalPost
+from federation.publishing.rules import LocalPost
 from shared.events import EventEnvelope
+from shared.events.posts import Credit
 from shared.idempotency import APPLIED_EVENTS, write_once
 from shared.mongo import Database, Document
 from shared.outbox import OUTBOX_FIELD, with_events

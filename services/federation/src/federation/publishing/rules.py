@@ -14,7 +14,14 @@ from typing import Any, Literal
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from shared.clock import at_storage_precision
-from shared.events.posts import PostCoauthorAdded, PostCoauthorRemoved, PostEdited, PostPublished
+from shared.events.posts import (
+    Credit,
+    KnownPostStatus,
+    PostCoauthorAdded,
+    PostCoauthorRemoved,
+    PostEdited,
+    PostPublished,
+)
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Terms of our own: the Note's links to its co-authors' consent stamps (named after FEP-044f's
@@ -32,18 +39,6 @@ NOTE_CONTEXT: list[Any] = [
     },
 ]
 
-type PostStatus = Literal["unknown", "published", "deleted"]
-
-
-@dataclass(frozen=True, slots=True)
-class Credit:
-    """The newest word on one co-author: credited (accepted) or not (left, removed...)."""
-
-    coauthor_id: str
-    credited: bool
-    as_of: datetime
-    label: str | None = None
-
 
 @dataclass(frozen=True, slots=True)
 class LocalPost:
@@ -51,7 +46,7 @@ class LocalPost:
     content (1 at publication, one more per applied edit; 0 while unknown)."""
 
     post_id: str
-    status: PostStatus = "unknown"
+    status: KnownPostStatus = "unknown"
     author_id: str = ""
     text: str = ""
     version: int = 0
@@ -135,24 +130,18 @@ def delete(post: LocalPost, deleted_at: datetime) -> LocalPost:
 def credit(
     post: LocalPost, coauthor_id: str, credited: bool, as_of: datetime, label: str | None = None
 ) -> LocalPost:
-    """Keep the newest word on a co-author (a removal wins a tie: crediting twice at one
-    instant is not a thing); a co-author keeps their place in the order once credited."""
+    """Keep the newest word on a co-author (`Credit.is_newer_than`); a co-author keeps their
+    place in the order once credited."""
     if post.status == "deleted" or coauthor_id == post.author_id:
         return post
     as_of = at_storage_precision(as_of)
-    known = post.credit_of(coauthor_id)
-    if known is not None and not _is_newer(as_of, credited, known):
-        return post
     new = Credit(coauthor_id, credited, as_of, label if credited else None)
+    known = post.credit_of(coauthor_id)
     if known is None:
         return replace(post, credits=(*post.credits, new))
+    if not new.is_newer_than(known):
+        return post
     return replace(post, credits=tuple(new if c is known else c for c in post.credits))
-
-
-def _is_newer(as_of: datetime, credited: bool, known: Credit) -> bool:
-    if as_of != known.as_of:
-        return as_of > known.as_of
-    return known.credited and not credited
 
 
 type Outgoing = Literal["Create", "Update", "Delete"]

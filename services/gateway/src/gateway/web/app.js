@@ -1448,6 +1448,7 @@ const NOTIFICATION_TEXT = {
   "remix.revoked": "withdrew consent for your remix",
   "post.liked": "liked your post",
   "post.replied": "replied to your post",
+  "post.shared": "shared your post",
   "post.edit_proposed": "proposes an edit of a post you co-author",
   "post.edit_applied": "edited a post you co-author",
   "post.edit_rejected": "rejected an edit of a post you co-author",

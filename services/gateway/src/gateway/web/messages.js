@@ -135,6 +135,7 @@ const MESSAGES_FR = {
   "withdrew consent for your remix": "a retiré son accord pour votre remix",
   "liked your post": "a aimé votre post",
   "replied to your post": "a répondu à votre post",
+  "shared your post": "a partagé votre post",
   // settings
   Language: "Langue",
   "Language of CoPost": "Langue de CoPost",

@@ -28,6 +28,8 @@ class NotificationType(StrEnum):
     # Engagement.
     POST_LIKED = "post.liked"
     POST_REPLIED = "post.replied"
+    # A remote account's boost: one per sharer, post and recipient, never withdrawn by its undo.
+    POST_SHARED = "post.shared"
     # Edits.
     POST_EDIT_PROPOSED = "post.edit_proposed"
     POST_EDIT_APPLIED = "post.edit_applied"

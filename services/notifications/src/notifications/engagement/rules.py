@@ -1,11 +1,14 @@
 """Who hears of engagement: every credited author of a post's likes and replies, grouped per
-post while unread (the groups' rules are here; `commands` keeps the groups)."""
+post while unread (the groups' rules are here; `commands` keeps the groups), and of its shares
+(one notification per sharer, not grouped)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from notifications.core.rules import NotificationType, collapsed_id
+from notifications.core.reactions import Reacting, ReactionRule
+from notifications.core.rules import NewNotification, NotificationType, Reaction, collapsed_id
+from shared.events.posts import PostShared
 
 # A reply group keeps the newest replies since it was read, at most this many (a bounded
 # document however busy the post): `count` then stops growing.
@@ -77,3 +80,22 @@ def likers_after_unlike(likers: Sequence[Liker], liker_id: str) -> list[Liker] |
     if all(entry[0] != liker_id for entry in likers):
         return None
     return [entry for entry in likers if entry[0] != liker_id]
+
+
+def _post_shared(data: PostShared) -> Reaction:
+    # However often an account shares, unshares and shares again: one notification.
+    return Reaction(
+        notifications=tuple(
+            NewNotification(
+                recipient_id=recipient_id,
+                type=NotificationType.POST_SHARED,
+                actor_id=data.sharer_id,
+                post_id=data.post_id,
+                collapse_key=f"{NotificationType.POST_SHARED}:{recipient_id}:{data.post_id}:{data.sharer_id}",
+            )
+            for recipient_id in like_recipients(data.author_ids, data.sharer_id)
+        )
+    )
+
+
+REACTIONS: tuple[Reacting, ...] = (ReactionRule(PostShared, _post_shared),)

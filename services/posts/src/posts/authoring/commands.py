@@ -1,6 +1,7 @@
 """Writing posts: creating one (with its co-authors' invitations and, for a remix, its link to
 the original, as co-authoring and remixing decide them) and deleting one."""
 
+import logging
 from dataclasses import dataclass
 
 from posts.authoring.rules import NewInvitation, create_post, delete_post, validate_new_post
@@ -10,15 +11,19 @@ from posts.coauthoring.rules import remove_deleted_account
 from posts.core.commands import PostCommands, new_id
 from posts.core.queries import PostQueries
 from posts.core.repository import StoredPost
-from posts.core.rules import Change, Post
+from posts.core.rules import Change, NotPostAuthor, Post, PostNotFound
 from posts.engagement.commands import EngagementCommands
 from posts.media.client import MediaAttachments
 from posts.remixing.commands import RemixingCommands
 from posts.remixing.rules import creation_events
 from posts.settings import PostsSettings
 from shared.clock import utc_now
+from shared.events.federation import RemoteReplyDeleted
 from shared.problems import AccountGone
 from shared.public_post import PostOut
+from shared.subscriptions import Delivery
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,15 @@ class AuthoringCommands:
         await self.engagement.forget_likes_of(post_id)
         if change.post.reply_to is not None:
             await self.engagement.settle_reply(post_id)
+
+    async def remote_reply_deleted(self, delivery: Delivery[RemoteReplyDeleted]) -> None:
+        """As its author's own DELETE; a reply not there (refused, or deleted already) or not
+        theirs is nothing to do."""
+        fact = delivery.event
+        try:
+            await self.delete(fact.reply_id, fact.user_id)
+        except (PostNotFound, NotPostAuthor):
+            log.info("remote reply deleted: nothing to delete", extra={"reply_id": fact.reply_id})
 
     async def _undo_if_author_deleted_meanwhile(self, post: Post) -> None:
         """user.deleted may have been handled between the check and the insert, too late to

@@ -7,14 +7,18 @@ once, handlers settle after blocks and deletions, and a periodic pass settles wh
 crash left half done. Liking a post costs the same however many likes it has.
 """
 
-from collections.abc import Callable, Sequence
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from pymongo.errors import DuplicateKeyError
 
 from posts.core.commands import PostCommands, new_id
 from posts.core.queries import PostQueries
 from posts.core.repository import PostRepository
-from posts.core.rules import Change, Counts, Post
+from posts.core.rules import Change, Counts, InvalidPost, Post, PostNotFound
 from posts.engagement.repository import (
     CountChange,
     CountRepository,
@@ -25,9 +29,11 @@ from posts.engagement.repository import (
 from posts.engagement.rules import (
     LikeBlocked,
     ReplyBlocked,
+    ShareBlocked,
     credited_author_ids,
     like_counts,
     new_reply,
+    remote_reply_text,
     require_engageable,
     validate_reply_text,
 )
@@ -35,13 +41,29 @@ from posts.media.client import MediaAttachments
 from posts.settings import PostsSettings
 from shared.clock import utc_now
 from shared.events import EventData
-from shared.events.posts import PostCounts, PostLiked, PostReplied, PostReplyRemoved, PostUnliked
+from shared.events.federation import (
+    RemoteAnnounceReceived,
+    RemoteLikeReceived,
+    RemoteLikeUndone,
+    RemoteReplyReceived,
+)
+from shared.events.posts import (
+    PostCounts,
+    PostLiked,
+    PostReplied,
+    PostReplyRemoved,
+    PostShared,
+    PostUnliked,
+)
 from shared.events.users import UserBlocked, UserDeleted, UserUnblocked
 from shared.outbox import Outbox
 from shared.problems import Conflict
 from shared.public_post import PostOut
+from shared.public_user import PublicUser
 from shared.relations import RelationReplica
 from shared.subscriptions import Delivery
+
+log = logging.getLogger(__name__)
 
 # A like toggled faster than it settles is left to the periodic pass after this many rounds.
 MAX_SETTLE_ROUNDS = 5
@@ -138,9 +160,7 @@ class EngagementCommands:
         clean_text = validate_reply_text(
             text, max_text_length=self.settings.max_text_length, with_media=bool(media_ids)
         )
-        stored = await self.posts.get(post_id)
-        parent = require_engageable(stored.post if stored else None, author_id)
-        await self.require_may_reply(parent, author_id)
+        parent = await self._reply_target(post_id, author_id)
         await self.core.require_live_account(author_id)
         author = await self.core.author_snapshot(author_id)
         reply_id = new_id()
@@ -153,9 +173,18 @@ class EngagementCommands:
             now=utc_now(),
             media=media,
         )
+        await self._add_reply(reply, author)
+        return await self.queries.render_after(Change(reply), author_id)
+
+    async def _reply_target(self, post_id: str, author_id: str) -> Post:
+        stored = await self.posts.get(post_id)
+        parent = require_engageable(stored.post if stored else None, author_id)
+        await self.require_may_reply(parent, author_id)
+        return parent
+
+    async def _add_reply(self, reply: Post, author: PublicUser) -> None:
         await self.core.insert(Change(reply), [author], extra={"unsettled": True})
         await self.settle_reply(reply.id)
-        return await self.queries.render_after(Change(reply), author_id)
 
     async def require_may_reply(self, parent: Post, user_id: str) -> None:
         if await self.queries.blockers_of(parent, user_id):
@@ -230,12 +259,84 @@ class EngagementCommands:
         ):
             await self._show_likes(unblock.blocker_id, unblock.blocked_id)
 
+    # -- events: what remote accounts did (the federation service's facts) -------------------
+    # As the same calls by a local account: the same checks (a post not there or not visible,
+    # an author who blocks the account), the same counts and events. A refusal is the end of
+    # the fact, logged: its server was told nothing else when it posted the activity.
+
+    async def remote_like_received(self, delivery: Delivery[RemoteLikeReceived]) -> None:
+        fact = delivery.event
+        with _refusal_logged(fact):
+            await self.like(fact.post_id, fact.user_id)
+
+    async def remote_like_undone(self, delivery: Delivery[RemoteLikeUndone]) -> None:
+        await self.unlike(delivery.event.post_id, delivery.event.user_id)
+
+    async def remote_reply_received(self, delivery: Delivery[RemoteReplyReceived]) -> None:
+        """Made once: its id derives from its Note's, so a second insert finds it there."""
+        fact = delivery.event
+        with _refusal_logged(fact):
+            text = remote_reply_text(fact.text, max_text_length=self.settings.max_text_length)
+            parent = await self._reply_target(fact.post_id, fact.user_id)
+            if await self.core.is_account_deleted(fact.user_id):
+                log.info("reply by a deleted account", extra={"activity": fact.activity_id})
+                return
+            if await self.posts.get(fact.reply_id) is None:
+                # An account the users service does not know yet is retried (AccountGone).
+                author = await self.core.author_snapshot(fact.user_id)
+                reply = new_reply(
+                    reply_id=fact.reply_id,
+                    parent=parent,
+                    author_id=fact.user_id,
+                    text=text,
+                    now=fact.received_at,
+                )
+                with contextlib.suppress(DuplicateKeyError):
+                    await self.core.insert(Change(reply), [author], extra={"unsettled": True})
+            await self.settle_reply(fact.reply_id)
+
+    async def remote_announce_received(self, delivery: Delivery[RemoteAnnounceReceived]) -> None:
+        """A share is not counted: its credited authors hear of it (post.shared)."""
+        fact = delivery.event
+        with _refusal_logged(fact):
+            stored = await self.posts.get(fact.post_id)
+            post = require_engageable(stored.post if stored else None, fact.user_id)
+            if await self.queries.blockers_of(post, fact.user_id):
+                raise ShareBlocked()
+            shared = PostShared(
+                post_id=post.id,
+                sharer_id=fact.user_id,
+                author_ids=credited_author_ids(post),
+                shared_at=fact.received_at,
+            )
+            await self.core.apply_if_present(post.id, lambda current: Change(current, (shared,)))
+
     async def user_deleted(self, delivery: Delivery[UserDeleted]) -> None:
         """Runs after co-authoring has deleted the account's posts (their replies' counts)."""
         user_id = delivery.event.user_id
         await self._forget_account(user_id)
         await self.blocks.forget(user_id)
         await self.mutes.forget(user_id)
+
+
+@contextlib.contextmanager
+def _refusal_logged(
+    fact: RemoteLikeReceived | RemoteReplyReceived | RemoteAnnounceReceived,
+) -> Iterator[None]:
+    """What a local account would be answered 403, 404 or 422 for: nothing is recorded."""
+    try:
+        yield
+    except (PostNotFound, LikeBlocked, ReplyBlocked, ShareBlocked, InvalidPost) as refused:
+        log.info(
+            "remote engagement refused",
+            extra={
+                "type": fact.event_type,
+                "activity": fact.activity_id,
+                "post_id": fact.post_id,
+                "user_id": fact.user_id,
+                "reason": refused.detail,
+            },
+        )
 
 
 def _counts(counts: Counts) -> PostCounts:

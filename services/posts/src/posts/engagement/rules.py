@@ -26,6 +26,11 @@ class LikeBlocked(Forbidden):
         super().__init__("An author of this post blocks you: you cannot like it.")
 
 
+class ShareBlocked(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("An author of this post blocks you: you cannot share it.")
+
+
 def require_engageable(post: Post | None, user_id: str) -> Post:
     """Likes and replies go to published posts the caller may see; anything else is a 404."""
     visible = require_visible(post, user_id)
@@ -49,6 +54,15 @@ def validate_reply_text(text: str, *, max_text_length: int, with_media: bool = F
     if errors:
         raise InvalidPost("The reply is not valid.", errors=errors)
     return clean_text
+
+
+def remote_reply_text(text: str, *, max_text_length: int) -> str:
+    """A remote reply's text, held to a local reply's rules: cut to the length limit (with an
+    ellipsis) rather than refused, since its own server allowed it; otherwise InvalidPost."""
+    clean_text = normalize_text(text)
+    if len(clean_text) > max_text_length:
+        clean_text = clean_text[: max_text_length - 1].rstrip() + "…"
+    return validate_reply_text(clean_text, max_text_length=max_text_length)
 
 
 def new_reply(

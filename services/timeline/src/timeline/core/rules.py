@@ -7,10 +7,11 @@ handlers call them with what the events say.
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal
 
 from shared.clock import at_storage_precision
 from shared.events.posts import (
+    Credit,
+    KnownPostStatus,
     PostEdited,
     PostHandedOver,
     PostPublished,
@@ -18,19 +19,6 @@ from shared.events.posts import (
     RemixStatus,
 )
 from shared.public_media import AttachedMedia, newest_media
-
-type CardStatus = Literal["unknown", "published", "deleted"]
-
-
-@dataclass(frozen=True, slots=True)
-class Credit:
-    """The latest known word on one co-author of a post, and when it was said."""
-
-    coauthor_id: str
-    credited: bool
-    as_of: datetime
-    # What the co-author is credited for ("photo"), as the invitation said.
-    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +30,7 @@ class PostCard:
     """
 
     post_id: str
-    status: CardStatus = "unknown"
+    status: KnownPostStatus = "unknown"
     author_id: str | None = None
     text: str = ""
     publish_mode: PublishMode = "now"
@@ -152,19 +140,12 @@ def record_credit(
     if card.status == "deleted" or coauthor_id == card.author_id:
         return card
     as_of = at_storage_precision(as_of)
+    credit = Credit(coauthor_id, credited, as_of, label if credited else None)
     known = card.credit_of(coauthor_id)
-    if known is not None and not _is_newer(as_of, credited, known):
+    if known is not None and not credit.is_newer_than(known):
         return card
     others = tuple(c for c in card.credits if c.coauthor_id != coauthor_id)
-    credit = Credit(coauthor_id, credited, as_of, label if credited else None)
     return replace(card, credits=(*others, credit))
-
-
-def _is_newer(as_of: datetime, credited: bool, known: Credit) -> bool:
-    # At the same instant a removal wins: crediting twice at one time is not a thing.
-    if as_of != known.as_of:
-        return as_of > known.as_of
-    return known.credited and not credited
 
 
 def record_alt_text(card: PostCard, edited: AttachedMedia) -> PostCard:

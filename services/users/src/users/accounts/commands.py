@@ -89,7 +89,7 @@ class AccountCommands:
         if not await self.passwords.verify(stored_hash, request.password, who) or account is None:
             raise WrongCredentials()
         await self.sign_in_budgets.refund(account.id, budget)
-        if self.passwords.needs_rehash(account.password_hash):
+        if stored_hash is not None and self.passwords.needs_rehash(stored_hash):
             new_hash = await self.passwords.hash(request.password, who)
             await self.accounts.replace_password_hash(account.id, new_hash)
         now = utc_now()

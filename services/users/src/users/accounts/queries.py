@@ -83,4 +83,6 @@ class AccountQueries:
             **public_user(account).model_dump(),
             followers_count=await self.relations.followers_count(account.id),
             following_count=await self.relations.following_count(account.id),
+            domain=account.domain,
+            actor_url=account.actor_url,
         )

@@ -114,6 +114,9 @@ class UpdateMeRequest(RequestBody):
 class Profile(PublicUser):
     followers_count: int
     following_count: int
+    # A remote account's server and ActivityPub actor; absent on an account of this instance.
+    domain: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    actor_url: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class MyProfile(Profile):

@@ -2,7 +2,7 @@
 
 from shared.problems import AccountGone
 from users.core.repository import Account, AccountRepository
-from users.core.rules import UnknownUser, handle_or_none
+from users.core.rules import UnknownUser, account_handle_or_none
 from users.core.schemas import User
 
 
@@ -15,7 +15,7 @@ async def own_account(accounts: AccountRepository, user_id: str) -> Account:
 
 
 async def account_by_handle(accounts: AccountRepository, raw_handle: str) -> Account:
-    handle = handle_or_none(raw_handle)
+    handle = account_handle_or_none(raw_handle)
     account = await accounts.account_by_handle(handle) if handle else None
     if account is None:
         raise UnknownUser()

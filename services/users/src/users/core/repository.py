@@ -46,19 +46,26 @@ class Account:
     display_name: str
     created_at: datetime
     collab_policy: CollabPolicy
-    password_hash: str
+    # None: an account that can never sign in (a remote account).
+    password_hash: str | None
     remix_policy: RemixPolicy = DEFAULT_REMIX_POLICY
     remix_approval: RemixApproval = DEFAULT_REMIX_APPROVAL
     country: str | None = None
     avatar: Avatar | None = None
     keep_coauthored_posts: KeepCoauthoredPosts = "delete"
+    # A remote account's server and actor (shared.remote_accounts); None for a local account.
+    domain: str | None = None
+    actor_url: str | None = None
 
 
 class AccountRepository:
     def __init__(self, db: Database) -> None:
         self._users = db[USERS]
 
-    async def insert_account(self, account: Account, events: Sequence[EventEnvelope]) -> None:
+    async def insert_account(
+        self, account: Account, events: Sequence[EventEnvelope], **extra: object
+    ) -> None:
+        """`extra`: fields stored beside the account (a remote account's `remote_seen_at`)."""
         document: Document = {
             "_id": account.id,
             "handle": account.handle,
@@ -69,6 +76,8 @@ class AccountRepository:
             "remix_policy": account.remix_policy.value,
             "remix_approval": account.remix_approval.value,
             "country": account.country,
+            **_remote_fields(account),
+            **extra,
             "outbox": [outbox_entry(event) for event in events],
         }
         try:
@@ -117,6 +126,19 @@ class AccountRepository:
         )
         return result.matched_count == 1
 
+    async def update_remote_profile(
+        self, user_id: str, changes: Document, seen_at: datetime, events: Sequence[EventEnvelope]
+    ) -> bool:
+        """Applies a remote account's profile as seen at `seen_at`, unless a newer one was."""
+        try:
+            result = await self._users.update_one(
+                {"_id": user_id, "remote_seen_at": {"$lt": seen_at}, **_NOT_DELETED},
+                with_events({"$set": {**changes, "remote_seen_at": seen_at}}, events),
+            )
+        except DuplicateKeyError as exc:
+            raise HandleTaken() from exc
+        return result.matched_count == 1
+
     async def replace_password_hash(self, user_id: str, password_hash: str) -> None:
         await self._users.update_one(
             {"_id": user_id, **_NOT_DELETED}, {"$set": {"password_hash": password_hash}}
@@ -152,6 +174,14 @@ class AccountRepository:
         return [document["_id"] async for document in cursor]
 
 
+def _remote_fields(account: Account) -> Document:
+    """What only a remote account stores at creation: its server, actor and picture."""
+    if account.domain is None:
+        return {}
+    avatar = account.avatar.model_dump() if account.avatar else None
+    return {"domain": account.domain, "actor_url": account.actor_url, "avatar": avatar}
+
+
 async def _accounts(cursor: AsyncCursor[Document]) -> AsyncIterator[Account]:
     async for document in cursor:
         yield _account(document)
@@ -164,10 +194,12 @@ def _account(document: Document) -> Account:
         display_name=document["display_name"],
         created_at=document["created_at"],
         collab_policy=CollabPolicy(document.get("collab_policy", DEFAULT_COLLAB_POLICY)),
-        password_hash=document["password_hash"],
+        password_hash=document.get("password_hash"),
         remix_policy=RemixPolicy(document.get("remix_policy", DEFAULT_REMIX_POLICY)),
         remix_approval=RemixApproval(document.get("remix_approval", DEFAULT_REMIX_APPROVAL)),
         country=document.get("country"),
         avatar=document.get("avatar"),
         keep_coauthored_posts=document.get("keep_coauthored_posts", "delete"),
+        domain=document.get("domain"),
+        actor_url=document.get("actor_url"),
     )

@@ -4,6 +4,7 @@ import re
 from enum import StrEnum
 
 from shared.problems import Conflict, NotFound
+from shared.remote_accounts import split_remote_handle
 from shared.user_directory import RESERVED_HANDLES
 
 HANDLE_PATTERN = re.compile(r"[a-z0-9_]{3,30}")
@@ -86,6 +87,15 @@ def handle_or_none(raw: str) -> str | None:
         return normalize_handle(raw)
     except ValueError:
         return None
+
+
+def account_handle_or_none(raw: str) -> str | None:
+    """The stored form of a local handle or of a remote one (`user@host`), or None. Signing in
+    takes local handles only (`handle_or_none`)."""
+    if "@" not in raw.removeprefix("@"):
+        return handle_or_none(raw)
+    found = split_remote_handle(raw)
+    return f"{found[0]}@{found[1]}" if found else None
 
 
 def normalize_handle_prefix(raw: str) -> str:

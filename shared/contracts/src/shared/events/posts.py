@@ -1,5 +1,6 @@
 """Events published by the posts service."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -111,6 +112,32 @@ class PostDeleted(EventData):
     author_id: str
     coauthor_ids: tuple[str, ...]
     deleted_at: datetime
+
+
+# -- what a consumer keeps of a post from these events ------------------------------
+
+# `unknown`: an event about the post came before its post.published; `deleted` is final, no
+# later event revives it.
+KnownPostStatus = Literal["unknown", "published", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """The newest word on one co-author of a post: credited (accepted) or not (left,
+    removed...), and when it was said, as post.published and post.coauthor_* tell it."""
+
+    coauthor_id: str
+    credited: bool
+    as_of: datetime
+    # What the co-author is credited for ("photo"), as the invitation said.
+    label: str | None = None
+
+    def is_newer_than(self, known: "Credit") -> bool:
+        """Whether this word replaces the known one, so a late or repeated event changes
+        nothing; at the same instant a removal wins: crediting twice at one time is not a thing."""
+        if self.as_of != known.as_of:
+            return self.as_of > known.as_of
+        return known.credited and not self.credited
 
 
 # -- remixes ----------------------------------------------------------------------
@@ -233,6 +260,17 @@ class PostReplyRemoved(EventData):
     replier_id: str
     counts: PostCounts
     removed_at: datetime
+
+
+class PostShared(EventData):
+    """An account shared the post with its followers elsewhere: a remote account's Announce
+    (boost), which no credited author blocks. Not counted on the post; it notifies."""
+
+    event_type = "post.shared"
+    post_id: str
+    sharer_id: str
+    author_ids: tuple[str, ...]
+    shared_at: datetime
 
 
 # -- edits ----------------------------------------------------------------------

@@ -9,23 +9,28 @@ from shared.public_user import Avatar
 
 class UserRegistered(EventData):
     event_type = "user.registered"
+    minor_version = 1  # 1.1: domain
     user_id: str
     handle: str
     display_name: str
     created_at: datetime
+    # A remote account's server (its handle is `user@domain`); None: an account of this instance.
+    domain: str | None = None
 
 
 class UserUpdated(EventData):
     """The public profile changed; projections of users refresh from it."""
 
     event_type = "user.updated"
-    minor_version = 1  # 1.1: avatar
+    minor_version = 2  # 1.1: avatar; 1.2: domain
     user_id: str
     handle: str
     display_name: str
     updated_at: datetime
     # The profile picture now (every user.updated carries the current one; None: none).
     avatar: Avatar | None = None
+    # As in user.registered: a remote account's server, None for a local account.
+    domain: str | None = None
 
 
 class UserFollowed(EventData):

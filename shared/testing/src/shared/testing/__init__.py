@@ -142,6 +142,24 @@ async def counted_database(
         await client.close()
 
 
+@asynccontextmanager
+async def own_database(
+    mongo_url: str, namespace: str, name: str, *, connections: int = 100
+) -> AsyncIterator[Database]:
+    """The test's own database, `<namespace>-<name>`, through a client of its own, dropped
+    afterwards. `connections`: the client's pool (pymongo's default 100); a test racing more
+    writers than that sizes it to them, so that their commands reach the server together."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(
+        mongo_url, tz_aware=True, maxPoolSize=connections
+    )
+    database = f"{namespace.rstrip('.')}-{name}"
+    try:
+        yield client[database]
+    finally:
+        await client.drop_database(database)
+        await client.close()
+
+
 def load_script(path: Path) -> ModuleType:
     """A script of the repository (deploy/render.py, say), imported as a module for its tests."""
     spec = importlib.util.spec_from_file_location(path.stem, path)
