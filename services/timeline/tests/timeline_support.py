@@ -145,10 +145,15 @@ class TimelineApi:
 
     async def home_pages(self, user: str, limit: int) -> list[list[str]]:
         """Every page of the user's home timeline, `limit` posts a page."""
+        return await self.pages("home", user, limit)
+
+    async def pages(self, timeline: str, user: str, limit: int) -> list[list[str]]:
+        """Every page of the user's `home` or `profile` timeline, `limit` posts a page."""
+        read = self.home if timeline == "home" else self.profile
         pages, cursor = [], None
         while True:
             params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
-            response = await self.home(user, **params)
+            response = await read(user, **params)
             assert response.status_code == 200, response.text
             body = response.json()
             pages.append([post["id"] for post in body["items"]])
