@@ -102,6 +102,8 @@ CARD_BYTES = 15_929 / 20
 
 HOME_TIMELINE_CAP = 800
 NOTIFICATION_RETENTION_DAYS = 90  # services/notifications/src/notifications/settings.py
+# The slack MongoDB's home entries were trimmed past: a retired setting, kept for the MongoDB
+# rows below, which price home entries in MongoDB and are stale (docs/capacity.md, ADR 0009).
 HOME_TIMELINE_TRIM_SLACK = 50
 # A smaller cap for the Redis copy only (pages past it read MongoDB, FeedCache's "#" marker).
 SMALLER_FEED_CACHE_CAP = 200

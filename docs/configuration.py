@@ -78,8 +78,8 @@ TOOLING = (
         "`secantus` (`mongoeco` in the `copost/mongo-standin` image)",
         "`make run`, the tests, the benchmarks, the stand-in image",
         "the embedded MongoDB server used when `MONGO_URL` is not set: `secantus` (SecantusDB,"
-        " a separate process) or `mongoeco` (pure Python; set `FAN_OUT_BATCH_SIZE=100` with"
-        " it); see [the ADR](adr/0002-embedded-mongodb-server.md)",
+        " a separate process) or `mongoeco` (pure Python); see"
+        " [the ADR](adr/0002-embedded-mongodb-server.md)",
     ),
     ToolingVariable(
         ("COPOST_UNLOCKED",),

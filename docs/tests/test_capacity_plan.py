@@ -32,7 +32,6 @@ def test_the_plans_table_is_what_the_model_prints() -> None:
 def test_the_models_timeline_settings_are_the_services_defaults() -> None:
     settings = TimelineSettings()
     assert settings.home_timeline_cap == model.HOME_TIMELINE_CAP
-    assert settings.home_timeline_trim_slack == model.HOME_TIMELINE_TRIM_SLACK
     retention_days = NotificationsSettings().notification_retention_seconds / 86_400
     assert retention_days == model.NOTIFICATION_RETENTION_DAYS
 

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
-from timeline_support import TEST_CELEBRITY_THRESHOLD, Events, TimelineApi, TimelineStarter
+from redis.asyncio import Redis
+from timeline_support import (
+    TEST_CELEBRITY_THRESHOLD,
+    Events,
+    Feeds,
+    TimelineApi,
+    TimelineStarter,
+)
 
 from shared.mongo import Document
 from shared.testing import EligibilityStandIn, event_injector, running_service, test_settings
@@ -66,3 +73,12 @@ def start_timeline(
 async def api(start_timeline: TimelineStarter) -> AsyncIterator[TimelineApi]:
     async with start_timeline() as timeline_api:
         yield timeline_api
+
+
+@pytest.fixture
+async def feeds(redis_url: str, namespace: str) -> AsyncIterator[Feeds]:
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        yield Feeds(redis, namespace)
+    finally:
+        await redis.aclose()

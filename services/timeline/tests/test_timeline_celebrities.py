@@ -6,6 +6,7 @@ Story: the test threshold is 3, so `star` with four fans is a celebrity, and wit
 from timeline_support import (
     TEST_CELEBRITY_THRESHOLD,
     Events,
+    Feeds,
     TimelineApi,
     TimelineStarter,
     at,
@@ -29,49 +30,47 @@ async def star_with_a_post(events: Events, api: TimelineApi) -> None:
         assert await api.home_ids(fan) == ["s1"]
 
 
-async def home_owners_of(api: TimelineApi, post: str) -> dict[str, list[str]]:
-    """Who holds a home entry of the post, and through whom."""
-    cursor = api.db["home_entries"].find({"post_id": post})
-    return {entry["owner_id"]: sorted(entry["via"]) async for entry in cursor}
-
-
 async def flagged_edges(api: TimelineApi, followee: str) -> int:
     query = {"followee_id": followee, "active": True, "followee_celebrity": True}
     return await api.db["follows"].count_documents(query)
 
 
-async def test_a_celebritys_post_writes_no_home_entry_yet_every_fan_reads_it(
-    events: Events, api: TimelineApi
+async def test_a_celebritys_post_is_added_to_no_home_feed_yet_every_fan_reads_it(
+    events: Events, api: TimelineApi, feeds: Feeds
 ) -> None:
-    await star_with_a_post(events, api)
+    await star_with_a_post(events, api)  # the fans' feeds are built
 
-    assert await home_owners_of(api, "s1") == {}
-    assert await api.db["home_entries"].count_documents({}) == 0
+    await events.publish("s2", "star", when=20)
+
+    for fan in FANS:
+        assert await api.home_ids(fan) == ["s2", "s1"]
+        assert "s2" not in (await feeds.posts("home", fan) or [])
     assert await flagged_edges(api, "star") == len(FANS)
 
 
 async def test_a_demoted_celebritys_posts_stay_in_the_remaining_fans_timelines(
-    events: Events, api: TimelineApi
+    events: Events, api: TimelineApi, feeds: Feeds
 ) -> None:
     await star_with_a_post(events, api)
 
     await events.send(UserUnfollowed(follower_id="f4", followee_id="star", unfollowed_at=at(20)))
     await wait_for_celebrity(api, "star", celebrity=False)
 
-    # No longer merged at read: the fans' home timelines now hold the post themselves.
+    # No longer merged at read: the fans' home feeds, pulled again, hold the post themselves.
     assert await flagged_edges(api, "star") == 0
-    assert await home_owners_of(api, "s1") == {fan: ["star"] for fan in ("f1", "f2", "f3")}
     for fan in ("f1", "f2", "f3"):
         assert await api.home_ids(fan) == ["s1"]
+        assert await feeds.posts("home", fan) == ["s1"]
     assert await api.home_ids("f4") == []
     # And the star's next posts are fanned out again.
     await events.publish("s2", "star", when=30)
-    assert sorted(await home_owners_of(api, "s2")) == ["f1", "f2", "f3"]
+    for fan in ("f1", "f2", "f3"):
+        assert await feeds.posts("home", fan) == ["s2", "s1"]
     assert await api.home_ids("f1") == ["s2", "s1"]
 
 
 async def test_a_deleted_fan_can_demote_the_celebrity_it_followed(
-    events: Events, api: TimelineApi
+    events: Events, api: TimelineApi, feeds: Feeds
 ) -> None:
     await star_with_a_post(events, api)
 
@@ -83,25 +82,28 @@ async def test_a_deleted_fan_can_demote_the_celebrity_it_followed(
         "celebrity": False,
         "merged_at_read": False,
     }
-    assert await home_owners_of(api, "s1") == {fan: ["star"] for fan in ("f1", "f2", "f3")}
     for fan in ("f1", "f2", "f3"):
         assert await api.home_ids(fan) == ["s1"]
+        assert await feeds.posts("home", fan) == ["s1"]
 
 
 async def test_a_promotion_keeps_fanned_out_posts_once_and_merges_the_new_ones(
-    events: Events, api: TimelineApi
+    events: Events, api: TimelineApi, feeds: Feeds
 ) -> None:
     await events.register("star", *FANS)
     for fan in FANS[:-1]:
         await events.follow(fan, "star")
+        assert await api.home_ids(fan) == []  # builds its feed
     await events.publish("s1", "star", when=10)
-    assert sorted(await home_owners_of(api, "s1")) == ["f1", "f2", "f3"]
+    for fan in FANS[:-1]:
+        assert await feeds.posts("home", fan) == ["s1"]
 
     await events.follow("f4", "star", when=20)
     await wait_for_celebrity(api, "star", celebrity=True)
     await events.publish("s2", "star", when=30)
 
-    assert await home_owners_of(api, "s2") == {}
+    for fan in FANS[:-1]:
+        assert await feeds.posts("home", fan) == ["s1"]
     for fan in FANS:
         assert await api.home_ids(fan) == ["s2", "s1"]
 
@@ -154,10 +156,11 @@ async def followers_stored(api: TimelineApi, author: str) -> int:
 
 
 async def test_a_follow_toggled_at_the_threshold_neither_demotes_nor_copies_posts(
-    events: Events, start_timeline: TimelineStarter
+    events: Events, start_timeline: TimelineStarter, feeds: Feeds
 ) -> None:
     """The review's attack: one follow toggled at exactly the threshold demoted the author
-    each time, copying its posts into every follower's home timeline."""
+    each time, copying its posts into every follower's home timeline (now: deleting every
+    follower's home feed, to be pulled again)."""
     async with start_timeline(celebrity_demotion_margin=1) as api:
         await star_with_a_post(events, api)
 
@@ -168,8 +171,9 @@ async def test_a_follow_toggled_at_the_threshold_neither_demotes_nor_copies_post
             )
             await events.follow("f4", "star", when=21 + 2 * toggle)
 
-        assert await api.db["home_entries"].count_documents({}) == 0
         await wait_for_celebrity(api, "star", celebrity=True)
+        for fan in ("f1", "f2", "f3"):  # built by star_with_a_post, never deleted since
+            assert await feeds.posts("home", fan) == ["s1"]
 
         # Two below the threshold of three is past the margin of one: demoted, copied once.
         await events.send(
@@ -179,4 +183,9 @@ async def test_a_follow_toggled_at_the_threshold_neither_demotes_nor_copies_post
             UserUnfollowed(follower_id="f3", followee_id="star", unfollowed_at=at(40))
         )
         await wait_for_celebrity(api, "star", celebrity=False)
-        assert await home_owners_of(api, "s1") == {"f1": ["star"], "f2": ["star"]}
+        for fan in ("f1", "f2"):
+            assert await feeds.posts("home", fan) is None  # deleted by the demotion
+            assert await api.home_ids(fan) == ["s1"]
+            assert await feeds.posts("home", fan) == ["s1"]
+        for fan in ("f3", "f4"):
+            assert await api.home_ids(fan) == []

@@ -1,7 +1,6 @@
 """The timeline rules without I/O: cards and credits, fan-out planning, merged pages, cursors."""
 
 from datetime import UTC, datetime, timedelta, timezone
-from itertools import batched
 
 import pytest
 
@@ -17,12 +16,10 @@ from timeline.core.rules import (
 )
 from timeline.fanout.rules import (
     CelebrityFlags,
-    HomeDelivery,
     celebrity_change,
     is_celebrity,
     needs_recount,
     plan_audiences,
-    plan_deliveries,
 )
 from timeline.reads.rules import (
     merge_timeline_page,
@@ -142,30 +139,6 @@ def test_stored_times_are_cut_to_milliseconds_like_mongodb() -> None:
 # -- fan-out planning --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("followers_by_author", "expected"),
-    [
-        pytest.param({"ann": ["x", "y"]}, {"x": ("ann",), "y": ("ann",)}, id="author-only"),
-        pytest.param(
-            {"ann": ["x"], "bob": ["y"]}, {"x": ("ann",), "y": ("bob",)}, id="disjoint-audiences"
-        ),
-        pytest.param(
-            {"ann": ["x", "y"], "bob": ["y", "z"]},
-            {"x": ("ann",), "y": ("ann", "bob"), "z": ("bob",)},
-            id="shared-follower-once",
-        ),
-        pytest.param({"ann": ["x", "x"]}, {"x": ("ann",)}, id="duplicate-follower"),
-        pytest.param({"ann": []}, {}, id="no-followers"),
-    ],
-)
-def test_each_follower_gets_one_delivery_naming_every_author_it_follows(
-    followers_by_author: dict[str, list[str]], expected: dict[str, tuple[str, ...]]
-) -> None:
-    deliveries = plan_deliveries(followers_by_author)
-    assert {d.owner_id: d.via for d in deliveries} == expected
-    assert len(deliveries) == len(expected)
-
-
 def test_celebrities_are_left_to_the_read_side() -> None:
     plan = plan_audiences(["ann", "star", "bob"], {"star"})
     assert plan.fan_out_authors == ("ann", "bob")
@@ -196,14 +169,6 @@ def test_only_counts_near_the_threshold_or_of_flagged_authors_are_recounted(
     counted: int, flags: CelebrityFlags, recount: bool
 ) -> None:
     assert needs_recount(counted, flags, threshold=10_000, demotion_margin=1_000) is recount
-
-
-@pytest.mark.parametrize(
-    ("count", "size", "sizes"), [(0, 100, []), (100, 100, [100]), (250, 100, [100, 100, 50])]
-)
-def test_writes_go_in_bounded_batches(count: int, size: int, sizes: list[int]) -> None:
-    deliveries = [HomeDelivery(str(n), ("ann",)) for n in range(count)]
-    assert [len(batch) for batch in batched(deliveries, size, strict=False)] == sizes
 
 
 # -- merging pages -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 from timeline_support import (
     Events,
+    Feeds,
     TimelineApi,
     TimelineStarter,
     at,
@@ -22,7 +23,6 @@ from shared.mongo import Document
 from shared.subscriptions import Delivery
 from shared.testing import CommandCounter, counted_database
 from timeline.components import fan_out_commands as timeline_writer
-from timeline.fanout.repository import EntryRepository
 from timeline.settings import TimelineSettings
 
 
@@ -64,9 +64,6 @@ async def test_followers_of_the_author_the_coauthor_or_both_see_the_post_once(
     assert response.json()["next_cursor"] is None
     await api.wait_for_profile("ann", ["p1"])
     await api.wait_for_profile("bob", ["p1"])
-    entry = await api.db["home_entries"].find_one({"_id": "z:p1"})
-    assert entry is not None
-    assert sorted(entry["via"]) == ["ann", "bob"]
 
 
 @pytest.mark.parametrize("reason", ["left", "removed"])
@@ -175,33 +172,36 @@ async def test_a_deleted_account_leaves_no_trace(events: Events, api: TimelineAp
     assert post["coauthors"] == []
 
 
-async def test_a_new_follow_backfills_the_followees_recent_posts(
-    start_timeline: TimelineStarter, events: Events
+async def test_a_new_follow_brings_the_followees_recent_posts_into_a_built_feed(
+    events: Events, api: TimelineApi, feeds: Feeds
 ) -> None:
-    async with start_timeline(backfill_posts=2) as api:
-        await events.register("ann", "bob", "w")
-        await events.publish("p1", "ann", when=10)
-        await events.publish("p2", "bob", when=20, coauthors=("ann",))
-        await events.publish("p3", "ann", when=30)
-        await api.wait_for_profile("ann", ["p3", "p2", "p1"])
+    await events.register("ann", "bob", "w")
+    await events.publish("p1", "ann", when=10)
+    await events.publish("p2", "bob", when=20, coauthors=("ann",))
+    await events.publish("p3", "ann", when=30)
+    await api.wait_for_profile("ann", ["p3", "p2", "p1"])
+    assert await api.home_ids("w") == []  # w's feed is built, empty
 
-        await events.follow("w", "ann", when=40)
+    await events.follow("w", "ann", when=40)
 
-        await api.wait_for_home("w", ["p3", "p2"])
+    assert await feeds.posts("home", "w") is None  # deleted, to be pulled again
+    assert await api.home_ids("w") == ["p3", "p2", "p1"]
+    assert await feeds.posts("home", "w") == ["p3", "p2", "p1"]
 
 
-async def test_home_timelines_are_trimmed_to_the_cap(
-    start_timeline: TimelineStarter, events: Events
+async def test_home_feeds_keep_the_cap_in_redis_and_older_pages_come_from_mongodb(
+    start_timeline: TimelineStarter, events: Events, feeds: Feeds
 ) -> None:
-    async with start_timeline(home_timeline_cap=3, home_timeline_trim_slack=0) as api:
+    async with start_timeline(home_timeline_cap=3) as api:
         await events.register("ann", "x")
         await events.follow("x", "ann")
-        await api.wait_for_profile("ann", [])
+        await api.wait_for_home("x", [])
         for n in range(5):
             await events.publish(f"p{n}", "ann", when=10 + n)
         await api.wait_for_profile("ann", ["p4", "p3", "p2", "p1", "p0"])
 
-        await api.wait_for_home("x", ["p4", "p3", "p2"])
+        assert await feeds.posts("home", "x") == ["p4", "p3", "p2"]
+        await api.wait_for_home("x", ["p4", "p3", "p2", "p1", "p0"])
 
 
 async def test_coauthor_added_before_published_shows_once_it_is_published(
@@ -222,11 +222,12 @@ async def test_coauthor_added_before_published_shows_once_it_is_published(
 
 
 async def test_the_same_events_delivered_twice_end_in_the_same_timelines(
-    events: Events, api: TimelineApi
+    events: Events, api: TimelineApi, feeds: Feeds
 ) -> None:
     await events.register("ann", "bob", "z")
     await events.follow("z", "ann")
     await events.follow("z", "bob")
+    assert await api.home_ids("z") == []  # builds z's feed, for the fan-out to write to
     publication = make_event(published("p1", "ann", when=10, coauthors=("bob",)), producer="t")
     await events.send(publication, publication)
     # The same fact again under a new event id (a producer that re-sent it).
@@ -235,12 +236,12 @@ async def test_the_same_events_delivered_twice_end_in_the_same_timelines(
     await events.publish("p2", "ann", when=20)
 
     await api.wait_for_home("z", ["p2", "p1"])
-    assert await api.db["home_entries"].count_documents({"owner_id": "z"}) == 2
+    assert await feeds.posts("home", "z") == ["p2", "p1"]
     [_, p1] = (await api.home("z")).json()["items"]
     assert [c["user"]["id"] for c in p1["coauthors"]] == ["bob"]
 
 
-async def test_a_published_post_costs_six_commands_and_one_per_batch_of_followers(
+async def test_a_published_post_costs_seven_commands_and_a_read_per_batch_of_followers(
     events: Events, api: TimelineApi, mongo_url: str
 ) -> None:
     followers = ["f1", "f2", "f3"]
@@ -251,7 +252,8 @@ async def test_a_published_post_costs_six_commands_and_one_per_batch_of_follower
     client: AsyncMongoClient[Document] = AsyncMongoClient(
         mongo_url, tz_aware=True, event_listeners=[counter]
     )
-    # Batches of two: three followers are two bulk writes of entries.
+    # Batches of two: three followers are two replies from MongoDB and two writes to Redis;
+    # nothing is written to MongoDB per follower.
     writer = timeline_writer(TimelineSettings(fan_out_batch_size=2), client[api.db.name])
     try:
         await writer.post_published(Delivery(published("p1", "ann", when=10), uuid4()))
@@ -259,31 +261,18 @@ async def test_a_published_post_costs_six_commands_and_one_per_batch_of_follower
     finally:
         await client.close()
 
-    assert commands == {
+    more_followers = {name: n for name, n in commands.items() if name.startswith("getMore")}
+    assert list(more_followers.values()) == [1]  # the third follower
+    assert {name: n for name, n in commands.items() if name not in more_followers} == {
         "insert post_cards": 1,  # the card, written without reading it first
         "update profile_entries": 1,
         "find follower_counts": 1,  # is the author a celebrity?
-        "find follows": 1,  # the followers
-        "update home_entries": 2,  # one bulk write per batch
-        "update home_growth": 1,  # the timelines' sizes, and which are full, in one write
+        "find block_replica": 2,  # who blocks the author, and whom it blocks
+        "find follows": 1,  # the first two followers
         "update post_reach": 1,  # whom it reached, for the insights
     }
     for follower in followers:
         await api.wait_for_home(follower, ["p1"])
-
-
-async def test_counting_new_entries_names_the_timelines_already_at_the_limit(
-    api: TimelineApi,
-) -> None:
-    growth = api.db["home_growth"]
-    await growth.insert_many([{"_id": "below", "entries": 849}, {"_id": "at", "entries": 850}])
-
-    full = await EntryRepository(api.db).count_growth(["below", "at", "new"], limit=850)
-
-    assert full == ["at"]
-    counted = {doc["_id"]: doc["entries"] async for doc in growth.find()}
-    # The full one is left for the trim to recount.
-    assert counted == {"below": 850, "at": 850, "new": 1}
 
 
 async def test_each_fan_out_is_measured_by_size_and_duration(
@@ -303,7 +292,7 @@ async def test_each_fan_out_is_measured_by_size_and_duration(
     assert REGISTRY.get_sample_value("copost_fan_out_duration_seconds_count") == timed + 1
 
 
-async def test_a_follow_back_filling_one_batch_costs_six_commands(
+async def test_a_follow_costs_three_commands_and_its_feed_is_pulled_again(
     events: Events, api: TimelineApi, mongo_url: str
 ) -> None:
     await events.register("ann", "x", "y")
@@ -323,9 +312,7 @@ async def test_a_follow_back_filling_one_batch_costs_six_commands(
         # followers are not counted again.
         "update follower_counts": 1,
         "find follower_counts": 1,
-        "find profile_entries": 1,  # ann's recent posts, for the back-fill
-        "update home_entries": 1,  # copied to x's home timeline
-        "update home_growth": 1,  # x's timeline size
+        # No back-fill: x's home feed is deleted from Redis, pulled with ann's posts when read.
     }
     await api.wait_for_home("x", ["p1"])
     assert await api.db["follower_counts"].find_one({"_id": "ann"}, {"_id": 0, "followers": 1}) == {

@@ -4,7 +4,6 @@ order, and MongoDB serving the reads while Redis is away (with nothing lost when
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
@@ -19,18 +18,7 @@ FOLLOWERS = ["f1", "f2", "f3", "f4", "f5"]
 
 async def pages_of(api: TimelineApi, path: str, user: str) -> list[list[str]]:
     """Every page of a timeline, two posts a page."""
-    pages, cursor = [], None
-    while True:
-        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
-        if path == "home":
-            response = await api.home(user, **params)
-        else:
-            response = await api.profile(user, **params)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        pages.append([post["id"] for post in body["items"]])
-        if (cursor := body["next_cursor"]) is None:
-            return pages
+    return await api.pages(path, user, limit=2)
 
 
 async def every_page(api: TimelineApi) -> dict[str, list[list[str]]]:

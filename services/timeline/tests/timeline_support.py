@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
 
 from shared.events import EventData, EventEnvelope, make_event
 from shared.events.posts import (
@@ -21,7 +22,7 @@ from shared.events.posts import (
 )
 from shared.events.users import UserFollowed, UserRegistered
 from shared.mongo import Database
-from shared.testing import EventInjector, identity_headers, wait_until
+from shared.testing import EventInjector, identity_headers, redis_key_prefix, wait_until
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 # Small enough that a test makes a celebrity with a handful of follows.
@@ -142,6 +143,23 @@ class TimelineApi:
         assert response.status_code == 200, response.text
         return [post["id"] for post in response.json()["items"]]
 
+    async def home_pages(self, user: str, limit: int) -> list[list[str]]:
+        """Every page of the user's home timeline, `limit` posts a page."""
+        return await self.pages("home", user, limit)
+
+    async def pages(self, timeline: str, user: str, limit: int) -> list[list[str]]:
+        """Every page of the user's `home` or `profile` timeline, `limit` posts a page."""
+        read = self.home if timeline == "home" else self.profile
+        pages, cursor = [], None
+        while True:
+            params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+            response = await read(user, **params)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            pages.append([post["id"] for post in body["items"]])
+            if (cursor := body["next_cursor"]) is None:
+                return pages
+
     async def profile(self, handle: str, viewer: str = "viewer", **params: Any) -> httpx.Response:
         return await self.http.get(
             f"/v1/users/{handle}/posts", params=params, headers=identity_headers(viewer, "timeline")
@@ -163,6 +181,22 @@ class TimelineApi:
             return await self.profile_ids(handle) == expected
 
         await wait_until(matches)
+
+
+@dataclass
+class Feeds:
+    """The test's feeds in Redis, as the service keeps them (never to arrange a test)."""
+
+    redis: Redis
+    namespace: str
+
+    def key(self, kind: str, owner: str) -> str:
+        return f"{redis_key_prefix(self.namespace)}feed:{kind}:{owner}"
+
+    async def posts(self, kind: str, owner: str) -> list[str] | None:
+        """The posts of a feed, newest first; None if Redis holds no such feed."""
+        members = await self.redis.zrevrange(self.key(kind, owner), 0, -1)
+        return [m.split("|")[1] for m in members if "|" in m] if members else None
 
 
 async def make_star(events: Events, api: TimelineApi, fans: list[str]) -> None:

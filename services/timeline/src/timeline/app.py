@@ -41,7 +41,7 @@ def create_app(
                 *INSIGHTS_INDEXES,
                 *USER_DIRECTORY_INDEXES,
                 *relation_replica_indexes(MUTE_REPLICA),
-                *relation_replica_indexes(BLOCK_REPLICA),
+                *relation_replica_indexes(BLOCK_REPLICA, by_target=True),
             ],
         )
     )

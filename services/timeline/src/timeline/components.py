@@ -22,7 +22,12 @@ from timeline.core.rules import PostCard
 from timeline.engagement.commands import EngagementCommands
 from timeline.engagement.repository import LikeRepository, move_counts_to_cards
 from timeline.fanout.commands import FanOutCommands
-from timeline.fanout.repository import EntryRepository, FollowRepository, HomeAnnouncements
+from timeline.fanout.repository import (
+    EntryRepository,
+    FollowRepository,
+    HomeAnnouncements,
+    retire_home_entries,
+)
 from timeline.insights.commands import InsightsCommands
 from timeline.insights.queries import InsightsQueries
 from timeline.insights.repository import InsightsRepository
@@ -85,6 +90,8 @@ async def compose(
     caches = read_caches(redis, settings) if redis else None
     cards = PostCardRepository(db, caches.cards if caches else None)
     await migrate_once(db, "timeline-entry-positions", EntryRepository(db).store_positions)
+    feeds = caches.feeds if caches else None
+    await migrate_once(db, "timeline-home-entries-retired", partial(retire_home_entries, db, feeds))
     await migrate_once(db, "timeline-counts-on-cards", partial(move_counts_to_cards, db, cards))
     likes = LikeRepository(db, caches.liked_by_reader if caches else None)
     insights = InsightsRepository(db)
@@ -133,6 +140,7 @@ def fan_out_commands(
         PostCardRepository(db, caches.cards if caches else None),
         follow_repository(db, caches),
         EntryRepository(db, caches.feeds if caches else None),
+        RelationReplica(db, BLOCK_REPLICA),
         InsightsRepository(db),
         announcements,
     )

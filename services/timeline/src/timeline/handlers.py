@@ -14,7 +14,13 @@ from shared.events.posts import (
     PostReplyRemoved,
     PostUnliked,
 )
-from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from shared.events.users import (
+    UserBlocked,
+    UserDeleted,
+    UserFollowed,
+    UserUnblocked,
+    UserUnfollowed,
+)
 from shared.relations import block_subscriptions, mute_subscriptions
 from shared.subscriptions import Subscriptions
 from timeline.components import TimelineComponents
@@ -37,7 +43,9 @@ def subscriptions(components: TimelineComponents) -> Subscriptions:
     subscriptions.on(MediaAltTextChanged, fan_out.alt_text_changed)
     subscriptions.on(UserFollowed, fan_out.user_followed)
     subscriptions.on(UserUnfollowed, fan_out.user_unfollowed)
+    # After the block replica's handlers (included above): pulled feeds read the replica.
     subscriptions.on(UserBlocked, fan_out.user_blocked)
+    subscriptions.on(UserUnblocked, fan_out.user_unblocked)
     subscriptions.on(UserDeleted, fan_out.user_deleted)
 
     engagement = components.engagement

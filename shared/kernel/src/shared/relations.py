@@ -32,8 +32,14 @@ BLOCK_REPLICA = "block_replica"
 MUTE_REPLICA = "mute_replica"
 
 
-def relation_replica_indexes(collection: str) -> list[IndexSpec]:
-    return [IndexSpec(collection, [("from_id", 1), ("active", 1)])]
+def relation_replica_indexes(collection: str, *, by_target: bool = False) -> list[IndexSpec]:
+    """`by_target`: for a replica asked for `counterparts_of` an account."""
+    by_source = IndexSpec(collection, [("from_id", 1), ("active", 1)])
+    return (
+        [by_source, IndexSpec(collection, [("to_id", 1), ("active", 1)])]
+        if by_target
+        else [by_source]
+    )
 
 
 class RelationReplica:
@@ -72,6 +78,13 @@ class RelationReplica:
     async def _stored_targets_of(self, from_id: str) -> set[str]:
         cursor = self._relations.find({"from_id": from_id, "active": True}, {"to_id": 1})
         return {document["to_id"] async for document in cursor}
+
+    async def counterparts_of(self, user_id: str) -> set[str]:
+        """Everyone the user blocks (mutes) or is blocked (muted) by now: two indexed queries
+        (an `$or` of the two is a collection scan on the embedded server)."""
+        targets = await self._stored_targets_of(user_id)
+        cursor = self._relations.find({"to_id": user_id, "active": True}, {"from_id": 1})
+        return targets | {document["from_id"] async for document in cursor}
 
     async def active_pairs(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (from, to) pairs are active now: one query."""

@@ -1,4 +1,5 @@
-"""Home and profile feeds kept in Redis: a cache of the entries MongoDB holds, rebuilt from it.
+"""Home and profile feeds kept in Redis, rebuilt from MongoDB: a profile from its entries, a
+home feed pulled from the followees' profile entries (`timeline.fanout.repository`).
 
 Each feed is a sorted set whose members all have score 0 and are entries' sort keys
 (`TimelinePosition.sort_key`): Redis orders equal scores by member, so a page after a cursor is
@@ -9,11 +10,12 @@ sort before every entry:
 - `"#"`: older entries were trimmed off (past the cap): a page that runs out reads MongoDB;
 - `"!<token>"`: a rebuild is under way.
 
-Writes follow MongoDB (always written first): an entry is added only to a feed that exists, so
-a missing feed is never made partial. A removal (unfollow, block, a co-author's credit gone)
-deletes the feeds it touches; they are rebuilt on their next read. A rebuild marks the feed
-first, so entries delivered while it reads MongoDB land in the feed too, and completes it only
-if its mark is still there: a removal in the meantime deleted it, and what it read may be stale.
+Writes follow MongoDB's (a post's profile entries are written before its fan-out): an entry is
+added only to a feed that exists, so a missing feed is never made partial. A removal (unfollow,
+block, a co-author's credit gone) deletes the feeds it touches; they are rebuilt on their next
+read. A rebuild marks the feed first, so entries delivered while it reads MongoDB land in the
+feed too, and completes it only if its mark is still there: a removal in the meantime deleted
+it, and what it read may be stale.
 
 Redis down: reads go to MongoDB. A write that fails may leave a feed behind MongoDB, so the
 process stops using the cache and, once Redis answers again, deletes every feed before it uses
@@ -45,13 +47,18 @@ FIRST_ENTRY = "[0"
 MARKERS_END = "(0"
 
 # KEYS: feeds; ARGV[1]: the cap; ARGV[i + 1]: the entry for KEYS[i] (a feed may repeat).
+# Markers are counted only when the feed may be over the cap (one call less per feed).
 _ADD = """
 local cap = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
   if redis.call('EXISTS', key) == 1 then
     redis.call('ZADD', key, 0, ARGV[i + 1])
-    local markers = redis.call('ZLEXCOUNT', key, '-', '(0')
-    local excess = redis.call('ZCARD', key) - markers - cap
+    local size = redis.call('ZCARD', key)
+    local markers = 0
+    if size > cap then
+      markers = redis.call('ZLEXCOUNT', key, '-', '(0')
+    end
+    local excess = size - markers - cap
     if excess > 0 then
       redis.call('ZREMRANGEBYRANK', key, markers, markers + excess - 1)
       redis.call('ZADD', key, 0, '#')
@@ -184,6 +191,13 @@ class FeedCache:
     async def clear(self) -> int:
         """Delete every feed (they are rebuilt on their next read)."""
         return await self._health.clear()
+
+    async def clear_when_reachable(self) -> None:
+        """Delete every feed now or, Redis away, before this process next uses one."""
+        try:
+            await self.clear()
+        except REDIS_DOWN as exc:
+            self._health.lost(exc)
 
 
 def from_sort_key(member: str) -> TimelinePosition:

@@ -4,8 +4,13 @@ Every use case first records the event in the projection it concerns (a card, a 
 edge), in a way that ignores older news, then brings the entries in line with the *current*
 state rather than with the event. So a redelivered event, or one retried after a crash
 half-way through a fan-out, finishes the work instead of repeating or skipping it.
+
+Home feeds live in Redis only and are pulled from the follow edges and the profile entries
+when Redis lacks them (`EntryRepository`): a post adds itself to the feeds Redis holds, and
+what changes which posts a feed pulls deletes the feeds it touches, after its MongoDB write.
 """
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +29,14 @@ from shared.events.posts import (
     PostPublished,
     RemixEvent,
 )
-from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from shared.events.users import (
+    UserBlocked,
+    UserDeleted,
+    UserFollowed,
+    UserUnblocked,
+    UserUnfollowed,
+)
+from shared.relations import RelationReplica
 from shared.remote_accounts import is_remote_user_id
 from shared.subscriptions import Delivery
 from shared.tracing import exemplar
@@ -50,7 +62,6 @@ from timeline.fanout.rules import (
     celebrity_change,
     needs_recount,
     plan_audiences,
-    plan_deliveries,
 )
 from timeline.insights.repository import InsightsRepository
 from timeline.settings import TimelineSettings
@@ -76,6 +87,8 @@ class FanOutCommands:
     cards: PostCardRepository
     follows: FollowRepository
     entries: EntryRepository
+    # Who blocks whom (kept from user.blocked/unblocked): a post is not delivered to them.
+    blocks: RelationReplica
     # Where whom each delivery reached is recorded, for the insights.
     insights: InsightsRepository | None = None
     # Who is told at once of a post new in their home timeline; no one without Redis.
@@ -140,8 +153,7 @@ class FanOutCommands:
             return
         await self.entries.rename_author(handed.post_id, handed.to_author_id)
         if handed.from_author_id not in card.reaching_authors():
-            await self.entries.take_off_profile(handed.from_author_id, handed.post_id)
-            await self.entries.withdraw_post_via(handed.post_id, handed.from_author_id)
+            await self._take_off_profile(handed.from_author_id, card.post_id)
         await self._reach(card, card.reaching_authors())
 
     async def remix_status_changed(self, delivery: Delivery[RemixEvent]) -> None:
@@ -159,8 +171,14 @@ class FanOutCommands:
         if coauthor_id in card.reaching_authors():
             await self._reach(card, [coauthor_id])
         else:
-            await self.entries.take_off_profile(coauthor_id, card.post_id)
-            await self.entries.withdraw_post_via(card.post_id, coauthor_id)
+            await self._take_off_profile(coauthor_id, card.post_id)
+
+    async def _take_off_profile(self, author_id: str, post_id: str) -> None:
+        """The post leaves the author's profile, and so the home feeds that pulled it from
+        there: those of the author's followers (a follower who sees it through another of its
+        authors pulls it again)."""
+        await self.entries.take_off_profile(author_id, post_id)
+        await self.entries.invalidate_homes(await self.follows.followers(author_id))
 
     async def _reach(self, card: PostCard, authors: Sequence[str]) -> None:
         """Put the post on these authors' profiles and in their followers' home timelines."""
@@ -171,19 +189,31 @@ class FanOutCommands:
         await self.entries.put_on_profiles(card, authors)
         celebrities = await self.follows.celebrities_among(authors)
         plan = plan_audiences(authors, celebrities)
-        followers_by_author = {
-            author: await self.follows.followers(author) for author in plan.fan_out_authors
-        }
-        deliveries = plan_deliveries(followers_by_author)
-        grown: list[str] = []
-        for batch in batched(deliveries, self.settings.fan_out_batch_size, strict=False):
-            grown += await self.entries.deliver(card, batch)
-            if self.announcements is not None:
-                await self.announcements.announce(card, [d.owner_id for d in batch])
-        await self._trim(grown)
-        FAN_OUT_DELIVERIES.observe(len(deliveries))
+        # Pulled feeds leave out posts authored by an account in a block with their owner.
+        excluded = await self.blocks.counterparts_of(card.author_id) if card.author_id else set()
+        followers_by_author: dict[str, list[str]] = {}
+        reached: set[str] = set()
+        # Each batch of followers is written to Redis while the next is read from the
+        # database: the two servers work at once, and the first feeds have the post before
+        # the last followers are read.
+        async with asyncio.TaskGroup() as writes:
+            for author in plan.fan_out_authors:
+                followers = followers_by_author.setdefault(author, [])
+                batches = self.follows.follower_batches(author, self.settings.fan_out_batch_size)
+                async for batch in batches:
+                    followers += batch
+                    # A follower of several authors gets the post once.
+                    owners = [o for o in batch if o not in reached and o not in excluded]
+                    reached.update(owners)
+                    writes.create_task(self._deliver(card, owners))
+        FAN_OUT_DELIVERIES.observe(len(reached))
         FAN_OUT_DURATION.observe(time.perf_counter() - started, exemplar=exemplar())
         await self._record_reach(card, plan.celebrity_authors, followers_by_author)
+
+    async def _deliver(self, card: PostCard, owner_ids: Sequence[str]) -> None:
+        await self.entries.deliver(card, owner_ids)
+        if self.announcements is not None:
+            await self.announcements.announce(card, owner_ids)
 
     async def _record_reach(
         self,
@@ -198,18 +228,6 @@ class FanOutCommands:
         for author in celebrities:
             followers_by_author[author] = await self.follows.followers(author)
         await self.insights.record_reach(card.post_id, followers_by_author)
-
-    async def _trim(self, owner_ids: Sequence[str]) -> None:
-        """Count the new entries; trim the timelines that grew past the cap plus slack.
-
-        Sizes are counted per home timeline as entries are added (one bulk write per post,
-        which also tells which ones are full), never recounted from the entries: that would
-        be a query by owner over many owners, which not every server answers from an index.
-        """
-        cap, slack = self.settings.home_timeline_cap, self.settings.home_timeline_trim_slack
-        over = await self.entries.count_growth(owner_ids, limit=cap + slack)
-        if over:
-            await self.entries.trim_homes(over, keep=cap)
 
     # -- follows -----------------------------------------------------------------------
 
@@ -228,28 +246,38 @@ class FanOutCommands:
             # flagged the others before the edge existed is caught too.
             await self.follows.flag_edge(follow.follower_id, follow.followee_id)
         if not flags.skips_fan_out:
-            await self._backfill(follow.follower_id, follow.followee_id)
+            # Pulled again, with the followee's recent posts (its newest, up to the cap).
+            await self.entries.invalidate_homes([follow.follower_id])
 
     async def user_unfollowed(self, delivery: Delivery[UserUnfollowed]) -> None:
         unfollow = delivery.event
         await self._end_follow(unfollow.follower_id, unfollow.followee_id, unfollow.unfollowed_at)
 
     async def user_blocked(self, delivery: Delivery[UserBlocked]) -> None:
-        """Follows end both ways, and neither sees the other's posts through anyone else."""
+        """Follows end both ways, and neither sees the other's posts through anyone else: a
+        pulled feed leaves out posts authored by an account in a block with its owner, which
+        the block replica (written by the handler included before this one) now holds."""
         block = delivery.event
         pair = ((block.blocker_id, block.blocked_id), (block.blocked_id, block.blocker_id))
         for owner_id, other_id in pair:
             await self._end_follow(owner_id, other_id, block.blocked_at)
-            await self.entries.drop_authored_by(owner_id, other_id)
+        await self.entries.invalidate_homes([block.blocker_id, block.blocked_id])
+
+    async def user_unblocked(self, delivery: Delivery[UserUnblocked]) -> None:
+        """Their feeds are pulled again, with the posts the block left out (the block replica,
+        written by the handler included before this one, no longer holds it)."""
+        unblock = delivery.event
+        await self.entries.invalidate_homes([unblock.blocker_id, unblock.blocked_id])
 
     async def user_deleted(self, delivery: Delivery[UserDeleted]) -> None:
         deleted = delivery.event
         followees = await self.follows.active_followees(deleted.user_id)
+        followers = await self.follows.followers(deleted.user_id)
         await self.follows.deactivate_all(deleted.user_id, deleted.deleted_at)
         for batch in batched(followees, self.settings.fan_out_batch_size, strict=False):
             await self._settle_celebrities(batch)
         await self.follows.forget_followers(deleted.user_id)
-        await self.entries.purge_account(deleted.user_id)
+        await self.entries.purge_account(deleted.user_id, followers)
 
     async def _end_follow(self, follower_id: str, followee_id: str, as_of: datetime) -> None:
         if is_remote_user_id(follower_id):
@@ -258,7 +286,7 @@ class FanOutCommands:
         if not update.applied:
             return
         await self._count_follow(followee_id, update, change=-1)
-        await self.entries.withdraw_followee(follower_id, followee_id)
+        await self.entries.invalidate_homes([follower_id])
 
     # -- celebrities -------------------------------------------------------------------
 
@@ -320,31 +348,12 @@ class FanOutCommands:
         await self.follows.mark_skips_fan_out(author_id, True)
 
     async def _demote(self, author_id: str) -> None:
-        """Fan-out resumes and followers get the skipped posts before readers stop merging.
+        """Fan-out resumes and followers' feeds are pulled again, with the skipped posts,
+        before readers stop merging.
 
         A crash part-way leaves the flags apart, so the next settle repeats the steps.
         """
         await self.follows.mark_skips_fan_out(author_id, False)
-        await self._backfill_followers(author_id)
+        await self.entries.invalidate_homes(await self.follows.followers(author_id))
         await self.follows.flag_edges(author_id, False)
         await self.follows.mark_merged_at_read(author_id, False)
-
-    # -- back-fills --------------------------------------------------------------------
-
-    async def _backfill(self, follower_id: str, followee_id: str) -> None:
-        """The followee's most recent posts, in profile order, with the followee as `via`."""
-        await self._copy_recent_posts(followee_id, [follower_id])
-
-    async def _backfill_followers(self, author_id: str) -> None:
-        """Every follower gets the author's recent posts (those it skipped as a celebrity)."""
-        await self._copy_recent_posts(author_id, await self.follows.followers(author_id))
-
-    async def _copy_recent_posts(self, author_id: str, owner_ids: Sequence[str]) -> None:
-        if not owner_ids:
-            return
-        recent = await self.entries.recent_profile_entries(author_id, self.settings.backfill_posts)
-        copies = ((owner_id, entry) for owner_id in owner_ids for entry in recent)
-        grown: set[str] = set()
-        for batch in batched(copies, self.settings.fan_out_batch_size, strict=False):
-            grown |= await self.entries.copy_to_homes(author_id, batch)
-        await self._trim(sorted(grown))

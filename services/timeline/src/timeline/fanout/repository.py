@@ -9,41 +9,45 @@ Collections:
   how a crash between the edge's write and the count's heals, and for deleted accounts),
   `celebrity` (its posts are not fanned out) and `merged_at_read` (its edges are flagged;
   absent in documents older than the field: then equal to `celebrity`);
-- `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author;
-- `home_entries`: `_id` "{owner}:{post}", with `via`, the followed authors through whom the
-  owner sees the post; the entry goes when `via` is empty.
+- `profile_entries`: `_id` "{user}:{post}", one per author and credited co-author.
 
-Profiles and home timelines are also kept in Redis (`FeedCache`), written after MongoDB and
-read first; MongoDB stays the source they are rebuilt from. So are the celebrities each reader
-follows (`CachedSets`): every write to an edge deletes its follower's set after it.
+Profiles are kept in Redis too (`FeedCache`), written after MongoDB and read first. Home
+timelines are kept in Redis only: MongoDB holds no entry per follower. A home feed is defined
+by what MongoDB does hold, the owner's active follow edges and the followees' profile entries
+(less posts authored by an account in a block with the owner), so the fan-out of a post is
+one profile entry per author in MongoDB plus one `ZADD` per follower's feed in Redis, and a
+feed Redis lacks (or a page past what it keeps) is pulled from those profiles, as celebrities'
+posts always were. Writing one entry per follower to the embedded, single-threaded server
+was most of a large fan-out's time (10 000 followers: 20 bulk writes, 10 000 documents, 30 s
+and more). Whatever changes what a feed pulls (a follow, an unfollow, a block, a co-author
+gone, a demotion, a deleted account) deletes the feeds it touches after its MongoDB write, so
+they are pulled again. So are the celebrities each reader follows (`CachedSets`): every write
+to an edge deletes its follower's set after it.
 """
 
 import contextlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from itertools import batched
 
-from pymongo import DeleteMany, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.errors import DuplicateKeyError
 
 from shared.home_updates import announce_home_update
 from shared.mongo import Database, Document, IndexSpec
 from shared.read_cache import CachedSets, SetRead
 from shared.redis_store import RedisClient
-from shared.relations import RelationReplica
+from shared.relations import BLOCK_REPLICA, RelationReplica
 from timeline.core.feed_cache import FeedCache, FeedKind
-from timeline.core.repository import raise_unless_only_duplicate_keys
 from timeline.core.rules import PostCard, TimelinePosition
-from timeline.fanout.rules import CelebrityFlags, HomeDelivery
+from timeline.fanout.rules import CelebrityFlags
 
 FOLLOWS = "follows"
 FOLLOWER_COUNTS = "follower_counts"
 PROFILE_ENTRIES = "profile_entries"
-HOME_ENTRIES = "home_entries"
-# Entries added to each home timeline since it was last measured (an upper bound of its
-# size): read by `_id`, which every server answers from its index, unlike `$in` on owner_id.
-HOME_GROWTH = "home_growth"
+# What earlier versions kept per follower in MongoDB; dropped at start-up.
+RETIRED_COLLECTIONS = ("home_entries", "home_growth")
 # Entries keep their TimelinePosition's sort key: newest first is one descending field.
 POSITION = "position"
 NEWEST_FIRST = [(POSITION, -1)]
@@ -52,15 +56,14 @@ POSITION_FIELDS = {"published_at": 1, "post_id": 1}
 POSITION_BACKFILL_BATCH = 500
 # Follower ids per reply: one reply holds 100 000 (about 4 MB), so one command reads them.
 FOLLOWER_READ_BATCH = 100_000
+# Home feeds deleted per Redis command when many change at once (a co-author's followers).
+HOME_INVALIDATION_BATCH = 1_000
 
 FAN_OUT_INDEXES = [
     IndexSpec(FOLLOWS, [("followee_id", 1), ("active", 1)]),
     IndexSpec(FOLLOWS, [("follower_id", 1), ("active", 1), ("followee_celebrity", 1)]),
     IndexSpec(PROFILE_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
     IndexSpec(PROFILE_ENTRIES, [("post_id", 1)]),
-    IndexSpec(HOME_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
-    IndexSpec(HOME_ENTRIES, [("post_id", 1)]),
-    IndexSpec(HOME_ENTRIES, [("via", 1)]),
 ]
 
 
@@ -158,6 +161,21 @@ class FollowRepository:
             {"followee_id": followee_id, "active": True}, {"follower_id": 1, "_id": 0}
         ).batch_size(FOLLOWER_READ_BATCH)
         return [document["follower_id"] async for document in cursor]
+
+    async def follower_batches(self, followee_id: str, size: int) -> AsyncIterator[list[str]]:
+        """Every active follower, `size` at a time as the server sends them (one reply each),
+        so a fan-out writes the first feeds while the database reads the next followers."""
+        cursor = self._follows.find(
+            {"followee_id": followee_id, "active": True}, {"follower_id": 1, "_id": 0}
+        ).batch_size(size)
+        batch: list[str] = []
+        async for document in cursor:
+            batch.append(document["follower_id"])
+            if len(batch) == size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
     def followed_celebrities(self, follower_id: str) -> SetRead:
         """The celebrities the follower follows, to read with other sets (`read_sets`)."""
@@ -307,26 +325,30 @@ class FollowRepository:
 
 
 class EntryRepository:
+    """Profile entries in MongoDB and Redis; home feeds in Redis only, pulled from MongoDB.
+
+    A home feed is what the owner's followees have on their profiles (see the module's
+    docstring): the fan-out adds a post to the feeds Redis holds, and a feed Redis lacks, or a
+    page past what it keeps, is pulled from the profile entries of the followees.
+    """
+
     def __init__(self, db: Database, feeds: FeedCache | None = None) -> None:
         self._profiles = db[PROFILE_ENTRIES]
-        self._homes = db[HOME_ENTRIES]
-        self._growth = db[HOME_GROWTH]
+        self._follows = FollowRepository(db)
+        self._blocks = RelationReplica(db, BLOCK_REPLICA)
         self._feeds = feeds
 
     async def store_positions(self) -> None:
         """Give the entries written before positions were stored theirs (a migration)."""
-        for entries in (self._profiles, self._homes):
-            unpositioned = {POSITION: {"$exists": False}}
-            while batch := await entries.find(unpositioned, POSITION_FIELDS).to_list(
-                POSITION_BACKFILL_BATCH
-            ):
-                positions = [
-                    UpdateOne(
-                        {"_id": entry["_id"]}, {"$set": {POSITION: _position(entry).sort_key}}
-                    )
-                    for entry in batch
-                ]
-                await entries.bulk_write(positions, ordered=False)
+        unpositioned = {POSITION: {"$exists": False}}
+        while batch := await self._profiles.find(unpositioned, POSITION_FIELDS).to_list(
+            POSITION_BACKFILL_BATCH
+        ):
+            positions = [
+                UpdateOne({"_id": entry["_id"]}, {"$set": {POSITION: _position(entry).sort_key}})
+                for entry in batch
+            ]
+            await self._profiles.bulk_write(positions, ordered=False)
 
     # profile entries
 
@@ -352,114 +374,44 @@ class EntryRepository:
         await self._profiles.delete_one({"_id": f"{user_id}:{post_id}"})
         await self._invalidate("profile", [user_id])
 
-    async def recent_profile_entries(self, owner_id: str, limit: int) -> list[Document]:
-        cursor = self._profiles.find({"owner_id": owner_id}).sort(NEWEST_FIRST).limit(limit)
-        return await cursor.to_list()
-
-    # home entries
-
-    async def deliver(self, card: PostCard, deliveries: Sequence[HomeDelivery]) -> list[str]:
-        """One bulk write; returns the owners whose timeline got a new entry."""
-        if not deliveries:
-            return []
-        fields = _entry_fields(card)
-        result = await self._homes.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": f"{delivery.owner_id}:{card.post_id}"},
-                    {
-                        "$setOnInsert": {"owner_id": delivery.owner_id, **fields},
-                        "$addToSet": {"via": {"$each": list(delivery.via)}},
-                    },
-                    upsert=True,
-                )
-                for delivery in deliveries
-            ],
-            ordered=False,
-        )
-        await self._cache_add("home", ((d.owner_id, _card_position(card)) for d in deliveries))
-        return [deliveries[index].owner_id for index in result.upserted_ids or {}]
-
-    async def copy_to_homes(self, via: str, copies: Sequence[tuple[str, Document]]) -> set[str]:
-        """Copy (owner, profile entry) pairs into home timelines, reached through `via`.
-
-        One bulk write; returns the owners whose timeline got a new entry.
-        """
-        if not copies:
-            return set()
-        result = await self._homes.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": f"{owner_id}:{entry['post_id']}"},
-                    {
-                        "$setOnInsert": {
-                            "owner_id": owner_id,
-                            "post_id": entry["post_id"],
-                            "author_id": entry["author_id"],
-                            "published_at": entry["published_at"],
-                            POSITION: _position(entry).sort_key,
-                        },
-                        "$addToSet": {"via": via},
-                    },
-                    upsert=True,
-                )
-                for owner_id, entry in copies
-            ],
-            ordered=False,
-        )
-        await self._cache_add("home", ((owner_id, _position(entry)) for owner_id, entry in copies))
-        return {copies[index][0] for index in result.upserted_ids or {}}
-
-    async def withdraw_post_via(self, post_id: str, author_id: str) -> None:
-        """The post no longer reaches anyone through this author."""
-        only_through_author = {"post_id": post_id, "via": [author_id]}
-        losing = await self._homes.distinct("owner_id", only_through_author)
-        await self._homes.update_many(
-            {"post_id": post_id, "via": author_id}, {"$pull": {"via": author_id}}
-        )
-        await self._homes.delete_many({"post_id": post_id, "via": {"$size": 0}})
-        await self._invalidate("home", losing)
-
-    async def withdraw_followee(self, owner_id: str, followee_id: str) -> None:
-        """The owner no longer sees anything through this followee."""
-        await self._homes.update_many(
-            {"owner_id": owner_id, "via": followee_id}, {"$pull": {"via": followee_id}}
-        )
-        await self._homes.delete_many({"owner_id": owner_id, "via": {"$size": 0}})
-        await self._invalidate("home", [owner_id])
-
-    async def drop_authored_by(self, owner_id: str, author_id: str) -> None:
-        await self._homes.delete_many({"owner_id": owner_id, "author_id": author_id})
-        await self._invalidate("home", [owner_id])
-
     async def rename_author(self, post_id: str, author_id: str) -> None:
-        """A hand-over: the post's entries name its new author (purges by author go by it)."""
-        await self._homes.update_many({"post_id": post_id}, {"$set": {"author_id": author_id}})
+        """A hand-over: the post's entries name its new author (blocks exclude by it)."""
         await self._profiles.update_many({"post_id": post_id}, {"$set": {"author_id": author_id}})
 
     async def purge_post(self, post_id: str) -> None:
         """Home feeds keep the entry until trimmed: readers skip posts without a card."""
         profiles = await self._profiles.distinct("owner_id", {"post_id": post_id})
-        await self._homes.delete_many({"post_id": post_id})
         await self._profiles.delete_many({"post_id": post_id})
         await self._invalidate("profile", profiles)
 
-    async def purge_account(self, user_id: str) -> None:
-        """A deleted account: its timelines, its posts, and every entry reached through it."""
-        reaching_through = await self._homes.distinct("owner_id", {"via": user_id})
-        await self._homes.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
-        await self._homes.update_many({"via": user_id}, {"$pull": {"via": user_id}})
-        await self._homes.delete_many({"via": {"$size": 0}})
+    async def purge_account(self, user_id: str, followers: Sequence[str]) -> None:
+        """A deleted account: its profile, its posts on others', and the home feeds of its
+        `followers` (read before its edges ended), which held its posts."""
         await self._profiles.delete_many({"$or": [{"owner_id": user_id}, {"author_id": user_id}]})
-        await self._growth.delete_one({"_id": user_id})
-        await self._invalidate("home", [user_id, *reaching_through])
+        await self.invalidate_homes([user_id, *followers])
         await self._invalidate("profile", [user_id])
+
+    # home feeds
+
+    async def deliver(self, card: PostCard, owner_ids: Sequence[str]) -> None:
+        """Add the post to these owners' home feeds that Redis holds (one script call); a
+        feed it lacks is pulled, with the post, from the profile entries when next read."""
+        await self._cache_add("home", ((owner, _card_position(card)) for owner in owner_ids))
+
+    async def invalidate_homes(self, owner_ids: Sequence[str]) -> None:
+        """After a change to what these owners' home feeds pull from (follows, profile
+        entries, blocks): each is pulled again when next read. In batches of
+        HOME_INVALIDATION_BATCH keys per command."""
+        for batch in batched(owner_ids, HOME_INVALIDATION_BATCH, strict=False):
+            await self._invalidate("home", batch)
+
+    # reads
 
     async def feed_pages(
         self, feeds: Sequence[tuple[FeedKind, str]], after: TimelinePosition | None, limit: int
     ) -> list[list[TimelinePosition]]:
-        """Up to `limit` newest-first positions after `after` from each feed: from Redis in
-        one round trip; a feed Redis lacks from MongoDB (and rebuilt in Redis)."""
+        """Up to `limit` newest-first distinct positions after `after` from each feed: from
+        Redis in one round trip; a feed Redis lacks from MongoDB (and rebuilt in Redis)."""
         cached = (
             await self._feeds.pages(
                 [kind for kind, _ in feeds], [owner for _, owner in feeds], after, limit
@@ -475,7 +427,7 @@ class EntryRepository:
             elif found == "missing":
                 pages.append(await self._rebuild(kind, owner_id, after, limit))
             else:
-                pages.append(await self._stored_positions(kind, [owner_id], after, limit))
+                pages.append(await self._stored_positions(kind, owner_id, after, limit))
         return pages
 
     async def _rebuild(
@@ -485,26 +437,49 @@ class EntryRepository:
         assert self._feeds is not None
         mark = await self._feeds.start_rebuild(kind, owner_id)
         if mark is None:
-            return await self._stored_positions(kind, [owner_id], after, limit)
-        newest = await self._stored_positions(kind, [owner_id], None, self._feeds.cap + 1)
+            return await self._stored_positions(kind, owner_id, after, limit)
+        newest = await self._stored_positions(kind, owner_id, None, self._feeds.cap + 1)
         await self._feeds.complete_rebuild(kind, owner_id, mark, newest)
         page = [p for p in newest[: self._feeds.cap] if after is None or p < after][:limit]
         if len(page) < limit and len(newest) > self._feeds.cap:
-            return await self._stored_positions(kind, [owner_id], after, limit)
+            return await self._stored_positions(kind, owner_id, after, limit)
         return page
 
     async def _stored_positions(
-        self, kind: FeedKind, owner_ids: Sequence[str], after: TimelinePosition | None, limit: int
+        self, kind: FeedKind, owner_id: str, after: TimelinePosition | None, limit: int
     ) -> list[TimelinePosition]:
-        """Newest-first entries of these feeds in MongoDB (a post on two comes twice)."""
-        entries = self._homes if kind == "home" else self._profiles
-        owners: Any = owner_ids[0] if len(owner_ids) == 1 else {"$in": list(owner_ids)}
-        cursor = (
-            entries.find({"owner_id": owners, **_after(after)}, POSITION_FIELDS)
-            .sort(NEWEST_FIRST)
-            .limit(limit)
-        )
-        return [_position(document) async for document in cursor]
+        """Up to `limit` newest-first distinct positions of the feed as MongoDB holds it."""
+        if kind == "profile":
+            cursor = (
+                self._profiles.find({"owner_id": owner_id, **_after(after)}, POSITION_FIELDS)
+                .sort(NEWEST_FIRST)
+                .limit(limit)
+            )
+            return [_position(document) async for document in cursor]
+        return await self._pulled_home(owner_id, after, limit)
+
+    async def _pulled_home(
+        self, owner_id: str, after: TimelinePosition | None, limit: int
+    ) -> list[TimelinePosition]:
+        """A home feed pulled from MongoDB: the profile entries of the owner's active followees
+        (celebrities' too, which readers merge in anyway: a feed pulled while an author's
+        status changes misses none of its posts), but no post authored by an account in a
+        block with the owner; each post once (a co-authored post is on several profiles), so
+        the cursor is read until `limit` distinct posts or its end."""
+        followees = await self._follows.active_followees(owner_id)
+        if not followees:
+            return []
+        query: Document = {"owner_id": {"$in": followees}, **_after(after)}
+        if excluded := await self._blocks.counterparts_of(owner_id):
+            query["author_id"] = {"$nin": sorted(excluded)}
+        cursor = self._profiles.find(query, POSITION_FIELDS).sort(NEWEST_FIRST).batch_size(limit)
+        positions: dict[str, TimelinePosition] = {}
+        async for document in cursor:
+            positions.setdefault(document["post_id"], _position(document))
+            if len(positions) == limit:
+                break
+        await cursor.close()
+        return list(positions.values())
 
     async def _cache_add(
         self, kind: FeedKind, entries: Iterable[tuple[str, TimelinePosition]]
@@ -516,56 +491,15 @@ class EntryRepository:
         if self._feeds is not None:
             await self._feeds.invalidate(kind, owner_ids)
 
-    async def count_growth(self, owner_ids: Sequence[str], limit: int) -> list[str]:
-        """Count one more entry in each of these home timelines; returns those whose count had
-        already reached `limit`, to be trimmed (their count is left to the trim).
 
-        One bulk write, and no read: a counter at the limit fails the filter, so its upsert
-        collides with it (a duplicate key), and those errors name the timelines to trim.
-        Reading the counters back was a find by `$in` over every follower, which the embedded
-        servers answer in time growing with the square of the ids (seconds at 1 000).
-        """
-        if not owner_ids:
-            return []
-        try:
-            await self._growth.bulk_write(
-                [
-                    UpdateOne(
-                        {"_id": owner_id, "entries": {"$lt": limit}},
-                        {"$inc": {"entries": 1}},
-                        upsert=True,
-                    )
-                    for owner_id in owner_ids
-                ],
-                ordered=False,
-            )
-        except BulkWriteError as exc:
-            raise_unless_only_duplicate_keys(exc)
-            return [owner_ids[error["index"]] for error in exc.details["writeErrors"]]
-        return []
-
-    async def trim_homes(self, owner_ids: Sequence[str], keep: int) -> None:
-        """Keep each owner's `keep` newest entries: one lookup per owner, one bulk delete."""
-        deletions = []
-        for owner_id in owner_ids:
-            oldest_kept = await self._homes.find_one(
-                {"owner_id": owner_id},
-                POSITION_FIELDS,
-                sort=NEWEST_FIRST,
-                skip=keep - 1,
-            )
-            if oldest_kept is not None:
-                deletions.append(
-                    DeleteMany({"owner_id": owner_id, **_after(_position(oldest_kept))})
-                )
-        if deletions:
-            await self._homes.bulk_write(deletions, ordered=False)
-        # Measured afresh: deletions and withdrawals since the last trim count too.
-        for owner_id in owner_ids:
-            entries = await self._homes.count_documents({"owner_id": owner_id})
-            await self._growth.update_one(
-                {"_id": owner_id}, {"$set": {"entries": entries}}, upsert=True
-            )
+async def retire_home_entries(db: Database, feeds: FeedCache | None) -> None:
+    """Home entries and their size counters, once kept per follower, are gone: home feeds are
+    pulled (the feeds rebuilt from those entries held only a back-fill of a followee's posts,
+    so they are pulled again too)."""
+    for name in RETIRED_COLLECTIONS:
+        await db.drop_collection(name)
+    if feeds is not None:
+        await feeds.clear_when_reachable()
 
 
 def _card_position(card: PostCard) -> TimelinePosition:

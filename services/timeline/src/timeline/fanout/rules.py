@@ -1,7 +1,7 @@
 """The fan-out rules, pure: which authors are fanned out on write and which merged at read
-time (hybrid fan-out, by follower count), and whom one post's delivery reaches."""
+time (hybrid fan-out, by follower count)."""
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,25 +70,6 @@ def plan_audiences(authors: Sequence[str], celebrities: Collection[str]) -> Audi
         fan_out_authors=tuple(a for a in authors if a not in celebrities),
         celebrity_authors=tuple(a for a in authors if a in celebrities),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class HomeDelivery:
-    """One home-timeline write: the owner gets the post once, whoever of its authors it follows."""
-
-    owner_id: str
-    via: tuple[str, ...]
-
-
-def plan_deliveries(followers_by_author: Mapping[str, Iterable[str]]) -> list[HomeDelivery]:
-    """One delivery per follower, naming every followed author it reaches the post through."""
-    via_by_owner: dict[str, list[str]] = {}
-    for author_id, follower_ids in followers_by_author.items():
-        for follower_id in follower_ids:
-            reached_through = via_by_owner.setdefault(follower_id, [])
-            if author_id not in reached_through:
-                reached_through.append(author_id)
-    return [HomeDelivery(owner, tuple(via)) for owner, via in via_by_owner.items()]
 
 
 def needs_recount(
