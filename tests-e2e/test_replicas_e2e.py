@@ -114,8 +114,8 @@ async def test_every_consumed_queue_has_a_consumer_in_each_replica(
         queues = await wait_until(all_consumed_twice, timeout=60, interval=0.5)
     except AssertionError:
         raise AssertionError(f"consumers by queue: {consumers_by_queue(replicated)}") from None
-    # Every backend but the users service, which publishes events and consumes none.
-    assert {queue.partition(".")[0] for queue in queues} == set(BACKEND_PORT_OFFSETS) - {"users"}
+    # Every backend: the users service too, since it takes the federation service's facts.
+    assert {queue.partition(".")[0] for queue in queues} == set(BACKEND_PORT_OFFSETS)
 
 
 async def test_a_coauthored_post_reaches_each_followers_home_once(user: NewUser) -> None:
