@@ -1,38 +1,24 @@
 """What local users send to follow remote actors and what their answers name, free of I/O."""
 
-import uuid
 from typing import Any
 
-from federation.core.api import AS_CONTEXT
+from federation.core.activities import local_activity
 from federation.core.urls import LocalUrls
 
 
 def follow_of(handle: str, actor_id: str, urls: LocalUrls) -> dict[str, Any]:
-    actor = urls.actor(handle)
-    return {
-        "@context": AS_CONTEXT,
-        "id": f"{actor}#follows/{uuid.uuid4()}",
-        "type": "Follow",
-        "actor": actor,
-        "object": actor_id,
-    }
+    return local_activity("Follow", handle, actor_id, urls)
 
 
 def undo_of(followee: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
     """The Undo of a local user's Follow (unfollowing, or blocking the remote account)."""
-    actor = urls.actor(handle)
-    return {
-        "@context": AS_CONTEXT,
-        "id": f"{actor}#undos/follows/{uuid.uuid4()}",
-        "type": "Undo",
-        "actor": actor,
-        "object": {
-            "id": followee["follow_id"],
-            "type": "Follow",
-            "actor": actor,
-            "object": followee["actor_id"],
-        },
+    follow = {
+        "id": followee["follow_id"],
+        "type": "Follow",
+        "actor": urls.actor(handle),
+        "object": followee["actor_id"],
     }
+    return local_activity("Undo", handle, follow, urls)
 
 
 def answered_follow_id(answer: dict[str, Any]) -> str | None:

@@ -1,9 +1,8 @@
 """What a remote Follow and its Undo mean for a local user, as pure decisions."""
 
-import uuid
 from typing import Any
 
-from federation.core.api import AS_CONTEXT
+from federation.core.activities import local_activity
 from federation.core.urls import LocalUrls
 
 
@@ -15,14 +14,8 @@ def followed_handle(follow: dict[str, Any], urls: LocalUrls) -> str | None:
 
 def accept_of(follow: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
     """The Accept a local user answers a Follow with (followers are accepted at once)."""
-    actor = urls.actor(handle)
-    return {
-        "@context": AS_CONTEXT,
-        "id": f"{actor}#accepts/follows/{uuid.uuid4()}",
-        "type": "Accept",
-        "actor": actor,
-        "object": {key: follow[key] for key in ("id", "type", "actor", "object") if key in follow},
-    }
+    answered = {key: follow[key] for key in ("id", "type", "actor", "object") if key in follow}
+    return local_activity("Accept", handle, answered, urls)
 
 
 def reject_of(follower: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
@@ -32,13 +25,7 @@ def reject_of(follower: dict[str, Any], handle: str, urls: LocalUrls) -> dict[st
     follow = {"type": "Follow", "actor": follower["actor_id"], "object": actor}
     if follower.get("follow_id"):
         follow["id"] = follower["follow_id"]
-    return {
-        "@context": AS_CONTEXT,
-        "id": f"{actor}#rejects/follows/{uuid.uuid4()}",
-        "type": "Reject",
-        "actor": actor,
-        "object": follow,
-    }
+    return local_activity("Reject", handle, follow, urls)
 
 
 def undone_follow(undo: dict[str, Any]) -> tuple[str | None, str | None]:
