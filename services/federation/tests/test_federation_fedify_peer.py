@@ -25,6 +25,16 @@ from shared.testing import DIRECTORY_USERS, caller_headers, served_over_http, wa
 ALICE, BOB, CAROL = DIRECTORY_USERS
 PEER_SCRIPT = Path(__file__).parent / "fedify_peer" / "peer.mjs"
 FEDIFY = Path(__file__).parents[3] / "node_modules" / "@fedify" / "fedify"
+# Fedify 1.5 runs on Node.js 20 and newer: Debian 13's; Debian 12's own package is 18.
+FEDIFY_NODE_MAJOR = 20
+
+
+async def _node_major(node: str) -> int:
+    process = await asyncio.create_subprocess_exec(
+        node, "--version", stdout=asyncio.subprocess.PIPE
+    )
+    version, _ = await process.communicate()
+    return int(version.decode().strip().lstrip("v").split(".")[0])
 
 
 @dataclass
@@ -81,6 +91,8 @@ async def fedify_peer() -> AsyncIterator[FedifyPeer]:
     node = shutil.which("node")
     if node is None or not FEDIFY.is_dir():
         pytest.skip("no Node.js or no @fedify/fedify in node_modules: `make npm-tools` installs it")
+    if await _node_major(node) < FEDIFY_NODE_MAJOR:
+        pytest.skip(f"Fedify needs Node.js {FEDIFY_NODE_MAJOR} or newer (Debian 12's is older)")
     process = await asyncio.create_subprocess_exec(
         node, str(PEER_SCRIPT), stdout=asyncio.subprocess.PIPE, cwd=PEER_SCRIPT.parent
     )
