@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-import httpx
 from fastapi import Depends
 
 from federation.accounts.commands import AccountLookup
 from federation.consent.queries import ConsentQueries
 from federation.core.keys import ActorKeys
-from federation.core.remote import RemoteActors
+from federation.core.remote import RemoteActors, remote_client
 from federation.core.urls import LocalUrls
 from federation.delivery.commands import Deliveries
 from federation.delivery.repository import HeldDeliveries, RemoteHosts
@@ -71,12 +70,7 @@ async def compose(
     keys = ActorKeys(kernel.db)
     followers = RemoteFollowers(kernel.db)
     notes = PublishedNotes(kernel.db)
-    # The one client for other servers: no proxies from the environment, bounded waits.
-    async with httpx.AsyncClient(
-        timeout=settings.remote_fetch_timeout_seconds,
-        trust_env=False,
-        headers={"User-Agent": f"CoPost (+{urls.base})"},
-    ) as http:
+    async with remote_client(settings, f"CoPost (+{urls.base})") as http:
         remote = RemoteActors(kernel.db, settings, http, kernel.outbox)
         deliveries = Deliveries(
             keys,

@@ -33,6 +33,14 @@ class FederationSettings(ServiceSettings):
     allow_private_addresses: bool = False
     """Whether remote actors may live on loopback or private addresses. Off outside tests: a
     key URL pointing inside the network would make this service fetch from it (SSRF)."""
+    federation_test_hosts: dict[str, str] = Field(default_factory=dict)
+    """Tests only (empty, off, by default): named hosts reached at a fixed address instead of
+    through DNS, as a JSON object (`{"b.copost.test": "127.0.0.1:20400"}`). Only these names
+    pass the SSRF check on such an address; TLS is still checked against the name. For two
+    instances on one machine without /etc/hosts."""
+    remote_ca_file: str = ""
+    """A PEM file of the certificate authorities trusted for remote servers instead of the
+    system's (a test's own CA). Empty: the usual public roots."""
 
     federation_blocked_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Domains this instance does not federate with, comma-separated or a JSON list
@@ -66,6 +74,15 @@ class FederationSettings(ServiceSettings):
     @classmethod
     def _lower_domains(cls, value: list[str]) -> list[str]:
         return [domain.lower().strip(".") for domain in value]
+
+    @field_validator("federation_test_hosts")
+    @classmethod
+    def _host_and_port(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, address in value.items():
+            host, _, port = address.rpartition(":")
+            if not (host and port.isdigit()):
+                raise ValueError(f"{name}: {address!r} is not host:port")
+        return {name.lower(): address for name, address in value.items()}
 
     @property
     def federating(self) -> bool:

@@ -7,6 +7,7 @@ import asyncio
 import ipaddress
 import json
 import socket
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,13 +66,14 @@ class RemoteAddresses:
 
     def __init__(self, settings: FederationSettings) -> None:
         self._allow_private = settings.allow_private_addresses
+        self._test_hosts = frozenset(settings.federation_test_hosts)
         self._schemes = {"https", settings.federation_scheme}
 
     async def check(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in self._schemes or not parts.hostname:
             raise RemoteRefused(f"Not a URL this service fetches: {url!r}.")
-        if self._allow_private:
+        if self._allow_private or parts.hostname in self._test_hosts:
             return
         try:
             found = await asyncio.get_running_loop().getaddrinfo(
@@ -82,6 +84,44 @@ class RemoteAddresses:
         for *_, address in found:
             if not ipaddress.ip_address(address[0]).is_global:
                 raise RemoteRefused(f"{parts.hostname} resolves to a non-public address.")
+
+
+def remote_client(settings: FederationSettings, user_agent: str) -> httpx.AsyncClient:
+    """The one client for other servers: no proxies from the environment, bounded waits, the
+    operator's CA file if any, the test hosts at their fixed addresses."""
+    verify: ssl.SSLContext | bool = True
+    if settings.remote_ca_file:
+        verify = ssl.create_default_context(cafile=settings.remote_ca_file)
+    transport = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
+    return httpx.AsyncClient(
+        timeout=settings.remote_fetch_timeout_seconds,
+        trust_env=False,
+        headers={"User-Agent": user_agent},
+        transport=FixedAddresses(transport, settings.federation_test_hosts)
+        if settings.federation_test_hosts
+        else transport,
+    )
+
+
+class FixedAddresses(httpx.AsyncBaseTransport):
+    """Sends requests for the named hosts to fixed addresses (tests without DNS): the URL's
+    host and port become the address, the `Host` header stays, and TLS still checks the
+    certificate against the name (httpcore's `sni_hostname`)."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport, addresses: dict[str, str]) -> None:
+        self._transport = transport
+        self._addresses = addresses
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        address = self._addresses.get(request.url.host)
+        if address is not None:
+            host, _, port = address.rpartition(":")
+            request.extensions = {**request.extensions, "sni_hostname": request.url.host}
+            request.url = request.url.copy_with(host=host, port=int(port))
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
 
 
 class RemoteActors:
