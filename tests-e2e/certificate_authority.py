@@ -97,8 +97,15 @@ def _valid_now(builder: x509.CertificateBuilder) -> x509.CertificateBuilder:
 
 def _usages(**granted: bool) -> dict[str, bool]:
     """KeyUsage's nine flags, all off but those granted."""
-    flags = (
-        "digital_signature content_commitment key_encipherment data_encipherment key_agreement"
-        " key_cert_sign crl_sign encipher_only decipher_only"
-    ).split()
+    flags = [
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    ]
     return {flag: granted.get(flag, False) for flag in flags}

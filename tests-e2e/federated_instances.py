@@ -19,9 +19,9 @@ import httpx
 import pytest
 from certificate_authority import CertificateAuthority
 from conftest import E2EUser, NewUser, gateway_client, running_local_stack, user_factory
-from federation.core.remote import ACTIVITY_ACCEPT, FixedAddresses
 from stack import GatewayTls, LocalStack, find_free_base_port
 
+from federation.core.remote import ACTIVITY_ACCEPT, FixedAddresses
 from shared.remote_accounts import remote_post_id
 from shared.testing import wait_until
 

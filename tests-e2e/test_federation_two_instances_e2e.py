@@ -113,9 +113,7 @@ async def test_a_coauthored_post_crosses_with_checkable_consent_and_its_changes_
 
     # cai leaves: her stamp is gone for everyone, and the Note credits bea alone.
     await ok(await cai.client.delete(f"/v1/posts/{post['id']}/coauthors/{cai.handle}"), 204)
-    await wait_until(
-        lambda: _status_is(a, stamp_url, 410), timeout=PATIENCE_SECONDS, interval=0.2
-    )
+    await wait_until(lambda: _status_is(a, stamp_url, 410), timeout=PATIENCE_SECONDS, interval=0.2)
     note = await ok(await a.fetch_activity(b.note_url(post["id"])))
     assert (note["attributedTo"], note["coauthorAuthorization"]) == ([bea_actor], [])
 
@@ -128,4 +126,3 @@ async def test_a_coauthored_post_crosses_with_checkable_consent_and_its_changes_
 
 async def _status_is(instance: Instance, url: str, status: int) -> bool:
     return (await instance.fetch_activity(url)).status_code == status
-
