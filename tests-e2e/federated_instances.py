@@ -131,8 +131,12 @@ async def federated_instances(
             )
             return instance
 
-        instances = await asyncio.gather(*map(start, domains, ports))
-        yield list(instances)
+        # Every start ends before any failure is raised, so each stack started is stopped.
+        started = await asyncio.gather(*map(start, domains, ports), return_exceptions=True)
+        for outcome in started:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        yield [instance for instance in started if isinstance(instance, Instance)]
 
 
 def _distinct_base_ports(count: int) -> list[int]:
