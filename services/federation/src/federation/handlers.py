@@ -4,7 +4,8 @@ follower's follow ended here (a Reject to its server), local users' follows of r
 (Follow, and Undo once unfollowed), and local posts kept as the posts
 service describes them and sent to remote followers: a Create once published, an Update when
 an edit or a co-author's acceptance, leaving or removal changes its Note, a Delete once
-deleted (a repeated or late event finds nothing to change, so sends nothing).
+deleted (a repeated or late event finds nothing to change, so sends nothing); and remixes
+across servers (a QuoteRequest for a local remix of a remote post, the answers to remote ones).
 
 Every handler is idempotent: profiles apply only when newer, deletions delete again, and a
 repeated delivery posts an activity the remote recognises by its id.
@@ -18,6 +19,11 @@ from shared.events.posts import (
     PostDeleted,
     PostEdited,
     PostPublished,
+    PostRemixApproved,
+    PostRemixRejected,
+    PostRemixRemoved,
+    PostRemixRequested,
+    PostRemixRevoked,
 )
 from shared.events.users import UserDeleted, UserFollowed, UserUnfollowed
 from shared.subscriptions import Delivery, Subscriptions
@@ -45,4 +51,10 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorRemoved, publishing.coauthor_removed, single_write=True)
     subscriptions.on(PostEdited, publishing.post_edited, single_write=True)
     subscriptions.on(PostDeleted, publishing.post_deleted, single_write=True)
+    # Remixes across servers (FEP-044f): a QuoteRequest out, the original's answers out.
+    subscriptions.on(PostRemixRequested, components.quotes.remix_requested)
+    subscriptions.on_each(
+        [PostRemixApproved, PostRemixRejected, PostRemixRevoked, PostRemixRemoved],
+        components.quotes.remix_answered,
+    )
     return subscriptions

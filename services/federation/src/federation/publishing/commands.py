@@ -23,6 +23,7 @@ from federation.publishing.rules import (
     outgoing,
     publish,
 )
+from federation.quotes.queries import QuoteQueries
 from shared.events.federation import ActivityDeliveryRequested
 from shared.events.posts import (
     PostCoauthorAdded,
@@ -45,6 +46,7 @@ class PublishingCommands:
     followers: RemoteFollowers
     notes: PublishedNotes
     outbox: Outbox
+    quotes: QuoteQueries
 
     async def post_published(self, delivery: Delivery[PostPublished]) -> None:
         await self._apply(delivery, publish)
@@ -102,7 +104,8 @@ class PublishingCommands:
         if not inboxes or post.author_id not in found:
             return []
         handles = {user_id: user.handle for user_id, user in found.items()}
-        activity = activity_of(kind, post, handles, self.urls)
+        quoting = await self.quotes.note_fields(post)
+        activity = activity_of(kind, post, handles, self.urls, quoting)
         handle = handles[post.author_id]
         return [
             delivery_as(post.author_id, handle, inbox, activity, self.urls) for inbox in inboxes

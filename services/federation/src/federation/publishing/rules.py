@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
+from federation.quotes.vocabulary import QUOTE_CONTEXT
 from shared.clock import at_storage_precision
 from shared.events.posts import (
     Credit,
@@ -36,6 +37,7 @@ NOTE_CONTEXT: list[Any] = [
             "@type": "@id",
             "@container": "@set",
         },
+        **QUOTE_CONTEXT,
     },
 ]
 
@@ -54,6 +56,7 @@ class LocalPost:
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
     credits: tuple[Credit, ...] = ()
+    remix_of_post_id: str | None = None
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
@@ -97,6 +100,7 @@ def publish(post: LocalPost, event: PostPublished) -> LocalPost:
         # An edit that came first is newer than the text published.
         text=post.text if post.version > 1 else event.text,
         version=max(post.version, 1),
+        remix_of_post_id=event.remix_of_post_id,
     )
     for coauthor_id in event.coauthor_ids:
         label = event.coauthor_credits.get(coauthor_id)
@@ -165,9 +169,15 @@ def _shown(post: LocalPost) -> tuple[object, ...]:
 # -- what the fediverse reads ------------------------------------------------------------
 
 
-def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[str, Any]:
+def note_of(
+    post: LocalPost,
+    handles: dict[str, str],
+    urls: LocalUrls,
+    quoting: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The Note of a published post. `handles`: by user id, of the author and co-authors (a
-    co-author whose account is gone is not credited)."""
+    co-author whose account is gone is not credited); `quoting`: what it says of quotes
+    (`federation.quotes`)."""
     note_id = urls.post(post.post_id)
     coauthors = [handles[c] for c in post.coauthor_ids if c in handles]
     authors = [handles[post.author_id], *coauthors]
@@ -181,6 +191,7 @@ def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[s
         "to": [PUBLIC],
         "cc": [urls.followers(handle) for handle in authors],
         "coauthorAuthorization": [urls.coauthorization(h, post.post_id) for h in coauthors],
+        **(quoting or {}),
     }
     if post.updated_at is not None:
         note["updated"] = timestamp(post.updated_at)
@@ -188,13 +199,17 @@ def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[s
 
 
 def activity_of(
-    kind: Outgoing, post: LocalPost, handles: dict[str, str], urls: LocalUrls
+    kind: Outgoing,
+    post: LocalPost,
+    handles: dict[str, str],
+    urls: LocalUrls,
+    quoting: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The activity telling remote servers of a change, as the post's author."""
     author = handles[post.author_id]
     if kind == "Delete":
         return delete_of(post, author, urls)
-    note = note_of(post, handles, urls)
+    note = note_of(post, handles, urls, quoting)
     if kind == "Create":
         return create_of(note, author, urls)
     return update_of(note, post, author, urls)
