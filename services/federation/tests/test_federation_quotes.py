@@ -24,6 +24,7 @@ from federation_support import (
     FederationHarness,
     RemotePeer,
     alice_follows_peer,
+    followed_by_peer,
     published,
 )
 from starlette.routing import Route
@@ -257,31 +258,56 @@ async def test_a_reject_refuses_the_remix(
     assert not event_recorder.of_type(AUTHORIZED)
 
 
-async def test_a_remix_note_names_its_original_and_its_authorization(
+async def test_a_remix_note_names_its_original_and_shows_its_authorization_while_it_stands(
     federation: FederationHarness, quoting_peer: QuotingPeer, event_recorder: EventRecorder
 ) -> None:
     request = await quote_requested(federation, quoting_peer, event_recorder)
-    remix = published("remix1", ALICE.id).model_copy(
-        update={"remix_of_post_id": remote_post_id(request["object"])}
-    )
+    await followed_by_peer(federation, quoting_peer, "alice")
+    original_id = remote_post_id(request["object"])
+    remix = published("remix1", ALICE.id).model_copy(update={"remix_of_post_id": original_id})
     await federation.events.publish(remix)
-    answer = await wait_until(
-        lambda: _ok(federation.fetch(f"http://{DOMAIN}/posts/remix1")), timeout=10
-    )
-    pending = answer.json()
+    (create,) = await wait_until(lambda: quoting_peer.activities("Create") or None)
+    pending = create["object"]
     for name in ("quote", "quoteUrl", "_misskey_quote"):
         assert pending[name] == request["object"]
     assert "quoteAuthorization" not in pending
     assert pending["interactionPolicy"] == {"canQuote": {"manualApproval": [PUBLIC]}}
 
     authorization = quoting_peer.authorize(request)
-    await send(
-        federation, quoting_peer, quoting_peer.activity("Accept", request, result=authorization)
-    )
+    accept = quoting_peer.activity("Accept", request, result=authorization)
+    await send(federation, quoting_peer, accept)
     await event_recorder.wait_for(AUTHORIZED)
+    # The posts service's answer to the fact: the remix is approved.
+    await federation.events.publish(remix_moved(PostRemixApproved, original_id, quoting_peer))
 
-    note = (await federation.fetch(f"http://{DOMAIN}/posts/remix1")).json()
-    assert note["quoteAuthorization"] == authorization
+    (update,) = await wait_until(lambda: quoting_peer.activities("Update") or None)
+    assert update["object"]["quoteAuthorization"] == authorization
+    assert update["object"]["updated"] > pending["published"]
+    fetched = (await federation.fetch(f"http://{DOMAIN}/posts/remix1")).json()
+    assert fetched["quoteAuthorization"] == authorization
+
+    await send(federation, quoting_peer, quoting_peer.activity("Delete", authorization))
+    await event_recorder.wait_for("federation.remote_quote_revoked")
+    revoked = remix_moved(PostRemixRevoked, original_id, quoting_peer)
+    await federation.events.publish(revoked, revoked)
+
+    updates = await wait_until(lambda: len(quoting_peer.activities("Update")) == 2 or None)
+    assert updates
+    assert "quoteAuthorization" not in quoting_peer.activities("Update")[1]["object"]
+
+
+def remix_moved(kind: type[Any], original_id: str, peer: RemotePeer) -> Any:
+    """The posts service's word that alice's remix of the peer's post moved on."""
+    status = {PostRemixApproved: "approved", PostRemixRevoked: "revoked"}[kind]
+    return kind(
+        remix_id="remix1",
+        remix_author_id=ALICE.id,
+        original_id=original_id,
+        original_author_id=remote_user_id(peer.actor_id),
+        status=status,
+        actor_id=remote_user_id(peer.actor_id),
+        at=utc_now(),
+    )
 
 
 async def _ok(answer: Any) -> Any:

@@ -24,6 +24,7 @@ from shared.events.posts import (
     PostRemixRemoved,
     PostRemixRequested,
     PostRemixRevoked,
+    RemixEvent,
 )
 from shared.events.users import UserDeleted, UserFollowed, UserUnfollowed
 from shared.subscriptions import Delivery, Subscriptions
@@ -53,8 +54,19 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(PostDeleted, publishing.post_deleted, single_write=True)
     # Remixes across servers (FEP-044f): a QuoteRequest out, the original's answers out.
     subscriptions.on(PostRemixRequested, components.quotes.remix_requested)
-    subscriptions.on_each(
-        [PostRemixApproved, PostRemixRejected, PostRemixRevoked, PostRemixRemoved],
-        components.quotes.remix_answered,
+    # A remix's Note shows its authorization once the quotes slice has it (then an Update).
+    remix_answers: tuple[type[RemixEvent], ...] = (
+        PostRemixApproved,
+        PostRemixRejected,
+        PostRemixRevoked,
+        PostRemixRemoved,
     )
+    for remix_moved in remix_answers:
+        subscriptions.on(remix_moved, components.quotes.remix_answered)
+        subscriptions.on(
+            remix_moved,
+            publishing.remix_moved,
+            after=components.quotes.remix_answered,
+            single_write=True,
+        )
     return subscriptions

@@ -1,6 +1,7 @@
 """Keeping remote servers' copies of local posts as the posts service says they are: the
 Create once a post is published, an Update when what its Note shows changes (an edit, a
-co-author accepting, leaving or removed), a Delete with a Tombstone once it is deleted. Each
+co-author accepting, leaving or removed, a remix's quote approved or revoked), a Delete
+with a Tombstone once it is deleted. Each
 goes once to every server that follows any of the post's authors (its shared inbox) or was
 sent the post before; a repeated or late event changes nothing, so it sends nothing."""
 
@@ -22,6 +23,7 @@ from federation.publishing.rules import (
     edit,
     outgoing,
     publish,
+    remix_moved,
 )
 from federation.quotes.queries import QuoteQueries
 from shared.events.federation import ActivityDeliveryRequested
@@ -31,6 +33,7 @@ from shared.events.posts import (
     PostDeleted,
     PostEdited,
     PostPublished,
+    RemixEvent,
 )
 from shared.outbox import Outbox
 from shared.remote_accounts import is_remote_user_id
@@ -62,6 +65,17 @@ class PublishingCommands:
 
     async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
         await self._apply(delivery, lambda post, event: delete(post, event.deleted_at))
+
+    async def remix_moved(
+        self,
+        delivery: Delivery[RemixEvent],
+    ) -> None:
+        """A local remix approved or no longer showing its original: its Note's authorization
+        comes or goes (an Update, so servers that checked it see the change)."""
+        event = delivery.event
+        if is_remote_user_id(event.remix_author_id):
+            return  # a remote quote of a local post: its own server publishes it
+        await self._change(event.remix_id, delivery.event_id, lambda post: remix_moved(post, event))
 
     async def _apply[
         E: (PostPublished, PostCoauthorAdded, PostCoauthorRemoved, PostEdited, PostDeleted)

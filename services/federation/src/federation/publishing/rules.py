@@ -22,6 +22,8 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostEdited,
     PostPublished,
+    RemixEvent,
+    RemixStatus,
 )
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -56,7 +58,11 @@ class LocalPost:
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
     credits: tuple[Credit, ...] = ()
+    # A remix: its original, and where it stands with it (since when, once it moved after
+    # publication): its Note shows the quote's authorization while approved.
     remix_of_post_id: str | None = None
+    remix_status: RemixStatus | None = None
+    remix_status_at: datetime | None = None
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
@@ -83,6 +89,8 @@ class LocalPost:
         changes = [c.as_of for c in self.credits if published is None or c.as_of > published]
         if self.edited_at is not None:
             changes.append(self.edited_at)
+        if self.remix_status_at is not None:
+            changes.append(self.remix_status_at)
         return max(changes, default=None)
 
 
@@ -101,6 +109,8 @@ def publish(post: LocalPost, event: PostPublished) -> LocalPost:
         text=post.text if post.version > 1 else event.text,
         version=max(post.version, 1),
         remix_of_post_id=event.remix_of_post_id,
+        # A remix event that came first is further on than the status published.
+        remix_status=post.remix_status or event.remix_status,
     )
     for coauthor_id in event.coauthor_ids:
         label = event.coauthor_credits.get(coauthor_id)
@@ -123,6 +133,29 @@ def edit(post: LocalPost, event: PostEdited) -> LocalPost:
         return post
     edited_at = at_storage_precision(event.edited_at)
     return replace(post, text=event.text, version=event.version, edited_at=edited_at)
+
+
+# Remix statuses only move forward: a later step never gives way to an earlier one.
+_REMIX_STEP: dict[RemixStatus, int] = {
+    "pending": 0,
+    "approved": 1,
+    "rejected": 2,
+    "revoked": 2,
+    "removed": 2,
+}
+
+
+def remix_moved(post: LocalPost, event: RemixEvent) -> LocalPost:
+    """The remix's status, when further on than the one known (repeated or late: unchanged)."""
+    known = post.remix_status
+    if post.status == "deleted" or (known and _REMIX_STEP[event.status] <= _REMIX_STEP[known]):
+        return post
+    return replace(
+        post,
+        remix_of_post_id=event.original_id,
+        remix_status=event.status,
+        remix_status_at=at_storage_precision(event.at),
+    )
 
 
 def delete(post: LocalPost, deleted_at: datetime) -> LocalPost:
@@ -163,7 +196,7 @@ def outgoing(before: LocalPost, after: LocalPost) -> Outgoing | None:
 
 def _shown(post: LocalPost) -> tuple[object, ...]:
     credited = tuple((c.coauthor_id, c.label) for c in post.credits if c.credited)
-    return (post.author_id, post.text, post.version, credited)
+    return (post.author_id, post.text, post.version, credited, post.remix_status)
 
 
 # -- what the fediverse reads ------------------------------------------------------------

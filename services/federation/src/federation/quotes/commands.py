@@ -43,21 +43,13 @@ from shared.events.federation import (
     RemoteQuoteRequested,
     RemoteQuoteRevoked,
 )
-from shared.events.posts import (
-    PostRemixApproved,
-    PostRemixRejected,
-    PostRemixRemoved,
-    PostRemixRequested,
-    PostRemixRevoked,
-)
+from shared.events.posts import PostRemixRequested, RemixEvent
 from shared.outbox import Outbox
 from shared.remote_accounts import is_remote_user_id, remote_post_id, remote_user_id
 from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
 
 log = logging.getLogger(__name__)
-
-type RemixAnswered = PostRemixApproved | PostRemixRejected | PostRemixRevoked | PostRemixRemoved
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +244,7 @@ class QuoteCommands:
             return None
         return instrument if attributed_to(instrument) == sender.id else None
 
-    async def remix_answered(self, delivery: Delivery[RemixAnswered]) -> None:
+    async def remix_answered(self, delivery: Delivery[RemixEvent]) -> None:
         """The local original's authors (or its deletion) decided on a remix of it: a remote
         quote is told, and the authorization served here follows."""
         answered = delivery.event
@@ -290,7 +282,7 @@ class QuoteCommands:
                 with self.outbox.publishing(*sent) as events:
                     await self.quotes.move(quote, "revoked", now, events)
 
-    async def _local_remix_approved(self, answered: RemixAnswered, handle: str) -> None:
+    async def _local_remix_approved(self, answered: RemixEvent, handle: str) -> None:
         """A local remix of a local post: its authorization is served here like a remote
         quote's, so the remix's Note can link it."""
         if answered.status != "approved" or is_remote_user_id(answered.remix_author_id):
