@@ -114,6 +114,7 @@ async def test_a_remix_of_a_remote_post_waits_for_its_authorization(
     assert remix["remix_of"] == {"post_id": RITAS_POST, "status": "pending", "post": None}
     (requested,) = await event_recorder.wait_for("post.remix_requested")
     assert requested.data["original_author_id"] == RITA
+    assert requested.data["answerer_ids"] == []  # rita's own server answers
 
     # Another account's word, or a word about another original, approves nothing.
     await events.publish(authorized(remix["id"], author=STRANGER))
@@ -157,9 +158,9 @@ async def test_a_rejected_remix_stays_hidden_even_if_an_authorization_follows(
             original_id=RITAS_POST,
             author_id=RITA,
             rejected_at=AT,
-        ),
-        authorized(remix["id"]),
+        )
     )
+    await events.publish(authorized(remix["id"]))
 
     shown = await get(posts, f"/v1/posts/{remix['id']}", as_user("bob"))
     assert shown["remix_of"] == {"post_id": RITAS_POST, "status": "rejected", "post": None}

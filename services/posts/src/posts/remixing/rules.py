@@ -23,6 +23,7 @@ from shared.events.posts import (
     RemixStatus,
 )
 from shared.problems import Conflict, Forbidden, NotFound
+from shared.remote_accounts import is_remote_user_id
 
 
 class RemixNotAllowed(Forbidden):
@@ -55,7 +56,10 @@ REMIX_STATUSES: tuple[RemixStatus, ...] = ("pending", "approved", "rejected", "r
 
 
 def answerers(original: Post) -> tuple[str, ...]:
-    """Who may answer requests to remix the original, and revoke its remixes."""
+    """Who may answer requests to remix the original, and revoke its remixes: nobody here for
+    a remote account's post (its own server answers, through the federation service)."""
+    if is_remote_user_id(original.author_id):
+        return ()
     return (original.author_id, *original.accepted_ids)
 
 
