@@ -33,6 +33,7 @@ from federation.core.signatures import verify
 from federation.quotes.repository import QUOTES
 from shared.clock import utc_now
 from shared.events.posts import (
+    PostDeleted,
     PostRemixApproved,
     PostRemixRejected,
     PostRemixRequested,
@@ -451,6 +452,25 @@ async def test_a_refused_remote_quote_is_rejected_and_serves_nothing(
     authorization_url = f"http://{DOMAIN}/users/alice/quote_authorizations/{remix_id}"
     assert (await federation.fetch(authorization_url)).status_code == 404
     assert not quoting_peer.accepts()
+
+
+async def test_a_quote_request_of_a_deleted_post_is_rejected_once(
+    federation: FederationHarness, quoting_peer: QuotingPeer, event_recorder: EventRecorder
+) -> None:
+    post_url = await local_post(federation, "p1")
+    deleted = PostDeleted(post_id="p1", author_id=ALICE.id, coauthor_ids=(), deleted_at=utc_now())
+    await federation.events.publish(deleted)
+    quote = quoting_peer.note()
+    request = quote_request(quoting_peer, post_url, quote)
+
+    await send(federation, quoting_peer, request)
+    await send(federation, quoting_peer, quote_request(quoting_peer, post_url, quote))
+
+    (reject,) = await wait_until(lambda: quoting_peer.activities("Reject") or None)
+    assert reject["actor"] == f"http://{DOMAIN}/users/alice"
+    assert reject["object"]["id"] == request["id"]
+    assert not event_recorder.of_type("federation.remote_quote_requested")
+    assert len(quoting_peer.activities("Reject")) == 1
 
 
 async def test_a_local_remix_of_a_local_post_links_an_authorization_served_here(

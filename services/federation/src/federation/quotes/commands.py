@@ -9,6 +9,7 @@ only from the state it moves on from, so a forged, repeated or reordered one cha
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from federation.core.notes import text_of
@@ -176,30 +177,19 @@ class QuoteCommands:
     # -- inbound: a remote quote of a local post -----------------------------------------
 
     async def requested(self, request: dict[str, Any], sender: RemoteActor) -> None:
-        """Kept with the fact the posts service answers it from; a request of no live local
-        post, or whose quote post is not the sender's, is ignored."""
+        """Kept with the fact the posts service answers it from; a request of a deleted local
+        post is refused at once; one of no local post, or whose quote post is not the
+        sender's, is ignored."""
         target = request.get("object")
         original_id = self.urls.post_id_of(target) if isinstance(target, str) else None
         stored = await self.published.get(original_id) if original_id else None
         note = await self._quote_post(request, sender)
-        if stored is None or not stored.post.public or note is None or "id" not in request:
+        if stored is None or stored.post.status == "unknown" or note is None or "id" not in request:
             log.info("quote request not taken", extra={"activity": request.get("id")})
             return
         now = utc_now()
-        published = note_time(note, "published") or now
-        requested = RemoteQuoteRequested(
-            activity_id=request["id"],
-            remix_id=remote_post_id(note["id"]),
-            original_id=stored.post.post_id,
-            note_id=note["id"],
-            url=note_url(note),
-            author_id=remote_user_id(sender.id),
-            text=text_of(note.get("content")),
-            published_at=published,
-            requested_at=now,
-        )
         quote = {
-            "_id": requested.remix_id,
+            "_id": remote_post_id(note["id"]),
             "direction": "inbound",
             "request_id": request["id"],
             "actor_id": sender.id,
@@ -211,18 +201,42 @@ class QuoteCommands:
             "status": "pending",
             "requested_at": now,
         }
+        if not stored.post.public:
+            await self._refuse_deleted(quote, now)
+            return
+        published = note_time(note, "published") or now
+        requested = RemoteQuoteRequested(
+            activity_id=request["id"],
+            remix_id=quote["_id"],
+            original_id=stored.post.post_id,
+            note_id=note["id"],
+            url=note_url(note),
+            author_id=remote_user_id(sender.id),
+            text=text_of(note.get("content")),
+            published_at=published,
+            requested_at=now,
+        )
         with self.outbox.publishing(requested) as events:
             if not await self.quotes.insert(quote, events):
                 return
         # Its Updates and Deletes then reach the post as any remote post's do.
         remote_note = {
             "_id": note["id"],
-            "post_id": requested.remix_id,
+            "post_id": quote["_id"],
             "actor_id": sender.id,
             "updated_at": note_time(note, "updated") or published,
             "deleted_at": None,
         }
         await self.remote_notes.insert(remote_note, [])
+
+    async def _refuse_deleted(self, quote: dict[str, Any], now: datetime) -> None:
+        """Nothing to authorize: the author's Reject, sent once."""
+        author = await self.directory.get(quote["local_author_id"])
+        if author is None:
+            return
+        reject = reject_of(quote, author.handle, self.urls)
+        with self.outbox.publishing(*self._to_quoter(quote, reject, author.handle)) as events:
+            await self.quotes.insert({**quote, "status": "rejected", "rejected_at": now}, events)
 
     async def _quote_post(
         self, request: dict[str, Any], sender: RemoteActor
