@@ -18,7 +18,9 @@ from federation.handlers import subscriptions
 from federation.inbox import api as inbox
 from federation.publishing import api as publishing
 from federation.publishing.repository import PUBLISHED_NOTES, PUBLISHED_NOTES_INDEXES
-from federation.remote_posts.repository import REMOTE_NOTES
+from federation.quotes import api as quotes
+from federation.quotes.repository import QUOTES, QUOTES_INDEXES
+from federation.remote_posts.repository import REMOTE_NOTES, REMOTE_NOTES_INDEXES
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.mongo import IndexSpec
@@ -34,6 +36,8 @@ INDEXES = [
     IndexSpec(REMOTE_ACTORS, [("user_id", 1)]),
     *FOLLOWEES_INDEXES,
     *PUBLISHED_NOTES_INDEXES,
+    *REMOTE_NOTES_INDEXES,
+    *QUOTES_INDEXES,
 ]
 
 
@@ -50,6 +54,7 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 inbox.router,
                 publishing.router,
                 consent.router,
+                quotes.router,
             ],
             internal_routers=[accounts.internal_router],
             subscriptions=subscriptions,
@@ -62,6 +67,7 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 REMOTE_NOTES,
                 PUBLISHED_NOTES,
                 REMOTE_ENGAGEMENTS,
+                QUOTES,
             ],
         )
     )

@@ -29,6 +29,9 @@ from federation.inbox.repository import ReceivedActivities
 from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
+from federation.quotes.commands import QuoteCommands
+from federation.quotes.queries import QuoteQueries
+from federation.quotes.repository import Quotes
 from federation.remote_posts.commands import RemotePostCommands
 from federation.remote_posts.repository import RemoteNotes
 from federation.settings import FederationSettings
@@ -56,6 +59,8 @@ class FederationComponents:
     publishing: PublishingCommands
     notes: NoteQueries
     consent: ConsentQueries
+    quotes: QuoteCommands
+    quote_queries: QuoteQueries
 
 
 @asynccontextmanager
@@ -89,8 +94,12 @@ async def compose(
         following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
         remote_followees = RemoteFollowees(kernel.db)
         followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
-        remote_posts = RemotePostCommands(
-            urls, remote_followees, RemoteNotes(kernel.db), kernel.outbox
+        remote_notes = RemoteNotes(kernel.db)
+        remote_posts = RemotePostCommands(urls, remote_followees, remote_notes, kernel.outbox)
+        quotes = Quotes(kernel.db)
+        quote_queries = QuoteQueries(urls, directory, quotes, remote_notes)
+        quote_commands = QuoteCommands(
+            urls, directory, remote, quotes, notes, remote_notes, kernel.outbox
         )
         async with running(sweep):
             yield FederationComponents(
@@ -119,6 +128,7 @@ async def compose(
                     EngagementCommands(urls, RemoteEngagements(kernel.db), kernel.outbox),
                     followees,
                     remote_posts,
+                    quote_commands,
                     deliveries,
                     settings.federation_blocked_domains,
                     RateLimiter(
@@ -137,9 +147,12 @@ async def compose(
                     followers,
                     notes,
                     kernel.outbox,
+                    quote_queries,
                 ),
-                notes=NoteQueries(urls, directory, notes),
+                notes=NoteQueries(urls, directory, notes, quote_queries),
                 consent=ConsentQueries(urls, directory, notes),
+                quotes=quote_commands,
+                quote_queries=quote_queries,
             )
 
 

@@ -4,7 +4,8 @@ follower's follow ended here (a Reject to its server), local users' follows of r
 (Follow, and Undo once unfollowed), and local posts kept as the posts
 service describes them and sent to remote followers: a Create once published, an Update when
 an edit or a co-author's acceptance, leaving or removal changes its Note, a Delete once
-deleted (a repeated or late event finds nothing to change, so sends nothing).
+deleted (a repeated or late event finds nothing to change, so sends nothing); and remixes
+across servers (a QuoteRequest for a local remix of a remote post, the answers to remote ones).
 
 Every handler is idempotent: profiles apply only when newer, deletions delete again, and a
 repeated delivery posts an activity the remote recognises by its id.
@@ -18,6 +19,12 @@ from shared.events.posts import (
     PostDeleted,
     PostEdited,
     PostPublished,
+    PostRemixApproved,
+    PostRemixRejected,
+    PostRemixRemoved,
+    PostRemixRequested,
+    PostRemixRevoked,
+    RemixEvent,
 )
 from shared.events.users import UserDeleted, UserFollowed, UserUnfollowed
 from shared.subscriptions import Delivery, Subscriptions
@@ -45,4 +52,21 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorRemoved, publishing.coauthor_removed, single_write=True)
     subscriptions.on(PostEdited, publishing.post_edited, single_write=True)
     subscriptions.on(PostDeleted, publishing.post_deleted, single_write=True)
+    # Remixes across servers (FEP-044f): a QuoteRequest out, the original's answers out.
+    subscriptions.on(PostRemixRequested, components.quotes.remix_requested)
+    # A remix's Note shows its authorization once the quotes slice has it (then an Update).
+    remix_answers: tuple[type[RemixEvent], ...] = (
+        PostRemixApproved,
+        PostRemixRejected,
+        PostRemixRevoked,
+        PostRemixRemoved,
+    )
+    for remix_moved in remix_answers:
+        subscriptions.on(remix_moved, components.quotes.remix_answered)
+        subscriptions.on(
+            remix_moved,
+            publishing.remix_moved,
+            after=components.quotes.remix_answered,
+            single_write=True,
+        )
     return subscriptions

@@ -19,6 +19,7 @@ _PATHS: tuple[tuple[str, str, bool], ...] = (
     ("GET", "/users/{handle}", True),
     ("GET", "/posts/{post_id}", True),
     ("GET", "/users/{handle}/coauthorizations/{post_id}", False),
+    ("GET", "/users/{handle}/quote_authorizations/{remix_id}", False),
     ("GET", "/users/{handle}/followers", False),
     ("GET", "/users/{handle}/following", False),
     ("GET", "/users/{handle}/outbox", False),

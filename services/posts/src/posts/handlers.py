@@ -8,6 +8,10 @@ from shared.events.federation import (
     RemotePostDeleted,
     RemotePostEdited,
     RemotePostReceived,
+    RemoteQuoteAuthorized,
+    RemoteQuoteRejected,
+    RemoteQuoteRequested,
+    RemoteQuoteRevoked,
     RemoteReplyDeleted,
     RemoteReplyReceived,
 )
@@ -60,4 +64,10 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
     subscriptions.on(RemotePostReceived, remote.remote_post_received)
     subscriptions.on(RemotePostEdited, remote.remote_post_edited)
     subscriptions.on(RemotePostDeleted, remote.remote_post_deleted)
+    # Remixes across servers: the same remix states, fed by what the other server decided.
+    quotes = components.remote_quotes
+    subscriptions.on(RemoteQuoteRequested, quotes.quote_requested)
+    subscriptions.on(RemoteQuoteAuthorized, quotes.quote_authorized)
+    subscriptions.on(RemoteQuoteRejected, quotes.quote_rejected)
+    subscriptions.on(RemoteQuoteRevoked, quotes.quote_revoked)
     return subscriptions

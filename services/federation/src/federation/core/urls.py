@@ -50,6 +50,10 @@ class LocalUrls:
         """Where a co-author's consent to be credited on a post is served (their stamp)."""
         return f"{self.actor(handle)}/coauthorizations/{post_id}"
 
+    def quote_authorization(self, handle: str, remix_id: str) -> str:
+        """Where the original's author serves their consent to a remix of it (FEP-044f)."""
+        return f"{self.actor(handle)}/quote_authorizations/{remix_id}"
+
     def key_id(self, handle: str) -> str:
         return self.actor(handle) + "#main-key"
 

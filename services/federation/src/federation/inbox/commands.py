@@ -21,6 +21,7 @@ from federation.followees.rules import undoes_an_accept
 from federation.following.commands import FollowingCommands
 from federation.inbox.repository import ReceivedActivities
 from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
+from federation.quotes.commands import QuoteCommands
 from federation.remote_posts.commands import RemotePostCommands
 from shared.clock import utc_now
 from shared.rate_limits import RateLimiter
@@ -36,6 +37,7 @@ class InboxCommands:
     engagement: EngagementCommands
     followees: FolloweeCommands
     remote_posts: RemotePostCommands
+    quotes: QuoteCommands
     deliveries: Deliveries
     blocked_domains: list[str]
     limits: RateLimiter
@@ -102,10 +104,15 @@ class InboxCommands:
                 # An Undo naming its activity by id alone may take back a Follow or a Like.
                 await self.following.undo_follow(activity, sender)
                 await self.engagement.receive(activity, sender)
+            # An Accept or Reject answers a Follow or a QuoteRequest: each takes its own.
             case "Accept":
                 await self.followees.accepted(activity, sender)
+                await self.quotes.accepted(activity, sender)
             case "Reject":
                 await self.followees.rejected(activity, sender)
+                await self.quotes.rejected(activity, sender)
+            case "QuoteRequest":
+                await self.quotes.requested(activity, sender)
             case "Like" | "Announce":
                 await self.engagement.receive(activity, sender)
             # A reply to a local post (or its deletion) is engagement with that post; any
@@ -116,6 +123,7 @@ class InboxCommands:
             case "Delete":
                 await self.engagement.receive(activity, sender)
                 await self.remote_posts.deleted(activity, sender)
+                await self.quotes.deleted(activity, sender)
             case "Update":
                 await self.remote_posts.updated(activity, sender)
             case other:

@@ -1,6 +1,7 @@
 """Keeping remote servers' copies of local posts as the posts service says they are: the
 Create once a post is published, an Update when what its Note shows changes (an edit, a
-co-author accepting, leaving or removed), a Delete with a Tombstone once it is deleted. Each
+co-author accepting, leaving or removed, a remix's quote approved or revoked), a Delete
+with a Tombstone once it is deleted. Each
 goes once to every server that follows any of the post's authors (its shared inbox) or was
 sent the post before; a repeated or late event changes nothing, so it sends nothing."""
 
@@ -22,7 +23,9 @@ from federation.publishing.rules import (
     edit,
     outgoing,
     publish,
+    remix_moved,
 )
+from federation.quotes.queries import QuoteQueries
 from shared.events.federation import ActivityDeliveryRequested
 from shared.events.posts import (
     PostCoauthorAdded,
@@ -30,6 +33,7 @@ from shared.events.posts import (
     PostDeleted,
     PostEdited,
     PostPublished,
+    RemixEvent,
 )
 from shared.outbox import Outbox
 from shared.remote_accounts import is_remote_user_id
@@ -45,6 +49,7 @@ class PublishingCommands:
     followers: RemoteFollowers
     notes: PublishedNotes
     outbox: Outbox
+    quotes: QuoteQueries
 
     async def post_published(self, delivery: Delivery[PostPublished]) -> None:
         await self._apply(delivery, publish)
@@ -60,6 +65,17 @@ class PublishingCommands:
 
     async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
         await self._apply(delivery, lambda post, event: delete(post, event.deleted_at))
+
+    async def remix_moved(
+        self,
+        delivery: Delivery[RemixEvent],
+    ) -> None:
+        """A local remix approved or no longer showing its original: its Note's authorization
+        comes or goes (an Update, so servers that checked it see the change)."""
+        event = delivery.event
+        if is_remote_user_id(event.remix_author_id):
+            return  # a remote quote of a local post: its own server publishes it
+        await self._change(event.remix_id, delivery.event_id, lambda post: remix_moved(post, event))
 
     async def _apply[
         E: (PostPublished, PostCoauthorAdded, PostCoauthorRemoved, PostEdited, PostDeleted)
@@ -102,7 +118,8 @@ class PublishingCommands:
         if not inboxes or post.author_id not in found:
             return []
         handles = {user_id: user.handle for user_id, user in found.items()}
-        activity = activity_of(kind, post, handles, self.urls)
+        quoting = await self.quotes.note_fields(post)
+        activity = activity_of(kind, post, handles, self.urls, quoting)
         handle = handles[post.author_id]
         return [
             delivery_as(post.author_id, handle, inbox, activity, self.urls) for inbox in inboxes

@@ -8,6 +8,7 @@ from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from federation.publishing.repository import PublishedNotes
 from federation.publishing.rules import LocalPost, create_of, document_of, note_of
+from federation.quotes.queries import QuoteQueries
 from shared.pagination import time_and_id_cursor, time_and_id_position
 from shared.problems import NotFound
 from shared.public_user import PublicUser
@@ -21,6 +22,7 @@ class NoteQueries:
     urls: LocalUrls
     directory: UserDirectory
     notes: PublishedNotes
+    quotes: QuoteQueries
 
     async def note(self, post_id: str) -> dict[str, Any]:
         """404 for a post not published (or not yet known here), deleted, or whose author's
@@ -30,7 +32,7 @@ class NoteQueries:
         if post.author_id not in found:
             raise NotFound("There is no such post here.")
         handles = {user_id: user.handle for user_id, user in found.items()}
-        return document_of(note_of(post, handles, self.urls))
+        return document_of(note_of(post, handles, self.urls, await self.quotes.note_fields(post)))
 
     async def outbox(self, handle: str) -> dict[str, Any]:
         """The collection: how many, and where its first page is (Mastodon's shape)."""
@@ -61,7 +63,11 @@ class NoteQueries:
             "type": "OrderedCollectionPage",
             "partOf": outbox,
             "orderedItems": [
-                create_of(note_of(post, handles, self.urls), user.handle, self.urls)
+                create_of(
+                    note_of(post, handles, self.urls, await self.quotes.note_fields(post)),
+                    user.handle,
+                    self.urls,
+                )
                 for post in shown
             ],
         }

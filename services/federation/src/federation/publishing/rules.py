@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
+from federation.quotes.vocabulary import QUOTE_CONTEXT
 from shared.clock import at_storage_precision
 from shared.events.posts import (
     Credit,
@@ -21,6 +22,8 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostEdited,
     PostPublished,
+    RemixEvent,
+    RemixStatus,
 )
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -36,6 +39,7 @@ NOTE_CONTEXT: list[Any] = [
             "@type": "@id",
             "@container": "@set",
         },
+        **QUOTE_CONTEXT,
     },
 ]
 
@@ -54,6 +58,11 @@ class LocalPost:
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
     credits: tuple[Credit, ...] = ()
+    # A remix: its original, and where it stands with it (since when, once it moved after
+    # publication): its Note shows the quote's authorization while approved.
+    remix_of_post_id: str | None = None
+    remix_status: RemixStatus | None = None
+    remix_status_at: datetime | None = None
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
@@ -80,6 +89,8 @@ class LocalPost:
         changes = [c.as_of for c in self.credits if published is None or c.as_of > published]
         if self.edited_at is not None:
             changes.append(self.edited_at)
+        if self.remix_status_at is not None:
+            changes.append(self.remix_status_at)
         return max(changes, default=None)
 
 
@@ -97,6 +108,9 @@ def publish(post: LocalPost, event: PostPublished) -> LocalPost:
         # An edit that came first is newer than the text published.
         text=post.text if post.version > 1 else event.text,
         version=max(post.version, 1),
+        remix_of_post_id=event.remix_of_post_id,
+        # A remix event that came first is further on than the status published.
+        remix_status=post.remix_status or event.remix_status,
     )
     for coauthor_id in event.coauthor_ids:
         label = event.coauthor_credits.get(coauthor_id)
@@ -119,6 +133,29 @@ def edit(post: LocalPost, event: PostEdited) -> LocalPost:
         return post
     edited_at = at_storage_precision(event.edited_at)
     return replace(post, text=event.text, version=event.version, edited_at=edited_at)
+
+
+# Remix statuses only move forward: a later step never gives way to an earlier one.
+_REMIX_STEP: dict[RemixStatus, int] = {
+    "pending": 0,
+    "approved": 1,
+    "rejected": 2,
+    "revoked": 2,
+    "removed": 2,
+}
+
+
+def remix_moved(post: LocalPost, event: RemixEvent) -> LocalPost:
+    """The remix's status, when further on than the one known (repeated or late: unchanged)."""
+    known = post.remix_status
+    if post.status == "deleted" or (known and _REMIX_STEP[event.status] <= _REMIX_STEP[known]):
+        return post
+    return replace(
+        post,
+        remix_of_post_id=event.original_id,
+        remix_status=event.status,
+        remix_status_at=at_storage_precision(event.at),
+    )
 
 
 def delete(post: LocalPost, deleted_at: datetime) -> LocalPost:
@@ -159,15 +196,21 @@ def outgoing(before: LocalPost, after: LocalPost) -> Outgoing | None:
 
 def _shown(post: LocalPost) -> tuple[object, ...]:
     credited = tuple((c.coauthor_id, c.label) for c in post.credits if c.credited)
-    return (post.author_id, post.text, post.version, credited)
+    return (post.author_id, post.text, post.version, credited, post.remix_status)
 
 
 # -- what the fediverse reads ------------------------------------------------------------
 
 
-def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[str, Any]:
+def note_of(
+    post: LocalPost,
+    handles: dict[str, str],
+    urls: LocalUrls,
+    quoting: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The Note of a published post. `handles`: by user id, of the author and co-authors (a
-    co-author whose account is gone is not credited)."""
+    co-author whose account is gone is not credited); `quoting`: what it says of quotes
+    (`federation.quotes`)."""
     note_id = urls.post(post.post_id)
     coauthors = [handles[c] for c in post.coauthor_ids if c in handles]
     authors = [handles[post.author_id], *coauthors]
@@ -181,6 +224,7 @@ def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[s
         "to": [PUBLIC],
         "cc": [urls.followers(handle) for handle in authors],
         "coauthorAuthorization": [urls.coauthorization(h, post.post_id) for h in coauthors],
+        **(quoting or {}),
     }
     if post.updated_at is not None:
         note["updated"] = timestamp(post.updated_at)
@@ -188,13 +232,17 @@ def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[s
 
 
 def activity_of(
-    kind: Outgoing, post: LocalPost, handles: dict[str, str], urls: LocalUrls
+    kind: Outgoing,
+    post: LocalPost,
+    handles: dict[str, str],
+    urls: LocalUrls,
+    quoting: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The activity telling remote servers of a change, as the post's author."""
     author = handles[post.author_id]
     if kind == "Delete":
         return delete_of(post, author, urls)
-    note = note_of(post, handles, urls)
+    note = note_of(post, handles, urls, quoting)
     if kind == "Create":
         return create_of(note, author, urls)
     return update_of(note, post, author, urls)

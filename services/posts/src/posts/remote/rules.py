@@ -7,6 +7,7 @@ from posts.core.rules import (
     CONTROL_CHARACTERS,
     Change,
     Post,
+    RemixLink,
     Revision,
     delete,
     normalize_text,
@@ -31,7 +32,10 @@ def remote_text(text: str, url: str, max_length: int) -> str:
     return shown
 
 
-def received_post(received: RemotePostReceived, max_length: int) -> Change:
+def received_post(
+    received: RemotePostReceived, max_length: int, remix_of: RemixLink | None = None
+) -> Change:
+    """`remix_of`: a quote of a local post (its remix events are the remixing rules')."""
     post = Post(
         id=received.post_id,
         author_id=received.author_id,
@@ -40,6 +44,7 @@ def received_post(received: RemotePostReceived, max_length: int) -> Change:
         status="published",
         created_at=received.published_at,
         published_at=received.published_at,
+        remix_of=remix_of,
     )
     created = PostCreated(
         post_id=post.id,
@@ -47,6 +52,7 @@ def received_post(received: RemotePostReceived, max_length: int) -> Change:
         text=post.text,
         publish_mode="now",
         created_at=post.created_at,
+        remix_of_post_id=remix_of.original_id if remix_of else None,
     )
     return Change(post, (created, published_event(post)))
 

@@ -169,3 +169,63 @@ class RemotePostDeleted(EventData):
     post_id: str
     author_id: str
     deleted_at: datetime
+
+
+# -- Quotes (FEP-044f): remixes across servers -------------------------------------------------
+#
+# The posts service keeps one state machine for remixes; these facts feed it what the remote
+# side decided. `remix_id` is the remix (the quoting post), `original_id` the quoted post.
+
+
+class RemoteQuoteRequested(EventData):
+    """A remote account asks to quote a local post (a `QuoteRequest` whose `instrument` is its
+    quote post): the posts service keeps that Note as a post of the remote account that is a
+    remix of `original_id`, admitted, awaiting approval or refused by the original's author's
+    remix settings like a local remix. The fields of the quote post are those of
+    `federation.remote_post_received`."""
+
+    event_type = "federation.remote_quote_requested"
+    activity_id: str
+    remix_id: str
+    original_id: str
+    note_id: str
+    url: str
+    author_id: str
+    text: str
+    published_at: datetime
+    requested_at: datetime
+
+
+class RemoteQuoteAuthorized(EventData):
+    """The quoted post's remote author accepted a local remix of it (an `Accept` of the
+    `QuoteRequest` whose `result` is their `QuoteAuthorization`): the remix is approved."""
+
+    event_type = "federation.remote_quote_authorized"
+    activity_id: str
+    remix_id: str
+    original_id: str
+    author_id: str
+    authorization: str
+    authorized_at: datetime
+
+
+class RemoteQuoteRejected(EventData):
+    """The quoted post's remote author refused a local remix of it (a `Reject`)."""
+
+    event_type = "federation.remote_quote_rejected"
+    activity_id: str
+    remix_id: str
+    original_id: str
+    author_id: str
+    rejected_at: datetime
+
+
+class RemoteQuoteRevoked(EventData):
+    """The quoted post's remote author took an authorization back (a `Delete` of it)."""
+
+    event_type = "federation.remote_quote_revoked"
+    activity_id: str
+    remix_id: str
+    original_id: str
+    author_id: str
+    revoked_at: datetime
