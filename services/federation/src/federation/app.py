@@ -5,6 +5,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from federation.accounts import api as accounts
+from federation.coauthoring.repository import REMOTE_INVITATIONS, REMOTE_INVITATIONS_INDEXES
 from federation.components import compose
 from federation.consent import api as consent
 from federation.core.remote import REMOTE_ACTORS
@@ -34,6 +35,7 @@ INDEXES = [
     IndexSpec(REMOTE_ACTORS, [("user_id", 1)]),
     *FOLLOWEES_INDEXES,
     *PUBLISHED_NOTES_INDEXES,
+    *REMOTE_INVITATIONS_INDEXES,
 ]
 
 
@@ -62,6 +64,7 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 REMOTE_NOTES,
                 PUBLISHED_NOTES,
                 REMOTE_ENGAGEMENTS,
+                REMOTE_INVITATIONS,
             ],
         )
     )

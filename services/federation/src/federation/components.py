@@ -10,6 +10,8 @@ import httpx
 from fastapi import Depends
 
 from federation.accounts.commands import AccountLookup
+from federation.coauthoring.commands import CoauthoringCommands
+from federation.coauthoring.repository import RemoteInvitations
 from federation.consent.queries import ConsentQueries
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActors
@@ -57,6 +59,7 @@ class FederationComponents:
     publishing: PublishingCommands
     notes: NoteQueries
     consent: ConsentQueries
+    coauthoring: CoauthoringCommands
 
 
 @asynccontextmanager
@@ -71,6 +74,7 @@ async def compose(
     keys = ActorKeys(kernel.db)
     followers = RemoteFollowers(kernel.db)
     notes = PublishedNotes(kernel.db)
+    remote_invitations = RemoteInvitations(kernel.db)
     # The one client for other servers: no proxies from the environment, bounded waits.
     async with httpx.AsyncClient(
         timeout=settings.remote_fetch_timeout_seconds,
@@ -97,6 +101,9 @@ async def compose(
         followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
         remote_posts = RemotePostCommands(
             urls, remote_followees, RemoteNotes(kernel.db), kernel.outbox
+        )
+        coauthoring = CoauthoringCommands(
+            settings.federating, urls, directory, remote, remote_invitations, kernel.outbox
         )
         async with running(sweep):
             yield FederationComponents(
@@ -125,6 +132,7 @@ async def compose(
                     EngagementCommands(urls, RemoteEngagements(kernel.db), kernel.outbox),
                     followees,
                     remote_posts,
+                    coauthoring,
                     deliveries,
                     settings.federation_blocked_domains,
                     RateLimiter(
@@ -142,10 +150,12 @@ async def compose(
                     directory,
                     followers,
                     notes,
+                    remote_invitations,
                     kernel.outbox,
                 ),
-                notes=NoteQueries(urls, directory, notes),
+                notes=NoteQueries(urls, directory, notes, remote_invitations),
                 consent=ConsentQueries(urls, directory, notes),
+                coauthoring=coauthoring,
             )
 
 

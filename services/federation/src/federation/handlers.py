@@ -1,7 +1,8 @@
 """Which events the federation service handles: the local users' profiles (who can be found
 from the fediverse), a deleted account's keys and followers, its own deliveries, a remote
 follower's follow ended here (a Reject to its server), local users' follows of remote actors
-(Follow, and Undo once unfollowed), and local posts kept as the posts
+(Follow, and Undo once unfollowed), remote accounts invited to co-author (an Invite), and
+local posts kept as the posts
 service describes them and sent to remote followers: a Create once published, an Update when
 an edit or a co-author's acceptance, leaving or removal changes its Note, a Delete once
 deleted (a repeated or late event finds nothing to change, so sends nothing).
@@ -12,6 +13,7 @@ repeated delivery posts an activity the remote recognises by its id.
 
 from federation.components import FederationComponents
 from shared.events.federation import ActivityDeliveryRequested
+from shared.events.invitations import InvitationCreated
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
@@ -38,6 +40,8 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     # Local users following remote actors: Follow, and Undo(Follow) on unfollowing.
     subscriptions.on(UserFollowed, components.followees.user_followed)
     subscriptions.on(UserUnfollowed, components.followees.user_unfollowed)
+    # A remote account invited to co-author: an Invite to its server.
+    subscriptions.on(InvitationCreated, components.coauthoring.invitation_created)
     # Each change to a post is one write of its document, carrying the event's id.
     publishing = components.publishing
     subscriptions.on(PostPublished, publishing.post_published, single_write=True)

@@ -4,6 +4,7 @@ blocks). Every event handler is a conditional single-document update per post, i
 tolerant of order: each acts only on a live post and on an entry in the state it expects.
 """
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from posts.engagement.commands import EngagementCommands
 from posts.settings import PostsSettings
 from shared.clock import at_storage_precision, utc_now
 from shared.eligibility import EligibilityResult
+from shared.events.federation import RemoteCoauthorLeft
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
@@ -46,6 +48,8 @@ from shared.problems import BadGateway, Problem
 from shared.public_post import PostOut
 from shared.public_user import PublicUser
 from shared.subscriptions import Delivery
+
+log = logging.getLogger(__name__)
 
 type InvitationEnded = (
     InvitationDeclined | InvitationExpired | InvitationRevoked | InvitationCancelled
@@ -137,6 +141,18 @@ class CoauthoringCommands:
             post_id,
             lambda post: remove_coauthor(post, actor_id, target_id, utc_now()),
         )
+
+    async def remote_coauthor_left(self, delivery: Delivery[RemoteCoauthorLeft]) -> None:
+        """A remote co-author withdrew their consent from their server: they leave, as a local
+        co-author does (`post.coauthor_removed`, reason left); one not on the post is logged."""
+        left = delivery.event
+        try:
+            await self.core.apply_if_present(
+                left.post_id,
+                lambda post: remove_coauthor(post, left.coauthor_id, left.coauthor_id, utc_now()),
+            )
+        except Problem as refused:
+            log.info("remote co-author not on the post", extra={"reason": refused.detail})
 
     async def invitation_accepted(self, delivery: Delivery[InvitationAccepted]) -> None:
         accepted = delivery.event

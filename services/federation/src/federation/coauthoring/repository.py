@@ -1,0 +1,61 @@
+"""Invitations of remote accounts to co-author local posts: one document per invitation (its
+id), with the Invite sent, the invited actor's answer and their stamp's URL; each write
+carries what it sends or tells."""
+
+from pymongo.errors import DuplicateKeyError
+
+from federation.publishing.rules import RemoteCoauthor
+from shared.events import EventEnvelope
+from shared.mongo import Database, Document, IndexSpec
+from shared.outbox import outbox_entry, with_events
+
+REMOTE_INVITATIONS = "remote_invitations"
+REMOTE_INVITATIONS_INDEXES = [
+    IndexSpec(REMOTE_INVITATIONS, [("actor_id", 1), ("invite_id", 1)]),
+    IndexSpec(REMOTE_INVITATIONS, [("actor_id", 1), ("stamp_url", 1)]),
+    IndexSpec(REMOTE_INVITATIONS, [("post_id", 1)]),
+]
+
+
+class RemoteInvitations:
+    def __init__(self, db: Database) -> None:
+        self._invitations = db[REMOTE_INVITATIONS]
+
+    async def start(self, invitation: Document, events: list[EventEnvelope]) -> bool:
+        """False for an invitation sent already (a repeated event)."""
+        document = {**invitation, "state": "pending", "outbox": [outbox_entry(e) for e in events]}
+        try:
+            await self._invitations.insert_one(document)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def by_invite(self, actor_id: str, invite_id: str) -> Document | None:
+        """The invitation whose Invite `invite_id` was sent to `actor_id`."""
+        return await self._invitations.find_one({"actor_id": actor_id, "invite_id": invite_id})
+
+    async def by_stamp(self, actor_id: str, stamp_url: str) -> Document | None:
+        return await self._invitations.find_one(
+            {"actor_id": actor_id, "stamp_url": stamp_url, "state": "accepted"}
+        )
+
+    async def change(
+        self, invitation: Document, changes: Document, events: list[EventEnvelope]
+    ) -> bool:
+        """Writes `changes` unless another answer changed the invitation since it was read."""
+        result = await self._invitations.update_one(
+            {"_id": invitation["_id"], "state": invitation["state"]},
+            with_events({"$set": changes}, events),
+        )
+        return result.modified_count == 1
+
+    async def coauthors_of(self, post_id: str) -> dict[str, RemoteCoauthor]:
+        """By user id, the remote accounts who accepted to co-author the post: whom its Note
+        credits is the posts service's word; this is where to find them and their consent."""
+        found = self._invitations.find({"post_id": post_id, "stamp_url": {"$ne": None}})
+        return {
+            document["invitee_id"]: RemoteCoauthor(
+                document["actor_id"], document["stamp_url"], document["inbox"]
+            )
+            async for document in found
+        }

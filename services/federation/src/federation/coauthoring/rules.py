@@ -1,0 +1,74 @@
+"""What a local author sends to ask a remote account to co-author, and what its answer is,
+free of I/O.
+
+The ask is an ActivityStreams `Invite` (AS2: "an invitation for the object to the target"):
+object the post's Note, target the invited actor. The answer is shaped like FEP-044f's answer
+to a QuoteRequest: an `Accept` whose `result` is the consent stamp the co-author's server
+serves (their CoauthorAuthorization), or a `Reject`. Consent is withdrawn as FEP-044f revokes a
+quote authorization: a `Delete` of that stamp."""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from federation.core.api import AS_CONTEXT
+from federation.core.urls import LocalUrls
+from federation.publishing.rules import PUBLIC, html_of
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A remote actor's answer to an Invite: accepted with its stamp's URL, or declined."""
+
+    invite_id: str
+    accepted: bool
+    stamp_url: str | None
+
+
+def invite_of(
+    invitation_id: str, inviter_handle: str, invitee_actor: str, preview: dict[str, Any]
+) -> dict[str, Any]:
+    """Named after the invitation, so a repeated event sends the same activity."""
+    actor = preview["attributedTo"]
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor}#invites/{invitation_id}",
+        "type": "Invite",
+        "actor": actor,
+        "object": preview,
+        "target": invitee_actor,
+        "to": [invitee_actor],
+    }
+
+
+def note_preview(post_id: str, author_handle: str, text: str, urls: LocalUrls) -> dict[str, Any]:
+    """The Note as the invitation shows it: a post waiting for its co-authors is not served at
+    its id yet (404 until published), so the invited server gets its text with the ask."""
+    note_id = urls.post(post_id)
+    return {
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": urls.actor(author_handle),
+        "content": html_of(text),
+        "url": note_id,
+        "to": [PUBLIC],
+    }
+
+
+def answer_of(activity: dict[str, Any], invite_id: str | None) -> Answer | None:
+    """The answer an Accept or Reject gives to the Invite `invite_id` names; an Accept counts
+    only with a stamp on its actor's own server (nothing else can be checked later)."""
+    if invite_id is None:
+        return None
+    if activity["type"] == "Reject":
+        return Answer(invite_id, accepted=False, stamp_url=None)
+    stamp = activity.get("result")
+    if isinstance(stamp, dict):
+        stamp = stamp.get("id")
+    if not isinstance(stamp, str) or not same_server(stamp, activity["actor"]):
+        return None
+    return Answer(invite_id, accepted=True, stamp_url=stamp)
+
+
+def same_server(url: str, actor: str) -> bool:
+    return urlsplit(url).netloc.lower() == urlsplit(actor).netloc.lower()
