@@ -103,7 +103,13 @@ async def compose(
             urls, remote_followees, RemoteNotes(kernel.db), kernel.outbox
         )
         coauthoring = CoauthoringCommands(
-            settings.federating, urls, directory, remote, remote_invitations, kernel.outbox
+            settings.federating,
+            urls,
+            directory,
+            remote,
+            remote_invitations,
+            remote_posts,
+            kernel.outbox,
         )
         async with running(sweep):
             yield FederationComponents(
@@ -154,7 +160,7 @@ async def compose(
                     kernel.outbox,
                 ),
                 notes=NoteQueries(urls, directory, notes, remote_invitations),
-                consent=ConsentQueries(urls, directory, notes),
+                consent=ConsentQueries(urls, directory, notes, remote_invitations),
                 coauthoring=coauthoring,
             )
 

@@ -13,7 +13,7 @@ repeated delivery posts an activity the remote recognises by its id.
 
 from federation.components import FederationComponents
 from shared.events.federation import ActivityDeliveryRequested
-from shared.events.invitations import InvitationCreated
+from shared.events.invitations import InvitationAccepted, InvitationCreated, InvitationDeclined
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
@@ -40,8 +40,13 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     # Local users following remote actors: Follow, and Undo(Follow) on unfollowing.
     subscriptions.on(UserFollowed, components.followees.user_followed)
     subscriptions.on(UserUnfollowed, components.followees.user_unfollowed)
-    # A remote account invited to co-author: an Invite to its server.
-    subscriptions.on(InvitationCreated, components.coauthoring.invitation_created)
+    # Co-authoring across servers: an Invite to a remote invitee's server; our users' answers
+    # to remote Invites, and their leaving a remote post, to the author's server.
+    coauthoring = components.coauthoring
+    subscriptions.on(InvitationCreated, coauthoring.invitation_created)
+    subscriptions.on(InvitationAccepted, coauthoring.invitation_accepted)
+    subscriptions.on(InvitationDeclined, coauthoring.invitation_declined)
+    subscriptions.on(PostCoauthorRemoved, coauthoring.coauthor_removed)
     # Each change to a post is one write of its document, carrying the event's id.
     publishing = components.publishing
     subscriptions.on(PostPublished, publishing.post_published, single_write=True)

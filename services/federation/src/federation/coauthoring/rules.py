@@ -7,13 +7,16 @@ to a QuoteRequest: an `Accept` whose `result` is the consent stamp the co-author
 serves (their CoauthorAuthorization), or a `Reject`. Consent is withdrawn as FEP-044f revokes a
 quote authorization: a `Delete` of that stamp."""
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from federation.core.activities import local_activity
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from federation.publishing.rules import PUBLIC, html_of
+from federation.remote_posts.rules import created_note
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +75,39 @@ def answer_of(activity: dict[str, Any], invite_id: str | None) -> Answer | None:
 
 def same_server(url: str, actor: str) -> bool:
     return urlsplit(url).netloc.lower() == urlsplit(actor).netloc.lower()
+
+
+# -- an Invite received for a local account ----------------------------------------------
+
+
+def invited_note(invite: dict[str, Any]) -> dict[str, Any] | None:
+    """The Note an Invite embeds, when it is a public post of the Invite's actor served from
+    that actor's server (so the signed Invite vouches for it as a Create would)."""
+    note = created_note({"actor": invite["actor"], "object": invite.get("object")})
+    return note if note is not None and same_server(note["id"], invite["actor"]) else None
+
+
+def invited_handle(invite: dict[str, Any], urls: LocalUrls) -> str | None:
+    """The local account an Invite asks (its `target`, by id or embedded)."""
+    target = invite.get("target")
+    if isinstance(target, dict):
+        target = target.get("id")
+    return urls.handle_of(target) if isinstance(target, str) else None
+
+
+def invitation_id_of(invite_id: str) -> str:
+    """The invitation's id here, derived from its Invite's, as a remote post's is from its
+    Note's: the same Invite is the same invitation."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, invite_id).hex
+
+
+def answer_to(
+    kind: str, handle: str, invitation: dict[str, Any], urls: LocalUrls
+) -> dict[str, Any]:
+    """Our user's Accept (with the stamp we serve for it), Reject, or later Delete of that
+    stamp, sent to the inviting actor."""
+    about = invitation["stamp_url"] if kind == "Delete" else invitation["invite_id"]
+    activity = local_activity(kind, handle, about, urls) | {"to": [invitation["actor_id"]]}
+    if kind == "Accept":
+        activity["result"] = invitation["stamp_url"]
+    return activity

@@ -124,5 +124,7 @@ class InboxCommands:
                 await self.coauthoring.withdrawn(activity, sender)
             case "Update":
                 await self.remote_posts.updated(activity, sender)
+            case "Invite":
+                await self.coauthoring.invited(activity, sender)
             case other:
                 log.info("activity type not handled yet", extra={"type": other})

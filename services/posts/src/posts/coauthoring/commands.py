@@ -34,7 +34,7 @@ from posts.engagement.commands import EngagementCommands
 from posts.settings import PostsSettings
 from shared.clock import at_storage_precision, utc_now
 from shared.eligibility import EligibilityResult
-from shared.events.federation import RemoteCoauthorLeft
+from shared.events.federation import RemoteCoauthorInvited, RemoteCoauthorLeft
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
@@ -50,6 +50,13 @@ from shared.public_user import PublicUser
 from shared.subscriptions import Delivery
 
 log = logging.getLogger(__name__)
+
+
+class RemotePostNotTakenYet(RuntimeError):
+    """An invitation to a remote post came before the post: retried until the post is here
+    (both come from the federation service's outbox, the post first, but not always in one
+    pass)."""
+
 
 type InvitationEnded = (
     InvitationDeclined | InvitationExpired | InvitationRevoked | InvitationCancelled
@@ -141,6 +148,37 @@ class CoauthoringCommands:
             post_id,
             lambda post: remove_coauthor(post, actor_id, target_id, utc_now()),
         )
+
+    async def remote_coauthor_invited(self, delivery: Delivery[RemoteCoauthorInvited]) -> None:
+        """A remote author's invitation of a local account, added to their post here as any
+        author's is (`post.coauthor_invited`, so the invitations service opens it), if the
+        invitee's rules let that author invite them; a repeat changes nothing."""
+        invited = delivery.event
+        stored = await self.posts.get(invited.post_id)
+        if stored is None:
+            raise RemotePostNotTakenYet(invited.post_id)
+        if stored.post.coauthor_by_invitation(invited.invitation_id) is not None:
+            return
+        [answer] = await self.users.by_ids(invited.author_id, [invited.invitee_id])
+        if not answer.eligible:
+            log.info("remote invitation refused", extra={"reason": answer.reason})
+            return
+        try:
+            await self.core.apply(
+                invited.post_id,
+                lambda post: invite_coauthor(
+                    post,
+                    invited.author_id,
+                    invitee_id=invited.invitee_id,
+                    invitation_id=invited.invitation_id,
+                    max_coauthors=self.settings.max_coauthors,
+                    max_invitations=self.settings.max_invitations_per_post,
+                    now=invited.invited_at,
+                ),
+                snapshots=[answer.user] if answer.user else [],
+            )
+        except Problem as refused:
+            log.info("remote invitation not added", extra={"reason": refused.detail})
 
     async def remote_coauthor_left(self, delivery: Delivery[RemoteCoauthorLeft]) -> None:
         """A remote co-author withdrew their consent from their server: they leave, as a local

@@ -197,3 +197,18 @@ class RemoteCoauthorLeft(EventData):
     post_id: str
     coauthor_id: str
     left_at: datetime
+
+
+class RemoteCoauthorInvited(EventData):
+    """A remote author invited a local account to co-author their post (an `Invite` of the
+    Note, from the Note's author, whose Note was taken in as a remote post): the posts service
+    adds the invitation to that post as an author's invitation (`post.coauthor_invited`), from
+    which the invitations service opens it. `invitation_id` derives from the Invite's id."""
+
+    event_type = "federation.remote_coauthor_invited"
+    activity_id: str
+    invitation_id: str
+    post_id: str
+    author_id: str
+    invitee_id: str
+    invited_at: datetime
