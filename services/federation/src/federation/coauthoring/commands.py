@@ -61,9 +61,10 @@ class CoauthoringCommands:
 
     async def invitation_created(self, delivery: Delivery[InvitationCreated]) -> None:
         created = delivery.event
-        if not self.federating or is_remote_user_id(created.inviter_id):
-            return
-        if not is_remote_user_id(created.invitee_id):
+        local_invites_remote = not is_remote_user_id(created.inviter_id) and is_remote_user_id(
+            created.invitee_id
+        )
+        if not (self.federating and local_invites_remote):
             return
         inviter = await self.directory.get(created.inviter_id)
         actor = await self.actors.by_user_id(created.invitee_id)
