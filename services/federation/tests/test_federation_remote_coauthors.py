@@ -22,7 +22,7 @@ from federation_support import (
 from federation.coauthoring.repository import REMOTE_INVITATIONS
 from federation.core.signatures import verify
 from shared.clock import utc_now
-from shared.events.invitations import InvitationCreated
+from shared.events.invitations import InvitationCreated, InvitationExpired
 from shared.events.posts import PostCoauthorRemoved
 from shared.outbox import OUTBOX_FIELD
 from shared.remote_accounts import remote_user_id
@@ -150,6 +150,29 @@ async def test_answers_from_another_actor_of_no_invite_or_without_a_stamp_change
     answers = [not_theirs, unknown, no_stamp, stamp_elsewhere]
     assert [answer.status_code for answer in answers] == [202] * 4
     await unchanged(federation)
+
+
+async def test_an_answer_after_the_invitation_expired_here_changes_nothing(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    invite = await invited(federation, peer)
+    await federation.events.publish(
+        InvitationExpired(
+            invitation_id=INVITATION,
+            post_id=POST,
+            inviter_id=ALICE,
+            invitee_id=remote_user_id(peer.actor_id),
+            expired_at=PUBLISHED + timedelta(days=7),
+        )
+    )
+
+    answer = await federation.post_signed("/inbox", accepted(peer, invite), peer)
+
+    assert answer.status_code == 202
+    document = await stored(federation)
+    assert (document["state"], document["stamp_url"]) == ("closed", None)
+    await wait_until(lambda: _drained(federation))
+    assert event_recorder.of_type("federation.remote_invitation_answered") == []
 
 
 async def test_an_accepted_coauthor_is_credited_with_their_stamp_and_their_server_told(

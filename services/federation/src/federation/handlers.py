@@ -13,7 +13,14 @@ repeated delivery posts an activity the remote recognises by its id.
 
 from federation.components import FederationComponents
 from shared.events.federation import ActivityDeliveryRequested
-from shared.events.invitations import InvitationAccepted, InvitationCreated, InvitationDeclined
+from shared.events.invitations import (
+    InvitationAccepted,
+    InvitationCancelled,
+    InvitationCreated,
+    InvitationDeclined,
+    InvitationExpired,
+    InvitationRevoked,
+)
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
@@ -46,6 +53,9 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(InvitationCreated, coauthoring.invitation_created)
     subscriptions.on(InvitationAccepted, coauthoring.invitation_accepted)
     subscriptions.on(InvitationDeclined, coauthoring.invitation_declined)
+    subscriptions.on_each(
+        [InvitationExpired, InvitationRevoked, InvitationCancelled], coauthoring.invitation_closed
+    )
     subscriptions.on(PostCoauthorRemoved, coauthoring.coauthor_removed)
     # Each change to a post is one write of its document, carrying the event's id.
     publishing = components.publishing

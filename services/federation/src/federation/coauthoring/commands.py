@@ -36,7 +36,14 @@ from shared.events.federation import (
     RemoteCoauthorLeft,
     RemoteInvitationAnswered,
 )
-from shared.events.invitations import InvitationAccepted, InvitationCreated, InvitationDeclined
+from shared.events.invitations import (
+    InvitationAccepted,
+    InvitationCancelled,
+    InvitationCreated,
+    InvitationDeclined,
+    InvitationExpired,
+    InvitationRevoked,
+)
 from shared.events.posts import PostCoauthorRemoved
 from shared.mongo import Document
 from shared.outbox import Outbox
@@ -45,6 +52,8 @@ from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
 
 log = logging.getLogger(__name__)
+
+type InvitationClosed = InvitationExpired | InvitationRevoked | InvitationCancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +119,12 @@ class CoauthoringCommands:
         changes = {"state": state, "stamp_url": answer.stamp_url, "answered_at": now}
         with self.outbox.publishing(told) as events:
             await self.invitations.change(invitation, changes, events)
+
+    async def invitation_closed(self, delivery: Delivery[InvitationClosed]) -> None:
+        """Expired, revoked or cancelled here while pending: an answer coming later is moot."""
+        invitation = await self.invitations.get(delivery.event.invitation_id)
+        if invitation is not None and invitation["state"] == "pending":
+            await self.invitations.change(invitation, {"state": "closed"}, [])
 
     async def withdrawn(self, delete: dict[str, Any], sender: RemoteActor) -> None:
         """A Delete of a co-author's stamp, by the co-author: they leave the post."""

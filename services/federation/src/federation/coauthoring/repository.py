@@ -33,6 +33,9 @@ class RemoteInvitations:
             return False
         return True
 
+    async def get(self, invitation_id: str) -> Document | None:
+        return await self._invitations.find_one({"_id": invitation_id})
+
     async def by_invite(self, actor_id: str, invite_id: str) -> Document | None:
         """The invitation whose Invite `invite_id` was sent to `actor_id`."""
         return await self._invitations.find_one(
