@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from federation.accounts.commands import AccountLookup
+from federation.coauthoring.commands import CoauthoringCommands
+from federation.coauthoring.repository import RemoteInvitations
 from federation.consent.queries import ConsentQueries
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActors, remote_client
@@ -61,6 +63,7 @@ class FederationComponents:
     consent: ConsentQueries
     quotes: QuoteCommands
     quote_queries: QuoteQueries
+    coauthoring: CoauthoringCommands
 
 
 @asynccontextmanager
@@ -75,6 +78,7 @@ async def compose(
     keys = ActorKeys(kernel.db)
     followers = RemoteFollowers(kernel.db)
     notes = PublishedNotes(kernel.db)
+    remote_invitations = RemoteInvitations(kernel.db)
     async with remote_client(settings, f"CoPost (+{urls.base})") as http:
         remote = RemoteActors(kernel.db, settings, http, kernel.outbox)
         deliveries = Deliveries(
@@ -100,6 +104,15 @@ async def compose(
         quote_queries = QuoteQueries(urls, directory, quotes, remote_notes)
         quote_commands = QuoteCommands(
             urls, directory, remote, quotes, notes, remote_notes, kernel.outbox
+        )
+        coauthoring = CoauthoringCommands(
+            settings.federating,
+            urls,
+            directory,
+            remote,
+            remote_invitations,
+            remote_posts,
+            kernel.outbox,
         )
         async with running(sweep):
             yield FederationComponents(
@@ -129,6 +142,7 @@ async def compose(
                     followees,
                     remote_posts,
                     quote_commands,
+                    coauthoring,
                     deliveries,
                     settings.federation_blocked_domains,
                     RateLimiter(
@@ -146,13 +160,15 @@ async def compose(
                     directory,
                     followers,
                     notes,
+                    remote_invitations,
                     kernel.outbox,
                     quote_queries,
                 ),
-                notes=NoteQueries(urls, directory, notes, quote_queries),
-                consent=ConsentQueries(urls, directory, notes),
+                notes=NoteQueries(urls, directory, notes, quote_queries, remote_invitations),
+                consent=ConsentQueries(urls, directory, notes, remote_invitations),
                 quotes=quote_commands,
                 quote_queries=quote_queries,
+                coauthoring=coauthoring,
             )
 
 

@@ -1,8 +1,8 @@
 """Taking an activity into an inbox: refused from a blocked domain before anything is fetched,
 limited per remote host (the one its signing key names: what it costs us to check it), its
 signature verified against its actor's key (fetched and cached), each activity handled
-once, then handed to the capability its type belongs to (following, or engagement with local
-posts). A verified activity also tells that
+once, then handed to the capability its type belongs to (following, engagement with local
+posts, remote posts, co-authoring). A verified activity also tells that
 its server is up again (its deliveries' back-off or parking ends)."""
 
 import logging
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from federation.coauthoring.commands import CoauthoringCommands
 from federation.core import signatures
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
@@ -38,6 +39,7 @@ class InboxCommands:
     followees: FolloweeCommands
     remote_posts: RemotePostCommands
     quotes: QuoteCommands
+    coauthoring: CoauthoringCommands
     deliveries: Deliveries
     blocked_domains: list[str]
     limits: RateLimiter
@@ -104,13 +106,16 @@ class InboxCommands:
                 # An Undo naming its activity by id alone may take back a Follow or a Like.
                 await self.following.undo_follow(activity, sender)
                 await self.engagement.receive(activity, sender)
-            # An Accept or Reject answers a Follow or a QuoteRequest: each takes its own.
+            # An answer to a Follow, a QuoteRequest or an Invite to co-author: each takes only
+            # its own.
             case "Accept":
                 await self.followees.accepted(activity, sender)
                 await self.quotes.accepted(activity, sender)
+                await self.coauthoring.answered(activity, sender)
             case "Reject":
                 await self.followees.rejected(activity, sender)
                 await self.quotes.rejected(activity, sender)
+                await self.coauthoring.answered(activity, sender)
             case "QuoteRequest":
                 await self.quotes.requested(activity, sender)
             case "Like" | "Announce":
@@ -124,7 +129,10 @@ class InboxCommands:
                 await self.engagement.receive(activity, sender)
                 await self.remote_posts.deleted(activity, sender)
                 await self.quotes.deleted(activity, sender)
+                await self.coauthoring.withdrawn(activity, sender)
             case "Update":
                 await self.remote_posts.updated(activity, sender)
+            case "Invite":
+                await self.coauthoring.invited(activity, sender)
             case other:
                 log.info("activity type not handled yet", extra={"type": other})
