@@ -229,6 +229,8 @@ class RemoteQuoteRevoked(EventData):
     original_id: str
     author_id: str
     revoked_at: datetime
+
+
 # -- Co-authoring across servers -------------------------------------------------------------
 
 
