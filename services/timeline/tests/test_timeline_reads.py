@@ -11,6 +11,8 @@ from timeline_support import (
 )
 
 from shared.mongo import MIGRATIONS, Document
+from shared.pagination import Page
+from shared.public_post import PostOut
 from shared.relations import MUTE_REPLICA, RelationReplica
 from shared.testing import CommandCounter, redis_key_prefix
 from shared.user_directory import UserDirectory
@@ -40,6 +42,23 @@ async def test_pages_are_stable_while_newer_posts_arrive(events: Events, api: Ti
     assert [p["id"] for p in second["items"]] == ["p2", "p1"]
     assert [p["id"] for p in third["items"]] == ["p0"]
     assert third["next_cursor"] is None
+
+
+async def test_pages_joined_from_rendered_posts_are_the_bytes_pydantic_gives(
+    events: Events, api: TimelineApi
+) -> None:
+    await events.register("ann", "x")
+    await events.follow("x", "ann")
+    await api.wait_for_profile("ann", [])
+    for n in range(3):
+        await events.publish(f"p{n}", "ann", when=10 + n)
+    await api.wait_for_home("x", ["p2", "p1", "p0"])
+
+    for page in (await api.home("x", limit=2), await api.home("x", limit=2)):  # cold, then warm
+        as_pydantic = Page[PostOut].model_validate_json(page.content)
+        assert page.headers["content-type"] == "application/json"
+        assert page.content == as_pydantic.model_dump_json(by_alias=True).encode()
+        assert as_pydantic.next_cursor is not None
 
 
 async def test_posts_published_at_the_same_instant_are_neither_lost_nor_repeated(

@@ -39,6 +39,8 @@ ABSENT = "-"
 PRESENT = "="
 # In a set: the marker that it is complete (members are ids, never empty).
 COMPLETE = ""
+# Values decoded from what Redis held, by what it held: a warm read decodes nothing.
+DECODED_KEPT = 4096
 
 # KEYS: the keys; ARGV[1]: a mark; ARGV[2]: its TTL (ms). Each key's value, and a mark put
 # in each key that has none.
@@ -170,9 +172,21 @@ class CachedValues[T]:
         self._fill = redis.register_script(_FILL_VALUES)
         self._ttl = ttl_seconds
         self._encode, self._decode = encode, decode
+        self._decoded: dict[str, T] = {}
 
     def _key(self, value_id: str) -> str:
         return f"{self._health.prefix}{value_id}"
+
+    def _decoded_once(self, stored: str) -> T:
+        """One object per stored value while it is kept: decoding was most of a warm read's
+        work, and callers may keep what they made of an object by its identity (a changed
+        value is stored anew, so it is a new object)."""
+        value = self._decoded.get(stored)
+        if value is None:
+            if len(self._decoded) >= DECODED_KEPT:
+                self._decoded.clear()
+            value = self._decoded[stored] = self._decode(stored[len(PRESENT) :])
+        return value
 
     async def get_many(self, ids: Iterable[str], load: Loader[T]) -> dict[str, T]:
         """The values of these ids (those `load` does not find are left out): from Redis,
@@ -196,7 +210,7 @@ class CachedValues[T]:
             if value is None or value.startswith(MARK):
                 missing.append(value_id)
             elif value.startswith(PRESENT):
-                found[value_id] = self._decode(value[1:])
+                found[value_id] = self._decoded_once(value)
         if missing:
             loaded = await load(missing)
             found.update(loaded)
