@@ -1,7 +1,7 @@
 """Reading timelines: pagination, the hybrid merge of celebrities, and what a read costs."""
 
 from pymongo import AsyncMongoClient
-from redis.asyncio import Redis
+from redis.asyncio import Connection, Redis
 from timeline_support import (
     Events,
     TimelineApi,
@@ -103,6 +103,16 @@ async def test_a_celebrity_post_leaves_with_its_deletion(events: Events, api: Ti
     await api.wait_for_home("f3", [])
 
 
+class CountedConnection(Connection):
+    """Counts what it sends: one send is one round trip (a pipeline or a script is one)."""
+
+    sent = 0
+
+    async def send_packed_command(self, command: object, check_health: bool = True) -> None:
+        CountedConnection.sent += 1
+        await super().send_packed_command(command, check_health)  # type: ignore[arg-type]
+
+
 async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows(
     events: Events, api: TimelineApi, mongo_url: str, redis_url: str, namespace: str
 ) -> None:
@@ -119,7 +129,7 @@ async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows
     client: AsyncMongoClient[Document] = AsyncMongoClient(
         mongo_url, tz_aware=True, event_listeners=[counter]
     )
-    redis = Redis.from_url(redis_url, decode_responses=True)
+    redis = Redis.from_url(redis_url, decode_responses=True, connection_class=CountedConnection)
     db = client[api.db.name]
     caches = read_caches(redis, TimelineSettings(redis_key_prefix=redis_key_prefix(namespace)))
     cached = TimelineReader(
@@ -141,8 +151,10 @@ async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows
     try:
         await cached.home("f1", limit=20, cursor=None)  # the feeds are there after a first read
         counter.commands.clear()
+        CountedConnection.sent = 0
         page = await cached.home("f1", limit=20, cursor=None)
         from_redis = dict(counter.commands)
+        round_trips = CountedConnection.sent
         counter.commands.clear()
         await uncached.home("f1", limit=20, cursor=None)
         from_mongodb = dict(counter.commands)
@@ -152,6 +164,8 @@ async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows
 
     assert len(page.items) == 6
     assert from_redis == {}  # a warm page: feeds, cards, profiles and overlays from Redis
+    # The reader's sets; its feeds (its own, its celebrity's); the cards with their profiles.
+    assert round_trips == 3
     assert from_mongodb == {
         "find mute_replica": 1,
         # The celebrities f1 follows; then every account it follows, for its home feed,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
-from shared.read_cache import read_sets
+from shared.read_cache import read_sets, read_values_together
 from shared.relations import BlockGuard, RelationReplica
 from shared.user_directory import UserDirectory
 from timeline.core.feed_cache import FeedKind
@@ -62,6 +62,12 @@ class RenderedPosts:
     def __init__(self, capacity: int = RENDERED_POSTS_KEPT) -> None:
         self._capacity = capacity
         self._rendered: dict[tuple[object, ...], tuple[tuple[object, ...], bytes | None]] = {}
+        self._shown_users: dict[str, list[str]] = {}
+
+    def users_last_shown(self, post_ids: Iterable[str]) -> list[str]:
+        """Whose profiles these posts showed when last rendered: read with their cards, in the
+        same round trip, before the cards tell (a post's credits seldom change)."""
+        return [uid for post_id in post_ids for uid in self._shown_users.get(post_id, ())]
 
     def post(
         self,
@@ -71,7 +77,8 @@ class RenderedPosts:
         liked_by_me: bool,
     ) -> bytes | None:
         original = originals.get(shows_original(card) or "")
-        shown = (card, original, *(users.get(uid) for uid in _shown_user_ids(card, original)))
+        user_ids = _shown_user_ids(card, original)
+        shown = (card, original, *(users.get(uid) for uid in user_ids))
         key = (liked_by_me, *map(id, shown))
         found = self._rendered.get(key)
         if found is not None:
@@ -80,7 +87,9 @@ class RenderedPosts:
         rendered = post.model_dump_json(by_alias=True).encode() if post is not None else None
         if len(self._rendered) >= self._capacity:
             self._rendered.clear()
+            self._shown_users.clear()
         self._rendered[key] = (shown, rendered)
+        self._shown_users[card.post_id] = user_ids
         return rendered
 
 
@@ -169,8 +178,14 @@ class TimelineQueries:
         known_users: Mapping[str, PublicUser] | None = None,
     ) -> RenderedPage:
         """`known_users`: users just read from the directory, not read again (a profile's
-        owner: a page of its solo posts needs no other)."""
-        cards = await self.cards.published(page.post_ids) if page.post_ids else {}
+        owner: a page of its solo posts needs no other). The cards and the profiles they
+        showed last time are one round trip; profiles they did not show then, one more."""
+        known = known_users or {}
+        last_shown = self.rendered.users_last_shown(page.post_ids)
+        expected = [uid for uid in last_shown if uid not in known]
+        cards, users = await read_values_together(
+            self.cards.published_read(page.post_ids), self.directory.profiles_read(expected)
+        )
         cards = {
             post_id: card
             for post_id, card in cards.items()
@@ -182,10 +197,11 @@ class TimelineQueries:
             for card in (*cards.values(), *originals.values())
             for uid in card.reaching_authors()
         ]
-        known = known_users or {}
+        asked = {*known, *expected}
         users = {
             **known,
-            **await self.directory.get_many(uid for uid in user_ids if uid not in known),
+            **users,
+            **await self.directory.get_many(uid for uid in user_ids if uid not in asked),
         }
         # A post whose author is gone (deleted account, not yet purged) is left out.
         shown = [
@@ -211,10 +227,10 @@ def _position(cursor: str | None) -> TimelinePosition | None:
 
 def _shown_user_ids(card: PostCard, original: PostCard | None) -> list[str]:
     """Whose profiles the post shows: its credits', and its original's."""
-    shown = [card.author_id or "", *card.credited_coauthor_ids]
+    shown = [card.author_id, *card.credited_coauthor_ids]
     if original is not None:
-        shown += [original.author_id or "", *original.credited_coauthor_ids]
-    return shown
+        shown += [original.author_id, *original.credited_coauthor_ids]
+    return [uid for uid in shown if uid]
 
 
 def _renderable(card: PostCard, users: Mapping[str, PublicUser]) -> bool:
