@@ -16,9 +16,10 @@ from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
 from federation.handlers import subscriptions
 from federation.inbox import api as inbox
+from federation.outbound_engagement.repository import SENT_ENGAGEMENTS, SENT_ENGAGEMENTS_INDEXES
 from federation.publishing import api as publishing
 from federation.publishing.repository import PUBLISHED_NOTES, PUBLISHED_NOTES_INDEXES
-from federation.remote_posts.repository import REMOTE_NOTES
+from federation.remote_posts.repository import REMOTE_NOTES, REMOTE_NOTES_INDEXES
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.mongo import IndexSpec
@@ -34,6 +35,8 @@ INDEXES = [
     IndexSpec(REMOTE_ACTORS, [("user_id", 1)]),
     *FOLLOWEES_INDEXES,
     *PUBLISHED_NOTES_INDEXES,
+    *REMOTE_NOTES_INDEXES,
+    *SENT_ENGAGEMENTS_INDEXES,
 ]
 
 
@@ -62,6 +65,7 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 REMOTE_NOTES,
                 PUBLISHED_NOTES,
                 REMOTE_ENGAGEMENTS,
+                SENT_ENGAGEMENTS,
             ],
         )
     )

@@ -26,6 +26,8 @@ from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
 from federation.inbox.commands import InboxCommands
 from federation.inbox.repository import ReceivedActivities
+from federation.outbound_engagement.commands import OutboundEngagementCommands
+from federation.outbound_engagement.repository import SentEngagements
 from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
@@ -56,6 +58,7 @@ class FederationComponents:
     publishing: PublishingCommands
     notes: NoteQueries
     consent: ConsentQueries
+    outbound_engagement: OutboundEngagementCommands
 
 
 @asynccontextmanager
@@ -89,9 +92,8 @@ async def compose(
         following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
         remote_followees = RemoteFollowees(kernel.db)
         followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
-        remote_posts = RemotePostCommands(
-            urls, remote_followees, RemoteNotes(kernel.db), kernel.outbox
-        )
+        remote_notes = RemoteNotes(kernel.db)
+        remote_posts = RemotePostCommands(urls, remote_followees, remote_notes, kernel.outbox)
         async with running(sweep):
             yield FederationComponents(
                 settings=settings,
@@ -140,6 +142,15 @@ async def compose(
                 ),
                 notes=NoteQueries(urls, directory, notes),
                 consent=ConsentQueries(urls, directory, notes),
+                outbound_engagement=OutboundEngagementCommands(
+                    settings.federating,
+                    urls,
+                    directory,
+                    remote,
+                    remote_notes,
+                    SentEngagements(kernel.db),
+                    kernel.outbox,
+                ),
             )
 
 
