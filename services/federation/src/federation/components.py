@@ -31,6 +31,7 @@ from federation.outbound_engagement.repository import SentEngagements
 from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
+from federation.remote_credits.commands import RemoteCredits
 from federation.remote_posts.commands import RemotePostCommands
 from federation.remote_posts.repository import RemoteNotes
 from federation.settings import FederationSettings
@@ -93,7 +94,9 @@ async def compose(
         remote_followees = RemoteFollowees(kernel.db)
         followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
         remote_notes = RemoteNotes(kernel.db)
-        remote_posts = RemotePostCommands(urls, remote_followees, remote_notes, kernel.outbox)
+        remote_posts = RemotePostCommands(
+            urls, remote_followees, remote_notes, RemoteCredits(urls, remote), kernel.outbox
+        )
         async with running(sweep):
             yield FederationComponents(
                 settings=settings,
