@@ -1,17 +1,27 @@
 """Remote accounts' posts, as the federation service reports them: kept once as published
 posts of those accounts (post.created and post.published, as for any post), their text fitted
-to this instance's rules; a newer edit applies, an older one does not; a deletion deletes."""
+to this instance's rules; a newer edit applies, an older one does not; a deletion deletes. A
+remote author's invitation of a local account is added to their post as any author's is."""
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from posts.remote.rules import remote_text
-from shared.events.federation import RemotePostDeleted, RemotePostEdited, RemotePostReceived
+from shared.events.federation import (
+    RemoteCoauthorInvited,
+    RemotePostDeleted,
+    RemotePostEdited,
+    RemotePostReceived,
+)
+from shared.events.invitations import InvitationAccepted
 from shared.events.users import UserRegistered
 from shared.remote_accounts import remote_post_id, remote_user_id
-from shared.testing import EventInjector, EventRecorder
+from shared.testing import EligibilityStandIn, EventInjector, EventRecorder, KnownUser
+
+type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 AUTHOR = remote_user_id("https://social.example/users/rita")
 NOTE = "https://social.example/users/rita/statuses/1"
@@ -118,6 +128,58 @@ async def test_a_deleted_remote_post_is_gone(
     assert (await client.get(f"/v1/posts/{POST}", headers=as_user("alice"))).status_code == 404
     (deleted,) = await event_recorder.wait_for("post.deleted")
     assert deleted.data["post_id"] == POST
+
+
+# Local accounts invited to co-author a remote post
+
+
+def rita_invites(invitee_id: str, invitation_id: str = "a" * 32) -> RemoteCoauthorInvited:
+    return RemoteCoauthorInvited(
+        activity_id="https://social.example/users/rita#invites/1",
+        invitation_id=invitation_id,
+        post_id=POST,
+        author_id=AUTHOR,
+        invitee_id=invitee_id,
+        invited_at=PUBLISHED,
+    )
+
+
+async def test_a_remote_invitation_is_added_to_the_remote_post_as_its_authors_invitation(
+    start_posts: PostsServiceStarter,
+    users_stand_in: Callable[[], EligibilityStandIn],
+    events: EventInjector,
+    event_recorder: EventRecorder,
+    uid: Callable[[str], str],
+    as_user: Callable[[str], dict[str, str]],
+) -> None:
+    users = users_stand_in()
+    users.users[AUTHOR] = KnownUser(AUTHOR, "rita@social.example", "Rita")
+    async with start_posts(users=users.transport()) as client:
+        await events.publish(received())
+
+        await events.publish(rita_invites(uid("bob")), rita_invites(uid("bob")))
+        # Someone whose rules refuse rita is not invited (nor the invitation opened).
+        await events.publish(rita_invites(uid("hermit"), "b" * 32))
+
+        (invited,) = await event_recorder.wait_for("post.coauthor_invited")
+        assert (invited.data["invitation_id"], invited.data["invitee_id"]) == ("a" * 32, uid("bob"))
+        assert invited.data["author_id"] == AUTHOR
+        post = (await client.get(f"/v1/posts/{POST}", headers=as_user("bob"))).json()
+        assert [(c["user"]["id"], c["status"]) for c in post["coauthors"]] == [
+            (uid("bob"), "invited")
+        ]
+        await events.publish(
+            InvitationAccepted(
+                invitation_id="a" * 32,
+                post_id=POST,
+                inviter_id=AUTHOR,
+                invitee_id=uid("bob"),
+                responded_at=PUBLISHED,
+            )
+        )
+        (added,) = await event_recorder.wait_for("post.coauthor_added")
+        assert (added.data["post_id"], added.data["coauthor_id"]) == (POST, uid("bob"))
+        assert len(event_recorder.of_type("post.coauthor_invited")) == 1
 
 
 # Remote co-authors, credited on their consent stamps (checked by the federation service)

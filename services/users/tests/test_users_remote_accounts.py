@@ -22,6 +22,7 @@ from shared.testing import (
     EventInjector,
     EventRecorder,
     FederationStandIn,
+    caller_headers,
     identity_headers,
     wait_until,
 )
@@ -286,3 +287,30 @@ async def test_a_local_user_follows_a_remote_account_by_handle_until_it_rejects(
     assert (await profile_of(client, "ann", ann["id"]))["following_count"] == 0
     (unfollow,) = await event_recorder.wait_for("user.unfollowed")
     assert unfollow.data["followee_id"] == remote_user_id(ACTOR)
+
+
+# Remote accounts invited to co-author
+
+
+async def test_a_remote_account_may_be_invited_by_its_handle_unless_a_block_stands_between(
+    client: httpx.AsyncClient, register: Register, events: EventInjector
+) -> None:
+    """Its consent is asked of it by its own server: no policy of ours answers for it."""
+    inviter = await register("inviter")
+    await events.publish(seen())
+
+    def asked(handle: str) -> Awaitable[httpx.Response]:
+        return client.post(
+            "/internal/eligibility",
+            headers=caller_headers("posts", "users"),
+            json={"inviter_id": inviter["id"], "invitee_handles": [handle]},
+        )
+
+    [result] = (await asked(f"@{HANDLE.upper()}")).json()["results"]
+    assert (result["eligible"], result["user_id"]) == (True, remote_user_id(ACTOR))
+    blocked = await client.put(
+        f"/v1/users/{HANDLE}/block", headers=identity_headers(inviter["id"], "users")
+    )
+    assert blocked.status_code in (200, 204), blocked.text
+    [result] = (await asked(HANDLE)).json()["results"]
+    assert (result["eligible"], result["reason"]) == (False, "blocked")

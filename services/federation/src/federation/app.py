@@ -5,6 +5,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from federation.accounts import api as accounts
+from federation.coauthoring.repository import REMOTE_INVITATIONS, REMOTE_INVITATIONS_INDEXES
 from federation.components import compose
 from federation.consent import api as consent
 from federation.core.remote import REMOTE_ACTORS
@@ -37,6 +38,7 @@ INDEXES = [
     *PUBLISHED_NOTES_INDEXES,
     *REMOTE_NOTES_INDEXES,
     *SENT_ENGAGEMENTS_INDEXES,
+    *REMOTE_INVITATIONS_INDEXES,
 ]
 
 
@@ -66,6 +68,7 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 PUBLISHED_NOTES,
                 REMOTE_ENGAGEMENTS,
                 SENT_ENGAGEMENTS,
+                REMOTE_INVITATIONS,
             ],
         )
     )

@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from federation.accounts.commands import AccountLookup
+from federation.coauthoring.commands import CoauthoringCommands
+from federation.coauthoring.repository import RemoteInvitations
 from federation.consent.queries import ConsentQueries
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActors, remote_client
@@ -60,6 +62,7 @@ class FederationComponents:
     notes: NoteQueries
     consent: ConsentQueries
     outbound_engagement: OutboundEngagementCommands
+    coauthoring: CoauthoringCommands
 
 
 @asynccontextmanager
@@ -74,6 +77,7 @@ async def compose(
     keys = ActorKeys(kernel.db)
     followers = RemoteFollowers(kernel.db)
     notes = PublishedNotes(kernel.db)
+    remote_invitations = RemoteInvitations(kernel.db)
     async with remote_client(settings, f"CoPost (+{urls.base})") as http:
         remote = RemoteActors(kernel.db, settings, http, kernel.outbox)
         deliveries = Deliveries(
@@ -96,6 +100,15 @@ async def compose(
         remote_notes = RemoteNotes(kernel.db)
         remote_posts = RemotePostCommands(
             urls, remote_followees, remote_notes, RemoteCredits(urls, remote), kernel.outbox
+        )
+        coauthoring = CoauthoringCommands(
+            settings.federating,
+            urls,
+            directory,
+            remote,
+            remote_invitations,
+            remote_posts,
+            kernel.outbox,
         )
         async with running(sweep):
             yield FederationComponents(
@@ -124,6 +137,7 @@ async def compose(
                     EngagementCommands(urls, RemoteEngagements(kernel.db), kernel.outbox),
                     followees,
                     remote_posts,
+                    coauthoring,
                     deliveries,
                     settings.federation_blocked_domains,
                     RateLimiter(
@@ -141,10 +155,12 @@ async def compose(
                     directory,
                     followers,
                     notes,
+                    remote_invitations,
                     kernel.outbox,
                 ),
-                notes=NoteQueries(urls, directory, notes),
-                consent=ConsentQueries(urls, directory, notes),
+                notes=NoteQueries(urls, directory, notes, remote_invitations),
+                consent=ConsentQueries(urls, directory, notes, remote_invitations),
+                coauthoring=coauthoring,
                 outbound_engagement=OutboundEngagementCommands(
                     settings.federating,
                     urls,

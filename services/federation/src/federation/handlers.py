@@ -1,8 +1,8 @@
 """Which events the federation service handles: the local users' profiles (who can be found
 from the fediverse), a deleted account's keys and followers, its own deliveries, a remote
 follower's follow ended here (a Reject to its server), local users' follows of remote actors
-(Follow, and Undo once unfollowed), local likes and replies of remote posts (to their
-servers), and local posts kept as the posts
+(Follow, and Undo once unfollowed), remote accounts invited to co-author (an Invite), local
+likes and replies of remote posts (to their servers), and local posts kept as the posts
 service describes them and sent to remote followers: a Create once published, an Update when
 an edit or a co-author's acceptance, leaving or removal changes its Note, a Delete once
 deleted (a repeated or late event finds nothing to change, so sends nothing).
@@ -13,6 +13,14 @@ repeated delivery posts an activity the remote recognises by its id.
 
 from federation.components import FederationComponents
 from shared.events.federation import ActivityDeliveryRequested
+from shared.events.invitations import (
+    InvitationAccepted,
+    InvitationCancelled,
+    InvitationCreated,
+    InvitationDeclined,
+    InvitationExpired,
+    InvitationRevoked,
+)
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
@@ -49,6 +57,16 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(PostUnliked, outbound.post_unliked)
     subscriptions.on(PostReplied, outbound.post_replied)
     subscriptions.on(PostReplyRemoved, outbound.reply_removed)
+    # Co-authoring across servers: an Invite to a remote invitee's server; our users' answers
+    # to remote Invites, and their leaving a remote post, to the author's server.
+    coauthoring = components.coauthoring
+    subscriptions.on(InvitationCreated, coauthoring.invitation_created)
+    subscriptions.on(InvitationAccepted, coauthoring.invitation_accepted)
+    subscriptions.on(InvitationDeclined, coauthoring.invitation_declined)
+    subscriptions.on_each(
+        [InvitationExpired, InvitationRevoked, InvitationCancelled], coauthoring.invitation_closed
+    )
+    subscriptions.on(PostCoauthorRemoved, coauthoring.coauthor_removed)
     # Each change to a post is one write of its document, carrying the event's id.
     publishing = components.publishing
     subscriptions.on(PostPublished, publishing.post_published, single_write=True)

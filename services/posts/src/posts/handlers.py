@@ -3,6 +3,8 @@
 from posts.components import PostsComponents
 from shared.events.federation import (
     RemoteAnnounceReceived,
+    RemoteCoauthorInvited,
+    RemoteCoauthorLeft,
     RemoteLikeReceived,
     RemoteLikeUndone,
     RemotePostDeleted,
@@ -40,6 +42,8 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
     # The directory's tombstone first: a post created meanwhile is undone by seeing it.
     subscriptions.on(UserDeleted, coauthoring.user_deleted, after=directory.user_deleted)
     subscriptions.on(UserBlocked, coauthoring.user_blocked)
+    subscriptions.on(RemoteCoauthorInvited, coauthoring.remote_coauthor_invited)
+    subscriptions.on(RemoteCoauthorLeft, coauthoring.remote_coauthor_left)
 
     engagement = components.engagement
     # The account's posts deleted first: its replies stop counting on their parents.

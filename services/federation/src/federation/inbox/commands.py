@@ -1,8 +1,8 @@
 """Taking an activity into an inbox: refused from a blocked domain before anything is fetched,
 limited per remote host (the one its signing key names: what it costs us to check it), its
 signature verified against its actor's key (fetched and cached), each activity handled
-once, then handed to the capability its type belongs to (following, or engagement with local
-posts). A verified activity also tells that
+once, then handed to the capability its type belongs to (following, engagement with local
+posts, remote posts, co-authoring). A verified activity also tells that
 its server is up again (its deliveries' back-off or parking ends)."""
 
 import logging
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from federation.coauthoring.commands import CoauthoringCommands
 from federation.core import signatures
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
@@ -36,6 +37,7 @@ class InboxCommands:
     engagement: EngagementCommands
     followees: FolloweeCommands
     remote_posts: RemotePostCommands
+    coauthoring: CoauthoringCommands
     deliveries: Deliveries
     blocked_domains: list[str]
     limits: RateLimiter
@@ -102,10 +104,13 @@ class InboxCommands:
                 # An Undo naming its activity by id alone may take back a Follow or a Like.
                 await self.following.undo_follow(activity, sender)
                 await self.engagement.receive(activity, sender)
+            # An answer to a Follow, or to an Invite to co-author: each takes only its own.
             case "Accept":
                 await self.followees.accepted(activity, sender)
+                await self.coauthoring.answered(activity, sender)
             case "Reject":
                 await self.followees.rejected(activity, sender)
+                await self.coauthoring.answered(activity, sender)
             case "Like" | "Announce":
                 await self.engagement.receive(activity, sender)
             # A reply to a local post (or its deletion) is engagement with that post; any
@@ -116,7 +121,10 @@ class InboxCommands:
             case "Delete":
                 await self.engagement.receive(activity, sender)
                 await self.remote_posts.deleted(activity, sender)
+                await self.coauthoring.withdrawn(activity, sender)
             case "Update":
                 await self.remote_posts.updated(activity, sender)
+            case "Invite":
+                await self.coauthoring.invited(activity, sender)
             case other:
                 log.info("activity type not handled yet", extra={"type": other})

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+from federation.coauthoring.repository import RemoteInvitations
 from federation.core.urls import LocalUrls
 from federation.delivery.rules import delivery_as
 from federation.following.repository import RemoteFollowers
@@ -44,6 +45,7 @@ class PublishingCommands:
     directory: UserDirectory
     followers: RemoteFollowers
     notes: PublishedNotes
+    remote_invitations: RemoteInvitations
     outbox: Outbox
 
     async def post_published(self, delivery: Delivery[PostPublished]) -> None:
@@ -90,19 +92,28 @@ class PublishingCommands:
         self, kind: Outgoing, post: LocalPost, sent: tuple[str, ...]
     ) -> list[ActivityDeliveryRequested]:
         """The activity to every server concerned, once each, signed as the author. A Create
-        goes to the followers of whoever it credits; an Update or a Delete also to those of
-        whoever it credited before and to every server that has a copy."""
+        goes to the followers of whoever it credits and to its remote co-authors' servers; an
+        Update or a Delete also to those of whoever it credited before and to every server
+        that has a copy."""
         credited = [post.author_id, *post.coauthor_ids]
+        remote = (
+            await self.remote_invitations.coauthors_of(post.post_id)
+            if any(is_remote_user_id(c) for c in post.everyone_credited)
+            else {}
+        )
         if kind == "Create":
-            inboxes = await self.followers.delivery_inboxes(credited)
+            reached = await self.followers.delivery_inboxes(credited)
+            concerned = credited
         else:
-            reached = await self.followers.delivery_inboxes(post.everyone_credited)
-            inboxes = sorted({*reached, *sent})
+            reached = [*await self.followers.delivery_inboxes(post.everyone_credited), *sent]
+            concerned = post.everyone_credited
+        # A remote co-author's server keeps its own copy, credited as it is here.
+        inboxes = sorted({*reached, *(remote[c].inbox for c in concerned if c in remote)})
         found = await self.directory.get_many(credited)
         if not inboxes or post.author_id not in found:
             return []
         handles = {user_id: user.handle for user_id, user in found.items()}
-        activity = activity_of(kind, post, handles, self.urls)
+        activity = activity_of(kind, post, handles, self.urls, remote)
         handle = handles[post.author_id]
         return [
             delivery_as(post.author_id, handle, inbox, activity, self.urls) for inbox in inboxes

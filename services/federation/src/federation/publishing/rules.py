@@ -7,6 +7,7 @@ credited to the author first, then each accepted co-author (servers that read on
 `attributedTo` still credit the author), with a link per co-author to their consent stamp."""
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -81,6 +82,19 @@ class LocalPost:
         if self.edited_at is not None:
             changes.append(self.edited_at)
         return max(changes, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCoauthor:
+    """A co-author on another server (the coauthoring slice): their actor, the consent stamp
+    their server serves for this post, and where their server takes activities."""
+
+    actor_id: str
+    stamp_url: str
+    inbox: str
+
+
+NO_REMOTE_COAUTHORS: Mapping[str, RemoteCoauthor] = {}
 
 
 # -- how each event changes the post -----------------------------------------------------
@@ -165,22 +179,37 @@ def _shown(post: LocalPost) -> tuple[object, ...]:
 # -- what the fediverse reads ------------------------------------------------------------
 
 
-def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[str, Any]:
-    """The Note of a published post. `handles`: by user id, of the author and co-authors (a
-    co-author whose account is gone is not credited)."""
+def note_of(
+    post: LocalPost,
+    handles: dict[str, str],
+    urls: LocalUrls,
+    remote: Mapping[str, RemoteCoauthor] = NO_REMOTE_COAUTHORS,
+) -> dict[str, Any]:
+    """The Note of a published post. `handles`: by user id, of the author and local
+    co-authors; `remote`: the co-authors on other servers (a co-author whose account is gone
+    is not credited)."""
     note_id = urls.post(post.post_id)
-    coauthors = [handles[c] for c in post.coauthor_ids if c in handles]
-    authors = [handles[post.author_id], *coauthors]
+    author = handles[post.author_id]
+    attributed, audience, stamps = [urls.actor(author)], [urls.followers(author)], []
+    for coauthor_id in post.coauthor_ids:
+        if (handle := handles.get(coauthor_id)) is not None:
+            attributed.append(urls.actor(handle))
+            audience.append(urls.followers(handle))
+            stamps.append(urls.coauthorization(handle, post.post_id))
+        elif (elsewhere := remote.get(coauthor_id)) is not None:
+            attributed.append(elsewhere.actor_id)
+            audience.append(elsewhere.actor_id)
+            stamps.append(elsewhere.stamp_url)
     note: dict[str, Any] = {
         "id": note_id,
         "type": "Note",
-        "attributedTo": [urls.actor(handle) for handle in authors],
+        "attributedTo": attributed,
         "content": html_of(post.text),
         "published": timestamp(post.published_at),
         "url": note_id,
         "to": [PUBLIC],
-        "cc": [urls.followers(handle) for handle in authors],
-        "coauthorAuthorization": [urls.coauthorization(h, post.post_id) for h in coauthors],
+        "cc": audience,
+        "coauthorAuthorization": stamps,
     }
     if post.updated_at is not None:
         note["updated"] = timestamp(post.updated_at)
@@ -188,13 +217,17 @@ def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[s
 
 
 def activity_of(
-    kind: Outgoing, post: LocalPost, handles: dict[str, str], urls: LocalUrls
+    kind: Outgoing,
+    post: LocalPost,
+    handles: dict[str, str],
+    urls: LocalUrls,
+    remote: Mapping[str, RemoteCoauthor] = NO_REMOTE_COAUTHORS,
 ) -> dict[str, Any]:
     """The activity telling remote servers of a change, as the post's author."""
     author = handles[post.author_id]
     if kind == "Delete":
         return delete_of(post, author, urls)
-    note = note_of(post, handles, urls)
+    note = note_of(post, handles, urls, remote)
     if kind == "Create":
         return create_of(note, author, urls)
     return update_of(note, post, author, urls)

@@ -44,10 +44,14 @@ class RemotePostCommands:
             return
         if not (await self.followees.is_followed(sender.id) or addressed_here(note, self.urls)):
             return  # nobody here asked for it
+        await self.take(note, sender, create.get("id") or note["id"])
+
+    async def take(self, note: dict[str, Any], sender: RemoteActor, activity_id: str) -> str:
+        """Takes in `note`, one of `sender`'s (`created_note`), once: its post's id here."""
         now = utc_now()
         published = note_time(note, "published") or now
         received = RemotePostReceived(
-            activity_id=create.get("id") or note["id"],
+            activity_id=activity_id,
             post_id=remote_post_id(note["id"]),
             note_id=note["id"],
             url=note_url(note),
@@ -65,6 +69,7 @@ class RemotePostCommands:
         }
         with self.outbox.publishing(received) as events:
             await self.notes.insert(stored, events)
+        return received.post_id
 
     async def updated(self, update: dict[str, Any], sender: RemoteActor) -> None:
         note = update.get("object")

@@ -176,3 +176,46 @@ class RemotePostDeleted(EventData):
     post_id: str
     author_id: str
     deleted_at: datetime
+
+
+# -- Co-authoring across servers -------------------------------------------------------------
+
+
+class RemoteInvitationAnswered(EventData):
+    """The remote account invited to co-author a local post answered from its server (an
+    `Accept` or `Reject` of the `Invite` sent to it, from that account itself): the invitations
+    service applies it as the invitee's own accept or decline, with the same rules (only while
+    pending; an expired invitation stays expired)."""
+
+    event_type = "federation.remote_invitation_answered"
+    activity_id: str
+    invitation_id: str
+    invitee_id: str
+    accepted: bool
+    answered_at: datetime
+
+
+class RemoteCoauthorLeft(EventData):
+    """A remote co-author of a local post withdrew their consent (a `Delete` of their consent
+    stamp): the posts service takes it as the co-author leaving the post."""
+
+    event_type = "federation.remote_coauthor_left"
+    activity_id: str
+    post_id: str
+    coauthor_id: str
+    left_at: datetime
+
+
+class RemoteCoauthorInvited(EventData):
+    """A remote author invited a local account to co-author their post (an `Invite` of the
+    Note, from the Note's author, whose Note was taken in as a remote post): the posts service
+    adds the invitation to that post as an author's invitation (`post.coauthor_invited`), from
+    which the invitations service opens it. `invitation_id` derives from the Invite's id."""
+
+    event_type = "federation.remote_coauthor_invited"
+    activity_id: str
+    invitation_id: str
+    post_id: str
+    author_id: str
+    invitee_id: str
+    invited_at: datetime
