@@ -3,8 +3,9 @@
 Each is a whole local stack whose gateway serves TLS with a certificate of a CA made for the
 run (federated_instances.py); everything is asserted through each instance's public HTTP API,
 as its users and other servers reach it. The story: follows both ways, a post co-authored on
-B reaching A's follower once, each consent stamp checked from outside B, and B's edit, a
-co-author leaving and the deletion propagating.
+B reaching A's follower once credited to both its authors, each consent stamp checked from
+outside B, and B's edit, a co-author leaving (A's copy credits the author alone) and the
+deletion propagating; A's like and reply of B's post counted and notified on B, and taken back.
 """
 
 from collections.abc import AsyncIterator
@@ -87,6 +88,9 @@ async def test_a_coauthored_post_crosses_with_checkable_consent_and_its_changes_
     await post_coauthors_become(bea, post["id"], {cai.handle: "accepted"})
     shown = await remote_post_in_home(reader, b, post["id"])
     assert (shown["text"], shown["author"]["handle"]) == ("Teh harbour at dusk", b.address_of(bea))
+    # A checked cai's stamp on B before crediting her: A's copy is credited to both.
+    local_id = remote_post_id(b.note_url(post["id"]))
+    await credited_on(reader, local_id, [b.address_of(cai)])
 
     # From A's side of the network: the Note credits both, and cai's stamp checks out.
     note = await ok(await a.fetch_activity(b.note_url(post["id"])))
@@ -116,12 +120,78 @@ async def test_a_coauthored_post_crosses_with_checkable_consent_and_its_changes_
     await wait_until(lambda: _status_is(a, stamp_url, 410), timeout=PATIENCE_SECONDS, interval=0.2)
     note = await ok(await a.fetch_activity(b.note_url(post["id"])))
     assert (note["attributedTo"], note["coauthorAuthorization"]) == ([bea_actor], [])
+    # B's Update reaches A, whose copy no longer credits cai.
+    await credited_on(reader, local_id, [])
 
     # The deletion on B takes the post out of A's home and off A.
     await ok(await bea.client.delete(f"/v1/posts/{post['id']}"), 204)
-    local_id = remote_post_id(b.note_url(post["id"]))
     await await_gone_from_home(reader, local_id)
     assert (await reader.client.get(f"/v1/posts/{local_id}")).status_code == 404
+
+
+async def test_a_like_and_a_reply_from_a_reach_bs_post_counted_and_notified_then_taken_back(
+    instances: list[Instance],
+) -> None:
+    a, b = instances
+    fan = await a.sign_up("fan")
+    star = await b.sign_up("star")
+    await follow_remote(fan, b.address_of(star))
+    await followers_count_becomes(star, 1)
+    post = await ok(await star.client.post("/v1/posts", json={"text": "Come and see"}), 201)
+    shown = await remote_post_in_home(fan, b, post["id"])
+
+    await ok(await fan.client.put(f"/v1/posts/{shown['id']}/like"), 204)
+    reply = await ok(
+        await fan.client.post(f"/v1/posts/{shown['id']}/replies", json={"text": "On my way"}),
+        201,
+    )
+
+    await counts_on(star, post["id"], likes=1, replies=1)
+    replies = await ok(await star.client.get(f"/v1/posts/{post['id']}/replies"))
+    assert [(r["text"], r["author"]["handle"]) for r in replies["items"]] == [
+        ("On my way", a.address_of(fan))
+    ]
+    for kind in ("post.liked", "post.replied"):
+        told = await wait_until(
+            lambda kind=kind: _notification(star, kind, post["id"]),
+            timeout=PATIENCE_SECONDS,
+            interval=0.2,
+        )
+        assert told["actor"]["handle"] == a.address_of(fan)
+    # B reads the reply's Note where A serves it.
+    reply_note = await ok(await b.fetch_activity(a.note_url(reply["id"])))
+    assert reply_note["inReplyTo"] == b.note_url(post["id"])
+
+    # Unliked and deleted on A: B counts neither any more.
+    await ok(await fan.client.delete(f"/v1/posts/{shown['id']}/like"), 204)
+    await ok(await fan.client.delete(f"/v1/posts/{reply['id']}"), 204)
+    await counts_on(star, post["id"], likes=0, replies=0)
+
+
+async def credited_on(reader: E2EUser, post_id: str, coauthors: list[str]) -> None:
+    """Waits until the post, read on the reader's instance, credits exactly `coauthors`."""
+
+    async def credited() -> bool:
+        post = await ok(await reader.client.get(f"/v1/posts/{post_id}"))
+        return [c["user"]["handle"] for c in post["coauthors"] if c["status"] == "accepted"] == (
+            coauthors
+        )
+
+    await wait_until(credited, timeout=PATIENCE_SECONDS, interval=0.2)
+
+
+async def counts_on(author: E2EUser, post_id: str, *, likes: int, replies: int) -> None:
+    async def counted() -> bool:
+        post = await ok(await author.client.get(f"/v1/posts/{post_id}"))
+        return bool((post["like_count"], post["reply_count"]) == (likes, replies))
+
+    await wait_until(counted, timeout=PATIENCE_SECONDS, interval=0.2)
+
+
+async def _notification(account: E2EUser, kind: str, post_id: str) -> dict[str, Any] | None:
+    page = await ok(await account.client.get("/v1/notifications", params={"limit": 100}))
+    found = [n for n in page["items"] if n["type"] == kind and n["post_id"] == post_id]
+    return found[0] if found else None
 
 
 async def _status_is(instance: Instance, url: str, status: int) -> bool:

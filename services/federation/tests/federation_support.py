@@ -49,6 +49,8 @@ class RemotePeer:
     """What its inboxes answer (503: a server that is down, though it still records the try)."""
     name: str | None = None
     icon_url: str | None = None
+    # What `/objects/{name}` answers (a consent stamp, ...): a status and a document.
+    objects: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def actor_id(self) -> str:
@@ -85,9 +87,14 @@ class RemotePeer:
             jrd = {"subject": f"acct:remote@{self.host}", "links": [link]}
             return JSONResponse(jrd, media_type="application/jrd+json")
 
+        async def served_object(request: Request) -> Response:
+            status, document = self.objects.get(request.path_params["name"], (404, {}))
+            return JSONResponse(document, status_code=status, media_type=ACTIVITY_JSON)
+
         return FastAPI(
             routes=[
                 Route("/.well-known/webfinger", webfinger),
+                Route("/objects/{name}", served_object),
                 Route("/actor", actor),
                 Route("/inbox", inbox, methods=["POST"]),
                 Route("/actor/inbox", inbox, methods=["POST"]),
@@ -113,6 +120,9 @@ class RemotePeer:
         if self.icon_url:
             profile["icon"] = {"type": "Image", "url": self.icon_url}
         return profile
+
+    def object_url(self, name: str) -> str:
+        return f"{self.url}/objects/{name}"
 
     def rotate_key(self) -> None:
         """A new key, as a server rotating it would: the next signature fails with the cached

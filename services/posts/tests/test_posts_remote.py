@@ -180,3 +180,49 @@ async def test_a_remote_invitation_is_added_to_the_remote_post_as_its_authors_in
         (added,) = await event_recorder.wait_for("post.coauthor_added")
         assert (added.data["post_id"], added.data["coauthor_id"]) == (POST, uid("bob"))
         assert len(event_recorder.of_type("post.coauthor_invited")) == 1
+
+
+# Remote co-authors, credited on their consent stamps (checked by the federation service)
+
+COAUTHOR = remote_user_id("https://other.example/users/sam")
+
+
+async def test_a_remote_post_is_credited_to_its_remote_coauthors_until_an_update_leaves_one_out(
+    client: httpx.AsyncClient,
+    events: EventInjector,
+    event_recorder: EventRecorder,
+    as_user: Callable[[str], dict[str, str]],
+) -> None:
+    await register_rita(events)
+    await events.publish(
+        UserRegistered(
+            user_id=COAUTHOR,
+            handle="sam@other.example",
+            display_name="Sam",
+            created_at=PUBLISHED,
+            domain="other.example",
+        )
+    )
+
+    await events.publish(received().model_copy(update={"coauthor_ids": (COAUTHOR,)}))
+
+    (published,) = await event_recorder.wait_for("post.published")
+    assert published.data["coauthor_ids"] == [COAUTHOR]
+    post = (await client.get(f"/v1/posts/{POST}", headers=as_user("alice"))).json()
+    assert [(c["user"]["id"], c["status"]) for c in post["coauthors"]] == [(COAUTHOR, "accepted")]
+
+    # The same text, without the co-author: their credit ends, the text keeps its version.
+    await events.publish(edited("Hello from afar", 10))
+
+    (removed,) = await event_recorder.wait_for("post.coauthor_removed")
+    assert (removed.data["post_id"], removed.data["coauthor_id"]) == (POST, COAUTHOR)
+    post = (await client.get(f"/v1/posts/{POST}", headers=as_user("alice"))).json()
+    assert post["coauthors"] == []
+    assert event_recorder.of_type("post.edited") == []
+
+    # Credited again by a later Update whose stamp checks out again.
+    await events.publish(
+        edited("Hello from afar", 20).model_copy(update={"coauthor_ids": (COAUTHOR,)})
+    )
+    (added,) = await event_recorder.wait_for("post.coauthor_added")
+    assert added.data["coauthor_id"] == COAUTHOR

@@ -17,6 +17,7 @@ from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
 from federation.handlers import subscriptions
 from federation.inbox import api as inbox
+from federation.outbound_engagement.repository import SENT_ENGAGEMENTS, SENT_ENGAGEMENTS_INDEXES
 from federation.publishing import api as publishing
 from federation.publishing.repository import PUBLISHED_NOTES, PUBLISHED_NOTES_INDEXES
 from federation.quotes import api as quotes
@@ -39,6 +40,7 @@ INDEXES = [
     *PUBLISHED_NOTES_INDEXES,
     *REMOTE_NOTES_INDEXES,
     *QUOTES_INDEXES,
+    *SENT_ENGAGEMENTS_INDEXES,
     *REMOTE_INVITATIONS_INDEXES,
 ]
 
@@ -70,6 +72,7 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 PUBLISHED_NOTES,
                 REMOTE_ENGAGEMENTS,
                 QUOTES,
+                SENT_ENGAGEMENTS,
                 REMOTE_INVITATIONS,
             ],
         )

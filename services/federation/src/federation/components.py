@@ -28,12 +28,15 @@ from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
 from federation.inbox.commands import InboxCommands
 from federation.inbox.repository import ReceivedActivities
+from federation.outbound_engagement.commands import OutboundEngagementCommands
+from federation.outbound_engagement.repository import SentEngagements
 from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
 from federation.quotes.commands import QuoteCommands
 from federation.quotes.queries import QuoteQueries
 from federation.quotes.repository import Quotes
+from federation.remote_credits.commands import RemoteCredits
 from federation.remote_posts.commands import RemotePostCommands
 from federation.remote_posts.repository import RemoteNotes
 from federation.settings import FederationSettings
@@ -63,6 +66,7 @@ class FederationComponents:
     consent: ConsentQueries
     quotes: QuoteCommands
     quote_queries: QuoteQueries
+    outbound_engagement: OutboundEngagementCommands
     coauthoring: CoauthoringCommands
 
 
@@ -99,7 +103,9 @@ async def compose(
         remote_followees = RemoteFollowees(kernel.db)
         followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
         remote_notes = RemoteNotes(kernel.db)
-        remote_posts = RemotePostCommands(urls, remote_followees, remote_notes, kernel.outbox)
+        remote_posts = RemotePostCommands(
+            urls, remote_followees, remote_notes, RemoteCredits(urls, remote), kernel.outbox
+        )
         quotes = Quotes(kernel.db)
         quote_queries = QuoteQueries(urls, directory, quotes, remote_notes)
         quote_commands = QuoteCommands(
@@ -169,6 +175,15 @@ async def compose(
                 quotes=quote_commands,
                 quote_queries=quote_queries,
                 coauthoring=coauthoring,
+                outbound_engagement=OutboundEngagementCommands(
+                    settings.federating,
+                    urls,
+                    directory,
+                    remote,
+                    remote_notes,
+                    SentEngagements(kernel.db),
+                    kernel.outbox,
+                ),
             )
 
 

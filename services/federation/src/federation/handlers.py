@@ -1,8 +1,8 @@
 """Which events the federation service handles: the local users' profiles (who can be found
 from the fediverse), a deleted account's keys and followers, its own deliveries, a remote
 follower's follow ended here (a Reject to its server), local users' follows of remote actors
-(Follow, and Undo once unfollowed), remote accounts invited to co-author (an Invite), and
-local posts kept as the posts
+(Follow, and Undo once unfollowed), remote accounts invited to co-author (an Invite), local
+likes and replies of remote posts (to their servers), and local posts kept as the posts
 service describes them and sent to remote followers: a Create once published, an Update when
 an edit or a co-author's acceptance, leaving or removal changes its Note, a Delete once
 deleted (a repeated or late event finds nothing to change, so sends nothing); and remixes
@@ -27,6 +27,7 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostDeleted,
     PostEdited,
+    PostLiked,
     PostPublished,
     PostRemixApproved,
     PostRemixRejected,
@@ -34,6 +35,9 @@ from shared.events.posts import (
     PostRemixRequested,
     PostRemixRevoked,
     RemixEvent,
+    PostReplied,
+    PostReplyRemoved,
+    PostUnliked,
 )
 from shared.events.users import UserDeleted, UserFollowed, UserUnfollowed
 from shared.subscriptions import Delivery, Subscriptions
@@ -54,6 +58,12 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     # Local users following remote actors: Follow, and Undo(Follow) on unfollowing.
     subscriptions.on(UserFollowed, components.followees.user_followed)
     subscriptions.on(UserUnfollowed, components.followees.user_unfollowed)
+    # Local likes and replies of remote posts, to the posts' servers.
+    outbound = components.outbound_engagement
+    subscriptions.on(PostLiked, outbound.post_liked)
+    subscriptions.on(PostUnliked, outbound.post_unliked)
+    subscriptions.on(PostReplied, outbound.post_replied)
+    subscriptions.on(PostReplyRemoved, outbound.reply_removed)
     # Co-authoring across servers: an Invite to a remote invitee's server; our users' answers
     # to remote Invites, and their leaving a remote post, to the author's server.
     coauthoring = components.coauthoring

@@ -14,7 +14,9 @@ router = APIRouter(tags=["federation"], dependencies=FEDERATION_ROUTE)
 
 @router.get("/posts/{post_id}", include_in_schema=False)
 async def note(post_id: str, components: Components) -> Response:
-    return activity_response(await components.notes.note(post_id))
+    # A local reply to a remote post is served at its post URL too (its Note's id).
+    reply = await components.outbound_engagement.reply_note(post_id)
+    return activity_response(reply or await components.notes.note(post_id))
 
 
 @router.get("/users/{handle}/outbox", include_in_schema=False)

@@ -1,7 +1,7 @@
 """Remote posts taken in: a Create of a Note by an account local users follow (or addressed to
 one of them) becomes a fact the posts service makes a post of; an Update newer than the last
 version, and a Delete, follow it. Each Note is taken once (by its id), and only its own author
-may change it."""
+may change it. Its remote co-authors are credited only on their own consent stamps."""
 
 import logging
 from dataclasses import dataclass
@@ -11,6 +11,7 @@ from federation.core.notes import text_of
 from federation.core.remote import RemoteActor
 from federation.core.urls import LocalUrls
 from federation.followees.repository import RemoteFollowees
+from federation.remote_credits.commands import RemoteCredits
 from federation.remote_posts.repository import RemoteNotes
 from federation.remote_posts.rules import (
     addressed_here,
@@ -33,6 +34,7 @@ class RemotePostCommands:
     urls: LocalUrls
     followees: RemoteFollowees
     notes: RemoteNotes
+    credits: RemoteCredits
     outbox: Outbox
 
     async def created(self, create: dict[str, Any], sender: RemoteActor) -> None:
@@ -56,6 +58,7 @@ class RemotePostCommands:
             author_id=remote_user_id(sender.id),
             text=text_of(note.get("content")),
             published_at=published,
+            coauthor_ids=await self.credits.consenting_coauthors(note),
         )
         stored = {
             "_id": note["id"],
@@ -82,6 +85,7 @@ class RemotePostCommands:
             author_id=remote_user_id(sender.id),
             text=text_of(note.get("content")),
             edited_at=edited_at,
+            coauthor_ids=await self.credits.consenting_coauthors(note),
         )
         with self.outbox.publishing(edited) as events:
             await self.notes.update(stored, {"updated_at": edited_at}, events)

@@ -19,7 +19,8 @@ class RemoteNotes:
         return await self._notes.find_one({"_id": note_id}, {"outbox": 0})
 
     async def by_post_id(self, post_id: str) -> Document | None:
-        return await self._notes.find_one({"post_id": post_id}, {"outbox": 0})
+        """The live Note taken in as the post `post_id`."""
+        return await self._notes.find_one({"post_id": post_id, "deleted_at": None}, {"outbox": 0})
 
     async def insert(self, note: Document, events: list[EventEnvelope]) -> bool:
         """False for a Note taken in already (a repeated or second Create)."""

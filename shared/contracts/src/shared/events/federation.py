@@ -138,9 +138,11 @@ class RemotePostReceived(EventData):
     follow or addressed to one of them: the posts service keeps it as a published post of
     that account (`post.created`, `post.published`), so it is fanned out like any post.
     `post_id` is `shared.remote_accounts.remote_post_id(note_id)`; `text` is the Note's content
-    reduced to plain text (the posts service fits it to its own rules)."""
+    reduced to plain text (the posts service fits it to its own rules). `coauthor_ids`: the
+    remote co-authors the Note credits whose consent stamps checked out, in its order."""
 
     event_type = "federation.remote_post_received"
+    minor_version = 1  # 1.1: coauthor_ids
     activity_id: str
     post_id: str
     note_id: str
@@ -148,17 +150,22 @@ class RemotePostReceived(EventData):
     author_id: str
     text: str
     published_at: datetime
+    coauthor_ids: tuple[str, ...] = ()
 
 
 class RemotePostEdited(EventData):
-    """The remote account changed its post (an `Update` of the Note, newer than the last)."""
+    """The remote account changed its post (an `Update` of the Note, newer than the last): its
+    text, and the remote co-authors credited now (those whose stamps still check out; one
+    left out is no longer credited)."""
 
     event_type = "federation.remote_post_edited"
+    minor_version = 1  # 1.1: coauthor_ids
     activity_id: str
     post_id: str
     author_id: str
     text: str
     edited_at: datetime
+    coauthor_ids: tuple[str, ...] = ()
 
 
 class RemotePostDeleted(EventData):
