@@ -34,10 +34,10 @@ from shared.events.posts import (
     PostRemixRemoved,
     PostRemixRequested,
     PostRemixRevoked,
-    RemixEvent,
     PostReplied,
     PostReplyRemoved,
     PostUnliked,
+    RemixEvent,
 )
 from shared.events.users import UserDeleted, UserFollowed, UserUnfollowed
 from shared.subscriptions import Delivery, Subscriptions
