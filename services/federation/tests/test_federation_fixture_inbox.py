@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from federation_support import DOMAIN, FederationHarness, RemotePeer
+from federation_support import DOMAIN, FederationHarness, RemotePeer, instance_actor_pem
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -110,14 +110,17 @@ async def test_an_expanded_json_ld_activity_is_a_bad_request(
 
 class GoToSocialPeer(RemotePeer):
     """A peer keyed as GoToSocial is: its key id is `<actor>/main-key`, where a stub of the
-    actor (its key, no inbox) is served, as fixtures/gotosocial/key-stub.json shows."""
+    actor (its key, no inbox) is served, as fixtures/gotosocial/key-stub.json shows; like
+    GoToSocial, it answers only signed GETs once `fetcher_pem` is set."""
 
     @property
     def key_id(self) -> str:
         return f"{self.actor_id}/main-key"
 
     def app(self) -> FastAPI:
-        async def stub(_: Request) -> Response:
+        async def stub(request: Request) -> Response:
+            if not self.signed_by_fetcher(request):
+                return Response(status_code=401)
             person = self.person()
             document = json.loads((FIXTURES / "gotosocial/key-stub.json").read_text())
             document |= {key: person[key] for key in ("id", "preferredUsername", "publicKey")}
@@ -131,7 +134,7 @@ class GoToSocialPeer(RemotePeer):
 async def test_a_key_served_as_gotosocial_stubs_it_leads_to_its_actor(
     federation: FederationHarness,
 ) -> None:
-    gotosocial = GoToSocialPeer()
+    gotosocial = GoToSocialPeer(fetcher_pem=await instance_actor_pem(federation))
     async with served_over_http(gotosocial.app()) as url:
         gotosocial.url = url
         follow = gotosocial.follow("alice")

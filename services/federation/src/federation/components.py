@@ -11,6 +11,7 @@ from fastapi import Depends
 
 from federation.accounts.commands import AccountLookup
 from federation.consent.queries import ConsentQueries
+from federation.core.instance_actor import InstanceActor
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActors
 from federation.core.urls import LocalUrls
@@ -69,6 +70,7 @@ async def compose(
     # Remote accounts are remote_actors here: none may be served as an actor of this instance.
     directory = UserDirectory(kernel.db, local_only=True)
     keys = ActorKeys(kernel.db)
+    instance = InstanceActor(urls, keys)
     followers = RemoteFollowers(kernel.db)
     notes = PublishedNotes(kernel.db)
     # The one client for other servers: no proxies from the environment, bounded waits.
@@ -77,7 +79,7 @@ async def compose(
         trust_env=False,
         headers={"User-Agent": f"CoPost (+{urls.base})"},
     ) as http:
-        remote = RemoteActors(kernel.db, settings, http, kernel.outbox)
+        remote = RemoteActors(kernel.db, settings, http, kernel.outbox, instance)
         deliveries = Deliveries(
             keys,
             remote,
@@ -105,7 +107,7 @@ async def compose(
                 directory=directory,
                 keys=keys,
                 followers=followers,
-                discovery=DiscoveryQueries(urls, directory, keys),
+                discovery=DiscoveryQueries(urls, directory, keys, instance),
                 following=following,
                 followees=followees,
                 accounts=AccountLookup(

@@ -34,6 +34,11 @@ class FederationSettings(ServiceSettings):
     """Whether remote actors may live on loopback or private addresses. Off outside tests: a
     key URL pointing inside the network would make this service fetch from it (SSRF)."""
 
+    authorized_fetch: bool = False
+    """Mastodon's secure mode: GETs of actors, Notes, consent stamps and collections must be
+    signed by a remote actor (401 otherwise; 403 from a blocked domain). The instance actor
+    (`/actor`) and WebFinger stay open, since servers fetch them to check those signatures."""
+
     federation_blocked_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Domains this instance does not federate with, comma-separated or a JSON list
     (`spam.example,bad.example`); each covers its subdomains. Their activities are refused

@@ -16,6 +16,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from federation.core.instance_actor import InstanceActor
 from federation.settings import FederationSettings
 from shared.clock import utc_now
 from shared.events.federation import RemoteAccountSeen
@@ -93,8 +94,10 @@ class RemoteActors:
         settings: FederationSettings,
         http: httpx.AsyncClient,
         outbox: Outbox,
+        instance: InstanceActor,
     ) -> None:
         self._actors = db[REMOTE_ACTORS]
+        self._instance = instance
         self._outbox = outbox
         self._addresses = RemoteAddresses(settings)
         self._http = http
@@ -148,10 +151,12 @@ class RemoteActors:
             )
 
     async def fetch(self, url: str, *, accept: str = ACTIVITY_ACCEPT) -> dict[str, Any]:
+        """The JSON object at `url`, fetched signed as this instance (see `instance_actor`)."""
         await self._addresses.check(url)
+        headers = await self._instance.signed_get(url, now=utc_now()) | {"Accept": accept}
         try:
             async with self._http.stream(
-                "GET", url, headers={"Accept": accept}, follow_redirects=False
+                "GET", url, headers=headers, follow_redirects=False
             ) as answer:
                 if answer.status_code != 200:
                     raise RemoteRefused(f"{url} answered {answer.status_code}.")

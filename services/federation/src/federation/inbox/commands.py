@@ -62,6 +62,16 @@ class InboxCommands:
             await self.received.release(activity_id)
             raise
 
+    async def signed_fetch(self, request: SignedRequest) -> RemoteActor:
+        """The remote actor who signed a GET (authorized fetch), refused like an activity from a
+        blocked domain."""
+        key_id = self._claimed_key_id(request)
+        if not key_id:
+            raise SignatureRequired("This server answers signed fetches only.")
+        self._refuse_blocked(key_id, request)
+        self.limits.check(host_of(key_id))
+        return await self.verified_sender(request)
+
     def _refuse_blocked(self, actor: str, request: SignedRequest) -> None:
         """Before any key is fetched: neither the actor nor the signing key may be on a blocked
         domain (an unreadable signature is refused later, when verified)."""
