@@ -255,6 +255,19 @@ async def test_a_remote_handle_of_no_account_is_not_found(
     assert answer.status_code == 404
 
 
+async def test_a_lookup_over_the_federation_services_limit_for_that_server_is_a_429(
+    client: httpx.AsyncClient, register: Register, federation: FederationStandIn
+) -> None:
+    viewer = await register("viewer")
+    federation.retry_after_seconds = 7
+
+    answer = await get_user(client, HANDLE, viewer["id"])
+
+    assert answer.status_code == 429
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "7"
+
+
 async def test_a_local_user_follows_a_remote_account_by_handle_until_it_rejects(
     client: httpx.AsyncClient,
     register: Register,

@@ -36,7 +36,8 @@ from federation.remote_posts.repository import RemoteNotes
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.periodic import PeriodicTask, running
-from shared.rate_limits import BucketPolicy, RateLimiter
+from shared.rate_limits import BucketPolicy, SharedRateLimiter
+from shared.redis_store import RedisClient, create_redis
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
@@ -74,11 +75,14 @@ async def compose(
     followers = RemoteFollowers(kernel.db)
     notes = PublishedNotes(kernel.db)
     # The one client for other servers: no proxies from the environment, bounded waits.
-    async with httpx.AsyncClient(
-        timeout=settings.remote_fetch_timeout_seconds,
-        trust_env=False,
-        headers={"User-Agent": f"CoPost (+{urls.base})"},
-    ) as http:
+    async with (
+        httpx.AsyncClient(
+            timeout=settings.remote_fetch_timeout_seconds,
+            trust_env=False,
+            headers={"User-Agent": f"CoPost (+{urls.base})"},
+        ) as http,
+        _redis(settings) as redis,
+    ):
         remote = RemoteActors(kernel.db, settings, http, kernel.outbox, instance)
         deliveries = Deliveries(
             keys,
@@ -111,7 +115,17 @@ async def compose(
                 following=following,
                 followees=followees,
                 accounts=AccountLookup(
-                    settings.federating, urls, remote, settings.federation_blocked_domains
+                    settings.federating,
+                    urls,
+                    remote,
+                    settings.federation_blocked_domains,
+                    _per_host_limits(
+                        redis,
+                        settings,
+                        "remote lookup",
+                        settings.remote_lookup_rate_limit_per_minute,
+                        settings.remote_lookup_rate_limit_burst,
+                    ),
                 ),
                 following_queries=FollowingQueries(
                     urls,
@@ -129,11 +143,12 @@ async def compose(
                     remote_posts,
                     deliveries,
                     settings.federation_blocked_domains,
-                    RateLimiter(
-                        BucketPolicy(
-                            settings.inbox_rate_limit_per_minute, settings.inbox_rate_limit_burst
-                        ),
-                        scope_name="remote host",
+                    _per_host_limits(
+                        redis,
+                        settings,
+                        "remote host",
+                        settings.inbox_rate_limit_per_minute,
+                        settings.inbox_rate_limit_burst,
                     ),
                     timedelta(seconds=settings.signature_max_age_seconds),
                 ),
@@ -149,6 +164,32 @@ async def compose(
                 notes=NoteQueries(urls, directory, notes),
                 consent=ConsentQueries(urls, directory, notes),
             )
+
+
+@asynccontextmanager
+async def _redis(settings: FederationSettings) -> AsyncIterator[RedisClient | None]:
+    redis = create_redis(settings)
+    try:
+        yield redis
+    finally:
+        if redis is not None:
+            await redis.aclose()
+
+
+def _per_host_limits(
+    redis: RedisClient | None,
+    settings: FederationSettings,
+    scope_name: str,
+    per_minute: float,
+    burst: int,
+) -> SharedRateLimiter:
+    """Counted across replicas in Redis (each replica's own while it is down)."""
+    return SharedRateLimiter(
+        BucketPolicy(per_minute, burst),
+        scope_name=scope_name,
+        redis=redis,
+        key_prefix=settings.redis_key_prefix + "federation:",
+    )
 
 
 def _delivery_policy(settings: FederationSettings) -> DeliveryPolicy:

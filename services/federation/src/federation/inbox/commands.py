@@ -23,7 +23,7 @@ from federation.inbox.repository import ReceivedActivities
 from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
 from federation.remote_posts.commands import RemotePostCommands
 from shared.clock import utc_now
-from shared.rate_limits import RateLimiter
+from shared.rate_limits import SharedRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +38,13 @@ class InboxCommands:
     remote_posts: RemotePostCommands
     deliveries: Deliveries
     blocked_domains: list[str]
-    limits: RateLimiter
+    limits: SharedRateLimiter
     max_age: timedelta
 
     async def receive(self, request: SignedRequest) -> None:
         activity = activity_of(request.body)
         self._refuse_blocked(activity["actor"], request)
-        self.limits.check(host_of(self._claimed_key_id(request) or activity["actor"]))
+        await self.limits.check(host_of(self._claimed_key_id(request) or activity["actor"]))
         sender = await self.verified_sender(request)
         if activity["actor"] != sender.id:
             raise SignatureRequired("The activity's actor is not the one who signed it.")
@@ -69,7 +69,7 @@ class InboxCommands:
         if not key_id:
             raise SignatureRequired("This server answers signed fetches only.")
         self._refuse_blocked(key_id, request)
-        self.limits.check(host_of(key_id))
+        await self.limits.check(host_of(key_id))
         return await self.verified_sender(request)
 
     def _refuse_blocked(self, actor: str, request: SignedRequest) -> None:
