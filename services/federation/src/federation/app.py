@@ -22,6 +22,7 @@ from federation.remote_posts.repository import REMOTE_NOTES
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.mongo import IndexSpec
+from shared.relations import BLOCK_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES
 
@@ -34,6 +35,7 @@ INDEXES = [
     IndexSpec(REMOTE_ACTORS, [("user_id", 1)]),
     *FOLLOWEES_INDEXES,
     *PUBLISHED_NOTES_INDEXES,
+    *relation_replica_indexes(BLOCK_REPLICA),
 ]
 
 

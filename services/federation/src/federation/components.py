@@ -38,6 +38,7 @@ from shared.clock import Clock, utc_now
 from shared.periodic import PeriodicTask, running
 from shared.rate_limits import BucketPolicy, SharedRateLimiter
 from shared.redis_store import RedisClient, create_redis
+from shared.relations import BLOCK_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
@@ -49,6 +50,7 @@ class FederationComponents:
     directory: UserDirectory
     keys: ActorKeys
     followers: RemoteFollowers
+    blocks: RelationReplica
     discovery: DiscoveryQueries
     following: FollowingCommands
     followees: FolloweeCommands
@@ -73,6 +75,7 @@ async def compose(
     keys = ActorKeys(kernel.db)
     instance = InstanceActor(urls, keys)
     followers = RemoteFollowers(kernel.db)
+    blocks = RelationReplica(kernel.db, BLOCK_REPLICA)
     notes = PublishedNotes(kernel.db)
     # The one client for other servers: no proxies from the environment, bounded waits.
     async with (
@@ -98,7 +101,7 @@ async def compose(
             deliveries.sweep,
             interval_seconds=settings.delivery_sweep_seconds,
         )
-        following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
+        following = FollowingCommands(urls, directory, keys, followers, blocks, kernel.outbox)
         remote_followees = RemoteFollowees(kernel.db)
         followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
         remote_posts = RemotePostCommands(
@@ -111,6 +114,7 @@ async def compose(
                 directory=directory,
                 keys=keys,
                 followers=followers,
+                blocks=blocks,
                 discovery=DiscoveryQueries(urls, directory, keys, instance),
                 following=following,
                 followees=followees,

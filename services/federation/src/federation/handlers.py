@@ -1,10 +1,10 @@
 """Which events the federation service handles: the local users' profiles (who can be found
 from the fediverse), a deleted account's keys and followers, its own deliveries, a remote
-follower's follow ended here (a Reject to its server), local users' follows of remote actors
-(Follow, and Undo once unfollowed), and local posts kept as the posts
-service describes them and sent to remote followers: a Create once published, an Update when
-an edit or a co-author's acceptance, leaving or removal changes its Note, a Delete once
-deleted (a repeated or late event finds nothing to change, so sends nothing).
+follower's follow ended here or blocked (a Reject to its server; blocks kept in a replica),
+local users' follows of remote actors (Follow, and Undo once unfollowed), and local posts kept
+as the posts service describes them and sent to remote followers: a Create once published, an
+Update when an edit or a co-author's acceptance, leaving or removal changes its Note, a Delete
+once deleted (a repeated or late event finds nothing to change, so sends nothing).
 
 Every handler is idempotent: profiles apply only when newer, deletions delete again, and a
 repeated delivery posts an activity the remote recognises by its id.
@@ -19,7 +19,8 @@ from shared.events.posts import (
     PostEdited,
     PostPublished,
 )
-from shared.events.users import UserDeleted, UserFollowed, UserUnfollowed
+from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from shared.relations import block_subscriptions
 from shared.subscriptions import Delivery, Subscriptions
 
 
@@ -31,10 +32,14 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
         await components.keys.forget(delivery.event.user_id)
         await components.followers.forget_user(delivery.event.user_id)
         await components.followees.forget_user(delivery.event.user_id)
+        await components.blocks.forget(delivery.event.user_id)
 
     subscriptions.on(UserDeleted, user_deleted)
     subscriptions.on(ActivityDeliveryRequested, components.deliveries.deliver)
     subscriptions.on(UserUnfollowed, components.following.user_unfollowed)
+    # Blocks are the users service's, learned as facts: a blocked remote follower is rejected.
+    subscriptions.include(block_subscriptions(components.blocks))
+    subscriptions.on(UserBlocked, components.following.user_blocked)
     # Local users following remote actors: Follow, and Undo(Follow) on unfollowing.
     subscriptions.on(UserFollowed, components.followees.user_followed)
     subscriptions.on(UserUnfollowed, components.followees.user_unfollowed)

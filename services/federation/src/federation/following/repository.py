@@ -20,10 +20,17 @@ class RemoteFollowers:
     def __init__(self, db: Database) -> None:
         self._followers = db[REMOTE_FOLLOWERS]
 
-    async def add(self, follower: dict[str, Any], events: list[EventEnvelope]) -> None:
-        """Stores the follower (again, for a repeated Follow) with the events it causes."""
+    async def add(
+        self,
+        follower: dict[str, Any],
+        events: list[EventEnvelope],
+        *,
+        undone_at: datetime | None = None,
+    ) -> None:
+        """Stores the follower (again, for a repeated Follow) with the events it causes;
+        `undone_at`: a Follow refused at once, stored ended."""
         key = {"_id": f"{follower['user_id']} {follower['actor_id']}"}
-        update = {"$set": {**follower, "undone_at": None}}
+        update = {"$set": {**follower, "undone_at": undone_at}}
         await self._followers.update_one(key, with_events(update, events), upsert=True)
 
     async def active(
