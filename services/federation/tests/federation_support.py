@@ -56,6 +56,7 @@ class RemotePeer:
     """What its inboxes answer (503: a server that is down, though it still records the try)."""
     name: str | None = None
     icon_url: str | None = None
+    also_known_as: list[str] = field(default_factory=list)
     fetcher_pem: str | None = None
     """Set: the server answers only GETs signed with this key (GoToSocial, Mastodon's secure
     mode), 401 to any other."""
@@ -139,6 +140,8 @@ class RemotePeer:
         profile: dict[str, Any] = {"name": self.name} if self.name else {}
         if self.icon_url:
             profile["icon"] = {"type": "Image", "url": self.icon_url}
+        if self.also_known_as:
+            profile["alsoKnownAs"] = self.also_known_as
         return profile
 
     def rotate_key(self) -> None:

@@ -10,6 +10,7 @@ import httpx
 from fastapi import Depends
 
 from federation.accounts.commands import AccountLookup
+from federation.accounts.lifecycle import RemoteAccountLifecycle
 from federation.consent.queries import ConsentQueries
 from federation.core.instance_actor import InstanceActor
 from federation.core.keys import ActorKeys
@@ -155,6 +156,9 @@ async def compose(
                         settings.inbox_rate_limit_burst,
                     ),
                     timedelta(seconds=settings.signature_max_age_seconds),
+                    RemoteAccountLifecycle(
+                        remote, followers, kernel.outbox, settings.federation_blocked_domains
+                    ),
                 ),
                 deliveries=deliveries,
                 publishing=PublishingCommands(

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from federation.core.instance_actor import InstanceActor
 from federation.settings import FederationSettings
 from shared.clock import utc_now
+from shared.events import EventEnvelope
 from shared.events.federation import RemoteAccountSeen
 from shared.mongo import Database, Document
 from shared.outbox import Outbox, with_events
@@ -46,6 +47,8 @@ class RemoteActor:
     preferred_username: str | None = None
     name: str | None = None
     icon_url: str | None = None
+    # The actor's other ids (`alsoKnownAs`), as fetched: what a Move to it is checked against.
+    also_known_as: tuple[str, ...] = ()
 
     @property
     def public_key(self) -> rsa.RSAPublicKey:
@@ -130,6 +133,11 @@ class RemoteActors:
         await self._keep(actor)
         return actor
 
+    async def gone(self, actor_id: str, at: datetime, events: list[EventEnvelope]) -> None:
+        """Marks a remote actor as deleted or moved, with the events that announce it."""
+        update = {"$set": {"gone_at": at}}
+        await self._actors.update_one({"_id": actor_id}, with_events(update, events))
+
     async def by_user_id(self, user_id: str) -> RemoteActor | None:
         """The stored actor of a remote account (shared.remote_accounts.remote_user_id)."""
         stored = await self._actors.find_one({"user_id": user_id})
@@ -205,6 +213,7 @@ def actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
         preferred_username=_text(document.get("preferredUsername")),
         name=_text(document.get("name")),
         icon_url=_icon_url(document.get("icon")),
+        also_known_as=_urls(document.get("alsoKnownAs")),
     )
     try:
         _ = actor.public_key
@@ -250,6 +259,12 @@ def account_seen(actor: RemoteActor, now: datetime) -> RemoteAccountSeen | None:
 
 def _text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
+
+
+def _urls(value: Any) -> tuple[str, ...]:
+    """One URL or a list of them, as JSON-LD allows."""
+    values = value if isinstance(value, list) else [value]
+    return tuple(url for url in values if isinstance(url, str))
 
 
 def _icon_url(icon: Any) -> str | None:

@@ -58,6 +58,13 @@ class RemoteFollowers:
         result = await self._followers.update_one({"_id": follower["_id"], **_ACTIVE}, update)
         return result.modified_count == 1
 
+    async def end_all_of(self, actor_id: str, at: datetime) -> None:
+        """Ends every follow of a remote actor that is gone (deleted): nothing is announced,
+        the account's deletion ends its follows where they are the users service's."""
+        await self._followers.update_many(
+            {"actor_id": actor_id, **_ACTIVE}, {"$set": {"undone_at": at}}
+        )
+
     async def delivery_inboxes(self, user_ids: list[str]) -> list[str]:
         """Where to send what these users publish: each following server once, at its shared
         inbox (an actor without one, at its own inbox)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from federation.accounts.lifecycle import RemoteAccountLifecycle
 from federation.core import signatures
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
@@ -40,6 +41,7 @@ class InboxCommands:
     blocked_domains: list[str]
     limits: SharedRateLimiter
     max_age: timedelta
+    lifecycle: RemoteAccountLifecycle
 
     async def receive(self, request: SignedRequest) -> None:
         activity = activity_of(request.body)
@@ -126,6 +128,9 @@ class InboxCommands:
             case "Delete":
                 await self.engagement.receive(activity, sender)
                 await self.remote_posts.deleted(activity, sender)
+                await self.lifecycle.deleted(activity, sender)
+            case "Move":
+                await self.lifecycle.moved(activity, sender)
             case "Update":
                 await self.remote_posts.updated(activity, sender)
             case other:

@@ -133,6 +133,29 @@ class RemoteFollowRejected(EventData):
     rejected_at: datetime
 
 
+class RemoteAccountDeleted(EventData):
+    """A remote actor deleted itself (a `Delete` of the actor, signed by it): the users service
+    deletes the account as a local account's deletion does (`user.deleted`, its follows both
+    ways ended), so every service drops what it has of it."""
+
+    event_type = "federation.remote_account_deleted"
+    activity_id: str | None
+    user_id: str
+    deleted_at: datetime
+
+
+class RemoteAccountMoved(EventData):
+    """A remote actor moved to another (`Move`, verified: the new actor lists the old in its
+    `alsoKnownAs`): the users service moves the local accounts following the old one to the
+    new one, as Mastodon does."""
+
+    event_type = "federation.remote_account_moved"
+    activity_id: str | None
+    from_user_id: str
+    to_user_id: str
+    moved_at: datetime
+
+
 class RemotePostReceived(EventData):
     """A remote account's post (a `Create` of a Note, not a reply) from an account local users
     follow or addressed to one of them: the posts service keeps it as a published post of
