@@ -22,6 +22,7 @@ from shared.events.posts import (
     PostEdited,
     PostPublished,
 )
+from shared.public_media import AttachedMedia, media_path
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Terms of our own: the Note's links to its co-authors' consent stamps (named after FEP-044f's
@@ -41,6 +42,29 @@ NOTE_CONTEXT: list[Any] = [
 
 
 @dataclass(frozen=True, slots=True)
+class NoteMedium:
+    """A medium of a post as its Note shows it: where it is served publicly, its alt text."""
+
+    media_id: str
+    kind: str
+    variants: tuple[str, ...]
+    alt_text: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+    @classmethod
+    def of(cls, medium: AttachedMedia) -> "NoteMedium":
+        return cls(
+            medium.id,
+            medium.kind,
+            tuple(medium.variants),
+            medium.alt_text,
+            medium.width,
+            medium.height,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class LocalPost:
     """`unknown`: an event about the post came before its post.published. `version`: of the
     content (1 at publication, one more per applied edit; 0 while unknown)."""
@@ -54,6 +78,7 @@ class LocalPost:
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
     credits: tuple[Credit, ...] = ()
+    media: tuple[NoteMedium, ...] = ()
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
@@ -96,6 +121,7 @@ def publish(post: LocalPost, event: PostPublished) -> LocalPost:
         published_at=at_storage_precision(event.published_at),
         # An edit that came first is newer than the text published.
         text=post.text if post.version > 1 else event.text,
+        media=post.media if post.version > 1 else tuple(map(NoteMedium.of, event.media)),
         version=max(post.version, 1),
     )
     for coauthor_id in event.coauthor_ids:
@@ -118,7 +144,13 @@ def edit(post: LocalPost, event: PostEdited) -> LocalPost:
     if post.status == "deleted" or event.version <= post.version:
         return post
     edited_at = at_storage_precision(event.edited_at)
-    return replace(post, text=event.text, version=event.version, edited_at=edited_at)
+    return replace(
+        post,
+        text=event.text,
+        media=tuple(map(NoteMedium.of, event.media)),
+        version=event.version,
+        edited_at=edited_at,
+    )
 
 
 def delete(post: LocalPost, deleted_at: datetime) -> LocalPost:
@@ -159,7 +191,7 @@ def outgoing(before: LocalPost, after: LocalPost) -> Outgoing | None:
 
 def _shown(post: LocalPost) -> tuple[object, ...]:
     credited = tuple((c.coauthor_id, c.label) for c in post.credits if c.credited)
-    return (post.author_id, post.text, post.version, credited)
+    return (post.author_id, post.text, post.media, post.version, credited)
 
 
 # -- what the fediverse reads ------------------------------------------------------------
@@ -182,9 +214,37 @@ def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[s
         "cc": [urls.followers(handle) for handle in authors],
         "coauthorAuthorization": [urls.coauthorization(h, post.post_id) for h in coauthors],
     }
+    if post.media:
+        note["attachment"] = [attachment_of(medium, urls) for medium in post.media]
     if post.updated_at is not None:
         note["updated"] = timestamp(post.updated_at)
     return note
+
+
+def attachment_of(medium: NoteMedium, urls: LocalUrls) -> dict[str, Any]:
+    """A medium as Mastodon sends and reads one: a `Document` with its public URL (the largest
+    picture, or the video) and its alt text as `name`. Pictures go without `mediaType`: their
+    variants are WebP or JPEG, and receivers take the type the file is served with."""
+    video = medium.kind == "video"
+    variant = (
+        "video"
+        if video
+        else next(
+            (name for name in ("large", "original") if name in medium.variants),
+            medium.variants[0] if medium.variants else "large",
+        )
+    )
+    attachment: dict[str, Any] = {
+        "type": "Document",
+        "url": urls.base + media_path(medium.media_id, variant),
+    }
+    if video:
+        attachment["mediaType"] = "video/mp4"
+    if medium.alt_text:
+        attachment["name"] = medium.alt_text
+    if medium.width and medium.height:
+        attachment |= {"width": medium.width, "height": medium.height}
+    return attachment
 
 
 def activity_of(
