@@ -14,11 +14,13 @@ from federation.followees.repository import RemoteFollowees
 from federation.remote_posts.repository import RemoteNotes
 from federation.remote_posts.rules import (
     addressed_here,
+    attachments_of,
     attributed_to,
     created_note,
     deleted_object_id,
     note_time,
     note_url,
+    summary_of,
 )
 from shared.clock import utc_now
 from shared.events.federation import RemotePostDeleted, RemotePostEdited, RemotePostReceived
@@ -52,6 +54,8 @@ class RemotePostCommands:
             author_id=remote_user_id(sender.id),
             text=text_of(note.get("content")),
             published_at=published,
+            summary=summary_of(note),
+            attachments=attachments_of(note),
         )
         stored = {
             "_id": note["id"],

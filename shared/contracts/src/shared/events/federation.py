@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from shared.events.envelope import EventData
 
 
@@ -156,14 +158,28 @@ class RemoteAccountMoved(EventData):
     moved_at: datetime
 
 
+class RemoteAttachment(BaseModel):
+    """A medium of a remote Note, where its server serves it: `kind` its ActivityStreams type
+    (`Document`, `Image`, `Video`, `Audio`), `name` its alt text (plain text)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    url: str
+    media_type: str | None = None
+    name: str | None = None
+
+
 class RemotePostReceived(EventData):
     """A remote account's post (a `Create` of a Note, not a reply) from an account local users
     follow or addressed to one of them: the posts service keeps it as a published post of
     that account (`post.created`, `post.published`), so it is fanned out like any post.
     `post_id` is `shared.remote_accounts.remote_post_id(note_id)`; `text` is the Note's content
-    reduced to plain text (the posts service fits it to its own rules)."""
+    reduced to plain text (the posts service fits it to its own rules); `summary` its content
+    warning, plain text; `attachments` its media, as the remote server serves them."""
 
     event_type = "federation.remote_post_received"
+    minor_version = 1  # 1.1: summary, attachments
     activity_id: str
     post_id: str
     note_id: str
@@ -171,6 +187,8 @@ class RemotePostReceived(EventData):
     author_id: str
     text: str
     published_at: datetime
+    summary: str | None = None
+    attachments: tuple[RemoteAttachment, ...] = ()
 
 
 class RemotePostEdited(EventData):
