@@ -57,6 +57,8 @@ class RemotePeer:
     name: str | None = None
     icon_url: str | None = None
     also_known_as: list[str] = field(default_factory=list)
+    gone: bool = False
+    """Set: the actor was deleted, its server answers 410 for it."""
     fetcher_pem: str | None = None
     """Set: the server answers only GETs signed with this key (GoToSocial, Mastodon's secure
     mode), 401 to any other."""
@@ -83,6 +85,8 @@ class RemotePeer:
             if not self.signed_by_fetcher(request):
                 return Response(status_code=401)
             self.actor_fetches += 1
+            if self.gone:
+                return Response(status_code=410)
             return JSONResponse(self.person(), media_type=ACTIVITY_JSON)
 
         async def inbox(request: Request) -> Response:

@@ -2,14 +2,21 @@
 Move to a new actor that names the old one in its `alsoKnownAs` (checked before anything
 moves)."""
 
+from datetime import timedelta
+
 from federation_support import (
+    PUBLISHED,
     FederationHarness,
     RemotePeer,
     followed_by_peer,
 )
 
+from federation.core.remote import REMOTE_ACTORS
 from shared.remote_accounts import remote_user_id
 from shared.testing import EventRecorder, served_over_http
+
+# Beyond REMOTE_KEY_CACHE_SECONDS: the kept key is stale, its actor fetched again.
+LONG_AGO = PUBLISHED - timedelta(days=30)
 
 
 async def total_followers(federation: FederationHarness) -> int:
@@ -50,6 +57,34 @@ async def test_an_actor_deleting_itself_is_announced_and_its_follows_end(
     (deleted,) = await event_recorder.wait_for("federation.remote_account_deleted")
     assert deleted.data["user_id"] == remote_user_id(peer.actor_id)
     assert await total_followers(federation) == 0
+
+
+async def test_a_delete_of_itself_long_after_its_key_was_fetched_verifies_with_the_kept_key(
+    federation: FederationHarness, peer: RemotePeer, event_recorder: EventRecorder
+) -> None:
+    await followed_by_peer(federation, peer, "alice")
+    actors = federation.app.state.runtime.db[REMOTE_ACTORS]
+    await actors.update_one({"_id": peer.actor_id}, {"$set": {"fetched_at": LONG_AGO}})
+    peer.gone = True
+
+    answer = await federation.post_signed("/inbox", actor_delete(peer, peer.actor_id), peer)
+
+    assert answer.status_code == 202, answer.text
+    (deleted,) = await event_recorder.wait_for("federation.remote_account_deleted")
+    assert deleted.data["user_id"] == remote_user_id(peer.actor_id)
+
+
+async def test_a_gone_actor_can_sign_nothing_but_its_own_delete(
+    federation: FederationHarness, peer: RemotePeer
+) -> None:
+    await followed_by_peer(federation, peer, "alice")
+    actors = federation.app.state.runtime.db[REMOTE_ACTORS]
+    await actors.update_one({"_id": peer.actor_id}, {"$set": {"fetched_at": LONG_AGO}})
+    peer.gone = True
+
+    answer = await federation.post_signed("/inbox", peer.follow("bob"), peer)
+
+    assert answer.status_code == 401
 
 
 async def test_a_delete_of_another_actor_deletes_nothing(

@@ -32,7 +32,7 @@ class RemoteAccountLifecycle:
 
     async def deleted(self, delete: dict[str, Any], sender: RemoteActor) -> None:
         """Takes a Delete of the sender's own actor; any other Delete is not this one's."""
-        if _object_id(delete) != sender.id:
+        if not deletes_its_actor(delete) or delete["actor"] != sender.id:
             return
         now = utc_now()
         gone = RemoteAccountDeleted(
@@ -66,6 +66,12 @@ class RemoteAccountLifecycle:
         with self.outbox.publishing(moved) as events:
             await self.actors.gone(sender.id, now, events)
         log.info("remote account moved", extra={"from": sender.id, "to": new.id})
+
+
+def deletes_its_actor(activity: dict[str, Any]) -> bool:
+    """A Delete of its own actor: once its server has forgotten the actor, the key it was
+    signed with is only the one kept here (Mastodon sends these long after)."""
+    return activity.get("type") == "Delete" and _object_id(activity) == activity.get("actor")
 
 
 def _object_id(activity: dict[str, Any]) -> str | None:

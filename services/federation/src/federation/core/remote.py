@@ -36,6 +36,10 @@ class RemoteRefused(Exception):
     """A remote URL this service will not fetch or post to, or a document it cannot use."""
 
 
+class RemoteGone(RemoteRefused):
+    """The remote server says the document is gone (410) or not there (404)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RemoteActor:
     id: str
@@ -107,12 +111,21 @@ class RemoteActors:
         self._max_bytes = settings.remote_fetch_max_bytes
         self._fresh_for = timedelta(seconds=settings.remote_key_cache_seconds)
 
-    async def by_key_id(self, key_id: str, *, refresh: bool = False) -> RemoteActor:
-        if not refresh:
-            stored = await self._actors.find_one({"key_id": key_id})
-            if stored is not None and utc_now() - stored["fetched_at"] < self._fresh_for:
+    async def by_key_id(
+        self, key_id: str, *, refresh: bool = False, kept_if_gone: bool = False
+    ) -> RemoteActor:
+        """`kept_if_gone`: an actor its server says is gone is the one kept here, however old
+        (what verifies a deleted actor's own Delete, signed with the key it had)."""
+        stored = await self._actors.find_one({"key_id": key_id})
+        fresh = stored is not None and utc_now() - stored["fetched_at"] < self._fresh_for
+        if stored is not None and fresh and not refresh:
+            return _actor(stored)
+        try:
+            document = await self.fetch(_without_fragment(key_id))
+        except RemoteGone:
+            if kept_if_gone and stored is not None:
                 return _actor(stored)
-        document = await self.fetch(_without_fragment(key_id))
+            raise
         if not isinstance(document.get("inbox"), str) and (owner := _owner_of(document, key_id)):
             document = await self.fetch(owner)
         actor = actor_of(document, key_id)
@@ -166,6 +179,8 @@ class RemoteActors:
             async with self._http.stream(
                 "GET", url, headers=headers, follow_redirects=False
             ) as answer:
+                if answer.status_code in {404, 410}:
+                    raise RemoteGone(f"{url} answered {answer.status_code}.")
                 if answer.status_code != 200:
                     raise RemoteRefused(f"{url} answered {answer.status_code}.")
                 body = bytearray()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from federation.accounts.lifecycle import RemoteAccountLifecycle
+from federation.accounts.lifecycle import RemoteAccountLifecycle, deletes_its_actor
 from federation.core import signatures
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
@@ -47,7 +47,7 @@ class InboxCommands:
         activity = activity_of(request.body)
         self._refuse_blocked(activity["actor"], request)
         await self.limits.check(host_of(self._claimed_key_id(request) or activity["actor"]))
-        sender = await self.verified_sender(request)
+        sender = await self.verified_sender(request, kept_if_gone=deletes_its_actor(activity))
         if activity["actor"] != sender.id:
             raise SignatureRequired("The activity's actor is not the one who signed it.")
         await self.deliveries.heard_from(host_of(sender.delivery_inbox))
@@ -89,16 +89,19 @@ class InboxCommands:
         except SignatureRefused:
             return ""
 
-    async def verified_sender(self, request: SignedRequest) -> RemoteActor:
+    async def verified_sender(
+        self, request: SignedRequest, *, kept_if_gone: bool = False
+    ) -> RemoteActor:
         """The remote actor whose key signed `request`; a key that fails is fetched again once,
-        since the actor may have rotated it since it was cached."""
+        since the actor may have rotated it since it was cached. `kept_if_gone`: the key kept
+        here is used when its server says the actor is gone (see `RemoteActors.by_key_id`)."""
         try:
             key_id = signatures.claimed_key_id(request)
-            actor = await self.actors.by_key_id(key_id)
+            actor = await self.actors.by_key_id(key_id, kept_if_gone=kept_if_gone)
             try:
                 signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
             except SignatureRefused:
-                actor = await self.actors.by_key_id(key_id, refresh=True)
+                actor = await self.actors.by_key_id(key_id, refresh=True, kept_if_gone=kept_if_gone)
                 signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
         except (SignatureRefused, RemoteRefused) as exc:
             raise SignatureRequired(str(exc)) from exc
