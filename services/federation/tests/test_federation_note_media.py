@@ -1,6 +1,6 @@
 """A post's media on the wire: its Note carries each medium as an attachment (its public URL,
 its alt text as `name`), in the Create, the Note served at its URL, and the Update of an edit
-that changes them."""
+that changes them or of a newer alt text."""
 
 from datetime import timedelta
 
@@ -13,6 +13,7 @@ from federation_support import (
     published,
 )
 
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import PostEdited
 from shared.public_media import AttachedMedia
 from shared.testing import DIRECTORY_USERS, wait_until
@@ -79,3 +80,32 @@ async def test_an_edit_that_changes_the_media_sends_them_in_its_update(
 
     (update,) = await wait_until(lambda: peer.activities("Update") or None)
     assert [a["name"] for a in update["object"]["attachment"]] == ["The harbour, later."]
+
+
+async def test_a_newer_alt_text_sends_an_update_and_an_older_one_changes_nothing(
+    federation: FederationHarness, peer: RemotePeer
+) -> None:
+    await followed_by_peer(federation, peer, "alice")
+    await federation.events.publish(
+        published("p3", ALICE.id).model_copy(update={"media": (PICTURE,)})
+    )
+    await wait_until(lambda: peer.activities("Create") or None)
+
+    def described(text: str, version: int) -> MediaAltTextChanged:
+        medium = PICTURE.model_copy(update={"alt_text": text, "alt_text_version": version})
+        return MediaAltTextChanged(
+            media_id="m1",
+            owner_id=ALICE.id,
+            post_id="p3",
+            medium=medium,
+            changed_at=PUBLISHED + timedelta(minutes=version),
+        )
+
+    await federation.events.publish(described("Boats at dusk.", 3))
+    await federation.events.publish(described("Older.", 2))
+
+    (update,) = await wait_until(lambda: peer.activities("Update") or None)
+    assert update["object"]["attachment"][0]["name"] == "Boats at dusk."
+    assert update["object"]["updated"].startswith("2026-12-06T12:03")
+    served = (await federation.fetch(f"http://{DOMAIN}/posts/p3")).json()
+    assert served["attachment"][0]["name"] == "Boats at dusk."

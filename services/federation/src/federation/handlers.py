@@ -3,8 +3,9 @@ from the fediverse), a deleted account's keys and followers, its own deliveries,
 follower's follow ended here or blocked (a Reject to its server; blocks kept in a replica),
 local users' follows of remote actors (Follow, and Undo once unfollowed), and local posts kept
 as the posts service describes them and sent to remote followers: a Create once published, an
-Update when an edit or a co-author's acceptance, leaving or removal changes its Note, a Delete
-once deleted (a repeated or late event finds nothing to change, so sends nothing).
+Update when an edit, a co-author's acceptance, leaving or removal, or a medium's alt text
+changes its Note, a Delete once deleted (a repeated or late event finds nothing to change, so
+sends nothing).
 
 Every handler is idempotent: profiles apply only when newer, deletions delete again, and a
 repeated delivery posts an activity the remote recognises by its id.
@@ -12,6 +13,7 @@ repeated delivery posts an activity the remote recognises by its id.
 
 from federation.components import FederationComponents
 from shared.events.federation import ActivityDeliveryRequested
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
@@ -50,4 +52,5 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorRemoved, publishing.coauthor_removed, single_write=True)
     subscriptions.on(PostEdited, publishing.post_edited, single_write=True)
     subscriptions.on(PostDeleted, publishing.post_deleted, single_write=True)
+    subscriptions.on(MediaAltTextChanged, publishing.alt_text_changed, single_write=True)
     return subscriptions

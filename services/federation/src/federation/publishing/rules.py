@@ -14,6 +14,7 @@ from typing import Any, Literal
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from shared.clock import at_storage_precision
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     Credit,
     KnownPostStatus,
@@ -51,6 +52,8 @@ class NoteMedium:
     alt_text: str | None = None
     width: int | None = None
     height: int | None = None
+    # One more at every edit of the alt text: of two copies, the higher is the newer.
+    alt_text_version: int = 1
 
     @classmethod
     def of(cls, medium: AttachedMedia) -> "NoteMedium":
@@ -61,6 +64,7 @@ class NoteMedium:
             medium.alt_text,
             medium.width,
             medium.height,
+            medium.alt_text_version,
         )
 
 
@@ -79,6 +83,8 @@ class LocalPost:
     deleted_at: datetime | None = None
     credits: tuple[Credit, ...] = ()
     media: tuple[NoteMedium, ...] = ()
+    # When a medium's alt text last changed after publication (not an edit of the post).
+    described_at: datetime | None = None
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
@@ -103,8 +109,7 @@ class LocalPost:
         joining, leaving or removed. Mastodon applies an Update only when this moved on."""
         published = self.published_at
         changes = [c.as_of for c in self.credits if published is None or c.as_of > published]
-        if self.edited_at is not None:
-            changes.append(self.edited_at)
+        changes += [at for at in (self.edited_at, self.described_at) if at is not None]
         return max(changes, default=None)
 
 
@@ -151,6 +156,20 @@ def edit(post: LocalPost, event: PostEdited) -> LocalPost:
         version=event.version,
         edited_at=edited_at,
     )
+
+
+def alt_text_changed(post: LocalPost, event: MediaAltTextChanged) -> LocalPost:
+    """A medium's newer alt text (its `alt_text_version`), while the medium is on the post."""
+    if post.status == "deleted":
+        return post
+    newer = NoteMedium.of(event.medium)
+    if not any(
+        m.media_id == newer.media_id and m.alt_text_version < newer.alt_text_version
+        for m in post.media
+    ):
+        return post
+    media = tuple(newer if m.media_id == newer.media_id else m for m in post.media)
+    return replace(post, media=media, described_at=at_storage_precision(event.changed_at))
 
 
 def delete(post: LocalPost, deleted_at: datetime) -> LocalPost:
