@@ -11,6 +11,7 @@ import httpx
 
 from posts.remote.rules import remote_text
 from shared.events.federation import (
+    RemoteAttachment,
     RemoteCoauthorInvited,
     RemotePostDeleted,
     RemotePostEdited,
@@ -18,6 +19,7 @@ from shared.events.federation import (
 )
 from shared.events.invitations import InvitationAccepted
 from shared.events.users import UserRegistered
+from shared.mongo import Database
 from shared.remote_accounts import remote_post_id, remote_user_id
 from shared.testing import EligibilityStandIn, EventInjector, EventRecorder, KnownUser
 
@@ -92,6 +94,22 @@ async def test_a_remote_post_is_a_published_post_of_its_account_taken_once(
     assert published.data["author_id"] == AUTHOR
     assert published.data["post_id"] == POST
     assert len(event_recorder.of_type("post.created")) == 1
+
+
+async def test_a_remote_posts_content_warning_and_media_are_kept_beside_it(
+    client: httpx.AsyncClient, events: EventInjector, posts_db: Database
+) -> None:
+    picture = RemoteAttachment(
+        kind="Image", url="https://social.example/files/1.png", name="A harbour"
+    )
+    await events.publish(
+        received().model_copy(update={"summary": "Boats", "attachments": (picture,)})
+    )
+
+    stored = await posts_db["posts"].find_one({"_id": POST}, {"remote": 1})
+    assert stored is not None
+    assert stored["remote"]["summary"] == "Boats"
+    assert stored["remote"]["attachments"] == [picture.model_dump()]
 
 
 async def test_a_newer_edit_of_a_remote_post_applies_and_an_older_one_does_not(

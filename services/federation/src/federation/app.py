@@ -26,6 +26,7 @@ from federation.remote_posts.repository import REMOTE_NOTES, REMOTE_NOTES_INDEXE
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.mongo import IndexSpec
+from shared.relations import BLOCK_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES
 
@@ -42,6 +43,7 @@ INDEXES = [
     *QUOTES_INDEXES,
     *SENT_ENGAGEMENTS_INDEXES,
     *REMOTE_INVITATIONS_INDEXES,
+    *relation_replica_indexes(BLOCK_REPLICA),
 ]
 
 

@@ -9,9 +9,11 @@ from typing import Annotated
 from fastapi import Depends
 
 from federation.accounts.commands import AccountLookup
+from federation.accounts.lifecycle import RemoteAccountLifecycle
 from federation.coauthoring.commands import CoauthoringCommands
 from federation.coauthoring.repository import RemoteInvitations
 from federation.consent.queries import ConsentQueries
+from federation.core.instance_actor import InstanceActor
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActors, remote_client
 from federation.core.urls import LocalUrls
@@ -42,7 +44,9 @@ from federation.remote_posts.repository import RemoteNotes
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.periodic import PeriodicTask, running
-from shared.rate_limits import BucketPolicy, RateLimiter
+from shared.rate_limits import BucketPolicy, SharedRateLimiter
+from shared.redis_store import RedisClient, create_redis
+from shared.relations import BLOCK_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
@@ -54,6 +58,7 @@ class FederationComponents:
     directory: UserDirectory
     keys: ActorKeys
     followers: RemoteFollowers
+    blocks: RelationReplica
     discovery: DiscoveryQueries
     following: FollowingCommands
     followees: FolloweeCommands
@@ -80,11 +85,16 @@ async def compose(
     # Remote accounts are remote_actors here: none may be served as an actor of this instance.
     directory = UserDirectory(kernel.db, local_only=True)
     keys = ActorKeys(kernel.db)
+    instance = InstanceActor(urls, keys)
     followers = RemoteFollowers(kernel.db)
+    blocks = RelationReplica(kernel.db, BLOCK_REPLICA)
     notes = PublishedNotes(kernel.db)
     remote_invitations = RemoteInvitations(kernel.db)
-    async with remote_client(settings, f"CoPost (+{urls.base})") as http:
-        remote = RemoteActors(kernel.db, settings, http, kernel.outbox)
+    async with (
+        remote_client(settings, f"CoPost (+{urls.base})") as http,
+        _redis(settings) as redis,
+    ):
+        remote = RemoteActors(kernel.db, settings, http, kernel.outbox, instance)
         deliveries = Deliveries(
             keys,
             remote,
@@ -99,7 +109,7 @@ async def compose(
             deliveries.sweep,
             interval_seconds=settings.delivery_sweep_seconds,
         )
-        following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
+        following = FollowingCommands(urls, directory, keys, followers, blocks, kernel.outbox)
         remote_followees = RemoteFollowees(kernel.db)
         followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
         remote_notes = RemoteNotes(kernel.db)
@@ -127,11 +137,22 @@ async def compose(
                 directory=directory,
                 keys=keys,
                 followers=followers,
-                discovery=DiscoveryQueries(urls, directory, keys),
+                blocks=blocks,
+                discovery=DiscoveryQueries(urls, directory, keys, instance),
                 following=following,
                 followees=followees,
                 accounts=AccountLookup(
-                    settings.federating, urls, remote, settings.federation_blocked_domains
+                    settings.federating,
+                    urls,
+                    remote,
+                    settings.federation_blocked_domains,
+                    _per_host_limits(
+                        redis,
+                        settings,
+                        "remote lookup",
+                        settings.remote_lookup_rate_limit_per_minute,
+                        settings.remote_lookup_rate_limit_burst,
+                    ),
                 ),
                 following_queries=FollowingQueries(
                     urls,
@@ -151,13 +172,17 @@ async def compose(
                     coauthoring,
                     deliveries,
                     settings.federation_blocked_domains,
-                    RateLimiter(
-                        BucketPolicy(
-                            settings.inbox_rate_limit_per_minute, settings.inbox_rate_limit_burst
-                        ),
-                        scope_name="remote host",
+                    _per_host_limits(
+                        redis,
+                        settings,
+                        "remote host",
+                        settings.inbox_rate_limit_per_minute,
+                        settings.inbox_rate_limit_burst,
                     ),
                     timedelta(seconds=settings.signature_max_age_seconds),
+                    RemoteAccountLifecycle(
+                        remote, followers, kernel.outbox, settings.federation_blocked_domains
+                    ),
                 ),
                 deliveries=deliveries,
                 publishing=PublishingCommands(
@@ -185,6 +210,32 @@ async def compose(
                     kernel.outbox,
                 ),
             )
+
+
+@asynccontextmanager
+async def _redis(settings: FederationSettings) -> AsyncIterator[RedisClient | None]:
+    redis = create_redis(settings)
+    try:
+        yield redis
+    finally:
+        if redis is not None:
+            await redis.aclose()
+
+
+def _per_host_limits(
+    redis: RedisClient | None,
+    settings: FederationSettings,
+    scope_name: str,
+    per_minute: float,
+    burst: int,
+) -> SharedRateLimiter:
+    """Counted across replicas in Redis (each replica's own while it is down)."""
+    return SharedRateLimiter(
+        BucketPolicy(per_minute, burst),
+        scope_name=scope_name,
+        redis=redis,
+        key_prefix=settings.redis_key_prefix + "federation:",
+    )
 
 
 def _delivery_policy(settings: FederationSettings) -> DeliveryPolicy:

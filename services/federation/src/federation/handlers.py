@@ -1,12 +1,13 @@
 """Which events the federation service handles: the local users' profiles (who can be found
 from the fediverse), a deleted account's keys and followers, its own deliveries, a remote
-follower's follow ended here (a Reject to its server), local users' follows of remote actors
-(Follow, and Undo once unfollowed), remote accounts invited to co-author (an Invite), local
-likes and replies of remote posts (to their servers), and local posts kept as the posts
-service describes them and sent to remote followers: a Create once published, an Update when
-an edit or a co-author's acceptance, leaving or removal changes its Note, a Delete once
-deleted (a repeated or late event finds nothing to change, so sends nothing); and remixes
-across servers (a QuoteRequest for a local remix of a remote post, the answers to remote ones).
+follower's follow ended here or blocked (a Reject to its server; blocks kept in a replica),
+local users' follows of remote actors (Follow, and Undo once unfollowed), remote accounts
+invited to co-author (an Invite), local likes and replies of remote posts (to their servers),
+and local posts kept as the posts service describes them and sent to remote followers: a
+Create once published, an Update when an edit, a co-author's acceptance, leaving or removal,
+or a medium's alt text changes its Note, a Delete once deleted (a repeated or late event finds
+nothing to change, so sends nothing); and remixes across servers (a QuoteRequest for a local
+remix of a remote post, the answers to remote ones).
 
 Every handler is idempotent: profiles apply only when newer, deletions delete again, and a
 repeated delivery posts an activity the remote recognises by its id.
@@ -22,6 +23,7 @@ from shared.events.invitations import (
     InvitationExpired,
     InvitationRevoked,
 )
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
@@ -39,7 +41,8 @@ from shared.events.posts import (
     PostUnliked,
     RemixEvent,
 )
-from shared.events.users import UserDeleted, UserFollowed, UserUnfollowed
+from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnfollowed
+from shared.relations import block_subscriptions
 from shared.subscriptions import Delivery, Subscriptions
 
 
@@ -51,10 +54,14 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
         await components.keys.forget(delivery.event.user_id)
         await components.followers.forget_user(delivery.event.user_id)
         await components.followees.forget_user(delivery.event.user_id)
+        await components.blocks.forget(delivery.event.user_id)
 
     subscriptions.on(UserDeleted, user_deleted)
     subscriptions.on(ActivityDeliveryRequested, components.deliveries.deliver)
     subscriptions.on(UserUnfollowed, components.following.user_unfollowed)
+    # Blocks are the users service's, learned as facts: a blocked remote follower is rejected.
+    subscriptions.include(block_subscriptions(components.blocks))
+    subscriptions.on(UserBlocked, components.following.user_blocked)
     # Local users following remote actors: Follow, and Undo(Follow) on unfollowing.
     subscriptions.on(UserFollowed, components.followees.user_followed)
     subscriptions.on(UserUnfollowed, components.followees.user_unfollowed)
@@ -98,4 +105,5 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
             after=components.quotes.remix_answered,
             single_write=True,
         )
+    subscriptions.on(MediaAltTextChanged, publishing.alt_text_changed, single_write=True)
     return subscriptions

@@ -83,3 +83,6 @@ class RemoteAccountFound(BaseModel):
     it cannot be reached, or federation is off)."""
 
     account: RemoteAccountSeen | None
+    retry_after_seconds: int | None = None
+    """Set (with no account): that server was asked too often just now, nothing was asked;
+    the lookup may be retried after this many seconds."""

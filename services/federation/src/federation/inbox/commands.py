@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from federation.accounts.lifecycle import RemoteAccountLifecycle, deletes_its_actor
 from federation.coauthoring.commands import CoauthoringCommands
 from federation.core import signatures
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
@@ -25,7 +26,7 @@ from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
 from federation.quotes.commands import QuoteCommands
 from federation.remote_posts.commands import RemotePostCommands
 from shared.clock import utc_now
-from shared.rate_limits import RateLimiter
+from shared.rate_limits import SharedRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,15 @@ class InboxCommands:
     coauthoring: CoauthoringCommands
     deliveries: Deliveries
     blocked_domains: list[str]
-    limits: RateLimiter
+    limits: SharedRateLimiter
     max_age: timedelta
+    lifecycle: RemoteAccountLifecycle
 
     async def receive(self, request: SignedRequest) -> None:
         activity = activity_of(request.body)
         self._refuse_blocked(activity["actor"], request)
-        self.limits.check(host_of(self._claimed_key_id(request) or activity["actor"]))
-        sender = await self.verified_sender(request)
+        await self.limits.check(host_of(self._claimed_key_id(request) or activity["actor"]))
+        sender = await self.verified_sender(request, kept_if_gone=deletes_its_actor(activity))
         if activity["actor"] != sender.id:
             raise SignatureRequired("The activity's actor is not the one who signed it.")
         await self.deliveries.heard_from(host_of(sender.delivery_inbox))
@@ -66,6 +68,16 @@ class InboxCommands:
             await self.received.release(activity_id)
             raise
 
+    async def signed_fetch(self, request: SignedRequest) -> RemoteActor:
+        """The remote actor who signed a GET (authorized fetch), refused like an activity from a
+        blocked domain."""
+        key_id = self._claimed_key_id(request)
+        if not key_id:
+            raise SignatureRequired("This server answers signed fetches only.")
+        self._refuse_blocked(key_id, request)
+        await self.limits.check(host_of(key_id))
+        return await self.verified_sender(request)
+
     def _refuse_blocked(self, actor: str, request: SignedRequest) -> None:
         """Before any key is fetched: neither the actor nor the signing key may be on a blocked
         domain (an unreadable signature is refused later, when verified)."""
@@ -81,16 +93,19 @@ class InboxCommands:
         except SignatureRefused:
             return ""
 
-    async def verified_sender(self, request: SignedRequest) -> RemoteActor:
+    async def verified_sender(
+        self, request: SignedRequest, *, kept_if_gone: bool = False
+    ) -> RemoteActor:
         """The remote actor whose key signed `request`; a key that fails is fetched again once,
-        since the actor may have rotated it since it was cached."""
+        since the actor may have rotated it since it was cached. `kept_if_gone`: the key kept
+        here is used when its server says the actor is gone (see `RemoteActors.by_key_id`)."""
         try:
             key_id = signatures.claimed_key_id(request)
-            actor = await self.actors.by_key_id(key_id)
+            actor = await self.actors.by_key_id(key_id, kept_if_gone=kept_if_gone)
             try:
                 signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
             except SignatureRefused:
-                actor = await self.actors.by_key_id(key_id, refresh=True)
+                actor = await self.actors.by_key_id(key_id, refresh=True, kept_if_gone=kept_if_gone)
                 signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
         except (SignatureRefused, RemoteRefused) as exc:
             raise SignatureRequired(str(exc)) from exc
@@ -130,6 +145,9 @@ class InboxCommands:
                 await self.remote_posts.deleted(activity, sender)
                 await self.quotes.deleted(activity, sender)
                 await self.coauthoring.withdrawn(activity, sender)
+                await self.lifecycle.deleted(activity, sender)
+            case "Move":
+                await self.lifecycle.moved(activity, sender)
             case "Update":
                 await self.remote_posts.updated(activity, sender)
             case "Invite":

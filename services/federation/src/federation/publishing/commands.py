@@ -1,9 +1,9 @@
 """Keeping remote servers' copies of local posts as the posts service says they are: the
 Create once a post is published, an Update when what its Note shows changes (an edit, a
-co-author accepting, leaving or removed, a remix's quote approved or revoked), a Delete
-with a Tombstone once it is deleted. Each
-goes once to every server that follows any of the post's authors (its shared inbox) or was
-sent the post before; a repeated or late event changes nothing, so it sends nothing."""
+co-author accepting, leaving or removed, a remix's quote approved or revoked, a medium's alt
+text changed), a Delete with a Tombstone once it is deleted. Each goes once to every server
+that follows any of the post's authors (its shared inbox) or was sent the post before; a
+repeated or late event changes nothing, so it sends nothing."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from federation.publishing.rules import (
     LocalPost,
     Outgoing,
     activity_of,
+    alt_text_changed,
     coauthor_added,
     coauthor_removed,
     delete,
@@ -28,6 +29,7 @@ from federation.publishing.rules import (
 )
 from federation.quotes.queries import QuoteQueries
 from shared.events.federation import ActivityDeliveryRequested
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
@@ -78,6 +80,12 @@ class PublishingCommands:
         if is_remote_user_id(event.remix_author_id):
             return  # a remote quote of a local post: its own server publishes it
         await self._change(event.remix_id, delivery.event_id, lambda post: remix_moved(post, event))
+
+    async def alt_text_changed(self, delivery: Delivery[MediaAltTextChanged]) -> None:
+        event = delivery.event
+        await self._change(
+            event.post_id, delivery.event_id, lambda post: alt_text_changed(post, event)
+        )
 
     async def _apply[
         E: (PostPublished, PostCoauthorAdded, PostCoauthorRemoved, PostEdited, PostDeleted)

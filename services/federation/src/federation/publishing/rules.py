@@ -16,6 +16,7 @@ from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from federation.quotes.vocabulary import QUOTE_CONTEXT
 from shared.clock import at_storage_precision
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     Credit,
     KnownPostStatus,
@@ -26,6 +27,7 @@ from shared.events.posts import (
     RemixEvent,
     RemixStatus,
 )
+from shared.public_media import AttachedMedia, media_path
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Terms of our own: the Note's links to its co-authors' consent stamps (named after FEP-044f's
@@ -43,6 +45,32 @@ NOTE_CONTEXT: list[Any] = [
         **QUOTE_CONTEXT,
     },
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteMedium:
+    """A medium of a post as its Note shows it: where it is served publicly, its alt text."""
+
+    media_id: str
+    kind: str
+    variants: tuple[str, ...]
+    alt_text: str | None = None
+    width: int | None = None
+    height: int | None = None
+    # One more at every edit of the alt text: of two copies, the higher is the newer.
+    alt_text_version: int = 1
+
+    @classmethod
+    def of(cls, medium: AttachedMedia) -> "NoteMedium":
+        return cls(
+            medium.id,
+            medium.kind,
+            tuple(medium.variants),
+            medium.alt_text,
+            medium.width,
+            medium.height,
+            medium.alt_text_version,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +92,9 @@ class LocalPost:
     remix_of_post_id: str | None = None
     remix_status: RemixStatus | None = None
     remix_status_at: datetime | None = None
+    media: tuple[NoteMedium, ...] = ()
+    # When a medium's alt text last changed after publication (not an edit of the post).
+    described_at: datetime | None = None
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
@@ -88,10 +119,9 @@ class LocalPost:
         joining, leaving or removed. Mastodon applies an Update only when this moved on."""
         published = self.published_at
         changes = [c.as_of for c in self.credits if published is None or c.as_of > published]
-        if self.edited_at is not None:
-            changes.append(self.edited_at)
-        if self.remix_status_at is not None:
-            changes.append(self.remix_status_at)
+        changes += [
+            at for at in (self.edited_at, self.described_at, self.remix_status_at) if at is not None
+        ]
         return max(changes, default=None)
 
 
@@ -121,6 +151,7 @@ def publish(post: LocalPost, event: PostPublished) -> LocalPost:
         published_at=at_storage_precision(event.published_at),
         # An edit that came first is newer than the text published.
         text=post.text if post.version > 1 else event.text,
+        media=post.media if post.version > 1 else tuple(map(NoteMedium.of, event.media)),
         version=max(post.version, 1),
         remix_of_post_id=event.remix_of_post_id,
         # A remix event that came first is further on than the status published.
@@ -146,7 +177,27 @@ def edit(post: LocalPost, event: PostEdited) -> LocalPost:
     if post.status == "deleted" or event.version <= post.version:
         return post
     edited_at = at_storage_precision(event.edited_at)
-    return replace(post, text=event.text, version=event.version, edited_at=edited_at)
+    return replace(
+        post,
+        text=event.text,
+        media=tuple(map(NoteMedium.of, event.media)),
+        version=event.version,
+        edited_at=edited_at,
+    )
+
+
+def alt_text_changed(post: LocalPost, event: MediaAltTextChanged) -> LocalPost:
+    """A medium's newer alt text (its `alt_text_version`), while the medium is on the post."""
+    if post.status == "deleted":
+        return post
+    newer = NoteMedium.of(event.medium)
+    if not any(
+        m.media_id == newer.media_id and m.alt_text_version < newer.alt_text_version
+        for m in post.media
+    ):
+        return post
+    media = tuple(newer if m.media_id == newer.media_id else m for m in post.media)
+    return replace(post, media=media, described_at=at_storage_precision(event.changed_at))
 
 
 # Remix statuses only move forward: a later step never gives way to an earlier one.
@@ -210,7 +261,7 @@ def outgoing(before: LocalPost, after: LocalPost) -> Outgoing | None:
 
 def _shown(post: LocalPost) -> tuple[object, ...]:
     credited = tuple((c.coauthor_id, c.label) for c in post.credits if c.credited)
-    return (post.author_id, post.text, post.version, credited, post.remix_status)
+    return (post.author_id, post.text, post.media, post.version, credited, post.remix_status)
 
 
 # -- what the fediverse reads ------------------------------------------------------------
@@ -250,9 +301,37 @@ def note_of(
         "coauthorAuthorization": stamps,
         **(quoting or {}),
     }
+    if post.media:
+        note["attachment"] = [attachment_of(medium, urls) for medium in post.media]
     if post.updated_at is not None:
         note["updated"] = timestamp(post.updated_at)
     return note
+
+
+def attachment_of(medium: NoteMedium, urls: LocalUrls) -> dict[str, Any]:
+    """A medium as Mastodon sends and reads one: a `Document` with its public URL (the largest
+    picture, or the video) and its alt text as `name`. Pictures go without `mediaType`: their
+    variants are WebP or JPEG, and receivers take the type the file is served with."""
+    video = medium.kind == "video"
+    variant = (
+        "video"
+        if video
+        else next(
+            (name for name in ("large", "original") if name in medium.variants),
+            medium.variants[0] if medium.variants else "large",
+        )
+    )
+    attachment: dict[str, Any] = {
+        "type": "Document",
+        "url": urls.base + media_path(medium.media_id, variant),
+    }
+    if video:
+        attachment["mediaType"] = "video/mp4"
+    if medium.alt_text:
+        attachment["name"] = medium.alt_text
+    if medium.width and medium.height:
+        attachment |= {"width": medium.width, "height": medium.height}
+    return attachment
 
 
 def activity_of(

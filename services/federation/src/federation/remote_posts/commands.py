@@ -15,11 +15,13 @@ from federation.remote_credits.commands import RemoteCredits
 from federation.remote_posts.repository import RemoteNotes
 from federation.remote_posts.rules import (
     addressed_here,
+    attachments_of,
     attributed_to,
     created_note,
     deleted_object_id,
     note_time,
     note_url,
+    summary_of,
 )
 from shared.clock import utc_now
 from shared.events.federation import RemotePostDeleted, RemotePostEdited, RemotePostReceived
@@ -59,6 +61,8 @@ class RemotePostCommands:
             text=text_of(note.get("content")),
             published_at=published,
             coauthor_ids=await self.credits.consenting_coauthors(note),
+            summary=summary_of(note),
+            attachments=attachments_of(note),
         )
         stored = {
             "_id": note["id"],

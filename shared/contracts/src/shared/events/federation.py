@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from shared.events.envelope import EventData
 
 
@@ -133,16 +135,53 @@ class RemoteFollowRejected(EventData):
     rejected_at: datetime
 
 
+class RemoteAccountDeleted(EventData):
+    """A remote actor deleted itself (a `Delete` of the actor, signed by it): the users service
+    deletes the account as a local account's deletion does (`user.deleted`, its follows both
+    ways ended), so every service drops what it has of it."""
+
+    event_type = "federation.remote_account_deleted"
+    activity_id: str | None
+    user_id: str
+    deleted_at: datetime
+
+
+class RemoteAccountMoved(EventData):
+    """A remote actor moved to another (`Move`, verified: the new actor lists the old in its
+    `alsoKnownAs`): the users service moves the local accounts following the old one to the
+    new one, as Mastodon does."""
+
+    event_type = "federation.remote_account_moved"
+    activity_id: str | None
+    from_user_id: str
+    to_user_id: str
+    moved_at: datetime
+
+
+class RemoteAttachment(BaseModel):
+    """A medium of a remote Note, where its server serves it: `kind` its ActivityStreams type
+    (`Document`, `Image`, `Video`, `Audio`), `name` its alt text (plain text)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    url: str
+    media_type: str | None = None
+    name: str | None = None
+
+
 class RemotePostReceived(EventData):
     """A remote account's post (a `Create` of a Note, not a reply) from an account local users
     follow or addressed to one of them: the posts service keeps it as a published post of
     that account (`post.created`, `post.published`), so it is fanned out like any post.
     `post_id` is `shared.remote_accounts.remote_post_id(note_id)`; `text` is the Note's content
-    reduced to plain text (the posts service fits it to its own rules). `coauthor_ids`: the
-    remote co-authors the Note credits whose consent stamps checked out, in its order."""
+    reduced to plain text (the posts service fits it to its own rules); `summary` its content
+    warning, plain text; `attachments` its media, as the remote server serves them;
+    `coauthor_ids` the remote co-authors the Note credits whose consent stamps checked out, in
+    its order."""
 
     event_type = "federation.remote_post_received"
-    minor_version = 1  # 1.1: coauthor_ids
+    minor_version = 1  # 1.1: coauthor_ids, summary, attachments
     activity_id: str
     post_id: str
     note_id: str
@@ -151,6 +190,8 @@ class RemotePostReceived(EventData):
     text: str
     published_at: datetime
     coauthor_ids: tuple[str, ...] = ()
+    summary: str | None = None
+    attachments: tuple[RemoteAttachment, ...] = ()
 
 
 class RemotePostEdited(EventData):
