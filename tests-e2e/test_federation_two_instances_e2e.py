@@ -21,6 +21,7 @@ from collaboration import (
     coauthor_statuses,
     create_post,
     post_coauthors_become,
+    received_invitation,
 )
 from conftest import E2EUser
 from federated_instances import (
@@ -162,11 +163,7 @@ async def test_a_like_and_a_reply_from_a_reach_bs_post_counted_and_notified_then
         ("On my way", a.address_of(fan))
     ]
     for kind in ("post.liked", "post.replied"):
-        told = await wait_until(
-            lambda kind=kind: _notification(star, kind, post["id"]),
-            timeout=PATIENCE_SECONDS,
-            interval=0.2,
-        )
+        told = await notified(star, kind, post["id"])
         assert told["actor"]["handle"] == a.address_of(fan)
     # B reads the reply's Note where A serves it.
     reply_note = await ok(await b.fetch_activity(a.note_url(reply["id"])))
@@ -198,11 +195,7 @@ async def test_an_author_on_a_invites_a_coauthor_on_b_who_accepts_then_leaves(
         201,
     )
     on_b = remote_post_id(a.note_url(post["id"]))
-    told = await wait_until(
-        lambda: _notification(bob, "invitation.received", on_b),
-        timeout=PATIENCE_SECONDS,
-        interval=0.2,
-    )
+    told = await notified(bob, "invitation.received", on_b)
     assert told["actor"]["handle"] == a.address_of(ana)
     await accept_invitation(bob, on_b)
 
@@ -248,9 +241,8 @@ async def test_a_declined_remote_invitation_credits_nobody_on_either_instance(
     )
     assert coauthor_statuses(post) == {bob_on_a: "invited"}
     on_b = remote_post_id(a.note_url(post["id"]))
-    invitation = await wait_until(
-        lambda: _invitation(bob, on_b), timeout=PATIENCE_SECONDS, interval=0.2
-    )
+    await notified(bob, "invitation.received", on_b)
+    invitation = await received_invitation(bob, on_b)
     await ok(await bob.client.post(f"/v1/invitations/{invitation['id']}/decline"))
 
     await post_coauthors_become(ana, post["id"], {})
@@ -283,9 +275,7 @@ async def test_a_remix_on_b_of_a_post_on_a_waits_for_approval_on_a_and_goes_when
         lambda: _remix_request(ana, on_a), timeout=PATIENCE_SECONDS, interval=0.2
     )
     assert request["remix"]["author"]["handle"] == b.address_of(rex)
-    await wait_until(
-        lambda: _notification(ana, "remix.requested", on_a), timeout=PATIENCE_SECONDS, interval=0.2
-    )
+    await notified(ana, "remix.requested", on_a)
     await ok(await ana.client.post(f"/v1/remix-requests/{request['id']}/approve"))
 
     shown = await remix_of_becomes(rex, asked["id"], "approved")
@@ -314,11 +304,6 @@ def _accepted(post: dict[str, Any]) -> list[str]:
 
 def _credits_a_coauthor(post: dict[str, Any]) -> bool:
     return bool(_accepted(post))
-
-
-async def _invitation(invitee: E2EUser, post_id: str) -> dict[str, Any] | None:
-    page = await ok(await invitee.client.get("/v1/invitations", params={"limit": 100}))
-    return next((i for i in page["items"] if i["post_id"] == post_id), None)
 
 
 async def _on_profile(viewer: E2EUser, owner: E2EUser, post_id: str) -> bool:
@@ -351,10 +336,15 @@ async def counts_on(author: E2EUser, post_id: str, *, likes: int, replies: int) 
     await wait_until(counted, timeout=PATIENCE_SECONDS, interval=0.2)
 
 
-async def _notification(account: E2EUser, kind: str, post_id: str) -> dict[str, Any] | None:
-    page = await ok(await account.client.get("/v1/notifications", params={"limit": 100}))
-    found = [n for n in page["items"] if n["type"] == kind and n["post_id"] == post_id]
-    return found[0] if found else None
+async def notified(account: E2EUser, kind: str, post_id: str) -> dict[str, Any]:
+    """The account's notification of `kind` about the post, once it has one."""
+
+    async def find() -> dict[str, Any] | None:
+        page = await ok(await account.client.get("/v1/notifications", params={"limit": 100}))
+        found = [n for n in page["items"] if n["type"] == kind and n["post_id"] == post_id]
+        return found[0] if found else None
+
+    return await wait_until(find, timeout=PATIENCE_SECONDS, interval=0.2)
 
 
 async def _status_is(instance: Instance, url: str, status: int) -> bool:
