@@ -1,8 +1,9 @@
 """Local accounts invited to co-author a remote author's post: the author's signed Invite of
 their Note takes the Note in as a remote post and becomes one fact for the posts service; our
 user's accept or decline there sends the author's server an Accept (with the consent stamp
-served here) or a Reject, once; their leaving the post sends a Delete of the stamp, which then
-answers 410. An Invite for nobody here, or of a Note not the sender's, takes nothing."""
+served here) or a Reject, once, as does an Invite their rules refuse here; their leaving the
+post sends a Delete of the stamp, which then answers 410. An Invite for nobody here, or of a
+Note not the sender's, takes nothing."""
 
 import uuid
 from datetime import UTC, datetime
@@ -10,10 +11,11 @@ from typing import Any
 
 from federation_support import DOMAIN, FederationHarness, RemotePeer
 
+from federation.coauthoring.repository import REMOTE_INVITATIONS
 from federation.coauthoring.rules import invitation_id_of
 from federation.remote_posts.repository import REMOTE_NOTES
 from shared.events.invitations import InvitationAccepted, InvitationDeclined
-from shared.events.posts import PostCoauthorRemoved
+from shared.events.posts import PostCoauthorInvitationRefused, PostCoauthorRemoved
 from shared.remote_accounts import remote_post_id, remote_user_id
 from shared.testing import BOB, EventRecorder, wait_until
 
@@ -126,6 +128,38 @@ async def test_a_decline_here_is_a_reject_and_serves_no_stamp(
     assert (reject["actor"], reject["object"]) == (BOB_ACTOR, invitation["id"])
     stamp_url = f"{BOB_ACTOR}/coauthorizations/{ids(invitation, peer)['post_id']}"
     assert (await federation.fetch(stamp_url)).status_code == 404
+
+
+async def test_an_invite_the_invitees_rules_refuse_is_answered_with_one_reject_as_a_decline(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    invitation = await invited_bob(federation, peer, event_recorder)
+    about = ids(invitation, peer)
+    refused = PostCoauthorInvitationRefused(
+        post_id=about["post_id"],
+        author_id=about["inviter_id"],
+        invitation_id=about["invitation_id"],
+        invitee_id=BOB,
+        refused_at=datetime.now(UTC),
+    )
+
+    await federation.events.publish(refused, refused)
+    # Bob's own decline, had the invitation been opened, would find it answered already.
+    await federation.events.publish(InvitationDeclined(**about, responded_at=datetime.now(UTC)))
+
+    (reject,) = await wait_until(lambda: peer.activities("Reject") or None)
+    assert (reject["actor"], reject["object"], reject["to"]) == (
+        BOB_ACTOR,
+        invitation["id"],
+        [peer.actor_id],
+    )
+    assert set(reject) == {"@context", "id", "type", "actor", "object", "to"}  # no reason
+    stored = await federation.app.state.runtime.db[REMOTE_INVITATIONS].find_one(
+        {"_id": about["invitation_id"]}
+    )
+    assert stored is not None
+    assert stored["state"] == "declined"
+    assert len(peer.activities("Reject")) == 1
 
 
 async def test_an_invite_for_nobody_here_or_of_a_note_not_the_senders_takes_nothing(

@@ -1,7 +1,8 @@
 """Remote accounts' posts, as the federation service reports them: kept once as published
 posts of those accounts (post.created and post.published, as for any post), their text fitted
 to this instance's rules; a newer edit applies, an older one does not; a deletion deletes. A
-remote author's invitation of a local account is added to their post as any author's is."""
+remote author's invitation of a local account is added to their post as any author's is, or
+told as refused when the invitee's rules refuse it."""
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -198,6 +199,34 @@ async def test_a_remote_invitation_is_added_to_the_remote_post_as_its_authors_in
         (added,) = await event_recorder.wait_for("post.coauthor_added")
         assert (added.data["post_id"], added.data["coauthor_id"]) == (POST, uid("bob"))
         assert len(event_recorder.of_type("post.coauthor_invited")) == 1
+
+
+async def test_a_remote_invitation_the_invitees_rules_refuse_is_told_as_refused_without_why(
+    start_posts: PostsServiceStarter,
+    users_stand_in: Callable[[], EligibilityStandIn],
+    events: EventInjector,
+    event_recorder: EventRecorder,
+    uid: Callable[[str], str],
+    as_user: Callable[[str], dict[str, str]],
+) -> None:
+    users = users_stand_in()
+    users.users[AUTHOR] = KnownUser(AUTHOR, "rita@social.example", "Rita")
+    async with start_posts(users=users.transport()) as client:
+        await events.publish(received())
+
+        await events.publish(rita_invites(uid("hermit"), "b" * 32))
+
+        (refused,) = await event_recorder.wait_for("post.coauthor_invitation_refused")
+        assert refused.data == {
+            "post_id": POST,
+            "author_id": AUTHOR,
+            "invitation_id": "b" * 32,
+            "invitee_id": uid("hermit"),
+            "refused_at": refused.data["refused_at"],
+        }
+        post = (await client.get(f"/v1/posts/{POST}", headers=as_user("hermit"))).json()
+        assert post["coauthors"] == []
+        assert event_recorder.of_type("post.coauthor_invited") == []
 
 
 # Remote co-authors, credited on their consent stamps (checked by the federation service)

@@ -26,6 +26,7 @@ from shared.events.invitations import (
 from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     PostCoauthorAdded,
+    PostCoauthorInvitationRefused,
     PostCoauthorRemoved,
     PostDeleted,
     PostEdited,
@@ -81,6 +82,7 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
         [InvitationExpired, InvitationRevoked, InvitationCancelled], coauthoring.invitation_closed
     )
     subscriptions.on(PostCoauthorRemoved, coauthoring.coauthor_removed)
+    subscriptions.on(PostCoauthorInvitationRefused, coauthoring.invitation_refused)
     # Each change to a post is one write of its document, carrying the event's id.
     publishing = components.publishing
     subscriptions.on(PostPublished, publishing.post_published, single_write=True)

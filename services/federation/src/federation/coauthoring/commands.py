@@ -9,7 +9,8 @@ actor's answer counts, once: a repeated, late or reordered one finds nothing pen
 Received: an Invite of a local account to a remote author's Note takes the Note in as a remote
 post and becomes `federation.remote_coauthor_invited` (the posts service adds the invitation,
 the invitations service opens it); our user's accept or decline there sends the Accept (with
-the stamp served here) or Reject; their leaving the post later sends a Delete of the stamp."""
+the stamp served here) or Reject, as does an Invite their rules refuse; their leaving the post
+later sends a Delete of the stamp."""
 
 import logging
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ from shared.events.invitations import (
     InvitationExpired,
     InvitationRevoked,
 )
-from shared.events.posts import PostCoauthorRemoved
+from shared.events.posts import PostCoauthorInvitationRefused, PostCoauthorRemoved
 from shared.mongo import Document
 from shared.outbox import Outbox
 from shared.remote_accounts import is_remote_user_id, remote_user_id
@@ -182,6 +183,11 @@ class CoauthoringCommands:
         await self._answer(delivery.event.invitation_id, accepted=True)
 
     async def invitation_declined(self, delivery: Delivery[InvitationDeclined]) -> None:
+        await self._answer(delivery.event.invitation_id, accepted=False)
+
+    async def invitation_refused(self, delivery: Delivery[PostCoauthorInvitationRefused]) -> None:
+        """The invitee's rules refused it here: the author's server gets the Reject a decline
+        sends, no more, so the invitation does not wait there for its expiry."""
         await self._answer(delivery.event.invitation_id, accepted=False)
 
     async def _answer(self, invitation_id: str, *, accepted: bool) -> None:

@@ -20,6 +20,7 @@ from posts.coauthoring.rules import (
     invite_coauthor,
     invite_window,
     publish_post,
+    refuse_remote_invitation,
     remove_coauthor,
     remove_deleted_account,
     separate_blocked_pair,
@@ -152,7 +153,9 @@ class CoauthoringCommands:
     async def remote_coauthor_invited(self, delivery: Delivery[RemoteCoauthorInvited]) -> None:
         """A remote author's invitation of a local account, added to their post here as any
         author's is (`post.coauthor_invited`, so the invitations service opens it), if the
-        invitee's rules let that author invite them; a repeat changes nothing."""
+        invitee's rules let that author invite them; refused otherwise
+        (`post.coauthor_invitation_refused`, answered to the author's server as a decline). A
+        repeat of an added one changes nothing."""
         invited = delivery.event
         stored = await self.posts.get(invited.post_id)
         if stored is None:
@@ -162,6 +165,7 @@ class CoauthoringCommands:
         [answer] = await self.users.by_ids(invited.author_id, [invited.invitee_id])
         if not answer.eligible:
             log.info("remote invitation refused", extra={"reason": answer.reason})
+            await self._refuse(invited)
             return
         try:
             await self.core.apply(
@@ -179,6 +183,15 @@ class CoauthoringCommands:
             )
         except Problem as refused:
             log.info("remote invitation not added", extra={"reason": refused.detail})
+            await self._refuse(invited)
+
+    async def _refuse(self, invited: RemoteCoauthorInvited) -> None:
+        await self.core.apply_if_present(
+            invited.post_id,
+            lambda post: refuse_remote_invitation(
+                post, invited.invitation_id, invited.invitee_id, utc_now()
+            ),
+        )
 
     async def remote_coauthor_left(self, delivery: Delivery[RemoteCoauthorLeft]) -> None:
         """A remote co-author withdrew their consent from their server: they leave, as a local

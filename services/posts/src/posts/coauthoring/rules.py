@@ -27,6 +27,7 @@ from shared.events import EventData
 from shared.events.posts import (
     CoauthorRemovalReason,
     PostCoauthorAdded,
+    PostCoauthorInvitationRefused,
     PostCoauthorInvited,
     PostCoauthorRemoved,
 )
@@ -205,6 +206,23 @@ def accept_invitation(
             ),
         )
     return settle(Change(updated, events), now)
+
+
+def refuse_remote_invitation(
+    post: Post, invitation_id: str, invitee_id: str, now: datetime
+) -> Change:
+    """A remote author's invitation this service will not add: the post stays as it is, and
+    the refusal is told once per delivery (the federation service answers only the first)."""
+    if post.coauthor_by_invitation(invitation_id) is not None:
+        return unchanged(post)
+    refused = PostCoauthorInvitationRefused(
+        post_id=post.id,
+        author_id=post.author_id,
+        invitation_id=invitation_id,
+        invitee_id=invitee_id,
+        refused_at=now,
+    )
+    return Change(post, (refused,))
 
 
 def drop_invitation(post: Post, invitation_id: str, now: datetime) -> Change:

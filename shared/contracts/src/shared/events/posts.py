@@ -76,6 +76,19 @@ class PostCoauthorInvited(EventData):
     post_media_ids: tuple[str, ...] = ()
 
 
+class PostCoauthorInvitationRefused(EventData):
+    """A remote author's invitation of a local account that the invitee's rules (collab
+    policy, a block) or the post's limits refuse: never opened here, so its author's server is
+    answered as if the invitee declined. Says no more of why than a local 403 would."""
+
+    event_type = "post.coauthor_invitation_refused"
+    post_id: str
+    author_id: str
+    invitation_id: str
+    invitee_id: str
+    refused_at: datetime
+
+
 class PostCoauthorAdded(EventData):
     event_type = "post.coauthor_added"
     minor_version = 1  # 1.1: credit
