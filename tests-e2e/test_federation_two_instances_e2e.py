@@ -7,9 +7,10 @@ B reaching A's follower once credited to both its authors, each consent stamp ch
 outside B, and B's edit, a co-author leaving (A's copy credits the author alone) and the
 deletion propagating; an author on A inviting a co-author on B, who accepts (or declines) on
 B, so that followers on both instances see the post once credited to both, his stamp served
-by B checks out, and his leaving takes his name off everywhere; A's like and reply of B's
-post counted and notified on B, and taken back; a remix on B of A's post waiting for its
-author's approval on A, then showing the original until A revokes it.
+by B checks out, and his leaving takes his name off everywhere; an invitation B's rules refuse
+declined on A at once; A's like and reply of B's post counted and notified on B, and taken
+back; a remix on B of A's post waiting for its author's approval on A, then showing the
+original until A revokes it.
 """
 
 from collections.abc import AsyncIterator
@@ -252,6 +253,26 @@ async def test_a_declined_remote_invitation_credits_nobody_on_either_instance(
         [],
     )
     await post_coauthors_become(bob, on_b, {})
+
+
+async def test_an_invitation_bs_rules_refuse_is_declined_on_a_and_never_reaches_bob(
+    instances: list[Instance],
+) -> None:
+    a, b = instances
+    # By default only accounts bob follows may invite him: ana's Invite is refused on B.
+    ana, bob = await a.sign_up("ana"), await b.sign_up("bob")
+    bob_on_a = b.address_of(bob)
+    await ok(await ana.client.get(f"/v1/users/{bob_on_a}"))
+    post = await ok(
+        await ana.client.post("/v1/posts", json={"text": "Asked", "coauthors": [bob_on_a]}), 201
+    )
+    assert coauthor_statuses(post) == {bob_on_a: "invited"}
+
+    # B's Reject declines it on A, without waiting for the invitation's expiry.
+    await post_coauthors_become(ana, post["id"], {})
+    on_b = remote_post_id(a.note_url(post["id"]))
+    invitations = await ok(await bob.client.get("/v1/invitations", params={"limit": 100}))
+    assert [i for i in invitations["items"] if i["post_id"] == on_b] == []
 
 
 async def test_a_remix_on_b_of_a_post_on_a_waits_for_approval_on_a_and_goes_when_revoked(
