@@ -8,9 +8,10 @@ outside B, and B's edit, a co-author leaving (A's copy credits the author alone)
 deletion propagating; an author on A inviting a co-author on B, who accepts (or declines) on
 B, so that followers on both instances see the post once credited to both, his stamp served
 by B checks out, and his leaving takes his name off everywhere; an invitation B's rules refuse
-declined on A at once; A's like and reply of B's post counted and notified on B, and taken
-back; a remix on B of A's post waiting for its author's approval on A, then showing the
-original until A revokes it.
+declined on A at once, and the author's revocation and removal of co-authors there reaching
+B; A's like and reply of B's post counted and notified on B, and taken back; a remix on B
+of A's post waiting for its author's approval on A, then showing the original until A revokes
+it.
 """
 
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from collaboration import (
     accept_invitation,
     coauthor_statuses,
     create_post,
+    invitation_status,
     post_coauthors_become,
     received_invitation,
 )
@@ -253,6 +255,40 @@ async def test_a_declined_remote_invitation_credits_nobody_on_either_instance(
         [],
     )
     await post_coauthors_become(bob, on_b, {})
+
+
+async def test_an_authors_revocation_and_removal_on_a_reach_the_invitees_on_b(
+    instances: list[Instance],
+) -> None:
+    a, b = instances
+    ana = await a.sign_up("ana")
+    bob = await b.sign_up("bob", collab_policy="everyone")
+    cal = await b.sign_up("cal", collab_policy="everyone")
+    bob_on_a, cal_on_a = b.address_of(bob), b.address_of(cal)
+    for address in (bob_on_a, cal_on_a):
+        await ok(await ana.client.get(f"/v1/users/{address}"))
+    post = await ok(
+        await ana.client.post(
+            "/v1/posts", json={"text": "Drafts", "coauthors": [bob_on_a, cal_on_a]}
+        ),
+        201,
+    )
+    on_b = remote_post_id(a.note_url(post["id"]))
+    await notified(bob, "invitation.received", on_b)
+    await notified(cal, "invitation.received", on_b)
+    bobs = await received_invitation(bob, on_b)
+    await accept_invitation(cal, on_b)
+    await post_coauthors_become(ana, post["id"], {bob_on_a: "invited", cal_on_a: "accepted"})
+    cals_stamp = f"{b.url}/users/{cal.handle}/coauthorizations/{on_b}"
+    await wait_until(lambda: _status_is(b, cals_stamp, 200), timeout=PATIENCE_SECONDS, interval=0.2)
+
+    # ana revokes bob's invitation on A: B revokes it, so bob can answer it no more.
+    await ok(await ana.client.delete(f"/v1/posts/{post['id']}/coauthors/{bob_on_a}"), 204)
+    await invitation_status(bob, bobs["id"], "revoked")
+    # ana removes cal on A: B credits her no more, and her stamp there is gone.
+    await ok(await ana.client.delete(f"/v1/posts/{post['id']}/coauthors/{cal_on_a}"), 204)
+    await wait_until(lambda: _status_is(b, cals_stamp, 410), timeout=PATIENCE_SECONDS, interval=0.2)
+    await post_coauthors_become(cal, on_b, {})
 
 
 async def test_an_invitation_bs_rules_refuse_is_declined_on_a_and_never_reaches_bob(

@@ -3,7 +3,8 @@ invitation.created sends the invited actor a signed Invite of the post's Note; t
 Accept (with its consent stamp) or Reject becomes one fact for the invitations service, whatever
 is repeated or comes from someone else; the accepted co-author is credited in the Note (their
 stamp linked) and their server gets the Create and Updates; a Delete of the stamp is their
-leaving."""
+leaving. An invitation closed here unanswered, or a co-author the author removes, is undone on
+their server (an Undo of the Invite), once."""
 
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from federation_support import (
 from federation.coauthoring.repository import REMOTE_INVITATIONS
 from federation.core.signatures import verify
 from shared.clock import utc_now
-from shared.events.invitations import InvitationCreated, InvitationExpired
+from shared.events.invitations import InvitationCreated, InvitationExpired, InvitationRevoked
 from shared.events.posts import PostCoauthorRemoved
 from shared.outbox import OUTBOX_FIELD
 from shared.remote_accounts import remote_user_id
@@ -152,6 +153,34 @@ async def test_answers_from_another_actor_of_no_invite_or_without_a_stamp_change
     await unchanged(federation)
 
 
+async def test_an_invitation_closed_here_unanswered_is_undone_on_the_invitees_server_once(
+    federation: FederationHarness, peer: RemotePeer
+) -> None:
+    invite = await invited(federation, peer)
+    about = {
+        "invitation_id": INVITATION,
+        "post_id": POST,
+        "inviter_id": ALICE,
+        "invitee_id": remote_user_id(peer.actor_id),
+    }
+    revoked = InvitationRevoked(**about, revoked_at=PUBLISHED + timedelta(hours=1))
+    expired = InvitationExpired(**about, expired_at=PUBLISHED + timedelta(days=7))
+
+    await federation.events.publish(revoked, revoked, expired)
+
+    (undo,) = await wait_until(lambda: peer.activities("Undo") or None)
+    assert (undo["actor"], undo["to"]) == (ALICE_ACTOR, [peer.actor_id])
+    assert undo["object"] == {
+        "id": invite["id"],
+        "type": "Invite",
+        "actor": ALICE_ACTOR,
+        "target": peer.actor_id,
+    }
+    assert (await stored(federation))["state"] == "closed"
+    await wait_until(lambda: _drained(federation))
+    assert len(peer.activities("Undo")) == 1
+
+
 async def test_an_answer_after_the_invitation_expired_here_changes_nothing(
     event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
 ) -> None:
@@ -173,6 +202,34 @@ async def test_an_answer_after_the_invitation_expired_here_changes_nothing(
     assert (document["state"], document["stamp_url"]) == ("closed", None)
     await wait_until(lambda: _drained(federation))
     assert event_recorder.of_type("federation.remote_invitation_answered") == []
+
+
+async def test_a_remote_coauthor_the_author_removes_is_told_with_an_undo_of_the_invite(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    invite = await invited(federation, peer)
+    accept = accepted(peer, invite)
+    await federation.post_signed("/inbox", accept, peer)
+    peer_id = remote_user_id(peer.actor_id)
+    removed = PostCoauthorRemoved(
+        post_id=POST,
+        author_id=ALICE,
+        coauthor_id=peer_id,
+        reason="removed",
+        removed_at=PUBLISHED + timedelta(minutes=5),
+        invitation_id=INVITATION,
+    )
+
+    await federation.events.publish(removed, removed)
+
+    (undo,) = await wait_until(lambda: peer.activities("Undo") or None)
+    assert (undo["actor"], undo["object"]["id"]) == (ALICE_ACTOR, invite["id"])
+    assert (await stored(federation))["state"] == "removed"
+    # Their stamp no longer answers for them here: a late Delete of it is no leave.
+    await federation.post_signed("/inbox", peer.delete(accept["result"]), peer)
+    await wait_until(lambda: _drained(federation))
+    assert len(peer.activities("Undo")) == 1
+    assert event_recorder.of_type("federation.remote_coauthor_left") == []
 
 
 async def test_an_accepted_coauthor_is_credited_with_their_stamp_and_their_server_told(

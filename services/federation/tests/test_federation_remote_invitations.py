@@ -2,8 +2,9 @@
 their Note takes the Note in as a remote post and becomes one fact for the posts service; our
 user's accept or decline there sends the author's server an Accept (with the consent stamp
 served here) or a Reject, once, as does an Invite their rules refuse here; their leaving the
-post sends a Delete of the stamp, which then answers 410. An Invite for nobody here, or of a
-Note not the sender's, takes nothing."""
+post sends a Delete of the stamp, which then answers 410. The author's Undo of the Invite
+withdraws it (one fact, from the Invite's actor only), and ends an accepted one's stamp. An
+Invite for nobody here, or of a Note not the sender's, takes nothing."""
 
 import uuid
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from federation.remote_posts.repository import REMOTE_NOTES
 from shared.events.invitations import InvitationAccepted, InvitationDeclined
 from shared.events.posts import PostCoauthorInvitationRefused, PostCoauthorRemoved
 from shared.remote_accounts import remote_post_id, remote_user_id
-from shared.testing import BOB, EventRecorder, wait_until
+from shared.testing import BOB, EventRecorder, served_over_http, wait_until
 
 BOB_ACTOR = f"http://{DOMAIN}/users/bob"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -51,6 +52,13 @@ def ids(invitation: dict[str, Any], peer: RemotePeer) -> dict[str, str]:
         "inviter_id": remote_user_id(peer.actor_id),
         "invitee_id": BOB,
     }
+
+
+async def stored(federation: FederationHarness, about: dict[str, str]) -> dict[str, Any]:
+    invitations = federation.app.state.runtime.db[REMOTE_INVITATIONS]
+    document = await invitations.find_one({"_id": about["invitation_id"]})
+    assert document is not None
+    return dict(document)
 
 
 async def invited_bob(
@@ -154,12 +162,70 @@ async def test_an_invite_the_invitees_rules_refuse_is_answered_with_one_reject_a
         [peer.actor_id],
     )
     assert set(reject) == {"@context", "id", "type", "actor", "object", "to"}  # no reason
-    stored = await federation.app.state.runtime.db[REMOTE_INVITATIONS].find_one(
-        {"_id": about["invitation_id"]}
-    )
-    assert stored is not None
-    assert stored["state"] == "declined"
+    assert (await stored(federation, about))["state"] == "declined"
     assert len(peer.activities("Reject")) == 1
+
+
+async def test_an_undo_of_the_invite_by_its_author_withdraws_it_once(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    invitation = await invited_bob(federation, peer, event_recorder)
+    undo = peer.undo(invitation)
+    stranger = RemotePeer()
+    async with served_over_http(stranger.app()) as url:
+        stranger.url = url
+        not_theirs = await federation.post_signed("/inbox", stranger.undo(invitation), stranger)
+    unknown = await federation.post_signed("/inbox", peer.undo(f"{invitation['id']}x"), peer)
+    answers = [
+        not_theirs,
+        unknown,
+        await federation.post_signed("/inbox", undo, peer),
+        await federation.post_signed("/inbox", peer.undo(invitation["id"]), peer),
+    ]
+
+    assert [answer.status_code for answer in answers] == [202] * 4
+    [withdrawn] = await event_recorder.wait_for("federation.remote_invitation_withdrawn")
+    about = ids(invitation, peer)
+    assert withdrawn.data["activity_id"] == undo["id"]
+    assert (withdrawn.data["invitation_id"], withdrawn.data["post_id"]) == (
+        about["invitation_id"],
+        about["post_id"],
+    )
+    assert (withdrawn.data["author_id"], withdrawn.data["invitee_id"]) == (
+        about["inviter_id"],
+        BOB,
+    )
+    # Closed by the posts service's removal, bob's decline is moot: nothing goes back.
+    await federation.events.publish(InvitationDeclined(**about, responded_at=datetime.now(UTC)))
+    assert len(event_recorder.of_type("federation.remote_invitation_withdrawn")) == 1
+    assert (await stored(federation, about))["state"] == "withdrawn"
+    assert peer.activities("Reject") == []
+
+
+async def test_an_undo_of_an_accepted_invite_removes_bob_and_his_stamp_goes(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    invitation = await invited_bob(federation, peer, event_recorder)
+    about = ids(invitation, peer)
+    await federation.events.publish(InvitationAccepted(**about, responded_at=datetime.now(UTC)))
+    (accept,) = await wait_until(lambda: peer.activities("Accept") or None)
+
+    await federation.post_signed("/inbox", peer.undo(invitation["id"]), peer)
+
+    await event_recorder.wait_for("federation.remote_invitation_withdrawn")
+    assert (await federation.fetch(accept["result"])).status_code == 410
+    # The posts service's removal of bob comes back: his server already knows, nothing is sent.
+    removed = PostCoauthorRemoved(
+        post_id=about["post_id"],
+        author_id=about["inviter_id"],
+        coauthor_id=BOB,
+        reason="removed",
+        removed_at=datetime.now(UTC),
+        invitation_id=about["invitation_id"],
+    )
+    await federation.events.publish(removed)
+    assert (await stored(federation, about))["state"] == "removed"
+    assert peer.activities("Delete") == []
 
 
 async def test_an_invite_for_nobody_here_or_of_a_note_not_the_senders_takes_nothing(

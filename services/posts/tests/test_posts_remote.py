@@ -2,7 +2,8 @@
 posts of those accounts (post.created and post.published, as for any post), their text fitted
 to this instance's rules; a newer edit applies, an older one does not; a deletion deletes. A
 remote author's invitation of a local account is added to their post as any author's is, or
-told as refused when the invitee's rules refuse it."""
+told as refused when the invitee's rules refuse it; its author's withdrawal removes it as the
+author would."""
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -14,6 +15,7 @@ from posts.remote.rules import remote_text
 from shared.events.federation import (
     RemoteAttachment,
     RemoteCoauthorInvited,
+    RemoteInvitationWithdrawn,
     RemotePostDeleted,
     RemotePostEdited,
     RemotePostReceived,
@@ -227,6 +229,59 @@ async def test_a_remote_invitation_the_invitees_rules_refuse_is_told_as_refused_
         post = (await client.get(f"/v1/posts/{POST}", headers=as_user("hermit"))).json()
         assert post["coauthors"] == []
         assert event_recorder.of_type("post.coauthor_invited") == []
+
+
+def rita_withdraws(invitee_id: str, invitation_id: str = "a" * 32) -> RemoteInvitationWithdrawn:
+    return RemoteInvitationWithdrawn(
+        activity_id=f"https://social.example/undos/{invitation_id}",
+        invitation_id=invitation_id,
+        post_id=POST,
+        author_id=AUTHOR,
+        invitee_id=invitee_id,
+        withdrawn_at=PUBLISHED,
+    )
+
+
+async def test_a_remote_invitation_withdrawn_by_its_author_is_revoked_or_removed_here(
+    start_posts: PostsServiceStarter,
+    users_stand_in: Callable[[], EligibilityStandIn],
+    events: EventInjector,
+    event_recorder: EventRecorder,
+    uid: Callable[[str], str],
+    as_user: Callable[[str], dict[str, str]],
+) -> None:
+    users = users_stand_in()
+    users.users[AUTHOR] = KnownUser(AUTHOR, "rita@social.example", "Rita")
+    async with start_posts(users=users.transport()) as client:
+        await events.publish(received())
+        await events.publish(rita_invites(uid("bob")), rita_invites(uid("carol"), "c" * 32))
+        await event_recorder.wait_for("post.coauthor_invited", count=2)
+        await events.publish(
+            InvitationAccepted(
+                invitation_id="c" * 32,
+                post_id=POST,
+                inviter_id=AUTHOR,
+                invitee_id=uid("carol"),
+                responded_at=PUBLISHED,
+            )
+        )
+        await event_recorder.wait_for("post.coauthor_added")
+
+        # An unknown invitation's withdrawal and a repeat change nothing.
+        await events.publish(
+            rita_withdraws(uid("bob")),
+            rita_withdraws(uid("bob")),
+            rita_withdraws(uid("carol"), "c" * 32),
+            rita_withdraws(uid("dave"), "d" * 32),
+        )
+
+        removals = await event_recorder.wait_for("post.coauthor_removed", count=2)
+        assert sorted(
+            (r.data["coauthor_id"], r.data["reason"], r.data["invitation_id"]) for r in removals
+        ) == sorted([(uid("bob"), "revoked", "a" * 32), (uid("carol"), "removed", "c" * 32)])
+        post = (await client.get(f"/v1/posts/{POST}", headers=as_user("bob"))).json()
+        assert post["coauthors"] == []
+        assert len(event_recorder.of_type("post.coauthor_removed")) == 2
 
 
 # Remote co-authors, credited on their consent stamps (checked by the federation service)

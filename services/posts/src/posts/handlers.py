@@ -5,6 +5,7 @@ from shared.events.federation import (
     RemoteAnnounceReceived,
     RemoteCoauthorInvited,
     RemoteCoauthorLeft,
+    RemoteInvitationWithdrawn,
     RemoteLikeReceived,
     RemoteLikeUndone,
     RemotePostDeleted,
@@ -47,6 +48,7 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
     subscriptions.on(UserDeleted, coauthoring.user_deleted, after=directory.user_deleted)
     subscriptions.on(UserBlocked, coauthoring.user_blocked)
     subscriptions.on(RemoteCoauthorInvited, coauthoring.remote_coauthor_invited)
+    subscriptions.on(RemoteInvitationWithdrawn, coauthoring.remote_invitation_withdrawn)
     subscriptions.on(RemoteCoauthorLeft, coauthoring.remote_coauthor_left)
 
     engagement = components.engagement

@@ -4,13 +4,16 @@ Sent: the invitations service's `invitation.created` for a remote invitee sends 
 Invite; the invited actor's Accept (with its consent stamp) or Reject becomes
 `federation.remote_invitation_answered`, which the invitations service applies as the invitee's
 own answer; a later Delete of that stamp is `federation.remote_coauthor_left`. Only the invited
-actor's answer counts, once: a repeated, late or reordered one finds nothing pending.
+actor's answer counts, once: a repeated, late or reordered one finds nothing pending. Closed
+here unanswered (revoked, cancelled, expired), or the co-author removed later, the invited
+actor's server gets an Undo of the Invite.
 
 Received: an Invite of a local account to a remote author's Note takes the Note in as a remote
 post and becomes `federation.remote_coauthor_invited` (the posts service adds the invitation,
 the invitations service opens it); our user's accept or decline there sends the Accept (with
 the stamp served here) or Reject, as does an Invite their rules refuse; their leaving the post
-later sends a Delete of the stamp."""
+later sends a Delete of the stamp. The author's Undo of the Invite becomes
+`federation.remote_invitation_withdrawn` (the posts service removes the entry)."""
 
 import logging
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from federation.coauthoring.rules import (
     invited_handle,
     invited_note,
     note_preview,
+    undo_of_invite,
 )
 from federation.core.activities import object_id_of
 from federation.core.remote import RemoteActor, RemoteActors
@@ -36,6 +40,7 @@ from shared.events.federation import (
     RemoteCoauthorInvited,
     RemoteCoauthorLeft,
     RemoteInvitationAnswered,
+    RemoteInvitationWithdrawn,
 )
 from shared.events.invitations import (
     InvitationAccepted,
@@ -122,10 +127,24 @@ class CoauthoringCommands:
             await self.invitations.change(invitation, changes, events)
 
     async def invitation_closed(self, delivery: Delivery[InvitationClosed]) -> None:
-        """Expired, revoked or cancelled here while pending: an answer coming later is moot."""
+        """Expired, revoked or cancelled here while pending: an answer coming later is moot,
+        and the invited actor's server is told with an Undo of the Invite we sent."""
         invitation = await self.invitations.get(delivery.event.invitation_id)
-        if invitation is not None and invitation["state"] == "pending":
+        if invitation is None or invitation["state"] != "pending":
+            return
+        if invitation["direction"] == "sent":
+            await self._withdraw(invitation, {"state": "closed"})
+        else:
             await self.invitations.change(invitation, {"state": "closed"}, [])
+
+    async def _withdraw(self, invitation: Document, changes: Document) -> None:
+        """Our author's Undo of their Invite, sent with the change that records it."""
+        inviter = await self.directory.get(invitation["inviter_id"])
+        if not self.federating or inviter is None:
+            await self.invitations.change(invitation, changes, [])
+            return
+        undo = undo_of_invite(inviter.handle, invitation, self.urls)
+        await self._send(invitation, inviter.id, inviter.handle, undo, changes)
 
     async def withdrawn(self, delete: dict[str, Any], sender: RemoteActor) -> None:
         """A Delete of a co-author's stamp, by the co-author: they leave the post."""
@@ -179,6 +198,29 @@ class CoauthoringCommands:
         with self.outbox.publishing(told) as events:
             await self.invitations.start(invitation, events)
 
+    async def invite_undone(self, undo: dict[str, Any], sender: RemoteActor) -> None:
+        """An Undo of an Invite, by the actor who sent it: pending, our user's invitation is
+        closed; accepted, our user is removed from the post and their stamp answers 410."""
+        invite_id = object_id_of(undo)
+        invitation = (
+            await self.invitations.received_by_invite(sender.id, invite_id) if (invite_id) else None
+        )
+        if invitation is None or invitation["state"] not in ("pending", "accepted"):
+            return
+        now = utc_now()
+        withdrawn = RemoteInvitationWithdrawn(
+            activity_id=undo.get("id") or invitation["invite_id"],
+            invitation_id=invitation["_id"],
+            post_id=invitation["post_id"],
+            author_id=invitation["inviter_id"],
+            invitee_id=invitation["invitee_id"],
+            withdrawn_at=now,
+        )
+        pending = invitation["state"] == "pending"
+        changes = {"state": "withdrawn"} if pending else {"state": "removed", "removed_at": now}
+        with self.outbox.publishing(withdrawn) as events:
+            await self.invitations.change(invitation, changes, events)
+
     async def invitation_accepted(self, delivery: Delivery[InvitationAccepted]) -> None:
         await self._answer(delivery.event.invitation_id, accepted=True)
 
@@ -207,9 +249,16 @@ class CoauthoringCommands:
 
     async def coauthor_removed(self, delivery: Delivery[PostCoauthorRemoved]) -> None:
         """Our user no longer credited on a remote post (left, removed, blocked): their stamp
-        answers 410 and the author's server is told with a Delete of it."""
+        answers 410 and the author's server is told with a Delete of it. A remote co-author
+        removed from a local post (by its author, a block) is told with an Undo of the Invite
+        they accepted (one who left told us first: theirs is no longer accepted here)."""
         removed = delivery.event
-        if not is_remote_user_id(removed.author_id) or is_remote_user_id(removed.coauthor_id):
+        if is_remote_user_id(removed.coauthor_id) and not is_remote_user_id(removed.author_id):
+            accepted = await self.invitations.accepted_by(removed.post_id, removed.coauthor_id)
+            if accepted is not None:
+                await self._withdraw(accepted, {"state": "removed"})
+            return
+        if not is_remote_user_id(removed.author_id):
             return
         invitation = await self.invitations.consented(removed.post_id, removed.coauthor_id)
         user = await self.directory.get(removed.coauthor_id)

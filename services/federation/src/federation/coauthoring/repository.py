@@ -42,6 +42,18 @@ class RemoteInvitations:
             {"actor_id": actor_id, "invite_id": invite_id, **SENT}
         )
 
+    async def received_by_invite(self, actor_id: str, invite_id: str) -> Document | None:
+        """Our user's invitation by the Invite `invite_id` that `actor_id` sent."""
+        return await self._invitations.find_one(
+            {"actor_id": actor_id, "invite_id": invite_id, **RECEIVED}
+        )
+
+    async def accepted_by(self, post_id: str, invitee_id: str) -> Document | None:
+        """The accepted invitation that credits a remote account on a local post."""
+        return await self._invitations.find_one(
+            {"post_id": post_id, "invitee_id": invitee_id, "state": "accepted", **SENT}
+        )
+
     async def by_stamp(self, actor_id: str, stamp_url: str) -> Document | None:
         return await self._invitations.find_one(
             {"actor_id": actor_id, "stamp_url": stamp_url, "state": "accepted", **SENT}
@@ -52,9 +64,9 @@ class RemoteInvitations:
 
     async def consented(self, post_id: str, invitee_id: str) -> Document | None:
         """A local account's latest acceptance of an invitation to a remote post (`state`
-        accepted, or left once they left)."""
+        accepted, left once they left, removed once the author removed them)."""
         query = {"post_id": post_id, "invitee_id": invitee_id, **RECEIVED}
-        found = self._invitations.find(query | {"state": {"$in": ["accepted", "left"]}})
+        found = self._invitations.find(query | {"state": {"$in": ["accepted", "left", "removed"]}})
         latest = [document async for document in found.sort("answered_at", -1).limit(1)]
         return latest[0] if latest else None
 

@@ -73,6 +73,20 @@ def answer_of(activity: dict[str, Any], invite_id: str | None) -> Answer | None:
     return Answer(invite_id, accepted=True, stamp_url=stamp)
 
 
+def undo_of_invite(
+    inviter_handle: str, invitation: dict[str, Any], urls: LocalUrls
+) -> dict[str, Any]:
+    """The author taking their Invite back (pending: revoked, cancelled, expired; accepted:
+    the co-author removed). The Invite is embedded as servers expect of an Undo's object."""
+    invite = {
+        "id": invitation["invite_id"],
+        "type": "Invite",
+        "actor": urls.actor(inviter_handle),
+        "target": invitation["actor_id"],
+    }
+    return local_activity("Undo", inviter_handle, invite, urls) | {"to": [invitation["actor_id"]]}
+
+
 def same_server(url: str, actor: str) -> bool:
     return urlsplit(url).netloc.lower() == urlsplit(actor).netloc.lower()
 

@@ -48,8 +48,9 @@ class ConsentQueries:
         consent = await self.remote_invitations.consented(post_id, user_id)
         if consent is None:
             return None
-        if consent["state"] == "left":
-            return ServedStamp(tombstone_of(handle, post_id, consent["left_at"], self.urls), True)
+        if consent["state"] != "accepted":
+            gone_at = consent["left_at"] if consent["state"] == "left" else consent["removed_at"]
+            return ServedStamp(tombstone_of(handle, post_id, gone_at, self.urls), True)
         accepted_at = consent["answered_at"]
         stamp = stamp_of(handle, post_id, accepted_at, None, self.urls, note=consent["note_id"])
         return ServedStamp(stamp, gone=False)

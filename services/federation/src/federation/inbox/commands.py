@@ -118,9 +118,11 @@ class InboxCommands:
             case "Undo" if undoes_an_accept(activity):
                 await self.followees.rejected(activity, sender)
             case "Undo":
-                # An Undo naming its activity by id alone may take back a Follow or a Like.
+                # An Undo naming its activity by id alone may take back a Follow, a Like or an
+                # Invite to co-author.
                 await self.following.undo_follow(activity, sender)
                 await self.engagement.receive(activity, sender)
+                await self.coauthoring.invite_undone(activity, sender)
             # An answer to a Follow, a QuoteRequest or an Invite to co-author: each takes only
             # its own.
             case "Accept":

@@ -25,6 +25,7 @@ from posts.coauthoring.rules import (
     remove_deleted_account,
     separate_blocked_pair,
     validate_invitee,
+    withdraw_invitation,
 )
 from posts.coauthoring.schemas import InvitationOut
 from posts.core.commands import PostCommands, new_id
@@ -35,7 +36,11 @@ from posts.engagement.commands import EngagementCommands
 from posts.settings import PostsSettings
 from shared.clock import at_storage_precision, utc_now
 from shared.eligibility import EligibilityResult
-from shared.events.federation import RemoteCoauthorInvited, RemoteCoauthorLeft
+from shared.events.federation import (
+    RemoteCoauthorInvited,
+    RemoteCoauthorLeft,
+    RemoteInvitationWithdrawn,
+)
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
@@ -204,6 +209,17 @@ class CoauthoringCommands:
             )
         except Problem as refused:
             log.info("remote co-author not on the post", extra={"reason": refused.detail})
+
+    async def remote_invitation_withdrawn(
+        self, delivery: Delivery[RemoteInvitationWithdrawn]
+    ) -> None:
+        """A remote author took their invitation back from their server: the entry goes as if
+        they removed it here (`post.coauthor_removed`, revoked or removed)."""
+        withdrawn = delivery.event
+        await self.core.apply_if_present(
+            withdrawn.post_id,
+            lambda post: withdraw_invitation(post, withdrawn.invitation_id, utc_now()),
+        )
 
     async def invitation_accepted(self, delivery: Delivery[InvitationAccepted]) -> None:
         accepted = delivery.event

@@ -225,6 +225,16 @@ def refuse_remote_invitation(
     return Change(post, (refused,))
 
 
+def withdraw_invitation(post: Post, invitation_id: str, now: datetime) -> Change:
+    """A remote author's taking back of their invitation: its entry goes as if they removed
+    it here (revoked while invited, removed once credited); an entry of another invitation
+    stays."""
+    entry = post.coauthor_by_invitation(invitation_id)
+    if post.is_deleted or entry is None:
+        return unchanged(post)
+    return remove_coauthor(post, post.author_id, entry.user_id, now)
+
+
 def drop_invitation(post: Post, invitation_id: str, now: datetime) -> Change:
     """A declined, expired, revoked or cancelled invitation: the entry goes, no credit existed."""
     entry = post.coauthor_by_invitation(invitation_id)

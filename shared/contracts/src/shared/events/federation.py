@@ -320,3 +320,19 @@ class RemoteCoauthorInvited(EventData):
     author_id: str
     invitee_id: str
     invited_at: datetime
+
+
+class RemoteInvitationWithdrawn(EventData):
+    """A remote author took back their invitation of a local account (an `Undo` of the
+    `Invite`, from its own actor): while pending (revoked, cancelled or expired on their
+    server) or once accepted (they removed the co-author). The posts service removes the entry
+    as the author would (`post.coauthor_removed`, revoked or removed), which closes the
+    invitation here."""
+
+    event_type = "federation.remote_invitation_withdrawn"
+    activity_id: str
+    invitation_id: str
+    post_id: str
+    author_id: str
+    invitee_id: str
+    withdrawn_at: datetime
