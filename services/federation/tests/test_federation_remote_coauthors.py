@@ -57,6 +57,16 @@ def accepted(peer: RemotePeer, invite: dict[str, Any] | str) -> dict[str, Any]:
     return peer.answer("Accept", invite) | {"result": f"{peer.actor_id}/coauthorizations/{POST}"}
 
 
+async def coauthor_accepted(
+    federation: FederationHarness, peer: RemotePeer
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Invite the peer's actor received and its Accept of it, taken here."""
+    invite = await invited(federation, peer)
+    accept = accepted(peer, invite)
+    assert (await federation.post_signed("/inbox", accept, peer)).status_code == 202
+    return invite, accept
+
+
 async def stored(federation: FederationHarness) -> dict[str, Any]:
     document = await federation.app.state.runtime.db[REMOTE_INVITATIONS].find_one(
         {"_id": INVITATION}
@@ -207,9 +217,7 @@ async def test_an_answer_after_the_invitation_expired_here_changes_nothing(
 async def test_a_remote_coauthor_the_author_removes_is_told_with_an_undo_of_the_invite(
     event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
 ) -> None:
-    invite = await invited(federation, peer)
-    accept = accepted(peer, invite)
-    await federation.post_signed("/inbox", accept, peer)
+    invite, accept = await coauthor_accepted(federation, peer)
     peer_id = remote_user_id(peer.actor_id)
     removed = PostCoauthorRemoved(
         post_id=POST,
@@ -235,9 +243,7 @@ async def test_a_remote_coauthor_the_author_removes_is_told_with_an_undo_of_the_
 async def test_an_accepted_coauthor_is_credited_with_their_stamp_and_their_server_told(
     federation: FederationHarness, peer: RemotePeer
 ) -> None:
-    invite = await invited(federation, peer)
-    accept = accepted(peer, invite)
-    await federation.post_signed("/inbox", accept, peer)
+    _, accept = await coauthor_accepted(federation, peer)
     peer_id = remote_user_id(peer.actor_id)
 
     # Nobody on the peer's server follows alice: it gets the Create as the co-author's server.
@@ -256,9 +262,7 @@ async def test_an_accepted_coauthor_is_credited_with_their_stamp_and_their_serve
 async def test_a_delete_of_the_stamp_is_the_coauthor_leaving_and_the_note_drops_them(
     event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
 ) -> None:
-    invite = await invited(federation, peer)
-    accept = accepted(peer, invite)
-    await federation.post_signed("/inbox", accept, peer)
+    _, accept = await coauthor_accepted(federation, peer)
     peer_id = remote_user_id(peer.actor_id)
     await federation.events.publish(published(POST, ALICE, peer_id))
     await wait_until(lambda: peer.activities("Create") or None)

@@ -5,11 +5,12 @@ remote author's invitation of a local account is added to their post as any auth
 told as refused when the invitee's rules refuse it; its author's withdrawal removes it as the
 author would."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from posts.remote.rules import remote_text
 from shared.events.federation import (
@@ -154,6 +155,20 @@ async def test_a_deleted_remote_post_is_gone(
 # Local accounts invited to co-author a remote post
 
 
+@pytest.fixture
+async def ritas_post(
+    start_posts: PostsServiceStarter,
+    users_stand_in: Callable[[], EligibilityStandIn],
+    events: EventInjector,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The posts service, rita known to the users service and her post taken in."""
+    users = users_stand_in()
+    users.users[AUTHOR] = KnownUser(AUTHOR, "rita@social.example", "Rita")
+    async with start_posts(users=users.transport()) as client:
+        await events.publish(received())
+        yield client
+
+
 def rita_invites(invitee_id: str, invitation_id: str = "a" * 32) -> RemoteCoauthorInvited:
     return RemoteCoauthorInvited(
         activity_id="https://social.example/users/rita#invites/1",
@@ -166,69 +181,55 @@ def rita_invites(invitee_id: str, invitation_id: str = "a" * 32) -> RemoteCoauth
 
 
 async def test_a_remote_invitation_is_added_to_the_remote_post_as_its_authors_invitation(
-    start_posts: PostsServiceStarter,
-    users_stand_in: Callable[[], EligibilityStandIn],
+    ritas_post: httpx.AsyncClient,
     events: EventInjector,
     event_recorder: EventRecorder,
     uid: Callable[[str], str],
     as_user: Callable[[str], dict[str, str]],
 ) -> None:
-    users = users_stand_in()
-    users.users[AUTHOR] = KnownUser(AUTHOR, "rita@social.example", "Rita")
-    async with start_posts(users=users.transport()) as client:
-        await events.publish(received())
+    await events.publish(rita_invites(uid("bob")), rita_invites(uid("bob")))
+    # Someone whose rules refuse rita is not invited (nor the invitation opened).
+    await events.publish(rita_invites(uid("hermit"), "b" * 32))
 
-        await events.publish(rita_invites(uid("bob")), rita_invites(uid("bob")))
-        # Someone whose rules refuse rita is not invited (nor the invitation opened).
-        await events.publish(rita_invites(uid("hermit"), "b" * 32))
-
-        (invited,) = await event_recorder.wait_for("post.coauthor_invited")
-        assert (invited.data["invitation_id"], invited.data["invitee_id"]) == ("a" * 32, uid("bob"))
-        assert invited.data["author_id"] == AUTHOR
-        post = (await client.get(f"/v1/posts/{POST}", headers=as_user("bob"))).json()
-        assert [(c["user"]["id"], c["status"]) for c in post["coauthors"]] == [
-            (uid("bob"), "invited")
-        ]
-        await events.publish(
-            InvitationAccepted(
-                invitation_id="a" * 32,
-                post_id=POST,
-                inviter_id=AUTHOR,
-                invitee_id=uid("bob"),
-                responded_at=PUBLISHED,
-            )
+    (invited,) = await event_recorder.wait_for("post.coauthor_invited")
+    assert (invited.data["invitation_id"], invited.data["invitee_id"]) == ("a" * 32, uid("bob"))
+    assert invited.data["author_id"] == AUTHOR
+    post = (await ritas_post.get(f"/v1/posts/{POST}", headers=as_user("bob"))).json()
+    assert [(c["user"]["id"], c["status"]) for c in post["coauthors"]] == [(uid("bob"), "invited")]
+    await events.publish(
+        InvitationAccepted(
+            invitation_id="a" * 32,
+            post_id=POST,
+            inviter_id=AUTHOR,
+            invitee_id=uid("bob"),
+            responded_at=PUBLISHED,
         )
-        (added,) = await event_recorder.wait_for("post.coauthor_added")
-        assert (added.data["post_id"], added.data["coauthor_id"]) == (POST, uid("bob"))
-        assert len(event_recorder.of_type("post.coauthor_invited")) == 1
+    )
+    (added,) = await event_recorder.wait_for("post.coauthor_added")
+    assert (added.data["post_id"], added.data["coauthor_id"]) == (POST, uid("bob"))
+    assert len(event_recorder.of_type("post.coauthor_invited")) == 1
 
 
 async def test_a_remote_invitation_the_invitees_rules_refuse_is_told_as_refused_without_why(
-    start_posts: PostsServiceStarter,
-    users_stand_in: Callable[[], EligibilityStandIn],
+    ritas_post: httpx.AsyncClient,
     events: EventInjector,
     event_recorder: EventRecorder,
     uid: Callable[[str], str],
     as_user: Callable[[str], dict[str, str]],
 ) -> None:
-    users = users_stand_in()
-    users.users[AUTHOR] = KnownUser(AUTHOR, "rita@social.example", "Rita")
-    async with start_posts(users=users.transport()) as client:
-        await events.publish(received())
+    await events.publish(rita_invites(uid("hermit"), "b" * 32))
 
-        await events.publish(rita_invites(uid("hermit"), "b" * 32))
-
-        (refused,) = await event_recorder.wait_for("post.coauthor_invitation_refused")
-        assert refused.data == {
-            "post_id": POST,
-            "author_id": AUTHOR,
-            "invitation_id": "b" * 32,
-            "invitee_id": uid("hermit"),
-            "refused_at": refused.data["refused_at"],
-        }
-        post = (await client.get(f"/v1/posts/{POST}", headers=as_user("hermit"))).json()
-        assert post["coauthors"] == []
-        assert event_recorder.of_type("post.coauthor_invited") == []
+    (refused,) = await event_recorder.wait_for("post.coauthor_invitation_refused")
+    assert refused.data == {
+        "post_id": POST,
+        "author_id": AUTHOR,
+        "invitation_id": "b" * 32,
+        "invitee_id": uid("hermit"),
+        "refused_at": refused.data["refused_at"],
+    }
+    post = (await ritas_post.get(f"/v1/posts/{POST}", headers=as_user("hermit"))).json()
+    assert post["coauthors"] == []
+    assert event_recorder.of_type("post.coauthor_invited") == []
 
 
 def rita_withdraws(invitee_id: str, invitation_id: str = "a" * 32) -> RemoteInvitationWithdrawn:
@@ -243,45 +244,40 @@ def rita_withdraws(invitee_id: str, invitation_id: str = "a" * 32) -> RemoteInvi
 
 
 async def test_a_remote_invitation_withdrawn_by_its_author_is_revoked_or_removed_here(
-    start_posts: PostsServiceStarter,
-    users_stand_in: Callable[[], EligibilityStandIn],
+    ritas_post: httpx.AsyncClient,
     events: EventInjector,
     event_recorder: EventRecorder,
     uid: Callable[[str], str],
     as_user: Callable[[str], dict[str, str]],
 ) -> None:
-    users = users_stand_in()
-    users.users[AUTHOR] = KnownUser(AUTHOR, "rita@social.example", "Rita")
-    async with start_posts(users=users.transport()) as client:
-        await events.publish(received())
-        await events.publish(rita_invites(uid("bob")), rita_invites(uid("carol"), "c" * 32))
-        await event_recorder.wait_for("post.coauthor_invited", count=2)
-        await events.publish(
-            InvitationAccepted(
-                invitation_id="c" * 32,
-                post_id=POST,
-                inviter_id=AUTHOR,
-                invitee_id=uid("carol"),
-                responded_at=PUBLISHED,
-            )
+    await events.publish(rita_invites(uid("bob")), rita_invites(uid("carol"), "c" * 32))
+    await event_recorder.wait_for("post.coauthor_invited", count=2)
+    await events.publish(
+        InvitationAccepted(
+            invitation_id="c" * 32,
+            post_id=POST,
+            inviter_id=AUTHOR,
+            invitee_id=uid("carol"),
+            responded_at=PUBLISHED,
         )
-        await event_recorder.wait_for("post.coauthor_added")
+    )
+    await event_recorder.wait_for("post.coauthor_added")
 
-        # An unknown invitation's withdrawal and a repeat change nothing.
-        await events.publish(
-            rita_withdraws(uid("bob")),
-            rita_withdraws(uid("bob")),
-            rita_withdraws(uid("carol"), "c" * 32),
-            rita_withdraws(uid("dave"), "d" * 32),
-        )
+    # An unknown invitation's withdrawal and a repeat change nothing.
+    await events.publish(
+        rita_withdraws(uid("bob")),
+        rita_withdraws(uid("bob")),
+        rita_withdraws(uid("carol"), "c" * 32),
+        rita_withdraws(uid("dave"), "d" * 32),
+    )
 
-        removals = await event_recorder.wait_for("post.coauthor_removed", count=2)
-        assert sorted(
-            (r.data["coauthor_id"], r.data["reason"], r.data["invitation_id"]) for r in removals
-        ) == sorted([(uid("bob"), "revoked", "a" * 32), (uid("carol"), "removed", "c" * 32)])
-        post = (await client.get(f"/v1/posts/{POST}", headers=as_user("bob"))).json()
-        assert post["coauthors"] == []
-        assert len(event_recorder.of_type("post.coauthor_removed")) == 2
+    removals = await event_recorder.wait_for("post.coauthor_removed", count=2)
+    assert sorted(
+        (r.data["coauthor_id"], r.data["reason"], r.data["invitation_id"]) for r in removals
+    ) == sorted([(uid("bob"), "revoked", "a" * 32), (uid("carol"), "removed", "c" * 32)])
+    post = (await ritas_post.get(f"/v1/posts/{POST}", headers=as_user("bob"))).json()
+    assert post["coauthors"] == []
+    assert len(event_recorder.of_type("post.coauthor_removed")) == 2
 
 
 # Remote co-authors, credited on their consent stamps (checked by the federation service)
