@@ -202,9 +202,9 @@ class CoauthoringCommands:
         """An Undo of an Invite, by the actor who sent it: pending, our user's invitation is
         closed; accepted, our user is removed from the post and their stamp answers 410."""
         invite_id = object_id_of(undo)
-        invitation = (
-            await self.invitations.received_by_invite(sender.id, invite_id) if (invite_id) else None
-        )
+        if invite_id is None:
+            return
+        invitation = await self.invitations.received_by_invite(sender.id, invite_id)
         if invitation is None or invitation["state"] not in ("pending", "accepted"):
             return
         now = utc_now()
