@@ -9,17 +9,14 @@ change nothing."""
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from federation_support import (
-    ACTIVITY_JSON,
     DOMAIN,
     FederationHarness,
     RemotePeer,
@@ -27,7 +24,6 @@ from federation_support import (
     followed_by_peer,
     published,
 )
-from starlette.routing import Route
 
 from federation.core.signatures import verify
 from federation.quotes.repository import QUOTES
@@ -49,21 +45,12 @@ AUTHORIZED = "federation.remote_quote_authorized"
 
 @dataclass
 class QuotingPeer(RemotePeer):
-    """A remote server that also serves documents of its own (notes, authorizations)."""
+    """A remote server that also serves documents of its own (notes, authorizations), at
+    `/objects/{name}` as every test peer does."""
 
-    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def app(self) -> FastAPI:
-        app = super().app()
-
-        async def document(request: Request) -> Response:
-            found = self.documents.get(str(request.url))
-            if found is None:
-                return Response(status_code=404)
-            return JSONResponse(found, media_type=ACTIVITY_JSON)
-
-        app.router.routes.append(Route("/objects/{name}", document))
-        return app
+    def serve(self, document: dict[str, Any]) -> None:
+        """Serves `document` at its id, one of this peer's `/objects/` URLs."""
+        self.objects[document["id"].rpartition("/")[2]] = (200, document)
 
     def note(self, content: str = "<p>quoted</p>") -> dict[str, Any]:
         return {
@@ -88,13 +75,15 @@ class QuotingPeer(RemotePeer):
     def authorize(self, request: dict[str, Any], *, quote: str | None = None) -> str:
         """Serves an authorization of the request's quote (or of `quote`), returns its URL."""
         url = f"{self.url}/objects/{uuid.uuid4()}"
-        self.documents[url] = {
-            "id": url,
-            "type": "QuoteAuthorization",
-            "attributedTo": self.actor_id,
-            "interactingObject": quote or request["instrument"],
-            "interactionTarget": request["object"],
-        }
+        self.serve(
+            {
+                "id": url,
+                "type": "QuoteAuthorization",
+                "attributedTo": self.actor_id,
+                "interactingObject": quote or request["instrument"],
+                "interactionTarget": request["object"],
+            }
+        )
         return url
 
 
@@ -385,7 +374,7 @@ async def test_a_fetched_quote_post_is_taken_when_the_request_names_it(
 ) -> None:
     post_url = await local_post(federation, "p1")
     quote = quoting_peer.note("<p>by reference</p>")
-    quoting_peer.documents[quote["id"]] = quote
+    quoting_peer.serve(quote)
 
     await send(federation, quoting_peer, quote_request(quoting_peer, post_url, quote["id"]))
 
