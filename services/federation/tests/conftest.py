@@ -15,7 +15,6 @@ from shared.testing import (
     DIRECTORY_USERS,
     event_injector,
     running_service,
-    served_over_http,
     test_settings,
 )
 
@@ -66,7 +65,5 @@ async def federation(
 
 @pytest.fixture
 async def peer() -> AsyncIterator[RemotePeer]:
-    remote = RemotePeer()
-    async with served_over_http(remote.app()) as url:
-        remote.url = url
+    async with RemotePeer().served() as remote:
         yield remote

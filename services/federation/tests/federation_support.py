@@ -3,11 +3,11 @@ loopback port, with its own RSA key, signing as Mastodon or per RFC 9421) and a 
 
 import json
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 import httpx
 from cryptography.hazmat.primitives import serialization
@@ -30,7 +30,7 @@ from shared.clock import utc_now
 from shared.events.posts import PostPublished
 from shared.events.users import UserFollowed
 from shared.remote_accounts import LOOKUP_PATH, remote_user_id
-from shared.testing import ALICE, EventInjector, caller_headers, wait_until
+from shared.testing import ALICE, EventInjector, caller_headers, served_over_http, wait_until
 
 type SettingsFactory = Callable[..., FederationSettings]
 type Signer = Callable[..., dict[str, str]]
@@ -81,6 +81,13 @@ class RemotePeer:
     @property
     def key_id(self) -> str:
         return f"{self.actor_id}#main-key"
+
+    @asynccontextmanager
+    async def served(self) -> AsyncIterator[Self]:
+        """This server answering over HTTP at its `url` for as long as the context lasts."""
+        async with served_over_http(self.app()) as url:
+            self.url = url
+            yield self
 
     def app(self) -> FastAPI:
         async def actor(request: Request) -> Response:

@@ -13,7 +13,7 @@ from federation_support import (
 
 from federation.core.remote import REMOTE_ACTORS
 from shared.remote_accounts import remote_user_id
-from shared.testing import EventRecorder, served_over_http
+from shared.testing import EventRecorder
 
 # Beyond REMOTE_KEY_CACHE_SECONDS: the kept key is stale, its actor fetched again.
 LONG_AGO = PUBLISHED - timedelta(days=30)
@@ -104,8 +104,7 @@ async def test_a_move_confirmed_by_its_target_is_announced(
     federation: FederationHarness, peer: RemotePeer, event_recorder: EventRecorder
 ) -> None:
     new = RemotePeer(also_known_as=[peer.actor_id])
-    async with served_over_http(new.app()) as url:
-        new.url = url
+    async with new.served():
         answer = await federation.post_signed("/inbox", move(peer, new.actor_id), peer)
 
         assert answer.status_code == 202, answer.text
@@ -120,8 +119,7 @@ async def test_a_move_its_target_does_not_confirm_is_refused(
     federation: FederationHarness, peer: RemotePeer, event_recorder: EventRecorder
 ) -> None:
     new = RemotePeer()
-    async with served_over_http(new.app()) as url:
-        new.url = url
+    async with new.served():
         answer = await federation.post_signed("/inbox", move(peer, new.actor_id), peer)
 
     assert answer.status_code == 422

@@ -18,7 +18,7 @@ from federation.delivery.repository import HELD_DELIVERIES, REMOTE_HOSTS
 from federation.delivery.rules import host_of
 from shared.clock import utc_now
 from shared.events.federation import ActivityDeliveryRequested
-from shared.testing import DIRECTORY_USERS, served_over_http, wait_until
+from shared.testing import DIRECTORY_USERS, wait_until
 
 ALICE = DIRECTORY_USERS[0]
 BACKOFF = {
@@ -33,9 +33,7 @@ BACKOFF = {
 @pytest.fixture
 async def down() -> AsyncIterator[RemotePeer]:
     """A second remote server, answering 503 until a test says otherwise."""
-    remote = RemotePeer(inbox_status=503)
-    async with served_over_http(remote.app()) as url:
-        remote.url = url
+    async with RemotePeer(inbox_status=503).served() as remote:
         yield remote
 
 

@@ -9,7 +9,7 @@ from federation.engagement.repository import REMOTE_ENGAGEMENTS
 from federation.engagement.rules import reply_id_of
 from shared.outbox import OUTBOX_FIELD
 from shared.remote_accounts import remote_user_id
-from shared.testing import EventRecorder, served_over_http, wait_until
+from shared.testing import EventRecorder, wait_until
 
 FACTS = {
     "federation.remote_like_received",
@@ -124,8 +124,7 @@ async def test_an_undo_of_another_actors_like_takes_nothing_back(
     like = peer.like("p1")
     await federation.post_signed("/inbox", like, peer)
     other = RemotePeer()
-    async with served_over_http(other.app()) as url:
-        other.url = url
+    async with other.served():
         undo = other.undo(like)  # signed by the other actor, about the first one's Like
 
         answer = await federation.post_signed("/inbox", undo, other)

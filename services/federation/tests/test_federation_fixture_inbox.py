@@ -19,7 +19,7 @@ from federation.core.signatures import sign_cavage
 from federation.inbox.repository import RECEIVED_ACTIVITIES
 from shared.clock import utc_now
 from shared.remote_accounts import remote_user_id
-from shared.testing import EventRecorder, served_over_http, wait_until
+from shared.testing import EventRecorder, wait_until
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TAKEN_AS_IS = [
@@ -106,8 +106,7 @@ async def test_a_documented_move_is_taken_once_its_target_confirms_it(
     federation: FederationHarness, peer: RemotePeer, event_recorder: EventRecorder
 ) -> None:
     new = RemotePeer(also_known_as=[peer.actor_id])
-    async with served_over_http(new.app()) as url:
-        new.url = url
+    async with new.served():
         activity = sent_by(peer, "mastodon/move.json") | {"target": new.actor_id}
         answer = await federation.post_signed("/inbox", activity, peer)
 
@@ -154,8 +153,7 @@ async def test_a_key_served_as_gotosocial_stubs_it_leads_to_its_actor(
     federation: FederationHarness,
 ) -> None:
     gotosocial = GoToSocialPeer(fetcher_pem=await instance_actor_pem(federation))
-    async with served_over_http(gotosocial.app()) as url:
-        gotosocial.url = url
+    async with gotosocial.served():
         follow = gotosocial.follow("alice")
         answer = await federation.post_signed("/inbox", follow, gotosocial)
         assert answer.status_code == 202, answer.text

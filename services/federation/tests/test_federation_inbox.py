@@ -227,11 +227,7 @@ async def test_a_remote_host_sending_too_fast_is_told_to_wait_while_others_are_n
 ) -> None:
     other = RemotePeer()
     limit = {"inbox_rate_limit_per_minute": 1, "inbox_rate_limit_burst": 2}
-    async with (
-        served_over_http(other.app()) as url,
-        start_federation(**limit) as federation,
-    ):
-        other.url = url
+    async with other.served(), start_federation(**limit) as federation:
         answers = [
             await federation.post_signed("/inbox", peer.follow("alice"), peer) for _ in range(3)
         ]

@@ -8,7 +8,6 @@ change nothing."""
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,7 +35,7 @@ from shared.events.posts import (
     PostRemixRevoked,
 )
 from shared.remote_accounts import remote_post_id, remote_user_id
-from shared.testing import DIRECTORY_USERS, EventRecorder, served_over_http, wait_until
+from shared.testing import DIRECTORY_USERS, EventRecorder, wait_until
 
 ALICE, BOB, _ = DIRECTORY_USERS
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -87,24 +86,16 @@ class QuotingPeer(RemotePeer):
         return url
 
 
-@asynccontextmanager
-async def serving() -> AsyncIterator[QuotingPeer]:
-    remote = QuotingPeer()
-    async with served_over_http(remote.app()) as url:
-        remote.url = url
-        yield remote
-
-
 @pytest.fixture
 async def quoting_peer() -> AsyncIterator[QuotingPeer]:
-    async with serving() as remote:
+    async with QuotingPeer().served() as remote:
         yield remote
 
 
 @pytest.fixture
 async def stranger() -> AsyncIterator[QuotingPeer]:
     """Another remote server, with an actor of its own."""
-    async with serving() as remote:
+    async with QuotingPeer().served() as remote:
         yield remote
 
 

@@ -27,7 +27,7 @@ from shared.events.invitations import InvitationCreated, InvitationExpired, Invi
 from shared.events.posts import PostCoauthorRemoved
 from shared.outbox import OUTBOX_FIELD
 from shared.remote_accounts import remote_user_id
-from shared.testing import ALICE, EventRecorder, served_over_http, wait_until
+from shared.testing import ALICE, EventRecorder, wait_until
 
 ALICE_ACTOR = f"http://{DOMAIN}/users/alice"
 INVITATION = "0f1e2d3c4b5a49788796a5b4c3d2e1f0"
@@ -147,8 +147,7 @@ async def test_answers_from_another_actor_of_no_invite_or_without_a_stamp_change
 ) -> None:
     invite = await invited(federation, peer)
     stranger = RemotePeer()
-    async with served_over_http(stranger.app()) as url:
-        stranger.url = url
+    async with stranger.served():
         # Another server's actor answers alice's Invite to the peer: not theirs to answer.
         not_theirs = await federation.post_signed("/inbox", accepted(stranger, invite), stranger)
     unknown = await federation.post_signed(

@@ -18,7 +18,7 @@ from test_federation_remote_posts import activity, note, send
 from federation.core.urls import LocalUrls
 from federation.remote_credits.rules import claimed_coauthors
 from shared.remote_accounts import remote_user_id
-from shared.testing import EventRecorder, served_over_http
+from shared.testing import EventRecorder
 
 RECEIVED = "federation.remote_post_received"
 EDITED = "federation.remote_post_edited"
@@ -27,9 +27,7 @@ EDITED = "federation.remote_post_edited"
 @pytest.fixture
 async def coauthor() -> AsyncIterator[RemotePeer]:
     """The co-author's own server, another host than the author's."""
-    remote = RemotePeer()
-    async with served_over_http(remote.app()) as url:
-        remote.url = url
+    async with RemotePeer().served() as remote:
         yield remote
 
 

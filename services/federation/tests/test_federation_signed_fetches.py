@@ -17,7 +17,7 @@ from federation_support import (
 
 from federation.core.signatures import sign_cavage
 from shared.clock import utc_now
-from shared.testing import caller_headers, served_over_http
+from shared.testing import caller_headers
 
 
 async def test_the_instance_actor_is_an_application_found_by_webfinger(
@@ -47,8 +47,7 @@ async def closed_peer(federation: FederationHarness) -> RemotePeer:
 async def test_a_server_answering_only_signed_gets_is_verified_and_followed_back(
     federation: FederationHarness, closed_peer: RemotePeer
 ) -> None:
-    async with served_over_http(closed_peer.app()) as url:
-        closed_peer.url = url
+    async with closed_peer.served():
         async with httpx.AsyncClient() as anyone:
             unsigned = await anyone.get(closed_peer.actor_id)
 

@@ -1,15 +1,17 @@
 """Fixtures for the posts tests: the service on real RabbitMQ and embedded MongoDB.
 
-The users service is replaced by shared.testing's EligibilityStandIn over the accounts below.
+The users service is replaced by shared.testing's EligibilityStandIn over the accounts below
+and the remote accounts of posts_support.
 """
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from posts_support import REMOTE_USERS, Headers, Ids, PostsServiceStarter
 from pymongo import AsyncMongoClient
 
 from posts.app import create_app
@@ -56,43 +58,42 @@ def user_id(handle: str) -> str:
 
 
 @pytest.fixture
-def users_stand_in() -> Callable[[], EligibilityStandIn]:
-    """A fresh stand-in of the users service over KNOWN_USERS, to wrap or change in a test."""
-    return users_service_stand_in
-
-
-def users_service_stand_in() -> EligibilityStandIn:
+def users() -> EligibilityStandIn:
+    """The users service's stand-in the posts service asks unless a test gives `start_posts`
+    another transport; a test may change its facts (blocks, follows, remix settings)."""
     return EligibilityStandIn(
-        KNOWN_USERS.values(),
+        [*KNOWN_USERS.values(), *REMOTE_USERS],
         follows=[(user_id("fan"), user_id("alice"))],
         blocks=[(user_id("grumpy"), user_id("alice"))],
     )
 
 
 @pytest.fixture
-def uid() -> Callable[[str], str]:
+def uid() -> Ids:
     """The id of a known user, by handle (test modules cannot import this conftest)."""
     return user_id
 
 
 @pytest.fixture
-def as_user() -> Callable[[str], dict[str, str]]:
+def as_user() -> Headers:
     """The headers the gateway would send for a known user."""
     return lambda handle: identity_headers(user_id(handle), "posts")
 
 
-type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
 @pytest.fixture
 def start_posts(
-    mongo_url: str, amqp_url: str, namespace: str, event_recorder: EventRecorder
+    mongo_url: str,
+    amqp_url: str,
+    namespace: str,
+    event_recorder: EventRecorder,
+    users: EligibilityStandIn,
 ) -> PostsServiceStarter:
     """Start the posts service with settings overrides; the recorder listens from the start.
 
-    `users` replaces the users service's transport (the stand-in over KNOWN_USERS by default);
+    `users` replaces the users service's transport (the `users` stand-in by default);
     `media` serves the media service (none by default: posts without media never ask it).
     """
+    users_stand_in = users
 
     @asynccontextmanager
     async def start(
@@ -108,7 +109,7 @@ def start_posts(
             namespace=namespace,
             **({"users_url": "http://users.test", "media_url": "http://media.test"} | overrides),
         )
-        transport = users or users_service_stand_in().transport()
+        transport = users or users_stand_in.transport()
         app = create_app(settings, users_transport=transport, media_transport=media)
         async with running_service(app) as client:
             yield client
@@ -129,8 +130,7 @@ def media_stand_in() -> MediaStandIn:
 
 @pytest.fixture
 async def posts(
-    start_posts: PostsServiceStarter,
-    media_stand_in: MediaStandIn,
+    start_posts: PostsServiceStarter, media_stand_in: MediaStandIn
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The posts service, with the media service's attach route served by `media_stand_in`."""
     transport = httpx.ASGITransport(app=media_stand_in.app())

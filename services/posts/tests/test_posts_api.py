@@ -1,17 +1,14 @@
 """The posts routes against real RabbitMQ and embedded MongoDB, users answered by a stand-in."""
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from posts_support import Headers, Ids
 
 from shared.mongo import Database
 from shared.testing import EventRecorder
-
-type Headers = Callable[[str], dict[str, str]]
-type Ids = Callable[[str], str]
 
 
 async def create_post(

@@ -5,22 +5,16 @@ invitations service would send.
 """
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from posts_support import Headers, Ids, PostsServiceStarter, invitation_accepted
 
-from shared.events.invitations import InvitationAccepted
 from shared.events.media import MediaAltTextChanged
 from shared.public_media import AttachedMedia
 from shared.testing import EventInjector, EventRecorder, MediaStandIn, wait_until
-
-type Headers = Callable[[str], dict[str, str]]
-type Ids = Callable[[str], str]
-type Starter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 async def shared_post(
@@ -40,21 +34,11 @@ async def shared_post(
     )
     assert response.status_code == 201, response.text
     post: dict[str, Any] = response.json()
-    (announced,) = await wait_until(
-        lambda: [e for e in recorder.of_type("post.created") if e.data["post_id"] == post["id"]]
-    )
-    invitations = {i["invitee_id"]: i["invitation_id"] for i in announced.data["invitations"]}
     await events.publish(
-        *(
-            InvitationAccepted(
-                invitation_id=invitations[coauthor_id],
-                post_id=post["id"],
-                inviter_id=announced.data["author_id"],
-                invitee_id=coauthor_id,
-                responded_at=datetime.now(UTC),
-            )
+        *[
+            await invitation_accepted(recorder, post["id"], coauthor_id)
             for coauthor_id in coauthor_ids
-        )
+        ]
     )
     return post
 
@@ -209,7 +193,7 @@ async def test_a_coauthor_who_leaves_is_no_longer_needed(
 
 
 async def test_the_sweep_expires_a_proposal_and_late_approvals_are_409(
-    start_posts: Starter,
+    start_posts: PostsServiceStarter,
     events: EventInjector,
     event_recorder: EventRecorder,
     as_user: Headers,

@@ -1,34 +1,25 @@
 """Likes and replies in the posts service (issue 12), on the real broker and embedded MongoDB:
 the counters, the events announcing them, blocks hiding likes, and settling after a crash."""
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from posts_support import Headers, Ids, created_post, get_json
 
 from posts.engagement.repository import LIKES
 from shared.events.users import UserBlocked, UserDeleted, UserMuted, UserUnblocked
 from shared.mongo import Database
 from shared.testing import EligibilityStandIn, EventInjector, EventRecorder, wait_until
 
-type Headers = Callable[[str], dict[str, str]]
-type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-type Ids = Callable[[str], str]
-
 
 async def new_post(client: httpx.AsyncClient, as_user: Headers, author: str = "alice") -> str:
-    response = await client.post("/v1/posts", json={"text": "A post"}, headers=as_user(author))
-    assert response.status_code == 201, response.text
-    post_id: str = response.json()["id"]
+    post_id: str = (await created_post(client, as_user(author)))["id"]
     return post_id
 
 
 async def read_post(client: httpx.AsyncClient, as_user: Headers, post_id: str, viewer: str) -> Any:
-    response = await client.get(f"/v1/posts/{post_id}", headers=as_user(viewer))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await get_json(client, f"/v1/posts/{post_id}", as_user(viewer))
 
 
 async def test_likes_count_once_per_account_and_each_change_is_announced_with_its_counts(
@@ -84,38 +75,36 @@ async def test_a_reply_is_a_post_in_the_thread_counted_on_its_parent_until_delet
 
 
 async def test_a_block_by_the_author_hides_a_like_and_refuses_replies_until_unblocked(
-    start_posts: PostsServiceStarter,
-    users_stand_in: Callable[[], EligibilityStandIn],
+    client: httpx.AsyncClient,
+    users: EligibilityStandIn,
     as_user: Headers,
     uid: Ids,
     events: EventInjector,
 ) -> None:
-    users = users_stand_in()
-    async with start_posts(users=users.transport()) as client:
-        post_id = await new_post(client, as_user)
-        await client.put(f"/v1/posts/{post_id}/like", headers=as_user("bob"))
-        start = datetime.now(UTC)
-        block = UserBlocked(blocker_id=uid("alice"), blocked_id=uid("bob"), blocked_at=start)
-        unblock = UserUnblocked(
-            blocker_id=uid("alice"),
-            blocked_id=uid("bob"),
-            unblocked_at=start + timedelta(seconds=1),
-        )
-        users.block(uid("alice"), uid("bob"))
-        await events.publish(block)
-        assert (await read_post(client, as_user, post_id, "carol"))["like_count"] == 0
-        refused = await client.post(
-            f"/v1/posts/{post_id}/replies", json={"text": "hey"}, headers=as_user("bob")
-        )
-        assert refused.status_code == 403
-        likers = await client.get(f"/v1/posts/{post_id}/likes", headers=as_user("alice"))
-        assert likers.json()["items"] == []
+    post_id = await new_post(client, as_user)
+    await client.put(f"/v1/posts/{post_id}/like", headers=as_user("bob"))
+    start = datetime.now(UTC)
+    block = UserBlocked(blocker_id=uid("alice"), blocked_id=uid("bob"), blocked_at=start)
+    unblock = UserUnblocked(
+        blocker_id=uid("alice"),
+        blocked_id=uid("bob"),
+        unblocked_at=start + timedelta(seconds=1),
+    )
+    users.block(uid("alice"), uid("bob"))
+    await events.publish(block)
+    assert (await read_post(client, as_user, post_id, "carol"))["like_count"] == 0
+    refused = await client.post(
+        f"/v1/posts/{post_id}/replies", json={"text": "hey"}, headers=as_user("bob")
+    )
+    assert refused.status_code == 403
+    likers = await client.get(f"/v1/posts/{post_id}/likes", headers=as_user("alice"))
+    assert likers.json()["items"] == []
 
-        # The unblock, then the block again (older news) and the unblock twice: unblocked.
-        users.blocks.discard((uid("alice"), uid("bob")))
-        await events.publish(unblock, block, unblock)
-        assert (await read_post(client, as_user, post_id, "carol"))["like_count"] == 1
-        assert (await read_post(client, as_user, post_id, "bob"))["liked_by_me"] is True
+    # The unblock, then the block again (older news) and the unblock twice: unblocked.
+    users.blocks.discard((uid("alice"), uid("bob")))
+    await events.publish(unblock, block, unblock)
+    assert (await read_post(client, as_user, post_id, "carol"))["like_count"] == 1
+    assert (await read_post(client, as_user, post_id, "bob"))["liked_by_me"] is True
 
 
 async def test_replies_of_accounts_the_reader_mutes_are_left_out_for_that_reader(

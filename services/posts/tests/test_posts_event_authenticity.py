@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 import aio_pika
 import httpx
 import pytest
+from posts_support import Headers, Ids
 from pydantic import SecretStr
 
 from services.posts.tests.test_posts_events import create_post
@@ -57,8 +58,8 @@ async def test_an_acceptance_not_published_by_the_invitations_service_changes_no
     client: httpx.AsyncClient,
     posts_db: Database,
     forger: EventBus,
-    as_user: Callable[[str], dict[str, str]],
-    uid: Callable[[str], str],
+    as_user: Headers,
+    uid: Ids,
     event_recorder: EventRecorder,
     amqp_url: str,
     namespace: str,
@@ -80,8 +81,8 @@ async def test_an_acceptance_not_published_by_the_invitations_service_changes_no
 async def test_the_same_acceptance_from_the_invitations_service_is_applied(
     client: httpx.AsyncClient,
     posts_db: Database,
-    as_user: Callable[[str], dict[str, str]],
-    uid: Callable[[str], str],
+    as_user: Headers,
+    uid: Ids,
     event_recorder: EventRecorder,
     amqp_url: str,
     publisher_as: Callable[[SecretStr], EventBus],
@@ -102,8 +103,8 @@ async def test_the_same_acceptance_from_the_invitations_service_is_applied(
 async def test_an_acceptance_forged_into_the_posts_services_own_queues_changes_nothing(
     client: httpx.AsyncClient,
     posts_db: Database,
-    as_user: Callable[[str], dict[str, str]],
-    uid: Callable[[str], str],
+    as_user: Headers,
+    uid: Ids,
     event_recorder: EventRecorder,
     amqp_url: str,
     namespace: str,

@@ -1,11 +1,11 @@
 """The posts service's event handlers, driven by synthetic invitation.* and user.* events."""
 
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from posts_support import Headers, Ids, PostsServiceStarter
 
 from shared.events import EventEnvelope
 from shared.events.federation import RemoteCoauthorLeft
@@ -25,10 +25,6 @@ from shared.testing import (
     identity_headers,
     wait_until,
 )
-
-type Headers = Callable[[str], dict[str, str]]
-type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-type Ids = Callable[[str], str]
 
 
 def now() -> datetime:
@@ -392,7 +388,7 @@ class UsersWithSomethingFirst(httpx.AsyncBaseTransport):
 
 async def test_a_post_written_while_its_author_was_being_deleted_is_deleted_too(
     start_posts: PostsServiceStarter,
-    users_stand_in: Callable[[], EligibilityStandIn],
+    users: EligibilityStandIn,
     events: EventInjector,
     as_user: Headers,
     uid: Ids,
@@ -401,9 +397,9 @@ async def test_a_post_written_while_its_author_was_being_deleted_is_deleted_too(
     # user.deleted is handled after the author was found alive and before the post is
     # written, so the handler's search for the author's posts comes too early to find it.
     deleted = UserDeleted(user_id=uid("alice"), deleted_at=now())
-    users = UsersWithSomethingFirst(users_stand_in().transport(), lambda: events.publish(deleted))
+    deleting_alice = UsersWithSomethingFirst(users.transport(), lambda: events.publish(deleted))
 
-    async with start_posts(users=users) as client:
+    async with start_posts(users=deleting_alice) as client:
         response = await client.post(
             "/v1/posts", json={"text": "last words", "coauthors": ["bob"]}, headers=as_user("alice")
         )

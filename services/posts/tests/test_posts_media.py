@@ -2,20 +2,17 @@
 own tests cover its rules), carried by the post, its events and its answers; a pending post's
 media are shown to those who may see it with URLs the media service signs."""
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from posts_support import Headers, Ids, PostsServiceStarter
 
 from shared.events.media import MediaAltTextChanged
 from shared.public_media import AttachedMedia
 from shared.testing import EventInjector, EventRecorder, MediaStandIn
 
 signed_url = MediaStandIn.signed_url
-
-type Headers = Callable[[str], dict[str, str]]
 
 
 async def create(posts: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> httpx.Response:
@@ -25,7 +22,7 @@ async def create(posts: httpx.AsyncClient, headers: dict[str, str], **body: Any)
 async def test_a_post_carries_its_pictures_in_order_and_announces_them(
     posts: httpx.AsyncClient,
     media_stand_in: MediaStandIn,
-    uid: Callable[[str], str],
+    uid: Ids,
     as_user: Headers,
     event_recorder: EventRecorder,
 ) -> None:
@@ -56,7 +53,7 @@ async def test_a_post_without_media_has_an_empty_list(
 async def test_someone_elses_upload_is_not_found_and_one_on_a_post_is_a_conflict(
     posts: httpx.AsyncClient,
     media_stand_in: MediaStandIn,
-    uid: Callable[[str], str],
+    uid: Ids,
     as_user: Headers,
 ) -> None:
     bobs = media_stand_in.upload("bobs", uid("bob"))
@@ -77,7 +74,7 @@ async def test_more_than_four_media_or_neither_text_nor_media_is_invalid(
 async def test_a_reply_may_carry_a_picture(
     posts: httpx.AsyncClient,
     media_stand_in: MediaStandIn,
-    uid: Callable[[str], str],
+    uid: Ids,
     as_user: Headers,
 ) -> None:
     parent = await create(posts, as_user("alice"), text="Show me")
@@ -92,7 +89,7 @@ async def test_a_reply_may_carry_a_picture(
 
 
 async def test_the_media_service_down_is_a_503_not_a_500(
-    start_posts: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]], as_user: Headers
+    start_posts: PostsServiceStarter, as_user: Headers
 ) -> None:
     async with start_posts(media_url="http://127.0.0.1:9") as posts:
         answer = await create(posts, as_user("alice"), text="x", media_ids=["m1"])
@@ -102,7 +99,7 @@ async def test_the_media_service_down_is_a_503_not_a_500(
 async def test_an_edited_alt_text_reaches_the_post_and_an_older_or_repeated_one_does_not(
     posts: httpx.AsyncClient,
     media_stand_in: MediaStandIn,
-    uid: Callable[[str], str],
+    uid: Ids,
     as_user: Headers,
     events: EventInjector,
 ) -> None:
@@ -130,7 +127,7 @@ async def test_an_edited_alt_text_reaches_the_post_and_an_older_or_repeated_one_
 async def test_a_pending_posts_pictures_are_signed_for_its_author_and_invitee_in_one_call(
     posts: httpx.AsyncClient,
     media_stand_in: MediaStandIn,
-    uid: Callable[[str], str],
+    uid: Ids,
     as_user: Headers,
 ) -> None:
     first = media_stand_in.upload("p1", uid("alice"))
@@ -166,7 +163,7 @@ async def test_a_pending_posts_pictures_are_signed_for_its_author_and_invitee_in
 async def test_a_published_posts_pictures_have_public_paths_and_ask_the_media_service_nothing(
     posts: httpx.AsyncClient,
     media_stand_in: MediaStandIn,
-    uid: Callable[[str], str],
+    uid: Ids,
     as_user: Headers,
 ) -> None:
     picture = media_stand_in.upload("pub", uid("alice"))
@@ -179,7 +176,7 @@ async def test_a_published_posts_pictures_have_public_paths_and_ask_the_media_se
 async def test_without_the_media_service_a_pending_post_is_answered_with_unlinked_media(
     posts: httpx.AsyncClient,
     media_stand_in: MediaStandIn,
-    uid: Callable[[str], str],
+    uid: Ids,
     as_user: Headers,
 ) -> None:
     picture = media_stand_in.upload("down", uid("alice"))
@@ -204,7 +201,7 @@ async def test_without_the_media_service_a_pending_post_is_answered_with_unlinke
 async def test_once_published_a_pending_posts_pictures_have_public_paths_again(
     posts: httpx.AsyncClient,
     media_stand_in: MediaStandIn,
-    uid: Callable[[str], str],
+    uid: Ids,
     as_user: Headers,
 ) -> None:
     picture = media_stand_in.upload("later", uid("alice"))

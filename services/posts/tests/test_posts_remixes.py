@@ -5,33 +5,13 @@ whose remix settings and withheld features each test sets.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from posts_support import Headers, Ids, created_post, get_json, invitation_accepted
 
-from shared.events.invitations import InvitationAccepted
 from shared.testing import EligibilityStandIn, EventInjector, EventRecorder, wait_until
-
-type Headers = Callable[[str], dict[str, str]]
-type Ids = Callable[[str], str]
-type Starter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture
-def users(users_stand_in: Callable[[], EligibilityStandIn]) -> EligibilityStandIn:
-    return users_stand_in()
-
-
-@pytest.fixture
-async def posts(
-    start_posts: Starter, users: EligibilityStandIn
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with start_posts(users=users.transport()) as client:
-        yield client
 
 
 async def new_post(
@@ -40,50 +20,11 @@ async def new_post(
     return await client.post("/v1/posts", json={"text": "a take", **fields}, headers=headers)
 
 
-async def created(
-    client: httpx.AsyncClient, headers: dict[str, str], **fields: Any
-) -> dict[str, Any]:
-    response = await new_post(client, headers, **fields)
-    assert response.status_code == 201, response.text
-    post: dict[str, Any] = response.json()
-    return post
-
-
-async def get(client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> dict[str, Any]:
-    response = await client.get(path, headers=headers)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def credit(
-    posts: httpx.AsyncClient,
-    events: EventInjector,
-    recorder: EventRecorder,
-    post_id: str,
-    coauthor_id: str,
-) -> None:
-    """The invitations service's word that the co-author accepted."""
-    (announced,) = await wait_until(
-        lambda: [e for e in recorder.of_type("post.created") if e.data["post_id"] == post_id]
-    )
-    (invitation,) = announced.data["invitations"]
-    await events.publish(
-        InvitationAccepted(
-            invitation_id=invitation["invitation_id"],
-            post_id=post_id,
-            inviter_id=announced.data["author_id"],
-            invitee_id=coauthor_id,
-            responded_at=datetime.now(UTC),
-        )
-    )
-
-
 async def test_an_automatic_remix_shows_its_original_and_tells_its_authors(
     posts: httpx.AsyncClient, as_user: Headers, uid: Ids, event_recorder: EventRecorder
 ) -> None:
-    original = await created(posts, as_user("alice"), text="the original")
-    remix = await created(posts, as_user("bob"), remix_of=original["id"], coauthors=["carol"])
+    original = await created_post(posts, as_user("alice"), text="the original")
+    remix = await created_post(posts, as_user("bob"), remix_of=original["id"], coauthors=["carol"])
 
     assert remix["remix_of"]["status"] == "approved"
     assert remix["remix_of"]["post"]["text"] == "the original"
@@ -99,9 +40,9 @@ async def test_an_automatic_remix_shows_its_original_and_tells_its_authors(
         original["id"],
         "approved",
     )
-    shown = await get(posts, f"/v1/posts/{original['id']}", as_user("dave"))
+    shown = await get_json(posts, f"/v1/posts/{original['id']}", as_user("dave"))
     assert shown["remix_count"] == 1
-    listed = await get(posts, f"/v1/posts/{original['id']}/remixes", as_user("dave"))
+    listed = await get_json(posts, f"/v1/posts/{original['id']}/remixes", as_user("dave"))
     assert [p["id"] for p in listed["items"]] == [remix["id"]]
 
 
@@ -131,12 +72,13 @@ async def test_policy_and_approval_of_the_originals_author_decide(
     users.set_remix_policy(uid("alice"), policy, approval)
     if followed:
         users.follow(uid("alice"), uid("bob"))
-    original = await created(posts, as_user("alice"))
+    original = await created_post(posts, as_user("alice"))
     response = await new_post(posts, as_user("bob"), remix_of=original["id"])
     if isinstance(outcome, int):
         assert response.status_code == outcome
         assert response.headers["content-type"] == "application/problem+json"
-        assert (await get(posts, f"/v1/posts/{original['id']}", as_user("bob")))["remix_count"] == 0
+        original_now = await get_json(posts, f"/v1/posts/{original['id']}", as_user("bob"))
+        assert original_now["remix_count"] == 0
     else:
         assert response.status_code == 201, response.text
         remix_of = response.json()["remix_of"]
@@ -152,8 +94,8 @@ async def test_a_block_with_any_author_of_the_original_refuses(
     as_user: Headers,
     uid: Ids,
 ) -> None:
-    original = await created(posts, as_user("alice"), coauthors=["carol"])
-    await credit(posts, events, event_recorder, original["id"], uid("carol"))
+    original = await created_post(posts, as_user("alice"), coauthors=["carol"])
+    await events.publish(await invitation_accepted(event_recorder, original["id"], uid("carol")))
     users.block(uid("dave"), uid("carol"))
     refused = await new_post(posts, as_user("dave"), remix_of=original["id"])
     assert refused.status_code == 403
@@ -162,7 +104,7 @@ async def test_a_block_with_any_author_of_the_original_refuses(
 async def test_what_the_remixer_may_not_see_is_404(
     posts: httpx.AsyncClient, as_user: Headers
 ) -> None:
-    pending = await created(
+    pending = await created_post(
         posts, as_user("alice"), coauthors=["carol"], publish_mode="when_accepted"
     )
     for remix_of in (pending["id"], "no-such-post"):
@@ -176,9 +118,9 @@ async def manual_remix(
 ) -> tuple[dict[str, Any], dict[str, Any], str]:
     """alice asks to approve by hand; bob remixes her post: (original, remix, request id)."""
     users.set_remix_policy(uid("alice"), "everyone", "manual")
-    original = await created(posts, as_user("alice"), text="hers")
-    remix = await created(posts, as_user("bob"), remix_of=original["id"])
-    requests = await get(posts, "/v1/remix-requests", as_user("alice"))
+    original = await created_post(posts, as_user("alice"), text="hers")
+    remix = await created_post(posts, as_user("bob"), remix_of=original["id"])
+    requests = await get_json(posts, "/v1/remix-requests", as_user("alice"))
     (request,) = requests["items"]
     assert (request["remix"]["id"], request["original"]["id"]) == (remix["id"], original["id"])
     assert request["status"] == "pending"
@@ -198,7 +140,7 @@ async def test_a_manual_remix_waits_and_the_first_answer_stands(
     assert requested.data["answerer_ids"] == [uid("alice")]
     # The remixer and strangers cannot answer, nor see the request.
     for stranger in ("bob", "dave"):
-        assert (await get(posts, "/v1/remix-requests", as_user(stranger)))["items"] == []
+        assert (await get_json(posts, "/v1/remix-requests", as_user(stranger)))["items"] == []
         answer = await posts.post(
             f"/v1/remix-requests/{request_id}/approve", headers=as_user(stranger)
         )
@@ -211,10 +153,10 @@ async def test_a_manual_remix_waits_and_the_first_answer_stands(
     assert (await posts.post(approve, headers=as_user("alice"))).status_code == 200
     later = await posts.post(f"/v1/remix-requests/{request_id}/reject", headers=as_user("alice"))
     assert later.status_code == 409
-    shown = await get(posts, f"/v1/posts/{remix['id']}", as_user("dave"))
+    shown = await get_json(posts, f"/v1/posts/{remix['id']}", as_user("dave"))
     assert shown["remix_of"]["post"]["text"] == "hers"
     assert len(event_recorder.of_type("post.remix_approved")) == 1
-    pending = await get(posts, "/v1/remix-requests?status=pending", as_user("alice"))
+    pending = await get_json(posts, "/v1/remix-requests?status=pending", as_user("alice"))
     assert pending["items"] == []
 
 
@@ -227,13 +169,13 @@ async def test_an_accepted_coauthor_answers_and_revokes_an_invitee_does_not(
     uid: Ids,
 ) -> None:
     users.set_remix_policy(uid("alice"), "everyone", "manual")
-    original = await created(posts, as_user("alice"), coauthors=["carol"])
-    other = await created(posts, as_user("alice"), coauthors=["erin"])
-    await credit(posts, events, event_recorder, original["id"], uid("carol"))
-    remix = await created(posts, as_user("bob"), remix_of=original["id"])
-    await created(posts, as_user("bob"), remix_of=other["id"])  # erin is only invited there
-    assert (await get(posts, "/v1/remix-requests", as_user("erin")))["items"] == []
-    (request,) = (await get(posts, "/v1/remix-requests", as_user("carol")))["items"]
+    original = await created_post(posts, as_user("alice"), coauthors=["carol"])
+    other = await created_post(posts, as_user("alice"), coauthors=["erin"])
+    await events.publish(await invitation_accepted(event_recorder, original["id"], uid("carol")))
+    remix = await created_post(posts, as_user("bob"), remix_of=original["id"])
+    await created_post(posts, as_user("bob"), remix_of=other["id"])  # erin is only invited there
+    assert (await get_json(posts, "/v1/remix-requests", as_user("erin")))["items"] == []
+    (request,) = (await get_json(posts, "/v1/remix-requests", as_user("carol")))["items"]
 
     rejected = await posts.post(
         f"/v1/remix-requests/{request['id']}/reject", headers=as_user("carol")
@@ -252,20 +194,21 @@ async def test_an_accepted_coauthor_answers_and_revokes_an_invitee_does_not(
 async def test_revoking_hides_the_original_and_only_its_authors_may(
     posts: httpx.AsyncClient, as_user: Headers, event_recorder: EventRecorder
 ) -> None:
-    original = await created(posts, as_user("alice"))
-    remix = await created(posts, as_user("bob"), remix_of=original["id"])
+    original = await created_post(posts, as_user("alice"))
+    remix = await created_post(posts, as_user("bob"), remix_of=original["id"])
     path = f"/v1/posts/{original['id']}/remixes/{remix['id']}"
     assert (await posts.delete(path, headers=as_user("bob"))).status_code == 403
-    unrelated = await created(posts, as_user("bob"))
+    unrelated = await created_post(posts, as_user("bob"))
     not_a_remix = f"/v1/posts/{original['id']}/remixes/{unrelated['id']}"
     assert (await posts.delete(not_a_remix, headers=as_user("alice"))).status_code == 404
 
     assert (await posts.delete(path, headers=as_user("alice"))).status_code == 204
     assert (await posts.delete(path, headers=as_user("alice"))).status_code == 204
-    shown = await get(posts, f"/v1/posts/{remix['id']}", as_user("dave"))
+    shown = await get_json(posts, f"/v1/posts/{remix['id']}", as_user("dave"))
     assert shown["remix_of"] == {"post_id": original["id"], "status": "revoked", "post": None}
-    assert (await get(posts, f"/v1/posts/{original['id']}", as_user("dave")))["remix_count"] == 0
-    listed = await get(posts, f"/v1/posts/{original['id']}/remixes", as_user("dave"))
+    original_now = await get_json(posts, f"/v1/posts/{original['id']}", as_user("dave"))
+    assert original_now["remix_count"] == 0
+    listed = await get_json(posts, f"/v1/posts/{original['id']}/remixes", as_user("dave"))
     assert listed["items"] == []
     assert len(event_recorder.of_type("post.remix_revoked")) == 1
 
@@ -278,12 +221,12 @@ async def test_revoke_racing_approve_ends_as_one_of_the_two_orders(
     event_recorder: EventRecorder,
 ) -> None:
     users.set_remix_policy(uid("alice"), "everyone", "manual")
-    original = await created(posts, as_user("alice"))
+    original = await created_post(posts, as_user("alice"))
     for _ in range(6):
-        remix = await created(posts, as_user("bob"), remix_of=original["id"])
+        remix = await created_post(posts, as_user("bob"), remix_of=original["id"])
         (request,) = [
             r
-            for r in (await get(posts, "/v1/remix-requests", as_user("alice")))["items"]
+            for r in (await get_json(posts, "/v1/remix-requests", as_user("alice")))["items"]
             if r["remix"]["id"] == remix["id"]
         ]
         approve, revoke = await asyncio.gather(
@@ -292,7 +235,7 @@ async def test_revoke_racing_approve_ends_as_one_of_the_two_orders(
                 f"/v1/posts/{original['id']}/remixes/{remix['id']}", headers=as_user("alice")
             ),
         )
-        status = (await get(posts, f"/v1/posts/{remix['id']}", as_user("dave")))["remix_of"][
+        status = (await get_json(posts, f"/v1/posts/{remix['id']}", as_user("dave")))["remix_of"][
             "status"
         ]
         # approve first, then revoke; or revoke refused (nothing approved yet), then approve.
@@ -329,14 +272,14 @@ def _announced(recorder: EventRecorder, remix_id: str, status: str) -> bool:
 async def test_deleting_the_original_marks_its_remixes_removed(
     posts: httpx.AsyncClient, as_user: Headers, event_recorder: EventRecorder
 ) -> None:
-    original = await created(posts, as_user("alice"))
-    remix = await created(posts, as_user("bob"), remix_of=original["id"])
+    original = await created_post(posts, as_user("alice"))
+    remix = await created_post(posts, as_user("bob"), remix_of=original["id"])
     assert (
         await posts.delete(f"/v1/posts/{original['id']}", headers=as_user("alice"))
     ).status_code == 204
 
     async def removed() -> bool:
-        shown = await get(posts, f"/v1/posts/{remix['id']}", as_user("bob"))
+        shown = await get_json(posts, f"/v1/posts/{remix['id']}", as_user("bob"))
         return bool(
             shown["remix_of"] == {"post_id": original["id"], "status": "removed", "post": None}
         )
@@ -349,9 +292,9 @@ async def test_deleting_the_original_marks_its_remixes_removed(
 async def test_outside_a_limited_test_creating_is_403_and_what_exists_keeps_working(
     posts: httpx.AsyncClient, users: EligibilityStandIn, as_user: Headers, uid: Ids
 ) -> None:
-    original = await created(posts, as_user("alice"))
-    remix = await created(posts, as_user("bob"), remix_of=original["id"])
-    together = await created(posts, as_user("bob"), coauthors=["carol"])
+    original = await created_post(posts, as_user("alice"))
+    remix = await created_post(posts, as_user("bob"), remix_of=original["id"])
+    together = await created_post(posts, as_user("bob"), coauthors=["carol"])
     users.withheld |= {("remix", uid("bob")), ("coauthoring", uid("bob"))}
 
     for response in [
@@ -364,8 +307,8 @@ async def test_outside_a_limited_test_creating_is_403_and_what_exists_keeps_work
         assert response.status_code == 403
         assert response.json()["type"].endswith("/feature-unavailable")
     # A plain post, what was made during the test, and taking things apart all still work.
-    await created(posts, as_user("bob"))
-    shown = await get(posts, f"/v1/posts/{remix['id']}", as_user("bob"))
+    await created_post(posts, as_user("bob"))
+    shown = await get_json(posts, f"/v1/posts/{remix['id']}", as_user("bob"))
     assert shown["remix_of"]["status"] == "approved"
     leave = await posts.delete(
         f"/v1/posts/{together['id']}/coauthors/carol", headers=as_user("carol")

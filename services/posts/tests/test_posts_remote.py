@@ -5,12 +5,12 @@ remote author's invitation of a local account is added to their post as any auth
 told as refused when the invitee's rules refuse it; its author's withdrawal removes it as the
 author would."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from posts_support import RITA, Headers, Ids, remote_post_received
 
 from posts.remote.rules import remote_text
 from shared.events.federation import (
@@ -22,50 +22,26 @@ from shared.events.federation import (
     RemotePostReceived,
 )
 from shared.events.invitations import InvitationAccepted
-from shared.events.users import UserRegistered
 from shared.mongo import Database
-from shared.remote_accounts import remote_post_id, remote_user_id
-from shared.testing import EligibilityStandIn, EventInjector, EventRecorder, KnownUser
+from shared.remote_accounts import remote_post_id
+from shared.testing import EventInjector, EventRecorder, KnownUser
 
-type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-AUTHOR = remote_user_id("https://social.example/users/rita")
 NOTE = "https://social.example/users/rita/statuses/1"
 POST = remote_post_id(NOTE)
 PUBLISHED = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 
 
 def received(text: str = "Hello from afar") -> RemotePostReceived:
-    return RemotePostReceived(
-        activity_id=f"{NOTE}/activity",
-        post_id=POST,
-        note_id=NOTE,
-        url="https://social.example/@rita/1",
-        author_id=AUTHOR,
-        text=text,
-        published_at=PUBLISHED,
-    )
+    return remote_post_received(RITA, NOTE, text, PUBLISHED)
 
 
 def edited(text: str, minutes: int) -> RemotePostEdited:
     return RemotePostEdited(
         activity_id=f"{NOTE}#updates/{minutes}",
         post_id=POST,
-        author_id=AUTHOR,
+        author_id=RITA.id,
         text=text,
         edited_at=PUBLISHED + timedelta(minutes=minutes),
-    )
-
-
-async def register_rita(events: EventInjector) -> None:
-    await events.publish(
-        UserRegistered(
-            user_id=AUTHOR,
-            handle="rita@social.example",
-            display_name="Rita",
-            created_at=PUBLISHED,
-            domain="social.example",
-        )
     )
 
 
@@ -83,9 +59,9 @@ async def test_a_remote_post_is_a_published_post_of_its_account_taken_once(
     client: httpx.AsyncClient,
     events: EventInjector,
     event_recorder: EventRecorder,
-    as_user: Callable[[str], dict[str, str]],
+    as_user: Headers,
 ) -> None:
-    await register_rita(events)
+    await events.register(RITA)
 
     await events.publish(received(), received())
 
@@ -95,7 +71,7 @@ async def test_a_remote_post_is_a_published_post_of_its_account_taken_once(
     assert answer.json()["author"]["handle"] == "rita@social.example"
     assert answer.json()["status"] == "published"
     (published,) = await event_recorder.wait_for("post.published")
-    assert published.data["author_id"] == AUTHOR
+    assert published.data["author_id"] == RITA.id
     assert published.data["post_id"] == POST
     assert len(event_recorder.of_type("post.created")) == 1
 
@@ -120,7 +96,7 @@ async def test_a_newer_edit_of_a_remote_post_applies_and_an_older_one_does_not(
     client: httpx.AsyncClient,
     events: EventInjector,
     event_recorder: EventRecorder,
-    as_user: Callable[[str], dict[str, str]],
+    as_user: Headers,
 ) -> None:
     await events.publish(received())
 
@@ -137,13 +113,13 @@ async def test_a_deleted_remote_post_is_gone(
     client: httpx.AsyncClient,
     events: EventInjector,
     event_recorder: EventRecorder,
-    as_user: Callable[[str], dict[str, str]],
+    as_user: Headers,
 ) -> None:
     await events.publish(received())
 
     await events.publish(
         RemotePostDeleted(
-            activity_id=f"{NOTE}#delete", post_id=POST, author_id=AUTHOR, deleted_at=PUBLISHED
+            activity_id=f"{NOTE}#delete", post_id=POST, author_id=RITA.id, deleted_at=PUBLISHED
         )
     )
 
@@ -156,17 +132,10 @@ async def test_a_deleted_remote_post_is_gone(
 
 
 @pytest.fixture
-async def ritas_post(
-    start_posts: PostsServiceStarter,
-    users_stand_in: Callable[[], EligibilityStandIn],
-    events: EventInjector,
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The posts service, rita known to the users service and her post taken in."""
-    users = users_stand_in()
-    users.users[AUTHOR] = KnownUser(AUTHOR, "rita@social.example", "Rita")
-    async with start_posts(users=users.transport()) as client:
-        await events.publish(received())
-        yield client
+async def ritas_post(client: httpx.AsyncClient, events: EventInjector) -> httpx.AsyncClient:
+    """The posts service with rita's post taken in (rita is known to the users stand-in)."""
+    await events.publish(received())
+    return client
 
 
 def rita_invites(invitee_id: str, invitation_id: str = "a" * 32) -> RemoteCoauthorInvited:
@@ -174,7 +143,7 @@ def rita_invites(invitee_id: str, invitation_id: str = "a" * 32) -> RemoteCoauth
         activity_id="https://social.example/users/rita#invites/1",
         invitation_id=invitation_id,
         post_id=POST,
-        author_id=AUTHOR,
+        author_id=RITA.id,
         invitee_id=invitee_id,
         invited_at=PUBLISHED,
     )
@@ -184,8 +153,8 @@ async def test_a_remote_invitation_is_added_to_the_remote_post_as_its_authors_in
     ritas_post: httpx.AsyncClient,
     events: EventInjector,
     event_recorder: EventRecorder,
-    uid: Callable[[str], str],
-    as_user: Callable[[str], dict[str, str]],
+    uid: Ids,
+    as_user: Headers,
 ) -> None:
     await events.publish(rita_invites(uid("bob")), rita_invites(uid("bob")))
     # Someone whose rules refuse rita is not invited (nor the invitation opened).
@@ -193,14 +162,14 @@ async def test_a_remote_invitation_is_added_to_the_remote_post_as_its_authors_in
 
     (invited,) = await event_recorder.wait_for("post.coauthor_invited")
     assert (invited.data["invitation_id"], invited.data["invitee_id"]) == ("a" * 32, uid("bob"))
-    assert invited.data["author_id"] == AUTHOR
+    assert invited.data["author_id"] == RITA.id
     post = (await ritas_post.get(f"/v1/posts/{POST}", headers=as_user("bob"))).json()
     assert [(c["user"]["id"], c["status"]) for c in post["coauthors"]] == [(uid("bob"), "invited")]
     await events.publish(
         InvitationAccepted(
             invitation_id="a" * 32,
             post_id=POST,
-            inviter_id=AUTHOR,
+            inviter_id=RITA.id,
             invitee_id=uid("bob"),
             responded_at=PUBLISHED,
         )
@@ -222,7 +191,7 @@ async def test_a_remote_invitation_the_invitees_rules_refuse_is_told_as_refused_
     (refused,) = await event_recorder.wait_for("post.coauthor_invitation_refused")
     assert refused.data == {
         "post_id": POST,
-        "author_id": AUTHOR,
+        "author_id": RITA.id,
         "invitation_id": "b" * 32,
         "invitee_id": uid("hermit"),
         "refused_at": refused.data["refused_at"],
@@ -237,7 +206,7 @@ def rita_withdraws(invitee_id: str, invitation_id: str = "a" * 32) -> RemoteInvi
         activity_id=f"https://social.example/undos/{invitation_id}",
         invitation_id=invitation_id,
         post_id=POST,
-        author_id=AUTHOR,
+        author_id=RITA.id,
         invitee_id=invitee_id,
         withdrawn_at=PUBLISHED,
     )
@@ -256,7 +225,7 @@ async def test_a_remote_invitation_withdrawn_by_its_author_is_revoked_or_removed
         InvitationAccepted(
             invitation_id="c" * 32,
             post_id=POST,
-            inviter_id=AUTHOR,
+            inviter_id=RITA.id,
             invitee_id=uid("carol"),
             responded_at=PUBLISHED,
         )
@@ -282,45 +251,36 @@ async def test_a_remote_invitation_withdrawn_by_its_author_is_revoked_or_removed
 
 # Remote co-authors, credited on their consent stamps (checked by the federation service)
 
-COAUTHOR = remote_user_id("https://other.example/users/sam")
+SAM = KnownUser.remote("https://other.example/users/sam", "Sam")
 
 
 async def test_a_remote_post_is_credited_to_its_remote_coauthors_until_an_update_leaves_one_out(
     client: httpx.AsyncClient,
     events: EventInjector,
     event_recorder: EventRecorder,
-    as_user: Callable[[str], dict[str, str]],
+    as_user: Headers,
 ) -> None:
-    await register_rita(events)
-    await events.publish(
-        UserRegistered(
-            user_id=COAUTHOR,
-            handle="sam@other.example",
-            display_name="Sam",
-            created_at=PUBLISHED,
-            domain="other.example",
-        )
-    )
+    await events.register(RITA, SAM)
 
-    await events.publish(received().model_copy(update={"coauthor_ids": (COAUTHOR,)}))
+    await events.publish(received().model_copy(update={"coauthor_ids": (SAM.id,)}))
 
     (published,) = await event_recorder.wait_for("post.published")
-    assert published.data["coauthor_ids"] == [COAUTHOR]
+    assert published.data["coauthor_ids"] == [SAM.id]
     post = (await client.get(f"/v1/posts/{POST}", headers=as_user("alice"))).json()
-    assert [(c["user"]["id"], c["status"]) for c in post["coauthors"]] == [(COAUTHOR, "accepted")]
+    assert [(c["user"]["id"], c["status"]) for c in post["coauthors"]] == [(SAM.id, "accepted")]
 
     # The same text, without the co-author: their credit ends, the text keeps its version.
     await events.publish(edited("Hello from afar", 10))
 
     (removed,) = await event_recorder.wait_for("post.coauthor_removed")
-    assert (removed.data["post_id"], removed.data["coauthor_id"]) == (POST, COAUTHOR)
+    assert (removed.data["post_id"], removed.data["coauthor_id"]) == (POST, SAM.id)
     post = (await client.get(f"/v1/posts/{POST}", headers=as_user("alice"))).json()
     assert post["coauthors"] == []
     assert event_recorder.of_type("post.edited") == []
 
     # Credited again by a later Update whose stamp checks out again.
     await events.publish(
-        edited("Hello from afar", 20).model_copy(update={"coauthor_ids": (COAUTHOR,)})
+        edited("Hello from afar", 20).model_copy(update={"coauthor_ids": (SAM.id,)})
     )
     (added,) = await event_recorder.wait_for("post.coauthor_added")
-    assert added.data["coauthor_id"] == COAUTHOR
+    assert added.data["coauthor_id"] == SAM.id

@@ -2,14 +2,12 @@
 the real broker and embedded MongoDB: counted and announced as a local account's, once however
 often a fact comes, taken back by their undo, and refused when an author blocks the account."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
 import httpx
-import pytest
+from posts_support import ZOE, Headers, Ids, created_post, get_json
 
 from posts.core.repository import POSTS
 from posts.engagement.repository import LIKES
@@ -22,15 +20,8 @@ from shared.events.federation import (
     RemoteReplyReceived,
 )
 from shared.mongo import Database
-from shared.remote_accounts import remote_user_id
-from shared.testing import EligibilityStandIn, EventInjector, EventRecorder, KnownUser
+from shared.testing import EligibilityStandIn, EventInjector, EventRecorder
 
-type Headers = Callable[[str], dict[str, str]]
-type Ids = Callable[[str], str]
-type PostsServiceStarter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-ACTOR = "https://remote.example/users/zoe"
-ZOE = KnownUser(remote_user_id(ACTOR), "zoe@remote.example", "Zoe")
 AT = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 NOTE = "https://remote.example/notes/1"
 REPLY_ID = "5" * 32
@@ -41,33 +32,13 @@ def activity_id() -> str:
     return f"https://remote.example/activities/{next(_activities)}"
 
 
-@pytest.fixture
-def users(users_stand_in: Callable[[], EligibilityStandIn]) -> EligibilityStandIn:
-    """The users service, knowing the remote account (as once it took its actor)."""
-    stand_in = users_stand_in()
-    stand_in.users[ZOE.id] = ZOE
-    return stand_in
-
-
-@pytest.fixture
-async def client(
-    start_posts: PostsServiceStarter, users: EligibilityStandIn
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with start_posts(users=users.transport()) as posts_client:
-        yield posts_client
-
-
 async def new_post(client: httpx.AsyncClient, as_user: Headers) -> str:
-    response = await client.post("/v1/posts", json={"text": "A post"}, headers=as_user("alice"))
-    assert response.status_code == 201, response.text
-    post_id: str = response.json()["id"]
+    post_id: str = (await created_post(client, as_user("alice")))["id"]
     return post_id
 
 
 async def read_post(client: httpx.AsyncClient, as_user: Headers, post_id: str) -> Any:
-    response = await client.get(f"/v1/posts/{post_id}", headers=as_user("dave"))
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await get_json(client, f"/v1/posts/{post_id}", as_user("dave"))
 
 
 def liked(post_id: str) -> RemoteLikeReceived:

@@ -1,18 +1,15 @@
 """Hand-overs through the posts routes, and the author's deletion handing a post over, on the
 real broker and embedded MongoDB."""
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from posts_support import Headers, Ids
 from test_posts_editing import shared_post
 
 from shared.events.users import UserDeleted
 from shared.testing import EventInjector, EventRecorder, wait_until
-
-type Headers = Callable[[str], dict[str, str]]
-type Ids = Callable[[str], str]
 
 
 async def test_a_hand_over_asked_shown_and_accepted(

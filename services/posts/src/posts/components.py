@@ -131,6 +131,7 @@ def _components(
     )
     edit_queries = EditingQueries(posts, queries)
     editing = EditingCommands(edit_limits(settings), core, EditRepository(db), edit_queries, media)
+    remote_posts = RemotePostCommands(settings, core, posts, directory)
     return PostsComponents(
         queries=queries,
         authoring=AuthoringCommands(
@@ -149,8 +150,8 @@ def _components(
         succession=SuccessionCommands(core, queries),
         directory=directory,
         mutes=mutes,
-        remote_posts=RemotePostCommands(settings, core, posts, directory),
-        remote_quotes=RemoteQuoteCommands(settings, core, posts, remixing, directory),
+        remote_posts=remote_posts,
+        remote_quotes=RemoteQuoteCommands(settings, core, posts, remixing, remote_posts),
     )
 
 

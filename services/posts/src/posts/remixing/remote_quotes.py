@@ -7,14 +7,12 @@ by that post's author's word from their server. Each fact is idempotent."""
 import logging
 from dataclasses import dataclass, replace
 
-from pymongo.errors import DuplicateKeyError
-
 from posts.core.commands import PostCommands, new_id
 from posts.core.repository import PostRepository
 from posts.core.rules import Change, Post, RemixLink, unchanged
 from posts.remixing.commands import RemixingCommands
 from posts.remixing.rules import OriginsWord, creation_events, origins_word, quote_link
-from posts.remote.commands import REMOTE_FIELD
+from posts.remote.commands import RemotePostCommands
 from posts.remote.rules import received_post
 from posts.settings import PostsSettings
 from shared.clock import utc_now
@@ -26,7 +24,6 @@ from shared.events.federation import (
     RemoteQuoteRevoked,
 )
 from shared.subscriptions import Delivery
-from shared.user_directory import UserDirectory
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +34,7 @@ class RemoteQuoteCommands:
     core: PostCommands
     posts: PostRepository
     remixing: RemixingCommands
-    directory: UserDirectory
+    remote_posts: RemotePostCommands
 
     async def quote_requested(self, delivery: Delivery[RemoteQuoteRequested]) -> None:
         quote = delivery.event
@@ -70,13 +67,7 @@ class RemoteQuoteCommands:
         )
         change = received_post(received, self.settings.max_text_length, remix_of=link)
         change = Change(change.post, (*change.events, *creation_events(change.post, original)))
-        author = await self.directory.get(quote.author_id)
-        origin = {"note_id": quote.note_id, "url": quote.url}
-        try:
-            await self.core.insert(change, [author] if author else [], extra={REMOTE_FIELD: origin})
-        except DuplicateKeyError:
-            return False
-        return True
+        return await self.remote_posts.keep(received, change)
 
     async def quote_authorized(self, delivery: Delivery[RemoteQuoteAuthorized]) -> None:
         fact = delivery.event

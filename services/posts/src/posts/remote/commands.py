@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from posts.core.commands import PostCommands
 from posts.core.repository import PostRepository
+from posts.core.rules import Change
 from posts.remote.rules import delete_remote_post, edit_remote_post, received_post
 from posts.settings import PostsSettings
 from shared.events.federation import RemotePostDeleted, RemotePostEdited, RemotePostReceived
@@ -30,7 +31,11 @@ class RemotePostCommands:
         received = delivery.event
         if await self.posts.get(received.post_id) is not None:
             return  # taken already
-        change = received_post(received, self.settings.max_text_length)
+        await self.keep(received, received_post(received, self.settings.max_text_length))
+
+    async def keep(self, received: RemotePostReceived, change: Change) -> bool:
+        """Stores the remote post `change` makes of `received`, with where it came from; False
+        when another delivery of it took it meanwhile."""
         # The author's profile arrives from the users service, maybe after this: the post
         # renders from the directory when it does.
         author = await self.directory.get(received.author_id)
@@ -45,7 +50,8 @@ class RemotePostCommands:
         try:
             await self.core.insert(change, [author] if author else [], extra={REMOTE_FIELD: origin})
         except DuplicateKeyError:
-            return  # another delivery of it took it meanwhile
+            return False
+        return True
 
     async def remote_post_edited(self, delivery: Delivery[RemotePostEdited]) -> None:
         edited = delivery.event

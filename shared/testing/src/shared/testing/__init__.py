@@ -77,7 +77,14 @@ from shared.public_media import (
     PreviewsRequest,
 )
 from shared.public_user import PublicUser
-from shared.remote_accounts import LOOKUP_PATH, RemoteAccountFound, RemoteAccountLookup
+from shared.remote_accounts import (
+    LOOKUP_PATH,
+    RemoteAccountFound,
+    RemoteAccountLookup,
+    remote_domain,
+    remote_handle,
+    remote_user_id,
+)
 from shared.services import SERVICES
 from shared.settings import ServiceSettings
 
@@ -522,6 +529,8 @@ class KnownUser:
     display_name: str
     created_at: datetime = JOINED
     collab_policy: CollabPolicy = "everyone"
+    # A remote account's actor (its domain is this URL's host); None: an account of this instance.
+    actor_url: str | None = None
 
     @classmethod
     def named(
@@ -529,6 +538,25 @@ class KnownUser:
     ) -> "KnownUser":
         """The account `u-<handle>`, displayed as its handle title-cased."""
         return cls(f"u-{handle}", handle, handle.title(), created_at, collab_policy)
+
+    @classmethod
+    def remote(
+        cls, actor_url: str, display_name: str, *, created_at: datetime = JOINED
+    ) -> "KnownUser":
+        """The account of the remote actor at `actor_url` (`…/users/<name>`), named as CoPost
+        names remote accounts (shared.remote_accounts); `created_at` is when it was first seen."""
+        username = actor_url.rstrip("/").rsplit("/", 1)[-1]
+        return cls(
+            remote_user_id(actor_url),
+            remote_handle(username, actor_url),
+            display_name,
+            created_at,
+            actor_url=actor_url,
+        )
+
+    @property
+    def domain(self) -> str | None:
+        return remote_domain(self.actor_url) if self.actor_url else None
 
     def public(self) -> PublicUser:
         return PublicUser(
@@ -545,6 +573,24 @@ class KnownUser:
             handle=self.handle,
             display_name=self.display_name,
             created_at=self.created_at,
+            domain=self.domain,
+        )
+
+    def seen(
+        self, at: datetime | None = None, *, avatar_url: str | None = None
+    ) -> RemoteAccountSeen:
+        """The federation service's sighting of this remote account's actor (at `at`, else
+        when it was first seen), from which the users service makes or refreshes the account."""
+        if self.actor_url is None:
+            raise ValueError(f"{self.handle} is an account of this instance, never seen remotely")
+        return RemoteAccountSeen(
+            user_id=self.id,
+            handle=self.handle,
+            display_name=self.display_name,
+            actor_url=self.actor_url,
+            domain=remote_domain(self.actor_url),
+            avatar_url=avatar_url,
+            seen_at=at or self.created_at,
         )
 
 
