@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -96,9 +97,24 @@ def handler_error(log_text: str, event_id: str) -> str:
         with contextlib.suppress(ValueError):
             entry = json.loads(line)
             if entry.get("event_id") == event_id and entry.get("level") in ("ERROR", "WARNING"):
-                exception = str(entry.get("exception") or "").strip()
-                found = exception.splitlines()[-1] if exception else str(entry.get("message"))
+                exception = str(entry.get("exception") or "")
+                found = _raised(exception) or str(entry.get("message"))
     return found
+
+
+def _raised(traceback: str) -> str:
+    """The last `Type: message` line of a traceback, inside an exception group's frame too."""
+    for line in reversed(traceback.splitlines()):
+        text = line.strip(" |+-")
+        if _EXCEPTION_LINE.match(text):
+            return text
+    return ""
+
+
+# A traceback's exception line: a dotted name ending like an exception's, then its message.
+_EXCEPTION_LINE = re.compile(
+    r"^[A-Za-z_][\w.]*(Error|Exception|Group|Cancelled|Timeout|Reconnect)\b"
+)
 
 
 class FaultInjector(Protocol):

@@ -97,6 +97,7 @@ LISTENERS = CELEBRITIES
 # 15 s, so a stream whose gateway was cut off is not waited on for ever.
 STREAM_READ_SECONDS = 45.0
 REQUEST_TIMEOUT = 15.0
+SET_UP_ATTEMPTS = 5
 MAX_IN_FLIGHT = 200
 SETTLE_SECONDS = 300.0
 RECOVERY_TIMEOUT = 180.0
@@ -134,6 +135,7 @@ UNAVAILABLE_DEPENDENCY = (
     "NetworkTimeout",
     "ServerSelectionTimeoutError",
     "ConnectionFailure",
+    "OperationCancelled",
     "NotPrimaryError",
     "ConnectError",
     "ConnectTimeout",
@@ -290,6 +292,25 @@ class SoakResult:
         return sum(s.outcome == "error" for s in outside) / max(1, len(outside))
 
 
+async def set_up_step(
+    send: Callable[[], Awaitable[httpx.Response]], expected: frozenset[int] = frozenset({200})
+) -> httpx.Response:
+    """A request of the set-up, sent again (up to SET_UP_ATTEMPTS times) while the answer is
+    a 5xx or none; any other unexpected answer fails the soak."""
+    for attempt in range(1, SET_UP_ATTEMPTS + 1):
+        try:
+            response = await send()
+        except httpx.HTTPError:
+            if attempt == SET_UP_ATTEMPTS:
+                raise
+            continue
+        if response.status_code < 500 or attempt == SET_UP_ATTEMPTS:
+            assert response.status_code in expected, response.text
+            return response
+        await asyncio.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
 class Workload:
     def __init__(self, gateway_url: str, config: SoakConfig) -> None:
         self.gateway_url = gateway_url
@@ -320,8 +341,10 @@ class Workload:
             others = [a for a in self.accounts if a is not account]
             followees |= set(self.rng.sample(others, INITIAL_FOLLOWS))
             for followee in followees:
-                ok = await self._follow(account, followee)
-                assert ok, f"{account.handle} could not follow {followee.handle} before the soak"
+                attempts = 1
+                while not await self._follow(account, followee):  # a PUT: sent again safely
+                    assert attempts < SET_UP_ATTEMPTS, f"{account.handle} could not follow"
+                    attempts += 1
 
     async def close(self) -> None:
         for account in self.accounts:
@@ -350,24 +373,23 @@ class Workload:
                 await asyncio.sleep(1.0)  # the stream's `retry:` is 3 s; sooner here
 
     async def _sign_up(self, handle: str) -> Account:
+        """The account, its token and its policy; each step tried again while the stack is too
+        busy to answer (the set-up is not what a soak measures)."""
+        body = {"handle": handle, "password": PASSWORD, "display_name": handle}
         async with httpx.AsyncClient(base_url=self.gateway_url, timeout=60) as anonymous:
-            created = await anonymous.post(
-                "/v1/users", json={"handle": handle, "password": PASSWORD, "display_name": handle}
-            )
-            assert created.status_code == 201, created.text
-            issued = await anonymous.post(
-                "/v1/auth/token", json={"handle": handle, "password": PASSWORD}
-            )
-            assert issued.status_code == 200, issued.text
+            # A 409 after an unanswered attempt: that attempt created it.
+            await set_up_step(lambda: anonymous.post("/v1/users", json=body), frozenset({201, 409}))
+            credentials = {"handle": handle, "password": PASSWORD}
+            issued = await set_up_step(lambda: anonymous.post("/v1/auth/token", json=credentials))
         client = httpx.AsyncClient(
             base_url=self.gateway_url,
             timeout=REQUEST_TIMEOUT,
             headers={"Authorization": f"Bearer {issued.json()['access_token']}"},
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=4),
         )
-        policy = await client.patch("/v1/me", json={"collab_policy": "everyone"})
-        assert policy.status_code == 200, policy.text
-        return Account(created.json()["id"], handle, client)
+        policy = {"collab_policy": "everyone"}
+        me = await set_up_step(lambda: client.patch("/v1/me", json=policy))
+        return Account(me.json()["id"], handle, client)
 
     # -- the load ------------------------------------------------------------------------
 
