@@ -56,10 +56,11 @@ def _text(value: Any) -> str:
 
 def dead_letter_of(message: AbstractIncomingMessage) -> DeadLetter:
     headers = message.headers
+    history = headers.get("x-death")
     deaths = {
-        f"{_text(death.get('reason'))} in {_text(death.get('queue'))}": int(death.get("count", 1))
-        for death in headers.get("x-death") or []
-        if isinstance(death, dict)
+        f"{_text(death.get('reason'))} in {_text(death.get('queue'))}": int(str(death["count"]))
+        for death in (history if isinstance(history, list) else [])
+        if isinstance(death, dict) and "count" in death
     }
     refused = headers.get(REFUSED_HEADER)
     return DeadLetter(
@@ -79,7 +80,7 @@ async def list_dead_letters(settings: ServiceSettings, limit: int = 100) -> list
     counts as a delivery of it, nothing more."""
     bus = EventBus(settings)
     connection = await aio_pika.connect(settings.amqp_url.get_secret_value())
-    found = []
+    found: list[DeadLetter] = []
     async with connection:
         channel = await connection.channel()
         parked = await channel.declare_queue(bus.dead_letter_queue_name, passive=True)
