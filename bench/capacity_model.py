@@ -15,7 +15,8 @@ SECONDS_PER_DAY = 86_400
 
 # -- workload: assumptions, each named after its anchor (docs/capacity.md#the-workload) ---------
 
-# Registered accounts per daily active user: fan-out writes every follower's home, active or not.
+# Registered accounts per daily active user (each has follow edges in MongoDB; only those who
+# read have a home feed in Redis).
 ACCOUNTS_PER_DAU = 4
 # Per daily active user and day. 40 home + 20 profile pages per 2 posts is 30 timeline reads per
 # post: between DeathStarBench socialNetwork's mix (60 % home, 30 % profile, 10 % posts: 9 to 1)
@@ -63,9 +64,10 @@ POSTS_PER_LIKE_MS = 10 * 0.3 + 1.5
 # Per delivered event, relay and consumer together (bench/results/README.md, pipeline: "the
 # client about 1.5 ms more" beside the embedded server's 4-4.5 ms).
 CONSUMER_PER_DELIVERY_MS = 1.5
-# Timeline's own CPU per home entry fanned out (its share of a 500-entry bulk write and of the
-# feed script's call). timeline.md's 0.83 ms of wall time per entry is the embedded server's pace.
-TIMELINE_PER_ENTRY_MS = 0.05
+# Timeline's own CPU per home entry fanned out: its share of reading the followers (batches of
+# 500) and of the feed script's call. timeline.md (2026-12-07 05:53 UTC): 90 ms of the bench
+# process's CPU (the service's code, PyMongo, redis-py) for a post to 10 000 followers: 0.009.
+TIMELINE_PER_ENTRY_MS = 0.01
 # RabbitMQ per delivery: pipeline.md's raw path "under 0.3 ms" on one node; twice that for a
 # quorum queue replicated to three nodes.
 BROKER_PER_DELIVERY_MS = 0.6
@@ -77,6 +79,8 @@ REDIS_PER_ENTRY_MS = 0.005
 REDIS_CORES_PER_PRIMARY = 0.5
 REDIS_GB_PER_PRIMARY = 25
 # MongoDB: documents one shard's primary writes per second, and data per shard (WiredTiger).
+# Home feeds are in Redis only (ADR 0009): MongoDB holds no entry per follower of a post, only
+# per author (profile entries) and, for the insights, whom each post reached (chunks of ids).
 MONGO_WRITES_PER_SHARD = 20_000
 MONGO_TB_PER_SHARD = 2.0
 
@@ -85,9 +89,13 @@ MONGO_TB_PER_SHARD = 2.0
 # MEMORY USAGE of an 800-entry feed (entries are 56-byte sort keys, skiplist encoding), Redis
 # 7.0.15, 2026-12-06: 122 272 bytes.
 REDIS_BYTES_PER_FEED_ENTRY = 122_272 / 800
-# bson.encode of a home entry as EntryRepository.deliver writes it (hex ids, one via): 364 bytes;
-# its four indexes' keys are estimated at 240 more (uncompressed).
-MONGO_BYTES_PER_HOME_ENTRY = 364 + 240
+# bson.encode, 2026-12-07, of the documents the timeline writes (32-hex ids): a profile entry
+# (EntryRepository.put_on_profiles) 320 bytes, its two indexes' keys estimated at 120 more; a
+# follow edge 225, its three indexes' keys estimated at 180 more; whom a post reached
+# (InsightsRepository.record_reach) 42 105 bytes per chunk of 1 000 follower ids.
+MONGO_BYTES_PER_PROFILE_ENTRY = 320 + 120
+MONGO_BYTES_PER_FOLLOW_EDGE = 225 + 180
+MONGO_BYTES_PER_REACHED_FOLLOWER = 42_105 / 1_000
 # A post document (text up to 500 characters, credits, counters, an emptied outbox), and a
 # notification (with its 140-character preview): estimates.
 POST_DOC_BYTES = 1_500
@@ -102,10 +110,8 @@ CARD_BYTES = 15_929 / 20
 
 HOME_TIMELINE_CAP = 800
 NOTIFICATION_RETENTION_DAYS = 90  # services/notifications/src/notifications/settings.py
-# The slack MongoDB's home entries were trimmed past: a retired setting, kept for the MongoDB
-# rows below, which price home entries in MongoDB and are stale (docs/capacity.md, ADR 0009).
-HOME_TIMELINE_TRIM_SLACK = 50
-# A smaller cap for the Redis copy only (pages past it read MongoDB, FeedCache's "#" marker).
+# A smaller cap for the Redis feeds (pages past it are pulled from MongoDB's profile entries,
+# FeedCache's "#" marker).
 SMALLER_FEED_CACHE_CAP = 200
 # A profile feed's entries: an author's posts, capped like a home's; 90 days at 2 a day.
 PROFILE_FEED_ENTRIES = 180
@@ -246,10 +252,33 @@ class Tier:
         by_cpu = math.ceil(self.redis_cores / REDIS_CORES_PER_PRIMARY)
         return max(1, by_cpu, math.ceil(self.feed_store_gb(cap) / REDIS_GB_PER_PRIMARY))
 
+    def a_year(self, per_second_at_peak: float) -> float:
+        """A year's worth of something whose busiest hour's rate this is."""
+        return per_second_at_peak / PEAK_FACTOR * SECONDS_PER_DAY * 365
+
     @property
-    def home_entries_tb(self) -> float:
-        entries = self.dau * ACCOUNTS_PER_DAU * (HOME_TIMELINE_CAP + HOME_TIMELINE_TRIM_SLACK)
-        return entries * MONGO_BYTES_PER_HOME_ENTRY / 1e12
+    def reach_tb_a_year(self) -> float:
+        """The insights' record of whom each post reached: one id per home entry."""
+        return self.a_year(self.entries) * MONGO_BYTES_PER_REACHED_FOLLOWER / 1e12
+
+    @property
+    def timeline_tb_a_year(self) -> float:
+        """The timeline database after a year: the follow edges, each post's card and its
+        profile entries (its author's and its credited co-authors'), and the reach records."""
+        edges = self.dau * ACCOUNTS_PER_DAU * self.followers * MONGO_BYTES_PER_FOLLOW_EDGE
+        profiles_per_post = 1 + COAUTHORED_SHARE * INVITEES_PER_COAUTHORED_POST
+        per_post = POST_DOC_BYTES + profiles_per_post * MONGO_BYTES_PER_PROFILE_ENTRY
+        posts = self.a_year(self.posts) * per_post
+        return (edges + posts) / 1e12 + self.reach_tb_a_year
+
+    @property
+    def timeline_writes(self) -> float:
+        """Documents the timeline database writes per second: per post its card, its profile
+        entries and its reach chunks (1 000 ids each); per like its card's counts; per follow
+        its edge, the followee's count and the follow's attribution."""
+        profiles_per_post = 1 + COAUTHORED_SHARE * INVITEES_PER_COAUTHORED_POST
+        reach_chunks = self.entries / 1_000 + self.posts
+        return self.posts * (1 + profiles_per_post) + reach_chunks + self.likes + 3 * self.follows
 
     @property
     def posts_tb_a_year(self) -> float:
@@ -262,8 +291,8 @@ class Tier:
 
     @property
     def timeline_shards(self) -> int:
-        by_size = math.ceil(self.home_entries_tb / MONGO_TB_PER_SHARD)
-        by_writes = math.ceil(self.entries / MONGO_WRITES_PER_SHARD)
+        by_size = math.ceil(self.timeline_tb_a_year / MONGO_TB_PER_SHARD)
+        by_writes = math.ceil(self.timeline_writes / MONGO_WRITES_PER_SHARD)
         return max(by_size, by_writes)
 
 
@@ -289,7 +318,7 @@ def number(value: float) -> str:
 # 39, the plan's, twice the plan's) and timeline CPU per fanned-out entry.
 SENSITIVITY_DAU = 1_000_000
 SENSITIVITY_FOLLOWERS = (39, MEAN_FOLLOWERS, 2 * MEAN_FOLLOWERS)
-SENSITIVITY_PER_ENTRY_MS = (TIMELINE_PER_ENTRY_MS, 0.2)
+SENSITIVITY_PER_ENTRY_MS = (TIMELINE_PER_ENTRY_MS, 0.05)
 
 
 def render() -> str:
@@ -320,7 +349,7 @@ def render_plan() -> str:
         ("requests/s (all types)", [number(t.requests) for t in tiers]),
         ("… home / profile pages/s", [f"{number(t.home)} / {number(t.profile)}" for t in tiers]),
         ("… posts / likes/s", [f"{t.posts:.1f} / {number(t.likes)}" for t in tiers]),
-        ("home entries fanned out/s", [number(t.entries) for t in tiers]),
+        ("home feed entries fanned out/s (Redis)", [number(t.entries) for t in tiers]),
         ("events delivered/s", [number(sum(t.deliveries().values())) for t in tiers]),
     ]
     for name, maximum in MAX_REPLICAS.items():
@@ -335,8 +364,12 @@ def render_plan() -> str:
         cells = [f"{t.feed_store_gb(cap):.1f} / {t.redis_primaries(cap)}" for t in tiers]
         rows.append((f"Redis, feed cap {cap}: GB / primaries", cells))
     rows += [
-        ("MongoDB: home entries, TB", [f"{t.home_entries_tb:.2f}" for t in tiers]),
-        ("MongoDB: timeline shards", [str(t.timeline_shards) for t in tiers]),
+        (
+            "MongoDB: timeline, TB a year (of it, insights' reach records)",
+            [f"{t.timeline_tb_a_year:.2f} ({t.reach_tb_a_year:.2f})" for t in tiers],
+        ),
+        ("MongoDB: timeline documents written/s", [number(t.timeline_writes) for t in tiers]),
+        ("MongoDB: timeline shards (a year's data)", [str(t.timeline_shards) for t in tiers]),
         ("MongoDB: posts, TB a year", [f"{t.posts_tb_a_year:.2f}" for t in tiers]),
         ("MongoDB: notifications (90 days), TB", [f"{t.notifications_tb:.2f}" for t in tiers]),
     ]

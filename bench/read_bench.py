@@ -8,7 +8,7 @@ after each run, and divided by the requests served. In the same run, a bare Fast
 (`bench/floor_app.py`, same uvicorn) returns the home page's exact bytes: the floor.
 Writes bench/results/reads.md.
 
-    .venv/bin/python bench/read_bench.py [--seconds 8]
+    .venv/bin/python bench/read_bench.py [--seconds 8] [--only home]
 """
 
 import argparse
@@ -111,7 +111,7 @@ def seed(client: httpx.Client, run: str) -> tuple[str, str]:
         time.sleep(0.2)
 
 
-def run(seconds: int) -> str:
+def run(seconds: int, only: str | None = None) -> str:
     run_id = uuid.uuid4().hex[:8]
     data_dir = Path(tempfile.mkdtemp(prefix="copost-read-bench-"))
     stack = LocalStack(
@@ -149,6 +149,8 @@ def run(seconds: int) -> str:
             Route("invitations received", "/v1/invitations", "invitations"),
             Route("notifications", "/v1/notifications", "notifications"),
         ]
+        if only:
+            routes = [route for route in routes if only in route.name]
         floor_result = measure(
             Route("floor: bare FastAPI, same bytes", "/page", "floor"),
             floor_url,
@@ -216,8 +218,11 @@ def report(floor: Measured, results: list[Measured], page_bytes: int, seconds: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8, help="wrk duration per route")
+    parser.add_argument(
+        "--only", help="measure only the routes whose name contains this, e.g. 'home'"
+    )
     args = parser.parse_args()
-    text = run(args.seconds)
+    text = run(args.seconds, args.only)
     path = write_results("reads.md", text)
     print(text)
     print(f"written to {path}")

@@ -15,13 +15,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
 from compose_stack import ComposeStack, compose_stack, docker_requested
 from contract import ApiContract
-from stack import LocalStack, find_free_base_port
+from stack import GatewayTls, LocalStack, find_free_base_port
 
 from shared.testing import DEFAULT_REDIS_URL, delete_redis_keys, unique_namespace
 
@@ -130,7 +131,11 @@ async def local_stack(
 
 @asynccontextmanager
 async def running_local_stack(
-    tmp_path_factory: pytest.TempPathFactory, overrides: Mapping[str, str] | None = None
+    tmp_path_factory: pytest.TempPathFactory,
+    overrides: Mapping[str, str] | None = None,
+    *,
+    base_port: int | None = None,
+    gateway_tls: GatewayTls | None = None,
 ) -> AsyncIterator[LocalStack]:
     """As local_stack, giving the LocalStack itself (its processes, its supervision).
 
@@ -144,12 +149,13 @@ async def running_local_stack(
     namespace = unique_namespace()
     started_stack = LocalStack(
         data_dir=tmp_path_factory.mktemp("copost-stack"),
-        base_port=find_free_base_port(),
+        base_port=base_port or find_free_base_port(),
         amqp_url=amqp_url,
         amqp_namespace=namespace,
         broker_user_prefix=f"copost-{namespace}",
         extra_env={**E2E_ENVIRONMENT, **(overrides or {})},
         ready_timeout=120.0,
+        gateway_tls=gateway_tls,
     )
     await asyncio.to_thread(started_stack.start)
     started = started_stack.running_services
@@ -178,9 +184,7 @@ def local_processes(stack: str) -> LocalStack:
 @pytest.fixture
 async def gateway(stack: str) -> AsyncIterator[httpx.AsyncClient]:
     """An anonymous client of the gateway."""
-    async with httpx.AsyncClient(
-        base_url=stack, timeout=15.0, event_hooks=CHECKED_BY_CONTRACT
-    ) as client:
+    async with gateway_client(stack) as client:
         yield client
 
 
@@ -205,18 +209,26 @@ async def new_user(stack: str) -> AsyncIterator[NewUser]:
         yield register
 
 
+def gateway_client(base_url: str, **options: Any) -> httpx.AsyncClient:
+    """A client of a gateway whose answers are checked against the OpenAPI document."""
+    return httpx.AsyncClient(
+        base_url=base_url, timeout=15.0, event_hooks=CHECKED_BY_CONTRACT, **options
+    )
+
+
 @asynccontextmanager
-async def user_factory(stack: str) -> AsyncIterator[NewUser]:
-    """Registers accounts on the stack at `stack`; closes their clients afterwards."""
+async def user_factory(
+    stack: str, connect: Callable[..., httpx.AsyncClient] = gateway_client
+) -> AsyncIterator[NewUser]:
+    """Registers accounts on the stack at `stack` (through clients `connect(stack, ...)`
+    makes); closes their clients afterwards."""
     clients: list[httpx.AsyncClient] = []
 
     async def register(
         prefix: str = "user", *, display_name: str | None = None, collab_policy: str | None = None
     ) -> E2EUser:
         handle = f"{prefix[:20]}_{uuid4().hex[:8]}".lower()
-        async with httpx.AsyncClient(
-            base_url=stack, timeout=15.0, event_hooks=CHECKED_BY_CONTRACT
-        ) as anonymous:
+        async with connect(stack) as anonymous:
             created = await anonymous.post(
                 "/v1/users",
                 json={
@@ -231,12 +243,7 @@ async def user_factory(stack: str) -> AsyncIterator[NewUser]:
             )
             assert issued.status_code == 200, issued.text
         token = issued.json()["access_token"]
-        client = httpx.AsyncClient(
-            base_url=stack,
-            timeout=15.0,
-            headers={"Authorization": f"Bearer {token}"},
-            event_hooks=CHECKED_BY_CONTRACT,
-        )
+        client = connect(stack, headers={"Authorization": f"Bearer {token}"})
         clients.append(client)
         if collab_policy is not None:
             updated = await client.patch("/v1/me", json={"collab_policy": collab_policy})

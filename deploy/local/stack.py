@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -62,6 +63,16 @@ class RestartPolicy:
 
     def delay(self, restarts_in_a_row: int) -> float:
         return float(min(self.max_delay, self.first_delay * 2 ** (restarts_in_a_row - 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayTls:
+    """The gateway serves HTTPS with this certificate (valid for 127.0.0.1 too, for the
+    readiness probe), issued by the authority in `ca_file`."""
+
+    certfile: Path
+    keyfile: Path
+    ca_file: Path
 
 
 @dataclass
@@ -196,6 +207,7 @@ class LocalStack:
         stop_timeout: float = 15.0,
         restart_policy: RestartPolicy | None = None,
         die_with_parent: bool = False,
+        gateway_tls: GatewayTls | None = None,
     ) -> None:
         """`die_with_parent`: each child gets SIGTERM when the thread that started it dies (a
         runner killed outright leaves nothing running); only for a runner that starts and
@@ -212,6 +224,7 @@ class LocalStack:
         self.stop_timeout = stop_timeout
         self.restart_policy = restart_policy or RestartPolicy()
         self.die_with_parent = die_with_parent
+        self.gateway_tls = gateway_tls
         self.embedded_mongo = mongo_url is None
         self.mongo_url = mongo_url or embedded_url("127.0.0.1", self.mongo_port)
         self.processes: list[StackProcess] = []
@@ -233,7 +246,8 @@ class LocalStack:
 
     @property
     def gateway_url(self) -> str:
-        return f"http://127.0.0.1:{self.base_port}"
+        scheme = "https" if self.gateway_tls else "http"
+        return f"{scheme}://127.0.0.1:{self.base_port}"
 
     def service_url(self, name: str) -> str:
         if name == GATEWAY:
@@ -439,6 +453,9 @@ class LocalStack:
             ),
             *("--host", "127.0.0.1", "--port", str(port)),
         ]
+        if name == GATEWAY and self.gateway_tls:
+            command += ["--ssl-certfile", str(self.gateway_tls.certfile)]
+            command += ["--ssl-keyfile", str(self.gateway_tls.keyfile)]
         return self._spawn(name, port, command, self.environment(name))
 
     def _spawn(self, name: str, port: int, command: list[str], env: dict[str, str]) -> StackProcess:
@@ -480,11 +497,15 @@ class LocalStack:
         self._wait(process, answers, "to accept connections")
 
     def _wait_ready(self, process: StackProcess) -> None:
+        tls = self.gateway_tls if process.name == GATEWAY else None
+        context = ssl.create_default_context(cafile=tls.ca_file) if tls else None
+        base_url = self.gateway_url if tls else process.url
+
         def ready() -> bool:
-            url = f"{process.url}/readyz"
+            url = f"{base_url}/readyz"
             try:
-                # S310: a fixed http URL on loopback, not a user-supplied scheme.
-                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                # S310: a fixed URL on loopback, not a user-supplied scheme.
+                with urllib.request.urlopen(url, timeout=2, context=context) as response:  # noqa: S310
                     return bool(response.status == 200)
             # A port in the ephemeral range that nothing listens on yet can connect to itself
             # (TCP simultaneous open): the "answer" is the request, not HTTP.

@@ -1,7 +1,7 @@
 """The capacity plan: its table is the model's output, and the model's settings are the code's.
 
 docs/capacity.md shows what bench/capacity_model.py prints; the settings the model copies
-(feed cap, trim slack, notification retention, the HPAs' target and maximum replicas)
+(feed cap, notification retention, the HPAs' target and maximum replicas)
 are those the services and the Kubernetes manifests have, so neither side can drift.
 """
 

@@ -17,7 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from federation.core.signatures import SignedRequest, sign_cavage, sign_rfc9421
+from federation.core.signatures import (
+    SignatureRefused,
+    SignedRequest,
+    claimed_key_id,
+    sign_cavage,
+    sign_rfc9421,
+    verify,
+)
 from federation.settings import FederationSettings
 from shared.clock import utc_now
 from shared.events.posts import PostPublished
@@ -49,6 +56,14 @@ class RemotePeer:
     """What its inboxes answer (503: a server that is down, though it still records the try)."""
     name: str | None = None
     icon_url: str | None = None
+    # What `/objects/{name}` answers (a consent stamp, ...): a status and a document.
+    objects: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    also_known_as: list[str] = field(default_factory=list)
+    gone: bool = False
+    """Set: the actor was deleted, its server answers 410 for it."""
+    fetcher_pem: str | None = None
+    """Set: the server answers only GETs signed with this key (GoToSocial, Mastodon's secure
+    mode), 401 to any other."""
 
     @property
     def actor_id(self) -> str:
@@ -68,8 +83,12 @@ class RemotePeer:
         return f"{self.actor_id}#main-key"
 
     def app(self) -> FastAPI:
-        async def actor(_: Request) -> Response:
+        async def actor(request: Request) -> Response:
+            if not self.signed_by_fetcher(request):
+                return Response(status_code=401)
             self.actor_fetches += 1
+            if self.gone:
+                return Response(status_code=410)
             return JSONResponse(self.person(), media_type=ACTIVITY_JSON)
 
         async def inbox(request: Request) -> Response:
@@ -85,14 +104,34 @@ class RemotePeer:
             jrd = {"subject": f"acct:remote@{self.host}", "links": [link]}
             return JSONResponse(jrd, media_type="application/jrd+json")
 
+        async def served_object(request: Request) -> Response:
+            status, document = self.objects.get(request.path_params["name"], (404, {}))
+            return JSONResponse(document, status_code=status, media_type=ACTIVITY_JSON)
+
         return FastAPI(
             routes=[
                 Route("/.well-known/webfinger", webfinger),
+                Route("/objects/{name}", served_object),
                 Route("/actor", actor),
                 Route("/inbox", inbox, methods=["POST"]),
                 Route("/actor/inbox", inbox, methods=["POST"]),
             ]
         )
+
+    def signed_by_fetcher(self, request: Request) -> bool:
+        """Whether a GET may be answered: any when the server is open, else one signed (as
+        draft-cavage, by the instance actor of `copost.test`) with `fetcher_pem`."""
+        if self.fetcher_pem is None:
+            return True
+        signed = SignedRequest("GET", str(request.url), dict(request.headers.items()), b"")
+        try:
+            assert claimed_key_id(signed) == f"http://{DOMAIN}/actor#main-key"
+            key = serialization.load_pem_public_key(self.fetcher_pem.encode())
+            assert isinstance(key, rsa.RSAPublicKey)
+            verify(signed, key, now=utc_now(), max_age=timedelta(minutes=5))
+        except (AssertionError, SignatureRefused):
+            return False
+        return True
 
     def person(self) -> dict[str, Any]:
         pem = self.key.public_key().public_bytes(
@@ -112,7 +151,12 @@ class RemotePeer:
         profile: dict[str, Any] = {"name": self.name} if self.name else {}
         if self.icon_url:
             profile["icon"] = {"type": "Image", "url": self.icon_url}
+        if self.also_known_as:
+            profile["alsoKnownAs"] = self.also_known_as
         return profile
+
+    def object_url(self, name: str) -> str:
+        return f"{self.url}/objects/{name}"
 
     def rotate_key(self) -> None:
         """A new key, as a server rotating it would: the next signature fails with the cached
@@ -267,6 +311,14 @@ def published(
         published_at=PUBLISHED,
         coauthor_credits=credits or {},
     )
+
+
+async def instance_actor_pem(federation: FederationHarness) -> str:
+    """The key this instance signs its fetches with, as its instance actor serves it."""
+    answer = await federation.fetch(f"http://{DOMAIN}/actor")
+    assert answer.status_code == 200, answer.text
+    pem: str = answer.json()["publicKey"]["publicKeyPem"]
+    return pem
 
 
 async def followed_by_peer(federation: FederationHarness, peer: RemotePeer, *handles: str) -> None:

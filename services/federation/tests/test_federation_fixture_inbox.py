@@ -1,6 +1,7 @@
 """Each documented activity (fixtures/README.md) through the shared inbox, signed by the
 tests' peer standing in for its sender: a Follow is accepted, its Undo removes the follower,
-an activity CoPost does not take yet is acknowledged (202) and changes nothing, and an
+a Move is taken once its target confirms it, an activity CoPost does not take yet is
+acknowledged (202) and changes nothing, and an
 expanded JSON-LD document is a bad request — never a 5xx."""
 
 import json
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from federation_support import DOMAIN, FederationHarness, RemotePeer
+from federation_support import DOMAIN, FederationHarness, RemotePeer, instance_actor_pem
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -17,7 +18,8 @@ from starlette.routing import Route
 from federation.core.signatures import sign_cavage
 from federation.inbox.repository import RECEIVED_ACTIVITIES
 from shared.clock import utc_now
-from shared.testing import served_over_http, wait_until
+from shared.remote_accounts import remote_user_id
+from shared.testing import EventRecorder, served_over_http, wait_until
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TAKEN_AS_IS = [
@@ -30,7 +32,6 @@ TAKEN_AS_IS = [
     "mastodon/create-reply.json",
     "mastodon/create-without-id.json",
     "mastodon/flag.json",
-    "mastodon/move.json",
     "mastodon/poll-vote.json",
     "misskey/create-note.json",
     "misskey/like-custom-emoji.json",
@@ -62,7 +63,11 @@ def test_every_activity_fixture_is_covered() -> None:
         for path in FIXTURES.glob("*/*.json")
         if "actor" not in path.name and "key" not in path.name
     }
-    covered = set(TAKEN_AS_IS) | {"mastodon/follow.json", "mastodon/undo-follow.json"}
+    covered = set(TAKEN_AS_IS) | {
+        "mastodon/follow.json",
+        "mastodon/undo-follow.json",
+        "mastodon/move.json",
+    }
     assert activities == covered | {"expanded/follow.json"}
 
 
@@ -97,6 +102,20 @@ async def test_the_documented_follow_and_its_undo(
     assert await total_followers(federation) == 0
 
 
+async def test_a_documented_move_is_taken_once_its_target_confirms_it(
+    federation: FederationHarness, peer: RemotePeer, event_recorder: EventRecorder
+) -> None:
+    new = RemotePeer(also_known_as=[peer.actor_id])
+    async with served_over_http(new.app()) as url:
+        new.url = url
+        activity = sent_by(peer, "mastodon/move.json") | {"target": new.actor_id}
+        answer = await federation.post_signed("/inbox", activity, peer)
+
+        assert answer.status_code == 202, answer.text
+        (moved,) = await event_recorder.wait_for("federation.remote_account_moved")
+    assert moved.data["to_user_id"] == remote_user_id(new.actor_id)
+
+
 async def test_an_expanded_json_ld_activity_is_a_bad_request(
     federation: FederationHarness, peer: RemotePeer
 ) -> None:
@@ -110,14 +129,17 @@ async def test_an_expanded_json_ld_activity_is_a_bad_request(
 
 class GoToSocialPeer(RemotePeer):
     """A peer keyed as GoToSocial is: its key id is `<actor>/main-key`, where a stub of the
-    actor (its key, no inbox) is served, as fixtures/gotosocial/key-stub.json shows."""
+    actor (its key, no inbox) is served, as fixtures/gotosocial/key-stub.json shows; like
+    GoToSocial, it answers only signed GETs once `fetcher_pem` is set."""
 
     @property
     def key_id(self) -> str:
         return f"{self.actor_id}/main-key"
 
     def app(self) -> FastAPI:
-        async def stub(_: Request) -> Response:
+        async def stub(request: Request) -> Response:
+            if not self.signed_by_fetcher(request):
+                return Response(status_code=401)
             person = self.person()
             document = json.loads((FIXTURES / "gotosocial/key-stub.json").read_text())
             document |= {key: person[key] for key in ("id", "preferredUsername", "publicKey")}
@@ -131,7 +153,7 @@ class GoToSocialPeer(RemotePeer):
 async def test_a_key_served_as_gotosocial_stubs_it_leads_to_its_actor(
     federation: FederationHarness,
 ) -> None:
-    gotosocial = GoToSocialPeer()
+    gotosocial = GoToSocialPeer(fetcher_pem=await instance_actor_pem(federation))
     async with served_over_http(gotosocial.app()) as url:
         gotosocial.url = url
         follow = gotosocial.follow("alice")

@@ -5,6 +5,7 @@ among it)."""
 import json
 from datetime import timedelta
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -15,8 +16,13 @@ from federation_support import (
     SettingsFactory,
     StartFederation,
 )
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from federation.core.remote import RemoteAddresses, RemoteRefused
+from federation.core.remote import FixedAddresses, RemoteAddresses, RemoteRefused
 from federation.core.signatures import verify
 from shared.clock import utc_now
 from shared.testing import served_over_http, wait_until
@@ -175,6 +181,45 @@ async def test_addresses_inside_the_network_are_refused(
 
     with pytest.raises(RemoteRefused):
         await addresses.check(url)
+
+
+async def test_only_the_named_test_hosts_pass_the_check_on_a_loopback_address(
+    federation_settings: SettingsFactory,
+) -> None:
+    settings = federation_settings(
+        allow_private_addresses=False, federation_test_hosts={"B.copost.test": "127.0.0.1:8443"}
+    )
+    addresses = RemoteAddresses(settings)
+
+    await addresses.check("https://b.copost.test/users/bea")
+    for url in ("https://localhost/users/bea", "https://127.0.0.1:8443/users/bea"):
+        with pytest.raises(RemoteRefused):
+            await addresses.check(url)
+
+
+def test_a_test_host_whose_address_is_not_host_and_port_is_refused(
+    federation_settings: SettingsFactory,
+) -> None:
+    with pytest.raises(ValidationError, match="not host:port"):
+        federation_settings(federation_test_hosts={"b.copost.test": "127.0.0.1"})
+
+
+async def test_a_test_host_is_reached_at_its_address_and_still_asked_for_by_name() -> None:
+    hosts: list[str] = []
+
+    async def answer(request: Request) -> Response:
+        hosts.append(request.headers["host"])
+        return Response(status_code=204)
+
+    app = Starlette(routes=[Route("/users/bea", answer)])
+    async with served_over_http(app) as url:
+        address = url.removeprefix("http://")
+        transport = FixedAddresses(httpx.AsyncHTTPTransport(), {"b.copost.test": address})
+        async with httpx.AsyncClient(transport=transport) as client:
+            answered = await client.get("http://b.copost.test/users/bea")
+
+    assert answered.status_code == 204
+    assert hosts == ["b.copost.test"]
 
 
 async def test_a_remote_host_sending_too_fast_is_told_to_wait_while_others_are_not(

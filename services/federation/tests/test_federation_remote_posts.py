@@ -8,7 +8,8 @@ from typing import Any
 from federation_support import DOMAIN, FederationHarness, RemotePeer, alice_follows_peer
 
 from federation.core.notes import text_of
-from federation.remote_posts.rules import created_note
+from federation.remote_posts.rules import attachments_of, created_note, summary_of
+from shared.events.federation import RemoteAttachment
 from shared.remote_accounts import remote_post_id, remote_user_id
 from shared.testing import EventRecorder
 
@@ -118,3 +119,50 @@ async def test_only_notes_someone_here_asked_for_are_taken_and_no_replies(
     (received,) = await event_recorder.wait_for(RECEIVED)
     assert received.data["note_id"] == mention["id"]
     assert len(event_recorder.of_type(RECEIVED)) == 1
+
+
+def test_a_notes_content_warning_and_media_are_read_with_their_alt_text() -> None:
+    posted = {
+        "summary": "<p>Spoilers &amp; such</p>",
+        "attachment": [
+            {
+                "type": "Document",
+                "mediaType": "image/jpeg",
+                "url": "https://remote.example/files/1.jpg",
+                "name": "A cat <b>asleep</b>",
+            },
+            {"type": "Video", "url": [{"type": "Link", "href": "https://remote.example/2.mp4"}]},
+            {"type": "Document", "url": "javascript:alert(1)"},
+            {"type": "PropertyValue", "name": "Pronouns", "value": "they"},
+            {"type": "Image"},
+        ],
+    }
+
+    assert summary_of(posted) == "Spoilers & such"
+    assert summary_of({"summary": "  "}) is None
+    assert attachments_of(posted) == (
+        RemoteAttachment(
+            kind="Document",
+            url="https://remote.example/files/1.jpg",
+            media_type="image/jpeg",
+            name="A cat asleep",
+        ),
+        RemoteAttachment(kind="Video", url="https://remote.example/2.mp4"),
+    )
+    assert attachments_of({}) == ()
+
+
+async def test_a_followed_accounts_note_keeps_its_content_warning_and_media(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    await alice_follows_peer(federation, peer)
+    picture = {"type": "Image", "url": f"{peer.url}/files/1.png", "name": "A harbour"}
+    posted = note(peer, "<p>Look</p>", summary="Boats", attachment=[picture])
+
+    await send(federation, peer, activity(peer, "Create", posted))
+
+    (received,) = await event_recorder.wait_for(RECEIVED)
+    assert received.data["summary"] == "Boats"
+    assert received.data["attachments"] == [
+        {"kind": "Image", "url": f"{peer.url}/files/1.png", "media_type": None, "name": "A harbour"}
+    ]

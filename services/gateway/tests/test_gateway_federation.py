@@ -19,6 +19,7 @@ async def federating(start_gateway: GatewayFactory) -> httpx.AsyncClient:
     ("method", "path", "accept"),
     [
         ("GET", "/.well-known/webfinger?resource=acct:alice@copost.test", "application/jrd+json"),
+        ("GET", "/actor", ACTIVITY_JSON),
         ("GET", "/users/alice", ACTIVITY_JSON),
         ("GET", "/users/alice", LD_JSON),
         ("GET", "/users/alice", f"text/html;q=0.5, {ACTIVITY_JSON}"),

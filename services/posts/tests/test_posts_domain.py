@@ -70,12 +70,20 @@ def event_types(change: Change) -> list[str]:
         ("hi", ["bob", "Bob"], "duplicate"),
         ("hi", ["no"], "invalid_handle"),
         ("hi", ["bad handle!"], "invalid_handle"),
+        ("hi", ["bob@"], "invalid_handle"),
+        ("hi", ["@social.example"], "invalid_handle"),
     ],
 )
 def test_invalid_new_post_is_unprocessable(text: str, handles: list[str], error_type: str) -> None:
     with pytest.raises(Unprocessable) as raised:
         authoring.validate_new_post(text, handles, max_coauthors=5, max_text_length=500)
     assert error_type in [e["type"] for e in raised.value.errors or []]
+
+
+def test_a_remote_account_is_named_as_a_coauthor_by_user_at_host() -> None:
+    authoring.validate_new_post(
+        "hi", ["rita@social.example", "Bob"], max_coauthors=5, max_text_length=500
+    )
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from shared.events import EventEnvelope
+from shared.events.federation import RemoteCoauthorLeft
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
@@ -412,3 +413,31 @@ async def test_a_post_written_while_its_author_was_being_deleted_is_deleted_too(
         assert gone.data["post_id"] == created.data["post_id"]
         shown = await client.get(f"/v1/posts/{gone.data['post_id']}", headers=as_user("bob"))
         assert shown.status_code == 404
+
+
+async def test_a_remote_coauthors_withdrawn_consent_is_their_leaving_once(
+    client: httpx.AsyncClient,
+    events: EventInjector,
+    as_user: Headers,
+    uid: Ids,
+    event_recorder: EventRecorder,
+) -> None:
+    """To the posts service a remote co-author is a co-author like another (bob here)."""
+    post = await create_post(client, event_recorder, as_user("alice"), ["bob"])
+    await events.publish(post.accepted_by(uid("bob")))
+    left = RemoteCoauthorLeft(
+        activity_id="https://remote.test/stamps/1#delete",
+        post_id=post.id,
+        coauthor_id=uid("bob"),
+        left_at=now(),
+    )
+
+    await events.publish(left, left)
+    # Someone never on the post withdrawing changes nothing (and is not retried).
+    await events.publish(left.model_copy(update={"coauthor_id": uid("carol")}))
+
+    assert await coauthors_shown(client, post.id, as_user("dave")) == []
+    (removed,) = await event_recorder.wait_for("post.coauthor_removed")
+    assert (removed.data["coauthor_id"], removed.data["reason"]) == (uid("bob"), "left")
+    assert removed.data["was_credited"] is True
+    await wait_until(lambda: len(of_post(event_recorder, "post.coauthor_removed", post.id)) == 1)

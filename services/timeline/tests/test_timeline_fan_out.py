@@ -269,7 +269,7 @@ async def test_a_published_post_costs_seven_commands_and_a_read_per_batch_of_fol
         "find follower_counts": 1,  # is the author a celebrity?
         "find block_replica": 2,  # who blocks the author, and whom it blocks
         "find follows": 1,  # the first two followers
-        "update post_reach": 1,  # whom it reached, for the insights
+        "insert post_reach": 1,  # whom it reached, for the insights
     }
     for follower in followers:
         await api.wait_for_home(follower, ["p1"])

@@ -86,8 +86,8 @@ async def from_mongodb(api: TimelineApi) -> dict[str, Any]:
     for user in READERS:
         home = await reader.home(user, 20, None)
         profile = await reader.profile(user, 20, None, viewer_id="viewer")
-        found[f"home {user}"] = json.loads(home.model_dump_json())
-        found[f"profile {user}"] = json.loads(profile.model_dump_json())
+        found[f"home {user}"] = json.loads(home.json())
+        found[f"profile {user}"] = json.loads(profile.json())
     return found
 
 

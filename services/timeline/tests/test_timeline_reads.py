@@ -1,7 +1,7 @@
 """Reading timelines: pagination, the hybrid merge of celebrities, and what a read costs."""
 
 from pymongo import AsyncMongoClient
-from redis.asyncio import Redis
+from redis.asyncio import Connection, Redis
 from timeline_support import (
     Events,
     TimelineApi,
@@ -11,6 +11,8 @@ from timeline_support import (
 )
 
 from shared.mongo import MIGRATIONS, Document
+from shared.pagination import Page
+from shared.public_post import PostOut
 from shared.relations import MUTE_REPLICA, RelationReplica
 from shared.testing import CommandCounter, redis_key_prefix
 from shared.user_directory import UserDirectory
@@ -40,6 +42,23 @@ async def test_pages_are_stable_while_newer_posts_arrive(events: Events, api: Ti
     assert [p["id"] for p in second["items"]] == ["p2", "p1"]
     assert [p["id"] for p in third["items"]] == ["p0"]
     assert third["next_cursor"] is None
+
+
+async def test_pages_joined_from_rendered_posts_are_the_bytes_pydantic_gives(
+    events: Events, api: TimelineApi
+) -> None:
+    await events.register("ann", "x")
+    await events.follow("x", "ann")
+    await api.wait_for_profile("ann", [])
+    for n in range(3):
+        await events.publish(f"p{n}", "ann", when=10 + n)
+    await api.wait_for_home("x", ["p2", "p1", "p0"])
+
+    for page in (await api.home("x", limit=2), await api.home("x", limit=2)):  # cold, then warm
+        as_pydantic = Page[PostOut].model_validate_json(page.content)
+        assert page.headers["content-type"] == "application/json"
+        assert page.content == as_pydantic.model_dump_json(by_alias=True).encode()
+        assert as_pydantic.next_cursor is not None
 
 
 async def test_posts_published_at_the_same_instant_are_neither_lost_nor_repeated(
@@ -84,6 +103,16 @@ async def test_a_celebrity_post_leaves_with_its_deletion(events: Events, api: Ti
     await api.wait_for_home("f3", [])
 
 
+class CountedConnection(Connection):
+    """Counts what it sends: one send is one round trip (a pipeline or a script is one)."""
+
+    sent = 0
+
+    async def send_packed_command(self, command: object, check_health: bool = True) -> None:
+        CountedConnection.sent += 1
+        await super().send_packed_command(command, check_health)  # type: ignore[arg-type]
+
+
 async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows(
     events: Events, api: TimelineApi, mongo_url: str, redis_url: str, namespace: str
 ) -> None:
@@ -100,7 +129,7 @@ async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows
     client: AsyncMongoClient[Document] = AsyncMongoClient(
         mongo_url, tz_aware=True, event_listeners=[counter]
     )
-    redis = Redis.from_url(redis_url, decode_responses=True)
+    redis = Redis.from_url(redis_url, decode_responses=True, connection_class=CountedConnection)
     db = client[api.db.name]
     caches = read_caches(redis, TimelineSettings(redis_key_prefix=redis_key_prefix(namespace)))
     cached = TimelineReader(
@@ -122,8 +151,10 @@ async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows
     try:
         await cached.home("f1", limit=20, cursor=None)  # the feeds are there after a first read
         counter.commands.clear()
+        CountedConnection.sent = 0
         page = await cached.home("f1", limit=20, cursor=None)
         from_redis = dict(counter.commands)
+        round_trips = CountedConnection.sent
         counter.commands.clear()
         await uncached.home("f1", limit=20, cursor=None)
         from_mongodb = dict(counter.commands)
@@ -133,6 +164,8 @@ async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows
 
     assert len(page.items) == 6
     assert from_redis == {}  # a warm page: feeds, cards, profiles and overlays from Redis
+    # The reader's sets; its feeds (its own, its celebrity's); the cards with their profiles.
+    assert round_trips == 3
     assert from_mongodb == {
         "find mute_replica": 1,
         # The celebrities f1 follows; then every account it follows, for its home feed,

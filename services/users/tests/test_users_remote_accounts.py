@@ -12,6 +12,8 @@ import httpx
 
 from shared.bus import EVENT_HANDLING
 from shared.events.federation import (
+    RemoteAccountDeleted,
+    RemoteAccountMoved,
     RemoteAccountSeen,
     RemoteFollowReceived,
     RemoteFollowRejected,
@@ -22,6 +24,7 @@ from shared.testing import (
     EventInjector,
     EventRecorder,
     FederationStandIn,
+    caller_headers,
     identity_headers,
     wait_until,
 )
@@ -255,6 +258,19 @@ async def test_a_remote_handle_of_no_account_is_not_found(
     assert answer.status_code == 404
 
 
+async def test_a_lookup_over_the_federation_services_limit_for_that_server_is_a_429(
+    client: httpx.AsyncClient, register: Register, federation: FederationStandIn
+) -> None:
+    viewer = await register("viewer")
+    federation.retry_after_seconds = 7
+
+    answer = await get_user(client, HANDLE, viewer["id"])
+
+    assert answer.status_code == 429
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "7"
+
+
 async def test_a_local_user_follows_a_remote_account_by_handle_until_it_rejects(
     client: httpx.AsyncClient,
     register: Register,
@@ -286,3 +302,96 @@ async def test_a_local_user_follows_a_remote_account_by_handle_until_it_rejects(
     assert (await profile_of(client, "ann", ann["id"]))["following_count"] == 0
     (unfollow,) = await event_recorder.wait_for("user.unfollowed")
     assert unfollow.data["followee_id"] == remote_user_id(ACTOR)
+
+
+# Remote accounts invited to co-author
+
+
+async def test_a_remote_account_may_be_invited_by_its_handle_unless_a_block_stands_between(
+    client: httpx.AsyncClient, register: Register, events: EventInjector
+) -> None:
+    """Its consent is asked of it by its own server: no policy of ours answers for it."""
+    inviter = await register("inviter")
+    await events.publish(seen())
+
+    def asked(handle: str) -> Awaitable[httpx.Response]:
+        return client.post(
+            "/internal/eligibility",
+            headers=caller_headers("posts", "users"),
+            json={"inviter_id": inviter["id"], "invitee_handles": [handle]},
+        )
+
+    [result] = (await asked(f"@{HANDLE.upper()}")).json()["results"]
+    assert (result["eligible"], result["user_id"]) == (True, remote_user_id(ACTOR))
+    blocked = await client.put(
+        f"/v1/users/{HANDLE}/block", headers=identity_headers(inviter["id"], "users")
+    )
+    assert blocked.status_code in (200, 204), blocked.text
+    [result] = (await asked(HANDLE)).json()["results"]
+    assert (result["eligible"], result["reason"]) == (False, "blocked")
+
+
+# A remote account's end or move, as its own server announced it
+
+
+NEW_ACTOR = "https://other.example/users/ada"
+NEW_HANDLE = "ada@other.example"
+
+
+async def test_a_deleted_remote_account_goes_as_a_local_one_with_its_follows_both_ways(
+    client: httpx.AsyncClient,
+    register: Register,
+    events: EventInjector,
+    event_recorder: EventRecorder,
+) -> None:
+    ann = await register("ann")
+    await events.publish(seen(), followed(ann["id"]))
+    answer = await client.put(
+        f"/v1/users/{HANDLE}/follow", headers=identity_headers(ann["id"], "users")
+    )
+    assert answer.status_code == 204, answer.text
+
+    await events.publish(
+        RemoteAccountDeleted(
+            activity_id=f"{ACTOR}#delete", user_id=remote_user_id(ACTOR), deleted_at=SEEN_AT
+        )
+    )
+
+    (deleted,) = await event_recorder.wait_for("user.deleted")
+    assert deleted.data["user_id"] == remote_user_id(ACTOR)
+    assert (await get_user(client, HANDLE, ann["id"])).status_code == 404
+    profile = await profile_of(client, "ann", ann["id"])
+    assert (profile["followers_count"], profile["following_count"]) == (0, 0)
+
+
+async def test_a_moved_remote_account_takes_its_local_followers_along(
+    client: httpx.AsyncClient,
+    register: Register,
+    events: EventInjector,
+    event_recorder: EventRecorder,
+) -> None:
+    ann = await register("ann")
+    new = seen().model_copy(
+        update={"user_id": remote_user_id(NEW_ACTOR), "handle": NEW_HANDLE, "actor_url": NEW_ACTOR}
+    )
+    await events.publish(seen(), new)
+    answer = await client.put(
+        f"/v1/users/{HANDLE}/follow", headers=identity_headers(ann["id"], "users")
+    )
+    assert answer.status_code == 204, answer.text
+
+    await events.publish(
+        RemoteAccountMoved(
+            activity_id=f"{ACTOR}#move",
+            from_user_id=remote_user_id(ACTOR),
+            to_user_id=remote_user_id(NEW_ACTOR),
+            moved_at=SEEN_AT,
+        )
+    )
+
+    _, follow = await event_recorder.wait_for("user.followed", count=2)
+    assert follow.data["followee_id"] == remote_user_id(NEW_ACTOR)
+    (unfollow,) = await event_recorder.wait_for("user.unfollowed")
+    assert unfollow.data["followee_id"] == remote_user_id(ACTOR)
+    assert (await remote_profile(client, ann["id"]))["followers_count"] == 0
+    assert (await profile_of(client, NEW_HANDLE, ann["id"]))["followers_count"] == 1

@@ -96,6 +96,7 @@ def forged(**changes: object) -> dict[str, str]:
     }
     key = changes.pop("key", TEST_SERVICE_KEYS["gateway"])
     claims.update(changes)
+    claims = {name: value for name, value in claims.items() if value is not None}  # None: left out
     token = jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": str(claims["iss"])})  # type: ignore[arg-type]
     return {REQUEST_ID_HEADER: "r-1", ASSERTION_HEADER: token}
 
@@ -126,6 +127,10 @@ PAST = int(time.time()) - 120
         pytest.param(forged(bdg=body_digest(b"{}")), id="for another body"),
         pytest.param(forged(exp=int(time.time()) + 10 * 365 * 86400), id="ten years long"),
         pytest.param(forged(aud=["users", "posts"]), id="several audiences"),
+        pytest.param(forged(iat=PAST + 600, exp=PAST + 620), id="issued in the future"),
+        pytest.param(forged(exp=str(int(time.time()) + 30)), id="a lifetime not in seconds"),
+        pytest.param(forged(rid=None), id="a claim missing"),
+        pytest.param({REQUEST_ID_HEADER: "r-1", ASSERTION_HEADER: "e30.e30.AAAA"}, id="not signed"),
     ],
 )
 async def test_a_call_without_the_gateways_valid_assertion_is_401(

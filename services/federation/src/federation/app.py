@@ -5,6 +5,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from federation.accounts import api as accounts
+from federation.coauthoring.repository import REMOTE_INVITATIONS, REMOTE_INVITATIONS_INDEXES
 from federation.components import compose
 from federation.consent import api as consent
 from federation.core.remote import REMOTE_ACTORS
@@ -16,12 +17,16 @@ from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
 from federation.handlers import subscriptions
 from federation.inbox import api as inbox
+from federation.outbound_engagement.repository import SENT_ENGAGEMENTS, SENT_ENGAGEMENTS_INDEXES
 from federation.publishing import api as publishing
 from federation.publishing.repository import PUBLISHED_NOTES, PUBLISHED_NOTES_INDEXES
-from federation.remote_posts.repository import REMOTE_NOTES
+from federation.quotes import api as quotes
+from federation.quotes.repository import QUOTES, QUOTES_INDEXES
+from federation.remote_posts.repository import REMOTE_NOTES, REMOTE_NOTES_INDEXES
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.mongo import IndexSpec
+from shared.relations import BLOCK_REPLICA, relation_replica_indexes
 from shared.service_app import ServiceSpec, create_service_app
 from shared.user_directory import USER_DIRECTORY_INDEXES
 
@@ -34,6 +39,11 @@ INDEXES = [
     IndexSpec(REMOTE_ACTORS, [("user_id", 1)]),
     *FOLLOWEES_INDEXES,
     *PUBLISHED_NOTES_INDEXES,
+    *REMOTE_NOTES_INDEXES,
+    *QUOTES_INDEXES,
+    *SENT_ENGAGEMENTS_INDEXES,
+    *REMOTE_INVITATIONS_INDEXES,
+    *relation_replica_indexes(BLOCK_REPLICA),
 ]
 
 
@@ -50,6 +60,7 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 inbox.router,
                 publishing.router,
                 consent.router,
+                quotes.router,
             ],
             internal_routers=[accounts.internal_router],
             subscriptions=subscriptions,
@@ -62,6 +73,9 @@ def create_app(settings: FederationSettings | None = None, *, clock: Clock = utc
                 REMOTE_NOTES,
                 PUBLISHED_NOTES,
                 REMOTE_ENGAGEMENTS,
+                QUOTES,
+                SENT_ENGAGEMENTS,
+                REMOTE_INVITATIONS,
             ],
         )
     )

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-import httpx
 from fastapi import Depends
 
 from federation.accounts.commands import AccountLookup
+from federation.accounts.lifecycle import RemoteAccountLifecycle
+from federation.coauthoring.commands import CoauthoringCommands
+from federation.coauthoring.repository import RemoteInvitations
 from federation.consent.queries import ConsentQueries
+from federation.core.instance_actor import InstanceActor
 from federation.core.keys import ActorKeys
-from federation.core.remote import RemoteActors
+from federation.core.remote import RemoteActors, remote_client
 from federation.core.urls import LocalUrls
 from federation.delivery.commands import Deliveries
 from federation.delivery.repository import HeldDeliveries, RemoteHosts
@@ -27,15 +30,23 @@ from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
 from federation.inbox.commands import InboxCommands
 from federation.inbox.repository import ReceivedActivities
+from federation.outbound_engagement.commands import OutboundEngagementCommands
+from federation.outbound_engagement.repository import SentEngagements
 from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
+from federation.quotes.commands import QuoteCommands
+from federation.quotes.queries import QuoteQueries
+from federation.quotes.repository import Quotes
+from federation.remote_credits.commands import RemoteCredits
 from federation.remote_posts.commands import RemotePostCommands
 from federation.remote_posts.repository import RemoteNotes
 from federation.settings import FederationSettings
 from shared.clock import Clock, utc_now
 from shared.periodic import PeriodicTask, running
-from shared.rate_limits import BucketPolicy, RateLimiter
+from shared.rate_limits import BucketPolicy, SharedRateLimiter
+from shared.redis_store import RedisClient, create_redis
+from shared.relations import BLOCK_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
 
@@ -47,6 +58,7 @@ class FederationComponents:
     directory: UserDirectory
     keys: ActorKeys
     followers: RemoteFollowers
+    blocks: RelationReplica
     discovery: DiscoveryQueries
     following: FollowingCommands
     followees: FolloweeCommands
@@ -57,6 +69,10 @@ class FederationComponents:
     publishing: PublishingCommands
     notes: NoteQueries
     consent: ConsentQueries
+    quotes: QuoteCommands
+    quote_queries: QuoteQueries
+    outbound_engagement: OutboundEngagementCommands
+    coauthoring: CoauthoringCommands
 
 
 @asynccontextmanager
@@ -69,15 +85,16 @@ async def compose(
     # Remote accounts are remote_actors here: none may be served as an actor of this instance.
     directory = UserDirectory(kernel.db, local_only=True)
     keys = ActorKeys(kernel.db)
+    instance = InstanceActor(urls, keys)
     followers = RemoteFollowers(kernel.db)
+    blocks = RelationReplica(kernel.db, BLOCK_REPLICA)
     notes = PublishedNotes(kernel.db)
-    # The one client for other servers: no proxies from the environment, bounded waits.
-    async with httpx.AsyncClient(
-        timeout=settings.remote_fetch_timeout_seconds,
-        trust_env=False,
-        headers={"User-Agent": f"CoPost (+{urls.base})"},
-    ) as http:
-        remote = RemoteActors(kernel.db, settings, http, kernel.outbox)
+    remote_invitations = RemoteInvitations(kernel.db)
+    async with (
+        remote_client(settings, f"CoPost (+{urls.base})") as http,
+        _redis(settings) as redis,
+    ):
+        remote = RemoteActors(kernel.db, settings, http, kernel.outbox, instance)
         deliveries = Deliveries(
             keys,
             remote,
@@ -92,11 +109,26 @@ async def compose(
             deliveries.sweep,
             interval_seconds=settings.delivery_sweep_seconds,
         )
-        following = FollowingCommands(urls, directory, keys, followers, kernel.outbox)
+        following = FollowingCommands(urls, directory, keys, followers, blocks, kernel.outbox)
         remote_followees = RemoteFollowees(kernel.db)
         followees = FolloweeCommands(urls, directory, remote, remote_followees, kernel.outbox)
+        remote_notes = RemoteNotes(kernel.db)
         remote_posts = RemotePostCommands(
-            urls, remote_followees, RemoteNotes(kernel.db), kernel.outbox
+            urls, remote_followees, remote_notes, RemoteCredits(urls, remote), kernel.outbox
+        )
+        quotes = Quotes(kernel.db)
+        quote_queries = QuoteQueries(urls, directory, quotes, remote_notes)
+        quote_commands = QuoteCommands(
+            urls, directory, remote, quotes, notes, remote_notes, kernel.outbox
+        )
+        coauthoring = CoauthoringCommands(
+            settings.federating,
+            urls,
+            directory,
+            remote,
+            remote_invitations,
+            remote_posts,
+            kernel.outbox,
         )
         async with running(sweep):
             yield FederationComponents(
@@ -105,11 +137,22 @@ async def compose(
                 directory=directory,
                 keys=keys,
                 followers=followers,
-                discovery=DiscoveryQueries(urls, directory, keys),
+                blocks=blocks,
+                discovery=DiscoveryQueries(urls, directory, keys, instance),
                 following=following,
                 followees=followees,
                 accounts=AccountLookup(
-                    settings.federating, urls, remote, settings.federation_blocked_domains
+                    settings.federating,
+                    urls,
+                    remote,
+                    settings.federation_blocked_domains,
+                    _per_host_limits(
+                        redis,
+                        settings,
+                        "remote lookup",
+                        settings.remote_lookup_rate_limit_per_minute,
+                        settings.remote_lookup_rate_limit_burst,
+                    ),
                 ),
                 following_queries=FollowingQueries(
                     urls,
@@ -125,15 +168,21 @@ async def compose(
                     EngagementCommands(urls, RemoteEngagements(kernel.db), kernel.outbox),
                     followees,
                     remote_posts,
+                    quote_commands,
+                    coauthoring,
                     deliveries,
                     settings.federation_blocked_domains,
-                    RateLimiter(
-                        BucketPolicy(
-                            settings.inbox_rate_limit_per_minute, settings.inbox_rate_limit_burst
-                        ),
-                        scope_name="remote host",
+                    _per_host_limits(
+                        redis,
+                        settings,
+                        "remote host",
+                        settings.inbox_rate_limit_per_minute,
+                        settings.inbox_rate_limit_burst,
                     ),
                     timedelta(seconds=settings.signature_max_age_seconds),
+                    RemoteAccountLifecycle(
+                        remote, followers, kernel.outbox, settings.federation_blocked_domains
+                    ),
                 ),
                 deliveries=deliveries,
                 publishing=PublishingCommands(
@@ -142,11 +191,51 @@ async def compose(
                     directory,
                     followers,
                     notes,
+                    remote_invitations,
+                    kernel.outbox,
+                    quote_queries,
+                ),
+                notes=NoteQueries(urls, directory, notes, quote_queries, remote_invitations),
+                consent=ConsentQueries(urls, directory, notes, remote_invitations),
+                quotes=quote_commands,
+                quote_queries=quote_queries,
+                coauthoring=coauthoring,
+                outbound_engagement=OutboundEngagementCommands(
+                    settings.federating,
+                    urls,
+                    directory,
+                    remote,
+                    remote_notes,
+                    SentEngagements(kernel.db),
                     kernel.outbox,
                 ),
-                notes=NoteQueries(urls, directory, notes),
-                consent=ConsentQueries(urls, directory, notes),
             )
+
+
+@asynccontextmanager
+async def _redis(settings: FederationSettings) -> AsyncIterator[RedisClient | None]:
+    redis = create_redis(settings)
+    try:
+        yield redis
+    finally:
+        if redis is not None:
+            await redis.aclose()
+
+
+def _per_host_limits(
+    redis: RedisClient | None,
+    settings: FederationSettings,
+    scope_name: str,
+    per_minute: float,
+    burst: int,
+) -> SharedRateLimiter:
+    """Counted across replicas in Redis (each replica's own while it is down)."""
+    return SharedRateLimiter(
+        BucketPolicy(per_minute, burst),
+        scope_name=scope_name,
+        redis=redis,
+        key_prefix=settings.redis_key_prefix + "federation:",
+    )
 
 
 def _delivery_policy(settings: FederationSettings) -> DeliveryPolicy:

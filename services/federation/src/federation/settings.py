@@ -1,17 +1,19 @@
 """Settings of the federation service, read from environment variables."""
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
 
-from shared.settings import ServiceSettings, listed
+from shared.settings import BackingService, ServiceSettings, listed
 
 KILOBYTE = 1024
 
 
 class FederationSettings(ServiceSettings):
     service_name: str = "federation"
+    # The limits per remote host are counted across replicas in Redis (each its own without).
+    uses: ClassVar[frozenset[BackingService]] = frozenset({"mongodb", "rabbitmq", "redis"})
     federation_domain: str = ""
     """The instance's domain on the fediverse (`copost.example`): handles are
     `@handle@<domain>` and actors `https://<domain>/users/<handle>`. Empty: federation is off
@@ -33,6 +35,19 @@ class FederationSettings(ServiceSettings):
     allow_private_addresses: bool = False
     """Whether remote actors may live on loopback or private addresses. Off outside tests: a
     key URL pointing inside the network would make this service fetch from it (SSRF)."""
+    federation_test_hosts: dict[str, str] = Field(default_factory=dict)
+    """Tests only (empty, off, by default): named hosts reached at a fixed address instead of
+    through DNS, as a JSON object (`{"b.copost.test": "127.0.0.1:20400"}`). Only these names
+    pass the SSRF check on such an address; TLS is still checked against the name. For two
+    instances on one machine without /etc/hosts."""
+    remote_ca_file: str = ""
+    """A PEM file of the certificate authorities trusted for remote servers instead of the
+    system's (a test's own CA). Empty: the usual public roots."""
+
+    authorized_fetch: bool = False
+    """Mastodon's secure mode: GETs of actors, Notes, consent stamps and collections must be
+    signed by a remote actor (401 otherwise; 403 from a blocked domain). The instance actor
+    (`/actor`) and WebFinger stay open, since servers fetch them to check those signatures."""
 
     federation_blocked_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Domains this instance does not federate with, comma-separated or a JSON list
@@ -41,10 +56,17 @@ class FederationSettings(ServiceSettings):
     are not counted."""
     inbox_rate_limit_per_minute: float = Field(default=600.0, gt=0)
     """Activities a minute one remote host may send to the inboxes (beyond: 429 with
-    `Retry-After`, which servers honour by backing off), counted before its key is fetched.
-    Counted by each replica alone: the service has no Redis, so N replicas allow N times this."""
+    `Retry-After`, which servers honour by backing off), counted before its key is fetched,
+    across replicas in Redis (while Redis is down, by each replica alone). Signed GETs under
+    `AUTHORIZED_FETCH` count here too."""
     inbox_rate_limit_burst: int = Field(default=100, ge=1)
     """The burst one remote host may send at once (a post fanned out by a large server)."""
+    remote_lookup_rate_limit_per_minute: float = Field(default=60.0, gt=0)
+    """Lookups of remote accounts by `user@host` this instance makes of one remote host a
+    minute (its WebFinger, then the actor), across replicas; beyond it the lookup finds
+    nothing (404), so local users typing handles cannot make this instance flood a server."""
+    remote_lookup_rate_limit_burst: int = Field(default=20, ge=1)
+    """The lookups of one remote host that may be made at once."""
     delivery_backoff_base_seconds: float = Field(default=60.0, gt=0)
     """How long deliveries to a host wait after its first failure; each further failure in a
     row doubles the wait, up to `DELIVERY_BACKOFF_MAX_SECONDS`."""
@@ -66,6 +88,15 @@ class FederationSettings(ServiceSettings):
     @classmethod
     def _lower_domains(cls, value: list[str]) -> list[str]:
         return [domain.lower().strip(".") for domain in value]
+
+    @field_validator("federation_test_hosts")
+    @classmethod
+    def _host_and_port(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, address in value.items():
+            host, _, port = address.rpartition(":")
+            if not (host and port.isdigit()):
+                raise ValueError(f"{name}: {address!r} is not host:port")
+        return {name.lower(): address for name, address in value.items()}
 
     @property
     def federating(self) -> bool:

@@ -16,17 +16,12 @@ from gateway.export import DataExport
 from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
 from gateway.settings import GatewaySettings
-from gateway.shared_limits import (
-    SharedRateLimiter,
-    SharedRevocations,
-    StreamCaps,
-    StreamSlots,
-)
+from gateway.shared_limits import SharedRevocations, StreamCaps, StreamSlots
 from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client
 from shared.openapi import OpenApiDocument
 from shared.periodic import BackgroundWork, running
-from shared.rate_limits import BucketPolicy
+from shared.rate_limits import BucketPolicy, SharedRateLimiter
 from shared.redis_store import RedisClient, create_redis
 from shared.services import Backend
 

@@ -16,9 +16,11 @@ from shared.services import Backend
 # get no page at an actor or a note yet.
 _PATHS: tuple[tuple[str, str, bool], ...] = (
     ("GET", "/.well-known/webfinger", False),
+    ("GET", "/actor", True),
     ("GET", "/users/{handle}", True),
     ("GET", "/posts/{post_id}", True),
     ("GET", "/users/{handle}/coauthorizations/{post_id}", False),
+    ("GET", "/users/{handle}/quote_authorizations/{remix_id}", False),
     ("GET", "/users/{handle}/followers", False),
     ("GET", "/users/{handle}/following", False),
     ("GET", "/users/{handle}/outbox", False),

@@ -1,8 +1,7 @@
-"""Rate limits and live-stream slots kept in Redis, so they hold across gateway replicas.
+"""Live-stream slots kept in Redis, so they hold across gateway replicas (its rate limits are
+`shared.rate_limits.SharedRateLimiter`).
 
-Rate limits are GCRA (the token bucket's equivalent that needs one number per key: the
-moment the bucket is full again), decided by a Lua script on Redis's own clock, so replicas
-with different clocks agree. Stream slots are leases in sorted sets, one set per scope (every
+Stream slots are leases in sorted sets, one set per scope (every
 stream, one account's, one address's): a slot is taken in all three at once, or in none;
 each gateway renews its own open slots' leases, so the slots of a gateway that died free
 themselves within a lease.
@@ -20,29 +19,12 @@ from typing import Literal
 
 from gateway.auth import RevokedUsers
 from shared.periodic import PeriodicTask
-from shared.problems import TooManyRequests
-from shared.rate_limits import BucketPolicy, RateLimiter
 from shared.redis_store import REDIS_DOWN, RedisClient
 
 log = logging.getLogger(__name__)
 
 # How long the revocation listener waits for a notice at a time, and before reconnecting.
 LISTEN_RETRY_SECONDS = 1.0
-
-# KEYS[1]: the bucket; ARGV: milliseconds per request, burst. Returns 0, or the wait in ms.
-_GCRA = """
-local interval = tonumber(ARGV[1])
-local tolerance = interval * tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local next_tat = tat + interval
-local wait = next_tat - tolerance - now
-if wait > 0 then return wait end
-redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil(next_tat - now) + 1000)
-return 0
-"""
 
 # KEYS: every stream's, the account's, the address's set; ARGV: the slot, lease ms, the three
 # caps. Returns 0 (taken) or the 1-based index of the scope that is full.
@@ -69,45 +51,6 @@ for _, key in ipairs(KEYS) do
   redis.call('PEXPIRE', key, tonumber(ARGV[2]) * 2)
 end
 """
-
-
-class SharedRateLimiter:
-    """`RateLimiter`, with its counts in Redis when there is one; its own while Redis is down."""
-
-    def __init__(
-        self,
-        policy: BucketPolicy,
-        *,
-        scope_name: str,
-        redis: RedisClient | None,
-        key_prefix: str,
-    ) -> None:
-        self._local = RateLimiter(policy, scope_name=scope_name)
-        self._policy = policy
-        self._scope_name = scope_name
-        self._redis = redis
-        self._prefix = f"{key_prefix}limit:{scope_name.replace(' ', '-')}:"
-        self._gcra = redis.register_script(_GCRA) if redis is not None else None
-
-    async def check(self, key: str) -> None:
-        """Spend one request of `key`'s allowance, or raise 429 with Retry-After."""
-        if self._gcra is None:
-            self._local.check(key)
-            return
-        interval_ms = 60_000 / self._policy.per_minute
-        try:
-            wait_ms = await self._gcra(
-                keys=[self._prefix + key], args=[interval_ms, self._policy.burst]
-            )
-        except REDIS_DOWN as exc:
-            log.warning("rate limit counted by this replica alone", extra={"error": repr(exc)})
-            self._local.check(key)
-            return
-        if float(wait_ms) > 0:
-            raise TooManyRequests(
-                f"Too many requests for this {self._scope_name}; retry later.",
-                retry_after_seconds=max(1, -(-int(float(wait_ms)) // 1000)),
-            )
 
 
 type StreamScope = Literal["all", "account", "address"]

@@ -1,6 +1,7 @@
 """Which events the invitations service handles, and by which capability's use case."""
 
 from invitations.components import InvitationsComponents
+from shared.events.federation import RemoteInvitationAnswered
 from shared.events.posts import (
     PostCoauthorInvited,
     PostCoauthorRemoved,
@@ -23,4 +24,6 @@ def subscriptions(components: InvitationsComponents) -> Subscriptions:
     subscriptions.on(PostEdited, coauthoring.post_edited)
     subscriptions.on(UserBlocked, coauthoring.user_blocked)
     subscriptions.on(UserDeleted, coauthoring.user_deleted)
+    # A remote invitee's answer, as its server gave it: the invitee's own accept or decline.
+    subscriptions.on(RemoteInvitationAnswered, components.answers.remote_answered)
     return subscriptions

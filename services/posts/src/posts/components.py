@@ -24,6 +24,7 @@ from posts.media.client import MediaAttachments, PendingMediaUrls
 from posts.media.commands import MediaEdits
 from posts.remixing.commands import RemixingCommands
 from posts.remixing.queries import RemixingQueries
+from posts.remixing.remote_quotes import RemoteQuoteCommands
 from posts.remixing.repository import RemixRepository
 from posts.remote.commands import RemotePostCommands
 from posts.settings import PostsSettings
@@ -52,6 +53,7 @@ class PostsComponents:
     directory: UserDirectory
     mutes: RelationReplica
     remote_posts: RemotePostCommands
+    remote_quotes: RemoteQuoteCommands
 
 
 @asynccontextmanager
@@ -148,6 +150,7 @@ def _components(
         directory=directory,
         mutes=mutes,
         remote_posts=RemotePostCommands(settings, core, posts, directory),
+        remote_quotes=RemoteQuoteCommands(settings, core, posts, remixing, directory),
     )
 
 

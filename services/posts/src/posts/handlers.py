@@ -3,11 +3,17 @@
 from posts.components import PostsComponents
 from shared.events.federation import (
     RemoteAnnounceReceived,
+    RemoteCoauthorInvited,
+    RemoteCoauthorLeft,
     RemoteLikeReceived,
     RemoteLikeUndone,
     RemotePostDeleted,
     RemotePostEdited,
     RemotePostReceived,
+    RemoteQuoteAuthorized,
+    RemoteQuoteRejected,
+    RemoteQuoteRequested,
+    RemoteQuoteRevoked,
     RemoteReplyDeleted,
     RemoteReplyReceived,
 )
@@ -40,6 +46,8 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
     # The directory's tombstone first: a post created meanwhile is undone by seeing it.
     subscriptions.on(UserDeleted, coauthoring.user_deleted, after=directory.user_deleted)
     subscriptions.on(UserBlocked, coauthoring.user_blocked)
+    subscriptions.on(RemoteCoauthorInvited, coauthoring.remote_coauthor_invited)
+    subscriptions.on(RemoteCoauthorLeft, coauthoring.remote_coauthor_left)
 
     engagement = components.engagement
     # The account's posts deleted first: its replies stop counting on their parents.
@@ -60,4 +68,10 @@ def subscriptions(components: PostsComponents) -> Subscriptions:
     subscriptions.on(RemotePostReceived, remote.remote_post_received)
     subscriptions.on(RemotePostEdited, remote.remote_post_edited)
     subscriptions.on(RemotePostDeleted, remote.remote_post_deleted)
+    # Remixes across servers: the same remix states, fed by what the other server decided.
+    quotes = components.remote_quotes
+    subscriptions.on(RemoteQuoteRequested, quotes.quote_requested)
+    subscriptions.on(RemoteQuoteAuthorized, quotes.quote_authorized)
+    subscriptions.on(RemoteQuoteRejected, quotes.quote_rejected)
+    subscriptions.on(RemoteQuoteRevoked, quotes.quote_revoked)
     return subscriptions

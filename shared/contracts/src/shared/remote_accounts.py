@@ -34,9 +34,18 @@ def remote_post_id(note_id: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, note_id).hex
 
 
+def is_remote_post_id(post_id: str) -> bool:
+    """Whether `post_id` names a remote account's post (`remote_post_id`); no lookup needed."""
+    return _is_derived(post_id)
+
+
 def is_remote_user_id(user_id: str) -> bool:
     """Whether `user_id` names a remote account; no lookup needed."""
-    return len(user_id) == 32 and user_id[_VERSION_INDEX] == str(_REMOTE_ID_VERSION)
+    return _is_derived(user_id)
+
+
+def _is_derived(some_id: str) -> bool:
+    return len(some_id) == 32 and some_id[_VERSION_INDEX] == str(_REMOTE_ID_VERSION)
 
 
 def remote_domain(actor_url: str) -> str:
@@ -74,3 +83,6 @@ class RemoteAccountFound(BaseModel):
     it cannot be reached, or federation is off)."""
 
     account: RemoteAccountSeen | None
+    retry_after_seconds: int | None = None
+    """Set (with no account): that server was asked too often just now, nothing was asked;
+    the lookup may be retried after this many seconds."""

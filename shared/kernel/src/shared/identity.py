@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from uuid import uuid4
 
-import jwt
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
@@ -47,6 +47,7 @@ ALGORITHM = "EdDSA"
 # Long enough for a request to cross one hop, short enough that a captured one is soon useless.
 ASSERTION_TTL_SECONDS = 30
 CLOCK_LEEWAY_SECONDS = 5
+REQUIRED_CLAIMS = frozenset({"iss", "aud", "rid", "htm", "htu", "bdg", "iat", "exp"})
 
 
 def encode_private_key(key: Ed25519PrivateKey) -> str:
@@ -99,7 +100,7 @@ class AssertionSigner:
 
     The token is the JWT that PyJWT would encode, byte for byte, built here directly: the
     gateway signs one per forwarded request, and PyJWT's generic encoding cost half as much
-    again as the Ed25519 signature itself. The verifier still checks it with PyJWT.
+    again as the Ed25519 signature itself. The verifier checks it directly too.
     """
 
     def __init__(self, issuer: str, private_key: Ed25519PrivateKey) -> None:
@@ -190,20 +191,8 @@ class AssertionVerifier:
         if not token or not request_id:
             raise Unauthorized("This service answers only calls signed by a known caller.")
         try:
-            issuer = str(jwt.get_unverified_header(token).get("kid"))
-            key = self._keys.get(issuer)
-            if key is None:
-                raise jwt.InvalidTokenError("unknown caller")
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=[ALGORITHM],
-                audience=self._audience,
-                issuer=issuer,
-                leeway=CLOCK_LEEWAY_SECONDS,
-                options={"require": ["iss", "aud", "rid", "htm", "htu", "bdg", "iat", "exp"]},
-            )
-        except jwt.InvalidTokenError as exc:
+            issuer, claims = self._signed_claims(token)
+        except InvalidAssertion as exc:
             log.warning("call refused: bad assertion", extra={"error": str(exc)})
             raise Unauthorized("The call's assertion is not valid.") from None
         if claims["rid"] != request_id:
@@ -222,6 +211,38 @@ class AssertionVerifier:
             user_id=user_id if isinstance(user_id, str) else None,
             country=country if isinstance(country, str) and issuer == GATEWAY else None,
         )
+
+    def _signed_claims(self, token: str) -> tuple[str, dict[str, Any]]:
+        """The issuer and claims of a JWT signed with the key of the caller its header names,
+        checked as PyJWT checks them (EdDSA only, the required claims, this audience, the
+        issuer, the lifetime with leeway), without PyJWT's generic decoding: every call
+        to a service pays this, and PyJWT's layers cost as much as the signature's check."""
+        try:
+            encoded_header, encoded_claims, signature = token.split(".")
+            header = json.loads(_unb64url(encoded_header))
+            issuer = str(header.get("kid"))
+            key = self._keys.get(issuer)
+            if key is None or header.get("alg") != ALGORITHM:
+                raise InvalidAssertion("unknown caller or algorithm")
+            key.verify(_unb64url(signature), f"{encoded_header}.{encoded_claims}".encode())
+            claims = json.loads(_unb64url(encoded_claims))
+        except (ValueError, AttributeError, InvalidSignature) as exc:
+            raise InvalidAssertion(f"malformed or forged: {exc!r}") from None
+        if not isinstance(claims, dict) or not claims.keys() >= REQUIRED_CLAIMS:
+            raise InvalidAssertion("claims missing")
+        if claims["iss"] != issuer or claims["aud"] not in (self._audience, [self._audience]):
+            raise InvalidAssertion("another issuer or audience")
+        issued, expires = claims["iat"], claims["exp"]
+        if not all(type(moment) is int for moment in (issued, expires)):
+            raise InvalidAssertion("iat and exp must be integers")
+        now = time.time()
+        if expires <= now - CLOCK_LEEWAY_SECONDS or issued > now + CLOCK_LEEWAY_SECONDS:
+            raise InvalidAssertion("expired or not yet valid")
+        return issuer, claims
+
+
+class InvalidAssertion(Exception):
+    """An assertion that is malformed, forged, for another service or out of its lifetime."""
 
 
 def body_digest(body: bytes) -> str:

@@ -1,12 +1,22 @@
-"""Token-bucket rate limits counted by one process: the buckets, and a limiter of them by key
-(a user, an address, a remote host). The gateway counts in Redis on top of it, across replicas."""
+"""Token-bucket rate limits by key (a user, an address, a remote host): counted by one process
+(`RateLimiter`), or across replicas in Redis (`SharedRateLimiter`, falling back to the
+process's own counts while Redis is down).
 
+In Redis the limits are GCRA (the token bucket's equivalent that needs one number per key: the
+moment the bucket is full again), decided by a Lua script on Redis's own clock, so replicas
+with different clocks agree. Redis down: each replica counts alone, so a refusal is never
+caused by Redis, only its fairness across replicas is lost for that time."""
+
+import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from shared.problems import TooManyRequests
+from shared.redis_store import REDIS_DOWN, RedisClient
+
+log = logging.getLogger(__name__)
 
 type Clock = Callable[[], float]
 
@@ -82,16 +92,18 @@ class RateLimiter:
 
     def check(self, key: str) -> None:
         """Spend one request of `key`'s allowance, or raise 429 with Retry-After."""
+        if wait := self.retry_after(key):
+            raise too_many(self._scope_name, wait)
+
+    def retry_after(self, key: str) -> int:
+        """Spend one request of `key`'s allowance: 0, or (nothing spent) the whole seconds until
+        there is one."""
         now = self._clock()
         decision = take_token(self._buckets.get(key), self._policy, now)
         self._buckets[key] = decision.bucket
         if len(self._buckets) > self._max_keys:
             self._forget_full_buckets(now)
-        if not decision.allowed:
-            raise TooManyRequests(
-                f"Too many requests for this {self._scope_name}; retry later.",
-                retry_after_seconds=decision.retry_after_seconds,
-            )
+        return decision.retry_after_seconds
 
     def _forget_full_buckets(self, now: float) -> None:
         self._buckets = {
@@ -99,3 +111,65 @@ class RateLimiter:
             for key, bucket in self._buckets.items()
             if not is_full(bucket, self._policy, now)
         }
+
+
+# KEYS[1]: the bucket; ARGV: milliseconds per request, burst. Returns 0, or the wait in ms.
+_GCRA = """
+local interval = tonumber(ARGV[1])
+local tolerance = interval * tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local next_tat = tat + interval
+local wait = next_tat - tolerance - now
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil(next_tat - now) + 1000)
+return 0
+"""
+
+
+class SharedRateLimiter:
+    """`RateLimiter`, with its counts in Redis when there is one; its own while Redis is down."""
+
+    def __init__(
+        self,
+        policy: BucketPolicy,
+        *,
+        scope_name: str,
+        redis: RedisClient | None,
+        key_prefix: str,
+    ) -> None:
+        self._local = RateLimiter(policy, scope_name=scope_name)
+        self._policy = policy
+        self._scope_name = scope_name
+        self._redis = redis
+        self._prefix = f"{key_prefix}limit:{scope_name.replace(' ', '-')}:"
+        self._gcra = redis.register_script(_GCRA) if redis is not None else None
+
+    async def check(self, key: str) -> None:
+        """Spend one request of `key`'s allowance, or raise 429 with Retry-After."""
+        if wait := await self.retry_after(key):
+            raise too_many(self._scope_name, wait)
+
+    async def retry_after(self, key: str) -> int:
+        """Spend one request of `key`'s allowance: 0, or (nothing spent) the whole seconds until
+        there is one."""
+        if self._gcra is None:
+            return self._local.retry_after(key)
+        interval_ms = 60_000 / self._policy.per_minute
+        try:
+            wait_ms = await self._gcra(
+                keys=[self._prefix + key], args=[interval_ms, self._policy.burst]
+            )
+        except REDIS_DOWN as exc:
+            log.warning("rate limit counted by this replica alone", extra={"error": repr(exc)})
+            return self._local.retry_after(key)
+        return max(1, -(-int(float(wait_ms)) // 1000)) if float(wait_ms) > 0 else 0
+
+
+def too_many(scope_name: str, retry_after_seconds: int) -> TooManyRequests:
+    return TooManyRequests(
+        f"Too many requests for this {scope_name}; retry later.",
+        retry_after_seconds=retry_after_seconds,
+    )

@@ -21,6 +21,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio.client import Pipeline
 from redis.exceptions import NoScriptError
@@ -39,6 +40,8 @@ ABSENT = "-"
 PRESENT = "="
 # In a set: the marker that it is complete (members are ids, never empty).
 COMPLETE = ""
+# Values decoded from what Redis held, by what it held: a warm read decodes nothing.
+DECODED_KEPT = 4096
 
 # KEYS: the keys; ARGV[1]: a mark; ARGV[2]: its TTL (ms). Each key's value, and a mark put
 # in each key that has none.
@@ -170,38 +173,38 @@ class CachedValues[T]:
         self._fill = redis.register_script(_FILL_VALUES)
         self._ttl = ttl_seconds
         self._encode, self._decode = encode, decode
+        self._decoded: dict[str, T] = {}
 
     def _key(self, value_id: str) -> str:
         return f"{self._health.prefix}{value_id}"
 
+    def _decoded_once(self, stored: str) -> T:
+        """One object per stored value while it is kept: decoding was most of a warm read's
+        work, and callers may keep what they made of an object by its identity (a changed
+        value is stored anew, so it is a new object)."""
+        value = self._decoded.get(stored)
+        if value is None:
+            if len(self._decoded) >= DECODED_KEPT:
+                self._decoded.clear()
+            value = self._decoded[stored] = self._decode(stored[len(PRESENT) :])
+        return value
+
     async def get_many(self, ids: Iterable[str], load: Loader[T]) -> dict[str, T]:
         """The values of these ids (those `load` does not find are left out): from Redis,
         those it lacks from `load` (one call for all of them), then kept in Redis."""
-        wanted = list(dict.fromkeys(ids))
-        if not wanted:
-            return {}
-        if not await self._health.usable():
-            return await load(wanted)
-        mark = f"{MARK}{secrets.token_hex(8)}"
-        try:
-            stored = await self._get_or_mark(
-                keys=[self._key(i) for i in wanted], args=[mark, MARK_TTL_MS]
-            )
-        except REDIS_DOWN as exc:
-            _down(exc)
-            return await load(wanted)
+        [found] = await _read_values([ValuesRead(self, list(ids), load)])
+        return found
+
+    def _found(self, wanted: list[str], stored: list[str | None]) -> tuple[dict[str, T], list[str]]:
+        """What Redis held for these ids, and the ids it lacked (or is filling)."""
         found: dict[str, T] = {}
         missing: list[str] = []
         for value_id, value in zip(wanted, stored, strict=True):
             if value is None or value.startswith(MARK):
                 missing.append(value_id)
             elif value.startswith(PRESENT):
-                found[value_id] = self._decode(value[1:])
-        if missing:
-            loaded = await load(missing)
-            found.update(loaded)
-            await self._store(mark, missing, loaded)
-        return found
+                found[value_id] = self._decoded_once(value)
+        return found, missing
 
     async def _store(self, mark: str, ids: list[str], loaded: Mapping[str, T]) -> None:
         values = [f"{PRESENT}{self._encode(loaded[i])}" if i in loaded else ABSENT for i in ids]
@@ -217,6 +220,58 @@ class CachedValues[T]:
     async def clear(self) -> int:
         """Delete every value (each is read again from MongoDB when next asked for)."""
         return await self._health.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class ValuesRead[T]:
+    """Some ids' values: from `cache` when it holds them, else from `load` (MongoDB)."""
+
+    cache: CachedValues[T] | None
+    ids: Sequence[str]
+    load: Loader[T]
+
+
+async def read_values_together[A, B](
+    first: ValuesRead[A], second: ValuesRead[B]
+) -> tuple[dict[str, A], dict[str, B]]:
+    """Both reads' values; what Redis holds of both in one round trip (the caches share the
+    process's client), the rest from their `load`, then kept in Redis."""
+    found_first, found_second = await _read_values([first, second])
+    return found_first, found_second
+
+
+async def _read_values(reads: Sequence[ValuesRead[Any]]) -> list[dict[str, Any]]:
+    wanted = [list(dict.fromkeys(read.ids)) for read in reads]
+    cached = {
+        index: read.cache
+        for index, read in enumerate(reads)
+        if read.cache is not None and wanted[index] and await read.cache._health.usable()
+    }
+    stored: dict[int, list[str | None]] = {}
+    mark = f"{MARK}{secrets.token_hex(8)}"
+    if cached:
+        keys = [cache._key(value_id) for i, cache in cached.items() for value_id in wanted[i]]
+        # Every CachedValues registers the same script: any of them runs it for all the keys.
+        script = next(iter(cached.values()))._get_or_mark
+        try:
+            replies = iter(await script(keys=keys, args=[mark, MARK_TTL_MS]))
+            stored = {i: [next(replies) for _ in wanted[i]] for i in cached}
+        except REDIS_DOWN as exc:
+            _down(exc)
+    results: list[dict[str, Any]] = []
+    for index, read in enumerate(reads):
+        if not wanted[index]:
+            results.append({})
+        elif index not in stored or read.cache is None:
+            results.append(await read.load(wanted[index]))
+        else:
+            found, missing = read.cache._found(wanted[index], stored[index])
+            if missing:
+                loaded = await read.load(missing)
+                found.update(loaded)
+                await read.cache._store(mark, missing, loaded)
+            results.append(found)
+    return results
 
 
 class CachedSets:

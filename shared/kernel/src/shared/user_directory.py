@@ -10,7 +10,7 @@ next read copies them again.
 """
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
 from shared.mongo import Database, IndexSpec
 from shared.public_user import PublicUser
-from shared.read_cache import CachedValues
+from shared.read_cache import CachedValues, ValuesRead
 from shared.redis_store import RedisClient
 from shared.subscriptions import Delivery, Subscriptions
 
@@ -76,6 +76,11 @@ class UserDirectory:
         if self._cache is not None:
             return await self._cache.profiles.get_many(user_ids, self._stored_many)
         return await self._stored_many(list(dict.fromkeys(user_ids)))
+
+    def profiles_read(self, user_ids: Sequence[str]) -> ValuesRead[PublicUser]:
+        """`get_many`, as a read made together with another (`read_values_together`)."""
+        cache = self._cache.profiles if self._cache else None
+        return ValuesRead(cache, user_ids, self._stored_many)
 
     async def _stored_many(self, ids: list[str]) -> dict[str, PublicUser]:
         if not ids:

@@ -14,4 +14,4 @@ internal_router = APIRouter(
 
 @internal_router.post(LOOKUP_PATH)
 async def look_up(body: RemoteAccountLookup, components: Components) -> RemoteAccountFound:
-    return RemoteAccountFound(account=await components.accounts.look_up(body.handle))
+    return await components.accounts.look_up(body.handle)

@@ -1,6 +1,7 @@
 """Looking a remote account up by `user@host` for the users service: its server's WebFinger
 names its actor, fetched (SSRF-guarded) and kept like any actor, so the account is announced
-(`federation.remote_account_seen`) and answered at once."""
+(`federation.remote_account_seen`) and answered at once. Lookups are limited per remote host,
+across replicas, so local users typing handles cannot make this instance flood a server."""
 
 import logging
 from dataclasses import dataclass
@@ -10,8 +11,8 @@ from federation.core.remote import RemoteActors, RemoteRefused, account_seen
 from federation.core.urls import LocalUrls
 from federation.delivery.rules import is_blocked
 from shared.clock import utc_now
-from shared.events.federation import RemoteAccountSeen
-from shared.remote_accounts import split_remote_handle
+from shared.rate_limits import SharedRateLimiter
+from shared.remote_accounts import RemoteAccountFound, split_remote_handle
 
 log = logging.getLogger(__name__)
 
@@ -22,23 +23,26 @@ class AccountLookup:
     urls: LocalUrls
     actors: RemoteActors
     blocked_domains: list[str]
+    limits: SharedRateLimiter
 
-    async def look_up(self, handle: str) -> RemoteAccountSeen | None:
-        """None for a handle of no reachable account, of this instance, or of a blocked
-        domain, or while federation is off."""
+    async def look_up(self, handle: str) -> RemoteAccountFound:
+        """No account for a handle of no reachable account, of this instance, or of a blocked
+        domain, or while federation is off; a wait when its server was asked too often."""
         found = split_remote_handle(handle)
         if not self.federating or found is None:
-            return None
+            return RemoteAccountFound(account=None)
         username, host = found
         url = webfinger_url(self.urls.scheme, host, username)
         if host == self.urls.domain.lower() or is_blocked(url, self.blocked_domains):
-            return None
+            return RemoteAccountFound(account=None)
+        if wait := await self.limits.retry_after(host):
+            return RemoteAccountFound(account=None, retry_after_seconds=wait)
         try:
             actor_url = actor_link(await self.actors.fetch(url, accept=JRD_ACCEPT))
             if actor_url is None or is_blocked(actor_url, self.blocked_domains):
-                return None
+                return RemoteAccountFound(account=None)
             actor = await self.actors.by_actor_url(actor_url)
         except RemoteRefused as exc:
             log.info("remote account not found", extra={"handle": handle, "reason": str(exc)})
-            return None
-        return account_seen(actor, utc_now())
+            return RemoteAccountFound(account=None)
+        return RemoteAccountFound(account=account_seen(actor, utc_now()))

@@ -28,15 +28,23 @@ STAMP_CONTEXT: list[Any] = [
 
 
 def stamp_of(
-    handle: str, post_id: str, accepted_at: datetime, label: str | None, urls: LocalUrls
+    handle: str,
+    post_id: str,
+    accepted_at: datetime,
+    label: str | None,
+    urls: LocalUrls,
+    *,
+    note: str | None = None,
 ) -> dict[str, Any]:
+    """`note`: the Note crediting them, when it is not this instance's post `post_id` (a
+    remote author's, taken in here as that post)."""
     actor = urls.actor(handle)
     stamp: dict[str, Any] = {
         "@context": STAMP_CONTEXT,
         "id": urls.coauthorization(handle, post_id),
         "type": STAMP_TYPE,
         "attributedTo": actor,
-        "interactingObject": urls.post(post_id),
+        "interactingObject": note or urls.post(post_id),
         "interactionTarget": actor,
         "published": timestamp(accepted_at),
     }

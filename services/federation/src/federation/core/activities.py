@@ -17,3 +17,11 @@ def local_activity(kind: str, handle: str, obj: object, urls: LocalUrls) -> dict
         "actor": actor,
         "object": obj,
     }
+
+
+def object_id_of(activity: dict[str, Any]) -> str | None:
+    """The id of what an activity is about: its object, named by id or embedded."""
+    target = activity.get("object")
+    if isinstance(target, dict):
+        target = target.get("id")
+    return target if isinstance(target, str) else None

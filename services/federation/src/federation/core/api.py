@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import Depends, Request, Response
 
+from federation.core.signatures import SignedRequest
+from federation.core.urls import LocalUrls
 from federation.settings import FederationSettings
 from shared.identity import GATEWAY, require_caller
 from shared.problems import NotFound
@@ -28,3 +30,10 @@ def activity_response(
     document: dict[str, Any], *, media_type: str = ACTIVITY_JSON, status_code: int = 200
 ) -> Response:
     return Response(json.dumps(document), status_code=status_code, media_type=media_type)
+
+
+def received_request(request: Request, urls: LocalUrls, body: bytes) -> SignedRequest:
+    """The request as its sender signed it: this instance's URL of the path it was sent to."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    headers = dict(request.headers.items()) | {"host": urls.domain}
+    return SignedRequest(request.method, urls.base + target, headers, body)

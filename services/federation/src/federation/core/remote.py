@@ -7,6 +7,7 @@ import asyncio
 import ipaddress
 import json
 import socket
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,8 +17,10 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from federation.core.instance_actor import InstanceActor
 from federation.settings import FederationSettings
 from shared.clock import utc_now
+from shared.events import EventEnvelope
 from shared.events.federation import RemoteAccountSeen
 from shared.mongo import Database, Document
 from shared.outbox import Outbox, with_events
@@ -34,6 +37,10 @@ class RemoteRefused(Exception):
     """A remote URL this service will not fetch or post to, or a document it cannot use."""
 
 
+class RemoteGone(RemoteRefused):
+    """The remote server says the document is gone (410) or not there (404)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RemoteActor:
     id: str
@@ -45,6 +52,8 @@ class RemoteActor:
     preferred_username: str | None = None
     name: str | None = None
     icon_url: str | None = None
+    # The actor's other ids (`alsoKnownAs`), as fetched: what a Move to it is checked against.
+    also_known_as: tuple[str, ...] = ()
 
     @property
     def public_key(self) -> rsa.RSAPublicKey:
@@ -65,13 +74,14 @@ class RemoteAddresses:
 
     def __init__(self, settings: FederationSettings) -> None:
         self._allow_private = settings.allow_private_addresses
+        self._test_hosts = frozenset(settings.federation_test_hosts)
         self._schemes = {"https", settings.federation_scheme}
 
     async def check(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in self._schemes or not parts.hostname:
             raise RemoteRefused(f"Not a URL this service fetches: {url!r}.")
-        if self._allow_private:
+        if self._allow_private or parts.hostname in self._test_hosts:
             return
         try:
             found = await asyncio.get_running_loop().getaddrinfo(
@@ -84,6 +94,44 @@ class RemoteAddresses:
                 raise RemoteRefused(f"{parts.hostname} resolves to a non-public address.")
 
 
+def remote_client(settings: FederationSettings, user_agent: str) -> httpx.AsyncClient:
+    """The one client for other servers: no proxies from the environment, bounded waits, the
+    operator's CA file if any, the test hosts at their fixed addresses."""
+    verify: ssl.SSLContext | bool = True
+    if settings.remote_ca_file:
+        verify = ssl.create_default_context(cafile=settings.remote_ca_file)
+    transport = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
+    return httpx.AsyncClient(
+        timeout=settings.remote_fetch_timeout_seconds,
+        trust_env=False,
+        headers={"User-Agent": user_agent},
+        transport=FixedAddresses(transport, settings.federation_test_hosts)
+        if settings.federation_test_hosts
+        else transport,
+    )
+
+
+class FixedAddresses(httpx.AsyncBaseTransport):
+    """Sends requests for the named hosts to fixed addresses (tests without DNS): the URL's
+    host and port become the address, the `Host` header stays, and TLS still checks the
+    certificate against the name (httpcore's `sni_hostname`)."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport, addresses: dict[str, str]) -> None:
+        self._transport = transport
+        self._addresses = addresses
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        address = self._addresses.get(request.url.host)
+        if address is not None:
+            host, _, port = address.rpartition(":")
+            request.extensions = {**request.extensions, "sni_hostname": request.url.host}
+            request.url = request.url.copy_with(host=host, port=int(port))
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
 class RemoteActors:
     """Remote actors by key id, fetched when unknown or stale and kept in this database."""
 
@@ -93,20 +141,31 @@ class RemoteActors:
         settings: FederationSettings,
         http: httpx.AsyncClient,
         outbox: Outbox,
+        instance: InstanceActor,
     ) -> None:
         self._actors = db[REMOTE_ACTORS]
+        self._instance = instance
         self._outbox = outbox
         self._addresses = RemoteAddresses(settings)
         self._http = http
         self._max_bytes = settings.remote_fetch_max_bytes
         self._fresh_for = timedelta(seconds=settings.remote_key_cache_seconds)
 
-    async def by_key_id(self, key_id: str, *, refresh: bool = False) -> RemoteActor:
-        if not refresh:
-            stored = await self._actors.find_one({"key_id": key_id})
-            if stored is not None and utc_now() - stored["fetched_at"] < self._fresh_for:
+    async def by_key_id(
+        self, key_id: str, *, refresh: bool = False, kept_if_gone: bool = False
+    ) -> RemoteActor:
+        """`kept_if_gone`: an actor its server says is gone is the one kept here, however old
+        (what verifies a deleted actor's own Delete, signed with the key it had)."""
+        stored = await self._actors.find_one({"key_id": key_id})
+        fresh = stored is not None and utc_now() - stored["fetched_at"] < self._fresh_for
+        if stored is not None and fresh and not refresh:
+            return _actor(stored)
+        try:
+            document = await self.fetch(_without_fragment(key_id))
+        except RemoteGone:
+            if kept_if_gone and stored is not None:
                 return _actor(stored)
-        document = await self.fetch(_without_fragment(key_id))
+            raise
         if not isinstance(document.get("inbox"), str) and (owner := _owner_of(document, key_id)):
             document = await self.fetch(owner)
         actor = actor_of(document, key_id)
@@ -126,6 +185,11 @@ class RemoteActors:
             raise RemoteRefused("The actor is not on the server that served it.")
         await self._keep(actor)
         return actor
+
+    async def gone(self, actor_id: str, at: datetime, events: list[EventEnvelope]) -> None:
+        """Marks a remote actor as deleted or moved, with the events that announce it."""
+        update = {"$set": {"gone_at": at}}
+        await self._actors.update_one({"_id": actor_id}, with_events(update, events))
 
     async def by_user_id(self, user_id: str) -> RemoteActor | None:
         """The stored actor of a remote account (shared.remote_accounts.remote_user_id)."""
@@ -148,11 +212,15 @@ class RemoteActors:
             )
 
     async def fetch(self, url: str, *, accept: str = ACTIVITY_ACCEPT) -> dict[str, Any]:
+        """The JSON object at `url`, fetched signed as this instance (see `instance_actor`)."""
         await self._addresses.check(url)
+        headers = await self._instance.signed_get(url, now=utc_now()) | {"Accept": accept}
         try:
             async with self._http.stream(
-                "GET", url, headers={"Accept": accept}, follow_redirects=False
+                "GET", url, headers=headers, follow_redirects=False
             ) as answer:
+                if answer.status_code in {404, 410}:
+                    raise RemoteGone(f"{url} answered {answer.status_code}.")
                 if answer.status_code != 200:
                     raise RemoteRefused(f"{url} answered {answer.status_code}.")
                 body = bytearray()
@@ -200,6 +268,7 @@ def actor_of(document: dict[str, Any], key_id: str) -> RemoteActor:
         preferred_username=_text(document.get("preferredUsername")),
         name=_text(document.get("name")),
         icon_url=_icon_url(document.get("icon")),
+        also_known_as=_urls(document.get("alsoKnownAs")),
     )
     try:
         _ = actor.public_key
@@ -245,6 +314,12 @@ def account_seen(actor: RemoteActor, now: datetime) -> RemoteAccountSeen | None:
 
 def _text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
+
+
+def _urls(value: Any) -> tuple[str, ...]:
+    """One URL or a list of them, as JSON-LD allows."""
+    values = value if isinstance(value, list) else [value]
+    return tuple(url for url in values if isinstance(url, str))
 
 
 def _icon_url(icon: Any) -> str | None:

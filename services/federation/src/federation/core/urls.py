@@ -7,6 +7,7 @@ from federation.settings import FederationSettings
 SHARED_INBOX_PATH = "/inbox"
 POSTS_PATH = "/posts/"
 USERS_PATH = "/users/"
+INSTANCE_ACTOR_PATH = "/actor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,16 @@ class LocalUrls:
     @property
     def shared_inbox(self) -> str:
         return self.base + SHARED_INBOX_PATH
+
+    @property
+    def instance_actor(self) -> str:
+        """The instance's own actor (Mastodon's and GoToSocial's convention), which signs its
+        fetches."""
+        return self.base + INSTANCE_ACTOR_PATH
+
+    @property
+    def instance_key_id(self) -> str:
+        return self.instance_actor + "#main-key"
 
     def actor(self, handle: str) -> str:
         return f"{self.base}{USERS_PATH}{handle}"
@@ -49,6 +60,10 @@ class LocalUrls:
     def coauthorization(self, handle: str, post_id: str) -> str:
         """Where a co-author's consent to be credited on a post is served (their stamp)."""
         return f"{self.actor(handle)}/coauthorizations/{post_id}"
+
+    def quote_authorization(self, handle: str, remix_id: str) -> str:
+        """Where the original's author serves their consent to a remix of it (FEP-044f)."""
+        return f"{self.actor(handle)}/quote_authorizations/{remix_id}"
 
     def key_id(self, handle: str) -> str:
         return self.actor(handle) + "#main-key"

@@ -3,10 +3,14 @@
 from dataclasses import dataclass
 from typing import Any
 
+from federation.core.instance_actor import InstanceActor
 from federation.core.keys import ActorKeys
 from federation.core.urls import LocalUrls
 from federation.discovery.rules import (
     MalformedResource,
+    instance_actor_document,
+    instance_webfinger_document,
+    names_instance_actor,
     person_document,
     requested_handle,
     webfinger_document,
@@ -21,8 +25,11 @@ class DiscoveryQueries:
     urls: LocalUrls
     directory: UserDirectory
     keys: ActorKeys
+    instance: InstanceActor
 
     async def webfinger(self, resource: str) -> dict[str, Any]:
+        if names_instance_actor(resource, self.urls):
+            return instance_webfinger_document(self.urls)
         try:
             handle = requested_handle(resource, self.urls)
         except MalformedResource as exc:
@@ -35,6 +42,10 @@ class DiscoveryQueries:
         user = await self.local_user(handle)
         key = await self.keys.of_user(user.id)
         return person_document(user, key.public_pem, self.urls)
+
+    async def instance_actor(self) -> dict[str, Any]:
+        key = await self.instance.key()
+        return instance_actor_document(key.public_pem, self.urls)
 
     async def local_user(self, handle: str) -> PublicUser:
         user = await self.directory.by_handle(handle)

@@ -26,6 +26,39 @@ def requested_handle(resource: str, urls: LocalUrls) -> str | None:
     raise MalformedResource(resource)
 
 
+def names_instance_actor(resource: str, urls: LocalUrls) -> bool:
+    """Whether a WebFinger resource names the instance actor: `acct:<domain>@<domain>` (as
+    Mastodon and GoToSocial name theirs) or its URL."""
+    domain = urls.domain.lower()
+    return resource.lower() in {f"acct:{domain}@{domain}", urls.instance_actor.lower()}
+
+
+def instance_webfinger_document(urls: LocalUrls) -> dict[str, Any]:
+    actor = urls.instance_actor
+    return {
+        "subject": f"acct:{urls.domain}@{urls.domain}",
+        "aliases": [actor],
+        "links": [{"rel": "self", "type": "application/activity+json", "href": actor}],
+    }
+
+
+def instance_actor_document(public_pem: str, urls: LocalUrls) -> dict[str, Any]:
+    """The instance's Application actor: its key signs this service's fetches. Its inbox is the
+    shared inbox; it follows no one and no one follows it."""
+    actor = urls.instance_actor
+    return {
+        "@context": [AS_CONTEXT, SECURITY_CONTEXT],
+        "id": actor,
+        "type": "Application",
+        "preferredUsername": urls.domain,
+        "url": actor,
+        "inbox": urls.shared_inbox,
+        "manuallyApprovesFollowers": True,
+        "publicKey": {"id": urls.instance_key_id, "owner": actor, "publicKeyPem": public_pem},
+        "endpoints": {"sharedInbox": urls.shared_inbox},
+    }
+
+
 def webfinger_document(user: PublicUser, urls: LocalUrls) -> dict[str, Any]:
     actor = urls.actor(user.handle)
     return {

@@ -1,8 +1,15 @@
 """Remote actors following and unfollowing local users, told to the users service (whose
 follows they are) as facts; and a follow the users service ended (a block) answered to the
-remote server with a Reject."""
+remote server with a Reject.
+
+Blocks are the users service's; this service learns them as facts (`user.blocked` and
+`user.unblocked`, kept in a block replica) rather than asking: a Follow from an account its
+local user blocks is answered with a Reject and never told to the users service, and a block
+arriving after a Follow was accepted here (the event still on its way) rejects that follow
+then, whether or not the users service had made it a follow."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from federation.core.keys import ActorKeys
@@ -16,9 +23,10 @@ from shared.events.federation import (
     RemoteFollowReceived,
     RemoteUnfollowReceived,
 )
-from shared.events.users import UserUnfollowed
+from shared.events.users import UserBlocked, UserUnfollowed
 from shared.outbox import Outbox
 from shared.problems import NotFound
+from shared.relations import RelationReplica
 from shared.remote_accounts import is_remote_user_id, remote_user_id
 from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
@@ -30,31 +38,33 @@ class FollowingCommands:
     directory: UserDirectory
     keys: ActorKeys
     followers: RemoteFollowers
+    blocks: RelationReplica
     outbox: Outbox
 
     async def follow(self, follow: dict[str, Any], sender: RemoteActor) -> None:
         """Stores the follower and queues its Accept and the fact in one write; the POST is
-        the relay's."""
+        the relay's. A Follow of a user who blocks its actor is rejected instead, kept only as
+        ended (the write that carries the Reject), and the users service hears nothing."""
         handle = followed_handle(follow, self.urls)
         user = await self.directory.by_handle(handle) if handle else None
         if user is None:
             raise NotFound("The Follow is about no account here.")
         now = utc_now()
-        follower_id = remote_user_id(sender.id)
+        follower = _follower(follow, sender, user.id, now)
+        if await self.blocks.active_pairs([(user.id, follower["follower_id"])]):
+            answer = reject_of(follower, user.handle, self.urls)
+            reject = delivery_as(user.id, user.handle, sender.inbox, answer, self.urls)
+            with self.outbox.publishing(reject) as events:
+                await self.followers.add(follower, events, undone_at=now)
+            return
         answer = accept_of(follow, user.handle, self.urls)
         accept = delivery_as(user.id, user.handle, sender.inbox, answer, self.urls)
         followed = RemoteFollowReceived(
-            activity_id=follow["id"], follower_id=follower_id, followee_id=user.id, followed_at=now
+            activity_id=follow["id"],
+            follower_id=follower["follower_id"],
+            followee_id=user.id,
+            followed_at=now,
         )
-        follower = {
-            "user_id": user.id,
-            "actor_id": sender.id,
-            "follower_id": follower_id,
-            "inbox": sender.inbox,
-            "shared_inbox": sender.shared_inbox,
-            "follow_id": follow.get("id"),
-            "followed_at": now,
-        }
         # An actor that can be no account here (no usable username) follows for deliveries
         # only: the users service would wait for an account that never comes.
         told = [followed] if account_seen(sender, now) is not None else []
@@ -83,13 +93,38 @@ class FollowingCommands:
         with a Reject of the Follow, and nothing is delivered to it for that follow any more.
         Once the Undo that ended it was taken, nothing is left to end."""
         unfollowed = delivery.event
-        if not is_remote_user_id(unfollowed.follower_id):
+        await self._reject(unfollowed.followee_id, unfollowed.follower_id, unfollowed.unfollowed_at)
+
+    async def user_blocked(self, delivery: Delivery[UserBlocked]) -> None:
+        """A remote account a local user blocks is no follower of theirs any more: usually the
+        users service's `user.unfollowed` ended it already, but not a Follow taken here before
+        this block was known (the users service never made it a follow)."""
+        block = delivery.event
+        await self._reject(block.blocker_id, block.blocked_id, block.blocked_at)
+
+    async def _reject(self, user_id: str, follower_id: str, at: datetime) -> None:
+        """Ends the remote account's active follows of the local user with a Reject each."""
+        if not is_remote_user_id(follower_id):
             return
-        user = await self.directory.get(unfollowed.followee_id)
+        user = await self.directory.get(user_id)
         if user is None:
             return
-        for follower in await self.followers.of_follower(user.id, unfollowed.follower_id):
+        for follower in await self.followers.of_follower(user.id, follower_id):
             reject_follow = reject_of(follower, user.handle, self.urls)
             reject = delivery_as(user.id, user.handle, follower["inbox"], reject_follow, self.urls)
             with self.outbox.publishing(reject) as events:
-                await self.followers.undo(follower, unfollowed.unfollowed_at, events)
+                await self.followers.undo(follower, at, events)
+
+
+def _follower(
+    follow: dict[str, Any], sender: RemoteActor, user_id: str, at: datetime
+) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "actor_id": sender.id,
+        "follower_id": remote_user_id(sender.id),
+        "inbox": sender.inbox,
+        "shared_inbox": sender.shared_inbox,
+        "follow_id": follow.get("id"),
+        "followed_at": at,
+    }

@@ -20,10 +20,17 @@ class RemoteFollowers:
     def __init__(self, db: Database) -> None:
         self._followers = db[REMOTE_FOLLOWERS]
 
-    async def add(self, follower: dict[str, Any], events: list[EventEnvelope]) -> None:
-        """Stores the follower (again, for a repeated Follow) with the events it causes."""
+    async def add(
+        self,
+        follower: dict[str, Any],
+        events: list[EventEnvelope],
+        *,
+        undone_at: datetime | None = None,
+    ) -> None:
+        """Stores the follower (again, for a repeated Follow) with the events it causes;
+        `undone_at`: a Follow refused at once, stored ended."""
         key = {"_id": f"{follower['user_id']} {follower['actor_id']}"}
-        update = {"$set": {**follower, "undone_at": None}}
+        update = {"$set": {**follower, "undone_at": undone_at}}
         await self._followers.update_one(key, with_events(update, events), upsert=True)
 
     async def active(
@@ -50,6 +57,13 @@ class RemoteFollowers:
         update = with_events({"$set": {"undone_at": at}}, events)
         result = await self._followers.update_one({"_id": follower["_id"], **_ACTIVE}, update)
         return result.modified_count == 1
+
+    async def end_all_of(self, actor_id: str, at: datetime) -> None:
+        """Ends every follow of a remote actor that is gone (deleted): nothing is announced,
+        the account's deletion ends its follows where they are the users service's."""
+        await self._followers.update_many(
+            {"actor_id": actor_id, **_ACTIVE}, {"$set": {"undone_at": at}}
+        )
 
     async def delivery_inboxes(self, user_ids: list[str]) -> list[str]:
         """Where to send what these users publish: each following server once, at its shared

@@ -4,7 +4,7 @@ servers, accepted (202) once their signature verifies; their effects follow from
 from fastapi import APIRouter, Request, Response
 
 from federation.components import Components
-from federation.core.api import FEDERATION_ROUTE
+from federation.core.api import FEDERATION_ROUTE, received_request
 from federation.core.signatures import SignedRequest
 from shared.problems import NotFound, PayloadTooLarge
 
@@ -26,7 +26,7 @@ async def personal_inbox(handle: str, request: Request, components: Components) 
 
 
 async def _signed_request(request: Request, components: Components) -> SignedRequest:
-    """The request as its sender signed it: this instance's URL of the path it was sent to."""
+    """The request as its sender signed it, its body within the limit."""
     limit = components.settings.inbox_max_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -34,6 +34,4 @@ async def _signed_request(request: Request, components: Components) -> SignedReq
     body = await request.body()
     if len(body) > limit:
         raise PayloadTooLarge(f"An activity may weigh at most {limit} bytes.")
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    headers = dict(request.headers.items()) | {"host": components.urls.domain}
-    return SignedRequest(request.method, components.urls.base + target, headers, body)
+    return received_request(request, components.urls, body)

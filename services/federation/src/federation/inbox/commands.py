@@ -1,8 +1,8 @@
 """Taking an activity into an inbox: refused from a blocked domain before anything is fetched,
 limited per remote host (the one its signing key names: what it costs us to check it), its
 signature verified against its actor's key (fetched and cached), each activity handled
-once, then handed to the capability its type belongs to (following, or engagement with local
-posts). A verified activity also tells that
+once, then handed to the capability its type belongs to (following, engagement with local
+posts, remote posts, co-authoring). A verified activity also tells that
 its server is up again (its deliveries' back-off or parking ends)."""
 
 import logging
@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from federation.accounts.lifecycle import RemoteAccountLifecycle, deletes_its_actor
+from federation.coauthoring.commands import CoauthoringCommands
 from federation.core import signatures
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
@@ -21,9 +23,10 @@ from federation.followees.rules import undoes_an_accept
 from federation.following.commands import FollowingCommands
 from federation.inbox.repository import ReceivedActivities
 from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
+from federation.quotes.commands import QuoteCommands
 from federation.remote_posts.commands import RemotePostCommands
 from shared.clock import utc_now
-from shared.rate_limits import RateLimiter
+from shared.rate_limits import SharedRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +39,19 @@ class InboxCommands:
     engagement: EngagementCommands
     followees: FolloweeCommands
     remote_posts: RemotePostCommands
+    quotes: QuoteCommands
+    coauthoring: CoauthoringCommands
     deliveries: Deliveries
     blocked_domains: list[str]
-    limits: RateLimiter
+    limits: SharedRateLimiter
     max_age: timedelta
+    lifecycle: RemoteAccountLifecycle
 
     async def receive(self, request: SignedRequest) -> None:
         activity = activity_of(request.body)
         self._refuse_blocked(activity["actor"], request)
-        self.limits.check(host_of(self._claimed_key_id(request) or activity["actor"]))
-        sender = await self.verified_sender(request)
+        await self.limits.check(host_of(self._claimed_key_id(request) or activity["actor"]))
+        sender = await self.verified_sender(request, kept_if_gone=deletes_its_actor(activity))
         if activity["actor"] != sender.id:
             raise SignatureRequired("The activity's actor is not the one who signed it.")
         await self.deliveries.heard_from(host_of(sender.delivery_inbox))
@@ -62,6 +68,16 @@ class InboxCommands:
             await self.received.release(activity_id)
             raise
 
+    async def signed_fetch(self, request: SignedRequest) -> RemoteActor:
+        """The remote actor who signed a GET (authorized fetch), refused like an activity from a
+        blocked domain."""
+        key_id = self._claimed_key_id(request)
+        if not key_id:
+            raise SignatureRequired("This server answers signed fetches only.")
+        self._refuse_blocked(key_id, request)
+        await self.limits.check(host_of(key_id))
+        return await self.verified_sender(request)
+
     def _refuse_blocked(self, actor: str, request: SignedRequest) -> None:
         """Before any key is fetched: neither the actor nor the signing key may be on a blocked
         domain (an unreadable signature is refused later, when verified)."""
@@ -77,16 +93,19 @@ class InboxCommands:
         except SignatureRefused:
             return ""
 
-    async def verified_sender(self, request: SignedRequest) -> RemoteActor:
+    async def verified_sender(
+        self, request: SignedRequest, *, kept_if_gone: bool = False
+    ) -> RemoteActor:
         """The remote actor whose key signed `request`; a key that fails is fetched again once,
-        since the actor may have rotated it since it was cached."""
+        since the actor may have rotated it since it was cached. `kept_if_gone`: the key kept
+        here is used when its server says the actor is gone (see `RemoteActors.by_key_id`)."""
         try:
             key_id = signatures.claimed_key_id(request)
-            actor = await self.actors.by_key_id(key_id)
+            actor = await self.actors.by_key_id(key_id, kept_if_gone=kept_if_gone)
             try:
                 signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
             except SignatureRefused:
-                actor = await self.actors.by_key_id(key_id, refresh=True)
+                actor = await self.actors.by_key_id(key_id, refresh=True, kept_if_gone=kept_if_gone)
                 signatures.verify(request, actor.public_key, now=utc_now(), max_age=self.max_age)
         except (SignatureRefused, RemoteRefused) as exc:
             raise SignatureRequired(str(exc)) from exc
@@ -102,10 +121,18 @@ class InboxCommands:
                 # An Undo naming its activity by id alone may take back a Follow or a Like.
                 await self.following.undo_follow(activity, sender)
                 await self.engagement.receive(activity, sender)
+            # An answer to a Follow, a QuoteRequest or an Invite to co-author: each takes only
+            # its own.
             case "Accept":
                 await self.followees.accepted(activity, sender)
+                await self.quotes.accepted(activity, sender)
+                await self.coauthoring.answered(activity, sender)
             case "Reject":
                 await self.followees.rejected(activity, sender)
+                await self.quotes.rejected(activity, sender)
+                await self.coauthoring.answered(activity, sender)
+            case "QuoteRequest":
+                await self.quotes.requested(activity, sender)
             case "Like" | "Announce":
                 await self.engagement.receive(activity, sender)
             # A reply to a local post (or its deletion) is engagement with that post; any
@@ -116,7 +143,14 @@ class InboxCommands:
             case "Delete":
                 await self.engagement.receive(activity, sender)
                 await self.remote_posts.deleted(activity, sender)
+                await self.quotes.deleted(activity, sender)
+                await self.coauthoring.withdrawn(activity, sender)
+                await self.lifecycle.deleted(activity, sender)
+            case "Move":
+                await self.lifecycle.moved(activity, sender)
             case "Update":
                 await self.remote_posts.updated(activity, sender)
+            case "Invite":
+                await self.coauthoring.invited(activity, sender)
             case other:
                 log.info("activity type not handled yet", extra={"type": other})

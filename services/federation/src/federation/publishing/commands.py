@@ -1,13 +1,15 @@
 """Keeping remote servers' copies of local posts as the posts service says they are: the
 Create once a post is published, an Update when what its Note shows changes (an edit, a
-co-author accepting, leaving or removed), a Delete with a Tombstone once it is deleted. Each
-goes once to every server that follows any of the post's authors (its shared inbox) or was
-sent the post before; a repeated or late event changes nothing, so it sends nothing."""
+co-author accepting, leaving or removed, a remix's quote approved or revoked, a medium's alt
+text changed), a Delete with a Tombstone once it is deleted. Each goes once to every server
+that follows any of the post's authors (its shared inbox) or was sent the post before; a
+repeated or late event changes nothing, so it sends nothing."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+from federation.coauthoring.repository import RemoteInvitations
 from federation.core.urls import LocalUrls
 from federation.delivery.rules import delivery_as
 from federation.following.repository import RemoteFollowers
@@ -16,20 +18,25 @@ from federation.publishing.rules import (
     LocalPost,
     Outgoing,
     activity_of,
+    alt_text_changed,
     coauthor_added,
     coauthor_removed,
     delete,
     edit,
     outgoing,
     publish,
+    remix_moved,
 )
+from federation.quotes.queries import QuoteQueries
 from shared.events.federation import ActivityDeliveryRequested
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
     PostDeleted,
     PostEdited,
     PostPublished,
+    RemixEvent,
 )
 from shared.outbox import Outbox
 from shared.remote_accounts import is_remote_user_id
@@ -44,7 +51,9 @@ class PublishingCommands:
     directory: UserDirectory
     followers: RemoteFollowers
     notes: PublishedNotes
+    remote_invitations: RemoteInvitations
     outbox: Outbox
+    quotes: QuoteQueries
 
     async def post_published(self, delivery: Delivery[PostPublished]) -> None:
         await self._apply(delivery, publish)
@@ -60,6 +69,23 @@ class PublishingCommands:
 
     async def post_deleted(self, delivery: Delivery[PostDeleted]) -> None:
         await self._apply(delivery, lambda post, event: delete(post, event.deleted_at))
+
+    async def remix_moved(
+        self,
+        delivery: Delivery[RemixEvent],
+    ) -> None:
+        """A local remix approved or no longer showing its original: its Note's authorization
+        comes or goes (an Update, so servers that checked it see the change)."""
+        event = delivery.event
+        if is_remote_user_id(event.remix_author_id):
+            return  # a remote quote of a local post: its own server publishes it
+        await self._change(event.remix_id, delivery.event_id, lambda post: remix_moved(post, event))
+
+    async def alt_text_changed(self, delivery: Delivery[MediaAltTextChanged]) -> None:
+        event = delivery.event
+        await self._change(
+            event.post_id, delivery.event_id, lambda post: alt_text_changed(post, event)
+        )
 
     async def _apply[
         E: (PostPublished, PostCoauthorAdded, PostCoauthorRemoved, PostEdited, PostDeleted)
@@ -90,19 +116,29 @@ class PublishingCommands:
         self, kind: Outgoing, post: LocalPost, sent: tuple[str, ...]
     ) -> list[ActivityDeliveryRequested]:
         """The activity to every server concerned, once each, signed as the author. A Create
-        goes to the followers of whoever it credits; an Update or a Delete also to those of
-        whoever it credited before and to every server that has a copy."""
+        goes to the followers of whoever it credits and to its remote co-authors' servers; an
+        Update or a Delete also to those of whoever it credited before and to every server
+        that has a copy."""
         credited = [post.author_id, *post.coauthor_ids]
+        remote = (
+            await self.remote_invitations.coauthors_of(post.post_id)
+            if any(is_remote_user_id(c) for c in post.everyone_credited)
+            else {}
+        )
         if kind == "Create":
-            inboxes = await self.followers.delivery_inboxes(credited)
+            reached = await self.followers.delivery_inboxes(credited)
+            concerned = credited
         else:
-            reached = await self.followers.delivery_inboxes(post.everyone_credited)
-            inboxes = sorted({*reached, *sent})
+            reached = [*await self.followers.delivery_inboxes(post.everyone_credited), *sent]
+            concerned = post.everyone_credited
+        # A remote co-author's server keeps its own copy, credited as it is here.
+        inboxes = sorted({*reached, *(remote[c].inbox for c in concerned if c in remote)})
         found = await self.directory.get_many(credited)
         if not inboxes or post.author_id not in found:
             return []
         handles = {user_id: user.handle for user_id, user in found.items()}
-        activity = activity_of(kind, post, handles, self.urls)
+        quoting = await self.quotes.note_fields(post)
+        activity = activity_of(kind, post, handles, self.urls, remote, quoting)
         handle = handles[post.author_id]
         return [
             delivery_as(post.author_id, handle, inbox, activity, self.urls) for inbox in inboxes

@@ -4,13 +4,22 @@ local user's outbox: the Creates of the posts they published, newest first, a pa
 from dataclasses import dataclass
 from typing import Any
 
+from federation.coauthoring.repository import RemoteInvitations
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from federation.publishing.repository import PublishedNotes
-from federation.publishing.rules import LocalPost, create_of, document_of, note_of
+from federation.publishing.rules import (
+    LocalPost,
+    RemoteCoauthor,
+    create_of,
+    document_of,
+    note_of,
+)
+from federation.quotes.queries import QuoteQueries
 from shared.pagination import time_and_id_cursor, time_and_id_position
 from shared.problems import NotFound
 from shared.public_user import PublicUser
+from shared.remote_accounts import is_remote_user_id
 from shared.user_directory import UserDirectory
 
 OUTBOX_PAGE_SIZE = 20
@@ -21,6 +30,8 @@ class NoteQueries:
     urls: LocalUrls
     directory: UserDirectory
     notes: PublishedNotes
+    quotes: QuoteQueries
+    remote_invitations: RemoteInvitations
 
     async def note(self, post_id: str) -> dict[str, Any]:
         """404 for a post not published (or not yet known here), deleted, or whose author's
@@ -30,7 +41,9 @@ class NoteQueries:
         if post.author_id not in found:
             raise NotFound("There is no such post here.")
         handles = {user_id: user.handle for user_id, user in found.items()}
-        return document_of(note_of(post, handles, self.urls))
+        remote = await self._remote_coauthors(post)
+        quoting = await self.quotes.note_fields(post)
+        return document_of(note_of(post, handles, self.urls, remote, quoting))
 
     async def outbox(self, handle: str) -> dict[str, Any]:
         """The collection: how many, and where its first page is (Mastodon's shape)."""
@@ -61,7 +74,17 @@ class NoteQueries:
             "type": "OrderedCollectionPage",
             "partOf": outbox,
             "orderedItems": [
-                create_of(note_of(post, handles, self.urls), user.handle, self.urls)
+                create_of(
+                    note_of(
+                        post,
+                        handles,
+                        self.urls,
+                        await self._remote_coauthors(post),
+                        await self.quotes.note_fields(post),
+                    ),
+                    user.handle,
+                    self.urls,
+                )
                 for post in shown
             ],
         }
@@ -70,6 +93,12 @@ class NoteQueries:
             next_cursor = time_and_id_cursor(last.published_at, last.post_id)
             page["next"] = f"{outbox}?page=true&cursor={next_cursor}"
         return page
+
+    async def _remote_coauthors(self, post: LocalPost) -> dict[str, RemoteCoauthor]:
+        """Asked only of posts that credit someone not on this server (most credit nobody)."""
+        if not any(is_remote_user_id(c) for c in post.coauthor_ids):
+            return {}
+        return await self.remote_invitations.coauthors_of(post.post_id)
 
     async def _local_user(self, handle: str) -> PublicUser:
         user = await self.directory.by_handle(handle)

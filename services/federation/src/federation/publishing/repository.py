@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from federation.publishing.rules import LocalPost
+from federation.publishing.rules import LocalPost, NoteMedium
 from shared.events import EventEnvelope
 from shared.events.posts import Credit
 from shared.idempotency import APPLIED_EVENTS, write_once
@@ -96,5 +96,9 @@ def _fields(post: LocalPost) -> Document:
 def _stored(document: Document) -> StoredPost:
     fields: dict[str, Any] = {name: document[name] for name in _POST_FIELDS if name in document}
     credits = tuple(Credit(**credit) for credit in fields.pop("credits", []))
-    post = LocalPost(post_id=document["_id"], credits=credits, **fields)
+    media = tuple(
+        NoteMedium(**{**medium, "variants": tuple(medium["variants"])})
+        for medium in fields.pop("media", [])
+    )
+    post = LocalPost(post_id=document["_id"], credits=credits, media=media, **fields)
     return StoredPost(post, document.get("revision", 0), tuple(document.get("inboxes", ())))

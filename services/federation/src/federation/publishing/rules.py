@@ -7,13 +7,16 @@ credited to the author first, then each accepted co-author (servers that read on
 `attributedTo` still credit the author), with a link per co-author to their consent stamp."""
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
+from federation.quotes.vocabulary import QUOTE_CONTEXT
 from shared.clock import at_storage_precision
+from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     Credit,
     KnownPostStatus,
@@ -21,7 +24,10 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostEdited,
     PostPublished,
+    RemixEvent,
+    RemixStatus,
 )
+from shared.public_media import AttachedMedia, media_path
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Terms of our own: the Note's links to its co-authors' consent stamps (named after FEP-044f's
@@ -36,8 +42,35 @@ NOTE_CONTEXT: list[Any] = [
             "@type": "@id",
             "@container": "@set",
         },
+        **QUOTE_CONTEXT,
     },
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteMedium:
+    """A medium of a post as its Note shows it: where it is served publicly, its alt text."""
+
+    media_id: str
+    kind: str
+    variants: tuple[str, ...]
+    alt_text: str | None = None
+    width: int | None = None
+    height: int | None = None
+    # One more at every edit of the alt text: of two copies, the higher is the newer.
+    alt_text_version: int = 1
+
+    @classmethod
+    def of(cls, medium: AttachedMedia) -> "NoteMedium":
+        return cls(
+            medium.id,
+            medium.kind,
+            tuple(medium.variants),
+            medium.alt_text,
+            medium.width,
+            medium.height,
+            medium.alt_text_version,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +87,14 @@ class LocalPost:
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
     credits: tuple[Credit, ...] = ()
+    # A remix: its original, and where it stands with it (since when, once it moved after
+    # publication): its Note shows the quote's authorization while approved.
+    remix_of_post_id: str | None = None
+    remix_status: RemixStatus | None = None
+    remix_status_at: datetime | None = None
+    media: tuple[NoteMedium, ...] = ()
+    # When a medium's alt text last changed after publication (not an edit of the post).
+    described_at: datetime | None = None
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
@@ -78,9 +119,23 @@ class LocalPost:
         joining, leaving or removed. Mastodon applies an Update only when this moved on."""
         published = self.published_at
         changes = [c.as_of for c in self.credits if published is None or c.as_of > published]
-        if self.edited_at is not None:
-            changes.append(self.edited_at)
+        changes += [
+            at for at in (self.edited_at, self.described_at, self.remix_status_at) if at is not None
+        ]
         return max(changes, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCoauthor:
+    """A co-author on another server (the coauthoring slice): their actor, the consent stamp
+    their server serves for this post, and where their server takes activities."""
+
+    actor_id: str
+    stamp_url: str
+    inbox: str
+
+
+NO_REMOTE_COAUTHORS: Mapping[str, RemoteCoauthor] = {}
 
 
 # -- how each event changes the post -----------------------------------------------------
@@ -96,7 +151,11 @@ def publish(post: LocalPost, event: PostPublished) -> LocalPost:
         published_at=at_storage_precision(event.published_at),
         # An edit that came first is newer than the text published.
         text=post.text if post.version > 1 else event.text,
+        media=post.media if post.version > 1 else tuple(map(NoteMedium.of, event.media)),
         version=max(post.version, 1),
+        remix_of_post_id=event.remix_of_post_id,
+        # A remix event that came first is further on than the status published.
+        remix_status=post.remix_status or event.remix_status,
     )
     for coauthor_id in event.coauthor_ids:
         label = event.coauthor_credits.get(coauthor_id)
@@ -118,7 +177,50 @@ def edit(post: LocalPost, event: PostEdited) -> LocalPost:
     if post.status == "deleted" or event.version <= post.version:
         return post
     edited_at = at_storage_precision(event.edited_at)
-    return replace(post, text=event.text, version=event.version, edited_at=edited_at)
+    return replace(
+        post,
+        text=event.text,
+        media=tuple(map(NoteMedium.of, event.media)),
+        version=event.version,
+        edited_at=edited_at,
+    )
+
+
+def alt_text_changed(post: LocalPost, event: MediaAltTextChanged) -> LocalPost:
+    """A medium's newer alt text (its `alt_text_version`), while the medium is on the post."""
+    if post.status == "deleted":
+        return post
+    newer = NoteMedium.of(event.medium)
+    if not any(
+        m.media_id == newer.media_id and m.alt_text_version < newer.alt_text_version
+        for m in post.media
+    ):
+        return post
+    media = tuple(newer if m.media_id == newer.media_id else m for m in post.media)
+    return replace(post, media=media, described_at=at_storage_precision(event.changed_at))
+
+
+# Remix statuses only move forward: a later step never gives way to an earlier one.
+_REMIX_STEP: dict[RemixStatus, int] = {
+    "pending": 0,
+    "approved": 1,
+    "rejected": 2,
+    "revoked": 2,
+    "removed": 2,
+}
+
+
+def remix_moved(post: LocalPost, event: RemixEvent) -> LocalPost:
+    """The remix's status, when further on than the one known (repeated or late: unchanged)."""
+    known = post.remix_status
+    if post.status == "deleted" or (known and _REMIX_STEP[event.status] <= _REMIX_STEP[known]):
+        return post
+    return replace(
+        post,
+        remix_of_post_id=event.original_id,
+        remix_status=event.status,
+        remix_status_at=at_storage_precision(event.at),
+    )
 
 
 def delete(post: LocalPost, deleted_at: datetime) -> LocalPost:
@@ -159,42 +261,92 @@ def outgoing(before: LocalPost, after: LocalPost) -> Outgoing | None:
 
 def _shown(post: LocalPost) -> tuple[object, ...]:
     credited = tuple((c.coauthor_id, c.label) for c in post.credits if c.credited)
-    return (post.author_id, post.text, post.version, credited)
+    return (post.author_id, post.text, post.media, post.version, credited, post.remix_status)
 
 
 # -- what the fediverse reads ------------------------------------------------------------
 
 
-def note_of(post: LocalPost, handles: dict[str, str], urls: LocalUrls) -> dict[str, Any]:
-    """The Note of a published post. `handles`: by user id, of the author and co-authors (a
-    co-author whose account is gone is not credited)."""
+def note_of(
+    post: LocalPost,
+    handles: dict[str, str],
+    urls: LocalUrls,
+    remote: Mapping[str, RemoteCoauthor] = NO_REMOTE_COAUTHORS,
+    quoting: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The Note of a published post. `handles`: by user id, of the author and local
+    co-authors; `remote`: the co-authors on other servers (a co-author whose account is gone
+    is not credited); `quoting`: what it says of quotes (`federation.quotes`)."""
     note_id = urls.post(post.post_id)
-    coauthors = [handles[c] for c in post.coauthor_ids if c in handles]
-    authors = [handles[post.author_id], *coauthors]
+    author = handles[post.author_id]
+    attributed, audience, stamps = [urls.actor(author)], [urls.followers(author)], []
+    for coauthor_id in post.coauthor_ids:
+        if (handle := handles.get(coauthor_id)) is not None:
+            attributed.append(urls.actor(handle))
+            audience.append(urls.followers(handle))
+            stamps.append(urls.coauthorization(handle, post.post_id))
+        elif (elsewhere := remote.get(coauthor_id)) is not None:
+            attributed.append(elsewhere.actor_id)
+            audience.append(elsewhere.actor_id)
+            stamps.append(elsewhere.stamp_url)
     note: dict[str, Any] = {
         "id": note_id,
         "type": "Note",
-        "attributedTo": [urls.actor(handle) for handle in authors],
+        "attributedTo": attributed,
         "content": html_of(post.text),
         "published": timestamp(post.published_at),
         "url": note_id,
         "to": [PUBLIC],
-        "cc": [urls.followers(handle) for handle in authors],
-        "coauthorAuthorization": [urls.coauthorization(h, post.post_id) for h in coauthors],
+        "cc": audience,
+        "coauthorAuthorization": stamps,
+        **(quoting or {}),
     }
+    if post.media:
+        note["attachment"] = [attachment_of(medium, urls) for medium in post.media]
     if post.updated_at is not None:
         note["updated"] = timestamp(post.updated_at)
     return note
 
 
+def attachment_of(medium: NoteMedium, urls: LocalUrls) -> dict[str, Any]:
+    """A medium as Mastodon sends and reads one: a `Document` with its public URL (the largest
+    picture, or the video) and its alt text as `name`. Pictures go without `mediaType`: their
+    variants are WebP or JPEG, and receivers take the type the file is served with."""
+    video = medium.kind == "video"
+    variant = (
+        "video"
+        if video
+        else next(
+            (name for name in ("large", "original") if name in medium.variants),
+            medium.variants[0] if medium.variants else "large",
+        )
+    )
+    attachment: dict[str, Any] = {
+        "type": "Document",
+        "url": urls.base + media_path(medium.media_id, variant),
+    }
+    if video:
+        attachment["mediaType"] = "video/mp4"
+    if medium.alt_text:
+        attachment["name"] = medium.alt_text
+    if medium.width and medium.height:
+        attachment |= {"width": medium.width, "height": medium.height}
+    return attachment
+
+
 def activity_of(
-    kind: Outgoing, post: LocalPost, handles: dict[str, str], urls: LocalUrls
+    kind: Outgoing,
+    post: LocalPost,
+    handles: dict[str, str],
+    urls: LocalUrls,
+    remote: Mapping[str, RemoteCoauthor] = NO_REMOTE_COAUTHORS,
+    quoting: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The activity telling remote servers of a change, as the post's author."""
     author = handles[post.author_id]
     if kind == "Delete":
         return delete_of(post, author, urls)
-    note = note_of(post, handles, urls)
+    note = note_of(post, handles, urls, remote, quoting)
     if kind == "Create":
         return create_of(note, author, urls)
     return update_of(note, post, author, urls)

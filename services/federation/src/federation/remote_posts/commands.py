@@ -1,7 +1,7 @@
 """Remote posts taken in: a Create of a Note by an account local users follow (or addressed to
 one of them) becomes a fact the posts service makes a post of; an Update newer than the last
 version, and a Delete, follow it. Each Note is taken once (by its id), and only its own author
-may change it."""
+may change it. Its remote co-authors are credited only on their own consent stamps."""
 
 import logging
 from dataclasses import dataclass
@@ -11,14 +11,17 @@ from federation.core.notes import text_of
 from federation.core.remote import RemoteActor
 from federation.core.urls import LocalUrls
 from federation.followees.repository import RemoteFollowees
+from federation.remote_credits.commands import RemoteCredits
 from federation.remote_posts.repository import RemoteNotes
 from federation.remote_posts.rules import (
     addressed_here,
+    attachments_of,
     attributed_to,
     created_note,
     deleted_object_id,
     note_time,
     note_url,
+    summary_of,
 )
 from shared.clock import utc_now
 from shared.events.federation import RemotePostDeleted, RemotePostEdited, RemotePostReceived
@@ -33,6 +36,7 @@ class RemotePostCommands:
     urls: LocalUrls
     followees: RemoteFollowees
     notes: RemoteNotes
+    credits: RemoteCredits
     outbox: Outbox
 
     async def created(self, create: dict[str, Any], sender: RemoteActor) -> None:
@@ -42,16 +46,23 @@ class RemotePostCommands:
             return
         if not (await self.followees.is_followed(sender.id) or addressed_here(note, self.urls)):
             return  # nobody here asked for it
+        await self.take(note, sender, create.get("id") or note["id"])
+
+    async def take(self, note: dict[str, Any], sender: RemoteActor, activity_id: str) -> str:
+        """Takes in `note`, one of `sender`'s (`created_note`), once: its post's id here."""
         now = utc_now()
         published = note_time(note, "published") or now
         received = RemotePostReceived(
-            activity_id=create.get("id") or note["id"],
+            activity_id=activity_id,
             post_id=remote_post_id(note["id"]),
             note_id=note["id"],
             url=note_url(note),
             author_id=remote_user_id(sender.id),
             text=text_of(note.get("content")),
             published_at=published,
+            coauthor_ids=await self.credits.consenting_coauthors(note),
+            summary=summary_of(note),
+            attachments=attachments_of(note),
         )
         stored = {
             "_id": note["id"],
@@ -62,6 +73,7 @@ class RemotePostCommands:
         }
         with self.outbox.publishing(received) as events:
             await self.notes.insert(stored, events)
+        return received.post_id
 
     async def updated(self, update: dict[str, Any], sender: RemoteActor) -> None:
         note = update.get("object")
@@ -77,6 +89,7 @@ class RemotePostCommands:
             author_id=remote_user_id(sender.id),
             text=text_of(note.get("content")),
             edited_at=edited_at,
+            coauthor_ids=await self.credits.consenting_coauthors(note),
         )
         with self.outbox.publishing(edited) as events:
             await self.notes.update(stored, {"updated_at": edited_at}, events)

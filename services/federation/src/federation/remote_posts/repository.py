@@ -4,10 +4,11 @@ the time of its last version, each write carrying the fact it causes."""
 from pymongo.errors import DuplicateKeyError
 
 from shared.events import EventEnvelope
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import outbox_entry, with_events
 
 REMOTE_NOTES = "remote_notes"
+REMOTE_NOTES_INDEXES = [IndexSpec(REMOTE_NOTES, [("post_id", 1)])]
 
 
 class RemoteNotes:
@@ -16,6 +17,10 @@ class RemoteNotes:
 
     async def get(self, note_id: str) -> Document | None:
         return await self._notes.find_one({"_id": note_id}, {"outbox": 0})
+
+    async def by_post_id(self, post_id: str) -> Document | None:
+        """The live Note taken in as the post `post_id`."""
+        return await self._notes.find_one({"post_id": post_id, "deleted_at": None}, {"outbox": 0})
 
     async def insert(self, note: Document, events: list[EventEnvelope]) -> bool:
         """False for a Note taken in already (a repeated or second Create)."""

@@ -5,11 +5,15 @@ breaks kept)."""
 from datetime import datetime
 from typing import Any
 
-from federation.core.notes import is_public
+from federation.core.notes import is_public, text_of
 from federation.core.urls import LocalUrls
+from shared.events.federation import RemoteAttachment
 
 NOTE_TYPES = frozenset({"Note", "Article", "Page"})
-# Elements whose content is not text a reader sees.
+ATTACHMENT_TYPES = frozenset({"Document", "Image", "Video", "Audio"})
+# Mastodon allows 4 media a post, Misskey 16: more than any server sends is not kept.
+MAX_ATTACHMENTS = 16
+MAX_ALT_TEXT_CHARS = 1_500
 
 
 def created_note(create: dict[str, Any]) -> dict[str, Any] | None:
@@ -63,11 +67,44 @@ def note_time(note: dict[str, Any], field: str) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+def summary_of(note: dict[str, Any]) -> str | None:
+    """The Note's content warning (`summary`), as plain text; None when it has none."""
+    return text_of(note.get("summary")) or None
+
+
+def attachments_of(note: dict[str, Any]) -> tuple[RemoteAttachment, ...]:
+    """The Note's media, where its server serves them (web URLs only), with their alt text;
+    what is no medium (a link preview, a `Hashtag`) is left out."""
+    found = note.get("attachment")
+    kept: list[RemoteAttachment] = []
+    for attachment in found if isinstance(found, list) else [found]:
+        if not isinstance(attachment, dict) or attachment.get("type") not in ATTACHMENT_TYPES:
+            continue
+        url = _web_url(attachment.get("url"))
+        if url is None:
+            continue
+        media_type = attachment.get("mediaType")
+        name = text_of(attachment.get("name"))[:MAX_ALT_TEXT_CHARS] or None
+        kept.append(
+            RemoteAttachment(
+                kind=attachment["type"],
+                url=url,
+                media_type=media_type if isinstance(media_type, str) else None,
+                name=name,
+            )
+        )
+    return tuple(kept[:MAX_ATTACHMENTS])
+
+
+def _web_url(value: Any) -> str | None:
+    """A URL, or the first of a list of them, or a Link's `href`, when it is a web URL."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("href")
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
 def note_url(note: dict[str, Any]) -> str:
     """Where people read the Note (its `url`, else its id)."""
-    url = note.get("url")
-    if isinstance(url, list):
-        url = url[0] if url else None
-    if isinstance(url, dict):
-        url = url.get("href")
-    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else note["id"]
+    return _web_url(note.get("url")) or note["id"]

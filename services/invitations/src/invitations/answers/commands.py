@@ -7,6 +7,7 @@ from datetime import datetime
 from invitations.core.commands import InvitationCommands
 from invitations.core.repository import InvitationRecord, InvitationRepository
 from invitations.core.rules import (
+    InvitationAlreadyClosed,
     InvitationKeptChanging,
     InvitationNotFound,
     InviteeNotEligible,
@@ -16,7 +17,9 @@ from invitations.core.rules import (
     is_due,
 )
 from shared.clock import Clock, utc_now
+from shared.events.federation import RemoteInvitationAnswered
 from shared.internal_http import EligibilityClient
+from shared.subscriptions import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,20 @@ class AnswerCommands:
             if await self.invitations.write(record, decision, now):
                 return await self._reread(invitation_id)
         raise InvitationKeptChanging()
+
+    async def remote_answered(self, delivery: Delivery[RemoteInvitationAnswered]) -> None:
+        """A remote invitee's answer from its server, applied as its own: what a user would be
+        told is a conflict (answered, expired, closed) or a refusal is dropped here, since the
+        remote server was already told 202 and nobody waits for the outcome."""
+        answered = delivery.event
+        transition = Transition.ACCEPT if answered.accepted else Transition.DECLINE
+        try:
+            await self.answer(answered.invitation_id, answered.invitee_id, transition)
+        except (InvitationNotFound, InvitationAlreadyClosed, InviteeNotEligible) as refused:
+            log.info(
+                "remote answer not applied",
+                extra={"invitation_id": answered.invitation_id, "reason": refused.detail},
+            )
 
     async def _require_eligible(self, record: InvitationRecord, now: datetime) -> None:
         [verdict] = await self.eligibility.by_ids(record.inviter_id, [record.invitee_id])

@@ -4,6 +4,7 @@ blocks). Every event handler is a conditional single-document update per post, i
 tolerant of order: each acts only on a live post and on an entry in the state it expects.
 """
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from posts.engagement.commands import EngagementCommands
 from posts.settings import PostsSettings
 from shared.clock import at_storage_precision, utc_now
 from shared.eligibility import EligibilityResult
+from shared.events.federation import RemoteCoauthorInvited, RemoteCoauthorLeft
 from shared.events.invitations import (
     InvitationAccepted,
     InvitationCancelled,
@@ -46,6 +48,15 @@ from shared.problems import BadGateway, Problem
 from shared.public_post import PostOut
 from shared.public_user import PublicUser
 from shared.subscriptions import Delivery
+
+log = logging.getLogger(__name__)
+
+
+class RemotePostNotTakenYet(RuntimeError):
+    """An invitation to a remote post came before the post: retried until the post is here
+    (both come from the federation service's outbox, the post first, but not always in one
+    pass)."""
+
 
 type InvitationEnded = (
     InvitationDeclined | InvitationExpired | InvitationRevoked | InvitationCancelled
@@ -137,6 +148,49 @@ class CoauthoringCommands:
             post_id,
             lambda post: remove_coauthor(post, actor_id, target_id, utc_now()),
         )
+
+    async def remote_coauthor_invited(self, delivery: Delivery[RemoteCoauthorInvited]) -> None:
+        """A remote author's invitation of a local account, added to their post here as any
+        author's is (`post.coauthor_invited`, so the invitations service opens it), if the
+        invitee's rules let that author invite them; a repeat changes nothing."""
+        invited = delivery.event
+        stored = await self.posts.get(invited.post_id)
+        if stored is None:
+            raise RemotePostNotTakenYet(invited.post_id)
+        if stored.post.coauthor_by_invitation(invited.invitation_id) is not None:
+            return
+        [answer] = await self.users.by_ids(invited.author_id, [invited.invitee_id])
+        if not answer.eligible:
+            log.info("remote invitation refused", extra={"reason": answer.reason})
+            return
+        try:
+            await self.core.apply(
+                invited.post_id,
+                lambda post: invite_coauthor(
+                    post,
+                    invited.author_id,
+                    invitee_id=invited.invitee_id,
+                    invitation_id=invited.invitation_id,
+                    max_coauthors=self.settings.max_coauthors,
+                    max_invitations=self.settings.max_invitations_per_post,
+                    now=invited.invited_at,
+                ),
+                snapshots=[answer.user] if answer.user else [],
+            )
+        except Problem as refused:
+            log.info("remote invitation not added", extra={"reason": refused.detail})
+
+    async def remote_coauthor_left(self, delivery: Delivery[RemoteCoauthorLeft]) -> None:
+        """A remote co-author withdrew their consent from their server: they leave, as a local
+        co-author does (`post.coauthor_removed`, reason left); one not on the post is logged."""
+        left = delivery.event
+        try:
+            await self.core.apply_if_present(
+                left.post_id,
+                lambda post: remove_coauthor(post, left.coauthor_id, left.coauthor_id, utc_now()),
+            )
+        except Problem as refused:
+            log.info("remote co-author not on the post", extra={"reason": refused.detail})
 
     async def invitation_accepted(self, delivery: Delivery[InvitationAccepted]) -> None:
         accepted = delivery.event

@@ -18,6 +18,7 @@ from shared.events.users import KeepCoauthoredPosts
 from shared.problems import Forbidden, NotFound, Unprocessable
 from shared.public_media import AttachedMedia
 from shared.public_post import CoauthorStatus
+from shared.remote_accounts import split_remote_handle
 from shared.visible_text import enforce_visible_label, shows_something
 
 type PostStatus = Literal["pending", "published", "deleted"]
@@ -241,7 +242,8 @@ def handle_errors(handles: Sequence[str], max_coauthors: int) -> list[dict[str, 
     for index, raw in enumerate(handles):
         handle = raw.strip().lower()
         where = ("body", "coauthors", str(index))
-        if not HANDLE_PATTERN.match(handle):
+        # A remote account (`user@host`) may be invited too: its server asks it for consent.
+        if not (HANDLE_PATTERN.match(handle) or split_remote_handle(handle)):
             errors.append(error(where, f"{raw!r} is not a handle.", "invalid_handle"))
         elif handle in seen:
             errors.append(error(where, f"{handle} is listed twice.", "duplicate"))

@@ -23,10 +23,11 @@ from posts.remixing.rules import (
 )
 from posts.remixing.schemas import RemixRequestOut
 from shared.clock import utc_now
-from shared.eligibility import RemixConsentRequest, RemixRefusal
+from shared.eligibility import RemixConsent, RemixConsentRequest, RemixRefusal
 from shared.events.posts import PostDeleted
 from shared.internal_http import EligibilityClient
 from shared.problems import AccountGone
+from shared.remote_accounts import is_remote_user_id
 from shared.subscriptions import Delivery
 
 
@@ -85,7 +86,20 @@ class RemixingCommands:
         return original
 
     async def link_to(self, original: Post, remixer_id: str, now: datetime) -> RemixLink:
-        """A new remix's link to its original, as its authors consent to it (or a refusal)."""
+        """A new remix's link to its original, as its authors consent to it (or a refusal). A
+        remote post's own server decides (the federation service asks it, FEP-044f): the
+        remix waits for its answer, blocks here refusing first."""
+        consent = await self.consent_to(original, remixer_id)
+        if consent.reason == RemixRefusal.ORIGINAL_AUTHOR_UNKNOWN:
+            raise PostNotFound()
+        if not consent.allowed:
+            raise RemixNotAllowed(consent.reason or "refused")
+        manual = consent.approval == "manual" or is_remote_user_id(original.author_id)
+        return new_link(original, manual=manual, request_id=new_id(), now=now)
+
+    async def consent_to(self, original: Post, remixer_id: str) -> RemixConsent:
+        """What the original's authors' settings say of a remix by `remixer_id` (an account the
+        users service does not know is gone, or a remote one not announced yet: retried)."""
         consent = await self.users.remix_consent(
             RemixConsentRequest(
                 remixer_id=remixer_id,
@@ -95,9 +109,4 @@ class RemixingCommands:
         )
         if consent.reason == RemixRefusal.REMIXER_UNKNOWN:
             raise AccountGone()
-        if consent.reason == RemixRefusal.ORIGINAL_AUTHOR_UNKNOWN:
-            raise PostNotFound()
-        if not consent.allowed:
-            raise RemixNotAllowed(consent.reason or "refused")
-        manual = consent.approval == "manual"
-        return new_link(original, manual=manual, request_id=new_id(), now=now)
+        return consent

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from posts.core.rules import Change, Post, RemixLink, unchanged
+from shared.eligibility import RemixConsent
 from shared.events import EventData
 from shared.events.posts import (
     PostRemixApproved,
@@ -22,6 +23,7 @@ from shared.events.posts import (
     RemixStatus,
 )
 from shared.problems import Conflict, Forbidden, NotFound
+from shared.remote_accounts import is_remote_user_id
 
 
 class RemixNotAllowed(Forbidden):
@@ -54,7 +56,10 @@ REMIX_STATUSES: tuple[RemixStatus, ...] = ("pending", "approved", "rejected", "r
 
 
 def answerers(original: Post) -> tuple[str, ...]:
-    """Who may answer requests to remix the original, and revoke its remixes."""
+    """Who may answer requests to remix the original, and revoke its remixes: nobody here for
+    a remote account's post (its own server answers, through the federation service)."""
+    if is_remote_user_id(original.author_id):
+        return ()
     return (original.author_id, *original.accepted_ids)
 
 
@@ -72,10 +77,27 @@ def new_link(original: Post, *, manual: bool, request_id: str | None, now: datet
     )
 
 
+def quote_link(
+    original: Post, consent: RemixConsent, *, request_id: str, now: datetime
+) -> RemixLink:
+    """A remote account's quote of a local post, as its authors' settings admit it (as a local
+    remix would be). Refused, or of a post no longer published, it is `rejected` at once: the
+    remix exists anyway (it is a post on its own server), showing no original."""
+    if not consent.allowed or original.status != "published":
+        return replace(
+            new_link(original, manual=False, request_id=None, now=now), status="rejected"
+        )
+    manual = consent.approval == "manual"
+    return new_link(original, manual=manual, request_id=request_id, now=now)
+
+
 def creation_events(remix: Post, original: Post) -> tuple[EventData, ...]:
-    """A remix admitted at once tells the original's authors; one awaiting approval asks them."""
+    """A remix admitted at once tells the original's authors; one awaiting approval asks them;
+    a remote quote refused at once says so (its server is told)."""
     link = remix.remix_of
     assert link is not None
+    if link.status == "rejected":
+        return (_event(PostRemixRejected, remix, link),)
     if link.status == "approved":
         approved = _event(
             PostRemixApproved, remix, link, automatic=True, original_author_ids=answerers(original)
@@ -120,6 +142,32 @@ def revoke(
     if link.status != "approved":
         raise RemixAnswerConflict(link.status)
     return _move(remix, link, "revoked", actor_id, now)
+
+
+type OriginsWord = Literal["approved", "rejected", "revoked"]
+# The remote original's server answers a pending request and revokes an approved remix only.
+_ORIGINS_WORD_MOVES_FROM: dict[OriginsWord, RemixStatus] = {
+    "approved": "pending",
+    "rejected": "pending",
+    "revoked": "approved",
+}
+
+
+def origins_word(
+    remix: Post, original_id: str, original_author_id: str, word: OriginsWord, now: datetime
+) -> Change:
+    """A local remix of a remote post, as that post's author decided on their own server
+    (FEP-044f: an authorization, a Reject, its Delete). A word about another original or
+    from anyone else, or that does not follow from where the remix stands (repeated, late),
+    changes nothing."""
+    link = remix.remix_of
+    if remix.is_deleted or link is None or link.original_id != original_id:
+        return unchanged(remix)
+    if link.original_author_id != original_author_id:
+        return unchanged(remix)
+    if link.status != _ORIGINS_WORD_MOVES_FROM[word]:
+        return unchanged(remix)
+    return _move(remix, link, word, original_author_id, now)
 
 
 def remove(remix: Post, original_id: str, now: datetime) -> Change:

@@ -34,7 +34,14 @@ class RemotePostCommands:
         # The author's profile arrives from the users service, maybe after this: the post
         # renders from the directory when it does.
         author = await self.directory.get(received.author_id)
-        origin = {"note_id": received.note_id, "url": received.url}
+        # Kept as the Note gave them, not shown yet: a post here has neither a content
+        # warning nor media served from elsewhere.
+        origin = {
+            "note_id": received.note_id,
+            "url": received.url,
+            "summary": received.summary,
+            "attachments": [attachment.model_dump() for attachment in received.attachments],
+        }
         try:
             await self.core.insert(change, [author] if author else [], extra={REMOTE_FIELD: origin})
         except DuplicateKeyError:

@@ -20,7 +20,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from shared.events.posts import PostCounts
 from shared.idempotency import APPLIED_EVENTS, write_once
 from shared.mongo import Database, Document, IndexSpec
-from shared.read_cache import CachedValues
+from shared.read_cache import CachedValues, ValuesRead
 from shared.redis_store import RedisClient
 from timeline.core.rules import PostCard
 
@@ -146,6 +146,10 @@ class PostCardRepository:
         if self._cache is None:
             return await self._published(list(post_ids))
         return await self._cache.get_many(post_ids, self._published)
+
+    def published_read(self, post_ids: Sequence[str]) -> ValuesRead[PostCard]:
+        """`published`, as a read made together with another (`read_values_together`)."""
+        return ValuesRead(self._cache, post_ids, self._published)
 
     async def _published(self, post_ids: list[str]) -> dict[str, PostCard]:
         cursor = self._cards.find(

@@ -2,18 +2,24 @@
 (`post_reach`), and the post each follow was made from (`follow_attributions`).
 
 - `post_reach`: written in chunks of follower ids when the post was published or the author
-  credited (never by a later follow's backfill), each added to with `$addToSet`;
+  credited (never by a later follow's backfill), each chunk a document named by what it holds,
+  inserted once (a redelivery's identical chunks are duplicate keys; a different one adds
+  documents), and read back as the union of the post's chunks. Documents of the earlier
+  naming (`<post>:<author>:<index>`, added to with `$addToSet`, whose cost grew with the square
+  of a chunk on the embedded server) read the same way;
 - `follow_attributions`: the newest event of a (follower, followee) pair wins.
 """
 
-from collections.abc import Iterable, Mapping
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import batched
 
-from pymongo import UpdateOne
+from pymongo import InsertOne
+from pymongo.errors import BulkWriteError
 
 from shared.mongo import Database, Document, IndexSpec
-from timeline.core.repository import upsert_if_newer
+from timeline.core.repository import raise_unless_only_duplicate_keys, upsert_if_newer
 
 POST_REACH = "post_reach"
 FOLLOW_ATTRIBUTIONS = "follow_attributions"
@@ -34,24 +40,29 @@ class InsightsRepository:
     async def record_reach(
         self, post_id: str, followers_by_author: Mapping[str, Iterable[str]]
     ) -> None:
-        """Whom each author's delivery reached: one command, however many followers.
+        """Whom each author's delivery reached: one command, however many followers, each
+        document written once whole (no array searched), so its cost is linear in them.
 
-        Chunks of follower ids per (post, author), each added to with `$addToSet`, so a
-        redelivered event adds whoever it reached too and never counts anyone twice."""
+        A redelivered event's chunks are the same documents when it reached the same
+        followers, and new ones with whoever else it reached: the reads take the union, so
+        nobody is counted twice."""
         writes = [
-            UpdateOne(
-                {"_id": f"{post_id}:{author_id}:{index}"},
+            InsertOne(
                 {
-                    "$setOnInsert": {"post_id": post_id, "author_id": author_id},
-                    "$addToSet": {"followers": {"$each": list(chunk)}},
-                },
-                upsert=True,
+                    "_id": _chunk_id(post_id, author_id, chunk),
+                    "post_id": post_id,
+                    "author_id": author_id,
+                    "followers": list(chunk),
+                }
             )
             for author_id, followers in followers_by_author.items()
-            for index, chunk in enumerate(batched(followers, REACH_CHUNK, strict=False))
+            for chunk in batched(followers, REACH_CHUNK, strict=False)
         ]
         if writes:
-            await self._reach.bulk_write(writes, ordered=False)
+            try:
+                await self._reach.bulk_write(writes, ordered=False)
+            except BulkWriteError as exc:  # chunks a delivery before this one wrote
+                raise_unless_only_duplicate_keys(exc)
 
     async def record_attribution(
         self,
@@ -86,3 +97,9 @@ class InsightsRepository:
         """(follower, followee) of the follows made from this post and still on."""
         cursor = self._attributions.find({"via_post": post_id, "active": True})
         return [(doc["follower_id"], doc["followee_id"]) async for doc in cursor]
+
+
+def _chunk_id(post_id: str, author_id: str, followers: Sequence[str]) -> str:
+    """A chunk's name, from what it holds: the same chunk delivered again is a duplicate."""
+    digest = hashlib.blake2b("\n".join(followers).encode(), digest_size=12).hexdigest()
+    return f"{post_id}:{author_id}:{digest}"

@@ -6,7 +6,7 @@ from shared.identity import CurrentUserId
 from shared.openapi import problems
 from shared.pagination import DEFAULT_PAGE_SIZE, Page, PageCursor, PageLimit
 from shared.public_post import PostOut
-from shared.responses import ModelResponse
+from shared.responses import JsonBytesResponse
 from timeline.components import Components
 
 router = APIRouter(prefix="/v1", tags=["timeline"])
@@ -18,9 +18,10 @@ async def home_timeline(
     components: Components,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
-) -> ModelResponse:
+) -> JsonBytesResponse:
     """The caller's home timeline: newest first, each post once."""
-    return ModelResponse(await components.timelines.home(user_id, limit, cursor))
+    page = await components.timelines.home(user_id, limit, cursor)
+    return JsonBytesResponse(page.json())
 
 
 @router.get(
@@ -32,7 +33,7 @@ async def profile_timeline(
     components: Components,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
-) -> ModelResponse:
+) -> JsonBytesResponse:
     """Posts the user authored or co-authors (accepted), newest first."""
     page = await components.timelines.profile(handle, limit, cursor, viewer_id=user_id)
-    return ModelResponse(page)
+    return JsonBytesResponse(page.json())

@@ -6,13 +6,13 @@ round trip (a feed it lacks from MongoDB), and the merge keeps each post once an
 across pages (see `merge_timeline_page`).
 """
 
+import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from shared.pagination import Page
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
-from shared.read_cache import read_sets
+from shared.read_cache import read_sets, read_values_together
 from shared.relations import BlockGuard, RelationReplica
 from shared.user_directory import UserDirectory
 from timeline.core.feed_cache import FeedKind
@@ -31,6 +31,66 @@ from timeline.reads.rules import (
 # A home page whose posts are mostly muted is topped up from the next ones this many times
 # at most (then it is shorter, with a cursor to go on).
 MAX_MUTED_PAGE_ROUNDS = 3
+# Posts kept rendered (see `RenderedPosts`): a few pages' worth for each of many readers.
+RENDERED_POSTS_KEPT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    """A page of posts (`Page[PostOut]`) as it is sent: each post's JSON, then the cursor."""
+
+    items: list[bytes]
+    next_cursor: str | None
+
+    def json(self) -> bytes:
+        """The bytes `Page[PostOut]`'s `model_dump_json` gives (a test compares them)."""
+        cursor = b"null" if self.next_cursor is None else json.dumps(self.next_cursor).encode()
+        return b'{"items":[' + b",".join(self.items) + b'],"next_cursor":' + cursor + b"}"
+
+
+class RenderedPosts:
+    """Each post's JSON, made once per card, profiles and original it shows and per
+    `liked_by_me`, so a warm page renders nothing.
+
+    Keyed by those objects' identity: the read caches hand out one object per stored value
+    (`shared.read_cache.CachedValues`), and a changed card or profile is stored anew, so it is
+    a new object and a new key. Each entry keeps its objects alive, so no identity is reused
+    while it is kept. Values read from MongoDB (Redis away) are new objects at every read:
+    they are rendered every time, which is correct, only slower.
+    """
+
+    def __init__(self, capacity: int = RENDERED_POSTS_KEPT) -> None:
+        self._capacity = capacity
+        self._rendered: dict[tuple[object, ...], tuple[tuple[object, ...], bytes | None]] = {}
+        self._shown_users: dict[str, list[str]] = {}
+
+    def users_last_shown(self, post_ids: Iterable[str]) -> list[str]:
+        """Whose profiles these posts showed when last rendered: read with their cards, in the
+        same round trip, before the cards tell (a post's credits seldom change)."""
+        return [uid for post_id in post_ids for uid in self._shown_users.get(post_id, ())]
+
+    def post(
+        self,
+        card: PostCard,
+        users: Mapping[str, PublicUser],
+        originals: Mapping[str, PostCard],
+        liked_by_me: bool,
+    ) -> bytes | None:
+        original = originals.get(shows_original(card) or "")
+        user_ids = _shown_user_ids(card, original)
+        shown = (card, original, *(users.get(uid) for uid in user_ids))
+        key = (liked_by_me, *map(id, shown))
+        found = self._rendered.get(key)
+        if found is not None:
+            return found[1]
+        post = _post(card, users, originals, liked_by_me)
+        rendered = post.model_dump_json(by_alias=True).encode() if post is not None else None
+        if len(self._rendered) >= self._capacity:
+            self._rendered.clear()
+            self._shown_users.clear()
+        self._rendered[key] = (shown, rendered)
+        self._shown_users[card.post_id] = user_ids
+        return rendered
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +103,12 @@ class TimelineQueries:
     mutes: RelationReplica | None = None
     # Who blocks a profile's viewer now: the profile and its posts are not there for them.
     blocks: BlockGuard | None = None
+    rendered: RenderedPosts = field(default_factory=RenderedPosts)
 
-    async def home(self, owner_id: str, limit: int, cursor: str | None) -> Page[PostOut]:
+    async def home(self, owner_id: str, limit: int, cursor: str | None) -> RenderedPage:
         """Posts co-authored by an account the owner mutes are left out."""
         celebrities, muted, liked = await self._reader_sets(owner_id, with_celebrities=True)
-        items: list[PostOut] = []
+        items: list[bytes] = []
         for _ in range(MAX_MUTED_PAGE_ROUNDS):
             page = await self._home_page(owner_id, celebrities, limit - len(items), cursor)
             rendered = await self._render(page, liked, muted)
@@ -55,7 +116,7 @@ class TimelineQueries:
             cursor = rendered.next_cursor
             if len(items) >= limit or cursor is None:
                 break
-        return Page(items=items, next_cursor=cursor)
+        return RenderedPage(items, cursor)
 
     async def _reader_sets(
         self, reader_id: str, *, with_celebrities: bool
@@ -89,7 +150,7 @@ class TimelineQueries:
 
     async def profile(
         self, handle: str, limit: int, cursor: str | None, viewer_id: str = ""
-    ) -> Page[PostOut]:
+    ) -> RenderedPage:
         """A profile whose owner blocks the viewer is not there (404); on another's profile,
         the posts co-authored by an account that blocks the viewer are left out."""
         user = await self.directory.by_handle(handle)
@@ -115,10 +176,16 @@ class TimelineQueries:
         liked: Collection[str],
         muted: Collection[str] = (),
         known_users: Mapping[str, PublicUser] | None = None,
-    ) -> Page[PostOut]:
+    ) -> RenderedPage:
         """`known_users`: users just read from the directory, not read again (a profile's
-        owner: a page of its solo posts needs no other)."""
-        cards = await self.cards.published(page.post_ids) if page.post_ids else {}
+        owner: a page of its solo posts needs no other). The cards and the profiles they
+        showed last time are one round trip; profiles they did not show then, one more."""
+        known = known_users or {}
+        last_shown = self.rendered.users_last_shown(page.post_ids)
+        expected = [uid for uid in last_shown if uid not in known]
+        cards, users = await read_values_together(
+            self.cards.published_read(page.post_ids), self.directory.profiles_read(expected)
+        )
         cards = {
             post_id: card
             for post_id, card in cards.items()
@@ -130,10 +197,11 @@ class TimelineQueries:
             for card in (*cards.values(), *originals.values())
             for uid in card.reaching_authors()
         ]
-        known = known_users or {}
+        asked = {*known, *expected}
         users = {
             **known,
-            **await self.directory.get_many(uid for uid in user_ids if uid not in known),
+            **users,
+            **await self.directory.get_many(uid for uid in user_ids if uid not in asked),
         }
         # A post whose author is gone (deleted account, not yet purged) is left out.
         shown = [
@@ -141,9 +209,11 @@ class TimelineQueries:
             for post_id in page.post_ids
             if post_id in cards and _renderable(cards[post_id], users)
         ]
-        items = [_post(card, users, originals, card.post_id in liked) for card in shown]
+        items = [
+            self.rendered.post(card, users, originals, card.post_id in liked) for card in shown
+        ]
         next_cursor = position_to_cursor(page.next_position) if page.next_position else None
-        return Page(items=[post for post in items if post is not None], next_cursor=next_cursor)
+        return RenderedPage([post for post in items if post is not None], next_cursor)
 
     async def _originals_shown(self, cards: Iterable[PostCard]) -> dict[str, PostCard]:
         """The originals approved remixes show: one more query, only when there are some."""
@@ -153,6 +223,14 @@ class TimelineQueries:
 
 def _position(cursor: str | None) -> TimelinePosition | None:
     return position_from_cursor(cursor) if cursor else None
+
+
+def _shown_user_ids(card: PostCard, original: PostCard | None) -> list[str]:
+    """Whose profiles the post shows: its credits', and its original's."""
+    shown = [card.author_id, *card.credited_coauthor_ids]
+    if original is not None:
+        shown += [original.author_id, *original.credited_coauthor_ids]
+    return [uid for uid in shown if uid]
 
 
 def _renderable(card: PostCard, users: Mapping[str, PublicUser]) -> bool:

@@ -6,11 +6,13 @@ from typing import Any
 from uuid import uuid4
 
 from shared.clock import utc_now
+from shared.events.federation import RemoteAccountDeleted
 from shared.events.users import UserDeleted, UserRegistered, UserUpdated
 from shared.media_client import MediaClient
 from shared.outbox import Outbox
 from shared.problems import AccountGone, NotFound, Unprocessable
 from shared.public_user import Avatar
+from shared.subscriptions import Delivery
 from users.accounts.passwords import Hashing, PasswordHasher
 from users.accounts.repository import SignInBudgetRepository
 from users.accounts.rules import UNKNOWN_DEVICE, LoginThrottled, WrongCredentials
@@ -145,6 +147,13 @@ class AccountCommands:
             case "not_a_picture":
                 raise Unprocessable("A profile picture must be a ready picture.")
         return answer.avatar
+
+    async def remote_account_deleted(self, delivery: Delivery[RemoteAccountDeleted]) -> None:
+        """A remote actor deleted itself: its account goes the way a local one deletes itself
+        (`user.deleted`, its follows, blocks and mutes ended)."""
+        account = await self.accounts.account(delivery.event.user_id)
+        if account is not None and account.domain is not None:
+            await self.delete_me(account.id)
 
     async def delete_me(self, user_id: str) -> None:
         """Idempotent: a repeated call finishes the clean-up a failed one may have left."""

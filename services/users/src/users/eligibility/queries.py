@@ -11,7 +11,12 @@ from shared.eligibility import (
 )
 from users.core.queries import public_user
 from users.core.repository import Account, AccountRepository
-from users.core.rules import DEFAULT_REMIX_APPROVAL, DEFAULT_REMIX_POLICY, handle_or_none
+from users.core.rules import (
+    DEFAULT_REMIX_APPROVAL,
+    DEFAULT_REMIX_POLICY,
+    CollabPolicy,
+    account_handle_or_none,
+)
 from users.eligibility.rules import (
     EligibilityDecision,
     EligibilityFacts,
@@ -54,7 +59,7 @@ class EligibilityQueries:
     ) -> tuple[list[Account | None], list[str | None]]:
         """The invitees in input order (None when unknown), with the handles asked for."""
         if request.invitee_handles is not None:
-            normalized = [handle_or_none(raw) for raw in request.invitee_handles]
+            normalized = [account_handle_or_none(raw) for raw in request.invitee_handles]
             by_handle = await self.accounts.accounts_by_handle(h for h in normalized if h)
             invitees = [by_handle.get(h) if h else None for h in normalized]
             return invitees, list(request.invitee_handles)
@@ -108,7 +113,9 @@ def _eligibility_facts(
         is_self=invitee.id == inviter_id,
         blocked_either_way=bool(pair & active_blocks),
         invitee_follows_inviter=relation_id(invitee.id, inviter_id) in active_follows,
-        invitee_policy=invitee.collab_policy,
+        # A remote account's consent is asked of it by its own server (an Invite it may
+        # Accept or Reject): no policy of ours stands in for its answer.
+        invitee_policy=CollabPolicy.EVERYONE if invitee.domain else invitee.collab_policy,
     )
 
 

@@ -1,12 +1,14 @@
 """The relations use cases: follow, block and mute (and undo them), each change written with
 its event (the outbox); remote accounts' follows of local ones, as the federation service
-reports them, made the same follows."""
+reports them, made the same follows; and a remote account's move, its local followers moved."""
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
 from shared.clock import utc_now
 from shared.events.federation import (
+    RemoteAccountMoved,
     RemoteFollowReceived,
     RemoteFollowRejected,
     RemoteUnfollowReceived,
@@ -73,6 +75,21 @@ class RelationCommands:
         """A remote account refused (or later ended) a local account's follow of it."""
         rejected = delivery.event
         await self._remove_follow(rejected.follower_id, rejected.followee_id)
+
+    async def remote_account_moved(self, delivery: Delivery[RemoteAccountMoved]) -> None:
+        """As Mastodon moves them: the local accounts following the old account follow the new
+        one (unless a block forbids it) and no longer the old one."""
+        moved = delivery.event
+        new = await self.accounts.account(moved.to_user_id)
+        if new is None:
+            raise RemoteAccountNotYetKnown(moved.to_user_id)
+        for follower_id in await self.relations.follower_ids(moved.from_user_id):
+            follower = await self.accounts.account(follower_id)
+            if follower is None or follower.domain is not None:
+                continue
+            with contextlib.suppress(FollowBlocked):
+                await self._follow(follower, new, None)
+            await self._remove_follow(follower.id, moved.from_user_id)
 
     async def _follow(self, follower: Account, followee: Account, via_post: str | None) -> None:
         await self._ensure_may_follow(follower, followee)

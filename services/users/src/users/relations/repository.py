@@ -66,6 +66,10 @@ class RelationRepository:
     ) -> bool:
         return await _deactivate(self._follows, relation_id(follower_id, followee_id), at, events)
 
+    async def follower_ids(self, user_id: str) -> list[str]:
+        cursor = self._follows.find({"followee_id": user_id, "active": True}, {"follower_id": 1})
+        return [document["follower_id"] async for document in cursor]
+
     async def active_follows(self, ids: Iterable[str]) -> set[str]:
         return await _active_ids(self._follows, ids)
 

@@ -58,7 +58,7 @@ class RemoteAccountCommands:
             handle=seen.handle,
             display_name=remote_display_name(seen),
             created_at=seen.seen_at,
-            # Nobody can invite it to co-author: federated co-authoring does not exist yet.
+            # Never applied: inviting it asks its own server for its consent (eligibility).
             collab_policy=CollabPolicy.NOBODY,
             password_hash=None,
             avatar=remote_avatar(seen),

@@ -9,6 +9,7 @@ import httpx
 from shared.events.federation import RemoteAccountSeen
 from shared.identity import AssertionSigner
 from shared.internal_http import create_internal_client, post_internal
+from shared.problems import TooManyRequests
 from shared.remote_accounts import LOOKUP_PATH, RemoteAccountFound, RemoteAccountLookup
 from shared.services import Backend
 from shared.settings import ServiceSettings
@@ -23,6 +24,11 @@ class FederationLookup:
         found = await post_internal(
             self._http, "federation", LOOKUP_PATH, request, RemoteAccountFound
         )
+        if found.retry_after_seconds is not None:
+            raise TooManyRequests(
+                "That server has been asked about accounts too often just now; retry later.",
+                retry_after_seconds=found.retry_after_seconds,
+            )
         return found.account
 
 

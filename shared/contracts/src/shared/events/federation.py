@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from shared.events.envelope import EventData
 
 
@@ -133,14 +135,53 @@ class RemoteFollowRejected(EventData):
     rejected_at: datetime
 
 
+class RemoteAccountDeleted(EventData):
+    """A remote actor deleted itself (a `Delete` of the actor, signed by it): the users service
+    deletes the account as a local account's deletion does (`user.deleted`, its follows both
+    ways ended), so every service drops what it has of it."""
+
+    event_type = "federation.remote_account_deleted"
+    activity_id: str | None
+    user_id: str
+    deleted_at: datetime
+
+
+class RemoteAccountMoved(EventData):
+    """A remote actor moved to another (`Move`, verified: the new actor lists the old in its
+    `alsoKnownAs`): the users service moves the local accounts following the old one to the
+    new one, as Mastodon does."""
+
+    event_type = "federation.remote_account_moved"
+    activity_id: str | None
+    from_user_id: str
+    to_user_id: str
+    moved_at: datetime
+
+
+class RemoteAttachment(BaseModel):
+    """A medium of a remote Note, where its server serves it: `kind` its ActivityStreams type
+    (`Document`, `Image`, `Video`, `Audio`), `name` its alt text (plain text)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    url: str
+    media_type: str | None = None
+    name: str | None = None
+
+
 class RemotePostReceived(EventData):
     """A remote account's post (a `Create` of a Note, not a reply) from an account local users
     follow or addressed to one of them: the posts service keeps it as a published post of
     that account (`post.created`, `post.published`), so it is fanned out like any post.
     `post_id` is `shared.remote_accounts.remote_post_id(note_id)`; `text` is the Note's content
-    reduced to plain text (the posts service fits it to its own rules)."""
+    reduced to plain text (the posts service fits it to its own rules); `summary` its content
+    warning, plain text; `attachments` its media, as the remote server serves them;
+    `coauthor_ids` the remote co-authors the Note credits whose consent stamps checked out, in
+    its order."""
 
     event_type = "federation.remote_post_received"
+    minor_version = 1  # 1.1: coauthor_ids, summary, attachments
     activity_id: str
     post_id: str
     note_id: str
@@ -148,17 +189,24 @@ class RemotePostReceived(EventData):
     author_id: str
     text: str
     published_at: datetime
+    coauthor_ids: tuple[str, ...] = ()
+    summary: str | None = None
+    attachments: tuple[RemoteAttachment, ...] = ()
 
 
 class RemotePostEdited(EventData):
-    """The remote account changed its post (an `Update` of the Note, newer than the last)."""
+    """The remote account changed its post (an `Update` of the Note, newer than the last): its
+    text, and the remote co-authors credited now (those whose stamps still check out; one
+    left out is no longer credited)."""
 
     event_type = "federation.remote_post_edited"
+    minor_version = 1  # 1.1: coauthor_ids
     activity_id: str
     post_id: str
     author_id: str
     text: str
     edited_at: datetime
+    coauthor_ids: tuple[str, ...] = ()
 
 
 class RemotePostDeleted(EventData):
@@ -169,3 +217,106 @@ class RemotePostDeleted(EventData):
     post_id: str
     author_id: str
     deleted_at: datetime
+
+
+# -- Quotes (FEP-044f): remixes across servers -------------------------------------------------
+#
+# The posts service keeps one state machine for remixes; these facts feed it what the remote
+# side decided. `remix_id` is the remix (the quoting post), `original_id` the quoted post.
+
+
+class RemoteQuoteRequested(EventData):
+    """A remote account asks to quote a local post (a `QuoteRequest` whose `instrument` is its
+    quote post): the posts service keeps that Note as a post of the remote account that is a
+    remix of `original_id`, admitted, awaiting approval or refused by the original's author's
+    remix settings like a local remix. The fields of the quote post are those of
+    `federation.remote_post_received`."""
+
+    event_type = "federation.remote_quote_requested"
+    activity_id: str
+    remix_id: str
+    original_id: str
+    note_id: str
+    url: str
+    author_id: str
+    text: str
+    published_at: datetime
+    requested_at: datetime
+
+
+class RemoteQuoteAuthorized(EventData):
+    """The quoted post's remote author accepted a local remix of it (an `Accept` of the
+    `QuoteRequest` whose `result` is their `QuoteAuthorization`): the remix is approved."""
+
+    event_type = "federation.remote_quote_authorized"
+    activity_id: str
+    remix_id: str
+    original_id: str
+    author_id: str
+    authorization: str
+    authorized_at: datetime
+
+
+class RemoteQuoteRejected(EventData):
+    """The quoted post's remote author refused a local remix of it (a `Reject`)."""
+
+    event_type = "federation.remote_quote_rejected"
+    activity_id: str
+    remix_id: str
+    original_id: str
+    author_id: str
+    rejected_at: datetime
+
+
+class RemoteQuoteRevoked(EventData):
+    """The quoted post's remote author took an authorization back (a `Delete` of it)."""
+
+    event_type = "federation.remote_quote_revoked"
+    activity_id: str
+    remix_id: str
+    original_id: str
+    author_id: str
+    revoked_at: datetime
+
+
+# -- Co-authoring across servers -------------------------------------------------------------
+
+
+class RemoteInvitationAnswered(EventData):
+    """The remote account invited to co-author a local post answered from its server (an
+    `Accept` or `Reject` of the `Invite` sent to it, from that account itself): the invitations
+    service applies it as the invitee's own accept or decline, with the same rules (only while
+    pending; an expired invitation stays expired)."""
+
+    event_type = "federation.remote_invitation_answered"
+    activity_id: str
+    invitation_id: str
+    invitee_id: str
+    accepted: bool
+    answered_at: datetime
+
+
+class RemoteCoauthorLeft(EventData):
+    """A remote co-author of a local post withdrew their consent (a `Delete` of their consent
+    stamp): the posts service takes it as the co-author leaving the post."""
+
+    event_type = "federation.remote_coauthor_left"
+    activity_id: str
+    post_id: str
+    coauthor_id: str
+    left_at: datetime
+
+
+class RemoteCoauthorInvited(EventData):
+    """A remote author invited a local account to co-author their post (an `Invite` of the
+    Note, from the Note's author, whose Note was taken in as a remote post): the posts service
+    adds the invitation to that post as an author's invitation (`post.coauthor_invited`), from
+    which the invitations service opens it. `invitation_id` derives from the Invite's id."""
+
+    event_type = "federation.remote_coauthor_invited"
+    activity_id: str
+    invitation_id: str
+    post_id: str
+    author_id: str
+    invitee_id: str
+    invited_at: datetime

@@ -626,16 +626,22 @@ class MediaStandIn:
 
 class FederationStandIn:
     """The federation service's lookup of remote accounts (the users service's tests), over
-    the accounts it is given by handle."""
+    the accounts it is given by handle; `retry_after_seconds` set: every lookup is over the
+    per-host limit."""
 
     def __init__(self) -> None:
         self.accounts: dict[str, RemoteAccountSeen] = {}
+        self.retry_after_seconds: int | None = None
 
     def transport(self) -> httpx.ASGITransport:
         app = FastAPI()
 
         @app.post(LOOKUP_PATH)
         async def look_up(body: RemoteAccountLookup) -> RemoteAccountFound:
+            if self.retry_after_seconds is not None:
+                return RemoteAccountFound(
+                    account=None, retry_after_seconds=self.retry_after_seconds
+                )
             return RemoteAccountFound(account=self.accounts.get(body.handle.lower()))
 
         return httpx.ASGITransport(app=app)

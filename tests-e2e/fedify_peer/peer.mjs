@@ -1,5 +1,5 @@
 // An ActivityPub server built on Fedify (written by others, not by CoPost), the independent
-// peer of test_federation_fedify_peer.py. One actor, `peer`; Fedify verifies every request to
+// peer of test_fedify_peer_e2e.py. One actor, `peer`; Fedify verifies every request to
 // its inboxes. It listens on a free loopback port and prints one JSON line per event to
 // stdout: {"event": "listening", "url"}, then "accept" and "create" as its inbox takes them.
 // The test drives it through POST /_test/follow and POST /_test/interact; each answers what
@@ -20,6 +20,7 @@ import {
   isActor,
   lookupWebFinger,
   MemoryKvStore,
+  PUBLIC_COLLECTION,
 } from "@fedify/fedify";
 
 const keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
@@ -98,10 +99,18 @@ async function interact(ctx, { note }) {
   const author = await original.getAttribution();
   const me = ctx.getActorUri("peer");
   const replyId = new URL(`/notes/${crypto.randomUUID()}`, ctx.origin);
+  // Public, as a reply anyone may read (CoPost takes no private message as a reply).
   const reply = new Create({
     id: new URL(`/creates/${crypto.randomUUID()}`, ctx.origin),
     actor: me,
-    object: new Note({ id: replyId, attribution: me, replyTarget: original.id, content: "Nice!" }),
+    to: PUBLIC_COLLECTION,
+    object: new Note({
+      id: replyId,
+      attribution: me,
+      replyTarget: original.id,
+      to: PUBLIC_COLLECTION,
+      content: "Nice!",
+    }),
   });
   const like = new Like({ id: new URL(`/likes/${crypto.randomUUID()}`, ctx.origin), actor: me, object: original.id });
   for (const activity of [reply, like]) {

@@ -1,0 +1,1 @@
+"""Co-authoring across servers: remote accounts invited to co-author local posts."""

@@ -1,0 +1,1 @@
+"""Remixes across servers as FEP-044f quotes: requests, authorizations and their revocation."""

@@ -1,0 +1,324 @@
+"""Remixes across servers as FEP-044f quotes, both ways, fed into the posts service's one remix
+state machine. Outbound: a local remix of a remote post sends a QuoteRequest; the quoted
+author's Accept (checked against the authorization it names), Reject, or later Delete of the
+authorization become facts that approve, reject or revoke the remix. Inbound: a remote
+QuoteRequest of a local post becomes a fact the posts service answers from the author's remix
+settings; its answers (post.remix_*) are sent back as Accept, Reject, or Delete of the
+authorization this service serves. Each activity counts only from the actor it concerns and
+only from the state it moves on from, so a forged, repeated or reordered one changes nothing."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from federation.core.notes import text_of
+from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
+from federation.core.urls import LocalUrls
+from federation.delivery.rules import delivery_as
+from federation.publishing.repository import PublishedNotes
+from federation.quotes.repository import Quotes
+from federation.quotes.rules import (
+    accept_of,
+    confirms,
+    instrument_of,
+    named_request_id,
+    quote_request_of,
+    reject_of,
+    revocation_of,
+    same_server,
+)
+from federation.remote_posts.repository import RemoteNotes
+from federation.remote_posts.rules import (
+    NOTE_TYPES,
+    attributed_to,
+    deleted_object_id,
+    note_time,
+    note_url,
+)
+from shared.clock import utc_now
+from shared.events.federation import (
+    ActivityDeliveryRequested,
+    RemoteQuoteAuthorized,
+    RemoteQuoteRejected,
+    RemoteQuoteRequested,
+    RemoteQuoteRevoked,
+)
+from shared.events.posts import PostRemixRequested, RemixEvent
+from shared.outbox import Outbox
+from shared.remote_accounts import is_remote_user_id, remote_post_id, remote_user_id
+from shared.subscriptions import Delivery
+from shared.user_directory import UserDirectory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteCommands:
+    urls: LocalUrls
+    directory: UserDirectory
+    actors: RemoteActors
+    quotes: Quotes
+    published: PublishedNotes
+    remote_notes: RemoteNotes
+    outbox: Outbox
+
+    # -- outbound: a local remix of a remote post ----------------------------------------
+
+    async def remix_requested(self, delivery: Delivery[PostRemixRequested]) -> None:
+        """A local remix of a remote post waits for its author's server: ask it."""
+        remix = delivery.event
+        if not is_remote_user_id(remix.original_author_id) or is_remote_user_id(
+            remix.remix_author_id
+        ):
+            return
+        if await self.quotes.get(remix.remix_id) is not None:
+            return  # asked already (a repeated delivery)
+        user = await self.directory.get(remix.remix_author_id)
+        actor = await self.actors.by_user_id(remix.original_author_id)
+        quoted = await self.remote_notes.by_post_id(remix.original_id)
+        if user is None or actor is None or quoted is None:
+            log.warning("quote request not sent", extra={"remix": remix.remix_id})
+            return
+        request = quote_request_of(user.handle, remix.remix_id, quoted["_id"], self.urls)
+        quote = {
+            "_id": remix.remix_id,
+            "direction": "outbound",
+            "request_id": request["id"],
+            "actor_id": actor.id,
+            "original_id": remix.original_id,
+            "quoted_note": quoted["_id"],
+            "quote_note": self.urls.post(remix.remix_id),
+            "local_author_id": user.id,
+            "status": "pending",
+            "requested_at": utc_now(),
+        }
+        sent = delivery_as(user.id, user.handle, actor.inbox, request, self.urls)
+        with self.outbox.publishing(sent) as events:
+            await self.quotes.insert(quote, events)
+
+    async def accepted(self, accept: dict[str, Any], sender: RemoteActor) -> None:
+        quote = await self._asked_of(sender, accept)
+        result = accept.get("result")
+        if quote is None or quote["status"] != "pending" or not isinstance(result, str):
+            return
+        if not await self._authorization_holds(result, quote, sender):
+            log.info("quote authorization refused", extra={"authorization": result})
+            return
+        now = utc_now()
+        authorized = RemoteQuoteAuthorized(
+            activity_id=accept.get("id") or result,
+            remix_id=quote["_id"],
+            original_id=quote["original_id"],
+            author_id=remote_user_id(sender.id),
+            authorization=result,
+            authorized_at=now,
+        )
+        with self.outbox.publishing(authorized) as events:
+            await self.quotes.move(quote, "approved", now, events, authorization=result)
+
+    async def rejected(self, reject: dict[str, Any], sender: RemoteActor) -> None:
+        quote = await self._asked_of(sender, reject)
+        if quote is None or quote["status"] != "pending":
+            return
+        now = utc_now()
+        rejected = RemoteQuoteRejected(
+            activity_id=reject.get("id") or quote["request_id"],
+            remix_id=quote["_id"],
+            original_id=quote["original_id"],
+            author_id=remote_user_id(sender.id),
+            rejected_at=now,
+        )
+        with self.outbox.publishing(rejected) as events:
+            await self.quotes.move(quote, "rejected", now, events)
+
+    async def deleted(self, delete: dict[str, Any], sender: RemoteActor) -> None:
+        """A Delete of an authorization the sender gave a local remix revokes it."""
+        target = deleted_object_id(delete)
+        quote = await self.quotes.by_authorization(target) if target else None
+        if quote is None or quote["direction"] != "outbound" or quote["actor_id"] != sender.id:
+            return
+        if quote["status"] != "approved":
+            return
+        now = utc_now()
+        revoked = RemoteQuoteRevoked(
+            activity_id=delete.get("id") or quote["authorization"],
+            remix_id=quote["_id"],
+            original_id=quote["original_id"],
+            author_id=remote_user_id(sender.id),
+            revoked_at=now,
+        )
+        with self.outbox.publishing(revoked) as events:
+            await self.quotes.move(quote, "revoked", now, events)
+
+    async def _asked_of(self, sender: RemoteActor, answer: dict[str, Any]) -> dict[str, Any] | None:
+        """The local remix whose QuoteRequest `answer` answers, if it was sent to `sender`."""
+        request_id = named_request_id(answer)
+        quote = await self.quotes.by_request(request_id) if request_id else None
+        if quote is None or quote["direction"] != "outbound" or quote["actor_id"] != sender.id:
+            return None
+        return quote
+
+    async def _authorization_holds(
+        self, authorization: str, quote: dict[str, Any], sender: RemoteActor
+    ) -> bool:
+        """FEP-044f: the stamp lives on the quoted author's server and says it is theirs, for
+        this quote of this post."""
+        if not same_server(authorization, sender.id):
+            return False
+        try:
+            stamp = await self.actors.fetch(authorization)
+        except RemoteRefused:
+            return False
+        return stamp.get("id") == authorization and confirms(
+            stamp, sender.id, quote["quote_note"], quote["quoted_note"]
+        )
+
+    # -- inbound: a remote quote of a local post -----------------------------------------
+
+    async def requested(self, request: dict[str, Any], sender: RemoteActor) -> None:
+        """Kept with the fact the posts service answers it from; a request of a deleted local
+        post is refused at once; one of no local post, or whose quote post is not the
+        sender's, is ignored."""
+        target = request.get("object")
+        original_id = self.urls.post_id_of(target) if isinstance(target, str) else None
+        stored = await self.published.get(original_id) if original_id else None
+        note = await self._quote_post(request, sender)
+        if stored is None or stored.post.status == "unknown" or note is None or "id" not in request:
+            log.info("quote request not taken", extra={"activity": request.get("id")})
+            return
+        now = utc_now()
+        quote = {
+            "_id": remote_post_id(note["id"]),
+            "direction": "inbound",
+            "request_id": request["id"],
+            "actor_id": sender.id,
+            "inbox": sender.delivery_inbox,
+            "original_id": stored.post.post_id,
+            "quoted_note": self.urls.post(stored.post.post_id),
+            "quote_note": note["id"],
+            "local_author_id": stored.post.author_id,
+            "status": "pending",
+            "requested_at": now,
+        }
+        if not stored.post.public:
+            await self._refuse_deleted(quote, now)
+            return
+        published = note_time(note, "published") or now
+        requested = RemoteQuoteRequested(
+            activity_id=request["id"],
+            remix_id=quote["_id"],
+            original_id=stored.post.post_id,
+            note_id=note["id"],
+            url=note_url(note),
+            author_id=remote_user_id(sender.id),
+            text=text_of(note.get("content")),
+            published_at=published,
+            requested_at=now,
+        )
+        with self.outbox.publishing(requested) as events:
+            if not await self.quotes.insert(quote, events):
+                return
+        # Its Updates and Deletes then reach the post as any remote post's do.
+        remote_note = {
+            "_id": note["id"],
+            "post_id": quote["_id"],
+            "actor_id": sender.id,
+            "updated_at": note_time(note, "updated") or published,
+            "deleted_at": None,
+        }
+        await self.remote_notes.insert(remote_note, [])
+
+    async def _refuse_deleted(self, quote: dict[str, Any], now: datetime) -> None:
+        """Nothing to authorize: the author's Reject, sent once."""
+        author = await self.directory.get(quote["local_author_id"])
+        if author is None:
+            return
+        reject = reject_of(quote, author.handle, self.urls)
+        with self.outbox.publishing(*self._to_quoter(quote, reject, author.handle)) as events:
+            await self.quotes.insert({**quote, "status": "rejected", "rejected_at": now}, events)
+
+    async def _quote_post(
+        self, request: dict[str, Any], sender: RemoteActor
+    ) -> dict[str, Any] | None:
+        """The quote post (the request's instrument, embedded or fetched), if it is a public
+        Note of the sender's on the sender's server."""
+        instrument = instrument_of(request)
+        if isinstance(instrument, str):
+            if not same_server(instrument, sender.id):
+                return None
+            try:
+                instrument = await self.actors.fetch(instrument)
+            except RemoteRefused:
+                return None
+        if instrument is None or instrument.get("type") not in NOTE_TYPES:
+            return None
+        note_id = instrument.get("id")
+        if not isinstance(note_id, str) or not same_server(note_id, sender.id):
+            return None
+        return instrument if attributed_to(instrument) == sender.id else None
+
+    async def remix_answered(self, delivery: Delivery[RemixEvent]) -> None:
+        """The local original's authors (or its deletion) decided on a remix of it: a remote
+        quote is told, and the authorization served here follows."""
+        answered = delivery.event
+        if is_remote_user_id(answered.original_author_id):
+            return  # a local remix of a remote post: that post's server decides
+        author = await self.directory.get(answered.original_author_id)
+        if author is None:
+            return
+        quote = await self.quotes.get(answered.remix_id)
+        if quote is None:
+            await self._local_remix_approved(answered, author.handle)
+            return
+        now = utc_now()
+        match answered.status, quote["status"]:
+            case "approved", "pending":
+                authorization = self.urls.quote_authorization(author.handle, quote["_id"])
+                quote = {**quote, "authorization": authorization}
+                sent = self._to_quoter(
+                    quote, accept_of(quote, author.handle, self.urls), author.handle
+                )
+                with self.outbox.publishing(*sent) as events:
+                    await self.quotes.move(
+                        quote, "approved", now, events, authorization=authorization
+                    )
+            case "rejected", "pending":
+                sent = self._to_quoter(
+                    quote, reject_of(quote, author.handle, self.urls), author.handle
+                )
+                with self.outbox.publishing(*sent) as events:
+                    await self.quotes.move(quote, "rejected", now, events)
+            case (("revoked" | "removed"), "approved"):
+                sent = self._to_quoter(
+                    quote, revocation_of(quote, author.handle, self.urls), author.handle
+                )
+                with self.outbox.publishing(*sent) as events:
+                    await self.quotes.move(quote, "revoked", now, events)
+
+    async def _local_remix_approved(self, answered: RemixEvent, handle: str) -> None:
+        """A local remix of a local post: its authorization is served here like a remote
+        quote's, so the remix's Note can link it."""
+        if answered.status != "approved" or is_remote_user_id(answered.remix_author_id):
+            return
+        quote = {
+            "_id": answered.remix_id,
+            "direction": "local",
+            "original_id": answered.original_id,
+            "quoted_note": self.urls.post(answered.original_id),
+            "quote_note": self.urls.post(answered.remix_id),
+            "local_author_id": answered.original_author_id,
+            "authorization": self.urls.quote_authorization(handle, answered.remix_id),
+            "status": "approved",
+            "approved_at": utc_now(),
+        }
+        await self.quotes.insert(quote, [])
+
+    def _to_quoter(
+        self, quote: dict[str, Any], activity: dict[str, Any], handle: str
+    ) -> list[ActivityDeliveryRequested]:
+        """The answer to a remote quote's server, sent as the original's author (`handle`); a
+        local remix needs none."""
+        if quote["direction"] != "inbound":
+            return []
+        return [delivery_as(quote["local_author_id"], handle, quote["inbox"], activity, self.urls)]

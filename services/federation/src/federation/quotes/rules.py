@@ -1,0 +1,118 @@
+"""FEP-044f quotes, free of I/O: the activities a local account sends (QuoteRequest, its
+Accept with a QuoteAuthorization, Reject, Delete of the authorization), the authorization it
+serves, a remix Note's quote fields, and what a remote server's activities name."""
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from federation.core.activities import local_activity
+from federation.core.api import AS_CONTEXT
+from federation.core.urls import LocalUrls
+from federation.publishing.rules import PUBLIC, timestamp
+from federation.quotes.vocabulary import QUOTE_CONTEXT
+
+ACTIVITY_CONTEXT: list[Any] = [AS_CONTEXT, QUOTE_CONTEXT]
+# Anyone may ask to quote a local post; its author's remix settings answer each request, which
+# the instance cannot show here (they are the users service's): so every request is "manual".
+CAN_QUOTE: dict[str, Any] = {"canQuote": {"manualApproval": [PUBLIC]}}
+
+
+def quote_request_of(
+    handle: str, remix_id: str, quoted_note: str, urls: LocalUrls
+) -> dict[str, Any]:
+    """`handle`'s request to quote `quoted_note` in its remix (the instrument, by URL: the Note
+    is served at it)."""
+    request = local_activity("QuoteRequest", handle, quoted_note, urls)
+    return {**request, "@context": ACTIVITY_CONTEXT, "instrument": urls.post(remix_id)}
+
+
+def accept_of(quote: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
+    """The original's author admits a remote quote: the Accept names the authorization."""
+    accept = local_activity("Accept", handle, _request_answered(quote), urls)
+    return {**accept, "@context": ACTIVITY_CONTEXT, "result": quote["authorization"]}
+
+
+def reject_of(quote: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
+    reject = local_activity("Reject", handle, _request_answered(quote), urls)
+    return {**reject, "@context": ACTIVITY_CONTEXT}
+
+
+def revocation_of(quote: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
+    """The Delete that takes an authorization back (FEP-044f's revocation)."""
+    delete = local_activity("Delete", handle, quote["authorization"], urls)
+    return {**delete, "@context": ACTIVITY_CONTEXT}
+
+
+def _request_answered(quote: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": quote["request_id"],
+        "type": "QuoteRequest",
+        "actor": quote["actor_id"],
+        "object": quote["quoted_note"],
+        "instrument": quote["quote_note"],
+    }
+
+
+def authorization_of(quote: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
+    """The QuoteAuthorization the original's author serves while the remix stands."""
+    return {
+        "@context": ACTIVITY_CONTEXT,
+        "id": quote["authorization"],
+        "type": "QuoteAuthorization",
+        "attributedTo": urls.actor(handle),
+        "interactingObject": quote["quote_note"],
+        "interactionTarget": quote["quoted_note"],
+    }
+
+
+def tombstone_of(quote: dict[str, Any], gone_at: datetime) -> dict[str, Any]:
+    return {
+        "@context": ACTIVITY_CONTEXT,
+        "id": quote["authorization"],
+        "type": "Tombstone",
+        "formerType": "QuoteAuthorization",
+        "deleted": timestamp(gone_at),
+    }
+
+
+def quote_fields(quoted_note: str, authorization: str | None) -> dict[str, Any]:
+    """What a remix's Note says of its original: FEP-044f's `quote`, Misskey's and the older
+    readers' names for it, and the authorization once there is one."""
+    fields: dict[str, Any] = {
+        "quote": quoted_note,
+        "quoteUrl": quoted_note,
+        "_misskey_quote": quoted_note,
+    }
+    if authorization is not None:
+        fields["quoteAuthorization"] = authorization
+    return fields
+
+
+def named_request_id(answer: dict[str, Any]) -> str | None:
+    """The QuoteRequest an Accept or Reject answers: its object, by id or embedded."""
+    target = answer.get("object")
+    if isinstance(target, dict):
+        target = target.get("id")
+    return target if isinstance(target, str) else None
+
+
+def instrument_of(request: dict[str, Any]) -> dict[str, Any] | str | None:
+    instrument = request.get("instrument")
+    return instrument if isinstance(instrument, (dict, str)) else None
+
+
+def same_server(url: str, actor_id: str) -> bool:
+    return urlsplit(url).netloc.lower() == urlsplit(actor_id).netloc.lower() != ""
+
+
+def confirms(
+    authorization: dict[str, Any], actor_id: str, quote_note: str, quoted_note: str
+) -> bool:
+    """Whether a fetched authorization is the quoted author's stamp for this very quote."""
+    return (
+        authorization.get("type") == "QuoteAuthorization"
+        and authorization.get("attributedTo") == actor_id
+        and authorization.get("interactingObject") == quote_note
+        and authorization.get("interactionTarget") == quoted_note
+    )

@@ -1,0 +1,351 @@
+"""Two CoPost instances, a.copost.test and b.copost.test, federating over HTTPS.
+
+Each is a whole local stack whose gateway serves TLS with a certificate of a CA made for the
+run (federated_instances.py); everything is asserted through each instance's public HTTP API,
+as its users and other servers reach it. The story: follows both ways; a post co-authored on
+B reaching A's follower once credited to both its authors, each consent stamp checked from
+outside B, and B's edit, a co-author leaving (A's copy credits the author alone) and the
+deletion propagating; an author on A inviting a co-author on B, who accepts (or declines) on
+B, so that followers on both instances see the post once credited to both, his stamp served
+by B checks out, and his leaving takes his name off everywhere; A's like and reply of B's
+post counted and notified on B, and taken back; a remix on B of A's post waiting for its
+author's approval on A, then showing the original until A revokes it.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from collaboration import (
+    accept_invitation,
+    coauthor_statuses,
+    create_post,
+    post_coauthors_become,
+    received_invitation,
+)
+from conftest import E2EUser
+from federated_instances import (
+    PATIENCE_SECONDS,
+    Instance,
+    await_gone_from_home,
+    await_home,
+    federated_instances,
+    follow_remote,
+    remote_post_in_home,
+)
+
+from shared.remote_accounts import remote_post_id
+from shared.testing import wait_until
+
+
+@pytest.fixture(scope="module")
+async def instances(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[list[Instance]]:
+    async with federated_instances(tmp_path_factory, "a.copost.test", "b.copost.test") as both:
+        yield both
+
+
+async def ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+async def followers_count_becomes(user: E2EUser, count: int) -> None:
+    async def counted() -> bool:
+        profile = await ok(await user.client.get(f"/v1/users/{user.handle}"))
+        return bool(profile["followers_count"] == count)
+
+    await wait_until(counted, timeout=PATIENCE_SECONDS, interval=0.2)
+
+
+async def test_follows_cross_both_ways_and_posts_reach_the_other_instances_home(
+    instances: list[Instance],
+) -> None:
+    a, b = instances
+    ana = await a.sign_up("ana")
+    bea = await b.sign_up("bea")
+
+    await follow_remote(ana, b.address_of(bea))
+    await follow_remote(bea, a.address_of(ana))
+    await followers_count_becomes(bea, 1)
+    await followers_count_becomes(ana, 1)
+
+    from_a = await ok(await ana.client.post("/v1/posts", json={"text": "Hello from A"}), 201)
+    from_b = await ok(await bea.client.post("/v1/posts", json={"text": "Hello from B"}), 201)
+    seen_on_b = await remote_post_in_home(bea, a, from_a["id"])
+    seen_on_a = await remote_post_in_home(ana, b, from_b["id"])
+    assert (seen_on_b["text"], seen_on_b["author"]["handle"]) == (
+        "Hello from A",
+        a.address_of(ana),
+    )
+    assert (seen_on_a["text"], seen_on_a["author"]["handle"]) == (
+        "Hello from B",
+        b.address_of(bea),
+    )
+
+
+async def test_a_coauthored_post_crosses_with_checkable_consent_and_its_changes_follow(
+    instances: list[Instance],
+) -> None:
+    a, b = instances
+    reader = await a.sign_up("reader")
+    bea = await b.sign_up("bea")
+    cai = await b.sign_up("cai", collab_policy="everyone")
+    await follow_remote(reader, b.address_of(bea))
+    await followers_count_becomes(bea, 1)
+
+    # Published once cai accepts: the one Create carries both credits.
+    post = await create_post(bea, "Teh harbour at dusk", [cai], mode="when_accepted")
+    await accept_invitation(cai, post["id"])
+    await post_coauthors_become(bea, post["id"], {cai.handle: "accepted"})
+    shown = await remote_post_in_home(reader, b, post["id"])
+    assert (shown["text"], shown["author"]["handle"]) == ("Teh harbour at dusk", b.address_of(bea))
+    # A checked cai's stamp on B before crediting her: A's copy is credited to both.
+    local_id = remote_post_id(b.note_url(post["id"]))
+    await credited_on(reader, local_id, [b.address_of(cai)])
+
+    # From A's side of the network: the Note credits both, and cai's stamp checks out.
+    note = await ok(await a.fetch_activity(b.note_url(post["id"])))
+    bea_actor, cai_actor = f"{b.url}/users/{bea.handle}", f"{b.url}/users/{cai.handle}"
+    assert note["attributedTo"] == [bea_actor, cai_actor]
+    [stamp_url] = note["coauthorAuthorization"]
+    stamp = await ok(await a.fetch_activity(stamp_url))
+    assert stamp["type"] == "CoauthorAuthorization"
+    assert (stamp["id"], stamp["attributedTo"]) == (stamp_url, cai_actor)
+    assert (stamp["interactingObject"], stamp["interactionTarget"]) == (note["id"], cai_actor)
+
+    # An edit both authors approve on B becomes the next version in A's home.
+    edit = await ok(
+        await bea.client.post(
+            f"/v1/posts/{post['id']}/edits", json={"text": "The harbour at dusk", "base_version": 1}
+        ),
+        201,
+    )
+    await ok(await cai.client.post(f"/v1/posts/{post['id']}/edits/{edit['id']}/approve"))
+    edited = await remote_post_in_home(
+        reader, b, post["id"], until=lambda shown: shown["text"] == "The harbour at dusk"
+    )
+    assert edited["edited_at"] is not None
+
+    # cai leaves: her stamp is gone for everyone, and the Note credits bea alone.
+    await ok(await cai.client.delete(f"/v1/posts/{post['id']}/coauthors/{cai.handle}"), 204)
+    await wait_until(lambda: _status_is(a, stamp_url, 410), timeout=PATIENCE_SECONDS, interval=0.2)
+    note = await ok(await a.fetch_activity(b.note_url(post["id"])))
+    assert (note["attributedTo"], note["coauthorAuthorization"]) == ([bea_actor], [])
+    # B's Update reaches A, whose copy no longer credits cai.
+    await credited_on(reader, local_id, [])
+
+    # The deletion on B takes the post out of A's home and off A.
+    await ok(await bea.client.delete(f"/v1/posts/{post['id']}"), 204)
+    await await_gone_from_home(reader, local_id)
+    assert (await reader.client.get(f"/v1/posts/{local_id}")).status_code == 404
+
+
+async def test_a_like_and_a_reply_from_a_reach_bs_post_counted_and_notified_then_taken_back(
+    instances: list[Instance],
+) -> None:
+    a, b = instances
+    fan = await a.sign_up("fan")
+    star = await b.sign_up("star")
+    await follow_remote(fan, b.address_of(star))
+    await followers_count_becomes(star, 1)
+    post = await ok(await star.client.post("/v1/posts", json={"text": "Come and see"}), 201)
+    shown = await remote_post_in_home(fan, b, post["id"])
+
+    await ok(await fan.client.put(f"/v1/posts/{shown['id']}/like"), 204)
+    reply = await ok(
+        await fan.client.post(f"/v1/posts/{shown['id']}/replies", json={"text": "On my way"}),
+        201,
+    )
+
+    await counts_on(star, post["id"], likes=1, replies=1)
+    replies = await ok(await star.client.get(f"/v1/posts/{post['id']}/replies"))
+    assert [(r["text"], r["author"]["handle"]) for r in replies["items"]] == [
+        ("On my way", a.address_of(fan))
+    ]
+    for kind in ("post.liked", "post.replied"):
+        told = await notified(star, kind, post["id"])
+        assert told["actor"]["handle"] == a.address_of(fan)
+    # B reads the reply's Note where A serves it.
+    reply_note = await ok(await b.fetch_activity(a.note_url(reply["id"])))
+    assert reply_note["inReplyTo"] == b.note_url(post["id"])
+
+    # Unliked and deleted on A: B counts neither any more.
+    await ok(await fan.client.delete(f"/v1/posts/{shown['id']}/like"), 204)
+    await ok(await fan.client.delete(f"/v1/posts/{reply['id']}"), 204)
+    await counts_on(star, post["id"], likes=0, replies=0)
+
+
+async def test_an_author_on_a_invites_a_coauthor_on_b_who_accepts_then_leaves(
+    instances: list[Instance],
+) -> None:
+    a, b = instances
+    ana, ana_fan = await a.sign_up("ana"), await a.sign_up("anafan")
+    bob, bob_fan = await b.sign_up("bob", collab_policy="everyone"), await b.sign_up("bobfan")
+    await ok(await ana_fan.client.put(f"/v1/users/{ana.handle}/follow"), 204)
+    await ok(await bob_fan.client.put(f"/v1/users/{bob.handle}/follow"), 204)
+    bob_on_a = b.address_of(bob)
+    await ok(await ana.client.get(f"/v1/users/{bob_on_a}"))
+
+    # Published once bob accepts, on B, from the invitation B shows him.
+    post = await ok(
+        await ana.client.post(
+            "/v1/posts",
+            json={"text": "Two shores", "coauthors": [bob_on_a], "publish_mode": "when_accepted"},
+        ),
+        201,
+    )
+    on_b = remote_post_id(a.note_url(post["id"]))
+    told = await notified(bob, "invitation.received", on_b)
+    assert told["actor"]["handle"] == a.address_of(ana)
+    await accept_invitation(bob, on_b)
+
+    # Each follower's home holds the post once, credited to ana first, then bob.
+    a_home = await await_home(ana_fan, lambda p: p["id"] == post["id"], until=_credits_a_coauthor)
+    assert (a_home["author"]["handle"], _accepted(a_home)) == (ana.handle, [bob_on_a])
+    b_home = await remote_post_in_home(bob_fan, a, post["id"], until=_credits_a_coauthor)
+    assert (b_home["author"]["handle"], _accepted(b_home)) == (a.address_of(ana), [bob.handle])
+
+    # From outside: A's Note credits both, and bob's stamp on B names him and the Note.
+    ana_actor, bob_actor = f"{a.url}/users/{ana.handle}", f"{b.url}/users/{bob.handle}"
+    note = await ok(await b.fetch_activity(a.note_url(post["id"])))
+    assert note["attributedTo"] == [ana_actor, bob_actor]
+    [stamp_url] = note["coauthorAuthorization"]
+    assert stamp_url.startswith(f"{b.url}/users/{bob.handle}/")
+    stamp = await ok(await a.fetch_activity(stamp_url))
+    assert (stamp["type"], stamp["attributedTo"]) == ("CoauthorAuthorization", bob_actor)
+    assert (stamp["interactingObject"], stamp["interactionTarget"]) == (note["id"], bob_actor)
+
+    await wait_until(
+        lambda: _on_profile(bob_fan, bob, on_b), timeout=PATIENCE_SECONDS, interval=0.2
+    )
+
+    # bob leaves on B: his stamp is gone, A drops him, and B credits him no more.
+    await ok(await bob.client.delete(f"/v1/posts/{on_b}/coauthors/{bob.handle}"), 204)
+    await wait_until(lambda: _status_is(a, stamp_url, 410), timeout=PATIENCE_SECONDS, interval=0.2)
+    await credited_on(ana_fan, post["id"], [])
+    note = await ok(await b.fetch_activity(a.note_url(post["id"])))
+    assert (note["attributedTo"], note["coauthorAuthorization"]) == ([ana_actor], [])
+    await credited_on(bob_fan, on_b, [])
+    assert not await _on_profile(bob_fan, bob, on_b)
+
+
+async def test_a_declined_remote_invitation_credits_nobody_on_either_instance(
+    instances: list[Instance],
+) -> None:
+    a, b = instances
+    ana, bob = await a.sign_up("ana"), await b.sign_up("bob", collab_policy="everyone")
+    bob_on_a = b.address_of(bob)
+    await ok(await ana.client.get(f"/v1/users/{bob_on_a}"))
+    post = await ok(
+        await ana.client.post("/v1/posts", json={"text": "Asked", "coauthors": [bob_on_a]}), 201
+    )
+    assert coauthor_statuses(post) == {bob_on_a: "invited"}
+    on_b = remote_post_id(a.note_url(post["id"]))
+    await notified(bob, "invitation.received", on_b)
+    invitation = await received_invitation(bob, on_b)
+    await ok(await bob.client.post(f"/v1/invitations/{invitation['id']}/decline"))
+
+    await post_coauthors_become(ana, post["id"], {})
+    note = await ok(await b.fetch_activity(a.note_url(post["id"])))
+    assert (note["attributedTo"], note.get("coauthorAuthorization", [])) == (
+        [f"{a.url}/users/{ana.handle}"],
+        [],
+    )
+    await post_coauthors_become(bob, on_b, {})
+
+
+async def test_a_remix_on_b_of_a_post_on_a_waits_for_approval_on_a_and_goes_when_revoked(
+    instances: list[Instance],
+) -> None:
+    a, b = instances
+    ana, rex = await a.sign_up("ana"), await b.sign_up("rex")
+    await ok(await ana.client.patch("/v1/me", json={"remix_approval": "manual"}))
+    await follow_remote(rex, a.address_of(ana))
+    await followers_count_becomes(ana, 1)
+    original = await ok(await ana.client.post("/v1/posts", json={"text": "Sea glass"}), 201)
+    seen = await remote_post_in_home(rex, a, original["id"])
+
+    asked = await ok(
+        await rex.client.post("/v1/posts", json={"text": "My take", "remix_of": seen["id"]}), 201
+    )
+    assert asked["remix_of"]["status"] == "pending"
+    # ana sees the request on A and approves it there.
+    on_a = remote_post_id(b.note_url(asked["id"]))
+    request = await wait_until(
+        lambda: _remix_request(ana, on_a), timeout=PATIENCE_SECONDS, interval=0.2
+    )
+    assert request["remix"]["author"]["handle"] == b.address_of(rex)
+    await notified(ana, "remix.requested", on_a)
+    await ok(await ana.client.post(f"/v1/remix-requests/{request['id']}/approve"))
+
+    shown = await remix_of_becomes(rex, asked["id"], "approved")
+    assert (shown["post_id"], shown["post"]["text"]) == (seen["id"], "Sea glass")
+    assert shown["post"]["author"]["handle"] == a.address_of(ana)
+
+    # ana revokes on A: B's remix shows the original no more.
+    await ok(await ana.client.delete(f"/v1/posts/{original['id']}/remixes/{on_a}"), 204)
+    revoked = await remix_of_becomes(rex, asked["id"], "revoked")
+    assert revoked["post"] is None
+
+
+async def remix_of_becomes(viewer: E2EUser, remix_id: str, status: str) -> dict[str, Any]:
+    async def read() -> dict[str, Any] | None:
+        remix_of: dict[str, Any] = (await ok(await viewer.client.get(f"/v1/posts/{remix_id}")))[
+            "remix_of"
+        ]
+        return remix_of if remix_of["status"] == status else None
+
+    return await wait_until(read, timeout=PATIENCE_SECONDS, interval=0.2)
+
+
+def _accepted(post: dict[str, Any]) -> list[str]:
+    return [c["user"]["handle"] for c in post["coauthors"] if c["status"] == "accepted"]
+
+
+def _credits_a_coauthor(post: dict[str, Any]) -> bool:
+    return bool(_accepted(post))
+
+
+async def _on_profile(viewer: E2EUser, owner: E2EUser, post_id: str) -> bool:
+    page = await ok(await viewer.client.get(f"/v1/users/{owner.handle}/posts"))
+    return any(post["id"] == post_id for post in page["items"])
+
+
+async def _remix_request(author: E2EUser, remix_id: str) -> dict[str, Any] | None:
+    page = await ok(await author.client.get("/v1/remix-requests"))
+    return next((r for r in page["items"] if r["remix"]["id"] == remix_id), None)
+
+
+async def credited_on(reader: E2EUser, post_id: str, coauthors: list[str]) -> None:
+    """Waits until the post, read on the reader's instance, credits exactly `coauthors`."""
+
+    async def credited() -> bool:
+        post = await ok(await reader.client.get(f"/v1/posts/{post_id}"))
+        return [c["user"]["handle"] for c in post["coauthors"] if c["status"] == "accepted"] == (
+            coauthors
+        )
+
+    await wait_until(credited, timeout=PATIENCE_SECONDS, interval=0.2)
+
+
+async def counts_on(author: E2EUser, post_id: str, *, likes: int, replies: int) -> None:
+    async def counted() -> bool:
+        post = await ok(await author.client.get(f"/v1/posts/{post_id}"))
+        return bool((post["like_count"], post["reply_count"]) == (likes, replies))
+
+    await wait_until(counted, timeout=PATIENCE_SECONDS, interval=0.2)
+
+
+async def notified(account: E2EUser, kind: str, post_id: str) -> dict[str, Any]:
+    """The account's notification of `kind` about the post, once it has one."""
+
+    async def find() -> dict[str, Any] | None:
+        page = await ok(await account.client.get("/v1/notifications", params={"limit": 100}))
+        found = [n for n in page["items"] if n["type"] == kind and n["post_id"] == post_id]
+        return found[0] if found else None
+
+    return await wait_until(find, timeout=PATIENCE_SECONDS, interval=0.2)
+
+
+async def _status_is(instance: Instance, url: str, status: int) -> bool:
+    return (await instance.fetch_activity(url)).status_code == status
