@@ -4,7 +4,9 @@ the database or the cache, disconnect a replica from the network).
 
 A `FaultInjector` names its targets (process or container names) and the kinds of fault it
 can cause; `inject` causes one and returns once the fault is in effect; `recovered` waits
-until the target serves again (ready); `stats` measures each target (memory, connections).
+until the target serves again (ready); `stats` measures each target (memory, connections);
+`parked` says what a dead-letter queue holds (shared.dead_letters) and the error each event's
+handler last logged.
 `LocalProcessFaults` drives deploy/local/stack.py's processes, restarted by the stack's own
 supervision as `make run` restarts them. RabbitMQ is never stopped there: the machine's broker
 is shared. `ContainerFaults` drives a compose project's containers (Docker restarts nothing
@@ -17,6 +19,8 @@ import http.client
 import json
 import os
 import random
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -28,7 +32,9 @@ from pathlib import Path
 from typing import Protocol
 
 from compose_stack import docker
-from stack import LocalStack, RestartPolicy, StackError
+from stack import LocalStack, RestartPolicy, StackError, venv_python
+
+from shared.dead_letters import DeadLetter
 
 # The kinds of fault. `kill`: SIGKILL, then restarted. `term`: SIGTERM (a graceful stop within
 # SHUTDOWN_GRACE_SECONDS), then restarted. `rolling`: `term` for each target in turn, the next
@@ -61,6 +67,56 @@ class ProcessStats:
     connections: int
 
 
+@dataclass(frozen=True)
+class ParkedEvent:
+    """A message in a dead-letter queue and the last error its handler logged ("" if none)."""
+
+    queue: str
+    dead_letter: DeadLetter
+    error: str
+
+
+def service_of_dead_letter_queue(queue: str, namespace: str = "") -> str | None:
+    """The service whose dead-letter queue this is (`timeline.dead-letter`), or None."""
+    name = queue.removeprefix(namespace)
+    return name.removesuffix(".dead-letter") if name.endswith(".dead-letter") else None
+
+
+def parse_dead_letters(listed: str) -> list[DeadLetter]:
+    """What `python -m shared.dead_letters list` printed."""
+    return [DeadLetter(**json.loads(line)) for line in listed.splitlines() if line.strip()]
+
+
+def handler_error(log_text: str, event_id: str) -> str:
+    """The last error a service's JSON log lines record for an event: the exception's last
+    line (its type and message), or the logged message."""
+    found = ""
+    for line in log_text.splitlines():
+        if event_id not in line or not line.startswith("{"):
+            continue
+        with contextlib.suppress(ValueError):
+            entry = json.loads(line)
+            if entry.get("event_id") == event_id and entry.get("level") in ("ERROR", "WARNING"):
+                exception = str(entry.get("exception") or "")
+                found = _raised(exception) or str(entry.get("message"))
+    return found
+
+
+def _raised(traceback: str) -> str:
+    """The last `Type: message` line of a traceback, inside an exception group's frame too."""
+    for line in reversed(traceback.splitlines()):
+        text = line.strip(" |+-")
+        if _EXCEPTION_LINE.match(text):
+            return text
+    return ""
+
+
+# A traceback's exception line: a dotted name ending like an exception's, then its message.
+_EXCEPTION_LINE = re.compile(
+    r"^[A-Za-z_][\w.]*(Error|Exception|Group|Cancelled|Timeout|Reconnect)\b"
+)
+
+
 class FaultInjector(Protocol):
     notes: list[str]
 
@@ -79,6 +135,10 @@ class FaultInjector(Protocol):
         ...
 
     def stats(self) -> dict[str, ProcessStats]: ...
+
+    def parked(self, queue: str) -> list[ParkedEvent]:
+        """The events a dead-letter queue holds, left there, each with its handler's error."""
+        ...
 
 
 def process_stats(pid: int) -> ProcessStats:
@@ -158,6 +218,25 @@ class LocalProcessFaults:
             with contextlib.suppress(OSError):
                 found[process.name] = process_stats(process.popen.pid)
         return found
+
+    def parked(self, queue: str) -> list[ParkedEvent]:
+        service = service_of_dead_letter_queue(queue, self.stack.amqp_namespace)
+        if service is None:
+            return []
+        listed = subprocess.run(  # noqa: S603 -- the venv's interpreter, fixed arguments
+            [str(venv_python()), "-m", "shared.dead_letters", "list", service],
+            env=self.stack.environment(service),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+        process = next(p for p in self.stack.processes if p.name == service)
+        log_text = process.log_path.read_text(errors="replace")
+        return [
+            ParkedEvent(queue, letter, handler_error(log_text, letter.event_id))
+            for letter in parse_dead_letters(listed)
+        ]
 
     def random_target(self, rng: random.Random, *, consumers_only: bool = False) -> str:
         names = self.stack.running_services
@@ -323,6 +402,28 @@ class ContainerFaults:
             if len(parts) == 3:
                 queues[parts[0]] = (int(parts[1]), int(parts[2]))
         return queues
+
+    def parked(self, queue: str) -> list[ParkedEvent]:
+        """Listed by the operator tool in a replica of the service (its broker user), the
+        errors from the logs of all its replicas."""
+        service = service_of_dead_letter_queue(queue)
+        if service is None:
+            return []
+        replicas = [c for t, c in self.containers().items() if replica_of(t) == service]
+        listed = docker(
+            "exec", replicas[0], "python3", "-m", "shared.dead_letters", "list", service
+        )
+        log_text = "\n".join(self._logs(container) for container in replicas)
+        return [
+            ParkedEvent(queue, letter, handler_error(log_text, letter.event_id))
+            for letter in parse_dead_letters(listed)
+        ]
+
+    def _logs(self, container: str) -> str:
+        # The service logs to standard error, which `docker logs` gives as its own.
+        command = [shutil.which("docker") or "docker", "logs", container]
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        return completed.stdout + completed.stderr
 
     def _container(self, target: str) -> str:
         containers = self.containers()

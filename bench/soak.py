@@ -18,7 +18,13 @@ ready; awaited, never slept), the check (retried until it passes or SETTLE_SECON
   never tried to follow;
 - every expected notification exists once: follower.new, invitation.received,
   invitation.accepted/declined, and one grouped post.liked / post.replied per post;
-- no queue of the stack holds a message; dead-letter queues report what they hold.
+- each listener (LISTENERS accounts keeping their live notification stream open through the
+  gateway, resuming from their last event id whenever it ends) received every notification
+  stored for it, no event id twice;
+- no queue of the stack holds a message; each message in a dead-letter queue is reported
+  (event, queue, x-death, the handler's last error) and must be a fault's doing: parked by
+  RabbitMQ's delivery limit (consumers killed holding it), or after its handler failed on an
+  unavailable dependency (UNAVAILABLE_DEPENDENCY).
 
 The faults (bench/faults.py): one every FAULT_INTERVAL seconds, from a schedule (SIGKILL of a
 random process, SIGTERM of one, a rolling SIGTERM restart of them all, the embedded MongoDB
@@ -62,9 +68,11 @@ from faults import (
     ContainerFaults,
     FaultInjector,
     LocalProcessFaults,
+    ParkedEvent,
     ProcessStats,
     replica_of,
 )
+from live_stream import notification_stream
 from stack import DEFAULT_AMQP_URL, LocalStack, find_free_base_port
 
 from shared.testing import DEFAULT_REDIS_URL, delete_redis_keys
@@ -83,7 +91,13 @@ COAUTHORED_SHARE = 0.35
 ACCEPT_SHARE = 0.7
 CELEBRITIES = 2
 INITIAL_FOLLOWS = 3
+# The celebrities, who get the most notifications, listen on their live streams all along.
+LISTENERS = CELEBRITIES
+# A stream quiet for this long (no notification) is opened again: a keep-alive comes every
+# 15 s, so a stream whose gateway was cut off is not waited on for ever.
+STREAM_READ_SECONDS = 45.0
 REQUEST_TIMEOUT = 15.0
+SET_UP_ATTEMPTS = 5
 MAX_IN_FLIGHT = 200
 SETTLE_SECONDS = 300.0
 RECOVERY_TIMEOUT = 180.0
@@ -99,7 +113,9 @@ LONG_SCHEDULE = (
 )
 # The replicated stack in containers (--stack docker): a random replica of a service or a
 # gateway killed or stopped, then started again; the broker stopped for a while; MongoDB and
-# Redis restarted; a replica cut off the network for a while.
+# Redis restarted; a replica cut off the network for a while; every replica (gateways too)
+# stopped gracefully and started again in turn, the next once the last is ready (a rolling
+# update: several minutes, which delay the next fault).
 CONTAINER_SCHEDULE = (
     f"{KILL}:consumer",
     BROKER_STOP,
@@ -110,6 +126,27 @@ CONTAINER_SCHEDULE = (
     RESTART_CACHE,
     f"{PARTITION}:gateway",
     f"{KILL}:any",
+    ROLLING,
+)
+# What a handler's last error says when a dependency a fault took away did not answer (the
+# database, the broker, another service): a dead letter with such an error is the fault's.
+UNAVAILABLE_DEPENDENCY = (
+    "AutoReconnect",
+    "NetworkTimeout",
+    "ServerSelectionTimeoutError",
+    "ConnectionFailure",
+    "OperationCancelled",
+    "NotPrimaryError",
+    "ConnectError",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "TimeoutError",
+    "ChannelInvalidStateError",
+    "ConnectionClosed",
+    "503 Service Unavailable",
+    "502 Bad Gateway",
+    "504 Gateway Timeout",
 )
 # After a fault's target is ready again, connections the restart broke and retries under way
 # may still fail a request for this long: still the fault's, not the steady state's.
@@ -179,6 +216,15 @@ class Ledger:
     unanswered: list[tuple[str, str]] = field(default_factory=list)  # (post, invitee)
 
 
+@dataclass
+class StreamLog:
+    """What a listener's live stream delivered: (event id, notification id) in order, and how
+    often it was opened (the first time, then each resumption)."""
+
+    delivered: list[tuple[str, str]] = field(default_factory=list)
+    opened: int = 0
+
+
 @dataclass(frozen=True)
 class Sample:
     op: str
@@ -223,6 +269,8 @@ class SoakResult:
     notes: list[str]
     settled_seconds: float
     load_started: float
+    parked: list[ParkedEvent] = field(default_factory=list)
+    streams: dict[str, StreamLog] = field(default_factory=dict)  # by listener handle
 
     @property
     def passed(self) -> bool:
@@ -244,6 +292,25 @@ class SoakResult:
         return sum(s.outcome == "error" for s in outside) / max(1, len(outside))
 
 
+async def set_up_step(
+    send: Callable[[], Awaitable[httpx.Response]], expected: frozenset[int] = frozenset({200})
+) -> httpx.Response:
+    """A request of the set-up, sent again (up to SET_UP_ATTEMPTS times) while the answer is
+    a 5xx or none; any other unexpected answer fails the soak."""
+    for attempt in range(1, SET_UP_ATTEMPTS + 1):
+        try:
+            response = await send()
+        except httpx.HTTPError:
+            if attempt == SET_UP_ATTEMPTS:
+                raise
+            continue
+        if response.status_code < 500 or attempt == SET_UP_ATTEMPTS:
+            assert response.status_code in expected, response.text
+            return response
+        await asyncio.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
 class Workload:
     def __init__(self, gateway_url: str, config: SoakConfig) -> None:
         self.gateway_url = gateway_url
@@ -256,6 +323,7 @@ class Workload:
         self.shed = 0
         self.in_flight: set[asyncio.Task[None]] = set()
         self._post_number = 0
+        self.streams: dict[str, StreamLog] = {}  # by listener id
 
     async def set_up(self) -> None:
         limit = asyncio.Semaphore(4)
@@ -273,32 +341,55 @@ class Workload:
             others = [a for a in self.accounts if a is not account]
             followees |= set(self.rng.sample(others, INITIAL_FOLLOWS))
             for followee in followees:
-                ok = await self._follow(account, followee)
-                assert ok, f"{account.handle} could not follow {followee.handle} before the soak"
+                attempts = 1
+                while not await self._follow(account, followee):  # a PUT: sent again safely
+                    assert attempts < SET_UP_ATTEMPTS, f"{account.handle} could not follow"
+                    attempts += 1
 
     async def close(self) -> None:
         for account in self.accounts:
             await account.client.aclose()
 
+    def listeners(self) -> list[Account]:
+        return self.accounts[:LISTENERS]
+
+    async def listen(self, account: Account) -> None:
+        """Keep the account's live notification stream open through the gateway until
+        cancelled, as a browser's EventSource does: opened again whenever it ends (a gateway
+        or a notifications replica stopped), from the last event id; the first time from the
+        start, so every notification stored for the account is due."""
+        log = self.streams.setdefault(account.id, StreamLog())
+        token = str(account.client.headers["Authorization"]).removeprefix("Bearer ")
+        last_event_id = "0"
+        while True:
+            try:
+                async with notification_stream(self.gateway_url, token, last_event_id) as stream:
+                    log.opened += 1
+                    while True:
+                        event = await stream.next_notification(within=STREAM_READ_SECONDS)
+                        log.delivered.append((event.id, event.data["id"]))
+                        last_event_id = event.id
+            except (AssertionError, TimeoutError, httpx.HTTPError):
+                await asyncio.sleep(1.0)  # the stream's `retry:` is 3 s; sooner here
+
     async def _sign_up(self, handle: str) -> Account:
+        """The account, its token and its policy; each step tried again while the stack is too
+        busy to answer (the set-up is not what a soak measures)."""
+        body = {"handle": handle, "password": PASSWORD, "display_name": handle}
         async with httpx.AsyncClient(base_url=self.gateway_url, timeout=60) as anonymous:
-            created = await anonymous.post(
-                "/v1/users", json={"handle": handle, "password": PASSWORD, "display_name": handle}
-            )
-            assert created.status_code == 201, created.text
-            issued = await anonymous.post(
-                "/v1/auth/token", json={"handle": handle, "password": PASSWORD}
-            )
-            assert issued.status_code == 200, issued.text
+            # A 409 after an unanswered attempt: that attempt created it.
+            await set_up_step(lambda: anonymous.post("/v1/users", json=body), frozenset({201, 409}))
+            credentials = {"handle": handle, "password": PASSWORD}
+            issued = await set_up_step(lambda: anonymous.post("/v1/auth/token", json=credentials))
         client = httpx.AsyncClient(
             base_url=self.gateway_url,
             timeout=REQUEST_TIMEOUT,
             headers={"Authorization": f"Bearer {issued.json()['access_token']}"},
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=4),
         )
-        policy = await client.patch("/v1/me", json={"collab_policy": "everyone"})
-        assert policy.status_code == 200, policy.text
-        return Account(created.json()["id"], handle, client)
+        policy = {"collab_policy": "everyone"}
+        me = await set_up_step(lambda: client.patch("/v1/me", json=policy))
+        return Account(me.json()["id"], handle, client)
 
     # -- the load ------------------------------------------------------------------------
 
@@ -512,6 +603,7 @@ class LedgerCheck:
 
     async def problems(self) -> list[str]:
         checks = [self._account(account) for account in self.w.accounts]
+        checks += [self._stream(account) for account in self.w.listeners()]
         checks += [self._likes(post_id) for post_id in {p for p, _ in self.ledger.likes_tried}]
         checks += [self._replies(post_id) for post_id in self.ledger.replies_tried]
         found: list[str] = []
@@ -669,6 +761,24 @@ class LedgerCheck:
                     problems.append(f"{account.handle}: {count} {kind} for {key}")
         return problems
 
+    async def _stream(self, account: Account) -> list[str]:
+        """Every notification stored for a listener came on its live stream; no event twice."""
+        try:
+            stored = {n["id"] for n in await self._read(account.client, "/v1/notifications")}
+        except LookupError as error:
+            return [f"{account.handle}: {error}"]
+        log = self.w.streams.get(account.id, StreamLog())
+        streamed = {notification for _, notification in log.delivered}
+        event_ids = [event for event, _ in log.delivered]
+        problems = [
+            f"{account.handle}: notification {n} never came on the live stream"
+            for n in sorted(stored - streamed)
+        ]
+        problems += [
+            f"{account.handle}: stream event {e} came twice" for e in sorted(doubled(event_ids))
+        ]
+        return problems
+
     async def _likes(self, post_id: str) -> list[str]:
         author = self.w.by_id[self.ledger.posts[post_id].author]
         try:
@@ -724,6 +834,32 @@ def stack_queues(namespace: str) -> dict[str, tuple[int, int]]:
 
 def is_dead_letter(queue: str) -> bool:
     return queue.endswith(".dead-letter") or queue.endswith("copost.unrouted")
+
+
+def caused_by_a_fault(parked: ParkedEvent) -> bool:
+    """Whether a fault explains a dead letter: RabbitMQ parked it after too many deliveries
+    (consumers killed while holding it), or its handler failed on an unavailable dependency."""
+    if parked.dead_letter.first_reason == "delivery_limit":
+        return True
+    return parked.dead_letter.refused is None and any(
+        marker in parked.error for marker in UNAVAILABLE_DEPENDENCY
+    )
+
+
+def why_parked(parked: ParkedEvent) -> str:
+    """The refusal, else the handler's last error, else RabbitMQ's reason."""
+    letter = parked.dead_letter
+    return f"refused: {letter.refused}" if letter.refused else parked.error or letter.first_reason
+
+
+def read_parked(faults: FaultInjector, held: dict[str, tuple[int, int]]) -> list[ParkedEvent]:
+    """Every event the dead-letter queues hold (left there)."""
+    return [
+        parked
+        for queue, counts in sorted(held.items())
+        if is_dead_letter(queue) and sum(counts)
+        for parked in faults.parked(queue)
+    ]
 
 
 async def quiet(
@@ -801,6 +937,7 @@ async def soak_through(
     workload = Workload(gateway_url, config)
     await workload.set_up()
     workload.samples.clear()  # the set-up's follows are in the ledger, not in the load
+    listening = [asyncio.create_task(workload.listen(a)) for a in workload.listeners()]
     try:
         stats_start = faults.stats()
         started = time.monotonic()
@@ -823,13 +960,23 @@ async def soak_through(
             problems = await check.problems()
         settled = time.monotonic() - settling
         held = await quiet(queues, 30.0)
+        parked = await asyncio.to_thread(read_parked, faults, held)
         problems += not_ready + [
             f"queue {q} holds {n[0]} ready, {n[1]} unacknowledged"
             for q, n in held.items()
             if sum(n) and not is_dead_letter(q)
         ]
+        problems += [
+            f"{p.queue} holds {p.dead_letter.event_type} {p.dead_letter.event_id}, which no fault"
+            f" explains: {why_parked(p)}"
+            for p in parked
+            if not caused_by_a_fault(p)
+        ]
         stats_end = faults.stats()
     finally:
+        for listener in listening:
+            listener.cancel()
+        await asyncio.gather(*listening, return_exceptions=True)
         await workload.close()
     return SoakResult(
         config,
@@ -844,6 +991,8 @@ async def soak_through(
         faults.notes,
         settled,
         started,
+        parked,
+        {workload.by_id[a].handle: log for a, log in workload.streams.items()},
     )
 
 
@@ -927,6 +1076,21 @@ def report(result: SoakResult) -> str:
             f"| {name} | {start.rss_mib:.0f} | {end_stats.rss_mib:.0f} | {start.connections} |"
             f" {end_stats.connections} | {'yes' if end_stats.pid != start.pid else 'no'} |"
         )
+    lines += [
+        "",
+        "## Live streams",
+        "",
+        "Listeners on their live notification streams through the load balancer the whole"
+        " time, each reopened from its last event id whenever it ended: "
+        + (
+            "; ".join(
+                f"{handle} opened it {log.opened} times and got {len(log.delivered)} events"
+                for handle, log in result.streams.items()
+            )
+            or "none"
+        )
+        + ". The check wants every notification stored for them delivered, no event twice.",
+    ]
     dead = {q: n for q, n in result.queues.items() if is_dead_letter(q) and sum(n)}
     lines += [
         "",
@@ -937,6 +1101,26 @@ def report(result: SoakResult) -> str:
         + ".",
         "",
     ]
+    if result.parked:
+        lines += [
+            "Each parked event (left in its queue): the queue it first failed in and why, its"
+            " x-death history (reason in queue: times), the last error its handler logged, and"
+            " whether a fault explains it (an unavailable dependency, or RabbitMQ's delivery"
+            " limit).",
+            "",
+            "| queue | event | id | first death | x-death | handler's error | a fault's |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for parked in result.parked:
+            letter = parked.dead_letter
+            deaths = ", ".join(f"{death}: {n}" for death, n in letter.deaths.items())
+            lines.append(
+                f"| {parked.queue} | {letter.event_type} | {letter.event_id} |"
+                f" {letter.first_reason} in {letter.first_queue} | {deaths} |"
+                f" {why_parked(parked).replace('|', '/')} |"
+                f" {'yes' if caused_by_a_fault(parked) else 'NO'} |"
+            )
+        lines.append("")
     if result.problems:
         lines += ["## Problems", "", *[f"- {p}" for p in result.problems[:50]], ""]
     return "\n".join(lines)

@@ -68,8 +68,16 @@ services:
       context: .
       dockerfile: deploy/images/mongo-standin.Dockerfile
       args: {BASE_IMAGE: "${OFFLINE_BASE_IMAGE:-copost-base:trixie}"}
-    # The stand-in has no mongosh: the image's own health check (a driver ping) applies.
-    healthcheck: !reset {}
+    # A server process per backend's database, on consecutive ports from 27017 (one Python
+    # process serves about one core: twelve replicas' databases would queue behind one), each
+    # ready once it accepts connections.
+    command: {command}
+    healthcheck:
+      test: {healthcheck}
+      interval: 5s
+      timeout: 5s
+      start_period: 60s
+      retries: 10
 
   rabbitmq:
     image: copost/rabbitmq:${TAG:-dev}
@@ -94,8 +102,10 @@ services:
 """
 OFFLINE_COMPOSE_BACKEND = """\
   {service}:
-    environment: {{MONGO_URL: "mongodb://mongo:27017/copost_{service}?directConnection=true"}}
+    environment: {{MONGO_URL: "mongodb://mongo:{port}/copost_{service}?directConnection=true"}}
 """
+# The stand-in's first port; each backend's database is served on its own, in list order.
+STANDIN_FIRST_PORT = 27017
 
 PROMETHEUS_CONFIG = """\
 # Prometheus of the compose profile "observability": scrapes every CoPost process's /metrics
@@ -123,8 +133,23 @@ def mongo_init() -> str:
 
 
 def offline_compose() -> str:
-    backends = "".join(OFFLINE_COMPOSE_BACKEND.format(service=name) for name in BACKENDS)
-    return OFFLINE_COMPOSE_HEAD + backends
+    ports = {name: STANDIN_FIRST_PORT + number for number, name in enumerate(BACKENDS)}
+    command = [
+        *("python3", "-m", "shared.embedded_mongo", "--host", "0.0.0.0"),
+        *("--port", str(STANDIN_FIRST_PORT), "--path", "/data/db/mongo.sqlite3"),
+        *("--databases", *BACKENDS),
+    ]
+    probe = (
+        "import socket; [socket.create_connection(('127.0.0.1', p), 3).close()"
+        f" for p in {sorted(ports.values())}]"
+    )
+    head = OFFLINE_COMPOSE_HEAD.replace("{command}", json.dumps(command)).replace(
+        "{healthcheck}", json.dumps(["CMD", "python3", "-c", probe])
+    )
+    backends = "".join(
+        OFFLINE_COMPOSE_BACKEND.format(service=name, port=port) for name, port in ports.items()
+    )
+    return head + backends
 
 
 def prometheus_config() -> str:

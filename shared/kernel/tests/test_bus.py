@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from shared.bus import EventBus
-from shared.dead_letters import count_dead_letters, redrive_dead_letters
+from shared.dead_letters import count_dead_letters, list_dead_letters, redrive_dead_letters
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserFollowed
 from shared.settings import ServiceSettings
@@ -111,6 +111,30 @@ async def test_handler_failing_every_retry_is_parked_in_the_dead_letter_queue(
 
     await wait_until(parked)
     assert attempts == 3  # the first try and two retries
+
+
+async def test_a_parked_event_is_listed_with_its_failures_and_left_parked(
+    bus: EventBus, settings: ServiceSettings
+) -> None:
+    async def broken(delivery: Delivery[UserFollowed]) -> None:
+        raise RuntimeError("permanent")
+
+    await bus.consume(on_followed_events(broken))
+    event = followed()
+    await bus.publish([event])
+
+    async def parked() -> bool:
+        return await count_dead_letters(settings) == 1
+
+    await wait_until(parked)
+    [listed] = await list_dead_letters(settings)
+    assert (listed.event_id, listed.event_type) == (str(event.id), event.type)
+    assert (listed.first_queue, listed.first_reason) == (bus.queue_name, "rejected")
+    # Rejected by the first try and each retry (two here), expired from each retry's wait.
+    assert sum(n for death, n in listed.deaths.items() if death.startswith("rejected")) == 3
+    assert sum(n for death, n in listed.deaths.items() if death.startswith("expired")) == 2
+    assert listed.refused is None
+    assert await count_dead_letters(settings) == 1
 
 
 async def test_unknown_major_version_goes_to_the_dead_letter_queue_unhandled(

@@ -296,6 +296,38 @@ async def test_with_its_database_stopped_it_drains_answering_probes_and_stops_in
     assert [event.data["handle"] for event in event_recorder.of_type("user.registered")] == [kept]
 
 
+async def test_a_database_that_answers_only_after_the_start_began_is_waited_for_not_exited_on(
+    tmp_path: Path, amqp_url: str, namespace: str, broker_user: BrokerUser
+) -> None:
+    """A busy database answering after the driver's timeout fails a start-up step; the
+    process tries it again rather than exit (an exit costs a new process, imports and all)."""
+    database = Database(tmp_path / "db", free_port())
+    users = start_process(
+        tmp_path,
+        "users",
+        {
+            "MONGO_URL": database.url,
+            "AMQP_URL": broker_user.url(amqp_url),
+            "AMQP_NAMESPACE": namespace,
+            "AMQP_USER_PREFIX": broker_user.prefix,
+            "MONGO_SERVER_SELECTION_TIMEOUT_SECONDS": "0.5",
+            **CHEAP_HASHING,
+        },
+    )
+    try:
+        await wait_until(
+            lambda: "MongoDB not reachable yet" in users.output(), timeout=STARTUP_SECONDS
+        )
+        database.start()
+        await wait_until(lambda: _readiness_is(users, 200, ""), timeout=60)
+        assert users.popen.poll() is None, users.output()
+        await assert_stops_in_time(users)
+    finally:
+        if users.popen.poll() is None:
+            users.popen.kill()
+        database.stop()
+
+
 async def test_with_the_users_service_hung_the_gateway_answers_probes_and_stops_in_time(
     tmp_path: Path,
 ) -> None:

@@ -11,11 +11,13 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
+from pymongo.errors import ConnectionFailure
 
 from shared.bus import EventBus
 from shared.idempotency import PROCESSED_EVENT_INDEXES, MongoProcessedEventLog
@@ -152,10 +154,10 @@ async def _running[S: ServiceSettings, C](
         db = mongo[settings.database_name]
         indexes = [*spec.indexes, *PROCESSED_EVENT_INDEXES]
         indexes += [outbox_index(name) for name in spec.outbox_collections]
-        await ensure_indexes(db, indexes)
+        await _until_answered("MongoDB", partial(ensure_indexes, db, indexes), ConnectionFailure)
         bus = EventBus(settings)
         undo.push_async_callback(lifecycle.bounded, "closing the broker connection", bus.close)
-        await _connect_with_retry(bus)
+        await _until_answered("RabbitMQ", bus.connect, ConnectionError, OSError)
         relay = OutboxRelay(
             db,
             spec.outbox_collections,
@@ -182,17 +184,25 @@ async def _running[S: ServiceSettings, C](
         yield runtime
 
 
-async def _connect_with_retry(bus: EventBus, attempts: int = 30) -> None:
-    """The broker may come up after the service (compose, Kubernetes): wait for it a while.
+async def _until_answered(
+    dependency: str,
+    step: Callable[[], Awaitable[None]],
+    *unavailable: type[Exception],
+    attempts: int = 30,
+) -> None:
+    """A start-up step on a dependency that may not answer yet, or not in time: the broker
+    may come up after the service (compose, Kubernetes), a busy database may answer after the
+    driver's timeout. Tried again a while: failing would have the process started again, its
+    imports and all, which on a busy machine takes longer than the wait.
 
     A stop signal meanwhile cancels the wait (shared.lifecycle)."""
     for attempt in range(1, attempts + 1):
         try:
-            await bus.connect()
-        except (ConnectionError, OSError) as exc:
+            await step()
+        except unavailable as exc:
             if attempt == attempts:
                 raise
-            log.warning("RabbitMQ not reachable yet", extra={"error": str(exc)})
+            log.warning(f"{dependency} not reachable yet", extra={"error": str(exc)})
             await asyncio.sleep(min(2.0, 0.2 * attempt))
         else:
             return

@@ -192,6 +192,38 @@ async def _serve_mongoeco(path: str, host: str, port: int) -> None:
         await server.close()
 
 
+def serve_each(databases: list[str], path: Path, host: str, first_port: int) -> int:
+    """One server process per database, on consecutive ports from `first_port`, each with a
+    store of its own beside `path` (`mongo-users.sqlite3`): one Python process serves about
+    one core, so the databases of many replicas behind one server wait on each other.
+
+    SIGTERM or SIGINT stops them all; when one ends, the others are stopped too, so a
+    container running this is restarted whole. Returns the first one's exit status."""
+    children = [
+        subprocess.Popen(  # noqa: S603 -- this interpreter, fixed arguments
+            [
+                *(sys.executable, "-m", "shared.embedded_mongo", "--host", host),
+                *("--port", str(first_port + number)),
+                *("--path", str(path.with_name(f"{path.stem}-{name}{path.suffix}"))),
+            ]
+        )
+        for number, name in enumerate(databases)
+    ]
+
+    def stop_all(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
+    _, status = os.wait()
+    stop_all()
+    for child in children:
+        child.wait()
+    return os.waitstatus_to_exitcode(status)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", default=".data", type=Path)
@@ -200,10 +232,18 @@ def main() -> None:
     parser.add_argument("--path", type=Path, default=None)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=27017)
+    parser.add_argument(
+        "--databases",
+        nargs="+",
+        default=[],
+        help="a server process per name, on consecutive ports from --port (see serve_each)",
+    )
     args = parser.parse_args()
     engine = configured_engine()
     path = args.path if args.path is not None else storage_path(engine, args.data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if args.databases:
+        sys.exit(serve_each(args.databases, path, args.host, args.port))
     if engine == SECANTUS:
         # Become the server: signals from the stack reach it directly.
         command = secantus_command(str(path), args.host, args.port)
