@@ -34,6 +34,8 @@ POST_EXAMPLE: JsonDict = {
     "media": [],
     "version": 1,
     "edited_at": None,
+    "content_warning": None,
+    "remote_media": [],
 }
 
 type CoauthorStatus = Literal["invited", "accepted"]
@@ -76,6 +78,20 @@ class PostOut(BaseModel):
     # edit's time ("edited" on cards); earlier versions are in the post's history.
     version: int = 1
     edited_at: datetime | None = None
+
+    # A remote account's post (federation): its content warning, and its media where its own
+    # server serves them (http(s) URLs, never fetched or proxied here). None and empty for
+    # local posts, which have neither.
+    content_warning: str | None = None
+    remote_media: list["RemoteMediaOut"] = []
+
+
+class RemoteMediaOut(BaseModel):
+    """A medium of a remote post, as its Note gave it: `description` its alt text."""
+
+    url: str
+    media_type: str | None = None
+    description: str | None = None
 
 
 class RemixOfOut(BaseModel):
