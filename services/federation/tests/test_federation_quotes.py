@@ -252,7 +252,7 @@ async def test_a_remix_note_names_its_original_and_shows_its_authorization_while
     for name in ("quote", "quoteUrl", "_misskey_quote"):
         assert pending[name] == request["object"]
     assert "quoteAuthorization" not in pending
-    assert pending["interactionPolicy"] == {"canQuote": {"manualApproval": [PUBLIC]}}
+    assert pending["interactionPolicy"] == {"canQuote": {"automaticApproval": [PUBLIC]}}
 
     authorization = quoting_peer.authorize(request)
     accept = quoting_peer.activity("Accept", request, result=authorization)

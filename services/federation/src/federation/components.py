@@ -36,6 +36,7 @@ from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
 from federation.quotes.commands import QuoteCommands
+from federation.quotes.policies import QuotePolicies
 from federation.quotes.queries import QuoteQueries
 from federation.quotes.repository import Quotes
 from federation.remote_credits.commands import RemoteCredits
@@ -71,6 +72,7 @@ class FederationComponents:
     consent: ConsentQueries
     quotes: QuoteCommands
     quote_queries: QuoteQueries
+    quote_policies: QuotePolicies
     outbound_engagement: OutboundEngagementCommands
     coauthoring: CoauthoringCommands
 
@@ -117,7 +119,8 @@ async def compose(
             urls, remote_followees, remote_notes, RemoteCredits(urls, remote), kernel.outbox
         )
         quotes = Quotes(kernel.db)
-        quote_queries = QuoteQueries(urls, directory, quotes, remote_notes)
+        quote_policies = QuotePolicies(kernel.db)
+        quote_queries = QuoteQueries(urls, directory, quotes, remote_notes, quote_policies)
         quote_commands = QuoteCommands(
             urls, directory, remote, quotes, notes, remote_notes, kernel.outbox
         )
@@ -199,6 +202,7 @@ async def compose(
                 consent=ConsentQueries(urls, directory, notes, remote_invitations),
                 quotes=quote_commands,
                 quote_queries=quote_queries,
+                quote_policies=quote_policies,
                 coauthoring=coauthoring,
                 outbound_engagement=OutboundEngagementCommands(
                     settings.federating,

@@ -92,6 +92,8 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(PostDeleted, publishing.post_deleted, single_write=True)
     # Remixes across servers (FEP-044f): a QuoteRequest out, the original's answers out.
     subscriptions.on(PostRemixRequested, components.quotes.remix_requested)
+    # Whether each author admits quotes at once, for its Notes' interaction policy.
+    subscriptions.include(components.quote_policies.subscriptions())
     # A remix's Note shows its authorization once the quotes slice has it (then an Update).
     remix_answers: tuple[type[RemixEvent], ...] = (
         PostRemixApproved,
