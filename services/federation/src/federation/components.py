@@ -122,7 +122,7 @@ async def compose(
         quote_policies = QuotePolicies(kernel.db)
         quote_queries = QuoteQueries(urls, directory, quotes, remote_notes, quote_policies)
         quote_commands = QuoteCommands(
-            urls, directory, remote, quotes, notes, remote_notes, kernel.outbox
+            urls, directory, remote, quotes, notes, remote_notes, followers, kernel.outbox
         )
         coauthoring = CoauthoringCommands(
             settings.federating,

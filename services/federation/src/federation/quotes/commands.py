@@ -16,6 +16,7 @@ from federation.core.notes import text_of
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.urls import LocalUrls
 from federation.delivery.rules import delivery_as
+from federation.following.repository import RemoteFollowers
 from federation.publishing.repository import PublishedNotes
 from federation.quotes.repository import Quotes
 from federation.quotes.rules import (
@@ -61,6 +62,7 @@ class QuoteCommands:
     quotes: Quotes
     published: PublishedNotes
     remote_notes: RemoteNotes
+    followers: RemoteFollowers
     outbox: Outbox
 
     # -- outbound: a local remix of a remote post ----------------------------------------
@@ -290,7 +292,7 @@ class QuoteCommands:
                 with self.outbox.publishing(*sent) as events:
                     await self.quotes.move(quote, "rejected", now, events)
             case (("revoked" | "removed"), "approved"):
-                sent = self._to_quoter(
+                sent = await self._to_all_who_saw(
                     quote, revocation_of(quote, author.handle, self.urls), author.handle
                 )
                 with self.outbox.publishing(*sent) as events:
@@ -313,6 +315,19 @@ class QuoteCommands:
             "approved_at": utc_now(),
         }
         await self.quotes.insert(quote, [])
+
+    async def _to_all_who_saw(
+        self, quote: dict[str, Any], activity: dict[str, Any], handle: str
+    ) -> list[ActivityDeliveryRequested]:
+        """A revocation goes to the quoter's server and to every server following the
+        original's author (each inbox once), so wherever the quote was shown it is dropped."""
+        author_id = quote["local_author_id"]
+        inboxes = set(await self.followers.delivery_inboxes([author_id]))
+        if quote["direction"] == "inbound":
+            inboxes.add(quote["inbox"])
+        return [
+            delivery_as(author_id, handle, inbox, activity, self.urls) for inbox in sorted(inboxes)
+        ]
 
     def _to_quoter(
         self, quote: dict[str, Any], activity: dict[str, Any], handle: str
