@@ -29,7 +29,7 @@ from federation.following.commands import FollowingCommands
 from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
 from federation.inbox.commands import InboxCommands
-from federation.inbox.repository import ReceivedActivities
+from federation.inbox.repository import ReceivedActivities, UndoneActivities
 from federation.outbound_engagement.commands import OutboundEngagementCommands
 from federation.outbound_engagement.repository import SentEngagements
 from federation.publishing.commands import PublishingCommands
@@ -186,6 +186,7 @@ async def compose(
                     RemoteAccountLifecycle(
                         remote, followers, kernel.outbox, settings.federation_blocked_domains
                     ),
+                    UndoneActivities(kernel.db),
                 ),
                 deliveries=deliveries,
                 publishing=PublishingCommands(
