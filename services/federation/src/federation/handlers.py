@@ -30,6 +30,7 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostDeleted,
     PostEdited,
+    PostHandedOver,
     PostLiked,
     PostPublished,
     PostRemixApproved,
@@ -90,6 +91,7 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorRemoved, publishing.coauthor_removed, single_write=True)
     subscriptions.on(PostEdited, publishing.post_edited, single_write=True)
     subscriptions.on(PostDeleted, publishing.post_deleted, single_write=True)
+    subscriptions.on(PostHandedOver, publishing.post_handed_over, single_write=True)
     # Remixes across servers (FEP-044f): a QuoteRequest out, the original's answers out.
     subscriptions.on(PostRemixRequested, components.quotes.remix_requested)
     # Whether each author admits quotes at once, for its Notes' interaction policy.
