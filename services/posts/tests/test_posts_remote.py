@@ -273,6 +273,25 @@ async def test_a_remote_invitation_withdrawn_by_its_author_is_revoked_or_removed
     assert len(event_recorder.of_type("post.coauthor_removed")) == 2
 
 
+async def test_a_remote_invitation_withdrawn_before_it_was_added_is_never_added(
+    ritas_post: httpx.AsyncClient,
+    events: EventInjector,
+    event_recorder: EventRecorder,
+    uid: Callable[[str], str],
+    as_user: Callable[[str], dict[str, str]],
+) -> None:
+    # Its withdrawal overtook it (the invitation waited for its post).
+    await events.publish(rita_withdraws(uid("bob")))
+
+    await events.publish(rita_invites(uid("bob")), rita_invites(uid("carol"), "c" * 32))
+
+    (invited,) = await event_recorder.wait_for("post.coauthor_invited")
+    assert invited.data["invitation_id"] == "c" * 32
+    post = (await ritas_post.get(f"/v1/posts/{POST}", headers=as_user("carol"))).json()
+    assert [c["user"]["id"] for c in post["coauthors"]] == [uid("carol")]
+    assert event_recorder.of_type("post.coauthor_removed") == []
+
+
 # Remote co-authors, credited on their consent stamps (checked by the federation service)
 
 SAM = KnownUser.remote("https://other.example/users/sam", "Sam")
