@@ -111,7 +111,7 @@ class AccountCommands:
     async def update_me(self, user_id: str, request: UpdateMeRequest) -> None:
         account = await own_account(self.accounts, user_id)
         changes: dict[str, Any] = {}
-        updates = []
+        updates: list[UserUpdated | UserRemixSettingsChanged] = []
         for setting in ("collab_policy", "remix_policy", "remix_approval"):
             value = getattr(request, setting)
             if value is not None and value != getattr(account, setting):
