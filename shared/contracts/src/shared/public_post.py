@@ -93,6 +93,15 @@ class RemoteMediaOut(BaseModel):
     media_type: str | None = None
     description: str | None = None
 
+    @classmethod
+    def shown(
+        cls, url: object, media_type: str | None, description: str | None
+    ) -> "RemoteMediaOut | None":
+        """The medium as shown, or None for a URL that is not a web one (http(s))."""
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            return None
+        return cls(url=url, media_type=media_type, description=description)
+
 
 class RemixOfOut(BaseModel):
     """`post` is the original, shown only while the remix is approved."""

@@ -161,13 +161,9 @@ def stored_post(document: Document) -> StoredPost:
 
 def remote_content(origin: Document) -> RemoteContent:
     """The content warning and media kept beside a remote post (`remote`: its origin)."""
-    media = tuple(
-        RemoteMediaOut(
-            url=attachment["url"],
-            media_type=attachment.get("media_type"),
-            description=attachment.get("name"),
-        )
-        for attachment in origin.get("attachments") or ()
-        if str(attachment.get("url", "")).startswith(("https://", "http://"))
+    shown = (
+        RemoteMediaOut.shown(a.get("url"), a.get("media_type"), a.get("name"))
+        for a in origin.get("attachments") or ()
     )
+    media = tuple(medium for medium in shown if medium is not None)
     return RemoteContent(origin.get("summary") or None, media)

@@ -271,6 +271,8 @@ def _post(
         media=[item.out() for item in card.media],
         version=card.content_version,
         edited_at=card.edited_at,
+        content_warning=card.content_warning,
+        remote_media=list(card.remote_media),
     )
 
 
