@@ -5,9 +5,10 @@ local users' follows of remote actors (Follow, and Undo once unfollowed), remote
 invited to co-author (an Invite), local likes and replies of remote posts (to their servers),
 and local posts kept as the posts service describes them and sent to remote followers: a
 Create once published, an Update when an edit, a co-author's acceptance, leaving or removal,
-or a medium's alt text changes its Note, a Delete once deleted (a repeated or late event finds
-nothing to change, so sends nothing); and remixes across servers (a QuoteRequest for a local
-remix of a remote post, the answers to remote ones).
+a hand-over or a medium's alt text changes its Note, a Delete once deleted (a repeated or late
+event finds nothing to change, so sends nothing); and remixes across servers (a QuoteRequest
+for a local remix of a remote post, the answers to remote ones, and each author's remix
+settings for their Notes' quote policy).
 
 Every handler is idempotent: profiles apply only when newer, deletions delete again, and a
 repeated delivery posts an activity the remote recognises by its id.
