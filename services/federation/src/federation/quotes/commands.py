@@ -109,17 +109,14 @@ class QuoteCommands:
     async def accepted(self, accept: dict[str, Any], sender: RemoteActor) -> None:
         quote = await self._asked_of(sender, accept)
         result = accept.get("result")
-        if quote is None or quote["status"] != "pending" or not isinstance(result, str):
+        if quote is None or not isinstance(result, str):
             return
         if not await self._authorization_holds(result, quote, sender):
             log.info("quote authorization refused", extra={"authorization": result})
             return
         now = utc_now()
         authorized = RemoteQuoteAuthorized(
-            activity_id=accept.get("id") or result,
-            remix_id=quote["_id"],
-            original_id=quote["original_id"],
-            author_id=remote_user_id(sender.id),
+            **_told_by(sender, quote, accept.get("id") or result),
             authorization=result,
             authorized_at=now,
         )
@@ -127,41 +124,30 @@ class QuoteCommands:
 
     async def rejected(self, reject: dict[str, Any], sender: RemoteActor) -> None:
         quote = await self._asked_of(sender, reject)
-        if quote is None or quote["status"] != "pending":
+        if quote is None:
             return
         now = utc_now()
-        rejected = RemoteQuoteRejected(
-            activity_id=reject.get("id") or quote["request_id"],
-            remix_id=quote["_id"],
-            original_id=quote["original_id"],
-            author_id=remote_user_id(sender.id),
-            rejected_at=now,
-        )
+        told = _told_by(sender, quote, reject.get("id") or quote["request_id"])
+        rejected = RemoteQuoteRejected(**told, rejected_at=now)
         await self._move(quote, "rejected", now, [rejected])
 
     async def deleted(self, delete: dict[str, Any], sender: RemoteActor) -> None:
         """A Delete of an authorization the sender gave a local remix revokes it."""
         target = deleted_object_id(delete)
         quote = await self.quotes.by_authorization(target) if target else None
-        if quote is None or quote["direction"] != "outbound" or quote["actor_id"] != sender.id:
-            return
-        if quote["status"] != "approved":
+        if quote is None or not _asked(quote, sender) or quote["status"] != "approved":
             return
         now = utc_now()
-        revoked = RemoteQuoteRevoked(
-            activity_id=delete.get("id") or quote["authorization"],
-            remix_id=quote["_id"],
-            original_id=quote["original_id"],
-            author_id=remote_user_id(sender.id),
-            revoked_at=now,
-        )
+        told = _told_by(sender, quote, delete.get("id") or quote["authorization"])
+        revoked = RemoteQuoteRevoked(**told, revoked_at=now)
         await self._move(quote, "revoked", now, [revoked])
 
     async def _asked_of(self, sender: RemoteActor, answer: dict[str, Any]) -> dict[str, Any] | None:
-        """The local remix whose QuoteRequest `answer` answers, if it was sent to `sender`."""
+        """The local remix whose QuoteRequest `answer` answers, if it was sent to `sender` and
+        waits for its answer."""
         request_id = named_request_id(answer)
         quote = await self.quotes.by_request(request_id) if request_id else None
-        if quote is None or quote["direction"] != "outbound" or quote["actor_id"] != sender.id:
+        if quote is None or not _asked(quote, sender) or quote["status"] != "pending":
             return None
         return quote
 
@@ -335,3 +321,18 @@ class QuoteCommands:
         author_id, inbox = quote["local_author_id"], quote["inbox"]
         fields = QUOTE_VOCABULARY | fields
         return [local_delivery(kind, author_id, handle, obj, inbox, self.urls, **fields)]
+
+
+def _asked(quote: dict[str, Any], sender: RemoteActor) -> bool:
+    """Whether `quote` is a local remix whose QuoteRequest went to `sender`."""
+    return bool(quote["direction"] == "outbound" and quote["actor_id"] == sender.id)
+
+
+def _told_by(sender: RemoteActor, quote: dict[str, Any], activity_id: str) -> dict[str, Any]:
+    """What each fact of the quoted author's answer (`activity_id`) says of the local remix."""
+    return {
+        "activity_id": activity_id,
+        "remix_id": quote["_id"],
+        "original_id": quote["original_id"],
+        "author_id": remote_user_id(sender.id),
+    }
