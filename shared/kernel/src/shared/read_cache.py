@@ -21,7 +21,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from redis.asyncio.client import Pipeline
 from redis.exceptions import NoScriptError
@@ -325,15 +325,29 @@ class SetRead:
     load: Callable[[str], Awaitable[set[str]]]
 
 
-async def read_sets(reads: Sequence[SetRead]) -> list[set[str]]:
+class PipelinedRead(Protocol):
+    """A read of Redis that rides in the round trip of `read_sets` (same client)."""
+
+    def queue(self, pipe: Pipeline) -> None:
+        """Queue its commands."""
+
+    def take(self, replies: Sequence[Any]) -> None:
+        """Keep what its commands answered (only called when they were sent and answered)."""
+
+
+async def read_sets(
+    reads: Sequence[SetRead], alongside: PipelinedRead | None = None
+) -> list[set[str]]:
     """Each read's set; those Redis holds in one pipelined round trip (the caches share the
-    process's client), the others from their `load`, then kept in Redis."""
+    process's client), the others from their `load`, then kept in Redis. `alongside`: another
+    read sent in that round trip, when there is one (else it is never sent)."""
     cached = [read for read in reads if read.cache is not None and await read.cache.usable()]
     replies: dict[int, list[str] | None] = {}
     mark = f"{MARK}{secrets.token_hex(8)}"
     if cached:
         try:
-            replies = dict(zip(map(id, cached), await _members_or_mark(cached, mark), strict=True))
+            found = await _members_or_mark(cached, mark, alongside)
+            replies = dict(zip(map(id, cached), found, strict=True))
         except REDIS_DOWN as exc:
             _down(exc)
             cached = []
@@ -350,7 +364,9 @@ async def read_sets(reads: Sequence[SetRead]) -> list[set[str]]:
     return sets
 
 
-async def _members_or_mark(reads: Sequence[SetRead], mark: str) -> list[list[str] | None]:
+async def _members_or_mark(
+    reads: Sequence[SetRead], mark: str, alongside: PipelinedRead | None
+) -> list[list[str] | None]:
     first = reads[0].cache
     assert first is not None
     for attempt in range(2):
@@ -358,9 +374,14 @@ async def _members_or_mark(reads: Sequence[SetRead], mark: str) -> list[list[str
         for read in reads:
             assert read.cache is not None
             read.cache.queue_read(pipe, read.owner_id, mark)
+        if alongside is not None:
+            alongside.queue(pipe)
         try:
+            replies = await pipe.execute()
+            if alongside is not None:
+                alongside.take(replies[len(reads) :])
             # Each script answers a list: the one key's members, or None.
-            return [reply[0] for reply in await pipe.execute()]
+            return [reply[0] for reply in replies[: len(reads)]]
         except NoScriptError:
             # Redis restarted or flushed its scripts: load them, then read again once.
             if attempt:

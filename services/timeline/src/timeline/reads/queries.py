@@ -1,9 +1,10 @@
 """Reading timelines: one page of entries, then one query for their post cards.
 
 A home page is the owner's home feed merged with the profile feeds of the owner itself and of
-the celebrities it follows (hybrid fan-out); the feeds come newest first from Redis in one
-round trip (a feed it lacks from MongoDB), and the merge keeps each post once and stays exact
-across pages (see `merge_timeline_page`).
+the celebrities it follows (hybrid fan-out); the feeds come newest first from Redis (a feed it
+lacks from MongoDB), in the round trip of the reader's mutes, likes and followed celebrities
+when those are the celebrities of its last read, and the merge keeps each post once and stays
+exact across pages (see `merge_timeline_page`). The cards and their profiles are one more.
 """
 
 import json
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
-from shared.read_cache import read_sets, read_values_together
+from shared.read_cache import PipelinedRead, read_sets, read_values_together
 from shared.relations import BlockGuard, RelationReplica
 from shared.user_directory import UserDirectory
-from timeline.core.feed_cache import FeedKind
+from timeline.core.feed_cache import Feed, FeedPagesRead
 from timeline.core.repository import PostCardRepository
 from timeline.core.rules import PostCard, TimelinePosition, shows_original
 from timeline.engagement.repository import LikeRepository
@@ -33,6 +34,8 @@ from timeline.reads.rules import (
 MAX_MUTED_PAGE_ROUNDS = 3
 # Posts kept rendered (see `RenderedPosts`): a few pages' worth for each of many readers.
 RENDERED_POSTS_KEPT = 4096
+# Readers whose followed celebrities are remembered from their last home read.
+READERS_KEPT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +107,31 @@ class TimelineQueries:
     # Who blocks a profile's viewer now: the profile and its posts are not there for them.
     blocks: BlockGuard | None = None
     rendered: RenderedPosts = field(default_factory=RenderedPosts)
+    # The celebrities each reader followed at its last home read (see `home`).
+    celebrities_last_read: dict[str, set[str]] = field(default_factory=dict)
 
     async def home(self, owner_id: str, limit: int, cursor: str | None) -> RenderedPage:
-        """Posts co-authored by an account the owner mutes are left out."""
-        celebrities, muted, liked = await self._reader_sets(owner_id, with_celebrities=True)
+        """Posts co-authored by an account the owner mutes are left out.
+
+        The first page's feeds go in the round trip of the reader's sets: the owner's own and
+        those of the celebrities it followed at its last read (its celebrities are in those
+        sets; a feed they add is read after them, one they drop is not merged)."""
+        expected = self.celebrities_last_read.get(owner_id, set())
+        read_before = await self.entries.pages_read(
+            _home_feeds(owner_id, expected), _position(cursor), limit + 1
+        )
+        celebrities, muted, liked = await self._reader_sets(
+            owner_id, with_celebrities=True, alongside=read_before
+        )
+        if len(self.celebrities_last_read) >= READERS_KEPT:
+            self.celebrities_last_read.clear()
+        self.celebrities_last_read[owner_id] = celebrities
         items: list[bytes] = []
         for _ in range(MAX_MUTED_PAGE_ROUNDS):
-            page = await self._home_page(owner_id, celebrities, limit - len(items), cursor)
+            page = await self._home_page(
+                owner_id, celebrities, limit - len(items), cursor, read_before
+            )
+            read_before = None
             rendered = await self._render(page, liked, muted)
             items += rendered.items
             cursor = rendered.next_cursor
@@ -119,10 +140,14 @@ class TimelineQueries:
         return RenderedPage(items, cursor)
 
     async def _reader_sets(
-        self, reader_id: str, *, with_celebrities: bool
+        self,
+        reader_id: str,
+        *,
+        with_celebrities: bool,
+        alongside: PipelinedRead | None = None,
     ) -> tuple[set[str], set[str], set[str]]:
         """The celebrities the reader follows (if asked), whom it mutes and the posts it
-        likes: one round trip to Redis when it holds them."""
+        likes: one round trip to Redis when it holds them (`alongside` too)."""
         wanted = {
             "celebrities": self.follows.followed_celebrities(reader_id)
             if with_celebrities
@@ -131,21 +156,26 @@ class TimelineQueries:
             "liked": self.likes.liked_by(reader_id) if self.likes and reader_id else None,
         }
         reads = [read for read in wanted.values() if read is not None]
-        found = iter(await read_sets(reads))
+        found = iter(await read_sets(reads, alongside))
         celebrities, muted, liked = (
             next(found) if read is not None else set() for read in wanted.values()
         )
         return celebrities, muted, liked
 
     async def _home_page(
-        self, owner_id: str, celebrities: set[str], limit: int, cursor: str | None
+        self,
+        owner_id: str,
+        celebrities: set[str],
+        limit: int,
+        cursor: str | None,
+        read_before: FeedPagesRead | None,
     ) -> TimelinePage:
-        """The owner's own posts (authored or co-authored) are merged in like a celebrity's;
-        each feed gives `limit + 1` distinct posts, so the merge is exact."""
-        merged_in = [owner_id, *sorted(celebrities)]
-        feeds: list[tuple[FeedKind, str]] = [("home", owner_id)]
-        feeds += [("profile", author_id) for author_id in merged_in]
-        pages = await self.entries.feed_pages(feeds, _position(cursor), limit + 1)
+        """Each feed gives `limit + 1` distinct posts, so the merge is exact; `read_before`:
+        pages of some of the feeds, read from Redis already."""
+        feeds = _home_feeds(owner_id, celebrities)
+        pages = await self.entries.feed_pages(
+            feeds, _position(cursor), limit + 1, read_before=read_before
+        )
         return merge_timeline_page(pages, limit)
 
     async def profile(
@@ -219,6 +249,13 @@ class TimelineQueries:
         """The originals approved remixes show: one more query, only when there are some."""
         original_ids = [oid for card in cards if (oid := shows_original(card))]
         return await self.cards.published(original_ids) if original_ids else {}
+
+
+def _home_feeds(owner_id: str, celebrities: Iterable[str]) -> list[Feed]:
+    """The owner's home feed, and the profiles merged into it: the owner's own posts (authored
+    or co-authored) are merged in like a celebrity's."""
+    merged_in = [owner_id, *sorted(celebrities)]
+    return [("home", owner_id), *(("profile", author_id) for author_id in merged_in)]
 
 
 def _position(cursor: str | None) -> TimelinePosition | None:
