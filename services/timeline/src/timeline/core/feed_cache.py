@@ -208,12 +208,13 @@ class FeedPagesRead:
         self.limit = limit
         self.found: dict[Feed, CachedPage] = {}
 
-    def queue(self, pipe: Pipeline) -> None:
+    def queue(self, pipe: Pipeline) -> int:
         newest = f"({self.after.sort_key}" if self.after else "+"
         for kind, owner in self.feeds:
             key = self._cache.key(kind, owner)
             pipe.zrangebylex(key, "-", MARKERS_END)
             pipe.zrevrangebylex(key, newest, FIRST_ENTRY, start=0, num=self.limit)
+        return 2 * len(self.feeds)
 
     def take(self, replies: Sequence[Any]) -> None:
         answers = zip(replies[::2], replies[1::2], strict=True)
