@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from shared.mongo import Database, create_mongo_client
 from shared.outbox import OutboxRelay
+from shared.personal_data import PERSONAL_DATA_PATH
 from shared.testing import (
     EventRecorder,
     FederationStandIn,
@@ -169,3 +170,16 @@ async def test_registering_and_changing_the_settings_mark_them_announced(
 
     await everything_published(users_app, client, event_recorder, "dan")
     assert announced(event_recorder).keys() == {ann}
+
+
+async def test_the_mark_is_bookkeeping_not_in_the_accounts_export(
+    client: httpx.AsyncClient,
+) -> None:
+    ann = await register(client, "ann")
+
+    answer = await client.get(PERSONAL_DATA_PATH, headers=identity_headers(ann, "users"))
+
+    assert answer.status_code == 200, answer.text
+    (account,) = answer.json()["files"]["account.json"]
+    assert account["remix_approval"] == "automatic"
+    assert "remix_settings_announced" not in account

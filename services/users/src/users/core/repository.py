@@ -26,9 +26,19 @@ from users.core.rules import (
 )
 
 USERS = "users"
-# The account itself, as stored: its profile and settings, never its password's hash.
+# Set once the federation service has been told the account's remix settings: by
+# user.registered (the defaults), by user.remix_settings_changed, or by the start-up pass
+# that announces them for the accounts older than that event (`settings_unannounced`).
+REMIX_SETTINGS_ANNOUNCED = "remix_settings_announced"
+# The account itself, as stored: its profile and settings, never its password's hash (nor
+# the bookkeeping above).
 ACCOUNT_PERSONAL_DATA = (
-    PersonalRecords("account.json", USERS, lambda user: {"_id": user}, hidden=("password_hash",)),
+    PersonalRecords(
+        "account.json",
+        USERS,
+        lambda user: {"_id": user},
+        hidden=("password_hash", REMIX_SETTINGS_ANNOUNCED),
+    ),
 )
 
 ACCOUNT_INDEXES = [
@@ -38,10 +48,6 @@ ACCOUNT_INDEXES = [
 ]
 
 _NOT_DELETED: Document = {"deleted_at": None}
-# Set once the federation service has been told the account's remix settings: by
-# user.registered (the defaults), by user.remix_settings_changed, or by the start-up pass
-# that announces them for the accounts older than that event (`settings_unannounced`).
-REMIX_SETTINGS_ANNOUNCED = "remix_settings_announced"
 
 
 @dataclass(frozen=True, slots=True)
