@@ -17,7 +17,12 @@ port=5672
 [ "$authority" != "$host" ] && port=${authority##*:}
 [ -n "$host" ] || host=127.0.0.1
 
-answers() { timeout 2 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; }
+# Answers: opens the AMQP 0-9-1 handshake and gets the broker's first frame back. A TCP accept
+# alone is not enough: a broker out of file handles still accepts and then never speaks.
+answers() {
+  timeout 5 bash -c "exec 3<>/dev/tcp/$host/$port && printf 'AMQP\\0\\0\\11\\1' >&3 && head -c 1 <&3 | od -An -tx1 | grep -q 01" 2>/dev/null
+}
+listening() { timeout 2 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; }
 
 wait_until_answers() {
   local deadline=$((SECONDS + wait_seconds))
@@ -69,9 +74,33 @@ if ! command -v rabbitmq-server >/dev/null 2>&1; then
   apt-get install -y -qq rabbitmq-server >/dev/null
 fi
 
+if listening; then
+  # Listening but silent: a stuck node (in this workplace, one that ran out of sockets) that
+  # no client can use until it is restarted.
+  if [ "$(id -u)" -ne 0 ]; then
+    say "RabbitMQ on $host:$port accepts connections but does not answer; restart it:"
+    say "  sudo rabbitmqctl stop; sudo rabbitmq-server -detached"
+    exit 1
+  fi
+  say "RabbitMQ on $host:$port accepts connections but does not answer; restarting it"
+  timeout 30 rabbitmqctl stop >/dev/null 2>&1 || true
+  pkill -KILL -u rabbitmq -x beam.smp 2>/dev/null || true
+  pkill -KILL -u rabbitmq -x epmd 2>/dev/null || true
+  deadline=$((SECONDS + 30))
+  while listening; do
+    ((SECONDS < deadline)) || { say "something else holds $host:$port; stop it first"; exit 1; }
+    sleep 1
+  done
+fi
+
 if ! answers; then
   say "starting rabbitmq-server on $host:$port"
-  if [ "$(id -u)" -eq 0 ] || [ -w /var/lib/rabbitmq ]; then
+  if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then
+    # su applies the login's soft limit of 1024 open files, which caps the broker at about
+    # 830 sockets; a test run with several stacks needs more. Give it the hard limit.
+    (cd /var/lib/rabbitmq && su rabbitmq -s /bin/sh \
+      -c 'ulimit -n "$(ulimit -Hn)"; exec rabbitmq-server -detached' >/dev/null 2>&1) || true
+  elif [ "$(id -u)" -eq 0 ] || [ -w /var/lib/rabbitmq ]; then
     rabbitmq-server -detached >/dev/null 2>&1 || true
   else
     sudo -n rabbitmq-server -detached >/dev/null 2>&1 || {

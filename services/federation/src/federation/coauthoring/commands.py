@@ -22,15 +22,14 @@ from typing import Any
 from federation.coauthoring.repository import RemoteInvitations
 from federation.coauthoring.rules import (
     answer_of,
-    answer_to,
     invitation_id_of,
     invite_of,
+    invite_sent,
     invited_handle,
     invited_note,
     note_preview,
-    undo_of_invite,
 )
-from federation.core.activities import object_id_of
+from federation.core.activities import local_delivery, object_id_of
 from federation.core.remote import RemoteActor, RemoteActors
 from federation.core.urls import LocalUrls
 from federation.delivery.rules import delivery_as
@@ -143,8 +142,8 @@ class CoauthoringCommands:
         if not self.federating or inviter is None:
             await self.invitations.change(invitation, changes, [])
             return
-        undo = undo_of_invite(inviter.handle, invitation, self.urls)
-        await self._send(invitation, inviter.id, inviter.handle, undo, changes)
+        invite = invite_sent(inviter.handle, invitation, self.urls)
+        await self._send(invitation, inviter.id, inviter.handle, "Undo", invite, changes)
 
     async def withdrawn(self, delete: dict[str, Any], sender: RemoteActor) -> None:
         """A Delete of a co-author's stamp, by the co-author: they leave the post."""
@@ -241,11 +240,12 @@ class CoauthoringCommands:
         stamp_url = (
             self.urls.coauthorization(user.handle, invitation["post_id"]) if accepted else None
         )
-        answered = {**invitation, "stamp_url": stamp_url}
-        answer = answer_to("Accept" if accepted else "Reject", user.handle, answered, self.urls)
+        # An Accept carries the stamp we serve for it.
+        kind, result = ("Accept", {"result": stamp_url}) if accepted else ("Reject", {})
         state = "accepted" if accepted else "declined"
         changes = {"state": state, "stamp_url": stamp_url, "answered_at": utc_now()}
-        await self._send(invitation, user.id, user.handle, answer, changes)
+        invite_id = invitation["invite_id"]
+        await self._send(invitation, user.id, user.handle, kind, invite_id, changes, **result)
 
     async def coauthor_removed(self, delivery: Delivery[PostCoauthorRemoved]) -> None:
         """Our user no longer credited on a remote post (left, removed, blocked): their stamp
@@ -264,18 +264,25 @@ class CoauthoringCommands:
         user = await self.directory.get(removed.coauthor_id)
         if invitation is None or user is None or invitation["state"] != "accepted":
             return
-        delete = answer_to("Delete", user.handle, invitation, self.urls)
         changes = {"state": "left", "left_at": removed.removed_at}
-        await self._send(invitation, user.id, user.handle, delete, changes)
+        stamp_url = invitation["stamp_url"]
+        await self._send(invitation, user.id, user.handle, "Delete", stamp_url, changes)
 
     async def _send(
         self,
         invitation: Document,
         user_id: str,
         handle: str,
-        activity: dict[str, Any],
+        kind: str,
+        obj: object,
         changes: Document,
+        **fields: Any,
     ) -> None:
-        sent = delivery_as(user_id, handle, invitation["inbox"], activity, self.urls)
+        """`handle`'s `kind` activity about `obj` to the invitation's other side, sent with the
+        change that records it."""
+        to = [invitation["actor_id"]]
+        sent = local_delivery(
+            kind, user_id, handle, obj, invitation["inbox"], self.urls, to=to, **fields
+        )
         with self.outbox.publishing(sent) as events:
             await self.invitations.change(invitation, changes, events)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from federation.core.activities import local_activity
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from federation.publishing.rules import PUBLIC, html_of
@@ -73,18 +72,15 @@ def answer_of(activity: dict[str, Any], invite_id: str | None) -> Answer | None:
     return Answer(invite_id, accepted=True, stamp_url=stamp)
 
 
-def undo_of_invite(
-    inviter_handle: str, invitation: dict[str, Any], urls: LocalUrls
-) -> dict[str, Any]:
-    """The author taking their Invite back (pending: revoked, cancelled, expired; accepted:
-    the co-author removed). The Invite is embedded as servers expect of an Undo's object."""
-    invite = {
+def invite_sent(inviter_handle: str, invitation: dict[str, Any], urls: LocalUrls) -> dict[str, Any]:
+    """The Invite as the author's Undo of it embeds it (as servers expect of an Undo's object):
+    pending, revoked, cancelled or expired; accepted, the co-author removed."""
+    return {
         "id": invitation["invite_id"],
         "type": "Invite",
         "actor": urls.actor(inviter_handle),
         "target": invitation["actor_id"],
     }
-    return local_activity("Undo", inviter_handle, invite, urls) | {"to": [invitation["actor_id"]]}
 
 
 def same_server(url: str, actor: str) -> bool:
@@ -113,15 +109,3 @@ def invitation_id_of(invite_id: str) -> str:
     """The invitation's id here, derived from its Invite's, as a remote post's is from its
     Note's: the same Invite is the same invitation."""
     return uuid.uuid5(uuid.NAMESPACE_URL, invite_id).hex
-
-
-def answer_to(
-    kind: str, handle: str, invitation: dict[str, Any], urls: LocalUrls
-) -> dict[str, Any]:
-    """Our user's Accept (with the stamp we serve for it), Reject, or later Delete of that
-    stamp, sent to the inviting actor."""
-    about = invitation["stamp_url"] if kind == "Delete" else invitation["invite_id"]
-    activity = local_activity(kind, handle, about, urls) | {"to": [invitation["actor_id"]]}
-    if kind == "Accept":
-        activity["result"] = invitation["stamp_url"]
-    return activity

@@ -8,11 +8,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from federation.core.activities import local_delivery
 from federation.core.remote import RemoteActor, RemoteActors
 from federation.core.urls import LocalUrls
-from federation.delivery.rules import delivery_as
 from federation.followees.repository import RemoteFollowees
-from federation.followees.rules import answered_follow_id, follow_of, undo_of
+from federation.followees.rules import answered_follow_id, follow_sent
 from shared.clock import utc_now
 from shared.events.federation import RemoteFollowRejected
 from shared.events.users import UserFollowed, UserUnfollowed
@@ -43,16 +43,15 @@ class FolloweeCommands:
             return
         if await self.followees.active(user.id, followed.followee_id):
             return  # sent already (a repeated delivery)
-        follow = follow_of(user.handle, actor.id, self.urls)
+        sent = local_delivery("Follow", user.id, user.handle, actor.id, actor.inbox, self.urls)
         followee = {
             "follower_id": user.id,
             "followee_id": followed.followee_id,
             "actor_id": actor.id,
             "inbox": actor.inbox,
-            "follow_id": follow["id"],
+            "follow_id": sent.activity["id"],
             "followed_at": followed.followed_at,
         }
-        sent = delivery_as(user.id, user.handle, actor.inbox, follow, self.urls)
         with self.outbox.publishing(sent) as events:
             await self.followees.start(followee, events)
 
@@ -91,8 +90,8 @@ class FolloweeCommands:
         user = await self.directory.get(unfollowed.follower_id)
         if followee is None or user is None:
             return
-        activity = undo_of(followee, user.handle, self.urls)
-        undo = delivery_as(user.id, user.handle, followee["inbox"], activity, self.urls)
+        follow = follow_sent(followee, user.handle, self.urls)
+        undo = local_delivery("Undo", user.id, user.handle, follow, followee["inbox"], self.urls)
         with self.outbox.publishing(undo) as events:
             await self.followees.end(followee, unfollowed.unfollowed_at, events)
 

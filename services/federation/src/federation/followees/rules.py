@@ -2,23 +2,18 @@
 
 from typing import Any
 
-from federation.core.activities import local_activity
 from federation.core.urls import LocalUrls
 
 
-def follow_of(handle: str, actor_id: str, urls: LocalUrls) -> dict[str, Any]:
-    return local_activity("Follow", handle, actor_id, urls)
-
-
-def undo_of(followee: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
-    """The Undo of a local user's Follow (unfollowing, or blocking the remote account)."""
-    follow = {
+def follow_sent(followee: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
+    """A local user's Follow as their Undo of it embeds it (unfollowing, or blocking the
+    remote account)."""
+    return {
         "id": followee["follow_id"],
         "type": "Follow",
         "actor": urls.actor(handle),
         "object": followee["actor_id"],
     }
-    return local_activity("Undo", handle, follow, urls)
 
 
 def answered_follow_id(answer: dict[str, Any]) -> str | None:

@@ -12,12 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from federation.core.activities import local_delivery
 from federation.core.keys import ActorKeys
 from federation.core.remote import RemoteActor, account_seen
 from federation.core.urls import LocalUrls
-from federation.delivery.rules import delivery_as
 from federation.following.repository import RemoteFollowers
-from federation.following.rules import accept_of, followed_handle, reject_of, undone_follow
+from federation.following.rules import (
+    follow_answered,
+    follow_ended,
+    followed_handle,
+    undone_follow,
+)
 from shared.clock import utc_now
 from shared.events.federation import (
     RemoteFollowReceived,
@@ -52,13 +57,13 @@ class FollowingCommands:
         now = utc_now()
         follower = _follower(follow, sender, user.id, now)
         if await self.blocks.active_pairs([(user.id, follower["follower_id"])]):
-            answer = reject_of(follower, user.handle, self.urls)
-            reject = delivery_as(user.id, user.handle, sender.inbox, answer, self.urls)
+            ended = follow_ended(follower, user.handle, self.urls)
+            reject = local_delivery("Reject", user.id, user.handle, ended, sender.inbox, self.urls)
             with self.outbox.publishing(reject) as events:
                 await self.followers.add(follower, events, undone_at=now)
             return
-        answer = accept_of(follow, user.handle, self.urls)
-        accept = delivery_as(user.id, user.handle, sender.inbox, answer, self.urls)
+        answered = follow_answered(follow)
+        accept = local_delivery("Accept", user.id, user.handle, answered, sender.inbox, self.urls)
         followed = RemoteFollowReceived(
             activity_id=follow["id"],
             follower_id=follower["follower_id"],
@@ -110,8 +115,9 @@ class FollowingCommands:
         if user is None:
             return
         for follower in await self.followers.of_follower(user.id, follower_id):
-            reject_follow = reject_of(follower, user.handle, self.urls)
-            reject = delivery_as(user.id, user.handle, follower["inbox"], reject_follow, self.urls)
+            ended = follow_ended(follower, user.handle, self.urls)
+            inbox = follower["inbox"]
+            reject = local_delivery("Reject", user.id, user.handle, ended, inbox, self.urls)
             with self.outbox.publishing(reject) as events:
                 await self.followers.undo(follower, at, events)
 

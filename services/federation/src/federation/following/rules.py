@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from federation.core.activities import local_activity
 from federation.core.urls import LocalUrls
 
 
@@ -12,20 +11,20 @@ def followed_handle(follow: dict[str, Any], urls: LocalUrls) -> str | None:
     return urls.handle_of(target) if isinstance(target, str) else None
 
 
-def accept_of(follow: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
-    """The Accept a local user answers a Follow with (followers are accepted at once)."""
-    answered = {key: follow[key] for key in ("id", "type", "actor", "object") if key in follow}
-    return local_activity("Accept", handle, answered, urls)
+def follow_answered(follow: dict[str, Any]) -> dict[str, Any]:
+    """The Follow as the Accept a local user answers it with embeds it (followers are accepted
+    at once)."""
+    return {key: follow[key] for key in ("id", "type", "actor", "object") if key in follow}
 
 
-def reject_of(follower: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
-    """The Reject that ends a remote follower's accepted Follow (as Mastodon sends when a
-    follower is removed or blocked): its server drops the follow."""
+def follow_ended(follower: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
+    """The Follow as the Reject that ends a remote follower's accepted Follow embeds it (as
+    Mastodon sends when a follower is removed or blocked): its server drops the follow."""
     actor = urls.actor(handle)
     follow = {"type": "Follow", "actor": follower["actor_id"], "object": actor}
     if follower.get("follow_id"):
         follow["id"] = follower["follow_id"]
-    return local_activity("Reject", handle, follow, urls)
+    return follow
 
 
 def undone_follow(undo: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -8,24 +8,25 @@ authorization this service serves. Each activity counts only from the actor it c
 only from the state it moves on from, so a forged, repeated or reordered one changes nothing."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from federation.core.activities import local_activity, local_delivery
 from federation.core.notes import text_of
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.urls import LocalUrls
 from federation.delivery.rules import delivery_as
+from federation.following.repository import RemoteFollowers
 from federation.publishing.repository import PublishedNotes
-from federation.quotes.repository import Quotes
+from federation.quotes.repository import Quotes, QuoteStatus
 from federation.quotes.rules import (
-    accept_of,
+    QUOTE_VOCABULARY,
     confirms,
     instrument_of,
     named_request_id,
-    quote_request_of,
-    reject_of,
-    revocation_of,
+    request_answered,
     same_server,
 )
 from federation.remote_posts.repository import RemoteNotes
@@ -37,6 +38,7 @@ from federation.remote_posts.rules import (
     note_url,
 )
 from shared.clock import utc_now
+from shared.events import EventData
 from shared.events.federation import (
     ActivityDeliveryRequested,
     RemoteQuoteAuthorized,
@@ -61,6 +63,7 @@ class QuoteCommands:
     quotes: Quotes
     published: PublishedNotes
     remote_notes: RemoteNotes
+    followers: RemoteFollowers
     outbox: Outbox
 
     # -- outbound: a local remix of a remote post ----------------------------------------
@@ -80,11 +83,21 @@ class QuoteCommands:
         if user is None or actor is None or quoted is None:
             log.warning("quote request not sent", extra={"remix": remix.remix_id})
             return
-        request = quote_request_of(user.handle, remix.remix_id, quoted["_id"], self.urls)
+        # The instrument is the remix's Note by URL: it is served at it.
+        sent = local_delivery(
+            "QuoteRequest",
+            user.id,
+            user.handle,
+            quoted["_id"],
+            actor.inbox,
+            self.urls,
+            **QUOTE_VOCABULARY,
+            instrument=self.urls.post(remix.remix_id),
+        )
         quote = {
             "_id": remix.remix_id,
             "direction": "outbound",
-            "request_id": request["id"],
+            "request_id": sent.activity["id"],
             "actor_id": actor.id,
             "original_id": remix.original_id,
             "quoted_note": quoted["_id"],
@@ -93,69 +106,51 @@ class QuoteCommands:
             "status": "pending",
             "requested_at": utc_now(),
         }
-        sent = delivery_as(user.id, user.handle, actor.inbox, request, self.urls)
         with self.outbox.publishing(sent) as events:
             await self.quotes.insert(quote, events)
 
     async def accepted(self, accept: dict[str, Any], sender: RemoteActor) -> None:
         quote = await self._asked_of(sender, accept)
         result = accept.get("result")
-        if quote is None or quote["status"] != "pending" or not isinstance(result, str):
+        if quote is None or not isinstance(result, str):
             return
         if not await self._authorization_holds(result, quote, sender):
             log.info("quote authorization refused", extra={"authorization": result})
             return
         now = utc_now()
         authorized = RemoteQuoteAuthorized(
-            activity_id=accept.get("id") or result,
-            remix_id=quote["_id"],
-            original_id=quote["original_id"],
-            author_id=remote_user_id(sender.id),
+            **_told_by(sender, quote, accept.get("id") or result),
             authorization=result,
             authorized_at=now,
         )
-        with self.outbox.publishing(authorized) as events:
-            await self.quotes.move(quote, "approved", now, events, authorization=result)
+        await self._move(quote, "approved", now, [authorized], authorization=result)
 
     async def rejected(self, reject: dict[str, Any], sender: RemoteActor) -> None:
         quote = await self._asked_of(sender, reject)
-        if quote is None or quote["status"] != "pending":
+        if quote is None:
             return
         now = utc_now()
-        rejected = RemoteQuoteRejected(
-            activity_id=reject.get("id") or quote["request_id"],
-            remix_id=quote["_id"],
-            original_id=quote["original_id"],
-            author_id=remote_user_id(sender.id),
-            rejected_at=now,
-        )
-        with self.outbox.publishing(rejected) as events:
-            await self.quotes.move(quote, "rejected", now, events)
+        told = _told_by(sender, quote, reject.get("id") or quote["request_id"])
+        rejected = RemoteQuoteRejected(**told, rejected_at=now)
+        await self._move(quote, "rejected", now, [rejected])
 
     async def deleted(self, delete: dict[str, Any], sender: RemoteActor) -> None:
         """A Delete of an authorization the sender gave a local remix revokes it."""
         target = deleted_object_id(delete)
         quote = await self.quotes.by_authorization(target) if target else None
-        if quote is None or quote["direction"] != "outbound" or quote["actor_id"] != sender.id:
-            return
-        if quote["status"] != "approved":
+        if quote is None or not _asked(quote, sender) or quote["status"] != "approved":
             return
         now = utc_now()
-        revoked = RemoteQuoteRevoked(
-            activity_id=delete.get("id") or quote["authorization"],
-            remix_id=quote["_id"],
-            original_id=quote["original_id"],
-            author_id=remote_user_id(sender.id),
-            revoked_at=now,
-        )
-        with self.outbox.publishing(revoked) as events:
-            await self.quotes.move(quote, "revoked", now, events)
+        told = _told_by(sender, quote, delete.get("id") or quote["authorization"])
+        revoked = RemoteQuoteRevoked(**told, revoked_at=now)
+        await self._move(quote, "revoked", now, [revoked])
 
     async def _asked_of(self, sender: RemoteActor, answer: dict[str, Any]) -> dict[str, Any] | None:
-        """The local remix whose QuoteRequest `answer` answers, if it was sent to `sender`."""
+        """The local remix whose QuoteRequest `answer` answers, if it was sent to `sender` and
+        waits for its answer."""
         request_id = named_request_id(answer)
         quote = await self.quotes.by_request(request_id) if request_id else None
-        if quote is None or quote["direction"] != "outbound" or quote["actor_id"] != sender.id:
+        if quote is None or not _asked(quote, sender) or quote["status"] != "pending":
             return None
         return quote
 
@@ -234,8 +229,8 @@ class QuoteCommands:
         author = await self.directory.get(quote["local_author_id"])
         if author is None:
             return
-        reject = reject_of(quote, author.handle, self.urls)
-        with self.outbox.publishing(*self._to_quoter(quote, reject, author.handle)) as events:
+        reject = self._to_quoter(quote, author.handle, "Reject", request_answered(quote))
+        with self.outbox.publishing(*reject) as events:
             await self.quotes.insert({**quote, "status": "rejected", "rejected_at": now}, events)
 
     async def _quote_post(
@@ -272,29 +267,23 @@ class QuoteCommands:
             await self._local_remix_approved(answered, author.handle)
             return
         now = utc_now()
+        handle = author.handle
         match answered.status, quote["status"]:
             case "approved", "pending":
-                authorization = self.urls.quote_authorization(author.handle, quote["_id"])
+                # The Accept names the authorization served here.
+                authorization = self.urls.quote_authorization(handle, quote["_id"])
                 quote = {**quote, "authorization": authorization}
-                sent = self._to_quoter(
-                    quote, accept_of(quote, author.handle, self.urls), author.handle
-                )
-                with self.outbox.publishing(*sent) as events:
-                    await self.quotes.move(
-                        quote, "approved", now, events, authorization=authorization
-                    )
+                asked = request_answered(quote)
+                sent = self._to_quoter(quote, handle, "Accept", asked, result=authorization)
+                await self._move(quote, "approved", now, sent, authorization=authorization)
             case "rejected", "pending":
-                sent = self._to_quoter(
-                    quote, reject_of(quote, author.handle, self.urls), author.handle
-                )
-                with self.outbox.publishing(*sent) as events:
-                    await self.quotes.move(quote, "rejected", now, events)
+                sent = self._to_quoter(quote, handle, "Reject", request_answered(quote))
+                await self._move(quote, "rejected", now, sent)
             case (("revoked" | "removed"), "approved"):
-                sent = self._to_quoter(
-                    quote, revocation_of(quote, author.handle, self.urls), author.handle
-                )
-                with self.outbox.publishing(*sent) as events:
-                    await self.quotes.move(quote, "revoked", now, events)
+                # FEP-044f's revocation: a Delete of the authorization, to every server
+                # that may show the quote.
+                sent = await self._to_all_who_saw(quote, handle)
+                await self._move(quote, "revoked", now, sent)
 
     async def _local_remix_approved(self, answered: RemixEvent, handle: str) -> None:
         """A local remix of a local post: its authorization is served here like a remote
@@ -314,11 +303,58 @@ class QuoteCommands:
         }
         await self.quotes.insert(quote, [])
 
-    def _to_quoter(
-        self, quote: dict[str, Any], activity: dict[str, Any], handle: str
+    async def _move(
+        self,
+        quote: dict[str, Any],
+        status: QuoteStatus,
+        at: datetime,
+        sent: Sequence[EventData],
+        **changes: object,
+    ) -> None:
+        """The quote moved on to `status` in the one write that carries what it tells."""
+        with self.outbox.publishing(*sent) as events:
+            await self.quotes.move(quote, status, at, events, **changes)
+
+    async def _to_all_who_saw(
+        self, quote: dict[str, Any], handle: str
     ) -> list[ActivityDeliveryRequested]:
-        """The answer to a remote quote's server, sent as the original's author (`handle`); a
-        local remix needs none."""
+        """The original's author's (`handle`'s) Delete of the quote's authorization, to the
+        quoter's server and to every server following the author (each inbox once), so
+        wherever the quote was shown it is dropped."""
+        author_id = quote["local_author_id"]
+        inboxes = set(await self.followers.delivery_inboxes([author_id]))
+        if quote["direction"] == "inbound":
+            inboxes.add(quote["inbox"])
+        revocation = local_activity(
+            "Delete", handle, quote["authorization"], self.urls, **QUOTE_VOCABULARY
+        )
+        return [
+            delivery_as(author_id, handle, inbox, revocation, self.urls)
+            for inbox in sorted(inboxes)
+        ]
+
+    def _to_quoter(
+        self, quote: dict[str, Any], handle: str, kind: str, obj: object, **fields: Any
+    ) -> list[ActivityDeliveryRequested]:
+        """The original's author's (`handle`'s) `kind` activity about `obj`, to a remote quote's
+        server; a local remix needs none."""
         if quote["direction"] != "inbound":
             return []
-        return [delivery_as(quote["local_author_id"], handle, quote["inbox"], activity, self.urls)]
+        author_id, inbox = quote["local_author_id"], quote["inbox"]
+        fields = QUOTE_VOCABULARY | fields
+        return [local_delivery(kind, author_id, handle, obj, inbox, self.urls, **fields)]
+
+
+def _asked(quote: dict[str, Any], sender: RemoteActor) -> bool:
+    """Whether `quote` is a local remix whose QuoteRequest went to `sender`."""
+    return bool(quote["direction"] == "outbound" and quote["actor_id"] == sender.id)
+
+
+def _told_by(sender: RemoteActor, quote: dict[str, Any], activity_id: str) -> dict[str, Any]:
+    """What each fact of the quoted author's answer (`activity_id`) says of the local remix."""
+    return {
+        "activity_id": activity_id,
+        "remix_id": quote["_id"],
+        "original_id": quote["original_id"],
+        "author_id": remote_user_id(sender.id),
+    }

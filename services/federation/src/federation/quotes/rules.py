@@ -6,45 +6,25 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from federation.core.activities import local_activity
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from federation.publishing.rules import PUBLIC, timestamp
 from federation.quotes.vocabulary import QUOTE_CONTEXT
 
 ACTIVITY_CONTEXT: list[Any] = [AS_CONTEXT, QUOTE_CONTEXT]
-# Anyone may ask to quote a local post; its author's remix settings answer each request, which
-# the instance cannot show here (they are the users service's): so every request is "manual".
-CAN_QUOTE: dict[str, Any] = {"canQuote": {"manualApproval": [PUBLIC]}}
+# What every quote activity a local account sends says beyond a local activity's defaults.
+QUOTE_VOCABULARY: dict[str, Any] = {"@context": ACTIVITY_CONTEXT}
 
 
-def quote_request_of(
-    handle: str, remix_id: str, quoted_note: str, urls: LocalUrls
-) -> dict[str, Any]:
-    """`handle`'s request to quote `quoted_note` in its remix (the instrument, by URL: the Note
-    is served at it)."""
-    request = local_activity("QuoteRequest", handle, quoted_note, urls)
-    return {**request, "@context": ACTIVITY_CONTEXT, "instrument": urls.post(remix_id)}
+def interaction_policy(automatic: bool) -> dict[str, Any]:
+    """Anyone may ask to quote a local post: admitted at once when its author admits remixes
+    automatically (everyone, automatic), else each request waits for the author's answer."""
+    approval = "automaticApproval" if automatic else "manualApproval"
+    return {"canQuote": {approval: [PUBLIC]}}
 
 
-def accept_of(quote: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
-    """The original's author admits a remote quote: the Accept names the authorization."""
-    accept = local_activity("Accept", handle, _request_answered(quote), urls)
-    return {**accept, "@context": ACTIVITY_CONTEXT, "result": quote["authorization"]}
-
-
-def reject_of(quote: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
-    reject = local_activity("Reject", handle, _request_answered(quote), urls)
-    return {**reject, "@context": ACTIVITY_CONTEXT}
-
-
-def revocation_of(quote: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:
-    """The Delete that takes an authorization back (FEP-044f's revocation)."""
-    delete = local_activity("Delete", handle, quote["authorization"], urls)
-    return {**delete, "@context": ACTIVITY_CONTEXT}
-
-
-def _request_answered(quote: dict[str, Any]) -> dict[str, Any]:
+def request_answered(quote: dict[str, Any]) -> dict[str, Any]:
+    """The QuoteRequest of a remote quote, as the Accept or Reject of it embeds it."""
     return {
         "id": quote["request_id"],
         "type": "QuoteRequest",

@@ -7,7 +7,12 @@ from uuid import uuid4
 
 from shared.clock import utc_now
 from shared.events.federation import RemoteAccountDeleted
-from shared.events.users import UserDeleted, UserRegistered, UserUpdated
+from shared.events.users import (
+    UserDeleted,
+    UserRegistered,
+    UserRemixSettingsChanged,
+    UserUpdated,
+)
 from shared.media_client import MediaClient
 from shared.outbox import Outbox
 from shared.problems import AccountGone, NotFound, Unprocessable
@@ -106,7 +111,7 @@ class AccountCommands:
     async def update_me(self, user_id: str, request: UpdateMeRequest) -> None:
         account = await own_account(self.accounts, user_id)
         changes: dict[str, Any] = {}
-        updates = []
+        updates: list[UserUpdated | UserRemixSettingsChanged] = []
         for setting in ("collab_policy", "remix_policy", "remix_approval"):
             value = getattr(request, setting)
             if value is not None and value != getattr(account, setting):
@@ -134,6 +139,8 @@ class AccountCommands:
                 avatar=avatar,
             )
             updates.append(updated)
+        if "remix_policy" in changes or "remix_approval" in changes:
+            updates.append(_remix_settings_changed(account, request))
         with self.outbox.publishing(*updates) as events:
             if not await self.accounts.update_profile(user_id, changes, events):
                 raise AccountGone()
@@ -165,3 +172,13 @@ class AccountCommands:
         with self.outbox.publishing(deleted) as events:
             await self.accounts.tombstone(user_id, deleted_at, events)
         await self.relations.deactivate_relations_of(user_id, deleted_at)
+
+
+def _remix_settings_changed(account: Account, request: UpdateMeRequest) -> UserRemixSettingsChanged:
+    """Both settings as they are after `request` (so a reader needs no earlier event)."""
+    return UserRemixSettingsChanged(
+        user_id=account.id,
+        remix_policy=(request.remix_policy or account.remix_policy).value,
+        remix_approval=(request.remix_approval or account.remix_approval).value,
+        changed_at=utc_now(),
+    )

@@ -9,9 +9,11 @@ root) and deletes them after.
 """
 
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import pytest
@@ -29,6 +31,9 @@ from shared.testing import (
 )
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+# AMQP 0-9-1's protocol header; a broker answers it with a method frame (type 1).
+AMQP_PROTOCOL_HEADER = b"AMQP\x00\x00\x09\x01"
+BROKER_ANSWER_SECONDS = 15
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
@@ -48,9 +53,31 @@ def mongo_url() -> Iterator[str]:
     server.stop()
 
 
+def broker_answers(url: str, timeout: float = BROKER_ANSWER_SECONDS) -> bool:
+    """Whether the broker at `url` starts an AMQP handshake within `timeout` seconds."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or 5672), timeout=timeout
+        ) as connection:
+            connection.sendall(AMQP_PROTOCOL_HEADER)
+            return connection.recv(1) == b"\x01"
+    except OSError:
+        return False
+
+
 @pytest.fixture(scope="session")
 def amqp_url() -> str:
-    return os.environ.get("AMQP_URL", DEFAULT_AMQP_URL)
+    """The broker's URL, once it has shown it speaks: a broker that accepts connections and
+    never answers (out of sockets, say) would otherwise hang every test until CI gives up."""
+    url = os.environ.get("AMQP_URL", DEFAULT_AMQP_URL)
+    if not broker_answers(url):
+        pytest.exit(
+            f"RabbitMQ at {urlsplit(url).hostname}:{urlsplit(url).port or 5672} does not answer"
+            " an AMQP handshake; `deploy/local/rabbitmq.sh` starts or restarts a local one",
+            returncode=3,
+        )
+    return url
 
 
 @pytest.fixture(scope="session", autouse=True)
