@@ -40,7 +40,7 @@ from shared.events import make_event
 from shared.events.users import UserRegistered
 from shared.idempotency import PROCESSED_EVENT_INDEXES, MongoProcessedEventLog, write_once
 from shared.mongo import Database, Document, ensure_indexes
-from shared.outbox import OutboxRelay, outbox_index, with_events
+from shared.outbox import OutboxRelay, outbox_indexes, with_events
 from shared.settings import ServiceSettings
 from shared.subscriptions import Delivery, Subscriptions
 
@@ -144,7 +144,7 @@ async def copost_rate(
         mongo_url, tz_aware=True, event_listeners=[counter]
     )
     db: Database = client[f"{namespace.rstrip('.')}-pipeline"]
-    await ensure_indexes(db, [*PROCESSED_EVENT_INDEXES, outbox_index("accounts")])
+    await ensure_indexes(db, [*PROCESSED_EVENT_INDEXES, *outbox_indexes("accounts")])
     bus = EventBus(settings)
     await bus.connect()
     relay = OutboxRelay(

@@ -20,6 +20,7 @@ from shared.bus import EventBus
 from shared.events import make_event
 from shared.events.invitations import InvitationAccepted
 from shared.mongo import Database
+from shared.outbox import WITHOUT_OUTBOX
 from shared.settings import ServiceSettings
 from shared.testing import EventRecorder, broker_users, wait_until
 
@@ -65,13 +66,13 @@ async def test_an_acceptance_not_published_by_the_invitations_service_changes_no
     namespace: str,
 ) -> None:
     post = await create_post(client, event_recorder, as_user("alice"), ["bob"], "when_accepted")
-    before = await posts_db["posts"].find_one({"_id": post.id}, {"outbox": 0})
+    before = await posts_db["posts"].find_one({"_id": post.id}, WITHOUT_OUTBOX)
     forged = make_event(post.accepted_by(uid("bob")), producer="invitations")
 
     assert await forger.publish([forged]) == [forged.id]
 
     await wait_until(lambda: dead_letter_count(amqp_url, namespace))
-    assert await posts_db["posts"].find_one({"_id": post.id}, {"outbox": 0}) == before
+    assert await posts_db["posts"].find_one({"_id": post.id}, WITHOUT_OUTBOX) == before
     assert before is not None
     assert before["status"] == "pending"
     assert event_recorder.of_type("post.coauthor_added") == []
@@ -113,7 +114,7 @@ async def test_an_acceptance_forged_into_the_posts_services_own_queues_changes_n
     queues included) through the default exchange, claiming in a header that the invitations
     service published the acceptance: only what RabbitMQ validated, the `user_id`, counts."""
     post = await create_post(client, event_recorder, as_user("alice"), ["bob"], "when_accepted")
-    before = await posts_db["posts"].find_one({"_id": post.id}, {"outbox": 0})
+    before = await posts_db["posts"].find_one({"_id": post.id}, WITHOUT_OUTBOX)
     invitations_user = broker_users().prefix + "invitations"
     posts_url = broker_users().settings("posts", amqp_url)["amqp_url"].get_secret_value()
     connection = await aio_pika.connect(posts_url)
@@ -140,6 +141,6 @@ async def test_an_acceptance_forged_into_the_posts_services_own_queues_changes_n
         return await dead_letter_count(amqp_url, namespace) == len(queues)
 
     await wait_until(every_forgery_parked, timeout=10)
-    assert await posts_db["posts"].find_one({"_id": post.id}, {"outbox": 0}) == before
+    assert await posts_db["posts"].find_one({"_id": post.id}, WITHOUT_OUTBOX) == before
     assert event_recorder.of_type("post.coauthor_added") == []
     assert event_recorder.of_type("post.published") == []

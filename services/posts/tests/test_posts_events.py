@@ -18,6 +18,7 @@ from shared.events.invitations import (
 )
 from shared.events.users import UserBlocked, UserDeleted, UserRegistered
 from shared.mongo import Database
+from shared.outbox import WITHOUT_OUTBOX
 from shared.testing import (
     EligibilityStandIn,
     EventInjector,
@@ -101,7 +102,7 @@ async def test_acceptance_credits_the_coauthor_once_however_often_it_arrives(
     states = []
     for _ in range(2):  # two deliveries of the same fact, as distinct events
         await events.publish(accepted)
-        states.append(await posts_db["posts"].find_one({"_id": post.id}, {"outbox": 0}))
+        states.append(await posts_db["posts"].find_one({"_id": post.id}, WITHOUT_OUTBOX))
 
     assert states[0] == states[1]
 
@@ -227,7 +228,7 @@ async def test_deleted_account_loses_its_posts_and_credits_once(
     states = []
     for _ in range(2):
         await events.publish(gone)
-        states.append(await posts_db["posts"].find({}, {"outbox": 0}).to_list())
+        states.append(await posts_db["posts"].find({}, WITHOUT_OUTBOX).to_list())
 
     assert states[0] == states[1]
 

@@ -1,20 +1,27 @@
 """The bus against a real RabbitMQ: publishing, consuming, retries, dead letters, idempotency."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from functools import partial
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import aio_pika
 import pytest
 from prometheus_client import REGISTRY
+from pydantic import SecretStr
+from pymongo.errors import AutoReconnect
 
 from shared.bus import EventBus
 from shared.dead_letters import count_dead_letters, list_dead_letters, redrive_dead_letters
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserFollowed
+from shared.idempotency import MongoProcessedEventLog
+from shared.mongo import Database, create_mongo_client
 from shared.settings import ServiceSettings
 from shared.subscriptions import Delivery, Handler, Subscriptions, UnsatisfiableOrder
-from shared.testing import broker_users, wait_until
+from shared.testing import TcpProxy, broker_users, own_database, tcp_proxy_to, wait_until
 
 
 def followed(n: int = 0) -> EventEnvelope:
@@ -359,3 +366,87 @@ async def test_a_consumer_stopped_while_handling_leaves_the_message_to_the_broke
         release.set()
         await successor.close()
     assert received == [event.id]
+
+
+@pytest.fixture
+async def mongo_proxy(mongo_url: str) -> AsyncIterator[TcpProxy]:
+    async with tcp_proxy_to(mongo_url, default_port=27017) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+async def db(mongo_url: str, namespace: str) -> AsyncIterator[Database]:
+    async with own_database(mongo_url, namespace, "outage") as db:
+        yield db
+
+
+@pytest.fixture
+async def db_through_proxy(
+    db: Database, mongo_url: str, mongo_proxy: TcpProxy
+) -> AsyncIterator[Database]:
+    """The test's database through a proxy it can cut, with a client that gives up quickly."""
+    url = f"mongodb://127.0.0.1:{mongo_proxy.port}/?{urlsplit(mongo_url).query}"
+    quick = ServiceSettings(
+        mongo_url=SecretStr(url),
+        mongo_connect_timeout_seconds=0.3,
+        mongo_server_selection_timeout_seconds=0.3,
+        mongo_socket_timeout_seconds=0.3,
+    )
+    client = create_mongo_client(quick)
+    try:
+        yield client[db.name]
+    finally:
+        await client.close()
+
+
+async def test_an_event_waits_out_a_database_outage_longer_than_its_retries_and_is_handled_once(
+    bus: EventBus,
+    settings: ServiceSettings,
+    mongo_proxy: TcpProxy,
+    db: Database,
+    db_through_proxy: Database,
+) -> None:
+    async def count(delivery: Delivery[UserFollowed]) -> None:
+        await db_through_proxy.handled.update_one(
+            {"_id": str(delivery.event_id)}, {"$inc": {"times": 1}}, upsert=True
+        )
+
+    await mongo_proxy.cut()
+    await bus.consume(on_followed_events(count), MongoProcessedEventLog(db_through_proxy))
+    event = followed()
+    await bus.publish([event])
+    # More failed tries than the first try and its retries: each would have spent one.
+    tries_allowed = 1 + len(settings.event_retry_delays_seconds)
+    held = partial(sample, "copost_events_held_for_database_total", queue=bus.queue_name)
+    await wait_until(lambda: held() > tries_allowed, timeout=30)
+
+    await mongo_proxy.restore()
+    handled = await wait_until(lambda: db.handled.find_one({"_id": str(event.id)}), timeout=30)
+    assert handled["times"] == 1
+    assert await MongoProcessedEventLog(db).seen(event.id)
+    assert await count_dead_letters(settings) == 0
+    assert sample("copost_events_retried_total", queue=bus.queue_name) == 0
+
+
+async def test_a_database_error_outlasting_the_wait_spends_the_retries_and_is_parked(
+    settings: ServiceSettings,
+) -> None:
+    """A handler whose database error never ends is a bad message after all."""
+    settings = settings.model_copy(update={"event_database_outage_seconds": 0.0})
+    attempts = 0
+
+    async def unreachable(_: Delivery[UserFollowed]) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise AutoReconnect("connection refused")
+
+    bus = EventBus(settings)
+    await bus.connect()
+    try:
+        await bus.consume(on_followed_events(unreachable))
+        await bus.publish([followed()])
+        await wait_until(lambda: count_dead_letters(settings))
+    finally:
+        await bus.delete_topology()
+        await bus.close()
+    assert attempts == 3  # the first try and two retries

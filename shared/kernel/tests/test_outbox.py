@@ -1,8 +1,10 @@
 """The outbox against the embedded MongoDB and a real RabbitMQ, including a broker outage."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
 import pytest
 from prometheus_client import REGISTRY
@@ -11,16 +13,23 @@ from shared.bus import EventBus
 from shared.events import EventEnvelope, make_event
 from shared.events.users import UserRegistered
 from shared.logging import correlation_id_var
-from shared.mongo import Database
+from shared.mongo import Database, ensure_indexes
 from shared.outbox import (
     OUTBOX_DEAD_LETTERS,
     OUTBOX_FIELD,
+    PENDING_FIELD,
     Outbox,
     OutboxRelay,
+    mark_pending,
+    outbox_entry,
+    outbox_indexes,
     with_events,
 )
 from shared.settings import ServiceSettings
 from shared.testing import EventRecorder, TcpProxy, own_database, tcp_proxy_to, wait_until
+
+# The relay's sweep: what it reads to find events not yet published.
+SWEEP = {PENDING_FIELD: True}
 
 
 def registered(handle: str) -> EventEnvelope:
@@ -190,3 +199,66 @@ async def test_publishing_through_the_outbox_sends_the_events_as_soon_as_the_wri
         await relay.stop()
     assert seen.id == events[0].id
     assert (seen.producer, seen.correlation_id) == ("users", "request-7")
+
+
+async def test_a_document_leaves_the_sweep_once_its_events_are_published(
+    db: Database, bus: EventBus
+) -> None:
+    await ensure_indexes(db, outbox_indexes("accounts"))
+    await write_account(db, "ada")
+    assert [d["_id"] async for d in db.accounts.find(SWEEP)] == ["ada"]
+    assert reads_an_index(await db.accounts.find(SWEEP).explain())
+
+    await relay_for(db, bus).relay_pending()
+
+    document = await db.accounts.find_one({"_id": "ada"})
+    assert document is not None
+    assert (document[OUTBOX_FIELD], PENDING_FIELD in document) == ([], False)
+    assert await db.accounts.find_one(SWEEP) is None
+
+
+async def test_an_event_written_after_the_sweep_read_the_document_keeps_it_in_the_sweep(
+    db: Database, bus: EventBus, event_recorder: EventRecorder
+) -> None:
+    """The relay reads the document, another write pushes an event, then the first is pulled:
+    the mark stays for the second."""
+    first = await write_account(db, "ada")
+    second = registered("ada-again")
+
+    class WriteWhilePublishing:
+        async def publish(self, envelopes: Any, trace_contexts: Any = None) -> list[UUID]:
+            await db.accounts.update_one({"_id": "ada"}, with_events({"$set": {}}, [second]))
+            return await bus.publish(envelopes, trace_contexts)
+
+    relay = OutboxRelay(db, ["accounts"], WriteWhilePublishing(), service_name="outbox-test")
+    await relay.relay_pending()
+    assert await db.accounts.find_one(SWEEP, {"_id": 1}) == {"_id": "ada"}
+    await relay_for(db, bus).relay_pending()
+    seen = await event_recorder.wait_for("user.registered", count=2)
+    assert [e.id for e in seen] == [first.id, second.id]
+    assert await db.accounts.find_one(SWEEP) is None
+
+
+async def test_entries_written_before_the_mark_are_marked_at_start_and_published(
+    db: Database, bus: EventBus, event_recorder: EventRecorder
+) -> None:
+    event = registered("old")
+    await db.accounts.insert_one({"_id": "old", OUTBOX_FIELD: [outbox_entry(event)]})
+    await db.accounts.insert_one({"_id": "done", OUTBOX_FIELD: []})
+
+    await mark_pending(db, ["accounts"])
+
+    assert [d["_id"] async for d in db.accounts.find(SWEEP)] == ["old"]
+    await relay_for(db, bus).relay_pending()
+    [seen] = await event_recorder.wait_for("user.registered")
+    assert seen.id == event.id
+    assert await db.accounts.find_one(SWEEP) is None
+
+
+def reads_an_index(plan: Mapping[str, Any]) -> bool:
+    """Whether a find's plan reads an index rather than the collection: MongoDB's and
+    SecantusDB's plans say IXSCAN; mongoeco's names the SQLite table of its scalar indexes."""
+    steps = plan.get("details", {}).get("engine_details", [])
+    return "IXSCAN" in str(plan.get("queryPlanner")) or any(
+        "scalar_index_entries" in step and "INDEX" in step for step in steps
+    )

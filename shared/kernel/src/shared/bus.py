@@ -17,6 +17,11 @@ else is parked unhandled. Retries and redrives are never republished: the broker
 very message it validated, so its `user_id` is the only identity there is, and no header a
 service can write is believed. A service parks a refused message by publishing a copy as
 itself, marked refused (`x-copost-refused`), which it refuses whoever sends it.
+
+A handler failing because MongoDB does not answer is no sign of a bad message: the event is
+held (unacknowledged) and tried again until the database answers, for up to
+`event_database_outage_seconds`, before that counts as a failed attempt; so a database restart
+parks nothing, while a handler's bug still reaches the dead-letter queue after the retries.
 """
 
 import asyncio
@@ -40,6 +45,7 @@ from aio_pika.abc import (
 from aiormq.abc import FieldTable
 from prometheus_client import Counter, Gauge, Histogram
 from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
 
 from shared.events import (
     EventData,
@@ -63,6 +69,9 @@ REFUSED_HEADER = "x-copost-refused"
 REFUSED_PUBLISHER_HEADER = "x-copost-refused-publisher"
 # A publish during an outage waits for the reconnection; past this it fails and is retried.
 PUBLISH_TIMEOUT_SECONDS = 10.0
+# While MongoDB does not answer, a held event is tried again after this, doubling up to the cap.
+DATABASE_WAIT_FIRST_SECONDS = 0.5
+DATABASE_WAIT_MAX_SECONDS = 5.0
 # At-least-once dead-lettering needs reject-publish overflow (RabbitMQ >= 3.10).
 _QUORUM: FieldTable = {
     "x-queue-type": "quorum",
@@ -84,6 +93,11 @@ EVENT_HANDLING = Histogram(
 EVENTS_RETRIED = Counter(
     "copost_events_retried_total", "Failed events sent to a retry queue", ["queue"]
 )
+EVENTS_HELD_FOR_DATABASE = Counter(
+    "copost_events_held_for_database_total",
+    "Handling attempts that found MongoDB unreachable and held the event to try it again",
+    ["queue"],
+)
 EVENTS_DEAD_LETTERED = Counter(
     "copost_events_dead_lettered_total",
     "Events parked in the dead-letter queue, by reason",
@@ -94,6 +108,10 @@ QUEUE_MESSAGES = Gauge(
     "Messages waiting in a queue of this service (its queue, retry queues, dead-letter queue)",
     ["queue"],
 )
+
+
+class _StoppedWaiting(Exception):
+    """The consumer stopped while an event waited for the database."""
 
 
 class ProcessedEventLog(Protocol):
@@ -123,6 +141,7 @@ class EventBus:
         self._subscriptions = Subscriptions()
         self._processed: ProcessedEventLog | None = None
         self._metrics_channel: AbstractChannel | None = None
+        self._stopping = asyncio.Event()
 
     @property
     def is_connected(self) -> bool:
@@ -259,6 +278,7 @@ class EventBus:
         if self._connection is None:
             raise RuntimeError("the bus is not connected")
         subscriptions.check()
+        self._stopping.clear()
         self._subscriptions = subscriptions
         self._processed = processed
         channel = await self._connection.channel()
@@ -337,7 +357,10 @@ class EventBus:
         started, outcome = time.perf_counter(), "handled"
         try:
             with self._handling_span(envelope):
-                await self._handle_once(envelope, data)
+                await self._handle_despite_outages(envelope, data)
+        except _StoppedWaiting:
+            # Unacknowledged, it goes back to the queue when the connection closes.
+            outcome = "failed"
         except Exception:
             outcome = "failed"
             log.exception(
@@ -405,6 +428,38 @@ class EventBus:
         and retries and redrives are the same message moved by RabbitMQ, never republished."""
         return message.user_id
 
+    async def _handle_despite_outages(self, envelope: EventEnvelope, data: EventData) -> None:
+        """Handle the event, holding it while MongoDB does not answer (see the module's doc).
+
+        Past `event_database_outage_seconds` the error counts like any other: a handler whose
+        query times out the connection every time is a bad message after all."""
+        deadline = time.monotonic() + self._settings.event_database_outage_seconds
+        delay = DATABASE_WAIT_FIRST_SECONDS
+        while True:
+            try:
+                await self._handle_once(envelope, data)
+            except ConnectionFailure as exc:
+                wait = min(delay, deadline - time.monotonic())
+                if wait <= 0:
+                    raise
+                log.warning(
+                    "database unreachable; event held to be tried again",
+                    extra={"event_id": str(envelope.id), "error": str(exc), "retry_in": wait},
+                )
+                EVENTS_HELD_FOR_DATABASE.labels(self.queue_name).inc()
+                if await self._stopped_within(wait):
+                    raise _StoppedWaiting from exc
+                delay = min(delay * 2, DATABASE_WAIT_MAX_SECONDS)
+            else:
+                return
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
     async def _handle_once(self, envelope: EventEnvelope, data: EventData) -> None:
         if self._processed is None or self._subscriptions.single_write(envelope.type):
             # Single-write handlers keep the id in the document they write (write_once).
@@ -437,6 +492,7 @@ class EventBus:
 
     async def stop_consuming(self) -> None:
         """Take no more messages; those held unacknowledged go back when the connection closes."""
+        self._stopping.set()
         tags, self._consumer_tags = self._consumer_tags, []
         for queue, tag in tags:
             await queue.cancel(tag)

@@ -1,11 +1,12 @@
 """The aggregate-embedded outbox and its relay.
 
 A state change and the events it causes are one single-document write: the events are
-pushed onto the `outbox` array of the document that changed. The relay publishes what it
-finds there with publisher confirms and pulls each event once it is confirmed. It wakes at
-once after a local write and sweeps periodically for what a crash or an outage left behind,
-so events are delayed by failures, never lost. Two relays may publish the same event twice;
-consumers are idempotent, so at-least-once is enough.
+pushed onto the `outbox` array of the document that changed, and the document is marked
+`outbox_pending`. The relay publishes what it finds in the marked documents with publisher
+confirms, pulls each event once it is confirmed, and removes the mark from a document whose
+outbox is empty. It wakes at once after a local write and sweeps periodically for what a crash
+or an outage left behind, so events are delayed by failures, never lost. Two relays may
+publish the same event twice; consumers are idempotent, so at-least-once is enough.
 """
 
 import logging
@@ -18,6 +19,7 @@ from uuid import UUID, uuid4
 from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.clock import utc_now
 from shared.events import EventData, EventEnvelope, make_event
@@ -29,6 +31,12 @@ from shared.tracing import trace_context
 log = logging.getLogger(__name__)
 
 OUTBOX_FIELD = "outbox"
+# On a document while its outbox holds events not yet published, and only then. The sweep asks
+# for `{outbox_pending: true}`, an equality on a top-level field: every server answers it from
+# the index on that field alone, so a sweep reads the pending documents, not the collection.
+# (A condition on `outbox.id` reaches into an array: the stand-in on mongoeco evaluates it in
+# Python over every document of the collection, at each sweep.)
+PENDING_FIELD = "outbox_pending"
 # Outbox entries no envelope can be read from, moved aside so they stop blocking the rest.
 OUTBOX_DEAD_LETTERS = "outbox_dead_letters"
 # Beside an entry: the trace context of the write that produced it (shared.tracing), so the
@@ -53,9 +61,31 @@ OUTBOX_OLDEST_AGE = Gauge(
 )
 
 
-def outbox_index(collection: str) -> IndexSpec:
-    """Sparse on the event ids, so the relay's sweep reads only documents with pending events."""
-    return IndexSpec(collection, [(f"{OUTBOX_FIELD}.id", 1)], {"sparse": True})
+# A document's own fields as read: without the events waiting in its outbox, or the mark.
+WITHOUT_OUTBOX: Document = {OUTBOX_FIELD: 0, PENDING_FIELD: 0}
+_PENDING: Document = {PENDING_FIELD: True}
+# Entries written before the mark existed: in an outbox, on a document without the mark.
+_UNMARKED: Document = {f"{OUTBOX_FIELD}.id": {"$exists": True}, PENDING_FIELD: {"$exists": False}}
+
+
+def outbox_indexes(collection: str) -> list[IndexSpec]:
+    """The sweep's index: an equality on it reads the pending documents only, however many
+    others the collection has. Not sparse: mongoeco answers an equality from a sparse index by
+    reading every document of the collection (in SQLite), from a plain one by a seek, as
+    MongoDB and SecantusDB do either way. And the one on the event ids, which finds the entries
+    written before the mark when a service starts (`mark_pending`) without a collection scan."""
+    return [
+        IndexSpec(collection, [(PENDING_FIELD, 1)]),
+        IndexSpec(collection, [(f"{OUTBOX_FIELD}.id", 1)], {"sparse": True}),
+    ]
+
+
+async def mark_pending(db: Database, collections: Sequence[str]) -> None:
+    """Mark the documents whose outbox entries were written before the mark existed (by an
+    earlier release), so that the relay finds them. Idempotent; run at every start, so that an
+    entry an earlier release's replica left behind during a rolling upgrade is found too."""
+    for name in collections:
+        await db[name].update_many(_UNMARKED, {"$set": _PENDING})
 
 
 def with_events(update: Document, events: Sequence[EventEnvelope]) -> Document:
@@ -64,7 +94,13 @@ def with_events(update: Document, events: Sequence[EventEnvelope]) -> Document:
         return update
     pushed = dict(update.get("$push", {}))
     pushed[OUTBOX_FIELD] = {"$each": [outbox_entry(event) for event in events]}
-    return {**update, "$push": pushed}
+    return {**update, "$push": pushed, "$set": {**update.get("$set", {}), **_PENDING}}
+
+
+def outbox_fields(events: Sequence[EventEnvelope]) -> Document:
+    """The fields a new document carries its events in (with `insert_one`)."""
+    entries = [outbox_entry(event) for event in events]
+    return {OUTBOX_FIELD: entries, **(_PENDING if entries else {})}
 
 
 def outbox_entry(event: EventEnvelope) -> Document:
@@ -137,9 +173,7 @@ class OutboxRelay:
 
     async def _relay_collection(self, name: str) -> int:
         collection = self._db[name]
-        documents = await collection.find(
-            {f"{OUTBOX_FIELD}.id": {"$exists": True}}, {OUTBOX_FIELD: 1}
-        ).to_list(self._batch_size)
+        documents = await collection.find(_PENDING, {OUTBOX_FIELD: 1}).to_list(self._batch_size)
         pending: list[tuple[Any, EventEnvelope]] = []
         traces: dict[UUID, Mapping[str, str]] = {}
         for document in documents:
@@ -153,6 +187,7 @@ class OutboxRelay:
                     traces[envelope.id] = carrier
         pending = pending[: self._batch_size]
         if not pending:
+            await self._unmark_emptied(collection, [document["_id"] for document in documents])
             return 0
         published = await self._publisher.publish([e for _, e in pending], traces)
         confirmed = {str(i) for i in published}
@@ -169,10 +204,24 @@ class OutboxRelay:
                 ],
                 ordered=False,
             )
+        await self._unmark_emptied(collection, [document["_id"] for document in documents])
         EVENTS_RELAYED.labels(self._service_name).inc(len(confirmed))
         if len(confirmed) < len(pending):
             raise RuntimeError(f"{len(pending) - len(confirmed)} events were not confirmed")
         return len(pending)
+
+    @staticmethod
+    async def _unmark_emptied(
+        collection: AsyncCollection[Document], document_ids: list[Any]
+    ) -> None:
+        """Remove the mark from those of the documents whose outbox is empty now. A separate
+        write from the pull: an event pushed in between leaves the outbox non-empty, so the
+        mark stays; a crash in between leaves a mark on an empty outbox, removed next sweep."""
+        if document_ids:
+            await collection.update_many(
+                {"_id": {"$in": document_ids}, OUTBOX_FIELD: {"$size": 0}},
+                {"$unset": {PENDING_FIELD: ""}},
+            )
 
     async def _park(self, name: str, document_id: Any, entry: Any, error: ValidationError) -> None:
         """Copy the entry aside, then pull it: a crash between the two leaves a duplicate copy,
@@ -198,9 +247,7 @@ class OutboxRelay:
     async def pending_count(self) -> int:
         total = 0
         for name in self._collections:
-            async for document in self._db[name].find(
-                {f"{OUTBOX_FIELD}.id": {"$exists": True}}, {OUTBOX_FIELD: 1}
-            ):
+            async for document in self._db[name].find(_PENDING, {OUTBOX_FIELD: 1}):
                 total += len(document.get(OUTBOX_FIELD, []))
         return total
 
@@ -220,7 +267,7 @@ class OutboxRelay:
 
 
 _BACKLOG_PIPELINE: list[Document] = [
-    {"$match": {f"{OUTBOX_FIELD}.id": {"$exists": True}}},
+    {"$match": _PENDING},
     {"$unwind": f"${OUTBOX_FIELD}"},
     {
         "$group": {

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from shared.identity import CurrentUserId
 from shared.mongo import Database, Document
-from shared.outbox import OUTBOX_FIELD
+from shared.outbox import WITHOUT_OUTBOX
 
 PERSONAL_DATA_PATH = "/internal/personal-data"
 # One uploaded file of the signed-in user, as their export carries it (the media service).
@@ -58,7 +58,7 @@ async def gather(
     """Every declared file of `user_id`, oldest record first where records are dated."""
     files: dict[str, list[dict[str, Any]]] = {}
     for kind in records:
-        projection = {OUTBOX_FIELD: 0, **dict.fromkeys(kind.hidden, 0)}
+        projection = {**WITHOUT_OUTBOX, **dict.fromkeys(kind.hidden, 0)}
         cursor = db[kind.collection].find(kind.about(user_id), projection).sort("_id", 1)
         documents = await cursor.to_list(MAX_RECORDS_PER_FILE)
         files.setdefault(kind.file, []).extend(_as_record(document) for document in documents)

@@ -32,7 +32,7 @@ from shared.observability import (
     health_router,
 )
 from shared.openapi import install_truthful_openapi, operation_id
-from shared.outbox import Outbox, OutboxRelay, outbox_index
+from shared.outbox import Outbox, OutboxRelay, mark_pending, outbox_indexes
 from shared.personal_data import PersonalRecords, personal_data_router
 from shared.problems import install_problem_handlers
 from shared.settings import ServiceSettings
@@ -153,8 +153,11 @@ async def _running[S: ServiceSettings, C](
         undo.push_async_callback(lifecycle.bounded, "closing the MongoDB client", mongo.close)
         db = mongo[settings.database_name]
         indexes = [*spec.indexes, *PROCESSED_EVENT_INDEXES]
-        indexes += [outbox_index(name) for name in spec.outbox_collections]
+        indexes += [index for name in spec.outbox_collections for index in outbox_indexes(name)]
         await _until_answered("MongoDB", partial(ensure_indexes, db, indexes), ConnectionFailure)
+        await _until_answered(
+            "MongoDB", partial(mark_pending, db, spec.outbox_collections), ConnectionFailure
+        )
         bus = EventBus(settings)
         undo.push_async_callback(lifecycle.bounded, "closing the broker connection", bus.close)
         await _until_answered("RabbitMQ", bus.connect, ConnectionError, OSError)

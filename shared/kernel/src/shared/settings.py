@@ -98,6 +98,10 @@ class ServiceSettings(BaseSettings):
     event_retry_delays_seconds: tuple[float, ...] = (1.0, 5.0, 30.0)
     """Delay before each retry of a failed event (JSON list); after the last one, the event is
     parked in the service's dead-letter queue."""
+    event_database_outage_seconds: float = Field(default=120.0, ge=0)
+    """How long a consumer holds an event whose handling fails because MongoDB does not answer,
+    trying it again (after 0.5 s, doubling up to every 5 s), before that counts as a failed
+    attempt: a database restart does not use up the event's retries. Other errors count at once."""
     outbox_sweep_seconds: float = Field(default=5.0, gt=0)
     """How often the outbox relay sweeps for events not yet published (it also wakes right
     after each write)."""

@@ -8,7 +8,7 @@ from pymongo.errors import DuplicateKeyError
 from federation.publishing.rules import RemoteCoauthor
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
-from shared.outbox import outbox_entry, with_events
+from shared.outbox import outbox_fields, with_events
 
 REMOTE_INVITATIONS = "remote_invitations"
 REMOTE_INVITATIONS_INDEXES = [
@@ -26,7 +26,7 @@ class RemoteInvitations:
 
     async def start(self, invitation: Document, events: list[EventEnvelope]) -> bool:
         """False for an invitation stored already (a repeated event or Invite)."""
-        document = {**invitation, "state": "pending", "outbox": [outbox_entry(e) for e in events]}
+        document = {**invitation, "state": "pending", **outbox_fields(events)}
         try:
             await self._invitations.insert_one(document)
         except DuplicateKeyError:

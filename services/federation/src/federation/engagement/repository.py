@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import EventEnvelope
 from shared.mongo import Database, IndexSpec
-from shared.outbox import OUTBOX_FIELD, with_events
+from shared.outbox import WITHOUT_OUTBOX, with_events
 
 REMOTE_ENGAGEMENTS = "remote_engagements"
 REMOTE_ENGAGEMENTS_INDEXES = [IndexSpec(REMOTE_ENGAGEMENTS, [("note_id", 1)], {"sparse": True})]
@@ -52,12 +52,12 @@ class RemoteEngagements:
         return result.upserted_id is not None
 
     async def get(self, activity_id: str) -> RemoteEngagement | None:
-        document = await self._engagements.find_one({"_id": activity_id}, {OUTBOX_FIELD: 0})
+        document = await self._engagements.find_one({"_id": activity_id}, WITHOUT_OUTBOX)
         return _engagement(document) if document else None
 
     async def reply_of(self, note_id: str, actor_id: str) -> RemoteEngagement | None:
         document = await self._engagements.find_one(
-            {"note_id": note_id, "actor_id": actor_id}, {OUTBOX_FIELD: 0}
+            {"note_id": note_id, "actor_id": actor_id}, WITHOUT_OUTBOX
         )
         return _engagement(document) if document else None
 

@@ -8,7 +8,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
-from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
+from shared.outbox import WITHOUT_OUTBOX, outbox_fields, with_events
 
 SENT_ENGAGEMENTS = "sent_engagements"
 SENT_ENGAGEMENTS_INDEXES = [
@@ -22,7 +22,7 @@ class SentEngagements:
 
     async def record(self, sent: Document, events: list[EventEnvelope]) -> bool:
         """False when it was sent already (a redelivered event)."""
-        document = {**sent, "ended_at": None, OUTBOX_FIELD: [outbox_entry(e) for e in events]}
+        document = {**sent, "ended_at": None, **outbox_fields(events)}
         try:
             await self._sent.insert_one(document)
         except DuplicateKeyError:
@@ -30,7 +30,7 @@ class SentEngagements:
         return True
 
     async def get(self, sent_id: str) -> Document | None:
-        return await self._sent.find_one({"_id": sent_id}, {OUTBOX_FIELD: 0})
+        return await self._sent.find_one({"_id": sent_id}, WITHOUT_OUTBOX)
 
     async def live_like(self, post_id: str, user_id: str, before_seq: int) -> Document | None:
         """The account's Like of the post still standing, older than the unlike `before_seq`."""
@@ -41,7 +41,7 @@ class SentEngagements:
             "ended_at": None,
             "like_seq": {"$lt": before_seq},
         }
-        return await self._sent.find_one(query, {OUTBOX_FIELD: 0}, sort=[("like_seq", -1)])
+        return await self._sent.find_one(query, WITHOUT_OUTBOX, sort=[("like_seq", -1)])
 
     async def end(self, sent: Document, at: datetime, events: list[EventEnvelope]) -> bool:
         """Marks it undone or deleted, once."""

@@ -12,7 +12,7 @@ from shared.events import EventEnvelope
 from shared.events.posts import Credit
 from shared.idempotency import APPLIED_EVENTS, write_once
 from shared.mongo import Database, Document, IndexSpec
-from shared.outbox import OUTBOX_FIELD, with_events
+from shared.outbox import WITHOUT_OUTBOX, with_events
 
 PUBLISHED_NOTES = "published_notes"
 # An author's outbox, newest first.
@@ -42,7 +42,7 @@ class PublishedNotes:
 
     async def get(self, post_id: str) -> StoredPost | None:
         document = await self._notes.find_one(
-            {"_id": post_id}, {OUTBOX_FIELD: 0, APPLIED_EVENTS: 0}
+            {"_id": post_id}, {**WITHOUT_OUTBOX, APPLIED_EVENTS: 0}
         )
         return _stored(document) if document else None
 
@@ -62,7 +62,7 @@ class PublishedNotes:
                 {"published_at": at, "_id": {"$lt": post_id}},
             ]
         found = (
-            self._notes.find(query, {OUTBOX_FIELD: 0, APPLIED_EVENTS: 0})
+            self._notes.find(query, {**WITHOUT_OUTBOX, APPLIED_EVENTS: 0})
             .sort([("published_at", -1), ("_id", -1)])
             .limit(limit)
         )

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
-from shared.outbox import outbox_entry, with_events
+from shared.outbox import WITHOUT_OUTBOX, outbox_fields, with_events
 
 QUOTES = "quotes"
 QUOTES_INDEXES = [
@@ -28,18 +28,18 @@ class Quotes:
         self._quotes = db[QUOTES]
 
     async def get(self, remix_id: str) -> Document | None:
-        return await self._quotes.find_one({"_id": remix_id}, {"outbox": 0})
+        return await self._quotes.find_one({"_id": remix_id}, WITHOUT_OUTBOX)
 
     async def by_request(self, request_id: str) -> Document | None:
-        return await self._quotes.find_one({"request_id": request_id}, {"outbox": 0})
+        return await self._quotes.find_one({"request_id": request_id}, WITHOUT_OUTBOX)
 
     async def by_authorization(self, authorization: str) -> Document | None:
-        return await self._quotes.find_one({"authorization": authorization}, {"outbox": 0})
+        return await self._quotes.find_one({"authorization": authorization}, WITHOUT_OUTBOX)
 
     async def insert(self, quote: Document, events: list[EventEnvelope]) -> bool:
         """False for a remix known already (a repeated request)."""
         try:
-            await self._quotes.insert_one({**quote, "outbox": [outbox_entry(e) for e in events]})
+            await self._quotes.insert_one({**quote, **outbox_fields(events)})
         except DuplicateKeyError:
             return False
         return True

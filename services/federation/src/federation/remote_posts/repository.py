@@ -5,7 +5,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
-from shared.outbox import outbox_entry, with_events
+from shared.outbox import WITHOUT_OUTBOX, outbox_fields, with_events
 
 REMOTE_NOTES = "remote_notes"
 REMOTE_NOTES_INDEXES = [IndexSpec(REMOTE_NOTES, [("post_id", 1)])]
@@ -16,15 +16,15 @@ class RemoteNotes:
         self._notes = db[REMOTE_NOTES]
 
     async def get(self, note_id: str) -> Document | None:
-        return await self._notes.find_one({"_id": note_id}, {"outbox": 0})
+        return await self._notes.find_one({"_id": note_id}, WITHOUT_OUTBOX)
 
     async def by_post_id(self, post_id: str) -> Document | None:
         """The live Note taken in as the post `post_id`."""
-        return await self._notes.find_one({"post_id": post_id, "deleted_at": None}, {"outbox": 0})
+        return await self._notes.find_one({"post_id": post_id, "deleted_at": None}, WITHOUT_OUTBOX)
 
     async def insert(self, note: Document, events: list[EventEnvelope]) -> bool:
         """False for a Note taken in already (a repeated or second Create)."""
-        document = {**note, "outbox": [outbox_entry(event) for event in events]}
+        document = {**note, **outbox_fields(events)}
         try:
             await self._notes.insert_one(document)
         except DuplicateKeyError:

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from invitations.core.rules import InvitationFacts, InvitationStatus
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
-from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
+from shared.outbox import WITHOUT_OUTBOX, outbox_fields, with_events
 from shared.personal_data import PersonalRecords
 from shared.public_user import PublicUser
 
@@ -125,7 +125,7 @@ class InvitationRepository:
     async def insert(self, record: InvitationRecord, events: Sequence[EventEnvelope]) -> bool:
         """Write a new invitation with its events; False when that id exists (a redelivery)."""
         document = record.to_document()
-        document[OUTBOX_FIELD] = [outbox_entry(event) for event in events]
+        document |= outbox_fields(events)
         try:
             await self._invitations.insert_one(document)
         except DuplicateKeyError:
@@ -133,7 +133,7 @@ class InvitationRepository:
         return True
 
     async def get(self, invitation_id: str) -> InvitationRecord | None:
-        doc = await self._invitations.find_one({"_id": invitation_id}, {OUTBOX_FIELD: 0})
+        doc = await self._invitations.find_one({"_id": invitation_id}, WITHOUT_OUTBOX)
         return InvitationRecord.from_document(doc) if doc else None
 
     async def transition(
@@ -204,7 +204,7 @@ class InvitationRepository:
                 {"created_at": after.created_at, "_id": {"$lt": after.invitation_id}},
             ]
         cursor = (
-            self._invitations.find(query, {OUTBOX_FIELD: 0})
+            self._invitations.find(query, WITHOUT_OUTBOX)
             .sort([("created_at", -1), ("_id", -1)])
             .limit(limit)
         )

@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 from posts.core.rules import Change, Counts, Post, PostNotFound
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
-from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
+from shared.outbox import WITHOUT_OUTBOX, outbox_fields, with_events
 from shared.personal_data import PersonalRecords
 from shared.public_post import RemoteMediaOut
 from shared.public_user import PublicUser
@@ -35,8 +35,6 @@ POST_PERSONAL_DATA = (
         "replies.json", POSTS, lambda user: {"author_id": user, "reply_to": {"$ne": None}}
     ),
 )
-# A post's fields as read, without the events waiting in its outbox.
-WITHOUT_OUTBOX = {OUTBOX_FIELD: 0}
 
 POST_INDEXES = [IndexSpec(POSTS, [("author_id", 1)]), *USER_DIRECTORY_INDEXES]
 
@@ -122,7 +120,7 @@ class PostRepository:
             **_POST.dump_python(post, exclude={"id"}),
             **(extra or {}),
             "user_snapshots": _SNAPSHOTS.dump_python(list(snapshots)),
-            OUTBOX_FIELD: [outbox_entry(event) for event in events],
+            **outbox_fields(events),
         }
         await self._posts.insert_one(document)
 

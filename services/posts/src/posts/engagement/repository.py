@@ -17,11 +17,11 @@ from datetime import datetime
 from pydantic import TypeAdapter
 from pymongo.errors import DuplicateKeyError
 
-from posts.core.repository import POSTS, WITHOUT_OUTBOX, StoredPost, stored_post
+from posts.core.repository import POSTS, StoredPost, stored_post
 from posts.core.rules import Counts
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
-from shared.outbox import with_events
+from shared.outbox import WITHOUT_OUTBOX, with_events
 from shared.personal_data import PersonalRecords
 
 LIKES = "likes"

@@ -4,9 +4,10 @@ request), read to list remixes and the requests to answer."""
 from collections.abc import Sequence
 from datetime import datetime
 
-from posts.core.repository import POSTS, WITHOUT_OUTBOX, StoredPost, stored_post
+from posts.core.repository import POSTS, StoredPost, stored_post
 from shared.events.posts import RemixStatus
 from shared.mongo import Database, Document, IndexSpec
+from shared.outbox import WITHOUT_OUTBOX
 
 REMIX_INDEXES = [
     # Remixes of a post, newest first; remix requests by id.

@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.events import EventEnvelope
 from shared.events.users import KeepCoauthoredPosts
 from shared.mongo import Database, Document, IndexSpec
-from shared.outbox import outbox_entry, with_events
+from shared.outbox import outbox_fields, with_events
 from shared.personal_data import PersonalRecords
 from shared.public_user import Avatar
 from users.core.rules import (
@@ -89,7 +89,7 @@ class AccountRepository:
             "country": account.country,
             **_remote_fields(account),
             **extra,
-            "outbox": [outbox_entry(event) for event in events],
+            **outbox_fields(events),
         }
         try:
             await self._users.insert_one(document)
