@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pymongo import MongoClient
@@ -76,6 +76,8 @@ class StandIn:
                 *("--path", str(self.path), "--databases", *self.databases),
             ],
             env={**os.environ, "EMBEDDED_MONGO": MONGOECO},
+            # Its own group: a failing test ends its servers with it.
+            start_new_session=True,
         )
 
     def seconds_until_each_answers_ping(self, timeout: float) -> float:
@@ -100,7 +102,8 @@ class StandIn:
 
     def kill(self) -> None:
         if self.process is not None:
-            self.process.kill()
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
 
@@ -125,6 +128,15 @@ def test_each_database_has_a_server_of_its_own_and_sigterm_stops_them_all(
         assert (tmp_path / "mongo-users.sqlite3").exists()
         assert (tmp_path / "mongo-posts.sqlite3").exists()
         assert server.seconds_to_stop() <= STOP_SECONDS
+
+
+# Every document joined with those of its owner, and each of those again: minutes of work.
+EVERY_PAIR_OF_PAIRS = [
+    {"$lookup": {"from": "things", "localField": "owner", "foreignField": "owner", "as": "same"}},
+    {"$unwind": "$same"},
+    {"$lookup": {"from": "things", "localField": "same.owner", "foreignField": "owner", "as": "more"}},
+    {"$count": "pairs"},
+]
 
 
 def load(port: int, documents: int) -> None:
@@ -155,7 +167,20 @@ def test_a_restart_with_data_answers_within_seconds_and_keeps_every_acknowledged
             with MongoClient(url(port)) as client:
                 assert client.copost_users.things.count_documents({}) == DOCUMENTS
 
-        # A stop while clients write: every write answered before it is there after it.
+        # A stop while clients write and a request runs for minutes (mongoeco computes an
+        # aggregation on its event loop): the stop does not wait for that request, and every
+        # write answered before it is there after it.
+        answered: list[object] = []
+
+        def aggregate() -> None:
+            with MongoClient(url(server.ports[0])) as client:
+                try:
+                    answered.extend(client.copost_users.things.aggregate(EVERY_PAIR_OF_PAIRS))
+                except PyMongoError:
+                    return
+
+        aggregation = threading.Thread(target=aggregate, daemon=True)
+        aggregation.start()
         acknowledged: list[str] = []
         writing = threading.Event()
 
@@ -183,6 +208,9 @@ def test_a_restart_with_data_answers_within_seconds_and_keeps_every_acknowledged
         for writer in writers:
             writer.join(30)
         assert not [writer for writer in writers if writer.is_alive()]
+        aggregation.join(30)
+        assert not aggregation.is_alive()
+        assert not answered
         assert stop_seconds <= STOP_SECONDS
 
         server.start()

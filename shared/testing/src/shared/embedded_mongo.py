@@ -207,10 +207,17 @@ async def _serve_mongoeco(path: str, host: str, port: int) -> None:
     print(f"embedded MongoDB (mongoeco) listening on {address.uri}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stopping(*_: object) -> None:
+        # Armed here, not on the event loop: a request computed on the loop (an aggregation
+        # in Python) can hold it for minutes, and Python runs this handler between two of its
+        # bytecodes.
+        signal.alarm(CLOSE_GRACE_SECONDS)
+        loop.call_soon_threadsafe(stop.set)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        signal.signal(sig, stopping)
     await stop.wait()
-    signal.alarm(CLOSE_GRACE_SECONDS)
     with contextlib.suppress(Exception):
         await server.close()
 
