@@ -5,6 +5,8 @@ serves HTTPS with a leaf of a certificate authority made for the run. No /etc/ho
 client here, the federation services' included (`FEDERATION_TEST_HOSTS`), sends the two names
 to their gateways' loopback ports while checking TLS against the names, and trusts only the
 run's root (`REMOTE_CA_FILE`). A step of a federation story is a few lines on `Instance`.
+Beside them may run the independent Fedify peer (fedify_server.py), under a name of its own
+over HTTPS too, known to the instances and knowing them the same way.
 """
 
 import asyncio
@@ -19,6 +21,7 @@ import httpx
 import pytest
 from certificate_authority import CertificateAuthority
 from conftest import E2EUser, NewUser, gateway_client, running_local_stack, user_factory
+from fedify_server import FedifyPeer, PeerName, fedify_missing, fedify_peer
 from stack import GatewayTls, LocalStack, find_free_base_port
 
 from federation.core.remote import ACTIVITY_ACCEPT, FixedAddresses
@@ -100,20 +103,36 @@ async def await_gone_from_home(reader: E2EUser, post_id: str) -> None:
     await wait_until(gone, timeout=PATIENCE_SECONDS, interval=0.2)
 
 
+@dataclass(frozen=True, slots=True)
+class Federation:
+    """The instances of a run, and the peer beside them if asked for."""
+
+    instances: list[Instance]
+    peer: FedifyPeer | None
+    """None when Node.js or Fedify is missing here (`peer_missing` says why)."""
+    peer_missing: str | None
+
+
 @asynccontextmanager
 async def federated_instances(
-    tmp_path_factory: pytest.TempPathFactory, *domains: str
-) -> AsyncIterator[list[Instance]]:
-    """Instances under `domains`, started side by side, each knowing all the names."""
+    tmp_path_factory: pytest.TempPathFactory, *domains: str, peer_name: str | None = None
+) -> AsyncIterator[Federation]:
+    """Instances under `domains`, started side by side, each knowing all the names; with
+    `peer_name`, the Fedify peer under that name first, if it can run here."""
     authority = CertificateAuthority(tmp_path_factory.mktemp("test-ca"))
     ports = _distinct_base_ports(len(domains))
     addresses = {domain: f"127.0.0.1:{port}" for domain, port in zip(domains, ports, strict=True)}
-    settings = {
-        "FEDERATION_TEST_HOSTS": json.dumps(addresses),
-        "REMOTE_CA_FILE": str(authority.ca_file),
-    }
     tls = ssl.create_default_context(cafile=authority.ca_file)
     async with AsyncExitStack() as running:
+        peer, peer_missing = None, (await fedify_missing() if peer_name else None)
+        if peer_name and not peer_missing:
+            named = PeerName(peer_name, authority, dict(addresses))
+            peer = await running.enter_async_context(fedify_peer(named))
+            addresses[peer_name] = peer.address
+        settings = {
+            "FEDERATION_TEST_HOSTS": json.dumps(addresses),
+            "REMOTE_CA_FILE": str(authority.ca_file),
+        }
 
         async def start(domain: str, port: int) -> Instance:
             issued = authority.issue(domain)
@@ -136,7 +155,8 @@ async def federated_instances(
         for outcome in started:
             if isinstance(outcome, BaseException):
                 raise outcome
-        yield [instance for instance in started if isinstance(instance, Instance)]
+        instances = [instance for instance in started if isinstance(instance, Instance)]
+        yield Federation(instances, peer, peer_missing)
 
 
 def _distinct_base_ports(count: int) -> list[int]:

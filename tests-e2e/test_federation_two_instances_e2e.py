@@ -7,7 +7,8 @@ B reaching A's follower once credited to both its authors, each consent stamp ch
 outside B, and B's edit, a co-author leaving (A's copy credits the author alone) and the
 deletion propagating; an author on A inviting a co-author on B, who accepts (or declines) on
 B, so that followers on both instances see the post once credited to both, his stamp served
-by B checks out, and his leaving takes his name off everywhere; an invitation B's rules refuse
+by B checks out, and his leaving takes his name off everywhere, the independent Fedify peer
+(following the author, over HTTPS under its own name) included; an invitation B's rules refuse
 declined on A at once, and the author's revocation and removal of co-authors there reaching
 B; A's like and reply of B's post counted and notified on B, and taken back; a remix on B
 of A's post waiting for its author's approval on A, then showing the original until A revokes
@@ -29,6 +30,7 @@ from collaboration import (
 from conftest import E2EUser
 from federated_instances import (
     PATIENCE_SECONDS,
+    Federation,
     Instance,
     await_gone_from_home,
     await_home,
@@ -36,15 +38,32 @@ from federated_instances import (
     follow_remote,
     remote_post_in_home,
 )
+from fedify_server import FedifyPeer
 
 from shared.remote_accounts import remote_post_id
 from shared.testing import wait_until
 
+PEER_NAME = "peer.fedify.test"
+
 
 @pytest.fixture(scope="module")
-async def instances(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[list[Instance]]:
-    async with federated_instances(tmp_path_factory, "a.copost.test", "b.copost.test") as both:
-        yield both
+async def federation(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Federation]:
+    async with federated_instances(
+        tmp_path_factory, "a.copost.test", "b.copost.test", peer_name=PEER_NAME
+    ) as started:
+        yield started
+
+
+@pytest.fixture
+def instances(federation: Federation) -> list[Instance]:
+    return federation.instances
+
+
+def test_the_fedify_peer_runs_beside_the_instances(federation: Federation) -> None:
+    """Where Node.js or Fedify is missing, the story below runs without the peer: said here."""
+    if federation.peer is None:
+        pytest.skip(federation.peer_missing or "no peer")
+    assert federation.peer.url == f"https://{PEER_NAME}"
 
 
 async def ok(response: Any, status: int = 200) -> Any:
@@ -179,11 +198,15 @@ async def test_a_like_and_a_reply_from_a_reach_bs_post_counted_and_notified_then
 
 
 async def test_an_author_on_a_invites_a_coauthor_on_b_who_accepts_then_leaves(
-    instances: list[Instance],
+    federation: Federation,
 ) -> None:
-    a, b = instances
+    a, b = federation.instances
+    peer = federation.peer
     ana, ana_fan = await a.sign_up("ana"), await a.sign_up("anafan")
     bob, bob_fan = await b.sign_up("bob", collab_policy="everyone"), await b.sign_up("bobfan")
+    ana_actor, bob_actor = f"{a.url}/users/{ana.handle}", f"{b.url}/users/{bob.handle}"
+    if peer is not None:
+        await peer_follows(peer, ana_actor)
     await ok(await ana_fan.client.put(f"/v1/users/{ana.handle}/follow"), 204)
     await ok(await bob_fan.client.put(f"/v1/users/{bob.handle}/follow"), 204)
     bob_on_a = b.address_of(bob)
@@ -209,7 +232,6 @@ async def test_an_author_on_a_invites_a_coauthor_on_b_who_accepts_then_leaves(
     assert (b_home["author"]["handle"], _accepted(b_home)) == (a.address_of(ana), [bob.handle])
 
     # From outside: A's Note credits both, and bob's stamp on B names him and the Note.
-    ana_actor, bob_actor = f"{a.url}/users/{ana.handle}", f"{b.url}/users/{bob.handle}"
     note = await ok(await b.fetch_activity(a.note_url(post["id"])))
     assert note["attributedTo"] == [ana_actor, bob_actor]
     [stamp_url] = note["coauthorAuthorization"]
@@ -217,6 +239,14 @@ async def test_an_author_on_a_invites_a_coauthor_on_b_who_accepts_then_leaves(
     stamp = await ok(await a.fetch_activity(stamp_url))
     assert (stamp["type"], stamp["attributedTo"]) == ("CoauthorAuthorization", bob_actor)
     assert (stamp["interactingObject"], stamp["interactionTarget"]) == (note["id"], bob_actor)
+    if peer is not None:
+        # The peer took A's Create once (Fedify checked A's signature) and checked bob's
+        # stamp where B serves it, with its own library.
+        create = await peer_took(peer, "create", note["id"])
+        assert create["attributedTo"] == [ana_actor, bob_actor]
+        assert [(s["id"], s["coauthor"], s["valid"]) for s in create["stamps"]] == [
+            (stamp_url, bob_actor, True)
+        ]
 
     await wait_until(
         lambda: _on_profile(bob_fan, bob, on_b), timeout=PATIENCE_SECONDS, interval=0.2
@@ -230,6 +260,42 @@ async def test_an_author_on_a_invites_a_coauthor_on_b_who_accepts_then_leaves(
     assert (note["attributedTo"], note["coauthorAuthorization"]) == ([ana_actor], [])
     await credited_on(bob_fan, on_b, [])
     assert not await _on_profile(bob_fan, bob, on_b)
+    if peer is not None:
+        # A's Update reaches the peer: the Note credits ana alone, and B's stamp is gone.
+        update = await peer_took(peer, "update", note["id"], until=_credits_one)
+        assert (update["actor"], update["stamps"]) == (ana_actor, [])
+        assert (await peer.ask("status", url=stamp_url))["status"] == 410
+        assert len(_took(peer, "create", note["id"])) == 1
+
+
+async def peer_follows(peer: FedifyPeer, actor: str) -> None:
+    """The peer follows `actor`, found by WebFinger, once its server accepts."""
+    followed = await peer.ask("follow", actor=actor)
+    assert followed["followed"] == actor
+
+    def accepted() -> bool:
+        return any(e["object"] == followed["follow"] for e in peer.seen("accept"))
+
+    await wait_until(accepted, timeout=PATIENCE_SECONDS, interval=0.2)
+
+
+async def peer_took(peer: FedifyPeer, kind: str, note: str, *, until: Any = bool) -> dict[str, Any]:
+    """The one `kind` activity about `note` the peer's inbox took, once `until(it)` holds."""
+
+    def took() -> dict[str, Any] | None:
+        found = [event for event in _took(peer, kind, note) if until(event)]
+        assert len(found) <= 1, f"the peer took {len(found)} of them"
+        return found[0] if found else None
+
+    return await wait_until(took, timeout=PATIENCE_SECONDS, interval=0.2)
+
+
+def _took(peer: FedifyPeer, kind: str, note: str) -> list[dict[str, Any]]:
+    return [event for event in peer.seen(kind) if event["note"] == note]
+
+
+def _credits_one(event: dict[str, Any]) -> bool:
+    return len(event["attributedTo"]) == 1
 
 
 async def test_a_declined_remote_invitation_credits_nobody_on_either_instance(

@@ -3,83 +3,23 @@ follows a CoPost user found by WebFinger, takes the Accept and a co-authored Not
 checks their HTTP signatures), checks each consent stamp, and replies and likes back; the
 whole local stack counts both on the post and notifies every credited author."""
 
-import asyncio
 import json
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from collaboration import accept_invitation, create_post
 from conftest import E2EUser, NewUser, running_local_stack, user_factory
+from fedify_server import fedify_peer
 from stack import find_free_base_port
 
 from shared.testing import wait_until
 
-PEER_SCRIPT = Path(__file__).parent / "fedify_peer" / "peer.mjs"
-FEDIFY = Path(__file__).parents[1] / "node_modules" / "@fedify" / "fedify"
 # A whole stack on a loaded 2-core machine: deliveries and counts settle within seconds.
 PATIENCE = 30.0
-# Fedify 1.5 runs on Node.js 20 and newer: Debian 13's; Debian 12's own package is 18.
-FEDIFY_NODE_MAJOR = 20
-
-
-async def _node_major(node: str) -> int:
-    process = await asyncio.create_subprocess_exec(
-        node, "--version", stdout=asyncio.subprocess.PIPE
-    )
-    version, _ = await process.communicate()
-    return int(version.decode().strip().lstrip("v").split(".")[0])
-
-
-@dataclass
-class FedifyPeer:
-    """The Node.js process and what it printed: its URL, then what its inbox took."""
-
-    process: asyncio.subprocess.Process
-    url: str = ""
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    async def read(self) -> None:
-        assert self.process.stdout is not None
-        async for line in self.process.stdout:
-            self.events.append(json.loads(line))
-
-    def seen(self, kind: str) -> list[dict[str, Any]]:
-        return [event for event in self.events if event["event"] == kind]
-
-    async def ask(self, control: str, **body: str) -> dict[str, Any]:
-        async with httpx.AsyncClient(timeout=20) as client:
-            answer = (await client.post(f"{self.url}/_test/{control}", json=body)).json()
-        assert "error" not in answer, answer["error"]
-        return answer  # type: ignore[no-any-return]
-
-
-@asynccontextmanager
-async def fedify_peer() -> AsyncIterator[FedifyPeer]:
-    node = shutil.which("node")
-    if node is None or not FEDIFY.is_dir():
-        pytest.skip("no Node.js or no @fedify/fedify in node_modules: `make npm-tools` installs it")
-    if await _node_major(node) < FEDIFY_NODE_MAJOR:
-        pytest.skip(f"Fedify needs Node.js {FEDIFY_NODE_MAJOR} or newer (Debian 12's is older)")
-    process = await asyncio.create_subprocess_exec(
-        node, str(PEER_SCRIPT), stdout=asyncio.subprocess.PIPE, cwd=PEER_SCRIPT.parent
-    )
-    peer = FedifyPeer(process)
-    reading = asyncio.create_task(peer.read())
-    try:
-        (listening,) = await wait_until(lambda: peer.seen("listening") or None, timeout=20)
-        peer.url = listening["url"]
-        yield peer
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        await process.wait()
-        await reading
 
 
 async def test_a_fedify_server_follows_checks_the_stamps_and_its_reply_and_like_count(

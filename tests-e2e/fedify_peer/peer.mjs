@@ -1,12 +1,20 @@
 // An ActivityPub server built on Fedify (written by others, not by CoPost), the independent
-// peer of test_fedify_peer_e2e.py. One actor, `peer`; Fedify verifies every request to
-// its inboxes. It listens on a free loopback port and prints one JSON line per event to
-// stdout: {"event": "listening", "url"}, then "accept" and "create" as its inbox takes them.
-// The test drives it through POST /_test/follow and POST /_test/interact; each answers what
-// it did or {"error"}.
+// peer of the federation tests (fedify_server.py starts it). One actor, `peer`; Fedify
+// verifies every request to its inboxes. It listens on a free loopback port and prints one
+// JSON line per event to stdout: {"event": "listening", "url", "control"}, then "accept",
+// "create" and "update" as its inbox takes them. The test drives it at `control` through
+// POST /_test/follow, /_test/interact and /_test/status; each answers what it did or
+// {"error"}.
+// By default it serves plain HTTP under its loopback address. Given PEER_NAME, PEER_CERT and
+// PEER_KEY it serves HTTPS as https://PEER_NAME instead, and PEER_HOSTS (a JSON object,
+// {"a.copost.test": "127.0.0.1:20400"}) sends its requests for those names to their loopback
+// addresses, TLS still checked against the name (NODE_EXTRA_CA_CERTS trusts the run's root).
 // Fedify 1.6 and later need Node.js 22; package.json pins the 1.5 line (still patched), which
 // runs on Node.js 20, Debian 13's.
+import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
+import { Agent, buildConnector, setGlobalDispatcher } from "undici";
 import {
   Accept,
   Create,
@@ -15,16 +23,41 @@ import {
   Like,
   Note,
   Person,
+  Update,
   createFederation,
   generateCryptoKeyPair,
+  getDocumentLoader,
   isActor,
   lookupWebFinger,
   MemoryKvStore,
   PUBLIC_COLLECTION,
 } from "@fedify/fedify";
 
+const { PEER_NAME, PEER_CERT, PEER_KEY, PEER_HOSTS } = process.env;
+const fixedAddresses = JSON.parse(PEER_HOSTS ?? "{}");
+if (Object.keys(fixedAddresses).length > 0) {
+  // What /etc/hosts would do, with ports: the connection goes to the name's fixed address.
+  const connect = buildConnector({});
+  setGlobalDispatcher(
+    new Agent({
+      connect: (options, callback) => {
+        const address = fixedAddresses[options.hostname];
+        if (!address) return connect(options, callback);
+        const [host, port] = address.split(":");
+        return connect({ ...options, hostname: host, port, servername: options.hostname }, callback);
+      },
+    }),
+  );
+}
+
 const keys = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
-const federation = createFederation({ kv: new MemoryKvStore(), allowPrivateAddress: true });
+const federation = createFederation({
+  kv: new MemoryKvStore(),
+  allowPrivateAddress: true,
+  // Every document fresh from its server (Fedify caches them for five minutes by default):
+  // after an Update the Note and its stamps are read again as they are now.
+  documentLoaderFactory: () => getDocumentLoader({ allowPrivateAddress: true }),
+});
 const say = (event) => process.stdout.write(JSON.stringify(event) + "\n");
 
 federation
@@ -50,6 +83,11 @@ federation
     const note = await create.getObject();
     if (!(note instanceof Note)) return;
     say({ event: "create", actor: create.actorId?.href, ...(await checkedStamps(ctx, note)) });
+  })
+  .on(Update, async (ctx, update) => {
+    const note = await update.getObject();
+    if (!(note instanceof Note)) return;
+    say({ event: "update", actor: update.actorId?.href, ...(await checkedStamps(ctx, note)) });
   });
 
 // The Note as its server serves it (Fedify's Note keeps no term it does not know, such as
@@ -119,10 +157,16 @@ async function interact(ctx, { note }) {
   return { reply: reply.id.href, like: like.id.href, to: author.id.href };
 }
 
-const controls = { "/_test/follow": follow, "/_test/interact": interact };
+// What a URL answers now (a stamp withdrawn answers 410 Gone).
+async function status(_ctx, { url }) {
+  const answer = await fetch(url, { headers: { accept: "application/activity+json" } });
+  return { url, status: answer.status };
+}
 
-const server = http.createServer(async (incoming, outgoing) => {
-  const origin = `http://${incoming.headers.host}`;
+const controls = { "/_test/follow": follow, "/_test/interact": interact, "/_test/status": status };
+
+async function serve(incoming, outgoing) {
+  const origin = PEER_NAME ? `https://${PEER_NAME}` : `http://${incoming.headers.host}`;
   const url = new URL(incoming.url, origin);
   const chunks = [];
   for await (const chunk of incoming) chunks.push(chunk);
@@ -150,8 +194,14 @@ const server = http.createServer(async (incoming, outgoing) => {
   }
   outgoing.writeHead(response.status, Object.fromEntries(response.headers));
   outgoing.end(Buffer.from(await response.arrayBuffer()));
-});
+}
+
+const server = PEER_NAME
+  ? https.createServer({ cert: fs.readFileSync(PEER_CERT), key: fs.readFileSync(PEER_KEY) }, serve)
+  : http.createServer(serve);
 
 server.listen(0, "127.0.0.1", () => {
-  say({ event: "listening", url: `http://127.0.0.1:${server.address().port}` });
+  const scheme = PEER_NAME ? "https" : "http";
+  const control = `${scheme}://127.0.0.1:${server.address().port}`;
+  say({ event: "listening", url: PEER_NAME ? `https://${PEER_NAME}` : control, control });
 });

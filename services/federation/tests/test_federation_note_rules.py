@@ -14,10 +14,11 @@ from federation.publishing.rules import (
     coauthor_removed,
     credit,
     delete,
+    handed_over,
     outgoing,
     publish,
 )
-from shared.events.posts import PostCoauthorRemoved
+from shared.events.posts import PostCoauthorRemoved, PostHandedOver
 
 BEFORE, AFTER = PUBLISHED - timedelta(minutes=1), PUBLISHED + timedelta(minutes=1)
 type Change = Callable[[LocalPost], LocalPost]
@@ -104,3 +105,34 @@ def test_the_first_publication_is_a_create_and_a_removal_before_it_sends_nothing
 
     assert outgoing(unknown, published_with_bob(unknown)) == "Create"
     assert outgoing(unknown, bob_left(timedelta(0))(unknown)) is None
+
+
+def hand_over(post: LocalPost, source: str, to: str, minutes: int) -> LocalPost:
+    event = PostHandedOver(
+        post_id="p",
+        from_author_id=source,
+        to_author_id=to,
+        coauthor_ids=(source,),
+        reason="accepted",
+        handed_over_at=PUBLISHED + timedelta(minutes=minutes),
+    )
+    return handed_over(post, event)
+
+
+def test_a_hand_over_applies_once_and_a_late_one_changes_nothing() -> None:
+    post = published_with_bob(LocalPost("p"))
+
+    to_bob = hand_over(post, "alice", "bob", 1)
+    back_to_alice = hand_over(to_bob, "bob", "alice", 2)
+
+    assert (to_bob.author_id, to_bob.coauthor_ids, to_bob.publisher_id) == (
+        "bob",
+        ["alice"],
+        "alice",
+    )
+    assert outgoing(post, to_bob) == "Update"
+    assert hand_over(to_bob, "alice", "bob", 1) == to_bob  # repeated
+    assert (back_to_alice.author_id, back_to_alice.coauthor_ids) == ("alice", ["bob"])
+    assert hand_over(back_to_alice, "alice", "bob", 1) == back_to_alice  # older than the last
+    assert hand_over(post, "carol", "bob", 1) == post  # not the author's
+    assert hand_over(LocalPost("p"), "alice", "bob", 1) == LocalPost("p")  # not published yet

@@ -252,7 +252,7 @@ async def test_a_remix_note_names_its_original_and_shows_its_authorization_while
     for name in ("quote", "quoteUrl", "_misskey_quote"):
         assert pending[name] == request["object"]
     assert "quoteAuthorization" not in pending
-    assert pending["interactionPolicy"] == {"canQuote": {"manualApproval": [PUBLIC]}}
+    assert pending["interactionPolicy"] == {"canQuote": {"automaticApproval": [PUBLIC]}}
 
     authorization = quoting_peer.authorize(request)
     accept = quoting_peer.activity("Accept", request, result=authorization)
@@ -411,6 +411,33 @@ async def test_an_approved_remote_quote_is_accepted_served_and_revoked(
     assert gone.status_code == 410
     assert gone.json()["formerType"] == "QuoteAuthorization"
     assert len(quoting_peer.accepts()) == 1
+
+
+async def test_a_revoked_authorization_is_deleted_on_every_server_following_the_author_once(
+    federation: FederationHarness,
+    quoting_peer: QuotingPeer,
+    stranger: QuotingPeer,
+    event_recorder: EventRecorder,
+) -> None:
+    # The stranger's server saw the quote through alice; the quoter follows her too.
+    await followed_by_peer(federation, stranger, "alice")
+    await followed_by_peer(federation, quoting_peer, "alice")
+    post_url = await local_post(federation, "p1")
+    quote = quoting_peer.note()
+    await send(federation, quoting_peer, quote_request(quoting_peer, post_url, quote))
+    await event_recorder.wait_for("federation.remote_quote_requested")
+    remix_id = remote_post_id(quote["id"])
+    await federation.events.publish(answered(PostRemixApproved, remix_id, quoting_peer, "p1"))
+
+    await federation.events.publish(answered(PostRemixRevoked, remix_id, quoting_peer, "p1"))
+
+    (seen,) = await wait_until(lambda: stranger.activities("Delete") or None)
+    (told,) = await wait_until(lambda: quoting_peer.activities("Delete") or None)
+    authorization_url = f"http://{DOMAIN}/users/alice/quote_authorizations/{remix_id}"
+    assert seen["object"] == told["object"] == authorization_url
+    assert seen["id"] == told["id"]
+    assert seen["actor"] == f"http://{DOMAIN}/users/alice"
+    assert len(stranger.accepts()) == 1  # its follow's: no answer about the quote
 
 
 async def test_a_refused_remote_quote_is_rejected_and_serves_nothing(

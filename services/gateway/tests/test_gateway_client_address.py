@@ -96,3 +96,42 @@ async def test_the_country_is_a_trusted_proxys_word_signed_into_the_assertion(
 
     assert response.status_code == 200
     assert asserted_caller(response.json()).country == expected
+
+
+async def test_a_refused_address_spends_nothing_of_its_callers_allowance(
+    start_gateway: GatewayFactory, signer: Signer
+) -> None:
+    """From the second request on the token is known, and both limits are counted together:
+    in the same order as before, the address first."""
+    gateway = await start_gateway(
+        ip_rate_limit_per_minute=1,
+        ip_rate_limit_burst=2,
+        user_rate_limit_per_minute=1,
+        user_rate_limit_burst=3,
+        trusted_proxies="127.0.0.1",
+    )
+    token = {"Authorization": f"Bearer {signer.token('carol-id')}"}
+
+    def from_address(address: str) -> dict[str, str]:
+        return token | {"X-Forwarded-For": address}
+
+    answers = [
+        await gateway.get("/v1/me", headers=from_address(address))
+        for address in ("192.0.2.1", "192.0.2.1", "192.0.2.1", "192.0.2.2", "192.0.2.3")
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429, 200, 429]
+    assert "client address" in answers[2].json()["detail"]
+    assert "user" in answers[4].json()["detail"]
+
+
+async def test_an_address_over_its_limit_is_refused_before_its_token_is_checked(
+    start_gateway: GatewayFactory,
+) -> None:
+    gateway = await start_gateway(ip_rate_limit_per_minute=1, ip_rate_limit_burst=1)
+    forged = {"Authorization": "Bearer not-a-token"}
+
+    first = await gateway.get("/v1/me", headers=forged)
+    second = await gateway.get("/v1/me", headers=forged)
+
+    assert (first.status_code, second.status_code) == (401, 429)

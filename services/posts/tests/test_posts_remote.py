@@ -76,20 +76,44 @@ async def test_a_remote_post_is_a_published_post_of_its_account_taken_once(
     assert len(event_recorder.of_type("post.created")) == 1
 
 
-async def test_a_remote_posts_content_warning_and_media_are_kept_beside_it(
-    client: httpx.AsyncClient, events: EventInjector, posts_db: Database
+async def test_a_remote_posts_content_warning_and_media_are_shown_linked_to_its_server(
+    client: httpx.AsyncClient, events: EventInjector, posts_db: Database, as_user: Headers
 ) -> None:
     picture = RemoteAttachment(
-        kind="Image", url="https://social.example/files/1.png", name="A harbour"
+        kind="Image",
+        url="https://social.example/files/1.png",
+        media_type="image/png",
+        name="A harbour",
     )
+    elsewhere = RemoteAttachment(kind="Document", url="ftp://social.example/files/2.png")
+    await events.register(RITA)
     await events.publish(
-        received().model_copy(update={"summary": "Boats", "attachments": (picture,)})
+        received().model_copy(update={"summary": "Boats", "attachments": (picture, elsewhere)})
     )
 
     stored = await posts_db["posts"].find_one({"_id": POST}, {"remote": 1})
     assert stored is not None
     assert stored["remote"]["summary"] == "Boats"
-    assert stored["remote"]["attachments"] == [picture.model_dump()]
+    answer = await client.get(f"/v1/posts/{POST}", headers=as_user("alice"))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["content_warning"] == "Boats"
+    assert answer.json()["remote_media"] == [
+        {
+            "url": "https://social.example/files/1.png",
+            "media_type": "image/png",
+            "description": "A harbour",
+        }
+    ]
+    assert answer.json()["media"] == []
+
+
+async def test_a_local_post_has_no_content_warning_nor_remote_media(
+    client: httpx.AsyncClient, as_user: Headers
+) -> None:
+    created = await client.post("/v1/posts", json={"text": "Mine"}, headers=as_user("alice"))
+    assert created.status_code == 201, created.text
+    assert created.json()["content_warning"] is None
+    assert created.json()["remote_media"] == []
 
 
 async def test_a_newer_edit_of_a_remote_post_applies_and_an_older_one_does_not(
@@ -247,6 +271,25 @@ async def test_a_remote_invitation_withdrawn_by_its_author_is_revoked_or_removed
     post = (await ritas_post.get(f"/v1/posts/{POST}", headers=as_user("bob"))).json()
     assert post["coauthors"] == []
     assert len(event_recorder.of_type("post.coauthor_removed")) == 2
+
+
+async def test_a_remote_invitation_withdrawn_before_it_was_added_is_never_added(
+    ritas_post: httpx.AsyncClient,
+    events: EventInjector,
+    event_recorder: EventRecorder,
+    uid: Callable[[str], str],
+    as_user: Callable[[str], dict[str, str]],
+) -> None:
+    # Its withdrawal overtook it (the invitation waited for its post).
+    await events.publish(rita_withdraws(uid("bob")))
+
+    await events.publish(rita_invites(uid("bob")), rita_invites(uid("carol"), "c" * 32))
+
+    (invited,) = await event_recorder.wait_for("post.coauthor_invited")
+    assert invited.data["invitation_id"] == "c" * 32
+    post = (await ritas_post.get(f"/v1/posts/{POST}", headers=as_user("carol"))).json()
+    assert [c["user"]["id"] for c in post["coauthors"]] == [uid("carol")]
+    assert event_recorder.of_type("post.coauthor_removed") == []
 
 
 # Remote co-authors, credited on their consent stamps (checked by the federation service)

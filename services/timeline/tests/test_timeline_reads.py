@@ -158,14 +158,24 @@ async def test_a_home_read_costs_the_same_queries_whatever_the_number_of_follows
         counter.commands.clear()
         await uncached.home("f1", limit=20, cursor=None)
         from_mongodb = dict(counter.commands)
+        await events.publish("p6", "a0", when=30)
+        await api.wait_for_home("f1", [f"p{n}" for n in reversed(range(7))])
+        CountedConnection.sent = 0
+        changed = await cached.home("f1", limit=20, cursor=None)
+        round_trips_after_a_post = CountedConnection.sent
     finally:
         await client.close()
         await redis.aclose()
 
     assert len(page.items) == 6
     assert from_redis == {}  # a warm page: feeds, cards, profiles and overlays from Redis
-    # The reader's sets; its feeds (its own, its celebrity's); the cards with their profiles.
-    assert round_trips == 3
+    # The reader's sets with what its last read needed: its feeds (its own, its celebrity's),
+    # the cards and profiles of that page (the same page: nothing is left to ask for).
+    assert round_trips == 1
+    # A post since: its card was not peeked at, so it is read after the page is known.
+    assert b'"id":"p6"' in changed.items[0]
+    assert len(changed.items) == 7
+    assert round_trips_after_a_post == 2
     assert from_mongodb == {
         "find mute_replica": 1,
         # The celebrities f1 follows; then every account it follows, for its home feed,

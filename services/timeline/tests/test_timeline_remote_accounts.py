@@ -5,6 +5,7 @@ them out."""
 
 from timeline_support import Events, Feeds, TimelineApi, at
 
+from shared.events.federation import RemoteAttachment, RemotePostReceived
 from shared.events.users import UserBlocked, UserMuted
 from shared.testing import KnownUser
 from timeline.fanout.repository import FOLLOWS
@@ -57,3 +58,33 @@ async def test_blocking_a_remote_account_takes_its_posts_out_of_the_home_timelin
     await api.wait_for_home("x", [])
     await events.publish("later", RITA.id, when=30)
     assert await api.home_ids("x") == []
+
+
+async def test_a_remote_posts_content_warning_and_web_media_show_in_the_home_timeline(
+    events: Events, api: TimelineApi
+) -> None:
+    picture = RemoteAttachment(
+        kind="Image", url="https://social.example/1.png", media_type="image/png", name="Boats"
+    )
+    elsewhere = RemoteAttachment(kind="Image", url="javascript:alert(1)")
+    received = RemotePostReceived(
+        activity_id="https://social.example/activities/1",
+        post_id="remote-post",
+        note_id="https://social.example/notes/1",
+        url="https://social.example/@rita/1",
+        author_id=RITA.id,
+        text="Look",
+        published_at=at(10),
+        summary="Sea",
+        attachments=(picture, elsewhere),
+    )
+    # The federation service's fact may come before or after the posts service's events.
+    await events.send(received)
+
+    await remote_post_followed_by_x(events, api)
+
+    (post,) = (await api.home("x")).json()["items"]
+    assert post["content_warning"] == "Sea"
+    assert post["remote_media"] == [
+        {"url": "https://social.example/1.png", "media_type": "image/png", "description": "Boats"}
+    ]

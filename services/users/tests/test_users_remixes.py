@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from shared.eligibility import RemixRefusal
-from shared.testing import caller_headers, identity_headers, running_service
+from shared.testing import EventRecorder, caller_headers, identity_headers, running_service
 from users.app import create_app
 from users.core.rules import RemixApproval, RemixPolicy
 from users.eligibility.rules import RemixFacts, decide_remix_consent
@@ -92,6 +92,24 @@ async def test_me_shows_and_patch_changes_remix_settings_and_country(
     cleared = await client.patch("/v1/me", json={"country": None}, headers=me)
     assert cleared.json()["country"] is None
     assert cleared.json()["remix_policy"] == "following"
+
+
+async def test_changing_a_remix_setting_tells_both_as_they_are_now_and_nothing_else_does(
+    client: httpx.AsyncClient, register: Register, event_recorder: EventRecorder
+) -> None:
+    ann = await register("ann")
+    me = identity_headers(ann["id"], "users")
+    await client.patch("/v1/me", json={"remix_approval": "manual"}, headers=me)
+    await client.patch("/v1/me", json={"remix_approval": "manual", "country": "fr"}, headers=me)
+    await client.patch("/v1/me", json={"remix_policy": "nobody"}, headers=me)
+
+    first, second = await event_recorder.wait_for("user.remix_settings_changed", count=2)
+    assert (first.data["user_id"], first.data["remix_policy"], first.data["remix_approval"]) == (
+        ann["id"],
+        "everyone",
+        "manual",
+    )
+    assert (second.data["remix_policy"], second.data["remix_approval"]) == ("nobody", "manual")
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from federation.following import api as following
 from federation.following.repository import REMOTE_FOLLOWERS, REMOTE_FOLLOWERS_INDEXES
 from federation.handlers import subscriptions
 from federation.inbox import api as inbox
+from federation.inbox.repository import UNDONE_ACTIVITIES_INDEXES
 from federation.outbound_engagement.repository import SENT_ENGAGEMENTS, SENT_ENGAGEMENTS_INDEXES
 from federation.publishing import api as publishing
 from federation.publishing.repository import PUBLISHED_NOTES, PUBLISHED_NOTES_INDEXES
@@ -43,6 +44,7 @@ INDEXES = [
     *QUOTES_INDEXES,
     *SENT_ENGAGEMENTS_INDEXES,
     *REMOTE_INVITATIONS_INDEXES,
+    *UNDONE_ACTIVITIES_INDEXES,
     *relation_replica_indexes(BLOCK_REPLICA),
 ]
 

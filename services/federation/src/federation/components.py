@@ -29,13 +29,14 @@ from federation.following.commands import FollowingCommands
 from federation.following.queries import FollowingQueries
 from federation.following.repository import RemoteFollowers
 from federation.inbox.commands import InboxCommands
-from federation.inbox.repository import ReceivedActivities
+from federation.inbox.repository import ReceivedActivities, UndoneActivities
 from federation.outbound_engagement.commands import OutboundEngagementCommands
 from federation.outbound_engagement.repository import SentEngagements
 from federation.publishing.commands import PublishingCommands
 from federation.publishing.queries import NoteQueries
 from federation.publishing.repository import PublishedNotes
 from federation.quotes.commands import QuoteCommands
+from federation.quotes.policies import QuotePolicies
 from federation.quotes.queries import QuoteQueries
 from federation.quotes.repository import Quotes
 from federation.remote_credits.commands import RemoteCredits
@@ -71,6 +72,7 @@ class FederationComponents:
     consent: ConsentQueries
     quotes: QuoteCommands
     quote_queries: QuoteQueries
+    quote_policies: QuotePolicies
     outbound_engagement: OutboundEngagementCommands
     coauthoring: CoauthoringCommands
 
@@ -117,9 +119,10 @@ async def compose(
             urls, remote_followees, remote_notes, RemoteCredits(urls, remote), kernel.outbox
         )
         quotes = Quotes(kernel.db)
-        quote_queries = QuoteQueries(urls, directory, quotes, remote_notes)
+        quote_policies = QuotePolicies(kernel.db)
+        quote_queries = QuoteQueries(urls, directory, quotes, remote_notes, quote_policies)
         quote_commands = QuoteCommands(
-            urls, directory, remote, quotes, notes, remote_notes, kernel.outbox
+            urls, directory, remote, quotes, notes, remote_notes, followers, kernel.outbox
         )
         coauthoring = CoauthoringCommands(
             settings.federating,
@@ -183,6 +186,7 @@ async def compose(
                     RemoteAccountLifecycle(
                         remote, followers, kernel.outbox, settings.federation_blocked_domains
                     ),
+                    UndoneActivities(kernel.db),
                 ),
                 deliveries=deliveries,
                 publishing=PublishingCommands(
@@ -199,6 +203,7 @@ async def compose(
                 consent=ConsentQueries(urls, directory, notes, remote_invitations),
                 quotes=quote_commands,
                 quote_queries=quote_queries,
+                quote_policies=quote_policies,
                 coauthoring=coauthoring,
                 outbound_engagement=OutboundEngagementCommands(
                     settings.federating,

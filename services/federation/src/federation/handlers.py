@@ -5,9 +5,10 @@ local users' follows of remote actors (Follow, and Undo once unfollowed), remote
 invited to co-author (an Invite), local likes and replies of remote posts (to their servers),
 and local posts kept as the posts service describes them and sent to remote followers: a
 Create once published, an Update when an edit, a co-author's acceptance, leaving or removal,
-or a medium's alt text changes its Note, a Delete once deleted (a repeated or late event finds
-nothing to change, so sends nothing); and remixes across servers (a QuoteRequest for a local
-remix of a remote post, the answers to remote ones).
+a hand-over or a medium's alt text changes its Note, a Delete once deleted (a repeated or late
+event finds nothing to change, so sends nothing); and remixes across servers (a QuoteRequest
+for a local remix of a remote post, the answers to remote ones, and each author's remix
+settings for their Notes' quote policy).
 
 Every handler is idempotent: profiles apply only when newer, deletions delete again, and a
 repeated delivery posts an activity the remote recognises by its id.
@@ -30,6 +31,7 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostDeleted,
     PostEdited,
+    PostHandedOver,
     PostLiked,
     PostPublished,
     PostRemixApproved,
@@ -90,8 +92,11 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(PostCoauthorRemoved, publishing.coauthor_removed, single_write=True)
     subscriptions.on(PostEdited, publishing.post_edited, single_write=True)
     subscriptions.on(PostDeleted, publishing.post_deleted, single_write=True)
+    subscriptions.on(PostHandedOver, publishing.post_handed_over, single_write=True)
     # Remixes across servers (FEP-044f): a QuoteRequest out, the original's answers out.
     subscriptions.on(PostRemixRequested, components.quotes.remix_requested)
+    # Whether each author admits quotes at once, for its Notes' interaction policy.
+    subscriptions.include(components.quote_policies.subscriptions())
     # A remix's Note shows its authorization once the quotes slice has it (then an Update).
     remix_answers: tuple[type[RemixEvent], ...] = (
         PostRemixApproved,

@@ -15,8 +15,7 @@ from gateway.domain import (
     MEDIA_FILES_PREFIX,
     address_key,
     is_account_deletion,
-    is_data_export,
-    is_forwarded,
+    is_proxied,
     is_public,
     is_upload,
     is_user_search,
@@ -31,6 +30,7 @@ from shared.problems import (
     problem_response,
     problem_response_for,
 )
+from shared.rate_limits import SharedRateLimiter, check_in_order
 
 API_TITLE = "CoPost API"
 
@@ -39,14 +39,17 @@ docs_router = APIRouter(include_in_schema=False)
 _FORWARDED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-async def forward_public_request(request: Request, gateway: GatewayComponents) -> Response:
+async def forward_public_request(
+    request: Request, gateway: GatewayComponents, *, counted_caller: str | None = None
+) -> Response:
+    """`counted_caller`: the caller, verified and counted already (`count_request`)."""
     # The path from the scope, not `request.url`: building the whole URL costs more than
     # all of these checks, and none of them needs more than the path.
     path: str = request.scope["path"]
     upstream = upstream_for(path)
     if upstream is None:
         raise NotFound("There is no such endpoint.")
-    user_id = await authenticated_user_id(request, gateway)
+    user_id = counted_caller or await authenticated_user_id(request, gateway)
     settings = gateway.settings
     limit = (
         settings.max_upload_bytes if is_upload(request.method, path) else settings.max_body_bytes
@@ -58,6 +61,44 @@ async def forward_public_request(request: Request, gateway: GatewayComponents) -
         # Refused on every route from now on, not from this gateway's next poll.
         await gateway.revocations.revoke([user_id])
     return response
+
+
+async def count_request(request: Request, gateway: GatewayComponents) -> str | None:
+    """Counts a forwarded request against its client address's limit, before any other work;
+    in the same round trip to Redis against its caller's own limits when the caller is known
+    without any signature work: then returns it (else None: `authenticated_user_id` later)."""
+    address = address_key(request.client.host if request.client else "unknown")
+    user_id = _known_caller(request, gateway)
+    limits = [(gateway.ip_limiter, address)]
+    if user_id is not None:
+        limits += _caller_limits(request, gateway, user_id)
+    await check_in_order(limits)
+    return user_id
+
+
+def _known_caller(request: Request, gateway: GatewayComponents) -> str | None:
+    """The caller of a request that goes as far as the caller's own limits (a forwarded
+    method, a route that is neither public nor a media file), when its token was verified
+    before: the same limits, in the same order, as `authenticated_user_id` would count."""
+    method, path = request.method, request.scope["path"]
+    if (
+        method not in _FORWARDED_METHODS
+        or upstream_for(path) is None
+        or path.startswith(MEDIA_FILES_PREFIX)
+        or is_public(method, path)
+    ):
+        return None
+    token = presented_token(request)
+    return gateway.verifier.known_user_id(token) if token is not None else None
+
+
+def _caller_limits(
+    request: Request, gateway: GatewayComponents, user_id: str
+) -> list[tuple[SharedRateLimiter, str]]:
+    limits = [(gateway.user_limiter, user_id)]
+    if is_user_search(request.method, request.scope["path"]):
+        limits.append((gateway.search_limiter, user_id))
+    return limits
 
 
 async def authenticated_user_id(request: Request, gateway: GatewayComponents) -> str | None:
@@ -76,9 +117,7 @@ async def authenticated_user_id(request: Request, gateway: GatewayComponents) ->
     if token is None:
         raise Unauthorized()
     user_id = await gateway.verifier.user_id_of(token)
-    await gateway.user_limiter.check(user_id)
-    if is_user_search(request.method, request.scope["path"]):
-        await gateway.search_limiter.check(user_id)
+    await check_in_order(_caller_limits(request, gateway, user_id))
     return user_id
 
 
@@ -95,23 +134,21 @@ class PublicApiMiddleware:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or not is_forwarded(scope["path"])
-            or is_data_export(scope["method"], scope["path"])
-        ):
+        if scope["type"] != "http" or not is_proxied(scope["method"], scope["path"]):
             await self._app(scope, receive, send)
             return
-        scope["route"] = _ROUTE_LABEL
-        if scope["method"] not in _FORWARDED_METHODS:
-            response: Response = problem_response(
-                405, "Method Not Allowed", headers={"Allow": ", ".join(_FORWARDED_METHODS)}
-            )
-            await response(scope, receive, send)
-            return
         request = Request(scope, receive)
+        gateway = components_of(scope["app"])
+        response: Response
         try:
-            response = await forward_public_request(request, components_of(scope["app"]))
+            caller = await count_request(request, gateway)
+            scope["route"] = _ROUTE_LABEL
+            if scope["method"] not in _FORWARDED_METHODS:
+                response = problem_response(
+                    405, "Method Not Allowed", headers={"Allow": ", ".join(_FORWARDED_METHODS)}
+                )
+            else:
+                response = await forward_public_request(request, gateway, counted_caller=caller)
         except Problem as exc:
             response = problem_response_for(exc)
         await response(scope, receive, send)

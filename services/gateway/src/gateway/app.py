@@ -22,7 +22,7 @@ from gateway.api import (
 from gateway.components import components_of, compose
 from gateway.cors import ALLOWED_HEADERS, EXPOSED_HEADERS, ProblemCorsMiddleware
 from gateway.country import TrustedCountryMiddleware
-from gateway.domain import is_data_export, is_forwarded, parse_networks
+from gateway.domain import is_proxied, parse_networks
 from gateway.federation import federation_router
 from gateway.rate_limit import ClientAddressMiddleware, ClientIpRateLimitMiddleware
 from gateway.settings import GatewaySettings
@@ -59,9 +59,9 @@ class GatewayApp(FastAPI):
         if (
             self._shortcut_public_api
             and scope["type"] == "http"
-            and is_forwarded(scope["path"])
-            # Answered by a route of the gateway's own, which needs FastAPI's layers.
-            and not is_data_export(scope["method"], scope["path"])
+            # The data export is answered by a route of the gateway's own, which needs
+            # FastAPI's layers.
+            and is_proxied(scope["method"], scope["path"])
         ):
             scope["app"] = self
             if self._public_api is None:

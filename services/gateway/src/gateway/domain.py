@@ -98,6 +98,12 @@ def is_forwarded(path: str) -> bool:
     return path.startswith((PUBLIC_API_PREFIX, MEDIA_FILES_PREFIX))
 
 
+def is_proxied(method: str, path: str) -> bool:
+    """Whether the public API middleware forwards this request: the data export is forwarded
+    by a route of the gateway's own."""
+    return is_forwarded(path) and not is_data_export(method, path)
+
+
 def is_upload(method: str, path: str) -> bool:
     return (method.upper(), _normalized(path)) == UPLOAD_ENDPOINT
 

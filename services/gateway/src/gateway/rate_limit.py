@@ -7,7 +7,7 @@ from typing import Protocol
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.domain import IpNetwork, address_key, client_address
+from gateway.domain import IpNetwork, address_key, client_address, is_proxied
 from shared.problems import TooManyRequests, problem_response_for
 
 
@@ -47,6 +47,10 @@ class ClientAddressMiddleware:
 class ClientIpRateLimitMiddleware:
     """Limits every request by client address, before any routing or authentication work.
 
+    The requests the public API middleware forwards are counted there instead, first thing, in
+    the same round trip to Redis as their caller's own limits when the caller is known without
+    any signature work (`gateway.api.count_request`).
+
     `limiter_of(app)` is the running app's limiter: it is composed at start-up, after the
     middleware is declared.
     """
@@ -56,7 +60,11 @@ class ClientIpRateLimitMiddleware:
         self._limiter_of = limiter_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in UNLIMITED_PATHS
+            or is_proxied(scope["method"], scope["path"])
+        ):
             await self._app(scope, receive, send)
             return
         client = scope.get("client")

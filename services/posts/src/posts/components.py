@@ -10,7 +10,11 @@ from fastapi import Depends
 
 from posts.authoring.commands import AuthoringCommands
 from posts.coauthoring.commands import CoauthoringCommands
-from posts.coauthoring.repository import CoauthorRepository, InviteCounterRepository
+from posts.coauthoring.repository import (
+    CoauthorRepository,
+    InviteCounterRepository,
+    WithdrawnInvitationRepository,
+)
 from posts.core.commands import PostCommands
 from posts.core.queries import PostQueries
 from posts.core.repository import PostRepository
@@ -128,6 +132,7 @@ def _components(
         queries,
         users,
         engagement,
+        WithdrawnInvitationRepository(db),
     )
     edit_queries = EditingQueries(posts, queries)
     editing = EditingCommands(edit_limits(settings), core, EditRepository(db), edit_queries, media)

@@ -11,6 +11,7 @@ from fastapi import Depends
 
 from shared.clock import Clock, utc_now
 from shared.media_client import MediaClient, media_service
+from shared.mongo import migrate_once
 from shared.service_app import Kernel, components_dependency
 from users.accounts.commands import AccountCommands
 from users.accounts.passwords import PasswordHasher
@@ -63,7 +64,11 @@ async def compose(
             settings, settings.federation_url, transport=federation_transport
         ) as federation,
     ):
-        yield _components(kernel, clock, media, federation)
+        components = _components(kernel, clock, media, federation)
+        await migrate_once(
+            kernel.db, "users-remix-settings-announced", components.accounts.announce_remix_settings
+        )
+        yield components
 
 
 def _components(

@@ -34,6 +34,8 @@ POST_EXAMPLE: JsonDict = {
     "media": [],
     "version": 1,
     "edited_at": None,
+    "content_warning": None,
+    "remote_media": [],
 }
 
 type CoauthorStatus = Literal["invited", "accepted"]
@@ -76,6 +78,29 @@ class PostOut(BaseModel):
     # edit's time ("edited" on cards); earlier versions are in the post's history.
     version: int = 1
     edited_at: datetime | None = None
+
+    # A remote account's post (federation): its content warning, and its media where its own
+    # server serves them (http(s) URLs, never fetched or proxied here). None and empty for
+    # local posts, which have neither.
+    content_warning: str | None = None
+    remote_media: list["RemoteMediaOut"] = []
+
+
+class RemoteMediaOut(BaseModel):
+    """A medium of a remote post, as its Note gave it: `description` its alt text."""
+
+    url: str
+    media_type: str | None = None
+    description: str | None = None
+
+    @classmethod
+    def shown(
+        cls, url: object, media_type: str | None, description: str | None
+    ) -> "RemoteMediaOut | None":
+        """The medium as shown, or None for a URL that is not a web one (http(s))."""
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            return None
+        return cls(url=url, media_type=media_type, description=description)
 
 
 class RemixOfOut(BaseModel):

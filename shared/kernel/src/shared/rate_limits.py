@@ -10,7 +10,7 @@ caused by Redis, only its fairness across replicas is lost for that time."""
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from shared.problems import TooManyRequests
@@ -113,19 +113,23 @@ class RateLimiter:
         }
 
 
-# KEYS[1]: the bucket; ARGV: milliseconds per request, burst. Returns 0, or the wait in ms.
+# KEYS: buckets, in the order they are counted; ARGV[2i - 1], ARGV[2i]: KEYS[i]'s milliseconds
+# per request and burst. Each bucket in turn spends one request; the first with none left stops
+# the count (it and those after it spend nothing). Returns {0, 0}, or {its index, the wait in ms}.
 _GCRA = """
-local interval = tonumber(ARGV[1])
-local tolerance = interval * tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local next_tat = tat + interval
-local wait = next_tat - tolerance - now
-if wait > 0 then return wait end
-redis.call('SET', KEYS[1], next_tat, 'PX', math.ceil(next_tat - now) + 1000)
-return 0
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local tolerance = interval * tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local next_tat = tat + interval
+  local wait = next_tat - tolerance - now
+  if wait > 0 then return {i, math.ceil(wait)} end
+  redis.call('SET', key, next_tat, 'PX', math.ceil(next_tat - now) + 1000)
+end
+return {0, 0}
 """
 
 
@@ -149,23 +153,47 @@ class SharedRateLimiter:
 
     async def check(self, key: str) -> None:
         """Spend one request of `key`'s allowance, or raise 429 with Retry-After."""
-        if wait := await self.retry_after(key):
-            raise too_many(self._scope_name, wait)
+        await check_in_order([(self, key)])
 
     async def retry_after(self, key: str) -> int:
         """Spend one request of `key`'s allowance: 0, or (nothing spent) the whole seconds until
         there is one."""
-        if self._gcra is None:
-            return self._local.retry_after(key)
-        interval_ms = 60_000 / self._policy.per_minute
+        _, wait = await _count_in_order([(self, key)])
+        return wait
+
+
+async def check_in_order(checks: Sequence[tuple[SharedRateLimiter, str]]) -> None:
+    """Spend one request of each (limiter, key) allowance in turn, as calling each one's `check`
+    in turn would: the first with none left raises 429 (it and those after it spend nothing).
+    One round trip to Redis for all of them (the limiters share the process's client)."""
+    refused, wait = await _count_in_order(checks)
+    if refused is not None:
+        raise too_many(refused._scope_name, wait)
+
+
+async def _count_in_order(
+    checks: Sequence[tuple[SharedRateLimiter, str]],
+) -> tuple[SharedRateLimiter | None, int]:
+    """The limiter that refused (None: all spent) and the whole seconds to wait for it."""
+    first = checks[0][0]._gcra
+    if first is not None and all(limiter._gcra is not None for limiter, _ in checks):
+        args: list[float] = []
+        for limiter, _ in checks:
+            args += [60_000 / limiter._policy.per_minute, limiter._policy.burst]
         try:
-            wait_ms = await self._gcra(
-                keys=[self._prefix + key], args=[interval_ms, self._policy.burst]
+            index, wait_ms = await first(
+                keys=[limiter._prefix + key for limiter, key in checks], args=args
             )
         except REDIS_DOWN as exc:
             log.warning("rate limit counted by this replica alone", extra={"error": repr(exc)})
-            return self._local.retry_after(key)
-        return max(1, -(-int(float(wait_ms)) // 1000)) if float(wait_ms) > 0 else 0
+        else:
+            if int(index) == 0:
+                return None, 0
+            return checks[int(index) - 1][0], max(1, -(-int(wait_ms) // 1000))
+    for limiter, key in checks:
+        if wait := limiter._local.retry_after(key):
+            return limiter, wait
+    return None, 0
 
 
 def too_many(scope_name: str, retry_after_seconds: int) -> TooManyRequests:

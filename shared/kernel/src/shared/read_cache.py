@@ -21,7 +21,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from redis.asyncio.client import Pipeline
 from redis.exceptions import NoScriptError
@@ -224,24 +224,73 @@ class CachedValues[T]:
 
 @dataclass(frozen=True, slots=True)
 class ValuesRead[T]:
-    """Some ids' values: from `cache` when it holds them, else from `load` (MongoDB)."""
+    """Some ids' values: from `cache` when it holds them, else from `load` (MongoDB).
+    `peeked`: what a `peek` at some of them found, not asked for again."""
 
     cache: CachedValues[T] | None
     ids: Sequence[str]
     load: Loader[T]
+    peeked: "ValuesPeek | None" = None
+
+
+class ValuesPeek:
+    """What Redis holds for some ids of a cache, read in another read's round trip (a plain
+    read: no mark is put, so an id it misses is read as usual, by `read_values_together`)."""
+
+    def __init__(self, cache: CachedValues[Any], ids: Sequence[str]) -> None:
+        self.cache = cache
+        self.ids = list(dict.fromkeys(ids))
+        self.stored: dict[str, str] = {}
+
+    def queue(self, pipe: Pipeline) -> int:
+        if not self.ids:
+            return 0
+        pipe.mget([self.cache._key(value_id) for value_id in self.ids])
+        return 1
+
+    def take(self, replies: Sequence[Any]) -> None:
+        if self.ids:
+            [values] = replies
+            self.stored = {
+                value_id: value
+                for value_id, value in zip(self.ids, values, strict=True)
+                if value is not None and not value.startswith(MARK)
+            }
+
+
+async def peek(read: ValuesRead[Any]) -> ValuesPeek | None:
+    """A peek at the values of `read`'s ids, to send in another's round trip (`read_sets`'
+    `alongside`), then to give the read of the same cache as its `peeked`; None without a
+    usable cache."""
+    if read.cache is None or not read.ids or not await read.cache._health.usable():
+        return None
+    return ValuesPeek(read.cache, read.ids)
 
 
 async def read_values_together[A, B](
     first: ValuesRead[A], second: ValuesRead[B]
 ) -> tuple[dict[str, A], dict[str, B]]:
     """Both reads' values; what Redis holds of both in one round trip (the caches share the
-    process's client), the rest from their `load`, then kept in Redis."""
+    process's client; none when their `peeked` found them all), the rest from their `load`,
+    then kept in Redis."""
     found_first, found_second = await _read_values([first, second])
     return found_first, found_second
 
 
+def _peeked(read: ValuesRead[Any]) -> dict[str, str]:
+    """What the read's peek found of its ids."""
+    peeked = read.peeked
+    if peeked is None or peeked.cache is not read.cache:
+        return {}
+    return {value_id: peeked.stored[value_id] for value_id in read.ids if value_id in peeked.stored}
+
+
 async def _read_values(reads: Sequence[ValuesRead[Any]]) -> list[dict[str, Any]]:
-    wanted = [list(dict.fromkeys(read.ids)) for read in reads]
+    peeked = [_peeked(read) for read in reads]
+    wanted = [
+        [value_id for value_id in dict.fromkeys(read.ids) if value_id not in seen]
+        for read, seen in zip(reads, peeked, strict=True)
+    ]
     cached = {
         index: read.cache
         for index, read in enumerate(reads)
@@ -260,17 +309,20 @@ async def _read_values(reads: Sequence[ValuesRead[Any]]) -> list[dict[str, Any]]
             _down(exc)
     results: list[dict[str, Any]] = []
     for index, read in enumerate(reads):
+        seen = peeked[index]
+        found = read.cache._found(list(seen), list(seen.values()))[0] if read.cache else {}
         if not wanted[index]:
-            results.append({})
+            pass
         elif index not in stored or read.cache is None:
-            results.append(await read.load(wanted[index]))
+            found.update(await read.load(wanted[index]))
         else:
-            found, missing = read.cache._found(wanted[index], stored[index])
+            stored_found, missing = read.cache._found(wanted[index], stored[index])
+            found.update(stored_found)
             if missing:
                 loaded = await read.load(missing)
                 found.update(loaded)
                 await read.cache._store(mark, missing, loaded)
-            results.append(found)
+        results.append(found)
     return results
 
 
@@ -325,15 +377,29 @@ class SetRead:
     load: Callable[[str], Awaitable[set[str]]]
 
 
-async def read_sets(reads: Sequence[SetRead]) -> list[set[str]]:
+class PipelinedRead(Protocol):
+    """A read of Redis that rides in the round trip of `read_sets` (same client)."""
+
+    def queue(self, pipe: Pipeline) -> int:
+        """Queue its commands; how many."""
+
+    def take(self, replies: Sequence[Any]) -> None:
+        """Keep what its commands answered (only called when they were sent and answered)."""
+
+
+async def read_sets(
+    reads: Sequence[SetRead], alongside: Sequence[PipelinedRead] = ()
+) -> list[set[str]]:
     """Each read's set; those Redis holds in one pipelined round trip (the caches share the
-    process's client), the others from their `load`, then kept in Redis."""
+    process's client), the others from their `load`, then kept in Redis. `alongside`: other
+    reads sent in that round trip, when there is one (else they are never sent)."""
     cached = [read for read in reads if read.cache is not None and await read.cache.usable()]
     replies: dict[int, list[str] | None] = {}
     mark = f"{MARK}{secrets.token_hex(8)}"
     if cached:
         try:
-            replies = dict(zip(map(id, cached), await _members_or_mark(cached, mark), strict=True))
+            found = await _members_or_mark(cached, mark, alongside)
+            replies = dict(zip(map(id, cached), found, strict=True))
         except REDIS_DOWN as exc:
             _down(exc)
             cached = []
@@ -350,7 +416,9 @@ async def read_sets(reads: Sequence[SetRead]) -> list[set[str]]:
     return sets
 
 
-async def _members_or_mark(reads: Sequence[SetRead], mark: str) -> list[list[str] | None]:
+async def _members_or_mark(
+    reads: Sequence[SetRead], mark: str, alongside: Sequence[PipelinedRead]
+) -> list[list[str] | None]:
     first = reads[0].cache
     assert first is not None
     for attempt in range(2):
@@ -358,9 +426,15 @@ async def _members_or_mark(reads: Sequence[SetRead], mark: str) -> list[list[str
         for read in reads:
             assert read.cache is not None
             read.cache.queue_read(pipe, read.owner_id, mark)
+        counts = [other.queue(pipe) for other in alongside]
         try:
+            replies = await pipe.execute()
+            start = len(reads)
+            for other, count in zip(alongside, counts, strict=True):
+                other.take(replies[start : start + count])
+                start += count
             # Each script answers a list: the one key's members, or None.
-            return [reply[0] for reply in await pipe.execute()]
+            return [reply[0] for reply in replies[: len(reads)]]
         except NoScriptError:
             # Redis restarted or flushed its scripts: load them, then read again once.
             if attempt:

@@ -18,10 +18,11 @@ from federation.core.signatures import SignatureRefused, SignedRequest
 from federation.delivery.commands import Deliveries
 from federation.delivery.rules import host_of, is_blocked
 from federation.engagement.commands import EngagementCommands
+from federation.engagement.rules import id_of
 from federation.followees.commands import FolloweeCommands
 from federation.followees.rules import undoes_an_accept
 from federation.following.commands import FollowingCommands
-from federation.inbox.repository import ReceivedActivities
+from federation.inbox.repository import ReceivedActivities, UndoneActivities
 from federation.inbox.rules import DomainBlocked, SignatureRequired, activity_of
 from federation.quotes.commands import QuoteCommands
 from federation.remote_posts.commands import RemotePostCommands
@@ -29,6 +30,9 @@ from shared.clock import utc_now
 from shared.rate_limits import SharedRateLimiter
 
 log = logging.getLogger(__name__)
+
+# What an Undo may take back before it arrived (servers do not promise the order).
+UNDOABLE = {"Follow", "Like", "Announce", "Invite"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,7 @@ class InboxCommands:
     limits: SharedRateLimiter
     max_age: timedelta
     lifecycle: RemoteAccountLifecycle
+    undone: UndoneActivities
 
     async def receive(self, request: SignedRequest) -> None:
         activity = activity_of(request.body)
@@ -85,6 +90,14 @@ class InboxCommands:
         if any(is_blocked(url, self.blocked_domains) for url in (actor, key_id)):
             raise DomainBlocked("This server does not federate with your domain.")
 
+    async def _undone_already(self, activity: dict[str, Any], sender: RemoteActor) -> bool:
+        activity_id = activity.get("id")
+        return (
+            activity["type"] in UNDOABLE
+            and isinstance(activity_id, str)
+            and await self.undone.was_undone(activity_id, sender.id)
+        )
+
     @staticmethod
     def _claimed_key_id(request: SignedRequest) -> str:
         """The key the request names, unchecked yet ("" when it names none it can read)."""
@@ -112,6 +125,9 @@ class InboxCommands:
         return actor
 
     async def _handle(self, activity: dict[str, Any], sender: RemoteActor) -> None:
+        if await self._undone_already(activity, sender):
+            log.info("activity undone before it arrived", extra={"activity": activity["id"]})
+            return
         match activity["type"]:
             case "Follow":
                 await self.following.follow(activity, sender)
@@ -119,7 +135,9 @@ class InboxCommands:
                 await self.followees.rejected(activity, sender)
             case "Undo":
                 # An Undo naming its activity by id alone may take back a Follow, a Like or an
-                # Invite to co-author.
+                # Invite to co-author; remembered in case that activity is still on its way.
+                if undone_id := id_of(activity.get("object")):
+                    await self.undone.remember(undone_id, sender.id)
                 await self.following.undo_follow(activity, sender)
                 await self.engagement.receive(activity, sender)
                 await self.coauthoring.invite_undone(activity, sender)

@@ -23,6 +23,7 @@ from federation.publishing.rules import (
     coauthor_removed,
     delete,
     edit,
+    handed_over,
     outgoing,
     publish,
     remix_moved,
@@ -35,6 +36,7 @@ from shared.events.posts import (
     PostCoauthorRemoved,
     PostDeleted,
     PostEdited,
+    PostHandedOver,
     PostPublished,
     RemixEvent,
 )
@@ -80,6 +82,13 @@ class PublishingCommands:
         if is_remote_user_id(event.remix_author_id):
             return  # a remote quote of a local post: its own server publishes it
         await self._change(event.remix_id, delivery.event_id, lambda post: remix_moved(post, event))
+
+    async def post_handed_over(self, delivery: Delivery[PostHandedOver]) -> None:
+        """The Note's authors change (an Update), sent as the account that published it."""
+        event = delivery.event
+        if is_remote_user_id(event.from_author_id):
+            return
+        await self._change(event.post_id, delivery.event_id, lambda post: handed_over(post, event))
 
     async def alt_text_changed(self, delivery: Delivery[MediaAltTextChanged]) -> None:
         event = delivery.event
@@ -133,13 +142,13 @@ class PublishingCommands:
             concerned = post.everyone_credited
         # A remote co-author's server keeps its own copy, credited as it is here.
         inboxes = sorted({*reached, *(remote[c].inbox for c in concerned if c in remote)})
-        found = await self.directory.get_many(credited)
+        found = await self.directory.get_many([*credited, post.publisher_id])
         if not inboxes or post.author_id not in found:
             return []
         handles = {user_id: user.handle for user_id, user in found.items()}
+        # After a hand-over, as the account that published it while that account is here.
+        sender_id = post.publisher_id if post.publisher_id in found else post.author_id
         quoting = await self.quotes.note_fields(post)
-        activity = activity_of(kind, post, handles, self.urls, remote, quoting)
-        handle = handles[post.author_id]
-        return [
-            delivery_as(post.author_id, handle, inbox, activity, self.urls) for inbox in inboxes
-        ]
+        activity = activity_of(kind, post, handles, self.urls, remote, quoting, sender_id)
+        handle = handles[sender_id]
+        return [delivery_as(sender_id, handle, inbox, activity, self.urls) for inbox in inboxes]

@@ -23,6 +23,7 @@ from shared.events.posts import (
     PostCoauthorAdded,
     PostCoauthorRemoved,
     PostEdited,
+    PostHandedOver,
     PostPublished,
     RemixEvent,
     RemixStatus,
@@ -95,6 +96,9 @@ class LocalPost:
     media: tuple[NoteMedium, ...] = ()
     # When a medium's alt text last changed after publication (not an edit of the post).
     described_at: datetime | None = None
+    # Handed over: when last, and who published it (the account its Create went out as).
+    handed_over_at: datetime | None = None
+    published_by_id: str = ""
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
@@ -103,6 +107,12 @@ class LocalPost:
     def coauthor_ids(self) -> list[str]:
         """The accepted co-authors, in the order they were first credited."""
         return [credit.coauthor_id for credit in self.credits if credit.credited]
+
+    @property
+    def publisher_id(self) -> str:
+        """The account whose Create the Note was: receivers (Mastodon among them) take its
+        Updates and Deletes only from that account, even once the post was handed over."""
+        return self.published_by_id or self.author_id
 
     @property
     def everyone_credited(self) -> list[str]:
@@ -183,6 +193,30 @@ def edit(post: LocalPost, event: PostEdited) -> LocalPost:
         media=tuple(map(NoteMedium.of, event.media)),
         version=event.version,
         edited_at=edited_at,
+    )
+
+
+def handed_over(post: LocalPost, event: PostHandedOver) -> LocalPost:
+    """The co-author it went to is the author now; the former author stays credited first
+    (asked for and accepted) or is no longer (their account went). A repeated or older
+    hand-over, or one from someone no longer the author, changes nothing."""
+    at = at_storage_precision(event.handed_over_at)
+    if (
+        post.status != "published"
+        or post.author_id != event.from_author_id
+        or (post.handed_over_at is not None and at <= post.handed_over_at)
+    ):
+        return post
+    former = Credit(event.from_author_id, event.reason == "accepted", at, None)
+    others = tuple(
+        c for c in post.credits if c.coauthor_id not in (event.to_author_id, event.from_author_id)
+    )
+    return replace(
+        post,
+        author_id=event.to_author_id,
+        credits=(former, *others),
+        handed_over_at=at,
+        published_by_id=post.publisher_id,
     )
 
 
@@ -341,9 +375,11 @@ def activity_of(
     urls: LocalUrls,
     remote: Mapping[str, RemoteCoauthor] = NO_REMOTE_COAUTHORS,
     quoting: dict[str, Any] | None = None,
+    sender_id: str | None = None,
 ) -> dict[str, Any]:
-    """The activity telling remote servers of a change, as the post's author."""
-    author = handles[post.author_id]
+    """The activity telling remote servers of a change, as the post's author (or
+    `sender_id`: for an Update or a Delete, the account that published it)."""
+    author = handles[sender_id or post.author_id]
     if kind == "Delete":
         return delete_of(post, author, urls)
     note = note_of(post, handles, urls, remote, quoting)

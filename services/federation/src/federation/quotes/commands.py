@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from federation.core.activities import local_delivery
+from federation.core.activities import local_activity, local_delivery
 from federation.core.notes import text_of
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.urls import LocalUrls
+from federation.delivery.rules import delivery_as
+from federation.following.repository import RemoteFollowers
 from federation.publishing.repository import PublishedNotes
 from federation.quotes.repository import Quotes, QuoteStatus
 from federation.quotes.rules import (
@@ -61,6 +63,7 @@ class QuoteCommands:
     quotes: Quotes
     published: PublishedNotes
     remote_notes: RemoteNotes
+    followers: RemoteFollowers
     outbox: Outbox
 
     # -- outbound: a local remix of a remote post ----------------------------------------
@@ -277,8 +280,9 @@ class QuoteCommands:
                 sent = self._to_quoter(quote, handle, "Reject", request_answered(quote))
                 await self._move(quote, "rejected", now, sent)
             case (("revoked" | "removed"), "approved"):
-                # FEP-044f's revocation: a Delete of the authorization.
-                sent = self._to_quoter(quote, handle, "Delete", quote["authorization"])
+                # FEP-044f's revocation: a Delete of the authorization, to every server
+                # that may show the quote.
+                sent = await self._to_all_who_saw(quote, handle)
                 await self._move(quote, "revoked", now, sent)
 
     async def _local_remix_approved(self, answered: RemixEvent, handle: str) -> None:
@@ -310,6 +314,24 @@ class QuoteCommands:
         """The quote moved on to `status` in the one write that carries what it tells."""
         with self.outbox.publishing(*sent) as events:
             await self.quotes.move(quote, status, at, events, **changes)
+
+    async def _to_all_who_saw(
+        self, quote: dict[str, Any], handle: str
+    ) -> list[ActivityDeliveryRequested]:
+        """The original's author's (`handle`'s) Delete of the quote's authorization, to the
+        quoter's server and to every server following the author (each inbox once), so
+        wherever the quote was shown it is dropped."""
+        author_id = quote["local_author_id"]
+        inboxes = set(await self.followers.delivery_inboxes([author_id]))
+        if quote["direction"] == "inbound":
+            inboxes.add(quote["inbox"])
+        revocation = local_activity(
+            "Delete", handle, quote["authorization"], self.urls, **QUOTE_VOCABULARY
+        )
+        return [
+            delivery_as(author_id, handle, inbox, revocation, self.urls)
+            for inbox in sorted(inboxes)
+        ]
 
     def _to_quoter(
         self, quote: dict[str, Any], handle: str, kind: str, obj: object, **fields: Any

@@ -7,8 +7,14 @@ from typing import Any
 
 from federation.core.urls import LocalUrls
 from federation.publishing.rules import LocalPost
+from federation.quotes.policies import QuotePolicies
 from federation.quotes.repository import Quotes
-from federation.quotes.rules import CAN_QUOTE, authorization_of, quote_fields, tombstone_of
+from federation.quotes.rules import (
+    authorization_of,
+    interaction_policy,
+    quote_fields,
+    tombstone_of,
+)
 from federation.remote_posts.repository import RemoteNotes
 from shared.problems import NotFound
 from shared.remote_accounts import is_remote_post_id
@@ -27,6 +33,7 @@ class QuoteQueries:
     directory: UserDirectory
     quotes: Quotes
     remote_notes: RemoteNotes
+    policies: QuotePolicies
 
     async def authorization(self, handle: str, remix_id: str) -> ServedAuthorization:
         """404 unless this account's post was quoted by that remix with its consent."""
@@ -45,9 +52,10 @@ class QuoteQueries:
         return ServedAuthorization(tombstone_of(quote, quote["revoked_at"]), gone=True)
 
     async def note_fields(self, post: LocalPost) -> dict[str, Any]:
-        """Every Note says who may ask to quote it; a remix's names its original and, once
-        approved, the authorization."""
-        fields: dict[str, Any] = {"interactionPolicy": CAN_QUOTE}
+        """Every Note says who may ask to quote it and whether they need its author's approval;
+        a remix's names its original and, once approved, the authorization."""
+        automatic = await self.policies.automatic_for(post.author_id)
+        fields: dict[str, Any] = {"interactionPolicy": interaction_policy(automatic)}
         if post.remix_of_post_id is None:
             return fields
         quote = await self.quotes.get(post.post_id)

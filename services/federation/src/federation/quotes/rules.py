@@ -14,9 +14,13 @@ from federation.quotes.vocabulary import QUOTE_CONTEXT
 ACTIVITY_CONTEXT: list[Any] = [AS_CONTEXT, QUOTE_CONTEXT]
 # What every quote activity a local account sends says beyond a local activity's defaults.
 QUOTE_VOCABULARY: dict[str, Any] = {"@context": ACTIVITY_CONTEXT}
-# Anyone may ask to quote a local post; its author's remix settings answer each request, which
-# the instance cannot show here (they are the users service's): so every request is "manual".
-CAN_QUOTE: dict[str, Any] = {"canQuote": {"manualApproval": [PUBLIC]}}
+
+
+def interaction_policy(automatic: bool) -> dict[str, Any]:
+    """Anyone may ask to quote a local post: admitted at once when its author admits remixes
+    automatically (everyone, automatic), else each request waits for the author's answer."""
+    approval = "automaticApproval" if automatic else "manualApproval"
+    return {"canQuote": {approval: [PUBLIC]}}
 
 
 def request_answered(quote: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from posts.coauthoring.repository import CoauthorRepository, InviteCounterRepository
+from posts.coauthoring.repository import (
+    CoauthorRepository,
+    InviteCounterRepository,
+    WithdrawnInvitationRepository,
+)
 from posts.coauthoring.rules import (
     Eligibility,
     InviteRateLimited,
@@ -93,6 +97,7 @@ class CoauthoringCommands:
     users: EligibilityClient
     # A post deleted with its author's account loses its likes.
     engagement: EngagementCommands
+    withdrawn: WithdrawnInvitationRepository
 
     async def publish(self, post_id: str, actor_id: str) -> PostOut:
         await self.core.require_live_account(actor_id)
@@ -162,6 +167,8 @@ class CoauthoringCommands:
         (`post.coauthor_invitation_refused`, answered to the author's server as a decline). A
         repeat of an added one changes nothing."""
         invited = delivery.event
+        if await self.withdrawn.was_withdrawn(invited.invitation_id):
+            return  # its author took it back before it was added
         stored = await self.posts.get(invited.post_id)
         if stored is None:
             raise RemotePostNotTakenYet(invited.post_id)
@@ -189,6 +196,10 @@ class CoauthoringCommands:
         except Problem as refused:
             log.info("remote invitation not added", extra={"reason": refused.detail})
             await self._refuse(invited)
+            return
+        # A withdrawal handled meanwhile found no entry yet: it is taken off now.
+        if await self.withdrawn.was_withdrawn(invited.invitation_id):
+            await self._withdraw(invited.post_id, invited.invitation_id)
 
     async def _refuse(self, invited: RemoteCoauthorInvited) -> None:
         await self.core.apply_if_present(
@@ -214,11 +225,15 @@ class CoauthoringCommands:
         self, delivery: Delivery[RemoteInvitationWithdrawn]
     ) -> None:
         """A remote author took their invitation back from their server: the entry goes as if
-        they removed it here (`post.coauthor_removed`, revoked or removed)."""
+        they removed it here (`post.coauthor_removed`, revoked or removed). Remembered first,
+        so an invitation whose event comes later (its post still on its way) is not added."""
         withdrawn = delivery.event
+        await self.withdrawn.remember(withdrawn.invitation_id, utc_now())
+        await self._withdraw(withdrawn.post_id, withdrawn.invitation_id)
+
+    async def _withdraw(self, post_id: str, invitation_id: str) -> None:
         await self.core.apply_if_present(
-            withdrawn.post_id,
-            lambda post: withdraw_invitation(post, withdrawn.invitation_id, utc_now()),
+            post_id, lambda post: withdraw_invitation(post, invitation_id, utc_now())
         )
 
     async def invitation_accepted(self, delivery: Delivery[InvitationAccepted]) -> None:

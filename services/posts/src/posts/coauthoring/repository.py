@@ -1,17 +1,22 @@
-"""What co-authoring keeps: the invites each user sent per hour (`invite_counters`), and the
-posts an account is on (authored, invited to or credited), read from the posts collection."""
+"""What co-authoring keeps: the invites each user sent per hour (`invite_counters`), remote
+invitations withdrawn before they were added (`withdrawn_remote_invitations`), and the posts
+an account is on (authored, invited to or credited), read from the posts collection."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from posts.coauthoring.rules import INVITE_WINDOW
 from posts.core.repository import POSTS
 from shared.mongo import Database, IndexSpec, increment
 
 INVITE_COUNTERS = "invite_counters"
+WITHDRAWN_REMOTE_INVITATIONS = "withdrawn_remote_invitations"
+# Longer than the federation service may hold an invitation's event back (its retries).
+WITHDRAWN_KEPT = timedelta(days=7)
 
 COAUTHORING_INDEXES = [
     IndexSpec(POSTS, [("coauthors.user_id", 1)]),
     IndexSpec(INVITE_COUNTERS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
+    IndexSpec(WITHDRAWN_REMOTE_INVITATIONS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
 ]
 
 
@@ -66,3 +71,21 @@ class InviteCounterRepository:
 
 def _counter_id(user_id: str, window_start: datetime) -> str:
     return f"{user_id}:{window_start:%Y%m%d%H}"
+
+
+class WithdrawnInvitationRepository:
+    """Remote authors' invitations withdrawn here, by invitation id, for a week: one whose
+    `federation.remote_coauthor_invited` is handled after its withdrawal is not added."""
+
+    def __init__(self, db: Database) -> None:
+        self._withdrawn = db[WITHDRAWN_REMOTE_INVITATIONS]
+
+    async def remember(self, invitation_id: str, at: datetime) -> None:
+        await self._withdrawn.update_one(
+            {"_id": invitation_id},
+            {"$setOnInsert": {"withdrawn_at": at, "expires_at": at + WITHDRAWN_KEPT}},
+            upsert=True,
+        )
+
+    async def was_withdrawn(self, invitation_id: str) -> bool:
+        return await self._withdrawn.find_one({"_id": invitation_id}) is not None

@@ -128,6 +128,8 @@ class PostQueries:
                     media=media_out(post, signed),
                     version=post.content_version,
                     edited_at=post.edited_at,
+                    content_warning=stored.remote.content_warning,
+                    remote_media=list(stored.remote.media),
                 )
             )
         return rendered

@@ -16,6 +16,7 @@ from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import OUTBOX_FIELD, outbox_entry, with_events
 from shared.personal_data import PersonalRecords
+from shared.public_post import RemoteMediaOut
 from shared.public_user import PublicUser
 from shared.user_directory import USER_DIRECTORY_INDEXES
 
@@ -64,12 +65,22 @@ _CHANGEABLE = {
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteContent:
+    """What a remote account's post shows besides its text, as its Note gave them: its content
+    warning and its media, linked where its own server serves them (only http(s) URLs)."""
+
+    content_warning: str | None = None
+    media: tuple[RemoteMediaOut, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class StoredPost:
     """A post and the user profiles captured when it was written (a rendering fallback)."""
 
     post: Post
     snapshots: dict[str, PublicUser] = field(default_factory=dict)
     counts: Counts = field(default_factory=Counts)
+    remote: RemoteContent = field(default_factory=RemoteContent)
 
 
 class PostRepository:
@@ -145,4 +156,14 @@ def stored_post(document: Document) -> StoredPost:
         document.get("counts_version") or 0,
     )
     snapshots = {s.id: s for s in _SNAPSHOTS.validate_python(document.get("user_snapshots", []))}
-    return StoredPost(post, snapshots, counts)
+    return StoredPost(post, snapshots, counts, remote_content(document.get("remote") or {}))
+
+
+def remote_content(origin: Document) -> RemoteContent:
+    """The content warning and media kept beside a remote post (`remote`: its origin)."""
+    shown = (
+        RemoteMediaOut.shown(a.get("url"), a.get("media_type"), a.get("name"))
+        for a in origin.get("attachments") or ()
+    )
+    media = tuple(medium for medium in shown if medium is not None)
+    return RemoteContent(origin.get("summary") or None, media)

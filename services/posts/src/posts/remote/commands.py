@@ -39,8 +39,7 @@ class RemotePostCommands:
         # The author's profile arrives from the users service, maybe after this: the post
         # renders from the directory when it does.
         author = await self.directory.get(received.author_id)
-        # Kept as the Note gave them, not shown yet: a post here has neither a content
-        # warning nor media served from elsewhere.
+        # Kept as the Note gave them; the API shows them (`content_warning`, `remote_media`).
         origin = {
             "note_id": received.note_id,
             "url": received.url,

@@ -26,7 +26,7 @@ import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from redis.asyncio.client import Pipeline
 
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 type FeedKind = Literal["home", "profile"]
 type CachedPage = list[TimelinePosition] | Literal["missing", "older"]
+# A feed: its kind and its owner.
+type Feed = tuple[FeedKind, str]
 
 COMPLETE = ""
 TRIMMED = "#"
@@ -123,42 +125,35 @@ class FeedCache:
     # -- reads ------------------------------------------------------------------------
 
     async def pages(
-        self,
-        kinds: Sequence[FeedKind],
-        owner_ids: Sequence[str],
-        after: TimelinePosition | None,
-        limit: int,
+        self, feeds: Sequence[Feed], after: TimelinePosition | None, limit: int
     ) -> list[CachedPage] | None:
-        """Up to `limit` positions after `after` from each feed (`kinds[i]` of `owner_ids[i]`),
-        in one round trip; None when Redis cannot be used.
+        """Up to `limit` positions after `after` from each feed, in one round trip; None when
+        Redis cannot be used.
 
         A feed is `missing` (not built or being rebuilt: rebuild it) or `older` (the page goes
         past what was trimmed: read MongoDB) instead of a page.
         """
-        if not owner_ids or not await self.usable():
+        read = await self.pages_read(feeds, after, limit)
+        if read is None:
             return None
-        newest = f"({after.sort_key}" if after else "+"
         pipe: Pipeline = self._redis.pipeline(transaction=False)
-        for kind, owner in zip(kinds, owner_ids, strict=True):
-            key = self.key(kind, owner)
-            pipe.zrangebylex(key, "-", MARKERS_END)
-            pipe.zrevrangebylex(key, newest, FIRST_ENTRY, start=0, num=limit)
+        read.queue(pipe)
         try:
-            replies = await pipe.execute()
+            read.take(await pipe.execute())
         except REDIS_DOWN as exc:
             log.warning(
                 "feeds read from MongoDB: Redis does not answer", extra={"error": repr(exc)}
             )
             return None
-        pages: list[CachedPage] = []
-        for markers, members in zip(replies[::2], replies[1::2], strict=True):
-            if COMPLETE not in markers:
-                pages.append("missing")
-            elif len(members) < limit and TRIMMED in markers:
-                pages.append("older")
-            else:
-                pages.append([from_sort_key(member) for member in members])
-        return pages
+        return [read.found[feed] for feed in feeds]
+
+    async def pages_read(
+        self, feeds: Sequence[Feed], after: TimelinePosition | None, limit: int
+    ) -> "FeedPagesRead | None":
+        """`pages`, as a read to send in another's round trip; None when Redis cannot be used."""
+        if not feeds or not await self.usable():
+            return None
+        return FeedPagesRead(self, tuple(feeds), after, limit)
 
     # -- rebuilds ---------------------------------------------------------------------
 
@@ -198,6 +193,38 @@ class FeedCache:
             await self.clear()
         except REDIS_DOWN as exc:
             self._health.lost(exc)
+
+
+class FeedPagesRead:
+    """Pages of some feeds (see `FeedCache.pages`); `found` once its replies came (in any round
+    trip: `shared.read_cache.read_sets` sends it with the reader's sets)."""
+
+    def __init__(
+        self, cache: FeedCache, feeds: tuple[Feed, ...], after: TimelinePosition | None, limit: int
+    ) -> None:
+        self._cache = cache
+        self.feeds = feeds
+        self.after = after
+        self.limit = limit
+        self.found: dict[Feed, CachedPage] = {}
+
+    def queue(self, pipe: Pipeline) -> int:
+        newest = f"({self.after.sort_key}" if self.after else "+"
+        for kind, owner in self.feeds:
+            key = self._cache.key(kind, owner)
+            pipe.zrangebylex(key, "-", MARKERS_END)
+            pipe.zrevrangebylex(key, newest, FIRST_ENTRY, start=0, num=self.limit)
+        return 2 * len(self.feeds)
+
+    def take(self, replies: Sequence[Any]) -> None:
+        answers = zip(replies[::2], replies[1::2], strict=True)
+        for feed, (markers, members) in zip(self.feeds, answers, strict=True):
+            if COMPLETE not in markers:
+                self.found[feed] = "missing"
+            elif len(members) < self.limit and TRIMMED in markers:
+                self.found[feed] = "older"
+            else:
+                self.found[feed] = [from_sort_key(member) for member in members]
 
 
 def from_sort_key(member: str) -> TimelinePosition:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from shared.clock import at_storage_precision
+from shared.events.federation import RemotePostReceived
 from shared.events.posts import (
     Credit,
     KnownPostStatus,
@@ -19,6 +20,7 @@ from shared.events.posts import (
     RemixStatus,
 )
 from shared.public_media import AttachedMedia, newest_media
+from shared.public_post import RemoteMediaOut
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,9 @@ class PostCard:
     # edit's time: the highest version heard of wins, whatever order events arrive in.
     content_version: int = 1
     edited_at: datetime | None = None
+    # A remote account's post: its content warning and media, as its Note gave them.
+    content_warning: str | None = None
+    remote_media: tuple[RemoteMediaOut, ...] = ()
     # Approved published remixes of this post: recounted, never written with the card.
     remix_count: int = 0
     # The post's shared counters, as the posts service last announced them:
@@ -70,6 +75,15 @@ class PostCard:
 
     def credit_of(self, coauthor_id: str) -> Credit | None:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
+
+
+def remote_content_card(card: PostCard, event: RemotePostReceived) -> PostCard:
+    """A remote post's content warning and media (web URLs only), beside what post.* say."""
+    if card.status == "deleted":
+        return card
+    shown = (RemoteMediaOut.shown(a.url, a.media_type, a.name) for a in event.attachments)
+    media = tuple(medium for medium in shown if medium is not None)
+    return replace(card, content_warning=event.summary, remote_media=media)
 
 
 def publish_card(card: PostCard, event: PostPublished) -> PostCard:

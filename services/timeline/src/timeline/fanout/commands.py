@@ -19,6 +19,7 @@ from itertools import batched
 
 from prometheus_client import Histogram
 
+from shared.events.federation import RemotePostReceived
 from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     PostCoauthorAdded,
@@ -50,6 +51,7 @@ from timeline.core.rules import (
     record_alt_text,
     record_credit,
     record_remix_status,
+    remote_content_card,
 )
 from timeline.fanout.repository import (
     EntryRepository,
@@ -104,6 +106,11 @@ class FanOutCommands:
         await self._reach(card, card.reaching_authors())
         if card.remix_of_post_id is not None:
             await self.cards.recount_remixes(card.remix_of_post_id)
+
+    async def remote_post_received(self, delivery: Delivery[RemotePostReceived]) -> None:
+        """What a remote post's Note said besides its text, shown on its card."""
+        received = delivery.event
+        await self.cards.change(received.post_id, lambda c: remote_content_card(c, received))
 
     async def coauthor_added(self, delivery: Delivery[PostCoauthorAdded]) -> None:
         added = delivery.event

@@ -39,7 +39,7 @@ from shared.mongo import Database, Document, IndexSpec
 from shared.read_cache import CachedSets, SetRead
 from shared.redis_store import RedisClient
 from shared.relations import BLOCK_REPLICA, RelationReplica
-from timeline.core.feed_cache import FeedCache, FeedKind
+from timeline.core.feed_cache import Feed, FeedCache, FeedKind, FeedPagesRead
 from timeline.core.rules import PostCard, TimelinePosition
 from timeline.fanout.rules import CelebrityFlags
 
@@ -408,27 +408,41 @@ class EntryRepository:
     # reads
 
     async def feed_pages(
-        self, feeds: Sequence[tuple[FeedKind, str]], after: TimelinePosition | None, limit: int
+        self,
+        feeds: Sequence[Feed],
+        after: TimelinePosition | None,
+        limit: int,
+        *,
+        read_before: FeedPagesRead | None = None,
     ) -> list[list[TimelinePosition]]:
         """Up to `limit` newest-first distinct positions after `after` from each feed: from
-        Redis in one round trip; a feed Redis lacks from MongoDB (and rebuilt in Redis)."""
-        cached = (
-            await self._feeds.pages(
-                [kind for kind, _ in feeds], [owner for _, owner in feeds], after, limit
-            )
-            if self._feeds is not None
-            else None
-        )
+        Redis in one round trip; a feed Redis lacks from MongoDB (and rebuilt in Redis).
+        `read_before`: pages of some of these feeds (same `after` and `limit`) read from Redis
+        already (`pages_read`): only the others are read."""
+        found = dict(read_before.found) if read_before is not None else {}
+        assert read_before is None or (read_before.after, read_before.limit) == (after, limit)
+        rest = [feed for feed in feeds if feed not in found]
+        cached = await self._feeds.pages(rest, after, limit) if self._feeds and rest else None
+        if cached is not None:
+            found.update(zip(rest, cached, strict=True))
         pages = []
-        for index, (kind, owner_id) in enumerate(feeds):
-            found = cached[index] if cached is not None else "older"
-            if isinstance(found, list):
-                pages.append(found)
-            elif found == "missing":
+        for feed in feeds:
+            kind, owner_id = feed
+            page = found.get(feed, "older")
+            if isinstance(page, list):
+                pages.append(page)
+            elif page == "missing":
                 pages.append(await self._rebuild(kind, owner_id, after, limit))
             else:
                 pages.append(await self._stored_positions(kind, owner_id, after, limit))
         return pages
+
+    async def pages_read(
+        self, feeds: Sequence[Feed], after: TimelinePosition | None, limit: int
+    ) -> FeedPagesRead | None:
+        """`feed_pages`' read of Redis, to send in another's round trip (then pass it as
+        `read_before`); None without a usable Redis."""
+        return await self._feeds.pages_read(feeds, after, limit) if self._feeds else None
 
     async def _rebuild(
         self, kind: FeedKind, owner_id: str, after: TimelinePosition | None, limit: int

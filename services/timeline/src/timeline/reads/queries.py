@@ -1,21 +1,22 @@
 """Reading timelines: one page of entries, then one query for their post cards.
 
 A home page is the owner's home feed merged with the profile feeds of the owner itself and of
-the celebrities it follows (hybrid fan-out); the feeds come newest first from Redis in one
-round trip (a feed it lacks from MongoDB), and the merge keeps each post once and stays exact
-across pages (see `merge_timeline_page`).
+the celebrities it follows (hybrid fan-out); the feeds come newest first from Redis (a feed it
+lacks from MongoDB), in the round trip of the reader's mutes, likes and followed celebrities
+when those are the celebrities of its last read, and the merge keeps each post once and stays
+exact across pages (see `merge_timeline_page`). The cards and their profiles are one more.
 """
 
 import json
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from shared.public_post import CoauthorOut, PostOut, RemixOfOut
 from shared.public_user import PublicUser
-from shared.read_cache import read_sets, read_values_together
+from shared.read_cache import PipelinedRead, ValuesPeek, peek, read_sets, read_values_together
 from shared.relations import BlockGuard, RelationReplica
 from shared.user_directory import UserDirectory
-from timeline.core.feed_cache import FeedKind
+from timeline.core.feed_cache import Feed, FeedPagesRead
 from timeline.core.repository import PostCardRepository
 from timeline.core.rules import PostCard, TimelinePosition, shows_original
 from timeline.engagement.repository import LikeRepository
@@ -33,6 +34,8 @@ from timeline.reads.rules import (
 MAX_MUTED_PAGE_ROUNDS = 3
 # Posts kept rendered (see `RenderedPosts`): a few pages' worth for each of many readers.
 RENDERED_POSTS_KEPT = 4096
+# Readers whose last home read is remembered (see `TimelineQueries.home`).
+READERS_KEPT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,16 @@ class RenderedPosts:
 
 
 @dataclass(frozen=True, slots=True)
+class LastHomeRead:
+    """What a reader's last home read needed: the celebrities it followed, and its first
+    round's page (the cursor it was read after, the posts on it)."""
+
+    celebrities: Collection[str] = ()
+    cursor: str | None = None
+    post_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineQueries:
     follows: FollowRepository
     cards: PostCardRepository
@@ -104,25 +117,59 @@ class TimelineQueries:
     # Who blocks a profile's viewer now: the profile and its posts are not there for them.
     blocks: BlockGuard | None = None
     rendered: RenderedPosts = field(default_factory=RenderedPosts)
+    # What each reader's last home read needed (see `home`).
+    last_home_reads: dict[str, "LastHomeRead"] = field(default_factory=dict)
 
     async def home(self, owner_id: str, limit: int, cursor: str | None) -> RenderedPage:
-        """Posts co-authored by an account the owner mutes are left out."""
-        celebrities, muted, liked = await self._reader_sets(owner_id, with_celebrities=True)
+        """Posts co-authored by an account the owner mutes are left out.
+
+        What the owner's last read needed goes in the round trip of the reader's sets: the
+        feeds (its own, and those of the celebrities it followed then) and, for the same
+        cursor, the cards and profiles of that page. Its celebrities are in those sets: a feed
+        they add is read after them, one they drop is not merged; a card or a profile the page
+        needs and the peek did not find is read as usual."""
+        last = self.last_home_reads.get(owner_id, LastHomeRead())
+        last_posts = last.post_ids if last.cursor == cursor else ()
+        feeds_read = await self.entries.pages_read(
+            _home_feeds(owner_id, last.celebrities), _position(cursor), limit + 1
+        )
+        peeked = (
+            await peek(self.cards.published_read(last_posts)),
+            await peek(self.directory.profiles_read(self.rendered.users_last_shown(last_posts))),
+        )
+        alongside = [read for read in (feeds_read, *peeked) if read is not None]
+        celebrities, muted, liked = await self._reader_sets(
+            owner_id, with_celebrities=True, alongside=alongside
+        )
         items: list[bytes] = []
-        for _ in range(MAX_MUTED_PAGE_ROUNDS):
-            page = await self._home_page(owner_id, celebrities, limit - len(items), cursor)
-            rendered = await self._render(page, liked, muted)
+        for round_number in range(MAX_MUTED_PAGE_ROUNDS):
+            page = await self._home_page(
+                owner_id, celebrities, limit - len(items), cursor, feeds_read
+            )
+            if round_number == 0:
+                self._remember(owner_id, LastHomeRead(celebrities, cursor, page.post_ids))
+            rendered = await self._render(page, liked, muted, peeked=peeked)
+            feeds_read, peeked = None, (None, None)
             items += rendered.items
             cursor = rendered.next_cursor
             if len(items) >= limit or cursor is None:
                 break
         return RenderedPage(items, cursor)
 
+    def _remember(self, owner_id: str, read: LastHomeRead) -> None:
+        if len(self.last_home_reads) >= READERS_KEPT:
+            self.last_home_reads.clear()
+        self.last_home_reads[owner_id] = read
+
     async def _reader_sets(
-        self, reader_id: str, *, with_celebrities: bool
+        self,
+        reader_id: str,
+        *,
+        with_celebrities: bool,
+        alongside: Sequence[PipelinedRead] = (),
     ) -> tuple[set[str], set[str], set[str]]:
         """The celebrities the reader follows (if asked), whom it mutes and the posts it
-        likes: one round trip to Redis when it holds them."""
+        likes: one round trip to Redis when it holds them (`alongside` too)."""
         wanted = {
             "celebrities": self.follows.followed_celebrities(reader_id)
             if with_celebrities
@@ -131,21 +178,26 @@ class TimelineQueries:
             "liked": self.likes.liked_by(reader_id) if self.likes and reader_id else None,
         }
         reads = [read for read in wanted.values() if read is not None]
-        found = iter(await read_sets(reads))
+        found = iter(await read_sets(reads, alongside))
         celebrities, muted, liked = (
             next(found) if read is not None else set() for read in wanted.values()
         )
         return celebrities, muted, liked
 
     async def _home_page(
-        self, owner_id: str, celebrities: set[str], limit: int, cursor: str | None
+        self,
+        owner_id: str,
+        celebrities: set[str],
+        limit: int,
+        cursor: str | None,
+        read_before: FeedPagesRead | None,
     ) -> TimelinePage:
-        """The owner's own posts (authored or co-authored) are merged in like a celebrity's;
-        each feed gives `limit + 1` distinct posts, so the merge is exact."""
-        merged_in = [owner_id, *sorted(celebrities)]
-        feeds: list[tuple[FeedKind, str]] = [("home", owner_id)]
-        feeds += [("profile", author_id) for author_id in merged_in]
-        pages = await self.entries.feed_pages(feeds, _position(cursor), limit + 1)
+        """Each feed gives `limit + 1` distinct posts, so the merge is exact; `read_before`:
+        pages of some of the feeds, read from Redis already."""
+        feeds = _home_feeds(owner_id, celebrities)
+        pages = await self.entries.feed_pages(
+            feeds, _position(cursor), limit + 1, read_before=read_before
+        )
         return merge_timeline_page(pages, limit)
 
     async def profile(
@@ -176,15 +228,18 @@ class TimelineQueries:
         liked: Collection[str],
         muted: Collection[str] = (),
         known_users: Mapping[str, PublicUser] | None = None,
+        peeked: tuple[ValuesPeek | None, ValuesPeek | None] = (None, None),
     ) -> RenderedPage:
         """`known_users`: users just read from the directory, not read again (a profile's
         owner: a page of its solo posts needs no other). The cards and the profiles they
-        showed last time are one round trip; profiles they did not show then, one more."""
+        showed last time are one round trip (none when `peeked`, the cards and profiles read
+        already, holds them all); profiles they did not show then, one more."""
         known = known_users or {}
         last_shown = self.rendered.users_last_shown(page.post_ids)
         expected = [uid for uid in last_shown if uid not in known]
         cards, users = await read_values_together(
-            self.cards.published_read(page.post_ids), self.directory.profiles_read(expected)
+            replace(self.cards.published_read(page.post_ids), peeked=peeked[0]),
+            replace(self.directory.profiles_read(expected), peeked=peeked[1]),
         )
         cards = {
             post_id: card
@@ -219,6 +274,13 @@ class TimelineQueries:
         """The originals approved remixes show: one more query, only when there are some."""
         original_ids = [oid for card in cards if (oid := shows_original(card))]
         return await self.cards.published(original_ids) if original_ids else {}
+
+
+def _home_feeds(owner_id: str, celebrities: Iterable[str]) -> list[Feed]:
+    """The owner's home feed, and the profiles merged into it: the owner's own posts (authored
+    or co-authored) are merged in like a celebrity's."""
+    merged_in = [owner_id, *sorted(celebrities)]
+    return [("home", owner_id), *(("profile", author_id) for author_id in merged_in)]
 
 
 def _position(cursor: str | None) -> TimelinePosition | None:
@@ -271,6 +333,8 @@ def _post(
         media=[item.out() for item in card.media],
         version=card.content_version,
         edited_at=card.edited_at,
+        content_warning=card.content_warning,
+        remote_media=list(card.remote_media),
     )
 
 

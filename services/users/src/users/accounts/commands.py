@@ -7,7 +7,12 @@ from uuid import uuid4
 
 from shared.clock import utc_now
 from shared.events.federation import RemoteAccountDeleted
-from shared.events.users import UserDeleted, UserRegistered, UserUpdated
+from shared.events.users import (
+    UserDeleted,
+    UserRegistered,
+    UserRemixSettingsChanged,
+    UserUpdated,
+)
 from shared.media_client import MediaClient
 from shared.outbox import Outbox
 from shared.problems import AccountGone, NotFound, Unprocessable
@@ -19,12 +24,15 @@ from users.accounts.rules import UNKNOWN_DEVICE, LoginThrottled, WrongCredential
 from users.accounts.schemas import RegisterRequest, TokenRequest, TokenResponse, UpdateMeRequest
 from users.accounts.tokens import IssuedToken, TokenIssuer
 from users.core.queries import own_account, public_user
-from users.core.repository import Account, AccountRepository
+from users.core.repository import REMIX_SETTINGS_ANNOUNCED, Account, AccountRepository
 from users.core.rules import DEFAULT_COLLAB_POLICY, handle_or_none
 from users.core.schemas import User
 from users.relations.repository import RelationRepository
 from users.sessions.commands import SessionCommands, token_response
 from users.sessions.rules import RefreshToken
+
+# Accounts read per query by the start-up pass that announces remix settings.
+ANNOUNCE_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +80,8 @@ class AccountCommands:
             created_at=account.created_at,
         )
         with self.outbox.publishing(registered) as events:
-            await self.accounts.insert_account(account, events)
+            # user.registered tells the federation service the (default) remix settings.
+            await self.accounts.insert_account(account, events, **{REMIX_SETTINGS_ANNOUNCED: True})
         return public_user(account)
 
     async def issue_token(self, request: TokenRequest, client: SignInClient) -> SignedIn:
@@ -106,7 +115,7 @@ class AccountCommands:
     async def update_me(self, user_id: str, request: UpdateMeRequest) -> None:
         account = await own_account(self.accounts, user_id)
         changes: dict[str, Any] = {}
-        updates = []
+        updates: list[UserUpdated | UserRemixSettingsChanged] = []
         for setting in ("collab_policy", "remix_policy", "remix_approval"):
             value = getattr(request, setting)
             if value is not None and value != getattr(account, setting):
@@ -134,9 +143,32 @@ class AccountCommands:
                 avatar=avatar,
             )
             updates.append(updated)
+        if "remix_policy" in changes or "remix_approval" in changes:
+            updates.append(_remix_settings_changed(account, request))
+            # Every write that announces the settings marks them, so the mark means just that.
+            changes[REMIX_SETTINGS_ANNOUNCED] = True
         with self.outbox.publishing(*updates) as events:
             if not await self.accounts.update_profile(user_id, changes, events):
                 raise AccountGone()
+
+    async def announce_remix_settings(self) -> None:
+        """Announce the remix settings of every account older than their announcements (a
+        start-up migration): the federation service takes an account never heard of as one
+        needing approval. Each account is marked in the write that carries its event, so
+        replicas running it together announce it once."""
+        after = None
+        while batch := await self.accounts.settings_unannounced(after, ANNOUNCE_BATCH):
+            for account in batch:
+                announced = UserRemixSettingsChanged(
+                    user_id=account.id,
+                    remix_policy=account.remix_policy.value,
+                    remix_approval=account.remix_approval.value,
+                    # Older than any change update_me announced: one kept is kept.
+                    changed_at=account.created_at,
+                )
+                with self.outbox.publishing(announced) as events:
+                    await self.accounts.mark_settings_announced(account, events)
+            after = batch[-1].id
 
     async def _avatar(self, user_id: str, media_id: str | None) -> Avatar | None:
         """The media service crops it (and deletes the previous one); 404 someone else's."""
@@ -165,3 +197,13 @@ class AccountCommands:
         with self.outbox.publishing(deleted) as events:
             await self.accounts.tombstone(user_id, deleted_at, events)
         await self.relations.deactivate_relations_of(user_id, deleted_at)
+
+
+def _remix_settings_changed(account: Account, request: UpdateMeRequest) -> UserRemixSettingsChanged:
+    """Both settings as they are after `request` (so a reader needs no earlier event)."""
+    return UserRemixSettingsChanged(
+        user_id=account.id,
+        remix_policy=(request.remix_policy or account.remix_policy).value,
+        remix_approval=(request.remix_approval or account.remix_approval).value,
+        changed_at=utc_now(),
+    )

@@ -4,6 +4,7 @@ its events."""
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.errors import DuplicateKeyError
@@ -25,9 +26,19 @@ from users.core.rules import (
 )
 
 USERS = "users"
-# The account itself, as stored: its profile and settings, never its password's hash.
+# Set once the federation service has been told the account's remix settings: by
+# user.registered (the defaults), by user.remix_settings_changed, or by the start-up pass
+# that announces them for the accounts older than that event (`settings_unannounced`).
+REMIX_SETTINGS_ANNOUNCED = "remix_settings_announced"
+# The account itself, as stored: its profile and settings, never its password's hash (nor
+# the bookkeeping above).
 ACCOUNT_PERSONAL_DATA = (
-    PersonalRecords("account.json", USERS, lambda user: {"_id": user}, hidden=("password_hash",)),
+    PersonalRecords(
+        "account.json",
+        USERS,
+        lambda user: {"_id": user},
+        hidden=("password_hash", REMIX_SETTINGS_ANNOUNCED),
+    ),
 )
 
 ACCOUNT_INDEXES = [
@@ -139,6 +150,35 @@ class AccountRepository:
             raise HandleTaken() from exc
         return result.matched_count == 1
 
+    async def settings_unannounced(self, after: str | None, limit: int) -> list[Account]:
+        """Live local accounts whose remix settings were never announced, in id order after
+        `after`: one pass over the id index, however many are left unmarked behind it."""
+        query: Document = {
+            REMIX_SETTINGS_ANNOUNCED: {"$exists": False},
+            "domain": None,
+            **_NOT_DELETED,
+            **({"_id": {"$gt": after}} if after is not None else {}),
+        }
+        cursor = self._users.find(query).sort("_id", 1).limit(limit)
+        return [account async for account in _accounts(cursor)]
+
+    async def mark_settings_announced(
+        self, account: Account, events: Sequence[EventEnvelope]
+    ) -> bool:
+        """Only while still unmarked and as read: a replica that marked it first, or a change
+        made meanwhile (announced by itself), leaves nothing to announce."""
+        result = await self._users.update_one(
+            {
+                "_id": account.id,
+                REMIX_SETTINGS_ANNOUNCED: {"$exists": False},
+                "remix_policy": _stored(account.remix_policy, DEFAULT_REMIX_POLICY),
+                "remix_approval": _stored(account.remix_approval, DEFAULT_REMIX_APPROVAL),
+                **_NOT_DELETED,
+            },
+            with_events({"$set": {REMIX_SETTINGS_ANNOUNCED: True}}, events),
+        )
+        return result.modified_count == 1
+
     async def replace_password_hash(self, user_id: str, password_hash: str) -> None:
         await self._users.update_one(
             {"_id": user_id, **_NOT_DELETED}, {"$set": {"password_hash": password_hash}}
@@ -172,6 +212,11 @@ class AccountRepository:
     async def deleted_since(self, since: datetime) -> list[str]:
         cursor = self._users.find({"deleted_at": {"$gte": since}}, {"_id": 1})
         return [document["_id"] async for document in cursor]
+
+
+def _stored(setting: RemixPolicy | RemixApproval, default: StrEnum) -> Document | str:
+    """How `setting` may be stored: an account older than the setting has none (the default)."""
+    return {"$in": [setting.value, None]} if setting == default else setting.value
 
 
 def _remote_fields(account: Account) -> Document:

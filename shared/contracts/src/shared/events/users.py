@@ -33,6 +33,23 @@ class UserUpdated(EventData):
     domain: str | None = None
 
 
+type RemixPolicyName = Literal["everyone", "following", "nobody"]
+type RemixApprovalName = Literal["automatic", "manual"]
+
+
+class UserRemixSettingsChanged(EventData):
+    """A local account changed who may remix its posts (`remix_policy`: everyone, following,
+    nobody) or whether a remix shows its original at once (`remix_approval`: automatic,
+    manual); both are carried as they are now. An account that never changed them has the
+    defaults (everyone, automatic)."""
+
+    event_type = "user.remix_settings_changed"
+    user_id: str
+    remix_policy: RemixPolicyName
+    remix_approval: RemixApprovalName
+    changed_at: datetime
+
+
 class UserFollowed(EventData):
     event_type = "user.followed"
     minor_version = 1
