@@ -62,7 +62,7 @@ def accepts(port: int) -> bool:
 
 
 class StandIn:
-    """`python -m shared.embedded_mongo --databases ...` on mongoeco, as the stand-in image runs it."""
+    """`python -m shared.embedded_mongo --databases ...` on mongoeco, as the stand-in runs it."""
 
     def __init__(self, path: Path, first_port: int, databases: tuple[str, ...]) -> None:
         self.path, self.first_port, self.databases = path, first_port, databases
@@ -134,7 +134,14 @@ def test_each_database_has_a_server_of_its_own_and_sigterm_stops_them_all(
 EVERY_PAIR_OF_PAIRS = [
     {"$lookup": {"from": "things", "localField": "owner", "foreignField": "owner", "as": "same"}},
     {"$unwind": "$same"},
-    {"$lookup": {"from": "things", "localField": "same.owner", "foreignField": "owner", "as": "more"}},
+    {
+        "$lookup": {
+            "from": "things",
+            "localField": "same.owner",
+            "foreignField": "owner",
+            "as": "more",
+        }
+    },
     {"$count": "pairs"},
 ]
 

@@ -150,7 +150,7 @@ def _import_mongoeco() -> None:
     Through `cxp` it imports jsonschema, which compiles about forty grammars of
     `rfc3987_syntax` (if installed) for an `iri` format check the server never makes: two to
     three seconds of CPU. Hiding that module makes jsonschema skip the check."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     import mongoeco.engines.sqlite
     import mongoeco.wire  # noqa: F401
 
@@ -232,7 +232,7 @@ def _serve(engine: str, path: Path, host: str, port: int) -> NoReturn:
     try:
         asyncio.run(_serve_mongoeco(str(path), host, port))
         status = 0
-    except BaseException:  # noqa: BLE001 -- reported, then the exit status says it
+    except BaseException:  # reported, then the exit status says it
         traceback.print_exc()
     finally:
         # Exit without joining threads: the store is closed (or given up, see
