@@ -271,10 +271,10 @@ def serve_each(engine: str, databases: list[str], path: Path, host: str, first_p
     signal.signal(signal.SIGTERM, stop_all)
     signal.signal(signal.SIGINT, stop_all)
     ended, status = os.wait()
+    children.remove(ended)  # reaped: its id may be another process's now
     stop_all()
     for child in children:
-        if child != ended:
-            os.waitpid(child, 0)
+        os.waitpid(child, 0)
     return os.waitstatus_to_exitcode(status)
 
 
