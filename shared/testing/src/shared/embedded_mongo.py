@@ -27,8 +27,9 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, NoReturn, Protocol
 
 if TYPE_CHECKING:
     from mongoeco.wire import AsyncMongoEcoProxyServer
@@ -143,7 +144,19 @@ class SecantusProcess:
         return int(found.group(1)) if found else 0
 
 
+def _import_mongoeco() -> None:
+    """Import mongoeco's server, once per process, at the least cost.
+
+    Through `cxp` it imports jsonschema, which compiles about forty grammars of
+    `rfc3987_syntax` (if installed) for an `iri` format check the server never makes: two to
+    three seconds of CPU. Hiding that module makes jsonschema skip the check."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import mongoeco.engines.sqlite
+    import mongoeco.wire  # noqa: F401
+
+
 def _mongoeco_server(path: str, host: str, port: int) -> "AsyncMongoEcoProxyServer":
+    _import_mongoeco()
     from mongoeco.engines.sqlite import SQLiteEngine
     from mongoeco.wire import AsyncMongoEcoProxyServer
 
@@ -179,48 +192,89 @@ def embedded_mongo(engine: str | None = None) -> EmbeddedMongo:
     return SecantusProcess() if (engine or configured_engine()) == SECANTUS else MongoecoThread()
 
 
+# How long a stopping server may take to close (answer or abort its requests, close its SQLite
+# store) before the kernel ends it (SIGALRM): mongoeco's close waits, on its event loop, for
+# its worker threads, and one can be in a long scan. Ending it there loses nothing
+# acknowledged: each write is committed to SQLite's write-ahead log before its reply, and the
+# next open replays the log. Well inside the 15 s a container is given between SIGTERM and
+# SIGKILL (the parent of `serve_each` waits for its servers).
+CLOSE_GRACE_SECONDS = 5
+
+
 async def _serve_mongoeco(path: str, host: str, port: int) -> None:
     server = _mongoeco_server(path, host, port)
     address = await server.start()
     print(f"embedded MongoDB (mongoeco) listening on {address.uri}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stopping(*_: object) -> None:
+        # Armed here, not on the event loop: a request computed on the loop (an aggregation
+        # in Python) can hold it for minutes, and Python runs this handler between two of its
+        # bytecodes.
+        signal.alarm(CLOSE_GRACE_SECONDS)
+        loop.call_soon_threadsafe(stop.set)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        signal.signal(sig, stopping)
     await stop.wait()
     with contextlib.suppress(Exception):
         await server.close()
 
 
-def serve_each(databases: list[str], path: Path, host: str, first_port: int) -> int:
+def _serve(engine: str, path: Path, host: str, port: int) -> NoReturn:
+    """Become the server of `engine` on `port`; exits with it."""
+    if engine == SECANTUS:
+        # Become the server: signals from the stack reach it directly.
+        command = secantus_command(str(path), host, port)
+        os.execv(command[0], command)  # noqa: S606 -- this interpreter, fixed arguments
+    status = 1
+    try:
+        asyncio.run(_serve_mongoeco(str(path), host, port))
+        status = 0
+    except BaseException:  # reported, then the exit status says it
+        traceback.print_exc()
+    finally:
+        # Exit without joining threads: the store is closed (or given up, see
+        # CLOSE_GRACE_SECONDS) and a worker thread still in a query must not hold the exit.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def serve_each(engine: str, databases: list[str], path: Path, host: str, first_port: int) -> int:
     """One server process per database, on consecutive ports from `first_port`, each with a
     store of its own beside `path` (`mongo-users.sqlite3`): one Python process serves about
     one core, so the databases of many replicas behind one server wait on each other.
 
-    SIGTERM or SIGINT stops them all; when one ends, the others are stopped too, so a
-    container running this is restarted whole. Returns the first one's exit status."""
-    children = [
-        subprocess.Popen(  # noqa: S603 -- this interpreter, fixed arguments
-            [
-                *(sys.executable, "-m", "shared.embedded_mongo", "--host", host),
-                *("--port", str(first_port + number)),
-                *("--path", str(path.with_name(f"{path.stem}-{name}{path.suffix}"))),
-            ]
-        )
-        for number, name in enumerate(databases)
-    ]
+    The servers are forked from this process once it has imported mongoeco: seven fresh
+    interpreters each importing it cost seven times its CPU on a 2-core machine, and kept
+    the databases away for over a minute after a restart.
+
+    SIGTERM or SIGINT stops them all (each within CLOSE_GRACE_SECONDS); when one ends, the
+    others are stopped too, so a container running this is restarted whole. Returns the
+    first one's exit status."""
+    if engine == MONGOECO:
+        _import_mongoeco()
+    children: list[int] = []
+    for number, name in enumerate(databases):
+        store = path.with_name(f"{path.stem}-{name}{path.suffix}")
+        if (child := os.fork()) == 0:
+            _serve(engine, store, host, first_port + number)
+        children.append(child)
 
     def stop_all(*_: object) -> None:
         for child in children:
-            if child.poll() is None:
-                child.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, stop_all)
     signal.signal(signal.SIGINT, stop_all)
-    _, status = os.wait()
+    ended, status = os.wait()
+    children.remove(ended)  # reaped: its id may be another process's now
     stop_all()
     for child in children:
-        child.wait()
+        os.waitpid(child, 0)
     return os.waitstatus_to_exitcode(status)
 
 
@@ -243,12 +297,8 @@ def main() -> None:
     path = args.path if args.path is not None else storage_path(engine, args.data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     if args.databases:
-        sys.exit(serve_each(args.databases, path, args.host, args.port))
-    if engine == SECANTUS:
-        # Become the server: signals from the stack reach it directly.
-        command = secantus_command(str(path), args.host, args.port)
-        os.execv(command[0], command)  # noqa: S606 -- this interpreter, fixed arguments
-    asyncio.run(_serve_mongoeco(str(path), args.host, args.port))
+        sys.exit(serve_each(engine, args.databases, path, args.host, args.port))
+    _serve(engine, path, args.host, args.port)
 
 
 if __name__ == "__main__":
