@@ -26,7 +26,7 @@ from shared.events import EventData, EventEnvelope, make_event
 from shared.logging import correlation_id_var
 from shared.mongo import Database, Document, IndexSpec
 from shared.periodic import PeriodicTask
-from shared.tracing import trace_context
+from shared.tracing import trace_context, untraced
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +83,11 @@ def outbox_indexes(collection: str) -> list[IndexSpec]:
 async def mark_pending(db: Database, collections: Sequence[str]) -> None:
     """Mark the documents whose outbox entries were written before the mark existed (by an
     earlier release), so that the relay finds them. Idempotent; run at every start, so that an
-    entry an earlier release's replica left behind during a rolling upgrade is found too."""
-    for name in collections:
-        await db[name].update_many(_UNMARKED, {"$set": _PENDING})
+    entry an earlier release's replica left behind during a rolling upgrade is found too.
+    Untraced, like the sweep it prepares: no user's request or event is behind it."""
+    with untraced():
+        for name in collections:
+            await db[name].update_many(_UNMARKED, {"$set": _PENDING})
 
 
 def with_events(update: Document, events: Sequence[EventEnvelope]) -> Document:
