@@ -188,7 +188,11 @@ def test_a_restart_with_data_answers_within_seconds_and_keeps_every_acknowledged
         answered: list[object] = []
 
         def aggregate() -> None:
-            with MongoClient(url(server.ports[0])) as client:
+            # No retried read: a retry would wait out server selection (30 s by default)
+            # for the server this test has just stopped.
+            with MongoClient(
+                url(server.ports[0]), retryReads=False, serverSelectionTimeoutMS=2_000
+            ) as client:
                 try:
                     answered.extend(client.copost_users.things.aggregate(JOINED_THRICE))
                 except PyMongoError:
