@@ -51,6 +51,7 @@ from shared.rate_limits import BucketPolicy, SharedRateLimiter
 from shared.redis_store import RedisClient, create_redis
 from shared.relations import BLOCK_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
+from shared.tracing import untraced
 from shared.user_directory import UserDirectory
 
 
@@ -97,7 +98,9 @@ async def compose(
     remote_invitations = RemoteInvitations(kernel.db)
     domain_blocks = DomainBlocks(settings.federation_blocked_domains, DomainBlockList(kernel.db))
     # In effect from the first request on; then re-read, so an operator's change needs no restart.
-    await domain_blocks.refresh()
+    # Untraced, like the periodic re-reads: no request is behind it.
+    with untraced():
+        await domain_blocks.refresh()
     domain_blocks_refresh = PeriodicTask(
         "federation-domain-blocks-refresh",
         domain_blocks.refresh,
