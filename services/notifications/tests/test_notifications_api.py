@@ -137,18 +137,18 @@ async def test_a_redelivered_follow_makes_one_notification_without_the_processed
     assert (stored[1]["read"], stored[1]["withdrawn"]) == (True, True)
 
 
-async def test_a_new_follower_costs_five_commands(
+async def test_a_new_follower_costs_four_commands(
     notifications: NotificationsHarness, mongo_url: str, redis_url: str, namespace: str
 ) -> None:
-    await notifications.events.publish(followed(BOB, ALICE))  # Alice's sequence exists
     redis = Redis.from_url(redis_url, decode_responses=True)
     mutes_of = CachedSets(redis, f"{redis_key_prefix(namespace)}notification-mutes:", 60)
     try:
         async with counted_database(mongo_url, notifications.db.name) as (db, commands):
             mutes = RelationReplica(db, MUTE_REPLICA, mutes_of)
-            await mutes.targets_of(ALICE)  # Alice's mutes copied to Redis by an earlier one
-            commands.clear()
             notifier = Notifier(NotificationRepository(db), LocalWakeups(), mutes)
+            # An earlier follower: Alice's mutes copied to Redis, her last number remembered.
+            await notifier.apply(uuid4(), follow_of(ALICE, BOB))
+            commands.clear()
             await notifier.apply(uuid4(), follow_of(ALICE, CAROL))
     finally:
         await redis.aclose()
@@ -156,8 +156,7 @@ async def test_a_new_follower_costs_five_commands(
     assert dict(commands) == {
         "find blocks": 1,  # a block either way silences it; Alice's mutes: from Redis
         "find withdrawn_subjects": 2,  # withdrawn already? and again after the insert
-        "find recipient_sequences": 1,  # Alice's next number: read by _id,
-        "update recipient_sequences": 1,  # then swapped if still the one read
+        "update recipient_sequences": 1,  # Alice's next number, swapped from her last
         "insert notifications": 1,  # no read first: a redelivery fails its insert
     }
     assert await notifications.types(ALICE) == ["follower.new", "follower.new"]
@@ -172,8 +171,21 @@ async def test_notifications_to_one_recipient_at_once_take_consecutive_numbers_w
         numbers = await asyncio.gather(*(repository.next_seq(ALICE) for _ in range(8)))
 
     assert sorted(numbers) == list(range(2, 10))
-    # Taken one at a time in this process: no compare-and-swap lost, none read again.
-    assert dict(commands) == {"find recipient_sequences": 8, "update recipient_sequences": 8}
+    # Taken one at a time in this process: no compare-and-swap lost; read once, then each
+    # swapped from the number taken before.
+    assert dict(commands) == {"find recipient_sequences": 1, "update recipient_sequences": 8}
+
+
+async def test_a_number_another_replica_took_meanwhile_is_not_taken_again(
+    notifications: NotificationsHarness,
+) -> None:
+    here, there = (NotificationRepository(notifications.db) for _ in range(2))
+
+    taken = [await here.next_seq(ALICE), await there.next_seq(ALICE)]
+    # `here` remembers 1: its swap from 1 misses, and it reads the counter again.
+    taken += [await here.next_seq(ALICE), await here.next_seq(ALICE), await there.next_seq(ALICE)]
+
+    assert taken == [1, 2, 3, 4, 5]
 
 
 async def test_a_redelivery_after_a_crash_still_meets_a_withdrawal_it_missed(
