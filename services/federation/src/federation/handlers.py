@@ -14,6 +14,7 @@ Every handler is idempotent: profiles apply only when newer, deletions delete ag
 repeated delivery posts an activity the remote recognises by its id.
 """
 
+from federation.coauthoring.rules import local_invites_remote, remote_side_removed
 from federation.components import FederationComponents
 from federation.followees.rules import local_follows_remote
 from federation.following.rules import remote_follower_left
@@ -86,13 +87,13 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     # Co-authoring across servers: an Invite to a remote invitee's server; our users' answers
     # to remote Invites, and their leaving a remote post, to the author's server.
     coauthoring = components.coauthoring
-    subscriptions.on(InvitationCreated, coauthoring.invitation_created)
+    subscriptions.on(InvitationCreated, coauthoring.invitation_created, when=local_invites_remote)
     subscriptions.on(InvitationAccepted, coauthoring.invitation_accepted)
     subscriptions.on(InvitationDeclined, coauthoring.invitation_declined)
     subscriptions.on_each(
         [InvitationExpired, InvitationRevoked, InvitationCancelled], coauthoring.invitation_closed
     )
-    subscriptions.on(PostCoauthorRemoved, coauthoring.coauthor_removed)
+    subscriptions.on(PostCoauthorRemoved, coauthoring.coauthor_removed, when=remote_side_removed)
     subscriptions.on(PostCoauthorInvitationRefused, coauthoring.invitation_refused)
     # Each change to a post is one write of its document, carrying the event's id.
     publishing = components.publishing
