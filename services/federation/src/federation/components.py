@@ -21,6 +21,8 @@ from federation.delivery.commands import Deliveries
 from federation.delivery.repository import HeldDeliveries, RemoteHosts
 from federation.delivery.rules import DeliveryPolicy
 from federation.discovery.queries import DiscoveryQueries
+from federation.domain_blocks.queries import DomainBlocks
+from federation.domain_blocks.repository import DomainBlockList
 from federation.engagement.commands import EngagementCommands
 from federation.engagement.repository import RemoteEngagements
 from federation.followees.commands import FolloweeCommands
@@ -75,6 +77,7 @@ class FederationComponents:
     quote_policies: QuotePolicies
     outbound_engagement: OutboundEngagementCommands
     coauthoring: CoauthoringCommands
+    domain_blocks: DomainBlocks
 
 
 @asynccontextmanager
@@ -92,6 +95,14 @@ async def compose(
     blocks = RelationReplica(kernel.db, BLOCK_REPLICA)
     notes = PublishedNotes(kernel.db)
     remote_invitations = RemoteInvitations(kernel.db)
+    domain_blocks = DomainBlocks(settings.federation_blocked_domains, DomainBlockList(kernel.db))
+    # In effect from the first request on; then re-read, so an operator's change needs no restart.
+    await domain_blocks.refresh()
+    domain_blocks_refresh = PeriodicTask(
+        "federation-domain-blocks-refresh",
+        domain_blocks.refresh,
+        interval_seconds=settings.domain_blocks_refresh_seconds,
+    )
     async with (
         remote_client(settings, f"CoPost (+{urls.base})") as http,
         _redis(settings) as redis,
@@ -103,7 +114,7 @@ async def compose(
             RemoteHosts(kernel.db),
             HeldDeliveries(kernel.db),
             _delivery_policy(settings),
-            settings.federation_blocked_domains,
+            domain_blocks,
             clock,
         )
         sweep = PeriodicTask(
@@ -133,7 +144,7 @@ async def compose(
             remote_posts,
             kernel.outbox,
         )
-        async with running(sweep):
+        async with running(sweep), running(domain_blocks_refresh):
             yield FederationComponents(
                 settings=settings,
                 urls=urls,
@@ -148,7 +159,7 @@ async def compose(
                     settings.federating,
                     urls,
                     remote,
-                    settings.federation_blocked_domains,
+                    domain_blocks,
                     _per_host_limits(
                         redis,
                         settings,
@@ -162,7 +173,7 @@ async def compose(
                     directory,
                     followers,
                     remote_followees,
-                    settings.federation_blocked_domains,
+                    domain_blocks,
                 ),
                 inbox=InboxCommands(
                     remote,
@@ -174,7 +185,7 @@ async def compose(
                     quote_commands,
                     coauthoring,
                     deliveries,
-                    settings.federation_blocked_domains,
+                    domain_blocks,
                     _per_host_limits(
                         redis,
                         settings,
@@ -183,9 +194,7 @@ async def compose(
                         settings.inbox_rate_limit_burst,
                     ),
                     timedelta(seconds=settings.signature_max_age_seconds),
-                    RemoteAccountLifecycle(
-                        remote, followers, kernel.outbox, settings.federation_blocked_domains
-                    ),
+                    RemoteAccountLifecycle(remote, followers, kernel.outbox, domain_blocks),
                     UndoneActivities(kernel.db),
                 ),
                 deliveries=deliveries,
@@ -205,6 +214,7 @@ async def compose(
                 quote_queries=quote_queries,
                 quote_policies=quote_policies,
                 coauthoring=coauthoring,
+                domain_blocks=domain_blocks,
                 outbound_engagement=OutboundEngagementCommands(
                     settings.federating,
                     urls,
