@@ -6,6 +6,7 @@ from typing import Any
 from uuid import uuid4
 
 from notifications_support import NotificationsHarness, ServedHarness
+from redis.asyncio import Redis
 
 from notifications.core.commands import NotificationCommands as Notifier
 from notifications.core.repository import NOTIFICATIONS, WITHDRAWN_SUBJECTS, NotificationRepository
@@ -27,8 +28,18 @@ from shared.events.invitations import (
 )
 from shared.events.posts import PostCoauthorRemoved, PostDeleted, PostPublished
 from shared.events.users import UserBlocked, UserDeleted, UserFollowed, UserUnblocked
+from shared.idempotency import PROCESSED_EVENTS
+from shared.read_cache import CachedSets
 from shared.relations import MUTE_REPLICA, RelationReplica
-from shared.testing import ALICE, BOB, CAROL, counted_database, identity_headers, wait_until
+from shared.testing import (
+    ALICE,
+    BOB,
+    CAROL,
+    counted_database,
+    identity_headers,
+    redis_key_prefix,
+    wait_until,
+)
 
 T = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -99,34 +110,53 @@ async def test_every_kind_of_event_notifies_its_recipient(
     assert bob_page["unread_count"] == 2
 
 
-async def test_a_redelivered_event_makes_one_notification(
+async def test_a_redelivered_follow_makes_one_notification_without_the_processed_event_log(
     notifications: NotificationsHarness,
 ) -> None:
     [event] = await notifications.events.publish(followed(BOB, ALICE))
-    await notifications.events.deliver(event)  # the bus's processed-event log skips it
-    await notifications.events.forget_processed(event)
-    # The handler runs again: the notification id is the same.
+    # No processed-event record: the redelivery runs the reaction again, and its insert under
+    # the same (collapse key's) id fails.
+    assert await notifications.db[PROCESSED_EVENTS].find_one({"_id": str(event.id)}) is None
     await notifications.events.deliver(event)
+    await notifications.events.publish(followed(CAROL, ALICE))
+
     page = await notifications.notifications(ALICE)
-    assert [n["type"] for n in page["items"]] == ["follower.new"]
-    assert page["unread_count"] == 1
+    assert [(n["type"], n["actor"]["id"]) for n in page["items"]] == [
+        ("follower.new", CAROL),
+        ("follower.new", BOB),
+    ]
+    assert page["unread_count"] == 2
+    # The redelivery took a number and filled it with a placeholder (read, withdrawn: never
+    # listed nor counted), so a stream sees no gap to wait on: 1, 2, 3 without a hole.
+    stored = await NotificationRepository(notifications.db).after(ALICE, 0, 10)
+    assert [(d["seq"], d.get("placeholder", False)) for d in stored] == [
+        (1, False),
+        (2, True),
+        (3, False),
+    ]
+    assert (stored[1]["read"], stored[1]["withdrawn"]) == (True, True)
 
 
-async def test_a_new_follower_costs_seven_commands(
-    notifications: NotificationsHarness, mongo_url: str
+async def test_a_new_follower_costs_four_commands(
+    notifications: NotificationsHarness, mongo_url: str, redis_url: str, namespace: str
 ) -> None:
-    await notifications.events.publish(followed(BOB, ALICE))  # Alice's sequence exists
-    async with counted_database(mongo_url, notifications.db.name) as (db, commands):
-        mutes = RelationReplica(db, MUTE_REPLICA)
-        notifier = Notifier(NotificationRepository(db), LocalWakeups(), mutes)
-        await notifier.apply(uuid4(), follow_of(ALICE, CAROL))
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    mutes_of = CachedSets(redis, f"{redis_key_prefix(namespace)}notification-mutes:", 60)
+    try:
+        async with counted_database(mongo_url, notifications.db.name) as (db, commands):
+            mutes = RelationReplica(db, MUTE_REPLICA, mutes_of)
+            notifier = Notifier(NotificationRepository(db), LocalWakeups(), mutes)
+            # An earlier follower: Alice's mutes copied to Redis, her last number remembered.
+            await notifier.apply(uuid4(), follow_of(ALICE, BOB))
+            commands.clear()
+            await notifier.apply(uuid4(), follow_of(ALICE, CAROL))
+    finally:
+        await redis.aclose()
 
     assert dict(commands) == {
-        "find blocks": 1,  # a block either way silences it
-        "find mute_replica": 1,  # so does Alice muting Carol
+        "find blocks": 1,  # a block either way silences it; Alice's mutes: from Redis
         "find withdrawn_subjects": 2,  # withdrawn already? and again after the insert
-        "find recipient_sequences": 1,  # Alice's next number: read by _id,
-        "update recipient_sequences": 1,  # then swapped if still the one read
+        "update recipient_sequences": 1,  # Alice's next number, swapped from her last
         "insert notifications": 1,  # no read first: a redelivery fails its insert
     }
     assert await notifications.types(ALICE) == ["follower.new", "follower.new"]
@@ -141,8 +171,21 @@ async def test_notifications_to_one_recipient_at_once_take_consecutive_numbers_w
         numbers = await asyncio.gather(*(repository.next_seq(ALICE) for _ in range(8)))
 
     assert sorted(numbers) == list(range(2, 10))
-    # Taken one at a time in this process: no compare-and-swap lost, none read again.
-    assert dict(commands) == {"find recipient_sequences": 8, "update recipient_sequences": 8}
+    # Taken one at a time in this process: no compare-and-swap lost; read once, then each
+    # swapped from the number taken before.
+    assert dict(commands) == {"find recipient_sequences": 1, "update recipient_sequences": 8}
+
+
+async def test_a_number_another_replica_took_meanwhile_is_not_taken_again(
+    notifications: NotificationsHarness,
+) -> None:
+    here, there = (NotificationRepository(notifications.db) for _ in range(2))
+
+    taken = [await here.next_seq(ALICE), await there.next_seq(ALICE)]
+    # `here` remembers 1: its swap from 1 misses, and it reads the counter again.
+    taken += [await here.next_seq(ALICE), await here.next_seq(ALICE), await there.next_seq(ALICE)]
+
+    assert taken == [1, 2, 3, 4, 5]
 
 
 async def test_a_redelivery_after_a_crash_still_meets_a_withdrawal_it_missed(

@@ -14,7 +14,12 @@ Every handler is idempotent: profiles apply only when newer, deletions delete ag
 repeated delivery posts an activity the remote recognises by its id.
 """
 
+from federation.coauthoring.rules import local_invites_remote, remote_side_removed
 from federation.components import FederationComponents
+from federation.followees.rules import local_follows_remote
+from federation.following.rules import remote_follower_left
+from federation.outbound_engagement.rules import engages_remote_post
+from federation.quotes.rules import local_remix_of_remote, of_local_original
 from shared.events.federation import ActivityDeliveryRequested
 from shared.events.invitations import (
     InvitationAccepted,
@@ -61,29 +66,34 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
 
     subscriptions.on(UserDeleted, user_deleted)
     subscriptions.on(ActivityDeliveryRequested, components.deliveries.deliver)
-    subscriptions.on(UserUnfollowed, components.following.user_unfollowed)
+    # Most follows are between local users: only those with a remote side concern federation
+    # (the others are acknowledged without the processed-event log).
+    subscriptions.on(
+        UserUnfollowed, components.following.user_unfollowed, when=remote_follower_left
+    )
     # Blocks are the users service's, learned as facts: a blocked remote follower is rejected.
     subscriptions.include(block_subscriptions(components.blocks))
     subscriptions.on(UserBlocked, components.following.user_blocked)
     # Local users following remote actors: Follow, and Undo(Follow) on unfollowing.
-    subscriptions.on(UserFollowed, components.followees.user_followed)
-    subscriptions.on(UserUnfollowed, components.followees.user_unfollowed)
+    followees = components.followees
+    subscriptions.on(UserFollowed, followees.user_followed, when=local_follows_remote)
+    subscriptions.on(UserUnfollowed, followees.user_unfollowed, when=local_follows_remote)
     # Local likes and replies of remote posts, to the posts' servers.
     outbound = components.outbound_engagement
-    subscriptions.on(PostLiked, outbound.post_liked)
+    subscriptions.on(PostLiked, outbound.post_liked, when=engages_remote_post)
     subscriptions.on(PostUnliked, outbound.post_unliked)
-    subscriptions.on(PostReplied, outbound.post_replied)
+    subscriptions.on(PostReplied, outbound.post_replied, when=engages_remote_post)
     subscriptions.on(PostReplyRemoved, outbound.reply_removed)
     # Co-authoring across servers: an Invite to a remote invitee's server; our users' answers
     # to remote Invites, and their leaving a remote post, to the author's server.
     coauthoring = components.coauthoring
-    subscriptions.on(InvitationCreated, coauthoring.invitation_created)
+    subscriptions.on(InvitationCreated, coauthoring.invitation_created, when=local_invites_remote)
     subscriptions.on(InvitationAccepted, coauthoring.invitation_accepted)
     subscriptions.on(InvitationDeclined, coauthoring.invitation_declined)
     subscriptions.on_each(
         [InvitationExpired, InvitationRevoked, InvitationCancelled], coauthoring.invitation_closed
     )
-    subscriptions.on(PostCoauthorRemoved, coauthoring.coauthor_removed)
+    subscriptions.on(PostCoauthorRemoved, coauthoring.coauthor_removed, when=remote_side_removed)
     subscriptions.on(PostCoauthorInvitationRefused, coauthoring.invitation_refused)
     # Each change to a post is one write of its document, carrying the event's id.
     publishing = components.publishing
@@ -94,7 +104,9 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
     subscriptions.on(PostDeleted, publishing.post_deleted, single_write=True)
     subscriptions.on(PostHandedOver, publishing.post_handed_over, single_write=True)
     # Remixes across servers (FEP-044f): a QuoteRequest out, the original's answers out.
-    subscriptions.on(PostRemixRequested, components.quotes.remix_requested)
+    subscriptions.on(
+        PostRemixRequested, components.quotes.remix_requested, when=local_remix_of_remote
+    )
     # Whether each author admits quotes at once, for its Notes' interaction policy.
     subscriptions.include(components.quote_policies.subscriptions())
     # A remix's Note shows its authorization once the quotes slice has it (then an Update).
@@ -105,7 +117,7 @@ def subscriptions(components: FederationComponents) -> Subscriptions:
         PostRemixRemoved,
     )
     for remix_moved in remix_answers:
-        subscriptions.on(remix_moved, components.quotes.remix_answered)
+        subscriptions.on(remix_moved, components.quotes.remix_answered, when=of_local_original)
         subscriptions.on(
             remix_moved,
             publishing.remix_moved,

@@ -18,10 +18,14 @@ from notifications.settings import NotificationsSettings
 from notifications.streams.queries import StreamQueries
 from notifications.streams.wakeups import HomeUpdateRelay, LocalWakeups
 from shared.periodic import BackgroundWork, PeriodicTask, running
+from shared.read_cache import CachedSets
 from shared.redis_store import create_redis
 from shared.relations import MUTE_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
 from shared.user_directory import UserDirectory
+
+# A copy unread this long goes (memory stays bounded by the recipients notified meanwhile).
+MUTES_TTL_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,16 @@ async def compose(
     settings = kernel.settings
     repository = NotificationRepository(kernel.db)
     directory = UserDirectory(kernel.db)
-    mutes = RelationReplica(kernel.db, MUTE_REPLICA)
+    redis = create_redis(settings)
+    # Each recipient's mutes, asked at every notification stored: a copy in Redis, when
+    # there is one, spares the database that read (`shared.read_cache`).
+    # (Its own keys: the timeline keeps a copy of its own replica's under `mutes:`.)
+    mutes_cache = (
+        CachedSets(redis, f"{settings.redis_key_prefix}notification-mutes:", MUTES_TTL_SECONDS)
+        if redis is not None
+        else None
+    )
+    mutes = RelationReplica(kernel.db, MUTE_REPLICA, mutes_cache)
     # Shared by the consumers and the streams of this process: a stored notification wakes
     # the streams of its recipient at once.
     wakeups = LocalWakeups(settings.max_streams_per_account)
@@ -55,7 +68,6 @@ async def compose(
     )
     groups = GroupRepository(kernel.db)
     # Posts new in a recipient's home timeline reach its streams through Redis; none without.
-    redis = create_redis(settings)
     background: list[BackgroundWork] = [feed]
     if redis is not None:
         background.append(HomeUpdateRelay(redis, settings.redis_key_prefix, wakeups))

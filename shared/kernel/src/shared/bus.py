@@ -461,8 +461,11 @@ class EventBus:
         return True
 
     async def _handle_once(self, envelope: EventEnvelope, data: EventData) -> None:
-        if self._processed is None or self._subscriptions.single_write(envelope.type):
-            # Single-write handlers keep the id in the document they write (write_once).
+        if not self._subscriptions.concerns(data):
+            return  # every handler's `when` passes it by: nothing to do, nothing to record
+        if self._processed is None or not self._subscriptions.needs_processed_log(data):
+            # Single-write handlers keep the id in the document they write (write_once);
+            # replay-safe ones key their effect by the event.
             await self._subscriptions.deliver(envelope.id, data)
             return
         if await self._processed.seen(envelope.id):

@@ -22,7 +22,20 @@ A handler whose effect is one conditional write to one document says so,
 and makes that write with `shared.idempotency.write_once(..., delivery.event_id, ...)`, which
 keeps the event's id in the document it writes (a second write in the same delivery, or a
 `write_once` outside such a handler, raises). An event whose handlers are all single-write
-is then consumed without the processed-event log (`single_write(event_type)`).
+is then consumed without the processed-event log (`needs_processed_log(event)`).
+
+A handler whose effect is keyed by the event itself, so that running it again at any later
+time (after any other event) changes nothing, says so with `replay_safe=True`: e.g. an insert
+under an id derived from the event's id, which a redelivery fails. It is consumed without the
+log like a single-write handler; it must then cope with a redelivery on its own.
+
+A handler that only concerns some events of its class says which, with a pure predicate on
+the event (the same answer on every redelivery):
+
+    subscriptions.on(UserFollowed, followees.user_followed, when=local_follows_remote)
+
+It is not run for the others; an event that concerns none of a service's handlers is
+acknowledged without touching the database (no processed-event check or record).
 """
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -54,7 +67,9 @@ class _Registration:
     handler: Callable[..., Awaitable[None]]
     after: tuple[Callable[..., Awaitable[None]], ...]
     run: Callable[[UUID, EventData], Awaitable[None]]
-    single_write: bool
+    # The handler's effect needs no processed-event log: single-write or replay-safe.
+    keeps_own_ids: bool
+    concerns: Callable[[EventData], bool]
 
 
 class Subscriptions:
@@ -69,10 +84,17 @@ class Subscriptions:
         *,
         after: Handler[E] | Sequence[Handler[E]] = (),
         single_write: bool = False,
+        replay_safe: bool = False,
+        when: Callable[[E], bool] | None = None,
     ) -> None:
-        """Run `handler` for each `event`; after the handlers named in `after`, if any.
+        """Run `handler` for each `event` (for which `when` holds, if given); after the
+        handlers named in `after`, if any.
 
-        `single_write`: its effect is at most one `write_once` (see the module's docstring)."""
+        `single_write`: its effect is at most one `write_once`; `replay_safe`: running it
+        again later changes nothing (see the module's docstring)."""
+
+        def concerns(data: EventData) -> bool:
+            return when is None or (isinstance(data, event) and when(data))
 
         async def run(event_id: UUID, data: EventData) -> None:
             if not isinstance(data, event):
@@ -84,7 +106,10 @@ class Subscriptions:
                 await handler(Delivery(data, event_id))
 
         dependencies = (after,) if callable(after) else tuple(after)
-        self._add(event.event_type, [_Registration(handler, dependencies, run, single_write)])
+        registration = _Registration(
+            handler, dependencies, run, single_write or replay_safe, concerns
+        )
+        self._add(event.event_type, [registration])
 
     def on_each[E: EventData](self, events: Iterable[type[E]], handler: Handler[E]) -> None:
         for event in events:
@@ -106,11 +131,16 @@ class Subscriptions:
     def handles(self, event_type: str) -> bool:
         return event_type in self._registrations
 
-    def single_write(self, event_type: str) -> bool:
-        """Whether every handler of the event keeps its id in the one document it writes, so
-        a redelivery changes nothing without the processed-event log."""
-        registrations = self._registrations.get(event_type, [])
-        return bool(registrations) and all(r.single_write for r in registrations)
+    def concerns(self, data: EventData) -> bool:
+        """Whether any handler takes this event (its `when`, if any, holds for it)."""
+        return any(r.concerns(data) for r in self._registrations.get(data.event_type, ()))
+
+    def needs_processed_log(self, data: EventData) -> bool:
+        """Whether the bus must check and record the event's id: unless the handlers it
+        concerns are all single-write or replay-safe (a redelivery changes nothing without
+        the log), or it concerns none."""
+        registrations = self._registrations.get(data.event_type, ())
+        return any(r.concerns(data) and not r.keeps_own_ids for r in registrations)
 
     def check(self) -> None:
         """Raise UnsatisfiableOrder unless every event's handlers can run in the declared order."""
@@ -130,7 +160,8 @@ class Subscriptions:
         self.check()
         assert self._ordered is not None
         for registration in self._ordered.get(data.event_type, ()):
-            await registration.run(event_id, data)
+            if registration.concerns(data):
+                await registration.run(event_id, data)
 
 
 def _in_declared_order(event_type: str, registrations: list[_Registration]) -> list[_Registration]:

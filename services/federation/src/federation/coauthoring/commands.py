@@ -27,6 +27,7 @@ from federation.coauthoring.rules import (
     invite_sent,
     invited_handle,
     invited_note,
+    local_invites_remote,
     note_preview,
 )
 from federation.core.activities import local_delivery, object_id_of
@@ -75,10 +76,7 @@ class CoauthoringCommands:
 
     async def invitation_created(self, delivery: Delivery[InvitationCreated]) -> None:
         created = delivery.event
-        local_invites_remote = not is_remote_user_id(created.inviter_id) and is_remote_user_id(
-            created.invitee_id
-        )
-        if not (self.federating and local_invites_remote):
+        if not (self.federating and local_invites_remote(created)):
             return
         inviter = await self.directory.get(created.inviter_id)
         actor = await self.actors.by_user_id(created.invitee_id)

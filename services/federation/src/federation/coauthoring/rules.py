@@ -16,6 +16,19 @@ from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from federation.publishing.rules import PUBLIC, html_of
 from federation.remote_posts.rules import created_note
+from shared.events.invitations import InvitationCreated
+from shared.events.posts import PostCoauthorRemoved
+from shared.remote_accounts import is_remote_user_id
+
+
+def local_invites_remote(created: InvitationCreated) -> bool:
+    """Whether a local author invited a remote account: the only invitations sent anywhere."""
+    return not is_remote_user_id(created.inviter_id) and is_remote_user_id(created.invitee_id)
+
+
+def remote_side_removed(removed: PostCoauthorRemoved) -> bool:
+    """Whether a removed co-authorship spans servers (a remote post or a remote co-author)."""
+    return is_remote_user_id(removed.author_id) or is_remote_user_id(removed.coauthor_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,11 @@ from federation.core.activities import local_delivery
 from federation.core.remote import RemoteActor, RemoteActors
 from federation.core.urls import LocalUrls
 from federation.followees.repository import RemoteFollowees
-from federation.followees.rules import answered_follow_id, follow_sent
+from federation.followees.rules import answered_follow_id, follow_sent, local_follows_remote
 from shared.clock import utc_now
 from shared.events.federation import RemoteFollowRejected
 from shared.events.users import UserFollowed, UserUnfollowed
 from shared.outbox import Outbox
-from shared.remote_accounts import is_remote_user_id
 from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
 
@@ -34,7 +33,7 @@ class FolloweeCommands:
 
     async def user_followed(self, delivery: Delivery[UserFollowed]) -> None:
         followed = delivery.event
-        if not _local_follows_remote(followed.follower_id, followed.followee_id):
+        if not local_follows_remote(followed):
             return
         user = await self.directory.get(followed.follower_id)
         actor = await self.actors.by_user_id(followed.followee_id)
@@ -84,7 +83,7 @@ class FolloweeCommands:
     async def user_unfollowed(self, delivery: Delivery[UserUnfollowed]) -> None:
         """Undo(Follow) to the remote server; nothing once the remote server ended it itself."""
         unfollowed = delivery.event
-        if not _local_follows_remote(unfollowed.follower_id, unfollowed.followee_id):
+        if not local_follows_remote(unfollowed):
             return
         followee = await self.followees.active(unfollowed.follower_id, unfollowed.followee_id)
         user = await self.directory.get(unfollowed.follower_id)
@@ -97,7 +96,3 @@ class FolloweeCommands:
 
     async def forget_user(self, user_id: str) -> None:
         await self.followees.forget_user(user_id)
-
-
-def _local_follows_remote(follower_id: str, followee_id: str) -> bool:
-    return is_remote_user_id(followee_id) and not is_remote_user_id(follower_id)

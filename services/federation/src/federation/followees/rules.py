@@ -3,6 +3,14 @@
 from typing import Any
 
 from federation.core.urls import LocalUrls
+from shared.events.users import UserFollowed, UserUnfollowed
+from shared.remote_accounts import is_remote_user_id
+
+
+def local_follows_remote(event: UserFollowed | UserUnfollowed) -> bool:
+    """Whether a follow (or unfollow) is a local user's of a remote account: the only ones
+    this slice sends anything for (`when=` of its subscriptions)."""
+    return is_remote_user_id(event.followee_id) and not is_remote_user_id(event.follower_id)
 
 
 def follow_sent(followee: dict[str, Any], handle: str, urls: LocalUrls) -> dict[str, Any]:

@@ -3,6 +3,13 @@
 from typing import Any
 
 from federation.core.urls import LocalUrls
+from shared.events.users import UserUnfollowed
+from shared.remote_accounts import is_remote_user_id
+
+
+def remote_follower_left(unfollowed: UserUnfollowed) -> bool:
+    """Whether an ended follow is a remote account's, whose server is told (`when=`)."""
+    return is_remote_user_id(unfollowed.follower_id)
 
 
 def followed_handle(follow: dict[str, Any], urls: LocalUrls) -> str | None:

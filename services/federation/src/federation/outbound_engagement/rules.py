@@ -8,6 +8,15 @@ from typing import Any
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from federation.publishing.rules import PUBLIC, LocalPost, delete_of, html_of, timestamp
+from shared.events.posts import PostLiked, PostReplied
+from shared.remote_accounts import is_remote_user_id
+
+
+def engages_remote_post(event: PostLiked | PostReplied) -> bool:
+    """Whether a like or reply is a local account's of a post with a remote author: the only
+    ones sent anywhere (`when=` of their subscriptions)."""
+    user_id = event.liker_id if isinstance(event, PostLiked) else event.replier_id
+    return not is_remote_user_id(user_id) and any(map(is_remote_user_id, event.author_ids))
 
 
 def like_of(

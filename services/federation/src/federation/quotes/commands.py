@@ -25,7 +25,9 @@ from federation.quotes.rules import (
     QUOTE_VOCABULARY,
     confirms,
     instrument_of,
+    local_remix_of_remote,
     named_request_id,
+    of_local_original,
     request_answered,
     same_server,
 )
@@ -71,9 +73,7 @@ class QuoteCommands:
     async def remix_requested(self, delivery: Delivery[PostRemixRequested]) -> None:
         """A local remix of a remote post waits for its author's server: ask it."""
         remix = delivery.event
-        if not is_remote_user_id(remix.original_author_id) or is_remote_user_id(
-            remix.remix_author_id
-        ):
+        if not local_remix_of_remote(remix):
             return
         if await self.quotes.get(remix.remix_id) is not None:
             return  # asked already (a repeated delivery)
@@ -257,7 +257,7 @@ class QuoteCommands:
         """The local original's authors (or its deletion) decided on a remix of it: a remote
         quote is told, and the authorization served here follows."""
         answered = delivery.event
-        if is_remote_user_id(answered.original_author_id):
+        if not of_local_original(answered):
             return  # a local remix of a remote post: that post's server decides
         author = await self.directory.get(answered.original_author_id)
         if author is None:

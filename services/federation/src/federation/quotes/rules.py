@@ -10,10 +10,24 @@ from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
 from federation.publishing.rules import PUBLIC, timestamp
 from federation.quotes.vocabulary import QUOTE_CONTEXT
+from shared.events.posts import PostRemixRequested, RemixEvent
+from shared.remote_accounts import is_remote_user_id
 
 ACTIVITY_CONTEXT: list[Any] = [AS_CONTEXT, QUOTE_CONTEXT]
 # What every quote activity a local account sends says beyond a local activity's defaults.
 QUOTE_VOCABULARY: dict[str, Any] = {"@context": ACTIVITY_CONTEXT}
+
+
+def local_remix_of_remote(remix: PostRemixRequested) -> bool:
+    """Whether a remix is a local account's of a remote post, whose server is asked."""
+    return is_remote_user_id(remix.original_author_id) and not is_remote_user_id(
+        remix.remix_author_id
+    )
+
+
+def of_local_original(answered: RemixEvent) -> bool:
+    """Whether an answered remix is of a local post (a remote one's server decides)."""
+    return not is_remote_user_id(answered.original_author_id)
 
 
 def interaction_policy(automatic: bool) -> dict[str, Any]:

@@ -28,6 +28,10 @@ class Reacting(Protocol):
 class ReactionRule[E: EventData]:
     event: type[E]
     react: Callable[[E], Reaction]
+    # Its reaction is notifications only, each keyed by the event (a deterministic id), so a
+    # redelivery fails its insert and changes nothing: no processed-event log (see
+    # `NotificationCommands.apply`).
+    replay_safe: bool = False
 
     def reaction_to(self, data: EventData) -> Reaction | None:
         """What the event does, if it is of this rule's class; nobody is ever notified of
@@ -49,4 +53,4 @@ class ReactionRule[E: EventData]:
             if reaction is not None:
                 await apply(delivery.event_id, reaction)
 
-        subscriptions.on(self.event, react)
+        subscriptions.on(self.event, react, replay_safe=self.replay_safe)

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,8 @@ from shared.mongo import Database, Document, IndexSpec, increment
 from shared.personal_data import PersonalRecords
 
 NOTIFICATIONS = "notifications"
+# How many recipients' last sequence numbers a process remembers (a few hundred KiB at most).
+SEQUENCES_REMEMBERED = 10_000
 # One document per recipient: the last sequence number handed out to its notifications.
 RECIPIENT_SEQUENCES = "recipient_sequences"
 # Subjects (post, invitation, user) whose notifications are withdrawn, kept so that a
@@ -99,6 +102,8 @@ class NotificationRepository:
         # Each recipient's lock while this process numbers its notifications, and how many
         # hold or wait for it (it goes with the last).
         self._numbering: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        # The last number this process took for each recent recipient, oldest first.
+        self._last_taken: OrderedDict[str, int] = OrderedDict()
 
     # -- writing ----------------------------------------------------------------------
 
@@ -108,11 +113,27 @@ class NotificationRepository:
         This process takes one recipient's numbers one at a time: the increment is a
         compare-and-swap, correct however many take numbers at once (replicas too), but each
         lost race costs two more commands (three a follow instead of two while a graph's
-        follows to one user were handled together, measured).
+        follows to one user were handled together, measured). The swap starts from the last
+        number this process took for the recipient, when it remembers one: one command, where
+        nobody else took a number since; otherwise (another replica did, or it is forgotten)
+        the counter is read first, as the increment does.
         """
         async with self._one_at_a_time(recipient_id):
-            counter = await increment(self._sequences, recipient_id, {"seq": 1})
-        return int(counter["seq"])
+            last = self._last_taken.pop(recipient_id, None)
+            if last is not None and await self._swap(recipient_id, last):
+                seq = last + 1
+            else:
+                seq = int((await increment(self._sequences, recipient_id, {"seq": 1}))["seq"])
+            self._last_taken[recipient_id] = seq
+            if len(self._last_taken) > SEQUENCES_REMEMBERED:
+                self._last_taken.popitem(last=False)
+        return seq
+
+    async def _swap(self, recipient_id: str, last: int) -> bool:
+        swapped = await self._sequences.update_one(
+            {"_id": recipient_id, "seq": last}, {"$inc": {"seq": 1}}
+        )
+        return swapped.matched_count == 1
 
     @contextlib.asynccontextmanager
     async def _one_at_a_time(self, recipient_id: str) -> AsyncIterator[None]:

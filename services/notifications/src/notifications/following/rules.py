@@ -24,4 +24,5 @@ def _follower_new(data: UserFollowed) -> Reaction:
     )
 
 
-REACTIONS: tuple[Reacting, ...] = (ReactionRule(UserFollowed, _follower_new),)
+# Keyed by its collapse key: a redelivered follow meets its notification stored already.
+REACTIONS: tuple[Reacting, ...] = (ReactionRule(UserFollowed, _follower_new, replay_safe=True),)
