@@ -241,9 +241,15 @@ class FanOutCommands:
     async def user_followed(self, delivery: Delivery[UserFollowed]) -> None:
         follow = delivery.event
         if is_remote_user_id(follow.follower_id):
-            return  # a remote account has no home timeline here: nothing to fan out to
+            # A remote account has no home timeline here: nothing to fan out to (and its follow,
+            # made through federation, was made from no post here: no insights to keep).
+            return
         update = await self.follows.record(
-            follow.follower_id, follow.followee_id, active=True, as_of=follow.followed_at
+            follow.follower_id,
+            follow.followee_id,
+            active=True,
+            as_of=follow.followed_at,
+            via_post=follow.via_post,
         )
         if not update.applied:
             return
