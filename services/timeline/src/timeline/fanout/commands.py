@@ -64,6 +64,7 @@ from timeline.fanout.rules import (
     celebrity_change,
     needs_recount,
     plan_audiences,
+    recount_limit,
 )
 from timeline.insights.repository import InsightsRepository
 from timeline.settings import TimelineSettings
@@ -314,9 +315,13 @@ class FanOutCommands:
         are counted again and the author promoted or demoted if need be.
         """
         if update.changed:
-            counted, flags = await self.follows.add_follower(author_id, change)
             threshold = self.settings.celebrity_follower_threshold
             margin = self.settings.celebrity_demotion_margin
+            # Most follows: an unflagged author far from the threshold, one write.
+            limit = recount_limit(threshold, margin)
+            if await self.follows.add_follower_below(author_id, change, limit):
+                return CelebrityFlags(skips_fan_out=False, merged_at_read=False)
+            counted, flags = await self.follows.add_follower(author_id, change)
             if not needs_recount(counted, flags, threshold, margin):
                 return flags
         return (await self._settle_celebrities([author_id]))[author_id]

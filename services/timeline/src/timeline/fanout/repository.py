@@ -288,6 +288,22 @@ class FollowRepository:
         cursor = self._counts.find({"_id": {"$in": list(counts)}}, _FLAG_FIELDS)
         return {document["_id"]: _flags(document) async for document in cursor}
 
+    async def add_follower_below(self, author_id: str, change: int, limit: int) -> bool:
+        """Add `change` to the author's stored count in one write, if it stays in [0, `limit`)
+        and neither flag is set: whether it did (then nothing is to be recounted or flagged,
+        and no read of the count is needed). The filter is checked on the `_id`'s document."""
+        low, high = max(0, -change), limit - change
+        if high <= low:
+            return False
+        unflagged_in_range = {
+            "_id": author_id,
+            "followers": {"$gte": low, "$lt": high},
+            "celebrity": {"$ne": True},
+            "merged_at_read": {"$ne": True},
+        }
+        inc = {"$inc": {"followers": change}}
+        return (await self._counts.update_one(unflagged_in_range, inc)).matched_count == 1
+
     async def add_follower(self, author_id: str, change: int) -> tuple[int, CelebrityFlags]:
         """Add `change` (1 or -1) to the author's stored count: the count and flags after it.
 
