@@ -317,6 +317,15 @@ async def test_a_follow_costs_two_commands_and_its_feed_is_pulled_again(
         "followers": 2
     }
 
+    # A first follower: the count is created by that same write.
+    async with counted_database(mongo_url, api.db.name) as (db, commands):
+        writer = timeline_writer(TimelineSettings(celebrity_follower_threshold=10_000), db)
+        follow = UserFollowed(follower_id="ann", followee_id="x", followed_at=at(21))
+        await writer.user_followed(Delivery(follow, uuid4()))
+    assert dict(commands) == {"insert follows": 1, "update follower_counts": 1}
+    counted = await api.db["follower_counts"].find_one({"_id": "x"}, {"_id": 0})
+    assert counted == {"followers": 1, "celebrity": False}
+
 
 async def test_a_count_near_the_threshold_is_not_changed_in_one_write_but_counted_again(
     events: Events, api: TimelineApi

@@ -291,7 +291,8 @@ class FollowRepository:
     async def add_follower_below(self, author_id: str, change: int, limit: int) -> bool:
         """Add `change` to the author's stored count in one write, if it stays in [0, `limit`)
         and neither flag is set: whether it did (then nothing is to be recounted or flagged,
-        and no read of the count is needed). The filter is checked on the `_id`'s document."""
+        and no read of the count is needed). The filter is checked on the `_id`'s document.
+        An author's first follower creates the count in the same write."""
         low, high = max(0, -change), limit - change
         if high <= low:
             return False
@@ -301,8 +302,13 @@ class FollowRepository:
             "celebrity": {"$ne": True},
             "merged_at_read": {"$ne": True},
         }
-        inc = {"$inc": {"followers": change}}
-        return (await self._counts.update_one(unflagged_in_range, inc)).matched_count == 1
+        inc = {"$inc": {"followers": change}, "$setOnInsert": {"celebrity": False}}
+        try:
+            # Out of range or flagged, the filter misses and the upsert collides on `_id`.
+            result = await self._counts.update_one(unflagged_in_range, inc, upsert=change > 0)
+        except DuplicateKeyError:
+            return False
+        return result.matched_count == 1 or result.upserted_id is not None
 
     async def add_follower(self, author_id: str, change: int) -> tuple[int, CelebrityFlags]:
         """Add `change` (1 or -1) to the author's stored count: the count and flags after it.
