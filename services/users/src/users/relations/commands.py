@@ -132,11 +132,12 @@ class RelationCommands:
         ensure_may_block(is_self=blocker.id == blocked.id)
         at = utc_now()
         event = UserBlocked(blocker_id=blocker.id, blocked_id=blocked.id, blocked_at=at)
+        # The hint first: interrupted here, it outlives no block (a follow finds none, clears
+        # it); a follow written after it is refused, one written before it is ended below.
+        await self.relations.hint_block(blocker.id, blocked.id)
         with self.outbox.publishing(event) as events:
             await self.relations.activate_block(blocker.id, blocked.id, at, events)
-        # Also on a repeated block: it finishes what an interrupted one left undone. The hint
-        # first: a follow written after it is refused, one written before it is ended here.
-        await self.relations.hint_block(blocker.id, blocked.id)
+        # Also on a repeated block: it finishes what an interrupted one left undone.
         await self._remove_follow(blocker.id, blocked.id)
         await self._remove_follow(blocked.id, blocker.id)
 

@@ -6,7 +6,7 @@ an upsert keyed that way makes a repeated PUT a no-op. Counts are derived by cou
 documents on indexed fields, so there is no counter to drift.
 
 A follow document also says when a block between its two accounts may exist (`blocked`, set
-by a block, either way, before it ends their follows; cleared by the unblock that leaves none):
+by a block, either way, before it is written; cleared by the unblock that leaves none):
 a follow is written only where it is not set, so following a blocked account writes nothing
 and announces nothing without a read of the blocks first. It is a hint, not the rule: a set
 one is checked against the blocks (and cleared if none is left), and a follow is checked
@@ -91,7 +91,7 @@ class RelationRepository:
         return FollowWrite.ALREADY if found is not None and found["active"] else FollowWrite.RACED
 
     async def hint_block(self, user_id: str, other_id: str) -> None:
-        """Before a block between the two ends their follows: no follow is written after it."""
+        """Before a block between the two is written: no follow is written after it."""
         await self._follows.bulk_write(
             [
                 UpdateOne(
