@@ -39,6 +39,7 @@ from federated_instances import (
     remote_post_in_home,
 )
 from fedify_server import FedifyPeer
+from test_media_e2e import uploaded
 
 from shared.remote_accounts import remote_post_id
 from shared.testing import wait_until
@@ -135,10 +136,13 @@ async def test_a_coauthored_post_crosses_with_checkable_consent_and_its_changes_
     assert (stamp["id"], stamp["attributedTo"]) == (stamp_url, cai_actor)
     assert (stamp["interactingObject"], stamp["interactionTarget"]) == (note["id"], cai_actor)
 
-    # An edit both authors approve on B becomes the next version in A's home.
+    # An edit both authors approve on B, adding a picture, becomes the next version in A's
+    # home, the picture linked where B serves it, with its alt text.
+    picture = await uploaded(bea, "Boats at the quay")
     edit = await ok(
         await bea.client.post(
-            f"/v1/posts/{post['id']}/edits", json={"text": "The harbour at dusk", "base_version": 1}
+            f"/v1/posts/{post['id']}/edits",
+            json={"text": "The harbour at dusk", "base_version": 1, "media_ids": [picture["id"]]},
         ),
         201,
     )
@@ -147,6 +151,9 @@ async def test_a_coauthored_post_crosses_with_checkable_consent_and_its_changes_
         reader, b, post["id"], until=lambda shown: shown["text"] == "The harbour at dusk"
     )
     assert edited["edited_at"] is not None
+    [medium] = edited["remote_media"]
+    assert medium["description"] == "Boats at the quay"
+    assert medium["url"].startswith(f"{b.url}/")
 
     # cai leaves: her stamp is gone for everyone, and the Note credits bea alone.
     await ok(await cai.client.delete(f"/v1/posts/{post['id']}/coauthors/{cai.handle}"), 204)

@@ -166,3 +166,35 @@ async def test_a_followed_accounts_note_keeps_its_content_warning_and_media(
     assert received.data["attachments"] == [
         {"kind": "Image", "url": f"{peer.url}/files/1.png", "media_type": None, "name": "A harbour"}
     ]
+
+
+async def test_an_update_by_its_author_changes_the_content_warning_and_media_as_a_create_reads(
+    event_recorder: EventRecorder, federation: FederationHarness, peer: RemotePeer
+) -> None:
+    await alice_follows_peer(federation, peer)
+    picture = {"type": "Image", "url": f"{peer.url}/files/1.png", "name": "A harbour"}
+    posted = note(peer, "<p>Look</p>", summary="Boats", attachment=[picture])
+    await send(federation, peer, activity(peer, "Create", posted))
+    await event_recorder.wait_for(RECEIVED)
+    many = [{"type": "Image", "url": f"{peer.url}/files/{n}.png"} for n in range(20)]
+    unsafe = {"type": "Document", "url": "javascript:alert(1)"}
+    newer = {
+        **posted,
+        "summary": "<p>Spoilers &amp; such</p>",
+        "attachment": [unsafe, *many],
+        "updated": "2026-12-07T04:00:00Z",
+    }
+
+    other = RemotePeer()
+    async with other.served():
+        hijack = activity(other, "Update", {**newer, "summary": "Not theirs"})
+        assert (await federation.post_signed("/inbox", hijack, other)).status_code == 202
+    await send(federation, peer, activity(peer, "Update", newer))
+
+    (edited,) = await event_recorder.wait_for("federation.remote_post_edited")
+    assert edited.data["summary"] == "Spoilers & such"
+    assert edited.data["attachments"] == [
+        {"kind": "Image", "url": f"{peer.url}/files/{n}.png", "media_type": None, "name": None}
+        for n in range(16)
+    ]
+    assert len(event_recorder.of_type("federation.remote_post_edited")) == 1

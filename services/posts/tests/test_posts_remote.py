@@ -133,6 +133,47 @@ async def test_a_newer_edit_of_a_remote_post_applies_and_an_older_one_does_not(
     assert edit.data["version"] == 2
 
 
+async def test_a_remote_posts_edit_changes_its_content_warning_and_media_as_its_next_version(
+    client: httpx.AsyncClient,
+    events: EventInjector,
+    event_recorder: EventRecorder,
+    as_user: Headers,
+) -> None:
+    picture = RemoteAttachment(kind="Image", url="https://social.example/1.png", name="Boats")
+    drawing = RemoteAttachment(kind="Image", url="https://social.example/2.png")
+    await events.publish(
+        received().model_copy(update={"summary": "Sea", "attachments": (picture,)})
+    )
+
+    same_text = edited("Hello from afar", 10)
+    await events.publish(same_text.model_copy(update={"summary": None, "attachments": (drawing,)}))
+    await events.publish(
+        edited("Stale", 5).model_copy(update={"summary": "Old", "attachments": (picture,)})
+    )
+
+    answer = (await client.get(f"/v1/posts/{POST}", headers=as_user("alice"))).json()
+    assert answer["text"] == "Hello from afar"
+    assert answer["content_warning"] is None
+    assert answer["remote_media"] == [
+        {"url": "https://social.example/2.png", "media_type": None, "description": None}
+    ]
+    assert answer["version"] == 2
+    (edit,) = await event_recorder.wait_for("post.edited")
+    assert edit.data["version"] == 2
+
+
+async def test_an_edit_told_before_content_warnings_were_leaves_them_as_they_are(
+    client: httpx.AsyncClient, events: EventInjector, as_user: Headers
+) -> None:
+    await events.publish(received().model_copy(update={"summary": "Sea"}))
+
+    await events.publish(edited("Second thoughts", 10))
+
+    answer = (await client.get(f"/v1/posts/{POST}", headers=as_user("alice"))).json()
+    assert answer["text"] == "Second thoughts"
+    assert answer["content_warning"] == "Sea"
+
+
 async def test_a_deleted_remote_post_is_gone(
     client: httpx.AsyncClient,
     events: EventInjector,

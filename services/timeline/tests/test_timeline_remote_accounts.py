@@ -5,7 +5,7 @@ them out."""
 
 from timeline_support import Events, Feeds, TimelineApi, at
 
-from shared.events.federation import RemoteAttachment, RemotePostReceived
+from shared.events.federation import RemoteAttachment, RemotePostEdited, RemotePostReceived
 from shared.events.users import UserBlocked, UserMuted
 from shared.testing import KnownUser
 from timeline.fanout.repository import FOLLOWS
@@ -87,4 +87,46 @@ async def test_a_remote_posts_content_warning_and_web_media_show_in_the_home_tim
     assert post["content_warning"] == "Sea"
     assert post["remote_media"] == [
         {"url": "https://social.example/1.png", "media_type": "image/png", "description": "Boats"}
+    ]
+
+
+async def test_a_newer_update_changes_a_remote_posts_content_warning_and_media_and_an_older_not(
+    events: Events, api: TimelineApi
+) -> None:
+    picture = RemoteAttachment(kind="Image", url="https://social.example/1.png", name="Boats")
+    drawing = RemoteAttachment(kind="Image", url="https://social.example/2.png")
+
+    def edit(minutes: float, summary: str | None, *media: RemoteAttachment) -> RemotePostEdited:
+        return RemotePostEdited(
+            activity_id=f"https://social.example/activities/update-{minutes}",
+            post_id="remote-post",
+            author_id=RITA.id,
+            text="Look",
+            edited_at=at(minutes),
+            summary=summary,
+            attachments=media,
+        )
+
+    await remote_post_followed_by_x(events, api)
+    # An Update may be handled before the Create's fact: the newer Note's version wins.
+    await events.send(edit(30, None, drawing))
+    await events.send(
+        RemotePostReceived(
+            activity_id="https://social.example/activities/1",
+            post_id="remote-post",
+            note_id="https://social.example/notes/1",
+            url="https://social.example/@rita/1",
+            author_id=RITA.id,
+            text="Look",
+            published_at=at(10),
+            summary="Sea",
+            attachments=(picture,),
+        )
+    )
+    await events.send(edit(20, "Stale", picture))
+
+    (post,) = (await api.home("x")).json()["items"]
+    assert post["content_warning"] is None
+    assert post["remote_media"] == [
+        {"url": "https://social.example/2.png", "media_type": None, "description": None}
     ]

@@ -21,6 +21,8 @@ from federation.delivery.commands import Deliveries
 from federation.delivery.repository import HeldDeliveries, RemoteHosts
 from federation.delivery.rules import DeliveryPolicy
 from federation.discovery.queries import DiscoveryQueries
+from federation.domain_blocks.queries import DomainBlocks
+from federation.domain_blocks.repository import DomainBlockList
 from federation.engagement.commands import EngagementCommands
 from federation.engagement.repository import RemoteEngagements
 from federation.followees.commands import FolloweeCommands
@@ -49,6 +51,7 @@ from shared.rate_limits import BucketPolicy, SharedRateLimiter
 from shared.redis_store import RedisClient, create_redis
 from shared.relations import BLOCK_REPLICA, RelationReplica
 from shared.service_app import Kernel, components_dependency
+from shared.tracing import untraced
 from shared.user_directory import UserDirectory
 
 
@@ -75,6 +78,7 @@ class FederationComponents:
     quote_policies: QuotePolicies
     outbound_engagement: OutboundEngagementCommands
     coauthoring: CoauthoringCommands
+    domain_blocks: DomainBlocks
 
 
 @asynccontextmanager
@@ -92,6 +96,16 @@ async def compose(
     blocks = RelationReplica(kernel.db, BLOCK_REPLICA)
     notes = PublishedNotes(kernel.db)
     remote_invitations = RemoteInvitations(kernel.db)
+    domain_blocks = DomainBlocks(settings.federation_blocked_domains, DomainBlockList(kernel.db))
+    # In effect from the first request on; then re-read, so an operator's change needs no restart.
+    # Untraced, like the periodic re-reads: no request is behind it.
+    with untraced():
+        await domain_blocks.refresh()
+    domain_blocks_refresh = PeriodicTask(
+        "federation-domain-blocks-refresh",
+        domain_blocks.refresh,
+        interval_seconds=settings.domain_blocks_refresh_seconds,
+    )
     async with (
         remote_client(settings, f"CoPost (+{urls.base})") as http,
         _redis(settings) as redis,
@@ -103,7 +117,7 @@ async def compose(
             RemoteHosts(kernel.db),
             HeldDeliveries(kernel.db),
             _delivery_policy(settings),
-            settings.federation_blocked_domains,
+            domain_blocks,
             clock,
         )
         sweep = PeriodicTask(
@@ -133,7 +147,7 @@ async def compose(
             remote_posts,
             kernel.outbox,
         )
-        async with running(sweep):
+        async with running(sweep), running(domain_blocks_refresh):
             yield FederationComponents(
                 settings=settings,
                 urls=urls,
@@ -148,7 +162,7 @@ async def compose(
                     settings.federating,
                     urls,
                     remote,
-                    settings.federation_blocked_domains,
+                    domain_blocks,
                     _per_host_limits(
                         redis,
                         settings,
@@ -162,7 +176,7 @@ async def compose(
                     directory,
                     followers,
                     remote_followees,
-                    settings.federation_blocked_domains,
+                    domain_blocks,
                 ),
                 inbox=InboxCommands(
                     remote,
@@ -174,7 +188,7 @@ async def compose(
                     quote_commands,
                     coauthoring,
                     deliveries,
-                    settings.federation_blocked_domains,
+                    domain_blocks,
                     _per_host_limits(
                         redis,
                         settings,
@@ -183,9 +197,7 @@ async def compose(
                         settings.inbox_rate_limit_burst,
                     ),
                     timedelta(seconds=settings.signature_max_age_seconds),
-                    RemoteAccountLifecycle(
-                        remote, followers, kernel.outbox, settings.federation_blocked_domains
-                    ),
+                    RemoteAccountLifecycle(remote, followers, kernel.outbox, domain_blocks),
                     UndoneActivities(kernel.db),
                 ),
                 deliveries=deliveries,
@@ -205,6 +217,7 @@ async def compose(
                 quote_queries=quote_queries,
                 quote_policies=quote_policies,
                 coauthoring=coauthoring,
+                domain_blocks=domain_blocks,
                 outbound_engagement=OutboundEngagementCommands(
                     settings.federating,
                     urls,

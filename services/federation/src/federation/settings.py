@@ -53,7 +53,11 @@ class FederationSettings(ServiceSettings):
     """Domains this instance does not federate with, comma-separated or a JSON list
     (`spam.example,bad.example`); each covers its subdomains. Their activities are refused
     (403) before their keys are fetched, nothing is delivered to them, and their followers
-    are not counted."""
+    are not counted. These are the deployment's, changed by a restart; an operator blocks
+    more at run time with `python -m federation.domain_blocks.admin block DOMAIN`."""
+    domain_blocks_refresh_seconds: float = Field(default=10.0, gt=0)
+    """How often each replica reads the operator's domain blocks again: a block or unblock
+    takes effect everywhere within this long, without a restart."""
     inbox_rate_limit_per_minute: float = Field(default=600.0, gt=0)
     """Activities a minute one remote host may send to the inboxes (beyond: 429 with
     `Retry-After`, which servers honour by backing off), counted before its key is fetched,

@@ -1,6 +1,6 @@
 """Which events the timeline service handles, and by which capability's use case."""
 
-from shared.events.federation import RemotePostReceived
+from shared.events.federation import RemotePostEdited, RemotePostReceived
 from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     REMIX_EVENTS,
@@ -36,6 +36,7 @@ def subscriptions(components: TimelineComponents) -> Subscriptions:
     fan_out = components.fan_out
     subscriptions.on(PostPublished, fan_out.post_published)
     subscriptions.on(RemotePostReceived, fan_out.remote_post_received)
+    subscriptions.on(RemotePostEdited, fan_out.remote_post_edited)
     subscriptions.on(PostCoauthorAdded, fan_out.coauthor_added)
     subscriptions.on(PostCoauthorRemoved, fan_out.coauthor_removed)
     subscriptions.on(PostDeleted, fan_out.post_deleted)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from federation.accounts.rules import JRD_ACCEPT, actor_link, webfinger_url
 from federation.core.remote import RemoteActors, RemoteRefused, account_seen
 from federation.core.urls import LocalUrls
-from federation.delivery.rules import is_blocked
+from federation.domain_blocks.queries import DomainBlocks
 from shared.clock import utc_now
 from shared.rate_limits import SharedRateLimiter
 from shared.remote_accounts import RemoteAccountFound, split_remote_handle
@@ -22,7 +22,7 @@ class AccountLookup:
     federating: bool
     urls: LocalUrls
     actors: RemoteActors
-    blocked_domains: list[str]
+    domain_blocks: DomainBlocks
     limits: SharedRateLimiter
 
     async def look_up(self, handle: str) -> RemoteAccountFound:
@@ -33,13 +33,13 @@ class AccountLookup:
             return RemoteAccountFound(account=None)
         username, host = found
         url = webfinger_url(self.urls.scheme, host, username)
-        if host == self.urls.domain.lower() or is_blocked(url, self.blocked_domains):
+        if host == self.urls.domain.lower() or self.domain_blocks.covers(url):
             return RemoteAccountFound(account=None)
         if wait := await self.limits.retry_after(host):
             return RemoteAccountFound(account=None, retry_after_seconds=wait)
         try:
             actor_url = actor_link(await self.actors.fetch(url, accept=JRD_ACCEPT))
-            if actor_url is None or is_blocked(actor_url, self.blocked_domains):
+            if actor_url is None or self.domain_blocks.covers(actor_url):
                 return RemoteAccountFound(account=None)
             actor = await self.actors.by_actor_url(actor_url)
         except RemoteRefused as exc:

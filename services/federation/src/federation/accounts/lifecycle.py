@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
-from federation.delivery.rules import is_blocked
+from federation.domain_blocks.queries import DomainBlocks
 from federation.following.repository import RemoteFollowers
 from shared.clock import utc_now
 from shared.events.federation import RemoteAccountDeleted, RemoteAccountMoved
@@ -28,7 +28,7 @@ class RemoteAccountLifecycle:
     actors: RemoteActors
     followers: RemoteFollowers
     outbox: Outbox
-    blocked_domains: list[str]
+    domain_blocks: DomainBlocks
 
     async def deleted(self, delete: dict[str, Any], sender: RemoteActor) -> None:
         """Takes a Delete of the sender's own actor; any other Delete is not this one's."""
@@ -48,7 +48,7 @@ class RemoteAccountLifecycle:
         target = move.get("target")
         if _object_id(move) != sender.id or not isinstance(target, str):
             raise MoveUnverified("A Move moves its own actor to a target actor.")
-        if is_blocked(target, self.blocked_domains):
+        if self.domain_blocks.covers(target):
             raise MoveUnverified("The Move's target is on a domain this server blocks.")
         try:
             new = await self.actors.by_actor_url(target)

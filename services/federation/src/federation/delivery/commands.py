@@ -22,7 +22,8 @@ from federation.core.keys import ActorKeys
 from federation.core.remote import ACTIVITY_JSON, RemoteActors, RemoteRefused
 from federation.core.signatures import sign_cavage
 from federation.delivery.repository import HeldDeliveries, RemoteHosts
-from federation.delivery.rules import DeliveryPolicy, after_failure, host_of, is_blocked
+from federation.delivery.rules import DeliveryPolicy, after_failure, host_of
+from federation.domain_blocks.queries import DomainBlocks
 from shared.clock import Clock
 from shared.events.federation import ActivityDeliveryRequested
 from shared.subscriptions import Delivery
@@ -46,12 +47,12 @@ class Deliveries:
     hosts: RemoteHosts
     held: HeldDeliveries
     policy: DeliveryPolicy
-    blocked_domains: list[str]
+    domain_blocks: DomainBlocks
     clock: Clock
 
     async def deliver(self, delivery: Delivery[ActivityDeliveryRequested]) -> None:
         request = delivery.event
-        if is_blocked(request.inbox, self.blocked_domains):
+        if self.domain_blocks.covers(request.inbox):
             log.info("delivery to a blocked domain dropped", extra={"inbox": request.inbox})
             return
         host = host_of(request.inbox)
@@ -77,7 +78,7 @@ class Deliveries:
         if health is not None and health.waiting(self.clock()):
             return
         for delivery_id, request in await self.held.of_host(host, SWEEP_BATCH):
-            if is_blocked(request.inbox, self.blocked_domains):
+            if self.domain_blocks.covers(request.inbox):
                 await self.held.release(delivery_id)
                 continue
             if await self._attempt(host, request) is Outcome.FAILED:

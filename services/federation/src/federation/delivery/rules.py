@@ -1,6 +1,7 @@
 """Which remote hosts get deliveries when: blocked domains never, a failing host after a wait
 that doubles with each failure in a row, a host failing for too long not until heard from."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,7 +52,7 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
-def is_blocked(url: str, blocked_domains: list[str]) -> bool:
+def is_blocked(url: str, blocked_domains: Sequence[str]) -> bool:
     """Whether `url` is on a blocked domain or one of its subdomains."""
     name = (urlsplit(url).hostname or "").lower().rstrip(".")
     return any(name == domain or name.endswith(f".{domain}") for domain in blocked_domains)

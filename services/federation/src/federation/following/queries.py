@@ -7,6 +7,7 @@ from typing import Any
 
 from federation.core.api import AS_CONTEXT
 from federation.core.urls import LocalUrls
+from federation.domain_blocks.queries import DomainBlocks
 from federation.followees.repository import RemoteFollowees
 from federation.following.repository import RemoteFollowers
 from shared.problems import NotFound
@@ -20,11 +21,11 @@ class FollowingQueries:
     directory: UserDirectory
     followers: RemoteFollowers
     followees: RemoteFollowees
-    blocked_domains: list[str]
+    domain_blocks: DomainBlocks
 
     async def followers_collection(self, handle: str) -> dict[str, Any]:
         user = await self._local_user(handle)
-        count = await self.followers.count(user.id, excluding=self.blocked_domains)
+        count = await self.followers.count(user.id, excluding=self.domain_blocks.domains)
         return _collection(self.urls.followers(user.handle), count)
 
     async def following_collection(self, handle: str) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from federation.core import signatures
 from federation.core.remote import RemoteActor, RemoteActors, RemoteRefused
 from federation.core.signatures import SignatureRefused, SignedRequest
 from federation.delivery.commands import Deliveries
-from federation.delivery.rules import host_of, is_blocked
+from federation.delivery.rules import host_of
+from federation.domain_blocks.queries import DomainBlocks
 from federation.engagement.commands import EngagementCommands
 from federation.engagement.rules import id_of
 from federation.followees.commands import FolloweeCommands
@@ -46,7 +47,7 @@ class InboxCommands:
     quotes: QuoteCommands
     coauthoring: CoauthoringCommands
     deliveries: Deliveries
-    blocked_domains: list[str]
+    domain_blocks: DomainBlocks
     limits: SharedRateLimiter
     max_age: timedelta
     lifecycle: RemoteAccountLifecycle
@@ -87,7 +88,7 @@ class InboxCommands:
         """Before any key is fetched: neither the actor nor the signing key may be on a blocked
         domain (an unreadable signature is refused later, when verified)."""
         key_id = self._claimed_key_id(request)
-        if any(is_blocked(url, self.blocked_domains) for url in (actor, key_id)):
+        if any(self.domain_blocks.covers(url) for url in (actor, key_id)):
             raise DomainBlocked("This server does not federate with your domain.")
 
     async def _undone_already(self, activity: dict[str, Any], sender: RemoteActor) -> bool:

@@ -1,7 +1,8 @@
 """Remote posts taken in: a Create of a Note by an account local users follow (or addressed to
 one of them) becomes a fact the posts service makes a post of; an Update newer than the last
-version, and a Delete, follow it. Each Note is taken once (by its id), and only its own author
-may change it. Its remote co-authors are credited only on their own consent stamps."""
+version (its text, content warning and media, read as a Create's) and a Delete follow it.
+Each Note is taken once (by its id), and only its own author may change it. Its remote
+co-authors are credited only on their own consent stamps."""
 
 import logging
 from dataclasses import dataclass
@@ -90,6 +91,8 @@ class RemotePostCommands:
             text=text_of(note.get("content")),
             edited_at=edited_at,
             coauthor_ids=await self.credits.consenting_coauthors(note),
+            summary=summary_of(note),
+            attachments=attachments_of(note),
         )
         with self.outbox.publishing(edited) as events:
             await self.notes.update(stored, {"updated_at": edited_at}, events)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pydantic import TypeAdapter
 
-from posts.core.rules import Change, Counts, Post, PostNotFound
+from posts.core.rules import Change, Counts, Post, PostNotFound, RemoteOrigin
 from shared.events import EventEnvelope
 from shared.mongo import Database, Document, IndexSpec
 from shared.outbox import WITHOUT_OUTBOX, outbox_fields, with_events
@@ -41,7 +41,8 @@ POST_INDEXES = [IndexSpec(POSTS, [("author_id", 1)]), *USER_DIRECTORY_INDEXES]
 _POST = TypeAdapter(Post)
 _SNAPSHOTS = TypeAdapter(list[PublicUser])
 # What a transition may change (mode and creation time never do; text and media only by an
-# applied edit or, for media, an alt text edited after posting; the author only by a hand-over).
+# applied edit or, for media, an alt text edited after posting; the author only by a hand-over;
+# a remote post's origin only by its author's edit).
 _CHANGEABLE = {
     "author_id",
     "keep_on_author_deletion",
@@ -51,6 +52,7 @@ _CHANGEABLE = {
     "content_version",
     "edited_at",
     "revisions",
+    "remote",
     "edit",
     "status",
     "published_at",
@@ -100,12 +102,6 @@ class PostRepository:
         cursor = self._posts.find({"_id": {"$in": list(post_ids)}}, WITHOUT_OUTBOX)
         return {document["_id"]: stored_post(document) async for document in cursor}
 
-    async def remote_url(self, post_id: str) -> str | None:
-        """Where a remote account's post is read on its own server (None: not a remote post)."""
-        document = await self._posts.find_one({"_id": post_id}, {"remote.url": 1})
-        url: str | None = ((document or {}).get("remote") or {}).get("url")
-        return url
-
     async def insert(
         self,
         post: Post,
@@ -154,14 +150,13 @@ def stored_post(document: Document) -> StoredPost:
         document.get("counts_version") or 0,
     )
     snapshots = {s.id: s for s in _SNAPSHOTS.validate_python(document.get("user_snapshots", []))}
-    return StoredPost(post, snapshots, counts, remote_content(document.get("remote") or {}))
+    return StoredPost(post, snapshots, counts, remote_content(post.remote))
 
 
-def remote_content(origin: Document) -> RemoteContent:
-    """The content warning and media kept beside a remote post (`remote`: its origin)."""
-    shown = (
-        RemoteMediaOut.shown(a.get("url"), a.get("media_type"), a.get("name"))
-        for a in origin.get("attachments") or ()
-    )
+def remote_content(origin: RemoteOrigin | None) -> RemoteContent:
+    """The content warning and media a remote post shows (none for a local post)."""
+    if origin is None:
+        return RemoteContent()
+    shown = (RemoteMediaOut.shown(a.url, a.media_type, a.name) for a in origin.attachments)
     media = tuple(medium for medium in shown if medium is not None)
-    return RemoteContent(origin.get("summary") or None, media)
+    return RemoteContent(origin.summary or None, media)

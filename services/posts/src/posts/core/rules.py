@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from shared.events import EventData
+from shared.events.federation import RemoteAttachment
 from shared.events.posts import EditStatus, PostDeleted, PostPublished, PublishMode, RemixStatus
 from shared.events.users import KeepCoauthoredPosts
 from shared.problems import Forbidden, NotFound, Unprocessable
@@ -122,6 +123,18 @@ class Revision:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteOrigin:
+    """Where a remote account's post came from (its Note, and where people read it) and what
+    the Note's last version taken shows besides its text: its content warning and its media,
+    where its own server serves them."""
+
+    note_id: str
+    url: str
+    summary: str | None = None
+    attachments: tuple[RemoteAttachment, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class HandoverRequest:
     """The author's request that an accepted co-author take the post over (the rules are in
     `posts.succession.rules`)."""
@@ -164,6 +177,8 @@ class Post:
     # this post (otherwise the account's setting decides), and an open hand-over request.
     keep_on_author_deletion: KeepCoauthoredPosts | None = None
     handover: HandoverRequest | None = None
+    # A remote account's post: its Note's, as the federation service reported it.
+    remote: RemoteOrigin | None = None
 
     def coauthor(self, user_id: str) -> Coauthor | None:
         return next((c for c in self.coauthors if c.user_id == user_id), None)

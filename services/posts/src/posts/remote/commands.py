@@ -16,9 +16,6 @@ from shared.events.federation import RemotePostDeleted, RemotePostEdited, Remote
 from shared.subscriptions import Delivery
 from shared.user_directory import UserDirectory
 
-# Beside the post: where it came from (its Note, and where people read it).
-REMOTE_FIELD = "remote"
-
 
 @dataclass(frozen=True, slots=True)
 class RemotePostCommands:
@@ -39,25 +36,17 @@ class RemotePostCommands:
         # The author's profile arrives from the users service, maybe after this: the post
         # renders from the directory when it does.
         author = await self.directory.get(received.author_id)
-        # Kept as the Note gave them; the API shows them (`content_warning`, `remote_media`).
-        origin = {
-            "note_id": received.note_id,
-            "url": received.url,
-            "summary": received.summary,
-            "attachments": [attachment.model_dump() for attachment in received.attachments],
-        }
         try:
-            await self.core.insert(change, [author] if author else [], extra={REMOTE_FIELD: origin})
+            await self.core.insert(change, [author] if author else [])
         except DuplicateKeyError:
             return False
         return True
 
     async def remote_post_edited(self, delivery: Delivery[RemotePostEdited]) -> None:
         edited = delivery.event
-        url = await self.posts.remote_url(edited.post_id)
         await self.core.apply_if_present(
             edited.post_id,
-            lambda post: edit_remote_post(post, edited, url or "", self.settings.max_text_length),
+            lambda post: edit_remote_post(post, edited, self.settings.max_text_length),
         )
 
     async def remote_post_deleted(self, delivery: Delivery[RemotePostDeleted]) -> None:

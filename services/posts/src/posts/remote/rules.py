@@ -1,7 +1,7 @@
 """What a remote account's post is here, pure: published at once, its text fitted to this
 instance's rules, credited to the remote co-authors whose consent the federation service
-checked; its edits applied only when newer, by its own author, each carrying who is credited
-now (a remote co-author left out is no longer)."""
+checked; its edits (text, content warning, media) applied only when newer, by its own author,
+each carrying who is credited now (a remote co-author left out is no longer)."""
 
 from dataclasses import replace
 from datetime import datetime
@@ -12,6 +12,7 @@ from posts.core.rules import (
     Coauthor,
     Post,
     RemixLink,
+    RemoteOrigin,
     Revision,
     delete,
     normalize_text,
@@ -50,6 +51,12 @@ def received_post(
         created_at=received.published_at,
         published_at=received.published_at,
         remix_of=remix_of,
+        remote=RemoteOrigin(
+            note_id=received.note_id,
+            url=received.url,
+            summary=received.summary,
+            attachments=received.attachments,
+        ),
         coauthors=tuple(
             remote_credit(coauthor_id, received.published_at)
             for coauthor_id in received.coauthor_ids
@@ -78,14 +85,14 @@ def remote_credit(coauthor_id: str, at: datetime) -> Coauthor:
     )
 
 
-def edit_remote_post(post: Post, edited: RemotePostEdited, url: str, max_length: int) -> Change:
-    """Who is credited now, then the new text as the next version unless it is the same (an
-    Update that changed only the credits) or not newer; nothing once the post is gone or when
-    it is another's."""
-    if post.is_deleted or post.author_id != edited.author_id:
+def edit_remote_post(post: Post, edited: RemotePostEdited, max_length: int) -> Change:
+    """Who is credited now, then the new content (text, content warning, media) as the next
+    version unless it is the same (an Update that changed only the credits) or not newer;
+    nothing once the post is gone or when it is another's (or not a remote post)."""
+    if post.is_deleted or post.author_id != edited.author_id or post.remote is None:
         return unchanged(post)
     credited = recredit_remote_post(post, edited.coauthor_ids, edited.edited_at)
-    return credited.then(_edit_text(credited.post, edited, url, max_length))
+    return credited.then(_edit_content(credited.post, post.remote, edited, max_length))
 
 
 def recredit_remote_post(post: Post, coauthor_ids: tuple[str, ...], at: datetime) -> Change:
@@ -132,15 +139,20 @@ def recredit_remote_post(post: Post, coauthor_ids: tuple[str, ...], at: datetime
     return Change(changed, tuple(events))
 
 
-def _edit_text(post: Post, edited: RemotePostEdited, url: str, max_length: int) -> Change:
-    text = remote_text(edited.text, url, max_length)
+def _edit_content(
+    post: Post, origin: RemoteOrigin, edited: RemotePostEdited, max_length: int
+) -> Change:
+    text = remote_text(edited.text, origin.url, max_length)
+    if edited.attachments is not None:  # told since 1.2: the Note's content warning and media
+        origin = replace(origin, summary=edited.summary, attachments=edited.attachments)
     last = post.edited_at or post.created_at
-    if text == post.text or edited.edited_at <= last:
+    if (text, origin) == (post.text, post.remote) or edited.edited_at <= last:
         return unchanged(post)
     previous = Revision(post.content_version, post.text, post.media, post.edited_at)
     changed = replace(
         post,
         text=text,
+        remote=origin,
         content_version=post.content_version + 1,
         edited_at=edited.edited_at,
         revisions=(*post.revisions, previous),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from shared.clock import at_storage_precision
-from shared.events.federation import RemotePostReceived
+from shared.events.federation import RemotePostEdited, RemotePostReceived
 from shared.events.posts import (
     Credit,
     KnownPostStatus,
@@ -48,9 +48,11 @@ class PostCard:
     # edit's time: the highest version heard of wins, whatever order events arrive in.
     content_version: int = 1
     edited_at: datetime | None = None
-    # A remote account's post: its content warning and media, as its Note gave them.
+    # A remote account's post: its content warning and media, as its Note gave them, and
+    # the time of the Note's version they are from (a later version's win, in any order).
     content_warning: str | None = None
     remote_media: tuple[RemoteMediaOut, ...] = ()
+    remote_content_at: datetime | None = None
     # Approved published remixes of this post: recounted, never written with the card.
     remix_count: int = 0
     # The post's shared counters, as the posts service last announced them:
@@ -77,13 +79,17 @@ class PostCard:
         return next((c for c in self.credits if c.coauthor_id == coauthor_id), None)
 
 
-def remote_content_card(card: PostCard, event: RemotePostReceived) -> PostCard:
-    """A remote post's content warning and media (web URLs only), beside what post.* say."""
-    if card.status == "deleted":
+def remote_content_card(card: PostCard, event: RemotePostReceived | RemotePostEdited) -> PostCard:
+    """A remote post's content warning and media (web URLs only), beside what post.* say: its
+    Note's as created, then as each newer Update says (an older one arriving late is left)."""
+    at = event.published_at if isinstance(event, RemotePostReceived) else event.edited_at
+    if card.status == "deleted" or event.attachments is None:
+        return card  # an edit told before 1.2 did not say
+    if card.remote_content_at is not None and at <= card.remote_content_at:
         return card
     shown = (RemoteMediaOut.shown(a.url, a.media_type, a.name) for a in event.attachments)
     media = tuple(medium for medium in shown if medium is not None)
-    return replace(card, content_warning=event.summary, remote_media=media)
+    return replace(card, content_warning=event.summary, remote_media=media, remote_content_at=at)
 
 
 def publish_card(card: PostCard, event: PostPublished) -> PostCard:

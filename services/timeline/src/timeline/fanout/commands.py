@@ -19,7 +19,7 @@ from itertools import batched
 
 from prometheus_client import Histogram
 
-from shared.events.federation import RemotePostReceived
+from shared.events.federation import RemotePostEdited, RemotePostReceived
 from shared.events.media import MediaAltTextChanged
 from shared.events.posts import (
     PostCoauthorAdded,
@@ -112,6 +112,11 @@ class FanOutCommands:
         """What a remote post's Note said besides its text, shown on its card."""
         received = delivery.event
         await self.cards.change(received.post_id, lambda c: remote_content_card(c, received))
+
+    async def remote_post_edited(self, delivery: Delivery[RemotePostEdited]) -> None:
+        """A remote post's content warning and media as its author's Update changed them."""
+        edited = delivery.event
+        await self.cards.change(edited.post_id, lambda c: remote_content_card(c, edited))
 
     async def coauthor_added(self, delivery: Delivery[PostCoauthorAdded]) -> None:
         added = delivery.event

@@ -196,17 +196,21 @@ class RemotePostReceived(EventData):
 
 class RemotePostEdited(EventData):
     """The remote account changed its post (an `Update` of the Note, newer than the last): its
-    text, and the remote co-authors credited now (those whose stamps still check out; one
-    left out is no longer credited)."""
+    text, content warning and media, read as `RemotePostReceived`'s, and the remote co-authors
+    credited now (those whose stamps still check out; one left out is no longer credited).
+    `attachments` None: a 1.0 or 1.1 message, which did not tell the content warning and media
+    (they stay as they were)."""
 
     event_type = "federation.remote_post_edited"
-    minor_version = 1  # 1.1: coauthor_ids
+    minor_version = 2  # 1.1: coauthor_ids; 1.2: summary, attachments
     activity_id: str
     post_id: str
     author_id: str
     text: str
     edited_at: datetime
     coauthor_ids: tuple[str, ...] = ()
+    summary: str | None = None
+    attachments: tuple[RemoteAttachment, ...] | None = None
 
 
 class RemotePostDeleted(EventData):
