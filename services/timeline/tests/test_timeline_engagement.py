@@ -7,7 +7,7 @@ from timeline_support import Events, TimelineApi, TimelineStarter, at
 
 from shared.events import EventData, EventEnvelope, make_event
 from shared.events.posts import PostCounts, PostLiked, PostReplied, PostUnliked
-from shared.events.users import UserFollowed, UserMuted, UserUnmuted
+from shared.events.users import UserFollowed, UserMuted, UserUnfollowed, UserUnmuted
 from shared.mongo import MIGRATIONS
 from shared.testing import identity_headers, wait_until
 
@@ -123,6 +123,67 @@ async def test_insights_follow_the_credits_and_count_follows_made_from_the_post(
     assert figures(found) == {"ann": (2, 2, 0, 0)}
     assert found["reached"] == 3
     assert (await insights(api, "ben")).status_code == 404
+
+
+async def test_a_follows_post_is_kept_in_its_edge_newest_event_first_whatever_the_order(
+    api: TimelineApi, events: Events
+) -> None:
+    await shared_post(events)
+    made, ended, again = (
+        make_event(data, producer="users")
+        for data in (
+            UserFollowed(follower_id="f9", followee_id="ben", followed_at=at(30), via_post="p"),
+            UserUnfollowed(follower_id="f9", followee_id="ben", unfollowed_at=at(31)),
+            UserFollowed(follower_id="f9", followee_id="ben", followed_at=at(32)),
+        )
+    )
+    # Newest first, then the older ones, then all again: the edge holds the newest state.
+    await events.send(again, ended, made, again, made)
+    assert figures((await insights(api, "ben")).json())["ben"][3] == 0
+    edge = await api.db["follows"].find_one({"_id": "f9:ben"})
+    assert edge is not None
+    assert edge["active"]
+    assert "via_post" not in edge
+
+    # Made again from the post, then ended: counted while it lasts.
+    await events.send(
+        UserFollowed(follower_id="f9", followee_id="ben", followed_at=at(33), via_post="p")
+    )
+    assert figures((await insights(api, "ben")).json())["ben"][3] == 1
+    await events.send(UserUnfollowed(follower_id="f9", followee_id="ben", unfollowed_at=at(34)))
+    assert figures((await insights(api, "ben")).json())["ben"][3] == 0
+    # No second document per follow.
+    assert "follow_attributions" not in await api.db.list_collection_names()
+
+
+async def test_follows_attributed_by_an_earlier_version_move_into_their_edges_at_start(
+    events: Events, start_timeline: TimelineStarter
+) -> None:
+    async with start_timeline() as api:
+        await shared_post(events)
+        await events.send(
+            UserFollowed(follower_id="f8", followee_id="ann", followed_at=at(30)),
+            UserFollowed(follower_id="f9", followee_id="ben", followed_at=at(31)),
+            UserFollowed(follower_id="f7", followee_id="ben", followed_at=at(33)),
+        )
+        # As an earlier version left them: each follow's post in a document of its own. f7's
+        # edge is newer than its attribution (a later follow made from no post).
+        await api.db["follow_attributions"].insert_many(
+            [
+                {"_id": "f8:ann", "active": True, "as_of": at(30), "via_post": "p"},
+                {"_id": "f9:ben", "active": True, "as_of": at(31), "via_post": "p"},
+                {"_id": "f7:ben", "active": True, "as_of": at(32), "via_post": "p"},
+                {"_id": "f1:ann", "active": True, "as_of": at(0), "via_post": None},
+            ]
+        )
+        await api.db[MIGRATIONS].delete_many({})
+
+    async with start_timeline() as api:
+        assert figures((await insights(api, "ann")).json()) == {
+            "ann": (2, 1, 0, 1),
+            "ben": (2, 1, 0, 1),
+        }
+        assert "follow_attributions" not in await api.db.list_collection_names()
 
 
 async def test_muting_a_coauthor_takes_its_posts_out_of_the_home_timeline_until_unmuted(

@@ -292,7 +292,7 @@ async def test_each_fan_out_is_measured_by_size_and_duration(
     assert REGISTRY.get_sample_value("copost_fan_out_duration_seconds_count") == timed + 1
 
 
-async def test_a_follow_costs_three_commands_and_its_feed_is_pulled_again(
+async def test_a_follow_costs_two_commands_and_its_feed_is_pulled_again(
     events: Events, api: TimelineApi, mongo_url: str
 ) -> None:
     await events.register("ann", "x", "y")
@@ -307,14 +307,41 @@ async def test_a_follow_costs_three_commands_and_its_feed_is_pulled_again(
 
     assert dict(commands) == {
         "insert follows": 1,  # the new edge, unflagged (ann is no celebrity: no flag read)
-        # One more follower for ann, then her count and flags read back (no find-and-modify:
-        # the embedded server scans the collection for one): far below the threshold, her
-        # followers are not counted again.
+        # One more follower for ann where her count stays far below the threshold and she is
+        # unflagged, which the write's filter checks: nothing to read back or count again.
         "update follower_counts": 1,
-        "find follower_counts": 1,
         # No back-fill: x's home feed is deleted from Redis, pulled with ann's posts when read.
     }
     await api.wait_for_home("x", ["p1"])
     assert await api.db["follower_counts"].find_one({"_id": "ann"}, {"_id": 0, "followers": 1}) == {
         "followers": 2
     }
+
+    # A first follower: the count is created by that same write.
+    async with counted_database(mongo_url, api.db.name) as (db, commands):
+        writer = timeline_writer(TimelineSettings(celebrity_follower_threshold=10_000), db)
+        follow = UserFollowed(follower_id="ann", followee_id="x", followed_at=at(21))
+        await writer.user_followed(Delivery(follow, uuid4()))
+    assert dict(commands) == {"insert follows": 1, "update follower_counts": 1}
+    counted = await api.db["follower_counts"].find_one({"_id": "x"}, {"_id": 0})
+    assert counted == {"followers": 1, "celebrity": False}
+
+
+async def test_a_count_near_the_threshold_is_not_changed_in_one_write_but_counted_again(
+    events: Events, api: TimelineApi
+) -> None:
+    await events.register("ann", "x", "y")
+    await events.follow("y", "ann")
+    # As a crash or a lost race could leave it: a count drifted to near the recount limit
+    # (150 - 0 - 100 = 50), where only an exact count may decide.
+    drifted = await api.db["follower_counts"].update_one(
+        {"_id": "ann", "followers": 1}, {"$set": {"followers": 49}}
+    )
+    assert drifted.matched_count == 1
+    settings = TimelineSettings(celebrity_follower_threshold=150, celebrity_demotion_margin=0)
+    writer = timeline_writer(settings, api.db)
+    follow = UserFollowed(follower_id="x", followee_id="ann", followed_at=at(20))
+    await writer.user_followed(Delivery(follow, uuid4()))
+    counted = await api.db["follower_counts"].find_one({"_id": "ann"})
+    assert counted is not None
+    assert (counted["followers"], counted["celebrity"]) == (2, False)

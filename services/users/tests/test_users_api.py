@@ -8,6 +8,7 @@ import pytest
 
 from shared.bus import EventBus
 from shared.outbox import Outbox, OutboxRelay
+from shared.personal_data import PERSONAL_DATA_PATH
 from shared.problems import PROBLEM_MEDIA_TYPE
 from shared.testing import EventRecorder, counted_database, identity_headers, wait_until
 from users.core.repository import AccountRepository
@@ -256,7 +257,7 @@ async def test_follow_and_unfollow_change_both_profiles_counts(
     assert unfollowed.data["follower_id"] == jack["id"]
 
 
-async def test_a_follow_costs_five_commands(
+async def test_a_follow_costs_four_commands(
     client: httpx.AsyncClient, register: Register, users_settings: UsersSettings, mongo_url: str
 ) -> None:
     jack = await register("jack")
@@ -272,8 +273,9 @@ async def test_a_follow_costs_five_commands(
 
     assert dict(commands) == {
         "find users": 2,  # the follower's account, the followee's by handle
-        "find blocks": 2,  # a block either way, before the write and after it
-        "update follows": 1,  # the follow and its event, one write
+        # The follow and its event, one write where no block is hinted (no read before it).
+        "update follows": 1,
+        "find blocks": 1,  # a block either way made while it was written
     }
     assert await counts(client, "kate", jack["id"]) == (1, 0)
 
@@ -351,6 +353,53 @@ async def test_unblock_publishes_user_unblocked_once_and_allows_following_again(
     assert [t for t in types if "block" in t] == ["user.blocked", "user.unblocked"]
     assert await counts(client, "rosa", quin["id"]) == (1, 0)
     assert rosa["id"] != quin["id"]
+
+
+async def test_a_blocked_follow_writes_and_announces_nothing_and_a_stale_hint_heals(
+    client: httpx.AsyncClient,
+    register: Register,
+    event_recorder: EventRecorder,
+    users_settings: UsersSettings,
+    mongo_url: str,
+) -> None:
+    tara, uma = await register("tara"), await register("uma")
+    assert (await client.put("/v1/users/uma/block", headers=as_user(tara["id"]))).status_code == 204
+    await event_recorder.wait_for("user.blocked")
+    for _ in range(2):
+        response = await client.put("/v1/users/tara/follow", headers=as_user(uma["id"]))
+        assert_problem(response, 403)
+    # Not written, nothing announced (the one user.followed below is the last follow's): the
+    # hint refuses the write, the blocks confirm it.
+    assert await counts(client, "uma", uma["id"]) == (0, 0)
+
+    # A hint left by an unblock interrupted before it cleared it: checked, cleared, followed.
+    response = await client.delete("/v1/users/uma/block", headers=as_user(tara["id"]))
+    assert response.status_code == 204
+    async with counted_database(mongo_url, users_settings.database_name) as (db, _):
+        hint = {"$set": {"blocked": True}}
+        await db["follows"].update_one({"_id": f"{uma['id']}:{tara['id']}"}, hint, upsert=True)
+    assert (
+        await client.put("/v1/users/tara/follow", headers=as_user(uma["id"]))
+    ).status_code == 204
+    [followed] = await event_recorder.wait_for("user.followed")
+    assert (followed.data["follower_id"], followed.data["followee_id"]) == (uma["id"], tara["id"])
+    assert await counts(client, "tara", uma["id"]) == (1, 0)
+
+
+async def test_blocks_made_before_hints_existed_are_hinted_at_start(
+    register: Register, users_settings: UsersSettings, mongo_url: str, client: httpx.AsyncClient
+) -> None:
+    vic, wes = await register("vic"), await register("wes")
+    assert (await client.put("/v1/users/wes/block", headers=as_user(vic["id"]))).status_code == 204
+    async with counted_database(mongo_url, users_settings.database_name) as (db, _):
+        await db["follows"].update_many({}, {"$unset": {"blocked": ""}})
+        await RelationRepository(db).hint_every_block()
+        hinted = {d["_id"] async for d in db["follows"].find({"blocked": True})}
+    assert hinted == {f"{vic['id']}:{wes['id']}", f"{wes['id']}:{vic['id']}"}
+    # Hint-only documents are nobody's follow record.
+    archive = await client.get(PERSONAL_DATA_PATH, headers=identity_headers(vic["id"], "users"))
+    assert archive.status_code == 200
+    assert archive.json()["files"].get("follows.json", []) == []
 
 
 async def test_blocking_yourself_is_422_and_an_unknown_handle_404(

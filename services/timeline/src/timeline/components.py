@@ -28,9 +28,8 @@ from timeline.fanout.repository import (
     HomeAnnouncements,
     retire_home_entries,
 )
-from timeline.insights.commands import InsightsCommands
 from timeline.insights.queries import InsightsQueries
-from timeline.insights.repository import InsightsRepository
+from timeline.insights.repository import InsightsRepository, move_attributions_to_edges
 from timeline.reads.queries import TimelineQueries
 from timeline.settings import TimelineSettings
 
@@ -47,7 +46,6 @@ class TimelineComponents:
     timelines: TimelineQueries
     engagement: EngagementCommands
     insights: InsightsQueries
-    attributions: InsightsCommands
     directory: UserDirectory
     mutes: RelationReplica
     blocks: RelationReplica
@@ -93,6 +91,9 @@ async def compose(
     feeds = caches.feeds if caches else None
     await migrate_once(db, "timeline-home-entries-retired", partial(retire_home_entries, db, feeds))
     await migrate_once(db, "timeline-counts-on-cards", partial(move_counts_to_cards, db, cards))
+    await migrate_once(
+        db, "timeline-attributions-in-edges", partial(move_attributions_to_edges, db)
+    )
     likes = LikeRepository(db, caches.liked_by_reader if caches else None)
     insights = InsightsRepository(db)
     directory = UserDirectory(db, caches.directory if caches else None)
@@ -117,8 +118,7 @@ async def compose(
                     BlockGuard(users, blocks),
                 ),
                 engagement=EngagementCommands(cards, likes),
-                insights=InsightsQueries(cards, insights, likes, directory),
-                attributions=InsightsCommands(insights),
+                insights=InsightsQueries(cards, insights, likes, directory, FollowRepository(db)),
                 directory=directory,
                 mutes=mutes,
                 blocks=blocks,

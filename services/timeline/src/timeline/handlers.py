@@ -57,8 +57,4 @@ def subscriptions(components: TimelineComponents) -> Subscriptions:
     subscriptions.on(PostReplied, engagement.post_replied, single_write=True)
     subscriptions.on(PostReplyRemoved, engagement.reply_removed, single_write=True)
     subscriptions.on(PostDeleted, engagement.post_deleted)
-
-    attributions = components.attributions
-    subscriptions.on(UserFollowed, attributions.user_followed)
-    subscriptions.on(UserUnfollowed, attributions.user_unfollowed)
     return subscriptions

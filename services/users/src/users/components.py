@@ -68,6 +68,9 @@ async def compose(
         await migrate_once(
             kernel.db, "users-remix-settings-announced", components.accounts.announce_remix_settings
         )
+        await migrate_once(
+            kernel.db, "users-block-hints", RelationRepository(kernel.db).hint_every_block
+        )
         yield components
 
 

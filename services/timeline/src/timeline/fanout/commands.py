@@ -64,6 +64,7 @@ from timeline.fanout.rules import (
     celebrity_change,
     needs_recount,
     plan_audiences,
+    recount_limit,
 )
 from timeline.insights.repository import InsightsRepository
 from timeline.settings import TimelineSettings
@@ -246,9 +247,15 @@ class FanOutCommands:
     async def user_followed(self, delivery: Delivery[UserFollowed]) -> None:
         follow = delivery.event
         if is_remote_user_id(follow.follower_id):
-            return  # a remote account has no home timeline here: nothing to fan out to
+            # A remote account has no home timeline here: nothing to fan out to (and its follow,
+            # made through federation, was made from no post here: no insights to keep).
+            return
         update = await self.follows.record(
-            follow.follower_id, follow.followee_id, active=True, as_of=follow.followed_at
+            follow.follower_id,
+            follow.followee_id,
+            active=True,
+            as_of=follow.followed_at,
+            via_post=follow.via_post,
         )
         if not update.applied:
             return
@@ -313,9 +320,13 @@ class FanOutCommands:
         are counted again and the author promoted or demoted if need be.
         """
         if update.changed:
-            counted, flags = await self.follows.add_follower(author_id, change)
             threshold = self.settings.celebrity_follower_threshold
             margin = self.settings.celebrity_demotion_margin
+            # Most follows: an unflagged author far from the threshold, one write.
+            limit = recount_limit(threshold, margin)
+            if await self.follows.add_follower_below(author_id, change, limit):
+                return CelebrityFlags(skips_fan_out=False, merged_at_read=False)
+            counted, flags = await self.follows.add_follower(author_id, change)
             if not needs_recount(counted, flags, threshold, margin):
                 return flags
         return (await self._settle_celebrities([author_id]))[author_id]

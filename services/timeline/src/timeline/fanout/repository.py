@@ -2,8 +2,10 @@
 
 Collections:
 - `follows`: `_id` "{follower}:{followee}", `active`, `as_of` (the event time; an older event
-  never overwrites a newer one) and `followee_celebrity` (so a reader finds the celebrities
-  it follows with one indexed query);
+  never overwrites a newer one), `followee_celebrity` (so a reader finds the celebrities
+  it follows with one indexed query) and `via_post`, the post the follow was made from, for
+  the insights (absent when none: its index is sparse; an ended follow keeps it, a follow
+  made again without one drops it);
 - `follower_counts`: `_id` author, `followers` (one added or taken by each follow change, and
   recounted from `follows` near the celebrity threshold, for a redelivered event, which is
   how a crash between the edge's write and the count's heals, and for deleted accounts),
@@ -62,6 +64,7 @@ HOME_INVALIDATION_BATCH = 1_000
 FAN_OUT_INDEXES = [
     IndexSpec(FOLLOWS, [("followee_id", 1), ("active", 1)]),
     IndexSpec(FOLLOWS, [("follower_id", 1), ("active", 1), ("followee_celebrity", 1)]),
+    IndexSpec(FOLLOWS, [("via_post", 1)], {"sparse": True}),
     IndexSpec(PROFILE_ENTRIES, [("owner_id", 1), *NEWEST_FIRST]),
     IndexSpec(PROFILE_ENTRIES, [("post_id", 1)]),
 ]
@@ -104,9 +107,18 @@ class FollowRepository:
         self._celebrities_followed = celebrities_followed
 
     async def record(
-        self, follower_id: str, followee_id: str, *, active: bool, as_of: datetime
+        self,
+        follower_id: str,
+        followee_id: str,
+        *,
+        active: bool,
+        as_of: datetime,
+        via_post: str | None = None,
     ) -> FollowUpdate:
         """Store the edge's state unless a newer one is stored (same time: applied again).
+
+        A follow made from a post (`via_post`) keeps it in the edge, for the insights, in the
+        same write: no second document per follow.
 
         An ended edge is unflagged; a new one starts unflagged and an existing one keeps the
         flag promotions and demotions keep on every edge of the followee: the caller flags it
@@ -120,6 +132,8 @@ class FollowRepository:
             "active": active,
             "as_of": as_of,
         }
+        if active and via_post is not None:
+            state["via_post"] = via_post
         applied, was_active = await self._write_edge(edge_id, state)
         if not applied:
             return FollowUpdate(applied=False, changed=False)
@@ -140,8 +154,11 @@ class FollowRepository:
         with contextlib.suppress(DuplicateKeyError):
             await self._follows.insert_one({"_id": edge_id, **unflagged})
             return True, False
-        # An ended edge is unflagged; an existing active one keeps its flag.
-        update = {"$set": state if state["active"] else unflagged}
+        # An ended edge is unflagged and keeps its post; an existing active one keeps its flag,
+        # and has no post unless this follow was made from one.
+        update: Document = {"$set": state if state["active"] else unflagged}
+        if state["active"] and "via_post" not in state:
+            update["$unset"] = {"via_post": ""}
         fields = {"active": 1, "as_of": 1}
         before = await self._follows.find_one({"_id": edge_id}, fields)
         while before is not None:  # edges are never deleted
@@ -154,6 +171,13 @@ class FollowRepository:
                 return False, False
             before = again
         raise RuntimeError(f"follow {edge_id} vanished while written")
+
+    async def follows_from(self, post_id: str) -> list[tuple[str, str]]:
+        """(follower, followee) of the follows made from this post and still on."""
+        cursor = self._follows.find(
+            {"via_post": post_id, "active": True}, {"follower_id": 1, "followee_id": 1}
+        )
+        return [(doc["follower_id"], doc["followee_id"]) async for doc in cursor]
 
     async def followers(self, followee_id: str) -> list[str]:
         """Every active follower, streamed in large batches (few getMore round trips)."""
@@ -263,6 +287,28 @@ class FollowRepository:
         )
         cursor = self._counts.find({"_id": {"$in": list(counts)}}, _FLAG_FIELDS)
         return {document["_id"]: _flags(document) async for document in cursor}
+
+    async def add_follower_below(self, author_id: str, change: int, limit: int) -> bool:
+        """Add `change` to the author's stored count in one write, if it stays in [0, `limit`)
+        and neither flag is set: whether it did (then nothing is to be recounted or flagged,
+        and no read of the count is needed). The filter is checked on the `_id`'s document.
+        An author's first follower creates the count in the same write."""
+        low, high = max(0, -change), limit - change
+        if high <= low:
+            return False
+        unflagged_in_range = {
+            "_id": author_id,
+            "followers": {"$gte": low, "$lt": high},
+            "celebrity": {"$ne": True},
+            "merged_at_read": {"$ne": True},
+        }
+        inc = {"$inc": {"followers": change}, "$setOnInsert": {"celebrity": False}}
+        try:
+            # Out of range or flagged, the filter misses and the upsert collides on `_id`.
+            result = await self._counts.update_one(unflagged_in_range, inc, upsert=change > 0)
+        except DuplicateKeyError:
+            return False
+        return result.matched_count == 1 or result.upserted_id is not None
 
     async def add_follower(self, author_id: str, change: int) -> tuple[int, CelebrityFlags]:
         """Add `change` (1 or -1) to the author's stored count: the count and flags after it.

@@ -72,6 +72,12 @@ def plan_audiences(authors: Sequence[str], celebrities: Collection[str]) -> Audi
     )
 
 
+def recount_limit(threshold: int, demotion_margin: int = 0) -> int:
+    """Counts at or above this (kept by increments) are near enough the threshold to be
+    counted exactly (`needs_recount`)."""
+    return threshold - demotion_margin - COUNT_DRIFT_SLACK
+
+
 def needs_recount(
     counted: int, flags: CelebrityFlags, threshold: int, demotion_margin: int = 0
 ) -> bool:
@@ -83,4 +89,4 @@ def needs_recount(
     """
     if flags.skips_fan_out or flags.merged_at_read or counted < 0:
         return True
-    return counted >= threshold - demotion_margin - COUNT_DRIFT_SLACK
+    return counted >= recount_limit(threshold, demotion_margin)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from shared.user_directory import UserDirectory
 from timeline.core.repository import PostCardRepository
 from timeline.engagement.repository import LikeRepository
+from timeline.fanout.repository import FollowRepository
 from timeline.insights.repository import InsightsRepository
 from timeline.insights.rules import InsightsNotFound, compute_insights
 from timeline.insights.schemas import AuthorInsightsOut, InsightsOut
@@ -16,6 +17,7 @@ class InsightsQueries:
     insights: InsightsRepository
     likes: LikeRepository
     directory: UserDirectory
+    follows: FollowRepository
 
     async def insights_of(self, post_id: str, viewer_id: str) -> InsightsOut:
         """For the post's credited authors only; anyone else is told there is no such post."""
@@ -27,7 +29,7 @@ class InsightsQueries:
             authors,
             await self.insights.reach_of(post_id),
             await self.likes.likers_of(post_id),
-            await self.insights.follows_from(post_id),
+            await self.follows.follows_from(post_id),
         )
         users = await self.directory.get_many(authors)
         return InsightsOut(

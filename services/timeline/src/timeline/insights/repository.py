@@ -1,41 +1,43 @@
 """What the insights are computed from: whom each post reached through each credited author
-(`post_reach`), and the post each follow was made from (`follow_attributions`).
+(`post_reach`); the post each follow was made from is kept in its edge (`follows`'
+`via_post`, written with the edge: `timeline.fanout.repository`).
 
 - `post_reach`: written in chunks of follower ids when the post was published or the author
   credited (never by a later follow's backfill), each chunk a document named by what it holds,
   inserted once (a redelivery's identical chunks are duplicate keys; a different one adds
   documents), and read back as the union of the post's chunks. Documents of the earlier
   naming (`<post>:<author>:<index>`, added to with `$addToSet`, whose cost grew with the square
-  of a chunk on the embedded server) read the same way;
-- `follow_attributions`: the newest event of a (follower, followee) pair wins.
+  of a chunk on the embedded server) read the same way.
+
+Earlier versions kept each follow's post in a second document per edge
+(`follow_attributions`, one more write per follow): moved into the edges at start-up
+(`move_attributions_to_edges`).
 """
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from itertools import batched
 
-from pymongo import InsertOne
+from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
-from shared.mongo import Database, Document, IndexSpec
-from timeline.core.repository import raise_unless_only_duplicate_keys, upsert_if_newer
+from shared.mongo import Database, IndexSpec
+from timeline.core.repository import raise_unless_only_duplicate_keys
+from timeline.fanout.repository import FOLLOWS
 
 POST_REACH = "post_reach"
-FOLLOW_ATTRIBUTIONS = "follow_attributions"
+RETIRED_ATTRIBUTIONS = "follow_attributions"
 # Follower ids per reach document (about 34 KB of ids).
 REACH_CHUNK = 1_000
+# Edges given their post per command when the old attributions move into them.
+MIGRATION_BATCH = 500
 
-INSIGHTS_INDEXES = [
-    IndexSpec(POST_REACH, [("post_id", 1)]),
-    IndexSpec(FOLLOW_ATTRIBUTIONS, [("via_post", 1), ("active", 1)]),
-]
+INSIGHTS_INDEXES = [IndexSpec(POST_REACH, [("post_id", 1)])]
 
 
 class InsightsRepository:
     def __init__(self, db: Database) -> None:
         self._reach = db[POST_REACH]
-        self._attributions = db[FOLLOW_ATTRIBUTIONS]
 
     async def record_reach(
         self, post_id: str, followers_by_author: Mapping[str, Iterable[str]]
@@ -64,27 +66,6 @@ class InsightsRepository:
             except BulkWriteError as exc:  # chunks a delivery before this one wrote
                 raise_unless_only_duplicate_keys(exc)
 
-    async def record_attribution(
-        self,
-        follower_id: str,
-        followee_id: str,
-        *,
-        active: bool,
-        as_of: datetime,
-        via_post: str | None = None,
-    ) -> None:
-        """A follow made (from `via_post`, if any) or ended; an ended one keeps its post."""
-        fields: Document = {
-            "follower_id": follower_id,
-            "followee_id": followee_id,
-            "active": active,
-        }
-        if active:
-            fields["via_post"] = via_post
-        await upsert_if_newer(
-            self._attributions, f"{follower_id}:{followee_id}", "as_of", as_of, fields
-        )
-
     async def reach_of(self, post_id: str) -> dict[str, set[str]]:
         """Each account the post was delivered to, and the authors it was reached through."""
         reach: dict[str, set[str]] = {}
@@ -93,10 +74,22 @@ class InsightsRepository:
                 reach.setdefault(follower_id, set()).add(chunk["author_id"])
         return reach
 
-    async def follows_from(self, post_id: str) -> list[tuple[str, str]]:
-        """(follower, followee) of the follows made from this post and still on."""
-        cursor = self._attributions.find({"via_post": post_id, "active": True})
-        return [(doc["follower_id"], doc["followee_id"]) async for doc in cursor]
+
+async def move_attributions_to_edges(db: Database) -> None:
+    """Each follow's post, kept before in `follow_attributions`, set on its edge where the
+    edge holds the same event (same time); a newer edge state made its own, and an event the
+    edge has not seen yet sets it when it is handled. Then the old documents are dropped.
+    Idempotent: run again, it sets the same fields."""
+    attributions = db[RETIRED_ATTRIBUTIONS]
+    writes = [
+        UpdateOne(
+            {"_id": doc["_id"], "as_of": doc["as_of"]}, {"$set": {"via_post": doc["via_post"]}}
+        )
+        async for doc in attributions.find({"via_post": {"$ne": None}})
+    ]
+    for batch in batched(writes, MIGRATION_BATCH, strict=False):
+        await db[FOLLOWS].bulk_write(list(batch), ordered=False)
+    await attributions.drop()
 
 
 def _chunk_id(post_id: str, author_id: str, followers: Sequence[str]) -> str:

@@ -25,7 +25,7 @@ from shared.outbox import Outbox
 from shared.subscriptions import Delivery
 from users.core.queries import account_by_handle, own_account
 from users.core.repository import Account, AccountRepository
-from users.relations.repository import RelationRepository
+from users.relations.repository import FollowWrite, RelationRepository
 from users.relations.rules import (
     FollowBlocked,
     RemoteAccountNotYetKnown,
@@ -36,6 +36,9 @@ from users.relations.rules import (
 from users.remote.commands import RemoteAccountCommands
 
 log = logging.getLogger(__name__)
+
+# A follow's write again after its document changed under it (a hint cleared, an unfollow).
+MAX_FOLLOW_WRITES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,16 +95,28 @@ class RelationCommands:
             await self._remove_follow(follower.id, moved.from_user_id)
 
     async def _follow(self, follower: Account, followee: Account, via_post: str | None) -> None:
-        await self._ensure_may_follow(follower, followee)
-        at = utc_now()
-        followed = UserFollowed(
-            follower_id=follower.id, followee_id=followee.id, followed_at=at, via_post=via_post
-        )
-        with self.outbox.publishing(followed) as events:
-            activated = await self.relations.activate_follow(follower.id, followee.id, at, events)
-        if not activated:
-            return
-        # A block written between the check and the follow must win: look again, undo if so.
+        """The follow is written where no block is hinted (`RelationRepository`): no read of
+        the blocks before it unless a hint is found."""
+        ensure_may_follow(is_self=follower.id == followee.id, blocked_either_way=False)
+        for _ in range(MAX_FOLLOW_WRITES):
+            at = utc_now()
+            followed = UserFollowed(
+                follower_id=follower.id, followee_id=followee.id, followed_at=at, via_post=via_post
+            )
+            with self.outbox.publishing(followed) as events:
+                written = await self.relations.activate_follow(follower.id, followee.id, at, events)
+            if written is FollowWrite.MADE:
+                break
+            if written is FollowWrite.ALREADY:
+                return
+            if written is FollowWrite.HINTED_BLOCKED:
+                await self._ensure_may_follow(follower, followee)
+                # No block is left: the hint outlived its block (an unblock interrupted).
+                await self.relations.clear_block_hint(follower.id, followee.id)
+        else:
+            raise RuntimeError(f"follow {follower.id}:{followee.id} kept changing")
+        # A block written before its hint, while this follow was written, must win: look
+        # again, undo if so.
         if await self.relations.blocked_either_way(follower.id, followee.id):
             await self._remove_follow(follower.id, followee.id)
             raise FollowBlocked()
@@ -117,6 +132,9 @@ class RelationCommands:
         ensure_may_block(is_self=blocker.id == blocked.id)
         at = utc_now()
         event = UserBlocked(blocker_id=blocker.id, blocked_id=blocked.id, blocked_at=at)
+        # The hint first: interrupted here, it outlives no block (a follow finds none, clears
+        # it); a follow written after it is refused, one written before it is ended below.
+        await self.relations.hint_block(blocker.id, blocked.id)
         with self.outbox.publishing(event) as events:
             await self.relations.activate_block(blocker.id, blocked.id, at, events)
         # Also on a repeated block: it finishes what an interrupted one left undone.
@@ -130,6 +148,10 @@ class RelationCommands:
         event = UserUnblocked(blocker_id=blocker.id, blocked_id=blocked.id, unblocked_at=at)
         with self.outbox.publishing(event) as events:
             await self.relations.deactivate_block(blocker.id, blocked.id, at, events)
+        # Also on a repeated unblock (it finishes an interrupted one). A block made meanwhile
+        # may lose its hint here: the follow's own check after its write still sees it.
+        if not await self.relations.blocked_either_way(blocker.id, blocked.id):
+            await self.relations.clear_block_hint(blocker.id, blocked.id)
 
     async def mute(self, muter_id: str, handle: str) -> None:
         muter = await own_account(self.accounts, muter_id)

@@ -4,11 +4,21 @@ Each relation is a document keyed by the pair (`"<from>:<to>"`) with an `active`
 switching the flag is one single-document write that can carry its event in the outbox, and
 an upsert keyed that way makes a repeated PUT a no-op. Counts are derived by counting active
 documents on indexed fields, so there is no counter to drift.
+
+A follow document also says when a block between its two accounts may exist (`blocked`, set
+by a block, either way, before it is written; cleared by the unblock that leaves none):
+a follow is written only where it is not set, so following a blocked account writes nothing
+and announces nothing without a read of the blocks first. It is a hint, not the rule: a set
+one is checked against the blocks (and cleared if none is left), and a follow is checked
+against the blocks after its write (a block made meanwhile, before its hint, wins). Documents
+that only carry the hint (no follow ever made) have no `changed_at` and are nobody's record.
 """
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from enum import Enum
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -27,7 +37,11 @@ RELATION_PERSONAL_DATA = (
     PersonalRecords(
         "follows.json",
         FOLLOWS,
-        lambda user: {"$or": [{"follower_id": user}, {"followee_id": user}]},
+        lambda user: {
+            "$or": [{"follower_id": user}, {"followee_id": user}],
+            "changed_at": {"$exists": True},
+        },
+        hidden=("blocked",),
     ),
     PersonalRecords("blocks.json", BLOCKS, lambda user: {"blocker_id": user}),
     PersonalRecords("mutes.json", MUTES, lambda user: {"muter_id": user}),
@@ -40,6 +54,13 @@ RELATION_INDEXES = [
     IndexSpec(BLOCKS, [("blocked_id", 1), ("active", 1)]),
     IndexSpec(MUTES, [("muter_id", 1), ("active", 1), ("changed_at", -1)]),
 ]
+
+
+class FollowWrite(Enum):
+    MADE = "made"
+    ALREADY = "already"  # active before: nothing written, nothing announced
+    HINTED_BLOCKED = "hinted_blocked"  # a block may exist: not written
+    RACED = "raced"  # the document changed between the write and its read
 
 
 def relation_id(from_user_id: str, to_user_id: str) -> str:
@@ -56,10 +77,47 @@ class RelationRepository:
 
     async def activate_follow(
         self, follower_id: str, followee_id: str, at: datetime, events: Sequence[EventEnvelope]
-    ) -> bool:
+    ) -> FollowWrite:
+        """One write where no block is hinted; a read more when the follow was not made."""
         document_id = relation_id(follower_id, followee_id)
         fields = {"follower_id": follower_id, "followee_id": followee_id}
-        return await _activate(self._follows, document_id, fields, at, events)
+        unhinted = {"blocked": {"$ne": True}}
+        if await _activate(self._follows, document_id, fields, at, events, unhinted):
+            return FollowWrite.MADE
+        found = await self._follows.find_one({"_id": document_id}, {"active": 1, "blocked": 1})
+        if found is not None and found.get("blocked"):
+            return FollowWrite.HINTED_BLOCKED
+        # Active already, or changed since the write (the caller's retry sees which).
+        return FollowWrite.ALREADY if found is not None and found["active"] else FollowWrite.RACED
+
+    async def hint_block(self, user_id: str, other_id: str) -> None:
+        """Before a block between the two is written: no follow is written after it."""
+        await self._follows.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": relation_id(a, b)},
+                    {
+                        "$set": {"blocked": True},
+                        "$setOnInsert": {"follower_id": a, "followee_id": b, "active": False},
+                    },
+                    upsert=True,
+                )
+                for a, b in ((user_id, other_id), (other_id, user_id))
+            ],
+            ordered=False,
+        )
+
+    async def clear_block_hint(self, user_id: str, other_id: str) -> None:
+        """Once no block is left between the two (the caller read so)."""
+        ids = [relation_id(user_id, other_id), relation_id(other_id, user_id)]
+        await self._follows.update_many(
+            {"_id": {"$in": ids}, "blocked": True}, {"$unset": {"blocked": ""}}
+        )
+
+    async def hint_every_block(self) -> None:
+        """The hint on the follows of every block made before hints existed (start-up)."""
+        async for block in self._blocks.find({"active": True}, {"blocker_id": 1, "blocked_id": 1}):
+            await self.hint_block(block["blocker_id"], block["blocked_id"])
 
     async def deactivate_follow(
         self, follower_id: str, followee_id: str, at: datetime, events: Sequence[EventEnvelope]
@@ -152,13 +210,15 @@ async def _activate(
     fields: Document,
     at: datetime,
     events: Sequence[EventEnvelope],
+    condition: Document | None = None,
 ) -> bool:
-    """Switch a relation on; False when it already was (then its events are not written)."""
+    """Switch a relation on where `condition` holds; False when it already was on (or the
+    condition failed: then its events are not written)."""
     update = with_events({"$set": {**fields, "active": True, "changed_at": at}}, events)
     try:
         # When the relation is already active the filter misses and the upsert collides on _id.
         result = await collection.update_one(
-            {"_id": document_id, "active": {"$ne": True}}, update, upsert=True
+            {"_id": document_id, "active": {"$ne": True}, **(condition or {})}, update, upsert=True
         )
     except DuplicateKeyError:
         return False
