@@ -209,7 +209,7 @@ def serving(data: bytes, seconds: int) -> tuple[Served, Served, int]:
     floor: subprocess.Popen[bytes] | None = None
     try:
         stack.start()
-        pids = {process.name: process.popen.pid for process in stack.processes}
+        pids = stack.process_pids()
         with httpx.Client(base_url=stack.gateway_url, timeout=120) as client:
             path = posted_small_variant(client, data, run_id)
             small = client.get(path)
@@ -228,7 +228,11 @@ def serving(data: bytes, seconds: int) -> tuple[Served, Served, int]:
         gateway_served = serve(
             "small variant through the gateway",
             stack.gateway_url + path,
-            {name: pids[name] for name in ("gateway", "media", "mongo")},
+            {
+                "gateway": pids["gateway"],
+                "media": pids["media"],
+                "mongo": pids[stack.database_process("media")],
+            },
             seconds,
         )
         return gateway_served, floor_served, len(small.content)

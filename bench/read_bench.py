@@ -126,7 +126,7 @@ def run(seconds: int, only: str | None = None) -> str:
     floor: subprocess.Popen[bytes] | None = None
     try:
         stack.start()
-        pids = {process.name: process.popen.pid for process in stack.processes}
+        pids = stack.process_pids()
         with httpx.Client(base_url=stack.gateway_url, timeout=30) as client:
             token, post_id = seed(client, run_id)
             page = client.get(
@@ -162,7 +162,11 @@ def run(seconds: int, only: str | None = None) -> str:
             measure(
                 route,
                 stack.gateway_url + route.path,
-                {name: pids[name] for name in ("gateway", route.service, "mongo")},
+                {
+                    "gateway": pids["gateway"],
+                    route.service: pids[route.service],
+                    "mongo": pids[stack.database_process(route.service)],
+                },
                 seconds,
                 headers,
             )

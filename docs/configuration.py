@@ -54,7 +54,8 @@ TOOLING = (
         "`8000`",
         "`make run`",
         "the gateway's port; the services take the next seven (8001 to 8007), the embedded"
-        " MongoDB PORT+9; every process listens on 127.0.0.1 only",
+        " MongoDB servers, one per service's database, PORT+9 to PORT+15; every process"
+        " listens on 127.0.0.1 only",
     ),
     ToolingVariable(
         ("STACK",),
@@ -69,16 +70,16 @@ TOOLING = (
         ("DATA_DIR",),
         "`.data`",
         "`make run`",
-        "where the local stack keeps its data (the embedded MongoDB's files, the token-signing"
-        " keys) and each process's log (`logs/`); it survives restarts, delete it to start"
-        " afresh",
+        "where the local stack keeps its data (the embedded MongoDB's stores,"
+        " `secantus-<service>/`, the token-signing keys) and each process's log (`logs/`); it"
+        " survives restarts, delete it to start afresh",
     ),
     ToolingVariable(
         ("EMBEDDED_MONGO",),
         "`secantus` (`mongoeco` in the `copost/mongo-standin` image)",
         "`make run`, the tests, the benchmarks, the stand-in image",
-        "the embedded MongoDB server used when `MONGO_URL` is not set: `secantus` (SecantusDB,"
-        " a separate process) or `mongoeco` (pure Python); see"
+        "the embedded MongoDB servers used when `MONGO_URL` is not set (one per service's"
+        " database): `secantus` (SecantusDB, a separate process) or `mongoeco` (pure Python); see"
         " [the ADR](adr/0002-embedded-mongodb-server.md)",
     ),
     ToolingVariable(

@@ -1,9 +1,9 @@
 """`make run`: the whole CoPost stack on this machine until Ctrl-C, with its data in `.data/`.
 
-Environment: PORT (gateway, default 8000; the services take the next ports), DATA_DIR
-(default .data), STACK (the stack's name on the broker, default `local<PORT>`), MONGO_URL (a
-real MongoDB instead of the embedded one), AMQP_URL, LOG_LEVEL. Every other variable reaches
-the services unchanged.
+Environment: PORT (gateway, default 8000; the services, then the embedded servers, one per
+database, take the next ports), DATA_DIR (default .data), STACK (the stack's name on the
+broker, default `local<PORT>`), MONGO_URL (a real MongoDB for every service instead of the
+embedded servers), AMQP_URL, LOG_LEVEL. Every other variable reaches the services unchanged.
 
 Several stacks can share one broker: a stack's queues and exchanges are named `<STACK>.*`
 (AMQP_NAMESPACE) and its broker users `copost-<STACK>-<service>` (AMQP_USER_PREFIX); either
@@ -29,6 +29,8 @@ from stack import (
     LocalStack,
     StackError,
 )
+
+from shared.services import BACKENDS
 
 # How often dead processes are looked for (and restarted once their backoff has passed).
 SUPERVISE_SECONDS = 0.5
@@ -68,8 +70,18 @@ def print_summary(stack: LocalStack) -> None:
     for name in BACKEND_PORT_OFFSETS:
         state = stack.service_url(name) if name in running else "not installed yet"
         print(f"  {name:<14} {state}")
-    if stack.embedded_mongo:
-        print(f"  {'mongodb':<14} {stack.mongo_url} (embedded, {stack.data_dir})")
+    if stack.single_store:
+        print(f"  {'mongodb':<14} {stack.database_url(BACKENDS[0])} (embedded, {stack.data_dir})")
+        print(
+            f"  {'':<14} one server for every database: {stack.legacy_store} is from before each"
+            " database had a server of its own (docs/development.md says how to move it)"
+        )
+    elif stack.embedded_mongo:
+        first, last = stack.database_port(BACKENDS[0]), stack.database_port(BACKENDS[-1])
+        print(
+            f"  {'mongodb':<14} a server per database on ports {first}-{last}"
+            f" ({', '.join(BACKENDS)}; embedded, {stack.data_dir})"
+        )
     print(f"  logs           {stack.data_dir / 'logs'}")
     domain = os.environ.get("FEDERATION_DOMAIN", "")
     fediverse = f"as {domain}" if domain else "off (FEDERATION_DOMAIN=<domain> turns it on)"

@@ -1,4 +1,5 @@
-"""The local CoPost stack: the embedded MongoDB, each backend service and the gateway as processes.
+"""The local CoPost stack: the embedded MongoDB servers, each backend service and the gateway as
+processes.
 
 `make run` (run.py) and the end-to-end tests start it. Only the services whose package is
 installed in the workspace venv are started, so the stack grows as services land.
@@ -7,7 +8,6 @@ Standard library only: it runs under any Python and starts the services with the
 
 import atexit
 import contextlib
-import ctypes
 import http.client
 import itertools
 import json
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Self
 
-from shared.embedded_mongo import embedded_url
+from shared.embedded_mongo import configured_engine, dies_with, embedded_url, storage_path
 from shared.services import BACKENDS, GATEWAY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -36,10 +36,12 @@ DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 BACKEND_PORT_OFFSETS: Mapping[str, int] = {
     name: offset for offset, name in enumerate(BACKENDS, start=1)
 }
+# The embedded databases, one server per backend in list order (offset 8 is the benchmarks'
+# floor app); a stack's span ends with them.
 MONGO_PORT_OFFSET = 9
-PORT_SPAN = 10
-# prctl(2): the signal a child gets when the thread that started it dies.
-PR_SET_PDEATHSIG = 1
+PORT_SPAN = MONGO_PORT_OFFSET + len(BACKENDS)
+# The process serving them (shared.embedded_mongo.serve_each, the parent of one per database).
+DATABASE = "mongo"
 
 
 class StackError(RuntimeError):
@@ -175,18 +177,6 @@ def find_free_base_port(first: int = 20000, last: int | None = None) -> int:
     raise StackError(f"no free span of {PORT_SPAN} ports found between {first} and {last}")
 
 
-def _dies_with(parent: int) -> Callable[[], None]:
-    """In the child before it runs its command: SIGTERM when its parent dies (Linux)."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-    def set_parent_death_signal() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before the line above
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return set_parent_death_signal
-
-
 class LocalStack:
     """Starts and stops the whole system on loopback ports, with logs under `data_dir/logs`."""
 
@@ -226,7 +216,10 @@ class LocalStack:
         self.die_with_parent = die_with_parent
         self.gateway_tls = gateway_tls
         self.embedded_mongo = mongo_url is None
-        self.mongo_url = mongo_url or embedded_url("127.0.0.1", self.mongo_port)
+        self._operator_mongo_url = mongo_url
+        # A store from before each database had its own server keeps being served whole, by
+        # one server, until its developer moves it (docs/development.md).
+        self.single_store = self.embedded_mongo and self.legacy_store.exists()
         self.processes: list[StackProcess] = []
         # Each process's own key for signing its calls (SERVICE_PRIVATE_KEY), and every
         # process's public key (SERVICE_PUBLIC_KEYS); made afresh at each start.
@@ -236,8 +229,44 @@ class LocalStack:
         self.broker_urls: dict[str, str] = {}
 
     @property
-    def mongo_port(self) -> int:
-        return self.base_port + MONGO_PORT_OFFSET
+    def legacy_store(self) -> Path:
+        """Where the embedded server kept every database before each had a server of its own."""
+        return storage_path(configured_engine(), self.data_dir)
+
+    def database_port(self, service: str) -> int:
+        """The port of the embedded server of `service`'s database."""
+        offset = 0 if self.single_store else BACKENDS.index(service)
+        return self.base_port + MONGO_PORT_OFFSET + offset
+
+    def database_url(self, service: str) -> str:
+        """Where `service`'s database is served: the operator's MONGO_URL (one server for all),
+        else its own embedded server. Everything that reads a service's database asks here."""
+        if self._operator_mongo_url is not None:
+            return self._operator_mongo_url
+        return embedded_url("127.0.0.1", self.database_port(service))
+
+    @property
+    def database_urls(self) -> dict[str, str]:
+        """Each backend's database URL; the embedded servers are the distinct ones."""
+        return {service: self.database_url(service) for service in BACKENDS}
+
+    def database_process(self, service: str) -> str:
+        """The name `process_pids` gives the embedded server of `service`'s database."""
+        return DATABASE if self.single_store else f"{DATABASE}-{service}"
+
+    def process_pids(self) -> dict[str, int]:
+        """Every running process's id by name, for CPU counts (the benchmarks): each embedded
+        database server under its own name (`database_process`), not the parent serving them."""
+        pids = {p.name: p.popen.pid for p in self.processes if p.name != DATABASE}
+        database = next((p for p in self.processes if p.name == DATABASE), None)
+        if database is None or self.single_store:
+            return pids | ({DATABASE: database.popen.pid} if database else {})
+        # serve_each forks them from its one thread in list order; the kernel lists a task's
+        # children in the order they were made.
+        pid = database.popen.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        servers = zip(BACKENDS, map(int, children), strict=True)
+        return pids | {self.database_process(name): child for name, child in servers}
 
     @property
     def jwt_private_key_file(self) -> Path:
@@ -256,7 +285,7 @@ class LocalStack:
 
     @property
     def running_services(self) -> list[str]:
-        return [process.name for process in self.processes if process.name != "mongo"]
+        return [process.name for process in self.processes if process.name != DATABASE]
 
     def start(self) -> Self:
         """Start every installed service and wait until each one is ready; stop all on failure."""
@@ -284,8 +313,8 @@ class LocalStack:
         then remove the stack's broker users, and its queues and exchanges when it has a
         namespace of its own. Idempotent: what is already gone is no error. Returns what it
         could not clean (empty when all is clean)."""
-        services = [process for process in self.processes if process.name != "mongo"]
-        mongo = [process for process in self.processes if process.name == "mongo"]
+        services = [process for process in self.processes if process.name != DATABASE]
+        mongo = [process for process in self.processes if process.name == DATABASE]
         self._terminate(list(reversed(services)))
         self._terminate(mongo)
         self.processes.clear()
@@ -379,7 +408,7 @@ class LocalStack:
             # The gateway gets neither: it uses no database and publishes no event.
             env.update(
                 {
-                    "MONGO_URL": self.mongo_url,
+                    "MONGO_URL": self.database_url(name),
                     "AMQP_URL": self.broker_urls[name],
                     "AMQP_USER_PREFIX": self.broker_user_prefix,
                     "AMQP_NAMESPACE": self.amqp_namespace,
@@ -430,13 +459,20 @@ class LocalStack:
         return result.stdout
 
     def _start_mongo(self) -> None:
+        """One embedded server per backend's database (one Python process serves about one
+        core), or one for all when `single_store`; ready when each accepts connections."""
+        ports = sorted({self.database_port(service) for service in BACKENDS})
+        if taken := [port for port in ports if not port_is_free(port)]:
+            raise StackError(f"cannot start the databases: ports {taken} are already in use")
         command = [
             *(str(self.python), "-m", "shared.embedded_mongo"),
             *("--data-dir", str(self.data_dir)),
-            *("--host", "127.0.0.1", "--port", str(self.mongo_port)),
+            *("--host", "127.0.0.1", "--port", str(ports[0])),
         ]
-        process = self._spawn("mongo", self.mongo_port, command, dict(os.environ))
-        self._wait_port(process)
+        if not self.single_store:
+            command += ["--databases", *BACKENDS]
+        process = self._spawn(DATABASE, ports[0], command, dict(os.environ))
+        self._wait_ports(process, ports)
 
     def _start_service(self, name: str) -> StackProcess:
         port = self.base_port if name == GATEWAY else self.base_port + BACKEND_PORT_OFFSETS[name]
@@ -482,19 +518,19 @@ class LocalStack:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_dies_with(os.getpid()) if self.die_with_parent else None,
+            preexec_fn=dies_with(os.getpid()) if self.die_with_parent else None,
         )
 
-    def _wait_port(self, process: StackProcess) -> None:
-        def answers() -> bool:
+    def _wait_ports(self, process: StackProcess, ports: list[int]) -> None:
+        def answers(port: int) -> bool:
             with (
                 contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", process.port), timeout=1),
+                socket.create_connection(("127.0.0.1", port), timeout=1),
             ):
                 return True
             return False
 
-        self._wait(process, answers, "to accept connections")
+        self._wait(process, lambda: all(answers(port) for port in ports), "to accept connections")
 
     def _wait_ready(self, process: StackProcess) -> None:
         tls = self.gateway_tls if process.name == GATEWAY else None

@@ -4,6 +4,7 @@ outright leaves no process and no port behind (issues 20 and 31).
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -19,10 +20,11 @@ from uuid import uuid4
 import httpx
 from stack import PORT_SPAN, REPO_ROOT, LocalStack, find_free_base_port, port_is_free
 
+from shared.services import BACKENDS
 from shared.testing import wait_until
 
 RUN_PY = REPO_ROOT / "deploy" / "local" / "run.py"
-# 14 processes start on a small machine: generous, but bounded.
+# Two stacks of 16 processes each start on a small machine: generous, but bounded.
 READY_SECONDS = 400.0
 # A stop: every child within its grace (10 s), then the broker's clean-up.
 STOP_SECONDS = 60.0
@@ -47,10 +49,16 @@ class Runner:
     def ports(self) -> list[int]:
         return [self.base_port + offset for offset in range(PORT_SPAN)]
 
-    def children(self) -> set[int]:
+    def descendants(self) -> set[int]:
+        """Its children and theirs (the database servers are the embedded MongoDB's)."""
         found: set[int] = set()
-        for task in Path(f"/proc/{self.popen.pid}/task").iterdir():
-            found.update(int(pid) for pid in (task / "children").read_text().split())
+        parents = [self.popen.pid]
+        while parents:
+            with contextlib.suppress(OSError):  # a process that just ended has no children
+                for task in Path(f"/proc/{parents.pop()}/task").iterdir():
+                    children = {int(pid) for pid in (task / "children").read_text().split()}
+                    found |= children
+                    parents += children
         return found
 
     def output(self) -> str:
@@ -175,9 +183,9 @@ async def test_two_stacks_share_the_broker_and_each_leaves_nothing_behind(tmp_pa
         assert all(port_is_free(port) for port in second.ports)
         await sign_up_and_post(first.gateway)
 
-        # Killed outright: every child follows it, and frees its port.
-        children = first.children()
-        assert len(children) >= 7
+        # Killed outright: every child (and theirs) follows it, and frees its port.
+        children = first.descendants()
+        assert len(children) >= 7 + len(BACKENDS)
         first.popen.kill()
         await asyncio.to_thread(first.popen.wait, STOP_SECONDS)
         await wait_until(lambda: not any(_alive(pid) for pid in children), timeout=20)

@@ -19,6 +19,7 @@ only when chosen.
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import os
 import re
 import signal
@@ -28,6 +29,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NoReturn, Protocol
 
@@ -38,6 +40,8 @@ SECANTUS = "secantus"
 MONGOECO = "mongoeco"
 ENGINES = (SECANTUS, MONGOECO)
 MEMORY = ":memory:"
+# prctl(2): the signal a child gets when the thread that started it dies.
+PR_SET_PDEATHSIG = 1
 _LISTENING = re.compile(rb"secantus listening on [^\s:]+:(\d+)")
 
 
@@ -66,6 +70,11 @@ def storage_path(engine: str, data_dir: Path) -> Path:
     return data_dir / ("secantus" if engine == SECANTUS else "mongo.sqlite3")
 
 
+def each_store(path: Path, database: str) -> Path:
+    """The store of one database's own server (`serve_each`), beside `path`: `secantus-users`."""
+    return path.with_name(f"{path.stem}-{database}{path.suffix}")
+
+
 def secantus_command(path: str, host: str, port: int) -> list[str]:
     """The SecantusDB server as a process of this interpreter.
 
@@ -76,6 +85,19 @@ def secantus_command(path: str, host: str, port: int) -> list[str]:
         *(sys.executable, "-m", "secantus"),
         *("--host", host, "--port", str(port), "--storage-path", path),
     ]
+
+
+def dies_with(parent: int) -> Callable[[], None]:
+    """In a child before it runs its command: SIGTERM when its parent dies (Linux). It holds
+    across exec, so a server outlives neither the stack that started it nor `serve_each`."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def set_parent_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_parent_death_signal
 
 
 class EmbeddedMongo(Protocol):
@@ -252,15 +274,16 @@ def serve_each(engine: str, databases: list[str], path: Path, host: str, first_p
     the databases away for over a minute after a restart.
 
     SIGTERM or SIGINT stops them all (each within CLOSE_GRACE_SECONDS); when one ends, the
-    others are stopped too, so a container running this is restarted whole. Returns the
-    first one's exit status."""
+    others are stopped too, so a container running this is restarted whole; killed outright,
+    it takes them with it (`dies_with`). Returns the first one's exit status."""
     if engine == MONGOECO:
         _import_mongoeco()
     children: list[int] = []
+    parent = os.getpid()
     for number, name in enumerate(databases):
-        store = path.with_name(f"{path.stem}-{name}{path.suffix}")
         if (child := os.fork()) == 0:
-            _serve(engine, store, host, first_port + number)
+            dies_with(parent)()
+            _serve(engine, each_store(path, name), host, first_port + number)
         children.append(child)
 
     def stop_all(*_: object) -> None:
