@@ -213,10 +213,15 @@ class LocalProcessFaults:
             await asyncio.sleep(0.2)
 
     def stats(self) -> dict[str, ProcessStats]:
+        # Each database server under its own name (`mongo-users`); while they restart, the
+        # parent serving them.
+        pids = {process.name: process.popen.pid for process in self.stack.processes}
+        with contextlib.suppress(OSError, ValueError):
+            pids = self.stack.process_pids()
         found = {}
-        for process in self.stack.processes:
+        for name, pid in pids.items():
             with contextlib.suppress(OSError):
-                found[process.name] = process_stats(process.popen.pid)
+                found[name] = process_stats(pid)
         return found
 
     def parked(self, queue: str) -> list[ParkedEvent]:
