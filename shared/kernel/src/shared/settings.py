@@ -54,8 +54,9 @@ class ServiceSettings(BaseSettings):
         json_schema_extra=set_when_deployed("mongodb"),
     )
     """MongoDB connection string (not used by the gateway); unless it is set, `make run` starts
-    an embedded server per service's database and points each service at its own. On real MongoDB each service has its own
-    user. Secret: a URL may carry credentials, so it is never logged."""
+    an embedded server per service's database and points each service at its own. On real
+    MongoDB each service has its own user. Secret: a URL may carry credentials, so it is never
+    logged."""
     mongo_database: str = ""
     """The service's database; empty means `copost_<service>`."""
     mongo_connect_timeout_seconds: float = Field(default=5.0, gt=0)
