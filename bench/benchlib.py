@@ -41,6 +41,38 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
+def machine_cpu_seconds() -> float:
+    """CPU the whole machine has used since boot, every core and process (/proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    # user, nice, system, idle, iowait, irq, softirq, steal: all but idle and iowait.
+    busy = [int(value) for index, value in enumerate(fields[:8]) if index not in (3, 4)]
+    return sum(busy) / _CLOCK_TICKS
+
+
+def own_cpu_seconds() -> float:
+    """CPU this process and its children that have ended (a stopped stack) have used."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def other_work(machine_before: float, own_before: float, wall_seconds: float) -> str:
+    """What else the machine did while a bench ran: the CPU no process of the bench's (itself
+    and its stopped stack) used, as a sentence for the results file."""
+    other = (machine_cpu_seconds() - machine_before) - (own_cpu_seconds() - own_before)
+    share = max(other, 0.0) / (wall_seconds * (os.cpu_count() or 1))
+    measured = (
+        f"other processes used {max(other, 0.0):.0f} s of CPU in the run's {wall_seconds:.0f} s "
+        f"({share:.0%} of the machine)"
+    )
+    if share < 0.05:
+        return f"The machine was otherwise quiet: {measured}."
+    return (
+        f"**Other work was running on the machine**: {measured}; absolute numbers are lower "
+        "bounds of what the machine does alone, the ratios to the floor are measured in the "
+        "same minutes."
+    )
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]

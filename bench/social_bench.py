@@ -38,7 +38,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from benchlib import cpu_seconds, embedded_engine, machine, percentile, write_results, wrk
+from benchlib import (
+    cpu_seconds,
+    embedded_engine,
+    machine,
+    machine_cpu_seconds,
+    other_work,
+    own_cpu_seconds,
+    percentile,
+    write_results,
+    wrk,
+)
 from pymongo import MongoClient
 from read_bench import UNLIMITED
 from stack import DEFAULT_AMQP_URL, LocalStack, find_free_base_port, port_is_free
@@ -473,7 +483,7 @@ def errors_text(statuses: Counter[int]) -> str:
     return f"{statuses.total()} ({each})"
 
 
-def report(r: Report) -> str:
+def report(r: Report, other_work: str) -> str:
     follow_seconds = (r.follow_times[-1] - r.follow_started) if r.follow_times else 0.0
     blocks = []
     previous = r.follow_started
@@ -489,9 +499,7 @@ def report(r: Report) -> str:
         "",
         f"Produced by `bench/social_bench.py` on {machine()}. The whole local stack "
         f"(`make run`'s default: embedded MongoDB `{embedded_engine()}`, Redis) on free ports. "
-        "**Other work was running on the machine during the run** (up to five helpers and the "
-        "lead share its 2 cores): absolute numbers are lower bounds of what the machine does "
-        "alone; the ratios to the floor are measured in the same minutes.",
+        + other_work,
         "",
         f"Graph: {r.graph.name}, {r.graph.users} users, {len(r.graph.friendships)} friendships, "
         f"{len(r.graph.follows)} follows (both ways).",
@@ -609,7 +617,9 @@ def main() -> None:
     if args.users:
         kept = [(u, v) for u, v in graph.friendships if u < args.users and v < args.users]
         graph = Graph(f"{graph.name}, first {args.users} users", args.users, kept)
-    text = report(run(graph, args.clients, args.seconds, args.follow_workers, args.follow_budget))
+    machine_before, own_before, started = machine_cpu_seconds(), own_cpu_seconds(), time.time()
+    measured = run(graph, args.clients, args.seconds, args.follow_workers, args.follow_budget)
+    text = report(measured, other_work(machine_before, own_before, time.time() - started))
     path = write_results("social.md", text)
     print(text)
     print(f"written to {path}")
