@@ -55,10 +55,33 @@ def own_cpu_seconds() -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
-def other_work(machine_before: float, own_before: float, wall_seconds: float) -> str:
-    """What else the machine did while a bench ran: the CPU no process of the bench's (itself
-    and its stopped stack) used, as a sentence for the results file."""
-    other = (machine_cpu_seconds() - machine_before) - (own_cpu_seconds() - own_before)
+# The machine's broker and cache serve the bench's stack: their CPU is the bench's too.
+SHARED_SERVERS = frozenset({"beam.smp", "epmd", "redis-server", "valkey-server"})
+
+
+def shared_servers_cpu_seconds() -> float:
+    """CPU the machine's RabbitMQ and Redis processes have used so far."""
+    used = 0.0
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            if (process / "comm").read_text().strip() in SHARED_SERVERS:
+                used += cpu_seconds(int(process.name))
+        except OSError:  # ended meanwhile
+            continue
+    return used
+
+
+def bench_cpu_seconds() -> float:
+    """CPU this process, its stopped stack and the shared servers have used so far."""
+    return own_cpu_seconds() + shared_servers_cpu_seconds()
+
+
+def other_work(machine_before: float, bench_before: float, wall_seconds: float) -> str:
+    """What else the machine did while a bench ran: the CPU no process of the bench's (itself,
+    its stopped stack, the broker and cache it uses) used, as a sentence for the results file."""
+    other = (machine_cpu_seconds() - machine_before) - (bench_cpu_seconds() - bench_before)
     share = max(other, 0.0) / (wall_seconds * (os.cpu_count() or 1))
     measured = (
         f"other processes used {max(other, 0.0):.0f} s of CPU in the run's {wall_seconds:.0f} s "

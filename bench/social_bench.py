@@ -39,12 +39,12 @@ from pathlib import Path
 
 import httpx
 from benchlib import (
+    bench_cpu_seconds,
     cpu_seconds,
     embedded_engine,
     machine,
     machine_cpu_seconds,
     other_work,
-    own_cpu_seconds,
     percentile,
     write_results,
     wrk,
@@ -617,9 +617,9 @@ def main() -> None:
     if args.users:
         kept = [(u, v) for u, v in graph.friendships if u < args.users and v < args.users]
         graph = Graph(f"{graph.name}, first {args.users} users", args.users, kept)
-    machine_before, own_before, started = machine_cpu_seconds(), own_cpu_seconds(), time.time()
+    machine_before, bench_before, started = machine_cpu_seconds(), bench_cpu_seconds(), time.time()
     measured = run(graph, args.clients, args.seconds, args.follow_workers, args.follow_budget)
-    text = report(measured, other_work(machine_before, own_before, time.time() - started))
+    text = report(measured, other_work(machine_before, bench_before, time.time() - started))
     path = write_results("social.md", text)
     print(text)
     print(f"written to {path}")
