@@ -13,7 +13,7 @@ from pymongo import MongoClient
 from stack import BACKEND_PORT_OFFSETS, PORT_SPAN, LocalStack, find_free_base_port, port_is_free
 
 from shared.services import BACKENDS
-from shared.testing import wait_until
+from shared.testing import process_runs, wait_until
 
 FLOOR_PORT_OFFSET = 8  # the benchmarks' floor app (bench/read_bench.py)
 
@@ -28,14 +28,6 @@ def stack(tmp_path: Path) -> Iterator[LocalStack]:
 
 def _port(url: str) -> int:
     return int(url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
 
 
 def test_each_service_gets_a_database_server_of_its_own_inside_the_stack_span(
@@ -83,6 +75,6 @@ async def test_each_server_keeps_its_own_database_and_none_outlives_a_killed_par
 
     os.kill(stack.processes[0].popen.pid, signal.SIGKILL)
 
-    await wait_until(lambda: not any(_alive(pid) for pid in servers.values()), timeout=20)
+    await wait_until(lambda: not any(process_runs(pid) for pid in servers.values()), timeout=20)
     ports = [stack.database_port(name) for name in BACKENDS]
     await wait_until(lambda: all(port_is_free(port) for port in ports), timeout=5)

@@ -21,7 +21,7 @@ import httpx
 from stack import PORT_SPAN, REPO_ROOT, LocalStack, find_free_base_port, port_is_free
 
 from shared.services import BACKENDS
-from shared.testing import wait_until
+from shared.testing import process_runs, wait_until
 
 RUN_PY = REPO_ROOT / "deploy" / "local" / "run.py"
 # Two stacks of 16 processes each start on a small machine: generous, but bounded.
@@ -188,7 +188,7 @@ async def test_two_stacks_share_the_broker_and_each_leaves_nothing_behind(tmp_pa
         assert len(children) >= 7 + len(BACKENDS)
         first.popen.kill()
         await asyncio.to_thread(first.popen.wait, STOP_SECONDS)
-        await wait_until(lambda: not any(_alive(pid) for pid in children), timeout=20)
+        await wait_until(lambda: not any(process_runs(pid) for pid in children), timeout=20)
         await wait_until(lambda: all(port_is_free(port) for port in first.ports), timeout=5)
 
         # What it left on the broker goes with a clean-up, as often as asked.
@@ -197,12 +197,3 @@ async def test_two_stacks_share_the_broker_and_each_leaves_nothing_behind(tmp_pa
         assert await asyncio.to_thread(leftovers.clean_broker) == []
         assert on_broker(first.name) == NOTHING
         first.clean = True
-
-
-def _alive(pid: int) -> bool:
-    """Whether the process runs (a zombie, dead but not yet reaped by init, does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"

@@ -60,14 +60,9 @@ async def test_blocking_a_remote_account_takes_its_posts_out_of_the_home_timelin
     assert await api.home_ids("x") == []
 
 
-async def test_a_remote_posts_content_warning_and_web_media_show_in_the_home_timeline(
-    events: Events, api: TimelineApi
-) -> None:
-    picture = RemoteAttachment(
-        kind="Image", url="https://social.example/1.png", media_type="image/png", name="Boats"
-    )
-    elsewhere = RemoteAttachment(kind="Image", url="javascript:alert(1)")
-    received = RemotePostReceived(
+def ritas_note(summary: str, *attachments: RemoteAttachment) -> RemotePostReceived:
+    """The federation service's fact of Rita's remote post, first published at minute 10."""
+    return RemotePostReceived(
         activity_id="https://social.example/activities/1",
         post_id="remote-post",
         note_id="https://social.example/notes/1",
@@ -75,11 +70,20 @@ async def test_a_remote_posts_content_warning_and_web_media_show_in_the_home_tim
         author_id=RITA.id,
         text="Look",
         published_at=at(10),
-        summary="Sea",
-        attachments=(picture, elsewhere),
+        summary=summary,
+        attachments=attachments,
     )
+
+
+async def test_a_remote_posts_content_warning_and_web_media_show_in_the_home_timeline(
+    events: Events, api: TimelineApi
+) -> None:
+    picture = RemoteAttachment(
+        kind="Image", url="https://social.example/1.png", media_type="image/png", name="Boats"
+    )
+    elsewhere = RemoteAttachment(kind="Image", url="javascript:alert(1)")
     # The federation service's fact may come before or after the posts service's events.
-    await events.send(received)
+    await events.send(ritas_note("Sea", picture, elsewhere))
 
     await remote_post_followed_by_x(events, api)
 
@@ -110,19 +114,7 @@ async def test_a_newer_update_changes_a_remote_posts_content_warning_and_media_a
     await remote_post_followed_by_x(events, api)
     # An Update may be handled before the Create's fact: the newer Note's version wins.
     await events.send(edit(30, None, drawing))
-    await events.send(
-        RemotePostReceived(
-            activity_id="https://social.example/activities/1",
-            post_id="remote-post",
-            note_id="https://social.example/notes/1",
-            url="https://social.example/@rita/1",
-            author_id=RITA.id,
-            text="Look",
-            published_at=at(10),
-            summary="Sea",
-            attachments=(picture,),
-        )
-    )
+    await events.send(ritas_note("Sea", picture))
     await events.send(edit(20, "Stale", picture))
 
     (post,) = (await api.home("x")).json()["items"]

@@ -932,3 +932,12 @@ async def event_injector(
     finally:
         for bus in buses.values():
             await bus.close()
+
+
+def process_runs(pid: int) -> bool:
+    """Whether the process runs (a zombie, dead but not yet reaped by init, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
